@@ -1,0 +1,62 @@
+# Kizuna: `make run` starts a node, `make test` passes the suite. `make help` lists all.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+# htmx is served by the node itself (closed networks): fetched from the npm registry
+# at install time, checked against a pinned digest, never committed.
+HTMX_VERSION := 2.0.11
+HTMX_SHA256  := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
+HTMX         := src/kizuna/web/static/vendor/htmx.min.js
+
+.DEFAULT_GOAL := help
+.PHONY: help install dev run test lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+$(HTMX):
+	@mkdir -p $(dir $@)
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
+	  && tar xzf htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js \
+	  && echo "$(HTMX_SHA256)  package/dist/htmx.min.js" | sha256sum --check --quiet \
+	  && cp package/dist/htmx.min.js $(CURDIR)/$@ && rm -rf $$tmp
+	@echo "htmx $(HTMX_VERSION) -> $@"
+
+install: $(VENV)/.installed $(HTMX) ## Create the virtual environment and install Kizuna
+
+dev: $(VENV)/.dev-installed $(HTMX) ## Install with what the tests and linters need
+
+run: install ## Start one node (JPN) on SQLite under ./var, with demo users on first start
+	$(BIN)/kizuna init --nation JPN --demo
+	$(BIN)/kizuna serve
+
+test: dev ## Run the whole suite (PostgreSQL and Chromium tests skip if missing, unless KIZUNA_REQUIRE_ALL=1)
+	$(BIN)/pytest
+
+lint: dev ## ruff check, ruff format --check, mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: dev ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: dev ## Run the benchmarks (bench/results/*.json)
+	$(BIN)/python bench/store.py
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var $(HTMX)

@@ -1,0 +1,141 @@
+"""The append-only, hash-chained audit log.
+
+Each entry's hash covers its sequence number, its content and the hash of the
+entry before it, so editing, deleting, swapping or inserting an entry breaks the
+chain at that entry. Entries are written inside the caller's transaction: a change
+and its audit entry commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from kizuna import clock
+from kizuna.store.schema import audit_head, audit_log
+
+__all__ = ["GENESIS", "Entry", "append", "entries", "entry_hash"]
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    target: str | None,
+    detail: str,
+    prev_hash: str,
+) -> str:
+    payload = canonical([seq, at, actor, action, target, detail, prev_hash])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def append(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Entry:
+    """Add one entry in the caller's transaction.
+
+    The head row is locked (FOR UPDATE on PostgreSQL; SQLite's write transaction
+    already holds the database lock) so concurrent writers chain one after another.
+    """
+    head = conn.execute(
+        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
+        prev_seq, prev_hash = 0, GENESIS
+    else:
+        prev_seq, prev_hash = head.seq, head.hash
+    seq = prev_seq + 1
+    at = clock.now_ts()
+    detail_text = canonical(detail or {})
+    digest = entry_hash(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=detail_text,
+        prev_hash=prev_hash,
+    )
+    conn.execute(
+        insert(audit_log).values(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            target=target,
+            detail=detail_text,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+    )
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
+    return Entry(seq, at, actor, action, target, detail or {}, prev_hash, digest)
+
+
+def entries(
+    conn: Connection,
+    *,
+    before: int | None = None,
+    limit: int = 100,
+    action_prefix: str | None = None,
+) -> list[Entry]:
+    """Newest entries first, for the audit page. Reading it is an admin permission
+    checked by the caller; audit rows carry no label, only ids and actions."""
+    query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+    if before is not None:
+        query = query.where(audit_log.c.seq < before)
+    if action_prefix:
+        query = query.where(audit_log.c.action.startswith(action_prefix, autoescape=True))
+    return [_entry(row) for row in conn.execute(query)]
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        target=row.target,
+        detail=json.loads(row.detail),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def stream(conn: Connection) -> Iterator[Any]:
+    """Every raw row in sequence order, without holding them all in memory."""
+    result = conn.execution_options(yield_per=2000).execute(
+        select(audit_log).order_by(audit_log.c.seq)
+    )
+    yield from result

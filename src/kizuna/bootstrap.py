@@ -1,0 +1,130 @@
+"""Start-up of a node: initialize a database, open what a running node needs, and
+seed the demo that `make run` shows."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kizuna import audit
+from kizuna.config import Settings
+from kizuna.identity import service as identity
+from kizuna.identity.principal import Principal
+from kizuna.labels import Policy, default_policy, load_policy, parse
+from kizuna.node import create_key, key_id, load_key
+from kizuna.store import Database, Store
+from kizuna.store.nodes import init_node, load_node
+
+__all__ = ["DEMO_USERS", "Node", "initialize", "open_node", "seed_demo"]
+
+
+@dataclass
+class Node:
+    """Everything a running node holds: settings, database, policy, store, key."""
+
+    settings: Settings
+    db: Database
+    policy: Policy
+    store: Store
+    key: Ed25519PrivateKey
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def nation(self) -> str:
+        return self.store.node.nation
+
+    @property
+    def system(self) -> Principal:
+        return Principal.system(nation=self.nation, policy=self.policy)
+
+
+def policy_for(settings: Settings) -> Policy:
+    return load_policy(settings.policy_file) if settings.policy_file else default_policy()
+
+
+def initialize(settings: Settings, *, nation: str, name: str | None = None) -> bool:
+    """Migrate the database and make the node identity; False when it already had one."""
+    policy = policy_for(settings)
+    policy.check_nation(nation)
+    db = Database(settings.database_url)
+    try:
+        db.migrate()
+        with db.write() as conn:
+            if load_node(conn) is not None:
+                return False
+            path = Path(settings.key_file)
+            key = load_key(path) if path.exists() else create_key(path)
+            init_node(conn, nation=nation, name=name or nation.lower(), key=key, policy=policy.name)
+            audit.append(
+                conn,
+                actor=f"system@{nation}",
+                action="node.init",
+                detail={"nation": nation, "key_id": key_id(key), "policy": policy.name},
+            )
+        return True
+    finally:
+        db.dispose()
+
+
+def open_node(settings: Settings) -> Node:
+    policy = policy_for(settings)
+    db = Database(settings.database_url)
+    db.migrate()
+    store = Store.open(db, policy)
+    key = load_key(Path(settings.key_file))
+    return Node(settings=settings, db=db, policy=policy, store=store, key=key)
+
+
+# name, nation, clearance, compartments, roles
+DEMO_USERS: list[tuple[str, str, str, list[str], list[str]]] = [
+    ("sato", "JPN", "SECRET", ["BIAC"], ["author", "releasing_officer"]),
+    ("tanaka", "JPN", "CONFIDENTIAL", [], ["reader"]),
+    ("suzuki", "JPN", "TOP SECRET", ["BIAC", "CYBER", "INDUSTRY"], ["admin"]),
+    ("smith", "USA", "SECRET", ["BIAC"], ["reader"]),
+    ("jones", "USA", "TOP SECRET", ["BIAC", "CYBER"], ["releasing_officer"]),
+]
+
+# title (en), title (ja), label, released by the node's releasing officer
+_DEMO_REPORTS = [
+    ("2+2 meeting summary, 28 July 2024", "日米「2+2」概要（2024年7月28日）", "UNCLASSIFIED//REL TO JPN, USA"),
+    ("ACM working group: JJOC counterpart options", "ACM作業部会：JJOCのカウンターパート案", "SECRET//REL TO JPN, USA"),
+    ("BIAC maritime activity assessment", "BIAC海洋活動評価", "SECRET//BIAC//REL TO JPN, USA"),
+    ("Southwest islands local liaison plan", "南西諸島地元連絡計画", "CONFIDENTIAL//REL TO JPN"),
+    ("Cyber incident coordination notes", "サイバー事案調整メモ", "SECRET//CYBER//REL TO JPN"),
+    ("Multilateral exercise planning (AUS)", "多国間演習計画（豪）", "CONFIDENTIAL//REL TO JPN, USA, AUS"),
+]
+
+
+def seed_demo(node: Node) -> list[tuple[str, str]]:
+    """Demo users with fresh random passwords (returned once) and a few reports."""
+    made: list[tuple[str, str]] = []
+    with node.db.write() as conn:
+        for name, nation, clearance, comps, roles in DEMO_USERS:
+            password = secrets.token_urlsafe(12)
+            identity.add_user(
+                conn,
+                policy=node.policy,
+                actor=node.system.name,
+                username=name,
+                nation=nation,
+                clearance=clearance,
+                compartments=comps,
+                roles=roles,
+                password=password,
+            )
+            made.append((name, password))
+    for title_en, title_ja, label_text in _DEMO_REPORTS:
+        label = parse(node.policy, label_text)
+        report = {
+            "type": "report",
+            "name": title_en,
+            "description": title_ja,
+            "published": "2024-07-28T06:15:00.000Z",
+            "report_types": ["threat-report"],
+            "object_refs": ["identity--311b2d2d-f010-4473-83ec-1edf84858f4c"],
+        }
+        node.store.create(node.system, report, label)
+    return made

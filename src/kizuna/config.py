@@ -1,0 +1,42 @@
+"""Settings from the environment (KIZUNA_*), then command-line flags.
+
+There is no default secret to forget: the node's paging secret and Ed25519 key
+are made by `kizuna init`, the key in a file beside the database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KIZUNA_", extra="ignore")
+
+    env: Literal["local", "production"] = "local"
+    database_url: str = "sqlite:///./var/kizuna.db"
+    key_file: Path = Path("./var/node_ed25519.pem")
+    policy_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Largest request body accepted, in bytes (REST and forms).
+    max_body_bytes: int = 1_048_576
+    # Seconds between signed audit checkpoints while serving.
+    checkpoint_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _production_is_not_a_demo(self) -> Settings:
+        if self.env == "production" and self.database_url.startswith("sqlite:///./var/"):
+            raise ValueError(
+                "KIZUNA_ENV=production needs an explicit KIZUNA_DATABASE_URL, not the demo default"
+            )
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production"

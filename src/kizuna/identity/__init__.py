@@ -1,0 +1,1 @@
+"""Who acts: principals, users, passwords, API tokens, sessions, roles."""

@@ -1,0 +1,75 @@
+"""The acting principal and what its roles permit. Pure: no I/O.
+
+Every read and write in Kizuna takes a principal. Roles grant permissions; they
+never widen what a principal may read, which only the clearance decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from kizuna.labels import Clearance, Policy
+
+__all__ = ["ROLE_PERMISSIONS", "Permission", "Principal", "Role"]
+
+
+class Role(StrEnum):
+    READER = "reader"
+    AUTHOR = "author"
+    RELEASING_OFFICER = "releasing_officer"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    """`<scope>:<resource>:<action>`."""
+
+    OBJECT_READ = "store:object:read"
+    OBJECT_WRITE = "store:object:write"
+    OBJECT_RELEASE = "store:object:release"
+    AUDIT_READ = "audit:log:read"
+    USER_MANAGE = "identity:user:manage"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.READER: frozenset({Permission.OBJECT_READ}),
+    Role.AUTHOR: frozenset({Permission.OBJECT_READ, Permission.OBJECT_WRITE}),
+    Role.RELEASING_OFFICER: frozenset({Permission.OBJECT_READ, Permission.OBJECT_RELEASE}),
+    Role.ADMIN: frozenset(
+        {Permission.OBJECT_READ, Permission.AUDIT_READ, Permission.USER_MANAGE}
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user, a peer node, or the node itself acting in the background."""
+
+    name: str
+    clearance: Clearance
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    bodies: frozenset[str] = field(default_factory=frozenset)
+    kind: Literal["user", "system", "peer"] = "user"
+
+    @property
+    def nation(self) -> str:
+        return self.clearance.nation
+
+    def can(self, permission: Permission) -> bool:
+        if self.kind == "system":
+            return True
+        return any(permission in ROLE_PERMISSIONS[role] for role in self.roles)
+
+    @classmethod
+    def system(cls, *, nation: str, policy: Policy) -> Principal:
+        """The node's own background jobs: named, audited, never anonymous."""
+        return cls(
+            name=f"system@{nation}",
+            clearance=Clearance(
+                nation=nation,
+                rank=policy.highest.rank,
+                compartments=frozenset(policy.compartments),
+            ),
+            kind="system",
+        )

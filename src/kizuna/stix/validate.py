@@ -1,0 +1,72 @@
+"""Check an incoming object against STIX 2.1 with the `stix2` library.
+
+The library parses the object into its typed class, which checks required and
+extra properties, value types and identifiers; we only fill in what a client may
+leave to the server (id, spec_version, created, modified) and turn its errors into
+ones that name the property.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import stix2
+import stix2.exceptions
+from stix2.v21 import OBJ_MAP
+
+from kizuna.store.errors import Invalid
+
+__all__ = ["canonical_json", "is_versioned", "prepare"]
+
+# Kizuna keeps labels as its own markings; a client does not post marking objects.
+_REFUSED_TYPES = {"marking-definition", "bundle"}
+
+
+def is_versioned(stix_type: str) -> bool:
+    """SDOs and SROs carry created/modified; observables (SCOs) have no versions."""
+    return stix_type in OBJ_MAP
+
+
+def canonical_json(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _field(exc: Exception) -> str:
+    for attr in ("prop_name",):
+        name = getattr(exc, attr, None)
+        if isinstance(name, str):
+            return f"object.{name}"
+    props = getattr(exc, "properties", None)
+    if props:
+        return f"object.{sorted(props)[0]}"
+    return "object"
+
+
+def prepare(obj: Any, *, now: str) -> dict[str, Any]:
+    """Return the object to store, or raise Invalid naming the property at fault."""
+    if not isinstance(obj, dict):
+        raise Invalid("the object must be a JSON object", field="object")
+    stix_type = obj.get("type")
+    if not isinstance(stix_type, str) or not stix_type:
+        raise Invalid("the object has no 'type'", field="object.type")
+    if stix_type in _REFUSED_TYPES:
+        raise Invalid(f"objects of type {stix_type!r} cannot be stored", field="object.type")
+    filled = dict(obj)
+    filled.setdefault("spec_version", "2.1")
+    if filled["spec_version"] != "2.1":
+        raise Invalid("only STIX 2.1 objects are accepted", field="object.spec_version")
+    if is_versioned(stix_type):
+        filled.setdefault("id", f"{stix_type}--{uuid.uuid4()}")
+        filled.setdefault("created", now)
+        filled.setdefault("modified", filled["created"])
+    try:
+        parsed = stix2.parse(filled, allow_custom=False, version="2.1")
+    except stix2.exceptions.STIXError as exc:
+        raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
+    except (ValueError, TypeError) as exc:
+        raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
+    # Store what the library accepted and normalized (ids of observables included).
+    result: dict[str, Any] = json.loads(parsed.serialize())
+    return result

@@ -1,0 +1,19 @@
+"""The object store: versioned STIX objects with their labels in indexed columns,
+the visibility condition pushed down into SQL, and migrations."""
+
+from kizuna.store.db import Database
+from kizuna.store.errors import Conflict, Invalid, NotFound, Refused, StoreError
+from kizuna.store.objects import MAX_LIMIT, Page, Store, StoredObject
+
+__all__ = [
+    "MAX_LIMIT",
+    "Conflict",
+    "Database",
+    "Invalid",
+    "NotFound",
+    "Page",
+    "Refused",
+    "Store",
+    "StoredObject",
+    "StoreError",
+]

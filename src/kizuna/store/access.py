@@ -1,0 +1,76 @@
+"""The visibility condition: `labels.can_read` as one SQL expression.
+
+A version is visible to a principal when its `access` row for the principal's
+nation exists, its rank is at most the principal's, and it has no compartment bit
+the principal does not hold. Compartments get stable bits in `compartment_bits`
+the first time the node sees them, so a policy may add compartments later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, insert, literal_column, select
+
+from kizuna.identity.principal import Principal
+from kizuna.labels import Policy
+from kizuna.store.schema import access, compartment_bits
+
+__all__ = ["MAX_COMPARTMENTS", "CompartmentBits", "current", "visible"]
+
+# Bits of a signed 64-bit integer, the widest both databases index natively.
+MAX_COMPARTMENTS = 63
+_ALL = (1 << MAX_COMPARTMENTS) - 1
+
+
+class CompartmentBits:
+    """Compartment code <-> bit, persisted so bits never move."""
+
+    def __init__(self, bits: dict[str, int]) -> None:
+        self._bits = dict(bits)
+
+    @classmethod
+    def sync(cls, conn: Connection, policy: Policy) -> CompartmentBits:
+        """Give every compartment of the policy a bit (in the caller's transaction)."""
+        known = {row.code: row.bit for row in conn.execute(select(compartment_bits))}
+        for code in policy.compartments:
+            if code in known:
+                continue
+            bit = max(known.values(), default=-1) + 1
+            if bit >= MAX_COMPARTMENTS:
+                raise ValueError(f"more than {MAX_COMPARTMENTS} compartments are not supported")
+            conn.execute(insert(compartment_bits).values(code=code, bit=bit))
+            known[code] = bit
+        return cls(known)
+
+    def mask(self, codes: Iterable[str]) -> int:
+        mask = 0
+        for code in codes:
+            mask |= 1 << self._bits[code]
+        return mask
+
+    def not_held(self, codes: Iterable[str]) -> int:
+        """Every bit the holder lacks, known compartments or not: fail closed."""
+        held = 0
+        for code in codes:
+            if code in self._bits:
+                held |= 1 << self._bits[code]
+        return _ALL & ~held
+
+
+def current(table: Table = access) -> ColumnElement[bool]:
+    # A literal, not a bound parameter: the partial listing indexes are declared
+    # WHERE current = 1, and SQLite uses them only when the query says exactly that.
+    return table.c.current == literal_column("1")
+
+
+def visible(
+    principal: Principal, bits: CompartmentBits, table: Table = access
+) -> ColumnElement[bool]:
+    """The SQL twin of `labels.can_read` over rows of `access`."""
+    clearance = principal.clearance
+    return and_(
+        table.c.nation == clearance.nation,
+        table.c.rank <= clearance.rank,
+        table.c.comp_mask.op("&")(bits.not_held(clearance.compartments)) == 0,
+    )

@@ -1,0 +1,46 @@
+"""What the store refuses, and why. Interfaces turn these into HTTP answers."""
+
+from __future__ import annotations
+
+__all__ = ["Conflict", "Invalid", "NotFound", "Refused", "StoreError"]
+
+
+class StoreError(Exception):
+    """Base: `field` names the part of the request that is wrong, when there is one."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Invalid(StoreError):
+    """The request is malformed or breaks a rule of the data (422)."""
+
+    status = 422
+
+
+class NotFound(StoreError):
+    """Missing or not visible to the caller: the same answer for both (404)."""
+
+    status = 404
+
+
+class Conflict(StoreError):
+    """The request collides with what is stored (409)."""
+
+    status = 409
+
+
+class Refused(StoreError):
+    """A security decision said no (403). Always audited."""
+
+    status = 403
+
+    def __init__(
+        self, message: str, *, field: str | None = None, action: str, target: str | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.action = action
+        self.target = target

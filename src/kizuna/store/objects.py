@@ -1,0 +1,489 @@
+"""Labelled, versioned objects: the only way in and out of the object tables.
+
+Every method takes the acting principal. Reads join the visibility condition in
+SQL, so nothing the principal may not see is ever loaded; writes check the label
+rules (single writer, originator always released to, label within the author's
+clearance, release decisions by the originating nation's releasing officer only),
+write the change and its audit entry in one transaction, and refusals are audited
+in a transaction of their own after the change is rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, insert, select, update
+
+from kizuna import audit, clock
+from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, Policy, render
+from kizuna.stix.validate import canonical_json, is_versioned, prepare
+from kizuna.store import cursor
+from kizuna.store.access import CompartmentBits, current, visible
+from kizuna.store.db import Database
+from kizuna.store.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.store.nodes import NodeRow, load_node
+from kizuna.store.schema import access, objects, versions
+
+__all__ = ["MAX_LIMIT", "Page", "Store", "StoredObject"]
+
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    id: str
+    type: str
+    origin: str
+    version: int
+    label: Label
+    label_text: str
+    body: str
+    modified: str
+    author: str
+    recorded_at: str
+
+    @cached_property
+    def object(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body)
+        return parsed
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StoredObject]
+    next: str | None
+
+
+_COLUMNS = (
+    objects.c.stix_id,
+    objects.c.type,
+    objects.c.origin,
+    versions.c.number,
+    versions.c.rank,
+    versions.c.rel_to,
+    versions.c.compartments,
+    versions.c.label,
+    versions.c.body,
+    versions.c.modified,
+    versions.c.author,
+    versions.c.recorded_at,
+)
+
+
+def _split(text: str, sep: str) -> frozenset[str]:
+    return frozenset(t for t in text.split(sep) if t)
+
+
+def _stored(row: Row[Any]) -> StoredObject:
+    return StoredObject(
+        id=row.stix_id,
+        type=row.type,
+        origin=row.origin,
+        version=row.number,
+        label=Label(row.rank, _split(row.rel_to, ","), _split(row.compartments, "/")),
+        label_text=row.label,
+        body=row.body,
+        modified=row.modified,
+        author=row.author,
+        recorded_at=row.recorded_at,
+    )
+
+
+def _later(previous: str) -> str:
+    """A `modified` after `previous` even when the clock has not moved on."""
+    now = clock.now()
+    floor = clock.parse_ts(previous) + timedelta(milliseconds=1)
+    return _stix_ts(max(now, floor))
+
+
+def _stix_ts(value: Any) -> str:
+    return str(value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z")
+
+
+class Store:
+    """Objects of one node. Build with `Store.open` once the node is initialized."""
+
+    def __init__(self, db: Database, policy: Policy, node: NodeRow, bits: CompartmentBits):
+        self.db = db
+        self.policy = policy
+        self.node = node
+        self.bits = bits
+
+    @classmethod
+    def open(cls, db: Database, policy: Policy) -> Store:
+        with db.write() as conn:
+            node = load_node(conn)
+            if node is None:
+                raise RuntimeError("this database has no node yet: run `kizuna init` first")
+            bits = CompartmentBits.sync(conn, policy)
+        return cls(db, policy, node, bits)
+
+    # -- transactions -----------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, principal: Principal) -> Iterator[Connection]:
+        """A write transaction for one action; a refusal is rolled back, then audited."""
+        try:
+            with self.db.write() as conn:
+                yield conn
+        except Refused as exc:
+            with self.db.write() as conn:
+                audit.append(
+                    conn,
+                    actor=principal.name,
+                    action="refused",
+                    target=exc.target,
+                    detail={"action": exc.action, "reason": str(exc)},
+                )
+            raise
+
+    def render(self, label: Label) -> str:
+        return render(self.policy, label, "en")
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get(self, principal: Principal, stix_id: str) -> StoredObject:
+        """The current version, or NotFound when missing or not visible."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(*_COLUMNS)
+                .select_from(
+                    objects.join(access, and_(access.c.object_pk == objects.c.pk, current()))
+                    .join(versions, versions.c.pk == access.c.version_pk)
+                )
+                .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
+            ).first()
+            if row is not None:
+                return _stored(row)
+            exists = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
+        if exists is not None:
+            # Someone asked for an object they may not see: worth a line in the log,
+            # while they get the same answer as for an object that does not exist.
+            with self.db.write() as conn:
+                audit.append(conn, actor=principal.name, action="object.read.denied", target=stix_id)
+        raise NotFound(f"no object {stix_id}", field="id")
+
+    def list(
+        self,
+        principal: Principal,
+        *,
+        type: str | None = None,
+        limit: int = 100,
+        cursor_token: str | None = None,
+    ) -> Page:
+        """Current versions the principal may see, newest object first."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+        after: int | None = None
+        if cursor_token:
+            state = cursor.decode(self.node.secret, cursor_token)
+            if state.get("u") != principal.name or state.get("t") != type:
+                raise Invalid("the cursor belongs to another listing", field="cursor")
+            after = int(state["k"])
+        query = (
+            select(access.c.object_pk, *_COLUMNS)
+            .select_from(
+                access.join(versions, versions.c.pk == access.c.version_pk).join(
+                    objects, objects.c.pk == access.c.object_pk
+                )
+            )
+            .where(current(), visible(principal, self.bits))
+            .order_by(access.c.object_pk.desc())
+            .limit(limit + 1)
+        )
+        if type is not None:
+            query = query.where(access.c.type == type)
+        if after is not None:
+            query = query.where(access.c.object_pk < after)
+        with self.db.read() as conn:
+            rows = conn.execute(query).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        token = None
+        if more:
+            token = cursor.encode(
+                self.node.secret, {"k": rows[-1].object_pk, "t": type, "u": principal.name}
+            )
+        return Page([_stored(row) for row in rows], token)
+
+    def history(self, principal: Principal, stix_id: str) -> list[StoredObject]:
+        """Every version the principal may see, by its own label, oldest first."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(*_COLUMNS)
+                .select_from(
+                    objects.join(versions, versions.c.object_pk == objects.c.pk).join(
+                        access, access.c.version_pk == versions.c.pk
+                    )
+                )
+                .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
+                .order_by(versions.c.number)
+            ).all()
+        if not rows:
+            raise NotFound(f"no object {stix_id}", field="id")
+        return [_stored(row) for row in rows]
+
+    def _current_for_write(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
+        return conn.execute(
+            select(objects.c.pk, objects.c.origin, versions.c.pk.label("version_pk"), *_COLUMNS)
+            .select_from(
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current()))
+                .join(versions, versions.c.pk == access.c.version_pk)
+            )
+            .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
+            .with_for_update(of=objects)
+        ).first()
+
+    # -- write rules --------------------------------------------------------------------
+
+    def _require(self, principal: Principal, permission: Permission, what: str, target: str | None):
+        if not principal.can(permission):
+            raise Refused(
+                f"{principal.name} may not {what}: the role that grants {permission} is missing",
+                action=str(permission),
+                target=target,
+            )
+        if principal.kind != "system" and principal.nation != self.node.nation:
+            raise Refused(
+                f"only users of {self.node.nation} may {what} on this node",
+                action=str(permission),
+                target=target,
+            )
+
+    def _check_label(self, principal: Principal, label: Label, target: str | None) -> None:
+        origin = self.node.nation
+        if origin not in label.rel_to:
+            raise Invalid(
+                f"the label must be releasable to {origin}, the originating nation",
+                field="label",
+            )
+        held = principal.clearance
+        if label.rank > held.rank or not label.compartments <= held.compartments:
+            raise Refused(
+                f"the label {self.render(label)} is above the clearance of {principal.name}",
+                field="label",
+                action="store:object:label",
+                target=target,
+            )
+
+    def _check_release(self, principal: Principal, target: str | None) -> None:
+        if principal.kind == "system":
+            return
+        if not principal.can(Permission.OBJECT_RELEASE):
+            raise Refused(
+                "this is a release decision: only a releasing officer of "
+                f"{self.node.nation} may take it",
+                field="label",
+                action=str(Permission.OBJECT_RELEASE),
+                target=target,
+            )
+        if principal.nation != self.node.nation:
+            raise Refused(
+                f"only a releasing officer of {self.node.nation}, the originating nation, "
+                "may release this object",
+                field="label",
+                action=str(Permission.OBJECT_RELEASE),
+                target=target,
+            )
+
+    # -- writes -------------------------------------------------------------------------
+
+    def _insert_version(
+        self,
+        conn: Connection,
+        *,
+        object_pk: int,
+        number: int,
+        body: dict[str, Any],
+        label: Label,
+        author: str,
+        stix_type: str,
+    ) -> Row[Any]:
+        label_text = self.render(label)
+        version_pk = conn.execute(
+            insert(versions)
+            .values(
+                object_pk=object_pk,
+                number=number,
+                modified=str(body.get("modified", body.get("created", ""))),
+                label=label_text,
+                rank=label.rank,
+                rel_to=",".join(sorted(label.rel_to)),
+                compartments="/".join(sorted(label.compartments)),
+                body=canonical_json(body),
+                author=author,
+                recorded_at=clock.now_ts(),
+            )
+            .returning(versions.c.pk)
+        ).scalar_one()
+        conn.execute(
+            update(access).where(access.c.object_pk == object_pk).values(current=0)
+        )
+        mask = self.bits.mask(label.compartments)
+        conn.execute(
+            insert(access),
+            [
+                {
+                    "version_pk": version_pk,
+                    "nation": nation,
+                    "object_pk": object_pk,
+                    "type": stix_type,
+                    "rank": label.rank,
+                    "comp_mask": mask,
+                    "current": 1,
+                }
+                for nation in sorted(label.rel_to)
+            ],
+        )
+        conn.execute(
+            update(objects).where(objects.c.pk == object_pk).values(current_version=version_pk)
+        )
+        return conn.execute(
+            select(*_COLUMNS)
+            .select_from(objects.join(versions, versions.c.object_pk == objects.c.pk))
+            .where(versions.c.pk == version_pk)
+        ).one()
+
+    def create_in(
+        self, conn: Connection, principal: Principal, obj: Any, label: Label
+    ) -> StoredObject:
+        """Create inside the caller's transaction (for services that write several)."""
+        self._require(principal, Permission.OBJECT_WRITE, "create objects", None)
+        body = prepare(obj, now=_stix_ts(clock.now()))
+        stix_id = str(body["id"])
+        self._check_label(principal, label, stix_id)
+        if label.rel_to != {self.node.nation}:
+            self._check_release(principal, stix_id)
+        if conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first():
+            raise Conflict(
+                f"{stix_id} exists; send a new version to /objects/{stix_id}", field="object.id"
+            )
+        object_pk = conn.execute(
+            insert(objects)
+            .values(
+                stix_id=stix_id,
+                type=body["type"],
+                origin=self.node.nation,
+                created_at=clock.now_ts(),
+            )
+            .returning(objects.c.pk)
+        ).scalar_one()
+        row = self._insert_version(
+            conn,
+            object_pk=object_pk,
+            number=1,
+            body=body,
+            label=label,
+            author=principal.name,
+            stix_type=body["type"],
+        )
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="object.create",
+            target=stix_id,
+            detail={"type": body["type"], "version": 1, "label": self.render(label)},
+        )
+        return _stored(row)
+
+    def create(self, principal: Principal, obj: Any, label: Label) -> StoredObject:
+        """A new object at `label`, version 1. A label naming other nations than this
+        node's is a release decision; a label above the author's clearance is refused."""
+        with self.transaction(principal) as conn:
+            return self.create_in(conn, principal, obj, label)
+
+    def _owned_current(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
+        cur = self._current_for_write(conn, principal, stix_id)
+        if cur is None:
+            raise NotFound(f"no object {stix_id}", field="id")
+        if cur.origin != self.node.nation:
+            raise Refused(
+                f"{stix_id} belongs to the node of {cur.origin}; only it makes new versions",
+                action="store:object:version",
+                target=stix_id,
+            )
+        return cur
+
+    def revise(self, principal: Principal, stix_id: str, obj: Any) -> StoredObject:
+        """A new version of an object this node owns, at the same label."""
+        with self.transaction(principal) as conn:
+            self._require(principal, Permission.OBJECT_WRITE, "change objects", stix_id)
+            cur = self._owned_current(conn, principal, stix_id)
+            if not is_versioned(cur.type):
+                raise Invalid(f"{cur.type} objects have no versions", field="object.type")
+            if not isinstance(obj, dict):
+                raise Invalid("the object must be a JSON object", field="object")
+            previous = json.loads(cur.body)
+            for key in ("id", "type", "created"):
+                if key in obj and obj[key] != previous[key]:
+                    raise Invalid(f"a new version keeps the {key} of the object", field=f"object.{key}")
+            merged = {**obj, "id": stix_id, "type": cur.type, "created": previous["created"]}
+            merged.setdefault("modified", _later(cur.modified))
+            body = prepare(merged, now=_stix_ts(clock.now()))
+            if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
+                raise Invalid(
+                    f"modified must be later than {cur.modified}", field="object.modified"
+                )
+            label = Label(cur.rank, _split(cur.rel_to, ","), _split(cur.compartments, "/"))
+            row = self._insert_version(
+                conn,
+                object_pk=cur.pk,
+                number=cur.number + 1,
+                body=body,
+                label=label,
+                author=principal.name,
+                stix_type=cur.type,
+            )
+            audit.append(
+                conn,
+                actor=principal.name,
+                action="object.revise",
+                target=stix_id,
+                detail={"version": cur.number + 1},
+            )
+            return _stored(row)
+
+    def release(self, principal: Principal, stix_id: str, label: Label) -> StoredObject:
+        """A release decision: a new version of the object at a new label.
+
+        Only a releasing officer of the originating nation may take it, within their
+        own clearance, and the originating nation always stays released to.
+        """
+        with self.transaction(principal) as conn:
+            cur = self._owned_current(conn, principal, stix_id)
+            self._check_release(principal, stix_id)
+            self._check_label(principal, label, stix_id)
+            before = Label(cur.rank, _split(cur.rel_to, ","), _split(cur.compartments, "/"))
+            if label == before:
+                raise Invalid(f"{stix_id} is already labelled {cur.label}", field="label")
+            body = json.loads(cur.body)
+            if is_versioned(cur.type):
+                body["modified"] = _later(cur.modified)
+            row = self._insert_version(
+                conn,
+                object_pk=cur.pk,
+                number=cur.number + 1,
+                body=body,
+                label=label,
+                author=principal.name,
+                stix_type=cur.type,
+            )
+            audit.append(
+                conn,
+                actor=principal.name,
+                action="object.release",
+                target=stix_id,
+                detail={
+                    "from": cur.label,
+                    "to": self.render(label),
+                    "version": cur.number + 1,
+                },
+            )
+            return _stored(row)

@@ -1,0 +1,1 @@
+"""Web interfaces: the REST API, the pages, and what they share."""

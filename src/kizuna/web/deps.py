@@ -1,0 +1,88 @@
+"""Request dependencies: the node, and the principal behind a bearer token (REST)
+or a session cookie (pages), plus the CSRF check for forms."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Form, HTTPException, Request
+
+from kizuna.bootstrap import Node
+from kizuna.identity import service as identity
+from kizuna.identity.principal import Principal
+
+__all__ = [
+    "CSRF_COOKIE",
+    "SESSION_COOKIE",
+    "ApiPrincipal",
+    "NodeDep",
+    "PagePrincipal",
+    "check_csrf",
+    "csrf_token",
+    "get_node",
+]
+
+SESSION_COOKIE = "kizuna_session"
+CSRF_COOKIE = "kizuna_csrf"
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user: the app answers with a redirect to /login."""
+
+
+def get_node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+NodeDep = Annotated[Node, Depends(get_node)]
+
+
+def api_principal(request: Request, node: NodeDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    with node.db.read() as conn:
+        principal = identity.principal_for_token(conn, token.strip())
+    if principal is None:
+        raise HTTPException(
+            401, "the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+def page_principal(request: Request, node: NodeDep) -> Principal:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        with node.db.read() as conn:
+            principal = identity.principal_for_session(conn, session_id)
+        if principal is not None:
+            return principal
+    raise LoginRequired()
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms must echo: the CSRF cookie, or a new one the response sets."""
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token:
+        token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
+    """Double-submit check: the form field must equal the cookie set by this node."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, csrf_token):
+        raise HTTPException(403, "the form is stale or was not sent by this site (CSRF)")

@@ -1,0 +1,268 @@
+"""Server-rendered pages: login, objects, an object and its history, the audit log.
+
+Every page shows the highest label of what it displays, top and bottom, in the
+reader's language. Page handlers call the store like the API does; templates only
+render what they are given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kizuna import audit
+from kizuna.identity import service as identity
+from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, lub, render
+from kizuna.store import NotFound, StoredObject
+from kizuna.web.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    NodeDep,
+    PagePrincipal,
+    check_csrf,
+    csrf_token,
+    get_node,
+)
+from kizuna.web.i18n import LANG_COOKIE, LANGS, N_, choose_lang, translations
+
+__all__ = ["render_http_error", "router", "templates"]
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this node: an open redirect would help a phishing page.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/objects"
+
+
+def _chip(node: Any, label: Label, lang: str, first: str) -> dict[str, str]:
+    level_index = [lvl.rank for lvl in node.policy.levels].index(label.rank)
+    return {
+        "text": render(node.policy, label, "ja" if lang == "ja" else "en", first=first),
+        "css": f"lvl-{level_index}",
+    }
+
+
+def page(
+    request: Request,
+    template: str,
+    *,
+    principal: Principal | None,
+    labels: Iterable[Label] = (),
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page with its banner: the least upper bound of the labels shown."""
+    node = get_node(request)
+    lang = choose_lang(request)
+    gettext = translations(lang).gettext
+    highest = lub(labels)
+    first = principal.nation if principal else node.nation
+    if highest is None:
+        lowest = node.policy.lowest
+        banner = {"text": lowest.ja if lang == "ja" else lowest.name, "css": "lvl-0"}
+    else:
+        banner = _chip(node, highest, lang, first)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "_": gettext,
+            "lang": lang,
+            "langs": LANGS,
+            "principal": principal,
+            "node": node,
+            "banner": banner,
+            "csrf_token": csrf_token(request),
+            "chip": lambda label: _chip(node, label, lang, first),
+            "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "can_audit": principal is not None and principal.can(Permission.AUDIT_READ),
+            **context,
+        },
+        status_code=status,
+    )
+    new_csrf = getattr(request.state, "new_csrf", None)
+    if new_csrf:
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_csrf,
+            httponly=True,
+            samesite="strict",
+            secure=node.settings.secure_cookies,
+        )
+    return response
+
+
+def render_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    messages = {
+        403: N_("You may not do this."),
+        404: N_("There is nothing here, or you may not see it."),
+    }
+    return page(
+        request,
+        "error.html",
+        principal=getattr(request.state, "principal", None),
+        status=exc.status_code,
+        message=messages.get(exc.status_code, N_("Something went wrong.")),
+        detail=str(exc.detail),
+    )
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/objects", status_code=303)
+
+
+@router.get("/lang/{lang}")
+def switch_language(lang: str, next: str | None = None) -> RedirectResponse:
+    """Switch the page language, then go back where the reader was."""
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if lang in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return page(request, "login.html", principal=None, next=_safe_next(next), error=None)
+
+
+@router.post("/login", dependencies=[Depends(check_csrf)])
+def login(
+    request: Request,
+    node: NodeDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form()] = "/objects",
+) -> Response:
+    source = request.client.host if request.client else "unknown"
+    refused: identity.LoginRefused | None = None
+    # The write transaction commits even when the login fails: the failure count
+    # and its audit entry must be kept.
+    with node.db.write() as conn:
+        try:
+            user = identity.authenticate(conn, username, password, source=source)
+            session_id = identity.start_session(conn, user)
+        except identity.LoginRefused as exc:
+            refused = exc
+    if refused is not None:
+        message = (
+            N_("Too many failed attempts. Try again later.")
+            if refused.retry_after
+            else N_("Wrong username or password.")
+        )
+        response = page(
+            request,
+            "login.html",
+            principal=None,
+            next=_safe_next(next),
+            error=message,
+            status=429 if refused.retry_after else 401,
+        )
+        if refused.retry_after:
+            response.headers["Retry-After"] = str(refused.retry_after)
+        return response
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        httponly=True,
+        samesite="lax",
+        secure=node.settings.secure_cookies,
+        max_age=identity.SESSION_HOURS * 3600,
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request, principal: PagePrincipal, node: NodeDep) -> RedirectResponse:
+    with node.db.write() as conn:
+        identity.end_session(conn, request.cookies.get(SESSION_COOKIE, ""), actor=principal.name)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _title(obj: StoredObject) -> str:
+    body = obj.object
+    return str(body.get("name") or body.get("value") or body.get("pattern") or obj.id)
+
+
+@router.get("/objects")
+def objects_page(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    type: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> HTMLResponse:
+    result = node.store.list(principal, type=type or None, limit=50, cursor_token=cursor)
+    rows = [{"obj": obj, "title": _title(obj)} for obj in result.items]
+    next_url = None
+    if result.next:
+        next_url = f"/objects?cursor={quote(result.next)}" + (f"&type={quote(type)}" if type else "")
+    return page(
+        request,
+        "objects.html",
+        principal=principal,
+        labels=[obj.label for obj in result.items],
+        rows=rows,
+        type=type or "",
+        next_url=next_url,
+    )
+
+
+@router.get("/objects/{stix_id}")
+def object_page(
+    request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    try:
+        obj = node.store.get(principal, stix_id)
+        versions = node.store.history(principal, stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return page(
+        request,
+        "object.html",
+        principal=principal,
+        labels=[obj.label, *(v.label for v in versions)],
+        obj=obj,
+        title=_title(obj),
+        pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
+        versions=list(reversed(versions)),
+    )
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    # The log names objects and labels of the whole node: only this nation's admins.
+    if not principal.can(Permission.AUDIT_READ) or principal.nation != node.nation:
+        raise HTTPException(403, "the audit log is for administrators of this node")
+    with node.db.read() as conn:
+        entries = audit.entries(conn, before=before, limit=100)
+    older = entries[-1].seq if len(entries) == 100 else None
+    return page(
+        request,
+        "audit.html",
+        principal=principal,
+        labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
+        entries=entries,
+        older=older,
+    )

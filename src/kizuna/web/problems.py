@@ -1,0 +1,113 @@
+"""Errors as RFC 9457 problem details, in one place for the whole REST API.
+
+Pages get the same errors rendered as HTML by their own handler (see pages.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kizuna.labels import LabelError
+from kizuna.store import StoreError
+
+__all__ = ["PROBLEM_JSON", "install", "problem"]
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Refused",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    429: "Too many requests",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    field: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    title = _TITLES.get(status, "Error")
+    body: dict[str, Any] = {
+        "type": f"urn:kizuna:problem:{title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if field:
+        body["field"] = field
+    if errors is None and field:
+        errors = [{"field": field, "detail": detail}]
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI, *, is_api: Any, page_error: Any) -> None:
+    """Register the handlers; `is_api(request)` tells REST requests from page ones,
+    and `page_error(request, exc)` renders an HTTP error for a page."""
+
+    async def store_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StoreError)
+        return problem(exc.status, str(exc), field=exc.field, instance=request.url.path)
+
+    async def label_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LabelError)
+        field = "label" if exc.field in ("label", "level", "rel_to", "compartments") else exc.field
+        return problem(422, str(exc), field=field, instance=request.url.path)
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"field": _field_of(e.get("loc", ())), "detail": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "body", "detail": "invalid request"}
+        return problem(
+            422,
+            f"{first['field']}: {first['detail']}",
+            field=first["field"],
+            errors=errors,
+            instance=request.url.path,
+        )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if not is_api(request):
+            response: Response = page_error(request, exc)
+            return response
+        return problem(
+            exc.status_code,
+            str(exc.detail),
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    app.add_exception_handler(StoreError, store_error)
+    app.add_exception_handler(LabelError, label_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
