@@ -89,12 +89,24 @@ DEMO_USERS: list[tuple[str, str, str, list[str], list[str]]] = [
 
 # title (en), title (ja), label, released by the node's releasing officer
 _DEMO_REPORTS = [
-    ("2+2 meeting summary, 28 July 2024", "日米「2+2」概要（2024年7月28日）", "UNCLASSIFIED//REL TO JPN, USA"),
-    ("ACM working group: JJOC counterpart options", "ACM作業部会：JJOCのカウンターパート案", "SECRET//REL TO JPN, USA"),
+    (
+        "2+2 meeting summary, 28 July 2024",
+        "日米「2+2」概要（2024年7月28日）",
+        "UNCLASSIFIED//REL TO JPN, USA",
+    ),
+    (
+        "ACM working group: JJOC counterpart options",
+        "ACM作業部会：JJOCのカウンターパート案",
+        "SECRET//REL TO JPN, USA",
+    ),
     ("BIAC maritime activity assessment", "BIAC海洋活動評価", "SECRET//BIAC//REL TO JPN, USA"),
     ("Southwest islands local liaison plan", "南西諸島地元連絡計画", "CONFIDENTIAL//REL TO JPN"),
     ("Cyber incident coordination notes", "サイバー事案調整メモ", "SECRET//CYBER//REL TO JPN"),
-    ("Multilateral exercise planning (AUS)", "多国間演習計画（豪）", "CONFIDENTIAL//REL TO JPN, USA, AUS"),
+    (
+        "Multilateral exercise planning (AUS)",
+        "多国間演習計画（豪）",
+        "CONFIDENTIAL//REL TO JPN, USA, AUS",
+    ),
 ]
 
 

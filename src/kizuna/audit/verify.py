@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, select
 from kizuna import clock
 from kizuna.audit.log import GENESIS, entry_hash, stream
 from kizuna.node import key_id
-from kizuna.store.schema import audit_checkpoints, audit_head, audit_log
+from kizuna.store.schema import audit_checkpoints, audit_head
 
 __all__ = ["Checkpoint", "Finding", "Report", "checkpoint", "checkpoint_payload", "verify"]
 
@@ -134,5 +134,3 @@ def verify(conn: Connection, public_key: Ed25519PublicKey) -> Report:
         except (InvalidSignature, ValueError):
             return report(Finding(seq, "its checkpoint signature does not verify"))
     return report(None)
-
-

@@ -48,7 +48,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def init(
     db: DbOption = None,
     nation: Annotated[str, typer.Option(help="This node's nation (ISO 3166-1 alpha-3)")] = "JPN",
-    name: Annotated[str | None, typer.Option(help="Node name (default: nation, lower case)")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Node name (default: nation, lower case)")
+    ] = None,
     demo: Annotated[bool, typer.Option(help="On a new node, add demo users and objects")] = False,
 ) -> None:
     """Create the database schema and the node identity (key, secret)."""
@@ -107,7 +109,9 @@ def user_add(
     nation: Annotated[str, typer.Option(help="ISO 3166-1 alpha-3")],
     clearance: Annotated[str, typer.Option(help="Level name, e.g. SECRET or 極秘")],
     compartment: Annotated[list[str] | None, typer.Option(help="Repeat for each")] = None,
-    role: Annotated[list[str] | None, typer.Option(help="reader, author, releasing_officer, admin")] = None,
+    role: Annotated[
+        list[str] | None, typer.Option(help="reader, author, releasing_officer, admin")
+    ] = None,
     body: Annotated[list[str] | None, typer.Option(help="Bodies the user belongs to")] = None,
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
     db: DbOption = None,
@@ -142,12 +146,16 @@ def user_token(username: str, db: DbOption = None) -> None:
         user = identity.find_user(conn, username)
         if user is None:
             raise _fail(f"no user {username}")
-        token = identity.issue_token(conn, user=user, actor=f"cli:{os.environ.get('USER', 'operator')}")
+        token = identity.issue_token(
+            conn, user=user, actor=f"cli:{os.environ.get('USER', 'operator')}"
+        )
     print(token)
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None, key_file: Annotated[Path | None, typer.Option()] = None) -> None:
+def audit_verify(
+    db: DbOption = None, key_file: Annotated[Path | None, typer.Option()] = None
+) -> None:
     """Check the whole chain and every signed checkpoint; exit 1 at the first bad entry."""
     node = open_node(_settings(db, key_file=key_file))
     with node.db.read() as conn:
@@ -166,7 +174,9 @@ def audit_checkpoint(db: DbOption = None) -> None:
     node = open_node(_settings(db))
     with node.db.write() as conn:
         made = audit.checkpoint(conn, node.key)
-    console.print(f"checkpoint at entry {made.seq}" if made else "nothing new since the last checkpoint")
+    console.print(
+        f"checkpoint at entry {made.seq}" if made else "nothing new since the last checkpoint"
+    )
 
 
 if __name__ == "__main__":

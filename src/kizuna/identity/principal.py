@@ -36,9 +36,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READER: frozenset({Permission.OBJECT_READ}),
     Role.AUTHOR: frozenset({Permission.OBJECT_READ, Permission.OBJECT_WRITE}),
     Role.RELEASING_OFFICER: frozenset({Permission.OBJECT_READ, Permission.OBJECT_RELEASE}),
-    Role.ADMIN: frozenset(
-        {Permission.OBJECT_READ, Permission.AUDIT_READ, Permission.USER_MANAGE}
-    ),
+    Role.ADMIN: frozenset({Permission.OBJECT_READ, Permission.AUDIT_READ, Permission.USER_MANAGE}),
 }
 
 

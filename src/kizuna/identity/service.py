@@ -8,6 +8,7 @@ success and lock-out is audited.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ __all__ = [
 FREE_ATTEMPTS = 5
 MAX_DELAY_SECONDS = 900
 SESSION_HOURS = 12
-TOKEN_PREFIX = "kz_"
+TOKEN_PREFIX = "kz_"  # noqa: S105 (a visible prefix, not a secret: it marks leaked tokens)
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so that the answer takes as long.
@@ -97,7 +98,11 @@ def add_user(
     display_name: str | None = None,
 ) -> User:
     """Create a user; Invalid names the field that is wrong, nothing is written then."""
-    if not username or len(username) > 64 or not username.replace("-", "").replace(".", "").replace("_", "").isalnum():
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace("-", "").replace(".", "").replace("_", "").isalnum()
+    ):
         raise Invalid("a username is 1-64 letters, digits, '-', '_' or '.'", field="username")
     try:
         policy.check_nation(nation)
@@ -149,7 +154,9 @@ def add_user(
 
 
 def find_user(conn: Connection, username: str) -> User | None:
-    row = conn.execute(select(users).where(users.c.username == username, users.c.active == 1)).first()
+    row = conn.execute(
+        select(users).where(users.c.username == username, users.c.active == 1)
+    ).first()
     return _user(row) if row else None
 
 
@@ -167,12 +174,13 @@ def authenticate(conn: Connection, username: str, password: str, *, source: str)
         select(users).where(users.c.username == username, users.c.active == 1).with_for_update()
     ).first()
     if row is None or row.password_hash is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password or "-")
-        except VerificationError:
-            pass
         audit.append(
-            conn, actor="anonymous", action="login.failure", target=username[:128],
+            conn,
+            actor="anonymous",
+            action="login.failure",
+            target=username[:128],
             detail={"source": source, "reason": "unknown user"},
         )
         raise LoginRefused("wrong username or password")
@@ -182,7 +190,10 @@ def authenticate(conn: Connection, username: str, password: str, *, source: str)
         remaining = int((ready - clock.now()).total_seconds()) + 1
         if remaining > 0:
             audit.append(
-                conn, actor="anonymous", action="login.throttled", target=username,
+                conn,
+                actor="anonymous",
+                action="login.throttled",
+                target=username,
                 detail={"source": source, "failures": row.failed_logins, "retry_after": remaining},
             )
             raise LoginRefused(
@@ -197,7 +208,10 @@ def authenticate(conn: Connection, username: str, password: str, *, source: str)
             .values(failed_logins=row.failed_logins + 1, last_failed_at=clock.now_ts())
         )
         audit.append(
-            conn, actor="anonymous", action="login.failure", target=username,
+            conn,
+            actor="anonymous",
+            action="login.failure",
+            target=username,
             detail={"source": source, "failures": row.failed_logins + 1},
         )
         raise LoginRefused("wrong username or password") from None

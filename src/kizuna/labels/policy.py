@@ -110,9 +110,7 @@ class Policy:
     def check_compartment(self, code: str) -> str:
         if code not in self.compartments:
             known = ", ".join(self.compartments)
-            raise LabelError(
-                f"unknown compartment {code!r}; known: {known}", field="compartments"
-            )
+            raise LabelError(f"unknown compartment {code!r}; known: {known}", field="compartments")
         return code
 
 
@@ -188,8 +186,6 @@ def load_policy(path: str | Path) -> Policy:
 def default_policy() -> Policy:
     """The shipped example policy for Japan and the United States."""
     text = (
-        resources.files("kizuna")
-        .joinpath("data/policies/jpn-usa.toml")
-        .read_text(encoding="utf-8")
+        resources.files("kizuna").joinpath("data/policies/jpn-usa.toml").read_text(encoding="utf-8")
     )
     return _parse(tomllib.loads(text), "jpn-usa.toml")

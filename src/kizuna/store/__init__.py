@@ -14,6 +14,6 @@ __all__ = [
     "Page",
     "Refused",
     "Store",
-    "StoredObject",
     "StoreError",
+    "StoredObject",
 ]

@@ -10,6 +10,7 @@ in a transaction of their own after the change is rolled back.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.identity.principal import Permission, Principal
@@ -81,7 +82,7 @@ def _split(text: str, sep: str) -> frozenset[str]:
     return frozenset(t for t in text.split(sep) if t)
 
 
-def _stored(row: Row[Any]) -> StoredObject:
+def _stored(row: Any) -> StoredObject:
     return StoredObject(
         id=row.stix_id,
         type=row.type,
@@ -155,8 +156,9 @@ class Store:
             row = conn.execute(
                 select(*_COLUMNS)
                 .select_from(
-                    objects.join(access, and_(access.c.object_pk == objects.c.pk, current()))
-                    .join(versions, versions.c.pk == access.c.version_pk)
+                    objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                        versions, versions.c.pk == access.c.version_pk
+                    )
                 )
                 .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
             ).first()
@@ -167,7 +169,9 @@ class Store:
             # Someone asked for an object they may not see: worth a line in the log,
             # while they get the same answer as for an object that does not exist.
             with self.db.write() as conn:
-                audit.append(conn, actor=principal.name, action="object.read.denied", target=stix_id)
+                audit.append(
+                    conn, actor=principal.name, action="object.read.denied", target=stix_id
+                )
         raise NotFound(f"no object {stix_id}", field="id")
 
     def list(
@@ -213,7 +217,7 @@ class Store:
             )
         return Page([_stored(row) for row in rows], token)
 
-    def history(self, principal: Principal, stix_id: str) -> list[StoredObject]:
+    def history(self, principal: Principal, stix_id: str) -> builtins.list[StoredObject]:
         """Every version the principal may see, by its own label, oldest first."""
         with self.db.read() as conn:
             rows = conn.execute(
@@ -234,8 +238,9 @@ class Store:
         return conn.execute(
             select(objects.c.pk, objects.c.origin, versions.c.pk.label("version_pk"), *_COLUMNS)
             .select_from(
-                objects.join(access, and_(access.c.object_pk == objects.c.pk, current()))
-                .join(versions, versions.c.pk == access.c.version_pk)
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                    versions, versions.c.pk == access.c.version_pk
+                )
             )
             .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
             .with_for_update(of=objects)
@@ -243,7 +248,9 @@ class Store:
 
     # -- write rules --------------------------------------------------------------------
 
-    def _require(self, principal: Principal, permission: Permission, what: str, target: str | None):
+    def _require(
+        self, principal: Principal, permission: Permission, what: str, target: str | None
+    ) -> None:
         if not principal.can(permission):
             raise Refused(
                 f"{principal.name} may not {what}: the role that grants {permission} is missing",
@@ -305,7 +312,7 @@ class Store:
         label: Label,
         author: str,
         stix_type: str,
-    ) -> Row[Any]:
+    ) -> Any:
         label_text = self.render(label)
         version_pk = conn.execute(
             insert(versions)
@@ -323,9 +330,7 @@ class Store:
             )
             .returning(versions.c.pk)
         ).scalar_one()
-        conn.execute(
-            update(access).where(access.c.object_pk == object_pk).values(current=0)
-        )
+        conn.execute(update(access).where(access.c.object_pk == object_pk).values(current=0))
         mask = self.bits.mask(label.compartments)
         conn.execute(
             insert(access),
@@ -423,7 +428,9 @@ class Store:
             previous = json.loads(cur.body)
             for key in ("id", "type", "created"):
                 if key in obj and obj[key] != previous[key]:
-                    raise Invalid(f"a new version keeps the {key} of the object", field=f"object.{key}")
+                    raise Invalid(
+                        f"a new version keeps the {key} of the object", field=f"object.{key}"
+                    )
             merged = {**obj, "id": stix_id, "type": cur.type, "created": previous["created"]}
             merged.setdefault("modified", _later(cur.modified))
             body = prepare(merged, now=_stix_ts(clock.now()))

@@ -163,7 +163,7 @@ def login(
             if refused.retry_after
             else N_("Wrong username or password.")
         )
-        response = page(
+        failed = page(
             request,
             "login.html",
             principal=None,
@@ -172,8 +172,8 @@ def login(
             status=429 if refused.retry_after else 401,
         )
         if refused.retry_after:
-            response.headers["Retry-After"] = str(refused.retry_after)
-        return response
+            failed.headers["Retry-After"] = str(refused.retry_after)
+        return failed
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -212,7 +212,9 @@ def objects_page(
     rows = [{"obj": obj, "title": _title(obj)} for obj in result.items]
     next_url = None
     if result.next:
-        next_url = f"/objects?cursor={quote(result.next)}" + (f"&type={quote(type)}" if type else "")
+        next_url = f"/objects?cursor={quote(result.next)}" + (
+            f"&type={quote(type)}" if type else ""
+        )
     return page(
         request,
         "objects.html",

@@ -83,7 +83,11 @@ def install(app: FastAPI, *, is_api: Any, page_error: Any) -> None:
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = [
-            {"field": _field_of(e.get("loc", ())), "detail": e.get("msg", "invalid")}
+            {
+                # A JSON syntax error's location is a character offset: the body is at fault.
+                "field": "body" if e.get("type") == "json_invalid" else _field_of(e.get("loc", ())),
+                "detail": e.get("msg", "invalid"),
+            }
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"field": "body", "detail": "invalid request"}

@@ -1,0 +1,100 @@
+"""Shared fixtures: a node on SQLite or PostgreSQL, API clients, and the rule that a
+test needing a missing service skips, unless KIZUNA_REQUIRE_ALL=1 makes it fail."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.config import Settings
+from kizuna.web.app import create_app
+
+PG_ADMIN_URL = os.environ.get("KIZUNA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_ALL = os.environ.get("KIZUNA_REQUIRE_ALL") == "1"
+
+
+def unavailable(reason: str) -> None:
+    """Skip with a visible reason, or fail when every test must run."""
+    if REQUIRE_ALL:
+        pytest.fail(f"KIZUNA_REQUIRE_ALL=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _pg_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means "not available"
+        return f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    reason = _pg_reachable()
+    if reason:
+        unavailable(reason)
+    return PG_ADMIN_URL
+
+
+def make_pg_database(admin_url: str) -> tuple[str, str]:
+    """A fresh database of our own, so runs never see each other's rows."""
+    name = f"kizuna_t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return str(make_url(admin_url).set(database=name).render_as_string(hide_password=False)), name
+
+
+def drop_pg_database(admin_url: str, name: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kizuna.db'}"
+        return
+    admin = request.getfixturevalue("pg_server")
+    url, name = make_pg_database(admin)
+    try:
+        yield url
+    finally:
+        drop_pg_database(admin, name)
+
+
+def node_settings(db_url: str, tmp_path: Path, **extra: object) -> Settings:
+    return Settings(database_url=db_url, key_file=tmp_path / "node.pem", **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def node(db_url: str, tmp_path: Path) -> Iterator[Node]:
+    """An initialized JPN node with no users and no objects."""
+    settings = node_settings(db_url, tmp_path)
+    initialize(settings, nation="JPN")
+    opened = open_node(settings)
+    try:
+        yield opened
+    finally:
+        opened.db.dispose()
+
+
+@pytest.fixture
+def client(node: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(node)) as test_client:
+        yield test_client

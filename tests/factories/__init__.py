@@ -1,0 +1,86 @@
+"""Factories for users, principals, labels and STIX objects used across the tests."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from kizuna.bootstrap import Node
+from kizuna.identity import service as identity
+from kizuna.identity.principal import Principal, Role
+from kizuna.labels import Clearance, Label
+
+PASSWORD = "correct horse battery staple"
+
+
+def add_user(
+    node: Node,
+    name: str,
+    *,
+    nation: str = "JPN",
+    clearance: str = "SECRET",
+    compartments: list[str] | None = None,
+    roles: list[str] | None = None,
+    password: str | None = None,
+) -> tuple[identity.User, str]:
+    """A user with an API token; returns the user and the token."""
+    with node.db.write() as conn:
+        user = identity.add_user(
+            conn,
+            policy=node.policy,
+            actor="test",
+            username=name,
+            nation=nation,
+            clearance=clearance,
+            compartments=compartments or [],
+            roles=roles or ["reader"],
+            password=password,
+        )
+        token = identity.issue_token(conn, user=user, actor="test")
+    return user, token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def report(name: str = "A report", **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "report",
+        "name": name,
+        "published": "2024-07-28T06:15:00Z",
+        "report_types": ["threat-report"],
+        "object_refs": [f"identity--{uuid.uuid4()}"],
+        **extra,
+    }
+
+
+def indicator(value: str = "198.51.100.7") -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "pattern": f"[ipv4-addr:value = '{value}']",
+        "pattern_type": "stix",
+        "valid_from": "2024-07-28T00:00:00Z",
+    }
+
+
+NATIONS = ["JPN", "USA", "AUS", "KOR", "GBR"]
+
+
+def random_label(rng: random.Random, node: Node) -> Label:
+    """A label this JPN node can originate: JPN always, others by chance."""
+    ranks = [level.rank for level in node.policy.levels]
+    comps = [c for c in node.policy.compartments if rng.random() < 0.3]
+    rel = {"JPN"} | {n for n in NATIONS[1:] if rng.random() < 0.35}
+    return Label(rng.choice(ranks), frozenset(rel), frozenset(comps))
+
+
+def random_principal(rng: random.Random, node: Node, index: int) -> Principal:
+    ranks = [level.rank for level in node.policy.levels]
+    comps = frozenset(c for c in node.policy.compartments if rng.random() < 0.5)
+    return Principal(
+        name=f"p{index}",
+        clearance=Clearance(rng.choice(NATIONS), rng.choice(ranks), comps),
+        roles=frozenset({Role.READER}),
+    )
