@@ -430,7 +430,7 @@ def plans(node: Node, query: Select[Any]) -> dict[str, list[str]]:
     (PostgreSQL)."""
     with node.db.read() as conn:
         if node.db.is_sqlite:
-            return {"plan": _sqlite_plan(conn, query)}
+            return {"query": _sqlite_plan(conn, query)}
         return _pg_plans(conn, query)
 
 

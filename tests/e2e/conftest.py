@@ -29,7 +29,7 @@ from playwright.sync_api import expect, sync_playwright
 from kizuna.bootstrap import initialize, open_node
 from kizuna.labels import Clearance, Label, Policy, can_read, parse
 from tests.conftest import node_settings, unavailable
-from tests.factories import add_user, report
+from tests.factories import PASSWORD, add_user, report
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Route, StorageState
@@ -46,9 +46,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # Names resolve to nothing: only the server's literal 127.0.0.1 address is reachable.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 SERVER_START_SECONDS = 30.0
-PASSWORD = "e2e passphrase for kizuna"
 HEADING = {"ja": "オブジェクト", "en": "Objects"}
 SIGN_IN = {"ja": "ログイン", "en": "Sign in"}
 
@@ -95,6 +96,8 @@ class LiveNode:
     readers: dict[str, Reader]
     log_file: Path
     screenshot_dir: Path
+    process: subprocess.Popen[bytes]
+    serving: bool = False
 
     def visible_to(self, reader: Reader) -> list[SeededObject]:
         """The oracle: the objects whose labels `can_read` allows for the reader."""
@@ -103,6 +106,12 @@ class LiveNode:
     def hidden_from(self, reader: Reader) -> list[SeededObject]:
         visible = {o.id for o in self.visible_to(reader)}
         return [o for o in self.objects if o.id not in visible]
+
+    def wait_until_serving(self) -> None:
+        """Block until the server answers (it boots while Chromium starts)."""
+        if not self.serving:
+            _wait_until_serving(self.process, f"{self.base_url}/login", self.log_file)
+            self.serving = True
 
 
 def _free_port() -> int:
@@ -151,9 +160,24 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
+def _screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the pages are photographed for a person to look at: KIZUNA_SCREENSHOT_DIR,
+    else a folder of this run's pytest temporary directory."""
+    chosen = os.environ.get("KIZUNA_SCREENSHOT_DIR")
+    if chosen:
+        path = Path(chosen)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots", numbered=False)
+
+
 @pytest.fixture(scope="module")
 def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
-    """A JPN node with labelled objects and two readers, served by `kizuna serve`."""
+    """A JPN node with labelled objects and two readers, served by `kizuna serve`.
+
+    The server is started here but waited for by `open_session`, so that it boots
+    while Chromium launches.
+    """
     root = tmp_path_factory.mktemp("node")
     db_url = f"sqlite:///{root / 'kizuna.db'}"
     settings = node_settings(db_url, root)
@@ -213,7 +237,6 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
             cwd=root,
         )
     try:
-        _wait_until_serving(proc, f"{base_url}/login", log_file)
         yield LiveNode(
             base_url=base_url,
             nation=nation,
@@ -221,7 +244,8 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
             objects=seeded,
             readers=readers,
             log_file=log_file,
-            screenshot_dir=tmp_path_factory.mktemp("screenshots", numbered=False),
+            screenshot_dir=_screenshot_dir(tmp_path_factory),
+            process=proc,
         )
     finally:
         _stop(proc)
@@ -252,14 +276,43 @@ class Session:
     """One browser context, as one person's browser: its page and what it asked for."""
 
     page: Page
-    origin: str
+    node: LiveNode
+    states: dict[str, StorageState]
     requests: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
 
+    @property
+    def origin(self) -> str:
+        return self.node.base_url
+
     def foreign_requests(self) -> list[str]:
         """Every request that was not for the test server (blocked or not)."""
         return [url for url in self.requests if not _same_origin(url, self.origin)]
+
+    def log_in(self, reader: Reader, lang: str) -> None:
+        """As a person would: open the site, get sent to the form, type, click.
+
+        The signed-in cookies are kept for the module, so later sessions of the same
+        reader start signed in without paying for another password hash.
+        """
+        page = self.page
+        page.goto(f"{self.origin}/objects")
+        expect(page).to_have_url(re.compile(r"/login\?next=/objects$"))
+        expect(page.locator("h1")).to_have_text(SIGN_IN[lang])
+        # A page that shows no object is marked with the lowest level, in its language.
+        lowest = self.node.policy.lowest
+        assert page.evaluate("document.documentElement.lang") == lang
+        for where in ("#banner-top", "#banner-bottom"):
+            assert page.locator(where).inner_text() == (lowest.ja if lang == "ja" else lowest.name)
+        for name, value in (("username", reader.username), ("password", reader.password)):
+            field_ = page.locator(f"input[name={name}]")
+            field_.click()
+            field_.press_sequentially(value)
+        page.get_by_role("button", name=SIGN_IN[lang], exact=True).click()
+        expect(page).to_have_url(f"{self.origin}/objects")
+        expect(page.locator("h1")).to_have_text(HEADING[lang])
+        self.states[reader.username] = page.context.storage_state()
 
 
 def _same_origin(url: str, origin: str) -> bool:
@@ -270,21 +323,6 @@ class OpenSession(Protocol):
     def __call__(self, locale: str, *, signed_in_as: Reader | None = None) -> Session: ...
 
 
-def log_in(session: Session, node: LiveNode, reader: Reader, lang: str) -> None:
-    """As a person would: open the site, get sent to the form, type, click."""
-    page = session.page
-    page.goto(f"{node.base_url}/objects")
-    expect(page).to_have_url(re.compile(r"/login\?next=/objects$"))
-    expect(page.locator("h1")).to_have_text(SIGN_IN[lang])
-    for name, value in (("username", reader.username), ("password", reader.password)):
-        field_ = page.locator(f"input[name={name}]")
-        field_.click()
-        field_.press_sequentially(value)
-    page.get_by_role("button", name=SIGN_IN[lang], exact=True).click()
-    expect(page).to_have_url(f"{node.base_url}/objects")
-    expect(page.locator("h1")).to_have_text(HEADING[lang])
-
-
 @pytest.fixture(scope="module")
 def signed_in_states() -> dict[str, StorageState]:
     """Cookies of a session each reader opened through the login form, once a module."""
@@ -293,7 +331,7 @@ def signed_in_states() -> dict[str, StorageState]:
 
 @pytest.fixture
 def open_session(
-    browser: Browser, live_node: LiveNode, signed_in_states: dict[str, StorageState]
+    live_node: LiveNode, browser: Browser, signed_in_states: dict[str, StorageState]
 ) -> Iterator[OpenSession]:
     """Open a fresh browser context with a locale (its Accept-Language) and a page;
     with `signed_in_as`, the reader is signed in and the page is on /objects.
@@ -302,6 +340,7 @@ def open_session(
     so a mistake in a page can show up as a failure but never as traffic leaving the
     machine.
     """
+    live_node.wait_until_serving()
     contexts: list[BrowserContext] = []
 
     def opener(locale: str, *, signed_in_as: Reader | None = None) -> Session:
@@ -311,25 +350,33 @@ def open_session(
         )
         contexts.append(context)
         context.set_default_timeout(10_000)
-        session = Session(page=context.new_page(), origin=live_node.base_url)
+        requests: list[str] = []
+        blocked: list[str] = []
 
         def guard(route: Route) -> None:
             if _same_origin(route.request.url, live_node.base_url):
                 route.continue_()
             else:
-                session.blocked.append(route.request.url)
+                blocked.append(route.request.url)
                 route.abort("blockedbyclient")
 
+        # Both before the first page exists, so that nothing it asks for goes unseen.
         context.route("**/*", guard)
-        context.on("request", lambda request: session.requests.append(request.url))
+        context.on("request", lambda request: requests.append(request.url))
+        session = Session(
+            page=context.new_page(),
+            node=live_node,
+            states=signed_in_states,
+            requests=requests,
+            blocked=blocked,
+        )
         session.page.on(
             "console", lambda message: session.console.append(f"{message.type}: {message.text}")
         )
         if signed_in_as is not None:
             lang = "en" if locale.lower().startswith("en") else "ja"
             if state is None:
-                log_in(session, live_node, signed_in_as, lang)
-                signed_in_states[signed_in_as.username] = context.storage_state()
+                session.log_in(signed_in_as, lang)
             else:
                 session.page.goto(f"{live_node.base_url}/objects")
                 expect(session.page.locator("h1")).to_have_text(HEADING[lang])

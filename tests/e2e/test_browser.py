@@ -22,7 +22,6 @@ from tests.e2e.conftest import (
     OpenSession,
     SeededObject,
     Session,
-    log_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -31,7 +30,6 @@ NOT_FOUND = {
     "ja": "該当するものがないか、閲覧が許可されていません。",
     "en": "There is nothing here, or you may not see it.",
 }
-TITLES = "table.objects tbody td:nth-child(3) a"
 
 
 def expected_banner(node: LiveNode, labels: Iterable[Label], lang: str, first: str) -> str:
@@ -51,15 +49,38 @@ def level_class(node: LiveNode, labels: Iterable[Label]) -> re.Pattern[str]:
     return re.compile(rf"(^|\s)lvl-{index}(\s|$)")
 
 
-def expect_banners(session: Session, text: str, css: re.Pattern[str]) -> None:
-    for where in ("#banner-top", "#banner-bottom"):
-        banner = session.page.locator(where)
-        expect(banner).to_have_text(text)
-        expect(banner).to_have_class(css)
+def assert_banners(session: Session, text: str, css: re.Pattern[str]) -> None:
+    """Both banners say `text` in the colour of its level. Call it once the page is
+    known to be the new one (after waiting for its heading): htmx swaps the whole body
+    at once, so both banners are then in place."""
+    banners = session.page.eval_on_selector_all(
+        "#banner-top, #banner-bottom",
+        "els => els.map(e => ({id: e.id, text: e.textContent.trim(), css: e.className}))",
+    )
+    assert [b["id"] for b in banners] == ["banner-top", "banner-bottom"]
+    for banner in banners:
+        assert banner["text"] == text, banner["id"]
+        assert css.search(banner["css"]), banner
 
 
-def shown_titles(session: Session) -> list[str]:
-    return session.page.locator(TITLES).all_inner_texts()
+def shown_rows(session: Session) -> list[tuple[str, str]]:
+    """(title, label chip) of each row of the objects table, top to bottom."""
+    rows = session.page.eval_on_selector_all(
+        "table.objects tbody tr",
+        """rows => rows.map(r => [
+            r.querySelector("td:nth-child(3) a").textContent.trim(),
+            r.querySelector(".chip").textContent.trim(),
+        ])""",
+    )
+    return [(title, chip) for title, chip in rows]
+
+
+def expected_rows(
+    node: LiveNode, objects: Iterable[SeededObject], lang: str, first: str
+) -> list[tuple[str, str]]:
+    """Each object with its own label, rendered as the reader's chip shows it."""
+    lang_ = "ja" if lang == "ja" else "en"
+    return sorted((o.name, render(node.policy, o.label, lang_, first=first)) for o in objects)
 
 
 def assert_stayed_on_the_node(session: Session) -> None:
@@ -75,7 +96,7 @@ def names(objects: Iterable[SeededObject]) -> list[str]:
 
 
 def test_japanese_reader_logs_in_and_sees_only_what_they_may(
-    live_node: LiveNode, open_session: OpenSession
+    open_session: OpenSession, live_node: LiveNode
 ) -> None:
     reader = live_node.readers["JPN"]
     visible = live_node.visible_to(reader)
@@ -85,46 +106,39 @@ def test_japanese_reader_logs_in_and_sees_only_what_they_may(
     session = open_session("ja-JP")
     page = session.page
 
-    log_in(session, live_node, reader, "ja")
+    session.log_in(reader, "ja")
 
     expect(page.locator("html")).to_have_attribute("lang", "ja")
-    assert sorted(shown_titles(session)) == names(visible)
+    # Exactly the objects the reader's clearance admits, each chip its own label.
+    assert sorted(shown_rows(session)) == expected_rows(live_node, visible, "ja", "JPN")
     page_text = page.content()
     for obj in hidden:
         assert obj.name not in page_text
     labels = [o.label for o in visible]
-    expect_banners(
+    assert_banners(
         session, expected_banner(live_node, labels, "ja", "JPN"), level_class(live_node, labels)
     )
-    # Each row's chip is that object's own label, in Japanese, the reader's nation first.
-    rows = page.locator("table.objects tbody tr")
-    by_name = {o.name: o for o in visible}
-    for i in range(rows.count()):
-        row = rows.nth(i)
-        obj = by_name[row.locator("td:nth-child(3) a").inner_text()]
-        expect(row.locator(".chip")).to_have_text(
-            render(live_node.policy, obj.label, "ja", first="JPN")
-        )
     page.screenshot(path=live_node.screenshot_dir / "objects-ja.png", full_page=True)
     assert_stayed_on_the_node(session)
 
 
 def test_switching_to_english_keeps_the_objects_and_translates_the_banner(
-    live_node: LiveNode, open_session: OpenSession
+    open_session: OpenSession, live_node: LiveNode
 ) -> None:
     reader = live_node.readers["JPN"]
     visible = live_node.visible_to(reader)
     labels = [o.label for o in visible]
     session = open_session("ja-JP", signed_in_as=reader)
     page = session.page
-    before = sorted(shown_titles(session))
+    before = sorted(title for title, _ in shown_rows(session))
 
     page.locator("#lang-en").click()
 
     expect(page.locator("h1")).to_have_text(HEADING["en"])
     expect(page).to_have_title(re.compile(r"^Objects · Kizuna$"))
-    assert sorted(shown_titles(session)) == before == names(visible)
-    expect_banners(
+    assert sorted(shown_rows(session)) == expected_rows(live_node, visible, "en", "JPN")
+    assert before == names(visible)
+    assert_banners(
         session, expected_banner(live_node, labels, "en", "JPN"), level_class(live_node, labels)
     )
     expect(page.locator("#lang-ja")).to_be_visible()
@@ -137,35 +151,37 @@ def test_switching_to_english_keeps_the_objects_and_translates_the_banner(
     # And back to Japanese.
     page.locator("#lang-ja").click()
     expect(page.locator("h1")).to_have_text(HEADING["ja"])
-    expect_banners(
+    assert_banners(
         session, expected_banner(live_node, labels, "ja", "JPN"), level_class(live_node, labels)
     )
     assert_stayed_on_the_node(session)
 
 
 def test_an_object_page_shows_that_objects_label(
-    live_node: LiveNode, open_session: OpenSession
+    open_session: OpenSession, live_node: LiveNode
 ) -> None:
     reader = live_node.readers["JPN"]
     session = open_session("ja-JP", signed_in_as=reader)
     page = session.page
 
-    for obj in live_node.visible_to(reader):
+    for i, obj in enumerate(live_node.visible_to(reader)):
         page.get_by_role("link", name=obj.name, exact=True).click()
         expect(page).to_have_url(f"{live_node.base_url}/objects/{obj.id}")
         expect(page.locator("h1")).to_have_text(obj.name)
         text = render(live_node.policy, obj.label, "ja", first="JPN")
-        expect_banners(session, text, level_class(live_node, [obj.label]))
+        assert_banners(session, text, level_class(live_node, [obj.label]))
         history = page.locator("table.history tbody tr")
         expect(history).to_have_count(1)
         expect(history.locator(".chip")).to_have_text(text)
+        if i == 0:
+            page.screenshot(path=live_node.screenshot_dir / "object-ja.png", full_page=True)
         page.locator("header nav a[href='/objects']").click()
         expect(page.locator("h1")).to_have_text(HEADING["ja"])
     assert_stayed_on_the_node(session)
 
 
 def test_an_object_the_reader_may_not_see_is_not_found(
-    live_node: LiveNode, open_session: OpenSession
+    open_session: OpenSession, live_node: LiveNode
 ) -> None:
     reader = live_node.readers["JPN"]
     session = open_session("ja-JP", signed_in_as=reader)
@@ -180,12 +196,12 @@ def test_an_object_the_reader_may_not_see_is_not_found(
         html = page.content()
         assert obj.name not in html
         assert response.text().find(obj.name) == -1
-        expect_banners(session, live_node.policy.lowest.ja, level_class(live_node, lowest))
+        assert_banners(session, live_node.policy.lowest.ja, level_class(live_node, lowest))
     assert_stayed_on_the_node(session)
 
 
 def test_a_us_reader_sees_a_different_set_on_the_same_page(
-    live_node: LiveNode, open_session: OpenSession
+    open_session: OpenSession, live_node: LiveNode
 ) -> None:
     reader = live_node.readers["USA"]
     visible = live_node.visible_to(reader)
@@ -195,11 +211,11 @@ def test_a_us_reader_sees_a_different_set_on_the_same_page(
     session = open_session("en-US")
     page = session.page
 
-    log_in(session, live_node, reader, "en")
+    session.log_in(reader, "en")
 
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    assert sorted(shown_titles(session)) == names(visible)
-    expect_banners(
+    assert sorted(shown_rows(session)) == expected_rows(live_node, visible, "en", "USA")
+    assert_banners(
         session, expected_banner(live_node, labels, "en", "USA"), level_class(live_node, labels)
     )
     page.screenshot(path=live_node.screenshot_dir / "objects-en-usa.png", full_page=True)
@@ -218,10 +234,11 @@ def test_a_us_reader_sees_a_different_set_on_the_same_page(
 @pytest.mark.xfail(
     reason="bug: the language links are boosted by htmx, which swaps <body> only, so "
     "<html lang> stays 'ja' on the English page until a full reload",
+    raises=AssertionError,
     strict=True,
 )
 def test_the_document_language_follows_a_switch(
-    live_node: LiveNode, open_session: OpenSession
+    open_session: OpenSession, live_node: LiveNode
 ) -> None:
     session = open_session("ja-JP", signed_in_as=live_node.readers["JPN"])
     page = session.page
@@ -236,13 +253,36 @@ def test_the_document_language_follows_a_switch(
 @pytest.mark.xfail(
     reason="bug: htmx inserts its indicator <style> inline, which the node's own CSP "
     "(style-src 'self') refuses on every page; set htmx's includeIndicatorStyles to false",
+    raises=AssertionError,
     strict=True,
 )
 def test_pages_do_not_break_the_content_security_policy(
-    live_node: LiveNode, open_session: OpenSession
+    open_session: OpenSession, live_node: LiveNode
 ) -> None:
     session = open_session("ja-JP", signed_in_as=live_node.readers["JPN"])
     # The signed-in session is on /objects; the load event has fired, so htmx has run.
     assert session.page.evaluate("typeof htmx") == "object"
     violations = [m for m in session.console if "Content Security Policy" in m]
     assert violations == []
+
+
+@pytest.mark.xfail(
+    reason="bug: render_http_error reads request.state.principal, which nothing sets, so "
+    "a signed-in reader's 404/403 page has no navigation, no name and no sign-out button",
+    raises=AssertionError,
+    strict=True,
+)
+def test_the_not_found_page_still_shows_who_is_signed_in(
+    open_session: OpenSession, live_node: LiveNode
+) -> None:
+    reader = live_node.readers["JPN"]
+    session = open_session("ja-JP", signed_in_as=reader)
+    page = session.page
+    hidden = live_node.hidden_from(reader)[0]
+
+    response = page.goto(f"{live_node.base_url}/objects/{hidden.id}")
+
+    assert response is not None
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text(NOT_FOUND["ja"])
+    assert page.locator("header .user").all_inner_texts() == [f"{reader.username} (JPN)"]

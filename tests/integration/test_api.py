@@ -137,6 +137,8 @@ def test_single_writer_refuses_new_versions_of_a_partner_object(
         node.store._insert_version(
             conn,
             object_pk=pk,
+            stix_id=body["id"],
+            origin="USA",
             number=1,
             body=body,
             label=Label(10, frozenset({"JPN", "USA"})),

@@ -307,30 +307,44 @@ class Store:
         conn: Connection,
         *,
         object_pk: int,
+        stix_id: str,
+        origin: str,
         number: int,
         body: dict[str, Any],
         label: Label,
         author: str,
         stix_type: str,
-    ) -> Any:
-        label_text = self.render(label)
+    ) -> StoredObject:
+        made = StoredObject(
+            id=stix_id,
+            type=stix_type,
+            origin=origin,
+            version=number,
+            label=label,
+            label_text=self.render(label),
+            body=canonical_json(body),
+            modified=str(body.get("modified", body.get("created", ""))),
+            author=author,
+            recorded_at=clock.now_ts(),
+        )
         version_pk = conn.execute(
             insert(versions)
             .values(
                 object_pk=object_pk,
                 number=number,
-                modified=str(body.get("modified", body.get("created", ""))),
-                label=label_text,
+                modified=made.modified,
+                label=made.label_text,
                 rank=label.rank,
                 rel_to=",".join(sorted(label.rel_to)),
                 compartments="/".join(sorted(label.compartments)),
-                body=canonical_json(body),
+                body=made.body,
                 author=author,
-                recorded_at=clock.now_ts(),
+                recorded_at=made.recorded_at,
             )
             .returning(versions.c.pk)
         ).scalar_one()
-        conn.execute(update(access).where(access.c.object_pk == object_pk).values(current=0))
+        if number > 1:
+            conn.execute(update(access).where(access.c.object_pk == object_pk).values(current=0))
         mask = self.bits.mask(label.compartments)
         conn.execute(
             insert(access),
@@ -347,14 +361,7 @@ class Store:
                 for nation in sorted(label.rel_to)
             ],
         )
-        conn.execute(
-            update(objects).where(objects.c.pk == object_pk).values(current_version=version_pk)
-        )
-        return conn.execute(
-            select(*_COLUMNS)
-            .select_from(objects.join(versions, versions.c.object_pk == objects.c.pk))
-            .where(versions.c.pk == version_pk)
-        ).one()
+        return made
 
     def create_in(
         self, conn: Connection, principal: Principal, obj: Any, label: Label
@@ -380,9 +387,11 @@ class Store:
             )
             .returning(objects.c.pk)
         ).scalar_one()
-        row = self._insert_version(
+        made = self._insert_version(
             conn,
             object_pk=object_pk,
+            stix_id=stix_id,
+            origin=self.node.nation,
             number=1,
             body=body,
             label=label,
@@ -394,9 +403,9 @@ class Store:
             actor=principal.name,
             action="object.create",
             target=stix_id,
-            detail={"type": body["type"], "version": 1, "label": self.render(label)},
+            detail={"type": body["type"], "version": 1, "label": made.label_text},
         )
-        return _stored(row)
+        return made
 
     def create(self, principal: Principal, obj: Any, label: Label) -> StoredObject:
         """A new object at `label`, version 1. A label naming other nations than this
@@ -439,9 +448,11 @@ class Store:
                     f"modified must be later than {cur.modified}", field="object.modified"
                 )
             label = Label(cur.rank, _split(cur.rel_to, ","), _split(cur.compartments, "/"))
-            row = self._insert_version(
+            made = self._insert_version(
                 conn,
                 object_pk=cur.pk,
+                stix_id=stix_id,
+                origin=cur.origin,
                 number=cur.number + 1,
                 body=body,
                 label=label,
@@ -455,7 +466,7 @@ class Store:
                 target=stix_id,
                 detail={"version": cur.number + 1},
             )
-            return _stored(row)
+            return made
 
     def release(self, principal: Principal, stix_id: str, label: Label) -> StoredObject:
         """A release decision: a new version of the object at a new label.
@@ -473,9 +484,11 @@ class Store:
             body = json.loads(cur.body)
             if is_versioned(cur.type):
                 body["modified"] = _later(cur.modified)
-            row = self._insert_version(
+            made = self._insert_version(
                 conn,
                 object_pk=cur.pk,
+                stix_id=stix_id,
+                origin=cur.origin,
                 number=cur.number + 1,
                 body=body,
                 label=label,
@@ -493,4 +506,4 @@ class Store:
                     "version": cur.number + 1,
                 },
             )
-            return _stored(row)
+            return made

@@ -74,7 +74,6 @@ objects = Table(
     Column("type", String(64), nullable=False),
     Column("origin", String(3), nullable=False),
     Column("created_at", TS, nullable=False),
-    Column("current_version", Integer, nullable=True),
 )
 
 versions = Table(
