@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,9 +133,9 @@ def _entry(row: Any) -> Entry:
     )
 
 
-def stream(conn: Connection) -> Iterator[Any]:
+def stream(conn: Connection) -> Generator[Any, None, None]:
     """Every raw row in sequence order, without holding them all in memory."""
-    result = conn.execution_options(yield_per=2000).execute(
+    with conn.execution_options(yield_per=2000).execute(
         select(audit_log).order_by(audit_log.c.seq)
-    )
-    yield from result
+    ) as result:
+        yield from result

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -68,29 +71,26 @@ def checkpoint(conn: Connection, key: Ed25519PrivateKey) -> Checkpoint | None:
     return made
 
 
-def verify(conn: Connection, public_key: Ed25519PublicKey) -> Report:
-    """Walk the chain from the first entry and stop at the first that is wrong.
+@dataclass
+class _Walk:
+    """Where the walk along the chain got to."""
 
-    Catches an edited entry (its hash no longer matches), a deleted one (a gap in
-    the sequence, or a head that points past the end), a swapped or inserted one
-    (it does not chain to its predecessor, or is not in the head), and a rewritten
-    tail (a signed checkpoint disagrees, or its signature does not verify).
-    """
-    count = 0
-    expected_seq = 1
-    prev_hash = GENESIS
-    hashes_at: dict[int, str] = {}
-    wanted = {
-        row.seq: row
-        for row in conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.seq))
-    }
+    count: int = 0
+    prev_hash: str = GENESIS
+    finding: Finding | None = None
 
-    def report(finding: Finding | None) -> Report:
-        return Report(entries=count, checkpoints=len(wanted), finding=finding)
+    @property
+    def last_seq(self) -> int:
+        return self.count
 
-    for row in stream(conn):
-        if row.seq != expected_seq:
-            return report(Finding(expected_seq, "is missing (deleted)"))
+
+def _walk(rows: Iterator[Any], signed: set[int], hashes_at: dict[int, str]) -> _Walk:
+    walk = _Walk()
+    for row in rows:
+        expected = walk.count + 1
+        if row.seq != expected:
+            walk.finding = Finding(expected, "is missing (deleted)")
+            return walk
         recomputed = entry_hash(
             seq=row.seq,
             at=row.at,
@@ -101,28 +101,52 @@ def verify(conn: Connection, public_key: Ed25519PublicKey) -> Report:
             prev_hash=row.prev_hash,
         )
         if recomputed != row.hash:
-            return report(Finding(row.seq, "content does not match its hash (edited)"))
-        if row.prev_hash != prev_hash:
-            return report(
-                Finding(row.seq, f"does not follow entry {row.seq - 1} (reordered or inserted)")
+            walk.finding = Finding(row.seq, "content does not match its hash (edited)")
+            return walk
+        if row.prev_hash != walk.prev_hash:
+            walk.finding = Finding(
+                row.seq, f"does not follow entry {row.seq - 1} (reordered or inserted)"
             )
-        if row.seq in wanted:
+            return walk
+        if row.seq in signed:
             hashes_at[row.seq] = row.hash
-        prev_hash = row.hash
-        expected_seq += 1
-        count += 1
+        walk.prev_hash = row.hash
+        walk.count += 1
+    return walk
+
+
+def verify(conn: Connection, public_key: Ed25519PublicKey) -> Report:
+    """Walk the chain from the first entry and stop at the first that is wrong.
+
+    Catches an edited entry (its hash no longer matches), a deleted one (a gap in
+    the sequence, or a head that points past the end), a swapped or inserted one
+    (it does not chain to its predecessor, or is not in the head), and a rewritten
+    tail (a signed checkpoint disagrees, or its signature does not verify).
+    """
+    checkpoints = {
+        row.seq: row
+        for row in conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.seq))
+    }
+    hashes_at: dict[int, str] = {}
+    with closing(stream(conn)) as rows:
+        walk = _walk(rows, set(checkpoints), hashes_at)
+
+    def report(finding: Finding | None) -> Report:
+        return Report(entries=walk.count, checkpoints=len(checkpoints), finding=finding)
+
+    if walk.finding is not None:
+        return report(walk.finding)
 
     head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
-    last_seq = expected_seq - 1
     if head is not None:
-        if head.seq > last_seq:
-            return report(Finding(last_seq + 1, "is missing (deleted from the end)"))
-        if head.seq < last_seq:
+        if head.seq > walk.last_seq:
+            return report(Finding(walk.last_seq + 1, "is missing (deleted from the end)"))
+        if head.seq < walk.last_seq:
             return report(Finding(head.seq + 1, "is not recorded in the head (inserted)"))
-        if head.hash != prev_hash:
-            return report(Finding(last_seq, "differs from the head (edited)"))
+        if head.hash != walk.prev_hash:
+            return report(Finding(walk.last_seq, "differs from the head (edited)"))
 
-    for seq, point in wanted.items():
+    for seq, point in checkpoints.items():
         if seq not in hashes_at:
             return report(Finding(seq, "is missing but a signed checkpoint covers it"))
         if hashes_at[seq] != point.hash:

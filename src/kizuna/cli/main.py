@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kizuna import audit
-from kizuna.bootstrap import initialize, open_node, seed_demo
+from kizuna.bootstrap import DEMO_USERS, Node, initialize, open_node, seed_demo
 from kizuna.config import Settings
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
@@ -37,6 +39,19 @@ def _settings(db: str | None, **extra: object) -> Settings:
     if db:
         values["database_url"] = db
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Node]:
+    """The node for one command, its connections closed when the command ends."""
+    try:
+        node = open_node(settings)
+    except (RuntimeError, FileNotFoundError) as exc:
+        raise _fail(f"{exc} (run `kizuna init` first)") from exc
+    try:
+        yield node
+    finally:
+        node.db.dispose()
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -65,17 +80,14 @@ def init(
     console.print(f"initialized node {nation.upper()} at {settings.database_url}")
     console.print(f"node key: {settings.key_file}")
     if demo:
-        node = open_node(settings)
-        made = seed_demo(node)
+        with _opened(settings) as node:
+            made = seed_demo(node)
         table = Table(title="Demo users (passwords shown once)")
         for column in ("user", "password", "nation", "clearance", "roles"):
             table.add_column(column)
-        from kizuna.bootstrap import DEMO_USERS
-
         for (username, password), spec in zip(made, DEMO_USERS, strict=True):
             table.add_row(username, password, spec[1], spec[2], ", ".join(spec[4]))
         console.print(table)
-        node.db.dispose()
 
 
 @app.command()
@@ -90,17 +102,14 @@ def serve(
     from kizuna.web.app import create_app
 
     settings = _settings(db, host=host, port=port)
-    try:
-        node = open_node(settings)
-    except (RuntimeError, FileNotFoundError) as exc:
-        raise _fail(f"{exc} (run `kizuna init` first)") from exc
-    console.print(f"Kizuna node {node.nation} on http://{settings.host}:{settings.port}/")
-    uvicorn.run(
-        create_app(node, checkpoints=True),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-    )
+    with _opened(settings) as node:
+        console.print(f"Kizuna node {node.nation} on http://{settings.host}:{settings.port}/")
+        uvicorn.run(
+            create_app(node, checkpoints=True),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+        )
 
 
 @user_app.command("add")
@@ -118,24 +127,28 @@ def user_add(
 ) -> None:
     """Add a user."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    node = open_node(_settings(db))
-    try:
-        with node.db.write() as conn:
-            identity.add_user(
-                conn,
-                policy=node.policy,
-                actor=f"cli:{os.environ.get('USER', 'operator')}",
-                username=username,
-                nation=nation.upper(),
-                clearance=clearance,
-                compartments=compartment,
-                roles=role,
-                bodies=body,
-                password=password,
-            )
-    except StoreError as exc:
-        raise _fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
+    with _opened(_settings(db)) as node:
+        try:
+            with node.db.write() as conn:
+                identity.add_user(
+                    conn,
+                    policy=node.policy,
+                    actor=_operator(),
+                    username=username,
+                    nation=nation.upper(),
+                    clearance=clearance,
+                    compartments=compartment,
+                    roles=role,
+                    bodies=body,
+                    password=password,
+                )
+        except StoreError as exc:
+            raise _fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
     console.print(f"added {username}")
+
+
+def _operator() -> str:
+    return f"cli:{os.environ.get('USER', 'operator')}"
 
 
 @user_app.command("token")
@@ -157,8 +170,7 @@ def audit_verify(
     db: DbOption = None, key_file: Annotated[Path | None, typer.Option()] = None
 ) -> None:
     """Check the whole chain and every signed checkpoint; exit 1 at the first bad entry."""
-    node = open_node(_settings(db, key_file=key_file))
-    with node.db.read() as conn:
+    with _opened(_settings(db, key_file=key_file)) as node, node.db.read() as conn:
         report = audit.verify(conn, node.key.public_key())
     if report.finding is not None:
         err.print(f"[red]FAILED[/red] {report.finding}")
@@ -171,8 +183,7 @@ def audit_verify(
 @audit_app.command("checkpoint")
 def audit_checkpoint(db: DbOption = None) -> None:
     """Sign the current head of the log with the node key."""
-    node = open_node(_settings(db))
-    with node.db.write() as conn:
+    with _opened(_settings(db)) as node, node.db.write() as conn:
         made = audit.checkpoint(conn, node.key)
     console.print(
         f"checkpoint at entry {made.seq}" if made else "nothing new since the last checkpoint"
