@@ -2,7 +2,8 @@
 
 - `temp_database`: a throw-away SQLite file or PostgreSQL database, removed on exit
   even when the benchmark fails;
-- `time_calls`, `percentile`, `Timing`: wall-clock latencies in milliseconds;
+- `time_calls`, `time_interleaved`, `percentile`, `Timing`: wall-clock latencies in
+  milliseconds, one call at a time or several round-robin;
 - `console`, `rich_table`: printing;
 - `write_result`: `bench/results/<name>.json`, whose top-level `summary` holds the
   headline `ratio` and its `target`.
@@ -22,12 +23,12 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import sqlalchemy
 from rich.console import Console
@@ -46,6 +47,7 @@ __all__ = [
     "rich_table",
     "temp_database",
     "time_calls",
+    "time_interleaved",
     "write_result",
 ]
 
@@ -55,6 +57,8 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 DbKind = Literal["sqlite", "postgresql"]
+
+K = TypeVar("K")
 
 _DB_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -163,6 +167,47 @@ def time_calls(
         if over and len(samples) >= min_runs:
             break
     return Timing(tuple(samples))
+
+
+def time_interleaved(
+    fns: Mapping[K, Callable[[], object]],
+    *,
+    runs: int,
+    warmup: int,
+    budget_s: float | None = None,
+    min_runs: int = 5,
+) -> dict[K, Timing]:
+    """Time several calls round-robin, each once per round, so that a change in the
+    machine's load weighs on all of them alike and their ratios stay meaningful.
+
+    `warmup` rounds first, then up to `runs` timed rounds. With `budget_s`, a call
+    drops out once its own time spent exceeds the budget and it has `min_runs`
+    samples (during the warm-up, once it has spent a quarter of the budget).
+    """
+    spent = dict.fromkeys(fns, 0.0)
+    for _ in range(warmup):
+        for key, fn in fns.items():
+            if budget_s is None or spent[key] <= budget_s / 4:
+                t0 = time.perf_counter()
+                fn()
+                spent[key] += time.perf_counter() - t0
+    samples: dict[K, list[float]] = {key: [] for key in fns}
+    spent = dict.fromkeys(fns, 0.0)
+    for _ in range(runs):
+        active = [
+            key
+            for key in fns
+            if budget_s is None or spent[key] <= budget_s or len(samples[key]) < min_runs
+        ]
+        if not active:
+            break
+        for key in active:
+            t0 = time.perf_counter_ns()
+            fns[key]()
+            elapsed = time.perf_counter_ns() - t0
+            samples[key].append(elapsed / 1e6)
+            spent[key] += elapsed / 1e9
+    return {key: Timing(tuple(values)) for key, values in samples.items()}
 
 
 # -- output -----------------------------------------------------------------------------

@@ -9,12 +9,15 @@ What is measured, on SQLite and on PostgreSQL, in one run:
    exactly the rows `Store._insert_version` writes (one `objects` row, one `versions`
    row, one `access` row per nation released to), reusing one serialized indicator
    with a fresh id per object. No audit entries are written for this part.
-3. Latency (p50, p99 over `--runs` calls after a warm-up) of "newest 100":
+3. Latency (p50, p99 over `--runs` calls after `--warmup` calls) of "newest 100":
    `node.store.list(principal, limit=100)`, for
      (a) an admin who sees everything: JPN, TOP SECRET, every compartment;
      (b) a JPN CONFIDENTIAL reader with no compartment;
      (c) a partner reader, AUS SECRET with no compartment, who sees under 1 %;
-   and for a deeper page (`--depth`, reached by following `next`).
+   and for a deeper page (`--depth`, reached by following `next`). The nine listings
+   of a page (three readers, three ways below) are timed round-robin, one call each
+   per round, so that other work on the machine weighs on all of them alike; a
+   listing slower than `--budget` seconds in total stops after at least 5 runs.
 4. The first `--fresh-calls` listings of each reader on a new pooled connection: on
    PostgreSQL psycopg prepares a statement at its fifth execution and the server
    then plans it with the values for five more before it may settle on a generic
@@ -84,7 +87,7 @@ from _common import (
     console,
     rich_table,
     temp_database,
-    time_calls,
+    time_interleaved,
     write_result,
 )
 from kizuna import clock
@@ -298,7 +301,6 @@ def bulk_load(node: Node, labels: Sequence[Label], first: int, batch: int, seed:
                     "type": "indicator",
                     "origin": NATION,
                     "created_at": now,
-                    "current_version": version_pk,
                 }
             )
             version_rows.append(
@@ -365,6 +367,13 @@ def analyze(node: Node) -> None:
 
 
 # -- measuring --------------------------------------------------------------------------
+
+
+@dataclass
+class PageSetup:
+    page: int
+    calls: dict[str, Callable[[], object]]
+    same_rows: bool
 
 
 @dataclass
@@ -466,12 +475,9 @@ class Measure:
         self.node = node
         self.args = args
 
-    def timed(self, fn: Callable[[], object]) -> Timing:
-        a = self.args
-        return time_calls(fn, runs=a.runs, warmup=a.warmup, budget_s=a.budget)
-
-    def page(self, principal: Principal, page: int) -> PageTimings | None:
-        """Timings of listing page `page` (1 = newest), None when there is no such page."""
+    def page(self, principal: Principal, page: int) -> PageSetup | None:
+        """The three listings of page `page` (1 = newest) ready to time, after checking
+        that they return the same objects; None when there is no such page."""
         store, node = self.node.store, self.node
         token: str | None = None
         kizuna_after: int | None = None
@@ -495,17 +501,40 @@ class Measure:
         same = (
             ids == [r.stix_id for r in kizuna_rows[:LIMIT]] == [r.stix_id for r in ref_rows[:LIMIT]]
         )
-        return PageTimings(
+        return PageSetup(
             page=page,
-            kizuna_list=self.timed(lambda: store.list(principal, limit=LIMIT, cursor_token=token)),
-            kizuna_sql=self.timed(
-                lambda: fetch(node, listing_query(access, principal, node, after=kizuna_after))
-            ),
-            reference_sql=self.timed(
-                lambda: fetch(node, listing_query(ref_access, principal, node, after=ref_after))
-            ),
+            calls={
+                "kizuna_list": lambda: store.list(principal, limit=LIMIT, cursor_token=token),
+                "kizuna_sql": lambda: fetch(
+                    node, listing_query(access, principal, node, after=kizuna_after)
+                ),
+                "reference_sql": lambda: fetch(
+                    node, listing_query(ref_access, principal, node, after=ref_after)
+                ),
+            },
             same_rows=same,
         )
+
+    def pages(self, page: int) -> dict[str, PageTimings]:
+        """Page `page` for every reader who has one, all nine listings timed round-robin."""
+        setups = {r.key: s for r in readers() if (s := self.page(r.principal, page)) is not None}
+        a = self.args
+        timings = time_interleaved(
+            {(key, design): fn for key, s in setups.items() for design, fn in s.calls.items()},
+            runs=a.runs,
+            warmup=a.warmup,
+            budget_s=a.budget,
+        )
+        return {
+            key: PageTimings(
+                page=page,
+                kizuna_list=timings[key, "kizuna_list"],
+                kizuna_sql=timings[key, "kizuna_sql"],
+                reference_sql=timings[key, "reference_sql"],
+                same_rows=s.same_rows,
+            )
+            for key, s in setups.items()
+        }
 
     def fresh_connection(self, principal: Principal, calls: int) -> list[float]:
         """Milliseconds of the first `calls` listings on a new pooled connection."""
@@ -570,14 +599,15 @@ def measure_node(
     label_counts = Counter(labels)
     measure = Measure(node, args)
     per_reader: dict[str, Any] = {}
+    out.log(f"[{kind}] timing the first page, the nine listings round-robin")
+    first = measure.pages(1)
+    deep: dict[str, PageTimings] = {}
+    if args.depth > 1:
+        out.log(f"[{kind}] timing page {args.depth}")
+        deep = measure.pages(args.depth)
     for reader in readers():
-        out.log(f"[{kind}] timing {reader.title}")
         p = reader.principal
         count = measure.visible_count(p)
-        expected = sum(n for label, n in label_counts.items() if can_read(p.clearance, label))
-        first = measure.page(p, 1)
-        assert first is not None
-        deep = measure.page(p, args.depth) if args.depth > 1 else None
         per_reader[reader.key] = {
             "title": reader.title,
             "clearance": {
@@ -586,10 +616,12 @@ def measure_node(
                 "compartments": sorted(p.clearance.compartments),
             },
             "visible": count,
-            "visible_by_can_read": expected,
+            "visible_by_can_read": sum(
+                n for label, n in label_counts.items() if can_read(p.clearance, label)
+            ),
             "visible_fraction": count / len(labels),
-            "first_page": first.as_json(),
-            "deep_page": deep.as_json() if deep else None,
+            "first_page": first[reader.key].as_json(),
+            "deep_page": deep[reader.key].as_json() if reader.key in deep else None,
         }
     prepared = prepared_statements(node)
 

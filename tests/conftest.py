@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from kizuna.bootstrap import Node, initialize, open_node
@@ -28,13 +28,16 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _admin_connect(admin_url: str) -> psycopg.Connection:
+    conninfo = make_url(admin_url).set(drivername="postgresql").render_as_string(False)
+    return psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+
+
 def _pg_reachable() -> str | None:
     try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-    except Exception as exc:  # any failure to connect means "not available"
+        with _admin_connect(PG_ADMIN_URL) as conn:
+            conn.execute("select 1")
+    except psycopg.Error as exc:
         return f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
     return None
 
@@ -50,20 +53,16 @@ def pg_server() -> str:
 def make_pg_database(admin_url: str) -> tuple[str, str]:
     """A fresh database of our own, so runs never see each other's rows."""
     name = f"kizuna_t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    with _admin_connect(admin_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
         # Test data need not survive a power cut; commits stop waiting for the disk.
-        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-    engine.dispose()
-    return str(make_url(admin_url).set(database=name).render_as_string(hide_password=False)), name
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), name
 
 
 def drop_pg_database(admin_url: str, name: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    with _admin_connect(admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

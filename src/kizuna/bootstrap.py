@@ -72,9 +72,13 @@ def initialize(settings: Settings, *, nation: str, name: str | None = None) -> b
 def open_node(settings: Settings) -> Node:
     policy = policy_for(settings)
     db = Database(settings.database_url)
-    db.migrate()
-    store = Store.open(db, policy)
-    key = load_key(Path(settings.key_file))
+    try:
+        db.migrate()
+        store = Store.open(db, policy)
+        key = load_key(Path(settings.key_file))
+    except BaseException:
+        db.dispose()
+        raise
     return Node(settings=settings, db=db, policy=policy, store=store, key=key)
 
 

@@ -227,16 +227,6 @@ def test_a_us_reader_sees_a_different_set_on_the_same_page(
     assert_stayed_on_the_node(session)
 
 
-# Known defects of the pages, pinned so that fixing them turns these red (xfail is
-# strict in this project): then drop the marker and keep the test.
-
-
-@pytest.mark.xfail(
-    reason="bug: the language links are boosted by htmx, which swaps <body> only, so "
-    "<html lang> stays 'ja' on the English page until a full reload",
-    raises=AssertionError,
-    strict=True,
-)
 def test_the_document_language_follows_a_switch(
     open_session: OpenSession, live_node: LiveNode
 ) -> None:
@@ -250,12 +240,6 @@ def test_the_document_language_follows_a_switch(
     assert page.evaluate("document.documentElement.lang") == "en"
 
 
-@pytest.mark.xfail(
-    reason="bug: htmx inserts its indicator <style> inline, which the node's own CSP "
-    "(style-src 'self') refuses on every page; set htmx's includeIndicatorStyles to false",
-    raises=AssertionError,
-    strict=True,
-)
 def test_pages_do_not_break_the_content_security_policy(
     open_session: OpenSession, live_node: LiveNode
 ) -> None:
@@ -266,12 +250,6 @@ def test_pages_do_not_break_the_content_security_policy(
     assert violations == []
 
 
-@pytest.mark.xfail(
-    reason="bug: render_http_error reads request.state.principal, which nothing sets, so "
-    "a signed-in reader's 404/403 page has no navigation, no name and no sign-out button",
-    raises=AssertionError,
-    strict=True,
-)
 def test_the_not_found_page_still_shows_who_is_signed_in(
     open_session: OpenSession, live_node: LiveNode
 ) -> None:

@@ -127,6 +127,7 @@ def user_add(
 ) -> None:
     """Add a user."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    failure: StoreError | None = None
     with _opened(_settings(db)) as node:
         try:
             with node.db.write() as conn:
@@ -143,7 +144,10 @@ def user_add(
                     password=password,
                 )
         except StoreError as exc:
-            raise _fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
+            failure = exc
+    # Report after the node is closed: nothing of it outlives the command.
+    if failure is not None:
+        raise _fail(f"{failure.field}: {failure}" if failure.field else str(failure))
     console.print(f"added {username}")
 
 
@@ -154,14 +158,11 @@ def _operator() -> str:
 @user_app.command("token")
 def user_token(username: str, db: DbOption = None) -> None:
     """Issue a new API token for a user and print it (shown once)."""
-    node = open_node(_settings(db))
-    with node.db.write() as conn:
+    with _opened(_settings(db)) as node, node.db.write() as conn:
         user = identity.find_user(conn, username)
-        if user is None:
-            raise _fail(f"no user {username}")
-        token = identity.issue_token(
-            conn, user=user, actor=f"cli:{os.environ.get('USER', 'operator')}"
-        )
+        token = identity.issue_token(conn, user=user, actor=_operator()) if user else None
+    if token is None:
+        raise _fail(f"no user {username}")
     print(token)
 
 

@@ -20,10 +20,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, insert, select, update
 
 from kizuna import audit, clock
+from kizuna.errors import Conflict, Invalid
 from kizuna.identity.principal import Principal, Role
 from kizuna.identity.schema import api_tokens, sessions, users
 from kizuna.labels import Clearance, LabelError, Policy
-from kizuna.store.errors import Conflict, Invalid
 
 __all__ = [
     "FREE_ATTEMPTS",

@@ -16,7 +16,7 @@ import stix2
 import stix2.exceptions
 from stix2.v21 import OBJ_MAP
 
-from kizuna.store.errors import Invalid
+from kizuna.errors import Invalid
 
 __all__ = ["canonical_json", "is_versioned", "prepare"]
 

@@ -9,7 +9,7 @@ import hmac
 import json
 from typing import Any
 
-from kizuna.store.errors import Invalid
+from kizuna.errors import Invalid
 
 __all__ = ["decode", "encode"]
 

@@ -22,13 +22,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, select, update
 
 from kizuna import audit, clock
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, render
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
 from kizuna.store import cursor
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.db import Database
-from kizuna.store.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.store.nodes import NodeRow, load_node
 from kizuna.store.schema import access, objects, versions
 

@@ -106,9 +106,10 @@ access = Table(
 )
 
 # Listings walk one nation's current rows newest first; rank and compartment bits
-# sit in the index so that rows a reader may not see are skipped without a lookup.
-# Leading with the nation is what keeps a partner reader, who sees little, from
-# scanning everyone else's rows.
+# sit in the index so that rows a reader may not see are skipped without a lookup,
+# and the version key makes it covering (an index-only scan). Leading with the
+# nation is what keeps a partner reader, who sees little, from scanning everyone
+# else's rows.
 _current = text("current = 1")
 Index(
     "ix_access_listing",
@@ -116,6 +117,7 @@ Index(
     access.c.object_pk,
     access.c.rank,
     access.c.comp_mask,
+    access.c.version_pk,
     sqlite_where=_current,
     postgresql_where=_current,
 )
@@ -126,6 +128,7 @@ Index(
     access.c.object_pk,
     access.c.rank,
     access.c.comp_mask,
+    access.c.version_pk,
     sqlite_where=_current,
     postgresql_where=_current,
 )

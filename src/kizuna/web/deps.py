@@ -65,6 +65,8 @@ def page_principal(request: Request, node: NodeDep) -> Principal:
         with node.db.read() as conn:
             principal = identity.principal_for_session(conn, session_id)
         if principal is not None:
+            # Error pages rendered later in this request still show who is signed in.
+            request.state.principal = principal
             return principal
     raise LoginRequired()
 

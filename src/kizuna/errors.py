@@ -1,4 +1,6 @@
-"""What the store refuses, and why. Interfaces turn these into HTTP answers."""
+"""What Kizuna refuses, and why. Interfaces turn these into HTTP answers.
+
+A module of its own, importing nothing, so that every layer can raise them."""
 
 from __future__ import annotations
 

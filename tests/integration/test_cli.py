@@ -1,0 +1,124 @@
+"""The command line: init, users, tokens, verify, as an operator runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from kizuna.bootstrap import open_node
+from kizuna.cli.main import app
+from kizuna.identity.schema import users
+from kizuna.web.app import create_app
+from tests.conftest import node_settings
+
+runner = CliRunner()
+
+
+def _run(*args: str, stdin: str | None = None, key: Path) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), input=stdin, env={"KIZUNA_KEY_FILE": str(key)})
+    return result.exit_code, result.output
+
+
+def test_an_operator_sets_up_a_node_and_a_user(db_url: str, tmp_path: Path) -> None:
+    key = tmp_path / "node.pem"
+    code, out = _run("init", "--db", db_url, "--nation", "usa", key=key)
+    assert code == 0, out
+    assert "initialized node USA" in out
+    assert key.stat().st_mode & 0o777 == 0o600
+    code, out = _run("init", "--db", db_url, "--nation", "USA", key=key)
+    assert code == 0
+    assert "already initialized" in out
+
+    code, out = _run(
+        "user",
+        "add",
+        "smith",
+        "--nation",
+        "USA",
+        "--clearance",
+        "SECRET",
+        "--compartment",
+        "biac",
+        "--role",
+        "author",
+        "--password-stdin",
+        "--db",
+        db_url,
+        stdin="a long enough password\n",
+        key=key,
+    )
+    assert code == 0, out
+    code, out = _run("user", "token", "smith", "--db", db_url, key=key)
+    assert code == 0, out
+    token = out.strip().splitlines()[-1]
+    assert token.startswith("kz_")
+
+    node = open_node(node_settings(db_url, tmp_path))
+    try:
+        with TestClient(create_app(node)) as client:
+            me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me == {
+            "name": "smith",
+            "nation": "USA",
+            "clearance": "SECRET",
+            "compartments": ["BIAC"],
+            "roles": ["author"],
+        }
+    finally:
+        node.db.dispose()
+    code, out = _run("audit", "verify", "--db", db_url, key=key)
+    assert code == 0, out
+
+
+def test_bad_user_input_is_named_and_writes_nothing(db_url: str, tmp_path: Path) -> None:
+    key = tmp_path / "node.pem"
+    assert _run("init", "--db", db_url, key=key)[0] == 0
+    cases = [
+        (["--nation", "XXX", "--clearance", "SECRET"], "nation: unknown nation 'XXX'"),
+        (["--nation", "JPN", "--clearance", "SECRETISH"], "clearance: unknown level"),
+        (["--nation", "JPN", "--clearance", "SECRET", "--compartment", "NOPE"], "compartments"),
+        (["--nation", "JPN", "--clearance", "SECRET", "--role", "king"], "roles: unknown role"),
+    ]
+    for extra, words in cases:
+        code, out = _run("user", "add", "bad", *extra, "--db", db_url, key=key)
+        assert code == 2, out
+        assert words in out
+    code, out = _run(
+        "user",
+        "add",
+        "short",
+        "--nation",
+        "JPN",
+        "--clearance",
+        "SECRET",
+        "--password-stdin",
+        "--db",
+        db_url,
+        stdin="short\n",
+        key=key,
+    )
+    assert code == 2
+    assert "password: a password has at least 12 characters" in out
+    node = open_node(node_settings(db_url, tmp_path))
+    try:
+        with node.db.read() as conn:
+            assert conn.execute(select(func.count()).select_from(users)).scalar_one() == 0
+    finally:
+        node.db.dispose()
+
+
+def test_an_unknown_nation_at_init_is_refused(tmp_path: Path) -> None:
+    code, out = _run(
+        "init", "--db", f"sqlite:///{tmp_path / 'k.db'}", "--nation", "ZZZ", key=tmp_path / "k.pem"
+    )
+    assert code == 2
+    assert "unknown nation 'ZZZ'" in out
+
+
+def test_serving_an_uninitialized_database_says_what_to_do(tmp_path: Path) -> None:
+    code, out = _run("serve", "--db", f"sqlite:///{tmp_path / 'k.db'}", key=tmp_path / "k.pem")
+    assert code == 2
+    assert "kizuna init" in out

@@ -1,0 +1,184 @@
+"""Signing in, slowing down guessers, CSRF, tokens at rest, and what pages show."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from kizuna import audit, clock
+from kizuna.bootstrap import Node
+from kizuna.identity.schema import api_tokens, users
+from kizuna.labels import lub, parse, render
+from tests.factories import PASSWORD, add_user, report
+
+
+def _csrf(client: TestClient) -> str:
+    client.get("/login")
+    token = client.cookies.get("kizuna_csrf")
+    assert token
+    return token
+
+
+def _login(client: TestClient, username: str, password: str = PASSWORD, csrf: str | None = None):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf or _csrf(client),
+            "next": "/objects",
+        },
+        follow_redirects=False,
+    )
+
+
+def _actions(node: Node) -> list[str]:
+    with node.db.read() as conn:
+        return [e.action for e in reversed(audit.entries(conn, limit=1000))]
+
+
+@pytest.fixture
+def frozen() -> Iterator[list[datetime]]:
+    now = [datetime(2026, 11, 28, 12, 0, tzinfo=UTC)]
+    clock.set_clock(lambda: now[0])
+    yield now
+    clock.set_clock(None)
+
+
+def test_a_user_signs_in_and_out(client: TestClient, node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    answer = _login(client, "tanaka")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/objects"
+    session = answer.cookies.get("kizuna_session")
+    assert session
+    assert "HttpOnly" in answer.headers["set-cookie"]
+    assert client.get("/objects").status_code == 200
+    out = client.post(
+        "/logout", data={"csrf_token": client.cookies["kizuna_csrf"]}, follow_redirects=False
+    )
+    assert out.status_code == 303
+    client.cookies.set("kizuna_session", session)  # a stolen copy is dead too
+    assert client.get("/objects", follow_redirects=False).status_code == 303
+    assert [a for a in _actions(node) if a.startswith("log")] == ["login.success", "logout"]
+
+
+def test_pages_need_a_session(client: TestClient) -> None:
+    answer = client.get("/objects?type=report", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/objects?type=report"
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
+    client: TestClient, node: Node
+) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    wrong = _login(client, "tanaka", "not the password")
+    unknown = _login(client, "nobody", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "ユーザー名またはパスワードが正しくありません" in wrong.text
+    assert "ユーザー名またはパスワードが正しくありません" in unknown.text
+    assert _actions(node)[-2:] == ["login.failure", "login.failure"]
+
+
+def test_repeated_failures_are_slowed_and_audited(
+    client: TestClient, node: Node, frozen: list[datetime]
+) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    for _ in range(5):
+        assert _login(client, "tanaka", "guess").status_code == 401
+    # Five free failures; then every attempt waits, even with the right password.
+    throttled = _login(client, "tanaka")
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"]) > 0
+    assert _actions(node)[-1] == "login.throttled"
+    frozen[0] += timedelta(seconds=int(throttled.headers["retry-after"]))
+    assert _login(client, "tanaka").status_code == 303
+    with node.db.read() as conn:
+        assert conn.execute(select(users.c.failed_logins)).scalar_one() == 0
+
+
+def test_a_form_without_the_csrf_token_is_refused(client: TestClient, node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    _csrf(client)
+    answer = client.post(
+        "/login",
+        data={"username": "tanaka", "password": PASSWORD, "csrf_token": "forged"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 403
+    assert "login.success" not in _actions(node)
+
+
+def test_login_does_not_redirect_off_the_node(client: TestClient, node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    answer = client.post(
+        "/login",
+        data={
+            "username": "tanaka",
+            "password": PASSWORD,
+            "csrf_token": _csrf(client),
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/objects"
+
+
+def test_tokens_are_stored_as_digests_only(node: Node) -> None:
+    _, token = add_user(node, "tanaka")
+    with node.db.read() as conn:
+        stored = conn.execute(select(api_tokens.c.token_hash, api_tokens.c.prefix)).one()
+    assert token not in stored.token_hash
+    assert token.startswith(stored.prefix)
+
+
+def test_the_banner_shows_the_highest_label_on_the_page(client: TestClient, node: Node) -> None:
+    add_user(
+        node, "sato", nation="JPN", clearance="SECRET", compartments=["BIAC"], password=PASSWORD
+    )
+    texts = [
+        "CONFIDENTIAL//REL TO JPN, USA",
+        "SECRET//BIAC//REL TO JPN, USA",
+        "UNCLASSIFIED//REL TO JPN, USA, AUS",
+    ]
+    labels = [parse(node.policy, t) for t in texts]
+    for i, label in enumerate(labels):
+        node.store.create(node.system, report(f"r{i}"), label)
+    _login(client, "sato")
+    page = client.get("/objects").text
+    expected = render(node.policy, lub(labels), "ja", first="JPN")  # type: ignore[arg-type]
+    assert expected == "極秘//BIAC//提供可：日本、米国"
+    assert re.findall(r'id="banner-(?:top|bottom)"[^>]*>([^<]*)<', page) == [expected, expected]
+    client.get("/lang/en?next=/objects")
+    page = client.get("/objects").text
+    assert 'lang="en"' in page
+    assert re.findall(r'id="banner-top"[^>]*>([^<]*)<', page) == ["SECRET//BIAC//REL TO JPN, USA"]
+
+
+def test_the_audit_page_is_for_this_nations_admins(client: TestClient, node: Node) -> None:
+    add_user(node, "suzuki", roles=["admin"], password=PASSWORD)
+    add_user(node, "smith", nation="USA", roles=["admin"], password=PASSWORD)
+    add_user(node, "tanaka", password=PASSWORD)
+    for name, status in (("tanaka", 403), ("smith", 403), ("suzuki", 200)):
+        client.cookies.clear()
+        _login(client, name)
+        answer = client.get("/audit")
+        assert answer.status_code == status, name
+    assert "node.init" in answer.text
+
+
+def test_pages_load_nothing_from_outside_the_node(client: TestClient, node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    _login(client, "tanaka")
+    answer = client.get("/objects")
+    assert "default-src 'self'" in answer.headers["content-security-policy"]
+    sources = re.findall(r'(?:src|href)="([^"]+)"', answer.text)
+    assert sources
+    assert all(s.startswith("/") for s in sources), sources
+    assert client.get("/static/vendor/htmx.min.js").status_code == 200
