@@ -97,6 +97,7 @@ from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Clearance, Label, can_read
 from kizuna.stix.validate import canonical_json, prepare
 from kizuna.store.access import current, visible
+from kizuna.store.objects import COLUMNS
 from kizuna.store.schema import access, objects, versions
 
 NAME = "store"
@@ -127,21 +128,8 @@ ref_access = Table(
 )
 _ref_index = Index("ix_bench_ref_access_created", ref_access.c.object_pk)
 
-# The columns `Store.list` selects (kizuna.store.objects._COLUMNS).
-LISTING_COLUMNS = (
-    objects.c.stix_id,
-    objects.c.type,
-    objects.c.origin,
-    versions.c.number,
-    versions.c.rank,
-    versions.c.rel_to,
-    versions.c.compartments,
-    versions.c.label,
-    versions.c.body,
-    versions.c.modified,
-    versions.c.author,
-    versions.c.recorded_at,
-)
+# The columns `Store.list` selects.
+LISTING_COLUMNS = COLUMNS
 
 
 def listing_query(

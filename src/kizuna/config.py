@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     # Largest request body accepted, in bytes (REST and forms).
     max_body_bytes: int = 1_048_576
     # Seconds between signed audit checkpoints while serving.
-    checkpoint_seconds: int = 300
+    checkpoint_seconds: float = 300
 
     @model_validator(mode="after")
     def _production_is_not_a_demo(self) -> Settings:

@@ -49,6 +49,21 @@ def _label(node: Node, text: str):  # type: ignore[no-untyped-def]
     return parse(node.policy, text, originator="JPN")
 
 
+def _forge(conn: Any, seq: int, action: str) -> None:
+    """Write an entry that chains correctly to entry `seq - 1`, as a forger would."""
+    prev = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == seq - 1)).scalar_one()
+    forged = {
+        "seq": seq,
+        "at": "2026-01-01T00:00:00.000000Z",
+        "actor": "intruder",
+        "action": action,
+        "target": None,
+        "detail": "{}",
+        "prev_hash": prev,
+    }
+    conn.execute(insert(audit_log).values(**forged, hash=entry_hash(**forged)))
+
+
 def _row(node: Node, seq: int) -> dict[str, Any]:
     with node.db.read() as conn:
         return dict(conn.execute(select(audit_log).where(audit_log.c.seq == seq)).one()._mapping)
@@ -117,17 +132,7 @@ def test_an_entry_inserted_in_the_middle_is_named(logged: Node) -> None:
     with logged.db.write() as conn:
         for seq in range(8, 3, -1):
             conn.execute(update(audit_log).where(audit_log.c.seq == seq).values(seq=seq + 1))
-        prev = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == 3)).scalar_one()
-        forged = {
-            "seq": 4,
-            "at": "2026-01-01T00:00:00.000000Z",
-            "actor": "intruder",
-            "action": "object.create",
-            "target": None,
-            "detail": "{}",
-            "prev_hash": prev,
-        }
-        conn.execute(insert(audit_log).values(**forged, hash=entry_hash(**forged)))
+        _forge(conn, 4, "object.create")
     code, output = _verify(logged)
     assert code == 1
     assert "audit entry 5:" in output
@@ -135,17 +140,7 @@ def test_an_entry_inserted_in_the_middle_is_named(logged: Node) -> None:
 
 def test_an_entry_forged_onto_the_end_is_named(logged: Node) -> None:
     with logged.db.write() as conn:
-        prev = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == 8)).scalar_one()
-        forged = {
-            "seq": 9,
-            "at": "2026-01-01T00:00:00.000000Z",
-            "actor": "intruder",
-            "action": "login.success",
-            "target": None,
-            "detail": "{}",
-            "prev_hash": prev,
-        }
-        conn.execute(insert(audit_log).values(**forged, hash=entry_hash(**forged)))
+        _forge(conn, 9, "login.success")
     code, output = _verify(logged)
     assert code == 1
     assert "audit entry 9: is not recorded in the head (inserted)" in output
@@ -188,3 +183,32 @@ def test_checkpoint_signs_only_when_there_is_something_new(logged: Node) -> None
     code, output = _verify(logged)
     assert code == 0
     assert "1 signed checkpoints" in output
+
+
+def test_a_serving_node_signs_checkpoints_on_its_own(db_url: str, tmp_path: Any) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from kizuna.bootstrap import initialize, open_node
+    from kizuna.web.app import create_app
+    from tests.conftest import node_settings
+
+    settings = node_settings(db_url, tmp_path, checkpoint_seconds=0.05)
+    initialize(settings, nation="JPN")
+    node = open_node(settings)
+    try:
+        with TestClient(create_app(node, checkpoints=True)):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with node.db.read() as conn:
+                    signed = conn.execute(select(audit_checkpoints.c.seq)).scalars().all()
+                if signed:
+                    break
+                time.sleep(0.05)
+        assert signed == [1]
+        code, output = _verify(node)
+        assert code == 0, output
+        assert "1 signed checkpoints" in output
+    finally:
+        node.db.dispose()

@@ -32,7 +32,7 @@ from kizuna.store.db import Database
 from kizuna.store.nodes import NodeRow, load_node
 from kizuna.store.schema import access, objects, versions
 
-__all__ = ["MAX_LIMIT", "Page", "Store", "StoredObject"]
+__all__ = ["COLUMNS", "MAX_LIMIT", "Page", "Store", "StoredObject"]
 
 MAX_LIMIT = 1000
 
@@ -62,7 +62,8 @@ class Page:
     next: str | None
 
 
-_COLUMNS = (
+# What a StoredObject is built from: every read selects exactly these.
+COLUMNS = (
     objects.c.stix_id,
     objects.c.type,
     objects.c.origin,
@@ -154,7 +155,7 @@ class Store:
         """The current version, or NotFound when missing or not visible."""
         with self.db.read() as conn:
             row = conn.execute(
-                select(*_COLUMNS)
+                select(*COLUMNS)
                 .select_from(
                     objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
                         versions, versions.c.pk == access.c.version_pk
@@ -192,7 +193,7 @@ class Store:
                 raise Invalid("the cursor belongs to another listing", field="cursor")
             after = int(state["k"])
         query = (
-            select(access.c.object_pk, *_COLUMNS)
+            select(access.c.object_pk, *COLUMNS)
             .select_from(
                 access.join(versions, versions.c.pk == access.c.version_pk).join(
                     objects, objects.c.pk == access.c.object_pk
@@ -221,7 +222,7 @@ class Store:
         """Every version the principal may see, by its own label, oldest first."""
         with self.db.read() as conn:
             rows = conn.execute(
-                select(*_COLUMNS)
+                select(*COLUMNS)
                 .select_from(
                     objects.join(versions, versions.c.object_pk == objects.c.pk).join(
                         access, access.c.version_pk == versions.c.pk
@@ -236,7 +237,7 @@ class Store:
 
     def _current_for_write(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
         return conn.execute(
-            select(objects.c.pk, objects.c.origin, versions.c.pk.label("version_pk"), *_COLUMNS)
+            select(objects.c.pk, objects.c.origin, versions.c.pk.label("version_pk"), *COLUMNS)
             .select_from(
                 objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
                     versions, versions.c.pk == access.c.version_pk
