@@ -140,6 +140,7 @@ def test_single_writer_refuses_new_versions_of_a_partner_object(
             stix_id=body["id"],
             origin="USA",
             number=1,
+            previous_version=None,
             body=body,
             label=Label(10, frozenset({"JPN", "USA"})),
             author="usa-node",

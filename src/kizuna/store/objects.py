@@ -26,7 +26,7 @@ from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, render
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
-from kizuna.store import cursor
+from kizuna.store import cursor, rules
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.db import Database
 from kizuna.store.nodes import NodeRow, load_node
@@ -247,60 +247,6 @@ class Store:
             .with_for_update(of=objects)
         ).first()
 
-    # -- write rules --------------------------------------------------------------------
-
-    def _require(
-        self, principal: Principal, permission: Permission, what: str, target: str | None
-    ) -> None:
-        if not principal.can(permission):
-            raise Refused(
-                f"{principal.name} may not {what}: the role that grants {permission} is missing",
-                action=str(permission),
-                target=target,
-            )
-        if principal.kind != "system" and principal.nation != self.node.nation:
-            raise Refused(
-                f"only users of {self.node.nation} may {what} on this node",
-                action=str(permission),
-                target=target,
-            )
-
-    def _check_label(self, principal: Principal, label: Label, target: str | None) -> None:
-        origin = self.node.nation
-        if origin not in label.rel_to:
-            raise Invalid(
-                f"the label must be releasable to {origin}, the originating nation",
-                field="label",
-            )
-        held = principal.clearance
-        if label.rank > held.rank or not label.compartments <= held.compartments:
-            raise Refused(
-                f"the label {self.render(label)} is above the clearance of {principal.name}",
-                field="label",
-                action="store:object:label",
-                target=target,
-            )
-
-    def _check_release(self, principal: Principal, target: str | None) -> None:
-        if principal.kind == "system":
-            return
-        if not principal.can(Permission.OBJECT_RELEASE):
-            raise Refused(
-                "this is a release decision: only a releasing officer of "
-                f"{self.node.nation} may take it",
-                field="label",
-                action=str(Permission.OBJECT_RELEASE),
-                target=target,
-            )
-        if principal.nation != self.node.nation:
-            raise Refused(
-                f"only a releasing officer of {self.node.nation}, the originating nation, "
-                "may release this object",
-                field="label",
-                action=str(Permission.OBJECT_RELEASE),
-                target=target,
-            )
-
     # -- writes -------------------------------------------------------------------------
 
     def _insert_version(
@@ -311,6 +257,7 @@ class Store:
         stix_id: str,
         origin: str,
         number: int,
+        previous_version: int | None,
         body: dict[str, Any],
         label: Label,
         author: str,
@@ -344,8 +291,11 @@ class Store:
             )
             .returning(versions.c.pk)
         ).scalar_one()
-        if number > 1:
-            conn.execute(update(access).where(access.c.object_pk == object_pk).values(current=0))
+        if previous_version is not None:
+            # By primary key: the previous version's rows are the object's current ones.
+            conn.execute(
+                update(access).where(access.c.version_pk == previous_version).values(current=0)
+            )
         mask = self.bits.mask(label.compartments)
         conn.execute(
             insert(access),
@@ -368,12 +318,12 @@ class Store:
         self, conn: Connection, principal: Principal, obj: Any, label: Label
     ) -> StoredObject:
         """Create inside the caller's transaction (for services that write several)."""
-        self._require(principal, Permission.OBJECT_WRITE, "create objects", None)
+        rules.require(principal, Permission.OBJECT_WRITE, "create objects", self.node.nation)
         body = prepare(obj, now=_stix_ts(clock.now()))
         stix_id = str(body["id"])
-        self._check_label(principal, label, stix_id)
+        rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
         if label.rel_to != {self.node.nation}:
-            self._check_release(principal, stix_id)
+            rules.check_release(principal, self.node.nation, stix_id)
         if conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first():
             raise Conflict(
                 f"{stix_id} exists; send a new version to /objects/{stix_id}", field="object.id"
@@ -394,6 +344,7 @@ class Store:
             stix_id=stix_id,
             origin=self.node.nation,
             number=1,
+            previous_version=None,
             body=body,
             label=label,
             author=principal.name,
@@ -429,7 +380,9 @@ class Store:
     def revise(self, principal: Principal, stix_id: str, obj: Any) -> StoredObject:
         """A new version of an object this node owns, at the same label."""
         with self.transaction(principal) as conn:
-            self._require(principal, Permission.OBJECT_WRITE, "change objects", stix_id)
+            rules.require(
+                principal, Permission.OBJECT_WRITE, "change objects", self.node.nation, stix_id
+            )
             cur = self._owned_current(conn, principal, stix_id)
             if not is_versioned(cur.type):
                 raise Invalid(f"{cur.type} objects have no versions", field="object.type")
@@ -455,6 +408,7 @@ class Store:
                 stix_id=stix_id,
                 origin=cur.origin,
                 number=cur.number + 1,
+                previous_version=cur.version_pk,
                 body=body,
                 label=label,
                 author=principal.name,
@@ -477,8 +431,8 @@ class Store:
         """
         with self.transaction(principal) as conn:
             cur = self._owned_current(conn, principal, stix_id)
-            self._check_release(principal, stix_id)
-            self._check_label(principal, label, stix_id)
+            rules.check_release(principal, self.node.nation, stix_id)
+            rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
             before = Label(cur.rank, _split(cur.rel_to, ","), _split(cur.compartments, "/"))
             if label == before:
                 raise Invalid(f"{stix_id} is already labelled {cur.label}", field="label")
@@ -491,6 +445,7 @@ class Store:
                 stix_id=stix_id,
                 origin=cur.origin,
                 number=cur.number + 1,
+                previous_version=cur.version_pk,
                 body=body,
                 label=label,
                 author=principal.name,

@@ -132,7 +132,6 @@ Index(
     sqlite_where=_current,
     postgresql_where=_current,
 )
-Index("ix_access_object", access.c.object_pk)
 Index("ix_versions_object", versions.c.object_pk, versions.c.number)
 
 audit_head = Table(

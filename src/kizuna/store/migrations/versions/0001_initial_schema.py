@@ -167,7 +167,6 @@ def upgrade() -> None:
             sqlite_where=sa.text("current = 1"),
             postgresql_where=sa.text("current = 1"),
         )
-        batch_op.create_index("ix_access_object", ["object_pk"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         # Listings are LIMIT queries over a covering index; measured at 1,000,000 rows
         # (bench/store.py) the planner otherwise picks a parallel scan of the creation
@@ -177,7 +176,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("access", schema=None) as batch_op:
-        batch_op.drop_index("ix_access_object")
         batch_op.drop_index(
             "ix_access_listing_by_type",
             sqlite_where=sa.text("current = 1"),

@@ -1,0 +1,77 @@
+"""The rules of writing a labelled object, checked before anything is written.
+
+Each raises `Refused` (a security decision, audited by the store) or `Invalid`,
+naming the label when it is the label that is at fault.
+"""
+
+from __future__ import annotations
+
+from kizuna.errors import Invalid, Refused
+from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, Policy, render
+
+__all__ = ["check_label", "check_release", "require"]
+
+
+def require(
+    principal: Principal,
+    permission: Permission,
+    what: str,
+    nation: str,
+    target: str | None = None,
+) -> None:
+    """The principal holds `permission` and belongs to the node's `nation`: partner
+    users on a node read what is released to them, but write on their own node."""
+    if not principal.can(permission):
+        raise Refused(
+            f"{principal.name} may not {what}: the role that grants {permission} is missing",
+            action=str(permission),
+            target=target,
+        )
+    if principal.kind != "system" and principal.nation != nation:
+        raise Refused(
+            f"only users of {nation} may {what} on this node",
+            action=str(permission),
+            target=target,
+        )
+
+
+def check_label(
+    policy: Policy, principal: Principal, label: Label, origin: str, target: str | None
+) -> None:
+    """The originating nation is always released to, and the label is within the
+    author's own clearance."""
+    if origin not in label.rel_to:
+        raise Invalid(
+            f"the label must be releasable to {origin}, the originating nation",
+            field="label",
+        )
+    held = principal.clearance
+    if label.rank > held.rank or not label.compartments <= held.compartments:
+        raise Refused(
+            f"the label {render(policy, label)} is above the clearance of {principal.name}",
+            field="label",
+            action="store:object:label",
+            target=target,
+        )
+
+
+def check_release(principal: Principal, origin: str, target: str | None) -> None:
+    """Only a releasing officer of the originating nation takes a release decision."""
+    if principal.kind == "system":
+        return
+    if not principal.can(Permission.OBJECT_RELEASE):
+        raise Refused(
+            f"this is a release decision: only a releasing officer of {origin} may take it",
+            field="label",
+            action=str(Permission.OBJECT_RELEASE),
+            target=target,
+        )
+    if principal.nation != origin:
+        raise Refused(
+            f"only a releasing officer of {origin}, the originating nation, "
+            "may release this object",
+            field="label",
+            action=str(Permission.OBJECT_RELEASE),
+            target=target,
+        )
