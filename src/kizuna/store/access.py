@@ -72,5 +72,9 @@ def visible(
     return and_(
         table.c.nation == clearance.nation,
         table.c.rank <= clearance.rank,
-        table.c.comp_mask.op("&")(bits.not_held(clearance.compartments)) == 0,
+        # Masks are never negative, so "<= 0" means "= 0". PostgreSQL guesses that
+        # 0.5 % of rows pass an "= 0" on an expression and then, for a partner who
+        # sees a few thousand rows, fetches and sorts them all (44 ms at 1,000,000
+        # objects); its guess for "<= 0" is a third, and it walks the index instead.
+        table.c.comp_mask.op("&")(bits.not_held(clearance.compartments)) <= 0,
     )
