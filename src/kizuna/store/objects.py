@@ -83,13 +83,18 @@ def _split(text: str, sep: str) -> frozenset[str]:
     return frozenset(t for t in text.split(sep) if t)
 
 
+def _label(row: Any) -> Label:
+    """The label of a version row, from the columns it is stored in."""
+    return Label(row.rank, _split(row.rel_to, ","), _split(row.compartments, "/"))
+
+
 def _stored(row: Any) -> StoredObject:
     return StoredObject(
         id=row.stix_id,
         type=row.type,
         origin=row.origin,
         version=row.number,
-        label=Label(row.rank, _split(row.rel_to, ","), _split(row.compartments, "/")),
+        label=_label(row),
         label_text=row.label,
         body=row.body,
         modified=row.modified,
@@ -401,7 +406,7 @@ class Store:
                 raise Invalid(
                     f"modified must be later than {cur.modified}", field="object.modified"
                 )
-            label = Label(cur.rank, _split(cur.rel_to, ","), _split(cur.compartments, "/"))
+            label = _label(cur)
             made = self._insert_version(
                 conn,
                 object_pk=cur.pk,
@@ -433,7 +438,7 @@ class Store:
             cur = self._owned_current(conn, principal, stix_id)
             rules.check_release(principal, self.node.nation, stix_id)
             rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
-            before = Label(cur.rank, _split(cur.rel_to, ","), _split(cur.compartments, "/"))
+            before = _label(cur)
             if label == before:
                 raise Invalid(f"{stix_id} is already labelled {cur.label}", field="label")
             body = json.loads(cur.body)
