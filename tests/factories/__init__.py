@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import uvicorn
 
 from kizuna.bootstrap import Node
 from kizuna.identity import service as identity
@@ -84,3 +90,26 @@ def random_principal(rng: random.Random, node: Node, index: int) -> Principal:
         clearance=Clearance(rng.choice(NATIONS), rng.choice(ranks), comps),
         roles=frozenset({Role.READER}),
     )
+
+
+@contextmanager
+def live_server(node: Node) -> Iterator[str]:
+    """The node's app served over real HTTP on a free loopback port, in this process,
+    for clients that speak HTTP themselves (taxii2-client). Yields the base URL."""
+    from kizuna.web.app import create_app
+
+    config = uvicorn.Config(create_app(node), host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

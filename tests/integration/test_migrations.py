@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import kizuna.identity.schema  # noqa: F401  (registers its tables)
+import kizuna.identity.schema
+import kizuna.taxii.schema  # noqa: F401
 from kizuna.store import Database
 from kizuna.store.schema import metadata
 

@@ -54,6 +54,13 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def lock(conn: Connection) -> None:
+    """Take the head row's lock at the start of a write transaction, so that writers
+    commit in the order their rows are numbered and a reader that pages by row number
+    never sees a lower number appear behind it."""
+    conn.execute(select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update())
+
+
 def append(
     conn: Connection,
     *,

@@ -17,6 +17,7 @@ import stix2.exceptions
 from stix2.v21 import OBJ_MAP
 
 from kizuna.errors import Invalid
+from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
 __all__ = ["canonical_json", "is_versioned", "prepare"]
 
@@ -26,7 +27,7 @@ _REFUSED_TYPES = {"marking-definition", "bundle"}
 
 def is_versioned(stix_type: str) -> bool:
     """SDOs and SROs carry created/modified; observables (SCOs) have no versions."""
-    return stix_type in OBJ_MAP
+    return stix_type in OBJ_MAP or stix_type in NEW_SDO
 
 
 def canonical_json(obj: dict[str, Any]) -> str:
@@ -61,6 +62,9 @@ def prepare(obj: Any, *, now: str) -> dict[str, Any]:
         filled.setdefault("id", f"{stix_type}--{uuid.uuid4()}")
         filled.setdefault("created", now)
         filled.setdefault("modified", filled["created"])
+    if stix_type in NEW_SDO:
+        # Not known to the stix2 library: checked against Kizuna's published schema.
+        return check_new_sdo(filled)
     try:
         parsed = stix2.parse(filled, allow_custom=False, version="2.1")
     except stix2.exceptions.STIXError as exc:
@@ -69,4 +73,5 @@ def prepare(obj: Any, *, now: str) -> dict[str, Any]:
         raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
     # Store what the library accepted and normalized (ids of observables included).
     result: dict[str, Any] = json.loads(parsed.serialize())
+    check_property_extension(result)
     return result

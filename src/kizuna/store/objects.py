@@ -25,6 +25,7 @@ from kizuna import audit, clock
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, render
+from kizuna.stix.markings import marking_for, marking_id
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
 from kizuna.store import cursor, rules
 from kizuna.store.access import CompartmentBits, current, visible
@@ -139,6 +140,7 @@ class Store:
         """A write transaction for one action; a refusal is rolled back, then audited."""
         try:
             with self.db.write() as conn:
+                audit.lock(conn)
                 yield conn
         except Refused as exc:
             with self.db.write() as conn:
@@ -188,7 +190,8 @@ class Store:
         limit: int = 100,
         cursor_token: str | None = None,
     ) -> Page:
-        """Current versions the principal may see, newest object first."""
+        """Current versions the principal may see, newest object first (label markings
+        only when `type` asks for them)."""
         if not 1 <= limit <= MAX_LIMIT:
             raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
         after: int | None = None
@@ -210,6 +213,9 @@ class Store:
         )
         if type is not None:
             query = query.where(access.c.type == type)
+        else:
+            # Label markings are the store's own bookkeeping, listed only when asked for.
+            query = query.where(access.c.type != "marking-definition")
         if after is not None:
             query = query.where(access.c.object_pk < after)
         with self.db.read() as conn:
@@ -254,6 +260,56 @@ class Store:
 
     # -- writes -------------------------------------------------------------------------
 
+    def _marked(self, conn: Connection, body: dict[str, Any], label: Label) -> dict[str, Any]:
+        """The body with the label's marking-definition as its first marking ref: the
+        label travels inside the object, and so inside its signature. Refs to other
+        labels' markings (a previous version's) are dropped; other markings (TLP) stay."""
+        if body["type"] == "marking-definition":
+            return body
+        mine = marking_id(self.policy, label)
+        refs = [str(r) for r in body.get("object_marking_refs", []) if r != mine]
+        if refs:
+            ours = set(
+                conn.execute(
+                    select(objects.c.stix_id).where(
+                        objects.c.stix_id.in_(refs), objects.c.type == "marking-definition"
+                    )
+                ).scalars()
+            )
+            refs = [r for r in refs if r not in ours]
+        self._ensure_marking(conn, label)
+        return {**body, "object_marking_refs": [mine, *refs]}
+
+    def _ensure_marking(self, conn: Connection, label: Label) -> None:
+        """Every label in use has its marking-definition object, readable by exactly
+        those who may read the label."""
+        mid = marking_id(self.policy, label)
+        if conn.execute(select(objects.c.pk).where(objects.c.stix_id == mid)).first():
+            return
+        object_pk = conn.execute(
+            insert(objects)
+            .values(
+                stix_id=mid,
+                type="marking-definition",
+                origin=self.node.nation,
+                created_at=clock.now_ts(),
+            )
+            .returning(objects.c.pk)
+        ).scalar_one()
+        # Not audited on its own: it follows from the audited write that uses the label.
+        self._insert_version(
+            conn,
+            object_pk=object_pk,
+            stix_id=mid,
+            origin=self.node.nation,
+            number=1,
+            previous_version=None,
+            body=marking_for(self.policy, label),
+            label=label,
+            author="system",
+            stix_type="marking-definition",
+        )
+
     def _insert_version(
         self,
         conn: Connection,
@@ -268,6 +324,7 @@ class Store:
         author: str,
         stix_type: str,
     ) -> StoredObject:
+        body = self._marked(conn, body, label)
         made = StoredObject(
             id=stix_id,
             type=stix_type,

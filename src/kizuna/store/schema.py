@@ -134,6 +134,20 @@ Index(
 )
 Index("ix_versions_object", versions.c.object_pk, versions.c.number)
 
+# Feeds (TAXII collections, peers) walk one nation's rows in the order they were
+# added, every version, with the label columns in the index for the same reason.
+Index(
+    "ix_access_feed",
+    access.c.nation,
+    access.c.version_pk,
+    access.c.rank,
+    access.c.comp_mask,
+    access.c.current,
+    access.c.type,
+)
+# `added_after` finds its first row here.
+Index("ix_versions_recorded", versions.c.recorded_at, versions.c.pk)
+
 audit_head = Table(
     "audit_head",
     metadata,

@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import audit
 from kizuna.bootstrap import Node
+from kizuna.taxii.errors import TaxiiError, error_response
+from kizuna.taxii.server import create_taxii_app
 from kizuna.web import api, pages, problems
 from kizuna.web.deps import LoginRequired
 
@@ -81,8 +83,11 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problems.problem(
-            413, f"the request body is over {self.limit} bytes", field="body"
+        detail = f"the request body is over {self.limit} bytes"
+        response = (
+            error_response(TaxiiError(413, "Request entity too large", detail))
+            if str(scope.get("path", "")).startswith("/taxii2/")
+            else problems.problem(413, detail, field="body")
         )
         await response(scope, receive, send)
 
@@ -138,6 +143,7 @@ def create_app(node: Node, *, checkpoints: bool = False) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    app.mount("/taxii2", create_taxii_app(node), name="taxii2")
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     return app
 

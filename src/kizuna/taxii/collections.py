@@ -1,0 +1,88 @@
+"""The collections a node serves: fixed views over the store, by STIX type.
+
+A collection holds no objects of its own; it is a scope of types over the store,
+and every read of it is the caller's visibility in SQL. Label markings belong to
+every collection, so that a reader can resolve the labels of what it receives.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from kizuna.identity.principal import Permission, Principal
+from kizuna.stix.markings import NAMESPACE
+from kizuna.stix.types import NEW_SDO
+
+__all__ = ["COLLECTIONS", "Collection", "find"]
+
+STIX_MEDIA = "application/stix+json;version=2.1"
+
+
+@dataclass(frozen=True)
+class Collection:
+    key: str
+    title: str
+    description: str
+    types: tuple[str, ...]  # empty: every type
+
+    @property
+    def id(self) -> str:
+        return str(uuid.uuid5(NAMESPACE, f"collection/{self.key}"))
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        return (*self.types, "marking-definition") if self.types else ()
+
+    def resource(self, principal: Principal, nation: str) -> dict[str, Any]:
+        writer = principal.can(Permission.OBJECT_WRITE) and principal.nation == nation
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "can_read": True,
+            "can_write": writer,
+            "media_types": [STIX_MEDIA],
+        }
+
+
+_CTI = (
+    "attack-pattern", "campaign", "course-of-action", "identity", "indicator",
+    "infrastructure", "intrusion-set", "location", "malware", "malware-analysis",
+    "observed-data", "relationship", "sighting", "threat-actor", "tool", "vulnerability",
+    "artifact", "autonomous-system", "directory", "domain-name", "email-addr",
+    "email-message", "file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex",
+    "network-traffic", "process", "software", "url", "user-account",
+    "windows-registry-key", "x509-certificate",
+)  # fmt: skip
+
+COLLECTIONS = (
+    Collection(
+        "all",
+        "Kizuna objects",
+        "Every object of this node the caller may read: reports, assessments, "
+        "coordination, cyber threat intelligence.",
+        (),
+    ),
+    Collection(
+        "intel",
+        "BIAC reports and joint products",
+        "Reports, assessments, observations, joint products, notes and opinions.",
+        ("report", "grouping", "note", "opinion", *NEW_SDO),
+    ),
+    Collection(
+        "cti",
+        "Cyber threat intelligence",
+        "Indicators, malware, attack patterns, vulnerabilities, sightings and the "
+        "observables and relationships between them.",
+        _CTI,
+    ),
+)
+
+
+def find(collection_id: str) -> Collection | None:
+    for collection in COLLECTIONS:
+        if collection.id == collection_id:
+            return collection
+    return None

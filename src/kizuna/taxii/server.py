@@ -1,0 +1,325 @@
+"""The TAXII 2.1 server of a node, mounted at /taxii2/.
+
+One API root (`kizuna`) with the collections of `taxii.collections`. Every answer
+is one page of the store's feed for the caller, so it holds exactly what the caller
+may read; pages are encoded once from the stored JSON (DESIGN §8) and resumed with
+the store's signed cursors, so any worker can serve the next page.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kizuna import audit, clock
+from kizuna.bootstrap import Node
+from kizuna.errors import StoreError
+from kizuna.identity.principal import Permission, Principal
+from kizuna.stix.imports import import_objects
+from kizuna.store import MAX_LIMIT, Page
+from kizuna.store.feed import FeedQuery, feed
+from kizuna.taxii.auth import BasicCache, principal_of
+from kizuna.taxii.collections import COLLECTIONS, STIX_MEDIA, Collection, find
+from kizuna.taxii.errors import TAXII_MEDIA, TaxiiError, error_response
+from kizuna.taxii.schema import taxii_status
+
+__all__ = ["API_ROOT", "create_taxii_app"]
+
+API_ROOT = "kizuna"
+
+
+def _acceptable(header: str) -> bool:
+    for part in header.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if media.lower() != "application/taxii+json":
+            continue
+        version = [p.split("=", 1)[1].strip() for p in params if p.lower().startswith("version=")]
+        if not version or version[0] == "2.1":
+            return True
+    return False
+
+
+def _taxii(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    return Response(raw, status_code=status, media_type=TAXII_MEDIA, headers=headers)
+
+
+def _limit(value: str | None) -> int:
+    if value is None:
+        return 100
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise TaxiiError(400, "Bad request", f"limit must be a positive integer, not {value!r}")
+    # A client may ask for more than a page holds; the server answers with fewer.
+    return min(limit, MAX_LIMIT)
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
+
+
+def _query(request: Request, collection: Collection, **fixed: Any) -> FeedQuery:
+    params = request.query_params
+    versions = _split(params.get("match[version]")) or ("last",)
+    return FeedQuery(
+        types=_split(params.get("match[type]")),
+        ids=fixed.get("ids", _split(params.get("match[id]"))),
+        versions=fixed.get("versions", versions),
+        spec_versions=_split(params.get("match[spec_version]")),
+        added_after=params.get("added_after"),
+        scope=collection.scope,
+    )
+
+
+def _date_headers(page: Page) -> dict[str, str]:
+    if not page.items:
+        return {}
+    return {
+        "X-TAXII-Date-Added-First": page.items[0].recorded_at,
+        "X-TAXII-Date-Added-Last": page.items[-1].recorded_at,
+    }
+
+
+def _paged(page: Page, key: str, items: list[bytes]) -> bytes:
+    parts = [b'"more":' + (b"true" if page.next else b"false")]
+    if page.next:
+        parts.append(b'"next":' + json.dumps(page.next).encode())
+    if items:
+        parts.append(f'"{key}":['.encode() + b",".join(items) + b"]")
+    return b"{" + b",".join(parts) + b"}"
+
+
+def _caller(request: Request) -> Principal:
+    if not _acceptable(request.headers.get("accept", "")):
+        raise TaxiiError(406, "Not acceptable", f"Accept must be {TAXII_MEDIA}")
+    return principal_of(request.app.state.node, request.app.state.basic, request)
+
+
+def _collection(collection_id: str) -> Collection:
+    found = find(collection_id)
+    if found is None:
+        raise TaxiiError(404, "Not found", f"no collection {collection_id}")
+    return found
+
+
+Caller = Annotated[Principal, Depends(_caller)]
+Coll = Annotated[Collection, Depends(_collection)]
+
+
+def create_taxii_app(node: Node) -> FastAPI:
+    """The TAXII sub-application: its own error format, the node's store behind it."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.node = node
+    app.state.basic = BasicCache(node.store.node.secret)
+
+    async def taxii_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TaxiiError)
+        return error_response(exc)
+
+    async def http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        titles = {404: "Not found", 405: "Method not allowed"}
+        return error_response(
+            TaxiiError(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+        )
+
+    async def store_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StoreError)
+        status = 400 if exc.status == 422 else exc.status
+        return error_response(TaxiiError(status, "Bad request", f"{exc.field}: {exc}"))
+
+    async def validation_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(TaxiiError(400, "Bad request", str(exc.errors()[:1])))
+
+    app.add_exception_handler(TaxiiError, taxii_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(StoreError, store_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+
+    @app.get("/")
+    def discovery(_principal: Caller) -> Response:
+        return _taxii(
+            {
+                "title": f"Kizuna node {node.store.node.nation}",
+                "description": "TAXII 2.1 server of a Kizuna node: labelled objects, "
+                "each caller sees exactly what its clearance allows.",
+                "default": f"/taxii2/{API_ROOT}/",
+                "api_roots": [f"/taxii2/{API_ROOT}/"],
+            }
+        )
+
+    @app.get(f"/{API_ROOT}/")
+    def api_root(_principal: Caller) -> Response:
+        return _taxii(
+            {
+                "title": f"Kizuna {node.store.node.nation}",
+                "description": "Reports, assessments, coordination and cyber threat "
+                "intelligence of this node.",
+                "versions": [TAXII_MEDIA],
+                "max_content_length": node.settings.max_body_bytes,
+            }
+        )
+
+    @app.get(f"/{API_ROOT}/collections/")
+    def collections(principal: Caller) -> Response:
+        nation = node.store.node.nation
+        return _taxii({"collections": [c.resource(principal, nation) for c in COLLECTIONS]})
+
+    @app.get(f"/{API_ROOT}/collections/{{collection_id}}/")
+    def collection(principal: Caller, coll: Coll) -> Response:
+        return _taxii(coll.resource(principal, node.store.node.nation))
+
+    @app.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/")
+    def get_objects(request: Request, principal: Caller, coll: Coll) -> Response:
+        page = feed(
+            node.store,
+            principal,
+            _query(request, coll),
+            limit=_limit(request.query_params.get("limit")),
+            cursor_token=request.query_params.get("next"),
+        )
+        body = _paged(page, "objects", [o.body.encode() for o in page.items])
+        return _taxii(body, headers=_date_headers(page))
+
+    @app.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
+    def get_object(request: Request, principal: Caller, coll: Coll, object_id: str) -> Response:
+        page = feed(
+            node.store,
+            principal,
+            _query(request, coll, ids=(object_id,)),
+            limit=_limit(request.query_params.get("limit")),
+            cursor_token=request.query_params.get("next"),
+        )
+        if not page.items and not request.query_params.get("next"):
+            raise TaxiiError(404, "Not found", f"no object {object_id} in this collection")
+        body = _paged(page, "objects", [o.body.encode() for o in page.items])
+        return _taxii(body, headers=_date_headers(page))
+
+    @app.delete(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
+    def delete_object(_principal: Caller, _coll: Coll, object_id: str) -> Response:
+        raise TaxiiError(
+            405, "Method not allowed", f"{object_id}: Kizuna never deletes; history is kept"
+        )
+
+    @app.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
+    def get_versions(request: Request, principal: Caller, coll: Coll, object_id: str) -> Response:
+        page = feed(
+            node.store,
+            principal,
+            _query(request, coll, ids=(object_id,), versions=("all",)),
+            limit=_limit(request.query_params.get("limit")),
+            cursor_token=request.query_params.get("next"),
+        )
+        if not page.items and not request.query_params.get("next"):
+            raise TaxiiError(404, "Not found", f"no object {object_id} in this collection")
+        stamps = [json.dumps(o.modified or o.recorded_at).encode() for o in page.items]
+        return _taxii(_paged(page, "versions", stamps), headers=_date_headers(page))
+
+    @app.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/")
+    def get_manifest(request: Request, principal: Caller, coll: Coll) -> Response:
+        page = feed(
+            node.store,
+            principal,
+            _query(request, coll),
+            limit=_limit(request.query_params.get("limit")),
+            cursor_token=request.query_params.get("next"),
+        )
+        records = [
+            json.dumps(
+                {
+                    "id": o.id,
+                    "date_added": o.recorded_at,
+                    "version": o.modified or o.recorded_at,
+                    "media_type": STIX_MEDIA,
+                }
+            ).encode()
+            for o in page.items
+        ]
+        return _taxii(_paged(page, "objects", records), headers=_date_headers(page))
+
+    @app.post(f"/{API_ROOT}/collections/{{collection_id}}/objects/")
+    async def post_objects(request: Request, principal: Caller, coll: Coll) -> Response:
+        media = request.headers.get("content-type", "")
+        if not _acceptable(media) or "version=2.1" not in media.replace(" ", ""):
+            raise TaxiiError(415, "Unsupported media type", f"Content-Type must be {TAXII_MEDIA}")
+        try:
+            envelope = json.loads(await request.body())
+        except ValueError as exc:
+            raise TaxiiError(400, "Bad request", f"the envelope is not JSON: {exc}") from exc
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
+            raise TaxiiError(400, "Bad request", "an envelope is an object with an objects list")
+        if not coll.resource(principal, node.store.node.nation)["can_write"]:
+            with node.db.write() as conn:
+                audit.append(
+                    conn,
+                    actor=principal.name,
+                    action="refused",
+                    target=coll.id,
+                    detail={"action": str(Permission.OBJECT_WRITE), "reason": "TAXII POST"},
+                )
+            raise TaxiiError(403, "Forbidden", f"{principal.name} may not write to this node")
+        allowed = frozenset(coll.scope) if coll.scope else None
+        outcomes = import_objects(
+            node.store, principal, envelope["objects"], source="taxii", allowed=allowed
+        )
+        status = _save_status(node, principal, outcomes)
+        return _taxii(status, status=202)
+
+    @app.get(f"/{API_ROOT}/status/{{status_id}}/")
+    def get_status(principal: Caller, status_id: str) -> Response:
+        with node.db.read() as conn:
+            row = conn.execute(
+                taxii_status.select().where(
+                    taxii_status.c.id == status_id, taxii_status.c.owner == principal.name
+                )
+            ).first()
+        if row is None:
+            raise TaxiiError(404, "Not found", f"no status {status_id}")
+        return _taxii(_status_resource(row))
+
+    return app
+
+
+def _save_status(node: Node, principal: Principal, outcomes: list[Any]) -> dict[str, Any]:
+    good = [o.as_taxii() for o in outcomes if o.ok]
+    bad = [o.as_taxii() for o in outcomes if not o.ok]
+    row = {
+        "id": str(uuid.uuid4()),
+        "owner": principal.name,
+        "request_timestamp": clock.now_ts(),
+        "status": "complete",
+        "total_count": len(outcomes),
+        "success_count": len(good),
+        "failure_count": len(bad),
+        "pending_count": 0,
+        "successes": json.dumps(good, ensure_ascii=False),
+        "failures": json.dumps(bad, ensure_ascii=False),
+        "pendings": "[]",
+    }
+    with node.db.write() as conn:
+        conn.execute(taxii_status.insert().values(**row))
+    return _status_resource(row)
+
+
+def _status_resource(row: Any) -> dict[str, Any]:
+    data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+    made: dict[str, Any] = {
+        key: data[key]
+        for key in ("id", "status", "request_timestamp", "total_count", "success_count",
+                    "failure_count", "pending_count")
+    }  # fmt: skip
+    for key in ("successes", "failures", "pendings"):
+        items = json.loads(data[key])
+        if items:
+            made[key] = items
+    return made
