@@ -3,7 +3,8 @@
 200 random principals and 2,000 random labelled objects (a tenth of them with
 several versions at different labels), on SQLite and on PostgreSQL. Each read path
 is compared with the plain Python rule over what was written: the store's list,
-get and history; the REST API; the pages. Every new read path joins this file.
+get, history and feed; the REST API; the pages; the TAXII collections. Every new
+read path joins this file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from kizuna.bootstrap import Node, initialize, open_node
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, can_read
+from kizuna.stix.markings import marking_id
 from kizuna.store import NotFound
+from kizuna.store.feed import FeedQuery, feed
+from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
 from kizuna.web.deps import SESSION_COOKIE
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
@@ -220,3 +224,81 @@ def test_pages_show_exactly_what_the_oracle_allows(
                 # The language links echo the requested path; the content must not.
                 main = answer.text.split("<main>", 1)[1].split("</main>", 1)[0]
                 assert stix_id not in main
+
+
+# -- feeds and TAXII ------------------------------------------------------------------
+
+
+def _readable_markings(world: World, who: Principal) -> set[str]:
+    labels = {label for history in world.truth.values() for label in history}
+    return {marking_id(world.node.policy, lab) for lab in labels if can_read(who.clearance, lab)}
+
+
+def test_store_feed_returns_every_version_exactly_as_the_oracle_allows(world: World) -> None:
+    for who in world.principals:
+        got: list[tuple[str, int]] = []
+        token = None
+        while True:
+            page = feed(world.node.store, who, FeedQuery(versions=("all",)), limit=1000,
+                        cursor_token=token)  # fmt: skip
+            got += [(o.id, o.version) for o in page.items]
+            token = page.next
+            if token is None:
+                break
+        assert len(got) == len(set(got))
+        expected = {
+            (stix_id, n + 1)
+            for stix_id, history in world.truth.items()
+            for n, label in enumerate(history)
+            if can_read(who.clearance, label)
+        }
+        markings = {(i, 1) for i in _readable_markings(world, who)}
+        assert set(got) == expected | markings, who
+
+
+def _taxii_ids(web: TestClient, token: str, collection: str, **params: str) -> list[str]:
+    headers = {**bearer(token), "Accept": "application/taxii+json;version=2.1"}
+    url = f"/taxii2/kizuna/collections/{collection}/objects/"
+    seen: list[str] = []
+    query = {"limit": "1000", **params}
+    while True:
+        envelope = web.get(url, params=query, headers=headers).json()
+        seen += [o["id"] for o in envelope.get("objects", [])]
+        if not envelope["more"]:
+            return seen
+        query = {**query, "next": envelope["next"]}
+
+
+def test_taxii_collections_return_exactly_what_the_oracle_allows(
+    world: World, users: dict[str, tuple[Principal, str, str]], web: TestClient
+) -> None:
+    by_key = {c.key: c.id for c in COLLECTIONS}
+    ids = sorted(world.truth)
+    for who, token, _ in users.values():
+        now = world.visible_now(who)
+        markings = _readable_markings(world, who)
+        every = _taxii_ids(web, token, by_key["all"])
+        assert len(every) == len(set(every))
+        assert set(every) == now | markings, who
+        intel = set(_taxii_ids(web, token, by_key["intel"]))
+        assert intel == {i for i in now if i.startswith("report--")} | markings
+        cti = set(_taxii_ids(web, token, by_key["cti"]))
+        assert cti == {i for i in now if i.startswith("indicator--")} | markings
+        versions = _taxii_ids(web, token, by_key["all"], **{"match[version]": "all"})
+        expected_versions = sum(
+            can_read(who.clearance, label) for h in world.truth.values() for label in h
+        )
+        assert len(versions) == expected_versions + len(markings)
+        headers = {**bearer(token), "Accept": "application/taxii+json;version=2.1"}
+        for stix_id in world.rng.sample(ids, 10):
+            base = f"/taxii2/kizuna/collections/{by_key['all']}/objects/{stix_id}/"
+            allowed = can_read(who.clearance, world.truth[stix_id][-1])
+            assert web.get(base, headers=headers).status_code == (200 if allowed else 404)
+            readable = [
+                n for n, lab in enumerate(world.truth[stix_id]) if can_read(who.clearance, lab)
+            ]
+            answer = web.get(f"{base}versions/", headers=headers)
+            if readable:
+                assert len(answer.json()["versions"]) == len(readable)
+            else:
+                assert answer.status_code == 404
