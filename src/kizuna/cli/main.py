@@ -22,8 +22,12 @@ from kizuna.store import StoreError
 app = typer.Typer(help="Kizuna: the alliance's coordination mechanisms, one node per nation.")
 user_app = typer.Typer(help="Users and their API tokens.")
 audit_app = typer.Typer(help="The tamper-evident audit log.")
+import_app = typer.Typer(help="Bring objects in: STIX 2.1 bundles.")
+export_app = typer.Typer(help="Take objects out: STIX 2.1 bundles.")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 console = Console()
 err = Console(stderr=True)
@@ -189,6 +193,87 @@ def audit_checkpoint(db: DbOption = None) -> None:
     console.print(
         f"checkpoint at entry {made.seq}" if made else "nothing new since the last checkpoint"
     )
+
+
+@import_app.command("stix")
+def import_stix(
+    file: Annotated[Path, typer.Argument(help="A STIX 2.1 bundle (JSON)")],
+    user: Annotated[str, typer.Option("--user", help="The Kizuna user who imports")],
+    db: DbOption = None,
+) -> None:
+    """Import a bundle object by object, as USER; exit 1 when any object is refused."""
+    from kizuna.stix.imports import import_objects, read_bundle
+
+    try:
+        objects = read_bundle(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{file}: {exc}") from exc
+    except StoreError as exc:
+        raise _fail(f"{file}: {exc}") from exc
+    with _opened(_settings(db)) as node:
+        with node.db.read() as conn:
+            found = identity.find_user(conn, user)
+        if found is None:
+            raise _fail(f"no user {user}")
+        outcomes = import_objects(node.store, found.principal, objects, source=f"file {file.name}")
+    bad = [o for o in outcomes if not o.ok]
+    if bad:
+        table = Table("object", "error", title=f"{len(bad)} of {len(outcomes)} refused")
+        for outcome in bad:
+            table.add_row(outcome.id or "(no id)", outcome.message)
+        err.print(table)
+    console.print(f"imported {len(outcomes) - len(bad)} of {len(outcomes)} objects")
+    if bad:
+        raise typer.Exit(1)
+
+
+@export_app.command("stix")
+def export_stix(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: stdout)")
+    ] = None,
+    type: Annotated[list[str] | None, typer.Option("--type", help="STIX type; repeat")] = None,
+    label_max: Annotated[
+        str | None,
+        typer.Option(
+            "--label-max",
+            help="Only what a reader of this label may read, e.g. 'SECRET//REL TO USA' "
+            "(one nation). Default: everything on this node.",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Export current versions as a STIX 2.1 bundle (audited)."""
+    from kizuna.identity.principal import Principal
+    from kizuna.labels import Clearance, LabelError, parse
+    from kizuna.stix.exports import bundle_chunks
+
+    with _opened(_settings(db)) as node:
+        principal = node.system
+        if label_max is not None:
+            try:
+                ceiling = parse(node.policy, label_max)
+            except LabelError as exc:
+                raise _fail(f"--label-max: {exc}") from exc
+            if len(ceiling.rel_to) != 1:
+                raise _fail("--label-max names the one nation whose readers the export is for")
+            [nation] = ceiling.rel_to
+            principal = Principal(
+                name=f"export:{_operator()}",
+                clearance=Clearance(nation, ceiling.rank, ceiling.compartments),
+                kind="system",
+            )
+        chunks = bundle_chunks(
+            node.store, principal, types=tuple(type or ()), reason=label_max or "all"
+        )
+        if out is None:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            sys.stdout.write("\n")
+        else:
+            with out.open("w", encoding="utf-8") as handle:
+                handle.writelines(chunks)
+            err.print(f"wrote {out}")
 
 
 if __name__ == "__main__":
