@@ -239,8 +239,9 @@ def test_store_feed_returns_every_version_exactly_as_the_oracle_allows(world: Wo
         got: list[tuple[str, int]] = []
         token = None
         while True:
-            page = feed(world.node.store, who, FeedQuery(versions=("all",)), limit=1000,
-                        cursor_token=token)  # fmt: skip
+            page = feed(
+                world.node.store, who, FeedQuery(versions=("all",)), limit=1000, cursor_token=token
+            )
             got += [(o.id, o.version) for o in page.items]
             token = page.next
             if token is None:
@@ -302,3 +303,27 @@ def test_taxii_collections_return_exactly_what_the_oracle_allows(
                 assert len(answer.json()["versions"]) == len(readable)
             else:
                 assert answer.status_code == 404
+
+
+def test_intel_listings_return_exactly_what_the_oracle_allows(
+    world: World, users: dict[str, tuple[Principal, str, str]], web: TestClient
+) -> None:
+    for who, token, session in list(users.values())[:10]:
+        reports = {i for i in world.visible_now(who) if i.startswith("report--")}
+        seen: list[str] = []
+        url = "/api/v1/intel/reports?limit=1000"
+        while url:
+            page = web.get(url, headers=bearer(token)).json()
+            seen += [item["id"] for item in page["items"]]
+            url = f"/api/v1/intel/reports?limit=1000&cursor={page['next']}" if page["next"] else ""
+        assert set(seen) == reports
+        web.cookies.clear()
+        web.cookies.set(SESSION_COOKIE, session)
+        shown: set[str] = set()
+        url = "/intel/reports"
+        while url:
+            html = web.get(url).text
+            shown |= set(_LINK.findall(html))
+            more = re.search(r'class="more" href="([^"]+)"', html)
+            url = more.group(1).replace("&amp;", "&") if more else ""
+        assert shown == reports

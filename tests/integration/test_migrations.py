@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import kizuna.domains.intel.schema
 import kizuna.identity.schema
 import kizuna.taxii.schema  # noqa: F401
 from kizuna.store import Database

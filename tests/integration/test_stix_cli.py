@@ -43,8 +43,9 @@ def test_a_bundle_made_with_stix2_imports_object_by_object(node: Node, tmp_path:
     assert "imported 3 of 4 objects" in out
     assert "pattern" in errors
     for obj in (malware, vuln, rel):
-        assert node.store.get(node.system, obj.id).object["name" if obj.type != "relationship"
-                                                              else "relationship_type"]  # fmt: skip
+        assert node.store.get(node.system, obj.id).object[
+            "name" if obj.type != "relationship" else "relationship_type"
+        ]
     # Importing the same bundle again stores nothing new.
     code, out, _ = _run(node, "import", "stix", str(path), "--user", "analyst")
     assert "imported 3 of 4 objects" in out

@@ -185,9 +185,16 @@ def test_filters_versions_and_manifest(node: Node, base: str) -> None:
 
 def test_post_then_status_until_complete(node: Node, base: str) -> None:
     collection = _collection(base, "analyst")
-    objects = [{**indicator(f"192.0.2.{i}"), "id": f"indicator--{uuid.uuid4()}",
-                "spec_version": "2.1", "created": "2026-01-01T00:00:00.000Z",
-                "modified": "2026-01-01T00:00:00.000Z"} for i in range(3)]  # fmt: skip
+    objects = [
+        {
+            **indicator(f"192.0.2.{i}"),
+            "id": f"indicator--{uuid.uuid4()}",
+            "spec_version": "2.1",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+        }
+        for i in range(3)
+    ]
     status = collection.add_objects({"objects": objects}, wait_for_completion=True)
     assert status.status == "complete"
     assert (status.total_count, status.success_count, status.failure_count) == (3, 3, 0)

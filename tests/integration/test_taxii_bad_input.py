@@ -137,18 +137,29 @@ def test_a_post_of_1000_with_bad_ones_reports_each_and_stores_the_good_once(
         3: ({**_stix(3), "pattern": "[ipv4-addr:value = "}, "pattern"),
         50: ({"type": "indicator", "name": "no pattern"}, "pattern"),
         100: ({**_stix(100), "spec_version": "2.0"}, "2.1"),
-        200: ({**_stix(200), "object_marking_refs": [marking_for(node.policy, top)["id"]]},
-              "clearance"),
-        300: ({**_stix(300), "object_marking_refs": [marking_for(node.policy, wider)["id"]]},
-              "releasing officer"),
-        400: ({**_stix(400), "object_marking_refs": [f"marking-definition--{uuid.uuid4()}"]},
-              "unknown marking"),
+        200: (
+            {**_stix(200), "object_marking_refs": [marking_for(node.policy, top)["id"]]},
+            "clearance",
+        ),
+        300: (
+            {**_stix(300), "object_marking_refs": [marking_for(node.policy, wider)["id"]]},
+            "releasing officer",
+        ),
+        400: (
+            {**_stix(400), "object_marking_refs": [f"marking-definition--{uuid.uuid4()}"]},
+            "unknown marking",
+        ),
         500: ({**_stix(500), "type": "x-unknown"}, "x-unknown"),
         600: (["not", "an", "object"], "not a JSON object"),  # type: ignore[dict-item]
         700: ({**_stix(700), "created": "yesterday"}, "created"),
-        800: ({**_stix(800), "object_marking_refs": [
-            "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}, "TLP:RED"),
-    }  # fmt: skip
+        800: (
+            {
+                **_stix(800),
+                "object_marking_refs": ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"],
+            },
+            "TLP:RED",
+        ),
+    }
     envelope: list[Any] = list(good)
     for position, (obj, _reason) in sorted(bad.items()):
         envelope.insert(position, obj)
@@ -174,6 +185,7 @@ def test_a_post_of_1000_with_bad_ones_reports_each_and_stores_the_good_once(
     # 990 indicators, and the one label marking of the node's default label.
     assert stored_objects - before[0] == 991
     assert stored_versions - before[1] == 991
-    listed = client.get(OBJECTS, params={"match[type]": "indicator", "limit": "1000"},
-                        headers=headers).json()  # fmt: skip
+    listed = client.get(
+        OBJECTS, params={"match[type]": "indicator", "limit": "1000"}, headers=headers
+    ).json()
     assert sorted(o["id"] for o in listed["objects"]) == sorted(o["id"] for o in good)

@@ -16,6 +16,7 @@ from rich.table import Table
 from kizuna import audit
 from kizuna.bootstrap import DEMO_USERS, Node, initialize, open_node, seed_demo
 from kizuna.config import Settings
+from kizuna.domains.intel import cli as intel_cli
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
 
@@ -28,6 +29,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(intel_cli.app, name="intel")
 
 console = Console()
 err = Console(stderr=True)

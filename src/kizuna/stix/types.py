@@ -53,7 +53,7 @@ _DESCRIPTIONS = {
 }
 
 _COMMON = {"type", "spec_version", "id", "created", "modified", "created_by_ref", "revoked",
-           "labels", "confidence", "lang", "external_references", "object_marking_refs",
+           "labels", "lang", "external_references", "object_marking_refs",
            "granular_markings", "extensions"}  # fmt: skip
 _TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
@@ -70,7 +70,11 @@ def _validate(instance: dict[str, Any], name: str, where: str) -> None:
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
-        path = ".".join(str(p) for p in first.absolute_path)
+        parts = [str(p) for p in first.absolute_path]
+        if first.validator == "required" and isinstance(first.instance, dict):
+            missing = [k for k in first.validator_value if k not in first.instance]
+            parts += missing[:1]
+        path = ".".join(parts)
         field = f"{where}.{path}" if path else where
         raise Invalid(f"{field}: {first.message}", field=field)
 

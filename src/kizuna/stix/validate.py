@@ -65,13 +65,52 @@ def prepare(obj: Any, *, now: str) -> dict[str, Any]:
     if stix_type in NEW_SDO:
         # Not known to the stix2 library: checked against Kizuna's published schema.
         return check_new_sdo(filled)
+    probe, standins = _stand_in(filled)
     try:
-        parsed = stix2.parse(filled, allow_custom=False, version="2.1")
+        parsed = stix2.parse(probe, allow_custom=False, version="2.1")
     except stix2.exceptions.STIXError as exc:
         raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
     except (ValueError, TypeError) as exc:
         raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
     # Store what the library accepted and normalized (ids of observables included).
-    result: dict[str, Any] = json.loads(parsed.serialize())
+    result: dict[str, Any] = _put_back(json.loads(parsed.serialize()), standins)
     check_property_extension(result)
     return result
+
+
+# The stix2 library refuses references to types it does not know, Kizuna's own among
+# them; a standard type of the same kind (an SDO) stands in for them while it checks,
+# so that every other rule of the reference (say, "identity only") still applies.
+_STANDIN = "note"
+
+
+def _stand_in(value: Any) -> tuple[Any, dict[str, str]]:
+    swapped: dict[str, str] = {}
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str) and "--" in item:
+            prefix, _, rest = item.partition("--")
+            if prefix in NEW_SDO:
+                standin = f"{_STANDIN}--{rest}"
+                swapped[standin] = item
+                return standin
+            return item
+        if isinstance(item, list):
+            return [walk(i) for i in item]
+        if isinstance(item, dict):
+            return {k: (v if k in ("id", "type") else walk(v)) for k, v in item.items()}
+        return item
+
+    return walk(value), swapped
+
+
+def _put_back(value: Any, swapped: dict[str, str]) -> Any:
+    if not swapped:
+        return value
+    if isinstance(value, str):
+        return swapped.get(value, value)
+    if isinstance(value, list):
+        return [_put_back(i, swapped) for i in value]
+    if isinstance(value, dict):
+        return {k: _put_back(v, swapped) for k, v in value.items()}
+    return value

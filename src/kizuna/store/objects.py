@@ -485,11 +485,20 @@ class Store:
             )
             return made
 
-    def release(self, principal: Principal, stix_id: str, label: Label) -> StoredObject:
+    def release(
+        self,
+        principal: Principal,
+        stix_id: str,
+        label: Label,
+        *,
+        changes: dict[str, Any] | None = None,
+    ) -> StoredObject:
         """A release decision: a new version of the object at a new label.
 
         Only a releasing officer of the originating nation may take it, within their
         own clearance, and the originating nation always stays released to.
+        `changes` (top-level properties) go into the released version in the same
+        transaction, for a release that also records its own outcome in the object.
         """
         with self.transaction(principal) as conn:
             cur = self._owned_current(conn, principal, stix_id)
@@ -499,6 +508,10 @@ class Store:
             if label == before:
                 raise Invalid(f"{stix_id} is already labelled {cur.label}", field="label")
             body = json.loads(cur.body)
+            if changes:
+                if {"id", "type", "created"} & set(changes):
+                    raise Invalid("a release keeps the id, type and created", field="object")
+                body = prepare({**body, **changes}, now=_stix_ts(clock.now()))
             if is_versioned(cur.type):
                 body["modified"] = _later(cur.modified)
             made = self._insert_version(

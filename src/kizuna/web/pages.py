@@ -37,7 +37,13 @@ from kizuna.web.i18n import LANG_COOKIE, LANGS, N_, choose_lang, translations
 __all__ = ["render_http_error", "router", "templates"]
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Shared templates first, then each domain's own (DESIGN §3: a domain's slice holds
+# its templates); domain templates are named after their domain to stay apart.
+_TEMPLATE_DIRS = [
+    Path(__file__).parent / "templates",
+    *sorted((Path(__file__).parent.parent / "domains").glob("*/templates")),
+]
+templates = Jinja2Templates(directory=[str(d) for d in _TEMPLATE_DIRS])
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,4 +1,4 @@
-"""feed indexes and TAXII status resources
+"""feed indexes, TAXII status resources, approvals of joint products
 
 Revision ID: 0004_taxii
 Revises: 0001
@@ -37,9 +37,19 @@ def upgrade() -> None:
         sa.Column("pendings", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_taxii_status")),
     )
+    op.create_table(
+        "intel_approvals",
+        sa.Column("stix_id", sa.String(length=128), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("nation", sa.String(length=3), nullable=False),
+        sa.Column("officer", sa.String(length=128), nullable=False),
+        sa.Column("approved_at", sa.String(length=27), nullable=False),
+        sa.PrimaryKeyConstraint("stix_id", "version", "nation", name=op.f("pk_intel_approvals")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("intel_approvals")
     op.drop_table("taxii_status")
     op.drop_index("ix_versions_recorded", table_name="versions")
     op.drop_index("ix_access_feed", table_name="access")

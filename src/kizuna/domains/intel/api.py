@@ -1,0 +1,87 @@
+"""REST routes of the cell under /api/v1/intel."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from kizuna.domains.intel import model, service
+from kizuna.errors import NotFound
+from kizuna.store import MAX_LIMIT
+from kizuna.web.api import _item, _json, _q
+from kizuna.web.deps import ApiPrincipal, NodeDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/intel", tags=["intel"])
+
+
+class IntelCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: dict[str, Any] = Field(
+        description="reports: name, description, object_refs, lang; assessments: name, "
+        "name_ja, judgement, confidence (0-100), sources, region, domains; observations: "
+        "observed_at, place, description, description_ja, source_reliability (A-F), "
+        "domains; joint-products: name, description, contributions, nations (partners), "
+        "target_label"
+    )
+    label: str | None = Field(
+        default=None, description="Label; default: lowest level, this nation only"
+    )
+
+
+def _kind(key: str) -> model.Kind:
+    kind = model.kind_of(key)
+    if kind is None:
+        raise NotFound(f"no kind {key}; known: {', '.join(k.key for k in model.KINDS)}",
+                       field="kind")  # fmt: skip
+    return kind
+
+
+def _joint(state: service.JointState) -> str:
+    approvals = ",".join(
+        f'{{"nation":{_q(a.nation)},"officer":{_q(a.officer)},"approved_at":{_q(a.approved_at)}}}'
+        for a in state.approvals
+    )
+    waiting = ",".join(_q(n) for n in state.waiting_for)
+    return (
+        f'{{"product":{_item(state.product)},"state":{_q(state.state)},'
+        f'"target_label":{_q(state.target_label)},"approvals":[{approvals}],'
+        f'"waiting_for":[{waiting}]}}'
+    )
+
+
+@router.get("/{kind}")
+def list_intel(
+    kind: str,
+    principal: ApiPrincipal,
+    node: NodeDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    """Reports, assessments, observations or joint products the caller may see."""
+    page = service.listing(node.store, principal, _kind(kind), limit=limit, cursor_token=cursor)
+    items = ",".join(_item(obj) for obj in page.items)
+    return _json(f'{{"items":[{items}],"next":{_q(page.next) if page.next else "null"}}}')
+
+
+@router.post("/{kind}", status_code=201)
+def create_intel(kind: str, body: IntelCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Write a report, assessment, observation or joint product."""
+    made = service.create(node.store, principal, _kind(kind), body.fields, body.label)
+    return _json(_item(made), 201)
+
+
+@router.get("/joint-products/{stix_id}/approvals")
+def joint_state(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """A joint product's state and the approvals of its current version."""
+    return _json(_joint(service.joint_state(node.store, principal, stix_id)))
+
+
+@router.post("/joint-products/{stix_id}/approve")
+def approve(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """A releasing officer approves; the last approval releases the product."""
+    service.approve(node.store, principal, stix_id)
+    return _json(_joint(service.joint_state(node.store, principal, stix_id)))

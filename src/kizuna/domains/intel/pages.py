@@ -1,0 +1,145 @@
+"""Pages of the cell: a list and a form per kind, and a joint product's approvals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kizuna.domains.intel import model, service
+from kizuna.errors import NotFound, StoreError
+from kizuna.identity.principal import Permission
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.pages import page
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _kind(key: str) -> model.Kind:
+    kind = model.kind_of(key)
+    if kind is None:
+        raise HTTPException(404, f"no kind {key}")
+    return kind
+
+
+def _list(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    kind: model.Kind,
+    cursor: str | None,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    result = service.listing(node.store, principal, kind, limit=50, cursor_token=cursor)
+    next_url = f"/intel/{kind.key}?cursor={quote(result.next)}" if result.next else None
+    return page(
+        request,
+        "intel_list.html",
+        principal=principal,
+        labels=[o.label for o in result.items],
+        kinds=model.KINDS,
+        kind=kind,
+        items=result.items,
+        next_url=next_url,
+        domains=model.DOMAINS,
+        can_write=principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation,
+        error=error,
+        form=form or {},
+        status=status,
+    )
+
+
+@router.get("/intel")
+def intel_home() -> RedirectResponse:
+    return RedirectResponse("/intel/reports", status_code=303)
+
+
+@router.get("/intel/{key}")
+def intel_list(
+    request: Request,
+    key: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> HTMLResponse:
+    return _list(request, principal, node, _kind(key), cursor)
+
+
+@router.post("/intel/{key}", dependencies=[Depends(check_csrf)])
+async def intel_create(
+    request: Request, key: str, principal: PagePrincipal, node: NodeDep
+) -> Response:
+    kind = _kind(key)
+    form = await request.form()
+    text = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    fields: dict[str, object] = dict(text)
+    fields["domains"] = [str(d) for d in form.getlist("domains")]
+    fields["nations"] = text.get("nations", "").replace(",", " ").split()
+    for many in ("object_refs", "contributions", "sources"):
+        fields[many] = [line.strip() for line in text.get(many, "").splitlines() if line.strip()]
+    try:
+        made = service.create(node.store, principal, kind, fields, text.get("label") or None)
+    except StoreError as exc:
+        return _list(request, principal, node, kind, None, error=f"{exc.field}: {exc}",
+                     form=text, status=exc.status)  # fmt: skip
+    target = f"/intel/joint/{made.id}" if kind.key == "joint-products" else f"/objects/{made.id}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/intel/joint/{stix_id}")
+def joint_page(
+    request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    try:
+        state = service.joint_state(node.store, principal, stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return _joint(request, principal, node, state)
+
+
+def _joint(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    state: service.JointState,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    can_approve = (
+        principal.can(Permission.OBJECT_RELEASE)
+        and principal.nation in state.waiting_for
+        and state.state == "draft"
+    )
+    return page(
+        request,
+        "intel_joint.html",
+        principal=principal,
+        labels=[state.product.label],
+        kinds=model.KINDS,
+        state=state,
+        can_approve=can_approve,
+        error=error,
+        status=status,
+    )
+
+
+@router.post("/intel/joint/{stix_id}/approve", dependencies=[Depends(check_csrf)])
+def joint_approve(
+    request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
+) -> Response:
+    try:
+        service.approve(node.store, principal, stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        state = service.joint_state(node.store, principal, stix_id)
+        return _joint(request, principal, node, state, error=str(exc), status=exc.status)
+    return RedirectResponse(f"/intel/joint/{stix_id}", status_code=303)

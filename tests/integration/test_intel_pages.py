@@ -1,0 +1,139 @@
+"""The cell's pages in both languages: a list and form per kind, a joint product's
+approvals, and the approval itself, through a signed-in browser session."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from kizuna.bootstrap import Node
+from kizuna.domains.intel import model, service
+from kizuna.labels import parse
+from kizuna.web.app import create_app
+from tests.factories import PASSWORD, add_user
+
+
+def _login(client: TestClient, name: str) -> None:
+    client.cookies.clear()
+    client.get("/login")
+    token = client.cookies.get("kizuna_csrf", "")
+    answer = client.post(
+        "/login",
+        data={"username": name, "password": PASSWORD, "csrf_token": token, "next": "/intel"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def test_an_officer_approves_on_the_page_in_both_languages(node: Node) -> None:
+    add_user(
+        node,
+        "sato",
+        compartments=["BIAC"],
+        roles=["author", "releasing_officer"],
+        password=PASSWORD,
+    )
+    add_user(
+        node,
+        "jones",
+        nation="USA",
+        compartments=["BIAC"],
+        roles=["releasing_officer"],
+        password=PASSWORD,
+    )
+    with node.db.read() as conn:
+        from kizuna.identity import service as identity
+
+        sato = identity.find_user(conn, "sato")
+        assert sato is not None
+    draft = "SECRET//BIAC//REL TO JPN, USA"
+    kinds = {k.key: k for k in model.KINDS}
+    aid = service.create(
+        node.store,
+        sato.principal,
+        kinds["assessments"],
+        {"name": "Assessment", "judgement": "j", "confidence": 50},
+        draft,
+    ).id
+    pid = service.create(
+        node.store,
+        sato.principal,
+        kinds["joint-products"],
+        {
+            "name": "Joint product",
+            "contributions": [aid],
+            "nations": ["USA"],
+            "target_label": "SECRET//REL TO JPN, USA",
+        },
+        draft,
+    ).id
+
+    with TestClient(create_app(node)) as client:
+        _login(client, "jones")
+        client.get("/lang/en")
+        english = client.get(f"/intel/joint/{pid}")
+        assert english.status_code == 200
+        assert "Approve release" in english.text
+        assert "JPN: waiting" in english.text
+        client.get("/lang/ja")
+        japanese = client.get(f"/intel/joint/{pid}")
+        assert "草案" in japanese.text
+        answer = client.post(
+            f"/intel/joint/{pid}/approve",
+            data={"csrf_token": _csrf(japanese.text)},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        after = client.get(f"/intel/joint/{pid}").text
+        assert "jones" in after
+        assert 'id="approve"' not in after
+
+        _login(client, "sato")
+        listing = client.get("/intel/joint-products")
+        assert pid in listing.text
+        page = client.get(f"/intel/joint/{pid}")
+        client.post(f"/intel/joint/{pid}/approve", data={"csrf_token": _csrf(page.text)})
+        released = client.get(f"/intel/joint/{pid}").text
+        assert "公開済み" in released
+    assert node.store.get(node.system, pid).label == parse(node.policy, "SECRET//REL TO JPN, USA")
+
+
+def test_the_form_reports_bad_input_and_keeps_what_was_typed(node: Node) -> None:
+    add_user(node, "kato", roles=["author"], password=PASSWORD)
+    with TestClient(create_app(node)) as client:
+        _login(client, "kato")
+        form = client.get("/intel/assessments")
+        assert form.status_code == 200
+        answer = client.post(
+            "/intel/assessments",
+            data={
+                "csrf_token": _csrf(form.text),
+                "name": "Typed title",
+                "judgement": "j",
+                "confidence": "300",
+            },
+        )
+        assert answer.status_code == 422
+        assert "confidence" in answer.text
+        assert 'value="Typed title"' in answer.text
+        made = client.post(
+            "/intel/observations",
+            data={
+                "csrf_token": _csrf(form.text),
+                "observed_at": "2026-11-28T10:00:00Z",
+                "place": "Naha",
+                "description": "seen",
+                "source_reliability": "C",
+                "domains": ["air"],
+            },
+            follow_redirects=False,
+        )
+        assert made.status_code == 303
+        assert "Naha" in client.get("/intel/observations").text
