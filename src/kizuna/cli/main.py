@@ -16,6 +16,7 @@ from rich.table import Table
 from kizuna import audit
 from kizuna.bootstrap import DEMO_USERS, Node, initialize, open_node, seed_demo
 from kizuna.config import Settings
+from kizuna.domains.meetings import cli as meetings_cli
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
 
@@ -24,6 +25,8 @@ user_app = typer.Typer(help="Users and their API tokens.")
 audit_app = typer.Typer(help="The tamper-evident audit log.")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(meetings_cli.ingest_app, name="ingest")
+app.add_typer(meetings_cli.meetings_app, name="meetings")
 
 console = Console()
 err = Console(stderr=True)

@@ -1,0 +1,1 @@
+"""Domain slices: each package holds its model, services, REST routes, pages and CLI."""
