@@ -16,12 +16,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import audit
 from kizuna.bootstrap import Node
+from kizuna.domains.meetings import api as meetings_api
+from kizuna.domains.meetings import pages as meetings_pages
 from kizuna.web import api, pages, problems
 from kizuna.web.deps import LoginRequired
 
 __all__ = ["create_app"]
 
 _STATIC = Path(__file__).parent / "static"
+_DOMAIN_TEMPLATES = [Path(__file__).parent.parent / "domains" / "meetings" / "templates"]
 
 # Pages load nothing from outside the node: every source is 'self'.
 _SECURITY_HEADERS = {
@@ -132,11 +135,16 @@ def create_app(node: Node, *, checkpoints: bool = False) -> FastAPI:
         return response
 
     # A route's one-line docstring is its OpenAPI summary.
-    for route in api.router.routes:
+    for route in [*api.router.routes, *meetings_api.router.routes]:
         if isinstance(route, APIRoute) and not route.summary and route.endpoint.__doc__:
             route.summary = route.endpoint.__doc__.strip().splitlines()[0]
     app.include_router(api.router)
+    app.include_router(meetings_api.router)
     app.include_router(pages.router)
+    app.include_router(meetings_pages.router)
+    for directory in _DOMAIN_TEMPLATES:
+        if str(directory) not in pages.templates.env.loader.searchpath:  # type: ignore[union-attr]
+            pages.templates.env.loader.searchpath.append(str(directory))  # type: ignore[union-attr]
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     return app

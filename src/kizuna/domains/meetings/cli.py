@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kizuna.domains.meetings import service
+from kizuna.domains.meetings.ingest import read_summary
 from kizuna.errors import StoreError
 from kizuna.identity import service as identity
 from kizuna.labels import parse as parse_label
@@ -57,6 +58,14 @@ def ingest_summary(
         raise _fail(f"cannot read {file}: {exc.strerror}") from exc
     failure: StoreError | None = None
     result = None
+    if dry_run:
+        # Parsing needs no node: a dry run works before `kizuna init`, and writes nothing.
+        try:
+            record = read_summary(data, lang)
+        except StoreError as exc:
+            raise _fail(str(exc)) from exc
+        _report(service.ImportResult(record, "", 0, False, True), format)
+        return
     with _opened(_settings(db)) as node:
         try:
             principal = node.system
@@ -74,6 +83,10 @@ def ingest_summary(
             failure = exc
     if failure is not None or result is None:
         raise _fail(str(failure))
+    _report(result, format)
+
+
+def _report(result: service.ImportResult, format: str) -> None:
     if format == "json":
         print(json.dumps(result.record.as_json(), ensure_ascii=False, indent=2))
         return

@@ -48,7 +48,7 @@ class Decision:
 def split_sentences(text: str, lang: str) -> list[str]:
     """Sentences, keeping a parenthesis (with its own full stops) inside its sentence."""
     if lang == "en":
-        protected = re.sub(r"\b(U\.S|D\.C|U\.K|e\.g|i\.e|No|Mr|Ms|Dr)\.", r"\1\x00", text)
+        protected = re.sub(r"\b(U\.S|D\.C|U\.K|e\.g|i\.e|No|Mr|Ms|Dr)\.", lambda m: m.group(1) + "\x00", text)
         parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“(])", protected)
         return [p.replace("\x00", ".").strip() for p in parts if p.strip()]
     out, depth, start = [], 0, 0

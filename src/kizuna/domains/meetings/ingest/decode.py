@@ -66,6 +66,12 @@ def decode(data: bytes) -> Decoded:
         raise IngestRefused(
             "the document is not text in UTF-8, Shift_JIS/CP932 or EUC-JP", field="file"
         )
+    by_name = {d.encoding: d for d in candidates}
+    if "shift_jis" in by_name and "cp932" in by_name:
+        # Where they differ (0x817C is U+2212 in Shift_JIS, U+FF0D in CP932), the file
+        # came from Windows, which writes CP932; where they agree, the narrower name.
+        drop = "shift_jis" if by_name["shift_jis"].text != by_name["cp932"].text else "cp932"
+        candidates = [d for d in candidates if d.encoding != drop]
     # max() keeps the first of equals: plain Shift_JIS before CP932 when both read it.
     return _text_only(max(candidates, key=lambda d: _japanese_share(d.text)))
 

@@ -162,7 +162,7 @@ def _place(intro: str, lang: str) -> str | None:
     if lang == "ja":
         m = re.search(r"([^\s、。]{2,12}?)(?:において|にて)", intro)
         return m.group(1) if m else None
-    m = re.search(r"\bin ([A-Z][A-Za-z.]+(?:,? [A-Z][A-Za-z.]+)?)", intro)
+    m = re.search(r"\b(?:met|held) in ([A-Z][A-Za-z]+(?: [A-Z][a-z]+)?(?:, D\.C\.)?)", intro)
     return m.group(1) if m else None
 
 
