@@ -170,7 +170,11 @@ def _similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
     ka, kb = set(a.get("keywords", [])), set(b.get("keywords", []))
     words = len(ka & kb) / len(ka | kb) if ka | kb else 0.0
     ta, tb = set(a.get("topics", [])), set(b.get("topics", []))
-    return words + (0.1 if ta & tb else 0.0)
+    ea = {e["text"] for e in a.get("entities", [])}
+    eb = {e["text"] for e in b.get("entities", [])}
+    # Naming the same body or system (ACM, DICAS) is the strongest sign of the same
+    # commitment; shared words and topics weigh less.
+    return words + (0.1 if ta & tb else 0.0) + (0.3 if ea & eb else 0.0)
 
 
 def _link_restatements(made: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> None:
