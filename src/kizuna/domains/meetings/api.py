@@ -45,7 +45,8 @@ def _obj(o: StoredObject) -> dict[str, Any]:
 
 def _json(data: Any, status: int = 200) -> Response:
     return Response(
-        json.dumps(data, ensure_ascii=False).encode(), status_code=status,
+        json.dumps(data, ensure_ascii=False).encode(),
+        status_code=status,
         media_type="application/json",
     )
 
@@ -99,8 +100,13 @@ def commitments(
     return _json(
         {
             "items": [
-                {**_obj(r.decision), "commitment": r.root, "status": r.status,
-                 "links": len(r.links), "reviews": len(r.reviews)}
+                {
+                    **_obj(r.decision),
+                    "commitment": r.root,
+                    "status": r.status,
+                    "links": len(r.links),
+                    "reviews": len(r.reviews),
+                }
                 for r in rows
             ]
         }
@@ -134,8 +140,15 @@ def add_review(
     """Review one nation's compliance with a decision."""
     label = parse(node.policy, body.label, originator=node.nation) if body.label else None
     made = service.add_review(
-        node, principal, decision_id=decision_id, nation=body.nation, score=body.score,
-        evidence=body.evidence, date=body.date, round=body.round, label=label,
+        node,
+        principal,
+        decision_id=decision_id,
+        nation=body.nation,
+        score=body.score,
+        evidence=body.evidence,
+        date=body.date,
+        round=body.round,
+        label=label,
     )
     return _json(_obj(made), 201)
 
@@ -147,7 +160,12 @@ def add_link(
     """Link a decision to the work that carries it out."""
     label = parse(node.policy, body.label, originator=node.nation) if body.label else None
     made = service.add_link(
-        node, principal, decision_id=decision_id, target=body.target, relation=body.relation,
-        description=body.description, label=label,
+        node,
+        principal,
+        decision_id=decision_id,
+        target=body.target,
+        relation=body.relation,
+        description=body.description,
+        label=label,
     )
     return _json(_obj(made), 201)

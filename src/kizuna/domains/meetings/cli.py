@@ -75,7 +75,9 @@ def ingest_summary(
                 if user is None:
                     raise StoreError(f"no user {as_user}", field="as")
                 principal = user.principal
-            parsed_label = parse_label(node.policy, label, originator=node.nation) if label else None
+            parsed_label = (
+                parse_label(node.policy, label, originator=node.nation) if label else None
+            )
             result = service.import_summary(
                 node, principal, data, lang=lang, label=parsed_label, dry_run=dry_run
             )

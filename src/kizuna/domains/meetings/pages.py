@@ -39,20 +39,31 @@ def _chart(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
         counts: Counter[str] = Counter(d.object["stance"] for d in s["decisions"])
         for i in s["items"]:
             counts.update(d.object["stance"] for d in i["decisions"])
-        rows.append({"number": s["section"].object["number"],
-                     "title": s["section"].object["title"], "counts": counts.most_common()})
+        rows.append(
+            {
+                "number": s["section"].object["number"],
+                "title": s["section"].object["title"],
+                "counts": counts.most_common(),
+            }
+        )
     top = max((c for r in rows for _, c in r["counts"]), default=1)
     for r in rows:
-        r["bars"] = [{"stance": k, "count": c, "width": max(4, int(240 * c / top))}
-                     for k, c in r["counts"]]
+        r["bars"] = [
+            {"stance": k, "count": c, "width": max(4, int(240 * c / top))} for k, c in r["counts"]
+        ]
     return rows
 
 
 @router.get("/meetings")
 def meetings_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     meetings = service.list_meetings(node, principal)
-    return page(request, "meetings.html", principal=principal,
-                labels=[m.label for m in meetings], meetings=meetings)
+    return page(
+        request,
+        "meetings.html",
+        principal=principal,
+        labels=[m.label for m in meetings],
+        meetings=meetings,
+    )
 
 
 @router.get("/meetings/{meeting_id}")
@@ -63,9 +74,16 @@ def meeting_page(
         view = service.get_meeting(node, principal, meeting_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    return page(request, "meeting.html", principal=principal, labels=view["labels"],
-                view=view, m=view["meeting"].object, chart=_chart(view["sections"]),
-                **_vocab(choose_lang(request)))
+    return page(
+        request,
+        "meeting.html",
+        principal=principal,
+        labels=view["labels"],
+        view=view,
+        m=view["meeting"].object,
+        chart=_chart(view["sections"]),
+        **_vocab(choose_lang(request)),
+    )
 
 
 @router.get("/commitments")
@@ -80,22 +98,43 @@ def register_page(
     entity: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     try:
-        rows = service.register(node, principal, topic=topic or None, actor=actor or None,
-                                stance=stance or None, status=status or None,
-                                entity=entity or None)
+        rows = service.register(
+            node,
+            principal,
+            topic=topic or None,
+            actor=actor or None,
+            stance=stance or None,
+            status=status or None,
+            entity=entity or None,
+        )
     except StoreError as exc:
         raise HTTPException(422, str(exc)) from exc
     compliance = service.compliance(node, principal)
-    return page(request, "register.html", principal=principal,
-                labels=[r.decision.label for r in rows], rows=rows, compliance=compliance,
-                f={"topic": topic or "", "actor": actor or "", "stance": stance or "",
-                   "status": status or "", "entity": entity or ""},
-                statuses=service.STATUSES, **_vocab(choose_lang(request)))
+    return page(
+        request,
+        "register.html",
+        principal=principal,
+        labels=[r.decision.label for r in rows],
+        rows=rows,
+        compliance=compliance,
+        f={
+            "topic": topic or "",
+            "actor": actor or "",
+            "stance": stance or "",
+            "status": status or "",
+            "entity": entity or "",
+        },
+        statuses=service.STATUSES,
+        **_vocab(choose_lang(request)),
+    )
 
 
 @router.get("/commitments/{decision_id}")
 def timeline_page(
-    request: Request, decision_id: str, principal: PagePrincipal, node: NodeDep,
+    request: Request,
+    decision_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
     error: str | None = None,
 ) -> HTMLResponse:
     try:
@@ -103,9 +142,17 @@ def timeline_page(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     labels = [d.label for d in t["decisions"]] + [x.label for x in t["links"] + t["reviews"]]
-    return page(request, "timeline.html", principal=principal, labels=labels, t=t,
-                decision_id=decision_id, error=error, nations=sorted(node.policy.nations),
-                **_vocab(choose_lang(request)))
+    return page(
+        request,
+        "timeline.html",
+        principal=principal,
+        labels=labels,
+        t=t,
+        decision_id=decision_id,
+        error=error,
+        nations=sorted(node.policy.nations),
+        **_vocab(choose_lang(request)),
+    )
 
 
 @router.post("/commitments/{decision_id}/reviews", dependencies=[Depends(check_csrf)])
@@ -123,9 +170,17 @@ def review_form(
 ) -> Response:
     try:
         parsed = parse(node.policy, label, originator=node.nation) if label.strip() else None
-        service.add_review(node, principal, decision_id=decision_id, nation=nation,
-                           score=score, evidence=evidence, date=date, round=round or None,
-                           label=parsed)
+        service.add_review(
+            node,
+            principal,
+            decision_id=decision_id,
+            nation=nation,
+            score=score,
+            evidence=evidence,
+            date=date,
+            round=round or None,
+            label=parsed,
+        )
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except (StoreError, LabelError) as exc:

@@ -142,7 +142,7 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
                 }
             )
             places.append((f"s{s.number}.i{i.number}", i.number, item_id, i.decisions))
-        for place, item_number, item_id, decisions in places:
+        for place, item_number, owner_item, decisions in places:
             for n, dec in enumerate(decisions):
                 body: dict[str, Any] = {
                     "type": model.DECISION,
@@ -161,7 +161,7 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
                 }
                 if item_number is not None:
                     body["item_number"] = item_number
-                    body["item_id"] = item_id
+                    body["item_id"] = owner_item
                 made.append(body)
     return made
 
@@ -286,20 +286,23 @@ def get_meeting(node: Node, principal: Principal, meeting_id: str) -> dict[str, 
     out = []
     for s in sorted(sections, key=lambda o: o.object["number"]):
         n = s.object["number"]
-        its = sorted((i for i in items if i.object["section_number"] == n),
-                     key=lambda o: o.object["number"])
+        its = sorted(
+            (i for i in items if i.object["section_number"] == n), key=lambda o: o.object["number"]
+        )
         out.append(
             {
                 "section": s,
                 "decisions": [
-                    d for d in decisions
+                    d
+                    for d in decisions
                     if d.object["section_number"] == n and "item_number" not in d.object
                 ],
                 "items": [
                     {
                         "item": i,
                         "decisions": [
-                            d for d in decisions
+                            d
+                            for d in decisions
                             if d.object["section_number"] == n
                             and d.object.get("item_number") == i.object["number"]
                         ],
@@ -383,7 +386,13 @@ def register(
     for stix_id, dec in decisions.items():
         body = dec.object
         root = roots[stix_id]
-        state = "reviewed" if by_root_reviews[root] else "in progress" if by_root_links[root] else "open"
+        state = (
+            "reviewed"
+            if by_root_reviews[root]
+            else "in progress"
+            if by_root_links[root]
+            else "open"
+        )
         if topic and topic not in body.get("topics", []):
             continue
         if actor and body["actor"] != actor:
@@ -395,8 +404,14 @@ def register(
         if entity and entity not in {e["text"] for e in body.get("entities", [])}:
             continue
         rows.append(RegisterRow(dec, root, state, by_root_links[root], by_root_reviews[root]))
-    rows.sort(key=lambda r: (r.decision.object["meeting_date"], r.decision.object["section_number"],
-                             r.decision.object.get("item_number", 0)), reverse=True)
+    rows.sort(
+        key=lambda r: (
+            r.decision.object["meeting_date"],
+            r.decision.object["section_number"],
+            r.decision.object.get("item_number", 0),
+        ),
+        reverse=True,
+    )
     return rows
 
 

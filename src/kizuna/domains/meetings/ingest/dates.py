@@ -10,13 +10,40 @@ from datetime import date
 __all__ = ["find_date", "find_duration", "find_start", "kanji_number"]
 
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
-_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9}
+_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _NUM = r"[0-9]+|[〇零一二三四五六七八九十]+|元"
 _JA_DATE = re.compile(rf"(令和|平成|昭和)?\s*({_NUM})\s*年\s*({_NUM})\s*月\s*({_NUM})\s*日")
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august",
-     "september", "october", "november", "december"])}
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
+    )
+}
 _EN_MDY = re.compile(r"\b([A-Z][a-z]+)\s+(\d{1,2}),\s*(\d{4})\b")
 _EN_DMY = re.compile(r"\b(\d{1,2})\s+([A-Z][a-z]+)\s+(\d{4})\b")
 _JA_TIME = re.compile(rf"(午前|午後)?\s*({_NUM})時(?:({_NUM})分|(半))?(?:から|より)")

@@ -48,7 +48,9 @@ class Decision:
 def split_sentences(text: str, lang: str) -> list[str]:
     """Sentences, keeping a parenthesis (with its own full stops) inside its sentence."""
     if lang == "en":
-        protected = re.sub(r"\b(U\.S|D\.C|U\.K|e\.g|i\.e|No|Mr|Ms|Dr)\.", lambda m: m.group(1) + "\x00", text)
+        protected = re.sub(
+            r"\b(U\.S|D\.C|U\.K|e\.g|i\.e|No|Mr|Ms|Dr)\.", lambda m: m.group(1) + "\x00", text
+        )
         parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“(])", protected)
         return [p.replace("\x00", ".").strip() for p in parts if p.strip()]
     out, depth, start = [], 0, 0
@@ -78,7 +80,7 @@ def _ascii_runs(tokens: list[Token]) -> list[tuple[str, int]]:
     """Runs of Latin letters, digits, '-' and inner spaces: PAC + - + 3 + ' ' + MSE."""
     runs: list[tuple[str, int]] = []
     cur, begin = "", 0
-    for tok in tokens + [Token("、", "、", ("補助記号",), -1, -1)]:
+    for tok in [*tokens, Token("、", "、", ("補助記号",), -1, -1)]:
         s = tok.surface
         if s and all(c.isascii() and (c.isalnum() or c in "- ") for c in s):
             if not cur:
@@ -143,7 +145,9 @@ def _actor_mentions(tokens: list[Token]) -> list[tuple[int, str]]:
             follows = tokens[m].surface if m < len(tokens) else ""
             then = tokens[m + 1].surface if m + 1 < len(tokens) else ""
             # 米側は / 日本側から、 name the speaker; 米側からの更なる技術開示 does not.
-            if text == phrase and (follows in ("は", "も") or follows == "から" and then in ("、", "は")):
+            if text == phrase and (
+                follows in ("は", "も") or (follows == "から" and then in ("、", "は"))
+            ):
                 mentions.append((n, key))
                 n = m
                 matched = True
@@ -204,9 +208,7 @@ def decisions_ja(sentence: str, inherited: str | None) -> tuple[list[Decision], 
             stance = "oppose"
         elif stance in ("express", "confirm") and restated:
             stance = "reaffirm"
-        made.append(
-            Decision(actor, stance, entities, sentence, topics, restated, keywords)
-        )
+        made.append(Decision(actor, stance, entities, sentence, topics, restated, keywords))
         clause_start = n + 1
     return made, actor
 

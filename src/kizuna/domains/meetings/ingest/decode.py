@@ -28,9 +28,7 @@ class Decoded:
 def _japanese_share(text: str) -> float:
     if not text:
         return 0.0
-    kana_kanji = sum(
-        1 for ch in text if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff"
-    )
+    kana_kanji = sum(1 for ch in text if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff")
     return kana_kanji / len(text)
 
 

@@ -21,7 +21,19 @@ __all__ = ["Finding", "Normalized", "normalize", "quality"]
 _TERMINAL = tuple("。．.!?！？）)」』:：")
 _ITEM_START = ("(", "（", "- (", "-(", "・")
 # Auxiliaries that legitimately follow a verb's irrealis (未然形) stem.
-_AFTER_IRREALIS = {"ない", "ぬ", "ず", "れる", "られる", "せる", "させる", "う", "よう", "まい", "す"}
+_AFTER_IRREALIS = {
+    "ない",
+    "ぬ",
+    "ず",
+    "れる",
+    "られる",
+    "せる",
+    "させる",
+    "う",
+    "よう",
+    "まい",
+    "す",
+}
 
 
 @dataclass(frozen=True)
@@ -160,8 +172,12 @@ def _line_findings(original: str, line: str, base: int, lang: str) -> list[Findi
 def _check_token(tok: Token, prev: Token | None, nxt: Token | None, report: _Report) -> None:
     # 是 between two nouns is the Chinese copula (Japanese writes は there).
     if tok.surface == "是" and prev and nxt and prev.is_noun and nxt.is_noun:
-        report("chinese-usage", tok.begin, prev.surface + "是" + nxt.surface,
-               prev.surface + "は" + nxt.surface)
+        report(
+            "chinese-usage",
+            tok.begin,
+            prev.surface + "是" + nxt.surface,
+            prev.surface + "は" + nxt.surface,
+        )
     # A kana doubled by the extraction: いか|な|なく (行かなく), where no auxiliary
     # of that form can follow the irrealis stem.
     if (
@@ -173,14 +189,27 @@ def _check_token(tok: Token, prev: Token | None, nxt: Token | None, report: _Rep
         and any(p.startswith("未然形") for p in prev.pos)
         and tok.lemma not in _AFTER_IRREALIS
     ):
-        report("doubled-kana", tok.begin, prev.surface + tok.surface + nxt.surface,
-               prev.surface + nxt.surface)
+        report(
+            "doubled-kana",
+            tok.begin,
+            prev.surface + tok.surface + nxt.surface,
+            prev.surface + nxt.surface,
+        )
     # A lost voicing mark: negative ず cannot qualify a noun (揺るがず動き), the
     # attributive す can (揺るがす動き).
-    if prev is not None and nxt is not None and tok.surface == "ず" and nxt.has("名詞"):
-        if tok.has("助動詞"):
-            report("voicing", tok.begin, prev.surface + "ず" + nxt.surface,
-                   prev.surface + "す" + nxt.surface)
+    if (
+        prev is not None
+        and nxt is not None
+        and tok.surface == "ず"
+        and tok.has("助動詞")
+        and nxt.has("名詞")
+    ):
+        report(
+            "voicing",
+            tok.begin,
+            prev.surface + "ず" + nxt.surface,
+            prev.surface + "す" + nxt.surface,
+        )
     # て straight after a nominal adjective (強じんて) is a lost voicing mark of で.
     if prev is not None and tok.surface == "て" and prev.has("形状詞可能"):
         report("voicing", tok.begin, prev.surface + "て", prev.surface + "で")

@@ -200,7 +200,7 @@ def parse(text: str, lang: str) -> Meeting:
             sections[-1].items[-1].text += ("" if lang == "ja" else " ") + line.strip()
         elif sections:
             sections[-1].text += ("" if lang == "ja" else " ") + line.strip()
-        elif line.strip() != body and not find_date(line) or len(line) > 60:
+        elif (line.strip() != body and not find_date(line)) or len(line) > 60:
             intro.append(line.strip())
     if not sections or not any(s.items for s in sections):
         raise IngestRefused(
