@@ -138,6 +138,8 @@ def _actor_mentions(tokens: list[Token]) -> list[tuple[int, str]]:
     while n < len(tokens):
         matched = False
         for phrase, key in phrases:
+            if not phrase.startswith(tokens[n].surface):
+                continue
             text, m = "", n
             while m < len(tokens) and len(text) < len(phrase):
                 text += tokens[m].surface
