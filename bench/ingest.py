@@ -24,13 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from _common import console, rich_table, temp_database, write_result  # noqa: E402
-
-from kizuna.bootstrap import initialize, open_node  # noqa: E402
-from kizuna.config import Settings  # noqa: E402
-from kizuna.domains.meetings import service  # noqa: E402
-from kizuna.domains.meetings.ingest import read_summary  # noqa: E402
-from kizuna.domains.meetings.ingest.morph import tokenize  # noqa: E402
+from _common import console, rich_table, temp_database, write_result
+from kizuna.bootstrap import initialize, open_node
+from kizuna.config import Settings
+from kizuna.domains.meetings import service
+from kizuna.domains.meetings.ingest import read_summary
+from kizuna.domains.meetings.ingest.morph import tokenize
 
 DOCUMENTS = 200
 TARGET = 3.0
@@ -116,8 +115,11 @@ def main() -> None:
             "characters": chars,
             "seconds": {"tokenize": tok_s, "parse": parse_s, "import": import_s},
             "objects_written": created,
-            "summary": {"ratio": round(ratio, 3), "target": TARGET,
-                        "parse_ratio": round(parse_s / tok_s, 3)},
+            "summary": {
+                "ratio": round(ratio, 3),
+                "target": TARGET,
+                "parse_ratio": round(parse_s / tok_s, 3),
+            },
         },
     )
 
