@@ -327,3 +327,129 @@ def test_intel_listings_return_exactly_what_the_oracle_allows(
             more = re.search(r'class="more" href="([^"]+)"', html)
             url = more.group(1).replace("&amp;", "&") if more else ""
         assert shown == reports
+
+
+# -- The 2+2 record: meetings, register, timeline and compliance ---------------------
+
+
+@dataclass
+class RecordWorld:
+    truth: dict[str, Label]  # id -> label of each meeting, decision and review
+    decisions: list[str]
+
+
+@pytest.fixture(scope="module")
+def record_world(world: World) -> RecordWorld:
+    """Meetings, decisions and reviews at random labels, beside the oracle's objects."""
+    from kizuna.domains.meetings import model
+
+    truth: dict[str, Label] = {}
+    decisions: list[str] = []
+    rng = random.Random(SEED + 4)
+    with world.node.db.write() as conn:
+        for m in range(6):
+            label = random_label(rng, world.node)
+            made = world.node.store.create_in(
+                conn,
+                world.node.system,
+                {
+                    "type": model.MEETING,
+                    "name": f"m{m}",
+                    "body": f"m{m}",
+                    "lang": "ja",
+                    "date": f"2024-0{m + 1}-01",
+                },
+                label,
+            )
+            truth[made.id] = label
+            for d in range(30):
+                label = random_label(rng, world.node)
+                dec = world.node.store.create_in(
+                    conn,
+                    world.node.system,
+                    {
+                        "type": model.DECISION,
+                        "meeting_id": made.id,
+                        "meeting_date": f"2024-0{m + 1}-01",
+                        "section_number": 1,
+                        "item_number": d,
+                        "actor": "both",
+                        "stance": "welcome",
+                        "topics": ["cyber and space"],
+                        "sentence": f"s{m}.{d}",
+                    },
+                    label,
+                )
+                truth[dec.id] = label
+                decisions.append(dec.id)
+        for r in range(150):
+            label = random_label(rng, world.node)
+            rev = world.node.store.create_in(
+                conn,
+                world.node.system,
+                {
+                    "type": model.REVIEW,
+                    "decision_id": rng.choice(decisions),
+                    "nation": rng.choice(["JPN", "USA"]),
+                    "score": rng.choice([-1, 0, 1]),
+                    "evidence": f"e{r}",
+                    "date": "2025-01-01",
+                    "round": "2025",
+                },
+                label,
+            )
+            truth[rev.id] = label
+    return RecordWorld(truth, decisions)
+
+
+def _allowed(rw: RecordWorld, who: Principal, prefix: str) -> set[str]:
+    return {
+        i for i, lab in rw.truth.items() if i.startswith(prefix) and can_read(who.clearance, lab)
+    }
+
+
+def test_meetings_register_timeline_and_compliance_show_exactly_what_the_oracle_allows(
+    world: World, record_world: RecordWorld
+) -> None:
+    from kizuna.domains.meetings import service
+
+    for who in world.principals:
+        meetings = {m.id for m in service.list_meetings(world.node, who)}
+        assert meetings == _allowed(record_world, who, "x-kizuna-meeting--")
+        rows = service.register(world.node, who)
+        seen = {r.decision.id for r in rows}
+        assert seen == _allowed(record_world, who, "x-kizuna-decision--")
+        reviews = _allowed(record_world, who, "x-kizuna-review--")
+        assert {x.id for r in rows for x in r.reviews} <= reviews
+        assert sum(c["reviews"] for c in service.compliance(world.node, who)) == len(reviews)
+        for decision_id in world.rng.sample(record_world.decisions, 5):
+            if decision_id in seen:
+                t = service.timeline(world.node, who, decision_id)
+                assert {r.id for r in t["reviews"]} <= reviews
+            else:
+                with pytest.raises(NotFound):
+                    service.timeline(world.node, who, decision_id)
+
+
+def test_meetings_rest_and_pages_show_exactly_what_the_oracle_allows(
+    world: World,
+    record_world: RecordWorld,
+    users: dict[str, tuple[Principal, str, str]],
+    web: TestClient,
+) -> None:
+    for who, token, session in users.values():
+        got = web.get("/api/v1/commitments", headers=bearer(token)).json()["items"]
+        assert {i["id"] for i in got} == _allowed(record_world, who, "x-kizuna-decision--")
+        listed = web.get("/api/v1/meetings", headers=bearer(token)).json()["items"]
+        assert {i["id"] for i in listed} == _allowed(record_world, who, "x-kizuna-meeting--")
+        reviews = _allowed(record_world, who, "x-kizuna-review--")
+        total = web.get("/api/v1/commitments/compliance", headers=bearer(token)).json()["items"]
+        assert sum(c["reviews"] for c in total) == len(reviews)
+        web.cookies.clear()
+        web.cookies.set(SESSION_COOKIE, session)
+        html = web.get("/commitments").text
+        linked = set(re.findall(r'href="/commitments/(x-kizuna-decision--[0-9a-f-]{36})"', html))
+        assert linked == _allowed(record_world, who, "x-kizuna-decision--")
+        for meeting_id in list(record_world.truth)[:1]:
+            allowed = can_read(who.clearance, record_world.truth[meeting_id])
+            assert web.get(f"/meetings/{meeting_id}").status_code == (200 if allowed else 404)

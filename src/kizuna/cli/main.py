@@ -17,6 +17,8 @@ from kizuna import audit
 from kizuna.bootstrap import DEMO_USERS, Node, initialize, open_node, seed_demo
 from kizuna.config import Settings
 from kizuna.domains.intel import cli as intel_cli
+from kizuna.domains.meetings import cli as meetings_cli
+from kizuna.domains.meetings import service as meetings_service
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
 
@@ -30,6 +32,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(intel_cli.app, name="intel")
+app.add_typer(meetings_cli.ingest_app, name="ingest")
+app.add_typer(meetings_cli.meetings_app, name="meetings")
 
 console = Console()
 err = Console(stderr=True)
@@ -88,6 +92,8 @@ def init(
     if demo:
         with _opened(settings) as node:
             made = seed_demo(node)
+            seeded = meetings_service.import_seed(node)
+        console.print(f"imported the 2+2 summary of 28 July 2024: {seeded.created} objects")
         table = Table(title="Demo users (passwords shown once)")
         for column in ("user", "password", "nation", "clearance", "roles"):
             table.add_column(column)

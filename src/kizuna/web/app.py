@@ -18,6 +18,8 @@ from kizuna import audit
 from kizuna.bootstrap import Node
 from kizuna.domains.intel import api as intel_api
 from kizuna.domains.intel import pages as intel_pages
+from kizuna.domains.meetings import api as meetings_api
+from kizuna.domains.meetings import pages as meetings_pages
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
 from kizuna.web import api, pages, problems
@@ -139,13 +141,15 @@ def create_app(node: Node, *, checkpoints: bool = False) -> FastAPI:
         return response
 
     # A route's one-line docstring is its OpenAPI summary.
-    for route in [*api.router.routes, *intel_api.router.routes]:
+    for route in [*api.router.routes, *intel_api.router.routes, *meetings_api.router.routes]:
         if isinstance(route, APIRoute) and not route.summary and route.endpoint.__doc__:
             route.summary = route.endpoint.__doc__.strip().splitlines()[0]
     app.include_router(api.router)
     app.include_router(intel_api.router)
+    app.include_router(meetings_api.router)
     app.include_router(pages.router)
     app.include_router(intel_pages.router)
+    app.include_router(meetings_pages.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.mount("/taxii2", create_taxii_app(node), name="taxii2")
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)

@@ -1,0 +1,128 @@
+"""Importing official summaries against SudachiPy tokenization of the same text.
+
+200 synthetic summaries in the seed's form (other dates, times, attendees, and the
+seed's items shuffled between sections) are, in the same run:
+
+- tokenized by SudachiPy alone, line by line as the importer does (the reference);
+- parsed: decode, normalize, quality report, structure and decisions (nothing written);
+- imported: parsed and written to a fresh SQLite node, one transaction each, with the
+  restatement search over the decisions already stored.
+
+Headline ratio = import time / tokenization time (target <= 3). The parse-only ratio
+is reported beside it, so the cost of the store write is visible on its own.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from _common import console, rich_table, temp_database, write_result
+from kizuna.bootstrap import initialize, open_node
+from kizuna.config import Settings
+from kizuna.domains.meetings import service
+from kizuna.domains.meetings.ingest import read_summary
+from kizuna.domains.meetings.ingest.morph import tokenize
+
+DOCUMENTS = 200
+TARGET = 3.0
+SEED_TEXT = (
+    resources.files("kizuna.data").joinpath("seed/scc-2024-07-28-summary.ja.txt").read_text()
+)
+_NAMES = ["上川陽子", "木原稔", "山田太郎", "鈴木花子", "佐藤一郎", "高橋直子", "田中実", "伊藤光"]
+
+
+def synthetic(rng: random.Random, n: int) -> str:
+    """A summary in the seed's form with its own date, time, people and item order."""
+    lines = SEED_TEXT.split("\n")
+    items = [i for i, line in enumerate(lines) if line.startswith("- (")]
+    bodies = [re.sub(r"^- \(\d+\) ", "", lines[i]) for i in items]
+    rng.shuffle(bodies)
+    for i, body in zip(items, bodies, strict=True):
+        number = re.match(r"^- \((\d+)\)", lines[i])
+        assert number is not None
+        lines[i] = f"- ({number.group(1)}) {body}"
+    text = "\n".join(lines)
+    year = 1 + n % 7
+    text = text.replace("令和6年7月28日", f"令和{year}年{1 + n % 12}月{1 + n % 28}日", 1)
+    text = text.replace("午後3時15分", f"午後{1 + n % 5}時{n % 60}分", 1)
+    a, b = rng.sample(_NAMES, 2)
+    return text.replace("上川陽子", a, 1).replace("木原稔", b, 1)
+
+
+def main() -> None:
+    rng = random.Random(20240728)
+    texts = [synthetic(rng, n) for n in range(DOCUMENTS)]
+    blobs = [t.encode("utf-8") for t in texts]
+    chars = sum(len(t) for t in texts)
+    tokenize("準備")  # load the dictionary outside the timings
+
+    start = time.perf_counter()
+    for t in texts:
+        for line in t.split("\n"):
+            tokenize(line)
+    tok_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for b in blobs:
+        read_summary(b, "ja")
+    parse_s = time.perf_counter() - start
+
+    with temp_database("sqlite", prefix="kizuna_bench_ingest") as (url, workdir):
+        settings = Settings(database_url=url, key_file=workdir / "node.pem")  # type: ignore[call-arg]
+        initialize(settings, nation="JPN")
+        node = open_node(settings)
+        try:
+            start = time.perf_counter()
+            created = 0
+            for b in blobs:
+                created += service.import_summary(node, node.system, b, lang="ja").created
+            import_s = time.perf_counter() - start
+        finally:
+            node.db.dispose()
+
+    rows = [
+        ("SudachiPy tokenization (reference)", tok_s),
+        ("parse (decode, normalize, quality, decisions)", parse_s),
+        ("import (parse + SQLite write)", import_s),
+    ]
+    table = rich_table(
+        f"{DOCUMENTS} synthetic summaries, {chars:,} characters",
+        ["step", "seconds", "documents/s", "characters/s", "x tokenization"],
+        [
+            (name, f"{s:.2f}", f"{DOCUMENTS / s:,.1f}", f"{chars / s:,.0f}", f"{s / tok_s:.2f}")
+            for name, s in rows
+        ],
+    )
+    out = console()
+    out.print(table)
+    ratio = import_s / tok_s
+    out.print(
+        f"headline: import / tokenization = {ratio:.2f} (target <= {TARGET}); "
+        f"parse only = {parse_s / tok_s:.2f}; objects written: {created:,}"
+    )
+    write_result(
+        "ingest",
+        {
+            "documents": DOCUMENTS,
+            "characters": chars,
+            "seconds": {"tokenize": tok_s, "parse": parse_s, "import": import_s},
+            "objects_written": created,
+            "summary": {
+                "ratio": round(ratio, 3),
+                "target": TARGET,
+                "parse_ratio": round(parse_s / tok_s, 3),
+            },
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

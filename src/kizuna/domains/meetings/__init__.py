@@ -1,0 +1,1 @@
+"""The 2+2 record: meetings, decisions, the commitments register, imported summaries."""

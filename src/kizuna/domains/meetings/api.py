@@ -1,0 +1,171 @@
+"""REST routes of the 2+2 record under /api/v1/meetings and /api/v1/commitments.
+
+Routes parse, call the service, encode; what a caller may see is decided by the
+store's visibility condition inside the service."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from kizuna.domains.meetings import service
+from kizuna.labels import parse
+from kizuna.store import StoredObject
+from kizuna.web.deps import ApiPrincipal, NodeDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["meetings"])
+
+
+class ReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    nation: str = Field(description="ISO 3166-1 alpha-3 of the nation reviewed")
+    score: int = Field(description="-1, 0 or +1 (G7 Research Group scale)")
+    evidence: str = Field(max_length=4000)
+    date: str = Field(description="YYYY-MM-DD")
+    round: str | None = Field(default=None, description="Review round (default: the year)")
+    label: str | None = Field(default=None, description="Default: lowest level, this nation")
+
+
+class LinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target: str = Field(max_length=300, description="STIX id or name of the work")
+    relation: str = Field(default="carried-out-by", max_length=64)
+    description: str = Field(default="", max_length=2000)
+    label: str | None = None
+
+
+def _obj(o: StoredObject) -> dict[str, Any]:
+    return {"id": o.id, "label": o.label_text, "version": o.version, "object": o.object}
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(data, ensure_ascii=False).encode(),
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+@router.get("/meetings")
+def list_meetings(principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Meetings the caller may see, most recent first (without their full texts)."""
+    items = []
+    for m in service.list_meetings(node, principal):
+        body = {k: v for k, v in m.object.items() if k not in ("original_text", "normalized_text")}
+        items.append({"id": m.id, "label": m.label_text, "object": body})
+    return _json({"items": items})
+
+
+@router.get("/meetings/{meeting_id}")
+def get_meeting(meeting_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """A meeting with its sections, items and decisions (404 when missing or hidden)."""
+    view = service.get_meeting(node, principal, meeting_id)
+    return _json(
+        {
+            "meeting": _obj(view["meeting"]),
+            "sections": [
+                {
+                    **_obj(s["section"]),
+                    "decisions": [_obj(d) for d in s["decisions"]],
+                    "items": [
+                        {**_obj(i["item"]), "decisions": [_obj(d) for d in i["decisions"]]}
+                        for i in s["items"]
+                    ],
+                }
+                for s in view["sections"]
+            ],
+        }
+    )
+
+
+@router.get("/commitments")
+def commitments(
+    principal: ApiPrincipal,
+    node: NodeDep,
+    topic: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    stance: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    entity: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The commitments register, filtered by topic, actor, stance, status or entity."""
+    rows = service.register(
+        node, principal, topic=topic, actor=actor, stance=stance, status=status, entity=entity
+    )
+    return _json(
+        {
+            "items": [
+                {
+                    **_obj(r.decision),
+                    "commitment": r.root,
+                    "status": r.status,
+                    "links": len(r.links),
+                    "reviews": len(r.reviews),
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+@router.get("/commitments/compliance")
+def compliance(principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Compliance per review round and nation: (mean score + 1) / 2."""
+    return _json({"items": service.compliance(node, principal)})
+
+
+@router.get("/commitments/{decision_id}/timeline")
+def timeline(decision_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """A commitment across meetings: decisions, linked work, reviews."""
+    t = service.timeline(node, principal, decision_id)
+    return _json(
+        {
+            "commitment": t["root"].id,
+            "decisions": [_obj(d) for d in t["decisions"]],
+            "links": [_obj(lk) for lk in t["links"]],
+            "reviews": [_obj(r) for r in t["reviews"]],
+        }
+    )
+
+
+@router.post("/commitments/{decision_id}/reviews", status_code=201)
+def add_review(
+    decision_id: str, body: ReviewCreate, principal: ApiPrincipal, node: NodeDep
+) -> Response:
+    """Review one nation's compliance with a decision."""
+    label = parse(node.policy, body.label, originator=node.nation) if body.label else None
+    made = service.add_review(
+        node,
+        principal,
+        decision_id=decision_id,
+        nation=body.nation,
+        score=body.score,
+        evidence=body.evidence,
+        date=body.date,
+        round=body.round,
+        label=label,
+    )
+    return _json(_obj(made), 201)
+
+
+@router.post("/commitments/{decision_id}/links", status_code=201)
+def add_link(
+    decision_id: str, body: LinkCreate, principal: ApiPrincipal, node: NodeDep
+) -> Response:
+    """Link a decision to the work that carries it out."""
+    label = parse(node.policy, body.label, originator=node.nation) if body.label else None
+    made = service.add_link(
+        node,
+        principal,
+        decision_id=decision_id,
+        target=body.target,
+        relation=body.relation,
+        description=body.description,
+        label=label,
+    )
+    return _json(_obj(made), 201)

@@ -1,0 +1,163 @@
+"""`kizuna ingest summary` and `kizuna meetings …`: import official summaries, list
+meetings and the commitments register from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kizuna.domains.meetings import service
+from kizuna.domains.meetings.ingest import read_summary
+from kizuna.errors import StoreError
+from kizuna.identity import service as identity
+from kizuna.labels import parse as parse_label
+
+__all__ = ["ingest_app", "meetings_app"]
+
+ingest_app = typer.Typer(help="Import official documents.")
+meetings_app = typer.Typer(help="The 2+2 record: meetings and the commitments register.")
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(2)
+
+
+@ingest_app.command("summary")
+def ingest_summary(
+    file: Annotated[Path, typer.Argument(help="The summary as a text file")],
+    lang: Annotated[str | None, typer.Option(help="ja or en (default: detected)")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Parse and report; write nothing")] = False,
+    format: Annotated[str, typer.Option(help="text or json")] = "text",
+    label: Annotated[
+        str | None, typer.Option(help="Label (default: lowest level, this nation only)")
+    ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Import as this user (a releasing officer for REL TO others)"),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import the official summary of a meeting: meeting, sections, items, decisions."""
+    from kizuna.cli.main import _opened, _settings
+
+    if format not in ("text", "json"):
+        raise _fail(f"--format must be text or json, not {format!r}")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror}") from exc
+    failure: StoreError | None = None
+    result = None
+    if dry_run:
+        # Parsing needs no node: a dry run works before `kizuna init`, and writes nothing.
+        try:
+            record = read_summary(data, lang)
+        except StoreError as exc:
+            raise _fail(str(exc)) from exc
+        _report(service.ImportResult(record, "", 0, False, True), format)
+        return
+    with _opened(_settings(db)) as node:
+        try:
+            principal = node.system
+            if as_user:
+                with node.db.read() as conn:
+                    user = identity.find_user(conn, as_user)
+                if user is None:
+                    raise StoreError(f"no user {as_user}", field="as")
+                principal = user.principal
+            parsed_label = (
+                parse_label(node.policy, label, originator=node.nation) if label else None
+            )
+            result = service.import_summary(
+                node, principal, data, lang=lang, label=parsed_label, dry_run=dry_run
+            )
+        except StoreError as exc:
+            failure = exc
+    if failure is not None or result is None:
+        raise _fail(str(failure))
+    _report(result, format)
+
+
+def _report(result: service.ImportResult, format: str) -> None:
+    if format == "json":
+        print(json.dumps(result.record.as_json(), ensure_ascii=False, indent=2))
+        return
+    m = result.record.meeting
+    console.print(
+        f"{m.body} {m.date.isoformat()} {m.start or '?'} "
+        f"{m.duration_minutes or '?'} min, encoding {result.record.encoding}"
+    )
+    for a in m.attendees:
+        console.print(f"  {a.nation} {a.name} {a.title}")
+    for s in m.sections:
+        n = sum(len(i.decisions) for i in s.items) + len(s.decisions)
+        console.print(f"  {s.number} {s.title}: {len(s.items)} items, {n} decisions")
+    for f in result.record.quality:
+        console.print(
+            f"  quality {f.kind} line {f.position['line']} col {f.position['column']}: "
+            f"{f.found} -> {f.suggestion}"
+        )
+    if result.dry_run:
+        console.print("dry run: nothing written")
+    elif result.already:
+        console.print(f"already imported as {result.meeting_id}: nothing new")
+    else:
+        console.print(f"imported {result.meeting_id}: {result.created} objects")
+
+
+@meetings_app.command("list")
+def meetings_list(db: DbOption = None) -> None:
+    """Meetings on this node (as the node itself sees them)."""
+    from kizuna.cli.main import _opened, _settings
+
+    table = Table("date", "meeting", "id")
+    with _opened(_settings(db)) as node:
+        for m in service.list_meetings(node, node.system):
+            table.add_row(m.object["date"], m.object["body"], m.id)
+    console.print(table)
+
+
+@meetings_app.command("register")
+def meetings_register(
+    topic: Annotated[str | None, typer.Option()] = None,
+    actor: Annotated[str | None, typer.Option()] = None,
+    stance: Annotated[str | None, typer.Option()] = None,
+    status: Annotated[str | None, typer.Option()] = None,
+    db: DbOption = None,
+) -> None:
+    """The commitments register, filtered."""
+    from kizuna.cli.main import _opened, _settings
+
+    table = Table("date", "item", "actor", "stance", "status", "sentence")
+    failure: StoreError | None = None
+    with _opened(_settings(db)) as node:
+        try:
+            rows = service.register(
+                node, node.system, topic=topic, actor=actor, stance=stance, status=status
+            )
+        except StoreError as exc:
+            failure = exc
+            rows = []
+        for row in rows:
+            b = row.decision.object
+            table.add_row(
+                b["meeting_date"],
+                f"{b['section_number']}({b.get('item_number', '-')})",
+                b["actor"],
+                b["stance"],
+                row.status,
+                b["sentence"][:60],
+            )
+    if failure is not None:
+        raise _fail(str(failure))
+    console.print(table)

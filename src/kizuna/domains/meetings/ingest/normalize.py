@@ -1,0 +1,215 @@
+"""Normalize an extracted summary without losing meaning, and report what looks wrong.
+
+Two outputs, never mixed: the normalized text the parser reads (compatibility forms
+folded by NFKC, lines broken across page breaks rejoined) and a quality report of
+suspicious characters in the *original* text, each with its position and a
+suggested reading. Suggestions are never applied: the stored original and the
+normalized text both keep what the document says, and the analyst decides.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from kizuna.domains.meetings.ingest.morph import Token, tokenize
+from kizuna.domains.meetings.ingest.vocab import TRADITIONAL_FORMS
+
+__all__ = ["Finding", "Normalized", "normalize", "quality"]
+
+_TERMINAL = tuple("。．.!?！？）)」』:：")
+_ITEM_START = ("(", "（", "- (", "-(", "・")
+# Auxiliaries that legitimately follow a verb's irrealis (未然形) stem.
+_AFTER_IRREALIS = {
+    "ない",
+    "ぬ",
+    "ず",
+    "れる",
+    "られる",
+    "せる",
+    "させる",
+    "う",
+    "よう",
+    "まい",
+    "す",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # traditional-form, chinese-usage, doubled-kana, voicing, page-break
+    position: dict[str, int]  # offset (0-based, original text), line and column (1-based)
+    found: str
+    suggestion: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+_Report = Callable[[str, int, str, str], None]  # kind, offset in the line, found, suggestion
+
+
+@dataclass(frozen=True)
+class Normalized:
+    text: str
+    findings: list[Finding]
+
+
+def _position(text: str, offset: int) -> dict[str, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return {"offset": offset, "line": line, "column": column}
+
+
+def _is_heading_or_item(line: str) -> bool:
+    stripped = line.strip()
+    if stripped.startswith(_ITEM_START):
+        return True
+    head = stripped.split(" ", 1)[0].split("　", 1)[0].rstrip(".")
+    return head.isdigit() and len(stripped) < 40
+
+
+def _continues(previous: str, following: str, lang: str) -> bool:
+    """True when `following` is the rest of a line a page break cut off."""
+    prev = previous.rstrip()
+    nxt = following.strip()
+    if not prev or not nxt or prev.endswith(_TERMINAL) or _is_heading_or_item(nxt):
+        return False
+    if lang == "en":
+        return nxt[0].islower()
+    # A Japanese page line runs the width of the page; headings and titles are short.
+    return len(prev) >= 30 and not nxt[0].isdigit()
+
+
+def normalize(original: str, lang: str) -> Normalized:
+    """NFKC per line, page-broken lines rejoined; findings name each rejoin."""
+    lines = original.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    offsets: list[int] = []
+    pos = 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    out: list[str] = []
+    findings: list[Finding] = []
+    i = 0
+    while i < len(lines):
+        current = lines[i]
+        j = i + 1
+        while True:
+            k = j
+            while k < len(lines) and not lines[k].strip():
+                k += 1
+            if k >= len(lines) or not _continues(current, lines[k], lang):
+                break
+            tail, head = current.rstrip(), lines[k].strip()
+            if lang == "en" and tail.endswith("-"):
+                joined, glue = tail[:-1] + head, ""
+            else:
+                glue = "" if lang == "ja" else " "
+                joined = tail + glue + head
+            word = _word_across(tail, head, glue, lang)
+            findings.append(
+                Finding(
+                    "page-break",
+                    _position(original, offsets[i] + len(tail)),
+                    f"{tail[-3:]}⏎{head[:3]}",
+                    word,
+                )
+            )
+            current = joined
+            j = k + 1
+        out.append(current)
+        i = j
+    text = "\n".join(unicodedata.normalize("NFKC", line) for line in out)
+    return Normalized(text, findings)
+
+
+def _word_across(tail: str, head: str, glue: str, lang: str) -> str:
+    """The word the page break cut in two, as the rejoined text reads it."""
+    if lang == "en":
+        left = tail.rstrip("-").rsplit(" ", 1)[-1]
+        right = head.split(" ", 1)[0]
+        return left + glue + right if glue else left + right
+    window = tail[-12:] + head[:12]
+    cut = len(tail[-12:])
+    for token in tokenize(window):
+        if token.begin < cut < token.end:
+            return token.surface
+    return tail[-1:] + head[:1]
+
+
+def quality(original: str, lang: str) -> list[Finding]:
+    """Suspicious characters in the original text, with a suggested reading each."""
+    findings: list[Finding] = []
+    offset = 0
+    for line in original.split("\n"):
+        if line.strip():
+            findings += _line_findings(original, line, offset, lang)
+        offset += len(line) + 1
+    return findings
+
+
+def _line_findings(original: str, line: str, base: int, lang: str) -> list[Finding]:
+    found: list[Finding] = []
+
+    def add(kind: str, at: int, text: str, suggestion: str) -> None:
+        found.append(Finding(kind, _position(original, base + at), text, suggestion))
+
+    for at, ch in enumerate(line):
+        if ch in TRADITIONAL_FORMS:
+            add("traditional-form", at, ch, TRADITIONAL_FORMS[ch])
+    if lang != "ja":
+        return found
+    tokens = tokenize(line)
+    for n, tok in enumerate(tokens):
+        prev = tokens[n - 1] if n else None
+        nxt = tokens[n + 1] if n + 1 < len(tokens) else None
+        _check_token(tok, prev, nxt, add)
+    return found
+
+
+def _check_token(tok: Token, prev: Token | None, nxt: Token | None, report: _Report) -> None:
+    # 是 between two nouns is the Chinese copula (Japanese writes は there).
+    if tok.surface == "是" and prev and nxt and prev.is_noun and nxt.is_noun:
+        report(
+            "chinese-usage",
+            tok.begin,
+            prev.surface + "是" + nxt.surface,
+            prev.surface + "は" + nxt.surface,
+        )
+    # A kana doubled by the extraction: いか|な|なく (行かなく), where no auxiliary
+    # of that form can follow the irrealis stem.
+    if (
+        prev is not None
+        and nxt is not None
+        and len(tok.surface) == 1
+        and "\u3041" <= tok.surface <= "\u3096"
+        and nxt.surface.startswith(tok.surface)
+        and any(p.startswith("未然形") for p in prev.pos)
+        and tok.lemma not in _AFTER_IRREALIS
+    ):
+        report(
+            "doubled-kana",
+            tok.begin,
+            prev.surface + tok.surface + nxt.surface,
+            prev.surface + nxt.surface,
+        )
+    # A lost voicing mark: negative ず cannot qualify a noun (揺るがず動き), the
+    # attributive す can (揺るがす動き).
+    if (
+        prev is not None
+        and nxt is not None
+        and tok.surface == "ず"
+        and tok.has("助動詞")
+        and nxt.has("名詞")
+    ):
+        report(
+            "voicing",
+            tok.begin,
+            prev.surface + "ず" + nxt.surface,
+            prev.surface + "す" + nxt.surface,
+        )
+    # て straight after a nominal adjective (強じんて) is a lost voicing mark of で.
+    if prev is not None and tok.surface == "て" and prev.has("形状詞可能"):
+        report("voicing", tok.begin, prev.surface + "て", prev.surface + "で")

@@ -1,0 +1,138 @@
+"""The 2+2 record as STIX 2.1 objects: our own types, each declared through a STIX
+extension definition (`new-sdo`) so that stix2's parser validates them like any
+standard type.
+
+References between our objects are plain identifier strings named `*_id`: stix2
+refuses `*_ref` properties that point at custom types unless custom content is
+allowed everywhere, which we do not do.
+
+Identifiers of imported objects are UUIDv5 over the document digest and the
+object's place in it, so importing the same document again yields the same ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from stix2.properties import (
+    DictionaryProperty,
+    IntegerProperty,
+    ListProperty,
+    StringProperty,
+)
+from stix2.v21 import CustomObject
+
+__all__ = [
+    "DECISION",
+    "ITEM",
+    "LINK",
+    "MEETING",
+    "NAMESPACE",
+    "REVIEW",
+    "SECTION",
+    "TYPES",
+    "object_id",
+]
+
+# Fixed forever: ids of imported objects derive from it.
+NAMESPACE = uuid.UUID("6c1f6f3e-2b7a-5d55-9a0e-4b697a756e61")
+
+MEETING = "x-kizuna-meeting"
+SECTION = "x-kizuna-section"
+ITEM = "x-kizuna-item"
+DECISION = "x-kizuna-decision"
+LINK = "x-kizuna-link"
+REVIEW = "x-kizuna-review"
+TYPES = (MEETING, SECTION, ITEM, DECISION, LINK, REVIEW)
+
+
+def extension_id(stix_type: str) -> str:
+    return f"extension-definition--{uuid.uuid5(NAMESPACE, 'extension:' + stix_type)}"
+
+
+def object_id(stix_type: str, digest: str, place: str) -> str:
+    return f"{stix_type}--{uuid.uuid5(NAMESPACE, f'{digest}:{place}')}"
+
+
+def _register(stix_type: str, properties: list[tuple[str, Any]]) -> None:
+    CustomObject(stix_type, properties, extension_name=extension_id(stix_type))(
+        type(stix_type.replace("-", "_"), (), {})
+    )
+
+
+_register(
+    MEETING,
+    [
+        ("name", StringProperty(required=True)),
+        ("body", StringProperty(required=True)),
+        ("lang", StringProperty(required=True)),
+        ("date", StringProperty(required=True)),
+        ("start", StringProperty()),
+        ("duration_minutes", IntegerProperty()),
+        ("place", StringProperty()),
+        ("attendees", ListProperty(DictionaryProperty())),
+        ("source_digest", StringProperty()),
+        ("source_encoding", StringProperty()),
+        ("original_text", StringProperty()),
+        ("normalized_text", StringProperty()),
+        ("quality", ListProperty(DictionaryProperty())),
+    ],
+)
+_register(
+    SECTION,
+    [
+        ("meeting_id", StringProperty(required=True)),
+        ("number", IntegerProperty(required=True)),
+        ("title", StringProperty(required=True)),
+        ("text", StringProperty()),
+    ],
+)
+_register(
+    ITEM,
+    [
+        ("meeting_id", StringProperty(required=True)),
+        ("section_id", StringProperty(required=True)),
+        ("section_number", IntegerProperty(required=True)),
+        ("number", IntegerProperty(required=True)),
+        ("text", StringProperty(required=True)),
+    ],
+)
+_register(
+    DECISION,
+    [
+        ("meeting_id", StringProperty(required=True)),
+        ("meeting_date", StringProperty(required=True)),
+        ("section_number", IntegerProperty(required=True)),
+        ("item_number", IntegerProperty()),  # none for a section's opening words
+        ("item_id", StringProperty()),
+        ("actor", StringProperty(required=True)),
+        ("stance", StringProperty(required=True)),
+        ("topics", ListProperty(StringProperty())),
+        ("entities", ListProperty(DictionaryProperty())),
+        ("keywords", ListProperty(StringProperty())),
+        ("sentence", StringProperty(required=True)),
+        ("restated", IntegerProperty()),
+        ("restates_id", StringProperty()),  # the earlier decision this one restates
+    ],
+)
+_register(
+    LINK,
+    [
+        ("decision_id", StringProperty(required=True)),
+        ("target", StringProperty(required=True)),  # a STIX id, or a named programme
+        ("relation", StringProperty(required=True)),
+        ("description", StringProperty()),
+    ],
+)
+_register(
+    REVIEW,
+    [
+        ("decision_id", StringProperty(required=True)),
+        ("nation", StringProperty(required=True)),
+        ("score", IntegerProperty(required=True, min=-1, max=1)),
+        ("evidence", StringProperty(required=True)),
+        ("date", StringProperty(required=True)),
+        ("round", StringProperty(required=True)),
+    ],
+)

@@ -1,0 +1,191 @@
+"""Pages of the 2+2 record: meetings, a meeting with its decisions and a chart of
+stances per section, the commitments register, a commitment's timeline and the
+review form. Handlers call the service; templates only render."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kizuna.domains.meetings import service
+from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
+from kizuna.errors import NotFound, StoreError
+from kizuna.labels import LabelError, parse
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.i18n import choose_lang
+from kizuna.web.pages import page
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _vocab(lang: str) -> dict[str, Any]:
+    ja = lang == "ja"
+    return {
+        "stance_name": {k: (s.ja if ja else s.en) for k, s in STANCES.items()},
+        "actor_name": {k: str(v["ja_label"] if ja else v["en_label"]) for k, v in ACTORS.items()},
+        "topic_name": {k: (v[1] if ja else v[0]) for k, v in TOPICS.items()},
+    }
+
+
+def _chart(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stances per section, as bars the template draws in SVG (no inline styles)."""
+    rows = []
+    for s in sections:
+        counts: Counter[str] = Counter(d.object["stance"] for d in s["decisions"])
+        for i in s["items"]:
+            counts.update(d.object["stance"] for d in i["decisions"])
+        rows.append(
+            {
+                "number": s["section"].object["number"],
+                "title": s["section"].object["title"],
+                "counts": counts.most_common(),
+            }
+        )
+    top = max((c for r in rows for _, c in r["counts"]), default=1)
+    for r in rows:
+        r["bars"] = [
+            {"stance": k, "count": c, "width": max(4, int(240 * c / top))} for k, c in r["counts"]
+        ]
+    return rows
+
+
+@router.get("/meetings")
+def meetings_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    meetings = service.list_meetings(node, principal)
+    return page(
+        request,
+        "meetings.html",
+        principal=principal,
+        labels=[m.label for m in meetings],
+        meetings=meetings,
+    )
+
+
+@router.get("/meetings/{meeting_id}")
+def meeting_page(
+    request: Request, meeting_id: str, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    try:
+        view = service.get_meeting(node, principal, meeting_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return page(
+        request,
+        "meeting.html",
+        principal=principal,
+        labels=view["labels"],
+        view=view,
+        m=view["meeting"].object,
+        chart=_chart(view["sections"]),
+        **_vocab(choose_lang(request)),
+    )
+
+
+@router.get("/commitments")
+def register_page(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    topic: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    stance: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    entity: Annotated[str | None, Query(max_length=64)] = None,
+) -> HTMLResponse:
+    try:
+        rows = service.register(
+            node,
+            principal,
+            topic=topic or None,
+            actor=actor or None,
+            stance=stance or None,
+            status=status or None,
+            entity=entity or None,
+        )
+    except StoreError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    compliance = service.compliance(node, principal)
+    return page(
+        request,
+        "register.html",
+        principal=principal,
+        labels=[r.decision.label for r in rows],
+        rows=rows,
+        compliance=compliance,
+        f={
+            "topic": topic or "",
+            "actor": actor or "",
+            "stance": stance or "",
+            "status": status or "",
+            "entity": entity or "",
+        },
+        statuses=service.STATUSES,
+        **_vocab(choose_lang(request)),
+    )
+
+
+@router.get("/commitments/{decision_id}")
+def timeline_page(
+    request: Request,
+    decision_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    error: str | None = None,
+) -> HTMLResponse:
+    try:
+        t = service.timeline(node, principal, decision_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    labels = [d.label for d in t["decisions"]] + [x.label for x in t["links"] + t["reviews"]]
+    return page(
+        request,
+        "timeline.html",
+        principal=principal,
+        labels=labels,
+        t=t,
+        decision_id=decision_id,
+        error=error,
+        nations=sorted(node.policy.nations),
+        **_vocab(choose_lang(request)),
+    )
+
+
+@router.post("/commitments/{decision_id}/reviews", dependencies=[Depends(check_csrf)])
+def review_form(
+    request: Request,
+    decision_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    nation: Annotated[str, Form(max_length=3)],
+    score: Annotated[int, Form()],
+    evidence: Annotated[str, Form(max_length=4000)],
+    date: Annotated[str, Form(max_length=10)],
+    round: Annotated[str, Form(max_length=32)] = "",
+    label: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        parsed = parse(node.policy, label, originator=node.nation) if label.strip() else None
+        service.add_review(
+            node,
+            principal,
+            decision_id=decision_id,
+            nation=nation,
+            score=score,
+            evidence=evidence,
+            date=date,
+            round=round or None,
+            label=parsed,
+        )
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except (StoreError, LabelError) as exc:
+        status = getattr(exc, "status", 422)
+        if status == 403:
+            raise HTTPException(403, str(exc)) from exc
+        return timeline_page(request, decision_id, principal, node, error=str(exc))
+    return RedirectResponse(f"/commitments/{decision_id}", status_code=303)

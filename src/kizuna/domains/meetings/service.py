@@ -1,0 +1,540 @@
+"""Use cases of the 2+2 record. Every function takes the acting principal, and every
+read goes through the store, so the visibility condition in SQL decides what a
+caller sees; filters by topic, actor, stance or status apply to what it returned.
+
+Labels of imported summaries. An official summary is a public document, so it is
+imported at the policy's lowest level. Who it is releasable to is still a release
+decision, taken by the store's rule: the import acts as a named user, and a label
+naming other nations than this node's needs a releasing officer of this nation
+(the CLI's `--as`). Without a named user the node's system principal imports at
+the narrowest label (this nation only). The one exception is the summary the node
+ships in its own package (`import_seed`): published by the Ministry of Foreign
+Affairs, it is released to the two parties by the node itself, and the audit entry
+says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date as Date
+from importlib import resources
+from typing import Any
+
+from kizuna import audit, clock
+from kizuna.bootstrap import Node
+from kizuna.domains.meetings import model
+from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
+from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
+from kizuna.errors import Invalid, NotFound, Refused
+from kizuna.identity.principal import Principal
+from kizuna.labels import Label
+from kizuna.store import StoredObject
+
+__all__ = [
+    "STATUSES",
+    "ImportResult",
+    "add_link",
+    "add_review",
+    "compliance",
+    "get_meeting",
+    "import_seed",
+    "import_summary",
+    "list_meetings",
+    "register",
+    "timeline",
+]
+
+SEED = "scc-2024-07-28-summary.ja.txt"
+STATUSES = ("open", "in progress", "reviewed")
+_LINK_THRESHOLD = 0.18
+
+
+@dataclass
+class ImportResult:
+    record: Record
+    meeting_id: str
+    created: int
+    already: bool
+    dry_run: bool
+    objects: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _all(node: Node, principal: Principal, stix_type: str) -> list[StoredObject]:
+    """Every current object of a type the principal may see (the store pages in SQL)."""
+    out: list[StoredObject] = []
+    token = None
+    while True:
+        page = node.store.list(principal, type=stix_type, limit=1000, cursor_token=token)
+        out += page.items
+        token = page.next
+        if token is None:
+            return out
+
+
+def _ts(now: str) -> dict[str, str]:
+    return {"created": now, "modified": now}
+
+
+def _objects(record: Record, now: str) -> list[dict[str, Any]]:
+    m = record.meeting
+    d = record.digest
+    meeting_id = model.object_id(model.MEETING, d, "meeting")
+    made: list[dict[str, Any]] = [
+        {
+            "type": model.MEETING,
+            "id": meeting_id,
+            **_ts(now),
+            "name": m.body,
+            "body": m.body,
+            "lang": m.lang,
+            "date": m.date.isoformat(),
+            **({"start": m.start} if m.start else {}),
+            **({"duration_minutes": m.duration_minutes} if m.duration_minutes else {}),
+            **({"place": m.place} if m.place else {}),
+            "attendees": [a.as_dict() for a in m.attendees],
+            "source_digest": d,
+            "source_encoding": record.encoding,
+            "original_text": record.original,
+            "normalized_text": record.normalized,
+            "quality": [
+                {
+                    "kind": f.kind,
+                    "offset": f.position["offset"],
+                    "line": f.position["line"],
+                    "column": f.position["column"],
+                    "found": f.found,
+                    "suggestion": f.suggestion,
+                }
+                for f in record.quality
+            ],
+        }
+    ]
+    for s in m.sections:
+        section_id = model.object_id(model.SECTION, d, f"s{s.number}")
+        made.append(
+            {
+                "type": model.SECTION,
+                "id": section_id,
+                **_ts(now),
+                "meeting_id": meeting_id,
+                "number": s.number,
+                "title": s.title,
+                **({"text": s.text} if s.text else {}),
+            }
+        )
+        places: list[tuple[str, int | None, str | None, list[Any]]] = [
+            (f"s{s.number}", None, None, s.decisions)
+        ]
+        for i in s.items:
+            item_id = model.object_id(model.ITEM, d, f"s{s.number}.i{i.number}")
+            made.append(
+                {
+                    "type": model.ITEM,
+                    "id": item_id,
+                    **_ts(now),
+                    "meeting_id": meeting_id,
+                    "section_id": section_id,
+                    "section_number": s.number,
+                    "number": i.number,
+                    "text": i.text,
+                }
+            )
+            places.append((f"s{s.number}.i{i.number}", i.number, item_id, i.decisions))
+        for place, item_number, owner_item, decisions in places:
+            for n, dec in enumerate(decisions):
+                body: dict[str, Any] = {
+                    "type": model.DECISION,
+                    "id": model.object_id(model.DECISION, d, f"{place}.d{n}"),
+                    **_ts(now),
+                    "meeting_id": meeting_id,
+                    "meeting_date": m.date.isoformat(),
+                    "section_number": s.number,
+                    "actor": dec.actor,
+                    "stance": dec.stance,
+                    "topics": dec.topics,
+                    "entities": dec.entities,
+                    "keywords": dec.keywords,
+                    "sentence": dec.sentence,
+                    "restated": int(dec.restated),
+                }
+                if item_number is not None:
+                    body["item_number"] = item_number
+                    body["item_id"] = owner_item
+                made.append(body)
+    return made
+
+
+def _similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
+    ka, kb = set(a.get("keywords", [])), set(b.get("keywords", []))
+    words = len(ka & kb) / len(ka | kb) if ka | kb else 0.0
+    ta, tb = set(a.get("topics", [])), set(b.get("topics", []))
+    ea = {e["text"] for e in a.get("entities", [])}
+    eb = {e["text"] for e in b.get("entities", [])}
+    # Naming the same body or system (ACM, DICAS) is the strongest sign of the same
+    # commitment; shared words and topics weigh less.
+    return words + (0.1 if ta & tb else 0.0) + (0.3 if ea & eb else 0.0)
+
+
+def _link_restatements(made: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> None:
+    """A decision that restates (reaffirms, 改めて…) points at the most similar decision
+    of an earlier meeting, when one is similar enough."""
+    for body in made:
+        if body["type"] != model.DECISION or not body.get("restated"):
+            continue
+        best, score = None, _LINK_THRESHOLD
+        for old in earlier:
+            if old["meeting_date"] >= body["meeting_date"]:
+                continue
+            s = _similarity(body, old)
+            if s > score:
+                best, score = old, s
+        if best is not None:
+            body["restates_id"] = best["id"]
+
+
+def import_summary(
+    node: Node,
+    principal: Principal,
+    data: bytes,
+    *,
+    lang: str | None = None,
+    label: Label | None = None,
+    dry_run: bool = False,
+    public_release: bool = False,
+) -> ImportResult:
+    """Parse an official summary and store it, all or nothing, with one audit entry.
+
+    Refuses (IngestRefused, nothing written) what is not a summary. The same document
+    imported again creates nothing: its objects have the same ids.
+    """
+    record = read_summary(data, lang)
+    stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    made = _objects(record, stamp)
+    meeting_id = made[0]["id"]
+    if dry_run:
+        return ImportResult(record, meeting_id, 0, False, True, made)
+    if label is None:
+        label = Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+    if principal.kind == "system" and label.rel_to != {node.nation} and not public_release:
+        raise Refused(
+            "a label naming other nations is a release decision: import as a releasing "
+            f"officer of {node.nation} (--as NAME)",
+            field="label",
+            action="meetings:summary:import",
+            target=meeting_id,
+        )
+    try:
+        node.store.get(principal, meeting_id)
+    except NotFound:
+        pass
+    else:
+        return ImportResult(record, meeting_id, 0, True, False, made)
+    earlier = [o.object for o in _all(node, principal, model.DECISION)]
+    _link_restatements(made, earlier)
+    with node.store.transaction(principal) as conn:
+        for body in made:
+            node.store.create_in(conn, principal, body, label)
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="meetings.import",
+            target=meeting_id,
+            detail={
+                "digest": record.digest,
+                "encoding": record.encoding,
+                "date": record.meeting.date.isoformat(),
+                "objects": len(made),
+                "label": node.store.render(label),
+                "public_release": public_release,
+            },
+        )
+    return ImportResult(record, meeting_id, len(made), False, False, made)
+
+
+def import_seed(node: Node) -> ImportResult:
+    """Import the shipped 2+2 summary of 28 July 2024 (a no-op once imported)."""
+    data = resources.files("kizuna.data").joinpath(f"seed/{SEED}").read_bytes()
+    parties = frozenset({node.nation} | ({"JPN", "USA"} & set(node.policy.nations)))
+    label = Label(node.policy.lowest.rank, parties, frozenset())
+    return import_summary(node, node.system, data, lang="ja", label=label, public_release=True)
+
+
+# -- reads ----------------------------------------------------------------------------
+
+
+def list_meetings(node: Node, principal: Principal) -> list[StoredObject]:
+    """Meetings the principal may see, most recent meeting first."""
+    return sorted(
+        _all(node, principal, model.MEETING), key=lambda o: o.object["date"], reverse=True
+    )
+
+
+def get_meeting(node: Node, principal: Principal, meeting_id: str) -> dict[str, Any]:
+    """A meeting with its sections, items and decisions (what the principal may see)."""
+    if not meeting_id.startswith(model.MEETING + "--"):
+        raise NotFound(f"no meeting {meeting_id}", field="id")
+    meeting = node.store.get(principal, meeting_id)
+    sections = [
+        o for o in _all(node, principal, model.SECTION) if o.object["meeting_id"] == meeting_id
+    ]
+    items = [o for o in _all(node, principal, model.ITEM) if o.object["meeting_id"] == meeting_id]
+    decisions = [
+        o for o in _all(node, principal, model.DECISION) if o.object["meeting_id"] == meeting_id
+    ]
+    out = []
+    for s in sorted(sections, key=lambda o: o.object["number"]):
+        n = s.object["number"]
+        its = sorted(
+            (i for i in items if i.object["section_number"] == n), key=lambda o: o.object["number"]
+        )
+        out.append(
+            {
+                "section": s,
+                "decisions": [
+                    d
+                    for d in decisions
+                    if d.object["section_number"] == n and "item_number" not in d.object
+                ],
+                "items": [
+                    {
+                        "item": i,
+                        "decisions": [
+                            d
+                            for d in decisions
+                            if d.object["section_number"] == n
+                            and d.object.get("item_number") == i.object["number"]
+                        ],
+                    }
+                    for i in its
+                ],
+            }
+        )
+    labels = [meeting.label] + [o.label for o in sections + items + decisions]
+    return {"meeting": meeting, "sections": out, "labels": labels}
+
+
+def _roots(decisions: dict[str, StoredObject]) -> dict[str, str]:
+    """decision id -> the id of the first decision of its commitment."""
+    roots: dict[str, str] = {}
+    for stix_id in decisions:
+        cur, seen = stix_id, set()
+        while True:
+            parent = decisions[cur].object.get("restates_id")
+            if not parent or parent not in decisions or parent in seen:
+                break
+            seen.add(cur)
+            cur = parent
+        roots[stix_id] = cur
+    return roots
+
+
+@dataclass
+class RegisterRow:
+    decision: StoredObject
+    root: str
+    status: str
+    links: list[StoredObject]
+    reviews: list[StoredObject]
+
+
+def _register_state(
+    node: Node, principal: Principal
+) -> tuple[dict[str, StoredObject], dict[str, str], list[StoredObject], list[StoredObject]]:
+    decisions = {o.id: o for o in _all(node, principal, model.DECISION)}
+    return (
+        decisions,
+        _roots(decisions),
+        _all(node, principal, model.LINK),
+        _all(node, principal, model.REVIEW),
+    )
+
+
+def register(
+    node: Node,
+    principal: Principal,
+    *,
+    topic: str | None = None,
+    actor: str | None = None,
+    stance: str | None = None,
+    status: str | None = None,
+    entity: str | None = None,
+) -> list[RegisterRow]:
+    """The commitments register: every visible decision with its commitment's status
+    (open; in progress once work is linked; reviewed once a review exists)."""
+    for value, allowed, name in (
+        (topic, TOPICS, "topic"),
+        (actor, ACTORS, "actor"),
+        (stance, STANCES, "stance"),
+        (status, STATUSES, "status"),
+    ):
+        if value and value not in allowed:
+            raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
+    decisions, roots, links, reviews = _register_state(node, principal)
+    by_root_links: dict[str, list[StoredObject]] = defaultdict(list)
+    by_root_reviews: dict[str, list[StoredObject]] = defaultdict(list)
+    for link in links:
+        root = roots.get(link.object["decision_id"])
+        if root:
+            by_root_links[root].append(link)
+    for review in reviews:
+        root = roots.get(review.object["decision_id"])
+        if root:
+            by_root_reviews[root].append(review)
+    rows = []
+    for stix_id, dec in decisions.items():
+        body = dec.object
+        root = roots[stix_id]
+        state = (
+            "reviewed"
+            if by_root_reviews[root]
+            else "in progress"
+            if by_root_links[root]
+            else "open"
+        )
+        if topic and topic not in body.get("topics", []):
+            continue
+        if actor and body["actor"] != actor:
+            continue
+        if stance and body["stance"] != stance:
+            continue
+        if status and state != status:
+            continue
+        if entity and entity not in {e["text"] for e in body.get("entities", [])}:
+            continue
+        rows.append(RegisterRow(dec, root, state, by_root_links[root], by_root_reviews[root]))
+    rows.sort(
+        key=lambda r: (
+            r.decision.object["meeting_date"],
+            r.decision.object["section_number"],
+            r.decision.object.get("item_number", 0),
+        ),
+        reverse=True,
+    )
+    return rows
+
+
+def timeline(node: Node, principal: Principal, decision_id: str) -> dict[str, Any]:
+    """A commitment across meetings: its first decision, every decision that restates
+    it, the work linked to it and its reviews, oldest first."""
+    decisions, roots, links, reviews = _register_state(node, principal)
+    if decision_id not in decisions:
+        raise NotFound(f"no decision {decision_id}", field="id")
+    root = roots[decision_id]
+    chain = sorted(
+        (d for i, d in decisions.items() if roots[i] == root),
+        key=lambda d: (d.object["meeting_date"], d.object["section_number"]),
+    )
+    members = {d.id for d in chain}
+    return {
+        "root": decisions[root],
+        "decisions": chain,
+        "links": [lk for lk in links if lk.object["decision_id"] in members],
+        "reviews": sorted(
+            (r for r in reviews if r.object["decision_id"] in members),
+            key=lambda r: r.object["date"],
+        ),
+    }
+
+
+def compliance(node: Node, principal: Principal) -> list[dict[str, Any]]:
+    """Per review round and nation: the G7 Research Group's score, (mean + 1) / 2, over
+    the reviews the principal may see."""
+    scores: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for review in _all(node, principal, model.REVIEW):
+        body = review.object
+        scores[(body["round"], body["nation"])].append(int(body["score"]))
+    return [
+        {
+            "round": rnd,
+            "nation": nation,
+            "reviews": len(values),
+            "mean": round(sum(values) / len(values), 4),
+            "compliance": round((sum(values) / len(values) + 1) / 2, 4),
+        }
+        for (rnd, nation), values in sorted(scores.items())
+    ]
+
+
+# -- writes ---------------------------------------------------------------------------
+
+
+def _decision(node: Node, principal: Principal, decision_id: str) -> StoredObject:
+    if not decision_id.startswith(model.DECISION + "--"):
+        raise NotFound(f"no decision {decision_id}", field="decision")
+    return node.store.get(principal, decision_id)
+
+
+def _label_or_default(node: Node, label: Label | None) -> Label:
+    return label or Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+
+
+def add_review(
+    node: Node,
+    principal: Principal,
+    *,
+    decision_id: str,
+    nation: str,
+    score: int,
+    evidence: str,
+    date: str,
+    round: str | None = None,
+    label: Label | None = None,
+) -> StoredObject:
+    """A review of one nation's compliance with a decision: score −1, 0 or +1.
+
+    Refuses a score outside −1..+1, an unknown nation, an empty evidence or a bad date.
+    The label may be higher than the decision's (assessments often are)."""
+    if score not in (-1, 0, 1):
+        raise Invalid("score must be -1, 0 or +1", field="score")
+    node.policy.check_nation(nation)
+    if not evidence.strip():
+        raise Invalid("evidence is required: say what the score rests on", field="evidence")
+    try:
+        day = Date.fromisoformat(date)
+    except ValueError as exc:
+        raise Invalid(f"date must be YYYY-MM-DD, not {date!r}", field="date") from exc
+    _decision(node, principal, decision_id)
+    body = {
+        "type": model.REVIEW,
+        "decision_id": decision_id,
+        "nation": nation,
+        "score": score,
+        "evidence": evidence.strip(),
+        "date": day.isoformat(),
+        "round": (round or str(day.year)).strip(),
+    }
+    return node.store.create(principal, body, _label_or_default(node, label))
+
+
+def add_link(
+    node: Node,
+    principal: Principal,
+    *,
+    decision_id: str,
+    target: str,
+    relation: str = "carried-out-by",
+    description: str = "",
+    label: Label | None = None,
+) -> StoredObject:
+    """Link a decision to the work that carries it out (a coordination item, a
+    programme, an exercise: a STIX id or a name)."""
+    if not target.strip():
+        raise Invalid("target is required: the id or name of the work", field="target")
+    _decision(node, principal, decision_id)
+    body = {
+        "type": model.LINK,
+        "decision_id": decision_id,
+        "target": target.strip(),
+        "relation": relation.strip() or "carried-out-by",
+        **({"description": description.strip()} if description.strip() else {}),
+    }
+    return node.store.create(principal, body, _label_or_default(node, label))
+
+
+def record_json(result: ImportResult) -> str:
+    return json.dumps(result.record.as_json(), ensure_ascii=False, indent=2)
+
+
+__all__ += ["IngestRefused", "RegisterRow", "record_json"]

@@ -1,0 +1,214 @@
+"""Reading official summaries: the seed, documents of our own, encodings, refusals.
+Pure parsing: no database."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from kizuna.domains.meetings.ingest import IngestRefused, read_summary
+
+DOCS = Path(__file__).parent / "docs"
+SEED = resources.files("kizuna.data").joinpath("seed/scc-2024-07-28-summary.ja.txt").read_bytes()
+OTHER_JA = (DOCS / "scc-2025-fictional.ja.txt").read_bytes()
+JOINT_EN = (DOCS / "joint-statement.en.txt").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def seed() -> dict:
+    return read_summary(SEED, "ja").as_json()
+
+
+def test_seed_meeting_date_time_length_and_attendees(seed: dict) -> None:
+    m = seed["meeting"]
+    assert (m["date"], m["start"], m["duration_minutes"]) == ("2024-07-28", "15:15", 80)
+    people = [(a["nation"], a["name"], a["title"]) for a in m["attendees"]]
+    assert people == [
+        ("JPN", "上川陽子", "外務大臣"),
+        ("JPN", "木原稔", "防衛大臣"),
+        ("USA", "アントニー・ブリンケン", "米国国務長官"),
+        ("USA", "ロイド・オースティン", "米国国防長官"),
+    ]
+    assert m["attendees"][2]["title_en"] == "Secretary of State of the United States of America"
+    assert m["attendees"][3]["name_en"] == "Lloyd Austin"
+
+
+def test_seed_sections_items_and_a_decision_in_every_item(seed: dict) -> None:
+    sections = seed["sections"]
+    assert [(s["number"], len(s["items"])) for s in sections] == [(1, 3), (2, 5), (3, 9), (4, 3)]
+    assert [s["title"] for s in sections] == ["総論", "地域情勢", "同盟の現代化", "米軍の態勢"]
+    for s in sections:
+        for item in s["items"]:
+            assert item["decisions"], (s["number"], item["number"])
+
+
+def _decisions(record: dict) -> list[dict]:
+    return [d for s in record["sections"] for i in s["items"] for d in i["decisions"]]
+
+
+def test_seed_actors_and_stances_follow_the_sentences(seed: dict) -> None:
+    s = {x["number"]: x for x in seed["sections"]}
+    first = s[1]["items"][0]["decisions"]
+    assert [(d["actor"], d["stance"]) for d in first] == [
+        ("japan", "state"),
+        ("united states", "celebrate"),
+    ]
+    # 3(8): the last sentence is Japan's, though it names 米側からの技術開示.
+    assert s[3]["items"][7]["decisions"][-1]["actor"] == "japan"
+    # 2(2): 強い反対の意を改めて表明 is a restated opposition.
+    assert [(d["stance"], d["restated"]) for d in s[2]["items"][1]["decisions"]] == [
+        ("oppose", True)
+    ]
+    # 4(3): Japan requests again, then both confirm and both evaluate.
+    assert [(d["actor"], d["stance"]) for d in s[4]["items"][2]["decisions"]] == [
+        ("japan", "request"),
+        ("both", "confirm"),
+        ("both", "evaluate"),
+    ]
+    stances = {d["stance"] for d in _decisions(seed)}
+    assert {"reaffirm", "welcome", "condemn", "agree", "share concern", "urge"} <= stances
+
+
+def test_seed_entities(seed: dict) -> None:
+    names = {e["text"] for d in _decisions(seed) for e in d["entities"]}
+    wanted = {"ACM", "JJOC", "WG-FFTR", "ISR", "BIAC", "DICAS", "AMRAAM", "PAC-3 MSE"}
+    assert wanted <= names
+    kinds = {e["text"]: e["kind"] for d in _decisions(seed) for e in d["entities"]}
+    assert kinds["PAC-3 MSE"] == "system"
+    assert kinds["BIAC"] == "body"
+    assert kinds["中国"] == "nation"
+    assert kinds["尖閣諸島"] == "place"
+
+
+def test_seed_words_broken_across_page_breaks_are_rejoined() -> None:
+    record = read_summary(SEED, "ja")
+    for word in ("それを越えた地域", "強固な関係を支えていく", "可能な限り早期の全面返還"):
+        assert word in record.normalized
+    # The original keeps the break: nothing is changed silently.
+    assert "及びそ\n" in record.original
+    breaks = [q for q in record.quality if q.kind == "page-break"]
+    assert [q.suggestion for q in breaks] == ["それ", "支え", "早期"]
+
+
+def test_seed_extraction_errors_are_reported_with_position_and_suggestion(seed: dict) -> None:
+    found = {(q["kind"], q["found"], q["suggestion"]) for q in seed["quality"]}
+    assert ("traditional-form", "兩", "両") in found
+    assert ("chinese-usage", "保全是同盟", "保全は同盟") in found
+    assert ("doubled-kana", "いかななく", "いかなく") in found
+    assert ("voicing", "揺るがず動き", "揺るがす動き") in found
+    assert ("voicing", "強じんて", "強じんで") in found
+    original = SEED.decode()
+    for q in seed["quality"]:
+        if q["kind"] != "page-break":
+            at = q["position"]["offset"]
+            assert q["found"][0] in original[at - 3 : at + 3]
+    # Reported, never applied.
+    assert "兩岸" in read_summary(SEED, "ja").normalized
+
+
+def test_another_meeting_in_japanese_other_stances_and_kanji_dates() -> None:
+    record = read_summary(OTHER_JA, "ja").as_json()
+    m = record["meeting"]
+    assert (m["date"], m["start"], m["duration_minutes"], m["place"]) == (
+        "2025-01-15",
+        "10:30",
+        45,
+        "ワシントン",
+    )
+    assert [a["name"] for a in m["attendees"]] == [
+        "山田太郎",
+        "鈴木花子",
+        "ジョン・スミス",
+        "メアリー・ジョーンズ",
+    ]
+    s2 = record["sections"][1]["items"]
+    assert [(d["actor"], d["stance"]) for d in s2[0]["decisions"]] == [
+        ("both", "evaluate"),
+        ("japan", "request"),
+    ]
+    assert [(d["actor"], d["stance"]) for d in s2[1]["decisions"]] == [
+        ("united states", "welcome"),
+        ("both", "condemn"),
+    ]
+    first = record["sections"][0]["items"][0]["decisions"][0]
+    assert (first["stance"], first["restated"]) == ("reaffirm", True)
+    assert "ACM" in {e["text"] for e in first["entities"]}
+    assert record["quality"] == []
+
+
+def test_an_english_joint_statement() -> None:
+    record = read_summary(JOINT_EN, "en").as_json()
+    m = record["meeting"]
+    assert (m["date"], m["start"], m["duration_minutes"], m["place"]) == (
+        "2025-01-15",
+        "10:30",
+        45,
+        "Washington",
+    )
+    assert [(a["nation"], a["name"], a["title"]) for a in m["attendees"]] == [
+        ("JPN", "Taro Yamada", "Minister for Foreign Affairs"),
+        ("JPN", "Hanako Suzuki", "Minister of Defense"),
+        ("USA", "John Smith", "Secretary of State"),
+        ("USA", "Mary Jones", "Secretary of Defense"),
+    ]
+    items = {(s["number"], i["number"]): i for s in record["sections"] for i in s["items"]}
+    assert [(d["actor"], d["stance"]) for d in items[(1, 1)]["decisions"]] == [
+        ("four ministers", "reaffirm"),
+        ("four ministers", "welcome"),
+    ]
+    assert {"ACM", "JJOC"} <= {e["text"] for e in items[(1, 1)]["decisions"][0]["entities"]}
+    assert [d["stance"] for d in items[(2, 1)]["decisions"]] == ["condemn", "share concern"]
+    assert ("japan", "request") in [(d["actor"], d["stance"]) for d in items[(2, 2)]["decisions"]]
+    assert "importance of peace" in items[(2, 2)]["text"]
+    assert [q["suggestion"] for q in record["quality"]] == ["importance"]
+
+
+@pytest.mark.parametrize(
+    ("source", "encoding"),
+    [
+        (SEED, "utf-8"),
+        (SEED, "utf-8-sig"),
+        (SEED, "cp932"),  # the seed's full-width hyphen (WG－FFTR) exists in CP932 only
+        (OTHER_JA, "shift_jis"),
+        (OTHER_JA, "euc-jp"),
+    ],
+)
+def test_each_encoding_is_decoded_and_named(source: bytes, encoding: str) -> None:
+    data = source.decode().encode(encoding)
+    assert data != source or encoding == "utf-8"
+    record = read_summary(data, "ja")
+    assert record.encoding == encoding
+    reference = read_summary(source, "ja")
+    assert record.digest == reference.digest  # the same document, whatever its bytes
+    assert record.as_json()["meeting"] == reference.as_json()["meeting"]
+
+
+@pytest.mark.parametrize(
+    ("data", "lang", "reason"),
+    [
+        (b"", None, "empty"),
+        (b"  \n\n ", "ja", "empty"),
+        (bytes(range(256)) * 4, None, "binary"),
+        (
+            b"<!DOCTYPE html><html><head><title>2+2</title></head><body>x</body></html>",
+            None,
+            "HTML page",
+        ),
+        (SEED, "en", "in Japanese, not English"),
+        (JOINT_EN, "ja", "in English, not Japanese"),
+        (SEED, "fr", "--lang must be ja or en"),
+        ("今日は良い天気です。会議はありません。".encode(), "ja", "no meeting date"),
+        (
+            "令和6年7月28日\n\n日米安全保障協議委員会\n\n本文のみです。".encode(),
+            "ja",
+            "no numbered sections",
+        ),
+    ],
+)
+def test_what_is_not_a_summary_is_refused_with_its_reason(
+    data: bytes, lang: str | None, reason: str
+) -> None:
+    with pytest.raises(IngestRefused, match=reason):
+        read_summary(data, lang)

@@ -1,0 +1,298 @@
+"""The 2+2 record on a node (SQLite and PostgreSQL): import, idempotence, refusals
+that write nothing, restatements across meetings, reviews and compliance, REST,
+pages and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kizuna.audit.log import audit_log
+from kizuna.bootstrap import Node
+from kizuna.domains.meetings import model, service
+from kizuna.domains.meetings.ingest import IngestRefused
+from kizuna.errors import Invalid, Refused
+from kizuna.labels import parse
+from kizuna.store.schema import objects, versions
+from kizuna.web.deps import SESSION_COOKIE
+from tests.conftest import node_settings
+from tests.domains.meetings.test_ingest import JOINT_EN, OTHER_JA, SEED
+from tests.factories import add_user, bearer
+
+
+def counts(node: Node) -> tuple[int, int, int]:
+    with node.db.read() as conn:
+        return tuple(  # type: ignore[return-value]
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (objects, versions, audit_log)
+        )
+
+
+def _author(node: Node):
+    user, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    return user.principal, token
+
+
+def test_import_then_again_creates_nothing_new(node: Node) -> None:
+    who, _ = _author(node)
+    first = service.import_summary(node, who, SEED, lang="ja")
+    assert first.created == 78
+    assert not first.already
+    before = counts(node)
+    second = service.import_summary(node, who, SEED.decode().encode("cp932"), lang="ja")
+    assert second.already
+    assert second.created == 0
+    assert second.meeting_id == first.meeting_id
+    assert counts(node) == before
+    view = service.get_meeting(node, who, first.meeting_id)
+    assert [len(s["items"]) for s in view["sections"]] == [3, 5, 9, 3]
+    meeting = view["meeting"].object
+    assert meeting["original_text"] == SEED.decode()
+    assert "それを越えた" in meeting["normalized_text"]
+    # The default label: the policy's lowest level, this nation only.
+    assert view["meeting"].label_text == "UNCLASSIFIED//REL TO JPN"
+
+
+def test_the_import_is_audited(node: Node) -> None:
+    who, _ = _author(node)
+    made = service.import_summary(node, who, SEED, lang="ja")
+    with node.db.read() as conn:
+        rows = conn.execute(
+            select(audit_log.c.actor, audit_log.c.target).where(
+                audit_log.c.action == "meetings.import"
+            )
+        ).all()
+    assert [(r.actor, r.target) for r in rows] == [("sato", made.meeting_id)]
+
+
+@pytest.mark.parametrize(
+    ("data", "lang"),
+    [
+        (b"", None),
+        (b"\x00\x01binary", None),
+        (b"<html><body>2+2</body></html>", None),
+        (SEED, "en"),
+        (b"just some words", "en"),
+    ],
+)
+def test_refusals_write_nothing(node: Node, data: bytes, lang: str | None) -> None:
+    who, _ = _author(node)
+    before = counts(node)
+    with pytest.raises(IngestRefused):
+        service.import_summary(node, who, data, lang=lang)
+    assert counts(node) == before
+
+
+def test_releasing_beyond_this_nation_needs_a_releasing_officer(node: Node) -> None:
+    user, _ = add_user(node, "kato", roles=["author"])
+    wide = parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+    before = counts(node)
+    with pytest.raises(Refused, match="releasing officer"):
+        service.import_summary(node, user.principal, SEED, label=wide)
+    with pytest.raises(Refused, match="release decision"):
+        service.import_summary(node, node.system, SEED, label=wide)
+    after = counts(node)
+    assert after[:2] == before[:2]  # only the refusals' audit entries were added
+    officer, _ = _author(node)
+    made = service.import_summary(node, officer, SEED, label=wide)
+    assert made.created == 78
+
+
+def test_a_restatement_links_to_the_earlier_decision_and_has_a_timeline(node: Node) -> None:
+    who, _ = _author(node)
+    service.import_summary(node, who, SEED)
+    later = service.import_summary(node, who, OTHER_JA)
+    restating = next(
+        o
+        for o in later.objects
+        if o["type"] == model.DECISION and o["section_number"] == 1 and o.get("item_number") == 1
+    )
+    earlier = node.store.get(who, restating["restates_id"]).object
+    assert earlier["meeting_date"] == "2024-07-28"
+    assert "ACM" in {e["text"] for e in earlier.get("entities", [])}
+    t = service.timeline(node, who, restating["id"])
+    assert [d.object["meeting_date"] for d in t["decisions"]][-1] == "2025-01-15"
+    assert t["root"].object["meeting_date"] == "2024-07-28"
+
+
+def test_reviews_links_status_and_compliance(node: Node) -> None:
+    who, _ = _author(node)
+    made = service.import_summary(node, who, SEED)
+    decisions = [o["id"] for o in made.objects if o["type"] == model.DECISION]
+    for n, (nation, score) in enumerate([("JPN", 1), ("JPN", 0), ("USA", 1), ("USA", -1)]):
+        service.add_review(
+            node,
+            who,
+            decision_id=decisions[n],
+            nation=nation,
+            score=score,
+            evidence="public record",
+            date="2025-07-01",
+        )
+    service.add_link(node, who, decision_id=decisions[5], target="ACM working group")
+    rows = service.compliance(node, who)
+    assert rows == [
+        {"round": "2025", "nation": "JPN", "reviews": 2, "mean": 0.5, "compliance": 0.75},
+        {"round": "2025", "nation": "USA", "reviews": 2, "mean": 0.0, "compliance": 0.5},
+    ]
+    assert len(service.register(node, who, status="reviewed")) == 4
+    assert [r.decision.id for r in service.register(node, who, status="in progress")] == [
+        decisions[5]
+    ]
+    acm = service.register(node, who, entity="ACM")
+    assert acm
+    assert all("ACM" in r.decision.object["sentence"] for r in acm)
+    condemn = service.register(node, who, stance="condemn", actor="both", topic="north korea")
+    assert condemn
+    assert all("北朝鮮" in r.decision.object["sentence"] for r in condemn)
+    before = counts(node)
+    for bad in ({"score": 2}, {"nation": "XXX"}, {"evidence": " "}, {"date": "28/07/2025"}):
+        args = {"nation": "JPN", "score": 1, "evidence": "x", "date": "2025-07-01", **bad}
+        with pytest.raises((Invalid, Exception)) as caught:
+            service.add_review(node, who, decision_id=decisions[0], **args)
+        assert str(caught.value)
+    with pytest.raises(Invalid, match="unknown stance"):
+        service.register(node, who, stance="shrug")
+    assert counts(node) == before
+
+
+def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
+    service.import_seed(node)  # UNCLASSIFIED, released to JPN and USA by the node
+    _, token = _author(node)
+    _smith, smith_token = add_user(node, "smith", nation="USA", clearance="SECRET")
+    with TestClient(__import__("kizuna.web.app", fromlist=["create_app"]).create_app(node)) as web:
+        meetings = web.get("/api/v1/meetings", headers=bearer(smith_token)).json()["items"]
+        assert [m["object"]["date"] for m in meetings] == ["2024-07-28"]
+        mid = meetings[0]["id"]
+        full = web.get(f"/api/v1/meetings/{mid}", headers=bearer(token)).json()
+        assert [len(s["items"]) for s in full["sections"]] == [3, 5, 9, 3]
+        reg = web.get("/api/v1/commitments?stance=welcome", headers=bearer(token)).json()
+        assert reg["items"]
+        assert {i["object"]["stance"] for i in reg["items"]} == {"welcome"}
+        bad = web.get("/api/v1/commitments?status=someday", headers=bearer(token))
+        assert bad.status_code == 422
+        assert bad.json()["field"] == "status"
+        decision = reg["items"][0]["id"]
+        secret = web.post(
+            f"/api/v1/commitments/{decision}/reviews",
+            json={
+                "nation": "USA",
+                "score": 1,
+                "evidence": "assessment",
+                "date": "2025-01-01",
+                "label": "SECRET",
+            },
+            headers=bearer(token),
+        )
+        assert secret.status_code == 201
+        # The review is JPN-only: the US reader neither sees it nor its score.
+        assert web.get("/api/v1/commitments/compliance", headers=bearer(smith_token)).json() == {
+            "items": []
+        }
+        assert (
+            len(web.get("/api/v1/commitments/compliance", headers=bearer(token)).json()["items"])
+            == 1
+        )
+        timeline = web.get(f"/api/v1/commitments/{decision}/timeline", headers=bearer(smith_token))
+        assert timeline.status_code == 200
+        assert timeline.json()["reviews"] == []
+        assert (
+            web.get(
+                "/api/v1/meetings/x-kizuna-meeting--00000000-0000-5000-8000-000000000000",
+                headers=bearer(token),
+            ).status_code
+            == 404
+        )
+        # Pages, in Japanese by default.
+        with node.db.write() as conn:
+            from kizuna.identity import service as identity
+
+            user = identity.find_user(conn, "sato")
+            session = identity.start_session(conn, user)
+        web.cookies.set(SESSION_COOKIE, session)
+        html = web.get(f"/meetings/{mid}").text
+        assert "2024-07-28" in html
+        assert "15:15" in html
+        assert "上川陽子" in html
+        assert 'class="stance stance-welcome"' in html
+        assert "<svg" in html
+        assert 'href="/commitments?entity=PAC-3%20MSE"' in html
+        assert "PAC-3 MSE" in web.get("/commitments?entity=PAC-3%20MSE").text
+        page = web.get(f"/commitments/{decision}")
+        csrf = page.cookies.get("kizuna_csrf") or web.cookies.get("kizuna_csrf")
+        before = counts(node)
+        refused = web.post(
+            f"/commitments/{decision}/reviews",
+            data={
+                "csrf_token": csrf,
+                "nation": "JPN",
+                "score": "5",
+                "evidence": "x",
+                "date": "2025-01-01",
+            },
+        )
+        assert refused.status_code == 200
+        assert "score must be" in refused.text
+        assert counts(node) == before
+        ok = web.post(
+            f"/commitments/{decision}/reviews",
+            data={
+                "csrf_token": csrf,
+                "nation": "JPN",
+                "score": "1",
+                "evidence": "seen",
+                "date": "2025-01-02",
+            },
+            follow_redirects=False,
+        )
+        assert ok.status_code == 303
+        web.cookies.set("kizuna_lang", "en")
+        english = web.get("/commitments").text
+        assert "Commitments register" in english
+        assert "Compliance per nation" in english
+
+
+def test_cli_ingest(db_url: str, tmp_path: Path) -> None:
+    env_db = ["--db", db_url]
+    settings = node_settings(db_url, tmp_path)
+    env = {"KIZUNA_KEY_FILE": str(settings.key_file), "PATH": "/usr/bin:/bin"}
+    kizuna = [sys.executable, "-m", "kizuna.cli.main"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*kizuna, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+
+    assert run("init", *env_db).returncode == 0
+    seed = tmp_path / "seed.txt"
+    seed.write_bytes(SEED)
+    dry = run("ingest", "summary", str(seed), "--dry-run", "--format", "json")
+    assert dry.returncode == 0
+    parsed = json.loads(dry.stdout)
+    assert parsed["meeting"]["date"] == "2024-07-28"
+    assert set(parsed) >= {"meeting", "sections", "quality"}
+    html = tmp_path / "page.html"
+    html.write_text("<!doctype html><html><body>2+2</body></html>")
+    refused = run("ingest", "summary", str(html), *env_db)
+    assert refused.returncode != 0
+    assert "HTML page" in refused.stderr
+    wrong = run("ingest", "summary", str(seed), "--lang", "en", *env_db)
+    assert wrong.returncode != 0
+    assert "not English" in wrong.stderr
+    done = run("ingest", "summary", str(seed), *env_db)
+    assert done.returncode == 0
+    assert "78 objects" in done.stdout
+    again = run("ingest", "summary", str(seed), *env_db)
+    assert again.returncode == 0
+    assert "nothing new" in again.stdout
+    listing = run("meetings", "list", *env_db)
+    assert "2024-07-28" in listing.stdout
+    en = tmp_path / "en.txt"
+    en.write_bytes(JOINT_EN)
+    assert run("ingest", "summary", str(en), "--lang", "en", *env_db).returncode == 0
