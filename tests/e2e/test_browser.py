@@ -52,7 +52,10 @@ def level_class(node: LiveNode, labels: Iterable[Label]) -> re.Pattern[str]:
 def assert_banners(session: Session, text: str, css: re.Pattern[str]) -> None:
     """Both banners say `text` in the colour of its level. Call it once the page is
     known to be the new one (after waiting for its heading): htmx swaps the whole body
-    at once, so both banners are then in place."""
+    at once, so both banners are then in place. Their class is awaited: htmx gives an
+    element that keeps its id the old attributes until the swap settles (20 ms)."""
+    for banner_id in ("banner-top", "banner-bottom"):
+        expect(session.page.locator(f"#{banner_id}")).to_have_class(css)
     banners = session.page.eval_on_selector_all(
         "#banner-top, #banner-bottom",
         "els => els.map(e => ({id: e.id, text: e.textContent.trim(), css: e.className}))",
