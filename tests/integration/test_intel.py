@@ -283,3 +283,16 @@ def test_the_cli_lists_what_a_user_may_read(
     assert "Activity near the Senkaku" not in outside.output
     wrong = runner.invoke(app, ["intel", "list", "memos", *db], env=env)
     assert wrong.exit_code == 2
+
+
+def test_every_extension_names_a_schema_the_node_publishes(node: Node) -> None:
+    from kizuna.stix.types import extension_definitions
+
+    with TestClient(create_app(node)) as client:
+        for definition in extension_definitions():
+            answer = client.get(definition["schema"])
+            assert answer.status_code == 200, definition["schema"]
+            assert answer.json()["$id"] == definition["schema"]
+            result = validate_instance(definition, ValidationOptions(version="2.1"))
+            assert result.is_valid, [str(e) for e in result.errors]
+        assert client.get("/stix/schemas/secrets.json").status_code == 404

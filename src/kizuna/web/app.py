@@ -22,7 +22,7 @@ from kizuna.domains.meetings import api as meetings_api
 from kizuna.domains.meetings import pages as meetings_pages
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
-from kizuna.web import api, pages, problems
+from kizuna.web import api, pages, problems, schemas
 from kizuna.web.deps import LoginRequired
 
 __all__ = ["create_app"]
@@ -148,6 +148,7 @@ def create_app(node: Node, *, checkpoints: bool = False) -> FastAPI:
     app.include_router(intel_api.router)
     app.include_router(meetings_api.router)
     app.include_router(pages.router)
+    app.include_router(schemas.router)
     app.include_router(intel_pages.router)
     app.include_router(meetings_pages.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
