@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # Seconds between signed audit checkpoints while serving.
     checkpoint_seconds: float = 300
+    # Seconds between pulls from each peer when no push hint arrives (a failing peer
+    # is retried with a doubling delay, up to a minute).
+    pull_seconds: float = 5
 
     @model_validator(mode="after")
     def _production_is_not_a_demo(self) -> Settings:

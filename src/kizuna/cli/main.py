@@ -19,6 +19,7 @@ from kizuna.config import Settings
 from kizuna.domains.intel import cli as intel_cli
 from kizuna.domains.meetings import cli as meetings_cli
 from kizuna.domains.meetings import service as meetings_service
+from kizuna.federation import cli as peer_cli
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
 
@@ -32,6 +33,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(intel_cli.app, name="intel")
+app.add_typer(peer_cli.app, name="peer")
 app.add_typer(meetings_cli.ingest_app, name="ingest")
 app.add_typer(meetings_cli.meetings_app, name="meetings")
 
@@ -117,7 +119,7 @@ def serve(
     with _opened(settings) as node:
         console.print(f"Kizuna node {node.nation} on http://{settings.host}:{settings.port}/")
         uvicorn.run(
-            create_app(node, checkpoints=True),
+            create_app(node, checkpoints=True, federate=True),
             host=settings.host,
             port=settings.port,
             log_level="warning",

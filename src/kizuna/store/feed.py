@@ -41,10 +41,13 @@ class FeedQuery:
     spec_versions: tuple[str, ...] = ()
     added_after: str | None = None
     scope: tuple[str, ...] = ()
+    # A peer's feed: only what this node originated, label markings left out (every
+    # node mints its own).
+    origin: str | None = None
 
     def digest(self) -> str:
         text = json.dumps(
-            [self.types, self.ids, self.versions, self.spec_versions, self.scope],
+            [self.types, self.ids, self.versions, self.spec_versions, self.scope, self.origin],
             separators=(",", ":"),
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -107,6 +110,8 @@ def feed(
         stmt = stmt.where(access.c.type.in_(query.types))
     if query.ids:
         stmt = stmt.where(objects.c.stix_id.in_(query.ids))
+    if query.origin is not None:
+        stmt = stmt.where(objects.c.origin == query.origin, access.c.type != "marking-definition")
     if added_after is not None:
         # The first row added after the instant bounds the index walk; the timestamp
         # condition keeps it exact.

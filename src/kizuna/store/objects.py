@@ -427,6 +427,72 @@ class Store:
         with self.transaction(principal) as conn:
             return self.create_in(conn, principal, obj, label)
 
+    def accept_in(
+        self,
+        conn: Connection,
+        *,
+        body: dict[str, Any],
+        label: Label,
+        origin: str,
+        author: str,
+    ) -> StoredObject | None:
+        """Store a version that another node made and this node's guard has judged:
+        read-only here (only its origin makes new versions). The same version twice is
+        stored once: None when it is already here."""
+        stix_id = str(body["id"])
+        if origin == self.node.nation:
+            raise Refused(
+                f"{stix_id} claims to come from this node", action="federation:accept",
+                target=stix_id,
+            )  # fmt: skip
+        body = prepare(body, now=_stix_ts(clock.now()))
+        row = conn.execute(
+            select(objects.c.pk, objects.c.origin).where(objects.c.stix_id == stix_id)
+        ).first()
+        if row is not None and row.origin != origin:
+            raise Refused(
+                f"{stix_id} belongs to {row.origin}; {origin} may not version it",
+                action="federation:accept",
+                target=stix_id,
+            )
+        modified = str(body.get("modified", body.get("created", "")))
+        if row is None:
+            object_pk = conn.execute(
+                insert(objects)
+                .values(stix_id=stix_id, type=body["type"], origin=origin,
+                        created_at=clock.now_ts())
+                .returning(objects.c.pk)
+            ).scalar_one()  # fmt: skip
+            number, previous = 1, None
+        else:
+            object_pk = row.pk
+            seen = conn.execute(
+                select(versions.c.pk).where(
+                    versions.c.object_pk == object_pk, versions.c.modified == modified
+                )
+            ).first()
+            if seen is not None:
+                return None
+            last = conn.execute(
+                select(versions.c.number, versions.c.pk)
+                .where(versions.c.object_pk == object_pk)
+                .order_by(versions.c.number.desc())
+                .limit(1)
+            ).one()
+            number, previous = last.number + 1, last.pk
+        return self._insert_version(
+            conn,
+            object_pk=object_pk,
+            stix_id=stix_id,
+            origin=origin,
+            number=number,
+            previous_version=previous,
+            body=body,
+            label=label,
+            author=author,
+            stix_type=body["type"],
+        )
+
     def _owned_current(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
         cur = self._current_for_write(conn, principal, stix_id)
         if cur is None:

@@ -15,7 +15,7 @@ from kizuna.identity.principal import Permission, Principal
 from kizuna.stix.markings import NAMESPACE
 from kizuna.stix.types import NEW_SDO
 
-__all__ = ["COLLECTIONS", "Collection", "find"]
+__all__ = ["COLLECTIONS", "Collection", "find", "peer_collection"]
 
 STIX_MEDIA = "application/stix+json;version=2.1"
 
@@ -26,6 +26,8 @@ class Collection:
     title: str
     description: str
     types: tuple[str, ...]  # empty: every type
+    # A peer's collection: what this node originated, signed, for that peer's account.
+    peer: str | None = None
 
     @property
     def id(self) -> str:
@@ -36,7 +38,11 @@ class Collection:
         return (*self.types, "marking-definition") if self.types else ()
 
     def resource(self, principal: Principal, nation: str) -> dict[str, Any]:
-        writer = principal.can(Permission.OBJECT_WRITE) and principal.nation == nation
+        writer = (
+            self.peer is None
+            and principal.can(Permission.OBJECT_WRITE)
+            and principal.nation == nation
+        )
         return {
             "id": self.id,
             "title": self.title,
@@ -79,6 +85,17 @@ COLLECTIONS = (
         _CTI,
     ),
 )
+
+
+def peer_collection(nation: str) -> Collection:
+    return Collection(
+        f"peer/{nation}",
+        f"For the node of {nation}",
+        f"What this node originated that is releasable to {nation} within the agreement, "
+        "signed by this node.",
+        (),
+        peer=nation,
+    )
 
 
 def find(collection_id: str) -> Collection | None:

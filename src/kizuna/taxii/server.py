@@ -20,12 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kizuna import audit, clock
 from kizuna.bootstrap import Node
 from kizuna.errors import StoreError
+from kizuna.federation.peers import peer_for_account
+from kizuna.federation.signing import sign
 from kizuna.identity.principal import Permission, Principal
 from kizuna.stix.imports import import_objects
-from kizuna.store import MAX_LIMIT, Page
+from kizuna.store import MAX_LIMIT, Page, StoredObject
 from kizuna.store.feed import FeedQuery, feed
 from kizuna.taxii.auth import BasicCache, principal_of
-from kizuna.taxii.collections import COLLECTIONS, STIX_MEDIA, Collection, find
+from kizuna.taxii.collections import COLLECTIONS, STIX_MEDIA, Collection, find, peer_collection
 from kizuna.taxii.errors import TAXII_MEDIA, TaxiiError, error_response
 from kizuna.taxii.schema import taxii_status
 
@@ -50,6 +52,11 @@ def _taxii(body: Any, status: int = 200, headers: dict[str, str] | None = None) 
     return Response(raw, status_code=status, media_type=TAXII_MEDIA, headers=headers)
 
 
+def node_nation(request: Request) -> str:
+    node: Node = request.app.state.node
+    return node.store.node.nation
+
+
 def _limit(value: str | None) -> int:
     if value is None:
         return 100
@@ -67,10 +74,17 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
 
 
+def signed_for_peer(node: Node, item: StoredObject) -> dict[str, Any]:
+    """A version as a peer receives it: signed by this node, with when it was added."""
+    return sign(node.key, item.object, origin=item.origin, label=item.label, added=item.recorded_at)
+
+
 def _query(request: Request, collection: Collection, **fixed: Any) -> FeedQuery:
     params = request.query_params
     versions = _split(params.get("match[version]")) or ("last",)
+    origin = node_nation(request) if collection.peer else None
     return FeedQuery(
+        origin=origin,
         types=_split(params.get("match[type]")),
         ids=fixed.get("ids", _split(params.get("match[id]"))),
         versions=fixed.get("versions", versions),
@@ -104,14 +118,22 @@ def _caller(request: Request) -> Principal:
     return principal_of(request.app.state.node, request.app.state.basic, request)
 
 
-def _collection(collection_id: str) -> Collection:
+def _collection(request: Request, collection_id: str, principal: Caller) -> Collection:
     found = find(collection_id)
-    if found is None:
-        raise TaxiiError(404, "Not found", f"no collection {collection_id}")
-    return found
+    if found is not None:
+        return found
+    # A peer's collection exists only for that peer's own account.
+    node: Node = request.app.state.node
+    with node.db.read() as conn:
+        peer = peer_for_account(conn, principal.name)
+    if peer is not None and peer_collection(peer.nation).id == collection_id:
+        return peer_collection(peer.nation)
+    raise TaxiiError(404, "Not found", f"no collection {collection_id}")
 
 
 Caller = Annotated[Principal, Depends(_caller)]
+
+
 Coll = Annotated[Collection, Depends(_collection)]
 
 
@@ -173,7 +195,10 @@ def create_taxii_app(node: Node) -> FastAPI:
     @app.get(f"/{API_ROOT}/collections/")
     def collections(principal: Caller) -> Response:
         nation = node.store.node.nation
-        return _taxii({"collections": [c.resource(principal, nation) for c in COLLECTIONS]})
+        with node.db.read() as conn:
+            peer = peer_for_account(conn, principal.name)
+        served = [*COLLECTIONS, *([peer_collection(peer.nation)] if peer else [])]
+        return _taxii({"collections": [c.resource(principal, nation) for c in served]})
 
     @app.get(f"/{API_ROOT}/collections/{{collection_id}}/")
     def collection(principal: Caller, coll: Coll) -> Response:
@@ -188,7 +213,14 @@ def create_taxii_app(node: Node) -> FastAPI:
             limit=_limit(request.query_params.get("limit")),
             cursor_token=request.query_params.get("next"),
         )
-        body = _paged(page, "objects", [o.body.encode() for o in page.items])
+        if coll.peer is not None:
+            items = [
+                json.dumps(signed_for_peer(node, o), ensure_ascii=False).encode()
+                for o in page.items
+            ]
+        else:
+            items = [o.body.encode() for o in page.items]
+        body = _paged(page, "objects", items)
         return _taxii(body, headers=_date_headers(page))
 
     @app.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")

@@ -20,6 +20,8 @@ from kizuna.domains.intel import api as intel_api
 from kizuna.domains.intel import pages as intel_pages
 from kizuna.domains.meetings import api as meetings_api
 from kizuna.domains.meetings import pages as meetings_pages
+from kizuna.federation import web as federation_web
+from kizuna.federation.loop import Federator
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
 from kizuna.web import api, pages, problems, schemas
@@ -97,17 +99,23 @@ class BodyLimit:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith(("/api/", "/federation/"))
 
 
-def create_app(node: Node, *, checkpoints: bool = False) -> FastAPI:
-    """Build the app. With `checkpoints`, sign an audit checkpoint periodically."""
+def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False) -> FastAPI:
+    """Build the app. With `checkpoints`, sign an audit checkpoint periodically; with
+    `federate`, pull from the peers and tell them when there is something new."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_checkpoint_loop(node)) if checkpoints else None
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tasks = []
+        if checkpoints:
+            tasks.append(asyncio.create_task(_checkpoint_loop(node)))
+        if federate:
+            app.state.federator = Federator(node)
+            tasks.append(asyncio.create_task(app.state.federator.run()))
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -149,6 +157,7 @@ def create_app(node: Node, *, checkpoints: bool = False) -> FastAPI:
     app.include_router(meetings_api.router)
     app.include_router(pages.router)
     app.include_router(schemas.router)
+    app.include_router(federation_web.router)
     app.include_router(intel_pages.router)
     app.include_router(meetings_pages.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")

@@ -1,0 +1,63 @@
+"""Peers, what came from them, and what their guard refused."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+
+from kizuna.store.schema import TS, metadata
+
+__all__ = ["peer_checkpoints", "peers", "quarantine", "signatures"]
+
+# One row per partner node: where it is, its key, what was agreed with it, the token
+# this node pulls with, the account it pulls here with, and where the pull stands.
+peers = Table(
+    "peers",
+    metadata,
+    Column("nation", String(3), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("max_rank", Integer, nullable=False),
+    Column("compartments", Text, nullable=False),
+    Column("pull_token", Text, nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("added_at", TS, nullable=False),
+    Column("added_after", TS),
+    Column("last_pull_at", TS),
+    Column("last_error", Text),
+    Column("received", Integer, nullable=False, server_default="0"),
+    Column("quarantined", Integer, nullable=False, server_default="0"),
+)
+
+# The origin's signature of each version that arrived, kept beside the exact body.
+signatures = Table(
+    "signatures",
+    metadata,
+    Column("version_pk", ForeignKey("versions.pk"), primary_key=True),
+    Column("nation", String(3), nullable=False),
+    Column("claims", Text, nullable=False),
+)
+
+# What the guard refused, with why; never readable as an object.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("peer", String(3), nullable=False),
+    Column("object_id", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", TS, nullable=False),
+)
+
+# The partner's signed audit checkpoints: each node witnesses the other's log.
+peer_checkpoints = Table(
+    "peer_checkpoints",
+    metadata,
+    Column("nation", String(3), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("at", TS, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("received_at", TS, nullable=False),
+)

@@ -1,0 +1,104 @@
+"""The federation's HTTP side: push hints and checkpoints for peers, and a page per
+node for its administrators (peers, last pull, lag, objects in and out, quarantine)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
+
+from kizuna import clock
+from kizuna.federation.peers import Peer, list_peers, peer_for_account
+from kizuna.federation.schema import quarantine
+from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Clearance, Label
+from kizuna.store.access import current, visible
+from kizuna.store.schema import access, audit_checkpoints, objects
+from kizuna.web.deps import ApiPrincipal, NodeDep, PagePrincipal
+from kizuna.web.pages import page
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _peer(node: NodeDep, principal: Principal) -> Peer:
+    with node.db.read() as conn:
+        peer = peer_for_account(conn, principal.name)
+    if peer is None:
+        raise HTTPException(403, "only a peer node's account may call this")
+    return peer
+
+
+@router.post("/federation/hint", status_code=202)
+def hint(request: Request, principal: ApiPrincipal, node: NodeDep) -> dict[str, str]:
+    """A peer has something new: pull from it now."""
+    peer = _peer(node, principal)
+    federator = getattr(request.app.state, "federator", None)
+    if federator is not None:
+        federator.hint(peer.nation)
+    return {"status": "pulling" if federator is not None else "not federating"}
+
+
+@router.get("/federation/checkpoints")
+def checkpoints(
+    principal: ApiPrincipal, node: NodeDep, after: Annotated[int, Query(ge=0)] = 0
+) -> dict[str, Any]:
+    """This node's signed audit checkpoints after `after`, for a peer to witness."""
+    _peer(node, principal)
+    with node.db.read() as conn:
+        rows = conn.execute(
+            select(audit_checkpoints)
+            .where(audit_checkpoints.c.seq > after)
+            .order_by(audit_checkpoints.c.seq)
+            .limit(1000)
+        ).all()
+    return {"checkpoints": [dict(r._mapping) for r in rows]}
+
+
+def _out_count(node: NodeDep, peer: Peer) -> int:
+    """Objects of this node the peer receives: the peer's visibility, in SQL."""
+    stand_in = Principal(
+        name=peer.account,
+        clearance=Clearance(peer.nation, peer.max_rank, peer.compartments),
+    )
+    with node.db.read() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(access.join(objects, objects.c.pk == access.c.object_pk))
+                .where(
+                    current(),
+                    visible(stand_in, node.store.bits),
+                    objects.c.origin == node.nation,
+                    access.c.type != "marking-definition",
+                )
+            ).scalar_one()
+        )
+
+
+@router.get("/federation")
+def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    # Quarantined payloads were refused by the guard: only this nation's admins see them.
+    if not principal.can(Permission.AUDIT_READ) or principal.nation != node.nation:
+        raise HTTPException(403, "the federation page is for administrators of this node")
+    with node.db.read() as conn:
+        known = list_peers(conn)
+        held = conn.execute(select(quarantine).order_by(quarantine.c.pk.desc()).limit(100)).all()
+    now = clock.now()
+    rows = []
+    for peer in known:
+        lag = None
+        if peer.last_pull_at:
+            lag = round((now - clock.parse_ts(peer.last_pull_at)).total_seconds(), 1)
+        rows.append({"peer": peer, "lag": lag, "out": _out_count(node, peer)})
+    return page(
+        request,
+        "federation.html",
+        principal=principal,
+        labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
+        rows=rows,
+        held=held,
+    )

@@ -1,0 +1,251 @@
+"""Two nodes in one process, each served over real HTTP: what JPN makes releasable to
+USA arrives on USA signed and intact; nothing else does; a hostile peer's objects are
+quarantined. (Separate processes, killed and restarted, are in tests/e2e.)"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kizuna import audit
+from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.federation import peers as peer_service
+from kizuna.federation.pull import pull_once
+from kizuna.federation.schema import quarantine, signatures
+from kizuna.federation.signing import unwrap, verify
+from kizuna.labels import Label, can_read
+from kizuna.labels.label import Clearance
+from kizuna.node import public_key_pem
+from kizuna.store.feed import FeedQuery, feed
+from tests.conftest import node_settings
+from tests.factories import live_server, random_label, report
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+AGREED = Clearance("USA", 20, frozenset({"BIAC", "CYBER"}))  # SECRET, BIAC and CYBER
+
+
+@pytest.fixture
+def usa(tmp_path: Path) -> Iterator[Node]:
+    settings = node_settings(f"sqlite:///{tmp_path / 'usa.db'}", tmp_path / "usa")
+    (tmp_path / "usa").mkdir()
+    settings = settings.model_copy(update={"key_file": tmp_path / "usa" / "node.pem"})
+    initialize(settings, nation="USA")
+    opened = open_node(settings)
+    try:
+        yield opened
+    finally:
+        opened.db.dispose()
+
+
+def _peer(a: Node, b: Node, url: str, token: str = "") -> str:
+    """Tell `a` about `b` (at `url`); returns the token b pulls from a with."""
+    with a.db.write() as conn:
+        return peer_service.add_peer(
+            conn,
+            policy=a.policy,
+            own_nation=a.nation,
+            actor="test",
+            nation=b.nation,
+            url=url,
+            public_key_pem=public_key_pem(b.key),
+            max_level="SECRET",
+            compartments=["BIAC", "CYBER"],
+            pull_token=token,
+        )
+
+
+def _all_ids(node: Node) -> dict[str, int]:
+    got: dict[str, int] = {}
+    token = None
+    while True:
+        page = feed(
+            node.store, node.system, FeedQuery(versions=("all",)), limit=1000, cursor_token=token
+        )
+        for o in page.items:
+            if o.type != "marking-definition":
+                got[o.id] = max(got.get(o.id, 0), o.version)
+        token = page.next
+        if token is None:
+            return got
+
+
+def test_usa_receives_exactly_what_is_releasable_signed_and_intact(node: Node, usa: Node) -> None:
+    rng = random.Random(7)
+    truth: dict[str, Label] = {}
+    with node.db.write() as conn:
+        for i in range(300):
+            label = random_label(rng, node)
+            truth[node.store.create_in(conn, node.system, report(f"r{i}"), label).id] = label
+    # A release after the first pull must arrive as a new version.
+    first_id = next(i for i, lab in truth.items() if can_read(AGREED, lab))
+
+    with live_server(node) as jpn_url:
+        token_for_usa = _peer(node, usa, "http://127.0.0.1:9")  # JPN pulls nothing here
+        _peer(usa, node, jpn_url, token_for_usa)
+        with usa.db.read() as conn:
+            peer = peer_service.find_peer(conn, "JPN")
+        assert peer is not None
+        applied = pull_once(usa, peer)
+        expected = {i for i, lab in truth.items() if can_read(AGREED, lab)}
+        assert applied.quarantined == 0
+        assert applied.stored == len(expected)
+        assert set(_all_ids(usa)) == expected
+        assert 0 < len(expected) < len(truth)
+
+        # Payloads identical, signature kept and valid.
+        for stix_id in sorted(expected)[:50]:
+            here = usa.store.get(usa.system, stix_id)
+            there = node.store.get(node.system, stix_id)
+            assert here.body == there.body
+            assert here.label == there.label
+            assert here.origin == "JPN"
+        with usa.db.read() as conn:
+            kept = conn.execute(select(signatures)).all()
+        assert len(kept) == len(expected)
+
+        # Pulling again stores nothing twice; a release arrives as a new version.
+        with usa.db.read() as conn:
+            peer = peer_service.find_peer(conn, "JPN")
+        assert peer is not None
+        assert pull_once(usa, peer).stored == 0
+        node.store.release(node.system, first_id, Label(0, frozenset({"JPN", "USA"})))
+        with usa.db.read() as conn:
+            peer = peer_service.find_peer(conn, "JPN")
+        assert peer is not None
+        again = pull_once(usa, peer)
+        assert again.stored == 1
+        assert [v.version for v in usa.store.history(usa.system, first_id)] == [1, 2]
+
+    # Replicated objects are read-only on the receiving node.
+    from kizuna.store import Refused
+
+    with pytest.raises(Refused):
+        usa.store.revise(usa.system, first_id, report("changed"))
+
+
+def test_a_hostile_peer_gets_nothing_stored_and_everything_quarantined(
+    node: Node, usa: Node, tmp_path: Path
+) -> None:
+    """USA plays the hostile sender: its node is real, but the objects it serves are
+    crafted. JPN's guard must refuse each one, store nothing, audit everything."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna.federation.signing import sign
+    from kizuna.stix.markings import marking_id
+    from kizuna.stix.validate import prepare
+
+    jpn_owned = node.store.create(node.system, report("ours"), Label(0, frozenset({"JPN", "USA"})))
+
+    def crafted(
+        label: Label,
+        *,
+        origin: str = "USA",
+        key: Ed25519PrivateKey | None = None,
+        body: dict[str, object] | None = None,
+    ) -> dict[str, object]:
+        made = body or prepare(report("crafted"), now="2026-11-29T00:00:00.000Z")
+        made = {**made, "object_marking_refs": [marking_id(node.policy, label)]}
+        return sign(
+            key or usa.key, made, origin=origin, label=label, added="2026-11-29T00:00:00.000000Z"
+        )
+
+    both = Label(0, frozenset({"JPN", "USA"}))
+    usa_only = Label(0, frozenset({"USA"}))
+    top = Label(30, frozenset({"JPN", "USA"}))
+    hostile = [
+        ("not releasable", crafted(usa_only)),
+        ("forged originator", crafted(both, origin="AUS")),
+        ("bad signature", crafted(both, key=Ed25519PrivateKey.generate())),
+        ("outside the agreement", crafted(top)),
+        (
+            "someone else's object",
+            crafted(
+                both, body={**json.loads(jpn_owned.body), "modified": "2030-01-01T00:00:00.000Z"}
+            ),
+        ),
+        ("unsigned", prepare(report("plain"), now="2026-11-29T00:00:00.000Z")),
+    ]
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    from kizuna.taxii.collections import peer_collection
+
+    fake = FastAPI()
+    collection = f"/taxii2/kizuna/collections/{peer_collection('JPN').id}/"
+    media = "application/taxii+json;version=2.1"
+
+    @fake.get(collection)
+    def info() -> JSONResponse:
+        return JSONResponse(
+            {"id": peer_collection("JPN").id, "title": "x", "can_read": True, "can_write": False},
+            media_type=media,
+        )
+
+    @fake.get(collection + "objects/")
+    def objects() -> JSONResponse:
+        return JSONResponse({"more": False, "objects": [o for _, o in hostile]}, media_type=media)
+
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(fake, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        _peer(node, usa, f"http://127.0.0.1:{port}", "hostile-token")
+        with node.db.read() as conn:
+            before = conn.execute(select(func.count()).select_from(signatures)).scalar_one()
+            peer = peer_service.find_peer(conn, "USA")
+        assert peer is not None
+        applied = pull_once(node, peer)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    assert applied.stored == 0
+    assert applied.quarantined == len(hostile)
+    with node.db.read() as conn:
+        held = conn.execute(select(quarantine.c.reason).order_by(quarantine.c.pk)).scalars().all()
+        after = conn.execute(select(func.count()).select_from(signatures)).scalar_one()
+        actions = [e.action for e in audit.entries(conn, limit=50)]
+    assert after == before
+    assert len(held) == len(hostile)
+    for (what, _), reason in zip(hostile, held, strict=True):
+        assert reason, what
+    assert "not releasable to JPN" in held[0]
+    assert "originator AUS" in held[1]
+    assert "signature" in held[2]
+    assert "agreement" in held[3]
+    assert "belongs to JPN" in held[4] or "this node" in held[4]
+    assert "unsigned" in held[5]
+    assert actions.count("federation.quarantine") == len(hostile)
+    # Nothing of it is readable, and JPN's own object is unchanged.
+    assert [v.version for v in node.store.history(node.system, jpn_owned.id)] == [1]
+
+
+def test_a_signature_covers_body_and_label(node: Node) -> None:
+    from kizuna.federation.signing import sign
+
+    body = json.loads(
+        node.store.create(node.system, report("x"), Label(0, frozenset({"JPN"}))).body
+    )
+    signed = sign(node.key, body, origin="JPN", label=Label(0, frozenset({"JPN"})), added="t")
+    assert verify(node.key.public_key(), unwrap(signed))
+    tampered = json.loads(json.dumps(signed))
+    tampered["name"] = "y"
+    assert not verify(node.key.public_key(), unwrap(tampered))
+    relabelled = json.loads(json.dumps(signed))
+    ext = next(iter(v for k, v in relabelled["extensions"].items()))
+    ext["releasable_to"] = ["JPN", "USA"]
+    assert not verify(node.key.public_key(), unwrap(relabelled))
