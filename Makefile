@@ -39,9 +39,8 @@ install: $(VENV)/.installed $(HTMX) ## Create the virtual environment and instal
 
 dev: $(VENV)/.dev-installed $(HTMX) ## Install with what the tests and linters need
 
-run: install ## Start one node (JPN) on SQLite under ./var, with demo users on first start
-	$(BIN)/kizuna init --nation JPN --demo
-	$(BIN)/kizuna serve
+run: install ## Start the demo: JPN on :8000 and USA on :8001, peered, seeded (under ./var/demo)
+	$(BIN)/kizuna demo
 
 test: dev ## Run the whole suite (PostgreSQL and Chromium tests skip if missing, unless KIZUNA_REQUIRE_ALL=1)
 	$(BIN)/pytest

@@ -89,10 +89,12 @@ DEMO_USERS: list[tuple[str, str, str, list[str], list[str]]] = [
     ("suzuki", "JPN", "TOP SECRET", ["BIAC", "CYBER", "INDUSTRY"], ["admin"]),
     ("smith", "USA", "SECRET", ["BIAC"], ["reader"]),
     ("jones", "USA", "TOP SECRET", ["BIAC", "CYBER"], ["releasing_officer"]),
+    ("brown", "AUS", "SECRET", ["CYBER"], ["author", "releasing_officer"]),
 ]
 
-# title (en), title (ja), label, released by the node's releasing officer
-_DEMO_REPORTS = [
+# title (en), title (ja), label, per originating nation
+_DEMO_REPORTS: dict[str, list[tuple[str, str, str]]] = {}
+_DEMO_REPORTS["JPN"] = [
     (
         "2+2 meeting summary, 28 July 2024",
         "日米「2+2」概要（2024年7月28日）",
@@ -112,13 +114,28 @@ _DEMO_REPORTS = [
         "CONFIDENTIAL//REL TO JPN, USA, AUS",
     ),
 ]
+_DEMO_REPORTS["USA"] = [
+    ("INDOPACOM maritime picture", "インド太平洋軍 海洋状況", "SECRET//REL TO USA, JPN"),
+    ("USFJ joint force headquarters transition", "在日米軍の統合軍司令部への移行",
+     "CONFIDENTIAL//REL TO USA, JPN"),
+    ("US-only force protection note", "米国限定 部隊防護メモ", "SECRET//REL TO USA"),
+    ("Cyber threat brief for partners", "パートナー向けサイバー脅威概要",
+     "SECRET//CYBER//REL TO USA, JPN, AUS"),
+]  # fmt: skip
+_DEMO_REPORTS["AUS"] = [
+    ("Pacific islands outreach summary", "太平洋島嶼国への働きかけ概要",
+     "UNCLASSIFIED//REL TO AUS, JPN, USA"),
+]  # fmt: skip
 
 
-def seed_demo(node: Node) -> list[tuple[str, str]]:
-    """Demo users with fresh random passwords (returned once) and a few reports."""
+def seed_demo(node: Node, *, own_users_only: bool = False) -> list[tuple[str, str]]:
+    """Demo users with fresh random passwords (returned once) and a few reports. A
+    node of a federation has only its own nation's users (`own_users_only`)."""
     made: list[tuple[str, str]] = []
     with node.db.write() as conn:
         for name, nation, clearance, comps, roles in DEMO_USERS:
+            if own_users_only and nation != node.nation:
+                continue
             password = secrets.token_urlsafe(12)
             identity.add_user(
                 conn,
@@ -132,7 +149,7 @@ def seed_demo(node: Node) -> list[tuple[str, str]]:
                 password=password,
             )
             made.append((name, password))
-    for title_en, title_ja, label_text in _DEMO_REPORTS:
+    for title_en, title_ja, label_text in _DEMO_REPORTS.get(node.nation, []):
         label = parse(node.policy, label_text)
         report = {
             "type": "report",

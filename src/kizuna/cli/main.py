@@ -99,7 +99,9 @@ def init(
         table = Table(title="Demo users (passwords shown once)")
         for column in ("user", "password", "nation", "clearance", "roles"):
             table.add_column(column)
-        for (username, password), spec in zip(made, DEMO_USERS, strict=True):
+        specs = {spec[0]: spec for spec in DEMO_USERS}
+        for username, password in made:
+            spec = specs[username]
             table.add_row(username, password, spec[1], spec[2], ", ".join(spec[4]))
         console.print(table)
 
@@ -124,6 +126,52 @@ def serve(
             port=settings.port,
             log_level="warning",
         )
+
+
+@app.command()
+def demo(
+    partners: Annotated[
+        list[str] | None, typer.Option("--partners", help="More nodes, e.g. AUS")
+    ] = None,
+    data: Annotated[Path, typer.Option(help="Directory of the demo nodes")] = Path("var/demo"),
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+) -> None:
+    """Two peered nodes, JPN on :8000 and USA on :8001 (and partners), seeded, served."""
+    import asyncio
+
+    from kizuna import demo as demo_nodes
+
+    nations = ["JPN", "USA", *[p.upper() for p in partners or []]]
+    unknown = [n for n in nations if n not in demo_nodes.PORTS]
+    if unknown:
+        raise _fail(f"no demo node for {', '.join(unknown)}; known: AUS")
+    nodes = demo_nodes.build(data, list(dict.fromkeys(nations)), host=host)
+    try:
+        for d in nodes:
+            console.print(
+                f"Kizuna node {d.node.nation} on {d.url}/  ({d.node.settings.database_url})"
+            )
+        rows = demo_nodes.user_table(nodes)
+        if rows:
+            table = Table(title="Demo users (passwords shown once; delete the demo directory "
+                          "to start over)")  # fmt: skip
+            for column in ("node", "user", "password", "nation", "clearance", "roles"):
+                # A truncated password is no password: these columns never shrink.
+                keep = column in ("node", "user", "password")
+                table.add_column(
+                    column, no_wrap=keep, min_width=22 if column == "password" else None
+                )
+            for row in rows:
+                table.add_row(row[0].removeprefix("http://"), *row[1:])
+            console.print(table)
+        else:
+            console.print(f"demo users were shown when {data} was made; delete it to start over")
+        asyncio.run(demo_nodes.serve(nodes))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for d in nodes:
+            d.node.db.dispose()
 
 
 @user_app.command("add")
