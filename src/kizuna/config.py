@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Seconds between pulls from each peer when no push hint arrives (a failing peer
     # is retried with a doubling delay, up to a minute).
     pull_seconds: float = 5
+    # Versions asked for per page; each page is applied in one transaction.
+    pull_page: int = 1000
 
     @model_validator(mode="after")
     def _production_is_not_a_demo(self) -> Settings:

@@ -41,7 +41,7 @@ def _from(cursor: str | None) -> str | None:
 
 
 def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
-    """Fetch everything new from `peer` (pages of up to PAGE versions)."""
+    """Fetch everything new from `peer`, page by page."""
     # The peer serves this node's collection under the id it derives from our nation.
     url = f"{peer.url}/taxii2/kizuna/collections/{peer_collection(node.nation).id}/"
     collection = Collection(url, auth=BearerAuth(peer.pull_token))
@@ -51,7 +51,7 @@ def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
     token: str | None = None
     current = peer
     while True:
-        params: dict[str, Any] = {"limit": PAGE, "version": "all"}
+        params: dict[str, Any] = {"limit": node.settings.pull_page, "version": "all"}
         if token:
             params["next"] = token
         elif start:
