@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -24,8 +25,8 @@ from kizuna.federation.peers import peer_for_account
 from kizuna.federation.signing import sign
 from kizuna.identity.principal import Permission, Principal
 from kizuna.stix.imports import import_objects
-from kizuna.store import MAX_LIMIT, Page, StoredObject
-from kizuna.store.feed import FeedQuery, feed
+from kizuna.store import MAX_LIMIT, StoredObject
+from kizuna.store.feed import Entry, FeedQuery, entries, feed
 from kizuna.taxii.auth import BasicCache, principal_of
 from kizuna.taxii.collections import COLLECTIONS, STIX_MEDIA, Collection, find, peer_collection
 from kizuna.taxii.errors import TAXII_MEDIA, TaxiiError, error_response
@@ -94,19 +95,19 @@ def _query(request: Request, collection: Collection, **fixed: Any) -> FeedQuery:
     )
 
 
-def _date_headers(page: Page) -> dict[str, str]:
-    if not page.items:
+def _date_headers(items: Sequence[StoredObject | Entry]) -> dict[str, str]:
+    if not items:
         return {}
     return {
-        "X-TAXII-Date-Added-First": page.items[0].recorded_at,
-        "X-TAXII-Date-Added-Last": page.items[-1].recorded_at,
+        "X-TAXII-Date-Added-First": items[0].recorded_at,
+        "X-TAXII-Date-Added-Last": items[-1].recorded_at,
     }
 
 
-def _paged(page: Page, key: str, items: list[bytes]) -> bytes:
-    parts = [b'"more":' + (b"true" if page.next else b"false")]
-    if page.next:
-        parts.append(b'"next":' + json.dumps(page.next).encode())
+def _paged(next_token: str | None, key: str, items: list[bytes]) -> bytes:
+    parts = [b'"more":' + (b"true" if next_token else b"false")]
+    if next_token:
+        parts.append(b'"next":' + json.dumps(next_token).encode())
     if items:
         parts.append(f'"{key}":['.encode() + b",".join(items) + b"]")
     return b"{" + b",".join(parts) + b"}"
@@ -206,26 +207,23 @@ def create_taxii_app(node: Node) -> FastAPI:
 
     @app.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/")
     def get_objects(request: Request, principal: Caller, coll: Coll) -> Response:
-        page = feed(
-            node.store,
-            principal,
-            _query(request, coll),
-            limit=_limit(request.query_params.get("limit")),
-            cursor_token=request.query_params.get("next"),
-        )
+        query = _query(request, coll)
+        limit = _limit(request.query_params.get("limit"))
+        token = request.query_params.get("next")
         if coll.peer is not None:
+            page = feed(node.store, principal, query, limit=limit, cursor_token=token)
             items = [
                 json.dumps(signed_for_peer(node, o), ensure_ascii=False).encode()
                 for o in page.items
             ]
-        else:
-            items = [o.body.encode() for o in page.items]
-        body = _paged(page, "objects", items)
-        return _taxii(body, headers=_date_headers(page))
+            return _taxii(_paged(page.next, "objects", items), headers=_date_headers(page.items))
+        rows = entries(node.store, principal, query, limit=limit, cursor_token=token)
+        body = _paged(rows.next, "objects", [r.body.encode() for r in rows.items])
+        return _taxii(body, headers=_date_headers(rows.items))
 
     @app.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
     def get_object(request: Request, principal: Caller, coll: Coll, object_id: str) -> Response:
-        page = feed(
+        page = entries(
             node.store,
             principal,
             _query(request, coll, ids=(object_id,)),
@@ -234,8 +232,8 @@ def create_taxii_app(node: Node) -> FastAPI:
         )
         if not page.items and not request.query_params.get("next"):
             raise TaxiiError(404, "Not found", f"no object {object_id} in this collection")
-        body = _paged(page, "objects", [o.body.encode() for o in page.items])
-        return _taxii(body, headers=_date_headers(page))
+        body = _paged(page.next, "objects", [o.body.encode() for o in page.items])
+        return _taxii(body, headers=_date_headers(page.items))
 
     @app.delete(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
     def delete_object(_principal: Caller, _coll: Coll, object_id: str) -> Response:
@@ -245,7 +243,7 @@ def create_taxii_app(node: Node) -> FastAPI:
 
     @app.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
     def get_versions(request: Request, principal: Caller, coll: Coll, object_id: str) -> Response:
-        page = feed(
+        page = entries(
             node.store,
             principal,
             _query(request, coll, ids=(object_id,), versions=("all",)),
@@ -255,11 +253,11 @@ def create_taxii_app(node: Node) -> FastAPI:
         if not page.items and not request.query_params.get("next"):
             raise TaxiiError(404, "Not found", f"no object {object_id} in this collection")
         stamps = [json.dumps(o.modified or o.recorded_at).encode() for o in page.items]
-        return _taxii(_paged(page, "versions", stamps), headers=_date_headers(page))
+        return _taxii(_paged(page.next, "versions", stamps), headers=_date_headers(page.items))
 
     @app.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/")
     def get_manifest(request: Request, principal: Caller, coll: Coll) -> Response:
-        page = feed(
+        page = entries(
             node.store,
             principal,
             _query(request, coll),
@@ -277,7 +275,7 @@ def create_taxii_app(node: Node) -> FastAPI:
             ).encode()
             for o in page.items
         ]
-        return _taxii(_paged(page, "objects", records), headers=_date_headers(page))
+        return _taxii(_paged(page.next, "objects", records), headers=_date_headers(page.items))
 
     @app.post(f"/{API_ROOT}/collections/{{collection_id}}/objects/")
     async def post_objects(request: Request, principal: Caller, coll: Coll) -> Response:
