@@ -24,7 +24,7 @@ from kizuna.store.access import visible
 from kizuna.store.objects import COLUMNS, MAX_LIMIT, Page, Store, _stored
 from kizuna.store.schema import access, objects, versions
 
-__all__ = ["Entries", "Entry", "FeedQuery", "entries", "feed"]
+__all__ = ["Entries", "Entry", "FeedQuery", "bodies", "entries", "feed"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,23 @@ def entries(
     return Entries([Entry(*row[1:]) for row in rows], token)
 
 
+def bodies(
+    store: Store,
+    principal: Principal,
+    query: FeedQuery,
+    *,
+    limit: int = 100,
+    cursor_token: str | None = None,
+) -> Entries:
+    """`entries` without the object ids (left empty): one join fewer, for the pages
+    that send only the stored JSON."""
+    columns = (versions.c.recorded_at, versions.c.body)
+    needs_objects = bool(query.ids) or query.origin is not None
+    rows, token = _page(store, principal, query, columns, limit, cursor_token,
+                        join_objects=needs_objects)  # fmt: skip
+    return Entries([Entry("", "", row[1], row[2]) for row in rows], token)
+
+
 def _page(
     store: Store,
     principal: Principal,
@@ -122,6 +139,8 @@ def _page(
     columns: Sequence[Any],
     limit: int,
     cursor_token: str | None,
+    *,
+    join_objects: bool = True,
 ) -> tuple[list[Any], str | None]:
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
@@ -135,13 +154,12 @@ def _page(
     else:
         added_after = _added_after(query.added_after)
 
+    joined = access.join(versions, versions.c.pk == access.c.version_pk)
+    if join_objects:
+        joined = joined.join(objects, objects.c.pk == access.c.object_pk)
     stmt = (
         select(access.c.version_pk, *columns)
-        .select_from(
-            access.join(versions, versions.c.pk == access.c.version_pk).join(
-                objects, objects.c.pk == access.c.object_pk
-            )
-        )
+        .select_from(joined)
         .where(visible(principal, store.bits), _versions_condition(query.versions))
         .order_by(access.c.version_pk)
         .limit(limit + 1)

@@ -26,7 +26,7 @@ from kizuna.federation.signing import sign
 from kizuna.identity.principal import Permission, Principal
 from kizuna.stix.imports import import_objects
 from kizuna.store import MAX_LIMIT, StoredObject
-from kizuna.store.feed import Entry, FeedQuery, entries, feed
+from kizuna.store.feed import Entry, FeedQuery, bodies, entries, feed
 from kizuna.taxii.auth import BasicCache, principal_of
 from kizuna.taxii.collections import COLLECTIONS, STIX_MEDIA, Collection, find, peer_collection
 from kizuna.taxii.errors import TAXII_MEDIA, TaxiiError, error_response
@@ -217,7 +217,7 @@ def create_taxii_app(node: Node) -> FastAPI:
                 for o in page.items
             ]
             return _taxii(_paged(page.next, "objects", items), headers=_date_headers(page.items))
-        rows = entries(node.store, principal, query, limit=limit, cursor_token=token)
+        rows = bodies(node.store, principal, query, limit=limit, cursor_token=token)
         body = _paged(rows.next, "objects", [r.body.encode() for r in rows.items])
         return _taxii(body, headers=_date_headers(rows.items))
 

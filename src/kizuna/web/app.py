@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -98,6 +97,35 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class SecurityHeaders:
+    """Security headers on every response, and no caching except for static files.
+
+    Plain ASGI rather than an `@app.middleware` function: that kind re-streams every
+    response body through a queue, a copy that TAXII pages of half a megabyte felt."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._fixed = [(k.encode(), v.encode()) for k, v in _SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cache = not str(scope.get("path", "")).startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in self._fixed if k not in present]
+                if cache and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/federation/"))
 
@@ -139,15 +167,6 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for name, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("cache-control", "no-store")
-        return response
-
     # A route's one-line docstring is its OpenAPI summary.
     for route in [*api.router.routes, *intel_api.router.routes, *meetings_api.router.routes]:
         if isinstance(route, APIRoute) and not route.summary and route.endpoint.__doc__:
@@ -163,6 +182,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.mount("/taxii2", create_taxii_app(node), name="taxii2")
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
