@@ -249,3 +249,165 @@ def test_a_signature_covers_body_and_label(node: Node) -> None:
     ext = next(iter(v for k, v in relabelled["extensions"].items()))
     ext["releasable_to"] = ["JPN", "USA"]
     assert not verify(node.key.public_key(), unwrap(relabelled))
+
+
+def test_peer_add_refuses_bad_input_and_writes_nothing(node: Node, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kizuna.cli.main import app
+    from kizuna.federation.schema import peers
+    from kizuna.identity.schema import users
+
+    good_key = tmp_path / "usa.pem"
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    good_key.write_text(public_key_pem(Ed25519PrivateKey.generate()))
+    bad_key = tmp_path / "bad.pem"
+    bad_key.write_text("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")
+    env = {"KIZUNA_KEY_FILE": str(node.settings.key_file)}
+    db = ["--db", node.settings.database_url]
+
+    def count() -> tuple[int, int]:
+        with node.db.read() as conn:
+            return (
+                conn.execute(select(func.count()).select_from(peers)).scalar_one(),
+                conn.execute(select(func.count()).select_from(users)).scalar_one(),
+            )
+
+    before = count()
+    cases = [
+        (
+            ["XXX", "--url", "http://h", "--public-key", str(good_key), "--max-level", "SECRET"],
+            "nation",
+        ),
+        (
+            ["JPN", "--url", "http://h", "--public-key", str(good_key), "--max-level", "SECRET"],
+            "own nation",
+        ),
+        (
+            ["USA", "--url", "ftp://h", "--public-key", str(good_key), "--max-level", "SECRET"],
+            "url",
+        ),
+        (
+            ["USA", "--url", "http://h", "--public-key", str(bad_key), "--max-level", "SECRET"],
+            "public_key",
+        ),
+        (
+            [
+                "USA",
+                "--url",
+                "http://h",
+                "--public-key",
+                str(tmp_path / "missing.pem"),
+                "--max-level",
+                "SECRET",
+            ],
+            "public-key",
+        ),
+        (
+            ["USA", "--url", "http://h", "--public-key", str(good_key), "--max-level", "HUGE"],
+            "max_level",
+        ),
+        (
+            [
+                "USA",
+                "--url",
+                "http://h",
+                "--public-key",
+                str(good_key),
+                "--max-level",
+                "SECRET",
+                "--compartment",
+                "NOPE",
+            ],
+            "compartment",
+        ),
+    ]
+    runner = CliRunner()
+    for args, wanted in cases:
+        result = runner.invoke(app, ["peer", "add", *args, *db], env=env)
+        assert result.exit_code == 2, (args, result.output)
+        assert wanted in result.stderr, (wanted, result.stderr)
+    assert count() == before
+    ok = runner.invoke(
+        app,
+        [
+            "peer",
+            "add",
+            "USA",
+            "--url",
+            "http://h",
+            "--public-key",
+            str(good_key),
+            "--max-level",
+            "SECRET",
+            *db,
+        ],
+        env=env,
+    )
+    assert ok.exit_code == 0, ok.output
+    again = runner.invoke(
+        app,
+        [
+            "peer",
+            "add",
+            "USA",
+            "--url",
+            "http://h",
+            "--public-key",
+            str(good_key),
+            "--max-level",
+            "SECRET",
+            *db,
+        ],
+        env=env,
+    )
+    assert again.exit_code == 2
+    assert "already a peer" in again.stderr
+    listed = runner.invoke(app, ["peer", "list", *db], env={**env, "COLUMNS": "200"})
+    assert "USA" in listed.output
+    removed = runner.invoke(app, ["peer", "remove", "USA", *db], env=env)
+    assert removed.exit_code == 0
+    assert count() == before
+
+
+def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node: Node) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from fastapi.testclient import TestClient
+
+    from kizuna.taxii.collections import peer_collection
+    from kizuna.web.app import create_app
+    from tests.factories import PASSWORD, add_user, bearer
+
+    with node.db.write() as conn:
+        token = peer_service.add_peer(
+            conn,
+            policy=node.policy,
+            own_nation="JPN",
+            actor="test",
+            nation="USA",
+            url="http://127.0.0.1:9",
+            public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
+            max_level="SECRET",
+            compartments=[],
+        )
+    _user, other = add_user(node, "smith", nation="USA", clearance="TOP SECRET")
+    add_user(node, "suzuki", clearance="TOP SECRET", roles=["admin"], password=PASSWORD)
+    accept = {"Accept": "application/taxii+json;version=2.1"}
+    url = f"/taxii2/kizuna/collections/{peer_collection('USA').id}/objects/"
+    with TestClient(create_app(node)) as client:
+        assert client.get(url, headers={**bearer(token), **accept}).status_code == 200
+        assert client.get(url, headers={**bearer(other), **accept}).status_code == 404
+        listed = client.get("/taxii2/kizuna/collections/", headers={**bearer(other), **accept})
+        assert peer_collection("USA").id not in listed.text
+        # The hint and checkpoint endpoints answer peers only.
+        assert client.post("/federation/hint", headers=bearer(other)).status_code == 403
+        assert client.post("/federation/hint", headers=bearer(token)).status_code == 202
+        assert client.get("/federation/checkpoints", headers=bearer(token)).status_code == 200
+        # The page is for this node's admins.
+        client.get("/login")
+        csrf = client.cookies.get("kizuna_csrf", "")
+        client.post("/login", data={"username": "suzuki", "password": PASSWORD, "csrf_token": csrf})
+        page = client.get("/federation")
+        assert page.status_code == 200
+        assert "USA" in page.text

@@ -329,6 +329,62 @@ def test_intel_listings_return_exactly_what_the_oracle_allows(
         assert shown == reports
 
 
+def test_peer_collections_carry_exactly_what_each_agreement_allows(
+    world: World, web: TestClient
+) -> None:
+    """A peer node's account pages its own collection: every version releasable to
+    its nation within the agreement, signed by this node, and nothing else."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna.federation import peers as peer_service
+    from kizuna.federation.signing import unwrap, verify
+    from kizuna.labels import Clearance
+    from kizuna.node import public_key_pem
+    from kizuna.taxii.collections import peer_collection
+
+    agreements = [
+        ("USA", "SECRET", ["BIAC"]),
+        ("AUS", "CONFIDENTIAL", []),
+        ("KOR", "TOP SECRET", ["BIAC", "CYBER", "INDUSTRY"]),
+        ("GBR", "UNCLASSIFIED", ["CYBER"]),
+    ]
+    key = world.node.key.public_key()
+    for nation, level, comps in agreements:
+        with world.node.db.write() as conn:
+            token = peer_service.add_peer(
+                conn,
+                policy=world.node.policy,
+                own_nation="JPN",
+                actor="test",
+                nation=nation,
+                url="http://127.0.0.1:9",
+                public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
+                max_level=level,
+                compartments=comps,
+            )
+        agreed = Clearance(nation, world.node.policy.level_named(level).rank, frozenset(comps))
+        headers = {**bearer(token), "Accept": "application/taxii+json;version=2.1"}
+        url = f"/taxii2/kizuna/collections/{peer_collection(nation).id}/objects/"
+        got: list[tuple[str, str]] = []
+        query = {"limit": "1000", "match[version]": "all"}
+        while True:
+            envelope = web.get(url, params=query, headers=headers).json()
+            for obj in envelope.get("objects", []):
+                signed = unwrap(obj)
+                assert verify(key, signed)
+                got.append((obj["id"], obj.get("modified", "")))
+            if not envelope["more"]:
+                break
+            query = {**query, "next": envelope["next"]}
+        expected = sum(
+            can_read(agreed, label) for history in world.truth.values() for label in history
+        )
+        assert len(got) == len(set(got)) == expected, nation
+        assert {i for i, _ in got} == {
+            i for i, h in world.truth.items() if any(can_read(agreed, lab) for lab in h)
+        }
+
+
 # -- The 2+2 record: meetings, register, timeline and compliance ---------------------
 
 
