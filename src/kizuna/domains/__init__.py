@@ -1,0 +1,1 @@
+"""The alliance's mechanisms, one package per domain (DESIGN §3)."""
