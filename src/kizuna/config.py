@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # Seconds between signed audit checkpoints while serving.
     checkpoint_seconds: float = 300
+    # The alliance structure (bodies, ladder, phase deadlines); None: the shipped one.
+    alliance_file: Path | None = None
+    # Seconds between two scans for due escalation steps while serving.
+    coordination_scan_seconds: float = 30
 
     @model_validator(mode="after")
     def _production_is_not_a_demo(self) -> Settings:

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict, Field
 from statemachine import State, StateMachine
-from stix2.properties import ListProperty, ReferenceProperty, StringProperty, TimestampProperty
+from stix2.properties import ListProperty, StringProperty, TimestampProperty
 from stix2.v21 import CustomObject
 
 
@@ -32,9 +33,12 @@ __all__ = [
     "RESPONSE_TYPE",
     "Answer",
     "Facts",
+    "ItemCreate",
     "ItemState",
     "Lifecycle",
+    "ResponseCreate",
     "ResponseKind",
+    "TransitionRequest",
     "events_after_answer",
     "needs_met",
 ]
@@ -118,11 +122,7 @@ RESPONSE_NAMES = {
 CONCURRING = frozenset({ResponseKind.CONCUR, ResponseKind.CONCUR_WITH_COMMENTS})
 
 
-# Decisions are recorded by the meetings domain; any STIX object may stand for one.
-_any_ref = ReferenceProperty(invalid_types=["marking-definition"], spec_version="2.1")
-
-
-@CustomObject(  # type: ignore[untyped-decorator]
+@CustomObject(
     ITEM_TYPE,
     [
         ("name", StringProperty(required=True)),
@@ -140,8 +140,10 @@ _any_ref = ReferenceProperty(invalid_types=["marking-definition"], spec_version=
         ("needs", ListProperty(StringProperty, required=True)),
         ("escalated_to", StringProperty()),
         ("sets_phase", StringProperty()),
-        ("decision_refs", ListProperty(_any_ref)),
-        ("item_refs", ListProperty(ReferenceProperty(valid_types=[ITEM_TYPE], spec_version="2.1"))),
+        # Ids of decisions and other items. Not `_refs` properties: stix2 refuses a
+        # reference to a custom type unless it allows custom content everywhere.
+        ("decisions", ListProperty(StringProperty)),
+        ("related_items", ListProperty(StringProperty)),
     ],
     extension_name=ITEM_EXTENSION,
 )
@@ -149,10 +151,10 @@ class CoordinationItem:
     """A coordination item of the requesting nation (its node is the single writer)."""
 
 
-@CustomObject(  # type: ignore[untyped-decorator]
+@CustomObject(
     RESPONSE_TYPE,
     [
-        ("item_ref", ReferenceProperty(valid_types=[ITEM_TYPE], spec_version="2.1", required=True)),
+        ("coordination_item", StringProperty(required=True)),
         ("kind", StringProperty(required=True)),
         ("nation", StringProperty(required=True)),
         ("responding_body", StringProperty()),
@@ -165,7 +167,7 @@ class CoordinationResponse:
     """An answer of one nation to an item, an object of the answering nation."""
 
 
-class Lifecycle(StateMachine):  # type: ignore[misc]
+class Lifecycle(StateMachine):
     """draft → proposed → in review → concurred or non-concurred → escalated (tier) →
     decided → closed; withdrawn from any open state.
 
@@ -192,7 +194,7 @@ class Lifecycle(StateMachine):  # type: ignore[misc]
         proposed.to(escalated, cond="can_climb")
         | in_review.to(escalated, cond="can_climb")
         | non_concurred.to(escalated, cond="can_climb")
-        | escalated.to.itself(cond="can_climb")
+        | escalated.to.itself(cond="can_climb")  # type: ignore[no-untyped-call]
     )
     decide = concurred.to(decided, cond="needs_met") | escalated.to(decided, cond="needs_met")
     close = decided.to(closed)
@@ -257,3 +259,44 @@ def events_after_answer(facts: Facts) -> list[str]:
     elif needs_met(facts.needs, latest):
         events.append("concur" if state == ItemState.IN_REVIEW else "decide")
     return events
+
+
+class ItemCreate(BaseModel):
+    """What opening an item takes; the service checks it against the structure."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title_en: str = Field(min_length=1, max_length=300)
+    title_ja: str = Field(min_length=1, max_length=300)
+    body_en: str = Field(default="", max_length=20_000)
+    body_ja: str = Field(default="", max_length=20_000)
+    requesting_body: str = Field(min_length=1, max_length=64)
+    counterpart_body: str = Field(min_length=1, max_length=64)
+    tier: str | None = Field(default=None, description="default: the requesting body's tier")
+    domains: list[str] = Field(default_factory=list)
+    region: str = Field(min_length=1, max_length=64)
+    label: str = Field(
+        description="e.g. 'SECRET//REL TO JPN, USA': it must be releasable to every nation "
+        "whose answer the item needs before it is proposed"
+    )
+    decision_refs: list[str] = Field(default_factory=list)
+    item_refs: list[str] = Field(default_factory=list)
+    sets_phase: str | None = Field(
+        default=None,
+        description="a policy-tier item that, concurred by both nations, sets its region's phase",
+    )
+    propose: bool = Field(default=True, description="propose at once (else a draft)")
+
+
+class ResponseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: ResponseKind
+    comment: str = Field(default="", max_length=20_000)
+    responding_body: str | None = Field(default=None, max_length=64)
+
+
+class TransitionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: str = Field(description="propose, decide, close or withdraw", max_length=32)

@@ -1,0 +1,745 @@
+"""The coordination mechanism's use cases: open an item, answer it, move it through its
+lifecycle, escalate what is overdue or refused, change a region's phase.
+
+Every function takes the acting principal and runs as one transaction with its audit
+entries. The item belongs to the node that opened it (single writer): each change of
+state is a new version of it written by this node; an answer is an object of the
+answering nation that points at the item. A partner user may write only answers, to
+items whose answer their nation owes, at the item's own label.
+
+Refusals: `Invalid` (422) names the field at fault; `Refused` (403) is audited;
+`NotFound` (404) for an item missing or hidden; `IllegalTransition` (409) lists the
+transitions the item may make now.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+from statemachine.exceptions import TransitionNotAllowed
+
+from kizuna import audit, clock
+from kizuna.bootstrap import Node
+from kizuna.domains.coordination.model import (
+    ACCEPTING,
+    DOMAINS,
+    ITEM_TYPE,
+    OPEN_STATES,
+    RESPONSE_TYPE,
+    Answer,
+    Facts,
+    ItemCreate,
+    ItemState,
+    Lifecycle,
+    ResponseCreate,
+    ResponseKind,
+    events_after_answer,
+)
+from kizuna.domains.coordination.notify import Channel, InApp, Notice
+from kizuna.domains.coordination.schema import (
+    coord_items,
+    coord_phases,
+    coord_responses,
+    coord_steps,
+)
+from kizuna.domains.coordination.structure import (
+    PHASES,
+    TIERS,
+    Structure,
+    default_structure,
+    load_structure,
+)
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, LabelError, parse, render
+from kizuna.store import Store, StoredObject
+from kizuna.store.access import current, visible
+from kizuna.store.objects import COLUMNS, stored_from_row
+from kizuna.store.schema import access, objects, versions
+
+__all__ = ["Coordination", "Fired", "IllegalTransition", "coordination"]
+
+STIX_ID = re.compile(
+    r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+# Transitions a user asks for; the others follow from answers and deadlines.
+USER_EVENTS = ("propose", "decide", "close", "withdraw")
+
+
+class IllegalTransition(Conflict):
+    """The lifecycle does not allow this transition now; `legal` lists what it allows."""
+
+    def __init__(self, event: str, state: str, legal: list[str]) -> None:
+        allowed = ", ".join(legal) if legal else "none"
+        super().__init__(
+            f"an item that is {state} cannot {event}; legal now: {allowed}", field="event"
+        )
+        self.legal = legal
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One escalation step the scanner acted on."""
+
+    item_id: str
+    number: int
+    due_at: int
+    to_body: str | None
+
+
+def epoch(value: Any = None) -> int:
+    return int((value or clock.now()).timestamp())
+
+
+class Coordination:
+    """The mechanism on one node: its structure, its channels, its store."""
+
+    def __init__(self, node: Node, structure: Structure, channels: Iterable[Channel] = ()) -> None:
+        self.node = node
+        self.structure = structure
+        self.channels: list[Channel] = [InApp(), *channels]
+
+    @property
+    def store(self) -> Store:
+        return self.node.store
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def hours(self, phase: str) -> float:
+        return self.structure.deadline_hours[phase]
+
+    def phase_of(self, conn: Connection, region: str) -> str:
+        row = conn.execute(
+            select(coord_phases.c.phase).where(coord_phases.c.region == region)
+        ).first()
+        return str(row.phase) if row else "peacetime"
+
+    def _notify(self, conn: Connection, notices: list[Notice]) -> None:
+        for channel in self.channels:
+            channel.deliver(conn, notices)
+
+    def _body(self, body_id: str, field: str) -> Any:
+        body = self.structure.bodies.get(body_id)
+        if body is None:
+            known = ", ".join(sorted(self.structure.bodies))
+            raise Invalid(f"unknown body '{body_id}'; known: {known}", field=field)
+        return body
+
+    def _member(self, principal: Principal, body_id: str, what: str, target: str | None) -> None:
+        if principal.kind != "system" and body_id not in principal.bodies:
+            raise Refused(
+                f"{principal.name} is not a member of {body_id} and may not {what}",
+                action="coordination:item:write",
+                target=target,
+            )
+
+    def _item_row(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
+        """The item's scheduling row, when its current version is visible to the
+        principal; NotFound otherwise (the same for missing and hidden)."""
+        row = conn.execute(
+            select(coord_items, objects.c.stix_id)
+            .select_from(
+                objects.join(coord_items, coord_items.c.object_pk == objects.c.pk).join(
+                    access, and_(access.c.object_pk == objects.c.pk, current())
+                )
+            )
+            .where(objects.c.stix_id == stix_id, visible(principal, self.store.bits))
+        ).first()
+        if row is None:
+            raise NotFound(f"no coordination item {stix_id}", field="id")
+        return row
+
+    def _current_body(self, conn: Connection, stix_id: str) -> dict[str, Any]:
+        # Read as the node itself: it owns the item and is writing its next version.
+        row = conn.execute(
+            select(versions.c.body)
+            .select_from(
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                    versions, versions.c.pk == access.c.version_pk
+                )
+            )
+            .where(objects.c.stix_id == stix_id, visible(self.node.system, self.store.bits))
+        ).first()
+        if row is None:
+            raise NotFound(f"no coordination item {stix_id}", field="id")
+        body: dict[str, Any] = json.loads(row.body)
+        return body
+
+    def _answers(self, conn: Connection, item_pk: int) -> tuple[Answer, ...]:
+        rows = conn.execute(
+            select(coord_responses.c.nation, coord_responses.c.kind, coord_responses.c.tier)
+            .where(coord_responses.c.item_pk == item_pk)
+            .order_by(coord_responses.c.object_pk)
+        ).all()
+        return tuple(Answer(r.nation, ResponseKind(r.kind), r.tier) for r in rows)
+
+    def _facts(self, conn: Connection, row: Any) -> Facts:
+        return Facts(
+            state=row.state,
+            tier=row.tier,
+            needs=frozenset(n for n in row.needs.split(",") if n),
+            answers=self._answers(conn, row.object_pk),
+            can_climb=self.structure.next_rung(row.tier) is not None,
+        )
+
+    def legal_events(self, conn: Connection, row: Any) -> list[str]:
+        machine = Lifecycle(self._facts(conn, row), state_field="state")
+        return [event.id for event in machine.enabled_events()]
+
+    def _move(
+        self,
+        conn: Connection,
+        actor: Principal,
+        row: Any,
+        event: str,
+        changes: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Any:
+        """One transition: checked by the lifecycle, written as a new version of the
+        item and in its scheduling row, audited. Returns the updated row."""
+        facts = self._facts(conn, row)
+        before = facts.state
+        machine = Lifecycle(facts, state_field="state")
+        try:
+            machine.send(event)
+        except TransitionNotAllowed:
+            legal = [
+                e.id
+                for e in Lifecycle(self._facts(conn, row), state_field="state").enabled_events()
+            ]
+            raise IllegalTransition(event, before, legal) from None
+        changes = dict(changes or {})
+        body = self._current_body(conn, row.stix_id)
+        for key, value in changes.items():
+            body[key] = sorted(value) if isinstance(value, frozenset) else value
+        body["state"] = facts.state
+        body["phase"] = self.phase_of(conn, row.region)
+        pending = self._pending(conn, row.object_pk)
+        if pending is not None and facts.state in OPEN_STATES:
+            body["due"] = _iso(pending.due_at)
+        else:
+            body.pop("due", None)
+        body.pop("modified", None)
+        made = self.store.revise_in(conn, actor, row.stix_id, body)
+        values = {"state": facts.state, "updated_at": clock.now_ts()}
+        for key in ("tier", "escalated_to", "needs"):
+            if key in changes:
+                value = changes[key]
+                values[key] = ",".join(sorted(value)) if key == "needs" else value
+        conn.execute(
+            update(coord_items).where(coord_items.c.object_pk == row.object_pk).values(**values)
+        )
+        audit.append(
+            conn,
+            actor=actor.name,
+            action=f"coordination.{event}",
+            target=row.stix_id,
+            detail={"from": before, "to": facts.state, "version": made.version, **(detail or {})},
+        )
+        return self._reload(conn, row)
+
+    def _reload(self, conn: Connection, row: Any) -> Any:
+        return conn.execute(
+            select(coord_items, objects.c.stix_id)
+            .select_from(objects.join(coord_items, coord_items.c.object_pk == objects.c.pk))
+            .where(coord_items.c.object_pk == row.object_pk)
+        ).one()
+
+    def _pending(self, conn: Connection, item_pk: int) -> Any:
+        return conn.execute(
+            select(coord_steps).where(
+                coord_steps.c.item_pk == item_pk, coord_steps.c.status == "pending"
+            )
+        ).first()
+
+    def _schedule(self, conn: Connection, row: Any, *, tier: str, base: int, number: int) -> int:
+        """The item's next deadline: `base` plus the deadline of its region's phase."""
+        due = base + int(self.hours(self.phase_of(conn, row.region)) * 3600)
+        conn.execute(
+            insert(coord_steps).values(
+                item_pk=row.object_pk,
+                number=number,
+                reason="deadline",
+                base_at=base,
+                due_at=due,
+                status="pending",
+                from_tier=tier,
+                to_body=None,
+                fired_at=None,
+            )
+        )
+        return due
+
+    def _cancel_pending(self, conn: Connection, item_pk: int) -> None:
+        conn.execute(
+            update(coord_steps)
+            .where(coord_steps.c.item_pk == item_pk, coord_steps.c.status == "pending")
+            .values(status="cancelled", fired_at=clock.now_ts())
+        )
+
+    def _parties(self, row: Any) -> list[str]:
+        bodies = [row.requesting_body, row.counterpart_body]
+        if row.escalated_to:
+            bodies.append(row.escalated_to)
+        return list(dict.fromkeys(bodies))
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _check_item(
+        self, principal: Principal, data: ItemCreate
+    ) -> tuple[str, frozenset[str], Label]:
+        s = self.structure
+        nation = self.node.nation
+        requesting = self._body(data.requesting_body, "requesting_body")
+        counterpart = self._body(data.counterpart_body, "counterpart_body")
+        if not requesting.bilateral and requesting.nation != nation:
+            raise Invalid(
+                f"'{requesting.id}' is a body of {requesting.nation}; an item on this node "
+                f"is opened by a body of {nation} or a bilateral one",
+                field="requesting_body",
+            )
+        if counterpart.id == requesting.id:
+            raise Invalid("an item is addressed to another body", field="counterpart_body")
+        if not counterpart.bilateral and counterpart.nation == nation:
+            raise Invalid(
+                f"'{counterpart.id}' is a body of {nation} like the requesting nation: "
+                "a counterpart is of the partner nation, or bilateral",
+                field="counterpart_body",
+            )
+        if (
+            not requesting.bilateral
+            and not counterpart.bilateral
+            and not s.are_counterparts(requesting.id, counterpart.id)
+        ):
+            theirs = ", ".join(s.counterparts_of(requesting.id)) or "none"
+            raise Invalid(
+                f"'{counterpart.id}' is not a counterpart of '{requesting.id}' "
+                f"(its counterparts: {theirs}; or address a bilateral body)",
+                field="counterpart_body",
+            )
+        tier = data.tier or requesting.tier
+        if tier not in TIERS:
+            raise Invalid(f"unknown tier '{tier}'; known: {', '.join(TIERS)}", field="tier")
+        if data.region not in s.regions:
+            raise Invalid(
+                f"unknown region '{data.region}'; known: {', '.join(s.regions)}", field="region"
+            )
+        for domain in data.domains:
+            if domain not in DOMAINS:
+                raise Invalid(
+                    f"unknown domain '{domain}'; known: {', '.join(DOMAINS)}", field="domains"
+                )
+        if data.sets_phase is not None:
+            if data.sets_phase not in PHASES:
+                raise Invalid(
+                    f"unknown phase '{data.sets_phase}'; known: {', '.join(PHASES)}",
+                    field="sets_phase",
+                )
+            if tier != "policy":
+                raise Invalid(
+                    "only a policy-tier item changes a region's phase", field="sets_phase"
+                )
+        needs = (
+            frozenset(s.nations)
+            if requesting.bilateral or counterpart.bilateral or data.sets_phase
+            else frozenset({counterpart.nation})
+        )
+        try:
+            label = parse(self.node.policy, data.label, originator=nation)
+        except LabelError as exc:
+            raise Invalid(str(exc), field="label") from exc
+        return tier, needs, label
+
+    def open_item(self, principal: Principal, data: ItemCreate) -> StoredObject:
+        """Open an item as a draft (version 1) and, unless asked not to, propose it
+        (version 2), which starts its deadline and notifies the counterpart body.
+
+        Refuses an unknown body, a counterpart of the requesting nation, a member of
+        another body, and a proposal not releasable to every nation it needs."""
+        tier, needs, label = self._check_item(principal, data)
+        with self.store.transaction(principal) as conn:
+            self._member(principal, data.requesting_body, "open items for it", None)
+            for ref in data.item_refs:
+                self._item_row(conn, principal, ref)
+            for ref in data.decision_refs:
+                if not STIX_ID.fullmatch(ref):
+                    raise Invalid(f"'{ref}' is not a STIX identifier", field="decision_refs")
+            phase = self.phase_of(conn, data.region)
+            body: dict[str, Any] = {
+                "type": ITEM_TYPE,
+                "name": data.title_en,
+                "name_ja": data.title_ja,
+                "requesting_body": data.requesting_body,
+                "counterpart_body": data.counterpart_body,
+                "tier": tier,
+                "region": data.region,
+                "phase": phase,
+                "state": ItemState.DRAFT.value,
+                "needs": sorted(needs),
+            }
+            optional = {
+                "description": data.body_en,
+                "description_ja": data.body_ja,
+                "domains": sorted(set(data.domains)),
+                "decisions": data.decision_refs,
+                "related_items": data.item_refs,
+                "sets_phase": data.sets_phase,
+            }
+            body.update({k: v for k, v in optional.items() if v})
+            made = self.store.create_in(conn, principal, body, label)
+            pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
+            conn.execute(
+                insert(coord_items).values(
+                    object_pk=pk,
+                    state=ItemState.DRAFT.value,
+                    tier=tier,
+                    region=data.region,
+                    requesting_body=data.requesting_body,
+                    counterpart_body=data.counterpart_body,
+                    escalated_to=None,
+                    needs=",".join(sorted(needs)),
+                    sets_phase=data.sets_phase,
+                    updated_at=clock.now_ts(),
+                )
+            )
+            if data.propose:
+                made = self._propose(conn, principal, self._reload_pk(conn, pk))
+            return made
+
+    def _reload_pk(self, conn: Connection, pk: int) -> Any:
+        return conn.execute(
+            select(coord_items, objects.c.stix_id)
+            .select_from(objects.join(coord_items, coord_items.c.object_pk == objects.c.pk))
+            .where(coord_items.c.object_pk == pk)
+        ).one()
+
+    def _propose(self, conn: Connection, principal: Principal, row: Any) -> StoredObject:
+        label = self._label_of(conn, row)
+        missing = sorted(set(row.needs.split(",")) - label.rel_to)
+        if missing:
+            raise Invalid(
+                f"the item must be releasable to {', '.join(missing)} before it is proposed: "
+                f"it is {render(self.node.policy, label)}; a releasing officer of "
+                f"{self.node.nation} releases it first",
+                field="label",
+            )
+        self._schedule(conn, row, tier=row.tier, base=epoch(), number=1)
+        self._move(conn, principal, row, "propose")
+        self._notify(conn, [Notice(row.counterpart_body, "opened", row.object_pk)])
+        return self.store_get_in(conn, row.stix_id)
+
+    def _label_of(self, conn: Connection, row: Any) -> Label:
+        found = conn.execute(
+            select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
+            .select_from(access.join(versions, versions.c.pk == access.c.version_pk))
+            .where(access.c.object_pk == row.object_pk, current())
+            .limit(1)
+        ).one()
+        return Label(
+            found.rank,
+            frozenset(n for n in found.rel_to.split(",") if n),
+            frozenset(c for c in found.compartments.split("/") if c),
+        )
+
+    def store_get_in(self, conn: Connection, stix_id: str) -> StoredObject:
+        row = conn.execute(
+            select(*COLUMNS)
+            .select_from(
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                    versions, versions.c.pk == access.c.version_pk
+                )
+            )
+            .where(objects.c.stix_id == stix_id, visible(self.node.system, self.store.bits))
+        ).first()
+        if row is None:
+            raise NotFound(f"no coordination item {stix_id}", field="id")
+        return stored_from_row(row)
+
+    # -- user transitions ----------------------------------------------------------------
+
+    def transition(self, principal: Principal, stix_id: str, event: str) -> StoredObject:
+        """Propose, decide, close or withdraw an item, as a member of its requesting
+        body; IllegalTransition lists what the item may do now."""
+        if event not in USER_EVENTS:
+            raise Invalid(
+                f"'{event}' is not a transition one asks for; ask for one of: "
+                f"{', '.join(USER_EVENTS)}",
+                field="event",
+            )
+        with self.store.transaction(principal) as conn:
+            row = self._item_row(conn, principal, stix_id)
+            if principal.kind != "system" and (
+                not principal.can(Permission.OBJECT_WRITE) or principal.nation != self.node.nation
+            ):
+                raise Refused(
+                    f"only authors of {self.node.nation} move this item",
+                    action="coordination:item:write",
+                    target=stix_id,
+                )
+            self._member(principal, row.requesting_body, f"{event} this item", stix_id)
+            if event == "propose" and row.state == ItemState.DRAFT:
+                return self._propose(conn, principal, row)
+            row = self._move(conn, principal, row, event)
+            if row.state not in OPEN_STATES:
+                self._cancel_pending(conn, row.object_pk)
+            if event in ("decide", "withdraw"):
+                self._notify(
+                    conn,
+                    [
+                        Notice(b, "state", row.object_pk, {"state": row.state})
+                        for b in self._parties(row)
+                    ],
+                )
+            return self.store_get_in(conn, stix_id)
+
+    # -- answers -------------------------------------------------------------------------
+
+    def respond(self, principal: Principal, stix_id: str, data: ResponseCreate) -> StoredObject:
+        """Answer an item for one's nation: concur, concur with comments, non-concur
+        (with its reason) or ask for information. The item then moves on in the same
+        transaction: in review, concurred, non-concurred, or decided when escalated."""
+        comment = data.comment.strip()
+        if (
+            data.kind in (ResponseKind.NON_CONCUR, ResponseKind.REQUEST_FOR_INFORMATION)
+            and not comment
+        ):
+            what = "the reason" if data.kind == ResponseKind.NON_CONCUR else "the question"
+            raise Invalid(f"a {data.kind.value} needs {what} in 'comment'", field="comment")
+        with self.store.transaction(principal) as conn:
+            row = self._item_row(conn, principal, stix_id)
+            needs = set(row.needs.split(","))
+            if principal.nation not in needs:
+                requester = self.node.nation
+                if principal.nation == requester:
+                    message = (
+                        f"{requester} requested this item: it needs the answer of "
+                        f"{', '.join(sorted(needs))}, not its own"
+                    )
+                else:
+                    message = f"this item needs no answer from {principal.nation}"
+                raise Invalid(message, field="nation")
+            if row.state not in ACCEPTING:
+                raise Conflict(
+                    f"the item is {row.state}; it takes answers when proposed, in review "
+                    "or escalated",
+                    field="id",
+                )
+            if data.responding_body is not None:
+                body = self._body(data.responding_body, "responding_body")
+                if not body.bilateral and body.nation != principal.nation:
+                    raise Invalid(
+                        f"'{body.id}' is a body of {body.nation}, not of {principal.nation}",
+                        field="responding_body",
+                    )
+                self._member(principal, body.id, "answer for it", stix_id)
+            answer: dict[str, Any] = {
+                "type": RESPONSE_TYPE,
+                "coordination_item": stix_id,
+                "kind": data.kind.value,
+                "nation": principal.nation,
+                "tier": row.tier,
+            }
+            if comment:
+                answer["comment"] = comment
+            if data.responding_body:
+                answer["responding_body"] = data.responding_body
+            made = self.store.answer_in(conn, principal, answer, answers=stix_id)
+            response_pk = conn.execute(
+                select(objects.c.pk).where(objects.c.stix_id == made.id)
+            ).scalar_one()
+            conn.execute(
+                insert(coord_responses).values(
+                    object_pk=response_pk,
+                    item_pk=row.object_pk,
+                    nation=principal.nation,
+                    kind=data.kind.value,
+                    tier=row.tier,
+                    recorded_at=clock.now_ts(),
+                )
+            )
+            notices = [
+                Notice(row.requesting_body, "response", row.object_pk, {"kind": data.kind.value})
+            ]
+            system = self.node.system
+            for event in events_after_answer(self._facts(conn, row)):
+                row = self._move(conn, system, row, event, detail={"response": made.id})
+                if event == "non_concur":
+                    # Refused: the climb is due now, and the next delay counts from now.
+                    now = epoch()
+                    conn.execute(
+                        update(coord_steps)
+                        .where(
+                            coord_steps.c.item_pk == row.object_pk,
+                            coord_steps.c.status == "pending",
+                        )
+                        .values(reason="non_concurrence", base_at=now, due_at=now)
+                    )
+                elif event in ("concur", "decide"):
+                    self._cancel_pending(conn, row.object_pk)
+                    notices += [
+                        Notice(b, "state", row.object_pk, {"state": row.state})
+                        for b in self._parties(row)
+                    ]
+                    if event == "concur" and row.sets_phase:
+                        self._set_phase(conn, row)
+            self._notify(conn, notices)
+            return made
+
+    # -- phases --------------------------------------------------------------------------
+
+    def _set_phase(self, conn: Connection, row: Any) -> None:
+        """The item, concurred by both nations, sets its region's phase: every open
+        item of the region gets the new deadline (one UPDATE), their bodies hear of it."""
+        region, phase = row.region, row.sets_phase
+        before = self.phase_of(conn, region)
+        now = clock.now_ts()
+        updated = conn.execute(
+            update(coord_phases)
+            .where(coord_phases.c.region == region)
+            .values(phase=phase, item_pk=row.object_pk, changed_at=now)
+        ).rowcount
+        if not updated:
+            conn.execute(
+                insert(coord_phases).values(
+                    region=region, phase=phase, item_pk=row.object_pk, changed_at=now
+                )
+            )
+        seconds = int(self.hours(phase) * 3600)
+        in_region = (
+            select(coord_items.c.object_pk)
+            .where(coord_items.c.region == region)
+            .where(coord_items.c.state.in_([s.value for s in OPEN_STATES]))
+        )
+        moved = conn.execute(
+            update(coord_steps)
+            .where(
+                coord_steps.c.status == "pending",
+                coord_steps.c.reason == "deadline",
+                coord_steps.c.item_pk.in_(in_region.scalar_subquery()),
+            )
+            .values(due_at=coord_steps.c.base_at + seconds)
+        ).rowcount
+        bodies: set[str] = set()
+        for column in (
+            coord_items.c.requesting_body,
+            coord_items.c.counterpart_body,
+            coord_items.c.escalated_to,
+        ):
+            found = conn.execute(
+                select(column)
+                .distinct()
+                .where(coord_items.c.region == region)
+                .where(coord_items.c.state.in_([s.value for s in OPEN_STATES]))
+            ).scalars()
+            bodies |= {b for b in found if b}
+        self._notify(
+            conn,
+            [Notice(b, "phase", None, {"region": region, "phase": phase}) for b in sorted(bodies)],
+        )
+        audit.append(
+            conn,
+            actor=self.node.system.name,
+            action="coordination.phase",
+            target=row.stix_id,
+            detail={"region": region, "from": before, "to": phase, "deadlines": moved},
+        )
+
+    # -- escalation ----------------------------------------------------------------------
+
+    def due_steps(self, conn: Connection, now: int, limit: int) -> list[Any]:
+        """Pending steps due by `now`, earliest first: a range over one index."""
+        return list(
+            conn.execute(
+                select(coord_steps.c.pk, coord_steps.c.item_pk, coord_steps.c.due_at)
+                .where(coord_steps.c.status == "pending", coord_steps.c.due_at <= now)
+                .order_by(coord_steps.c.due_at)
+                .limit(limit)
+            ).all()
+        )
+
+    def scan(self, *, limit: int = 500) -> list[Fired]:
+        """Act on every step that is due, as the node's system principal.
+
+        Each step is claimed by its key (pending → fired) in the transaction that
+        writes the item's escalated version, so a step fires once however many
+        scanners run and however often; a restart loses nothing, since the steps are
+        rows. The next step's delay counts from this step's due time."""
+        system = self.node.system
+        with self.node.db.read() as conn:
+            due = self.due_steps(conn, epoch(), limit)
+        fired: list[Fired] = []
+        for step in due:
+            with self.store.transaction(system) as conn:
+                claimed = conn.execute(
+                    update(coord_steps)
+                    .where(coord_steps.c.pk == step.pk, coord_steps.c.status == "pending")
+                    .values(status="fired", fired_at=clock.now_ts())
+                ).rowcount
+                if claimed != 1:
+                    continue
+                fired.append(self._fire(conn, step))
+        return fired
+
+    def _fire(self, conn: Connection, step: Any) -> Fired:
+        system = self.node.system
+        row = self._reload_pk(conn, step.item_pk)
+        full = conn.execute(select(coord_steps).where(coord_steps.c.pk == step.pk)).one()
+        rung = self.structure.next_rung(row.tier)
+        if rung is None:
+            # The top of the ladder: nowhere to climb; the ministers' bodies hear of it.
+            audit.append(
+                conn,
+                actor=system.name,
+                action="coordination.escalation.top",
+                target=row.stix_id,
+                detail={"step": full.number, "tier": row.tier, "reason": full.reason},
+            )
+            self._notify(
+                conn,
+                [Notice(b, "escalated", row.object_pk, {"top": True}) for b in self._parties(row)],
+            )
+            return Fired(row.stix_id, full.number, full.due_at, None)
+        conn.execute(update(coord_steps).where(coord_steps.c.pk == step.pk).values(to_body=rung.id))
+        # The next delay counts from this step's due time, not from when it was scanned.
+        self._schedule(conn, row, tier=rung.tier, base=full.due_at, number=full.number + 1)
+        row = self._move(
+            conn,
+            system,
+            row,
+            "escalate",
+            changes={
+                "tier": rung.tier,
+                "escalated_to": rung.id,
+                # A bilateral body answers for both nations.
+                "needs": frozenset(self.structure.nations),
+            },
+            detail={"step": full.number, "reason": full.reason, "to": rung.id},
+        )
+        self._notify(
+            conn,
+            [Notice(b, "escalated", row.object_pk, {"to": rung.id}) for b in self._parties(row)],
+        )
+        return Fired(row.stix_id, full.number, full.due_at, rung.id)
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def coordination(node: Node) -> Coordination:
+    """The node's mechanism, built once: the structure file from the settings (or the
+    shipped one), checked on load."""
+    found = node.extras.get("coordination")
+    if isinstance(found, Coordination):
+        return found
+    path = getattr(node.settings, "alliance_file", None)
+    structure = load_structure(path, node.policy) if path else default_structure(node.policy)
+    made = Coordination(node, structure)
+    node.extras["coordination"] = made
+    return made
