@@ -139,7 +139,7 @@ class Coordination:
                 target=target,
             )
 
-    def _item_row(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
+    def item_row(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
         """The item's scheduling row, when its current version is visible to the
         principal; NotFound otherwise (the same for missing and hidden)."""
         row = conn.execute(
@@ -220,7 +220,7 @@ class Coordination:
             body[key] = sorted(value) if isinstance(value, frozenset) else value
         body["state"] = facts.state
         body["phase"] = self.phase_of(conn, row.region)
-        pending = self._pending(conn, row.object_pk)
+        pending = self.pending_step(conn, row.object_pk)
         if pending is not None and facts.state in OPEN_STATES:
             body["due"] = _iso(pending.due_at)
         else:
@@ -251,7 +251,7 @@ class Coordination:
             .where(coord_items.c.object_pk == row.object_pk)
         ).one()
 
-    def _pending(self, conn: Connection, item_pk: int) -> Any:
+    def pending_step(self, conn: Connection, item_pk: int) -> Any:
         return conn.execute(
             select(coord_steps).where(
                 coord_steps.c.item_pk == item_pk, coord_steps.c.status == "pending"
@@ -366,7 +366,7 @@ class Coordination:
         with self.store.transaction(principal) as conn:
             self._member(principal, data.requesting_body, "open items for it", None)
             for ref in data.item_refs:
-                self._item_row(conn, principal, ref)
+                self.item_row(conn, principal, ref)
             for ref in data.decision_refs:
                 if not STIX_ID.fullmatch(ref):
                     raise Invalid(f"'{ref}' is not a STIX identifier", field="decision_refs")
@@ -473,7 +473,7 @@ class Coordination:
                 field="event",
             )
         with self.store.transaction(principal) as conn:
-            row = self._item_row(conn, principal, stix_id)
+            row = self.item_row(conn, principal, stix_id)
             if principal.kind != "system" and (
                 not principal.can(Permission.OBJECT_WRITE) or principal.nation != self.node.nation
             ):
@@ -512,7 +512,7 @@ class Coordination:
             what = "the reason" if data.kind == ResponseKind.NON_CONCUR else "the question"
             raise Invalid(f"a {data.kind.value} needs {what} in 'comment'", field="comment")
         with self.store.transaction(principal) as conn:
-            row = self._item_row(conn, principal, stix_id)
+            row = self.item_row(conn, principal, stix_id)
             needs = set(row.needs.split(","))
             if principal.nation not in needs:
                 requester = self.node.nation
