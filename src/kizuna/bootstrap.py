@@ -89,7 +89,17 @@ DEMO_USERS: list[tuple[str, str, str, list[str], list[str]]] = [
     ("suzuki", "JPN", "TOP SECRET", ["BIAC", "CYBER", "INDUSTRY"], ["admin"]),
     ("smith", "USA", "SECRET", ["BIAC"], ["reader"]),
     ("jones", "USA", "TOP SECRET", ["BIAC", "CYBER"], ["releasing_officer"]),
+    ("davis", "USA", "SECRET", [], ["coordinator"]),
 ]
+
+# The bodies of the alliance structure each demo user belongs to.
+DEMO_BODIES: dict[str, list[str]] = {
+    "sato": ["jjoc", "mod-policy"],
+    "tanaka": ["jjoc"],
+    "smith": ["usfj"],
+    "jones": ["usfj", "osd-policy"],
+    "davis": ["usfj", "osd-policy"],
+}
 
 # title (en), title (ja), label, released by the node's releasing officer
 _DEMO_REPORTS = [
@@ -129,6 +139,7 @@ def seed_demo(node: Node) -> list[tuple[str, str]]:
                 clearance=clearance,
                 compartments=comps,
                 roles=roles,
+                bodies=DEMO_BODIES.get(name, []),
                 password=password,
             )
             made.append((name, password))

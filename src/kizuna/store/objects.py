@@ -455,16 +455,12 @@ class Store:
         previous = json.loads(cur.body)
         for key in ("id", "type", "created"):
             if key in obj and obj[key] != previous[key]:
-                raise Invalid(
-                    f"a new version keeps the {key} of the object", field=f"object.{key}"
-                )
+                raise Invalid(f"a new version keeps the {key} of the object", field=f"object.{key}")
         merged = {**obj, "id": stix_id, "type": cur.type, "created": previous["created"]}
         merged.setdefault("modified", _later(cur.modified))
         body = prepare(merged, now=_stix_ts(clock.now()))
         if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
-            raise Invalid(
-                f"modified must be later than {cur.modified}", field="object.modified"
-            )
+            raise Invalid(f"modified must be later than {cur.modified}", field="object.modified")
         label = _label(cur)
         made = self._insert_version(
             conn,

@@ -16,6 +16,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import audit
 from kizuna.bootstrap import Node
+from kizuna.domains.coordination import api as coordination_api
+from kizuna.domains.coordination import pages as coordination_pages
+from kizuna.domains.coordination.pages import TEMPLATES as COORDINATION_TEMPLATES
+from kizuna.domains.coordination.service import coordination
 from kizuna.web import api, pages, problems
 from kizuna.web.deps import LoginRequired
 
@@ -96,9 +100,12 @@ def create_app(node: Node, *, checkpoints: bool = False) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_checkpoint_loop(node)) if checkpoints else None
+        tasks = []
+        if checkpoints:
+            tasks.append(asyncio.create_task(_checkpoint_loop(node)))
+            tasks.append(asyncio.create_task(_coordination_loop(node)))
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -131,12 +138,18 @@ def create_app(node: Node, *, checkpoints: bool = False) -> FastAPI:
             response.headers.setdefault("cache-control", "no-store")
         return response
 
+    # Domain templates extend the shared ones (base.html); one loader finds both.
+    pages.add_template_dir(COORDINATION_TEMPLATES)
+    # Check the alliance structure now: a bad file stops the node from starting.
+    coordination(node)
     # A route's one-line docstring is its OpenAPI summary.
-    for route in api.router.routes:
+    for route in [*api.router.routes, *coordination_api.router.routes]:
         if isinstance(route, APIRoute) and not route.summary and route.endpoint.__doc__:
             route.summary = route.endpoint.__doc__.strip().splitlines()[0]
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(coordination_api.router)
+    app.include_router(coordination_pages.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     return app
@@ -146,6 +159,13 @@ async def _checkpoint_loop(node: Node) -> None:
     while True:
         await asyncio.sleep(node.settings.checkpoint_seconds)
         await asyncio.to_thread(_checkpoint, node)
+
+
+async def _coordination_loop(node: Node) -> None:
+    # Escalation steps are rows: a scan after a restart acts on whatever fell due.
+    while True:
+        await asyncio.to_thread(coordination(node).scan)
+        await asyncio.sleep(node.settings.coordination_scan_seconds)
 
 
 def _checkpoint(node: Node) -> None:

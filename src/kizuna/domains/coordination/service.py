@@ -63,7 +63,7 @@ from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
 from kizuna.store.schema import access, objects, versions
 
-__all__ = ["Coordination", "Fired", "IllegalTransition", "coordination"]
+__all__ = ["Coordination", "Fired", "IllegalTransition", "coordination", "epoch", "iso_time"]
 
 STIX_ID = re.compile(
     r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -222,7 +222,7 @@ class Coordination:
         body["phase"] = self.phase_of(conn, row.region)
         pending = self.pending_step(conn, row.object_pk)
         if pending is not None and facts.state in OPEN_STATES:
-            body["due"] = _iso(pending.due_at)
+            body["due"] = iso_time(pending.due_at)
         else:
             body.pop("due", None)
         body.pop("modified", None)
@@ -728,7 +728,7 @@ class Coordination:
         return Fired(row.stix_id, full.number, full.due_at, rung.id)
 
 
-def _iso(seconds: int) -> str:
+def iso_time(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
