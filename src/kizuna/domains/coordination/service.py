@@ -139,6 +139,19 @@ class Coordination:
                 target=target,
             )
 
+    def _author(self, principal: Principal, target: str | None) -> None:
+        """Items are opened and moved by authors of this node's nation only; partner
+        users answer them."""
+        if principal.kind != "system" and (
+            not principal.can(Permission.OBJECT_WRITE) or principal.nation != self.node.nation
+        ):
+            raise Refused(
+                f"only authors of {self.node.nation} open and move coordination items; "
+                f"{principal.name} may answer those addressed to {principal.nation}",
+                action="coordination:item:write",
+                target=target,
+            )
+
     def item_row(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
         """The item's scheduling row, when its current version is visible to the
         principal; NotFound otherwise (the same for missing and hidden)."""
@@ -362,8 +375,9 @@ class Coordination:
 
         Refuses an unknown body, a counterpart of the requesting nation, a member of
         another body, and a proposal not releasable to every nation it needs."""
-        tier, needs, label = self._check_item(principal, data)
         with self.store.transaction(principal) as conn:
+            self._author(principal, None)
+            tier, needs, label = self._check_item(principal, data)
             self._member(principal, data.requesting_body, "open items for it", None)
             for ref in data.item_refs:
                 self.item_row(conn, principal, ref)
@@ -474,14 +488,7 @@ class Coordination:
             )
         with self.store.transaction(principal) as conn:
             row = self.item_row(conn, principal, stix_id)
-            if principal.kind != "system" and (
-                not principal.can(Permission.OBJECT_WRITE) or principal.nation != self.node.nation
-            ):
-                raise Refused(
-                    f"only authors of {self.node.nation} move this item",
-                    action="coordination:item:write",
-                    target=stix_id,
-                )
+            self._author(principal, stix_id)
             self._member(principal, row.requesting_body, f"{event} this item", stix_id)
             if event == "propose" and row.state == ItemState.DRAFT:
                 return self._propose(conn, principal, row)
