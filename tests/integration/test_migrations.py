@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import kizuna.domains.coordination.schema  # noqa: F401  (registers its tables)
+import kizuna.domains.coordination.schema  # registers its tables
 import kizuna.identity.schema  # noqa: F401  (registers its tables)
 from kizuna.store import Database
 from kizuna.store.schema import metadata
