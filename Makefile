@@ -57,6 +57,7 @@ format: dev ## Apply ruff's fixes and formatting
 
 bench: dev ## Run the benchmarks (bench/results/*.json)
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/coordination.py
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) var $(HTMX)
