@@ -7,6 +7,7 @@ principal.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -91,7 +92,8 @@ def list_items(
             due,
             r.item.label_text,
         )
-    console.print(table)
+    # Piped or captured output keeps whole words: ids and states are meant to be read.
+    (console if sys.stdout.isatty() else Console(width=240)).print(table)
 
 
 @app.command("show")
