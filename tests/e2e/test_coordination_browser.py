@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -23,7 +24,6 @@ from tests.e2e.conftest import (
     Reader,
     _free_port,
     _kizuna_command,
-    _screenshot_dir,
     _stop,
 )
 from tests.e2e.test_browser import (
@@ -94,7 +94,13 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
             objects=[],
             readers=readers,
             log_file=log_file,
-            screenshot_dir=_screenshot_dir(tmp_path_factory),
+            # The shared folder when one is set; else one of this module's own (the
+            # conftest's fixture makes a folder of a fixed name once per session).
+            screenshot_dir=(
+                Path(os.environ["KIZUNA_SCREENSHOT_DIR"])
+                if os.environ.get("KIZUNA_SCREENSHOT_DIR")
+                else tmp_path_factory.mktemp("coordination-screenshots")
+            ),
             process=proc,
         )
     finally:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, func, null, or_, select, update
 
 from kizuna import audit, clock
 from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE, ItemState
@@ -90,45 +90,69 @@ def board(
     if state is not None and state not in {s.value for s in ItemState}:
         raise Invalid(f"unknown state '{state}'", field="state")
     now = epoch()
-    pending = coord_steps.alias("pending")
     phase_col = func.coalesce(coord_phases.c.phase, "peacetime")
-    query = (
-        select(
-            *COLUMNS,
-            coord_items.c.state.label("item_state"),
-            coord_items.c.tier.label("item_tier"),
-            coord_items.c.region.label("item_region"),
-            phase_col.label("item_phase"),
-            pending.c.due_at.label("due_at"),
-        )
-        .select_from(
-            access.join(versions, versions.c.pk == access.c.version_pk)
+    shown = (
+        *COLUMNS,
+        coord_items.c.state.label("item_state"),
+        coord_items.c.tier.label("item_tier"),
+        coord_items.c.region.label("item_region"),
+        phase_col.label("item_phase"),
+    )
+    filters = [_visible_current(c, principal), access.c.type == ITEM_TYPE]
+    if state:
+        filters.append(coord_items.c.state == state)
+    if tier:
+        filters.append(coord_items.c.tier == tier)
+    if region:
+        filters.append(coord_items.c.region == region)
+    if phase:
+        filters.append(phase_col == phase)
+
+    def visible_items(first: Any) -> Any:
+        return (
+            first.join(versions, versions.c.pk == access.c.version_pk)
             .join(objects, objects.c.pk == access.c.object_pk)
             .join(coord_items, coord_items.c.object_pk == access.c.object_pk)
-            .outerjoin(
-                pending,
-                and_(pending.c.item_pk == access.c.object_pk, pending.c.status == "pending"),
-            )
             .outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
         )
-        .where(_visible_current(c, principal), access.c.type == ITEM_TYPE)
-        .order_by(
-            case((pending.c.due_at.is_(None), 1), else_=0),
-            pending.c.due_at,
-            access.c.object_pk.desc(),
+
+    # Items with a deadline first, earliest (so overdue) first: a walk of the pending
+    # steps in due order that stops once the page is full, rather than a sort of every
+    # visible item.
+    with_deadline = (
+        select(*shown, coord_steps.c.due_at.label("due_at"))
+        .select_from(
+            visible_items(
+                coord_steps.join(
+                    access, and_(access.c.object_pk == coord_steps.c.item_pk, current())
+                )
+            )
         )
+        .where(coord_steps.c.status == "pending", *filters)
+        .order_by(coord_steps.c.due_at, coord_steps.c.item_pk.desc())
         .limit(limit)
     )
-    if state:
-        query = query.where(coord_items.c.state == state)
-    if tier:
-        query = query.where(coord_items.c.tier == tier)
-    if region:
-        query = query.where(coord_items.c.region == region)
-    if phase:
-        query = query.where(phase_col == phase)
     with c.node.db.read() as conn:
-        rows = conn.execute(query).all()
+        rows = list(conn.execute(with_deadline).all())
+        if len(rows) < limit:
+            # Then the items that wait for nothing (drafts, concurred, decided, ...),
+            # newest first.
+            has_step = (
+                select(coord_steps.c.pk)
+                .where(
+                    coord_steps.c.item_pk == access.c.object_pk,
+                    coord_steps.c.status == "pending",
+                )
+                .exists()
+            )
+            rest = (
+                select(*shown, null().label("due_at"))
+                .select_from(visible_items(access))
+                .where(*filters, ~has_step)
+                .order_by(access.c.object_pk.desc())
+                .limit(limit - len(rows))
+            )
+            rows += conn.execute(rest).all()
     return [
         BoardRow(
             item=stored_from_row(r),
