@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
@@ -26,6 +24,8 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from kizuna import audit, clock
 from kizuna.bootstrap import Node
+from kizuna.domains.coordination import escalation
+from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
 from kizuna.domains.coordination.model import (
     ACCEPTING,
     DOMAINS,
@@ -83,20 +83,6 @@ class IllegalTransition(Conflict):
         self.legal = legal
 
 
-@dataclass(frozen=True)
-class Fired:
-    """One escalation step the scanner acted on."""
-
-    item_id: str
-    number: int
-    due_at: int
-    to_body: str | None
-
-
-def epoch(value: Any = None) -> int:
-    return int((value or clock.now()).timestamp())
-
-
 class Coordination:
     """The mechanism on one node: its structure, its channels, its store."""
 
@@ -120,7 +106,7 @@ class Coordination:
         ).first()
         return str(row.phase) if row else "peacetime"
 
-    def _notify(self, conn: Connection, notices: list[Notice]) -> None:
+    def notify(self, conn: Connection, notices: list[Notice]) -> None:
         for channel in self.channels:
             channel.deliver(conn, notices)
 
@@ -205,7 +191,7 @@ class Coordination:
         machine = Lifecycle(self._facts(conn, row), state_field="state")
         return [event.id for event in machine.enabled_events()]
 
-    def _move(
+    def move(
         self,
         conn: Connection,
         actor: Principal,
@@ -271,7 +257,7 @@ class Coordination:
             )
         ).first()
 
-    def _schedule(self, conn: Connection, row: Any, *, tier: str, base: int, number: int) -> int:
+    def schedule(self, conn: Connection, row: Any, *, tier: str, base: int, number: int) -> int:
         """The item's next deadline: `base` plus the deadline of its region's phase."""
         due = base + int(self.hours(self.phase_of(conn, row.region)) * 3600)
         conn.execute(
@@ -296,7 +282,7 @@ class Coordination:
             .values(status="cancelled", fired_at=clock.now_ts())
         )
 
-    def _parties(self, row: Any) -> list[str]:
+    def parties(self, row: Any) -> list[str]:
         bodies = [row.requesting_body, row.counterpart_body]
         if row.escalated_to:
             bodies.append(row.escalated_to)
@@ -423,10 +409,10 @@ class Coordination:
                 )
             )
             if data.propose:
-                made = self._propose(conn, principal, self._reload_pk(conn, pk))
+                made = self._propose(conn, principal, self.row_by_pk(conn, pk))
             return made
 
-    def _reload_pk(self, conn: Connection, pk: int) -> Any:
+    def row_by_pk(self, conn: Connection, pk: int) -> Any:
         return conn.execute(
             select(coord_items, objects.c.stix_id)
             .select_from(objects.join(coord_items, coord_items.c.object_pk == objects.c.pk))
@@ -443,9 +429,9 @@ class Coordination:
                 f"{self.node.nation} releases it first",
                 field="label",
             )
-        self._schedule(conn, row, tier=row.tier, base=epoch(), number=1)
-        self._move(conn, principal, row, "propose")
-        self._notify(conn, [Notice(row.counterpart_body, "opened", row.object_pk)])
+        self.schedule(conn, row, tier=row.tier, base=epoch(), number=1)
+        self.move(conn, principal, row, "propose")
+        self.notify(conn, [Notice(row.counterpart_body, "opened", row.object_pk)])
         return self.store_get_in(conn, row.stix_id)
 
     def _label_of(self, conn: Connection, row: Any) -> Label:
@@ -492,15 +478,15 @@ class Coordination:
             self._member(principal, row.requesting_body, f"{event} this item", stix_id)
             if event == "propose" and row.state == ItemState.DRAFT:
                 return self._propose(conn, principal, row)
-            row = self._move(conn, principal, row, event)
+            row = self.move(conn, principal, row, event)
             if row.state not in OPEN_STATES:
                 self._cancel_pending(conn, row.object_pk)
             if event in ("decide", "withdraw"):
-                self._notify(
+                self.notify(
                     conn,
                     [
                         Notice(b, "state", row.object_pk, {"state": row.state})
-                        for b in self._parties(row)
+                        for b in self.parties(row)
                     ],
                 )
             return self.store_get_in(conn, stix_id)
@@ -575,7 +561,7 @@ class Coordination:
             ]
             system = self.node.system
             for event in events_after_answer(self._facts(conn, row)):
-                row = self._move(conn, system, row, event, detail={"response": made.id})
+                row = self.move(conn, system, row, event, detail={"response": made.id})
                 if event == "non_concur":
                     # Refused: the climb is due now, and the next delay counts from now.
                     now = epoch()
@@ -591,152 +577,22 @@ class Coordination:
                     self._cancel_pending(conn, row.object_pk)
                     notices += [
                         Notice(b, "state", row.object_pk, {"state": row.state})
-                        for b in self._parties(row)
+                        for b in self.parties(row)
                     ]
                     if event == "concur" and row.sets_phase:
-                        self._set_phase(conn, row)
-            self._notify(conn, notices)
+                        escalation.set_phase(self, conn, row)
+            self.notify(conn, notices)
             return made
 
-    # -- phases --------------------------------------------------------------------------
-
-    def _set_phase(self, conn: Connection, row: Any) -> None:
-        """The item, concurred by both nations, sets its region's phase: every open
-        item of the region gets the new deadline (one UPDATE), their bodies hear of it."""
-        region, phase = row.region, row.sets_phase
-        before = self.phase_of(conn, region)
-        now = clock.now_ts()
-        updated = conn.execute(
-            update(coord_phases)
-            .where(coord_phases.c.region == region)
-            .values(phase=phase, item_pk=row.object_pk, changed_at=now)
-        ).rowcount
-        if not updated:
-            conn.execute(
-                insert(coord_phases).values(
-                    region=region, phase=phase, item_pk=row.object_pk, changed_at=now
-                )
-            )
-        seconds = int(self.hours(phase) * 3600)
-        in_region = (
-            select(coord_items.c.object_pk)
-            .where(coord_items.c.region == region)
-            .where(coord_items.c.state.in_([s.value for s in OPEN_STATES]))
-        )
-        moved = conn.execute(
-            update(coord_steps)
-            .where(
-                coord_steps.c.status == "pending",
-                coord_steps.c.reason == "deadline",
-                coord_steps.c.item_pk.in_(in_region.scalar_subquery()),
-            )
-            .values(due_at=coord_steps.c.base_at + seconds)
-        ).rowcount
-        bodies: set[str] = set()
-        for column in (
-            coord_items.c.requesting_body,
-            coord_items.c.counterpart_body,
-            coord_items.c.escalated_to,
-        ):
-            found = conn.execute(
-                select(column)
-                .distinct()
-                .where(coord_items.c.region == region)
-                .where(coord_items.c.state.in_([s.value for s in OPEN_STATES]))
-            ).scalars()
-            bodies |= {b for b in found if b}
-        self._notify(
-            conn,
-            [Notice(b, "phase", None, {"region": region, "phase": phase}) for b in sorted(bodies)],
-        )
-        audit.append(
-            conn,
-            actor=self.node.system.name,
-            action="coordination.phase",
-            target=row.stix_id,
-            detail={"region": region, "from": before, "to": phase, "deadlines": moved},
-        )
-
-    # -- escalation ----------------------------------------------------------------------
+    # -- phases and escalation (escalation.py) -----------------------------------------
 
     def due_steps(self, conn: Connection, now: int, limit: int) -> list[Any]:
         """Pending steps due by `now`, earliest first: a range over one index."""
-        return list(
-            conn.execute(
-                select(coord_steps.c.pk, coord_steps.c.item_pk, coord_steps.c.due_at)
-                .where(coord_steps.c.status == "pending", coord_steps.c.due_at <= now)
-                .order_by(coord_steps.c.due_at)
-                .limit(limit)
-            ).all()
-        )
+        return escalation.due_steps(conn, now, limit)
 
     def scan(self, *, limit: int = 500) -> list[Fired]:
-        """Act on every step that is due, as the node's system principal.
-
-        Each step is claimed by its key (pending → fired) in the transaction that
-        writes the item's escalated version, so a step fires once however many
-        scanners run and however often; a restart loses nothing, since the steps are
-        rows. The next step's delay counts from this step's due time."""
-        system = self.node.system
-        with self.node.db.read() as conn:
-            due = self.due_steps(conn, epoch(), limit)
-        fired: list[Fired] = []
-        for step in due:
-            with self.store.transaction(system) as conn:
-                claimed = conn.execute(
-                    update(coord_steps)
-                    .where(coord_steps.c.pk == step.pk, coord_steps.c.status == "pending")
-                    .values(status="fired", fired_at=clock.now_ts())
-                ).rowcount
-                if claimed != 1:
-                    continue
-                fired.append(self._fire(conn, step))
-        return fired
-
-    def _fire(self, conn: Connection, step: Any) -> Fired:
-        system = self.node.system
-        row = self._reload_pk(conn, step.item_pk)
-        full = conn.execute(select(coord_steps).where(coord_steps.c.pk == step.pk)).one()
-        rung = self.structure.next_rung(row.tier)
-        if rung is None:
-            # The top of the ladder: nowhere to climb; the ministers' bodies hear of it.
-            audit.append(
-                conn,
-                actor=system.name,
-                action="coordination.escalation.top",
-                target=row.stix_id,
-                detail={"step": full.number, "tier": row.tier, "reason": full.reason},
-            )
-            self._notify(
-                conn,
-                [Notice(b, "escalated", row.object_pk, {"top": True}) for b in self._parties(row)],
-            )
-            return Fired(row.stix_id, full.number, full.due_at, None)
-        conn.execute(update(coord_steps).where(coord_steps.c.pk == step.pk).values(to_body=rung.id))
-        # The next delay counts from this step's due time, not from when it was scanned.
-        self._schedule(conn, row, tier=rung.tier, base=full.due_at, number=full.number + 1)
-        row = self._move(
-            conn,
-            system,
-            row,
-            "escalate",
-            changes={
-                "tier": rung.tier,
-                "escalated_to": rung.id,
-                # A bilateral body answers for both nations.
-                "needs": frozenset(self.structure.nations),
-            },
-            detail={"step": full.number, "reason": full.reason, "to": rung.id},
-        )
-        self._notify(
-            conn,
-            [Notice(b, "escalated", row.object_pk, {"to": rung.id}) for b in self._parties(row)],
-        )
-        return Fired(row.stix_id, full.number, full.due_at, rung.id)
-
-
-def iso_time(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        """Act on every due escalation step, each exactly once (see escalation.scan)."""
+        return escalation.scan(self, limit=limit)
 
 
 def coordination(node: Node) -> Coordination:
