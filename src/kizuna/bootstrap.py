@@ -154,4 +154,42 @@ def seed_demo(node: Node) -> list[tuple[str, str]]:
             "object_refs": ["identity--311b2d2d-f010-4473-83ec-1edf84858f4c"],
         }
         node.store.create(node.system, report, label)
+    _seed_coordination(node)
     return made
+
+
+def _seed_coordination(node: Node) -> None:
+    """Two coordination items of JJOC to USFJ: one waiting for the US answer, one that
+    davis has concurred with."""
+    # Imported here: the coordination service itself builds on this module's Node.
+    from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
+    from kizuna.domains.coordination.service import coordination
+
+    with node.db.read() as conn:
+        sato = identity.find_user(conn, "sato")
+        davis = identity.find_user(conn, "davis")
+    if sato is None or davis is None:
+        return
+    c = coordination(node)
+    for title_en, title_ja, region in (
+        (
+            "Bilateral air defence posture, Southwest Islands",
+            "南西諸島における日米防空態勢",
+            "southwest-islands",
+        ),
+        ("Port access for a US logistics ship, Kanto", "米補給艦の入港調整（関東）", "kanto"),
+    ):
+        c.open_item(
+            sato.principal,
+            ItemCreate(
+                title_en=title_en,
+                title_ja=title_ja,
+                requesting_body="jjoc",
+                counterpart_body="usfj",
+                region=region,
+                domains=["air", "maritime"],
+                label="SECRET//REL TO JPN, USA",
+            ),
+        )
+    latest = c.store.list(sato.principal, type="x-kizuna-coordination-item", limit=1).items[0]
+    c.respond(davis.principal, latest.id, ResponseCreate(kind=ResponseKind.CONCUR))
