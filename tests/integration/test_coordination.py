@@ -487,3 +487,26 @@ def test_rest_endpoints(node: Node, people: dict, client: TestClient) -> None:
         client.get("/api/v1/coordination/phases", headers=bearer(sato_token)).json()["kyushu"]
         == "peacetime"
     )
+
+
+def test_both_nations_answering_at_once_concur_the_item(node: Node, people: dict) -> None:
+    # Each answer locks the item's row first, so the second sees the first's answer
+    # and the item ends concurred, whatever the order.
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    for n in range(5):
+        made = c.open_item(sato, item(title_en=f"Race {n}", counterpart_body="bocc"))
+        barrier = Barrier(2)
+
+        def answer(who, made=made, barrier=barrier) -> None:
+            barrier.wait()
+            c.respond(who, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+
+        with ThreadPoolExecutor(2) as pool:
+            for future in [pool.submit(answer, sato), pool.submit(answer, davis)]:
+                future.result()
+        states = [v.object["state"] for v in node.store.history(sato, made.id)]
+        assert states == ["draft", "proposed", "in_review", "concurred"]

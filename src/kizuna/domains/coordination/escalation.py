@@ -124,6 +124,8 @@ def scan(c: Coordination, *, limit: int = 500) -> list[Fired]:
     fired: list[Fired] = []
     for step in due:
         with c.store.transaction(system) as conn:
+            # The item's row first, as every writer of an item does (see item_row).
+            row = c.row_by_pk(conn, step.item_pk, lock=True)
             claimed = conn.execute(
                 update(coord_steps)
                 .where(coord_steps.c.pk == step.pk, coord_steps.c.status == "pending")
@@ -131,13 +133,12 @@ def scan(c: Coordination, *, limit: int = 500) -> list[Fired]:
             ).rowcount
             if claimed != 1:
                 continue
-            fired.append(fire(c, conn, step))
+            fired.append(fire(c, conn, step, row))
     return fired
 
 
-def fire(c: Coordination, conn: Connection, step: Any) -> Fired:
+def fire(c: Coordination, conn: Connection, step: Any, row: Any) -> Fired:
     system = c.node.system
-    row = c.row_by_pk(conn, step.item_pk)
     full = conn.execute(select(coord_steps).where(coord_steps.c.pk == step.pk)).one()
     rung = c.structure.next_rung(row.tier)
     if rung is None:

@@ -138,10 +138,17 @@ class Coordination:
                 target=target,
             )
 
-    def item_row(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
+    def item_row(
+        self, conn: Connection, principal: Principal, stix_id: str, *, lock: bool = False
+    ) -> Any:
         """The item's scheduling row, when its current version is visible to the
-        principal; NotFound otherwise (the same for missing and hidden)."""
-        row = conn.execute(
+        principal; NotFound otherwise (the same for missing and hidden).
+
+        With `lock`, the row is locked for the transaction (PostgreSQL; SQLite's write
+        transaction holds the whole database): every writer locks the item's row
+        first, then its object and its steps, so two writers on one item queue in the
+        same order and each sees the state the other left."""
+        query = (
             select(coord_items, objects.c.stix_id)
             .select_from(
                 objects.join(coord_items, coord_items.c.object_pk == objects.c.pk).join(
@@ -149,7 +156,10 @@ class Coordination:
                 )
             )
             .where(objects.c.stix_id == stix_id, visible(principal, self.store.bits))
-        ).first()
+        )
+        if lock:
+            query = query.with_for_update(of=coord_items)
+        row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"no coordination item {stix_id}", field="id")
         return row
@@ -412,12 +422,16 @@ class Coordination:
                 made = self._propose(conn, principal, self.row_by_pk(conn, pk))
             return made
 
-    def row_by_pk(self, conn: Connection, pk: int) -> Any:
-        return conn.execute(
+    def row_by_pk(self, conn: Connection, pk: int, *, lock: bool = False) -> Any:
+        """The scheduling row of an item, for the node's own jobs (see `item_row`)."""
+        query = (
             select(coord_items, objects.c.stix_id)
             .select_from(objects.join(coord_items, coord_items.c.object_pk == objects.c.pk))
             .where(coord_items.c.object_pk == pk)
-        ).one()
+        )
+        if lock:
+            query = query.with_for_update(of=coord_items)
+        return conn.execute(query).one()
 
     def _propose(self, conn: Connection, principal: Principal, row: Any) -> StoredObject:
         label = self._label_of(conn, row)
@@ -473,7 +487,7 @@ class Coordination:
                 field="event",
             )
         with self.store.transaction(principal) as conn:
-            row = self.item_row(conn, principal, stix_id)
+            row = self.item_row(conn, principal, stix_id, lock=True)
             self._author(principal, stix_id)
             self._member(principal, row.requesting_body, f"{event} this item", stix_id)
             if event == "propose" and row.state == ItemState.DRAFT:
@@ -505,7 +519,7 @@ class Coordination:
             what = "the reason" if data.kind == ResponseKind.NON_CONCUR else "the question"
             raise Invalid(f"a {data.kind.value} needs {what} in 'comment'", field="comment")
         with self.store.transaction(principal) as conn:
-            row = self.item_row(conn, principal, stix_id)
+            row = self.item_row(conn, principal, stix_id, lock=True)
             needs = set(row.needs.split(","))
             if principal.nation not in needs:
                 requester = self.node.nation
