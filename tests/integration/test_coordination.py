@@ -510,3 +510,27 @@ def test_both_nations_answering_at_once_concur_the_item(node: Node, people: dict
                 future.result()
         states = [v.object["state"] for v in node.store.history(sato, made.id)]
         assert states == ["draft", "proposed", "in_review", "concurred"]
+
+
+def test_the_serving_node_scans_on_a_timer(db_url: str, tmp_path: Path) -> None:
+    import time
+
+    from kizuna.bootstrap import initialize
+    from kizuna.web.app import create_app
+
+    settings = node_settings(db_url, tmp_path, coordination_scan_seconds=0.05)
+    initialize(settings, nation="JPN")
+    served = open_node(settings)
+    try:
+        sato = cast(served)["sato"][0]
+        c = coordination(served)
+        made = c.open_item(sato, item())
+        with served.db.write() as conn:
+            conn.execute(coord_steps.update().values(due_at=epoch() - 1))
+        with TestClient(create_app(served, checkpoints=True)):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and state_of(served, sato, made.id) != "escalated":
+                time.sleep(0.05)
+        assert state_of(served, sato, made.id) == "escalated"
+    finally:
+        served.db.dispose()

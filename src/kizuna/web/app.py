@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from kizuna.web import api, pages, problems
 from kizuna.web.deps import LoginRequired
 
 __all__ = ["create_app"]
+
+_log = logging.getLogger("kizuna.web")
 
 _STATIC = Path(__file__).parent / "static"
 
@@ -164,7 +167,12 @@ async def _checkpoint_loop(node: Node) -> None:
 async def _coordination_loop(node: Node) -> None:
     # Escalation steps are rows: a scan after a restart acts on whatever fell due.
     while True:
-        await asyncio.to_thread(coordination(node).scan)
+        try:
+            await asyncio.to_thread(coordination(node).scan)
+        except Exception:
+            # A failed scan (the database away for a moment) must not end the loop:
+            # the steps stay pending and the next scan takes them.
+            _log.exception("escalation scan failed; retrying at the next interval")
         await asyncio.sleep(node.settings.coordination_scan_seconds)
 
 
