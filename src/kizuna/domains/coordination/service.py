@@ -218,11 +218,7 @@ class Coordination:
         try:
             machine.send(event)
         except TransitionNotAllowed:
-            legal = [
-                e.id
-                for e in Lifecycle(self._facts(conn, row), state_field="state").enabled_events()
-            ]
-            raise IllegalTransition(event, before, legal) from None
+            raise IllegalTransition(event, before, self.legal_events(conn, row)) from None
         changes = dict(changes or {})
         body = self._current_body(conn, row.stix_id)
         for key, value in changes.items():
@@ -251,14 +247,7 @@ class Coordination:
             target=row.stix_id,
             detail={"from": before, "to": facts.state, "version": made.version, **(detail or {})},
         )
-        return self._reload(conn, row)
-
-    def _reload(self, conn: Connection, row: Any) -> Any:
-        return conn.execute(
-            select(coord_items, objects.c.stix_id)
-            .select_from(objects.join(coord_items, coord_items.c.object_pk == objects.c.pk))
-            .where(coord_items.c.object_pk == row.object_pk)
-        ).one()
+        return self.row_by_pk(conn, row.object_pk)
 
     def pending_step(self, conn: Connection, item_pk: int) -> Any:
         return conn.execute(
@@ -575,9 +564,9 @@ class Coordination:
             ]
             system = self.node.system
             for event in events_after_answer(self._facts(conn, row)):
-                row = self.move(conn, system, row, event, detail={"response": made.id})
                 if event == "non_concur":
-                    # Refused: the climb is due now, and the next delay counts from now.
+                    # Refused: the climb is due now, and the next delay counts from now
+                    # (before the new version, so that it shows that deadline).
                     now = epoch()
                     conn.execute(
                         update(coord_steps)
@@ -587,7 +576,8 @@ class Coordination:
                         )
                         .values(reason="non_concurrence", base_at=now, due_at=now)
                     )
-                elif event in ("concur", "decide"):
+                row = self.move(conn, system, row, event, detail={"response": made.id})
+                if event in ("concur", "decide"):
                     self._cancel_pending(conn, row.object_pk)
                     notices += [
                         Notice(b, "state", row.object_pk, {"state": row.state})
