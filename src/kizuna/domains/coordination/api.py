@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, TransitionRequest
@@ -18,6 +19,65 @@ from kizuna.web.problems import PROBLEM_JSON
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/coordination", tags=["coordination"])
+
+
+# Documentation of the answers (the routes encode them directly).
+class CoordinationObject(BaseModel):
+    id: str
+    type: str
+    origin: str
+    label: str
+    version: int
+    object: dict[str, Any]
+
+
+class BoardItem(CoordinationObject):
+    state: str
+    tier: str
+    region: str
+    phase: str
+    due: str | None
+    overdue: bool
+
+
+class Board(BaseModel):
+    items: list[BoardItem]
+
+
+class TimelineEntry(BaseModel):
+    at: str
+    kind: str = Field(description="version, response or escalation")
+    version: int | None = None
+    state: str | None = None
+    tier: str | None = None
+    author: str | None = None
+    response: CoordinationObject | None = None
+    step: int | None = None
+    reason: str | None = None
+    due: str | None = None
+    to: str | None = None
+
+
+class ItemDetail(CoordinationObject):
+    state: str
+    tier: str
+    due: str | None
+    timeline: list[TimelineEntry]
+
+
+class NotificationRead(BaseModel):
+    id: int
+    body: str
+    kind: str
+    detail: dict[str, Any]
+    created_at: str
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    item: str | None
+
+
+class Notifications(BaseModel):
+    items: list[NotificationRead]
 
 
 def _obj(obj: StoredObject) -> dict[str, Any]:
@@ -39,7 +99,7 @@ def _json(value: Any, status: int = 200) -> Response:
     )
 
 
-@router.get("/items")
+@router.get("/items", response_model=Board)
 def list_items(
     principal: ApiPrincipal,
     node: NodeDep,
@@ -77,13 +137,13 @@ def list_items(
     )
 
 
-@router.post("/items", status_code=201)
+@router.post("/items", status_code=201, response_model=CoordinationObject)
 def open_item(body: ItemCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
     """Open a coordination item (and propose it unless `propose` is false)."""
     return _json(_obj(coordination(node).open_item(principal, body)), 201)
 
 
-@router.get("/items/{stix_id}")
+@router.get("/items/{stix_id}", response_model=ItemDetail)
 def show_item(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
     """An item with its timeline: versions, answers, escalations (404 when hidden)."""
     c = coordination(node)
@@ -120,13 +180,13 @@ def show_item(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
     )
 
 
-@router.post("/items/{stix_id}/responses", status_code=201)
+@router.post("/items/{stix_id}/responses", status_code=201, response_model=CoordinationObject)
 def respond(stix_id: str, body: ResponseCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
     """Answer an item for the caller's nation."""
     return _json(_obj(coordination(node).respond(principal, stix_id, body)), 201)
 
 
-@router.post("/items/{stix_id}/transitions")
+@router.post("/items/{stix_id}/transitions", response_model=CoordinationObject)
 def transition(
     stix_id: str, body: TransitionRequest, principal: ApiPrincipal, node: NodeDep
 ) -> Response:
@@ -150,7 +210,7 @@ def transition(
     return _json(_obj(made))
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=Notifications)
 def list_notifications(
     principal: ApiPrincipal, node: NodeDep, unacknowledged: bool = False
 ) -> Response:

@@ -31,6 +31,7 @@ __all__ = [
     "ITEM_TYPE",
     "OPEN_STATES",
     "RESPONSE_TYPE",
+    "Action",
     "Answer",
     "Facts",
     "ItemCreate",
@@ -50,6 +51,13 @@ ITEM_EXTENSION = "extension-definition--6b0f6c8e-2f4e-4a52-9a55-1c1b1f0e7a11"
 RESPONSE_EXTENSION = "extension-definition--0f3e8f0b-4c8d-4f4e-b1c2-6a7f0e9d2b22"
 
 DOMAINS = ("land", "maritime", "air", "space", "cyber", "electromagnetic", "information")
+
+
+class Action(StrEnum):
+    """What a refusal names (`<domain>:<resource>:<action>`), in the audit log too."""
+
+    ITEM_WRITE = "coordination:item:write"
+    RESPONSE_WRITE = "coordination:response:write"
 
 
 class ItemState(StrEnum):

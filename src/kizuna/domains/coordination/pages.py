@@ -135,6 +135,8 @@ def _form(
 @router.get("/coordination/new")
 def open_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     c = coordination(node)
+    if not _can_open(principal, c):
+        raise HTTPException(403, f"only authors of {c.node.nation} open coordination items")
     label = f"UNCLASSIFIED//REL TO {', '.join(c.structure.nations)}"
     return _form(request, principal, c, {"label": label, "domains": [], "propose": True})
 

@@ -32,6 +32,7 @@ from kizuna.domains.coordination.model import (
     ITEM_TYPE,
     OPEN_STATES,
     RESPONSE_TYPE,
+    Action,
     Answer,
     Facts,
     ItemCreate,
@@ -117,11 +118,18 @@ class Coordination:
             raise Invalid(f"unknown body '{body_id}'; known: {known}", field=field)
         return body
 
-    def _member(self, principal: Principal, body_id: str, what: str, target: str | None) -> None:
+    def _member(
+        self,
+        principal: Principal,
+        body_id: str,
+        what: str,
+        target: str | None,
+        action: Action = Action.ITEM_WRITE,
+    ) -> None:
         if principal.kind != "system" and body_id not in principal.bodies:
             raise Refused(
                 f"{principal.name} is not a member of {body_id} and may not {what}",
-                action="coordination:item:write",
+                action=str(action),
                 target=target,
             )
 
@@ -134,7 +142,7 @@ class Coordination:
             raise Refused(
                 f"only authors of {self.node.nation} open and move coordination items; "
                 f"{principal.name} may answer those addressed to {principal.nation}",
-                action="coordination:item:write",
+                action=str(Action.ITEM_WRITE),
                 target=target,
             )
 
@@ -533,7 +541,7 @@ class Coordination:
                         f"'{body.id}' is a body of {body.nation}, not of {principal.nation}",
                         field="responding_body",
                     )
-                self._member(principal, body.id, "answer for it", stix_id)
+                self._member(principal, body.id, "answer for it", stix_id, Action.RESPONSE_WRITE)
             answer: dict[str, Any] = {
                 "type": RESPONSE_TYPE,
                 "coordination_item": stix_id,
