@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -188,3 +189,36 @@ def test_the_command_line_lists_shows_opens_and_answers(
     code, out = _run("coord", "scan", "--db", db_url, key=key)
     assert code == 0, out
     assert "0 escalation steps fired" in out
+
+
+def test_a_malformed_structure_file_stops_the_node_naming_the_line(
+    node: Node, db_url: str, tmp_path: Path
+) -> None:
+    from kizuna.bootstrap import open_node
+    from kizuna.domains.coordination.structure import StructureError
+    from kizuna.web.app import create_app
+    from tests.conftest import node_settings
+
+    shipped = Path(__file__).resolve().parents[2] / "src/kizuna/data/alliance/jpn-usa.yaml"
+    bad = tmp_path / "alliance.yaml"
+    text = shipped.read_text(encoding="utf-8").replace(
+        "ladder: [bocc, acg, scc]", "ladder: [bocc, nsc]"
+    )
+    bad.write_text(text, encoding="utf-8")
+    line = text[: text.index("ladder: [bocc, nsc]")].count("\n") + 1
+    before = _count(node)
+    opened = open_node(node_settings(db_url, tmp_path, alliance_file=bad))
+    try:
+        with pytest.raises(StructureError) as caught:
+            create_app(opened)
+        assert str(caught.value) == f"alliance.yaml line {line}: unknown body 'nsc'"
+    finally:
+        opened.db.dispose()
+    result = runner.invoke(
+        app,
+        ["coord", "scan", "--db", db_url],
+        env={"KIZUNA_KEY_FILE": str(tmp_path / "node.pem"), "KIZUNA_ALLIANCE_FILE": str(bad)},
+    )
+    assert result.exit_code == 2
+    assert f"alliance.yaml line {line}: unknown body 'nsc'" in " ".join(result.output.split())
+    assert _count(node) == before

@@ -103,7 +103,7 @@ def show(stix_id: str, as_user: AsUser, db: DbOption = None) -> None:
     with _opened(db) as node:
         try:
             facts, events = queries.timeline(coordination(node), _principal(node, as_user), stix_id)
-        except StoreError as exc:
+        except (StoreError, StructureError) as exc:
             failure = exc
     if failure is not None:
         raise _error(failure)
@@ -158,7 +158,7 @@ def open_item(
                 propose=not draft,
             )
             made = coordination(node).open_item(_principal(node, as_user), data)
-        except StoreError as exc:
+        except (StoreError, StructureError) as exc:
             failure = exc
     if failure is not None or made is None:
         raise _error(failure)  # type: ignore[arg-type]
@@ -182,7 +182,7 @@ def respond(
             who = _principal(node, as_user)
             made = c.respond(who, stix_id, ResponseCreate(kind=kind, comment=comment))
             state = node.store.get(who, stix_id).object["state"]
-        except StoreError as exc:
+        except (StoreError, StructureError) as exc:
             failure = exc
     if failure is not None or made is None:
         raise _error(failure)  # type: ignore[arg-type]
@@ -201,7 +201,7 @@ def transition(
     with _opened(db) as node:
         try:
             made = coordination(node).transition(_principal(node, as_user), stix_id, event)
-        except StoreError as exc:
+        except (StoreError, StructureError) as exc:
             failure = exc
     if failure is not None:
         raise _error(failure)
@@ -211,8 +211,15 @@ def transition(
 @app.command("scan")
 def scan(db: DbOption = None) -> None:
     """Act on every escalation step that is due (the serving node does this itself)."""
+    failure = None
+    fired = []
     with _opened(db) as node:
-        fired = coordination(node).scan()
+        try:
+            fired = coordination(node).scan()
+        except StructureError as exc:
+            failure = exc
+    if failure is not None:
+        raise _error(failure)
     for f in fired:
         console.print(f"{f.item_id} step {f.number} -> {f.to_body or 'top of the ladder'}")
     console.print(f"{len(fired)} escalation steps fired")
