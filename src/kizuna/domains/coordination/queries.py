@@ -98,15 +98,16 @@ def board(
         coord_items.c.region.label("item_region"),
         phase_col.label("item_phase"),
     )
-    filters = [_visible_current(c, principal), access.c.type == ITEM_TYPE]
+    item_filters = []
     if state:
-        filters.append(coord_items.c.state == state)
+        item_filters.append(coord_items.c.state == state)
     if tier:
-        filters.append(coord_items.c.tier == tier)
+        item_filters.append(coord_items.c.tier == tier)
     if region:
-        filters.append(coord_items.c.region == region)
+        item_filters.append(coord_items.c.region == region)
     if phase:
-        filters.append(phase_col == phase)
+        item_filters.append(phase_col == phase)
+    filters = [_visible_current(c, principal), access.c.type == ITEM_TYPE, *item_filters]
 
     def visible_items(first: Any) -> Any:
         return (
@@ -118,19 +119,43 @@ def board(
 
     # Items with a deadline first, earliest (so overdue) first: a walk of the pending
     # steps in due order that stops once the page is full, rather than a sort of every
-    # visible item.
-    with_deadline = (
-        select(*shown, coord_steps.c.due_at.label("due_at"))
-        .select_from(
-            visible_items(
-                coord_steps.join(
-                    access, and_(access.c.object_pk == coord_steps.c.item_pk, current())
-                )
-            )
+    # visible item. Each step looks up the reader's visible current version of its
+    # item (the visibility condition, per step), so that both databases start from
+    # the steps' index whatever statistics they keep.
+    visible_version = (
+        select(access.c.version_pk)
+        .where(
+            access.c.object_pk == coord_steps.c.item_pk,
+            access.c.type == ITEM_TYPE,
+            _visible_current(c, principal),
         )
-        .where(coord_steps.c.status == "pending", *filters)
-        .order_by(coord_steps.c.due_at, coord_steps.c.item_pk.desc())
+        .scalar_subquery()
+    )
+    page = (
+        select(
+            coord_steps.c.item_pk,
+            coord_steps.c.due_at,
+            visible_version.label("version_pk"),
+        )
+        .select_from(
+            coord_steps.join(
+                coord_items, coord_items.c.object_pk == coord_steps.c.item_pk
+            ).outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
+        )
+        .where(coord_steps.c.status == "pending", visible_version.is_not(None), *item_filters)
+        .order_by(coord_steps.c.due_at, coord_steps.c.item_pk)
         .limit(limit)
+        .subquery("page")
+    )
+    with_deadline = (
+        select(*shown, page.c.due_at)
+        .select_from(
+            page.join(versions, versions.c.pk == page.c.version_pk)
+            .join(objects, objects.c.pk == page.c.item_pk)
+            .join(coord_items, coord_items.c.object_pk == page.c.item_pk)
+            .outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
+        )
+        .order_by(page.c.due_at, page.c.item_pk)
     )
     with c.node.db.read() as conn:
         rows = list(conn.execute(with_deadline).all())

@@ -68,7 +68,14 @@ coord_steps = Table(
 )
 _pending = text("status = 'pending'")
 # The scan: pending steps by due time, a plain range over this index.
-Index("ix_coord_steps_due", coord_steps.c.due_at, sqlite_where=_pending, postgresql_where=_pending)
+# The board walks the same index, in (due, item) order.
+Index(
+    "ix_coord_steps_due",
+    coord_steps.c.due_at,
+    coord_steps.c.item_pk,
+    sqlite_where=_pending,
+    postgresql_where=_pending,
+)
 # At most one pending step per item.
 Index(
     "ix_coord_steps_pending_item",

@@ -101,7 +101,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_coord_steps_due",
         "coord_steps",
-        ["due_at"],
+        ["due_at", "item_pk"],
         unique=False,
         sqlite_where=sa.text("status = 'pending'"),
         postgresql_where=sa.text("status = 'pending'"),
