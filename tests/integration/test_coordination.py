@@ -534,3 +534,35 @@ def test_the_serving_node_scans_on_a_timer(db_url: str, tmp_path: Path) -> None:
         assert state_of(served, sato, made.id) == "escalated"
     finally:
         served.db.dispose()
+
+
+def test_the_board_puts_overdue_items_first_then_by_deadline(
+    node: Node, people: dict, frozen: FrozenClock
+) -> None:
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    concurred = c.open_item(sato, item(title_en="Concurred, no deadline"))
+    c.respond(davis, concurred.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    frozen.advance(hours=1)
+    later = c.open_item(sato, item(title_en="Due later", region="kanto"))
+    draft = c.open_item(sato, item(title_en="Draft", propose=False))
+    frozen.advance(hours=1)
+    soon = c.open_item(sato, item(title_en="Due soonest"))
+    with node.db.write() as conn:  # the first deadline has passed: overdue
+        conn.execute(
+            coord_steps.update()
+            .where(
+                coord_steps.c.item_pk
+                == select(objects.c.pk).where(objects.c.stix_id == soon.id).scalar_subquery()
+            )
+            .values(due_at=epoch() - 10)
+        )
+    rows = queries.board(c, sato)
+    assert [r.item.id for r in rows] == [soon.id, later.id, draft.id, concurred.id]
+    assert [r.overdue for r in rows] == [True, False, False, False]
+    assert [r.due_at is None for r in rows] == [False, False, True, True]
+    assert [r.item.id for r in queries.board(c, sato, state="draft")] == [draft.id]
+    assert [r.item.id for r in queries.board(c, sato, phase="contingency")] == []
+    assert [r.item.id for r in queries.board(c, davis, region="kanto")] == [later.id]
+    with pytest.raises(Invalid):
+        queries.board(c, sato, state="pending")
