@@ -5,8 +5,8 @@
 - the escalation scan's query (100 due among 100,000) against a plain indexed SELECT
   of the same due rows by primary key, the headline ratio (target <= 2); and the time
   the scanner then takes to act on them (100 escalations, each a new item version);
-- the board query's p50 for a Japanese author who sees every item and a US reader
-  who sees a third of them.
+- the board query's p50 for a Japanese author who sees every item, a US reader who
+  sees a third of them, and an Australian reader who sees none (the longest walk).
 
 Items: a sample through `Coordination.open_item` (the real path), the rest written in
 bulk as the same rows (objects, versions, access, coord_items, coord_steps) without
@@ -82,6 +82,8 @@ def people(node: Node) -> dict[str, Principal]:
             frozenset({"usfj", "osd-policy"}),
         ),
         "us_reader": Principal("us-reader", Clearance("USA", confidential)),
+        # Sees none of the items: the board's walk of the steps finds nothing to stop at.
+        "aus_reader": Principal("aus-reader", Clearance("AUS", secret)),
     }
 
 
@@ -259,7 +261,7 @@ def measure(node: Node, args: argparse.Namespace) -> dict[str, Any]:
     out["ratio"] = scan_t.p50 / ref_t.p50
 
     # The board, for a reader who sees all and one who sees a third.
-    for key in ("author", "us_reader"):
+    for key in ("author", "us_reader", "aus_reader"):
         principal = who[key]
         shown = len(queries.board(c, principal, limit=200))
         timing = time_calls(
@@ -362,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "phase change ms (items in region)",
                 "board p50 ms (JPN author)",
                 "board p50 ms (US reader)",
+                "board p50 ms (AUS, sees none)",
             ],
             rows,
         )

@@ -559,6 +559,9 @@ def test_the_board_puts_overdue_items_first_then_by_deadline(
         )
     rows = queries.board(c, sato)
     assert [r.item.id for r in rows] == [soon.id, later.id, draft.id, concurred.id]
+    # The walk of the steps, which readers who see many items get, orders the same.
+    assert [r.item.id for r in queries.board(c, sato, few=0)] == [r.item.id for r in rows]
+    assert [r.item.id for r in queries.board(c, sato, few=0, limit=2)] == [soon.id, later.id]
     assert [r.overdue for r in rows] == [True, False, False, False]
     assert [r.due_at is None for r in rows] == [False, False, True, True]
     assert [r.item.id for r in queries.board(c, sato, state="draft")] == [draft.id]
