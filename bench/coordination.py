@@ -350,6 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{r['phase_change_s'] * 1000:.0f} ({r['open_items_in_region']:,})",
                 f"{r['board_author_ms']['p50_ms']:.1f}",
                 f"{r['board_us_reader_ms']['p50_ms']:.1f}",
+                f"{r['board_aus_reader_ms']['p50_ms']:.1f}",
             ]
         )
     out.print(
