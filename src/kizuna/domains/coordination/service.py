@@ -28,7 +28,6 @@ from kizuna.domains.coordination import escalation
 from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
 from kizuna.domains.coordination.model import (
     ACCEPTING,
-    DOMAINS,
     ITEM_TYPE,
     OPEN_STATES,
     RESPONSE_TYPE,
@@ -43,6 +42,7 @@ from kizuna.domains.coordination.model import (
     events_after_answer,
 )
 from kizuna.domains.coordination.notify import Channel, InApp, Notice
+from kizuna.domains.coordination.rules import body_of, check_item
 from kizuna.domains.coordination.schema import (
     coord_items,
     coord_phases,
@@ -50,15 +50,13 @@ from kizuna.domains.coordination.schema import (
     coord_steps,
 )
 from kizuna.domains.coordination.structure import (
-    PHASES,
-    TIERS,
     Structure,
     default_structure,
     load_structure,
 )
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, LabelError, parse, render
+from kizuna.labels import Label, render
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
@@ -112,11 +110,7 @@ class Coordination:
             channel.deliver(conn, notices)
 
     def _body(self, body_id: str, field: str) -> Any:
-        body = self.structure.bodies.get(body_id)
-        if body is None:
-            known = ", ".join(sorted(self.structure.bodies))
-            raise Invalid(f"unknown body '{body_id}'; known: {known}", field=field)
-        return body
+        return body_of(self.structure, body_id, field)
 
     def _member(
         self,
@@ -297,71 +291,6 @@ class Coordination:
 
     # -- opening -------------------------------------------------------------------------
 
-    def _check_item(
-        self, principal: Principal, data: ItemCreate
-    ) -> tuple[str, frozenset[str], Label]:
-        s = self.structure
-        nation = self.node.nation
-        requesting = self._body(data.requesting_body, "requesting_body")
-        counterpart = self._body(data.counterpart_body, "counterpart_body")
-        if not requesting.bilateral and requesting.nation != nation:
-            raise Invalid(
-                f"'{requesting.id}' is a body of {requesting.nation}; an item on this node "
-                f"is opened by a body of {nation} or a bilateral one",
-                field="requesting_body",
-            )
-        if counterpart.id == requesting.id:
-            raise Invalid("an item is addressed to another body", field="counterpart_body")
-        if not counterpart.bilateral and counterpart.nation == nation:
-            raise Invalid(
-                f"'{counterpart.id}' is a body of {nation} like the requesting nation: "
-                "a counterpart is of the partner nation, or bilateral",
-                field="counterpart_body",
-            )
-        if (
-            not requesting.bilateral
-            and not counterpart.bilateral
-            and not s.are_counterparts(requesting.id, counterpart.id)
-        ):
-            theirs = ", ".join(s.counterparts_of(requesting.id)) or "none"
-            raise Invalid(
-                f"'{counterpart.id}' is not a counterpart of '{requesting.id}' "
-                f"(its counterparts: {theirs}; or address a bilateral body)",
-                field="counterpart_body",
-            )
-        tier = data.tier or requesting.tier
-        if tier not in TIERS:
-            raise Invalid(f"unknown tier '{tier}'; known: {', '.join(TIERS)}", field="tier")
-        if data.region not in s.regions:
-            raise Invalid(
-                f"unknown region '{data.region}'; known: {', '.join(s.regions)}", field="region"
-            )
-        for domain in data.domains:
-            if domain not in DOMAINS:
-                raise Invalid(
-                    f"unknown domain '{domain}'; known: {', '.join(DOMAINS)}", field="domains"
-                )
-        if data.sets_phase is not None:
-            if data.sets_phase not in PHASES:
-                raise Invalid(
-                    f"unknown phase '{data.sets_phase}'; known: {', '.join(PHASES)}",
-                    field="sets_phase",
-                )
-            if tier != "policy":
-                raise Invalid(
-                    "only a policy-tier item changes a region's phase", field="sets_phase"
-                )
-        needs = (
-            frozenset(s.nations)
-            if requesting.bilateral or counterpart.bilateral or data.sets_phase
-            else frozenset({counterpart.nation})
-        )
-        try:
-            label = parse(self.node.policy, data.label, originator=nation)
-        except LabelError as exc:
-            raise Invalid(str(exc), field="label") from exc
-        return tier, needs, label
-
     def open_item(self, principal: Principal, data: ItemCreate) -> StoredObject:
         """Open an item as a draft (version 1) and, unless asked not to, propose it
         (version 2), which starts its deadline and notifies the counterpart body.
@@ -370,7 +299,9 @@ class Coordination:
         another body, and a proposal not releasable to every nation it needs."""
         with self.store.transaction(principal) as conn:
             self._author(principal, None)
-            tier, needs, label = self._check_item(principal, data)
+            tier, needs, label = check_item(
+                self.structure, self.node.policy, self.node.nation, data
+            )
             self._member(principal, data.requesting_body, "open items for it", None)
             for ref in data.item_refs:
                 self.item_row(conn, principal, ref)
