@@ -90,7 +90,17 @@ DEMO_USERS: list[tuple[str, str, str, list[str], list[str]]] = [
     ("smith", "USA", "SECRET", ["BIAC"], ["reader"]),
     ("jones", "USA", "TOP SECRET", ["BIAC", "CYBER"], ["releasing_officer"]),
     ("brown", "AUS", "SECRET", ["CYBER"], ["author", "releasing_officer"]),
+    ("davis", "USA", "SECRET", [], ["coordinator"]),
 ]
+
+# The bodies of the alliance structure each demo user belongs to.
+DEMO_BODIES: dict[str, list[str]] = {
+    "sato": ["jjoc", "mod-policy"],
+    "tanaka": ["jjoc"],
+    "smith": ["usfj"],
+    "jones": ["usfj", "osd-policy"],
+    "davis": ["usfj", "osd-policy"],
+}
 
 # title (en), title (ja), label, per originating nation
 _DEMO_REPORTS: dict[str, list[tuple[str, str, str]]] = {}
@@ -146,6 +156,7 @@ def seed_demo(node: Node, *, own_users_only: bool = False) -> list[tuple[str, st
                 clearance=clearance,
                 compartments=comps,
                 roles=roles,
+                bodies=DEMO_BODIES.get(name, []),
                 password=password,
             )
             made.append((name, password))
@@ -160,4 +171,44 @@ def seed_demo(node: Node, *, own_users_only: bool = False) -> list[tuple[str, st
             "object_refs": ["identity--311b2d2d-f010-4473-83ec-1edf84858f4c"],
         }
         node.store.create(node.system, report, label)
+    _seed_coordination(node)
     return made
+
+
+def _seed_coordination(node: Node) -> None:
+    """Two coordination items of JJOC to USFJ: one waiting for the US answer, one that
+    davis (a US liaison on this node, when there is one) has concurred with."""
+    # Imported here: the coordination service itself builds on this module's Node.
+    from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
+    from kizuna.domains.coordination.service import coordination
+
+    with node.db.read() as conn:
+        sato = identity.find_user(conn, "sato")
+        davis = identity.find_user(conn, "davis")
+    if sato is None:
+        return
+    c = coordination(node)
+    for title_en, title_ja, region in (
+        (
+            "Bilateral air defence posture, Southwest Islands",
+            "南西諸島における日米防空態勢",
+            "southwest-islands",
+        ),
+        ("Port access for a US logistics ship, Kanto", "米補給艦の入港調整（関東）", "kanto"),
+    ):
+        c.open_item(
+            sato.principal,
+            ItemCreate(
+                title_en=title_en,
+                title_ja=title_ja,
+                requesting_body="jjoc",
+                counterpart_body="usfj",
+                region=region,
+                domains=["air", "maritime"],
+                label="SECRET//REL TO JPN, USA",
+            ),
+        )
+    if davis is None:
+        return  # a node of a federation: the US answers on its own node
+    latest = c.store.list(sato.principal, type="x-kizuna-coordination-item", limit=1).items[0]
+    c.respond(davis.principal, latest.id, ResponseCreate(kind=ResponseKind.CONCUR))

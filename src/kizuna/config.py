@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     pull_seconds: float = 5
     # Versions asked for per page; each page is applied in one transaction.
     pull_page: int = 1000
+    # The alliance structure (bodies, ladder, phase deadlines); None: the shipped one.
+    alliance_file: Path | None = None
+    # Seconds between two scans for due escalation steps while serving.
+    coordination_scan_seconds: float = 30
 
     @model_validator(mode="after")
     def _production_is_not_a_demo(self) -> Settings:

@@ -509,3 +509,168 @@ def test_meetings_rest_and_pages_show_exactly_what_the_oracle_allows(
         for meeting_id in list(record_world.truth)[:1]:
             allowed = can_read(who.clearance, record_world.truth[meeting_id])
             assert web.get(f"/meetings/{meeting_id}").status_code == (200 if allowed else 404)
+
+
+# -- coordination: items, answers, the board, the timeline, notifications ---------------
+
+COORD_ITEMS = 150
+
+
+@dataclass
+class CoordWorld:
+    items: list[str]
+    answers: dict[str, list[str]]  # item id -> ids of its answers
+
+
+@pytest.fixture(scope="module")
+def coord_world(world: World) -> CoordWorld:
+    """Items opened at random labels (proposed when releasable to USA, else drafts),
+    answered by a US officer, some then relabelled, so that an answer may be visible
+    while its item is not, and the other way round. Everything made joins the truth."""
+    from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.identity.principal import Role
+    from kizuna.labels import Clearance, render
+    from tests.factories.coordination import item
+
+    node = world.node
+    c = coordination(node)
+    rng = random.Random(SEED + 3)
+    officer = Principal(
+        name="usa-officer",
+        clearance=Clearance("USA", node.policy.highest.rank, frozenset(node.policy.compartments)),
+        roles=frozenset({Role.COORDINATOR}),
+    )
+    items: list[str] = []
+    answers: dict[str, list[str]] = {}
+    for n in range(COORD_ITEMS):
+        label = random_label(rng, node)
+        text = render(node.policy, label)
+        made = c.open_item(
+            node.system,
+            item(title_en=f"coord {n}", label=text, propose="USA" in label.rel_to),
+        )
+        items.append(made.id)
+        answers[made.id] = []
+        if "USA" in label.rel_to and rng.random() < 0.6:
+            kind = rng.choice([ResponseKind.CONCUR, ResponseKind.REQUEST_FOR_INFORMATION])
+            answer = c.respond(officer, made.id, ResponseCreate(kind=kind, comment="q"))
+            answers[made.id].append(answer.id)
+        if rng.random() < 0.3:
+            relabel = random_label(rng, node)
+            if relabel != node.store.get(node.system, made.id).label:
+                node.store.release(node.system, made.id, relabel)
+    for stix_id in items + [a for ids in answers.values() for a in ids]:
+        world.truth[stix_id] = [v.label for v in node.store.history(node.system, stix_id)]
+    return CoordWorld(items, answers)
+
+
+def _coord_visible(world: World, cw: CoordWorld, who: Principal) -> set[str]:
+    return {i for i in cw.items if can_read(who.clearance, world.truth[i][-1])}
+
+
+def test_coordination_board_returns_exactly_what_the_oracle_allows(
+    world: World, coord_world: CoordWorld
+) -> None:
+    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination.service import coordination
+
+    c = coordination(world.node)
+    sizes = []
+    for who in world.principals:
+        # Both plans: the walk of the steps (few=0) and the sort of what is seen.
+        walked = queries.board(c, who, limit=500, few=0)
+        sorted_ = queries.board(c, who, limit=500, few=10**6)
+        assert [r.item.id for r in walked] == [r.item.id for r in sorted_]
+        got = {r.item.id for r in walked}
+        assert got == _coord_visible(world, coord_world, who), who
+        for r in walked:
+            assert r.item.label == world.truth[r.item.id][-1]
+        sizes.append(len(got))
+    assert min(sizes) < COORD_ITEMS // 10 < max(sizes)
+
+
+def test_coordination_timeline_returns_exactly_what_the_oracle_allows(
+    world: World, coord_world: CoordWorld
+) -> None:
+    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination.service import coordination
+
+    c = coordination(world.node)
+    for who in world.principals:
+        for stix_id in world.rng.sample(coord_world.items, 12):
+            if not can_read(who.clearance, world.truth[stix_id][-1]):
+                with pytest.raises(NotFound):
+                    queries.timeline(c, who, stix_id)
+                continue
+            _, events = queries.timeline(c, who, stix_id)
+            versions = [e.version.version for e in events if e.version is not None]
+            assert versions == [
+                n + 1
+                for n, label in enumerate(world.truth[stix_id])
+                if can_read(who.clearance, label)
+            ]
+            answers = {e.response.id for e in events if e.response is not None}
+            assert answers == {
+                a
+                for a in coord_world.answers[stix_id]
+                if can_read(who.clearance, world.truth[a][-1])
+            }
+
+
+def test_coordination_notifications_return_only_visible_items(
+    world: World, coord_world: CoordWorld
+) -> None:
+    from dataclasses import replace
+
+    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination.service import coordination
+
+    c = coordination(world.node)
+    # Every body, so that only the labels decide what is shown.
+    bodies = frozenset(c.structure.bodies)
+    noticed = {
+        i for i in coord_world.items if world.truth[i][0].rel_to >= {"USA"}
+    }  # proposed items notified their counterpart
+    for who in world.principals[:60]:
+        member = replace(who, bodies=bodies)
+        notes = queries.notifications(c, member, limit=10_000)
+        shown = {n.item.id for n in notes if n.item is not None}
+        assert all(n.item is not None for n in notes if n.kind != "phase")
+        visible = _coord_visible(world, coord_world, who)
+        assert shown <= visible
+        assert shown == {i for i in visible if i in noticed}
+
+
+def test_coordination_rest_and_pages_return_exactly_what_the_oracle_allows(
+    world: World,
+    coord_world: CoordWorld,
+    users: dict[str, tuple[Principal, str, str]],
+    web: TestClient,
+) -> None:
+    link = re.compile(r'href="/coordination/items/([a-z0-9-]+--[0-9a-f-]{36})"')
+    for n, (who, token, session) in enumerate(users.values()):
+        expected = _coord_visible(world, coord_world, who)
+        board = web.get("/api/v1/coordination/items?limit=500", headers=bearer(token)).json()
+        assert {i["id"] for i in board["items"]} == expected
+        for stix_id in world.rng.sample(coord_world.items, 8):
+            answer = web.get(f"/api/v1/coordination/items/{stix_id}", headers=bearer(token))
+            assert answer.status_code == (200 if stix_id in expected else 404)
+            if stix_id in expected:
+                shown = {e["response"]["id"] for e in answer.json()["timeline"] if "response" in e}
+                assert shown == {
+                    a
+                    for a in coord_world.answers[stix_id]
+                    if can_read(who.clearance, world.truth[a][-1])
+                }
+        if n >= 10:
+            continue
+        web.cookies.clear()
+        web.cookies.set(SESSION_COOKIE, session)
+        assert set(link.findall(web.get("/coordination").text)) == expected
+        for stix_id in world.rng.sample(coord_world.items, 8):
+            page = web.get(f"/coordination/items/{stix_id}")
+            assert page.status_code == (200 if stix_id in expected else 404)
+            if stix_id not in expected:
+                main = page.text.split("<main>", 1)[1].split("</main>", 1)[0]
+                assert stix_id not in main

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import kizuna.domains.coordination.schema
 import kizuna.domains.intel.schema
 import kizuna.federation.schema
 import kizuna.identity.schema

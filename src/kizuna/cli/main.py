@@ -334,5 +334,10 @@ def export_stix(
             err.print(f"wrote {out}")
 
 
+# Domain command groups, added last: they use the helpers above when they run.
+from kizuna.domains.coordination.cli import app as coord_app  # noqa: E402
+
+app.add_typer(coord_app, name="coord")
+
 if __name__ == "__main__":
     app()

@@ -20,6 +20,8 @@ class Role(StrEnum):
     AUTHOR = "author"
     RELEASING_OFFICER = "releasing_officer"
     ADMIN = "admin"
+    # A partner-nation liaison: answers what is addressed to its nation, writes nothing else.
+    COORDINATOR = "coordinator"
 
 
 class Permission(StrEnum):
@@ -28,15 +30,21 @@ class Permission(StrEnum):
     OBJECT_READ = "store:object:read"
     OBJECT_WRITE = "store:object:write"
     OBJECT_RELEASE = "store:object:release"
+    # Answer an object one may read (a concurrence, a comment): an object of one's own
+    # nation at the label of what it answers. Partner users hold it; see Store.answer_in.
+    OBJECT_ANSWER = "store:object:answer"
     AUDIT_READ = "audit:log:read"
     USER_MANAGE = "identity:user:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READER: frozenset({Permission.OBJECT_READ}),
-    Role.AUTHOR: frozenset({Permission.OBJECT_READ, Permission.OBJECT_WRITE}),
+    Role.AUTHOR: frozenset(
+        {Permission.OBJECT_READ, Permission.OBJECT_WRITE, Permission.OBJECT_ANSWER}
+    ),
     Role.RELEASING_OFFICER: frozenset({Permission.OBJECT_READ, Permission.OBJECT_RELEASE}),
     Role.ADMIN: frozenset({Permission.OBJECT_READ, Permission.AUDIT_READ, Permission.USER_MANAGE}),
+    Role.COORDINATOR: frozenset({Permission.OBJECT_READ, Permission.OBJECT_ANSWER}),
 }
 
 

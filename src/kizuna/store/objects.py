@@ -33,7 +33,7 @@ from kizuna.store.db import Database
 from kizuna.store.nodes import NodeRow, load_node
 from kizuna.store.schema import access, objects, versions
 
-__all__ = ["COLUMNS", "MAX_LIMIT", "Page", "Store", "StoredObject"]
+__all__ = ["COLUMNS", "MAX_LIMIT", "Page", "Store", "StoredObject", "stored_from_row"]
 
 MAX_LIMIT = 1000
 
@@ -102,6 +102,12 @@ def _stored(row: Any) -> StoredObject:
         author=row.author,
         recorded_at=row.recorded_at,
     )
+
+
+def stored_from_row(row: Any) -> StoredObject:
+    """A StoredObject from a row that selects `COLUMNS` (for domain queries that join
+    their own tables to the visible rows)."""
+    return _stored(row)
 
 
 def _later(previous: str) -> str:
@@ -386,6 +392,19 @@ class Store:
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
         if label.rel_to != {self.node.nation}:
             rules.check_release(principal, self.node.nation, stix_id)
+        return self._insert_new(conn, principal, body, label, self.node.nation, "object.create")
+
+    def _insert_new(
+        self,
+        conn: Connection,
+        principal: Principal,
+        body: dict[str, Any],
+        label: Label,
+        origin: str,
+        action: str,
+        detail: dict[str, Any] | None = None,
+    ) -> StoredObject:
+        stix_id = str(body["id"])
         if conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first():
             raise Conflict(
                 f"{stix_id} exists; send a new version to /objects/{stix_id}", field="object.id"
@@ -395,7 +414,7 @@ class Store:
             .values(
                 stix_id=stix_id,
                 type=body["type"],
-                origin=self.node.nation,
+                origin=origin,
                 created_at=clock.now_ts(),
             )
             .returning(objects.c.pk)
@@ -404,7 +423,7 @@ class Store:
             conn,
             object_pk=object_pk,
             stix_id=stix_id,
-            origin=self.node.nation,
+            origin=origin,
             number=1,
             previous_version=None,
             body=body,
@@ -415,11 +434,45 @@ class Store:
         audit.append(
             conn,
             actor=principal.name,
-            action="object.create",
+            action=action,
             target=stix_id,
-            detail={"type": body["type"], "version": 1, "label": made.label_text},
+            detail={"type": body["type"], "version": 1, "label": made.label_text, **(detail or {})},
         )
         return made
+
+    def answer_in(
+        self, conn: Connection, principal: Principal, obj: Any, *, answers: str
+    ) -> StoredObject:
+        """An answer to an object the principal may read (a concurrence, a comment), in
+        the caller's transaction.
+
+        The answer is an object of the answerer's nation (its `origin`), so that only
+        that nation's node ever makes new versions of it, and it carries exactly the
+        label of the object it answers: releasable to who may read the question, never
+        wider, so no release decision is taken. A partner user may answer on this node;
+        every other write stays with the node's own nation. Which objects may be
+        answered, and by whom, is the calling domain's rule.
+        """
+        if not principal.can(Permission.OBJECT_ANSWER):
+            raise Refused(
+                f"{principal.name} may not answer objects: "
+                f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                action=str(Permission.OBJECT_ANSWER),
+                target=answers,
+            )
+        question = self._current_for_write(conn, principal, answers)
+        if question is None:
+            raise NotFound(f"no object {answers}", field="id")
+        body = prepare(obj, now=_stix_ts(clock.now()))
+        return self._insert_new(
+            conn,
+            principal,
+            body,
+            _label(question),
+            principal.nation,
+            "object.answer",
+            {"answers": answers},
+        )
 
     def create(self, principal: Principal, obj: Any, label: Label) -> StoredObject:
         """A new object at `label`, version 1. A label naming other nations than this
@@ -508,48 +561,50 @@ class Store:
     def revise(self, principal: Principal, stix_id: str, obj: Any) -> StoredObject:
         """A new version of an object this node owns, at the same label."""
         with self.transaction(principal) as conn:
-            rules.require(
-                principal, Permission.OBJECT_WRITE, "change objects", self.node.nation, stix_id
-            )
-            cur = self._owned_current(conn, principal, stix_id)
-            if not is_versioned(cur.type):
-                raise Invalid(f"{cur.type} objects have no versions", field="object.type")
-            if not isinstance(obj, dict):
-                raise Invalid("the object must be a JSON object", field="object")
-            previous = json.loads(cur.body)
-            for key in ("id", "type", "created"):
-                if key in obj and obj[key] != previous[key]:
-                    raise Invalid(
-                        f"a new version keeps the {key} of the object", field=f"object.{key}"
-                    )
-            merged = {**obj, "id": stix_id, "type": cur.type, "created": previous["created"]}
-            merged.setdefault("modified", _later(cur.modified))
-            body = prepare(merged, now=_stix_ts(clock.now()))
-            if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
-                raise Invalid(
-                    f"modified must be later than {cur.modified}", field="object.modified"
-                )
-            label = _label(cur)
-            made = self._insert_version(
-                conn,
-                object_pk=cur.pk,
-                stix_id=stix_id,
-                origin=cur.origin,
-                number=cur.number + 1,
-                previous_version=cur.version_pk,
-                body=body,
-                label=label,
-                author=principal.name,
-                stix_type=cur.type,
-            )
-            audit.append(
-                conn,
-                actor=principal.name,
-                action="object.revise",
-                target=stix_id,
-                detail={"version": cur.number + 1},
-            )
-            return made
+            return self.revise_in(conn, principal, stix_id, obj)
+
+    def revise_in(
+        self, conn: Connection, principal: Principal, stix_id: str, obj: Any
+    ) -> StoredObject:
+        """`revise` inside the caller's transaction (for services that write several)."""
+        rules.require(
+            principal, Permission.OBJECT_WRITE, "change objects", self.node.nation, stix_id
+        )
+        cur = self._owned_current(conn, principal, stix_id)
+        if not is_versioned(cur.type):
+            raise Invalid(f"{cur.type} objects have no versions", field="object.type")
+        if not isinstance(obj, dict):
+            raise Invalid("the object must be a JSON object", field="object")
+        previous = json.loads(cur.body)
+        for key in ("id", "type", "created"):
+            if key in obj and obj[key] != previous[key]:
+                raise Invalid(f"a new version keeps the {key} of the object", field=f"object.{key}")
+        merged = {**obj, "id": stix_id, "type": cur.type, "created": previous["created"]}
+        merged.setdefault("modified", _later(cur.modified))
+        body = prepare(merged, now=_stix_ts(clock.now()))
+        if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
+            raise Invalid(f"modified must be later than {cur.modified}", field="object.modified")
+        label = _label(cur)
+        made = self._insert_version(
+            conn,
+            object_pk=cur.pk,
+            stix_id=stix_id,
+            origin=cur.origin,
+            number=cur.number + 1,
+            previous_version=cur.version_pk,
+            body=body,
+            label=label,
+            author=principal.name,
+            stix_type=cur.type,
+        )
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="object.revise",
+            target=stix_id,
+            detail={"version": cur.number + 1},
+        )
+        return made
 
     def release(
         self,

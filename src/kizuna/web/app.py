@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import audit
 from kizuna.bootstrap import Node
+from kizuna.domains.coordination import api as coordination_api
+from kizuna.domains.coordination import pages as coordination_pages
+from kizuna.domains.coordination.service import coordination
 from kizuna.domains.intel import api as intel_api
 from kizuna.domains.intel import pages as intel_pages
 from kizuna.domains.meetings import api as meetings_api
@@ -27,6 +31,8 @@ from kizuna.web import api, pages, problems, schemas
 from kizuna.web.deps import LoginRequired
 
 __all__ = ["create_app"]
+
+_log = logging.getLogger("kizuna.web")
 
 _STATIC = Path(__file__).parent / "static"
 
@@ -139,6 +145,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         tasks = []
         if checkpoints:
             tasks.append(asyncio.create_task(_checkpoint_loop(node)))
+            tasks.append(asyncio.create_task(_coordination_loop(node)))
         if federate:
             app.state.federator = Federator(node)
             tasks.append(asyncio.create_task(app.state.federator.run()))
@@ -167,8 +174,15 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
+    # Check the alliance structure now: a bad file stops the node from starting.
+    coordination(node)
     # A route's one-line docstring is its OpenAPI summary.
-    for route in [*api.router.routes, *intel_api.router.routes, *meetings_api.router.routes]:
+    for route in [
+        *api.router.routes,
+        *intel_api.router.routes,
+        *meetings_api.router.routes,
+        *coordination_api.router.routes,
+    ]:
         if isinstance(route, APIRoute) and not route.summary and route.endpoint.__doc__:
             route.summary = route.endpoint.__doc__.strip().splitlines()[0]
     app.include_router(api.router)
@@ -179,6 +193,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
     app.include_router(federation_web.router)
     app.include_router(intel_pages.router)
     app.include_router(meetings_pages.router)
+    app.include_router(coordination_api.router)
+    app.include_router(coordination_pages.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.mount("/taxii2", create_taxii_app(node), name="taxii2")
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
@@ -190,6 +206,18 @@ async def _checkpoint_loop(node: Node) -> None:
     while True:
         await asyncio.sleep(node.settings.checkpoint_seconds)
         await asyncio.to_thread(_checkpoint, node)
+
+
+async def _coordination_loop(node: Node) -> None:
+    # Escalation steps are rows: a scan after a restart acts on whatever fell due.
+    while True:
+        try:
+            await asyncio.to_thread(coordination(node).scan)
+        except Exception:
+            # A failed scan (the database away for a moment) must not end the loop:
+            # the steps stay pending and the next scan takes them.
+            _log.exception("escalation scan failed; retrying at the next interval")
+        await asyncio.sleep(node.settings.coordination_scan_seconds)
 
 
 def _checkpoint(node: Node) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kizuna import audit
@@ -34,7 +35,7 @@ from kizuna.web.deps import (
 )
 from kizuna.web.i18n import LANG_COOKIE, LANGS, N_, choose_lang, translations
 
-__all__ = ["render_http_error", "router", "templates"]
+__all__ = ["add_template_dir", "page", "render_http_error", "router", "templates"]
 
 router = APIRouter(include_in_schema=False)
 # Shared templates first, then each domain's own (DESIGN §3: a domain's slice holds
@@ -45,6 +46,13 @@ _TEMPLATE_DIRS = [
     Path(__file__).parent.parent / "federation" / "templates",
 ]
 templates = Jinja2Templates(directory=[str(d) for d in _TEMPLATE_DIRS])
+
+
+def add_template_dir(directory: Path) -> None:
+    """Let a domain's templates (which extend base.html) be found too; idempotent."""
+    loader = templates.env.loader
+    if isinstance(loader, FileSystemLoader) and str(directory) not in loader.searchpath:
+        loader.searchpath.append(str(directory))
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,7 +1,7 @@
 """feed indexes, TAXII status resources, approvals of joint products
 
 Revision ID: 0004_taxii
-Revises: 0001
+Revises: 0002_coordination
 Create Date: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_taxii"
-down_revision = "0001"
+down_revision = "0002_coordination"
 branch_labels = None
 depends_on = None
 

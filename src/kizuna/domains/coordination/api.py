@@ -1,0 +1,261 @@
+"""REST routes of the coordination mechanism, under /api/v1/coordination."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, TransitionRequest
+from kizuna.domains.coordination.service import IllegalTransition, coordination, iso_time
+from kizuna.store import StoredObject
+from kizuna.web.deps import ApiPrincipal, NodeDep
+from kizuna.web.problems import PROBLEM_JSON
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/coordination", tags=["coordination"])
+
+
+# Documentation of the answers (the routes encode them directly).
+class CoordinationObject(BaseModel):
+    id: str
+    type: str
+    origin: str
+    label: str
+    version: int
+    object: dict[str, Any]
+
+
+class BoardItem(CoordinationObject):
+    state: str
+    tier: str
+    region: str
+    phase: str
+    due: str | None
+    overdue: bool
+
+
+class Board(BaseModel):
+    items: list[BoardItem]
+
+
+class TimelineEntry(BaseModel):
+    at: str
+    kind: str = Field(description="version, response or escalation")
+    version: int | None = None
+    state: str | None = None
+    tier: str | None = None
+    author: str | None = None
+    response: CoordinationObject | None = None
+    step: int | None = None
+    reason: str | None = None
+    due: str | None = None
+    to: str | None = None
+
+
+class ItemDetail(CoordinationObject):
+    state: str
+    tier: str
+    due: str | None
+    timeline: list[TimelineEntry]
+
+
+class NotificationRead(BaseModel):
+    id: int
+    body: str
+    kind: str
+    detail: dict[str, Any]
+    created_at: str
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    item: str | None
+
+
+class Notifications(BaseModel):
+    items: list[NotificationRead]
+
+
+def _obj(obj: StoredObject) -> dict[str, Any]:
+    return {
+        "id": obj.id,
+        "type": obj.type,
+        "origin": obj.origin,
+        "label": obj.label_text,
+        "version": obj.version,
+        "object": obj.object,
+    }
+
+
+def _json(value: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(value, ensure_ascii=False).encode(),
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+@router.get("/items", response_model=Board)
+def list_items(
+    principal: ApiPrincipal,
+    node: NodeDep,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    tier: Annotated[str | None, Query(max_length=32)] = None,
+    phase: Annotated[str | None, Query(max_length=32)] = None,
+    region: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=queries.BOARD_LIMIT)] = 200,
+) -> Response:
+    """The board: items the caller may see, overdue first."""
+    rows = queries.board(
+        coordination(node),
+        principal,
+        state=state,
+        tier=tier,
+        phase=phase,
+        region=region,
+        limit=limit,
+    )
+    return _json(
+        {
+            "items": [
+                {
+                    **_obj(r.item),
+                    "state": r.state,
+                    "tier": r.tier,
+                    "region": r.region,
+                    "phase": r.phase,
+                    "due": iso_time(r.due_at) if r.due_at is not None else None,
+                    "overdue": r.overdue,
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+@router.post("/items", status_code=201, response_model=CoordinationObject)
+def open_item(body: ItemCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Open a coordination item (and propose it unless `propose` is false)."""
+    return _json(_obj(coordination(node).open_item(principal, body)), 201)
+
+
+@router.get("/items/{stix_id}", response_model=ItemDetail)
+def show_item(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """An item with its timeline: versions, answers, escalations (404 when hidden)."""
+    c = coordination(node)
+    facts, events = queries.timeline(c, principal, stix_id)
+    current = next(e.version for e in reversed(events) if e.version is not None)
+    timeline = []
+    for e in events:
+        entry: dict[str, Any] = {"at": e.at, "kind": e.kind}
+        if e.version is not None:
+            entry |= {
+                "version": e.version.version,
+                "state": e.version.object.get("state"),
+                "tier": e.version.object.get("tier"),
+                "author": e.version.author,
+            }
+        if e.response is not None:
+            entry |= {"response": _obj(e.response)}
+        if e.step is not None:
+            entry |= {
+                "step": e.step["number"],
+                "reason": e.step["reason"],
+                "due": iso_time(e.step["due_at"]),
+                "to": e.step["to_body"],
+            }
+        timeline.append(entry)
+    return _json(
+        {
+            **_obj(current),
+            "state": facts["state"],
+            "tier": facts["tier"],
+            "due": iso_time(facts["due_at"]) if facts["due_at"] is not None else None,
+            "timeline": timeline,
+        }
+    )
+
+
+@router.post("/items/{stix_id}/responses", status_code=201, response_model=CoordinationObject)
+def respond(stix_id: str, body: ResponseCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Answer an item for the caller's nation."""
+    return _json(_obj(coordination(node).respond(principal, stix_id, body)), 201)
+
+
+@router.post("/items/{stix_id}/transitions", response_model=CoordinationObject)
+def transition(
+    stix_id: str, body: TransitionRequest, principal: ApiPrincipal, node: NodeDep
+) -> Response:
+    """Propose, decide, close or withdraw an item; 409 lists the legal transitions."""
+    try:
+        made = coordination(node).transition(principal, stix_id, body.event)
+    except IllegalTransition as exc:
+        return JSONResponse(
+            {
+                "type": "urn:kizuna:problem:conflict",
+                "title": "Conflict",
+                "status": 409,
+                "detail": str(exc),
+                "field": "event",
+                "legal": exc.legal,
+                "instance": f"/api/v1/coordination/items/{stix_id}/transitions",
+            },
+            status_code=409,
+            media_type=PROBLEM_JSON,
+        )
+    return _json(_obj(made))
+
+
+@router.get("/notifications", response_model=Notifications)
+def list_notifications(
+    principal: ApiPrincipal, node: NodeDep, unacknowledged: bool = False
+) -> Response:
+    """Notifications to the caller's bodies about what they may see."""
+    found = queries.notifications(coordination(node), principal, unacknowledged=unacknowledged)
+    return _json(
+        {
+            "items": [
+                {
+                    "id": n.pk,
+                    "body": n.body,
+                    "kind": n.kind,
+                    "detail": n.detail,
+                    "created_at": n.created_at,
+                    "acknowledged_by": n.acked_by,
+                    "acknowledged_at": n.acked_at,
+                    "item": n.item.id if n.item else None,
+                }
+                for n in found
+            ]
+        }
+    )
+
+
+@router.post("/notifications/{pk}/acknowledge", status_code=204)
+def acknowledge(pk: int, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Acknowledge a notification for one's body."""
+    queries.acknowledge(coordination(node), principal, pk)
+    return Response(status_code=204)
+
+
+@router.get("/phases")
+def list_phases(principal: ApiPrincipal, node: NodeDep) -> dict[str, str]:
+    """The alliance phase of each region."""
+    return queries.phases(coordination(node))
+
+
+@router.get("/structure")
+def structure(principal: ApiPrincipal, node: NodeDep) -> dict[str, Any]:
+    """Bodies, counterparts, the ladder and the phase deadlines in force."""
+    s = coordination(node).structure
+    return {
+        "bodies": [b.__dict__ for b in s.bodies.values()],
+        "counterparts": sorted(sorted(p) for p in s.counterparts),
+        "ladder": list(s.ladder),
+        "regions": [r.__dict__ for r in s.regions.values()],
+        "deadline_hours": s.deadline_hours,
+    }

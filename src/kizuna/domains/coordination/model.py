@@ -1,0 +1,310 @@
+"""Coordination items and responses: their STIX types, their lifecycle, and the pure
+rules that decide what an answer or a deadline does to an item.
+
+Both are STIX 2.1 objects of types of our own, declared through the STIX extension
+definition mechanism (`extension_type: new-sdo`), so that any STIX tool parses them.
+Importing this module registers them with `stix2`, which the store uses to check every
+object it keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from statemachine import State, StateMachine
+from stix2.properties import ListProperty, StringProperty, TimestampProperty
+from stix2.v21 import CustomObject
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalog; pages translate it where they show it."""
+    return message
+
+
+__all__ = [
+    "ACCEPTING",
+    "CONCURRING",
+    "DOMAINS",
+    "ITEM_TYPE",
+    "OPEN_STATES",
+    "RESPONSE_TYPE",
+    "Action",
+    "Answer",
+    "Facts",
+    "ItemCreate",
+    "ItemState",
+    "Lifecycle",
+    "ResponseCreate",
+    "ResponseKind",
+    "TransitionRequest",
+    "events_after_answer",
+    "needs_met",
+]
+
+ITEM_TYPE = "x-kizuna-coordination-item"
+RESPONSE_TYPE = "x-kizuna-coordination-response"
+# Fixed ids: the extension definitions are the same on every node.
+ITEM_EXTENSION = "extension-definition--6b0f6c8e-2f4e-4a52-9a55-1c1b1f0e7a11"
+RESPONSE_EXTENSION = "extension-definition--0f3e8f0b-4c8d-4f4e-b1c2-6a7f0e9d2b22"
+
+DOMAINS = ("land", "maritime", "air", "space", "cyber", "electromagnetic", "information")
+
+
+class Action(StrEnum):
+    """What a refusal names (`<domain>:<resource>:<action>`), in the audit log too."""
+
+    ITEM_WRITE = "coordination:item:write"
+    RESPONSE_WRITE = "coordination:response:write"
+
+
+class ItemState(StrEnum):
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    IN_REVIEW = "in_review"
+    CONCURRED = "concurred"
+    NON_CONCURRED = "non_concurred"
+    ESCALATED = "escalated"
+    DECIDED = "decided"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+# What the board shows for each state, each tier, each phase (translated where shown).
+STATE_NAMES = {
+    ItemState.DRAFT: N_("Draft"),
+    ItemState.PROPOSED: N_("Proposed"),
+    ItemState.IN_REVIEW: N_("In review"),
+    ItemState.CONCURRED: N_("Concurred"),
+    ItemState.NON_CONCURRED: N_("Non-concurred"),
+    ItemState.ESCALATED: N_("Escalated"),
+    ItemState.DECIDED: N_("Decided"),
+    ItemState.CLOSED: N_("Closed"),
+    ItemState.WITHDRAWN: N_("Withdrawn"),
+}
+TIER_NAMES = {
+    "working_group": N_("Working group"),
+    "component": N_("Component"),
+    "operational": N_("Operational"),
+    "policy": N_("Policy"),
+    "ministerial": N_("Ministerial"),
+}
+PHASE_NAMES = {
+    "peacetime": N_("Peacetime"),
+    "gray_zone": N_("Gray zone"),
+    "contingency": N_("Contingency"),
+}
+DOMAIN_NAMES = {
+    "land": N_("Land"),
+    "maritime": N_("Maritime"),
+    "air": N_("Air"),
+    "space": N_("Space"),
+    "cyber": N_("Cyber"),
+    "electromagnetic": N_("Electromagnetic"),
+    "information": N_("Information"),
+}
+
+# States in which an item still waits for something, and has a deadline.
+OPEN_STATES = frozenset(
+    {ItemState.PROPOSED, ItemState.IN_REVIEW, ItemState.NON_CONCURRED, ItemState.ESCALATED}
+)
+# States in which an answer is taken.
+ACCEPTING = frozenset({ItemState.PROPOSED, ItemState.IN_REVIEW, ItemState.ESCALATED})
+
+
+class ResponseKind(StrEnum):
+    CONCUR = "concur"
+    CONCUR_WITH_COMMENTS = "concur_with_comments"
+    NON_CONCUR = "non_concur"
+    REQUEST_FOR_INFORMATION = "request_for_information"
+
+
+RESPONSE_NAMES = {
+    ResponseKind.CONCUR: N_("Concur"),
+    ResponseKind.CONCUR_WITH_COMMENTS: N_("Concur with comments"),
+    ResponseKind.NON_CONCUR: N_("Non-concur"),
+    ResponseKind.REQUEST_FOR_INFORMATION: N_("Request for information"),
+}
+CONCURRING = frozenset({ResponseKind.CONCUR, ResponseKind.CONCUR_WITH_COMMENTS})
+
+
+@CustomObject(
+    ITEM_TYPE,
+    [
+        ("name", StringProperty(required=True)),
+        ("name_ja", StringProperty(required=True)),
+        ("description", StringProperty()),
+        ("description_ja", StringProperty()),
+        ("requesting_body", StringProperty(required=True)),
+        ("counterpart_body", StringProperty(required=True)),
+        ("tier", StringProperty(required=True)),
+        ("domains", ListProperty(StringProperty)),
+        ("region", StringProperty(required=True)),
+        ("phase", StringProperty(required=True)),
+        ("due", TimestampProperty()),
+        ("state", StringProperty(required=True)),
+        ("needs", ListProperty(StringProperty, required=True)),
+        ("escalated_to", StringProperty()),
+        ("sets_phase", StringProperty()),
+        # Ids of decisions and other items. Not `_refs` properties: stix2 refuses a
+        # reference to a custom type unless it allows custom content everywhere.
+        ("decisions", ListProperty(StringProperty)),
+        ("related_items", ListProperty(StringProperty)),
+    ],
+    extension_name=ITEM_EXTENSION,
+)
+class CoordinationItem:
+    """A coordination item of the requesting nation (its node is the single writer)."""
+
+
+@CustomObject(
+    RESPONSE_TYPE,
+    [
+        ("coordination_item", StringProperty(required=True)),
+        ("kind", StringProperty(required=True)),
+        ("nation", StringProperty(required=True)),
+        ("responding_body", StringProperty()),
+        ("tier", StringProperty(required=True)),
+        ("comment", StringProperty()),
+    ],
+    extension_name=RESPONSE_EXTENSION,
+)
+class CoordinationResponse:
+    """An answer of one nation to an item, an object of the answering nation."""
+
+
+class Lifecycle(StateMachine):
+    """draft → proposed → in review → concurred or non-concurred → escalated (tier) →
+    decided → closed; withdrawn from any open state.
+
+    The model it drives has `state`, and answers two guards: `needs_met` (every nation
+    the item needs has concurred at its current tier) and `can_climb` (the ladder has a
+    rung above the item's tier).
+    """
+
+    draft = State(initial=True, value="draft")
+    proposed = State(value="proposed")
+    in_review = State(value="in_review")
+    concurred = State(value="concurred")
+    non_concurred = State(value="non_concurred")
+    escalated = State(value="escalated")
+    decided = State(value="decided")
+    closed = State(final=True, value="closed")
+    withdrawn = State(final=True, value="withdrawn")
+
+    propose = draft.to(proposed)
+    review = proposed.to(in_review)
+    concur = in_review.to(concurred, cond="needs_met")
+    non_concur = in_review.to(non_concurred) | escalated.to(non_concurred)
+    escalate = (
+        proposed.to(escalated, cond="can_climb")
+        | in_review.to(escalated, cond="can_climb")
+        | non_concurred.to(escalated, cond="can_climb")
+        | escalated.to.itself(cond="can_climb")  # type: ignore[no-untyped-call]
+    )
+    decide = concurred.to(decided, cond="needs_met") | escalated.to(decided, cond="needs_met")
+    close = decided.to(closed)
+    withdraw = (
+        draft.to(withdrawn)
+        | proposed.to(withdrawn)
+        | in_review.to(withdrawn)
+        | concurred.to(withdrawn)
+        | non_concurred.to(withdrawn)
+        | escalated.to(withdrawn)
+    )
+
+
+EVENTS = ("propose", "review", "concur", "non_concur", "escalate", "decide", "close", "withdraw")
+
+
+@dataclass(frozen=True)
+class Answer:
+    nation: str
+    kind: ResponseKind
+    tier: str
+
+
+@dataclass
+class Facts:
+    """What the lifecycle decides on; the model the state machine drives."""
+
+    state: str
+    tier: str
+    needs: frozenset[str]
+    answers: tuple[Answer, ...]
+    can_climb: bool = False
+
+    def latest(self) -> dict[str, ResponseKind]:
+        """Each nation's latest answer at the item's current tier."""
+        found: dict[str, ResponseKind] = {}
+        for answer in self.answers:
+            if answer.tier == self.tier:
+                found[answer.nation] = answer.kind
+        return found
+
+    @property
+    def needs_met(self) -> bool:
+        return needs_met(self.needs, self.latest())
+
+
+def needs_met(needs: Iterable[str], latest: Mapping[str, ResponseKind]) -> bool:
+    """Every needed nation's latest answer at the current tier concurs."""
+    return all(latest.get(nation) in CONCURRING for nation in needs)
+
+
+def events_after_answer(facts: Facts) -> list[str]:
+    """The transitions an item makes once an answer is recorded, in order."""
+    events: list[str] = []
+    state = facts.state
+    if state == ItemState.PROPOSED:
+        events.append("review")
+        state = ItemState.IN_REVIEW
+    latest = facts.latest()
+    if any(latest.get(n) == ResponseKind.NON_CONCUR for n in facts.needs):
+        events.append("non_concur")
+    elif needs_met(facts.needs, latest):
+        events.append("concur" if state == ItemState.IN_REVIEW else "decide")
+    return events
+
+
+class ItemCreate(BaseModel):
+    """What opening an item takes; the service checks it against the structure."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title_en: str = Field(min_length=1, max_length=300)
+    title_ja: str = Field(min_length=1, max_length=300)
+    body_en: str = Field(default="", max_length=20_000)
+    body_ja: str = Field(default="", max_length=20_000)
+    requesting_body: str = Field(min_length=1, max_length=64)
+    counterpart_body: str = Field(min_length=1, max_length=64)
+    tier: str | None = Field(default=None, description="default: the requesting body's tier")
+    domains: list[str] = Field(default_factory=list)
+    region: str = Field(min_length=1, max_length=64)
+    label: str = Field(
+        description="e.g. 'SECRET//REL TO JPN, USA': it must be releasable to every nation "
+        "whose answer the item needs before it is proposed"
+    )
+    decision_refs: list[str] = Field(default_factory=list)
+    item_refs: list[str] = Field(default_factory=list)
+    sets_phase: str | None = Field(
+        default=None,
+        description="a policy-tier item that, concurred by both nations, sets its region's phase",
+    )
+    propose: bool = Field(default=True, description="propose at once (else a draft)")
+
+
+class ResponseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: ResponseKind
+    comment: str = Field(default="", max_length=20_000)
+    responding_body: str | None = Field(default=None, max_length=64)
+
+
+class TransitionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: str = Field(description="propose, decide, close or withdraw", max_length=32)

@@ -1,0 +1,302 @@
+"""Pages of the coordination mechanism: the board, an item with its timeline, the forms
+to open and to answer, notifications. Handlers call the service and the queries; the
+templates only render what they are given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.model import (
+    DOMAIN_NAMES,
+    DOMAINS,
+    PHASE_NAMES,
+    RESPONSE_NAMES,
+    STATE_NAMES,
+    TIER_NAMES,
+    ItemCreate,
+    ResponseCreate,
+    ResponseKind,
+)
+from kizuna.domains.coordination.service import (
+    USER_EVENTS,
+    Coordination,
+    coordination,
+    iso_time,
+)
+from kizuna.domains.coordination.structure import PHASES, TIERS
+from kizuna.errors import NotFound, StoreError
+from kizuna.identity.principal import Permission, Principal
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.i18n import N_, choose_lang
+from kizuna.web.pages import page
+
+__all__ = ["TEMPLATES", "router"]
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).parent / "templates"
+
+EVENT_NAMES = {
+    "propose": N_("Propose"),
+    "decide": N_("Record the decision"),
+    "close": N_("Close"),
+    "withdraw": N_("Withdraw"),
+}
+NOTICE_NAMES = {
+    "opened": N_("A new item for your body"),
+    "response": N_("An answer to your item"),
+    "state": N_("An item changed state"),
+    "escalated": N_("An item was escalated"),
+    "phase": N_("The alliance phase changed"),
+}
+
+
+def _common(c: Coordination, request: Request) -> dict[str, Any]:
+    lang = choose_lang(request)
+    return {
+        "lang": lang,
+        "bodies": c.structure.bodies,
+        "regions": c.structure.regions,
+        "state_names": STATE_NAMES,
+        "tier_names": TIER_NAMES,
+        "phase_names": PHASE_NAMES,
+        "domain_names": DOMAIN_NAMES,
+        "response_names": RESPONSE_NAMES,
+        "event_names": EVENT_NAMES,
+        "notice_names": NOTICE_NAMES,
+        "iso_time": iso_time,
+        "title_of": lambda obj: obj.object.get("name_ja" if lang == "ja" else "name", obj.id),
+    }
+
+
+def _can_open(principal: Principal, c: Coordination) -> bool:
+    return principal.can(Permission.OBJECT_WRITE) and principal.nation == c.node.nation
+
+
+@router.get("/coordination")
+def board_page(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    tier: Annotated[str | None, Query(max_length=32)] = None,
+    phase: Annotated[str | None, Query(max_length=32)] = None,
+) -> HTMLResponse:
+    c = coordination(node)
+    try:
+        rows = queries.board(
+            c, principal, state=state or None, tier=tier or None, phase=phase or None
+        )
+    except StoreError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return page(
+        request,
+        "coordination/board.html",
+        principal=principal,
+        labels=[r.item.label for r in rows],
+        rows=rows,
+        filters={"state": state or "", "tier": tier or "", "phase": phase or ""},
+        tiers=TIERS,
+        phases=PHASES,
+        region_phases=queries.phases(c),
+        can_open=_can_open(principal, c),
+        **_common(c, request),
+    )
+
+
+def _form(
+    request: Request,
+    principal: Principal,
+    c: Coordination,
+    values: dict[str, Any],
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return page(
+        request,
+        "coordination/open.html",
+        principal=principal,
+        status=status,
+        values=values,
+        error=error,
+        tiers=TIERS,
+        domains=DOMAINS,
+        phases=PHASES,
+        my_bodies=sorted(b for b in principal.bodies if b in c.structure.bodies),
+        **_common(c, request),
+    )
+
+
+@router.get("/coordination/new")
+def open_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    c = coordination(node)
+    if not _can_open(principal, c):
+        raise HTTPException(403, f"only authors of {c.node.nation} open coordination items")
+    label = f"UNCLASSIFIED//REL TO {', '.join(c.structure.nations)}"
+    return _form(request, principal, c, {"label": label, "domains": [], "propose": True})
+
+
+@router.post("/coordination/new", dependencies=[Depends(check_csrf)])
+def open_submit(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    title_en: Annotated[str, Form(max_length=300)] = "",
+    title_ja: Annotated[str, Form(max_length=300)] = "",
+    body_en: Annotated[str, Form(max_length=20_000)] = "",
+    body_ja: Annotated[str, Form(max_length=20_000)] = "",
+    requesting_body: Annotated[str, Form(max_length=64)] = "",
+    counterpart_body: Annotated[str, Form(max_length=64)] = "",
+    tier: Annotated[str, Form(max_length=32)] = "",
+    region: Annotated[str, Form(max_length=64)] = "",
+    label: Annotated[str, Form(max_length=300)] = "",
+    domains: Annotated[list[str] | None, Form()] = None,
+    sets_phase: Annotated[str, Form(max_length=32)] = "",
+    propose: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    c = coordination(node)
+    values: dict[str, Any] = {
+        "title_en": title_en,
+        "title_ja": title_ja,
+        "body_en": body_en,
+        "body_ja": body_ja,
+        "requesting_body": requesting_body,
+        "counterpart_body": counterpart_body,
+        "tier": tier or None,
+        "region": region,
+        "label": label,
+        "domains": domains or [],
+        "sets_phase": sets_phase or None,
+        "propose": bool(propose),
+    }
+    try:
+        made = c.open_item(principal, ItemCreate(**values))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _form(request, principal, c, values, f"{where}: {first.get('msg')}", 422)
+    except StoreError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        return _form(request, principal, c, values, f"{where}{exc}", exc.status)
+    return RedirectResponse(f"/coordination/items/{made.id}", status_code=303)
+
+
+def _item_page(
+    request: Request,
+    principal: Principal,
+    c: Coordination,
+    stix_id: str,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    try:
+        facts, events = queries.timeline(c, principal, stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    item = next(e.version for e in reversed(events) if e.version is not None)
+    with c.node.db.read() as conn:
+        legal = set(c.legal_events(conn, c.item_row(conn, principal, stix_id)))
+    needs = set(facts["needs"].split(","))
+    can_move = _can_open(principal, c) and (
+        facts["requesting_body"] in principal.bodies or principal.kind == "system"
+    )
+    can_answer = (
+        principal.can(Permission.OBJECT_ANSWER)
+        and principal.nation in needs
+        and facts["state"] in ("proposed", "in_review", "escalated")
+    )
+    labels = [item.label]
+    labels += [e.version.label for e in events if e.version is not None]
+    labels += [e.response.label for e in events if e.response is not None]
+    return page(
+        request,
+        "coordination/item.html",
+        principal=principal,
+        labels=labels,
+        status=status,
+        item=item,
+        facts=facts,
+        events=events,
+        events_allowed=[e for e in USER_EVENTS if e in legal] if can_move else [],
+        can_answer=can_answer,
+        kinds=list(ResponseKind),
+        error=error,
+        **_common(c, request),
+    )
+
+
+@router.get("/coordination/items/{stix_id}")
+def item_page(
+    request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    return _item_page(request, principal, coordination(node), stix_id)
+
+
+@router.post("/coordination/items/{stix_id}/respond", dependencies=[Depends(check_csrf)])
+def respond_submit(
+    request: Request,
+    stix_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    kind: Annotated[str, Form(max_length=32)] = "",
+    comment: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    c = coordination(node)
+    try:
+        c.respond(principal, stix_id, ResponseCreate(kind=kind, comment=comment))  # type: ignore[arg-type]
+    except ValidationError:
+        return _item_page(request, principal, c, stix_id, f"kind: '{kind}'", 422)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        return _item_page(request, principal, c, stix_id, f"{where}{exc}", exc.status)
+    return RedirectResponse(f"/coordination/items/{stix_id}", status_code=303)
+
+
+@router.post("/coordination/items/{stix_id}/transition", dependencies=[Depends(check_csrf)])
+def transition_submit(
+    request: Request,
+    stix_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    event: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    c = coordination(node)
+    try:
+        c.transition(principal, stix_id, event)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        return _item_page(request, principal, c, stix_id, str(exc), exc.status)
+    return RedirectResponse(f"/coordination/items/{stix_id}", status_code=303)
+
+
+@router.get("/coordination/notifications")
+def notifications_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    c = coordination(node)
+    found = queries.notifications(c, principal)
+    return page(
+        request,
+        "coordination/notifications.html",
+        principal=principal,
+        labels=[n.item.label for n in found if n.item is not None],
+        notices=found,
+        **_common(c, request),
+    )
+
+
+@router.post("/coordination/notifications/{pk}/acknowledge", dependencies=[Depends(check_csrf)])
+def acknowledge_submit(pk: int, principal: PagePrincipal, node: NodeDep) -> Response:
+    try:
+        queries.acknowledge(coordination(node), principal, pk)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError:
+        pass  # acknowledged meanwhile by another member: the list shows by whom
+    return RedirectResponse("/coordination/notifications", status_code=303)

@@ -1,0 +1,360 @@
+"""What users read of the mechanism: the board, an item's timeline, notifications.
+
+Every query joins the store's `access` rows with `visible(principal)` for the item
+(and, for answers, for the answer itself): the coordination tables only sort and
+filter what the visibility condition lets through. Nothing is loaded and then
+filtered in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, null, or_, select, update
+
+from kizuna import audit, clock
+from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE, ItemState
+from kizuna.domains.coordination.schema import (
+    coord_items,
+    coord_notifications,
+    coord_phases,
+    coord_responses,
+    coord_steps,
+)
+from kizuna.domains.coordination.service import Coordination, epoch
+from kizuna.errors import Conflict, Invalid, NotFound
+from kizuna.identity.principal import Principal
+from kizuna.store import StoredObject
+from kizuna.store.access import current, visible
+from kizuna.store.objects import COLUMNS, stored_from_row
+from kizuna.store.schema import access, objects, versions
+
+__all__ = ["BoardRow", "Event", "Notification", "acknowledge", "board", "notifications", "timeline"]
+
+BOARD_LIMIT = 500
+# Up to this many visible items, the board sorts them rather than walk the steps.
+FEW = 2000
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    item: StoredObject
+    state: str
+    tier: str
+    region: str
+    phase: str
+    due_at: int | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of an item's timeline."""
+
+    at: str
+    kind: str  # version | response | escalation
+    version: StoredObject | None = None
+    response: StoredObject | None = None
+    step: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    pk: int
+    body: str
+    kind: str
+    detail: dict[str, Any]
+    created_at: str
+    acked_by: str | None
+    acked_at: str | None
+    item: StoredObject | None
+
+
+def _visible_current(c: Coordination, principal: Principal) -> Any:
+    return and_(current(), visible(principal, c.store.bits))
+
+
+def board(
+    c: Coordination,
+    principal: Principal,
+    *,
+    state: str | None = None,
+    tier: str | None = None,
+    phase: str | None = None,
+    region: str | None = None,
+    limit: int = 200,
+    few: int = FEW,
+) -> list[BoardRow]:
+    """Items the principal may see, overdue first, then by deadline (then the older
+    item first), then the items without a deadline, newest first.
+
+    Two plans give the same rows. A reader who sees at most `few` items gets them
+    sorted (cheap, and a walk of every step would find little); a reader who sees
+    more gets a walk of the pending steps in due order that stops when the page is
+    full, so that nobody's board sorts 100,000 rows."""
+    if not 1 <= limit <= BOARD_LIMIT:
+        raise Invalid(f"limit must be between 1 and {BOARD_LIMIT}", field="limit")
+    if state is not None and state not in {s.value for s in ItemState}:
+        raise Invalid(f"unknown state '{state}'", field="state")
+    now = epoch()
+    phase_col = func.coalesce(coord_phases.c.phase, "peacetime")
+    shown = (
+        *COLUMNS,
+        coord_items.c.state.label("item_state"),
+        coord_items.c.tier.label("item_tier"),
+        coord_items.c.region.label("item_region"),
+        phase_col.label("item_phase"),
+    )
+    item_filters = []
+    if state:
+        item_filters.append(coord_items.c.state == state)
+    if tier:
+        item_filters.append(coord_items.c.tier == tier)
+    if region:
+        item_filters.append(coord_items.c.region == region)
+    if phase:
+        item_filters.append(phase_col == phase)
+    filters = [_visible_current(c, principal), access.c.type == ITEM_TYPE, *item_filters]
+
+    def visible_items(first: Any) -> Any:
+        return (
+            first.join(versions, versions.c.pk == access.c.version_pk)
+            .join(objects, objects.c.pk == access.c.object_pk)
+            .join(coord_items, coord_items.c.object_pk == access.c.object_pk)
+            .outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
+        )
+
+    # Items with a deadline first, earliest (so overdue) first: a walk of the pending
+    # steps in due order that stops once the page is full, rather than a sort of every
+    # visible item. Each step looks up the reader's visible current version of its
+    # item (the visibility condition, per step), so that both databases start from
+    # the steps' index whatever statistics they keep.
+    visible_version = (
+        select(access.c.version_pk)
+        .where(
+            access.c.object_pk == coord_steps.c.item_pk,
+            access.c.type == ITEM_TYPE,
+            _visible_current(c, principal),
+        )
+        .scalar_subquery()
+    )
+    page = (
+        select(
+            coord_steps.c.item_pk,
+            coord_steps.c.due_at,
+            visible_version.label("version_pk"),
+        )
+        .select_from(
+            coord_steps.join(
+                coord_items, coord_items.c.object_pk == coord_steps.c.item_pk
+            ).outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
+        )
+        .where(coord_steps.c.status == "pending", visible_version.is_not(None), *item_filters)
+        .order_by(coord_steps.c.due_at, coord_steps.c.item_pk)
+        .limit(limit)
+        .subquery("page")
+    )
+    with_deadline = (
+        select(*shown, page.c.due_at)
+        .select_from(
+            page.join(versions, versions.c.pk == page.c.version_pk)
+            .join(objects, objects.c.pk == page.c.item_pk)
+            .join(coord_items, coord_items.c.object_pk == page.c.item_pk)
+            .outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
+        )
+        .order_by(page.c.due_at, page.c.item_pk)
+    )
+
+    def without_deadline(room: int) -> Any:
+        """The items that wait for nothing (drafts, concurred, decided...), newest first."""
+        has_step = (
+            select(coord_steps.c.pk)
+            .where(
+                coord_steps.c.item_pk == access.c.object_pk,
+                coord_steps.c.status == "pending",
+            )
+            .exists()
+        )
+        return (
+            select(*shown, null().label("due_at"))
+            .select_from(visible_items(access))
+            .where(*filters, ~has_step)
+            .order_by(access.c.object_pk.desc())
+            .limit(room)
+        )
+
+    pending = coord_steps.alias("pending")
+    sorted_few = (
+        select(*shown, pending.c.due_at.label("due_at"))
+        .select_from(
+            visible_items(access).outerjoin(
+                pending,
+                and_(pending.c.item_pk == access.c.object_pk, pending.c.status == "pending"),
+            )
+        )
+        .where(*filters)
+        .order_by(
+            case((pending.c.due_at.is_(None), 1), else_=0),
+            pending.c.due_at,
+            case((pending.c.due_at.is_(None), -access.c.object_pk), else_=access.c.object_pk),
+        )
+        .limit(limit)
+    )
+    with c.node.db.read() as conn:
+        # Does the reader see more than `few` items? An index range over their own
+        # nation's rows, stopped at few + 1.
+        probe = (
+            select(access.c.object_pk)
+            .where(_visible_current(c, principal), access.c.type == ITEM_TYPE)
+            .limit(few + 1)
+            .subquery()
+        )
+        seen = conn.execute(select(func.count()).select_from(probe)).scalar_one()
+        if seen <= few:
+            rows = list(conn.execute(sorted_few).all())
+        else:
+            rows = list(conn.execute(with_deadline).all())
+            if len(rows) < limit:
+                rows += conn.execute(without_deadline(limit - len(rows))).all()
+    return [
+        BoardRow(
+            item=stored_from_row(r),
+            state=r.item_state,
+            tier=r.item_tier,
+            region=r.item_region,
+            phase=r.item_phase,
+            due_at=r.due_at,
+            overdue=r.due_at is not None and r.due_at <= now,
+        )
+        for r in rows
+    ]
+
+
+def phases(c: Coordination) -> dict[str, str]:
+    """The phase of every region (not labelled: the alliance's posture on this node)."""
+    with c.node.db.read() as conn:
+        found = {r.region: r.phase for r in conn.execute(select(coord_phases))}
+    return {region: found.get(region, "peacetime") for region in c.structure.regions}
+
+
+def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, list[Event]]:
+    """The item's scheduling row and its timeline: the versions the principal may see,
+    the answers they may see, the escalation steps that fired. NotFound when the
+    item's current version is hidden, as for a missing one."""
+    with c.node.db.read() as conn:
+        row = c.item_row(conn, principal, stix_id)
+        answers = conn.execute(
+            select(*COLUMNS)
+            .select_from(
+                coord_responses.join(access, access.c.object_pk == coord_responses.c.object_pk)
+                .join(versions, versions.c.pk == access.c.version_pk)
+                .join(objects, objects.c.pk == access.c.object_pk)
+            )
+            .where(
+                coord_responses.c.item_pk == row.object_pk,
+                _visible_current(c, principal),
+                access.c.type == RESPONSE_TYPE,
+            )
+            .order_by(coord_responses.c.object_pk)
+        ).all()
+        steps = conn.execute(
+            select(coord_steps)
+            .where(coord_steps.c.item_pk == row.object_pk, coord_steps.c.status == "fired")
+            .order_by(coord_steps.c.number)
+        ).all()
+        pending = c.pending_step(conn, row.object_pk)
+    events = [
+        Event(v.recorded_at, "version", version=v) for v in c.store.history(principal, stix_id)
+    ]
+    events += [Event(a.recorded_at, "response", response=stored_from_row(a)) for a in answers]
+    events += [Event(str(s.fired_at), "escalation", step=s._asdict()) for s in steps]
+    events.sort(key=lambda e: e.at)
+    facts = {**row._asdict(), "due_at": pending.due_at if pending is not None else None}
+    return facts, events
+
+
+def _bodies(principal: Principal) -> list[str]:
+    return sorted(principal.bodies)
+
+
+def _notification_scope(c: Coordination, principal: Principal) -> Any:
+    """Notices to one of the principal's bodies, about an item they may see now (or
+    about a phase, which names no item)."""
+    seen_items = select(access.c.object_pk).where(_visible_current(c, principal))
+    return and_(
+        coord_notifications.c.body.in_(_bodies(principal)),
+        or_(
+            coord_notifications.c.item_pk.is_(None),
+            coord_notifications.c.item_pk.in_(seen_items.scalar_subquery()),
+        ),
+    )
+
+
+def notifications(
+    c: Coordination, principal: Principal, *, unacknowledged: bool = False, limit: int = 100
+) -> list[Notification]:
+    query = (
+        select(coord_notifications)
+        .where(_notification_scope(c, principal))
+        .order_by(coord_notifications.c.pk.desc())
+        .limit(limit)
+    )
+    if unacknowledged:
+        query = query.where(coord_notifications.c.acked_at.is_(None))
+    with c.node.db.read() as conn:
+        rows = conn.execute(query).all()
+        item_pks = sorted({r.item_pk for r in rows if r.item_pk is not None})
+        items: dict[int, StoredObject] = {}
+        if item_pks:
+            for found in conn.execute(
+                select(access.c.object_pk, *COLUMNS)
+                .select_from(
+                    access.join(versions, versions.c.pk == access.c.version_pk).join(
+                        objects, objects.c.pk == access.c.object_pk
+                    )
+                )
+                .where(access.c.object_pk.in_(item_pks), _visible_current(c, principal))
+            ):
+                items[found.object_pk] = stored_from_row(found)
+    return [
+        Notification(
+            pk=r.pk,
+            body=r.body,
+            kind=r.kind,
+            detail=json.loads(r.detail),
+            created_at=r.created_at,
+            acked_by=r.acked_by,
+            acked_at=r.acked_at,
+            item=items.get(r.item_pk) if r.item_pk is not None else None,
+        )
+        for r in rows
+    ]
+
+
+def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
+    """A member of the body acknowledges a notice; the first acknowledgement stands."""
+    with c.store.transaction(principal) as conn:
+        done = conn.execute(
+            update(coord_notifications)
+            .where(
+                coord_notifications.c.pk == pk,
+                coord_notifications.c.acked_at.is_(None),
+                _notification_scope(c, principal),
+            )
+            .values(acked_by=principal.name, acked_at=clock.now_ts())
+        ).rowcount
+        if done == 1:
+            audit.append(
+                conn, actor=principal.name, action="coordination.notice.ack", target=str(pk)
+            )
+            return
+        earlier = conn.execute(
+            select(coord_notifications.c.acked_by).where(
+                coord_notifications.c.pk == pk, _notification_scope(c, principal)
+            )
+        ).first()
+    if earlier is None:
+        raise NotFound(f"no notification {pk}", field="id")
+    raise Conflict(f"notification {pk} was acknowledged by {earlier.acked_by}", field="id")

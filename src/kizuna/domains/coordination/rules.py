@@ -1,0 +1,85 @@
+"""The rules an item must meet against the alliance structure: known bodies, a
+counterpart of the partner nation (or a bilateral body), a known tier, region and
+domains, a phase change only at the policy tier; and which nations must answer it.
+Pure: no I/O."""
+
+from __future__ import annotations
+
+from kizuna.domains.coordination.model import DOMAINS, ItemCreate
+from kizuna.domains.coordination.structure import PHASES, TIERS, Body, Structure
+from kizuna.errors import Invalid
+from kizuna.labels import Label, LabelError, Policy, parse
+
+__all__ = ["body_of", "check_item"]
+
+
+def body_of(s: Structure, body_id: str, field: str) -> Body:
+    body = s.bodies.get(body_id)
+    if body is None:
+        known = ", ".join(sorted(s.bodies))
+        raise Invalid(f"unknown body '{body_id}'; known: {known}", field=field)
+    return body
+
+
+def check_item(
+    s: Structure, policy: Policy, nation: str, data: ItemCreate
+) -> tuple[str, frozenset[str], Label]:
+    """Check an item against the structure before anything is written: its tier,
+    the nations whose answers it needs, and its label. `Invalid` names the field."""
+    requesting = body_of(s, data.requesting_body, "requesting_body")
+    counterpart = body_of(s, data.counterpart_body, "counterpart_body")
+    if not requesting.bilateral and requesting.nation != nation:
+        raise Invalid(
+            f"'{requesting.id}' is a body of {requesting.nation}; an item on this node "
+            f"is opened by a body of {nation} or a bilateral one",
+            field="requesting_body",
+        )
+    if counterpart.id == requesting.id:
+        raise Invalid("an item is addressed to another body", field="counterpart_body")
+    if not counterpart.bilateral and counterpart.nation == nation:
+        raise Invalid(
+            f"'{counterpart.id}' is a body of {nation} like the requesting nation: "
+            "a counterpart is of the partner nation, or bilateral",
+            field="counterpart_body",
+        )
+    if (
+        not requesting.bilateral
+        and not counterpart.bilateral
+        and not s.are_counterparts(requesting.id, counterpart.id)
+    ):
+        theirs = ", ".join(s.counterparts_of(requesting.id)) or "none"
+        raise Invalid(
+            f"'{counterpart.id}' is not a counterpart of '{requesting.id}' "
+            f"(its counterparts: {theirs}; or address a bilateral body)",
+            field="counterpart_body",
+        )
+    tier = data.tier or requesting.tier
+    if tier not in TIERS:
+        raise Invalid(f"unknown tier '{tier}'; known: {', '.join(TIERS)}", field="tier")
+    if data.region not in s.regions:
+        raise Invalid(
+            f"unknown region '{data.region}'; known: {', '.join(s.regions)}", field="region"
+        )
+    for domain in data.domains:
+        if domain not in DOMAINS:
+            raise Invalid(
+                f"unknown domain '{domain}'; known: {', '.join(DOMAINS)}", field="domains"
+            )
+    if data.sets_phase is not None:
+        if data.sets_phase not in PHASES:
+            raise Invalid(
+                f"unknown phase '{data.sets_phase}'; known: {', '.join(PHASES)}",
+                field="sets_phase",
+            )
+        if tier != "policy":
+            raise Invalid("only a policy-tier item changes a region's phase", field="sets_phase")
+    needs = (
+        frozenset(s.nations)
+        if requesting.bilateral or counterpart.bilateral or data.sets_phase
+        else frozenset({counterpart.nation})
+    )
+    try:
+        label = parse(policy, data.label, originator=nation)
+    except LabelError as exc:
+        raise Invalid(str(exc), field="label") from exc
+    return tier, needs, label

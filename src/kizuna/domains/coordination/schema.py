@@ -1,0 +1,113 @@
+"""Tables of the coordination mechanism (on the store's metadata).
+
+They hold scheduling data keyed by the item's object key, never the item's text: who
+may see an item is still decided by the store's `access` rows, and every read that
+shows a user anything from these tables joins them with `visible()` (see queries.py).
+
+Times that need arithmetic in SQL (deadlines) are whole seconds since the epoch, so
+that a phase change recomputes every deadline of a region in one UPDATE on both
+databases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, text
+
+from kizuna.store.schema import TS, metadata
+
+__all__ = ["coord_items", "coord_notifications", "coord_phases", "coord_responses", "coord_steps"]
+
+# One row per item, rewritten with each of its versions: what the board filters on.
+coord_items = Table(
+    "coord_items",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("requesting_body", String(64), nullable=False),
+    Column("counterpart_body", String(64), nullable=False),
+    # The body the item has climbed to, when escalated.
+    Column("escalated_to", String(64), nullable=True),
+    # Nations whose answer the item needs, comma-separated.
+    Column("needs", String(64), nullable=False),
+    Column("sets_phase", String(16), nullable=True),
+    Column("updated_at", TS, nullable=False),
+)
+Index("ix_coord_items_region_state", coord_items.c.region, coord_items.c.state)
+
+# One row per answer: which nation answered what, at which tier.
+coord_responses = Table(
+    "coord_responses",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("item_pk", ForeignKey("objects.pk"), nullable=False),
+    Column("nation", String(3), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("recorded_at", TS, nullable=False),
+)
+Index("ix_coord_responses_item", coord_responses.c.item_pk, coord_responses.c.object_pk)
+
+# Escalation steps: the pending one of an open item is its deadline; a fired one is
+# history. A step is claimed by moving it from 'pending' to 'fired' by its key, so it
+# fires once whoever scans and however often.
+coord_steps = Table(
+    "coord_steps",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("item_pk", ForeignKey("objects.pk"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("reason", String(16), nullable=False),  # deadline | non_concurrence
+    Column("base_at", BigInteger, nullable=False),  # the delay counts from here
+    Column("due_at", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | fired | cancelled
+    Column("from_tier", String(16), nullable=False),
+    Column("to_body", String(64), nullable=True),
+    Column("fired_at", TS, nullable=True),
+)
+_pending = text("status = 'pending'")
+# The scan: pending steps by due time, a plain range over this index.
+# The board walks the same index, in (due, item) order.
+Index(
+    "ix_coord_steps_due",
+    coord_steps.c.due_at,
+    coord_steps.c.item_pk,
+    sqlite_where=_pending,
+    postgresql_where=_pending,
+)
+# At most one pending step per item.
+Index(
+    "ix_coord_steps_pending_item",
+    coord_steps.c.item_pk,
+    unique=True,
+    sqlite_where=_pending,
+    postgresql_where=_pending,
+)
+Index("ix_coord_steps_item", coord_steps.c.item_pk, coord_steps.c.number, unique=True)
+
+# The alliance phase of each region; a region without a row is in peacetime.
+coord_phases = Table(
+    "coord_phases",
+    metadata,
+    Column("region", String(64), primary_key=True),
+    Column("phase", String(16), nullable=False),
+    Column("item_pk", ForeignKey("objects.pk"), nullable=True),  # the item that set it
+    Column("changed_at", TS, nullable=False),
+)
+
+# In-app notifications to a body; the first member who acknowledges closes it.
+coord_notifications = Table(
+    "coord_notifications",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("body", String(64), nullable=False),
+    # The item it is about; NULL for a phase change, which names only its region.
+    Column("item_pk", ForeignKey("objects.pk"), nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("acked_by", String(128), nullable=True),
+    Column("acked_at", TS, nullable=True),
+)
+Index("ix_coord_notifications_body", coord_notifications.c.body, coord_notifications.c.pk)

@@ -1,0 +1,551 @@
+"""The coordination mechanism's use cases: open an item, answer it, move it through its
+lifecycle, escalate what is overdue or refused, change a region's phase.
+
+Every function takes the acting principal and runs as one transaction with its audit
+entries. The item belongs to the node that opened it (single writer): each change of
+state is a new version of it written by this node; an answer is an object of the
+answering nation that points at the item. A partner user may write only answers, to
+items whose answer their nation owes, at the item's own label.
+
+Refusals: `Invalid` (422) names the field at fault; `Refused` (403) is audited;
+`NotFound` (404) for an item missing or hidden; `IllegalTransition` (409) lists the
+transitions the item may make now.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+from statemachine.exceptions import TransitionNotAllowed
+
+from kizuna import audit, clock
+from kizuna.bootstrap import Node
+from kizuna.domains.coordination import escalation
+from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
+from kizuna.domains.coordination.model import (
+    ACCEPTING,
+    ITEM_TYPE,
+    OPEN_STATES,
+    RESPONSE_TYPE,
+    Action,
+    Answer,
+    Facts,
+    ItemCreate,
+    ItemState,
+    Lifecycle,
+    ResponseCreate,
+    ResponseKind,
+    events_after_answer,
+)
+from kizuna.domains.coordination.notify import Channel, InApp, Notice
+from kizuna.domains.coordination.rules import body_of, check_item
+from kizuna.domains.coordination.schema import (
+    coord_items,
+    coord_phases,
+    coord_responses,
+    coord_steps,
+)
+from kizuna.domains.coordination.structure import (
+    Structure,
+    default_structure,
+    load_structure,
+)
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, render
+from kizuna.store import Store, StoredObject
+from kizuna.store.access import current, visible
+from kizuna.store.objects import COLUMNS, stored_from_row
+from kizuna.store.schema import access, objects, versions
+
+__all__ = ["Coordination", "Fired", "IllegalTransition", "coordination", "epoch", "iso_time"]
+
+STIX_ID = re.compile(
+    r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+# Transitions a user asks for; the others follow from answers and deadlines.
+USER_EVENTS = ("propose", "decide", "close", "withdraw")
+
+
+class IllegalTransition(Conflict):
+    """The lifecycle does not allow this transition now; `legal` lists what it allows."""
+
+    def __init__(self, event: str, state: str, legal: list[str]) -> None:
+        allowed = ", ".join(legal) if legal else "none"
+        super().__init__(
+            f"an item that is {state} cannot {event}; legal now: {allowed}", field="event"
+        )
+        self.legal = legal
+
+
+class Coordination:
+    """The mechanism on one node: its structure, its channels, its store."""
+
+    def __init__(self, node: Node, structure: Structure, channels: Iterable[Channel] = ()) -> None:
+        self.node = node
+        self.structure = structure
+        self.channels: list[Channel] = [InApp(), *channels]
+
+    @property
+    def store(self) -> Store:
+        return self.node.store
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def hours(self, phase: str) -> float:
+        return self.structure.deadline_hours[phase]
+
+    def phase_of(self, conn: Connection, region: str) -> str:
+        row = conn.execute(
+            select(coord_phases.c.phase).where(coord_phases.c.region == region)
+        ).first()
+        return str(row.phase) if row else "peacetime"
+
+    def notify(self, conn: Connection, notices: list[Notice]) -> None:
+        for channel in self.channels:
+            channel.deliver(conn, notices)
+
+    def _body(self, body_id: str, field: str) -> Any:
+        return body_of(self.structure, body_id, field)
+
+    def _member(
+        self,
+        principal: Principal,
+        body_id: str,
+        what: str,
+        target: str | None,
+        action: Action = Action.ITEM_WRITE,
+    ) -> None:
+        if principal.kind != "system" and body_id not in principal.bodies:
+            raise Refused(
+                f"{principal.name} is not a member of {body_id} and may not {what}",
+                action=str(action),
+                target=target,
+            )
+
+    def _author(self, principal: Principal, target: str | None) -> None:
+        """Items are opened and moved by authors of this node's nation only; partner
+        users answer them."""
+        if principal.kind != "system" and (
+            not principal.can(Permission.OBJECT_WRITE) or principal.nation != self.node.nation
+        ):
+            raise Refused(
+                f"only authors of {self.node.nation} open and move coordination items; "
+                f"{principal.name} may answer those addressed to {principal.nation}",
+                action=str(Action.ITEM_WRITE),
+                target=target,
+            )
+
+    def item_row(
+        self, conn: Connection, principal: Principal, stix_id: str, *, lock: bool = False
+    ) -> Any:
+        """The item's scheduling row, when its current version is visible to the
+        principal; NotFound otherwise (the same for missing and hidden).
+
+        With `lock`, the row is locked for the transaction (PostgreSQL; SQLite's write
+        transaction holds the whole database): every writer locks the item's row
+        first, then its object and its steps, so two writers on one item queue in the
+        same order and each sees the state the other left."""
+        query = (
+            select(coord_items, objects.c.stix_id)
+            .select_from(
+                objects.join(coord_items, coord_items.c.object_pk == objects.c.pk).join(
+                    access, and_(access.c.object_pk == objects.c.pk, current())
+                )
+            )
+            .where(objects.c.stix_id == stix_id, visible(principal, self.store.bits))
+        )
+        if lock:
+            query = query.with_for_update(of=coord_items)
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"no coordination item {stix_id}", field="id")
+        return row
+
+    def _current_body(self, conn: Connection, stix_id: str) -> dict[str, Any]:
+        # Read as the node itself: it owns the item and is writing its next version.
+        row = conn.execute(
+            select(versions.c.body)
+            .select_from(
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                    versions, versions.c.pk == access.c.version_pk
+                )
+            )
+            .where(objects.c.stix_id == stix_id, visible(self.node.system, self.store.bits))
+        ).first()
+        if row is None:
+            raise NotFound(f"no coordination item {stix_id}", field="id")
+        body: dict[str, Any] = json.loads(row.body)
+        return body
+
+    def _answers(self, conn: Connection, item_pk: int) -> tuple[Answer, ...]:
+        rows = conn.execute(
+            select(coord_responses.c.nation, coord_responses.c.kind, coord_responses.c.tier)
+            .where(coord_responses.c.item_pk == item_pk)
+            .order_by(coord_responses.c.object_pk)
+        ).all()
+        return tuple(Answer(r.nation, ResponseKind(r.kind), r.tier) for r in rows)
+
+    def _facts(self, conn: Connection, row: Any) -> Facts:
+        return Facts(
+            state=row.state,
+            tier=row.tier,
+            needs=frozenset(n for n in row.needs.split(",") if n),
+            answers=self._answers(conn, row.object_pk),
+            can_climb=self.structure.next_rung(row.tier) is not None,
+        )
+
+    def legal_events(self, conn: Connection, row: Any) -> list[str]:
+        machine = Lifecycle(self._facts(conn, row), state_field="state")
+        return [event.id for event in machine.enabled_events()]
+
+    def move(
+        self,
+        conn: Connection,
+        actor: Principal,
+        row: Any,
+        event: str,
+        changes: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Any:
+        """One transition: checked by the lifecycle, written as a new version of the
+        item and in its scheduling row, audited. Returns the updated row."""
+        facts = self._facts(conn, row)
+        before = facts.state
+        machine = Lifecycle(facts, state_field="state")
+        try:
+            machine.send(event)
+        except TransitionNotAllowed:
+            raise IllegalTransition(event, before, self.legal_events(conn, row)) from None
+        changes = dict(changes or {})
+        body = self._current_body(conn, row.stix_id)
+        for key, value in changes.items():
+            body[key] = sorted(value) if isinstance(value, frozenset) else value
+        body["state"] = facts.state
+        body["phase"] = self.phase_of(conn, row.region)
+        pending = self.pending_step(conn, row.object_pk)
+        if pending is not None and facts.state in OPEN_STATES:
+            body["due"] = iso_time(pending.due_at)
+        else:
+            body.pop("due", None)
+        body.pop("modified", None)
+        made = self.store.revise_in(conn, actor, row.stix_id, body)
+        values = {"state": facts.state, "updated_at": clock.now_ts()}
+        for key in ("tier", "escalated_to", "needs"):
+            if key in changes:
+                value = changes[key]
+                values[key] = ",".join(sorted(value)) if key == "needs" else value
+        conn.execute(
+            update(coord_items).where(coord_items.c.object_pk == row.object_pk).values(**values)
+        )
+        audit.append(
+            conn,
+            actor=actor.name,
+            action=f"coordination.{event}",
+            target=row.stix_id,
+            detail={"from": before, "to": facts.state, "version": made.version, **(detail or {})},
+        )
+        return self.row_by_pk(conn, row.object_pk)
+
+    def pending_step(self, conn: Connection, item_pk: int) -> Any:
+        return conn.execute(
+            select(coord_steps).where(
+                coord_steps.c.item_pk == item_pk, coord_steps.c.status == "pending"
+            )
+        ).first()
+
+    def schedule(self, conn: Connection, row: Any, *, tier: str, base: int, number: int) -> int:
+        """The item's next deadline: `base` plus the deadline of its region's phase."""
+        due = base + int(self.hours(self.phase_of(conn, row.region)) * 3600)
+        conn.execute(
+            insert(coord_steps).values(
+                item_pk=row.object_pk,
+                number=number,
+                reason="deadline",
+                base_at=base,
+                due_at=due,
+                status="pending",
+                from_tier=tier,
+                to_body=None,
+                fired_at=None,
+            )
+        )
+        return due
+
+    def _cancel_pending(self, conn: Connection, item_pk: int) -> None:
+        conn.execute(
+            update(coord_steps)
+            .where(coord_steps.c.item_pk == item_pk, coord_steps.c.status == "pending")
+            .values(status="cancelled", fired_at=clock.now_ts())
+        )
+
+    def parties(self, row: Any) -> list[str]:
+        bodies = [row.requesting_body, row.counterpart_body]
+        if row.escalated_to:
+            bodies.append(row.escalated_to)
+        return list(dict.fromkeys(bodies))
+
+    # -- opening -------------------------------------------------------------------------
+
+    def open_item(self, principal: Principal, data: ItemCreate) -> StoredObject:
+        """Open an item as a draft (version 1) and, unless asked not to, propose it
+        (version 2), which starts its deadline and notifies the counterpart body.
+
+        Refuses an unknown body, a counterpart of the requesting nation, a member of
+        another body, and a proposal not releasable to every nation it needs."""
+        with self.store.transaction(principal) as conn:
+            self._author(principal, None)
+            tier, needs, label = check_item(
+                self.structure, self.node.policy, self.node.nation, data
+            )
+            self._member(principal, data.requesting_body, "open items for it", None)
+            for ref in data.item_refs:
+                self.item_row(conn, principal, ref)
+            for ref in data.decision_refs:
+                if not STIX_ID.fullmatch(ref):
+                    raise Invalid(f"'{ref}' is not a STIX identifier", field="decision_refs")
+            phase = self.phase_of(conn, data.region)
+            body: dict[str, Any] = {
+                "type": ITEM_TYPE,
+                "name": data.title_en,
+                "name_ja": data.title_ja,
+                "requesting_body": data.requesting_body,
+                "counterpart_body": data.counterpart_body,
+                "tier": tier,
+                "region": data.region,
+                "phase": phase,
+                "state": ItemState.DRAFT.value,
+                "needs": sorted(needs),
+            }
+            optional = {
+                "description": data.body_en,
+                "description_ja": data.body_ja,
+                "domains": sorted(set(data.domains)),
+                "decisions": data.decision_refs,
+                "related_items": data.item_refs,
+                "sets_phase": data.sets_phase,
+            }
+            body.update({k: v for k, v in optional.items() if v})
+            made = self.store.create_in(conn, principal, body, label)
+            pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
+            conn.execute(
+                insert(coord_items).values(
+                    object_pk=pk,
+                    state=ItemState.DRAFT.value,
+                    tier=tier,
+                    region=data.region,
+                    requesting_body=data.requesting_body,
+                    counterpart_body=data.counterpart_body,
+                    escalated_to=None,
+                    needs=",".join(sorted(needs)),
+                    sets_phase=data.sets_phase,
+                    updated_at=clock.now_ts(),
+                )
+            )
+            if data.propose:
+                made = self._propose(conn, principal, self.row_by_pk(conn, pk))
+            return made
+
+    def row_by_pk(self, conn: Connection, pk: int, *, lock: bool = False) -> Any:
+        """The scheduling row of an item, for the node's own jobs (see `item_row`)."""
+        query = (
+            select(coord_items, objects.c.stix_id)
+            .select_from(objects.join(coord_items, coord_items.c.object_pk == objects.c.pk))
+            .where(coord_items.c.object_pk == pk)
+        )
+        if lock:
+            query = query.with_for_update(of=coord_items)
+        return conn.execute(query).one()
+
+    def _propose(self, conn: Connection, principal: Principal, row: Any) -> StoredObject:
+        label = self._label_of(conn, row)
+        missing = sorted(set(row.needs.split(",")) - label.rel_to)
+        if missing:
+            raise Invalid(
+                f"the item must be releasable to {', '.join(missing)} before it is proposed: "
+                f"it is {render(self.node.policy, label)}; a releasing officer of "
+                f"{self.node.nation} releases it first",
+                field="label",
+            )
+        self.schedule(conn, row, tier=row.tier, base=epoch(), number=1)
+        self.move(conn, principal, row, "propose")
+        self.notify(conn, [Notice(row.counterpart_body, "opened", row.object_pk)])
+        return self.store_get_in(conn, row.stix_id)
+
+    def _label_of(self, conn: Connection, row: Any) -> Label:
+        found = conn.execute(
+            select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
+            .select_from(access.join(versions, versions.c.pk == access.c.version_pk))
+            .where(access.c.object_pk == row.object_pk, current())
+            .limit(1)
+        ).one()
+        return Label(
+            found.rank,
+            frozenset(n for n in found.rel_to.split(",") if n),
+            frozenset(c for c in found.compartments.split("/") if c),
+        )
+
+    def store_get_in(self, conn: Connection, stix_id: str) -> StoredObject:
+        row = conn.execute(
+            select(*COLUMNS)
+            .select_from(
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                    versions, versions.c.pk == access.c.version_pk
+                )
+            )
+            .where(objects.c.stix_id == stix_id, visible(self.node.system, self.store.bits))
+        ).first()
+        if row is None:
+            raise NotFound(f"no coordination item {stix_id}", field="id")
+        return stored_from_row(row)
+
+    # -- user transitions ----------------------------------------------------------------
+
+    def transition(self, principal: Principal, stix_id: str, event: str) -> StoredObject:
+        """Propose, decide, close or withdraw an item, as a member of its requesting
+        body; IllegalTransition lists what the item may do now."""
+        if event not in USER_EVENTS:
+            raise Invalid(
+                f"'{event}' is not a transition one asks for; ask for one of: "
+                f"{', '.join(USER_EVENTS)}",
+                field="event",
+            )
+        with self.store.transaction(principal) as conn:
+            row = self.item_row(conn, principal, stix_id, lock=True)
+            self._author(principal, stix_id)
+            self._member(principal, row.requesting_body, f"{event} this item", stix_id)
+            if event == "propose" and row.state == ItemState.DRAFT:
+                return self._propose(conn, principal, row)
+            row = self.move(conn, principal, row, event)
+            if row.state not in OPEN_STATES:
+                self._cancel_pending(conn, row.object_pk)
+            if event in ("decide", "withdraw"):
+                self.notify(
+                    conn,
+                    [
+                        Notice(b, "state", row.object_pk, {"state": row.state})
+                        for b in self.parties(row)
+                    ],
+                )
+            return self.store_get_in(conn, stix_id)
+
+    # -- answers -------------------------------------------------------------------------
+
+    def respond(self, principal: Principal, stix_id: str, data: ResponseCreate) -> StoredObject:
+        """Answer an item for one's nation: concur, concur with comments, non-concur
+        (with its reason) or ask for information. The item then moves on in the same
+        transaction: in review, concurred, non-concurred, or decided when escalated."""
+        comment = data.comment.strip()
+        if (
+            data.kind in (ResponseKind.NON_CONCUR, ResponseKind.REQUEST_FOR_INFORMATION)
+            and not comment
+        ):
+            what = "the reason" if data.kind == ResponseKind.NON_CONCUR else "the question"
+            raise Invalid(f"a {data.kind.value} needs {what} in 'comment'", field="comment")
+        with self.store.transaction(principal) as conn:
+            row = self.item_row(conn, principal, stix_id, lock=True)
+            needs = set(row.needs.split(","))
+            if principal.nation not in needs:
+                requester = self.node.nation
+                if principal.nation == requester:
+                    message = (
+                        f"{requester} requested this item: it needs the answer of "
+                        f"{', '.join(sorted(needs))}, not its own"
+                    )
+                else:
+                    message = f"this item needs no answer from {principal.nation}"
+                raise Invalid(message, field="nation")
+            if row.state not in ACCEPTING:
+                raise Conflict(
+                    f"the item is {row.state}; it takes answers when proposed, in review "
+                    "or escalated",
+                    field="id",
+                )
+            if data.responding_body is not None:
+                body = self._body(data.responding_body, "responding_body")
+                if not body.bilateral and body.nation != principal.nation:
+                    raise Invalid(
+                        f"'{body.id}' is a body of {body.nation}, not of {principal.nation}",
+                        field="responding_body",
+                    )
+                self._member(principal, body.id, "answer for it", stix_id, Action.RESPONSE_WRITE)
+            answer: dict[str, Any] = {
+                "type": RESPONSE_TYPE,
+                "coordination_item": stix_id,
+                "kind": data.kind.value,
+                "nation": principal.nation,
+                "tier": row.tier,
+            }
+            if comment:
+                answer["comment"] = comment
+            if data.responding_body:
+                answer["responding_body"] = data.responding_body
+            made = self.store.answer_in(conn, principal, answer, answers=stix_id)
+            response_pk = conn.execute(
+                select(objects.c.pk).where(objects.c.stix_id == made.id)
+            ).scalar_one()
+            conn.execute(
+                insert(coord_responses).values(
+                    object_pk=response_pk,
+                    item_pk=row.object_pk,
+                    nation=principal.nation,
+                    kind=data.kind.value,
+                    tier=row.tier,
+                    recorded_at=clock.now_ts(),
+                )
+            )
+            notices = [
+                Notice(row.requesting_body, "response", row.object_pk, {"kind": data.kind.value})
+            ]
+            system = self.node.system
+            for event in events_after_answer(self._facts(conn, row)):
+                if event == "non_concur":
+                    # Refused: the climb is due now, and the next delay counts from now
+                    # (before the new version, so that it shows that deadline).
+                    now = epoch()
+                    conn.execute(
+                        update(coord_steps)
+                        .where(
+                            coord_steps.c.item_pk == row.object_pk,
+                            coord_steps.c.status == "pending",
+                        )
+                        .values(reason="non_concurrence", base_at=now, due_at=now)
+                    )
+                row = self.move(conn, system, row, event, detail={"response": made.id})
+                if event in ("concur", "decide"):
+                    self._cancel_pending(conn, row.object_pk)
+                    notices += [
+                        Notice(b, "state", row.object_pk, {"state": row.state})
+                        for b in self.parties(row)
+                    ]
+                    if event == "concur" and row.sets_phase:
+                        escalation.set_phase(self, conn, row)
+            self.notify(conn, notices)
+            return made
+
+    # -- phases and escalation (escalation.py) -----------------------------------------
+
+    def due_steps(self, conn: Connection, now: int, limit: int) -> list[Any]:
+        """Pending steps due by `now`, earliest first: a range over one index."""
+        return escalation.due_steps(conn, now, limit)
+
+    def scan(self, *, limit: int = 500) -> list[Fired]:
+        """Act on every due escalation step, each exactly once (see escalation.scan)."""
+        return escalation.scan(self, limit=limit)
+
+
+def coordination(node: Node) -> Coordination:
+    """The node's mechanism, built once: the structure file from the settings (or the
+    shipped one), checked on load."""
+    found = node.extras.get("coordination")
+    if isinstance(found, Coordination):
+        return found
+    path = getattr(node.settings, "alliance_file", None)
+    structure = load_structure(path, node.policy) if path else default_structure(node.policy)
+    made = Coordination(node, structure)
+    node.extras["coordination"] = made
+    return made

@@ -1,0 +1,571 @@
+"""The coordination mechanism on both databases: the scenario of the issue, bad input,
+deadlines and escalation under a frozen clock (with a restart), phase changes, and
+notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kizuna import clock
+from kizuna.bootstrap import Node, open_node
+from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
+from kizuna.domains.coordination.schema import (
+    coord_items,
+    coord_notifications,
+    coord_phases,
+    coord_responses,
+    coord_steps,
+)
+from kizuna.domains.coordination.service import IllegalTransition, coordination, epoch
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.store.schema import audit_log, objects, versions
+from tests.conftest import node_settings
+from tests.factories import bearer
+from tests.factories.coordination import cast, item
+
+T0 = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+
+
+class FrozenClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def frozen() -> Iterator[FrozenClock]:
+    fake = FrozenClock(T0)
+    clock.set_clock(fake)
+    try:
+        yield fake
+    finally:
+        clock.set_clock(None)
+
+
+@pytest.fixture
+def people(node: Node) -> dict:
+    return cast(node)
+
+
+def counts(node: Node) -> dict[str, int]:
+    """Rows of every table a coordination write touches."""
+    tables = {
+        "objects": objects,
+        "versions": versions,
+        "items": coord_items,
+        "responses": coord_responses,
+        "steps": coord_steps,
+        "notifications": coord_notifications,
+        "phases": coord_phases,
+    }
+    with node.db.read() as conn:
+        found = {
+            name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for name, t in tables.items()
+        }
+        found["non-refusal audit"] = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action != "refused")
+        ).scalar_one()
+    return found
+
+
+def state_of(node: Node, who, stix_id: str) -> str:
+    return str(node.store.get(who, stix_id).object["state"])
+
+
+def test_a_japanese_item_concurred_by_the_us_is_decided_and_closed(
+    node: Node, people: dict
+) -> None:
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    made = c.open_item(sato, item())
+    assert made.origin == "JPN"
+    assert [v.object["state"] for v in node.store.history(sato, made.id)] == ["draft", "proposed"]
+    answer = c.respond(davis, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    # The answer is an object of the answering nation at exactly the item's label.
+    assert answer.origin == "USA"
+    assert answer.label == made.label
+    assert answer.object["coordination_item"] == made.id
+    assert state_of(node, sato, made.id) == "concurred"
+    c.transition(sato, made.id, "decide")
+    c.transition(sato, made.id, "close")
+    states = [v.object["state"] for v in node.store.history(sato, made.id)]
+    assert states == ["draft", "proposed", "in_review", "concurred", "decided", "closed"]
+    # Each version was written by the owning node: the user, or its system principal.
+    authors = [v.author for v in node.store.history(sato, made.id)]
+    assert set(authors) == {"sato", "system@JPN"}
+    # Nothing is left to escalate.
+    with node.db.read() as conn:
+        pending = conn.execute(
+            select(func.count()).select_from(coord_steps).where(coord_steps.c.status == "pending")
+        ).scalar_one()
+    assert pending == 0
+
+
+def test_an_illegal_transition_is_refused_with_the_legal_ones(node: Node, people: dict) -> None:
+    c = coordination(node)
+    sato = people["sato"][0]
+    made = c.open_item(sato, item())
+    before = counts(node)
+    with pytest.raises(IllegalTransition) as caught:
+        c.transition(sato, made.id, "close")
+    assert caught.value.legal == ["review", "escalate", "withdraw"]
+    assert "legal now: review, escalate, withdraw" in str(caught.value)
+    with pytest.raises(IllegalTransition):
+        c.transition(sato, made.id, "decide")  # nobody has concurred
+    assert counts(node) == before
+    c.transition(sato, made.id, "withdraw")
+    with pytest.raises(IllegalTransition) as caught:
+        c.transition(sato, made.id, "withdraw")
+    assert caught.value.legal == []
+
+
+def test_a_bilateral_body_needs_both_nations(node: Node, people: dict) -> None:
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    made = c.open_item(sato, item(counterpart_body="bocc", tier="operational"))
+    c.respond(davis, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    assert state_of(node, sato, made.id) == "in_review"
+    c.respond(sato, made.id, ResponseCreate(kind="concur_with_comments", comment="ok"))
+    assert state_of(node, sato, made.id) == "concurred"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"requesting_body": "nsc"}, "requesting_body", "unknown body 'nsc'"),
+        ({"counterpart_body": "nope"}, "counterpart_body", "unknown body 'nope'"),
+        ({"counterpart_body": "mod-policy"}, "counterpart_body", "of JPN like the requesting"),
+        ({"counterpart_body": "osd-policy"}, "counterpart_body", "not a counterpart of 'jjoc'"),
+        ({"requesting_body": "usfj"}, "requesting_body", "a body of USA"),
+        ({"region": "mars"}, "region", "unknown region 'mars'"),
+        ({"domains": ["undersea"]}, "domains", "unknown domain 'undersea'"),
+        ({"sets_phase": "contingency"}, "sets_phase", "only a policy-tier item"),
+        ({"label": "SECRET"}, "label", "releasable to USA before it is proposed"),
+        ({"label": "SEKRET//REL TO JPN, USA"}, "label", "SEKRET"),
+    ],
+)
+def test_bad_items_are_refused_and_nothing_is_written(
+    node: Node, people: dict, change: dict, field: str, words: str
+) -> None:
+    c = coordination(node)
+    before = counts(node)
+    with pytest.raises(Invalid) as caught:
+        c.open_item(people["sato"][0], item(**change))
+    assert caught.value.field == field
+    assert words in str(caught.value)
+    assert counts(node) == before
+
+
+def test_a_draft_not_yet_released_is_released_then_proposed(node: Node, people: dict) -> None:
+    # ito is an author but no releasing officer: he keeps a draft at JPN only; sato,
+    # a releasing officer of JPN, releases it to USA; then it can be proposed.
+    c = coordination(node)
+    ito, sato = people["ito"][0], people["sato"][0]
+    draft = c.open_item(ito, item(label="SECRET", propose=False))
+    with pytest.raises(Invalid, match="releasable to USA"):
+        c.transition(ito, draft.id, "propose")
+    with pytest.raises(Refused):
+        node.store.release(
+            ito,
+            draft.id,
+            node.store.get(sato, draft.id).label.__class__(
+                draft.label.rank, frozenset({"JPN", "USA"})
+            ),
+        )
+    released = node.store.release(
+        sato, draft.id, draft.label.__class__(draft.label.rank, frozenset({"JPN", "USA"}))
+    )
+    assert released.object["state"] == "draft"
+    assert c.transition(ito, draft.id, "propose").object["state"] == "proposed"
+
+
+def test_bad_answers_are_refused_and_nothing_is_written(node: Node, people: dict) -> None:
+    c = coordination(node)
+    sato, ito, davis, smith = (people[n][0] for n in ("sato", "ito", "davis", "smith"))
+    made = c.open_item(sato, item())
+    before = counts(node)
+    with pytest.raises(Invalid, match="JPN requested this item") as caught:
+        c.respond(ito, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    assert caught.value.field == "nation"
+    with pytest.raises(Invalid, match="needs the reason") as caught:
+        c.respond(davis, made.id, ResponseCreate(kind=ResponseKind.NON_CONCUR, comment="  "))
+    assert caught.value.field == "comment"
+    with pytest.raises(Refused, match="may not answer"):
+        c.respond(smith, made.id, ResponseCreate(kind=ResponseKind.CONCUR))  # a reader
+    with pytest.raises(NotFound):
+        c.respond(
+            davis,
+            "x-kizuna-coordination-item--00000000-0000-4000-8000-000000000000",
+            ResponseCreate(kind=ResponseKind.CONCUR),
+        )
+    with pytest.raises(Invalid, match="a body of JPN"):
+        c.respond(davis, made.id, ResponseCreate(kind="concur", responding_body="jjoc"))
+    # A partner user writes answers only: opening or moving items stays with JPN.
+    with pytest.raises(Refused):
+        c.open_item(davis, item(requesting_body="usfj", counterpart_body="jjoc"))
+    with pytest.raises(Refused):
+        c.transition(davis, made.id, "withdraw")
+    after = counts(node)
+    assert after == before
+
+
+def test_an_item_hidden_from_a_partner_cannot_be_answered_or_seen(node: Node, people: dict) -> None:
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    hidden = c.open_item(sato, item(label="SECRET", propose=False))
+    with pytest.raises(NotFound):
+        c.respond(davis, hidden.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    with pytest.raises(NotFound):
+        queries.timeline(c, davis, hidden.id)
+    assert [r.item.id for r in queries.board(c, davis)] == []
+    assert [r.item.id for r in queries.board(c, sato)] == [hidden.id]
+
+
+def test_deadlines_and_escalation_survive_a_restart(
+    node: Node, people: dict, frozen: FrozenClock, db_url: str, tmp_path: Path
+) -> None:
+    c = coordination(node)
+    sato = people["sato"][0]
+    made = c.open_item(sato, item())
+    due1 = epoch(T0) + 72 * 3600
+    assert made.object["due"].startswith("2026-03-04T00:00:00")
+    frozen.advance(hours=71, minutes=59)
+    assert c.scan() == []
+    frozen.advance(minutes=2)
+    fired = c.scan()
+    assert [(f.number, f.due_at, f.to_body) for f in fired] == [(1, due1, "acg")]
+    assert c.scan() == []  # claimed: never twice
+    # The node stops; another process opens the same database later.
+    node.db.dispose()
+    node.extras.clear()
+    frozen.advance(hours=100)
+    restarted = open_node(node_settings(db_url, tmp_path))
+    try:
+        c2 = coordination(restarted)
+        fired = c2.scan()
+        # The second delay counted from the first step's due time, not from the scan.
+        assert [(f.number, f.due_at, f.to_body) for f in fired] == [(2, due1 + 72 * 3600, "scc")]
+        assert c2.scan() == []
+        frozen.advance(hours=1000)
+        fired = c2.scan()
+        # At the top of the ladder: the step fires (and is audited) but climbs nowhere.
+        assert [(f.number, f.to_body) for f in fired] == [(3, None)]
+        assert c2.scan() == []
+        history = restarted.store.history(sato, made.id)
+        tiers = [v.object["tier"] for v in history]
+        assert tiers == ["operational", "operational", "policy", "ministerial"]
+        with restarted.db.read() as conn:
+            steps = conn.execute(
+                select(coord_steps.c.number, coord_steps.c.status).order_by(coord_steps.c.number)
+            ).all()
+            audited = (
+                conn.execute(
+                    select(audit_log.c.action).where(audit_log.c.action.like("coordination.esc%"))
+                )
+                .scalars()
+                .all()
+            )
+        assert [tuple(s) for s in steps] == [(1, "fired"), (2, "fired"), (3, "fired")]
+        assert audited == [
+            "coordination.escalate",
+            "coordination.escalate",
+            "coordination.escalation.top",
+        ]
+    finally:
+        restarted.db.dispose()
+
+
+def test_two_scanners_fire_each_step_once(
+    node: Node, people: dict, frozen: FrozenClock, db_url: str, tmp_path: Path
+) -> None:
+    c = coordination(node)
+    for n in range(5):
+        c.open_item(people["sato"][0], item(title_en=f"Item {n}"))
+    frozen.advance(hours=73)
+    other = open_node(node_settings(db_url, tmp_path))
+    try:
+        # Both see the same five due steps; the claims decide who acts on each.
+        first = c.due_steps
+        with node.db.read() as conn:
+            assert len(first(conn, epoch(), 100)) == 5
+        fired = c.scan() + coordination(other).scan()
+    finally:
+        other.db.dispose()
+    assert len(fired) == 5
+    assert len({(f.item_id, f.number) for f in fired}) == 5
+
+
+def test_a_non_concurrence_climbs_at_the_next_scan(
+    node: Node, people: dict, frozen: FrozenClock
+) -> None:
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    made = c.open_item(sato, item())
+    frozen.advance(hours=1)
+    c.respond(davis, made.id, ResponseCreate(kind="non_concur", comment="Not in this form"))
+    assert state_of(node, sato, made.id) == "non_concurred"
+    fired = c.scan()
+    assert [(f.number, f.due_at, f.to_body) for f in fired] == [(1, epoch(T0) + 3600, "acg")]
+    escalated = node.store.get(sato, made.id).object
+    assert (escalated["state"], escalated["tier"], escalated["needs"]) == (
+        "escalated",
+        "policy",
+        ["JPN", "USA"],
+    )
+    # At the policy tier both nations answer; their concurrence decides the item.
+    c.respond(davis, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    assert state_of(node, sato, made.id) == "escalated"
+    c.respond(sato, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    assert state_of(node, sato, made.id) == "decided"
+
+
+def test_a_phase_change_moves_only_its_regions_deadlines(
+    node: Node, people: dict, frozen: FrozenClock
+) -> None:
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    per_region = 500
+    opened = {"kyushu": [], "kanto": []}
+    for region in opened:
+        for n in range(per_region):
+            opened[region].append(
+                c.open_item(sato, item(title_en=f"{region} {n}", region=region)).id
+            )
+    with node.db.read() as conn:
+        before = dict(
+            (r.item_pk, r.due_at)
+            for r in conn.execute(select(coord_steps.c.item_pk, coord_steps.c.due_at))
+        )
+    frozen.advance(hours=2)
+    policy_item = c.open_item(
+        sato,
+        item(
+            title_en="Kyushu to contingency",
+            requesting_body="mod-policy",
+            counterpart_body="osd-policy",
+            tier="policy",
+            region="kyushu",
+            sets_phase="contingency",
+        ),
+    )
+    # One nation's concurrence is not enough to change a phase.
+    c.respond(davis, policy_item.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    assert queries.phases(c)["kyushu"] == "peacetime"
+    c.respond(sato, policy_item.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    assert queries.phases(c) == {
+        "hokkaido": "peacetime",
+        "kanto": "peacetime",
+        "kyushu": "contingency",
+        "southwest-islands": "peacetime",
+    }
+    with node.db.read() as conn:
+        after = {
+            r.item_pk: r.due_at
+            for r in conn.execute(
+                select(coord_steps.c.item_pk, coord_steps.c.due_at).where(
+                    coord_steps.c.item_pk.in_(before), coord_steps.c.status == "pending"
+                )
+            )
+        }
+        pks = {r.stix_id: r.pk for r in conn.execute(select(objects.c.stix_id, objects.c.pk))}
+        notices = (
+            conn.execute(
+                select(coord_notifications.c.body).where(coord_notifications.c.kind == "phase")
+            )
+            .scalars()
+            .all()
+        )
+    t0 = epoch(T0)
+    for stix_id in opened["kyushu"]:
+        assert before[pks[stix_id]] == t0 + 72 * 3600
+        assert after[pks[stix_id]] == t0 + 3600  # from the same base, the contingency delay
+    for stix_id in opened["kanto"]:
+        assert after[pks[stix_id]] == before[pks[stix_id]] == t0 + 72 * 3600
+    assert sorted(notices) == ["jjoc", "usfj"]
+    # The new deadlines are already past: the scanner escalates all of Kyushu, no more.
+    fired = c.scan(limit=2000)
+    assert {f.item_id for f in fired} == set(opened["kyushu"])
+
+
+def test_a_phase_change_needs_a_policy_item(node: Node, people: dict) -> None:
+    c = coordination(node)
+    with pytest.raises(Invalid, match="policy-tier"):
+        c.open_item(people["sato"][0], item(sets_phase="gray_zone"))
+
+
+def test_notifications_are_acknowledged_once(node: Node, people: dict) -> None:
+    c = coordination(node)
+    sato, davis, smith = people["sato"][0], people["davis"][0], people["smith"][0]
+    made = c.open_item(sato, item())
+    mine = queries.notifications(c, davis)
+    assert [(n.body, n.kind, n.item.id if n.item else None) for n in mine] == [
+        ("usfj", "opened", made.id)
+    ]
+    assert queries.notifications(c, sato) == []  # jjoc is not told of its own item
+    queries.acknowledge(c, davis, mine[0].pk)
+    with pytest.raises(Conflict, match="acknowledged by davis"):
+        queries.acknowledge(c, smith, mine[0].pk)
+    with pytest.raises(NotFound):
+        queries.acknowledge(c, sato, mine[0].pk)  # not a notice to sato's bodies
+    c.respond(davis, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    kinds = sorted(n.kind for n in queries.notifications(c, sato, unacknowledged=True))
+    assert kinds == ["response", "state"]
+
+
+def test_rest_endpoints(node: Node, people: dict, client: TestClient) -> None:
+    sato_token, davis_token = people["sato"][1], people["davis"][1]
+    body = item().model_dump()
+    made = client.post("/api/v1/coordination/items", json=body, headers=bearer(sato_token))
+    assert made.status_code == 201, made.text
+    item_id = made.json()["id"]
+    before = counts(node)
+    bad = client.post(
+        "/api/v1/coordination/items",
+        json={**body, "counterpart_body": "mod-policy"},
+        headers=bearer(sato_token),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "counterpart_body"
+    bad = client.post(
+        f"/api/v1/coordination/items/{item_id}/responses",
+        json={"kind": "non_concur"},
+        headers=bearer(davis_token),
+    )
+    assert (bad.status_code, bad.json()["field"]) == (422, "comment")
+    bad = client.post(
+        f"/api/v1/coordination/items/{item_id}/responses",
+        json={"kind": "maybe"},
+        headers=bearer(davis_token),
+    )
+    assert bad.status_code == 422
+    illegal = client.post(
+        f"/api/v1/coordination/items/{item_id}/transitions",
+        json={"event": "close"},
+        headers=bearer(sato_token),
+    )
+    assert illegal.status_code == 409
+    assert illegal.json()["legal"] == ["review", "escalate", "withdraw"]
+    assert counts(node) == before
+    ok = client.post(
+        f"/api/v1/coordination/items/{item_id}/responses",
+        json={"kind": "concur_with_comments", "comment": "With the revised timeline"},
+        headers=bearer(davis_token),
+    )
+    assert ok.status_code == 201
+    assert ok.json()["origin"] == "USA"
+    board = client.get("/api/v1/coordination/items?state=concurred", headers=bearer(davis_token))
+    assert [i["id"] for i in board.json()["items"]] == [item_id]
+    shown = client.get(f"/api/v1/coordination/items/{item_id}", headers=bearer(sato_token)).json()
+    assert shown["state"] == "concurred"
+    assert [e["kind"] for e in shown["timeline"]] == [
+        "version",
+        "version",
+        "response",
+        "version",
+        "version",
+    ]
+    notes = client.get("/api/v1/coordination/notifications", headers=bearer(sato_token)).json()
+    first = notes["items"][0]["id"]
+    ack = client.post(
+        f"/api/v1/coordination/notifications/{first}/acknowledge", headers=bearer(sato_token)
+    )
+    assert ack.status_code == 204
+    assert (
+        client.get("/api/v1/coordination/phases", headers=bearer(sato_token)).json()["kyushu"]
+        == "peacetime"
+    )
+
+
+def test_both_nations_answering_at_once_concur_the_item(node: Node, people: dict) -> None:
+    # Each answer locks the item's row first, so the second sees the first's answer
+    # and the item ends concurred, whatever the order.
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    for n in range(5):
+        made = c.open_item(sato, item(title_en=f"Race {n}", counterpart_body="bocc"))
+        barrier = Barrier(2)
+
+        def answer(who, made=made, barrier=barrier) -> None:
+            barrier.wait()
+            c.respond(who, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+
+        with ThreadPoolExecutor(2) as pool:
+            for future in [pool.submit(answer, sato), pool.submit(answer, davis)]:
+                future.result()
+        states = [v.object["state"] for v in node.store.history(sato, made.id)]
+        assert states == ["draft", "proposed", "in_review", "concurred"]
+
+
+def test_the_serving_node_scans_on_a_timer(db_url: str, tmp_path: Path) -> None:
+    import time
+
+    from kizuna.bootstrap import initialize
+    from kizuna.web.app import create_app
+
+    settings = node_settings(db_url, tmp_path, coordination_scan_seconds=0.05)
+    initialize(settings, nation="JPN")
+    served = open_node(settings)
+    try:
+        sato = cast(served)["sato"][0]
+        c = coordination(served)
+        made = c.open_item(sato, item())
+        with served.db.write() as conn:
+            conn.execute(coord_steps.update().values(due_at=epoch() - 1))
+        with TestClient(create_app(served, checkpoints=True)):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and state_of(served, sato, made.id) != "escalated":
+                time.sleep(0.05)
+        assert state_of(served, sato, made.id) == "escalated"
+    finally:
+        served.db.dispose()
+
+
+def test_the_board_puts_overdue_items_first_then_by_deadline(
+    node: Node, people: dict, frozen: FrozenClock
+) -> None:
+    c = coordination(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    concurred = c.open_item(sato, item(title_en="Concurred, no deadline"))
+    c.respond(davis, concurred.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    frozen.advance(hours=1)
+    later = c.open_item(sato, item(title_en="Due later", region="kanto"))
+    draft = c.open_item(sato, item(title_en="Draft", propose=False))
+    frozen.advance(hours=1)
+    soon = c.open_item(sato, item(title_en="Due soonest"))
+    with node.db.write() as conn:  # the first deadline has passed: overdue
+        conn.execute(
+            coord_steps.update()
+            .where(
+                coord_steps.c.item_pk
+                == select(objects.c.pk).where(objects.c.stix_id == soon.id).scalar_subquery()
+            )
+            .values(due_at=epoch() - 10)
+        )
+    rows = queries.board(c, sato)
+    assert [r.item.id for r in rows] == [soon.id, later.id, draft.id, concurred.id]
+    # The walk of the steps, which readers who see many items get, orders the same.
+    assert [r.item.id for r in queries.board(c, sato, few=0)] == [r.item.id for r in rows]
+    assert [r.item.id for r in queries.board(c, sato, few=0, limit=2)] == [soon.id, later.id]
+    assert [r.overdue for r in rows] == [True, False, False, False]
+    assert [r.due_at is None for r in rows] == [False, False, True, True]
+    assert [r.item.id for r in queries.board(c, sato, state="draft")] == [draft.id]
+    assert [r.item.id for r in queries.board(c, sato, phase="contingency")] == []
+    assert [r.item.id for r in queries.board(c, davis, region="kanto")] == [later.id]
+    with pytest.raises(Invalid):
+        queries.board(c, sato, state="pending")

@@ -1,0 +1,224 @@
+"""The pages and the command line of the coordination mechanism."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from kizuna.bootstrap import Node
+from kizuna.cli.main import app
+from kizuna.domains.coordination.schema import coord_items
+from kizuna.identity import service as identity
+from kizuna.store.schema import objects
+from kizuna.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from tests.factories.coordination import cast
+
+runner = CliRunner()
+
+
+def _sign_in(node: Node, client: TestClient, name: str, lang: str) -> str:
+    with node.db.write() as conn:
+        user = identity.find_user(conn, name)
+        assert user is not None
+        session = identity.start_session(conn, user)
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, session)
+    client.cookies.set("kizuna_lang", lang)
+    client.cookies.set(CSRF_COOKIE, "t" * 32)
+    return "t" * 32
+
+
+def _count(node: Node) -> tuple[int, int]:
+    with node.db.read() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(objects)).scalar_one(),
+            conn.execute(select(func.count()).select_from(coord_items)).scalar_one(),
+        )
+
+
+FORM = {
+    "title_ja": "九州の防空態勢",
+    "title_en": "Air defence posture, Kyushu",
+    "requesting_body": "jjoc",
+    "counterpart_body": "usfj",
+    "region": "kyushu",
+    "label": "SECRET//REL TO JPN, USA",
+    "propose": "1",
+    "domains": ["air", "space"],
+}
+
+
+def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient) -> None:
+    cast(node)
+    csrf = _sign_in(node, client, "sato", "ja")
+    before = _count(node)
+    # A counterpart of the requesting nation: the form comes back, in Japanese, naming it.
+    bad = client.post(
+        "/coordination/new", data={**FORM, "counterpart_body": "mod-policy", "csrf_token": csrf}
+    )
+    assert bad.status_code == 422
+    assert "案件は起票されませんでした。" in bad.text
+    assert "counterpart_body:" in bad.text
+    assert _count(node) == before
+    # Without the CSRF token nothing is written either.
+    assert client.post("/coordination/new", data=FORM).status_code == 403
+    assert _count(node) == before
+    made = client.post(
+        "/coordination/new", data={**FORM, "csrf_token": csrf}, follow_redirects=False
+    )
+    assert made.status_code == 303
+    item_url = made.headers["location"]
+    page = client.get(item_url)
+    assert 'data-state="proposed"' in page.text
+    assert "提案済み" in page.text
+    assert "九州の防空態勢" in page.text
+
+    csrf = _sign_in(node, client, "davis", "en")
+    page = client.get(item_url)
+    assert "Answer for your nation" in page.text
+    refused = client.post(
+        f"{item_url}/respond", data={"kind": "non_concur", "comment": "", "csrf_token": csrf}
+    )
+    assert refused.status_code == 422
+    assert "needs the reason" in refused.text
+    client.post(f"{item_url}/respond", data={"kind": "concur", "comment": "", "csrf_token": csrf})
+    board = client.get("/coordination?state=concurred").text
+    assert "Air defence posture, Kyushu" in board
+    assert re.search(r'data-state="concurred"', board)
+    notices = client.get("/coordination/notifications").text
+    assert "A new item for your body" in notices
+
+    _sign_in(node, client, "sato", "ja")
+    board = client.get("/coordination").text
+    assert "同意済み" in board
+    assert "調整ボード" in board
+
+
+def _run(*args: str, key: Path) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"KIZUNA_KEY_FILE": str(key)})
+    # Rich wraps long lines at the terminal width; the words are what matter.
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_the_command_line_lists_shows_opens_and_answers(
+    node: Node, db_url: str, tmp_path: Path
+) -> None:
+    cast(node)
+    key = tmp_path / "node.pem"
+    code, out = _run(
+        "coord",
+        "open",
+        "--as",
+        "sato",
+        "--title-en",
+        "Port access",
+        "--title-ja",
+        "港湾使用",
+        "--requesting-body",
+        "jjoc",
+        "--counterpart-body",
+        "usfj",
+        "--region",
+        "kanto",
+        "--label",
+        "CONFIDENTIAL//REL TO JPN, USA",
+        "--db",
+        db_url,
+        key=key,
+    )
+    assert code == 0, out
+    item_id = re.search(r"(x-kizuna-coordination-item--[0-9a-f-]{36}) proposed", out).group(1)
+    code, out = _run(
+        "coord",
+        "open",
+        "--as",
+        "sato",
+        "--title-en",
+        "x",
+        "--title-ja",
+        "x",
+        "--requesting-body",
+        "jjoc",
+        "--counterpart-body",
+        "nsc",
+        "--region",
+        "kanto",
+        "--label",
+        "SECRET//REL TO JPN, USA",
+        "--db",
+        db_url,
+        key=key,
+    )
+    assert code == 2
+    assert "counterpart_body: unknown body 'nsc'" in out
+    code, out = _run(
+        "coord",
+        "respond",
+        item_id,
+        "--as",
+        "davis",
+        "--kind",
+        "non_concur",
+        "--db",
+        db_url,
+        key=key,
+    )
+    assert code == 2
+    assert "comment: a non_concur needs the reason" in out
+    code, out = _run(
+        "coord", "respond", item_id, "--as", "davis", "--kind", "concur", "--db", db_url, key=key
+    )
+    assert code == 0, out
+    assert "the item is concurred" in out
+    code, out = _run("coord", "list", "--as", "smith", "--db", db_url, key=key)
+    assert code == 0, out
+    assert "concurred" in out
+    code, out = _run("coord", "show", item_id, "--as", "sato", "--db", db_url, key=key)
+    assert code == 0, out
+    assert "answer of USA: concur" in out
+    code, out = _run(
+        "coord", "transition", item_id, "close", "--as", "sato", "--db", db_url, key=key
+    )
+    assert code == 2
+    assert "legal now: decide, withdraw" in out
+    code, out = _run("coord", "scan", "--db", db_url, key=key)
+    assert code == 0, out
+    assert "0 escalation steps fired" in out
+
+
+def test_a_malformed_structure_file_stops_the_node_naming_the_line(
+    node: Node, db_url: str, tmp_path: Path
+) -> None:
+    from kizuna.bootstrap import open_node
+    from kizuna.domains.coordination.structure import StructureError
+    from kizuna.web.app import create_app
+    from tests.conftest import node_settings
+
+    shipped = Path(__file__).resolve().parents[2] / "src/kizuna/data/alliance/jpn-usa.yaml"
+    bad = tmp_path / "alliance.yaml"
+    text = shipped.read_text(encoding="utf-8").replace(
+        "ladder: [bocc, acg, scc]", "ladder: [bocc, nsc]"
+    )
+    bad.write_text(text, encoding="utf-8")
+    line = text[: text.index("ladder: [bocc, nsc]")].count("\n") + 1
+    before = _count(node)
+    opened = open_node(node_settings(db_url, tmp_path, alliance_file=bad))
+    try:
+        with pytest.raises(StructureError) as caught:
+            create_app(opened)
+        assert str(caught.value) == f"alliance.yaml line {line}: unknown body 'nsc'"
+    finally:
+        opened.db.dispose()
+    result = runner.invoke(
+        app,
+        ["coord", "scan", "--db", db_url],
+        env={"KIZUNA_KEY_FILE": str(tmp_path / "node.pem"), "KIZUNA_ALLIANCE_FILE": str(bad)},
+    )
+    assert result.exit_code == 2
+    assert f"alliance.yaml line {line}: unknown body 'nsc'" in " ".join(result.output.split())
+    assert _count(node) == before
