@@ -411,3 +411,77 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
         page = client.get("/federation")
         assert page.status_code == 200
         assert "USA" in page.text
+
+
+def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, usa: Node) -> None:
+    """JPN opens an item for USFJ; it replicates to USA; a US officer concurs on the
+    USA node; the answer replicates back; JPN moves the item to concurred, and that
+    version replicates to USA in turn."""
+    from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        sato = identity.add_user(
+            conn,
+            policy=node.policy,
+            actor="test",
+            username="sato",
+            nation="JPN",
+            clearance="SECRET",
+            roles=["author", "releasing_officer"],
+            bodies=["jjoc"],
+        )
+    with usa.db.write() as conn:
+        davis = identity.add_user(
+            conn,
+            policy=usa.policy,
+            actor="test",
+            username="davis",
+            nation="USA",
+            clearance="SECRET",
+            roles=["coordinator"],
+            bodies=["usfj"],
+        )
+    item = coordination(node).open_item(
+        sato.principal,
+        ItemCreate(
+            title_en="Port access",
+            title_ja="入港調整",
+            requesting_body="jjoc",
+            counterpart_body="usfj",
+            region="kanto",
+            label="SECRET//REL TO JPN, USA",
+        ),
+    )
+    assert item.object["state"] == "proposed"
+
+    def peer_of(here: Node, nation: str) -> peer_service.Peer:
+        with here.db.read() as conn:
+            found = peer_service.find_peer(conn, nation)
+        assert found is not None
+        return found
+
+    with live_server(node) as jpn_url, live_server(usa) as usa_url:
+        token_for_usa = _peer(node, usa, usa_url)
+        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
+        with node.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
+
+        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        answer = coordination(usa).respond(
+            davis.principal, item.id, ResponseCreate(kind=ResponseKind.CONCUR)
+        )
+        assert answer.origin == "USA"
+        # Not moved on the USA node: only JPN versions its item.
+        assert usa.store.get(usa.system, item.id).object["state"] == "proposed"
+
+        assert pull_once(node, peer_of(node, "USA")).stored == 1
+        moved = node.store.get(node.system, item.id)
+        assert moved.object["state"] == "concurred"
+        assert moved.version > item.version
+
+        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        there = usa.store.get(davis.principal, item.id)
+        assert there.object["state"] == "concurred"
+        assert there.body == moved.body

@@ -5,10 +5,11 @@ and the next pull fetches it again; a version already here is stored once."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.bootstrap import Node
@@ -17,6 +18,7 @@ from kizuna.federation.guard import Accepted, Refusal, judge
 from kizuna.federation.peers import Peer
 from kizuna.federation.schema import peers, quarantine, signatures
 from kizuna.federation.signing import unwrap
+from kizuna.store import StoredObject
 from kizuna.store.schema import objects as objects_table
 from kizuna.store.schema import versions
 
@@ -65,6 +67,8 @@ def apply_page(node: Node, peer: Peer, objects: list[Any]) -> Applied:
                             claims=json.dumps(verdict.signed.claims, sort_keys=True),
                         )
                     )
+                    for hook in _arrival_hooks():
+                        hook(node, conn, made)
                     stored += 1
                     continue
             refused += 1
@@ -103,6 +107,13 @@ def apply_page(node: Node, peer: Peer, objects: list[Any]) -> Applied:
                 detail={"peer": peer.nation, "stored": stored},
             )
     return Applied(stored, duplicates, refused, cursor)
+
+
+def _arrival_hooks() -> list[Callable[[Node, Connection, StoredObject], None]]:
+    """The mechanisms that act on what arrives (in the transaction that stores it)."""
+    from kizuna.domains.coordination.federation import arrived
+
+    return [arrived]
 
 
 def _version_pk(stix_id: str, number: int) -> Any:

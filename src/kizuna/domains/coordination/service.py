@@ -485,22 +485,34 @@ class Coordination:
             if data.responding_body:
                 answer["responding_body"] = data.responding_body
             made = self.store.answer_in(conn, principal, answer, answers=stix_id)
-            response_pk = conn.execute(
-                select(objects.c.pk).where(objects.c.stix_id == made.id)
-            ).scalar_one()
-            conn.execute(
-                insert(coord_responses).values(
-                    object_pk=response_pk,
-                    item_pk=row.object_pk,
-                    nation=principal.nation,
-                    kind=data.kind.value,
-                    tier=row.tier,
-                    recorded_at=clock.now_ts(),
-                )
+            self.after_answer(conn, row, made, nation=principal.nation, kind=data.kind.value)
+            return made
+
+    def after_answer(
+        self, conn: Connection, row: Any, made: StoredObject, *, nation: str, kind: str
+    ) -> None:
+        """Record an answer to an item and, when this node owns the item, move it on.
+
+        An answer written here to a partner's item is only recorded: it travels to the
+        item's node, whose own arrival of it (see `federation.py`) moves the item."""
+        response_pk = conn.execute(
+            select(objects.c.pk).where(objects.c.stix_id == made.id)
+        ).scalar_one()
+        conn.execute(
+            insert(coord_responses).values(
+                object_pk=response_pk,
+                item_pk=row.object_pk,
+                nation=nation,
+                kind=kind,
+                tier=row.tier,
+                recorded_at=clock.now_ts(),
             )
-            notices = [
-                Notice(row.requesting_body, "response", row.object_pk, {"kind": data.kind.value})
-            ]
+        )
+        notices = [Notice(row.requesting_body, "response", row.object_pk, {"kind": kind})]
+        owner = conn.execute(
+            select(objects.c.origin).where(objects.c.pk == row.object_pk)
+        ).scalar_one()
+        if owner == self.node.nation:
             system = self.node.system
             for event in events_after_answer(self._facts(conn, row)):
                 if event == "non_concur":
@@ -524,8 +536,7 @@ class Coordination:
                     ]
                     if event == "concur" and row.sets_phase:
                         escalation.set_phase(self, conn, row)
-            self.notify(conn, notices)
-            return made
+        self.notify(conn, notices)
 
     # -- phases and escalation (escalation.py) -----------------------------------------
 

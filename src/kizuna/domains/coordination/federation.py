@@ -1,0 +1,79 @@
+"""Coordination across national nodes.
+
+An item travels to its counterpart nation's node like any object. There it gets a
+scheduling row mirrored from the item's own version, so that the board shows it and
+its officers can answer it; the node that owns the item keeps the deadlines and the
+escalation. An answer written on the partner's node travels back; when it arrives at
+the item's node, that node records it and moves the item on, exactly as if the answer
+had been written there. Called by the federation's receiver for every version it
+stores, in the transaction that stores it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select, update
+
+from kizuna import clock
+from kizuna.bootstrap import Node
+from kizuna.domains.coordination.model import ACCEPTING, ITEM_TYPE, RESPONSE_TYPE
+from kizuna.domains.coordination.schema import coord_items, coord_responses
+from kizuna.domains.coordination.service import coordination
+from kizuna.store import StoredObject
+from kizuna.store.schema import objects
+
+__all__ = ["arrived"]
+
+
+def arrived(node: Node, conn: Connection, made: StoredObject) -> None:
+    if made.type == ITEM_TYPE:
+        _mirror(conn, made)
+    elif made.type == RESPONSE_TYPE:
+        _answered(node, conn, made)
+
+
+def _mirror(conn: Connection, made: StoredObject) -> None:
+    body = made.object
+    pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
+    values = {
+        "state": body["state"],
+        "tier": body["tier"],
+        "region": body["region"],
+        "requesting_body": body["requesting_body"],
+        "counterpart_body": body["counterpart_body"],
+        "escalated_to": body.get("escalated_to"),
+        "needs": ",".join(sorted(body.get("needs", []))),
+        "sets_phase": body.get("sets_phase"),
+        "updated_at": clock.now_ts(),
+    }
+    known = conn.execute(
+        select(coord_items.c.object_pk).where(coord_items.c.object_pk == pk)
+    ).first()
+    if known is None:
+        conn.execute(insert(coord_items).values(object_pk=pk, **values))
+    else:
+        conn.execute(update(coord_items).where(coord_items.c.object_pk == pk).values(**values))
+
+
+def _answered(node: Node, conn: Connection, made: StoredObject) -> None:
+    body = made.object
+    item_id = str(body.get("coordination_item", ""))
+    mechanism = coordination(node)
+    row = conn.execute(
+        select(coord_items, objects.c.stix_id, objects.c.origin)
+        .select_from(objects.join(coord_items, coord_items.c.object_pk == objects.c.pk))
+        .where(objects.c.stix_id == item_id)
+        .with_for_update(of=coord_items)
+    ).first()
+    if row is None:
+        return  # an answer to an item this node does not hold: kept, nothing to move
+    seen = conn.execute(
+        select(coord_responses.c.object_pk)
+        .join(objects, objects.c.pk == coord_responses.c.object_pk)
+        .where(objects.c.stix_id == made.id)
+    ).first()
+    nation = str(body.get("nation", made.origin))
+    if seen is not None or nation != made.origin or nation not in row.needs.split(","):
+        return
+    if row.origin == node.nation and row.state not in ACCEPTING:
+        return  # too late (decided, withdrawn): the answer stays, the item does not move
+    mechanism.after_answer(conn, row, made, nation=nation, kind=str(body.get("kind", "")))
