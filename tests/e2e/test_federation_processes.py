@@ -133,14 +133,37 @@ def pair(tmp_path: Path) -> Iterator[Pair]:
         (proc.root / "public.pem").write_text(pem)
     # Peered as operators do it: each side adds the other and hands over a token.
     token_for_usa = jpn.cli(
-        "peer", "add", "USA", "--url", usa.url, "--public-key", str(usa.root / "public.pem"),
-        "--max-level", "SECRET", "--compartment", "BIAC", "--compartment", "CYBER",
-    ).strip()  # fmt: skip
+        "peer",
+        "add",
+        "USA",
+        "--url",
+        usa.url,
+        "--public-key",
+        str(usa.root / "public.pem"),
+        "--max-level",
+        "SECRET",
+        "--compartment",
+        "BIAC",
+        "--compartment",
+        "CYBER",
+    ).strip()
     token_for_jpn = usa.cli(
-        "peer", "add", "JPN", "--url", jpn.url, "--public-key", str(jpn.root / "public.pem"),
-        "--max-level", "SECRET", "--compartment", "BIAC", "--compartment", "CYBER",
-        "--pull-token", token_for_usa,
-    ).strip()  # fmt: skip
+        "peer",
+        "add",
+        "JPN",
+        "--url",
+        jpn.url,
+        "--public-key",
+        str(jpn.root / "public.pem"),
+        "--max-level",
+        "SECRET",
+        "--compartment",
+        "BIAC",
+        "--compartment",
+        "CYBER",
+        "--pull-token",
+        token_for_usa,
+    ).strip()
     jpn.cli("peer", "token", "USA", token_for_jpn)
     truth = _load(jpn, OBJECTS, 1)
     made = Pair(jpn, usa, truth)
@@ -195,10 +218,12 @@ def _check(pair: Pair, got: dict[str, list[tuple[str, str]]]) -> None:
         with engine.connect() as conn:
             bodies = dict(
                 conn.execute(
-                    text("SELECT o.stix_id, v.body FROM objects o JOIN versions v "
-                         "ON v.object_pk = o.pk WHERE o.type = 'report'")
+                    text(
+                        "SELECT o.stix_id, v.body FROM objects o JOIN versions v "
+                        "ON v.object_pk = o.pk WHERE o.type = 'report'"
+                    )
                 ).all()
-            )  # fmt: skip
+            )
     finally:
         engine.dispose()
     for stix_id, [(body, claims)] in got.items():
@@ -255,3 +280,117 @@ def test_the_receiver_catches_up_after_the_sender_was_down(pair: Pair) -> None:
     finally:
         engine.dispose()
     assert count == 0
+
+
+def test_a_concurrence_on_the_usa_node_moves_the_item_on_the_jpn_node(tmp_path: Path) -> None:
+    """Operators on each side, with the CLI, while both nodes serve: JPN opens an item
+    for USFJ, USA's officer concurs on the USA node, and the JPN node's item moves to
+    concurred, which USA then sees too."""
+    jpn, usa = _proc(tmp_path / "jpn", "JPN"), _proc(tmp_path / "usa", "USA")
+    for proc in (jpn, usa):
+        initialize(node_settings(proc.db_url, proc.root), nation=proc.nation)
+        (proc.root / "public.pem").write_text(public_key_pem(load_key(proc.root / "node.pem")))
+    token_for_usa = jpn.cli(
+        "peer",
+        "add",
+        "USA",
+        "--url",
+        usa.url,
+        "--public-key",
+        str(usa.root / "public.pem"),
+        "--max-level",
+        "SECRET",
+    ).strip()
+    token_for_jpn = usa.cli(
+        "peer",
+        "add",
+        "JPN",
+        "--url",
+        jpn.url,
+        "--public-key",
+        str(jpn.root / "public.pem"),
+        "--max-level",
+        "SECRET",
+        "--pull-token",
+        token_for_usa,
+    ).strip()
+    jpn.cli("peer", "token", "USA", token_for_jpn)
+    jpn.cli(
+        "user",
+        "add",
+        "sato",
+        "--nation",
+        "JPN",
+        "--clearance",
+        "SECRET",
+        "--role",
+        "author",
+        "--role",
+        "releasing_officer",
+        "--body",
+        "jjoc",
+    )
+    usa.cli(
+        "user",
+        "add",
+        "davis",
+        "--nation",
+        "USA",
+        "--clearance",
+        "SECRET",
+        "--role",
+        "coordinator",
+        "--body",
+        "usfj",
+    )
+    opened = jpn.cli(
+        "coord",
+        "open",
+        "--as",
+        "sato",
+        "--title-en",
+        "Port access",
+        "--title-ja",
+        "入港調整",
+        "--requesting-body",
+        "jjoc",
+        "--counterpart-body",
+        "usfj",
+        "--region",
+        "kanto",
+        "--label",
+        "SECRET//REL TO JPN, USA",
+    )
+    item_id = opened.split()[0]
+    try:
+        jpn.start()
+        usa.start()
+        deadline = time.monotonic() + 60
+        while item_id not in _received(usa):
+            assert time.monotonic() < deadline, "the item did not reach USA"
+            time.sleep(0.2)
+        usa.cli("coord", "respond", item_id, "--as", "davis", "--kind", "concur")
+
+        def state_on(proc: Proc) -> str:
+            engine = create_engine(proc.db_url)
+            try:
+                with engine.connect() as conn:
+                    return str(
+                        conn.execute(
+                            text(
+                                "SELECT c.state FROM coord_items c JOIN objects o "
+                                "ON o.pk = c.object_pk WHERE o.stix_id = :i"
+                            ),
+                            {"i": item_id},
+                        ).scalar_one()
+                    )
+            finally:
+                engine.dispose()
+
+        deadline = time.monotonic() + 60
+        while state_on(jpn) != "concurred" or state_on(usa) != "concurred":
+            assert time.monotonic() < deadline, (state_on(jpn), state_on(usa))
+            time.sleep(0.2)
+    finally:
+        usa.stop()
+        jpn.stop()
