@@ -39,8 +39,9 @@ The agreement is SECRET with BIAC and CYBER. What is measured, per database kind
    pulls on its timer (`--pull-seconds`, the shipped default 5). Target p50 < 1 s
    with hints.
 
-    .venv/bin/python bench/federation.py --quick     # 10,000 objects, SQLite, ~2 min
-    .venv/bin/python bench/federation.py --db sqlite,postgresql
+    .venv/bin/python bench/federation.py --quick     # 10,000 objects, SQLite, ~3 min
+    .venv/bin/python bench/federation.py             # 100,000 objects, SQLite, ~10 min
+    .venv/bin/python bench/federation.py --quick --db postgresql
 """
 
 from __future__ import annotations
