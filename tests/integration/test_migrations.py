@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import kizuna.domains.intel.schema
+import kizuna.domains.meetings.schema
 import kizuna.identity.schema
 import kizuna.taxii.schema  # noqa: F401
 from kizuna.store import Database

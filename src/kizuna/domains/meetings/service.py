@@ -22,15 +22,19 @@ from datetime import date as Date
 from importlib import resources
 from typing import Any
 
+from sqlalchemy import Connection, select
+
 from kizuna import audit, clock
 from kizuna.bootstrap import Node
-from kizuna.domains.meetings import model
+from kizuna.domains.meetings import model, restate
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
 from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.store import StoredObject
+from kizuna.store.access import current, visible
+from kizuna.store.schema import access, objects
 
 __all__ = [
     "STATUSES",
@@ -48,7 +52,6 @@ __all__ = [
 
 SEED = "scc-2024-07-28-summary.ja.txt"
 STATUSES = ("open", "in progress", "reviewed")
-_LINK_THRESHOLD = 0.18
 
 
 @dataclass
@@ -166,32 +169,21 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
     return made
 
 
-def _similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
-    ka, kb = set(a.get("keywords", [])), set(b.get("keywords", []))
-    words = len(ka & kb) / len(ka | kb) if ka | kb else 0.0
-    ta, tb = set(a.get("topics", [])), set(b.get("topics", []))
-    ea = {e["text"] for e in a.get("entities", [])}
-    eb = {e["text"] for e in b.get("entities", [])}
-    # Naming the same body or system (ACM, DICAS) is the strongest sign of the same
-    # commitment; shared words and topics weigh less.
-    return words + (0.1 if ta & tb else 0.0) + (0.3 if ea & eb else 0.0)
-
-
-def _link_restatements(made: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> None:
-    """A decision that restates (reaffirms, 改めて…) points at the most similar decision
-    of an earlier meeting, when one is similar enough."""
-    for body in made:
-        if body["type"] != model.DECISION or not body.get("restated"):
-            continue
-        best, score = None, _LINK_THRESHOLD
-        for old in earlier:
-            if old["meeting_date"] >= body["meeting_date"]:
-                continue
-            s = _similarity(body, old)
-            if s > score:
-                best, score = old, s
-        if best is not None:
-            body["restates_id"] = best["id"]
+def _index_new(
+    conn: Connection, node: Node, principal: Principal, decisions: list[dict[str, Any]]
+) -> None:
+    """Index the decisions just written, in their import's transaction."""
+    if not decisions:
+        return
+    bodies = {b["id"]: b for b in decisions}
+    rows = conn.execute(
+        select(access.c.version_pk, access.c.object_pk, objects.c.stix_id)
+        .join(objects, objects.c.pk == access.c.object_pk)
+        .where(
+            objects.c.stix_id.in_(sorted(bodies)), current(), visible(principal, node.store.bits)
+        )
+    ).all()
+    restate.index(conn, ((r.version_pk, r.object_pk, bodies[r.stix_id]) for r in rows))
 
 
 def import_summary(
@@ -231,11 +223,17 @@ def import_summary(
         pass
     else:
         return ImportResult(record, meeting_id, 0, True, False, made)
-    earlier = [o.object for o in _all(node, principal, model.DECISION)]
-    _link_restatements(made, earlier)
     with node.store.transaction(principal) as conn:
+        restate.catch_up(conn, node.store, principal)
+        decisions = [b for b in made if b["type"] == model.DECISION]
+        for body in decisions:
+            if body.get("restated"):
+                found = restate.restated(conn, node.store, principal, body)
+                if found is not None:
+                    body["restates_id"] = found
         for body in made:
             node.store.create_in(conn, principal, body, label)
+        _index_new(conn, node, principal, decisions)
         audit.append(
             conn,
             actor=principal.name,
