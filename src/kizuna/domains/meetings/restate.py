@@ -15,7 +15,8 @@ terms shares at most the other keywords, so its score has a ceiling).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, false, func, insert, or_, select
@@ -27,12 +28,14 @@ from kizuna.store import Store
 from kizuna.store.access import current, visible
 from kizuna.store.schema import access, objects, versions
 
-__all__ = ["THRESHOLD", "catch_up", "index", "restated", "similarity"]
+__all__ = ["THRESHOLD", "catch_up", "frequencies", "index", "index_new", "restated", "similarity"]
 
 THRESHOLD = 0.18
 # Float sums of the same terms can differ in the last bit; stopping early must not
 # hinge on that, so the ceiling has to clear the best score by more than this.
 _EPS = 1e-9
+# Candidates scored per query.
+_CHUNK = 32
 
 Terms = tuple[set[str], set[str], set[str]]
 
@@ -86,26 +89,56 @@ def index(conn: Connection, entries: Iterable[tuple[int, int, dict[str, Any]]]) 
         conn.execute(insert(meetings_terms), rows)
 
 
+def index_new(
+    conn: Connection, store: Store, principal: Principal, decisions: list[dict[str, Any]]
+) -> None:
+    """Index decisions the caller has just written in this transaction."""
+    if not decisions:
+        return
+    bodies = {b["id"]: b for b in decisions}
+    # From the ids to their objects first: led by `access`, the plan walks every row
+    # of the nation.
+    mine = select(objects.c.pk).where(objects.c.stix_id.in_(sorted(bodies)))
+    rows = conn.execute(
+        select(access.c.version_pk, access.c.object_pk, objects.c.stix_id)
+        .select_from(access.join(objects, objects.c.pk == access.c.object_pk))
+        .where(access.c.object_pk.in_(mine), current(), visible(principal, store.bits))
+    ).all()
+    index(conn, ((r.version_pk, r.object_pk, bodies[r.stix_id]) for r in rows))
+
+
 def catch_up(conn: Connection, store: Store, principal: Principal) -> int:
     """Index the current decision versions the principal may see that the index has
     not read yet: decisions from before the index existed, from a partner node, or
     new versions. Returns how many it indexed."""
-    rows = conn.execute(
-        select(access.c.version_pk, access.c.object_pk, versions.c.body)
-        .select_from(
-            access.join(versions, versions.c.pk == access.c.version_pk).outerjoin(
-                meetings_decisions, meetings_decisions.c.version_pk == access.c.version_pk
-            )
-        )
+    missing = (
+        select(access.c.version_pk)
+        .outerjoin(meetings_decisions, meetings_decisions.c.version_pk == access.c.version_pk)
         .where(
             current(),
             visible(principal, store.bits),
             access.c.type == DECISION,
             meetings_decisions.c.version_pk.is_(None),
         )
+    )
+    # Bodies only of what is missing: joined before the anti-join, every decision's
+    # body would be read on every import.
+    rows = conn.execute(
+        select(versions.c.pk.label("version_pk"), versions.c.object_pk, versions.c.body).where(
+            versions.c.pk.in_(missing)
+        )
     ).all()
     index(conn, ((r.version_pk, r.object_pk, json.loads(r.body)) for r in rows))
     return len(rows)
+
+
+def frequencies(bodies: Iterable[dict[str, Any]]) -> Counter[tuple[str, str]]:
+    """How many of `bodies` hold each keyword and entity: the `rarity` estimate."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for body in bodies:
+        keywords, entities, _ = _terms(body)
+        counts.update([("k", k) for k in keywords] + [("e", e) for e in entities])
+    return counts
 
 
 def _matching(pairs: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
@@ -122,49 +155,15 @@ def _matching(pairs: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
     )
 
 
-def restated(
-    conn: Connection, store: Store, principal: Principal, body: dict[str, Any]
-) -> str | None:
-    """The id of the earlier decision `body` restates, among those the principal may
-    see, or None when none is similar enough."""
-    keywords, entities, topics = _terms(body)
-    date = str(body["meeting_date"])
-    probes = [("k", k) for k in keywords] + [("e", e) for e in entities]
-    # Document frequencies only order the probes (rarest first); they steer the work,
-    # never the answer, so they are counted over the whole index.
-    df = {
-        (r.kind, r.term): r.n
-        for r in conn.execute(
-            select(meetings_terms.c.kind, meetings_terms.c.term, func.count().label("n"))
-            .where(meetings_terms.c.meeting_date < date, _matching(probes))
-            .group_by(meetings_terms.c.kind, meetings_terms.c.term)
-        )
-    }
-    # A term no earlier decision has cannot be shared: it counts as probed for free.
-    pending = sorted((p for p in probes if p in df), key=lambda p: (df[p], p))
-    probed: set[tuple[str, str]] = {p for p in probes if p not in df}
-    everything = _matching(
-        [("k", k) for k in keywords] + [("e", e) for e in entities] + [("t", t) for t in topics]
-    )
-    best: tuple[float, int, str] | None = None
-    step = 1
-    while True:
-        unshared = sum(1 for k in keywords if ("k", k) not in probed)
-        ceiling = (unshared / len(keywords) if keywords else 0.0) + 0.1
-        if any(("e", e) not in probed for e in entities):
-            ceiling += 0.3
-        # Stop when a decision sharing no probed term cannot pass the threshold, or
-        # cannot reach the best score (an equal score might win the tie: go on).
-        if ceiling <= THRESHOLD - _EPS or (best is not None and ceiling < best[0] - _EPS):
-            break
-        if not pending:
-            break
-        batch, pending = pending[:step], pending[step:]
-        probed |= set(batch)
-        step *= 2
-        candidates = (
-            select(meetings_terms.c.version_pk)
-            .join(
+def _candidates(
+    conn: Connection, store: Store, principal: Principal, terms: list[tuple[str, str]], date: str
+) -> list[tuple[int, int]]:
+    """(object pk, version pk) of the current, visible decisions of earlier meetings
+    that hold one of `terms`."""
+    rows = conn.execute(
+        select(access.c.object_pk, meetings_terms.c.version_pk)
+        .select_from(
+            meetings_terms.join(
                 access,
                 and_(
                     access.c.version_pk == meetings_terms.c.version_pk,
@@ -172,34 +171,105 @@ def restated(
                     visible(principal, store.bits),
                 ),
             )
-            .where(meetings_terms.c.meeting_date < date, _matching(probed))
         )
-        kind = meetings_terms.c.kind
-        scored = conn.execute(
-            select(
-                meetings_decisions.c.object_pk,
-                meetings_decisions.c.keywords,
-                objects.c.stix_id,
-                func.sum(case((kind == "k", 1), else_=0)).label("shared"),
-                func.max(case((kind == "e", 1), else_=0)).label("entity"),
-                func.max(case((kind == "t", 1), else_=0)).label("topic"),
-            )
-            .select_from(
-                meetings_terms.join(
-                    meetings_decisions,
-                    meetings_decisions.c.version_pk == meetings_terms.c.version_pk,
-                ).join(objects, objects.c.pk == meetings_decisions.c.object_pk)
-            )
-            .where(meetings_terms.c.version_pk.in_(candidates), everything)
-            .group_by(
-                meetings_decisions.c.version_pk,
-                meetings_decisions.c.object_pk,
-                meetings_decisions.c.keywords,
-                objects.c.stix_id,
-            )
-        ).all()
-        for r in scored:
-            s = _score(int(r.shared), len(keywords), r.keywords, bool(r.topic), bool(r.entity))
-            if s > THRESHOLD and (best is None or (s, r.object_pk) > best[:2]):
-                best = (s, r.object_pk, r.stix_id)
-    return best[2] if best is not None else None
+        .where(meetings_terms.c.meeting_date < date, _matching(terms))
+        .distinct()
+    ).all()
+    return [(r.object_pk, r.version_pk) for r in rows]
+
+
+def restated(
+    conn: Connection,
+    store: Store,
+    principal: Principal,
+    body: dict[str, Any],
+    rarity: Mapping[tuple[str, str], int] | None = None,
+) -> str | None:
+    """The id of the earlier decision `body` restates, among those the principal may
+    see, or None when none is similar enough."""
+    keywords, entities, topics = _terms(body)
+    date = str(body["meeting_date"])
+    probes = sorted([("k", k) for k in keywords] + [("e", e) for e in entities])
+    # Rarest terms first: their lists of candidates are short. How rare a term is
+    # only steers the work, never the answer; the caller's estimate (how often the
+    # term occurs in the document being imported) costs no query.
+    pending = sorted(probes, key=lambda p: ((rarity or {}).get(p, 0), p))
+    probed: set[tuple[str, str]] = set()
+    everything = _matching(probes + [("t", t) for t in topics])
+    perfect = _score(len(keywords), len(keywords), len(keywords), bool(topics), bool(entities))
+    best: tuple[float, int, str] | None = None
+    queue: list[tuple[int, int]] = []  # candidates not scored yet, newest object first
+    seen: set[int] = set()
+    step = 1
+    while True:
+        if queue:
+            chunk, queue = queue[:_CHUNK], queue[_CHUNK:]
+            best = _best(conn, chunk, everything, len(keywords), best)
+        # Candidates still in the queue have older objects than any scored in this
+        # round: they cannot win unless they score higher, and none can beat perfect.
+        queue_done = not queue or (
+            best is not None and best[0] >= perfect and best[1] > queue[0][0]
+        )
+        unshared = sum(1 for k in keywords if ("k", k) not in probed)
+        ceiling = (unshared / len(keywords) if keywords else 0.0) + 0.1
+        if any(("e", e) not in probed for e in entities):
+            ceiling += 0.3
+        # A decision sharing no probed term scores at most `ceiling`: it cannot pass
+        # the threshold, or cannot reach the best score (an equal one might win the
+        # tie, so equal is not enough to stop).
+        outside_done = ceiling <= THRESHOLD - _EPS or (
+            best is not None and ceiling < best[0] - _EPS
+        )
+        if queue_done and outside_done:
+            break
+        if not queue_done:
+            continue
+        if not pending:
+            break  # every term probed: no decision is outside the candidates
+        batch, pending = pending[:step], pending[step:]
+        probed |= set(batch)
+        step *= 2
+        fresh = [c for c in _candidates(conn, store, principal, batch, date) if c[1] not in seen]
+        seen |= {c[1] for c in fresh}
+        queue = sorted(queue + fresh, reverse=True)
+    return best[2] if best is not None and best[0] > THRESHOLD else None
+
+
+def _best(
+    conn: Connection,
+    chunk: list[tuple[int, int]],
+    everything: ColumnElement[bool],
+    own: int,
+    best: tuple[float, int, str] | None,
+) -> tuple[float, int, str] | None:
+    """Score a chunk of candidates from their term counts; keep the best (highest
+    score, then newest object, as a scan newest first keeping the first best would)."""
+    kind = meetings_terms.c.kind
+    rows = conn.execute(
+        select(
+            meetings_decisions.c.object_pk,
+            meetings_decisions.c.keywords,
+            objects.c.stix_id,
+            func.sum(case((kind == "k", 1), else_=0)).label("shared"),
+            func.max(case((kind == "e", 1), else_=0)).label("entity"),
+            func.max(case((kind == "t", 1), else_=0)).label("topic"),
+        )
+        .select_from(
+            meetings_decisions.outerjoin(
+                meetings_terms,
+                and_(meetings_terms.c.version_pk == meetings_decisions.c.version_pk, everything),
+            ).join(objects, objects.c.pk == meetings_decisions.c.object_pk)
+        )
+        .where(meetings_decisions.c.version_pk.in_([v for _, v in chunk]))
+        .group_by(
+            meetings_decisions.c.version_pk,
+            meetings_decisions.c.object_pk,
+            meetings_decisions.c.keywords,
+            objects.c.stix_id,
+        )
+    ).all()
+    for r in rows:
+        s = _score(int(r.shared or 0), own, r.keywords, bool(r.topic), bool(r.entity))
+        if s > THRESHOLD and (best is None or (s, r.object_pk) > best[:2]):
+            best = (s, r.object_pk, r.stix_id)
+    return best

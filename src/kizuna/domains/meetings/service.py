@@ -22,8 +22,6 @@ from datetime import date as Date
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from kizuna import audit, clock
 from kizuna.bootstrap import Node
 from kizuna.domains.meetings import model, restate
@@ -33,8 +31,6 @@ from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.store import StoredObject
-from kizuna.store.access import current, visible
-from kizuna.store.schema import access, objects
 
 __all__ = [
     "STATUSES",
@@ -169,23 +165,6 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
     return made
 
 
-def _index_new(
-    conn: Connection, node: Node, principal: Principal, decisions: list[dict[str, Any]]
-) -> None:
-    """Index the decisions just written, in their import's transaction."""
-    if not decisions:
-        return
-    bodies = {b["id"]: b for b in decisions}
-    rows = conn.execute(
-        select(access.c.version_pk, access.c.object_pk, objects.c.stix_id)
-        .join(objects, objects.c.pk == access.c.object_pk)
-        .where(
-            objects.c.stix_id.in_(sorted(bodies)), current(), visible(principal, node.store.bits)
-        )
-    ).all()
-    restate.index(conn, ((r.version_pk, r.object_pk, bodies[r.stix_id]) for r in rows))
-
-
 def import_summary(
     node: Node,
     principal: Principal,
@@ -226,14 +205,15 @@ def import_summary(
     with node.store.transaction(principal) as conn:
         restate.catch_up(conn, node.store, principal)
         decisions = [b for b in made if b["type"] == model.DECISION]
+        rarity = restate.frequencies(decisions)
         for body in decisions:
             if body.get("restated"):
-                found = restate.restated(conn, node.store, principal, body)
+                found = restate.restated(conn, node.store, principal, body, rarity)
                 if found is not None:
                     body["restates_id"] = found
         for body in made:
             node.store.create_in(conn, principal, body, label)
-        _index_new(conn, node, principal, decisions)
+        restate.index_new(conn, node.store, principal, decisions)
         audit.append(
             conn,
             actor=principal.name,
