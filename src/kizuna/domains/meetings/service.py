@@ -43,6 +43,7 @@ __all__ = [
     "import_summary",
     "list_meetings",
     "register",
+    "store_record",
     "timeline",
 ]
 
@@ -180,7 +181,27 @@ def import_summary(
     Refuses (IngestRefused, nothing written) what is not a summary. The same document
     imported again creates nothing: its objects have the same ids.
     """
-    record = read_summary(data, lang)
+    return store_record(
+        node,
+        principal,
+        read_summary(data, lang),
+        label=label,
+        dry_run=dry_run,
+        public_release=public_release,
+    )
+
+
+def store_record(
+    node: Node,
+    principal: Principal,
+    record: Record,
+    *,
+    label: Label | None = None,
+    dry_run: bool = False,
+    public_release: bool = False,
+) -> ImportResult:
+    """Store a parsed summary (`import_summary` without the parsing), with the same
+    rules: all or nothing, one audit entry, nothing new for a document stored before."""
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
     made = _objects(record, stamp)
     meeting_id = made[0]["id"]
