@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from kizuna.bootstrap import Node, initialize, open_node
 from kizuna.identity import service as identity
@@ -674,3 +675,101 @@ def test_coordination_rest_and_pages_return_exactly_what_the_oracle_allows(
             if stix_id not in expected:
                 main = page.text.split("<main>", 1)[1].split("</main>", 1)[0]
                 assert stix_id not in main
+
+
+# -- The restatement index: what an import reads to link a decision to an earlier one -
+
+
+@dataclass
+class RestateWorld:
+    bodies: dict[str, dict]  # id -> body of each decision, in creation (object pk) order
+    truth: dict[str, Label]
+
+
+@pytest.fixture(scope="module")
+def restate_world(world: World, record_world: RecordWorld) -> RestateWorld:
+    """Decisions with words, entities and topics from a small vocabulary (so that ties
+    happen) at random labels, written like the oracle's objects, not yet indexed."""
+    from kizuna.domains.meetings import model
+
+    rng = random.Random(SEED + 5)
+    words = [f"w{i}" for i in range(8)]
+    bodies: dict[str, dict] = {}
+    truth: dict[str, Label] = {}
+    with world.node.db.write() as conn:
+        for n in range(120):
+            body = {
+                "type": model.DECISION,
+                "meeting_id": f"x-kizuna-meeting--00000000-0000-5000-8000-{n:012d}",
+                "meeting_date": f"2023-0{rng.randint(1, 4)}-01",
+                "section_number": 1,
+                "actor": "both",
+                "stance": "reaffirm",
+                "sentence": f"r{n}",
+                "keywords": sorted(rng.sample(words, rng.randint(1, 4))),
+                "entities": [{"text": e, "kind": "body"} for e in rng.sample(["ACM", "DICAS"], 1)]
+                if rng.random() < 0.3
+                else [],
+                "topics": rng.sample(["cyber and space", "north korea"], rng.randint(0, 1)),
+            }
+            label = random_label(rng, world.node)
+            made = world.node.store.create_in(conn, world.node.system, body, label)
+            bodies[made.id] = body
+            truth[made.id] = label
+    return RestateWorld(bodies, truth)
+
+
+def test_restatement_index_reads_exactly_what_the_oracle_allows(
+    world: World, record_world: RecordWorld, restate_world: RestateWorld
+) -> None:
+    from kizuna.domains.meetings import restate
+    from kizuna.domains.meetings.schema import meetings_decisions
+    from kizuna.store.schema import objects
+
+    everything = set(record_world.decisions) | set(restate_world.bodies)
+    labels = {**{d: record_world.truth[d] for d in record_world.decisions}, **restate_world.truth}
+    # What the catch-up reads for a principal (rolled back, so each starts from none).
+    for who in world.principals[:40]:
+        with world.node.db.engine.connect() as conn, conn.begin() as tx:
+            restate.catch_up(conn, world.node.store, who)
+            indexed = set(
+                conn.execute(
+                    select(objects.c.stix_id).join(
+                        meetings_decisions, meetings_decisions.c.object_pk == objects.c.pk
+                    )
+                ).scalars()
+            )
+            tx.rollback()
+        assert indexed == {d for d in everything if can_read(who.clearance, labels[d])}
+
+    with world.node.db.write() as conn:
+        restate.catch_up(conn, world.node.store, world.node.system)
+    # The lookup: the same answer as the rule applied to every earlier decision the
+    # principal may see (the record world's decisions have no words or entities, so
+    # they score at most 0.1 and never pass the threshold).
+    rng = random.Random(SEED + 6)
+    order = list(restate_world.bodies)
+    linked = 0
+    for who in world.principals:
+        for _ in range(3):
+            probe = {
+                "meeting_date": rng.choice(["2023-03-01", "2024-01-01"]),
+                "keywords": sorted(rng.sample([f"w{i}" for i in range(8)], rng.randint(1, 4))),
+                "entities": [{"text": "ACM", "kind": "body"}] if rng.random() < 0.3 else [],
+                "topics": rng.sample(["cyber and space", "north korea"], rng.randint(0, 1)),
+            }
+            best, score = None, restate.THRESHOLD
+            for stix_id in reversed(order):  # newest first: the first best wins a tie
+                body = restate_world.bodies[stix_id]
+                if body["meeting_date"] >= probe["meeting_date"]:
+                    continue
+                if not can_read(who.clearance, restate_world.truth[stix_id]):
+                    continue
+                s = restate.similarity(probe, body)
+                if s > score:
+                    best, score = stix_id, s
+            with world.node.db.read() as conn:
+                got = restate.restated(conn, world.node.store, who, probe)
+            assert got == best
+            linked += got is not None
+    assert linked > 100  # the probes do find earlier decisions

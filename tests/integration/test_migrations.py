@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 
 import kizuna.domains.coordination.schema
 import kizuna.domains.intel.schema
+import kizuna.domains.meetings.schema
 import kizuna.federation.schema
 import kizuna.identity.schema
 import kizuna.taxii.schema  # noqa: F401

@@ -24,7 +24,7 @@ from typing import Any
 
 from kizuna import audit, clock
 from kizuna.bootstrap import Node
-from kizuna.domains.meetings import model
+from kizuna.domains.meetings import model, restate
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
 from kizuna.errors import Invalid, NotFound, Refused
@@ -43,12 +43,12 @@ __all__ = [
     "import_summary",
     "list_meetings",
     "register",
+    "store_record",
     "timeline",
 ]
 
 SEED = "scc-2024-07-28-summary.ja.txt"
 STATUSES = ("open", "in progress", "reviewed")
-_LINK_THRESHOLD = 0.18
 
 
 @dataclass
@@ -166,34 +166,6 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
     return made
 
 
-def _similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
-    ka, kb = set(a.get("keywords", [])), set(b.get("keywords", []))
-    words = len(ka & kb) / len(ka | kb) if ka | kb else 0.0
-    ta, tb = set(a.get("topics", [])), set(b.get("topics", []))
-    ea = {e["text"] for e in a.get("entities", [])}
-    eb = {e["text"] for e in b.get("entities", [])}
-    # Naming the same body or system (ACM, DICAS) is the strongest sign of the same
-    # commitment; shared words and topics weigh less.
-    return words + (0.1 if ta & tb else 0.0) + (0.3 if ea & eb else 0.0)
-
-
-def _link_restatements(made: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> None:
-    """A decision that restates (reaffirms, 改めて…) points at the most similar decision
-    of an earlier meeting, when one is similar enough."""
-    for body in made:
-        if body["type"] != model.DECISION or not body.get("restated"):
-            continue
-        best, score = None, _LINK_THRESHOLD
-        for old in earlier:
-            if old["meeting_date"] >= body["meeting_date"]:
-                continue
-            s = _similarity(body, old)
-            if s > score:
-                best, score = old, s
-        if best is not None:
-            body["restates_id"] = best["id"]
-
-
 def import_summary(
     node: Node,
     principal: Principal,
@@ -209,7 +181,27 @@ def import_summary(
     Refuses (IngestRefused, nothing written) what is not a summary. The same document
     imported again creates nothing: its objects have the same ids.
     """
-    record = read_summary(data, lang)
+    return store_record(
+        node,
+        principal,
+        read_summary(data, lang),
+        label=label,
+        dry_run=dry_run,
+        public_release=public_release,
+    )
+
+
+def store_record(
+    node: Node,
+    principal: Principal,
+    record: Record,
+    *,
+    label: Label | None = None,
+    dry_run: bool = False,
+    public_release: bool = False,
+) -> ImportResult:
+    """Store a parsed summary (`import_summary` without the parsing), with the same
+    rules: all or nothing, one audit entry, nothing new for a document stored before."""
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
     made = _objects(record, stamp)
     meeting_id = made[0]["id"]
@@ -231,11 +223,18 @@ def import_summary(
         pass
     else:
         return ImportResult(record, meeting_id, 0, True, False, made)
-    earlier = [o.object for o in _all(node, principal, model.DECISION)]
-    _link_restatements(made, earlier)
     with node.store.transaction(principal) as conn:
+        restate.catch_up(conn, node.store, principal)
+        decisions = [b for b in made if b["type"] == model.DECISION]
+        rarity = restate.frequencies(decisions)
+        for body in decisions:
+            if body.get("restated"):
+                found = restate.restated(conn, node.store, principal, body, rarity)
+                if found is not None:
+                    body["restates_id"] = found
         for body in made:
             node.store.create_in(conn, principal, body, label)
+        restate.index_new(conn, node.store, principal, decisions)
         audit.append(
             conn,
             actor=principal.name,

@@ -1,7 +1,7 @@
 """peers, signatures of arrived versions, quarantine, witnessed checkpoints
 
 Revision ID: 0006_federation
-Revises: 0004_taxii
+Revises: 0005_meetings_index
 Create Date: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_federation"
-down_revision = "0004_taxii"
+down_revision = "0005_meetings_index"
 branch_labels = None
 depends_on = None
 
