@@ -124,47 +124,39 @@ def _load(jpn: Proc, count: int, seed: int) -> dict[str, Label]:
     return made
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[Pair]:
-    jpn, usa = _proc(tmp_path / "jpn", "JPN"), _proc(tmp_path / "usa", "USA")
+def _peered(root: Path, *agreement: str) -> tuple[Proc, Proc]:
+    """Two initialized nodes, peered as operators do it: each side adds the other with
+    the agreement and hands over the token it issued."""
+    jpn, usa = _proc(root / "jpn", "JPN"), _proc(root / "usa", "USA")
     for proc in (jpn, usa):
         initialize(node_settings(proc.db_url, proc.root), nation=proc.nation)
-        pem = public_key_pem(load_key(proc.root / "node.pem"))
-        (proc.root / "public.pem").write_text(pem)
-    # Peered as operators do it: each side adds the other and hands over a token.
-    token_for_usa = jpn.cli(
-        "peer",
-        "add",
-        "USA",
-        "--url",
-        usa.url,
-        "--public-key",
-        str(usa.root / "public.pem"),
-        "--max-level",
-        "SECRET",
-        "--compartment",
-        "BIAC",
-        "--compartment",
-        "CYBER",
-    ).strip()
-    token_for_jpn = usa.cli(
-        "peer",
-        "add",
-        "JPN",
-        "--url",
-        jpn.url,
-        "--public-key",
-        str(jpn.root / "public.pem"),
-        "--max-level",
-        "SECRET",
-        "--compartment",
-        "BIAC",
-        "--compartment",
-        "CYBER",
-        "--pull-token",
-        token_for_usa,
-    ).strip()
+        (proc.root / "public.pem").write_text(public_key_pem(load_key(proc.root / "node.pem")))
+
+    def add(here: Proc, there: Proc, *extra: str) -> str:
+        public = str(there.root / "public.pem")
+        return here.cli(
+            "peer",
+            "add",
+            there.nation,
+            "--url",
+            there.url,
+            "--public-key",
+            public,
+            *agreement,
+            *extra,
+        ).strip()
+
+    token_for_usa = add(jpn, usa)
+    token_for_jpn = add(usa, jpn, "--pull-token", token_for_usa)
     jpn.cli("peer", "token", "USA", token_for_jpn)
+    return jpn, usa
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[Pair]:
+    jpn, usa = _peered(
+        tmp_path, "--max-level", "SECRET", "--compartment", "BIAC", "--compartment", "CYBER"
+    )
     truth = _load(jpn, OBJECTS, 1)
     made = Pair(jpn, usa, truth)
     try:
@@ -286,35 +278,7 @@ def test_a_concurrence_on_the_usa_node_moves_the_item_on_the_jpn_node(tmp_path: 
     """Operators on each side, with the CLI, while both nodes serve: JPN opens an item
     for USFJ, USA's officer concurs on the USA node, and the JPN node's item moves to
     concurred, which USA then sees too."""
-    jpn, usa = _proc(tmp_path / "jpn", "JPN"), _proc(tmp_path / "usa", "USA")
-    for proc in (jpn, usa):
-        initialize(node_settings(proc.db_url, proc.root), nation=proc.nation)
-        (proc.root / "public.pem").write_text(public_key_pem(load_key(proc.root / "node.pem")))
-    token_for_usa = jpn.cli(
-        "peer",
-        "add",
-        "USA",
-        "--url",
-        usa.url,
-        "--public-key",
-        str(usa.root / "public.pem"),
-        "--max-level",
-        "SECRET",
-    ).strip()
-    token_for_jpn = usa.cli(
-        "peer",
-        "add",
-        "JPN",
-        "--url",
-        jpn.url,
-        "--public-key",
-        str(jpn.root / "public.pem"),
-        "--max-level",
-        "SECRET",
-        "--pull-token",
-        token_for_usa,
-    ).strip()
-    jpn.cli("peer", "token", "USA", token_for_jpn)
+    jpn, usa = _peered(tmp_path, "--max-level", "SECRET")
     jpn.cli(
         "user",
         "add",

@@ -584,19 +584,7 @@ class Store:
         body = prepare(merged, now=_stix_ts(clock.now()))
         if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
             raise Invalid(f"modified must be later than {cur.modified}", field="object.modified")
-        label = _label(cur)
-        made = self._insert_version(
-            conn,
-            object_pk=cur.pk,
-            stix_id=stix_id,
-            origin=cur.origin,
-            number=cur.number + 1,
-            previous_version=cur.version_pk,
-            body=body,
-            label=label,
-            author=principal.name,
-            stix_type=cur.type,
-        )
+        made = self._next_version(conn, cur, body, _label(cur), principal)
         audit.append(
             conn,
             actor=principal.name,
@@ -605,6 +593,23 @@ class Store:
             detail={"version": cur.number + 1},
         )
         return made
+
+    def _next_version(
+        self, conn: Connection, cur: Any, body: dict[str, Any], label: Label, author: Principal
+    ) -> StoredObject:
+        """The version after `cur` (a current row read for writing)."""
+        return self._insert_version(
+            conn,
+            object_pk=cur.pk,
+            stix_id=cur.stix_id,
+            origin=cur.origin,
+            number=cur.number + 1,
+            previous_version=cur.version_pk,
+            body=body,
+            label=label,
+            author=author.name,
+            stix_type=cur.type,
+        )
 
     def release(
         self,
@@ -635,18 +640,7 @@ class Store:
                 body = prepare({**body, **changes}, now=_stix_ts(clock.now()))
             if is_versioned(cur.type):
                 body["modified"] = _later(cur.modified)
-            made = self._insert_version(
-                conn,
-                object_pk=cur.pk,
-                stix_id=stix_id,
-                origin=cur.origin,
-                number=cur.number + 1,
-                previous_version=cur.version_pk,
-                body=body,
-                label=label,
-                author=principal.name,
-                stix_type=cur.type,
-            )
+            made = self._next_version(conn, cur, body, label, principal)
             audit.append(
                 conn,
                 actor=principal.name,
