@@ -336,6 +336,7 @@ def test_peer_collections_carry_exactly_what_each_agreement_allows(
     """A peer node's account pages its own collection: every version releasable to
     its nation within the agreement, signed by this node, and nothing else."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from stix2validator import ValidationOptions, validate_instance
 
     from kizuna.federation import peers as peer_service
     from kizuna.federation.signing import unwrap, verify
@@ -374,6 +375,10 @@ def test_peer_collections_carry_exactly_what_each_agreement_allows(
                 signed = unwrap(obj)
                 assert verify(key, signed)
                 got.append((obj["id"], obj.get("modified", "")))
+            # What a peer receives is valid STIX too, signature extension included.
+            for obj in envelope.get("objects", [])[:20]:
+                result = validate_instance(obj, ValidationOptions(version="2.1"))
+                assert result.is_valid, [str(e) for e in result.errors]
             if not envelope["more"]:
                 break
             query = {**query, "next": envelope["next"]}

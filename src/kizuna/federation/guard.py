@@ -38,7 +38,7 @@ def _label(policy: Policy, claims: dict[str, Any]) -> Label:
         rank = int(claims["rank"])
         policy.level(rank)
         rel_to = frozenset(policy.check_nation(str(n)) for n in claims["releasable_to"])
-        comps = frozenset(policy.check_compartment(str(c)) for c in claims["compartments"])
+        comps = frozenset(policy.check_compartment(str(c)) for c in claims.get("compartments", []))
     except (KeyError, TypeError, ValueError, LabelError) as exc:
         raise ValueError(f"the signed label is malformed: {exc}") from exc
     return Label(rank, rel_to, comps)

@@ -59,9 +59,11 @@ def sign(
         "origin": origin,
         "rank": label.rank,
         "releasable_to": sorted(label.rel_to),
-        "compartments": sorted(label.compartments),
         "added": added,
     }
+    if label.compartments:
+        # STIX forbids empty lists: no compartments is no property.
+        claims["compartments"] = sorted(label.compartments)
     signed = _canonical({"body": body, "claims": claims})
     claims["signature"] = base64.b64encode(key.sign(signed)).decode()
     return {**body, "extensions": {**body.get("extensions", {}), SIGNATURE: claims}}
