@@ -128,6 +128,39 @@ def _kizuna_command() -> list[str]:
     return [sys.executable, "-m", "kizuna.cli.main"]
 
 
+def spawn_serve(
+    root: Path, db_url: str, key_file: Path
+) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """`kizuna serve` of one node on a free loopback port, its output in a log file;
+    started, not waited for (see `_wait_until_serving`)."""
+    port = _free_port()
+    log_file = root / "serve.log"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("KIZUNA_") or key == "KIZUNA_REQUIRE_ALL"
+    }
+    env.update(KIZUNA_KEY_FILE=str(key_file), KIZUNA_ENV="local")
+    with log_file.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                *_kizuna_command(),
+                "serve",
+                "--db",
+                db_url,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=root,
+        )
+    return proc, port, log_file
+
+
 def _wait_until_serving(proc: subprocess.Popen[bytes], url: str, log_file: Path) -> None:
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
@@ -210,32 +243,8 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
     finally:
         node.db.dispose()
 
-    port = _free_port()
+    proc, port, log_file = spawn_serve(root, db_url, settings.key_file)
     base_url = f"http://127.0.0.1:{port}"
-    log_file = root / "serve.log"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("KIZUNA_") or key == "KIZUNA_REQUIRE_ALL"
-    }
-    env.update(KIZUNA_KEY_FILE=str(settings.key_file), KIZUNA_ENV="local")
-    with log_file.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                *_kizuna_command(),
-                "serve",
-                "--db",
-                db_url,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=root,
-        )
     try:
         yield LiveNode(
             base_url=base_url,

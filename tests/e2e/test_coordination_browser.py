@@ -8,7 +8,6 @@ of its own whose users belong to bodies of the alliance structure.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +21,8 @@ from tests.e2e.conftest import (
     LiveNode,
     OpenSession,
     Reader,
-    _free_port,
-    _kizuna_command,
     _stop,
+    spawn_serve,
 )
 from tests.e2e.test_browser import (
     assert_banners,
@@ -65,27 +63,7 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
         }
     finally:
         node.db.dispose()
-    port = _free_port()
-    log_file = root / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")}
-    env.update(KIZUNA_KEY_FILE=str(settings.key_file), KIZUNA_ENV="local")
-    with log_file.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                *_kizuna_command(),
-                "serve",
-                "--db",
-                db_url,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=root,
-        )
+    proc, port, log_file = spawn_serve(root, db_url, settings.key_file)
     try:
         yield LiveNode(
             base_url=f"http://127.0.0.1:{port}",

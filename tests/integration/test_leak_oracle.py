@@ -778,3 +778,45 @@ def test_restatement_index_reads_exactly_what_the_oracle_allows(
             assert got == best
             linked += got is not None
     assert linked > 100  # the probes do find earlier decisions
+
+
+def test_joint_product_approvals_show_exactly_what_the_oracle_allows(
+    world: World, users: dict[str, tuple[Principal, str, str]], web: TestClient
+) -> None:
+    """A joint product's approvals are read under its own label (REST and pages)."""
+    from kizuna.domains.intel import model, service
+    from kizuna.labels import render
+
+    kind = next(k for k in model.KINDS if k.key == "joint-products")
+    contribution = sorted(world.truth)[0]
+    made: dict[str, Label] = {}
+    for _ in range(30):
+        drawn = random_label(world.rng, world.node)
+        draft = Label(drawn.rank, drawn.rel_to | {"USA"}, drawn.compartments)
+        target = Label(0, frozenset({"JPN", "USA"}))
+        if target == draft:
+            target = Label(0, frozenset({"JPN", "USA", "AUS"}))
+        fields = {
+            "name": "joint",
+            "contributions": [contribution],
+            "nations": ["USA"],
+            "target_label": render(world.node.policy, target),
+        }
+        product = service.create(
+            world.node.store, world.node.system, kind, fields, render(world.node.policy, draft)
+        )
+        made[product.id] = draft
+        world.truth[product.id] = [draft]
+    outcomes = set()
+    for who, token, session in list(users.values())[:10]:
+        web.cookies.clear()
+        web.cookies.set(SESSION_COOKIE, session)
+        for stix_id, draft in made.items():
+            allowed = can_read(who.clearance, draft)
+            outcomes.add(allowed)
+            rest = web.get(
+                f"/api/v1/intel/joint-products/{stix_id}/approvals", headers=bearer(token)
+            )
+            assert rest.status_code == (200 if allowed else 404)
+            assert web.get(f"/intel/joint/{stix_id}").status_code == (200 if allowed else 404)
+    assert outcomes == {True, False}  # the data separates readers

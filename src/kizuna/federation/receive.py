@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, update
 
 from kizuna import audit, clock
 from kizuna.bootstrap import Node
@@ -19,8 +19,6 @@ from kizuna.federation.peers import Peer
 from kizuna.federation.schema import peers, quarantine, signatures
 from kizuna.federation.signing import unwrap
 from kizuna.store import StoredObject
-from kizuna.store.schema import objects as objects_table
-from kizuna.store.schema import versions
 
 __all__ = ["Applied", "apply_page"]
 
@@ -59,10 +57,9 @@ def apply_page(node: Node, peer: Peer, objects: list[Any]) -> Applied:
                     if made is None:
                         duplicates += 1
                         continue
-                    version_pk = conn.execute(_version_pk(made.id, made.version)).scalar_one()
                     conn.execute(
                         insert(signatures).values(
-                            version_pk=version_pk,
+                            version_pk=made.row_pk,
                             nation=peer.nation,
                             claims=json.dumps(verdict.signed.claims, sort_keys=True),
                         )
@@ -114,11 +111,3 @@ def _arrival_hooks() -> list[Callable[[Node, Connection, StoredObject], None]]:
     from kizuna.domains.coordination.federation import arrived
 
     return [arrived]
-
-
-def _version_pk(stix_id: str, number: int) -> Any:
-    return (
-        select(versions.c.pk)
-        .join(objects_table, objects_table.c.pk == versions.c.object_pk)
-        .where(objects_table.c.stix_id == stix_id, versions.c.number == number)
-    )

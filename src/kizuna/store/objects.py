@@ -14,7 +14,7 @@ import builtins
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
@@ -50,6 +50,9 @@ class StoredObject:
     modified: str
     author: str
     recorded_at: str
+    # The version's row, when the store has just written it (for rows that other
+    # tables key on it, in the same transaction); reads leave it out.
+    row_pk: int | None = field(default=None, compare=False)
 
     @cached_property
     def object(self) -> dict[str, Any]:
@@ -380,7 +383,7 @@ class Store:
                 for nation in sorted(label.rel_to)
             ],
         )
-        return made
+        return replace(made, row_pk=version_pk)
 
     def create_in(
         self, conn: Connection, principal: Principal, obj: Any, label: Label
