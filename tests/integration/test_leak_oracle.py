@@ -19,10 +19,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, can_read
+from kizuna.runtime import Node
 from kizuna.stix.markings import marking_id
 from kizuna.store import NotFound
 from kizuna.store.feed import FeedQuery, feed
@@ -727,9 +728,9 @@ def restate_world(world: World, record_world: RecordWorld) -> RestateWorld:
 def test_restatement_index_reads_exactly_what_the_oracle_allows(
     world: World, record_world: RecordWorld, restate_world: RestateWorld
 ) -> None:
+    from kizuna.db.schema import objects
     from kizuna.domains.meetings import restate
     from kizuna.domains.meetings.schema import meetings_decisions
-    from kizuna.store.schema import objects
 
     everything = set(record_world.decisions) | set(restate_world.bodies)
     labels = {**{d: record_world.truth[d] for d in record_world.decisions}, **restate_world.truth}

@@ -19,12 +19,12 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kizuna import audit, clock
-from kizuna.bootstrap import Node
 from kizuna.errors import StoreError
 from kizuna.federation.peers import peer_for_account
 from kizuna.federation.signing import sign
 from kizuna.identity.principal import Permission, Principal
-from kizuna.stix.imports import import_objects
+from kizuna.interchange.imports import import_objects
+from kizuna.runtime import Node
 from kizuna.store import MAX_LIMIT, StoredObject
 from kizuna.store.feed import Entry, FeedQuery, bodies, entries, feed
 from kizuna.taxii.auth import BasicCache, principal_of

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna.audit.log import audit_log
-from kizuna.bootstrap import Node
+from kizuna.db.schema import objects, versions
 from kizuna.domains.meetings import model, service
 from kizuna.domains.meetings.ingest import IngestRefused
 from kizuna.errors import Invalid, Refused
 from kizuna.labels import parse
-from kizuna.store.schema import objects, versions
+from kizuna.runtime import Node
 from kizuna.web.deps import SESSION_COOKIE
 from tests.conftest import node_settings
 from tests.domains.meetings.test_ingest import JOINT_EN, OTHER_JA, SEED

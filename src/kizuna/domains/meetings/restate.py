@@ -21,12 +21,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, false, func, insert, or_, select
 
+from kizuna.db.schema import access, objects, versions
 from kizuna.domains.meetings.model import DECISION
 from kizuna.domains.meetings.schema import meetings_decisions, meetings_terms
 from kizuna.identity.principal import Principal
 from kizuna.store import Store
 from kizuna.store.access import current, visible
-from kizuna.store.schema import access, objects, versions
 
 __all__ = ["THRESHOLD", "catch_up", "frequencies", "index", "index_new", "restated", "similarity"]
 

@@ -23,13 +23,13 @@ from importlib import resources
 from typing import Any
 
 from kizuna import audit, clock
-from kizuna.bootstrap import Node
-from kizuna.domains.meetings import model, restate
+from kizuna.domains.meetings import OWNER, model, restate
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
 from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
+from kizuna.runtime import Node
 from kizuna.store import StoredObject
 
 __all__ = [
@@ -233,7 +233,7 @@ def store_record(
                 if found is not None:
                     body["restates_id"] = found
         for body in made:
-            node.store.create_in(conn, principal, body, label)
+            node.store.create_in(conn, principal, body, label, owner=OWNER)
         restate.index_new(conn, node.store, principal, decisions)
         audit.append(
             conn,
@@ -504,7 +504,7 @@ def add_review(
         "date": day.isoformat(),
         "round": (round or str(day.year)).strip(),
     }
-    return node.store.create(principal, body, _label_or_default(node, label))
+    return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
 
 
 def add_link(
@@ -529,7 +529,7 @@ def add_link(
         "relation": relation.strip() or "carried-out-by",
         **({"description": description.strip()} if description.strip() else {}),
     }
-    return node.store.create(principal, body, _label_or_default(node, label))
+    return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
 
 
 def record_json(result: ImportResult) -> str:
