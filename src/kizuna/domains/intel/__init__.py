@@ -1,5 +1,6 @@
 """Bilateral Information Analysis Cell: reports, assessments, observations and joint
-analytic products released only when both nations' releasing officers approve."""
+analytic products released only when a releasing officer of every nation the draft is
+releasable to has approved the same version, each on their own nation's node."""
 
 from __future__ import annotations
 
@@ -35,13 +36,28 @@ def _install(node: Node) -> None:
             open_to=frozenset({"create", "revise", "release"}),
             key=OWNER,
         )
+    from kizuna.domains.intel.joint import arrived
+    from kizuna.domains.intel.model import APPROVAL_TYPE
+    from kizuna.domains.intel.rules import approval_rules, joint_rules
+
+    # Joint products and approvals take the cell's own paths only; their rules also
+    # judge every version that arrives from a peer.
     owners.register(
         "grouping",
         domain="intel",
-        endpoint="POST /api/v1/intel/joint-products (and /joint-products/{id}/approve)",
+        endpoint="POST /api/v1/intel/joint-products (PUT /joint-products/{id} to edit a draft)",
+        rules=joint_rules(node.policy),
         claims=is_joint_product,
         key=OWNER,
     )
+    owners.register(
+        APPROVAL_TYPE,
+        domain="intel",
+        endpoint="POST /api/v1/intel/joint-products/{id}/approve",
+        rules=approval_rules,
+        key=OWNER,
+    )
+    node.arrival_hooks.append(arrived)
 
 
 def _routers() -> list[APIRouter]:
