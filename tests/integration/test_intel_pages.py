@@ -86,7 +86,9 @@ def test_an_officer_approves_on_the_page_in_both_languages(node: Node) -> None:
         assert 'id="approve"' not in english.text
         assert "Officers of USA approve on the USA node." in english.text
         client.get("/lang/ja")
-        assert "USAの公開責任者はUSAのノードで承認します。" in client.get(f"/intel/joint/{pid}").text
+        assert (
+            "USAの公開責任者はUSAのノードで承認します。" in client.get(f"/intel/joint/{pid}").text
+        )
 
         _login(client, "sato")
         listing = client.get("/intel/joint-products")

@@ -256,15 +256,16 @@ def approve(store: Store, principal: Principal, stix_id: str, digest: str) -> Jo
                     action="intel:joint:approve",
                     target=stix_id,
                 )
-            if principal.nation != store.node.nation:
+            product = _product(conn, store, principal, stix_id)
+            nation = principal.nation
+            if nation in _ext(product)["nations"] and nation != store.node.nation:
                 raise Refused(
-                    f"{principal.nation}'s officers approve on the {principal.nation} node: an "
-                    f"approval is an object of their nation, which only that node makes",
+                    f"{nation}'s officers approve on the {nation} node: an approval is an "
+                    "object of their nation, which only that node makes",
                     action="intel:joint:approve",
                     target=stix_id,
                 )
-            product = _product(conn, store, principal, stix_id)
-            _judge(store, conn, product, principal.nation, digest)
+            _judge(store, conn, product, nation, digest)
             # Written by the node for its officer (who may release, not write): the
             # officer is named in the approval and in the audit entry.
             system = Principal.system(nation=store.node.nation, policy=store.policy)
