@@ -387,3 +387,48 @@ def test_bad_approvals_get_a_clear_4xx_write_nothing_and_are_audited(node: Node)
     reasons = _refusals(node, pid)
     for words in ("another version", "no joint product", "USA node", "already approved"):
         assert any(words in r for r in reasons), (words, reasons)
+
+
+def test_the_two_node_demo_releases_its_joint_product_on_both(tmp_path: Path) -> None:
+    """`kizuna demo`: JPN's node holds a draft for JPN and USA; `sato` approves on
+    JPN, `jones` on USA; it is released on both."""
+    from sqlalchemy import update
+
+    from kizuna import demo
+    from kizuna.domains.intel.demo import DRAFT as DEMO_DRAFT
+    from kizuna.domains.intel.demo import TARGET as DEMO_TARGET
+    from kizuna.federation.schema import peers
+    from kizuna.identity import service as identity
+
+    jpn, usa = (d.node for d in demo.build(tmp_path / "demo", ["JPN", "USA"]))
+    try:
+        page = service.listing(jpn.store, jpn.system, KINDS["joint-products"])
+        [product] = page.items
+        assert product.label == parse(jpn.policy, DEMO_DRAFT)
+
+        def officer(node: Node, name: str) -> Principal:
+            with node.db.read() as conn:
+                found = identity.find_user(conn, name)
+            assert found is not None
+            assert found.principal.nation == node.nation
+            return found.principal
+
+        sato, jones = officer(jpn, "sato"), officer(usa, "jones")
+        with live_server(jpn) as jpn_url, live_server(usa) as usa_url:
+            # The demo peers them at its fixed ports; here they serve on free ones.
+            for here, nation, url in ((jpn, "USA", usa_url), (usa, "JPN", jpn_url)):
+                with here.db.write() as conn:
+                    conn.execute(update(peers).where(peers.c.nation == nation).values(url=url))
+            _pull(usa, "JPN")
+            state = joint.joint_state(usa.store, jones, product.id)
+            joint.approve(usa.store, jones, product.id, state.digest)
+            joint.approve(jpn.store, sato, product.id, state.digest)
+            _pull(jpn, "USA")
+            _pull(usa, "JPN")
+        for node, who in ((jpn, sato), (usa, jones)):
+            shown = joint.joint_state(node.store, who, product.id)
+            assert shown.state == "released"
+            assert shown.product.label == parse(node.policy, DEMO_TARGET)
+    finally:
+        jpn.db.dispose()
+        usa.db.dispose()

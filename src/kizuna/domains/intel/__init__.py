@@ -72,4 +72,12 @@ def _commands() -> list[tuple[str, Typer]]:
     return [("intel", app)]
 
 
-DOMAIN = Domain(name="intel", install=_install, routers=_routers, commands=_commands)
+def _seed(node: Node) -> None:
+    from kizuna.domains.intel.demo import seed_demo
+
+    seed_demo(node)
+
+
+DOMAIN = Domain(
+    name="intel", install=_install, routers=_routers, commands=_commands, seed_demo=_seed
+)

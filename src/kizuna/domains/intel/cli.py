@@ -58,7 +58,9 @@ def _principal(node: Node, username: str) -> Principal:
 
 
 def _print(state: joint.JointState) -> None:
-    console.print(f"{state.product.id}: {state.state}, {state.product.label_text}")
+    console.print(f"{state.product.id}")
+    console.print(f"state: {state.state}")
+    console.print(f"label: {state.product.label_text}")
     console.print(f"target label: {state.target_label}")
     console.print(f"version: {state.product.version} (modified {state.product.modified})")
     console.print(f"digest: {state.digest}")
