@@ -432,3 +432,34 @@ def test_the_two_node_demo_releases_its_joint_product_on_both(tmp_path: Path) ->
     finally:
         jpn.db.dispose()
         usa.db.dispose()
+
+
+def test_the_cli_shows_the_digest_approves_it_and_refuses_bad_input(node: Node) -> None:
+    from typer.testing import CliRunner
+
+    from kizuna.cli.main import app
+
+    sato, _ = _user(node, "sato", ["author", "releasing_officer"])
+    pid = _draft(node, sato)
+    env = {"KIZUNA_KEY_FILE": str(node.settings.key_file), "COLUMNS": "200"}
+    db = ["--db", node.settings.database_url]
+    runner = CliRunner()
+    shown = runner.invoke(app, ["intel", "show", pid, "--as", "sato", *db], env=env)
+    assert shown.exit_code == 0, shown.output
+    digest = joint.joint_state(node.store, sato, pid).digest
+    assert f"digest: {digest}" in shown.output
+    assert "waiting for: USA" in shown.output
+    before = _counts(node)
+    for args, words in (
+        (["--as", "sato", "--digest", "0" * 64], "another version"),
+        (["--as", "nobody", "--digest", digest], "no user nobody"),
+    ):
+        bad = runner.invoke(app, ["intel", "approve", pid, *args, *db], env=env)
+        assert bad.exit_code == 2, bad.output
+        assert words in bad.output
+    assert _counts(node) == before
+    good = runner.invoke(
+        app, ["intel", "approve", pid, "--as", "sato", "--digest", digest, *db], env=env
+    )
+    assert good.exit_code == 0, good.output
+    assert "approved: JPN sato" in good.output

@@ -23,6 +23,7 @@ from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.intel import OWNER, model
 from kizuna.domains.intel.schema import intel_approvals
+from kizuna.domains.intel.service import check_refs
 from kizuna.errors import Conflict, Invalid, NotFound, Refused, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import parse
@@ -288,8 +289,6 @@ def approve(store: Store, principal: Principal, stix_id: str, digest: str) -> Jo
 def revise(store: Store, principal: Principal, stix_id: str, fields: dict[str, Any]) -> JointState:
     """A new draft version: its name, description or contributions. Its approving
     nations and target label stay those it was drafted with."""
-    from kizuna.domains.intel.service import check_refs
-
     try:
         unknown = sorted(set(fields) - set(EDITABLE))
         if unknown:
@@ -309,9 +308,17 @@ def revise(store: Store, principal: Principal, stix_id: str, fields: dict[str, A
                     body.pop(key)
         if "contributions" in fields:
             refs = [str(r) for r in fields["contributions"] or []]
-            if not check_refs(store, principal, refs, "contributions"):
+            found = check_refs(store, principal, refs, "contributions")
+            if not found:
                 raise Invalid("a joint product gathers at least one contribution",
                               field="contributions")  # fmt: skip
+            outside = sorted({c.origin for c in found} - set(_ext(product)["nations"]))
+            if outside:
+                raise Invalid(
+                    f"contributions of {', '.join(outside)}, which does not approve this "
+                    "product, need a product drafted for it",
+                    field="contributions",
+                )
             body["object_refs"] = refs
         body.pop("modified", None)
         store.revise(principal, stix_id, body, owner=OWNER)
