@@ -340,7 +340,9 @@ def arrived(node: Node, conn: Connection, made: StoredObject) -> None:
     except NotFound:
         return  # a product this node does not hold: nothing to show it on
     if product.origin != node.nation:
-        if body["nation"] not in _approved(conn, product.id, body["product_digest"]):
+        # Not this node's to judge (the product's node does): shown if it could count.
+        nation, digest = str(body["nation"]), str(body["product_digest"])
+        if nation in _ext(product)["nations"] and nation not in _approved(conn, product.id, digest):
             _record(conn, made, f"node:{made.origin}")
         return
     _judge(store, conn, product, made.origin, str(body["product_digest"]))
