@@ -15,6 +15,8 @@ says so.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,9 +30,10 @@ from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
 from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Principal
-from kizuna.labels import Label
+from kizuna.labels import Label, lub
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
+from kizuna.store.keys import subkey
 
 __all__ = [
     "STATUSES",
@@ -38,6 +41,7 @@ __all__ = [
     "add_link",
     "add_review",
     "compliance",
+    "figures",
     "get_meeting",
     "import_seed",
     "import_summary",
@@ -77,9 +81,21 @@ def _ts(now: str) -> dict[str, str]:
     return {"created": now, "modified": now}
 
 
-def _objects(record: Record, now: str) -> list[dict[str, Any]]:
+def _scope(node: Node, label: Label, digest: str) -> str:
+    """What the ids of a stored summary derive from: its digest, keyed with a key from
+    the node secret and bound to its label. Keyed, so that nobody holding a candidate
+    text can compute the ids and confirm from a link or an id that the node holds it;
+    bound to the label, so that the same text imported at two labels is two records and
+    an import by someone who may not read the first one never meets it (issue 11,
+    reproduction 2). The same text at the same label keeps the same ids."""
+    key = subkey(node.store.node.secret, "meeting record ids")
+    canon = f"{label.rank}|{','.join(sorted(label.rel_to))}|{'/'.join(sorted(label.compartments))}"
+    return hmac.new(key, f"{canon}\n{digest}".encode(), hashlib.sha256).hexdigest()
+
+
+def _objects(record: Record, now: str, scope: str) -> list[dict[str, Any]]:
     m = record.meeting
-    d = record.digest
+    d = scope
     meeting_id = model.object_id(model.MEETING, d, "meeting")
     made: list[dict[str, Any]] = [
         {
@@ -94,7 +110,7 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
             **({"duration_minutes": m.duration_minutes} if m.duration_minutes else {}),
             **({"place": m.place} if m.place else {}),
             "attendees": [a.as_dict() for a in m.attendees],
-            "source_digest": d,
+            "source_digest": record.digest,
             "source_encoding": record.encoding,
             "original_text": record.original,
             "normalized_text": record.normalized,
@@ -203,12 +219,12 @@ def store_record(
     """Store a parsed summary (`import_summary` without the parsing), with the same
     rules: all or nothing, one audit entry, nothing new for a document stored before."""
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    made = _objects(record, stamp)
+    if label is None:
+        label = Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+    made = _objects(record, stamp, _scope(node, label, record.digest))
     meeting_id = made[0]["id"]
     if dry_run:
         return ImportResult(record, meeting_id, 0, False, True, made)
-    if label is None:
-        label = Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
     if principal.kind == "system" and label.rel_to != {node.nation} and not public_release:
         raise Refused(
             "a label naming other nations is a release decision: import as a releasing "
@@ -229,7 +245,7 @@ def store_record(
         rarity = restate.frequencies(decisions)
         for body in decisions:
             if body.get("restated"):
-                found = restate.restated(conn, node.store, principal, body, rarity)
+                found = restate.restated(conn, node.store, principal, body, label, rarity)
                 if found is not None:
                     body["restates_id"] = found
         for body in made:
@@ -331,11 +347,34 @@ def _roots(decisions: dict[str, StoredObject]) -> dict[str, str]:
 
 @dataclass
 class RegisterRow:
+    """A decision with its commitment's status. The status and the counts come from
+    the links and reviews too, so they carry `label`: the least upper bound of the
+    decision's label and of every link and review they are derived from."""
+
     decision: StoredObject
     root: str
     status: str
     links: list[StoredObject]
     reviews: list[StoredObject]
+    label: Label = field(init=False)
+
+    def __post_init__(self) -> None:
+        sources = [self.decision, *self.links, *self.reviews]
+        self.label = lub(o.label for o in sources) or self.decision.label
+
+
+@dataclass
+class Figures:
+    """What the commitments register page shows, and the labels of everything its
+    rows and figures come from (the page's banner is their least upper bound)."""
+
+    rows: list[RegisterRow]
+    compliance: list[dict[str, Any]]
+    compliance_labels: list[Label]  # of every review the compliance table counts
+
+    @property
+    def labels(self) -> list[Label]:
+        return [r.label for r in self.rows] + self.compliance_labels
 
 
 def _register_state(
@@ -361,16 +400,24 @@ def register(
     entity: str | None = None,
 ) -> list[RegisterRow]:
     """The commitments register: every visible decision with its commitment's status
-    (open; in progress once work is linked; reviewed once a review exists)."""
-    for value, allowed, name in (
-        (topic, TOPICS, "topic"),
-        (actor, ACTORS, "actor"),
-        (stance, STANCES, "stance"),
-        (status, STATUSES, "status"),
-    ):
-        if value and value not in allowed:
-            raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
-    decisions, roots, links, reviews = _register_state(node, principal)
+    (open; in progress once work is linked; reviewed once a review exists), derived
+    only from the links and reviews the principal may read."""
+    return figures(
+        node, principal, topic=topic, actor=actor, stance=stance, status=status, entity=entity
+    ).rows
+
+
+def _rows(
+    decisions: dict[str, StoredObject],
+    roots: dict[str, str],
+    links: list[StoredObject],
+    reviews: list[StoredObject],
+    topic: str | None,
+    actor: str | None,
+    stance: str | None,
+    status: str | None,
+    entity: str | None,
+) -> list[RegisterRow]:
     by_root_links: dict[str, list[StoredObject]] = defaultdict(list)
     by_root_reviews: dict[str, list[StoredObject]] = defaultdict(list)
     for link in links:
@@ -439,21 +486,57 @@ def timeline(node: Node, principal: Principal, decision_id: str) -> dict[str, An
 
 def compliance(node: Node, principal: Principal) -> list[dict[str, Any]]:
     """Per review round and nation: the G7 Research Group's score, (mean + 1) / 2, over
-    the reviews the principal may see."""
-    scores: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for review in _all(node, principal, model.REVIEW):
-        body = review.object
-        scores[(body["round"], body["nation"])].append(int(body["score"]))
-    return [
-        {
-            "round": rnd,
-            "nation": nation,
-            "reviews": len(values),
-            "mean": round(sum(values) / len(values), 4),
-            "compliance": round((sum(values) / len(values) + 1) / 2, 4),
-        }
-        for (rnd, nation), values in sorted(scores.items())
-    ]
+    the reviews the principal may see, with `label`: the least upper bound of the
+    labels of the reviews that score comes from."""
+    return _compliance(node, _all(node, principal, model.REVIEW))
+
+
+def _compliance(node: Node, reviews: list[StoredObject]) -> list[dict[str, Any]]:
+    scores: dict[tuple[str, str], list[StoredObject]] = defaultdict(list)
+    for review in reviews:
+        scores[(review.object["round"], review.object["nation"])].append(review)
+    out = []
+    for (rnd, nation), group in sorted(scores.items()):
+        values = [int(r.object["score"]) for r in group]
+        label = lub(r.label for r in group)
+        out.append(
+            {
+                "round": rnd,
+                "nation": nation,
+                "reviews": len(values),
+                "mean": round(sum(values) / len(values), 4),
+                "compliance": round((sum(values) / len(values) + 1) / 2, 4),
+                "label": node.store.render(label) if label else None,
+            }
+        )
+    return out
+
+
+def figures(
+    node: Node,
+    principal: Principal,
+    *,
+    topic: str | None = None,
+    actor: str | None = None,
+    stance: str | None = None,
+    status: str | None = None,
+    entity: str | None = None,
+) -> Figures:
+    """The register (filtered as `register`) and the compliance table, read once, with
+    the labels of every object a row or a figure is derived from: the rows' decisions,
+    links and reviews, and every review the compliance table counts (issue 11,
+    reproduction 3). Refuses (Invalid) an unknown topic, actor, stance or status."""
+    for value, allowed, name in (
+        (topic, TOPICS, "topic"),
+        (actor, ACTORS, "actor"),
+        (stance, STANCES, "stance"),
+        (status, STATUSES, "status"),
+    ):
+        if value and value not in allowed:
+            raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
+    decisions, roots, links, reviews = _register_state(node, principal)
+    rows = _rows(decisions, roots, links, reviews, topic, actor, stance, status, entity)
+    return Figures(rows, _compliance(node, reviews), [r.label for r in reviews])
 
 
 # -- writes ---------------------------------------------------------------------------
@@ -536,4 +619,4 @@ def record_json(result: ImportResult) -> str:
     return json.dumps(result.record.as_json(), ensure_ascii=False, indent=2)
 
 
-__all__ += ["IngestRefused", "RegisterRow", "record_json"]
+__all__ += ["Figures", "IngestRefused", "RegisterRow", "record_json"]
