@@ -41,7 +41,13 @@ def test_a_cursor_says_nothing_of_its_state() -> None:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         for piece in [raw, *token.split(".")]:
             assert b"sato" not in (piece if isinstance(piece, bytes) else piece.encode())
-        with pytest.raises(ValueError):
-            json.loads(raw)
-        with pytest.raises(ValueError):
-            json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==="))
+        assert not _parses(raw)
+        assert not _parses(base64.urlsafe_b64decode(token.split(".")[0] + "==="))
+
+
+def _parses(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True

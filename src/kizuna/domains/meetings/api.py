@@ -127,9 +127,7 @@ def commitments(
 def compliance(principal: ApiPrincipal, node: NodeDep) -> Response:
     """Compliance per review round and nation: (mean score + 1) / 2."""
     shown = service.figures(node, principal)
-    return _json(
-        {"label": _render(node, lub(shown.compliance_labels)), "items": shown.compliance}
-    )
+    return _json({"label": _render(node, lub(shown.compliance_labels)), "items": shown.compliance})
 
 
 @router.get("/commitments/{decision_id}/timeline")

@@ -10,8 +10,9 @@ its target (DESIGN §2.10). A decision imported at UNCLASSIFIED//REL TO JPN, USA
 links to one held at SECRET//REL TO JPN, however similar (issue 11, reproduction 2).
 
 `restated` gives the same answer as applying `similarity` to every earlier decision
-the importer may see and the new label dominates, without reading them: candidates come from the index by term,
-joined with the store's visibility condition in SQL, and are scored from counts. It
+the importer may see and the new label dominates, without reading them: candidates
+come from the index by term, joined with the store's visibility condition and the
+dominance condition in SQL, and are scored from counts. It
 probes the rarest terms first and stops once no decision outside the candidates
 could score as high as the best one found (a decision sharing none of the probed
 terms shares at most the other keywords, so its score has a ceiling).
@@ -277,7 +278,9 @@ def restated(
         batch, pending = pending[:step], pending[step:]
         probed |= set(batch)
         step *= 2
-        fresh = [c for c in _candidates(conn, store, principal, label, batch, date) if c[1] not in seen]
+        fresh = [
+            c for c in _candidates(conn, store, principal, label, batch, date) if c[1] not in seen
+        ]
         seen |= {c[1] for c in fresh}
         queue = sorted(queue + fresh, reverse=True)
     return best[2] if best is not None and best[0] > THRESHOLD else None
