@@ -198,7 +198,8 @@ def test_creating_over_a_hidden_id_answers_as_if_it_were_free(node: Node, web: T
     assert (hidden.status_code, free.status_code) == (201, 201)
     assert hidden.headers["content-type"] == free.headers["content-type"]
     a, b = hidden.json(), free.json()
-    assert a.keys() == b.keys() and a["object"].keys() == b["object"].keys()
+    assert a.keys() == b.keys()
+    assert a["object"].keys() == b["object"].keys()
     assert (a["id"], a["label"], a["version"]) == (held_id, "CONFIDENTIAL//REL TO JPN", 1)
     assert after == before
     stored = node.store.get(node.system, held_id)
@@ -236,8 +237,10 @@ def test_cursors_do_not_count_hidden_activity(node: Node, web: TestClient) -> No
         _post(web, high, report(f"hidden {n}"), SECRET_BIAC)
     mine.append(_post(web, low, report("mine 2"), "CONFIDENTIAL//REL TO JPN").json()["id"])
     second = web.get("/api/v1/objects?limit=1", headers=bearer(low)).json()["next"]
-    assert first and second
-    assert _old_style(first) is None and _old_style(second) is None
+    assert first
+    assert second
+    assert _old_style(first) is None
+    assert _old_style(second) is None
     assert len(first) == len(second)
     # Asking again gives another cursor: not even equal positions can be told apart.
     assert web.get("/api/v1/objects?limit=1", headers=bearer(low)).json()["next"] != second
@@ -275,7 +278,8 @@ def test_an_admin_reads_no_more_on_the_audit_page(node: Node, web: TestClient) -
     assert banner(node, html) == parse(node.policy, "UNCLASSIFIED//REL TO JPN")
 
     html = _page(web, _session(node, mori), "/audit")
-    assert held in html and seen in html
+    assert held in html
+    assert seen in html
     assert dominates(banner(node, html), parse(node.policy, SECRET_BIAC))
 
 
