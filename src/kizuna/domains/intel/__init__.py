@@ -21,7 +21,13 @@ OWNER = OwnerKey("intel")
 def is_joint_product(body: dict[str, Any]) -> bool:
     from kizuna.stix.types import JOINT_PRODUCT
 
-    return body.get("type") == "grouping" and JOINT_PRODUCT in (body.get("extensions") or {})
+    # Asked of raw bodies on every write path, before they are parsed: any shape.
+    extensions = body.get("extensions")
+    return (
+        body.get("type") == "grouping"
+        and isinstance(extensions, dict)
+        and (JOINT_PRODUCT in extensions)
+    )
 
 
 def _install(node: Node) -> None:
