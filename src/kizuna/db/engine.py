@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -90,8 +91,10 @@ def alembic_config(folders: Sequence[Path] = ()) -> Config:
     location = resources.files("kizuna.db").joinpath("migrations")
     config.set_main_option("script_location", str(location))
     if folders:
+        # Split on the OS's path separator, not on spaces (a folder's path may hold one).
+        config.set_main_option("path_separator", "os")
         config.set_main_option(
             "version_locations",
-            " ".join([str(location.joinpath("versions")), *(str(f) for f in folders)]),
+            os.pathsep.join([str(location.joinpath("versions")), *(str(f) for f in folders)]),
         )
     return config

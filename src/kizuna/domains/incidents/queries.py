@@ -18,6 +18,7 @@ from kizuna.domains.incidents import cap
 from kizuna.domains.incidents.model import ACK_TYPE, PUBLIC_TYPE
 from kizuna.domains.incidents.schema import inc_events, inc_notices
 from kizuna.domains.incidents.service import Incidents
+from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Clearance
 from kizuna.store import StoredObject
@@ -32,7 +33,9 @@ __all__ = [
     "cap_documents",
     "figures",
     "notices",
+    "public_cap",
     "public_reader",
+    "public_version",
     "public_versions",
 ]
 
@@ -237,3 +240,30 @@ def figures(c: Incidents, principal: Principal) -> Figures:
         for code in r.municipalities.split(","):
             places[code] += 1
     return Figures(dict(kinds), dict(prefectures), dict(places))
+
+
+def public_version(c: Incidents, stix_id: str) -> StoredObject:
+    """One released public version, as the anonymous public reader sees it."""
+    joined, seen = _current(public_reader(c), c)
+    with c.node.db.read() as conn:
+        row = conn.execute(
+            select(*COLUMNS)
+            .select_from(joined)
+            .where(seen, access.c.type == PUBLIC_TYPE, objects.c.stix_id == stix_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"no public version {stix_id}", field="id")
+    return stored_from_row(row)
+
+
+def public_cap(public: StoredObject) -> str:
+    """A public version as a Public CAP 1.2 alert (its version is its revision)."""
+    body = {**public.object, "revision": public.version}
+    return cap.alert(
+        body,
+        nation=public.origin,
+        sent=public.modified,
+        earlier=[],
+        restriction=None,
+        sender_name=f"Kizuna {public.origin}",
+    )

@@ -113,9 +113,12 @@ class Route:
             return False
         if self.municipalities and not set(codes) & self.municipalities:
             return False
-        if self.within_km is not None and self.of is not None:
-            if distance_km(centre, self.of) > self.within_km:
-                return False
+        if (
+            self.within_km is not None
+            and self.of is not None
+            and distance_km(centre, self.of) > self.within_km
+        ):
+            return False
         return not (self.facility is not None and self.facility != facility)
 
 

@@ -112,9 +112,9 @@ def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write
         kind = write.body.get("type")
         if kind == EVENT_TYPE:
             check_event(routing, write.body, write.previous)
-            if write.previous is not None and write.label != write.previous_label:
-                if write.kind != "accept":
-                    raise Invalid("an event keeps its label", field="label")
+            relabelled = write.previous is not None and write.label != write.previous_label
+            if relabelled and write.kind != "accept":
+                raise Invalid("an event keeps its label", field="label")
         elif kind == PUBLIC_TYPE:
             check_public(policy, write.label)
         elif kind == ACK_TYPE and write.body.get("nation") != write.origin:
