@@ -7,9 +7,9 @@ serializes the few places that need it with row locks (see audit).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-import os
 from importlib import resources
 from pathlib import Path
 from typing import Any

@@ -57,10 +57,15 @@ def test_a_recorded_event_is_a_labelled_object_and_its_addressees_are_notified(u
     c = incidents(usa)
     made = c.record(people["duty"], event())
     body = made.object
-    assert made.type == EVENT_TYPE and made.label_text == "CONFIDENTIAL//REL TO JPN, USA"
-    assert body["kind"] == "part_fall" and body["revision"] == 1 and body["status"] == "open"
-    assert body["occurred"] == "2026-12-01T04:40:00Z" and body["occurred_zone"] == "+09:00"
-    assert body["prefecture"] == "47" and body["municipalities"] == ["473260"]
+    assert made.type == EVENT_TYPE
+    assert made.label_text == "CONFIDENTIAL//REL TO JPN, USA"
+    assert body["kind"] == "part_fall"
+    assert body["revision"] == 1
+    assert body["status"] == "open"
+    assert body["occurred"] == "2026-12-01T04:40:00Z"
+    assert body["occurred_zone"] == "+09:00"
+    assert body["prefecture"] == "47"
+    assert body["municipalities"] == ["473260"]
     assert body["place"] == {"type": "Point", "coordinates": [127.764, 26.309]}
     with usa.db.read() as conn:
         told = dict(conn.execute(select(inc_notices.c.addressee, inc_notices.c.precedence)).all())
@@ -83,13 +88,17 @@ def test_acknowledged_once_by_a_member_of_the_addressed_body(usa: Node) -> None:
     with pytest.raises(Invalid, match="not notified to okinawa-pref"):
         c.acknowledge(usa.system, made.id, AckCreate(addressee="okinawa-pref"))
     ack = c.acknowledge(people["usfj-duty"], made.id, AckCreate(addressee="usfj"))
-    assert ack.origin == "USA" and ack.label_text == made.label_text
-    assert ack.object["revision"] == 1 and ack.object["person"] == "usfj-duty"
+    assert ack.origin == "USA"
+    assert ack.label_text == made.label_text
+    assert ack.object["revision"] == 1
+    assert ack.object["person"] == "usfj-duty"
     with pytest.raises(Conflict, match="acknowledged for usfj by usfj-duty"):
         c.acknowledge(people["duty"], made.id, AckCreate(addressee="usfj"))
     notices = {n.addressee: n for n in queries.notices(c, people["duty"], made.id)}
-    assert notices["usfj"].acked_by == "usfj-duty" and notices["mcipac"].acked_by is None
-    assert notices["usfj"].record_to_ack is not None and notices["usfj"].record_to_ack >= 0
+    assert notices["usfj"].acked_by == "usfj-duty"
+    assert notices["mcipac"].acked_by is None
+    assert notices["usfj"].record_to_ack is not None
+    assert notices["usfj"].record_to_ack >= 0
     with usa.db.read() as conn:
         steps = dict(
             conn.execute(
@@ -107,7 +116,8 @@ def test_updates_close_and_cancel_are_new_revisions_to_the_same_addressees(usa: 
     made = c.record(people["duty"], event())
     c.update(people["duty"], made.id, EventUpdate(damage="a roof tile cracked"))
     closed = c.update(people["duty"], made.id, EventUpdate(closing=True))
-    assert closed.object["revision"] == 3 and closed.object["status"] == "closed"
+    assert closed.object["revision"] == 3
+    assert closed.object["status"] == "closed"
     with usa.db.read() as conn:
         rows = conn.execute(
             select(
@@ -141,7 +151,8 @@ def test_the_public_version_is_released_by_an_authorised_user_and_seen_without_s
     assert queries.public_versions(c) == []
     public = c.release_public(people["duty"], made.id, PUBLIC)
     # UNCLASSIFIED, releasable to every nation of the label policy.
-    assert public.label.rank == usa.policy.lowest.rank and not public.label.compartments
+    assert public.label.rank == usa.policy.lowest.rank
+    assert not public.label.compartments
     assert public.label.rel_to == frozenset(usa.policy.nations) >= {"JPN", "USA"}
     assert public.object["incident"] == made.id
     assert [p.id for p in queries.public_versions(c)] == [public.id]
@@ -149,7 +160,8 @@ def test_the_public_version_is_released_by_an_authorised_user_and_seen_without_s
     with pytest.raises(NotFound):
         c.store.get(queries.public_reader(c), made.id)
     again = c.release_public(people["duty"], made.id, PUBLIC.model_copy(update={"title_en": "x"}))
-    assert again.id == public.id and again.version == 2
+    assert again.id == public.id
+    assert again.version == 2
 
 
 FUTURE = (datetime.now(UTC) + timedelta(days=2)).isoformat()
@@ -216,6 +228,6 @@ def test_the_owner_rules_hold_on_the_generic_path(usa: Node) -> None:
     label = parse(usa.policy, "CONFIDENTIAL//REL TO JPN, USA", originator="USA")
     with pytest.raises(Disallowed, match="belong to the incidents mechanism"):
         usa.store.create(people["duty"], {**made.object, "id": None}, label)
+    changed = {k: v for k, v in made.object.items() if k != "modified"}
     with pytest.raises(Disallowed, match="belong to the incidents mechanism"):
-        changed = {k: v for k, v in made.object.items() if k != "modified"}
         usa.store.revise(people["duty"], made.id, {**changed, "revision": 2})

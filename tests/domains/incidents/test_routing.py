@@ -39,13 +39,16 @@ def test_the_shipped_rules_route_a_part_falling_in_chatan_to_the_town_and_its_ne
     told = routing.route("part_fall", ["473260"], (127.764, 26.309), "")
     # The national bodies at immediate; the bureau, prefecture, the town itself and
     # the neighbours of Kadena within 10 km at flash.
-    assert told["mod-hq"] == "immediate" and told["usfj"] == "immediate"
+    assert told["mod-hq"] == "immediate"
+    assert told["usfj"] == "immediate"
     for body in ("okinawa-dsb", "okinawa-pref", "chatan", "kadena", "okinawa-city", "yomitan"):
         assert told[body] == "flash", body
-    assert "naha" not in told and "nago" not in told
+    assert "naha" not in told
+    assert "nago" not in told
     # A crime in Naha reaches Naha and the prefecture, not Kadena's neighbours.
     told = routing.route("sofa_crime", ["472018"], (127.68, 26.21), "")
-    assert told["naha"] == "priority" and "kadena" not in told
+    assert told["naha"] == "priority"
+    assert "kadena" not in told
     assert routing.deadline("aircraft_mishap", "flash").acknowledge == 0.5
     assert routing.deadline("part_fall", "flash").acknowledge == 1
 
@@ -108,7 +111,8 @@ BAD = [
     (
         GOOD.replace(
             "escalate_to: pref}",
-            "escalate_to: pref}\n  - {id: x, nation: JPN, en: X, ja: X, people: [{user: a, email: not-mail}]}",
+            "escalate_to: pref}\n"
+            "  - {id: x, nation: JPN, en: X, ja: X, people: [{user: a, email: not-mail}]}",
         ),
         16,
         "'not-mail' is not an e-mail address",

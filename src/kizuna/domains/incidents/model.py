@@ -27,11 +27,6 @@ from stix2.properties import (
 from stix2.v21 import CustomObject
 
 
-def N_(message: str) -> str:
-    """Mark a message for the catalog; pages translate it where they show it."""
-    return message
-
-
 __all__ = [
     "ACK_TYPE",
     "EVENT_TYPE",
@@ -100,10 +95,10 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 # Highest first: a route's precedence sets the deadlines of the notices it makes.
 PRECEDENCES = ("flash", "immediate", "priority", "routine")
 PRECEDENCE_NAMES = {
-    "flash": N_("Flash"),
-    "immediate": N_("Immediate"),
-    "priority": N_("Priority"),
-    "routine": N_("Routine"),
+    "flash": ("Flash", "至急報"),
+    "immediate": ("Immediate", "緊急"),
+    "priority": ("Priority", "優先"),
+    "routine": ("Routine", "通常"),
 }
 
 

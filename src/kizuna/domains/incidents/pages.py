@@ -260,7 +260,7 @@ def chart_svg(by_month_kind: dict[tuple[str, str], int], lang: str) -> str:
         f'aria-label="{escape(title)}">'
     ]
     for i, month in enumerate(months):
-        y = height - bottom
+        y = float(height - bottom)
         for j, kind in enumerate(KINDS):
             n = by_month_kind.get((month, kind), 0)
             if not n:
