@@ -62,6 +62,7 @@ bench: dev ## Run the benchmarks (bench/results/*.json)
 	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/coordination.py
 	$(BIN)/python bench/federation.py
+	$(BIN)/python bench/notify.py
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) var $(HTMX)
