@@ -78,7 +78,7 @@ def people(proc: Proc, prefix: str, nation: str, duty: bool) -> dict[str, str]:
 
 
 def call(url: str, token: str, body: dict[str, Any] | None = None) -> Any:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (loopback)
         url,
         data=json.dumps(body).encode() if body is not None else None,
         method="POST" if body is not None else "GET",

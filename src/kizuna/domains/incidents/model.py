@@ -26,7 +26,6 @@ from stix2.properties import (
 )
 from stix2.v21 import CustomObject
 
-
 __all__ = [
     "ACK_TYPE",
     "EVENT_TYPE",
