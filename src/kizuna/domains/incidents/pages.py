@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.exports import atom
-from kizuna.domains.incidents.model import KINDS, AckCreate, EventCreate, kind_name
+from kizuna.domains.incidents.model import KINDS, AckCreate, EventCreate, PublicCreate, kind_name
 from kizuna.domains.incidents.places import municipality_name
 from kizuna.domains.incidents.service import Incidents, incidents
 from kizuna.errors import NotFound, StoreError
@@ -87,6 +87,11 @@ def _event_page(
         notices=notices,
         acks=acks,
         my_addressees=[n.addressee for n in notices if n.addressee in mine and not n.acked_by],
+        can_release=(
+            principal.can(Permission.OBJECT_RELEASE)
+            and principal.can(Permission.OBJECT_WRITE)
+            and event.origin == c.node.nation
+        ),
         error=error,
         **_common(c, request),
     )
@@ -113,6 +118,35 @@ def acknowledge_submit(
         c.acknowledge(principal, stix_id, AckCreate(addressee=addressee, comment=comment))
     except ValidationError as exc:
         return _event_page(request, principal, c, stix_id, str(exc.errors()[0].get("msg")))
+    except StoreError as exc:
+        return _event_page(request, principal, c, stix_id, f"{exc.field or ''}: {exc}")
+    return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
+
+
+@router.post("/incidents/events/{stix_id}/public", dependencies=[Depends(check_csrf)])
+def public_submit(
+    stix_id: str,
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    title_en: Annotated[str, Form(max_length=300)] = "",
+    title_ja: Annotated[str, Form(max_length=300)] = "",
+    description_en: Annotated[str, Form(max_length=5000)] = "",
+    description_ja: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    c = incidents(node)
+    try:
+        data = PublicCreate(
+            title_en=title_en,
+            title_ja=title_ja,
+            description_en=description_en,
+            description_ja=description_ja,
+        )
+        c.release_public(principal, stix_id, data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _event_page(request, principal, c, stix_id, f"{where}: {first.get('msg')}")
     except StoreError as exc:
         return _event_page(request, principal, c, stix_id, f"{exc.field or ''}: {exc}")
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
