@@ -105,7 +105,8 @@ def _fire(c: Incidents, conn: Any, step_pk: int) -> Fired | None:
         )
         return Fired(row.stix_id, row.addressee, row.revision, "reminder")
     target = addressee.escalate_to
-    if target is not None:
+    # Each node notifies its own nation's bodies; the partner's node escalates its own.
+    if target is not None and c.routing.addressees[target].nation == c.node.nation:
         c.notify(
             conn,
             row.event_pk,

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.incidents import OWNER
+from kizuna.domains.incidents import OWNER, notices
 from kizuna.domains.incidents.delivery import Delivered, IncidentSettings, deliver_pending
 from kizuna.domains.incidents.model import (
     ACK_TYPE,
@@ -39,10 +38,9 @@ from kizuna.domains.incidents.model import (
     EventUpdate,
     PublicCreate,
 )
-from kizuna.domains.incidents.places import centre, check_geometry
 from kizuna.domains.incidents.routing import Addressee, Routing, default_routing, load_routing
 from kizuna.domains.incidents.rules import check_event, check_public
-from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices, inc_steps
+from kizuna.domains.incidents.schema import inc_events, inc_notices
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, parse
@@ -50,19 +48,14 @@ from kizuna.runtime import Node
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
 
-__all__ = ["Incidents", "epoch", "incidents", "public_id_of"]
+__all__ = ["Incidents", "incidents", "public_id_of"]
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 _PUBLIC_NS = uuid.UUID("6f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f")
 
 
 def public_id_of(stix_id: str) -> str:
     """An event's public version has an id derived from the event's: one per event."""
     return f"{PUBLIC_TYPE}--{uuid.uuid5(_PUBLIC_NS, stix_id)}"
-
-
-def epoch(value: datetime | None = None) -> int:
-    return int((value or clock.now()).timestamp())
 
 
 def _zone(value: datetime, field: str) -> str:
@@ -242,32 +235,10 @@ class Incidents:
         change = {"status": EventStatus.CANCELLED.value, "cancel_reason": reason}
         return self._revise(principal, stix_id, change, "Cancel", "incidents.cancel")
 
-    # -- routing -------------------------------------------------------------------------
+    # -- routing and acknowledgement rows (notices.py) -----------------------------------
 
     def route_in(self, conn: Connection, event_pk: int, body: dict[str, Any], msg_type: str) -> int:
-        """Notify this nation's addressees of one revision; returns how many notices
-        were made (a notice already made for the revision is not made again)."""
-        points = check_geometry(body["place"])
-        told = self.routing.route(
-            body["kind"], list(body["municipalities"]), centre(points), body.get("facility", "")
-        )
-        # Everyone told of an earlier revision hears of this one too.
-        earlier = conn.execute(
-            select(inc_notices.c.addressee, inc_notices.c.precedence)
-            .where(inc_notices.c.event_pk == event_pk)
-            .distinct()
-        ).all()
-        for addressee, precedence in earlier:
-            told.setdefault(addressee, precedence)
-        made = 0
-        for addressee_id, precedence in sorted(told.items()):
-            addressee = self.routing.addressees.get(addressee_id)
-            if addressee is None or addressee.nation != self.node.nation:
-                continue
-            made += self.notify(
-                conn, event_pk, addressee, int(body["revision"]), msg_type, precedence, body["kind"]
-            )
-        return made
+        return notices.route_in(self, conn, event_pk, body, msg_type)
 
     def notify(
         self,
@@ -279,83 +250,13 @@ class Incidents:
         precedence: str,
         kind: str,
     ) -> int:
-        exists = conn.execute(
-            select(inc_notices.c.pk).where(
-                inc_notices.c.event_pk == event_pk,
-                inc_notices.c.addressee == addressee.id,
-                inc_notices.c.revision == revision,
-            )
-        ).first()
-        if exists is not None:
-            return 0
-        now = clock.now()
-        notice_pk = conn.execute(
-            insert(inc_notices)
-            .values(
-                event_pk=event_pk,
-                addressee=addressee.id,
-                revision=revision,
-                msg_type=msg_type,
-                precedence=precedence,
-                created_at=clock.format_ts(now),
-                notified_at=epoch(now),
-                acked_by=None,
-                acked_at=None,
-                ack_pk=None,
-            )
-            .returning(inc_notices.c.pk)
-        ).scalar_one()
-        self.queue(conn, notice_pk, addressee, "notice")
-        # A newer revision supersedes the reminders of the older ones.
-        older = select(inc_notices.c.pk).where(
-            inc_notices.c.event_pk == event_pk,
-            inc_notices.c.addressee == addressee.id,
-            inc_notices.c.revision < revision,
-        )
-        conn.execute(
-            update(inc_steps)
-            .where(
-                inc_steps.c.notice_pk.in_(older.scalar_subquery()), inc_steps.c.status == "pending"
-            )
-            .values(status="cancelled", fired_at=clock.now_ts())
-        )
-        hours = self.routing.deadline(kind, precedence).acknowledge
-        conn.execute(
-            insert(inc_steps).values(
-                notice_pk=notice_pk,
-                kind="reminder",
-                due_at=epoch(now + timedelta(hours=hours)),
-                status="pending",
-                fired_at=None,
-            )
-        )
-        return 1
+        return notices.notify(self, conn, event_pk, addressee, revision, msg_type, precedence, kind)
 
     def queue(self, conn: Connection, notice_pk: int, addressee: Addressee, reason: str) -> None:
-        """The notice's outbox rows: the body's address, the people on duty, the webhook."""
-        on_duty = addressee.on_duty(clock.now().astimezone(TOKYO).time())
-        mails = [addressee.email, *(p.email for p in on_duty)]
-        targets = [("email", m) for m in dict.fromkeys(m for m in mails if m)]
-        if addressee.webhook:
-            targets.append(("webhook", addressee.webhook))
-        if targets:
-            conn.execute(
-                insert(inc_deliveries),
-                [
-                    {
-                        "notice_pk": notice_pk,
-                        "channel": channel,
-                        "target": target,
-                        "reason": reason,
-                        "status": "pending",
-                        "attempts": 0,
-                        "claimed_at": None,
-                        "sent_at": None,
-                        "last_error": None,
-                    }
-                    for channel, target in targets
-                ],
-            )
+        notices.queue(self, conn, notice_pk, addressee, reason)
+
+    def record_ack(self, conn: Connection, event_pk: int, made: StoredObject) -> None:
+        notices.record_ack(self, conn, event_pk, made)
 
     def deliver(self) -> Delivered:
         """Send what the outbox holds (after the change that queued it committed)."""
@@ -471,57 +372,6 @@ class Incidents:
                 detail={"addressee": addressee.id, "revision": notice.revision, "ack": made.id},
             )
             return made
-
-    def record_ack(self, conn: Connection, event_pk: int, made: StoredObject) -> None:
-        """Mark the notices an acknowledgement covers, and stop their reminders. An
-        acknowledgement from a peer of a notice this node did not make gets a row of
-        its own, so that the event's node shows who knew what, and when."""
-        body = made.object
-        ack_pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
-        covered = [
-            inc_notices.c.event_pk == event_pk,
-            inc_notices.c.addressee == body["addressee"],
-            inc_notices.c.revision <= int(body["revision"]),
-            inc_notices.c.acked_by.is_(None),
-        ]
-        conn.execute(
-            update(inc_notices)
-            .where(*covered)
-            .values(acked_by=body["person"], acked_at=body["created"], ack_pk=ack_pk)
-        )
-        known = conn.execute(
-            select(inc_notices.c.pk).where(
-                inc_notices.c.event_pk == event_pk,
-                inc_notices.c.addressee == body["addressee"],
-                inc_notices.c.revision == int(body["revision"]),
-            )
-        ).first()
-        if known is None:
-            notified = clock.parse_ts(body["notified"])
-            conn.execute(
-                insert(inc_notices).values(
-                    event_pk=event_pk,
-                    addressee=body["addressee"],
-                    revision=int(body["revision"]),
-                    msg_type="Alert" if int(body["revision"]) == 1 else "Update",
-                    precedence="",
-                    created_at=body["notified"],
-                    notified_at=epoch(notified),
-                    acked_by=body["person"],
-                    acked_at=body["created"],
-                    ack_pk=ack_pk,
-                )
-            )
-        mine = select(inc_notices.c.pk).where(
-            inc_notices.c.event_pk == event_pk, inc_notices.c.addressee == body["addressee"]
-        )
-        conn.execute(
-            update(inc_steps)
-            .where(
-                inc_steps.c.notice_pk.in_(mine.scalar_subquery()), inc_steps.c.status == "pending"
-            )
-            .values(status="cancelled", fired_at=clock.now_ts())
-        )
 
     # -- reminders and escalation (escalation.py) ----------------------------------------
 
