@@ -247,7 +247,8 @@ def _centroids() -> dict[str, tuple[float, float]]:
 def map_svg(counts: dict[str, int], lang: str) -> str:
     """Events by municipality: a circle per municipality with events, placed at its
     shipped centroid (an equirectangular sketch of Okinawa's main island and the
-    host cities elsewhere); municipalities without a centroid are listed below."""
+    host cities elsewhere). The page lists every municipality's count beside it, those
+    without a shipped centroid included."""
     centroids = _centroids()
     placed = {c: n for c, n in counts.items() if c in centroids}
     width, height = 640, 480
@@ -331,6 +332,7 @@ def figures_page(request: Request, principal: PagePrincipal, node: NodeDep) -> H
         map_svg=map_svg(f.by_municipality, lang),
         chart_svg=chart_svg(f.by_month_kind, lang),
         by_prefecture=sorted(f.by_month_prefecture.items()),
+        by_municipality=sorted(f.by_municipality.items()),
         **_common(c, request),
     )
 
