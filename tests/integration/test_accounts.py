@@ -259,3 +259,53 @@ def test_user_list_shows_the_state_of_every_account(node: Node) -> None:
     assert "inactive" not in lines["tanaka"]
     assert _user_cli(node, "deactivate", "nobody")[0] == 2
     assert _user_cli(node, "unlock", "nobody")[0] == 2
+
+
+def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) -> None:
+    add_user(node, "admin", roles=["admin"], password=PASSWORD)
+    add_user(node, "reader", password=PASSWORD)
+    add_user(node, "usadmin", nation="USA", roles=["admin"], password=PASSWORD)
+    _user, token = add_user(node, "tanaka", password=PASSWORD)
+    with _client(node, "10.0.0.5") as victim:
+        assert _login(victim, "tanaka", PASSWORD).status_code == 303
+        for name in ("reader", "usadmin"):
+            with _client(node, "10.0.0.6") as other:
+                assert _login(other, name, PASSWORD).status_code == 303
+                assert other.get("/admin/accounts").status_code == 403
+        with _client(node, "10.0.0.7") as admin:
+            assert _login(admin, "admin", PASSWORD).status_code == 303
+            listing = admin.get("/admin/accounts")
+            assert listing.status_code == 200
+            assert "アカウント" in listing.text
+            assert token[:10] in listing.text
+            admin.cookies.set("kizuna_lang", "en")
+            assert "Deactivate" in admin.get("/admin/accounts").text
+            csrf = admin.cookies.get("kizuna_csrf") or ""
+            stale = admin.post("/admin/accounts/tanaka/deactivate", data={"csrf_token": "x"})
+            assert stale.status_code == 403
+            assert victim.get("/objects", follow_redirects=False).status_code == 200
+            done = admin.post(
+                "/admin/accounts/tanaka/deactivate",
+                data={"csrf_token": csrf},
+                follow_redirects=False,
+            )
+            assert done.status_code == 303
+            assert victim.get("/objects", follow_redirects=False).status_code == 303
+            assert victim.get("/api/v1/objects", headers=bearer(token)).status_code == 401
+            again = admin.post("/admin/accounts/tanaka/deactivate", data={"csrf_token": csrf})
+            assert again.status_code == 409
+            assert (
+                admin.post("/admin/accounts/nobody/unlock", data={"csrf_token": csrf}).status_code
+                == 404
+            )
+            short = admin.post(
+                "/admin/accounts/reader/password", data={"csrf_token": csrf, "password": "short"}
+            )
+            assert short.status_code == 422
+            assert (
+                admin.post(
+                    "/admin/accounts/admin/deactivate", data={"csrf_token": csrf}
+                ).status_code
+                == 409
+            )
+    assert _actions(node).count("user.deactivate") == 1
