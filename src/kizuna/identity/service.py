@@ -186,9 +186,10 @@ def authenticate(
     row = conn.execute(
         select(users).where(users.c.username == username, users.c.active == 1)
     ).first()
-    known = row is not None and row.password_hash is not None
+    stored = row.password_hash if row is not None else None
+    known = stored is not None
     try:
-        _hasher.verify(row.password_hash if known else _DUMMY_HASH, password or "-")
+        _hasher.verify(stored or _DUMMY_HASH, password or "-")
         ok = known
     except (VerificationError, InvalidHashError):
         ok = False
