@@ -112,13 +112,19 @@ def _stix_like(draw: st.DrawFn) -> Any:
 
 @FUZZ
 @given(objs=st.lists(st.one_of(_stix_like(), _json), max_size=5))
-def test_the_stix_importer_answers_every_object(node: Node, objs: list[Any]) -> None:
+def test_the_stix_importer_answers_every_object(
+    node: Node, objs: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
     author = Principal(
         "fuzzer", Clearance("JPN", 30, frozenset({"BIAC", "CYBER"})), frozenset({Role.AUTHOR})
     )
+    caplog.clear()
     outcomes = import_objects(node.store, author, objs, source="fuzz")
     assert len(outcomes) == len(objs)
     assert all(o.ok or o.message for o in outcomes)
+    # The importer's last resort catches what no check named, with a traceback in the
+    # log: bad input must be named by a check instead.
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
 
 
 @FUZZ

@@ -143,7 +143,12 @@ def label_of(
     for named recipients and is refused."""
     labels: list[Label] = []
     tlp: list[str] = []
-    for ref in obj.get("object_marking_refs", []) or []:
+    refs = obj.get("object_marking_refs", []) or []
+    if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
+        raise Invalid(
+            "object_marking_refs is a list of marking ids", field="object.object_marking_refs"
+        )
+    for ref in refs:
         if ref in TLP:
             tlp.append(TLP[ref])
         elif ref in markings:
