@@ -249,8 +249,9 @@ def verify(
         elif head.hash != walk.prev_hash:
             findings.append(Finding(walk.count, "differs from the head (edited)"))
     held = [("a signed checkpoint", p) for p in valid]
+    local = {p.seq for p in points}
     for witness in witnesses:
-        local = {p.seq for p in points}
+        deleted = 0
         for point in witness.checkpoints:
             if not signed_by(point, public_key):
                 findings.append(
@@ -261,7 +262,8 @@ def verify(
                 )
                 continue
             held.append((f"the checkpoint {witness.source} holds", point))
-            if point.seq not in local and point.seq <= walk.count:
+            if point.seq not in local and point.seq <= walk.count and not deleted:
+                deleted += 1  # the first deleted checkpoint stands for the others
                 findings.append(
                     Finding(
                         point.seq,
@@ -277,26 +279,25 @@ def verify(
 
 
 def _against(held: list[tuple[str, Checkpoint]], walk: _Walk) -> list[Finding]:
-    """Each signed checkpoint against the log: the log must reach it and agree."""
+    """Each signed checkpoint against the log: the log must reach it and agree. Per
+    source, the first disagreement and the furthest checkpoint past the end stand for
+    the rest (a rewrite shows in every later checkpoint too)."""
     agreeing = sorted(p.seq for _, p in held if walk.hashes_at.get(p.seq) == p.hash)
-    found: list[Finding] = []
+    rewritten: dict[str, Finding] = {}
+    truncated: dict[str, Finding] = {}
     for source, point in sorted(held, key=lambda h: h[1].seq):
         if point.seq > walk.count:
-            found.append(
-                Finding(
-                    walk.count + 1,
-                    f"is missing: the log ends at entry {walk.count} but "
-                    f"{source} covers entry {point.seq} (truncated)",
-                )
+            truncated[source] = Finding(
+                walk.count + 1,
+                f"is missing: the log ends at entry {walk.count} but "
+                f"{source} covers entry {point.seq} (truncated)",
             )
-        elif walk.hashes_at.get(point.seq) != point.hash:
+        elif walk.hashes_at.get(point.seq) != point.hash and source not in rewritten:
             i = bisect.bisect_left(agreeing, point.seq)
             since = agreeing[i - 1] if i else 0
-            found.append(
-                Finding(
-                    since + 1,
-                    f"the log from here to entry {point.seq} differs from "
-                    f"{source} at entry {point.seq} (rewritten)",
-                )
+            rewritten[source] = Finding(
+                since + 1,
+                f"the log from here to entry {point.seq} differs from "
+                f"{source} at entry {point.seq} (rewritten)",
             )
-    return found
+    return [*rewritten.values(), *truncated.values()]
