@@ -2,7 +2,7 @@
 TAXII envelope parser. Whatever arrives, the answer is a result or a named refusal:
 never an exception that escapes (a traceback on the command line, a 500 on the web).
 
-CI runs a bounded number of examples (KIZUNA_FUZZ_EXAMPLES, default 30 per test, a
+CI runs a bounded number of examples (KIZUNA_FUZZ_EXAMPLES, default 60 per test, a
 few seconds in all); `make fuzz` runs many more.
 """
 
@@ -31,11 +31,11 @@ from kizuna.web.app import create_app
 from tests.conftest import node_settings
 from tests.factories import add_user, bearer
 
-EXAMPLES = int(os.environ.get("KIZUNA_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("KIZUNA_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
-    derandomize=EXAMPLES <= 30,  # CI: the same examples every run, no flaky discovery
+    derandomize=EXAMPLES <= 60,  # CI: the same examples every run, no flaky discovery
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 MEDIA = "application/taxii+json;version=2.1"
