@@ -188,6 +188,74 @@ def test_an_object_whose_arrival_hook_raises_quarantines_only_itself(jpn: Node, 
         assert len(_held(usa)) == 2
 
 
+def bogus_answer(jpn: Node, item_id: str, label: str) -> dict[str, Any]:
+    """JPN's answer of kind "bogus" to a USA item, signed by JPN as if its node wrote it
+    (issue 10, 3: an author on JPN posted one)."""
+    from kizuna.domains.coordination.model import RESPONSE_TYPE
+
+    lab = _label(jpn, label)
+    body = prepare(
+        {
+            "type": RESPONSE_TYPE,
+            "coordination_item": item_id,
+            "kind": "bogus",
+            "nation": "JPN",
+            "tier": "operational",
+        },
+        now="2026-12-01T00:00:00.000Z",
+    )
+    body["object_marking_refs"] = [marking_id(jpn.policy, lab)]
+    return sign(jpn.key, body, origin="JPN", label=lab, added=FAR, version=1)
+
+
+def usa_item(usa: Node, label: str) -> StoredObject:
+    """An item of the USA node that needs JPN's answer."""
+    from kizuna.domains.coordination.model import ItemCreate
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.identity import service as identity
+
+    with usa.db.write() as conn:
+        davis = identity.add_user(
+            conn,
+            policy=usa.policy,
+            actor="test",
+            username="davis",
+            nation="USA",
+            clearance="SECRET",
+            roles=["author", "releasing_officer"],
+            bodies=["usfj"],
+        )
+    return coordination(usa).open_item(
+        davis.principal,
+        ItemCreate(
+            title_en="Runway repair",
+            title_ja="滑走路補修",
+            requesting_body="usfj",
+            counterpart_body="jjoc",
+            region="kanto",
+            label=label,
+        ),
+    )
+
+
+def test_a_bogus_answer_to_an_item_quarantines_only_itself(jpn: Node, usa: Node) -> None:
+    shared = "SECRET//REL TO JPN, USA"
+    item = usa_item(usa, shared)
+    before = _create(jpn, report("before"), shared)
+    with linked(jpn, usa) as link:
+        link.relay.inject([bogus_answer(jpn, item.id, shared)])
+        applied = link.pull()
+        assert (applied.stored, applied.quarantined) == (1, 1)
+        assert usa.store.get(usa.system, before.id).body == before.body
+        [held] = _held(usa)
+        assert held.object_id.startswith("x-kizuna-coordination-response--")
+        assert "bogus" in held.reason
+        assert usa.store.get(usa.system, item.id).body == item.body  # the item did not move
+        later = _create(jpn, report("later"), shared)
+        assert link.pull().stored == 1
+        assert usa.store.get(usa.system, later.id).body == later.body
+
+
 # -- 4: no claim but an authentic one moves the cursor ---------------------------------
 
 
