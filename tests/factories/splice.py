@@ -65,9 +65,7 @@ def _app(state: Splice) -> FastAPI:
             data=await request.body(),
             timeout=60,
         )
-        kept = {
-            k: v for k, v in answer.headers.items() if k.lower().startswith("x-taxii-")
-        }
+        kept = {k: v for k, v in answer.headers.items() if k.lower().startswith("x-taxii-")}
         return Response(
             state.relay(f"/{path}", answer),
             status_code=answer.status_code,

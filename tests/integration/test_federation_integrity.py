@@ -31,9 +31,9 @@ from kizuna.federation.signing import SIGNATURE, sign
 from kizuna.labels import Label, parse
 from kizuna.node import public_key_pem
 from kizuna.runtime import Node
-from kizuna.store import NotFound, StoredObject
 from kizuna.stix.markings import marking_id
 from kizuna.stix.validate import prepare
+from kizuna.store import NotFound, StoredObject
 from kizuna.web.app import create_app
 from tests.conftest import node_settings
 from tests.factories import PASSWORD, add_user, live_server, report
@@ -177,7 +177,9 @@ def test_an_object_whose_arrival_hook_raises_quarantines_only_itself(jpn: Node, 
             (bad2.id, "KeyError: 'needs'"),
         ]
         # Not spillage: the body is kept for diagnosis, the claimed label beside it.
-        assert all("poison" in h.payload and _label(usa, h.label) == _label(jpn, shared) for h in held)
+        for h in held:
+            assert "poison" in h.payload
+            assert _label(usa, h.label) == _label(jpn, shared)
         assert _actions(usa).count("federation.quarantine") == 2
 
         # Objects written afterwards still arrive; the poison is not held twice.
@@ -304,7 +306,8 @@ def test_an_authentic_claim_far_in_the_future_moves_the_cursor_only_to_the_page_
         link.relay.inject([future])
         assert link.pull().stored == 2
         cursor = link.cursor()
-        assert cursor is not None and cursor < "3000"
+        assert cursor is not None
+        assert cursor < "3000"
         later = _create(jpn, report("later"), shared)
         assert link.pull().stored == 1
         assert usa.store.get(usa.system, later.id).body == later.body
@@ -457,7 +460,8 @@ def test_spillage_keeps_no_body_and_the_sender_is_told(jpn: Node, usa: Node) -> 
         client.post("/login", data={"username": "suzuki", "password": PASSWORD, "csrf_token": csrf})
         page = client.get("/federation")
         assert page.status_code == 200
-        assert top.id in page.text and cyber.id in page.text
+        assert top.id in page.text
+        assert cyber.id in page.text
 
 
 def test_only_a_peer_may_report_spillage(jpn: Node) -> None:

@@ -23,8 +23,8 @@ from kizuna import audit
 from kizuna.db.schema import access, objects, versions
 from kizuna.federation.peers import Peer
 from kizuna.runtime import Node
-from kizuna.store import StoredObject
 from kizuna.stix.types import RECALL
+from kizuna.store import StoredObject
 
 __all__ = ["apply", "register"]
 
@@ -51,9 +51,7 @@ def apply(node: Node, conn: Connection, peer: Peer, made: StoredObject) -> None:
     if row.origin != peer.nation:
         raise ValueError(f"{peer.nation} recalls {target}, which belongs to {row.origin}")
     holds = conn.execute(
-        select(
-            exists().where(versions.c.object_pk == row.pk, versions.c.number >= number)
-        )
+        select(exists().where(versions.c.object_pk == row.pk, versions.c.number >= number))
     ).scalar_one()
     if holds:
         return

@@ -63,19 +63,17 @@ def apply_page(
     newest: str | None = None
     with node.store.transaction(node.system) as conn:
         for obj in objects:
-            verdict = _judged(node, peer, obj)
-            if isinstance(verdict, Accepted):
-                newest = _later(newest, verdict.signed.added)
-                outcome = _store(node, conn, peer, verdict)
-                if outcome == "stored":
-                    stored += 1
+            judged = _judged(node, peer, obj)
+            if isinstance(judged, Accepted):
+                newest = _later(newest, judged.signed.added)
+                outcome = _store(node, conn, peer, judged)
+                if not isinstance(outcome, Refusal):
+                    stored += outcome == "stored"
+                    duplicates += outcome == "duplicate"
                     continue
-                if outcome == "duplicate":
-                    duplicates += 1
-                    continue
-                verdict = outcome
-            newest = _later(newest, verdict.added)
-            if _quarantine(conn, peer, obj, verdict):
+                judged = outcome
+            newest = _later(newest, judged.added)
+            if _quarantine(conn, peer, obj, judged):
                 refused += 1
         cursor = _advance(peer.added_after, newest, page_end)
         conn.execute(

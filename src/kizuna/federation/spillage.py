@@ -102,9 +102,7 @@ def record(conn: Connection, peer: Peer, notices: list[Notice]) -> int:
             continue
         row: dict[str, Any] = notice.model_dump()
         conn.execute(
-            insert(spillage_notices).values(
-                peer=peer.nation, received_at=clock.now_ts(), **row
-            )
+            insert(spillage_notices).values(peer=peer.nation, received_at=clock.now_ts(), **row)
         )
         audit.append(
             conn,

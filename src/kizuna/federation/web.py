@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from kizuna import clock
 from kizuna.db.schema import access, audit_checkpoints, objects
-from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation import spillage
+from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation.schema import quarantine, spillage_notices
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Clearance, Label

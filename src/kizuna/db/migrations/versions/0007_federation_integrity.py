@@ -19,9 +19,7 @@ def upgrade() -> None:
     with op.batch_alter_table("quarantine") as batch:
         batch.add_column(sa.Column("label", sa.Text(), nullable=True))
         batch.add_column(sa.Column("digest", sa.String(length=64), nullable=True))
-        batch.add_column(
-            sa.Column("spillage", sa.Integer(), server_default="0", nullable=False)
-        )
+        batch.add_column(sa.Column("spillage", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("reported_at", sa.String(length=27), nullable=True))
     op.create_index(
         "ix_quarantine_peer_object_id", "quarantine", ["peer", "object_id"], unique=False
