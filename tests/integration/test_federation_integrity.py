@@ -271,10 +271,12 @@ def test_an_unsigned_or_forged_claim_far_in_the_future_does_not_move_the_cursor(
     forged = _signed_as(jpn, Ed25519PrivateKey.generate(), shared)
     bare = prepare(report("no claims"), now="2026-12-01T00:00:00.000Z")
     bare["extensions"] = {SIGNATURE: {"added": FAR}}
+    # NUL is JSON, but no PostgreSQL text: it must still be recorded.
+    nul = {"type": "re\x00port", "id": "report--\x00", "extensions": {SIGNATURE: {"added": FAR}}}
     with linked(jpn, usa) as link:
-        link.relay.inject([unsigned, forged, bare])
+        link.relay.inject([unsigned, forged, bare, nul])
         applied = link.pull()
-        assert (applied.stored, applied.quarantined) == (1, 3)
+        assert (applied.stored, applied.quarantined) == (1, 4)
         with jpn.db.read() as conn:
             added = conn.execute(
                 select(versions.c.recorded_at)
@@ -283,11 +285,7 @@ def test_an_unsigned_or_forged_claim_far_in_the_future_does_not_move_the_cursor(
             ).scalar_one()
         assert link.cursor() == added
         reasons = sorted(h.reason for h in _held(usa))
-        assert reasons == [
-            "the signature does not verify with JPN's key",
-            "the signature does not verify with JPN's key",
-            "the signature does not verify with JPN's key",
-        ]
+        assert reasons == ["the signature does not verify with JPN's key"] * 4
 
         later = _create(jpn, report("later"), shared)
         assert link.pull().stored == 1

@@ -161,7 +161,7 @@ def _quarantine(conn: Connection, peer: Peer, obj: Any, verdict: Refusal) -> boo
     """Hold a refused object with its reason and audit it; False when the same object
     (peer, id, digest) is held already. A spilled object's body is never kept."""
     digest = digest_of(obj)
-    object_id = verdict.object_id[:128]
+    object_id = _text(verdict.object_id)[:128]
     held = conn.execute(
         select(quarantine.c.pk).where(
             quarantine.c.peer == peer.nation,
@@ -178,10 +178,10 @@ def _quarantine(conn: Connection, peer: Peer, obj: Any, verdict: Refusal) -> boo
         insert(quarantine).values(
             peer=peer.nation,
             object_id=object_id,
-            reason=verdict.reason,
+            reason=_text(verdict.reason),
             payload=payload,
             received_at=clock.now_ts(),
-            label=verdict.label_text or None,
+            label=_text(verdict.label_text) or None,
             digest=digest,
             spillage=int(verdict.spillage),
         )
@@ -193,12 +193,17 @@ def _quarantine(conn: Connection, peer: Peer, obj: Any, verdict: Refusal) -> boo
         target=object_id or None,
         detail={
             "peer": peer.nation,
-            "reason": verdict.reason,
-            "label": verdict.label_text,
+            "reason": _text(verdict.reason),
+            "label": _text(verdict.label_text),
             "digest": digest,
         },
     )
     return True
+
+
+def _text(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; what a hostile peer sends must still be recorded.
+    return value.replace("\x00", "\\0")
 
 
 def _stamp(value: str | None) -> str | None:

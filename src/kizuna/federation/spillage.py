@@ -100,7 +100,8 @@ def record(conn: Connection, peer: Peer, notices: list[Notice]) -> int:
         ).first()
         if known is not None:
             continue
-        row: dict[str, Any] = notice.model_dump()
+        # PostgreSQL text cannot hold NUL.
+        row: dict[str, Any] = {k: v.replace("\x00", "\\0") for k, v in notice.model_dump().items()}
         conn.execute(
             insert(spillage_notices).values(peer=peer.nation, received_at=clock.now_ts(), **row)
         )
