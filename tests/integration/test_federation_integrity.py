@@ -451,15 +451,26 @@ def test_spillage_keeps_no_body_and_the_sender_is_told(jpn: Node, usa: Node) -> 
             assert conn.execute(select(func.count()).select_from(spillage_notices)).scalar() == 2
         assert len(_held(usa)) == 2
 
-    add_user(jpn, "suzuki", clearance="TOP SECRET", roles=["admin"], password=PASSWORD)
-    with TestClient(create_app(jpn)) as client:
-        client.get("/login")
-        csrf = client.cookies.get("kizuna_csrf", "")
-        client.post("/login", data={"username": "suzuki", "password": PASSWORD, "csrf_token": csrf})
-        page = client.get("/federation")
-        assert page.status_code == 200
-        assert top.id in page.text
-        assert cyber.id in page.text
+    def federation_page(node: Node, admin: str) -> str:
+        add_user(node, admin, nation=node.nation, clearance="TOP SECRET", roles=["admin"],
+                 password=PASSWORD)  # fmt: skip
+        with TestClient(create_app(node)) as client:
+            client.get("/login")
+            csrf = client.cookies.get("kizuna_csrf", "")
+            client.post(
+                "/login", data={"username": admin, "password": PASSWORD, "csrf_token": csrf}
+            )
+            page = client.get("/federation")
+            assert page.status_code == 200
+            return page.text.split('id="spillage"', 1)[-1] if node is jpn else page.text
+
+    told = federation_page(jpn, "suzuki")
+    assert top.id in told
+    assert cyber.id in told
+    held_page = federation_page(usa, "miller")
+    assert top.id in held_page
+    assert "漏えい：保持せず" in held_page  # "spillage: not kept"; pages open in Japanese
+    assert secret not in held_page
 
 
 def test_only_a_peer_may_report_spillage(jpn: Node) -> None:
