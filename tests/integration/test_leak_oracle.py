@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, can_read, dominates, lub, parse
 from kizuna.runtime import Node
-from kizuna.stix.markings import marking_id
+from kizuna.stix.markings import NAMESPACE, marking_id
 from kizuna.store import NotFound
 from kizuna.store.feed import FeedQuery, feed
 from kizuna.taxii.collections import COLLECTIONS
@@ -77,15 +78,32 @@ def world(
         for stix_id in rng.sample(sorted(truth), OBJECTS // 10):
             for _ in range(rng.randint(1, 3)):
                 label = random_label(rng, node)
-                if label != truth[stix_id][-1]:
-                    node.store.release(node.system, stix_id, label)
+                before = truth[stix_id][-1]
+                if label != before:
+                    made = node.store.release(node.system, stix_id, label)
                     truth[stix_id].append(label)
+                    if _narrows(before, label):
+                        # A narrowing release recalls the earlier versions, at their label.
+                        truth[_recall_id(stix_id, made.version)] = [before]
         principals = [random_principal(rng, node, i) for i in range(PRINCIPALS)]
         yield World(node, truth, principals, rng)
         node.db.dispose()
     finally:
         if cleanup:
             drop_pg_database(*cleanup)
+
+
+def _narrows(before: Label, after: Label) -> bool:
+    """Someone who may read `before` may not read `after`."""
+    return not (
+        after.rank <= before.rank
+        and after.compartments <= before.compartments
+        and after.rel_to >= before.rel_to
+    )
+
+
+def _recall_id(stix_id: str, version: int) -> str:
+    return f"x-kizuna-recall--{uuid.uuid5(NAMESPACE, f'recall/{stix_id}/{version}')}"
 
 
 def test_the_data_exercises_the_rule(world: World) -> None:
