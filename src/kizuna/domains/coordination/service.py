@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 from statemachine.exceptions import TransitionNotAllowed
 
 from kizuna import audit, clock
@@ -55,6 +55,7 @@ from kizuna.domains.coordination.structure import (
     load_structure,
 )
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.federation.schema import peers
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, render
 from kizuna.runtime import Node
@@ -185,7 +186,7 @@ class Coordination:
     def _answers(self, conn: Connection, item_pk: int) -> tuple[Answer, ...]:
         rows = conn.execute(
             select(coord_responses.c.nation, coord_responses.c.kind, coord_responses.c.tier)
-            .where(coord_responses.c.item_pk == item_pk)
+            .where(coord_responses.c.item_pk == item_pk, coord_responses.c.counted == 1)
             .order_by(coord_responses.c.object_pk)
         ).all()
         return tuple(Answer(r.nation, ResponseKind(r.kind), r.tier) for r in rows)
@@ -213,14 +214,18 @@ class Coordination:
         detail: dict[str, Any] | None = None,
     ) -> Any:
         """One transition: checked by the lifecycle, written as a new version of the
-        item and in its scheduling row, audited. Returns the updated row."""
+        item and in its scheduling row, audited. Returns the updated row.
+
+        `event` "record" is no transition: a version that only adds to the item's
+        record of its answers (see `after_answer`)."""
         facts = self._facts(conn, row)
         before = facts.state
-        machine = Lifecycle(facts, state_field="state")
-        try:
-            machine.send(event)
-        except TransitionNotAllowed:
-            raise IllegalTransition(event, before, self.legal_events(conn, row)) from None
+        if event != "record":
+            machine = Lifecycle(facts, state_field="state")
+            try:
+                machine.send(event)
+            except TransitionNotAllowed:
+                raise IllegalTransition(event, before, self.legal_events(conn, row)) from None
         changes = dict(changes or {})
         body = self._current_body(conn, row.stix_id)
         for key, value in changes.items():
@@ -438,7 +443,11 @@ class Coordination:
     def respond(self, principal: Principal, stix_id: str, data: ResponseCreate) -> StoredObject:
         """Answer an item for one's nation: concur, concur with comments, non-concur
         (with its reason) or ask for information. The item then moves on in the same
-        transaction: in review, concurred, non-concurred, or decided when escalated."""
+        transaction: in review, concurred, non-concurred, or decided when escalated.
+
+        A nation answers each version of an item once (409 for a second answer: a new
+        one waits for the item's next version). A nation with its own node peered
+        with this one answers there, so that both nodes hold every answer."""
         comment = data.comment.strip()
         if (
             data.kind in (ResponseKind.NON_CONCUR, ResponseKind.REQUEST_FOR_INFORMATION)
@@ -459,11 +468,21 @@ class Coordination:
                 else:
                     message = f"this item needs no answer from {principal.nation}"
                 raise Invalid(message, field="nation")
+            self._on_own_node(conn, principal, stix_id)
             if row.state not in ACCEPTING:
                 raise Conflict(
                     f"the item is {row.state}; it takes answers when proposed, in review "
                     "or escalated",
                     field="id",
+                )
+            version = self.store_get_in(conn, stix_id)
+            earlier = self.answered(conn, row, principal.nation, version.modified)
+            if earlier is not None:
+                raise Conflict(
+                    f"{principal.nation} has already answered version {version.version} of "
+                    f"this item ({earlier.kind}, {earlier.stix_id}); one answer per nation "
+                    "per item version: a new answer waits for the item's next version",
+                    field="kind",
                 )
             if data.responding_body is not None:
                 body = self._body(data.responding_body, "responding_body")
@@ -479,22 +498,59 @@ class Coordination:
                 "kind": data.kind.value,
                 "nation": principal.nation,
                 "tier": row.tier,
+                "item_modified": version.modified,
             }
             if comment:
                 answer["comment"] = comment
             if data.responding_body:
                 answer["responding_body"] = data.responding_body
             made = self.store.answer_in(conn, principal, answer, answers=stix_id, owner=OWNER)
-            self.after_answer(conn, row, made, nation=principal.nation, kind=data.kind.value)
+            self.after_answer(conn, row, made)
             return made
 
-    def after_answer(
-        self, conn: Connection, row: Any, made: StoredObject, *, nation: str, kind: str
-    ) -> None:
-        """Record an answer to an item and, when this node owns the item, move it on.
+    def answers_elsewhere(self, conn: Connection, principal: Principal) -> bool:
+        """Whether the principal's nation has its own node, peered with this one."""
+        if principal.nation == self.node.nation:
+            return False
+        found = conn.execute(select(peers.c.nation).where(peers.c.nation == principal.nation))
+        return found.first() is not None
 
-        An answer written here to a partner's item is only recorded: it travels to the
-        item's node, whose own arrival of it (see `federation.py`) moves the item."""
+    def _on_own_node(self, conn: Connection, principal: Principal, stix_id: str) -> None:
+        """A partner whose nation has a node peered with this one answers there: an
+        answer written here would be an object of that nation that its own node never
+        receives (a node sends only what it originated), and the two would disagree."""
+        if self.answers_elsewhere(conn, principal):
+            raise Refused(
+                f"{principal.nation} has its own node, peered with this one: answer there, "
+                "so that both nodes hold the answer",
+                action=str(Action.RESPONSE_WRITE),
+                target=stix_id,
+            )
+
+    def answered(self, conn: Connection, row: Any, nation: str, modified: str) -> Any:
+        """The answer of `nation` to the item version modified at `modified`, if any."""
+        return conn.execute(
+            select(coord_responses.c.kind, objects.c.stix_id)
+            .join(objects, objects.c.pk == coord_responses.c.object_pk)
+            .where(
+                coord_responses.c.item_pk == row.object_pk,
+                coord_responses.c.nation == nation,
+                coord_responses.c.item_modified == modified,
+            )
+        ).first()
+
+    def after_answer(self, conn: Connection, row: Any, made: StoredObject) -> None:
+        """Record an answer to an item and, when this node owns the item, judge it and
+        move the item on.
+
+        The item's node is the only judge of whether an answer counts (see `_judge`):
+        it writes its verdict into the item's next version (`counted_responses` or
+        `uncounted_responses`), which every node that holds the item receives, so all
+        show the same fate for every answer. An answer written here to a partner's
+        item is only recorded: it travels to the item's node, whose own arrival of it
+        (see `federation.py`) judges it."""
+        answer = made.object
+        nation, kind = str(answer["nation"]), str(answer["kind"])
         response_pk = conn.execute(
             select(objects.c.pk).where(objects.c.stix_id == made.id)
         ).scalar_one()
@@ -504,39 +560,133 @@ class Coordination:
                 item_pk=row.object_pk,
                 nation=nation,
                 kind=kind,
-                tier=row.tier,
+                tier=str(answer.get("tier", row.tier)),
                 recorded_at=clock.now_ts(),
+                item_modified=answer.get("item_modified"),
+                counted=None,
             )
         )
-        notices = [Notice(row.requesting_body, "response", row.object_pk, {"kind": kind})]
         owner = conn.execute(
             select(objects.c.origin).where(objects.c.pk == row.object_pk)
         ).scalar_one()
-        if owner == self.node.nation:
-            system = self.node.system
-            for event in events_after_answer(self._facts(conn, row)):
-                if event == "non_concur":
-                    # Refused: the climb is due now, and the next delay counts from now
-                    # (before the new version, so that it shows that deadline).
-                    now = epoch()
-                    conn.execute(
-                        update(coord_steps)
-                        .where(
-                            coord_steps.c.item_pk == row.object_pk,
-                            coord_steps.c.status == "pending",
-                        )
-                        .values(reason="non_concurrence", base_at=now, due_at=now)
+        if owner != self.node.nation:
+            # The item's record may already have judged it (the answer came late).
+            record = self._current_body(conn, row.stix_id)
+            self.mark(conn, row.object_pk, record)
+            self.notify(conn, [Notice(row.requesting_body, "response", row.object_pk, {"kind": kind})])
+            return
+        system = self.node.system
+        record = self._current_body(conn, row.stix_id)
+        refusal = self._judge(conn, row, made)
+        if refusal is not None:
+            conn.execute(
+                update(coord_responses)
+                .where(coord_responses.c.object_pk == response_pk)
+                .values(counted=0)
+            )
+            self.move(
+                conn,
+                system,
+                row,
+                "record",
+                changes={"uncounted_responses": [*record.get("uncounted_responses", []), made.id]},
+                detail={"response": made.id, "uncounted": refusal},
+            )
+            return
+        conn.execute(
+            update(coord_responses).where(coord_responses.c.object_pk == response_pk).values(counted=1)
+        )
+        notices = [Notice(row.requesting_body, "response", row.object_pk, {"kind": kind})]
+        counted = {"counted_responses": [*record.get("counted_responses", []), made.id]}
+        # The first version written after the answer records it; with no transition
+        # to make, a version of its own does.
+        events = events_after_answer(self._facts(conn, row)) or ["record"]
+        for event in events:
+            if event == "non_concur":
+                # Refused: the climb is due now, and the next delay counts from now
+                # (before the new version, so that it shows that deadline).
+                now = epoch()
+                conn.execute(
+                    update(coord_steps)
+                    .where(
+                        coord_steps.c.item_pk == row.object_pk,
+                        coord_steps.c.status == "pending",
                     )
-                row = self.move(conn, system, row, event, detail={"response": made.id})
-                if event in ("concur", "decide"):
-                    self._cancel_pending(conn, row.object_pk)
-                    notices += [
-                        Notice(b, "state", row.object_pk, {"state": row.state})
-                        for b in self.parties(row)
-                    ]
-                    if event == "concur" and row.sets_phase:
-                        escalation.set_phase(self, conn, row)
+                    .values(reason="non_concurrence", base_at=now, due_at=now)
+                )
+            row = self.move(conn, system, row, event, changes=counted, detail={"response": made.id})
+            counted = {}
+            if event in ("concur", "decide"):
+                self._cancel_pending(conn, row.object_pk)
+                notices += [
+                    Notice(b, "state", row.object_pk, {"state": row.state})
+                    for b in self.parties(row)
+                ]
+                if event == "concur" and row.sets_phase:
+                    escalation.set_phase(self, conn, row)
         self.notify(conn, notices)
+
+    def _judge(self, conn: Connection, row: Any, made: StoredObject) -> str | None:
+        """Whether an answer counts, on the item's node; the reason when it does not.
+
+        It counts while the item takes answers, at the tier of the version answered
+        (an escalation asks again), unless its nation's answer to that version or a
+        later one already counted: a second answer, or one that crossed another on
+        the way, is kept and shown, but moves nothing."""
+        answer = made.object
+        nation = str(answer["nation"])
+        if row.state not in ACCEPTING:
+            return f"the item was {row.state} when the answer reached it"
+        if answer.get("tier") != row.tier:
+            return f"the item had been escalated to the {row.tier} tier since"
+        if nation not in row.needs.split(","):
+            return f"the item needs no answer from {nation}"
+        answered = (
+            select(versions.c.number)
+            .where(versions.c.object_pk == row.object_pk)
+        )
+        this = conn.execute(
+            answered.where(versions.c.modified == answer.get("item_modified"))
+        ).scalar()
+        before = conn.execute(
+            select(func.max(versions.c.number))
+            .select_from(
+                coord_responses.join(
+                    versions,
+                    and_(
+                        versions.c.object_pk == coord_responses.c.item_pk,
+                        versions.c.modified == coord_responses.c.item_modified,
+                    ),
+                )
+            )
+            .where(
+                coord_responses.c.item_pk == row.object_pk,
+                coord_responses.c.nation == nation,
+                coord_responses.c.counted == 1,
+            )
+        ).scalar()
+        if this is None:
+            return "the answer names no version of the item"
+        if before is not None and before >= this:
+            return f"{nation} had already answered version {before}"
+        return None
+
+    def mark(self, conn: Connection, item_pk: int, record: dict[str, Any]) -> None:
+        """Copy the item's record of its answers onto the answers this node holds."""
+        for value, field in ((1, "counted_responses"), (0, "uncounted_responses")):
+            ids = [str(i) for i in record.get(field, [])]
+            if not ids:
+                continue
+            conn.execute(
+                update(coord_responses)
+                .where(
+                    coord_responses.c.item_pk == item_pk,
+                    coord_responses.c.object_pk.in_(
+                        select(objects.c.pk).where(objects.c.stix_id.in_(ids)).scalar_subquery()
+                    ),
+                )
+                .values(counted=value)
+            )
 
     # -- phases and escalation (escalation.py) -----------------------------------------
 
