@@ -343,16 +343,12 @@ def test_a_second_answer_is_refused_and_both_nodes_show_the_same_story(pair: Pai
     with usa.db.read() as conn:
         rows = conn.execute(select(func.count()).select_from(versions)).scalar_one()
     with pytest.raises(Conflict, match="already answered"):
-        c.respond(
-            pair.jones, item_id, ResponseCreate(kind=ResponseKind.NON_CONCUR, comment="No.")
-        )
+        c.respond(pair.jones, item_id, ResponseCreate(kind=ResponseKind.NON_CONCUR, comment="No."))
     with usa.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(versions)).scalar_one() == rows
     # The page no longer offers the form; it says the answer is with JPN.
     with TestClient(create_app(usa)) as client:
-        page = client.get(
-            f"/coordination/items/{item_id}", headers=bearer(pair.tokens["davis"])
-        )
+        page = client.get(f"/coordination/items/{item_id}", headers=bearer(pair.tokens["davis"]))
         api = client.post(
             f"/api/v1/coordination/items/{item_id}/responses",
             json={"kind": "non_concur", "comment": "No."},
@@ -415,15 +411,15 @@ def test_an_answer_that_crosses_an_escalation_is_kept_uncounted_on_both_nodes(
         conn.execute(update(coord_steps).values(due_at=epoch() - 1))
     fired = coordination(jpn).scan()
     assert [f.item_id for f in fired] == [item_id]
-    late = coordination(usa).respond(
-        pair.davis, item_id, ResponseCreate(kind=ResponseKind.CONCUR)
-    )
+    late = coordination(usa).respond(pair.davis, item_id, ResponseCreate(kind=ResponseKind.CONCUR))
     pair.sync()
     jpn_story, usa_story = story(jpn, item_id), story(usa, item_id)
     assert jpn_story == usa_story
     state, shown, answers = jpn_story
     assert state == "escalated"
     assert answers == {(late.id, "concur", "USA", False)}
+    # The verdict is the item's own, signed record, in its latest version.
+    assert json.loads(shown[-1][3])["uncounted_responses"] == [late.id]
     with jpn.db.read() as conn:
         reasons = [
             json.loads(d)
@@ -433,9 +429,7 @@ def test_an_answer_that_crosses_an_escalation_is_kept_uncounted_on_both_nodes(
         ]
     assert any("escalated" in str(r.get("uncounted")) for r in reasons)
     # Asked again at the new tier, USA answers the escalated version, and it counts.
-    again = coordination(usa).respond(
-        pair.davis, item_id, ResponseCreate(kind=ResponseKind.CONCUR)
-    )
+    again = coordination(usa).respond(pair.davis, item_id, ResponseCreate(kind=ResponseKind.CONCUR))
     pair.sync()
     assert story(jpn, item_id) == story(usa, item_id)
     assert (again.id, "concur", "USA", True) in story(usa, item_id)[2]

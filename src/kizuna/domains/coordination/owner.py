@@ -48,9 +48,7 @@ __all__ = ["EDGES", "check_item_body", "item_rules", "response_rules", "version_
 
 # (from, to) of every transition the lifecycle knows; a version keeps its state or
 # follows one of them.
-EDGES = frozenset(
-    (t.source.value, t.target.value) for s in Lifecycle.states for t in s.transitions
-)
+EDGES = frozenset((t.source.value, t.target.value) for s in Lifecycle.states for t in s.transitions)
 ESCALATING = frozenset(s for s, t in EDGES if t == ItemState.ESCALATED)
 _RESPONSE_ID = re.compile(re.escape(RESPONSE_TYPE) + r"--[0-9a-f-]{36}")
 _ITEM_ID = re.compile(re.escape(ITEM_TYPE) + r"--[0-9a-f-]{36}")
@@ -129,8 +127,7 @@ def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     wanted = expected_needs(s, body)
     if not isinstance(needs, list) or frozenset(needs) != wanted or len(needs) != len(wanted):
         raise Invalid(
-            f"this item needs the answers of {', '.join(sorted(wanted))}, "
-            f"not {needs!r}",
+            f"this item needs the answers of {', '.join(sorted(wanted))}, not {needs!r}",
             field="needs",
         )
     for field in RECORDS:
@@ -160,8 +157,7 @@ def _check_step(s: Structure, write: Write, previous: dict[str, Any]) -> None:
             )
         if body["tier"] != rung.tier or body.get("escalated_to") != rung.id:
             raise Invalid(
-                f"an item at {previous.get('tier')} climbs one rung, to '{rung.id}' "
-                f"({rung.tier})",
+                f"an item at {previous.get('tier')} climbs one rung, to '{rung.id}' ({rung.tier})",
                 field="tier",
             )
     for field in RECORDS:
@@ -216,9 +212,7 @@ def version_of(conn: Connection, item_id: str, modified: str | None) -> Any:
         .where(objects.c.stix_id == item_id, objects.c.type == ITEM_TYPE)
     )
     if modified is None:
-        query = query.join(
-            access, and_(access.c.version_pk == versions.c.pk, current())
-        ).limit(1)
+        query = query.join(access, and_(access.c.version_pk == versions.c.pk, current())).limit(1)
     else:
         query = query.where(versions.c.modified == modified)
     return conn.execute(query).first()
@@ -247,9 +241,7 @@ def response_rules(conn: Connection, write: Write) -> None:
     answered = body.get("item_modified")
     if not isinstance(answered, str) or not answered:
         raise Invalid("an answer names the item version it answers", field="item_modified")
-    held = conn.execute(
-        select(objects.c.origin).where(objects.c.stix_id == item_id)
-    ).first()
+    held = conn.execute(select(objects.c.origin).where(objects.c.stix_id == item_id)).first()
     if held is None:
         if write.kind == "accept":
             return  # its item has not reached this node (yet): kept, nothing moves
@@ -276,9 +268,7 @@ def response_rules(conn: Connection, write: Write) -> None:
             field="tier",
         )
     if write.origin not in item.get("needs", []):
-        raise Invalid(
-            f"this item needs no answer from {write.origin}", field="nation"
-        )
+        raise Invalid(f"this item needs no answer from {write.origin}", field="nation")
     if write.kind != "accept":
         twice = conn.execute(
             select(coord_responses.c.object_pk).where(
