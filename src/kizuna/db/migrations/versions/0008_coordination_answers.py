@@ -3,16 +3,16 @@
 Answers recorded before this revision were all counted by the node that recorded them
 (it recorded only those), so they are marked counted.
 
-Revision ID: 0007_coordination_answers
-Revises: 0006_federation
+Revision ID: 0008_coordination_answers
+Revises: 0007_accounts
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_coordination_answers"
-down_revision = "0006_federation"
+revision = "0008_coordination_answers"
+down_revision = "0007_accounts"
 branch_labels = None
 depends_on = None
 
