@@ -35,7 +35,7 @@ def _call(proc: Proc, token: str, path: str, body: dict[str, Any] | None = None)
 
 def _user(proc: Proc, name: str, nation: str, *roles_and_body: str) -> str:
     proc.cli("user", "add", name, "--nation", nation, "--clearance", "SECRET", *roles_and_body)
-    return proc.cli("user", "token", name).strip().splitlines()[-1]
+    return proc.cli("user", "token", "issue", name).strip().splitlines()[-1]
 
 
 def _story(proc: Proc, token: str, item_id: str) -> dict[str, Any]:
