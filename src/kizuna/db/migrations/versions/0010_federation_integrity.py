@@ -1,16 +1,16 @@
 """quarantine keeps a digest and the claimed label, marks spillage and when it was
 reported; spillage notices received from peers
 
-Revision ID: 0007_federation_integrity
-Revises: 0006_federation
+Revision ID: 0010_federation_integrity
+Revises: 0009_intel_approvals
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_federation_integrity"
-down_revision = "0006_federation"
+revision = "0010_federation_integrity"
+down_revision = "0009_intel_approvals"
 branch_labels = None
 depends_on = None
 
