@@ -15,7 +15,7 @@ from kizuna.db.schema import objects
 from kizuna.domains.coordination.schema import coord_items
 from kizuna.identity import service as identity
 from kizuna.runtime import Node
-from kizuna.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from tests.factories import cookies
 from tests.factories.coordination import cast
 
 runner = CliRunner()
@@ -27,9 +27,9 @@ def _sign_in(node: Node, client: TestClient, name: str, lang: str) -> str:
         assert user is not None
         session = identity.start_session(conn, user)
     client.cookies.clear()
-    client.cookies.set(SESSION_COOKIE, session)
-    client.cookies.set("kizuna_lang", lang)
-    client.cookies.set(CSRF_COOKIE, "t" * 32)
+    client.cookies.set(cookies(client).session, session)
+    client.cookies.set(cookies(client).lang, lang)
+    client.cookies.set(cookies(client).csrf, "t" * 32)
     return "t" * 32
 
 

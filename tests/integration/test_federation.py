@@ -24,7 +24,7 @@ from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.store.feed import FeedQuery, feed
 from tests.conftest import node_settings
-from tests.factories import live_server, random_label, report
+from tests.factories import cookies, live_server, random_label, report
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -407,7 +407,7 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
         assert client.get("/federation/checkpoints", headers=bearer(token)).status_code == 200
         # The page is for this node's admins.
         client.get("/login")
-        csrf = client.cookies.get("kizuna_csrf", "")
+        csrf = client.cookies.get(cookies(client).csrf, "")
         client.post("/login", data={"username": "suzuki", "password": PASSWORD, "csrf_token": csrf})
         page = client.get("/federation")
         assert page.status_code == 200

@@ -11,13 +11,13 @@ from kizuna.domains.intel import model, service
 from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.factories import PASSWORD, add_user
+from tests.factories import PASSWORD, add_user, cookies
 
 
 def _login(client: TestClient, name: str) -> None:
     client.cookies.clear()
     client.get("/login")
-    token = client.cookies.get("kizuna_csrf", "")
+    token = client.cookies.get(cookies(client).csrf, "")
     answer = client.post(
         "/login",
         data={"username": name, "password": PASSWORD, "csrf_token": token, "next": "/intel"},

@@ -29,9 +29,8 @@ from kizuna.store import NotFound
 from kizuna.store.feed import FeedQuery, feed
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
-from kizuna.web.deps import SESSION_COOKIE
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
-from tests.factories import bearer, indicator, random_label, random_principal, report
+from tests.factories import bearer, cookies, indicator, random_label, random_principal, report
 
 OBJECTS = 2000
 PRINCIPALS = 200
@@ -209,7 +208,7 @@ def test_pages_show_exactly_what_the_oracle_allows(
     ids = sorted(world.truth)
     for who, _, session in list(users.values())[:10]:
         web.cookies.clear()
-        web.cookies.set(SESSION_COOKIE, session)
+        web.cookies.set(cookies(web).session, session)
         seen: set[str] = set()
         url = "/objects"
         while url:
@@ -320,7 +319,7 @@ def test_intel_listings_return_exactly_what_the_oracle_allows(
             url = f"/api/v1/intel/reports?limit=1000&cursor={page['next']}" if page["next"] else ""
         assert set(seen) == reports
         web.cookies.clear()
-        web.cookies.set(SESSION_COOKIE, session)
+        web.cookies.set(cookies(web).session, session)
         shown: set[str] = set()
         url = "/intel/reports"
         while url:
@@ -509,7 +508,7 @@ def test_meetings_rest_and_pages_show_exactly_what_the_oracle_allows(
         total = web.get("/api/v1/commitments/compliance", headers=bearer(token)).json()["items"]
         assert sum(c["reviews"] for c in total) == len(reviews)
         web.cookies.clear()
-        web.cookies.set(SESSION_COOKIE, session)
+        web.cookies.set(cookies(web).session, session)
         html = web.get("/commitments").text
         linked = set(re.findall(r'href="/commitments/(x-kizuna-decision--[0-9a-f-]{36})"', html))
         assert linked == _allowed(record_world, who, "x-kizuna-decision--")
@@ -673,7 +672,7 @@ def test_coordination_rest_and_pages_return_exactly_what_the_oracle_allows(
         if n >= 10:
             continue
         web.cookies.clear()
-        web.cookies.set(SESSION_COOKIE, session)
+        web.cookies.set(cookies(web).session, session)
         assert set(link.findall(web.get("/coordination").text)) == expected
         for stix_id in world.rng.sample(coord_world.items, 8):
             page = web.get(f"/coordination/items/{stix_id}")
@@ -811,7 +810,7 @@ def test_joint_product_approvals_show_exactly_what_the_oracle_allows(
     outcomes = set()
     for who, token, session in list(users.values())[:10]:
         web.cookies.clear()
-        web.cookies.set(SESSION_COOKIE, session)
+        web.cookies.set(cookies(web).session, session)
         for stix_id, draft in made.items():
             allowed = can_read(who.clearance, draft)
             outcomes.add(allowed)

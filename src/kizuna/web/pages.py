@@ -24,16 +24,15 @@ from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, lub, render
 from kizuna.store import NotFound, StoredObject
+from kizuna.web.cookies import cookies_of
 from kizuna.web.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     NodeDep,
     PagePrincipal,
     check_csrf,
     csrf_token,
     get_node,
 )
-from kizuna.web.i18n import LANG_COOKIE, LANGS, N_, choose_lang, translations
+from kizuna.web.i18n import LANGS, N_, choose_lang, translations
 
 __all__ = ["add_template_dir", "page", "render_http_error", "router", "templates"]
 
@@ -111,7 +110,7 @@ def page(
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf:
         response.set_cookie(
-            CSRF_COOKIE,
+            cookies_of(request).csrf,
             new_csrf,
             httponly=True,
             samesite="strict",
@@ -141,11 +140,11 @@ def home() -> RedirectResponse:
 
 
 @router.get("/lang/{lang}")
-def switch_language(lang: str, next: str | None = None) -> RedirectResponse:
+def switch_language(request: Request, lang: str, next: str | None = None) -> RedirectResponse:
     """Switch the page language, then go back where the reader was."""
     response = RedirectResponse(_safe_next(next), status_code=303)
     if lang in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
+        response.set_cookie(cookies_of(request).lang, lang, samesite="lax", max_age=365 * 86400)
     return response
 
 
@@ -191,7 +190,7 @@ def login(
         return failed
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE,
+        cookies_of(request).session,
         session_id,
         httponly=True,
         samesite="lax",
@@ -204,9 +203,11 @@ def login(
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request, principal: PagePrincipal, node: NodeDep) -> RedirectResponse:
     with node.db.write() as conn:
-        identity.end_session(conn, request.cookies.get(SESSION_COOKIE, ""), actor=principal.name)
+        identity.end_session(
+            conn, request.cookies.get(cookies_of(request).session, ""), actor=principal.name
+        )
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(cookies_of(request).session)
     return response
 
 
