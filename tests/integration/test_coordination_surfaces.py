@@ -63,7 +63,7 @@ def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient)
     )
     assert bad.status_code == 422
     assert "案件は起票されませんでした。" in bad.text
-    assert "counterpart_body:" in bad.text
+    assert "カウンターパート：相手国の組織、または日米共同の組織を選んでください。" in bad.text
     assert _count(node) == before
     # Without the CSRF token nothing is written either.
     assert client.post("/coordination/new", data=FORM).status_code == 403
@@ -85,7 +85,10 @@ def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient)
         f"{item_url}/respond", data={"kind": "non_concur", "comment": "", "csrf_token": csrf}
     )
     assert refused.status_code == 422
-    assert "needs the reason" in refused.text
+    assert "Comment: give the reason in the comment." in refused.text
+    # The form comes back as non-concurrence: the next click does not concur.
+    assert 'value="non_concur" id="kind-non_concur" checked' in refused.text
+    assert 'value="concur" id="kind-concur" checked' not in refused.text
     client.post(f"{item_url}/respond", data={"kind": "concur", "comment": "", "csrf_token": csrf})
     board = client.get("/coordination?state=concurred").text
     assert "Air defence posture, Kyushu" in board

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kizuna import audit
 from kizuna.identity import service as identity
@@ -32,9 +31,10 @@ from kizuna.web.deps import (
     csrf_token,
     get_node,
 )
+from kizuna.web.errors import explain
 from kizuna.web.i18n import LANGS, N_, choose_lang, translations
 
-__all__ = ["add_template_dir", "page", "render_http_error", "router", "templates"]
+__all__ = ["add_template_dir", "page", "render_error", "router", "templates"]
 
 router = APIRouter(include_in_schema=False)
 # Shared templates first, then each domain's own (DESIGN §3: a domain's slice holds
@@ -119,19 +119,32 @@ def page(
     return response
 
 
-def render_http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    messages = {
-        403: N_("You may not do this."),
-        404: N_("There is nothing here, or you may not see it."),
-    }
-    return page(
+def render_error(request: Request, exc: Exception, status: int) -> Response:
+    """Any error of a page route as a page: banner, navigation, what went wrong in the
+    reader's words and language, and a way back to where they came from."""
+    node = get_node(request)
+    message = explain(exc, choose_lang(request), limit=node.settings.max_body_bytes)
+    response = page(
         request,
         "error.html",
         principal=getattr(request.state, "principal", None),
-        status=exc.status_code,
-        message=messages.get(exc.status_code, N_("Something went wrong.")),
-        detail=str(exc.detail),
+        status=status,
+        message=message,
+        back=_back(request),
     )
+    headers = getattr(exc, "headers", None)
+    if headers and "Retry-After" in headers:
+        response.headers["Retry-After"] = headers["Retry-After"]
+    return response
+
+
+def _back(request: Request) -> str:
+    # Back to the page the form was on (this node's own pages only), else the start.
+    referer = request.headers.get("referer", "")
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    if referer.startswith(origin + "/"):
+        return _safe_next(referer[len(origin) :])
+    return "/objects"
 
 
 @router.get("/")
@@ -157,10 +170,17 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 def login(
     request: Request,
     node: NodeDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form()] = "/objects",
 ) -> Response:
+    if not username.strip() or not password:
+        # Nothing to check against the store: say what is missing, keep the username.
+        missing = N_("Enter your username.") if not username.strip() else N_("Enter your password.")
+        return page(
+            request, "login.html", principal=None, next=_safe_next(next), error=missing,
+            username=username, status=422,
+        )  # fmt: skip
     source = request.client.host if request.client else "unknown"
     refused: identity.LoginRefused | None = None
     # The write transaction commits even when the login fails: the failure count
@@ -183,6 +203,7 @@ def login(
             principal=None,
             next=_safe_next(next),
             error=message,
+            username=username,
             status=429 if refused.retry_after else 401,
         )
         if refused.retry_after:

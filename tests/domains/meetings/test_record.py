@@ -236,8 +236,10 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
                 "date": "2025-01-01",
             },
         )
-        assert refused.status_code == 200
-        assert "score must be" in refused.text
+        assert refused.status_code == 422
+        # In the reader's words and language (Japanese by default), the input kept.
+        assert "+1、0、−1 のいずれかを選んでください。" in refused.text
+        assert 'name="date" type="date" required value="2025-01-01"' in refused.text
         assert counts(node) == before
         ok = web.post(
             f"/commitments/{decision}/reviews",
