@@ -30,9 +30,14 @@ class NotFound(StoreError):
 
 
 class Conflict(StoreError):
-    """The request collides with what is stored (409)."""
+    """The request collides with what is stored (409); `target` is the id it collides
+    with, when there is one."""
 
     status = 409
+
+    def __init__(self, message: str, *, field: str | None = None, target: str | None = None):
+        super().__init__(message, field=field)
+        self.target = target
 
 
 class Refused(StoreError):

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kizuna.bootstrap import initialize, open_node
+from kizuna.domains.meetings import OWNER as MEETINGS
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, can_read
@@ -422,6 +423,7 @@ def record_world(world: World) -> RecordWorld:
                     "date": f"2024-0{m + 1}-01",
                 },
                 label,
+                owner=MEETINGS,
             )
             truth[made.id] = label
             for d in range(30):
@@ -441,6 +443,7 @@ def record_world(world: World) -> RecordWorld:
                         "sentence": f"s{m}.{d}",
                     },
                     label,
+                    owner=MEETINGS,
                 )
                 truth[dec.id] = label
                 decisions.append(dec.id)
@@ -459,6 +462,7 @@ def record_world(world: World) -> RecordWorld:
                     "round": "2025",
                 },
                 label,
+                owner=MEETINGS,
             )
             truth[rev.id] = label
     return RecordWorld(truth, decisions)
@@ -718,7 +722,7 @@ def restate_world(world: World, record_world: RecordWorld) -> RestateWorld:
                 "topics": rng.sample(["cyber and space", "north korea"], rng.randint(0, 1)),
             }
             label = random_label(rng, world.node)
-            made = world.node.store.create_in(conn, world.node.system, body, label)
+            made = world.node.store.create_in(conn, world.node.system, body, label, owner=MEETINGS)
             bodies[made.id] = body
             truth[made.id] = label
     return RestateWorld(bodies, truth)

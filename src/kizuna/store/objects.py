@@ -420,6 +420,7 @@ class Store:
         """Create inside the caller's transaction (for services that write several).
         A domain's service passes its `owner` key for the types it owns."""
         rules.require(principal, Permission.OBJECT_WRITE, "create objects", self.node.nation)
+        self.owners.admit("create", obj, owner)
         body = prepare(obj, now=_stix_ts(clock.now()))
         stix_id = str(body["id"])
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
@@ -441,7 +442,9 @@ class Store:
         stix_id = str(body["id"])
         if conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first():
             raise Conflict(
-                f"{stix_id} exists; send a new version to /objects/{stix_id}", field="object.id"
+                f"{stix_id} exists; send a new version to /objects/{stix_id}",
+                field="object.id",
+                target=stix_id,
             )
         object_pk = conn.execute(
             insert(objects)
@@ -503,6 +506,7 @@ class Store:
         question = self._current_for_write(conn, principal, answers)
         if question is None:
             raise NotFound(f"no object {answers}", field="id")
+        self.owners.admit("answer", obj, owner)
         body = prepare(obj, now=_stix_ts(clock.now()))
         self.owners.check(
             conn, Write("answer", principal, body, _label(question), principal.nation), owner
@@ -631,9 +635,10 @@ class Store:
         cur = self._owned_current(conn, principal, stix_id)
         if not is_versioned(cur.type):
             raise Invalid(f"{cur.type} objects have no versions", field="object.type")
+        previous = json.loads(cur.body)
+        self.owners.admit("revise", obj, owner, previous)
         if not isinstance(obj, dict):
             raise Invalid("the object must be a JSON object", field="object")
-        previous = json.loads(cur.body)
         for key in ("id", "type", "created"):
             if key in obj and obj[key] != previous[key]:
                 raise Invalid(f"a new version keeps the {key} of the object", field=f"object.{key}")

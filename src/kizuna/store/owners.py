@@ -102,24 +102,40 @@ class Owners:
         """Each registered type and its owning domain (for the README and the tests)."""
         return {t: owners[0].domain for t, owners in self._by_type.items()}
 
+    def admit(
+        self,
+        kind: WriteKind,
+        obj: Any,
+        key: OwnerKey | None,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        """Refuse a write of an owned type that does not come through its owner (or a
+        kind of write the owner opened): checked on the raw object, before anything
+        else, so that a forged write is refused, and audited, however malformed."""
+        bodies = [b for b in (obj, previous) if isinstance(b, dict)]
+        for owner in {self.owner_of(b) for b in bodies} - {None}:
+            assert owner is not None
+            if (key is not None and key is owner.key) or kind == "accept" or kind in owner.open_to:
+                continue
+            first = bodies[0]
+            target = first.get("id") if isinstance(first.get("id"), str) else None
+            raise Disallowed(
+                f"{first.get('type')} objects belong to the {owner.domain} mechanism and keep "
+                f"its rules: write them through {owner.endpoint}, not this path",
+                field="object.type",
+                action=f"store:{owner.domain}:{kind}",
+                target=target,
+            )
+
     def check(self, conn: Connection, write: Write, key: OwnerKey | None) -> None:
-        """Refuse the write unless its owner (if any) allows it; then run its rules."""
+        """Admit the write (see `admit`), then run its owner's rules on the body it
+        would store."""
+        self.admit(write.kind, write.body, key, write.previous)
         owners = {self.owner_of(write.body)}
         if write.previous is not None:
             owners.add(self.owner_of(write.previous))
         for owner in owners - {None}:
             assert owner is not None
-            keyed = key is not None and key is owner.key
-            if not keyed and write.kind != "accept" and write.kind not in owner.open_to:
-                stix_type = write.body.get("type")
-                target = write.body.get("id")
-                raise Disallowed(
-                    f"{stix_type} objects belong to the {owner.domain} mechanism and keep its "
-                    f"rules: write them through {owner.endpoint}, not this path",
-                    field="object.type",
-                    action=f"store:{owner.domain}:{write.kind}",
-                    target=str(target) if target else None,
-                )
             if owner.rules is None:
                 continue
             try:

@@ -286,6 +286,8 @@ def create_taxii_app(node: Node) -> FastAPI:
             envelope = json.loads(await request.body())
         except ValueError as exc:
             raise TaxiiError(400, "Bad request", f"the envelope is not JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise TaxiiError(400, "Bad request", "the envelope nests too deeply") from exc
         if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
             raise TaxiiError(400, "Bad request", "an envelope is an object with an objects list")
         if not coll.resource(principal, node.store.node.nation)["can_write"]:

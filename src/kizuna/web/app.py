@@ -186,9 +186,14 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         routers += domain.routers()
     for router in routers:
         for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
             # A route's one-line docstring is its OpenAPI summary.
-            if isinstance(route, APIRoute) and not route.summary and route.endpoint.__doc__:
+            if not route.summary and route.endpoint.__doc__:
                 route.summary = route.endpoint.__doc__.strip().splitlines()[0]
+            # Errors are problem details, and the document says so.
+            for status, response in problems.PROBLEM_RESPONSES.items():
+                route.responses.setdefault(status, response)
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.mount("/taxii2", create_taxii_app(node), name="taxii2")
