@@ -131,7 +131,7 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"at least 12 characters"), N_("use at least 12 characters.")),
     (re.compile(r"a username is"), N_("use 1 to 64 letters, digits, '-', '_' or '.'.")),
-    (re.compile(r"exists"), N_("this name is already taken.")),
+    (re.compile(r"^user .* exists"), N_("this name is already taken.")),
     (re.compile(r"^limit must be"), N_("the page size is out of range.")),
 ]
 

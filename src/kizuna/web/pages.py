@@ -33,6 +33,7 @@ from kizuna.web.deps import (
 )
 from kizuna.web.errors import explain
 from kizuna.web.i18n import LANGS, N_, choose_lang, translations
+from kizuna.web.times import render_time, zone_for
 
 __all__ = ["add_template_dir", "page", "render_error", "router", "templates"]
 
@@ -103,6 +104,8 @@ def page(
             "chip": lambda label: _chip(node, label, lang, first),
             "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             "can_audit": principal is not None and principal.can(Permission.AUDIT_READ),
+            # Times in the reader's zone (JST for Japanese readers), exact UTC on hover.
+            "when": lambda value: render_time(value, zone_for(first)),
             **context,
         },
         status_code=status,
