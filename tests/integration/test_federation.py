@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna import audit
@@ -421,6 +422,7 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
     from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
     from kizuna.domains.coordination.service import coordination
     from kizuna.identity import service as identity
+    from kizuna.web.app import create_app
 
     with node.db.write() as conn:
         sato = identity.add_user(
@@ -470,6 +472,14 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
             peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
 
         assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        # The answering side sees the deadline: the USA copy's page shows the due time
+        # the item carries (in UTC for a US reader, the exact instant on hover).
+        due = str(item.object["due"])
+        with TestClient(create_app(usa)) as web:
+            with usa.db.write() as conn:
+                web.cookies.set(cookies(web).session, identity.start_session(conn, davis))
+            shown = web.get(f"/coordination/items/{item.id}").text
+        assert f'<time datetime="{due[:19]}Z" title="{due[:19]}Z">' in shown
         answer = coordination(usa).respond(
             davis.principal, item.id, ResponseCreate(kind=ResponseKind.CONCUR)
         )
