@@ -20,7 +20,7 @@ from kizuna.federation.loop import Federator
 from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
-from kizuna.web import api, pages, problems, schemas
+from kizuna.web import api, pages, problems, schemas, search
 from kizuna.web.deps import LoginRequired, page_principal
 
 __all__ = ["create_app"]
@@ -181,7 +181,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
-    routers = [api.router, pages.router, schemas.router, federation_web.router]
+    routers = [api.router, pages.router, search.router, schemas.router, federation_web.router]
     for domain in domains.installed():
         routers += domain.routers()
     for router in routers:
