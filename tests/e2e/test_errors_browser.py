@@ -27,7 +27,6 @@ from tests.factories.coordination import item, member
 pytestmark = pytest.mark.browser
 
 LABEL = "SECRET//REL TO JPN, USA"
-ERROR_HEADING = {"ja": "処理できませんでした", "en": "This did not work"}
 BACK = {"ja": "戻る", "en": "Go back"}
 NAV_OBJECTS = {"ja": "オブジェクト", "en": "Objects"}
 
@@ -102,7 +101,7 @@ def assert_error_page(page: Page, lang: str, message: str, *, signed_in: bool = 
 
 
 def _error_page(page: Page, lang: str, message: str) -> None:
-    expect(page.locator("h1")).to_have_text(ERROR_HEADING[lang])
+    expect(page.locator("h1")).to_contain_text(message)
     assert_error_page(page, lang, message)
     expect(page.get_by_role("link", name=BACK[lang])).to_be_visible()
 
