@@ -113,9 +113,9 @@ def _write(
         made = store.create(principal, obj, label)
         return Outcome(made.id, made.modified or None, True, "created")
     except Conflict as exc:
-        # An observable's id derives from its content: the one that exists is the
-        # one this object would have been, whether or not it named an id.
-        stix_id = stix_id or exc.target
+        # An observable's id derives from its content (and its label): the one that
+        # exists is the one this object would have been, whatever id it named.
+        stix_id = exc.target or stix_id
     if stix_id is None:
         raise Invalid("the object collides with one stored, and names no id", field="object.id")
     current = store.get(principal, stix_id)

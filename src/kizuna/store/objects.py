@@ -29,7 +29,7 @@ from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
-from kizuna.store import cursor, rules
+from kizuna.store import cursor, observables, rules
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.nodes import NodeRow, load_node
 from kizuna.store.owners import OwnerKey, Owners, Write
@@ -422,6 +422,12 @@ class Store:
         rules.require(principal, Permission.OBJECT_WRITE, "create objects", self.node.nation)
         self.owners.admit("create", obj, owner)
         body = prepare(obj, now=_stix_ts(clock.now()))
+        if not is_versioned(body["type"]):
+            # Observables: content-derived ids scoped by label (see `observables`).
+            floor = observables.floor(self.policy.lowest.rank, self.node.nation)
+            body["id"] = observables.scoped_id(
+                body, label, secret=self.node.secret, floor_label=floor
+            )
         stix_id = str(body["id"])
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
         if label.rel_to != {self.node.nation}:
@@ -440,12 +446,15 @@ class Store:
         detail: dict[str, Any] | None = None,
     ) -> StoredObject:
         stix_id = str(body["id"])
-        if conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first():
-            raise Conflict(
-                f"{stix_id} exists; send a new version to /objects/{stix_id}",
-                field="object.id",
-                target=stix_id,
-            )
+        held = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
+        if held is not None:
+            if self._readable(conn, principal, held.pk):
+                raise Conflict(
+                    f"{stix_id} exists; send a new version to /objects/{stix_id}",
+                    field="object.id",
+                    target=stix_id,
+                )
+            return self._as_if_new(conn, principal, body, label, origin, action)
         object_pk = conn.execute(
             insert(objects)
             .values(
@@ -476,6 +485,51 @@ class Store:
             detail={"type": body["type"], "version": 1, "label": made.label_text, **(detail or {})},
         )
         return made
+
+    def _readable(self, conn: Connection, principal: Principal, object_pk: int) -> bool:
+        return (
+            conn.execute(
+                select(access.c.object_pk).where(
+                    access.c.object_pk == object_pk, current(), visible(principal, self.bits)
+                )
+            ).first()
+            is not None
+        )
+
+    def _as_if_new(
+        self,
+        conn: Connection,
+        principal: Principal,
+        body: dict[str, Any],
+        label: Label,
+        origin: str,
+        action: str,
+    ) -> StoredObject:
+        """The answer a creation would give, for an id held where the caller may not
+        read: the same as if the id were free (issue 11, reproduction 4), while nothing
+        the caller may read changes. The node's security officers learn of it from the
+        audit entry; the caller's object is not stored."""
+        body = self._marked(conn, body, label, None)
+        stix_id = str(body["id"])
+        audit.append(
+            conn,
+            actor=principal.name,
+            action=f"{action}.hidden",
+            target=stix_id,
+            detail={"type": body["type"], "label": self.render(label)},
+        )
+        return StoredObject(
+            id=stix_id,
+            type=str(body["type"]),
+            origin=origin,
+            version=1,
+            label=label,
+            label_text=self.render(label),
+            body=canonical_json(body),
+            modified=str(body.get("modified", body.get("created", ""))),
+            author=principal.name,
+            recorded_at=clock.now_ts(),
+        )
 
     def answer_in(
         self,

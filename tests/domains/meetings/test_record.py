@@ -137,9 +137,11 @@ def test_reviews_links_status_and_compliance(node: Node) -> None:
     service.add_link(node, who, decision_id=decisions[5], target="ACM working group")
     rows = service.compliance(node, who)
     assert rows == [
-        {"round": "2025", "nation": "JPN", "reviews": 2, "mean": 0.5, "compliance": 0.75},
-        {"round": "2025", "nation": "USA", "reviews": 2, "mean": 0.0, "compliance": 0.5},
-    ]
+        {"round": "2025", "nation": "JPN", "reviews": 2, "mean": 0.5, "compliance": 0.75,
+         "label": "UNCLASSIFIED//REL TO JPN"},
+        {"round": "2025", "nation": "USA", "reviews": 2, "mean": 0.0, "compliance": 0.5,
+         "label": "UNCLASSIFIED//REL TO JPN"},
+    ]  # fmt: skip
     assert len(service.register(node, who, status="reviewed")) == 4
     assert [r.decision.id for r in service.register(node, who, status="in progress")] == [
         decisions[5]
@@ -192,7 +194,8 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
         assert secret.status_code == 201
         # The review is JPN-only: the US reader neither sees it nor its score.
         assert web.get("/api/v1/commitments/compliance", headers=bearer(smith_token)).json() == {
-            "items": []
+            "label": None,
+            "items": [],
         }
         assert (
             len(web.get("/api/v1/commitments/compliance", headers=bearer(token)).json()["items"])
