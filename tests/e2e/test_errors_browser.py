@@ -245,3 +245,29 @@ def test_withdraw_asks_for_confirmation(open_session: OpenSession, live_node: Li
     page.locator("#confirm-withdraw").check()
     page.locator("#event-withdraw").click()
     expect(page.locator("#item-state")).to_have_text("Withdrawn")
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+def test_a_refused_report_is_swapped_in_by_htmx_with_its_input(
+    open_session: OpenSession, live_node: LiveNode, locale: str
+) -> None:
+    lang = _lang(locale)
+    author = open_session(locale, signed_in_as=live_node.readers["JPN"])
+    page = author.page
+    page.goto(f"{live_node.base_url}/intel/reports")
+    form = page.locator("#new-reports")
+    form.locator("input[name=name]").fill("Harbour watch, week 48")
+    form.locator("textarea[name=object_refs]").fill(live_node.objects[0].id)
+    form.locator("input[name=label]").fill("SEKRET//REL TO JPN")
+    # The form is boosted: htmx posts it and must swap the refusal in, not drop it.
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        form.locator("button[type=submit]").click()
+    assert answer.value.status == 422
+    assert answer.value.request.headers.get("hx-request") == "true"
+    said = {
+        "ja": "区分：「SECRET//REL TO JPN, USA」のように、規程にある区分を記入してください。",
+        "en": "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",
+    }
+    expect(page.locator("#new-reports [role=alert], [role=alert]").first).to_have_text(said[lang])
+    expect(page.locator("#new-reports input[name=name]")).to_have_value("Harbour watch, week 48")
+    expect(page.locator("#new-reports input[name=label]")).to_have_value("SEKRET//REL TO JPN")

@@ -156,6 +156,7 @@ _PYDANTIC: dict[str, str] = {
     "json_invalid": N_("the request is not valid."),
 }
 
+_LABEL = N_("write a label the policy knows, such as SECRET//REL TO JPN, USA.")
 _HTTP: dict[int, str] = {
     401: N_("Sign in first."),
     403: N_("You may not do this."),
@@ -215,6 +216,8 @@ def _store(exc: StoreError, gettext: Callable[[str], str]) -> str:
             return _with_field(exc.field, gettext(key), gettext)
     if isinstance(exc, Conflict):
         return gettext(_HTTP[409])
+    if (exc.field or "").split(".")[-1] in ("label", "target_label"):
+        return _with_field(exc.field, gettext(_LABEL), gettext)
     return _with_field(exc.field, gettext(N_("the value was not accepted.")), gettext)
 
 
@@ -229,11 +232,7 @@ def explain(exc: BaseException, lang: str, *, limit: int | None = None) -> str:
     if isinstance(exc, StoreError):
         return _store(exc, gettext)
     if isinstance(exc, LabelError):
-        return _with_field(
-            "label",
-            gettext(N_("write a label the policy knows, such as SECRET//REL TO JPN, USA.")),
-            gettext,
-        )
+        return _with_field("label", gettext(_LABEL), gettext)
     if isinstance(exc, HTTPException):
         key = _HTTP.get(exc.status_code, N_("Something went wrong."))
         size = (
