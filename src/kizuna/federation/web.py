@@ -13,6 +13,7 @@ from kizuna import clock
 from kizuna.db.schema import access, audit_checkpoints, objects
 from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation.schema import quarantine
+from kizuna.federation.witness import envelope
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Clearance, Label
 from kizuna.store.access import current, visible
@@ -56,6 +57,15 @@ def checkpoints(
             .limit(1000)
         ).all()
     return {"checkpoints": [dict(r._mapping) for r in rows]}
+
+
+@router.get("/federation/witnessed")
+def witnessed(principal: ApiPrincipal, node: NodeDep) -> dict[str, Any]:
+    """The calling peer's checkpoints this node keeps as its witness, signed by this
+    node, so the peer can prove its log against them (`kizuna audit verify --peers`)."""
+    peer = _peer(node, principal)
+    with node.db.read() as conn:
+        return envelope(node, conn, peer.nation)
 
 
 def _out_count(node: NodeDep, peer: Peer) -> int:

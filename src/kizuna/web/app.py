@@ -20,7 +20,7 @@ from kizuna.federation.loop import Federator
 from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
-from kizuna.web import api, pages, problems, schemas, search
+from kizuna.web import accounts, api, pages, problems, schemas, search
 from kizuna.web.deps import LoginRequired, page_principal
 
 __all__ = ["create_app"]
@@ -147,6 +147,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks = []
         if checkpoints:
+            # The serving period is recorded and signed at both ends (audit verify).
+            await asyncio.to_thread(_serving, node, True)
             tasks.append(asyncio.create_task(_checkpoint_loop(node)))
             tasks += [
                 asyncio.create_task(_scan_loop(node, d.name, d.scan))
@@ -161,6 +163,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if checkpoints:
+            await asyncio.to_thread(_serving, node, False)
 
     app = FastAPI(
         title="Kizuna",
@@ -181,7 +185,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
-    routers = [api.router, pages.router, search.router, schemas.router, federation_web.router]
+    routers = [api.router, pages.router, accounts.router, search.router, schemas.router]
+    routers.append(federation_web.router)
     for domain in domains.installed():
         routers += domain.routers()
     for router in routers:
@@ -219,6 +224,11 @@ async def _scan_loop(node: Node, name: str, scan: Callable[[Node], object]) -> N
             # the work stays pending and the next scan takes it.
             _log.exception("%s scan failed; retrying at the next interval", name)
         await asyncio.sleep(node.settings.coordination_scan_seconds)
+
+
+def _serving(node: Node, started: bool) -> None:
+    with node.db.write() as conn:
+        audit.serving(conn, node.key, actor=node.system.name, started=started)
 
 
 def _checkpoint(node: Node) -> None:

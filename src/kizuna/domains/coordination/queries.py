@@ -25,6 +25,7 @@ from kizuna.domains.coordination.schema import (
     coord_steps,
 )
 from kizuna.domains.coordination.service import Coordination, epoch
+from kizuna.domains.coordination.structure import BILATERAL
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.store import StoredObject
@@ -334,7 +335,17 @@ def notifications(
 
 
 def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
-    """A member of the body acknowledges a notice; the first acknowledgement stands."""
+    """A member of the body acknowledges a notice; the first acknowledgement stands.
+
+    A member is someone the account lists in the body *and* of the body's nation (or
+    of either nation, for a bilateral body): an account that names a partner nation's
+    body is not its member, and a notice of a body one is not a member of is NotFound,
+    as if it did not exist."""
+    own = [
+        b
+        for b in principal.bodies
+        if b in c.structure.bodies and c.structure.bodies[b].nation in (principal.nation, BILATERAL)
+    ]
     with c.store.transaction(principal) as conn:
         done = conn.execute(
             update(coord_notifications)
@@ -342,6 +353,7 @@ def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
                 coord_notifications.c.pk == pk,
                 coord_notifications.c.acked_at.is_(None),
                 _notification_scope(c, principal),
+                coord_notifications.c.body.in_(own),
             )
             .values(acked_by=principal.name, acked_at=clock.now_ts())
         ).rowcount
@@ -352,7 +364,9 @@ def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
             return
         earlier = conn.execute(
             select(coord_notifications.c.acked_by).where(
-                coord_notifications.c.pk == pk, _notification_scope(c, principal)
+                coord_notifications.c.pk == pk,
+                _notification_scope(c, principal),
+                coord_notifications.c.body.in_(own),
             )
         ).first()
     if earlier is None:
