@@ -208,7 +208,8 @@ def login(
             principal=None,
             next=_safe_next(next),
             error=message,
-            username=username,
+            # No username echoed: a refusal is byte-identical for known and unknown
+            # users (tests/integration/test_accounts.py).
             status=429 if refused.retry_after else 401,
         )
         if refused.retry_after:
