@@ -797,43 +797,98 @@ def test_restatement_index_reads_exactly_what_the_oracle_allows(
 def test_joint_product_approvals_show_exactly_what_the_oracle_allows(
     world: World, users: dict[str, tuple[Principal, str, str]], web: TestClient
 ) -> None:
-    """A joint product's approvals are read under its own label (REST and pages)."""
-    from kizuna.domains.intel import model, service
-    from kizuna.labels import render
+    """A joint product and each of its approvals are read under their own labels (REST,
+    pages and the store): an approval carries the draft's label, so a reader of a
+    released product who may not read its draft sees the release, not who approved."""
+    import uuid
 
+    from kizuna.domains.intel import joint, model, service
+    from kizuna.identity.principal import Role
+    from kizuna.labels import Clearance, render
+
+    policy = world.node.policy
     kind = next(k for k in model.KINDS if k.key == "joint-products")
     contribution = sorted(world.truth)[0]
+    officer = Principal(
+        "oracle-officer",
+        Clearance("JPN", policy.highest.rank, frozenset(policy.compartments)),
+        frozenset({Role.RELEASING_OFFICER}),
+    )
     made: dict[str, Label] = {}
-    for _ in range(30):
+    approvals: dict[str, tuple[str, Label]] = {}  # approval id -> (product, label)
+    for n in range(30):
         drawn = random_label(world.rng, world.node)
         draft = Label(drawn.rank, drawn.rel_to | {"USA"}, drawn.compartments)
-        target = Label(0, frozenset({"JPN", "USA"}))
+        target = Label(0, draft.rel_to)
         if target == draft:
-            target = Label(0, frozenset({"JPN", "USA", "AUS"}))
+            target = Label(0, draft.rel_to | {next(iter(set(policy.nations) - draft.rel_to))})
         fields = {
             "name": "joint",
             "contributions": [contribution],
-            "nations": ["USA"],
-            "target_label": render(world.node.policy, target),
+            "target_label": render(policy, target),
         }
         product = service.create(
-            world.node.store, world.node.system, kind, fields, render(world.node.policy, draft)
+            world.node.store, world.node.system, kind, fields, render(policy, draft)
         )
         made[product.id] = draft
         world.truth[product.id] = [draft]
-    outcomes = set()
-    for who, token, session in list(users.values())[:10]:
+        state = joint.approve(world.node.store, officer, product.id, joint.joint_state(
+            world.node.store, world.node.system, product.id).digest)  # fmt: skip
+        for a in state.approvals:
+            approvals[a.id] = (product.id, draft)
+        # Every other product: the partners' approvals arrive, and it is released.
+        for nation in sorted(draft.rel_to - {"JPN"}) if n % 2 else []:
+            body = {
+                "id": f"{model.APPROVAL_TYPE}--{uuid.uuid4()}",
+                **model.approval(
+                    product=product.id,
+                    product_digest=state.digest,
+                    product_modified=product.modified,
+                    nation=nation,
+                    officer=f"officer-{nation}",
+                ),
+            }
+            with world.node.store.transaction(world.node.system) as conn:
+                got = world.node.store.accept_in(
+                    conn, body=body, label=draft, origin=nation, author=f"node:{nation}"
+                )
+                assert got is not None
+                for hook in world.node.arrival_hooks:
+                    hook(world.node, conn, got)
+            approvals[got.id] = (product.id, draft)
+        if n % 2:
+            assert world.node.store.get(world.node.system, product.id).label == target
+            world.truth[product.id].append(target)
+    for approval_id, (_, label) in approvals.items():
+        world.truth[approval_id] = [label]
+    outcomes, shown = set(), set()
+    for who, token, session in list(users.values())[:12]:
         web.cookies.clear()
         web.cookies.set(cookies(web).session, session)
-        for stix_id, draft in made.items():
-            allowed = can_read(who.clearance, draft)
+        for stix_id in made:
+            allowed = can_read(who.clearance, world.truth[stix_id][-1])
             outcomes.add(allowed)
             rest = web.get(
                 f"/api/v1/intel/joint-products/{stix_id}/approvals", headers=bearer(token)
             )
             assert rest.status_code == (200 if allowed else 404)
-            assert web.get(f"/intel/joint/{stix_id}").status_code == (200 if allowed else 404)
+            page = web.get(f"/intel/joint/{stix_id}")
+            assert page.status_code == (200 if allowed else 404)
+            if not allowed:
+                continue
+            expected = {
+                a for a, (p, label) in approvals.items()
+                if p == stix_id and can_read(who.clearance, label)
+            }  # fmt: skip
+            got = {a["id"] for a in rest.json()["approvals"]}
+            assert got == expected, (who, stix_id)
+            shown.add(len(got) == len([a for a, (p, _) in approvals.items() if p == stix_id]))
+        listed = {
+            o.id for o in world.node.store.list(who, type=model.APPROVAL_TYPE, limit=1000).items
+        }
+        assert listed == {a for a in approvals if can_read(who.clearance, world.truth[a][-1])}
     assert outcomes == {True, False}  # the data separates readers
+    assert shown == {True, False}  # some readers see a release but not all its approvals
 
 
 # -- search ---------------------------------------------------------------------------

@@ -40,16 +40,18 @@ def extension_id(name: str) -> str:
 NEW_SDO = {
     "x-kizuna-assessment": "assessment",
     "x-kizuna-observation": "observation",
+    "x-kizuna-approval": "approval",
 }
 JOINT_PRODUCT = extension_id("joint-product")
 # Property extensions of standard types: extension id -> schema file.
 _PROPERTY = {JOINT_PRODUCT: "joint-product"}
-SCHEMAS = ("label", "assessment", "observation", "joint-product")
+SCHEMAS = ("label", "assessment", "observation", "joint-product", "approval")
 
 _DESCRIPTIONS = {
     "assessment": "Kizuna assessment: an analytic judgement with confidence and sources.",
     "observation": "Kizuna observation: what was seen, when, where, and how reliable the source.",
     "joint-product": "Kizuna joint analytic product: a grouping approved by both nations.",
+    "approval": "Kizuna approval: a releasing officer's approval of one joint product version.",
 }
 
 _COMMON = {"type", "spec_version", "id", "created", "modified", "created_by_ref", "revoked",
@@ -116,7 +118,7 @@ def check_property_extension(obj: dict[str, Any]) -> None:
 def extension_definitions() -> list[dict[str, Any]]:
     """Kizuna's extension-definition objects: the label and its own types."""
     made = [label_extension_definition()]
-    for name in ("assessment", "observation", "joint-product"):
+    for name in ("assessment", "observation", "joint-product", "approval"):
         made.append(
             {
                 "type": "extension-definition",

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kizuna.domains.intel import model, service
+from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission
 from kizuna.labels import LabelError
@@ -84,7 +84,6 @@ async def intel_create(
     text = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     fields: dict[str, object] = dict(text)
     fields["domains"] = [str(d) for d in form.getlist("domains")]
-    fields["nations"] = text.get("nations", "").replace(",", " ").split()
     for many in ("object_refs", "contributions", "sources"):
         fields[many] = [line.strip() for line in text.get(many, "").splitlines() if line.strip()]
     try:
@@ -104,7 +103,7 @@ def joint_page(
     request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
 ) -> HTMLResponse:
     try:
-        state = service.joint_state(node.store, principal, stix_id)
+        state = joint.joint_state(node.store, principal, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     return _joint(request, principal, node, state)
@@ -114,13 +113,16 @@ def _joint(
     request: Request,
     principal: PagePrincipal,
     node: NodeDep,
-    state: service.JointState,
+    state: joint.JointState,
     *,
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    # An officer approves on their own nation's node (the approval is an object of
+    # their nation); the version they see is the one the form names.
     can_approve = (
         principal.can(Permission.OBJECT_RELEASE)
+        and principal.nation == node.nation
         and principal.nation in state.waiting_for
         and state.state == "draft"
     )
@@ -132,21 +134,28 @@ def _joint(
         kinds=model.KINDS,
         state=state,
         can_approve=can_approve,
+        elsewhere=(
+            principal.can(Permission.OBJECT_RELEASE)
+            and principal.nation != node.nation
+            and principal.nation in state.waiting_for
+            and state.state == "draft"
+        ),
         error=error,
         status=status,
     )
 
 
 @router.post("/intel/joint/{stix_id}/approve", dependencies=[Depends(check_csrf)])
-def joint_approve(
+async def joint_approve(
     request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
 ) -> Response:
+    form = await request.form()
     try:
-        service.approve(node.store, principal, stix_id)
+        joint.approve(node.store, principal, stix_id, str(form.get("digest", "")))
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        state = service.joint_state(node.store, principal, stix_id)
+        state = joint.joint_state(node.store, principal, stix_id)
         said = explain(exc, choose_lang(request))
         return _joint(request, principal, node, state, error=said, status=exc.status)
     return RedirectResponse(f"/intel/joint/{stix_id}", status_code=303)
