@@ -102,7 +102,8 @@ def test_an_officer_approves_on_the_page_in_both_languages(node: Node) -> None:
         joint.revise(node.store, sato.principal, pid, {"name": "Joint product, revised"})
         stale = client.post(f"/intel/joint/{pid}/approve", data=form)
         assert stale.status_code == 409
-        assert "approves another version" in stale.text
+        # In the reader's words (Japanese here), not the service's.
+        assert "作成物はあなたが開いた後に改訂されました" in stale.text
         page = client.get(f"/intel/joint/{pid}")
         form = {"csrf_token": _csrf(page.text), "digest": _digest(page.text)}
         answer = client.post(f"/intel/joint/{pid}/approve", data=form, follow_redirects=False)

@@ -107,6 +107,12 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"no object"), N_("an id names no object you may see.")),
     (re.compile(r"is not a STIX identifier"), N_("an id is not of the form type--uuid.")),
     (re.compile(r"already released"), N_("this was already released.")),
+    (
+        re.compile(r"approves another version"),
+        N_(
+            "the product was revised after you opened it: read the current version, then approve it."
+        ),
+    ),
     (re.compile(r"addressed to another body"), N_("the item is addressed to another body.")),
     (
         re.compile(r"like the requesting nation"),
