@@ -109,9 +109,7 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"already released"), N_("this was already released.")),
     (
         re.compile(r"approves another version"),
-        N_(
-            "the product was revised after you opened it: read the current version, then approve it."
-        ),
+        N_("the product was revised after you opened it: read the current version, then approve."),
     ),
     (re.compile(r"addressed to another body"), N_("the item is addressed to another body.")),
     (
