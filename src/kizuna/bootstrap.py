@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from kizuna import audit, domains
+from kizuna import audit, domains, federation
 from kizuna.config import Settings
 from kizuna.identity import service as identity
 from kizuna.labels import Policy, default_policy, load_policy, parse
@@ -55,7 +55,9 @@ def open_node(settings: Settings) -> Node:
         db.migrate(domains.migration_folders())
         store = Store.open(db, policy)
         key = load_key(Path(settings.key_file))
-        return domains.install(Node(settings=settings, db=db, policy=policy, store=store, key=key))
+        node = domains.install(Node(settings=settings, db=db, policy=policy, store=store, key=key))
+        federation.install(node)
+        return node
     except BaseException:
         db.dispose()
         raise

@@ -116,7 +116,11 @@ def test_usa_receives_exactly_what_is_releasable_signed_and_intact(node: Node, u
             peer = peer_service.find_peer(conn, "JPN")
         assert peer is not None
         assert pull_once(usa, peer).stored == 0
-        node.store.release(node.system, first_id, Label(0, frozenset({"JPN", "USA"})))
+        # Wider on every count (no recall goes with it).
+        wider = Label(0, truth[first_id].rel_to | {"USA"})
+        if wider == truth[first_id]:
+            wider = Label(0, wider.rel_to | {"AUS"})
+        node.store.release(node.system, first_id, wider)
         with usa.db.read() as conn:
             peer = peer_service.find_peer(conn, "JPN")
         assert peer is not None
@@ -154,7 +158,12 @@ def test_a_hostile_peer_gets_nothing_stored_and_everything_quarantined(
         made = body or prepare(report("crafted"), now="2026-11-29T00:00:00.000Z")
         made = {**made, "object_marking_refs": [marking_id(node.policy, label)]}
         return sign(
-            key or usa.key, made, origin=origin, label=label, added="2026-11-29T00:00:00.000000Z"
+            key or usa.key,
+            made,
+            origin=origin,
+            label=label,
+            added="2026-11-29T00:00:00.000000Z",
+            version=2,
         )
 
     both = Label(0, frozenset({"JPN", "USA"}))
@@ -231,7 +240,9 @@ def test_a_hostile_peer_gets_nothing_stored_and_everything_quarantined(
     assert "agreement" in held[3]
     assert "belongs to JPN" in held[4] or "this node" in held[4]
     assert "unsigned" in held[5]
-    assert actions.count("federation.quarantine") == len(hostile)
+    # Not releasable here, or outside the agreement: spillage, audited as such.
+    assert actions.count("federation.spillage") == 2
+    assert actions.count("federation.quarantine") == len(hostile) - 2
     # Nothing of it is readable, and JPN's own object is unchanged.
     assert [v.version for v in node.store.history(node.system, jpn_owned.id)] == [1]
 

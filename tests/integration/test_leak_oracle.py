@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import random
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, can_read, dominates, lub, parse
 from kizuna.runtime import Node
-from kizuna.stix.markings import marking_id
+from kizuna.stix.markings import NAMESPACE, marking_id
 from kizuna.store import NotFound
 from kizuna.store.feed import FeedQuery, feed
 from kizuna.taxii.collections import COLLECTIONS
@@ -77,15 +78,32 @@ def world(
         for stix_id in rng.sample(sorted(truth), OBJECTS // 10):
             for _ in range(rng.randint(1, 3)):
                 label = random_label(rng, node)
-                if label != truth[stix_id][-1]:
-                    node.store.release(node.system, stix_id, label)
+                before = truth[stix_id][-1]
+                if label != before:
+                    made = node.store.release(node.system, stix_id, label)
                     truth[stix_id].append(label)
+                    if _narrows(before, label):
+                        # A narrowing release recalls the earlier versions, at their label.
+                        truth[_recall_id(stix_id, made.version)] = [before]
         principals = [random_principal(rng, node, i) for i in range(PRINCIPALS)]
         yield World(node, truth, principals, rng)
         node.db.dispose()
     finally:
         if cleanup:
             drop_pg_database(*cleanup)
+
+
+def _narrows(before: Label, after: Label) -> bool:
+    """Someone who may read `before` may not read `after`."""
+    return not (
+        after.rank <= before.rank
+        and after.compartments <= before.compartments
+        and after.rel_to >= before.rel_to
+    )
+
+
+def _recall_id(stix_id: str, version: int) -> str:
+    return f"x-kizuna-recall--{uuid.uuid5(NAMESPACE, f'recall/{stix_id}/{version}')}"
 
 
 def test_the_data_exercises_the_rule(world: World) -> None:
@@ -898,7 +916,7 @@ def _searchable(world: World) -> dict[str, tuple[str, Label]]:
     """Every current object of the store (this module's and the fixtures' of other
     mechanisms), with its text as the index holds it and its current label, read by
     the system principal, which sees everything."""
-    fields = importlib.import_module("kizuna.db.migrations.versions.0007_search").FIELDS
+    fields = importlib.import_module("kizuna.db.migrations.versions.0011_search").FIELDS
     found: dict[str, tuple[str, Label]] = {}
     token = None
     while True:

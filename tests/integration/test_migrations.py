@@ -20,7 +20,7 @@ from kizuna.store import Database
 def _declared(name: str | None, kind: str, _parent: object) -> bool:
     # The search index is database-specific DDL (an FTS5 virtual table and its shadow
     # tables on SQLite, a pg_trgm GIN index on PostgreSQL) kept by a trigger, not part
-    # of the declared metadata: store/search.py reads it (migration 0007_search).
+    # of the declared metadata: store/search.py reads it (migration 0011_search).
     return not (
         kind in ("table", "index") and (name or "").startswith(("search_text", "ix_search"))
     )

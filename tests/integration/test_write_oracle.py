@@ -35,11 +35,13 @@ from kizuna.domains.meetings.service import add_link, add_review, import_seed
 from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
+from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.stix.markings import marking_id
+from kizuna.stix.types import RECALL
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
-from tests.factories import bearer
+from tests.factories import bearer, report
 from tests.factories.coordination import cast, item
 
 TAXII = "application/taxii+json;version=2.1"
@@ -105,7 +107,12 @@ def world(node: Node) -> Iterator[World]:
             "grouping": node.store.get(sato, product.json()["id"]).object,
         }
         samples.update(incident_samples(node, sato))
-        for stix_type in meetings.TYPES:
+        # A release that narrows an object writes a recall (owned by the federation).
+        shared = node.store.create(
+            sato, report("Narrowed"), parse(node.policy, "SECRET//REL TO JPN, USA")
+        )
+        node.store.release(sato, shared.id, parse(node.policy, "SECRET//REL TO JPN"))
+        for stix_type in (*meetings.TYPES, RECALL):
             found = node.store.list(node.system, type=stix_type, limit=1).items
             if found:
                 samples[stix_type] = found[0].object

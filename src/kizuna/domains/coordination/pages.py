@@ -200,16 +200,21 @@ def _item_page(
         raise HTTPException(404, str(exc)) from exc
     item = next(e.version for e in reversed(events) if e.version is not None)
     with c.node.db.read() as conn:
-        legal = set(c.legal_events(conn, c.item_row(conn, principal, stix_id)))
+        row = c.item_row(conn, principal, stix_id)
+        legal = set(c.legal_events(conn, row))
+        # One answer per nation per item version: once given, the form gives way to it.
+        answered = c.answered(conn, row, principal.nation, item.modified)
+        elsewhere = c.answers_elsewhere(conn, principal)
     needs = set(facts["needs"].split(","))
     can_move = _can_open(principal, c) and (
         facts["requesting_body"] in principal.bodies or principal.kind == "system"
     )
-    can_answer = (
+    may_answer = (
         principal.can(Permission.OBJECT_ANSWER)
         and principal.nation in needs
         and facts["state"] in ("proposed", "in_review", "escalated")
     )
+    can_answer = may_answer and answered is None and not elsewhere
     labels = [item.label]
     labels += [e.version.label for e in events if e.version is not None]
     labels += [e.response.label for e in events if e.response is not None]
@@ -225,6 +230,8 @@ def _item_page(
         events_allowed=[e for e in USER_EVENTS if e in legal] if can_move else [],
         irreversible=IRREVERSIBLE,
         can_answer=can_answer,
+        answered=answered if may_answer else None,
+        answers_elsewhere=may_answer and elsewhere,
         kinds=list(ResponseKind),
         error=error,
         # What the reader chose and wrote, kept after a refusal.

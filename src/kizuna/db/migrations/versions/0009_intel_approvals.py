@@ -7,16 +7,16 @@ and had no object behind them: a draft that had some of its approvals needs them
 again (a released product keeps its released version; only the list of who approved
 it is not shown).
 
-Revision ID: 0007_intel_approvals
-Revises: 0006_federation
+Revision ID: 0009_intel_approvals
+Revises: 0008_coordination_answers
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_intel_approvals"
-down_revision = "0006_federation"
+revision = "0009_intel_approvals"
+down_revision = "0008_coordination_answers"
 branch_labels = None
 depends_on = None
 

@@ -5,15 +5,15 @@ One row per version, written by a trigger on `versions`, so that every write pat
 it to `access` (current = 1 and the visibility condition), so an old version's text
 or an invisible object's never comes back.
 
-Revision ID: 0007_search
-Revises: 0006_federation
+Revision ID: 0011_search
+Revises: 0010_federation_integrity
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
-revision = "0007_search"
-down_revision = "0006_federation"
+revision = "0011_search"
+down_revision = "0010_federation_integrity"
 branch_labels = None
 depends_on = None
 
