@@ -72,6 +72,10 @@ DEMO_USERS: list[tuple[str, str, str, list[str], list[str]]] = [
     ("jones", "USA", "TOP SECRET", ["BIAC", "CYBER"], ["releasing_officer"]),
     ("brown", "AUS", "SECRET", ["CYBER"], ["author", "releasing_officer"]),
     ("davis", "USA", "SECRET", [], ["coordinator"]),
+    # An administrator on every demo node, so each node's audit and federation pages
+    # can be seen.
+    ("miller", "USA", "TOP SECRET", ["BIAC", "CYBER"], ["admin"]),
+    ("wilson", "AUS", "SECRET", ["CYBER"], ["admin"]),
 ]
 
 # The bodies of the alliance structure each demo user belongs to.

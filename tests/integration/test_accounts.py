@@ -21,7 +21,7 @@ from kizuna.cli.main import app as cli
 from kizuna.identity.schema import login_throttle
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.factories import PASSWORD, add_user, bearer
+from tests.factories import PASSWORD, add_user, bearer, cookies
 
 runner = CliRunner()
 TAXII = {"Accept": "application/taxii+json;version=2.1"}
@@ -59,7 +59,7 @@ def _login(client: TestClient, username: str, password: str) -> Response:
         data={
             "username": username,
             "password": password,
-            "csrf_token": client.cookies.get("kizuna_csrf") or "",
+            "csrf_token": client.cookies.get(cookies(client).csrf) or "",
             "next": "/objects",
         },
         follow_redirects=False,
@@ -189,8 +189,8 @@ def test_a_stranger_cannot_lock_a_user_out_from_elsewhere(node: Node) -> None:
 
 def _answers(node: Node, username: str, address: str, attempts: int) -> list[Response]:
     with _client(node, address) as client:
-        client.cookies.set("kizuna_csrf", "fixed-csrf-token")
-        client.cookies.set("kizuna_lang", "en")
+        client.cookies.set(cookies(client).csrf, "fixed-csrf-token")
+        client.cookies.set(cookies(client).lang, "en")
         found = []
         for _ in range(attempts):
             found.append(
@@ -278,9 +278,9 @@ def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) 
             assert listing.status_code == 200
             assert "アカウント" in listing.text
             assert token[:10] in listing.text
-            admin.cookies.set("kizuna_lang", "en")
+            admin.cookies.set(cookies(admin).lang, "en")
             assert "Deactivate" in admin.get("/admin/accounts").text
-            csrf = admin.cookies.get("kizuna_csrf") or ""
+            csrf = admin.cookies.get(cookies(admin).csrf) or ""
             stale = admin.post("/admin/accounts/tanaka/deactivate", data={"csrf_token": "x"})
             assert stale.status_code == 403
             assert victim.get("/objects", follow_redirects=False).status_code == 200

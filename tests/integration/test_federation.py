@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna import audit
@@ -24,7 +25,7 @@ from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.store.feed import FeedQuery, feed
 from tests.conftest import node_settings
-from tests.factories import live_server, random_label, report
+from tests.factories import cookies, live_server, random_label, report
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -418,7 +419,7 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
         assert client.get("/federation/checkpoints", headers=bearer(token)).status_code == 200
         # The page is for this node's admins.
         client.get("/login")
-        csrf = client.cookies.get("kizuna_csrf", "")
+        csrf = client.cookies.get(cookies(client).csrf, "")
         client.post("/login", data={"username": "suzuki", "password": PASSWORD, "csrf_token": csrf})
         page = client.get("/federation")
         assert page.status_code == 200
@@ -432,6 +433,7 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
     from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
     from kizuna.domains.coordination.service import coordination
     from kizuna.identity import service as identity
+    from kizuna.web.app import create_app
 
     with node.db.write() as conn:
         sato = identity.add_user(
@@ -481,6 +483,14 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
             peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
 
         assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        # The answering side sees the deadline: the USA copy's page shows the due time
+        # the item carries (in UTC for a US reader, the exact instant on hover).
+        due = str(item.object["due"])
+        with TestClient(create_app(usa)) as web:
+            with usa.db.write() as conn:
+                web.cookies.set(cookies(web).session, identity.start_session(conn, davis))
+            shown = web.get(f"/coordination/items/{item.id}").text
+        assert f'<time datetime="{due[:19]}Z" title="{due[:19]}Z">' in shown
         answer = coordination(usa).respond(
             davis.principal, item.id, ResponseCreate(kind=ResponseKind.CONCUR)
         )

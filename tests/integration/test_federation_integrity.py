@@ -36,7 +36,7 @@ from kizuna.stix.validate import prepare
 from kizuna.store import NotFound, StoredObject
 from kizuna.web.app import create_app
 from tests.conftest import node_settings
-from tests.factories import PASSWORD, add_user, live_server, report
+from tests.factories import PASSWORD, add_user, cookies, live_server, report
 from tests.factories.splice import Splice, splice
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -456,7 +456,7 @@ def test_spillage_keeps_no_body_and_the_sender_is_told(jpn: Node, usa: Node) -> 
                  password=PASSWORD)  # fmt: skip
         with TestClient(create_app(node)) as client:
             client.get("/login")
-            csrf = client.cookies.get("kizuna_csrf", "")
+            csrf = client.cookies.get(cookies(client).csrf, "")
             client.post(
                 "/login", data={"username": admin, "password": PASSWORD, "csrf_token": csrf}
             )

@@ -12,13 +12,13 @@ from kizuna.domains.intel import joint, model, service
 from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.factories import PASSWORD, add_user
+from tests.factories import PASSWORD, add_user, cookies
 
 
 def _login(client: TestClient, name: str) -> None:
     client.cookies.clear()
     client.get("/login")
-    token = client.cookies.get("kizuna_csrf", "")
+    token = client.cookies.get(cookies(client).csrf, "")
     answer = client.post(
         "/login",
         data={"username": name, "password": PASSWORD, "csrf_token": token, "next": "/intel"},
@@ -102,7 +102,8 @@ def test_an_officer_approves_on_the_page_in_both_languages(node: Node) -> None:
         joint.revise(node.store, sato.principal, pid, {"name": "Joint product, revised"})
         stale = client.post(f"/intel/joint/{pid}/approve", data=form)
         assert stale.status_code == 409
-        assert "approves another version" in stale.text
+        # In the reader's words (Japanese here), not the service's.
+        assert "作成物はあなたが開いた後に改訂されました" in stale.text
         page = client.get(f"/intel/joint/{pid}")
         form = {"csrf_token": _csrf(page.text), "digest": _digest(page.text)}
         answer = client.post(f"/intel/joint/{pid}/approve", data=form, follow_redirects=False)

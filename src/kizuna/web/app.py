@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -20,8 +20,8 @@ from kizuna.federation.loop import Federator
 from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
-from kizuna.web import accounts, api, pages, problems, schemas
-from kizuna.web.deps import LoginRequired
+from kizuna.web import accounts, api, pages, problems, schemas, search
+from kizuna.web.deps import LoginRequired, page_principal
 
 __all__ = ["create_app"]
 
@@ -88,12 +88,22 @@ class BodyLimit:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"the request body is over {self.limit} bytes"
-        response = (
-            error_response(TaxiiError(413, "Request entity too large", detail))
-            if str(scope.get("path", "")).startswith("/taxii2/")
-            else problems.problem(413, detail, field="body")
-        )
+        path = str(scope.get("path", ""))
+        response: Response
+        if path.startswith("/taxii2/"):
+            response = error_response(TaxiiError(413, "Request entity too large", detail))
+        elif path.startswith(("/api/", "/federation/")):
+            response = problems.problem(413, detail, field="body")
+        else:
+            response = _page_too_large(Request(scope), detail)
         await response(scope, receive, send)
+
+
+def _page_too_large(request: Request, detail: str) -> Response:
+    # A page form sent too much: answer a page, signed in if the session says so.
+    with contextlib.suppress(LoginRequired):
+        page_principal(request, request.app.state.node)
+    return pages.render_error(request, HTTPException(413, detail), 413)
 
 
 class SecurityHeaders:
@@ -167,7 +177,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         lifespan=lifespan,
     )
     app.state.node = node
-    problems.install(app, is_api=_is_api, page_error=pages.render_http_error)
+    problems.install(app, is_api=_is_api, page_error=pages.render_error)
 
     async def login_required(request: Request, _exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -175,7 +185,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
-    routers = [api.router, pages.router, accounts.router, schemas.router, federation_web.router]
+    routers = [api.router, pages.router, accounts.router, search.router, schemas.router]
+    routers.append(federation_web.router)
     for domain in domains.installed():
         routers += domain.routers()
     for router in routers:

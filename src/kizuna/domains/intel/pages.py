@@ -11,7 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission
+from kizuna.labels import LabelError
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.errors import explain
+from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
 
 __all__ = ["router"]
@@ -34,7 +37,7 @@ def _list(
     cursor: str | None,
     *,
     error: str | None = None,
-    form: dict[str, str] | None = None,
+    form: dict[str, object] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     result = service.listing(node.store, principal, kind, limit=50, cursor_token=cursor)
@@ -85,9 +88,12 @@ async def intel_create(
         fields[many] = [line.strip() for line in text.get(many, "").splitlines() if line.strip()]
     try:
         made = service.create(node.store, principal, kind, fields, text.get("label") or None)
-    except StoreError as exc:
-        return _list(request, principal, node, kind, None, error=f"{exc.field}: {exc}",
-                     form=text, status=exc.status)  # fmt: skip
+    except (StoreError, LabelError) as exc:
+        # The form comes back as it was sent, boxes ticked, with the reason in words.
+        kept = {**text, "domains": fields["domains"]}
+        said = explain(exc, choose_lang(request))
+        return _list(request, principal, node, kind, None, error=said, form=kept,
+                     status=getattr(exc, "status", 422))  # fmt: skip
     target = f"/intel/joint/{made.id}" if kind.key == "joint-products" else f"/objects/{made.id}"
     return RedirectResponse(target, status_code=303)
 
@@ -150,5 +156,6 @@ async def joint_approve(
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
         state = joint.joint_state(node.store, principal, stix_id)
-        return _joint(request, principal, node, state, error=str(exc), status=exc.status)
+        said = explain(exc, choose_lang(request))
+        return _joint(request, principal, node, state, error=said, status=exc.status)
     return RedirectResponse(f"/intel/joint/{stix_id}", status_code=303)
