@@ -12,9 +12,9 @@ from rich.table import Table
 from kizuna import domains
 from kizuna.bootstrap import DEMO_USERS, initialize, seed_demo
 from kizuna.cli import audit as audit_cli
+from kizuna.cli import peers as peer_cli
 from kizuna.cli import users as users_cli
 from kizuna.cli.common import DbOption, console, err, fail, opened, operator, settings_for
-from kizuna.federation import cli as peer_cli
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
 

@@ -8,6 +8,7 @@ and within the agreement"; nothing else decides what a peer receives.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -20,8 +21,23 @@ from kizuna.federation.schema import peers
 from kizuna.identity import service as identity
 from kizuna.identity.schema import api_tokens, users
 from kizuna.labels import Label, LabelError, Policy
+from kizuna.stix.markings import NAMESPACE
 
-__all__ = ["Peer", "add_peer", "find_peer", "list_peers", "peer_for_account", "remove_peer"]
+__all__ = [
+    "Peer",
+    "add_peer",
+    "collection_id",
+    "find_peer",
+    "list_peers",
+    "peer_for_account",
+    "remove_peer",
+]
+
+
+def collection_id(nation: str) -> str:
+    """The id of the TAXII collection a node serves the peer of `nation`: derived from
+    the nation, so that the peer knows where to pull without asking."""
+    return str(uuid.uuid5(NAMESPACE, f"collection/peer/{nation}"))
 
 
 @dataclass(frozen=True)

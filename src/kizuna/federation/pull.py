@@ -18,10 +18,9 @@ from taxii2client.v21 import Collection
 
 from kizuna import clock
 from kizuna.federation import spillage
-from kizuna.federation.peers import Peer
+from kizuna.federation.peers import Peer, collection_id
 from kizuna.federation.receive import Applied, apply_page
 from kizuna.runtime import Node
-from kizuna.taxii.collections import peer_collection
 
 __all__ = ["PAGE", "BearerAuth", "pull_once"]
 
@@ -46,7 +45,7 @@ def _from(cursor: str | None) -> str | None:
 def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
     """Fetch everything new from `peer`, page by page, then tell it of any spillage."""
     # The peer serves this node's collection under the id it derives from our nation.
-    url = f"{peer.url}/taxii2/kizuna/collections/{peer_collection(node.nation).id}/"
+    url = f"{peer.url}/taxii2/kizuna/collections/{collection_id(node.nation)}/"
     collection = Collection(url, auth=BearerAuth(peer.pull_token))
     last: dict[str, Any] = {}
     collection._conn.session.request = _watched(collection._conn.session.request, timeout, last)

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from kizuna.federation.peers import collection_id
 from kizuna.identity.principal import Permission, Principal
 from kizuna.stix.markings import NAMESPACE
 from kizuna.stix.types import NEW_SDO, RECALL
@@ -31,6 +32,8 @@ class Collection:
 
     @property
     def id(self) -> str:
+        if self.peer is not None:
+            return collection_id(self.peer)
         return str(uuid.uuid5(NAMESPACE, f"collection/{self.key}"))
 
     @property

@@ -15,12 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import audit, domains
-from kizuna.federation import web as federation_web
 from kizuna.federation.loop import Federator
 from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
 from kizuna.web import accounts, api, pages, problems, schemas, search
+from kizuna.web import federation as federation_web
 from kizuna.web.deps import LoginRequired, page_principal
 
 __all__ = ["create_app"]

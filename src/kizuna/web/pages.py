@@ -45,7 +45,6 @@ router = APIRouter(include_in_schema=False)
 _TEMPLATE_DIRS = [
     Path(__file__).parent / "templates",
     *sorted((Path(__file__).parent.parent / "domains").glob("*/templates")),
-    Path(__file__).parent.parent / "federation" / "templates",
 ]
 templates = Jinja2Templates(directory=[str(d) for d in _TEMPLATE_DIRS])
 
