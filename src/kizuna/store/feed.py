@@ -22,7 +22,7 @@ from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.store import cursor
 from kizuna.store.access import visible
-from kizuna.store.objects import COLUMNS, MAX_LIMIT, Page, Store, _stored
+from kizuna.store.objects import COLUMNS, MAX_LIMIT, Page, Store, stored_from_row
 
 __all__ = ["Entries", "Entry", "FeedQuery", "bodies", "entries", "feed"]
 
@@ -97,7 +97,7 @@ def feed(
 ) -> Page:
     """One page of the versions `principal` may see, oldest added first."""
     rows, token = _page(store, principal, query, COLUMNS, limit, cursor_token)
-    return Page([_stored(row) for row in rows], token)
+    return Page([stored_from_row(row) for row in rows], token)
 
 
 def entries(

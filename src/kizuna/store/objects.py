@@ -13,11 +13,6 @@ from __future__ import annotations
 import builtins
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
@@ -25,121 +20,34 @@ from sqlalchemy import Connection, and_, insert, select, update
 from kizuna import audit, clock
 from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
-from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused
+from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, Policy, dominates, render
-from kizuna.stix.markings import NAMESPACE, TLP, marking_for, marking_id, tlp_label
+from kizuna.labels import Label, Policy
+from kizuna.stix.markings import NAMESPACE
 from kizuna.stix.types import RECALL, extension_id
-from kizuna.stix.validate import canonical_json, is_versioned, prepare
+from kizuna.stix.validate import is_versioned, prepare
 from kizuna.store import cursor, observables, rules
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.nodes import NodeRow, load_node
 from kizuna.store.owners import OwnerKey, Owners, Write
+from kizuna.store.rows import (
+    COLUMNS,
+    LABEL_COLUMNS,
+    MAX_LIMIT,
+    Page,
+    StoredObject,
+    label_of_row,
+    later_than,
+    narrows,
+    stix_ts,
+    stored_from_row,
+)
+from kizuna.store.versions import VersionWriter
 
 __all__ = ["COLUMNS", "MAX_LIMIT", "Page", "Store", "StoredObject", "stored_from_row"]
 
-MAX_LIMIT = 1000
 
-
-@dataclass(frozen=True)
-class StoredObject:
-    id: str
-    type: str
-    origin: str
-    version: int
-    label: Label
-    label_text: str
-    body: str
-    modified: str
-    author: str
-    recorded_at: str
-    # The version's row, when the store has just written it (for rows that other
-    # tables key on it, in the same transaction); reads leave it out.
-    row_pk: int | None = field(default=None, compare=False)
-
-    @cached_property
-    def object(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.body)
-        return parsed
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[StoredObject]
-    next: str | None
-
-
-# What a StoredObject is built from: every read selects exactly these.
-COLUMNS = (
-    objects.c.stix_id,
-    objects.c.type,
-    objects.c.origin,
-    versions.c.number,
-    versions.c.rank,
-    versions.c.rel_to,
-    versions.c.compartments,
-    versions.c.label,
-    versions.c.body,
-    versions.c.modified,
-    versions.c.author,
-    versions.c.recorded_at,
-)
-
-
-_LABEL_COLUMNS = (versions.c.rank, versions.c.rel_to, versions.c.compartments)
-
-
-def _split(text: str, sep: str) -> frozenset[str]:
-    return frozenset(t for t in text.split(sep) if t)
-
-
-def _label(row: Any) -> Label:
-    """The label of a version row, from the columns it is stored in."""
-    return Label(row.rank, _split(row.rel_to, ","), _split(row.compartments, "/"))
-
-
-def _stored(row: Any) -> StoredObject:
-    return StoredObject(
-        id=row.stix_id,
-        type=row.type,
-        origin=row.origin,
-        version=row.number,
-        label=_label(row),
-        label_text=row.label,
-        body=row.body,
-        modified=row.modified,
-        author=row.author,
-        recorded_at=row.recorded_at,
-    )
-
-
-def stored_from_row(row: Any) -> StoredObject:
-    """A StoredObject from a row that selects `COLUMNS` (for domain queries that join
-    their own tables to the visible rows)."""
-    return _stored(row)
-
-
-def _later(previous: str) -> str:
-    """A `modified` after `previous` even when the clock has not moved on."""
-    now = clock.now()
-    floor = clock.parse_ts(previous) + timedelta(milliseconds=1)
-    return _stix_ts(max(now, floor))
-
-
-def _narrows(before: Label, after: Label) -> bool:
-    """Someone who may read `before` may not read `after`."""
-    return not (
-        after.rank <= before.rank
-        and after.compartments <= before.compartments
-        and after.rel_to >= before.rel_to
-    )
-
-
-def _stix_ts(value: Any) -> str:
-    return str(value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z")
-
-
-class Store:
+class Store(VersionWriter):
     """Objects of one node. Build with `Store.open` once the node is initialized."""
 
     def __init__(self, db: Database, policy: Policy, node: NodeRow, bits: CompartmentBits):
@@ -159,31 +67,6 @@ class Store:
             bits = CompartmentBits.sync(conn, policy)
         return cls(db, policy, node, bits)
 
-    # -- transactions -----------------------------------------------------------------
-
-    @contextmanager
-    def transaction(self, principal: Principal) -> Iterator[Connection]:
-        """A write transaction for one action; a refusal is rolled back, then audited."""
-        try:
-            with self.db.write() as conn:
-                audit.lock(conn)
-                yield conn
-        except Refused as exc:
-            with self.db.write() as conn:
-                audit.append(
-                    conn,
-                    actor=principal.name,
-                    action="refused",
-                    target=exc.target,
-                    detail={"action": exc.action, "reason": str(exc)},
-                )
-            raise
-
-    def render(self, label: Label) -> str:
-        return render(self.policy, label, "en")
-
-    # -- reads --------------------------------------------------------------------------
-
     def get(self, principal: Principal, stix_id: str) -> StoredObject:
         """The current version, or NotFound when missing or not visible."""
         with self.db.read() as conn:
@@ -197,7 +80,7 @@ class Store:
                 .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
             ).first()
             if row is not None:
-                return _stored(row)
+                return stored_from_row(row)
             exists = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
         if exists is not None:
             # Someone asked for an object they may not see: worth a line in the log,
@@ -253,7 +136,7 @@ class Store:
             token = cursor.encode(
                 self.node.secret, {"k": rows[-1].object_pk, "t": type, "u": principal.name}
             )
-        return Page([_stored(row) for row in rows], token)
+        return Page([stored_from_row(row) for row in rows], token)
 
     def history(self, principal: Principal, stix_id: str) -> builtins.list[StoredObject]:
         """Every version the principal may see, by its own label, oldest first."""
@@ -270,154 +153,7 @@ class Store:
             ).all()
         if not rows:
             raise NotFound(f"no object {stix_id}", field="id")
-        return [_stored(row) for row in rows]
-
-    def _current_for_write(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
-        return conn.execute(
-            select(objects.c.pk, objects.c.origin, versions.c.pk.label("version_pk"), *COLUMNS)
-            .select_from(
-                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-                    versions, versions.c.pk == access.c.version_pk
-                )
-            )
-            .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
-            .with_for_update(of=objects)
-        ).first()
-
-    # -- writes -------------------------------------------------------------------------
-
-    def _marked(
-        self, conn: Connection, body: dict[str, Any], label: Label, replaces: Label | None
-    ) -> dict[str, Any]:
-        """The body with the label's marking-definition as its first marking ref: the
-        label travels inside the object, and so inside its signature.
-
-        No marking may say more than the label: the previous version's label marking is
-        dropped (a release replaces it), any other Kizuna label marking is refused, and a
-        TLP marking stays only where everyone it lets read may read the label too."""
-        if body["type"] == "marking-definition":
-            return body
-        mine = marking_id(self.policy, label)
-        dropped = {mine} | ({marking_id(self.policy, replaces)} if replaces else set())
-        refs = [str(r) for r in body.get("object_marking_refs", []) if r not in dropped]
-        for ref in refs:
-            self._check_marking(conn, ref, label, str(body.get("id", "")))
-        self._ensure_marking(conn, label)
-        return {**body, "object_marking_refs": [mine, *refs]}
-
-    def _check_marking(self, conn: Connection, ref: str, label: Label, target: str) -> None:
-        if ref in TLP:
-            allowed = tlp_label(self.policy, TLP[ref], nation=self.node.nation)
-            if dominates(allowed, label):
-                return
-            reason = f"TLP:{TLP[ref].upper()} would let more readers share it than its label"
-        elif conn.execute(select(objects.c.pk).where(objects.c.stix_id == ref)).first():
-            reason = f"{ref} is the marking of another label; an object carries its own only"
-        else:
-            raise Invalid(f"unknown marking {ref}", field="object.object_marking_refs")
-        raise Disallowed(
-            f"{reason} ({self.render(label)}): widening is a release decision",
-            field="object.object_marking_refs",
-            action="store:object:marking",
-            target=target or None,
-        )
-
-    def _ensure_marking(self, conn: Connection, label: Label) -> None:
-        """Every label in use has its marking-definition object, readable by exactly
-        those who may read the label."""
-        mid = marking_id(self.policy, label)
-        if conn.execute(select(objects.c.pk).where(objects.c.stix_id == mid)).first():
-            return
-        object_pk = conn.execute(
-            insert(objects)
-            .values(
-                stix_id=mid,
-                type="marking-definition",
-                origin=self.node.nation,
-                created_at=clock.now_ts(),
-            )
-            .returning(objects.c.pk)
-        ).scalar_one()
-        # Not audited on its own: it follows from the audited write that uses the label.
-        self._insert_version(
-            conn,
-            object_pk=object_pk,
-            stix_id=mid,
-            origin=self.node.nation,
-            number=1,
-            previous_version=None,
-            body=marking_for(self.policy, label),
-            label=label,
-            author="system",
-            stix_type="marking-definition",
-        )
-
-    def _insert_version(
-        self,
-        conn: Connection,
-        *,
-        object_pk: int,
-        stix_id: str,
-        origin: str,
-        number: int,
-        previous_version: int | None,
-        body: dict[str, Any],
-        label: Label,
-        author: str,
-        stix_type: str,
-        replaces: Label | None = None,
-    ) -> StoredObject:
-        body = self._marked(conn, body, label, replaces)
-        made = StoredObject(
-            id=stix_id,
-            type=stix_type,
-            origin=origin,
-            version=number,
-            label=label,
-            label_text=self.render(label),
-            body=canonical_json(body),
-            modified=str(body.get("modified", body.get("created", ""))),
-            author=author,
-            recorded_at=clock.now_ts(),
-        )
-        version_pk = conn.execute(
-            insert(versions)
-            .values(
-                object_pk=object_pk,
-                number=number,
-                modified=made.modified,
-                label=made.label_text,
-                rank=label.rank,
-                rel_to=",".join(sorted(label.rel_to)),
-                compartments="/".join(sorted(label.compartments)),
-                body=made.body,
-                author=author,
-                recorded_at=made.recorded_at,
-            )
-            .returning(versions.c.pk)
-        ).scalar_one()
-        if previous_version is not None:
-            # By primary key: the previous version's rows are the object's current ones.
-            conn.execute(
-                update(access).where(access.c.version_pk == previous_version).values(current=0)
-            )
-        mask = self.bits.mask(label.compartments)
-        conn.execute(
-            insert(access),
-            [
-                {
-                    "version_pk": version_pk,
-                    "nation": nation,
-                    "object_pk": object_pk,
-                    "type": stix_type,
-                    "rank": label.rank,
-                    "comp_mask": mask,
-                    "current": 1,
-                }
-                for nation in sorted(label.rel_to)
-            ],
-        )
-        return replace(made, row_pk=version_pk)
+        return [stored_from_row(row) for row in rows]
 
     def create_in(
         self,
@@ -432,7 +168,7 @@ class Store:
         A domain's service passes its `owner` key for the types it owns."""
         rules.require(principal, Permission.OBJECT_WRITE, "create objects", self.node.nation)
         self.owners.admit("create", obj, owner)
-        body = prepare(obj, now=_stix_ts(clock.now()))
+        body = prepare(obj, now=stix_ts(clock.now()))
         if not is_versioned(body["type"]):
             # Observables: content-derived ids scoped by label (see `observables`).
             floor = observables.floor(self.policy.lowest.rank, self.node.nation)
@@ -445,102 +181,6 @@ class Store:
             rules.check_release(principal, self.node.nation, stix_id)
         self.owners.check(conn, Write("create", principal, body, label, self.node.nation), owner)
         return self._insert_new(conn, principal, body, label, self.node.nation, "object.create")
-
-    def _insert_new(
-        self,
-        conn: Connection,
-        principal: Principal,
-        body: dict[str, Any],
-        label: Label,
-        origin: str,
-        action: str,
-        detail: dict[str, Any] | None = None,
-    ) -> StoredObject:
-        stix_id = str(body["id"])
-        held = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
-        if held is not None:
-            if self._readable(conn, principal, held.pk):
-                raise Conflict(
-                    f"{stix_id} exists; send a new version to /objects/{stix_id}",
-                    field="object.id",
-                    target=stix_id,
-                )
-            return self._as_if_new(conn, principal, body, label, origin, action)
-        object_pk = conn.execute(
-            insert(objects)
-            .values(
-                stix_id=stix_id,
-                type=body["type"],
-                origin=origin,
-                created_at=clock.now_ts(),
-            )
-            .returning(objects.c.pk)
-        ).scalar_one()
-        made = self._insert_version(
-            conn,
-            object_pk=object_pk,
-            stix_id=stix_id,
-            origin=origin,
-            number=1,
-            previous_version=None,
-            body=body,
-            label=label,
-            author=principal.name,
-            stix_type=body["type"],
-        )
-        audit.append(
-            conn,
-            actor=principal.name,
-            action=action,
-            target=stix_id,
-            detail={"type": body["type"], "version": 1, "label": made.label_text, **(detail or {})},
-        )
-        return made
-
-    def _readable(self, conn: Connection, principal: Principal, object_pk: int) -> bool:
-        return (
-            conn.execute(
-                select(access.c.object_pk).where(
-                    access.c.object_pk == object_pk, current(), visible(principal, self.bits)
-                )
-            ).first()
-            is not None
-        )
-
-    def _as_if_new(
-        self,
-        conn: Connection,
-        principal: Principal,
-        body: dict[str, Any],
-        label: Label,
-        origin: str,
-        action: str,
-    ) -> StoredObject:
-        """The answer a creation would give, for an id held where the caller may not
-        read: the same as if the id were free (issue 11, reproduction 4), while nothing
-        the caller may read changes. The node's security officers learn of it from the
-        audit entry; the caller's object is not stored."""
-        body = self._marked(conn, body, label, None)
-        stix_id = str(body["id"])
-        audit.append(
-            conn,
-            actor=principal.name,
-            action=f"{action}.hidden",
-            target=stix_id,
-            detail={"type": body["type"], "label": self.render(label)},
-        )
-        return StoredObject(
-            id=stix_id,
-            type=str(body["type"]),
-            origin=origin,
-            version=1,
-            label=label,
-            label_text=self.render(label),
-            body=canonical_json(body),
-            modified=str(body.get("modified", body.get("created", ""))),
-            author=principal.name,
-            recorded_at=clock.now_ts(),
-        )
 
     def answer_in(
         self,
@@ -572,15 +212,15 @@ class Store:
         if question is None:
             raise NotFound(f"no object {answers}", field="id")
         self.owners.admit("answer", obj, owner)
-        body = prepare(obj, now=_stix_ts(clock.now()))
+        body = prepare(obj, now=stix_ts(clock.now()))
         self.owners.check(
-            conn, Write("answer", principal, body, _label(question), principal.nation), owner
+            conn, Write("answer", principal, body, label_of_row(question), principal.nation), owner
         )
         return self._insert_new(
             conn,
             principal,
             body,
-            _label(question),
+            label_of_row(question),
             principal.nation,
             "object.answer",
             {"answers": answers},
@@ -618,7 +258,7 @@ class Store:
             )  # fmt: skip
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise Invalid(f"{version!r} is not a version number", field="version")
-        body = prepare(body, now=_stix_ts(clock.now()))
+        body = prepare(body, now=stix_ts(clock.now()))
         row = conn.execute(
             select(objects.c.pk, objects.c.origin, objects.c.type).where(
                 objects.c.stix_id == stix_id
@@ -644,7 +284,7 @@ class Store:
         else:
             object_pk = row.pk
             known = conn.execute(
-                select(versions.c.number, versions.c.pk, *_LABEL_COLUMNS, versions.c.body)
+                select(versions.c.number, versions.c.pk, *LABEL_COLUMNS, versions.c.body)
                 .where(versions.c.object_pk == object_pk)
                 .order_by(versions.c.number)
             ).all()
@@ -652,7 +292,7 @@ class Store:
                 return None
             below = [v for v in known if v.number < version]
             before = json.loads(below[-1].body) if below else None
-            before_label = _label(below[-1]) if below else None
+            before_label = label_of_row(below[-1]) if below else None
             latest = not known or version > known[-1].number
             previous = known[-1].pk if latest and known else None
         write = Write("accept", None, body, label, origin, before, before_label)
@@ -673,18 +313,6 @@ class Store:
         if not latest:
             conn.execute(update(access).where(access.c.version_pk == made.row_pk).values(current=0))
         return made
-
-    def _owned_current(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
-        cur = self._current_for_write(conn, principal, stix_id)
-        if cur is None:
-            raise NotFound(f"no object {stix_id}", field="id")
-        if cur.origin != self.node.nation:
-            raise Refused(
-                f"{stix_id} belongs to the node of {cur.origin}; only it makes new versions",
-                action="store:object:version",
-                target=stix_id,
-            )
-        return cur
 
     def revise(
         self, principal: Principal, stix_id: str, obj: Any, *, owner: OwnerKey | None = None
@@ -717,13 +345,15 @@ class Store:
             if key in obj and obj[key] != previous[key]:
                 raise Invalid(f"a new version keeps the {key} of the object", field=f"object.{key}")
         merged = {**obj, "id": stix_id, "type": cur.type, "created": previous["created"]}
-        merged.setdefault("modified", _later(cur.modified))
-        body = prepare(merged, now=_stix_ts(clock.now()))
+        merged.setdefault("modified", later_than(cur.modified))
+        body = prepare(merged, now=stix_ts(clock.now()))
         if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
             raise Invalid(f"modified must be later than {cur.modified}", field="object.modified")
-        write = Write("revise", principal, body, _label(cur), cur.origin, previous, _label(cur))
+        write = Write(
+            "revise", principal, body, label_of_row(cur), cur.origin, previous, label_of_row(cur)
+        )
         self.owners.check(conn, write, owner)
-        made = self._next_version(conn, cur, body, _label(cur), principal)
+        made = self._next_version(conn, cur, body, label_of_row(cur), principal)
         audit.append(
             conn,
             actor=principal.name,
@@ -732,24 +362,6 @@ class Store:
             detail={"version": cur.number + 1},
         )
         return made
-
-    def _next_version(
-        self, conn: Connection, cur: Any, body: dict[str, Any], label: Label, author: Principal
-    ) -> StoredObject:
-        """The version after `cur` (a current row read for writing)."""
-        return self._insert_version(
-            conn,
-            object_pk=cur.pk,
-            stix_id=cur.stix_id,
-            origin=cur.origin,
-            number=cur.number + 1,
-            previous_version=cur.version_pk,
-            body=body,
-            label=label,
-            author=author.name,
-            stix_type=cur.type,
-            replaces=_label(cur),
-        )
 
     def release(
         self,
@@ -785,7 +397,7 @@ class Store:
         cur = self._owned_current(conn, principal, stix_id)
         rules.check_release(principal, self.node.nation, stix_id)
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
-        before = _label(cur)
+        before = label_of_row(cur)
         if label == before:
             raise Invalid(f"{stix_id} is already labelled {cur.label}", field="label")
         previous = json.loads(cur.body)
@@ -793,9 +405,9 @@ class Store:
         if changes:
             if {"id", "type", "created"} & set(changes):
                 raise Invalid("a release keeps the id, type and created", field="object")
-            body = prepare({**body, **changes}, now=_stix_ts(clock.now()))
+            body = prepare({**body, **changes}, now=stix_ts(clock.now()))
         if is_versioned(cur.type):
-            body["modified"] = _later(cur.modified)
+            body["modified"] = later_than(cur.modified)
         write = Write("release", principal, body, label, cur.origin, previous, before)
         self.owners.check(conn, write, owner)
         made = self._next_version(conn, cur, body, label, principal)
@@ -810,7 +422,7 @@ class Store:
                 "version": cur.number + 1,
             },
         )
-        if _narrows(before, label):
+        if narrows(before, label):
             self._recall_in(conn, principal, made, before)
         return made
 
@@ -822,7 +434,7 @@ class Store:
         before, so that exactly who could read them receives it, written after the
         narrowed version (a peer that may read the new version has it by then, and keeps
         what it holds). Peers apply it on arrival (`federation/recall.py`)."""
-        now = _stix_ts(clock.now())
+        now = stix_ts(clock.now())
         recall = {
             "type": RECALL,
             "spec_version": "2.1",

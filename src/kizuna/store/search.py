@@ -32,7 +32,7 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.store.access import current, visible
-from kizuna.store.objects import COLUMNS, Store, StoredObject, _stored
+from kizuna.store.objects import COLUMNS, Store, StoredObject, stored_from_row
 
 __all__ = ["MAX_QUERY", "Hit", "Results", "search"]
 
@@ -167,5 +167,5 @@ def search(
     hits = []
     for row in rows:
         snippet, marks = _snippet(row.text, terms)
-        hits.append(Hit(_stored(row), snippet, marks))
+        hits.append(Hit(stored_from_row(row), snippet, marks))
     return Results(hits, total)

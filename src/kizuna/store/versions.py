@@ -1,0 +1,332 @@
+"""How the store writes a version: the transaction of one action (a refusal rolled back,
+then audited), the label's marking inside the body (and no marking wider than the label),
+the version and its access rows, and a new object over an id the writer may not see.
+
+`Store` (objects.py) builds its write actions on these; nothing else calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from kizuna import audit, clock
+from kizuna.db import Database
+from kizuna.db.schema import access, objects, versions
+from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused
+from kizuna.identity.principal import Principal
+from kizuna.labels import Label, Policy, dominates, render
+from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
+from kizuna.stix.validate import canonical_json
+from kizuna.store.access import CompartmentBits, current, visible
+from kizuna.store.nodes import NodeRow
+from kizuna.store.owners import Owners
+from kizuna.store.rows import COLUMNS, StoredObject, label_of_row
+
+__all__ = ["VersionWriter"]
+
+
+class VersionWriter:
+    """The part of `Store` that writes versions (see objects.py for the actions)."""
+
+    db: Database
+    policy: Policy
+    node: NodeRow
+    bits: CompartmentBits
+    owners: Owners
+
+    @contextmanager
+    def transaction(self, principal: Principal) -> Iterator[Connection]:
+        """A write transaction for one action; a refusal is rolled back, then audited."""
+        try:
+            with self.db.write() as conn:
+                audit.lock(conn)
+                yield conn
+        except Refused as exc:
+            with self.db.write() as conn:
+                audit.append(
+                    conn,
+                    actor=principal.name,
+                    action="refused",
+                    target=exc.target,
+                    detail={"action": exc.action, "reason": str(exc)},
+                )
+            raise
+
+    def render(self, label: Label) -> str:
+        return render(self.policy, label, "en")
+
+    def _current_for_write(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
+        return conn.execute(
+            select(objects.c.pk, objects.c.origin, versions.c.pk.label("version_pk"), *COLUMNS)
+            .select_from(
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                    versions, versions.c.pk == access.c.version_pk
+                )
+            )
+            .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
+            .with_for_update(of=objects)
+        ).first()
+
+    def _owned_current(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
+        cur = self._current_for_write(conn, principal, stix_id)
+        if cur is None:
+            raise NotFound(f"no object {stix_id}", field="id")
+        if cur.origin != self.node.nation:
+            raise Refused(
+                f"{stix_id} belongs to the node of {cur.origin}; only it makes new versions",
+                action="store:object:version",
+                target=stix_id,
+            )
+        return cur
+
+    def _marked(
+        self, conn: Connection, body: dict[str, Any], label: Label, replaces: Label | None
+    ) -> dict[str, Any]:
+        """The body with the label's marking-definition as its first marking ref: the
+        label travels inside the object, and so inside its signature.
+
+        No marking may say more than the label: the previous version's label marking is
+        dropped (a release replaces it), any other Kizuna label marking is refused, and a
+        TLP marking stays only where everyone it lets read may read the label too."""
+        if body["type"] == "marking-definition":
+            return body
+        mine = marking_id(self.policy, label)
+        dropped = {mine} | ({marking_id(self.policy, replaces)} if replaces else set())
+        refs = [str(r) for r in body.get("object_marking_refs", []) if r not in dropped]
+        for ref in refs:
+            self._check_marking(conn, ref, label, str(body.get("id", "")))
+        self._ensure_marking(conn, label)
+        return {**body, "object_marking_refs": [mine, *refs]}
+
+    def _check_marking(self, conn: Connection, ref: str, label: Label, target: str) -> None:
+        if ref in TLP:
+            allowed = tlp_label(self.policy, TLP[ref], nation=self.node.nation)
+            if dominates(allowed, label):
+                return
+            reason = f"TLP:{TLP[ref].upper()} would let more readers share it than its label"
+        elif conn.execute(select(objects.c.pk).where(objects.c.stix_id == ref)).first():
+            reason = f"{ref} is the marking of another label; an object carries its own only"
+        else:
+            raise Invalid(f"unknown marking {ref}", field="object.object_marking_refs")
+        raise Disallowed(
+            f"{reason} ({self.render(label)}): widening is a release decision",
+            field="object.object_marking_refs",
+            action="store:object:marking",
+            target=target or None,
+        )
+
+    def _ensure_marking(self, conn: Connection, label: Label) -> None:
+        """Every label in use has its marking-definition object, readable by exactly
+        those who may read the label."""
+        mid = marking_id(self.policy, label)
+        if conn.execute(select(objects.c.pk).where(objects.c.stix_id == mid)).first():
+            return
+        object_pk = conn.execute(
+            insert(objects)
+            .values(
+                stix_id=mid,
+                type="marking-definition",
+                origin=self.node.nation,
+                created_at=clock.now_ts(),
+            )
+            .returning(objects.c.pk)
+        ).scalar_one()
+        # Not audited on its own: it follows from the audited write that uses the label.
+        self._insert_version(
+            conn,
+            object_pk=object_pk,
+            stix_id=mid,
+            origin=self.node.nation,
+            number=1,
+            previous_version=None,
+            body=marking_for(self.policy, label),
+            label=label,
+            author="system",
+            stix_type="marking-definition",
+        )
+
+    def _insert_version(
+        self,
+        conn: Connection,
+        *,
+        object_pk: int,
+        stix_id: str,
+        origin: str,
+        number: int,
+        previous_version: int | None,
+        body: dict[str, Any],
+        label: Label,
+        author: str,
+        stix_type: str,
+        replaces: Label | None = None,
+    ) -> StoredObject:
+        body = self._marked(conn, body, label, replaces)
+        made = StoredObject(
+            id=stix_id,
+            type=stix_type,
+            origin=origin,
+            version=number,
+            label=label,
+            label_text=self.render(label),
+            body=canonical_json(body),
+            modified=str(body.get("modified", body.get("created", ""))),
+            author=author,
+            recorded_at=clock.now_ts(),
+        )
+        version_pk = conn.execute(
+            insert(versions)
+            .values(
+                object_pk=object_pk,
+                number=number,
+                modified=made.modified,
+                label=made.label_text,
+                rank=label.rank,
+                rel_to=",".join(sorted(label.rel_to)),
+                compartments="/".join(sorted(label.compartments)),
+                body=made.body,
+                author=author,
+                recorded_at=made.recorded_at,
+            )
+            .returning(versions.c.pk)
+        ).scalar_one()
+        if previous_version is not None:
+            # By primary key: the previous version's rows are the object's current ones.
+            conn.execute(
+                update(access).where(access.c.version_pk == previous_version).values(current=0)
+            )
+        mask = self.bits.mask(label.compartments)
+        conn.execute(
+            insert(access),
+            [
+                {
+                    "version_pk": version_pk,
+                    "nation": nation,
+                    "object_pk": object_pk,
+                    "type": stix_type,
+                    "rank": label.rank,
+                    "comp_mask": mask,
+                    "current": 1,
+                }
+                for nation in sorted(label.rel_to)
+            ],
+        )
+        return replace(made, row_pk=version_pk)
+
+    def _next_version(
+        self, conn: Connection, cur: Any, body: dict[str, Any], label: Label, author: Principal
+    ) -> StoredObject:
+        """The version after `cur` (a current row read for writing)."""
+        return self._insert_version(
+            conn,
+            object_pk=cur.pk,
+            stix_id=cur.stix_id,
+            origin=cur.origin,
+            number=cur.number + 1,
+            previous_version=cur.version_pk,
+            body=body,
+            label=label,
+            author=author.name,
+            stix_type=cur.type,
+            replaces=label_of_row(cur),
+        )
+
+    def _insert_new(
+        self,
+        conn: Connection,
+        principal: Principal,
+        body: dict[str, Any],
+        label: Label,
+        origin: str,
+        action: str,
+        detail: dict[str, Any] | None = None,
+    ) -> StoredObject:
+        stix_id = str(body["id"])
+        held = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
+        if held is not None:
+            if self._readable(conn, principal, held.pk):
+                raise Conflict(
+                    f"{stix_id} exists; send a new version to /objects/{stix_id}",
+                    field="object.id",
+                    target=stix_id,
+                )
+            return self._as_if_new(conn, principal, body, label, origin, action)
+        object_pk = conn.execute(
+            insert(objects)
+            .values(
+                stix_id=stix_id,
+                type=body["type"],
+                origin=origin,
+                created_at=clock.now_ts(),
+            )
+            .returning(objects.c.pk)
+        ).scalar_one()
+        made = self._insert_version(
+            conn,
+            object_pk=object_pk,
+            stix_id=stix_id,
+            origin=origin,
+            number=1,
+            previous_version=None,
+            body=body,
+            label=label,
+            author=principal.name,
+            stix_type=body["type"],
+        )
+        audit.append(
+            conn,
+            actor=principal.name,
+            action=action,
+            target=stix_id,
+            detail={"type": body["type"], "version": 1, "label": made.label_text, **(detail or {})},
+        )
+        return made
+
+    def _readable(self, conn: Connection, principal: Principal, object_pk: int) -> bool:
+        return (
+            conn.execute(
+                select(access.c.object_pk).where(
+                    access.c.object_pk == object_pk, current(), visible(principal, self.bits)
+                )
+            ).first()
+            is not None
+        )
+
+    def _as_if_new(
+        self,
+        conn: Connection,
+        principal: Principal,
+        body: dict[str, Any],
+        label: Label,
+        origin: str,
+        action: str,
+    ) -> StoredObject:
+        """The answer a creation would give, for an id held where the caller may not
+        read: the same as if the id were free (issue 11, reproduction 4), while nothing
+        the caller may read changes. The node's security officers learn of it from the
+        audit entry; the caller's object is not stored."""
+        body = self._marked(conn, body, label, None)
+        stix_id = str(body["id"])
+        audit.append(
+            conn,
+            actor=principal.name,
+            action=f"{action}.hidden",
+            target=stix_id,
+            detail={"type": body["type"], "label": self.render(label)},
+        )
+        return StoredObject(
+            id=stix_id,
+            type=str(body["type"]),
+            origin=origin,
+            version=1,
+            label=label,
+            label_text=self.render(label),
+            body=canonical_json(body),
+            modified=str(body.get("modified", body.get("created", ""))),
+            author=principal.name,
+            recorded_at=clock.now_ts(),
+        )
