@@ -24,6 +24,7 @@ from kizuna.labels import Label, LabelError, Policy
 from kizuna.stix.markings import NAMESPACE
 
 __all__ = [
+    "PEER_TOKEN_DAYS",
     "Peer",
     "add_peer",
     "collection_id",
@@ -32,6 +33,11 @@ __all__ = [
     "peer_for_account",
     "remove_peer",
 ]
+
+# A peer pulls unattended: its token lives a year rather than a user's 90 days, and is
+# renewed like any token (`kizuna user token issue peer-XXX`, then `kizuna peer token`
+# on the partner's node) before it runs out.
+PEER_TOKEN_DAYS = 365
 
 
 def collection_id(nation: str) -> str:
@@ -134,7 +140,7 @@ def add_peer(
         roles=["reader"],
         display_name=f"Kizuna node {nation}",
     )
-    token = identity.issue_token(conn, user=user, actor=actor)
+    token = identity.issue_token(conn, user=user, actor=actor, days=PEER_TOKEN_DAYS)
     conn.execute(
         insert(peers).values(
             nation=nation,
