@@ -9,6 +9,7 @@ normalized text both keep what the document says, and the analyst decides.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,8 +17,9 @@ from dataclasses import asdict, dataclass
 from kizuna.domains.meetings.ingest.morph import Token, tokenize
 from kizuna.domains.meetings.ingest.vocab import TRADITIONAL_FORMS
 
-__all__ = ["Finding", "Normalized", "normalize", "quality"]
+__all__ = ["Finding", "Normalized", "normalize", "position", "quality"]
 
+_ASCII_COMMA = re.compile(r"(?<=[^\x00-\x7f]),(?=[^\s\d])")
 _TERMINAL = tuple("。．.!?！？）)」』:：")
 _ITEM_START = ("(", "（", "- (", "-(", "・")
 # Auxiliaries that legitimately follow a verb's irrealis (未然形) stem.
@@ -56,7 +58,7 @@ class Normalized:
     findings: list[Finding]
 
 
-def _position(text: str, offset: int) -> dict[str, int]:
+def position(text: str, offset: int) -> dict[str, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return {"offset": offset, "line": line, "column": column}
@@ -112,7 +114,7 @@ def normalize(original: str, lang: str) -> Normalized:
             findings.append(
                 Finding(
                     "page-break",
-                    _position(original, offsets[i] + len(tail)),
+                    position(original, offsets[i] + len(tail)),
                     f"{tail[-3:]}⏎{head[:3]}",
                     word,
                 )
@@ -121,7 +123,12 @@ def normalize(original: str, lang: str) -> Normalized:
             j = k + 1
         out.append(current)
         i = j
-    text = "\n".join(unicodedata.normalize("NFKC", line) for line in out)
+    folded = [unicodedata.normalize("NFKC", line) for line in out]
+    if lang == "ja":
+        # Older pages write the full-width comma (NFKC makes it ","): read it as 、,
+        # but not in the English of a bracket (", Secretary of State") or a number.
+        folded = [_ASCII_COMMA.sub("、", line) for line in folded]
+    text = "\n".join(folded)
     return Normalized(text, findings)
 
 
@@ -154,7 +161,7 @@ def _line_findings(original: str, line: str, base: int, lang: str) -> list[Findi
     found: list[Finding] = []
 
     def add(kind: str, at: int, text: str, suggestion: str) -> None:
-        found.append(Finding(kind, _position(original, base + at), text, suggestion))
+        found.append(Finding(kind, position(original, base + at), text, suggestion))
 
     for at, ch in enumerate(line):
         if ch in TRADITIONAL_FORMS:
