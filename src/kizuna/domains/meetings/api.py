@@ -92,10 +92,19 @@ def commitments(
     stance: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
     entity: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
-    """The commitments register, filtered by topic, actor, stance, status or entity."""
+    """The commitments register, filtered by topic, actor, stance, status, entity or
+    kind (commitment or position; both when absent)."""
     rows = service.register(
-        node, principal, topic=topic, actor=actor, stance=stance, status=status, entity=entity
+        node,
+        principal,
+        topic=topic,
+        actor=actor,
+        stance=stance,
+        status=status,
+        entity=entity,
+        kind=kind,
     )
     return _json(
         {

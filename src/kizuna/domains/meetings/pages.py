@@ -96,7 +96,9 @@ def register_page(
     stance: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
     entity: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str, Query(max_length=16)] = "commitment",
 ) -> HTMLResponse:
+    # Commitments by default; positions (condemn, concern, principles) stay browsable.
     try:
         rows = service.register(
             node,
@@ -106,6 +108,7 @@ def register_page(
             stance=stance or None,
             status=status or None,
             entity=entity or None,
+            kind=None if kind == "all" else kind,
         )
     except StoreError as exc:
         raise HTTPException(422, str(exc)) from exc
@@ -123,6 +126,7 @@ def register_page(
             "stance": stance or "",
             "status": status or "",
             "entity": entity or "",
+            "kind": kind,
         },
         statuses=service.STATUSES,
         **_vocab(choose_lang(request)),

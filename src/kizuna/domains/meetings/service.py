@@ -49,6 +49,7 @@ __all__ = [
 
 SEED = "scc-2024-07-28-summary.ja.txt"
 STATUSES = ("open", "in progress", "reviewed")
+KINDS = ("commitment", "position")
 
 
 @dataclass
@@ -89,8 +90,13 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
             "name": m.body,
             "body": m.body,
             "lang": m.lang,
+            "kind": m.kind,
+            **({"title": m.title} if m.title else {}),
             "date": m.date.isoformat(),
+            "date_source": m.date_source,
             **({"start": m.start} if m.start else {}),
+            **({"start_zone": m.start_zone} if m.start_zone else {}),
+            **({"start_utc_offset": m.start_utc_offset} if m.start_utc_offset else {}),
             **({"duration_minutes": m.duration_minutes} if m.duration_minutes else {}),
             **({"place": m.place} if m.place else {}),
             "attendees": [a.as_dict() for a in m.attendees],
@@ -138,6 +144,7 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
                     "section_id": section_id,
                     "section_number": s.number,
                     "number": i.number,
+                    **({"marker": i.marker} if i.marker else {}),
                     "text": i.text,
                 }
             )
@@ -158,6 +165,10 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
                     "keywords": dec.keywords,
                     "sentence": dec.sentence,
                     "restated": int(dec.restated),
+                    "reported": int(dec.reported),
+                    "commitment": int(dec.commitment),
+                    **{k: getattr(dec, k) for k in ("speaker", "reported_from", "owner", "due")
+                       if getattr(dec, k)},
                 }
                 if item_number is not None:
                     body["item_number"] = item_number
@@ -175,6 +186,7 @@ def import_summary(
     label: Label | None = None,
     dry_run: bool = False,
     public_release: bool = False,
+    date: Date | None = None,
 ) -> ImportResult:
     """Parse an official summary and store it, all or nothing, with one audit entry.
 
@@ -184,7 +196,7 @@ def import_summary(
     return store_record(
         node,
         principal,
-        read_summary(data, lang),
+        read_summary(data, lang, date),
         label=label,
         dry_run=dry_run,
         public_release=public_release,
@@ -359,14 +371,17 @@ def register(
     stance: str | None = None,
     status: str | None = None,
     entity: str | None = None,
+    kind: str | None = None,
 ) -> list[RegisterRow]:
     """The commitments register: every visible decision with its commitment's status
-    (open; in progress once work is linked; reviewed once a review exists)."""
+    (open; in progress once work is linked; reviewed once a review exists). `kind`
+    keeps commitments (actions someone will take) or positions only."""
     for value, allowed, name in (
         (topic, TOPICS, "topic"),
         (actor, ACTORS, "actor"),
         (stance, STANCES, "stance"),
         (status, STATUSES, "status"),
+        (kind, KINDS, "kind"),
     ):
         if value and value not in allowed:
             raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
@@ -401,6 +416,8 @@ def register(
         if status and state != status:
             continue
         if entity and entity not in {e["text"] for e in body.get("entities", [])}:
+            continue
+        if kind and bool(body.get("commitment")) != (kind == "commitment"):
             continue
         rows.append(RegisterRow(dec, root, state, by_root_links[root], by_root_reviews[root]))
     rows.sort(
