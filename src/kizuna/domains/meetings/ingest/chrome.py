@@ -11,6 +11,7 @@ offsets into the text stay those of the original, and reported as a finding.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -82,9 +83,15 @@ def strip_chrome(text: str) -> Stripped:
     offset = 0
     top = True
     # Numbered photo captions: two or more lines that differ only by a final digit.
-    stems = Counter(m.group(1) for ln in lines if (m := _CAPTION.match(ln.strip())))
+    stems = Counter(
+        m.group(1) for ln in lines if (m := _CAPTION.match(unicodedata.normalize("NFKC", ln).strip()))
+    )
     captions = {stem for stem, n in stems.items() if n >= 2}
-    for line in lines:
+    for original in lines:
+        # Full-width forms (英語版／Ｅｎｇｌｉｓｈ) are chrome too: match on the folded
+        # line where folding keeps its length, so offsets stay those of the original.
+        folded = unicodedata.normalize("NFKC", original)
+        line = folded if len(folded) == len(original) else original
         stripped = line.strip()
         lead = len(line) - len(line.lstrip())
         kind = _kind(stripped, top) if stripped else None
@@ -92,19 +99,19 @@ def strip_chrome(text: str) -> Stripped:
         if kind is None and cap is not None and cap.group(1) in captions:
             kind = "image caption"
         if kind is not None:
-            found.append(ChromeFinding(kind, offset + lead, stripped))
+            found.append(ChromeFinding(kind, offset + lead, original.strip()))
             out.append(" " * len(line))
         else:
             field = _FIELD.match(line)
             if field:
                 name = field.group(1)
                 cut = len(line) if name in _DROP_FIELDS else field.end()
-                found.append(ChromeFinding("database field", offset, line[:cut].strip()))
-                line = " " * cut + line[cut:]
+                found.append(ChromeFinding("database field", offset, original[:cut].strip()))
+                original = " " * cut + original[cut:]
             for m in _INLINE.finditer(line):
-                found.append(ChromeFinding("link", offset + m.start(), m.group(0)))
-            line = _INLINE.sub(lambda m: " " * len(m.group(0)), line)
-            out.append(line)
+                found.append(ChromeFinding("link", offset + m.start(), original[m.start() : m.end()]))
+                original = original[: m.start()] + " " * (m.end() - m.start()) + original[m.end() :]
+            out.append(original)
             if stripped and _is_sentence(stripped):
                 top = False
         offset += len(line) + 1

@@ -249,6 +249,8 @@ def decisions_ja(
             stance = "oppose"
         elif stance in ("express", "confirm") and restated:
             stance = "reaffirm"
+        if sentence[tok.end : tok.end + 16].startswith(("するとのコミットメントを新たに", "とのコミットメントを新たに")):
+            stance = "reaffirm"  # 反対するとのコミットメントを新たにした: a renewed commitment
         who = actor or "both"
         if stance == "agree" and not named_here:
             who = "both"  # agreeing takes two: an inherited single side does not agree alone

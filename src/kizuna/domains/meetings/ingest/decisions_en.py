@@ -83,14 +83,19 @@ def decisions_en(
             if at < m.start():
                 actor, speaker, named_here = key, who, True
         stance = ENGLISH_STANCE_VERBS[m.group(1).lower()]
+        if stance == "share concern" and re.search(r"\b(?:their|a|the|our)\s$", sentence[: m.start()]):
+            continue  # 'acknowledged their shared concern': an adjective, read with its verb
         # English puts what was decided after the verb, up to the next stance verb.
         clause = sentence[m.start() : found[n + 1].start() if n + 1 < len(found) else len(sentence)]
         # A verb right after 'that' / 'and that' belongs to an object clause's subject
         # only when that subject is named there; 'agreed that … welcomed' stays one.
         reported = bool(_RELATIVE.search(sentence[max(0, m.start() - 24) : m.start()]))
         rest = sentence[m.end() :]
-        if stance == "express" and re.match(r"\s(?:deep |serious |grave |their |its )?concerns?\b", rest):
+        concern = r"\s(?:deep |serious |grave |strong |their |its )*(?:shared )?concerns?\b"
+        if stance in ("express", "recognize") and re.match(concern, rest):
             stance = "share concern"
+        elif stance == "express" and re.search(r"\boppose[sd]?\b|\bopposition\b", clause):
+            stance = "oppose"
         before = sentence[max(0, m.start() - 30) : m.start()]
         restated = stance == "reaffirm" or bool(re.search(r"\bagain\b", before + clause[:40]))
         who = actor or "both"

@@ -60,7 +60,7 @@ _NAME_EN_BODY = re.compile(
     r"(the\s(?:[A-Z][A-Za-z.–-]{1,20}\s){1,5}(?:Committee|Meeting|Dialogue))(\s\([A-Z]{2,6}\))?"
 )
 _PLACE_JA = re.compile(r"([^\s、。,()（）]{2,16}?)(?:において|にて)")
-_VISITING_JA = re.compile(r"([^\s、。,()（）]{2,16}?)(?:を訪問中|出張中|訪問中)")
+_VISITING_JA = re.compile(r"(?:ため|[、,]|^)([^\s、。,()（）]{2,16}?)(?:を訪問中|出張中|訪問中)")
 _PLACE_EN = re.compile(
     r"\b(?:in|at)\s((?:the\s)?[A-Z][A-Za-z.]{1,20}(?:[ ,]{1,2}(?:of\s)?[A-Z][A-Za-z.]{0,20}){0,3})"
 )

@@ -99,7 +99,7 @@ _EN_TITLES = (
     "Commander", "Minister", "Secretary", "President",
 )
 _EN_TITLE = "|".join(re.escape(t) for t in sorted(_EN_TITLES, key=len, reverse=True))
-_NAME_WORD = r"(?:[A-Z][a-z]{1,20}(?:-[A-Z][a-z]{1,20})?|[A-Z]\.|[A-Z]{2,20})"
+_NAME_WORD = r"(?:[A-Z][a-z]{1,20}(?:-[A-Z][a-z]{1,20})?\b|[A-Z]\.|[A-Z]{2,20}\b)"
 _EN_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,3}}"
 _HONOR = r"(?:Mr\.|Ms\.|Mrs\.|Dr\.|(?:the )?Honorable|Gen\.)"
 # Title then name: 'Secretary of State Clinton', 'Minister of Defense, Mr. Gen Nakatani'.

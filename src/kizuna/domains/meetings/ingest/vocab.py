@@ -105,6 +105,7 @@ JA_STANCE_LEMMAS: dict[str, str] = {
     "発言": "state",
     "述べる": "state",
     "説明": "state",
+    "宣言": "state",
     "懸念": "share concern",
 }
 
@@ -151,6 +152,7 @@ ENGLISH_STANCE_VERBS: dict[str, str] = {
     "called on": "urge",
     "discussed": "discuss",
     "exchanged views": "discuss",
+    "had discussions": "discuss",
     "exchanged their views": "discuss",
     "instructed": "instruct",
     "approved": "approve",
