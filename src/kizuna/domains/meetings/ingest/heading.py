@@ -129,7 +129,10 @@ def _name(title: str, opening: str, attendees: list[Attendee], lang: str, kind: 
         if m:
             name = re.sub(r"^(?:first meeting of )?the\s", "", m.group(1))
             return name + (m.group(2) or "")
-    clean = re.sub(r"^(?:Press Releases?:|\(attachment \d+\)|報道発表)\s?", "", title)
+    clean = re.sub(
+        r"^(?:Press Releases?:|\(attachment \d+\)|報道発表|Joint Statement of the)\s?", "", title
+    )
+    clean = re.sub(r"\s?(?:共同発表|共同声明)$", "", clean)
     clean = re.sub(r"\s?(?:\((?:Summary|概要)\)|SUMMARY|（概要）)\s?$", "", clean, flags=re.I)
     words = _MEETING_WORDS_JA[:5] if lang == "ja" else ("committee", "meeting", "dialogue")
     if clean and any(w in clean.lower() for w in words):

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kizuna.domains.meetings.ingest.commitments import classify
+from kizuna.domains.meetings.ingest.dates import find_dates
 from kizuna.domains.meetings.ingest.decisions import Decision, decisions_ja, split_sentences
 from kizuna.domains.meetings.ingest.decisions_en import decisions_en
 from kizuna.domains.meetings.ingest.heading import Heading, is_lead, read_heading
@@ -88,6 +89,9 @@ def _is_sentence(line: str) -> bool:
 def _block(line: str) -> tuple[str, int | None, str]:
     """(kind, number, text): kind is section, paren, numbered, bullet, short or para."""
     line = _DOUBLE.sub("", line)
+    dates = find_dates(line)
+    if dates and dates[0].start == 0 and len(line) - dates[0].end < 12 and not _is_sentence(line):
+        return "short", None, line  # a date line (28 July 2024), not a numbered heading
     if m := _PAREN.match(line):
         return "paren", int(m.group(1)), m.group(2).strip()
     m = _SECTION.match(line)
