@@ -167,8 +167,11 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
                     "restated": int(dec.restated),
                     "reported": int(dec.reported),
                     "commitment": int(dec.commitment),
-                    **{k: getattr(dec, k) for k in ("speaker", "reported_from", "owner", "due")
-                       if getattr(dec, k)},
+                    **{
+                        k: getattr(dec, k)
+                        for k in ("speaker", "reported_from", "owner", "due")
+                        if getattr(dec, k)
+                    },
                 }
                 if item_number is not None:
                     body["item_number"] = item_number

@@ -21,11 +21,51 @@ __all__ = ["classify"]
 
 _COMMITTING = {"agree", "confirm", "reaffirm", "commit", "decide", "instruct", "approve", "welcome"}
 _ACTIONS_JA = (
-    "設置", "開始", "強化", "拡大", "移転", "共同生産", "開催", "推進", "構築", "設立",
-    "立ち上げ", "向上", "深化", "実施", "加速", "検討", "創設", "追求", "取り組", "取組",
-    "連携していく", "協力していく", "完了", "着手", "前進", "具体化", "導入", "配備", "整備",
-    "改善", "実現", "定期協議", "初会合", "発足", "進めていく", "進める", "返還", "建設",
-    "高める", "策定", "見直し", "増額", "倍増", "提供", "行っていく",
+    "設置",
+    "開始",
+    "強化",
+    "拡大",
+    "移転",
+    "共同生産",
+    "開催",
+    "推進",
+    "構築",
+    "設立",
+    "立ち上げ",
+    "向上",
+    "深化",
+    "実施",
+    "加速",
+    "検討",
+    "創設",
+    "追求",
+    "取り組",
+    "取組",
+    "連携していく",
+    "協力していく",
+    "完了",
+    "着手",
+    "前進",
+    "具体化",
+    "導入",
+    "配備",
+    "整備",
+    "改善",
+    "実現",
+    "定期協議",
+    "初会合",
+    "発足",
+    "進めていく",
+    "進める",
+    "返還",
+    "建設",
+    "高める",
+    "策定",
+    "見直し",
+    "増額",
+    "倍増",
+    "提供",
+    "行っていく",
 )
 _ACTIONS_EN = re.compile(
     r"\b(?:establish\w*|start\w*|begin\w*|launch\w*|strengthen\w*|enhanc\w*|expand\w*|"
@@ -38,11 +78,14 @@ _ACTIONS_EN = re.compile(
 )
 _PRINCIPLE_JA = ("重要性", "重要である", "礎", "基盤である", "不可欠", "適用される", "変更はない")
 _PRINCIPLE_EN = re.compile(
-    r"\b(?:importance|significance|cornerstone|bedrock|indispensable|is important|remains|applies)\b",
+    r"\b(?:importance|significance|cornerstone|bedrock|indispensable|is important|remains|"
+    r"applies)\b",
     re.IGNORECASE,
 )
 _AGENT_JA = re.compile(r"(米側|米国|日本側|日本)(?:が|は|による)")
-_AGENT_EN = re.compile(r"\b(Japan|the United States|the U\.S\.)\s(?:will|would|intends to|plans to)\b")
+_AGENT_EN = re.compile(
+    r"\b(Japan|the United States|the U\.S\.)\s(?:will|would|intends to|plans to)\b"
+)
 _DUE_JA = re.compile(
     r"(?:(令和|平成)([0-9元]{1,2})|([12][0-9]{3}))\s?年(?:度)?\s?(?:([0-9]{1,2})\s?月)?"
     r"\s?(?:中|末|まで|内|に|から|以降|頃|めど|目途|初頭|前半|後半)"
@@ -55,7 +98,20 @@ _DUE_EN = re.compile(
 _MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        "January February March April May June July August September October November December".split()
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]
     )
 }
 
@@ -65,8 +121,10 @@ def _due(clause: str, lang: str, year: int) -> str:
         m = _DUE_JA.search(clause)
         if m:
             era, era_year, western, month = m.groups()
-            y = int(western) if western else {"令和": 2018, "平成": 1988}[era] + (
-                1 if era_year == "元" else int(era_year)
+            y = (
+                int(western)
+                if western
+                else {"令和": 2018, "平成": 1988}[era] + (1 if era_year == "元" else int(era_year))
             )
             return f"{y}-{int(month):02d}" if month else str(y)
         if re.search(r"年内|本年中|今年中|本年末", clause):
@@ -78,7 +136,9 @@ def _due(clause: str, lang: str, year: int) -> str:
         if western:
             return western
         return f"{month_year or year}-{_MONTHS[month]:02d}"
-    if re.search(r"\b(?:later in the year|within the year|by the end of the year|this year)\b", clause):
+    if re.search(
+        r"\b(?:later in the year|within the year|by the end of the year|this year)\b", clause
+    ):
         return str(year)
     return ""
 
@@ -86,7 +146,9 @@ def _due(clause: str, lang: str, year: int) -> str:
 def _owner(decision: Decision, lang: str) -> str:
     clause = decision.clause
     if lang == "ja":
-        agents = {("united states" if a.startswith("米") else "japan") for a in _AGENT_JA.findall(clause)}
+        agents = {
+            ("united states" if a.startswith("米") else "japan") for a in _AGENT_JA.findall(clause)
+        }
     else:
         agents = {("japan" if a == "Japan" else "united states") for a in _AGENT_EN.findall(clause)}
     return agents.pop() if len(agents) == 1 else decision.actor

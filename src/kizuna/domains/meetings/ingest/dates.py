@@ -22,12 +22,21 @@ __all__ = ["Start", "find_date", "find_dates", "find_duration", "find_start", "k
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _DIGITS = dict(zip("〇零一二三四五六七八九", (0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _NUM = r"[0-9]{1,4}|[〇零一二三四五六七八九十]{1,4}|元"
-_JA_DATE = re.compile(
-    rf"(令和|平成|昭和)?\s?(?:({_NUM})\s?年\s?)?({_NUM})\s?月\s?({_NUM})\s?日"
-)
-_MONTH_NAMES = (
-    "january february march april may june july august september october november december"
-).split()
+_JA_DATE = re.compile(rf"(令和|平成|昭和)?\s?(?:({_NUM})\s?年\s?)?({_NUM})\s?月\s?({_NUM})\s?日")
+_MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
 _MONTHS.update({m[:3]: i + 1 for i, m in enumerate(_MONTH_NAMES)})
 _MONTHS["sept"] = 9
@@ -62,9 +71,7 @@ _ZONE_WORDS = "|".join(sorted((re.escape(z) for z in ZONES), key=len, reverse=Tr
 _JA_ZONE_BEFORE = re.compile(rf"({_ZONE_WORDS})\s?$")
 # A zone alone in brackets after the time ((現地時間), (EST)) or a bare EST; a bracket
 # that goes on with another time (日本時間12日午前8時6分) names that other time's zone.
-_ZONE_AFTER = re.compile(
-    rf"^\s?(?:[(（]\s?({_ZONE_WORDS})\s?[)）]|({_ZONE_WORDS})(?![A-Za-z]))"
-)
+_ZONE_AFTER = re.compile(rf"^\s?(?:[(（]\s?({_ZONE_WORDS})\s?[)）]|({_ZONE_WORDS})(?![A-Za-z]))")
 _JA_TIME = re.compile(
     rf"(午前|午後)?\s?({_NUM})\s?時\s?(?:({_NUM})\s?分|(半))?(すぎ|過ぎ|頃|ごろ)?|(正午)"
 )
@@ -77,13 +84,44 @@ _JA_LEN = re.compile(rf"約?\s?(?:({_NUM})\s?時間)?\s?(?:({_NUM})\s?分)?\s?�
 _EN_NUMBERS = {
     w: n
     for n, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 }
 _EN_NUMBERS.update(
-    {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-     "ninety": 90, "an": 1, "a": 1, "half": 0}
+    {
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+        "an": 1,
+        "a": 1,
+        "half": 0,
+    }
 )
 _EN_NUM = r"\d{1,3}|[a-z]{1,9}(?:[- ][a-z]{3,5})?"
 _EN_LEN = re.compile(
@@ -155,7 +193,11 @@ def find_dates(text: str) -> list[DateMention]:
         if m.group(2).lower() in _MONTHS:
             out.append(
                 DateMention(
-                    int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)), m.start(), m.end()
+                    int(m.group(3)),
+                    _MONTHS[m.group(2).lower()],
+                    int(m.group(1)),
+                    m.start(),
+                    m.end(),
                 )
             )
     out.sort(key=lambda d: d.start)
@@ -232,7 +274,9 @@ def _clock_starts(text: str) -> list[Start]:
             hour = 0
         until = f"{int(m.group(4)):02d}:{m.group(5)}" if m.group(4) else None
         zone, offset = _zone_near(text, m.start(), m.end())
-        out.append(Start(f"{hour:02d}:{minute:02d}", zone, offset, m.end(), None, until, m.group(0)))
+        out.append(
+            Start(f"{hour:02d}:{minute:02d}", zone, offset, m.end(), None, until, m.group(0))
+        )
     for m in _EN_HOUR.finditer(text):
         hour = int(m.group(1))
         hour += 12 if m.group(2) == "p.m." and hour < 12 else 0
@@ -275,11 +319,11 @@ def find_duration(text: str) -> int | None:
             return hours * 60 + (kanji_number(m.group(2)) if m.group(2) else 0)
     for m in _EN_LEN.finditer(text):
         if m.group("h"):
-            hours = _en_number(m.group("h"))
+            whole = _en_number(m.group("h"))
             extra = _en_number(m.group("hm")) if m.group("hm") else 0
             half = 30 if "half" in m.group(0).lower() else 0
-            if hours is not None and extra is not None:
-                return hours * 60 + extra + half
+            if whole is not None and extra is not None:
+                return whole * 60 + extra + half
         elif m.group("m"):
             minutes = _en_number(m.group("m"))
             if minutes:

@@ -84,13 +84,20 @@ def split_sentences(text: str, lang: str) -> list[str]:
     return [s for s in out if s]
 
 
+_TOPIC_KEYS = list(TOPICS)
+_TOPICS = re.compile(
+    "|".join(
+        f"(?P<t{n}>" + "|".join(re.escape(w) for w in TOPICS[key][2]) + ")"
+        for n, key in enumerate(_TOPIC_KEYS)
+    ),
+    re.IGNORECASE,
+)
+
+
 def topics_of(sentence: str) -> list[str]:
-    low = sentence.lower()
-    return [
-        key
-        for key, (_, _, words) in TOPICS.items()
-        if any((w.lower() in low) if w.isascii() else (w in sentence) for w in words)
-    ]
+    """Topics whose words the sentence uses, in the vocabulary's order (one scan)."""
+    hits = {int(m.lastgroup[1:]) for m in _TOPICS.finditer(sentence) if m.lastgroup}
+    return [_TOPIC_KEYS[n] for n in sorted(hits)]
 
 
 def resolve_nations(names: list[tuple[str, str]], people: list[Attendee]) -> set[str]:
@@ -103,7 +110,11 @@ def resolve_nations(names: list[tuple[str, str]], people: list[Attendee]) -> set
         elif title.startswith("両") and not name:
             nations |= {"JPN", "USA"}
         else:
-            nations.add(nation_of_title_ja(title) if not title.endswith(("長官", "司令官", "補佐官", "大統領")) else "USA")
+            nations.add(
+                nation_of_title_ja(title)
+                if not title.endswith(("長官", "司令官", "補佐官", "大統領"))
+                else "USA"
+            )
     return nations
 
 
@@ -130,7 +141,9 @@ _SUBJECT = re.compile(
     + rf"){_PARTICLE}"
 )
 _ONE_PERSON = re.compile(rf"({_NAME}(?:・{_NAME}){{0,3}})?(?:米国?)?({_TITLE})")
-_JA_MEETING = re.compile(r"(日米[^、。\s]{0,12}?(?:首脳会談|会談|会合|委員会|首脳電話会談)|「2\+2」)")
+_JA_MEETING = re.compile(
+    r"(日米[^、。\s]{0,12}?(?:首脳会談|会談|会合|委員会|首脳電話会談)|「2\+2」)"
+)
 
 
 def _mentions(sentence: str, people: list[Attendee]) -> list[tuple[int, str, str]]:
@@ -223,7 +236,11 @@ def decisions_ja(
     entities = entities_ja(sentence, tokens)
     topics = topics_of(sentence)
     keywords = sorted(
-        {t.lemma for t in tokens if t.has("名詞") and not t.has("数詞") and len(t.surface) > 1}
+        {
+            t.lemma
+            for t in tokens
+            if t.pos[0] == "名詞" and t.pos[1] != "数詞" and len(t.surface) > 1
+        }
     )
     actor, speaker, named_here = inherited, "", False
     made: list[Decision] = []
@@ -249,7 +266,9 @@ def decisions_ja(
             stance = "oppose"
         elif stance in ("express", "confirm") and restated:
             stance = "reaffirm"
-        if sentence[tok.end : tok.end + 16].startswith(("するとのコミットメントを新たに", "とのコミットメントを新たに")):
+        if sentence[tok.end : tok.end + 16].startswith(
+            ("するとのコミットメントを新たに", "とのコミットメントを新たに")
+        ):
             stance = "reaffirm"  # 反対するとのコミットメントを新たにした: a renewed commitment
         who = actor or "both"
         if stance == "agree" and not named_here:
@@ -259,9 +278,19 @@ def decisions_ja(
             found = _JA_MEETING.findall(sentence[: tok.begin])
             source = found[-1] if found else ""
         made.append(
-            Decision(who, stance, entities, sentence, topics, restated, keywords,
-                     speaker=speaker, reported=reported, reported_from=source,
-                     clause=clause_text)
+            Decision(
+                who,
+                stance,
+                entities,
+                sentence,
+                topics,
+                restated,
+                keywords,
+                speaker=speaker,
+                reported=reported,
+                reported_from=source,
+                clause=clause_text,
+            )
         )
         clause_start = n + 1
     return made, actor

@@ -43,7 +43,8 @@ _RELATIVE = re.compile(
     r"\b(?:(?:which|that)\s(?:was|were|had been|have been|has been)|in which\s[^,]{1,40})\s$"
 )
 _MEETING = re.compile(
-    r"\b(?:at|in|during)\s(?:the\s)?((?:Japan|U\.S\.)[-–][A-Za-z. ]{2,40}?(?:Summit Meeting|Meeting|Summit|Dialogue))"
+    r"\b(?:at|in|during)\s(?:the\s)?"
+    r"((?:Japan|U\.S\.)[-–][A-Za-z. ]{2,40}?(?:Summit Meeting|Meeting|Summit|Dialogue))"
 )
 
 
@@ -83,7 +84,9 @@ def decisions_en(
             if at < m.start():
                 actor, speaker, named_here = key, who, True
         stance = ENGLISH_STANCE_VERBS[m.group(1).lower()]
-        if stance == "share concern" and re.search(r"\b(?:their|a|the|our)\s$", sentence[: m.start()]):
+        if stance == "share concern" and re.search(
+            r"\b(?:their|a|the|our)\s$", sentence[: m.start()]
+        ):
             continue  # 'acknowledged their shared concern': an adjective, read with its verb
         # English puts what was decided after the verb, up to the next stance verb.
         clause = sentence[m.start() : found[n + 1].start() if n + 1 < len(found) else len(sentence)]
@@ -106,7 +109,18 @@ def decisions_en(
             meeting = _MEETING.search(rest)
             source = meeting.group(1).strip() if meeting else ""
         made.append(
-            Decision(who, stance, entities, sentence, topics, restated, keywords,
-                     speaker=speaker, reported=reported, reported_from=source, clause=clause)
+            Decision(
+                who,
+                stance,
+                entities,
+                sentence,
+                topics,
+                restated,
+                keywords,
+                speaker=speaker,
+                reported=reported,
+                reported_from=source,
+                clause=clause,
+            )
         )
     return made, actor

@@ -67,13 +67,13 @@ def entities_ja(sentence: str, tokens: list[Token]) -> list[dict[str, str]]:
     found, spans = _gazetteer(sentence, "ja")
     _acronyms(sentence, spans, found)
     for n, tok in enumerate(tokens):
-        if not tok.has("固有名詞", "地名") or any(a <= tok.begin < b for a, b in spans):
+        if "地名" not in tok.pos or any(a <= tok.begin < b for a, b in spans):
             continue
         name = tok.surface
         nxt = tokens[n + 1] if n + 1 < len(tokens) else None
         if nxt is not None and nxt.surface in ("諸島", "飛行場", "海峡", "半島", "基地", "海"):
             name += nxt.surface
-        found.setdefault(name, "nation" if tok.has("国") else "place")
+        found.setdefault(name, "nation" if "国" in tok.pos else "place")
     return [{"text": t, "kind": k} for t, k in found.items()]
 
 

@@ -41,7 +41,10 @@ _KIND_TITLE = [
     ("press-conference", re.compile(r"press conference|記者会見", re.I)),
 ]
 _KIND_OPENING = [
-    ("announcement", re.compile(r"予定です|予定である|\bwill (?:hold|attend|visit|discuss|meet)\b")),
+    (
+        "announcement",
+        re.compile(r"予定です|予定である|\bwill (?:hold|attend|visit|discuss|meet)\b"),
+    ),
     ("press-conference", re.compile(r"press conference|記者会見", re.I)),
     ("courtesy-call", re.compile(r"表敬|courtesy call", re.I)),
     ("joint-committee", re.compile(r"合同委員会|Joint Committee")),
@@ -150,7 +153,9 @@ def _place(opening: str, heading_lines: list[str], lang: str) -> str | None:
         return m.group(1) if m else None
     for m in _PLACE_EN.finditer(opening):
         candidate = re.split(r"\.\s", m.group(1))[0].rstrip(".,")
-        if place_zone(candidate) is not None or candidate.startswith(("the Ministry", "the Department")):
+        if place_zone(candidate) is not None or candidate.startswith(
+            ("the Ministry", "the Department")
+        ):
             return candidate
     return None
 
@@ -189,7 +194,9 @@ def read_heading(
     if {a.nation for a in attendees} != {"JPN", "USA"}:
         # An announcement names its people in the paragraph after the opening.
         for person in read_people(following):
-            same = [i for i, a in enumerate(attendees) if person.name in a.name or a.name in person.name]
+            same = [
+                i for i, a in enumerate(attendees) if person.name in a.name or a.name in person.name
+            ]
             if not same:
                 attendees.append(person)
             elif len(person.name) > len(attendees[same[0]].name):

@@ -20,6 +20,12 @@ from kizuna.domains.meetings.ingest.vocab import TRADITIONAL_FORMS
 __all__ = ["Finding", "Normalized", "normalize", "position", "quality"]
 
 _ASCII_COMMA = re.compile(r"(?<=[^\x00-\x7f]),(?=[^\s\d])")
+# Where the token checks below can fire: 是, a hiragana doubled, ず before a noun, て
+# after a kanji or ん (強じんて).
+_SUSPECT = re.compile(
+    r"是|([\u3041-\u3096])\1|ず(?=[\u4e00-\u9fff\u30a1-\u30fa])|(?<=[\u4e00-\u9fffん])て"
+)
+_WINDOW = 12
 _TERMINAL = tuple("。．.!?！？）)」』:：")
 _ITEM_START = ("(", "（", "- (", "-(", "・")
 # Auxiliaries that legitimately follow a verb's irrealis (未然形) stem.
@@ -168,11 +174,25 @@ def _line_findings(original: str, line: str, base: int, lang: str) -> list[Findi
             add("traditional-form", at, ch, TRADITIONAL_FORMS[ch])
     if lang != "ja":
         return found
-    tokens = tokenize(line)
-    for n, tok in enumerate(tokens):
-        prev = tokens[n - 1] if n else None
-        nxt = tokens[n + 1] if n + 1 < len(tokens) else None
-        _check_token(tok, prev, nxt, add)
+    # Only the words around a place where an extraction error can be are tokenized
+    # (是, a doubled kana, ず or て after a noun): the check costs a fraction of a pass.
+    seen: set[tuple[str, int]] = set()
+
+    def add_once(kind: str, at: int, text: str, suggestion: str) -> None:
+        if (kind, at) not in seen:
+            seen.add((kind, at))
+            add(kind, at, text, suggestion)
+
+    for hit in _SUSPECT.finditer(line):
+        begin = max(0, hit.start() - _WINDOW)
+        tokens = tokenize(line[begin : hit.end() + _WINDOW])
+        tokens = [Token(t.surface, t.lemma, t.pos, t.begin + begin, t.end + begin) for t in tokens]
+        for n, tok in enumerate(tokens):
+            if not (tok.begin < hit.end() and tok.end > hit.start()):
+                continue
+            prev = tokens[n - 1] if n else None
+            nxt = tokens[n + 1] if n + 1 < len(tokens) else None
+            _check_token(tok, prev, nxt, add_once)
     return found
 
 

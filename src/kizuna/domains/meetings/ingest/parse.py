@@ -28,7 +28,18 @@ from kizuna.domains.meetings.ingest.vocab import place_zone
 
 __all__ = ["Attendee", "Item", "Meeting", "Section", "parse"]
 
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+_ROMAN = {
+    "I": 1,
+    "II": 2,
+    "III": 3,
+    "IV": 4,
+    "V": 5,
+    "VI": 6,
+    "VII": 7,
+    "VIII": 8,
+    "IX": 9,
+    "X": 10,
+}
 _SECTION = re.compile(r"^(\d{1,2}|[IVX]{1,4})[.．]?\s(\S.{0,70})$")
 _PAREN = re.compile(r"^(?:[-・•]\s?)?[(（](\d{1,2})[)）]\s?(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,2})[.．]?\s(.+)$")
@@ -105,7 +116,9 @@ def _block(line: str) -> tuple[str, int | None, str]:
     return ("short" if not _is_sentence(line) else "para"), None, line
 
 
-def _split_opening(lines: list[str]) -> tuple[list[str], list[str], list[tuple[str, int | None, str]]]:
+def _split_opening(
+    lines: list[str],
+) -> tuple[list[str], list[str], list[tuple[str, int | None, str]]]:
     """Heading lines, opening paragraphs (the facts), and the blocks of the content."""
     blocks = [_block(line) for line in lines]
     k = 0
@@ -131,7 +144,9 @@ def _promote(blocks: list[tuple[str, int | None, str]]) -> list[tuple[str, int |
     promote = False
     for i, (kind, _, _) in enumerate(blocks):
         if kind == "numbered":
-            nxt = next((b for b in blocks[i + 1 :] if b[0] not in ("para", "bullet", "short")), None)
+            nxt = next(
+                (b for b in blocks[i + 1 :] if b[0] not in ("para", "bullet", "short")), None
+            )
             if nxt is not None and nxt[0] == "paren":
                 promote = True
     if not promote:
@@ -165,7 +180,9 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
         section = sections[-1]
         last = section.items[-1] if section.items else None
         if kind in ("paren", "numbered"):
-            section.items.append(Item(number or 0, text, marker=f"({number})" if kind == "paren" else str(number)))
+            section.items.append(
+                Item(number or 0, text, marker=f"({number})" if kind == "paren" else str(number))
+            )
         elif kind == "bullet":
             if last is not None and last.marker not in ("", "•"):
                 last.text += glue + text
@@ -197,7 +214,9 @@ def _renumber(sections: list[Section]) -> None:
 
 def _offset(when: date, start: str, zone_name: str) -> str | None:
     hour, minute = map(int, start.split(":"))
-    moment = datetime(when.year, when.month, when.day, hour % 24, minute, tzinfo=ZoneInfo(zone_name))
+    moment = datetime(
+        when.year, when.month, when.day, hour % 24, minute, tzinfo=ZoneInfo(zone_name)
+    )
     delta = moment.utcoffset()
     if delta is None:
         return None

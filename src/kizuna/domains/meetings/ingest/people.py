@@ -32,12 +32,38 @@ class Attendee:
 
 
 _JA_TITLES = (
-    "内閣総理大臣", "総理大臣", "外務大臣", "防衛大臣", "外務副大臣", "防衛副大臣",
-    "外務大臣政務官", "防衛大臣政務官", "官房長官", "国家安全保障局長", "統合幕僚長",
-    "米国国務長官", "米国務長官", "国務長官", "米国国防長官", "米国防長官", "国防長官",
-    "国務副長官", "国防副長官", "国家安全保障担当大統領補佐官", "大統領補佐官",
-    "米インド太平洋軍司令官", "インド太平洋軍司令官", "在日米軍司令官", "駐日米国大使",
-    "駐日大使", "駐米大使", "大統領", "副大統領", "商務長官", "米国通商代表", "通商代表",
+    "内閣総理大臣",
+    "総理大臣",
+    "外務大臣",
+    "防衛大臣",
+    "外務副大臣",
+    "防衛副大臣",
+    "外務大臣政務官",
+    "防衛大臣政務官",
+    "官房長官",
+    "国家安全保障局長",
+    "統合幕僚長",
+    "米国国務長官",
+    "米国務長官",
+    "国務長官",
+    "米国国防長官",
+    "米国防長官",
+    "国防長官",
+    "国務副長官",
+    "国防副長官",
+    "国家安全保障担当大統領補佐官",
+    "大統領補佐官",
+    "米インド太平洋軍司令官",
+    "インド太平洋軍司令官",
+    "在日米軍司令官",
+    "駐日米国大使",
+    "駐日大使",
+    "駐米大使",
+    "大統領",
+    "副大統領",
+    "商務長官",
+    "米国通商代表",
+    "通商代表",
 )
 _JA_TITLE = "|".join(sorted(_JA_TITLES, key=len, reverse=True))
 # A name is a katakana run (・ between parts) or one to six kanji; a bounded,
@@ -57,13 +83,17 @@ def nation_of_title_ja(title: str) -> str:
 
 def _split_english(english: str) -> tuple[str, str]:
     parts = [p.strip() for p in english.split(",", 1)]
-    name = re.sub(r"^(?:The Honorable|Honorable|Ambassador|Gen\.|Admiral|Mr\.|Ms\.)\s", "", parts[0])
+    name = re.sub(
+        r"^(?:The Honorable|Honorable|Ambassador|Gen\.|Admiral|Mr\.|Ms\.)\s", "", parts[0]
+    )
     return name, parts[1] if len(parts) > 1 else ""
 
 
 def attendees_ja(intro: str) -> list[Attendee]:
     """People with a title in the opening, their side from 日本側/米側 when named."""
-    sides = [(m.start(), "JPN" if m.group(1) == "日本側" else "USA") for m in _JA_SIDE.finditer(intro)]
+    sides = [
+        (m.start(), "JPN" if m.group(1) == "日本側" else "USA") for m in _JA_SIDE.finditer(intro)
+    ]
     out: list[Attendee] = []
     seen: set[str] = set()
     for m in _JA_PERSON.finditer(intro):
@@ -73,30 +103,59 @@ def attendees_ja(intro: str) -> list[Attendee]:
         side = [nation for at, nation in sides if at < m.start()]
         # A side named before the person counts until the sentence ends.
         boundary = intro.rfind("。", 0, m.start())
-        nation = side[-1] if side and max(at for at, _ in sides if at < m.start()) > boundary else (
-            nation_of_title_ja(title)
+        nation = (
+            side[-1]
+            if side and max(at for at, _ in sides if at < m.start()) > boundary
+            else (nation_of_title_ja(title))
         )
         if name in seen:
             continue
         seen.add(name)
-        name_en, title_en = _split_english(english) if english and re.search(r"[A-Za-z]", english) else ("", "")
+        name_en, title_en = (
+            _split_english(english) if english and re.search(r"[A-Za-z]", english) else ("", "")
+        )
         out.append(Attendee(nation, name, title, name_en, title_en))
     return out
 
 
 _EN_TITLES = (
-    "Minister for Foreign Affairs", "Minister of Foreign Affairs", "Minister of Defense",
-    "Minister of Defence", "Foreign Minister", "Defense Minister", "Defence Minister",
-    "Prime Minister", "Chief Cabinet Secretary", "Acting Secretary of Defense",
-    "Acting Defense Secretary", "Secretary of State", "Secretary of Defense",
-    "Defense Secretary", "Deputy Secretary of State", "Deputy Secretary of Defense",
-    "Assistant Secretary of State", "Assistant Secretary of Defense",
-    "National Security Advisor", "National Security Adviser", "Ambassador to Japan",
-    "Ambassador to the U.S.", "Ambassador to the United States",
-    "National Security Council Senior Director", "Department of State Spokesperson",
-    "Deputy Director General", "Director-General", "Director General",
-    "Brigadier General", "Major General", "Lieutenant General", "General", "Admiral",
-    "Commander", "Minister", "Secretary", "President",
+    "Minister for Foreign Affairs",
+    "Minister of Foreign Affairs",
+    "Minister of Defense",
+    "Minister of Defence",
+    "Foreign Minister",
+    "Defense Minister",
+    "Defence Minister",
+    "Prime Minister",
+    "Chief Cabinet Secretary",
+    "Acting Secretary of Defense",
+    "Acting Defense Secretary",
+    "Secretary of State",
+    "Secretary of Defense",
+    "Defense Secretary",
+    "Deputy Secretary of State",
+    "Deputy Secretary of Defense",
+    "Assistant Secretary of State",
+    "Assistant Secretary of Defense",
+    "National Security Advisor",
+    "National Security Adviser",
+    "Ambassador to Japan",
+    "Ambassador to the U.S.",
+    "Ambassador to the United States",
+    "National Security Council Senior Director",
+    "Department of State Spokesperson",
+    "Deputy Director General",
+    "Director-General",
+    "Director General",
+    "Brigadier General",
+    "Major General",
+    "Lieutenant General",
+    "General",
+    "Admiral",
+    "Commander",
+    "Minister",
+    "Secretary",
+    "President",
 )
 _EN_TITLE = "|".join(re.escape(t) for t in sorted(_EN_TITLES, key=len, reverse=True))
 _NAME_WORD = r"(?:[A-Z][a-z]{1,20}(?:-[A-Z][a-z]{1,20})?\b|[A-Z]\.|[A-Z]{2,20}\b)"
@@ -144,7 +203,9 @@ def _clean_name(name: str) -> str:
 def _sentences(text: str) -> list[tuple[int, str]]:
     out, start = [], 0
     # Abbreviations (Mr., U.S., p.m.) do not end a sentence.
-    for m in re.finditer(r"(?<![A-Z])(?<!Mr)(?<!Ms)(?<!Dr)(?<!Gen)(?<![ap]\.m)[.:;](?:\s|$)|\n", text):
+    for m in re.finditer(
+        r"(?<![A-Z])(?<!Mr)(?<!Ms)(?<!Dr)(?<!Gen)(?<![ap]\.m)[.:;](?:\s|$)|\n", text
+    ):
         out.append((start, text[start : m.end()]))
         start = m.end()
     out.append((start, text[start:]))
@@ -154,13 +215,20 @@ def _sentences(text: str) -> list[tuple[int, str]]:
 def attendees_en(intro: str) -> list[Attendee]:
     found: list[tuple[int, Attendee]] = []
     for base, sentence in _sentences(intro):
-        sides = {("JPN" if (m.group(1) or m.group(2) or "").lower().startswith("jap") else "USA")
-                 for m in _EN_SIDE.finditer(sentence)}
+        sides = {
+            ("JPN" if (m.group(1) or m.group(2) or "").lower().startswith("jap") else "USA")
+            for m in _EN_SIDE.finditer(sentence)
+        }
         side = next(iter(sides)) if len(sides) == 1 else None
         taken: list[tuple[int, int]] = []
         for m in _RESPECTIVELY.finditer(sentence):
             for name, title in ((m.group(1), m.group(3)), (m.group(2), m.group(4))):
-                found.append((base + m.start(), Attendee(_en_nation(title, "", side), name, title, name, title)))
+                found.append(
+                    (
+                        base + m.start(),
+                        Attendee(_en_nation(title, "", side), name, title, name, title),
+                    )
+                )
             taken.append((m.start(), m.end()))
         for m in _NAME_TITLE.finditer(sentence):
             if any(a <= m.start() < b for a, b in taken):

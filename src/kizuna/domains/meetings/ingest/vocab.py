@@ -14,18 +14,18 @@ from importlib import resources
 __all__ = [
     "ACTORS",
     "ACTOR_NATIONS",
-    "GAZETTEER_ENTRIES",
-    "NATION_ACTOR",
-    "Place",
-    "place_zone",
     "ENGLISH_STANCE_VERBS",
     "GAZETTEER",
+    "GAZETTEER_ENTRIES",
     "JA_STANCE_LEMMAS",
+    "NATION_ACTOR",
     "RESTATING_STANCES",
     "STANCES",
     "TOPICS",
     "TRADITIONAL_FORMS",
+    "Place",
     "Stance",
+    "place_zone",
 ]
 
 
@@ -174,15 +174,36 @@ ACTORS: dict[str, dict[str, tuple[str, ...] | str]] = {
         "en_label": "Japan and the United States",
         "ja_label": "日米双方",
         "ja": (
-            "日米双方", "日米両国", "日米両政府", "日米", "両国", "双方", "両者", "両閣僚",
-            "両外相", "両大臣", "両首脳", "両長官", "閣僚",
+            "日米双方",
+            "日米両国",
+            "日米両政府",
+            "日米",
+            "両国",
+            "双方",
+            "両者",
+            "両閣僚",
+            "両外相",
+            "両大臣",
+            "両首脳",
+            "両長官",
+            "閣僚",
         ),
         "en": (
-            "both sides", "the two sides", "japan and the united states",
-            "the united states and japan", "both countries", "the two countries",
-            "the two ministers", "the ministers", "the two governments", "they",
-            "the scc members", "the members of the security consultative committee",
-            "the scc", "the security consultative committee", "both ministers",
+            "both sides",
+            "the two sides",
+            "japan and the united states",
+            "the united states and japan",
+            "both countries",
+            "the two countries",
+            "the two ministers",
+            "the ministers",
+            "the two governments",
+            "they",
+            "the scc members",
+            "the members of the security consultative committee",
+            "the scc",
+            "the security consultative committee",
+            "both ministers",
         ),
     },
     "four ministers": {
@@ -202,8 +223,12 @@ ACTORS: dict[str, dict[str, tuple[str, ...] | str]] = {
         "ja_label": "米側",
         "ja": ("米側", "米国側", "米国政府", "米国"),
         "en": (
-            "the u.s. side", "the united states", "the us side", "the u.s.",
-            "the u.s. government", "the united states government",
+            "the u.s. side",
+            "the united states",
+            "the us side",
+            "the u.s.",
+            "the u.s. government",
+            "the united states government",
         ),
     },
 }
@@ -296,6 +321,7 @@ TOPICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("地元", "地域社会", "事件・事故", "環境", "local communit", "accident"),
     ),
 }
+
 
 @dataclass(frozen=True)
 class Place:
