@@ -36,8 +36,9 @@ from _common import (
     write_result,
 )
 from kizuna import clock
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
+from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.model import (
     ITEM_TYPE,
@@ -49,8 +50,8 @@ from kizuna.domains.coordination.schema import coord_items, coord_steps
 from kizuna.domains.coordination.service import coordination, epoch
 from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Clearance, parse
+from kizuna.runtime import Node
 from kizuna.stix.validate import canonical_json
-from kizuna.store.schema import access, objects, versions
 
 NAME = "coordination"
 TARGET = 2.0

@@ -76,12 +76,13 @@ import kizuna.federation.pull as pull_module
 import kizuna.federation.receive as receive_module
 import kizuna.store.objects as objects_module
 from _common import DbKind, console, percentile, rich_table, temp_database, write_result
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
 from kizuna.federation.peers import find_peer
 from kizuna.federation.pull import BearerAuth, pull_once
 from kizuna.labels import Clearance, Label, can_read
 from kizuna.node import create_key, load_key, public_key_pem
+from kizuna.runtime import Node
 from kizuna.taxii.collections import peer_collection
 from store import indicator, random_labels
 from taxii import TAXII_MEDIA, free_port

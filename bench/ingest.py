@@ -32,11 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from _common import console, rich_table, temp_database, write_result
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import read_summary
 from kizuna.domains.meetings.ingest.morph import tokenize
+from kizuna.runtime import Node
 
 DOCUMENTS = 200
 TARGET = 3.0

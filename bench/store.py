@@ -91,14 +91,15 @@ from _common import (
     write_result,
 )
 from kizuna import clock
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
+from kizuna.db.schema import access, objects, versions
 from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Clearance, Label, can_read
+from kizuna.runtime import Node
 from kizuna.stix.validate import canonical_json, prepare
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS
-from kizuna.store.schema import access, objects, versions
 
 NAME = "store"
 NATION = "JPN"

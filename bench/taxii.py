@@ -72,13 +72,14 @@ from _common import (
     time_interleaved,
     write_result,
 )
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
+from kizuna.db.schema import objects, versions
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Clearance, Label, can_read
+from kizuna.runtime import Node
 from kizuna.store.feed import FeedQuery, entries
-from kizuna.store.schema import objects, versions
 from kizuna.taxii.collections import COLLECTIONS, STIX_MEDIA
 from kizuna.taxii.server import API_ROOT
 from store import NATION, indicator, random_labels

@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
+from kizuna.runtime import Node
 from kizuna.web.app import create_app
 
 PG_ADMIN_URL = os.environ.get("KIZUNA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -1,44 +1,21 @@
-"""Start-up of a node: initialize a database, open what a running node needs, and
-seed the demo that `make run` shows."""
+"""Start-up of a node: initialize a database, open what a running node needs (the
+installed domains registered on it), and seed the demo that `make run` shows."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from kizuna import audit
+from kizuna import audit, domains
 from kizuna.config import Settings
 from kizuna.identity import service as identity
-from kizuna.identity.principal import Principal
 from kizuna.labels import Policy, default_policy, load_policy, parse
 from kizuna.node import create_key, key_id, load_key
+from kizuna.runtime import Node
 from kizuna.store import Database, Store
 from kizuna.store.nodes import init_node, load_node
 
-__all__ = ["DEMO_USERS", "Node", "initialize", "open_node", "seed_demo"]
-
-
-@dataclass
-class Node:
-    """Everything a running node holds: settings, database, policy, store, key."""
-
-    settings: Settings
-    db: Database
-    policy: Policy
-    store: Store
-    key: Ed25519PrivateKey
-    extras: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def nation(self) -> str:
-        return self.store.node.nation
-
-    @property
-    def system(self) -> Principal:
-        return Principal.system(nation=self.nation, policy=self.policy)
+__all__ = ["DEMO_USERS", "initialize", "open_node", "seed_demo"]
 
 
 def policy_for(settings: Settings) -> Policy:
@@ -51,7 +28,7 @@ def initialize(settings: Settings, *, nation: str, name: str | None = None) -> b
     policy.check_nation(nation)
     db = Database(settings.database_url)
     try:
-        db.migrate()
+        db.migrate(domains.migration_folders())
         with db.write() as conn:
             if load_node(conn) is not None:
                 return False
@@ -70,16 +47,18 @@ def initialize(settings: Settings, *, nation: str, name: str | None = None) -> b
 
 
 def open_node(settings: Settings) -> Node:
+    """The node of `settings`, migrated, with every installed domain registered on it;
+    a bad data file of a domain stops it here."""
     policy = policy_for(settings)
     db = Database(settings.database_url)
     try:
-        db.migrate()
+        db.migrate(domains.migration_folders())
         store = Store.open(db, policy)
         key = load_key(Path(settings.key_file))
+        return domains.install(Node(settings=settings, db=db, policy=policy, store=store, key=key))
     except BaseException:
         db.dispose()
         raise
-    return Node(settings=settings, db=db, policy=policy, store=store, key=key)
 
 
 # name, nation, clearance, compartments, roles
@@ -171,44 +150,7 @@ def seed_demo(node: Node, *, own_users_only: bool = False) -> list[tuple[str, st
             "object_refs": ["identity--311b2d2d-f010-4473-83ec-1edf84858f4c"],
         }
         node.store.create(node.system, report, label)
-    _seed_coordination(node)
+    for domain in domains.installed():
+        if domain.seed_demo is not None:
+            domain.seed_demo(node)
     return made
-
-
-def _seed_coordination(node: Node) -> None:
-    """Two coordination items of JJOC to USFJ: one waiting for the US answer, one that
-    davis (a US liaison on this node, when there is one) has concurred with."""
-    # Imported here: the coordination service itself builds on this module's Node.
-    from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
-    from kizuna.domains.coordination.service import coordination
-
-    with node.db.read() as conn:
-        sato = identity.find_user(conn, "sato")
-        davis = identity.find_user(conn, "davis")
-    if sato is None:
-        return
-    c = coordination(node)
-    for title_en, title_ja, region in (
-        (
-            "Bilateral air defence posture, Southwest Islands",
-            "南西諸島における日米防空態勢",
-            "southwest-islands",
-        ),
-        ("Port access for a US logistics ship, Kanto", "米補給艦の入港調整（関東）", "kanto"),
-    ):
-        c.open_item(
-            sato.principal,
-            ItemCreate(
-                title_en=title_en,
-                title_ja=title_ja,
-                requesting_body="jjoc",
-                counterpart_body="usfj",
-                region=region,
-                domains=["air", "maritime"],
-                label="SECRET//REL TO JPN, USA",
-            ),
-        )
-    if davis is None:
-        return  # a node of a federation: the US answers on its own node
-    latest = c.store.list(sato.principal, type="x-kizuna-coordination-item", limit=1).items[0]
-    c.respond(davis.principal, latest.id, ResponseCreate(kind=ResponseKind.CONCUR))

@@ -27,7 +27,12 @@ def format_ts(value: datetime) -> str:
 
 
 def parse_ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    """A timestamp in UTC; ValueError for text that is not one, or whose instant falls
+    outside the years 1 to 9999 once in UTC (`9999-12-31T23:59:59-01:00`)."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{text!r} is outside the range of dates") from exc
 
 
 def now_ts() -> str:

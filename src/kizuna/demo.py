@@ -9,10 +9,11 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from kizuna.bootstrap import DEMO_USERS, Node, initialize, open_node, seed_demo
+from kizuna.bootstrap import DEMO_USERS, initialize, open_node, seed_demo
 from kizuna.config import Settings
 from kizuna.federation import peers as peer_service
 from kizuna.node import public_key_pem
+from kizuna.runtime import Node
 
 __all__ = ["PORTS", "DemoNode", "build", "serve"]
 
@@ -44,8 +45,6 @@ def _settings(base: Path, nation: str, host: str) -> Settings:
 
 def build(base: Path, nations: list[str], *, host: str = "127.0.0.1") -> list[DemoNode]:
     """Create (on first run) and open the demo nodes; peer every pair once."""
-    from kizuna.domains.meetings import service as meetings
-
     base.mkdir(parents=True, exist_ok=True)
     made: list[DemoNode] = []
     for nation in nations:
@@ -55,8 +54,6 @@ def build(base: Path, nations: list[str], *, host: str = "127.0.0.1") -> list[De
         users: list[tuple[str, str]] = []
         if fresh:
             users = seed_demo(node, own_users_only=True)
-            if nation == "JPN":
-                meetings.import_seed(node)
         made.append(DemoNode(node, f"http://{host}:{PORTS[nation]}", users))
     for a in made:
         for b in made:

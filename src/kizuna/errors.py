@@ -4,7 +4,7 @@ A module of its own, importing nothing, so that every layer can raise them."""
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Invalid", "NotFound", "Refused", "StoreError"]
+__all__ = ["Conflict", "Disallowed", "Invalid", "NotFound", "Refused", "StoreError"]
 
 
 class StoreError(Exception):
@@ -30,9 +30,14 @@ class NotFound(StoreError):
 
 
 class Conflict(StoreError):
-    """The request collides with what is stored (409)."""
+    """The request collides with what is stored (409); `target` is the id it collides
+    with, when there is one."""
 
     status = 409
+
+    def __init__(self, message: str, *, field: str | None = None, target: str | None = None):
+        super().__init__(message, field=field)
+        self.target = target
 
 
 class Refused(StoreError):
@@ -46,3 +51,23 @@ class Refused(StoreError):
         super().__init__(message, field=field)
         self.action = action
         self.target = target
+
+
+class Disallowed(Refused):
+    """A write that breaks a rule of its type's owner, or takes a path the owner does not
+    allow (422 by default, 409 for a write that collides with one already made). Audited
+    like every refusal, so a forged write leaves its trace."""
+
+    status = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        action: str,
+        target: str | None = None,
+        status: int = 422,
+    ) -> None:
+        super().__init__(message, field=field, action=action, target=target)
+        self.status = status

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.federation.signing import Signed, verify
 from kizuna.labels import Clearance, Label, can_read
 from kizuna.node import load_key, public_key_pem
+from kizuna.runtime import Node
 from tests.conftest import node_settings
 from tests.e2e.conftest import _free_port, _kizuna_command, _stop, _wait_until_serving
 from tests.factories import random_label, report

@@ -12,10 +12,10 @@ from typing import Any
 
 import uvicorn
 
-from kizuna.bootstrap import Node
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Clearance, Label
+from kizuna.runtime import Node
 
 PASSWORD = "correct horse battery staple"
 

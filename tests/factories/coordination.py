@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kizuna.bootstrap import Node
 from kizuna.domains.coordination.model import ItemCreate
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
+from kizuna.runtime import Node
 from tests.factories import PASSWORD
 
 

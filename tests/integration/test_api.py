@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from kizuna.bootstrap import Node
+from kizuna.runtime import Node
 from tests.factories import add_user, bearer, indicator, report
 
 
@@ -119,8 +119,8 @@ def test_single_writer_refuses_new_versions_of_a_partner_object(
     from sqlalchemy import insert
 
     from kizuna import clock
+    from kizuna.db.schema import objects
     from kizuna.labels import Label
-    from kizuna.store.schema import objects
 
     _, token = add_user(node, "sato", clearance="SECRET", roles=["author", "releasing_officer"])
     body = report("from USA")

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from kizuna import audit
 from kizuna.audit.log import entry_hash
-from kizuna.bootstrap import Node
 from kizuna.cli.main import app
-from kizuna.store.schema import audit_checkpoints, audit_head, audit_log
+from kizuna.db.schema import audit_checkpoints, audit_head, audit_log
+from kizuna.runtime import Node
 from tests.factories import add_user, report
 
 runner = CliRunner()

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from kizuna.bootstrap import Node
-from kizuna.store.schema import access, objects, versions
+from kizuna.db.schema import access, objects, versions
+from kizuna.runtime import Node
 from tests.factories import add_user, bearer, indicator, report
 
 

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna import clock
-from kizuna.bootstrap import Node, open_node
+from kizuna.bootstrap import open_node
+from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
 from kizuna.domains.coordination.schema import (
@@ -25,7 +26,7 @@ from kizuna.domains.coordination.schema import (
 )
 from kizuna.domains.coordination.service import IllegalTransition, coordination, epoch
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
-from kizuna.store.schema import audit_log, objects, versions
+from kizuna.runtime import Node
 from tests.conftest import node_settings
 from tests.factories import bearer
 from tests.factories.coordination import cast, item

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from kizuna import clock
-from kizuna.bootstrap import Node
+from kizuna.db.schema import objects
 from kizuna.domains.coordination.model import CONCURRING, ResponseCreate, ResponseKind
 from kizuna.domains.coordination.schema import coord_responses
 from kizuna.domains.coordination.service import coordination
 from kizuna.errors import StoreError
-from kizuna.store.schema import objects
+from kizuna.runtime import Node
 from tests.factories.coordination import cast, item
 
 answer = st.tuples(

@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from kizuna.bootstrap import Node
 from kizuna.cli.main import app
+from kizuna.db.schema import objects
 from kizuna.domains.coordination.schema import coord_items
 from kizuna.identity import service as identity
-from kizuna.store.schema import objects
+from kizuna.runtime import Node
 from kizuna.web.deps import CSRF_COOKIE, SESSION_COOKIE
 from tests.factories.coordination import cast
 
@@ -196,7 +196,6 @@ def test_a_malformed_structure_file_stops_the_node_naming_the_line(
 ) -> None:
     from kizuna.bootstrap import open_node
     from kizuna.domains.coordination.structure import StructureError
-    from kizuna.web.app import create_app
     from tests.conftest import node_settings
 
     shipped = Path(__file__).resolve().parents[2] / "src/kizuna/data/alliance/jpn-usa.yaml"
@@ -207,13 +206,10 @@ def test_a_malformed_structure_file_stops_the_node_naming_the_line(
     bad.write_text(text, encoding="utf-8")
     line = text[: text.index("ladder: [bocc, nsc]")].count("\n") + 1
     before = _count(node)
-    opened = open_node(node_settings(db_url, tmp_path, alliance_file=bad))
-    try:
-        with pytest.raises(StructureError) as caught:
-            create_app(opened)
-        assert str(caught.value) == f"alliance.yaml line {line}: unknown body 'nsc'"
-    finally:
-        opened.db.dispose()
+    # The domain checks its file when the node opens, before any app or command runs.
+    with pytest.raises(StructureError) as caught:
+        open_node(node_settings(db_url, tmp_path, alliance_file=bad))
+    assert str(caught.value) == f"alliance.yaml line {line}: unknown body 'nsc'"
     result = runner.invoke(
         app,
         ["coord", "scan", "--db", db_url],

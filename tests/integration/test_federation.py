@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kizuna import audit
-from kizuna.bootstrap import Node, initialize, open_node
+from kizuna.bootstrap import initialize, open_node
 from kizuna.federation import peers as peer_service
 from kizuna.federation.pull import pull_once
 from kizuna.federation.schema import quarantine, signatures
@@ -21,6 +21,7 @@ from kizuna.federation.signing import unwrap, verify
 from kizuna.labels import Label, can_read
 from kizuna.labels.label import Clearance
 from kizuna.node import public_key_pem
+from kizuna.runtime import Node
 from kizuna.store.feed import FeedQuery, feed
 from tests.conftest import node_settings
 from tests.factories import live_server, random_label, report

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kizuna import audit, clock
-from kizuna.bootstrap import Node
 from kizuna.identity.schema import api_tokens, users
 from kizuna.labels import lub, parse, render
+from kizuna.runtime import Node
 from tests.factories import PASSWORD, add_user, report
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from stix2validator import ValidationOptions, validate_instance
 
 from kizuna import audit
-from kizuna.bootstrap import Node
-from kizuna.store.schema import objects, versions
+from kizuna.db.schema import objects, versions
+from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import add_user, bearer
 

@@ -7,9 +7,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from kizuna.bootstrap import Node
 from kizuna.domains.intel import model, service
 from kizuna.labels import parse
+from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import PASSWORD, add_user
 

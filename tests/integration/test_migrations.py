@@ -11,8 +11,8 @@ import kizuna.domains.meetings.schema
 import kizuna.federation.schema
 import kizuna.identity.schema
 import kizuna.taxii.schema  # noqa: F401
+from kizuna.db.schema import metadata
 from kizuna.store import Database
-from kizuna.store.schema import metadata
 
 
 def test_migrations_match_the_declared_schema(db_url: str) -> None:

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from kizuna.bootstrap import Node
-from kizuna.store.schema import audit_log
+from kizuna.db.schema import audit_log
+from kizuna.runtime import Node
 from tests.factories import add_user, bearer, report
 
 

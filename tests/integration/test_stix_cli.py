@@ -9,10 +9,10 @@ import stix2
 from stix2validator import ValidationOptions, validate_instance
 from typer.testing import CliRunner
 
-from kizuna.bootstrap import Node
 from kizuna.cli.main import app
 from kizuna.labels import Label, can_read
 from kizuna.labels.label import Clearance
+from kizuna.runtime import Node
 from kizuna.stix.markings import marking_for
 from tests.factories import add_user, report
 

@@ -19,8 +19,8 @@ from taxii2client.exceptions import AccessError, TAXIIServiceException
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from kizuna import clock
-from kizuna.bootstrap import Node
 from kizuna.labels import Label
+from kizuna.runtime import Node
 from kizuna.stix.markings import marking_for, marking_id
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.taxii.server import API_ROOT

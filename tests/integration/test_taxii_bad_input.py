@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from kizuna.bootstrap import Node
+from kizuna.db.schema import objects, versions
 from kizuna.labels import Label
+from kizuna.runtime import Node
 from kizuna.stix.markings import marking_for
-from kizuna.store.schema import objects, versions
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
 from tests.factories import add_user, bearer, indicator

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from kizuna import clock
-from kizuna.store.schema import audit_head, audit_log
+from kizuna.db.schema import audit_head, audit_log
 
 __all__ = ["GENESIS", "Entry", "append", "entries", "entry_hash"]
 

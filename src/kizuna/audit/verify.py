@@ -16,8 +16,8 @@ from sqlalchemy import Connection, insert, select
 
 from kizuna import clock
 from kizuna.audit.log import GENESIS, entry_hash, stream
+from kizuna.db.schema import audit_checkpoints, audit_head
 from kizuna.node import key_id
-from kizuna.store.schema import audit_checkpoints, audit_head
 
 __all__ = ["Checkpoint", "Finding", "Report", "checkpoint", "checkpoint_payload", "verify"]
 

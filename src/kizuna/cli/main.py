@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from kizuna import audit
-from kizuna.bootstrap import DEMO_USERS, Node, initialize, open_node, seed_demo
-from kizuna.config import Settings
-from kizuna.domains.intel import cli as intel_cli
-from kizuna.domains.meetings import cli as meetings_cli
-from kizuna.domains.meetings import service as meetings_service
+from kizuna import audit, domains
+from kizuna.bootstrap import DEMO_USERS, initialize, seed_demo
+from kizuna.cli.common import DbOption, console, err, fail, opened, operator, settings_for
 from kizuna.federation import cli as peer_cli
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
@@ -32,43 +25,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
-app.add_typer(intel_cli.app, name="intel")
 app.add_typer(peer_cli.app, name="peer")
-app.add_typer(meetings_cli.ingest_app, name="ingest")
-app.add_typer(meetings_cli.meetings_app, name="meetings")
-
-console = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: KIZUNA_DATABASE_URL, else ./var SQLite)"),
-]
-
-
-def _settings(db: str | None, **extra: object) -> Settings:
-    values: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
-    if db:
-        values["database_url"] = db
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-@contextmanager
-def _opened(settings: Settings) -> Iterator[Node]:
-    """The node for one command, its connections closed when the command ends."""
-    try:
-        node = open_node(settings)
-    except (RuntimeError, FileNotFoundError) as exc:
-        raise _fail(f"{exc} (run `kizuna init` first)") from exc
-    try:
-        yield node
-    finally:
-        node.db.dispose()
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
 
 
 @app.command()
@@ -81,21 +38,19 @@ def init(
     demo: Annotated[bool, typer.Option(help="On a new node, add demo users and objects")] = False,
 ) -> None:
     """Create the database schema and the node identity (key, secret)."""
-    settings = _settings(db)
+    settings = settings_for(db)
     try:
         created = initialize(settings, nation=nation.upper(), name=name)
     except (ValueError, StoreError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if not created:
         console.print(f"node already initialized ({settings.database_url})")
         return
     console.print(f"initialized node {nation.upper()} at {settings.database_url}")
     console.print(f"node key: {settings.key_file}")
     if demo:
-        with _opened(settings) as node:
+        with opened(settings) as node:
             made = seed_demo(node)
-            seeded = meetings_service.import_seed(node)
-        console.print(f"imported the 2+2 summary of 28 July 2024: {seeded.created} objects")
         table = Table(title="Demo users (passwords shown once)")
         for column in ("user", "password", "nation", "clearance", "roles"):
             table.add_column(column)
@@ -117,8 +72,8 @@ def serve(
 
     from kizuna.web.app import create_app
 
-    settings = _settings(db, host=host, port=port)
-    with _opened(settings) as node:
+    settings = settings_for(db, host=host, port=port)
+    with opened(settings) as node:
         console.print(f"Kizuna node {node.nation} on http://{settings.host}:{settings.port}/")
         uvicorn.run(
             create_app(node, checkpoints=True, federate=True),
@@ -144,7 +99,7 @@ def demo(
     nations = ["JPN", "USA", *[p.upper() for p in partners or []]]
     unknown = [n for n in nations if n not in demo_nodes.PORTS]
     if unknown:
-        raise _fail(f"no demo node for {', '.join(unknown)}; known: AUS")
+        raise fail(f"no demo node for {', '.join(unknown)}; known: AUS")
     nodes = demo_nodes.build(data, list(dict.fromkeys(nations)), host=host)
     try:
         for d in nodes:
@@ -190,13 +145,13 @@ def user_add(
     """Add a user."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     failure: StoreError | None = None
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         try:
             with node.db.write() as conn:
                 identity.add_user(
                     conn,
                     policy=node.policy,
-                    actor=_operator(),
+                    actor=operator(),
                     username=username,
                     nation=nation.upper(),
                     clearance=clearance,
@@ -209,22 +164,18 @@ def user_add(
             failure = exc
     # Report after the node is closed: nothing of it outlives the command.
     if failure is not None:
-        raise _fail(f"{failure.field}: {failure}" if failure.field else str(failure))
+        raise fail(f"{failure.field}: {failure}" if failure.field else str(failure))
     console.print(f"added {username}")
-
-
-def _operator() -> str:
-    return f"cli:{os.environ.get('USER', 'operator')}"
 
 
 @user_app.command("token")
 def user_token(username: str, db: DbOption = None) -> None:
     """Issue a new API token for a user and print it (shown once)."""
-    with _opened(_settings(db)) as node, node.db.write() as conn:
+    with opened(settings_for(db)) as node, node.db.write() as conn:
         user = identity.find_user(conn, username)
-        token = identity.issue_token(conn, user=user, actor=_operator()) if user else None
+        token = identity.issue_token(conn, user=user, actor=operator()) if user else None
     if token is None:
-        raise _fail(f"no user {username}")
+        raise fail(f"no user {username}")
     print(token)
 
 
@@ -233,7 +184,7 @@ def audit_verify(
     db: DbOption = None, key_file: Annotated[Path | None, typer.Option()] = None
 ) -> None:
     """Check the whole chain and every signed checkpoint; exit 1 at the first bad entry."""
-    with _opened(_settings(db, key_file=key_file)) as node, node.db.read() as conn:
+    with opened(settings_for(db, key_file=key_file)) as node, node.db.read() as conn:
         report = audit.verify(conn, node.key.public_key())
     if report.finding is not None:
         err.print(f"[red]FAILED[/red] {report.finding}")
@@ -246,7 +197,7 @@ def audit_verify(
 @audit_app.command("checkpoint")
 def audit_checkpoint(db: DbOption = None) -> None:
     """Sign the current head of the log with the node key."""
-    with _opened(_settings(db)) as node, node.db.write() as conn:
+    with opened(settings_for(db)) as node, node.db.write() as conn:
         made = audit.checkpoint(conn, node.key)
     console.print(
         f"checkpoint at entry {made.seq}" if made else "nothing new since the last checkpoint"
@@ -260,19 +211,19 @@ def import_stix(
     db: DbOption = None,
 ) -> None:
     """Import a bundle object by object, as USER; exit 1 when any object is refused."""
-    from kizuna.stix.imports import import_objects, read_bundle
+    from kizuna.interchange.imports import import_objects, read_bundle
 
     try:
         objects = read_bundle(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{file}: {exc}") from exc
+        raise fail(f"{file}: {exc}") from exc
     except StoreError as exc:
-        raise _fail(f"{file}: {exc}") from exc
-    with _opened(_settings(db)) as node:
+        raise fail(f"{file}: {exc}") from exc
+    with opened(settings_for(db)) as node:
         with node.db.read() as conn:
             found = identity.find_user(conn, user)
         if found is None:
-            raise _fail(f"no user {user}")
+            raise fail(f"no user {user}")
         outcomes = import_objects(node.store, found.principal, objects, source=f"file {file.name}")
     bad = [o for o in outcomes if not o.ok]
     if bad:
@@ -303,21 +254,21 @@ def export_stix(
 ) -> None:
     """Export current versions as a STIX 2.1 bundle (audited)."""
     from kizuna.identity.principal import Principal
+    from kizuna.interchange.exports import bundle_chunks
     from kizuna.labels import Clearance, LabelError, parse
-    from kizuna.stix.exports import bundle_chunks
 
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         principal = node.system
         if label_max is not None:
             try:
                 ceiling = parse(node.policy, label_max)
             except LabelError as exc:
-                raise _fail(f"--label-max: {exc}") from exc
+                raise fail(f"--label-max: {exc}") from exc
             if len(ceiling.rel_to) != 1:
-                raise _fail("--label-max names the one nation whose readers the export is for")
+                raise fail("--label-max names the one nation whose readers the export is for")
             [nation] = ceiling.rel_to
             principal = Principal(
-                name=f"export:{_operator()}",
+                name=f"export:{operator()}",
                 clearance=Clearance(nation, ceiling.rank, ceiling.compartments),
                 kind="system",
             )
@@ -334,10 +285,10 @@ def export_stix(
             err.print(f"wrote {out}")
 
 
-# Domain command groups, added last: they use the helpers above when they run.
-from kizuna.domains.coordination.cli import app as coord_app  # noqa: E402
-
-app.add_typer(coord_app, name="coord")
+# Each installed domain adds its command groups.
+for _domain in domains.installed():
+    for _name, _group in _domain.commands():
+        app.add_typer(_group, name=_name)
 
 if __name__ == "__main__":
     app()

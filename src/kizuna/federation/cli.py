@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kizuna.cli.common import fail, opened, operator, settings_for
 from kizuna.errors import StoreError
 from kizuna.federation import peers as peer_service
 from kizuna.node import key_id, public_key_pem
@@ -27,9 +28,8 @@ def peer_init(
     url: Annotated[str, typer.Option(help="The URL partners reach this node at")] = "",
 ) -> None:
     """Print what a partner needs to add this node: nation, key id, URL, public key."""
-    from kizuna.cli.main import _opened, _settings
 
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         console.print(f"nation  {node.nation}")
         console.print(f"key id  {key_id(node.key)}")
         console.print(f"url     {url or f'http://{node.settings.host}:{node.settings.port}'}")
@@ -51,22 +51,21 @@ def peer_add(
     db: Db = None,
 ) -> None:
     """Add a partner; prints the token the partner pulls from this node with (once)."""
-    from kizuna.cli.main import _fail, _opened, _operator, _settings
 
     try:
         pem = public_key.read_text()
     except OSError as exc:
-        raise _fail(f"--public-key: {exc}") from exc
+        raise fail(f"--public-key: {exc}") from exc
     failure: StoreError | None = None
     token = ""
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         try:
             with node.db.write() as conn:
                 token = peer_service.add_peer(
                     conn,
                     policy=node.policy,
                     own_nation=node.nation,
-                    actor=_operator(),
+                    actor=operator(),
                     nation=nation,
                     url=url,
                     public_key_pem=pem,
@@ -77,7 +76,7 @@ def peer_add(
         except StoreError as exc:
             failure = exc
     if failure is not None:
-        raise _fail(f"{failure.field}: {failure}" if failure.field else str(failure))
+        raise fail(f"{failure.field}: {failure}" if failure.field else str(failure))
     err.print(f"added peer {nation.upper()}; give it this token to pull from this node:")
     print(token)
 
@@ -87,23 +86,21 @@ def peer_token(
     nation: str, token: Annotated[str, typer.Argument(help="The partner's token")], db: Db = None
 ) -> None:
     """Set the token this node pulls from a partner with."""
-    from kizuna.cli.main import _fail, _opened, _operator, _settings
 
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         try:
             with node.db.write() as conn:
-                peer_service.set_pull_token(conn, actor=_operator(), nation=nation, token=token)
+                peer_service.set_pull_token(conn, actor=operator(), nation=nation, token=token)
         except StoreError as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
     console.print(f"pull token set for {nation.upper()}")
 
 
 @app.command("list")
 def peer_list(db: Db = None) -> None:
     """Partners with their agreement and where the pull stands."""
-    from kizuna.cli.main import _opened, _settings
 
-    with _opened(_settings(db)) as node, node.db.read() as conn:
+    with opened(settings_for(db)) as node, node.db.read() as conn:
         known = peer_service.list_peers(conn)
         policy = node.policy
     table = Table("nation", "url", "agreement", "last pull", "in", "quarantined", "last error")
@@ -119,12 +116,11 @@ def peer_list(db: Db = None) -> None:
 @app.command("remove")
 def peer_remove(nation: str, db: Db = None) -> None:
     """Forget a partner; its account and tokens stop working at once."""
-    from kizuna.cli.main import _fail, _opened, _operator, _settings
 
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         try:
             with node.db.write() as conn:
-                peer_service.remove_peer(conn, actor=_operator(), nation=nation)
+                peer_service.remove_peer(conn, actor=operator(), nation=nation)
         except StoreError as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
     console.print(f"removed peer {nation.upper()}")

@@ -15,11 +15,11 @@ from sqlalchemy import func, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.audit.verify import checkpoint_payload
-from kizuna.bootstrap import Node
+from kizuna.db.schema import versions
 from kizuna.federation.peers import Peer, list_peers
 from kizuna.federation.pull import BearerAuth, pull_once
 from kizuna.federation.schema import peer_checkpoints, peers
-from kizuna.store.schema import versions
+from kizuna.runtime import Node
 
 __all__ = ["Federator"]
 

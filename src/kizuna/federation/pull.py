@@ -15,9 +15,9 @@ import requests
 from taxii2client.v21 import Collection
 
 from kizuna import clock
-from kizuna.bootstrap import Node
 from kizuna.federation.peers import Peer
 from kizuna.federation.receive import Applied, apply_page
+from kizuna.runtime import Node
 from kizuna.taxii.collections import peer_collection
 
 __all__ = ["PAGE", "BearerAuth", "pull_once"]

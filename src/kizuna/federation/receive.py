@@ -5,20 +5,18 @@ and the next pull fetches it again; a version already here is stored once."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import insert, update
 
 from kizuna import audit, clock
-from kizuna.bootstrap import Node
 from kizuna.errors import StoreError
 from kizuna.federation.guard import Accepted, Refusal, judge
 from kizuna.federation.peers import Peer
 from kizuna.federation.schema import peers, quarantine, signatures
 from kizuna.federation.signing import unwrap
-from kizuna.store import StoredObject
+from kizuna.runtime import Node
 
 __all__ = ["Applied", "apply_page"]
 
@@ -64,7 +62,7 @@ def apply_page(node: Node, peer: Peer, objects: list[Any]) -> Applied:
                             claims=json.dumps(verdict.signed.claims, sort_keys=True),
                         )
                     )
-                    for hook in _arrival_hooks():
+                    for hook in node.arrival_hooks:
                         hook(node, conn, made)
                     stored += 1
                     continue
@@ -104,10 +102,3 @@ def apply_page(node: Node, peer: Peer, objects: list[Any]) -> Applied:
                 detail={"peer": peer.nation, "stored": stored},
             )
     return Applied(stored, duplicates, refused, cursor)
-
-
-def _arrival_hooks() -> list[Callable[[Node, Connection, StoredObject], None]]:
-    """The mechanisms that act on what arrives (in the transaction that stores it)."""
-    from kizuna.domains.coordination.federation import arrived
-
-    return [arrived]

@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
 from kizuna import clock
+from kizuna.db.schema import access, audit_checkpoints, objects
 from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation.schema import quarantine
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Clearance, Label
 from kizuna.store.access import current, visible
-from kizuna.store.schema import access, audit_checkpoints, objects
 from kizuna.web.deps import ApiPrincipal, NodeDep, PagePrincipal
 from kizuna.web.pages import page
 

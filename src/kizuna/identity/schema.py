@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
-from kizuna.store.schema import TS, metadata
+from kizuna.db.schema import TS, metadata
 
 __all__ = ["api_tokens", "sessions", "users"]
 

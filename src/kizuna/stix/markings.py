@@ -25,6 +25,7 @@ __all__ = [
     "label_of",
     "marking_for",
     "marking_id",
+    "tlp_label",
 ]
 
 # Fixed UUIDv5 namespace of Kizuna's deterministic STIX ids.
@@ -159,11 +160,24 @@ def label_of(
             field="object.object_marking_refs",
         )
     if tlp:
-        lowest = policy.lowest.rank
-        if any(level.startswith("amber") for level in tlp):
-            return Label(lowest, frozenset({nation}))
-        return Label(lowest, frozenset(policy.nations))
+        return tlp_label(policy, "amber" if any(t.startswith("amber") for t in tlp) else "clear",
+                         nation=nation)  # fmt: skip
     return None
+
+
+def tlp_label(policy: Policy, level: str, *, nation: str) -> Label:
+    """What a TLP level allows, as a label: the lowest level, shared with every nation
+    of the policy (CLEAR, GREEN) or with `nation` only (AMBER, AMBER+STRICT). RED names
+    its recipients one by one, which no label says: it is refused."""
+    if level == "red":
+        raise Invalid(
+            "TLP:RED is for named recipients only; Kizuna does not store it",
+            field="object.object_marking_refs",
+        )
+    lowest = policy.lowest.rank
+    if level.startswith("amber"):
+        return Label(lowest, frozenset({nation}))
+    return Label(lowest, frozenset(policy.nations))
 
 
 def label_extension_definition() -> dict[str, Any]:

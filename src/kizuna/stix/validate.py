@@ -19,10 +19,31 @@ from stix2.v21 import OBJ_MAP
 from kizuna.errors import Invalid
 from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
-__all__ = ["canonical_json", "is_versioned", "prepare"]
+__all__ = ["MAX_DEPTH", "canonical_json", "is_versioned", "prepare", "too_deep"]
 
 # Kizuna keeps labels as its own markings; a client does not post marking objects.
 _REFUSED_TYPES = {"marking-definition", "bundle"}
+
+# STIX objects are shallow (an extension inside an object, a list of dicts inside it);
+# a deeper one is refused before anything walks it recursively.
+MAX_DEPTH = 32
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when lists and objects nest deeper than `limit` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def is_versioned(stix_type: str) -> bool:
@@ -49,6 +70,8 @@ def prepare(obj: Any, *, now: str) -> dict[str, Any]:
     """Return the object to store, or raise Invalid naming the property at fault."""
     if not isinstance(obj, dict):
         raise Invalid("the object must be a JSON object", field="object")
+    if too_deep(obj):
+        raise Invalid(f"the object nests deeper than {MAX_DEPTH} levels", field="object")
     stix_type = obj.get("type")
     if not isinstance(stix_type, str) or not stix_type:
         raise Invalid("the object has no 'type'", field="object.type")
@@ -72,6 +95,14 @@ def prepare(obj: Any, *, now: str) -> dict[str, Any]:
         raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
     except (ValueError, TypeError) as exc:
         raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
+    if not hasattr(parsed, "serialize"):
+        # The library hands back a plain dict for a type that an extension it does not
+        # know defines (`new-sdo`): nothing about it has been checked.
+        raise Invalid(
+            f"{stix_type} is defined by an extension this node does not know; it stores the "
+            "STIX 2.1 types and Kizuna's own",
+            field="object.extensions",
+        )
     # Store what the library accepted and normalized (ids of observables included).
     result: dict[str, Any] = _put_back(json.loads(parsed.serialize()), standins)
     check_property_extension(result)

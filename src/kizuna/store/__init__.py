@@ -1,8 +1,8 @@
 """The object store: versioned STIX objects with their labels in indexed columns,
 the visibility condition pushed down into SQL, and migrations."""
 
+from kizuna.db import Database
 from kizuna.errors import Conflict, Invalid, NotFound, Refused, StoreError
-from kizuna.store.db import Database
 from kizuna.store.objects import MAX_LIMIT, Page, Store, StoredObject
 
 __all__ = [

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, insert, literal_column, select
 
+from kizuna.db.schema import access, compartment_bits
 from kizuna.identity.principal import Principal
 from kizuna.labels import Policy
-from kizuna.store.schema import access, compartment_bits
 
 __all__ = ["MAX_COMPARTMENTS", "CompartmentBits", "current", "visible"]
 

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select
 
 from kizuna import clock
+from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.store import cursor
 from kizuna.store.access import visible
 from kizuna.store.objects import COLUMNS, MAX_LIMIT, Page, Store, _stored
-from kizuna.store.schema import access, objects, versions
 
 __all__ = ["Entries", "Entry", "FeedQuery", "bodies", "entries", "feed"]
 

@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, insert, select
 
 from kizuna import clock
+from kizuna.db.schema import node
 from kizuna.node import public_key_pem
-from kizuna.store.schema import node
 
 __all__ = ["NodeRow", "init_node", "load_node"]
 

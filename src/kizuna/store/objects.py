@@ -22,16 +22,17 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, select, update
 
 from kizuna import audit, clock
-from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.db import Database
+from kizuna.db.schema import access, objects, versions
+from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, Policy, render
-from kizuna.stix.markings import marking_for, marking_id
+from kizuna.labels import Label, Policy, dominates, render
+from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
-from kizuna.store import cursor, rules
+from kizuna.store import cursor, observables, rules
 from kizuna.store.access import CompartmentBits, current, visible
-from kizuna.store.db import Database
 from kizuna.store.nodes import NodeRow, load_node
-from kizuna.store.schema import access, objects, versions
+from kizuna.store.owners import OwnerKey, Owners, Write
 
 __all__ = ["COLUMNS", "MAX_LIMIT", "Page", "Store", "StoredObject", "stored_from_row"]
 
@@ -83,6 +84,9 @@ COLUMNS = (
 )
 
 
+_LABEL_COLUMNS = (versions.c.rank, versions.c.rel_to, versions.c.compartments)
+
+
 def _split(text: str, sep: str) -> frozenset[str]:
     return frozenset(t for t in text.split(sep) if t)
 
@@ -132,6 +136,8 @@ class Store:
         self.policy = policy
         self.node = node
         self.bits = bits
+        # Filled by the installed domains when the node opens (`Domain.install`).
+        self.owners = Owners()
 
     @classmethod
     def open(cls, db: Database, policy: Policy) -> Store:
@@ -269,25 +275,41 @@ class Store:
 
     # -- writes -------------------------------------------------------------------------
 
-    def _marked(self, conn: Connection, body: dict[str, Any], label: Label) -> dict[str, Any]:
+    def _marked(
+        self, conn: Connection, body: dict[str, Any], label: Label, replaces: Label | None
+    ) -> dict[str, Any]:
         """The body with the label's marking-definition as its first marking ref: the
-        label travels inside the object, and so inside its signature. Refs to other
-        labels' markings (a previous version's) are dropped; other markings (TLP) stay."""
+        label travels inside the object, and so inside its signature.
+
+        No marking may say more than the label: the previous version's label marking is
+        dropped (a release replaces it), any other Kizuna label marking is refused, and a
+        TLP marking stays only where everyone it lets read may read the label too."""
         if body["type"] == "marking-definition":
             return body
         mine = marking_id(self.policy, label)
-        refs = [str(r) for r in body.get("object_marking_refs", []) if r != mine]
-        if refs:
-            ours = set(
-                conn.execute(
-                    select(objects.c.stix_id).where(
-                        objects.c.stix_id.in_(refs), objects.c.type == "marking-definition"
-                    )
-                ).scalars()
-            )
-            refs = [r for r in refs if r not in ours]
+        dropped = {mine} | ({marking_id(self.policy, replaces)} if replaces else set())
+        refs = [str(r) for r in body.get("object_marking_refs", []) if r not in dropped]
+        for ref in refs:
+            self._check_marking(conn, ref, label, str(body.get("id", "")))
         self._ensure_marking(conn, label)
         return {**body, "object_marking_refs": [mine, *refs]}
+
+    def _check_marking(self, conn: Connection, ref: str, label: Label, target: str) -> None:
+        if ref in TLP:
+            allowed = tlp_label(self.policy, TLP[ref], nation=self.node.nation)
+            if dominates(allowed, label):
+                return
+            reason = f"TLP:{TLP[ref].upper()} would let more readers share it than its label"
+        elif conn.execute(select(objects.c.pk).where(objects.c.stix_id == ref)).first():
+            reason = f"{ref} is the marking of another label; an object carries its own only"
+        else:
+            raise Invalid(f"unknown marking {ref}", field="object.object_marking_refs")
+        raise Disallowed(
+            f"{reason} ({self.render(label)}): widening is a release decision",
+            field="object.object_marking_refs",
+            action="store:object:marking",
+            target=target or None,
+        )
 
     def _ensure_marking(self, conn: Connection, label: Label) -> None:
         """Every label in use has its marking-definition object, readable by exactly
@@ -332,8 +354,9 @@ class Store:
         label: Label,
         author: str,
         stix_type: str,
+        replaces: Label | None = None,
     ) -> StoredObject:
-        body = self._marked(conn, body, label)
+        body = self._marked(conn, body, label, replaces)
         made = StoredObject(
             id=stix_id,
             type=stix_type,
@@ -386,15 +409,30 @@ class Store:
         return replace(made, row_pk=version_pk)
 
     def create_in(
-        self, conn: Connection, principal: Principal, obj: Any, label: Label
+        self,
+        conn: Connection,
+        principal: Principal,
+        obj: Any,
+        label: Label,
+        *,
+        owner: OwnerKey | None = None,
     ) -> StoredObject:
-        """Create inside the caller's transaction (for services that write several)."""
+        """Create inside the caller's transaction (for services that write several).
+        A domain's service passes its `owner` key for the types it owns."""
         rules.require(principal, Permission.OBJECT_WRITE, "create objects", self.node.nation)
+        self.owners.admit("create", obj, owner)
         body = prepare(obj, now=_stix_ts(clock.now()))
+        if not is_versioned(body["type"]):
+            # Observables: content-derived ids scoped by label (see `observables`).
+            floor = observables.floor(self.policy.lowest.rank, self.node.nation)
+            body["id"] = observables.scoped_id(
+                body, label, secret=self.node.secret, floor_label=floor
+            )
         stix_id = str(body["id"])
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
         if label.rel_to != {self.node.nation}:
             rules.check_release(principal, self.node.nation, stix_id)
+        self.owners.check(conn, Write("create", principal, body, label, self.node.nation), owner)
         return self._insert_new(conn, principal, body, label, self.node.nation, "object.create")
 
     def _insert_new(
@@ -408,10 +446,15 @@ class Store:
         detail: dict[str, Any] | None = None,
     ) -> StoredObject:
         stix_id = str(body["id"])
-        if conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first():
-            raise Conflict(
-                f"{stix_id} exists; send a new version to /objects/{stix_id}", field="object.id"
-            )
+        held = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
+        if held is not None:
+            if self._readable(conn, principal, held.pk):
+                raise Conflict(
+                    f"{stix_id} exists; send a new version to /objects/{stix_id}",
+                    field="object.id",
+                    target=stix_id,
+                )
+            return self._as_if_new(conn, principal, body, label, origin, action)
         object_pk = conn.execute(
             insert(objects)
             .values(
@@ -443,8 +486,59 @@ class Store:
         )
         return made
 
+    def _readable(self, conn: Connection, principal: Principal, object_pk: int) -> bool:
+        return (
+            conn.execute(
+                select(access.c.object_pk).where(
+                    access.c.object_pk == object_pk, current(), visible(principal, self.bits)
+                )
+            ).first()
+            is not None
+        )
+
+    def _as_if_new(
+        self,
+        conn: Connection,
+        principal: Principal,
+        body: dict[str, Any],
+        label: Label,
+        origin: str,
+        action: str,
+    ) -> StoredObject:
+        """The answer a creation would give, for an id held where the caller may not
+        read: the same as if the id were free (issue 11, reproduction 4), while nothing
+        the caller may read changes. The node's security officers learn of it from the
+        audit entry; the caller's object is not stored."""
+        body = self._marked(conn, body, label, None)
+        stix_id = str(body["id"])
+        audit.append(
+            conn,
+            actor=principal.name,
+            action=f"{action}.hidden",
+            target=stix_id,
+            detail={"type": body["type"], "label": self.render(label)},
+        )
+        return StoredObject(
+            id=stix_id,
+            type=str(body["type"]),
+            origin=origin,
+            version=1,
+            label=label,
+            label_text=self.render(label),
+            body=canonical_json(body),
+            modified=str(body.get("modified", body.get("created", ""))),
+            author=principal.name,
+            recorded_at=clock.now_ts(),
+        )
+
     def answer_in(
-        self, conn: Connection, principal: Principal, obj: Any, *, answers: str
+        self,
+        conn: Connection,
+        principal: Principal,
+        obj: Any,
+        *,
+        answers: str,
+        owner: OwnerKey | None = None,
     ) -> StoredObject:
         """An answer to an object the principal may read (a concurrence, a comment), in
         the caller's transaction.
@@ -466,7 +560,11 @@ class Store:
         question = self._current_for_write(conn, principal, answers)
         if question is None:
             raise NotFound(f"no object {answers}", field="id")
+        self.owners.admit("answer", obj, owner)
         body = prepare(obj, now=_stix_ts(clock.now()))
+        self.owners.check(
+            conn, Write("answer", principal, body, _label(question), principal.nation), owner
+        )
         return self._insert_new(
             conn,
             principal,
@@ -477,11 +575,13 @@ class Store:
             {"answers": answers},
         )
 
-    def create(self, principal: Principal, obj: Any, label: Label) -> StoredObject:
+    def create(
+        self, principal: Principal, obj: Any, label: Label, *, owner: OwnerKey | None = None
+    ) -> StoredObject:
         """A new object at `label`, version 1. A label naming other nations than this
         node's is a release decision; a label above the author's clearance is refused."""
         with self.transaction(principal) as conn:
-            return self.create_in(conn, principal, obj, label)
+            return self.create_in(conn, principal, obj, label, owner=owner)
 
     def accept_in(
         self,
@@ -520,6 +620,7 @@ class Store:
                 .returning(objects.c.pk)
             ).scalar_one()  # fmt: skip
             number, previous = 1, None
+            before, before_label = None, None
         else:
             object_pk = row.pk
             seen = conn.execute(
@@ -530,12 +631,15 @@ class Store:
             if seen is not None:
                 return None
             last = conn.execute(
-                select(versions.c.number, versions.c.pk)
+                select(versions.c.number, versions.c.pk, *_LABEL_COLUMNS, versions.c.body)
                 .where(versions.c.object_pk == object_pk)
                 .order_by(versions.c.number.desc())
                 .limit(1)
             ).one()
             number, previous = last.number + 1, last.pk
+            before, before_label = json.loads(last.body), _label(last)
+        write = Write("accept", None, body, label, origin, before, before_label)
+        self.owners.check(conn, write, None)
         return self._insert_version(
             conn,
             object_pk=object_pk,
@@ -547,6 +651,7 @@ class Store:
             label=label,
             author=author,
             stix_type=body["type"],
+            replaces=before_label,
         )
 
     def _owned_current(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
@@ -561,13 +666,21 @@ class Store:
             )
         return cur
 
-    def revise(self, principal: Principal, stix_id: str, obj: Any) -> StoredObject:
+    def revise(
+        self, principal: Principal, stix_id: str, obj: Any, *, owner: OwnerKey | None = None
+    ) -> StoredObject:
         """A new version of an object this node owns, at the same label."""
         with self.transaction(principal) as conn:
-            return self.revise_in(conn, principal, stix_id, obj)
+            return self.revise_in(conn, principal, stix_id, obj, owner=owner)
 
     def revise_in(
-        self, conn: Connection, principal: Principal, stix_id: str, obj: Any
+        self,
+        conn: Connection,
+        principal: Principal,
+        stix_id: str,
+        obj: Any,
+        *,
+        owner: OwnerKey | None = None,
     ) -> StoredObject:
         """`revise` inside the caller's transaction (for services that write several)."""
         rules.require(
@@ -576,9 +689,10 @@ class Store:
         cur = self._owned_current(conn, principal, stix_id)
         if not is_versioned(cur.type):
             raise Invalid(f"{cur.type} objects have no versions", field="object.type")
+        previous = json.loads(cur.body)
+        self.owners.admit("revise", obj, owner, previous)
         if not isinstance(obj, dict):
             raise Invalid("the object must be a JSON object", field="object")
-        previous = json.loads(cur.body)
         for key in ("id", "type", "created"):
             if key in obj and obj[key] != previous[key]:
                 raise Invalid(f"a new version keeps the {key} of the object", field=f"object.{key}")
@@ -587,6 +701,8 @@ class Store:
         body = prepare(merged, now=_stix_ts(clock.now()))
         if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
             raise Invalid(f"modified must be later than {cur.modified}", field="object.modified")
+        write = Write("revise", principal, body, _label(cur), cur.origin, previous, _label(cur))
+        self.owners.check(conn, write, owner)
         made = self._next_version(conn, cur, body, _label(cur), principal)
         audit.append(
             conn,
@@ -612,6 +728,7 @@ class Store:
             label=label,
             author=author.name,
             stix_type=cur.type,
+            replaces=_label(cur),
         )
 
     def release(
@@ -621,6 +738,7 @@ class Store:
         label: Label,
         *,
         changes: dict[str, Any] | None = None,
+        owner: OwnerKey | None = None,
     ) -> StoredObject:
         """A release decision: a new version of the object at a new label.
 
@@ -630,29 +748,46 @@ class Store:
         transaction, for a release that also records its own outcome in the object.
         """
         with self.transaction(principal) as conn:
-            cur = self._owned_current(conn, principal, stix_id)
-            rules.check_release(principal, self.node.nation, stix_id)
-            rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
-            before = _label(cur)
-            if label == before:
-                raise Invalid(f"{stix_id} is already labelled {cur.label}", field="label")
-            body = json.loads(cur.body)
-            if changes:
-                if {"id", "type", "created"} & set(changes):
-                    raise Invalid("a release keeps the id, type and created", field="object")
-                body = prepare({**body, **changes}, now=_stix_ts(clock.now()))
-            if is_versioned(cur.type):
-                body["modified"] = _later(cur.modified)
-            made = self._next_version(conn, cur, body, label, principal)
-            audit.append(
-                conn,
-                actor=principal.name,
-                action="object.release",
-                target=stix_id,
-                detail={
-                    "from": cur.label,
-                    "to": self.render(label),
-                    "version": cur.number + 1,
-                },
-            )
-            return made
+            return self.release_in(conn, principal, stix_id, label, changes=changes, owner=owner)
+
+    def release_in(
+        self,
+        conn: Connection,
+        principal: Principal,
+        stix_id: str,
+        label: Label,
+        *,
+        changes: dict[str, Any] | None = None,
+        owner: OwnerKey | None = None,
+    ) -> StoredObject:
+        """`release` inside the caller's transaction (a release that follows from other
+        writes of the same action, such as the last approval of a joint product)."""
+        cur = self._owned_current(conn, principal, stix_id)
+        rules.check_release(principal, self.node.nation, stix_id)
+        rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
+        before = _label(cur)
+        if label == before:
+            raise Invalid(f"{stix_id} is already labelled {cur.label}", field="label")
+        previous = json.loads(cur.body)
+        body = dict(previous)
+        if changes:
+            if {"id", "type", "created"} & set(changes):
+                raise Invalid("a release keeps the id, type and created", field="object")
+            body = prepare({**body, **changes}, now=_stix_ts(clock.now()))
+        if is_versioned(cur.type):
+            body["modified"] = _later(cur.modified)
+        write = Write("release", principal, body, label, cur.origin, previous, before)
+        self.owners.check(conn, write, owner)
+        made = self._next_version(conn, cur, body, label, principal)
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="object.release",
+            target=stix_id,
+            detail={
+                "from": cur.label,
+                "to": self.render(label),
+                "version": cur.number + 1,
+            },
+        )
+        return made

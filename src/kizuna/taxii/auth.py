@@ -18,9 +18,9 @@ import time
 
 from fastapi import Request
 
-from kizuna.bootstrap import Node
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
+from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError
 
 __all__ = ["BasicCache", "principal_of"]

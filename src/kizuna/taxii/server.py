@@ -19,12 +19,12 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kizuna import audit, clock
-from kizuna.bootstrap import Node
 from kizuna.errors import StoreError
 from kizuna.federation.peers import peer_for_account
 from kizuna.federation.signing import sign
 from kizuna.identity.principal import Permission, Principal
-from kizuna.stix.imports import import_objects
+from kizuna.interchange.imports import import_objects
+from kizuna.runtime import Node
 from kizuna.store import MAX_LIMIT, StoredObject
 from kizuna.store.feed import Entry, FeedQuery, bodies, entries, feed
 from kizuna.taxii.auth import BasicCache, principal_of
@@ -286,6 +286,8 @@ def create_taxii_app(node: Node) -> FastAPI:
             envelope = json.loads(await request.body())
         except ValueError as exc:
             raise TaxiiError(400, "Bad request", f"the envelope is not JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise TaxiiError(400, "Bad request", "the envelope nests too deeply") from exc
         if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
             raise TaxiiError(400, "Bad request", "an envelope is an object with an objects list")
         if not coll.resource(principal, node.store.node.nation)["can_write"]:

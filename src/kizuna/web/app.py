@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -14,17 +14,10 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kizuna import audit
-from kizuna.bootstrap import Node
-from kizuna.domains.coordination import api as coordination_api
-from kizuna.domains.coordination import pages as coordination_pages
-from kizuna.domains.coordination.service import coordination
-from kizuna.domains.intel import api as intel_api
-from kizuna.domains.intel import pages as intel_pages
-from kizuna.domains.meetings import api as meetings_api
-from kizuna.domains.meetings import pages as meetings_pages
+from kizuna import audit, domains
 from kizuna.federation import web as federation_web
 from kizuna.federation.loop import Federator
+from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
 from kizuna.web import api, pages, problems, schemas
@@ -145,7 +138,11 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         tasks = []
         if checkpoints:
             tasks.append(asyncio.create_task(_checkpoint_loop(node)))
-            tasks.append(asyncio.create_task(_coordination_loop(node)))
+            tasks += [
+                asyncio.create_task(_scan_loop(node, d.name, d.scan))
+                for d in domains.installed()
+                if d.scan is not None
+            ]
         if federate:
             app.state.federator = Federator(node)
             tasks.append(asyncio.create_task(app.state.federator.run()))
@@ -174,27 +171,20 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
-    # Check the alliance structure now: a bad file stops the node from starting.
-    coordination(node)
-    # A route's one-line docstring is its OpenAPI summary.
-    for route in [
-        *api.router.routes,
-        *intel_api.router.routes,
-        *meetings_api.router.routes,
-        *coordination_api.router.routes,
-    ]:
-        if isinstance(route, APIRoute) and not route.summary and route.endpoint.__doc__:
-            route.summary = route.endpoint.__doc__.strip().splitlines()[0]
-    app.include_router(api.router)
-    app.include_router(intel_api.router)
-    app.include_router(meetings_api.router)
-    app.include_router(pages.router)
-    app.include_router(schemas.router)
-    app.include_router(federation_web.router)
-    app.include_router(intel_pages.router)
-    app.include_router(meetings_pages.router)
-    app.include_router(coordination_api.router)
-    app.include_router(coordination_pages.router)
+    routers = [api.router, pages.router, schemas.router, federation_web.router]
+    for domain in domains.installed():
+        routers += domain.routers()
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            # A route's one-line docstring is its OpenAPI summary.
+            if not route.summary and route.endpoint.__doc__:
+                route.summary = route.endpoint.__doc__.strip().splitlines()[0]
+            # Errors are problem details, and the document says so.
+            for status, response in problems.PROBLEM_RESPONSES.items():
+                route.responses.setdefault(status, response)
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.mount("/taxii2", create_taxii_app(node), name="taxii2")
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
@@ -208,15 +198,16 @@ async def _checkpoint_loop(node: Node) -> None:
         await asyncio.to_thread(_checkpoint, node)
 
 
-async def _coordination_loop(node: Node) -> None:
-    # Escalation steps are rows: a scan after a restart acts on whatever fell due.
+async def _scan_loop(node: Node, name: str, scan: Callable[[Node], object]) -> None:
+    # What falls due is kept in rows (escalation steps, reminders): a scan after a
+    # restart acts on whatever fell due meanwhile.
     while True:
         try:
-            await asyncio.to_thread(coordination(node).scan)
+            await asyncio.to_thread(scan, node)
         except Exception:
             # A failed scan (the database away for a moment) must not end the loop:
-            # the steps stay pending and the next scan takes them.
-            _log.exception("escalation scan failed; retrying at the next interval")
+            # the work stays pending and the next scan takes it.
+            _log.exception("%s scan failed; retrying at the next interval", name)
         await asyncio.sleep(node.settings.coordination_scan_seconds)
 
 

@@ -9,9 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException, Request
 
-from kizuna.bootstrap import Node
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
+from kizuna.runtime import Node
 
 __all__ = [
     "CSRF_COOKIE",

@@ -8,6 +8,7 @@ render what they are given.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,8 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kizuna import audit
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, lub, render
+from kizuna.labels import Label, LabelError, can_read, lub, parse, render
 from kizuna.store import NotFound, StoredObject
+from kizuna.store.mentions import mentions
 from kizuna.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -275,11 +277,59 @@ def audit_page(
     with node.db.read() as conn:
         entries = audit.entries(conn, before=before, limit=100)
     older = entries[-1].seq if len(entries) == 100 else None
+    rows, labels = _audit_rows(node, principal, entries)
     return page(
         request,
         "audit.html",
         principal=principal,
-        labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
-        entries=entries,
+        labels=[Label(node.policy.lowest.rank, frozenset({node.nation})), *labels],
+        entries=rows,
         older=older,
     )
+
+
+_STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+_LABEL_KEYS = ("label", "from", "to")
+
+
+def _audit_rows(
+    node: Any, principal: Principal, entries: list[audit.Entry]
+) -> tuple[list[dict[str, Any]], list[Label]]:
+    """Entries as the admin may see them. A role never widens reading (issue 11,
+    reproduction 6): an entry that names an object the admin may not read, or a label
+    they may not read, keeps its number, time, actor and action, and shows no id,
+    type or label. The labels returned are those the shown entries name."""
+    named = {
+        e.seq: _STIX_ID.findall(f"{e.target or ''} {json.dumps(e.detail, ensure_ascii=False)}")
+        for e in entries
+    }
+    seen = mentions(node.store, principal, (i for ids in named.values() for i in ids))
+    rows: list[dict[str, Any]] = []
+    shown: list[Label] = []
+    for e in entries:
+        labels = [seen.readable[i] for i in named[e.seq] if i in seen.readable]
+        withheld = any(i in seen.hidden for i in named[e.seq])
+        for key in _LABEL_KEYS:
+            value = e.detail.get(key)
+            if not isinstance(value, str):
+                continue
+            try:
+                label = parse(node.policy, value)
+            except LabelError:
+                continue
+            withheld = withheld or not can_read(principal.clearance, label)
+            labels.append(label)
+        if not withheld:
+            shown += labels
+        rows.append(
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "target": None if withheld else e.target,
+                "detail": None if withheld else e.detail,
+                "withheld": withheld,
+            }
+        )
+    return rows, shown

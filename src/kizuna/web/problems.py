@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kizuna.labels import LabelError
 from kizuna.store import StoreError
 
-__all__ = ["PROBLEM_JSON", "install", "problem"]
+__all__ = ["PROBLEM_JSON", "PROBLEM_RESPONSES", "install", "problem"]
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -30,6 +30,45 @@ _TITLES = {
     415: "Unsupported media type",
     422: "Invalid request",
     429: "Too many requests",
+}
+
+
+# How every REST operation documents its errors: the schema schemathesis and clients
+# check the answers against.
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "field": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
+    },
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": f"{title} (RFC 9457 problem details)",
+        "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}},
+    }
+    for status, title in (
+        (400, "Bad request"),
+        (401, "Not authenticated"),
+        (403, "Refused"),
+        (404, "Not found (or not visible)"),
+        (409, "Conflict"),
+        (413, "Request body too large"),
+        (422, "Invalid request"),
+        (429, "Too many requests"),
+    )
 }
 
 

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna.audit.log import audit_log
-from kizuna.bootstrap import Node
+from kizuna.db.schema import objects, versions
 from kizuna.domains.meetings import model, service
 from kizuna.domains.meetings.ingest import IngestRefused
 from kizuna.errors import Invalid, Refused
 from kizuna.labels import parse
-from kizuna.store.schema import objects, versions
+from kizuna.runtime import Node
 from kizuna.web.deps import SESSION_COOKIE
 from tests.conftest import node_settings
 from tests.domains.meetings.test_ingest import JOINT_EN, OTHER_JA, SEED
@@ -138,9 +138,11 @@ def test_reviews_links_status_and_compliance(node: Node) -> None:
     service.add_link(node, who, decision_id=decisions[5], target="ACM working group")
     rows = service.compliance(node, who)
     assert rows == [
-        {"round": "2025", "nation": "JPN", "reviews": 2, "mean": 0.5, "compliance": 0.75},
-        {"round": "2025", "nation": "USA", "reviews": 2, "mean": 0.0, "compliance": 0.5},
-    ]
+        {"round": "2025", "nation": "JPN", "reviews": 2, "mean": 0.5, "compliance": 0.75,
+         "label": "UNCLASSIFIED//REL TO JPN"},
+        {"round": "2025", "nation": "USA", "reviews": 2, "mean": 0.0, "compliance": 0.5,
+         "label": "UNCLASSIFIED//REL TO JPN"},
+    ]  # fmt: skip
     assert len(service.register(node, who, status="reviewed")) == 4
     assert [r.decision.id for r in service.register(node, who, status="in progress")] == [
         decisions[5]
@@ -193,7 +195,8 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
         assert secret.status_code == 201
         # The review is JPN-only: the US reader neither sees it nor its score.
         assert web.get("/api/v1/commitments/compliance", headers=bearer(smith_token)).json() == {
-            "items": []
+            "label": None,
+            "items": [],
         }
         assert (
             len(web.get("/api/v1/commitments/compliance", headers=bearer(token)).json()["items"])

@@ -1,3 +1,78 @@
 """The Alliance Coordination Mechanism: coordination items between counterpart bodies,
 the partner nation's answers, deadlines that follow the alliance phase, and escalation
 up the tiers of the ladder (DESIGN §1)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kizuna.runtime import Domain, Node
+from kizuna.store.owners import OwnerKey
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from typer import Typer
+
+__all__ = ["DOMAIN", "OWNER"]
+
+# Passed by this domain's service to every store write of its own types.
+OWNER = OwnerKey("coordination")
+
+
+def _install(node: Node) -> None:
+    from kizuna.domains.coordination.federation import arrived
+    from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE
+    from kizuna.domains.coordination.service import coordination
+
+    coordination(node)  # the structure file is checked now: a bad one stops the node
+    owners = node.store.owners
+    # A release decision on an item goes through the generic release endpoint, under
+    # the store's release rules; every other write takes the mechanism's own path.
+    owners.register(
+        ITEM_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/items (and /items/{id}/transitions)",
+        open_to=frozenset({"release"}),
+        key=OWNER,
+    )
+    owners.register(
+        RESPONSE_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/items/{id}/responses",
+        key=OWNER,
+    )
+    node.arrival_hooks.append(arrived)
+
+
+def _routers() -> list[APIRouter]:
+    from kizuna.domains.coordination import api, pages
+
+    return [api.router, pages.router]
+
+
+def _commands() -> list[tuple[str, Typer]]:
+    from kizuna.domains.coordination.cli import app
+
+    return [("coord", app)]
+
+
+def _seed(node: Node) -> None:
+    from kizuna.domains.coordination.demo import seed_demo
+
+    seed_demo(node)
+
+
+def _scan(node: Node) -> None:
+    from kizuna.domains.coordination.service import coordination
+
+    coordination(node).scan()
+
+
+DOMAIN = Domain(
+    name="coordination",
+    install=_install,
+    routers=_routers,
+    commands=_commands,
+    seed_demo=_seed,
+    scan=_scan,
+)

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kizuna.cli.common import DbOption, fail, opened, settings_for
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
 from kizuna.domains.coordination.service import coordination, iso_time
@@ -28,36 +29,23 @@ app = typer.Typer(help="Alliance Coordination Mechanism: items, answers, escalat
 console = Console()
 
 AsUser = Annotated[str, typer.Option("--as", help="The user who acts")]
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: KIZUNA_DATABASE_URL, else ./var SQLite)"),
-]
 
 
-# The main command adds this group, so its helpers are looked up when a command runs.
 def _opened(db: str | None) -> Any:
-    from kizuna.cli import main
-
-    return main._opened(main._settings(db))
-
-
-def _fail(message: str) -> typer.Exit:
-    from kizuna.cli import main
-
-    return main._fail(message)
+    return opened(settings_for(db))
 
 
 def _principal(node: object, username: str) -> Principal:
     with node.db.read() as conn:  # type: ignore[attr-defined]
         user = identity.find_user(conn, username)
     if user is None:
-        raise _fail(f"no user {username}")
+        raise fail(f"no user {username}")
     return user.principal
 
 
 def _error(exc: StoreError | StructureError) -> typer.Exit:
     field = getattr(exc, "field", None)
-    return _fail(f"{field}: {exc}" if field else str(exc))
+    return fail(f"{field}: {exc}" if field else str(exc))
 
 
 @app.command("list")

@@ -14,12 +14,12 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select, update
 
 from kizuna import clock
-from kizuna.bootstrap import Node
+from kizuna.db.schema import objects
 from kizuna.domains.coordination.model import ACCEPTING, ITEM_TYPE, RESPONSE_TYPE
 from kizuna.domains.coordination.schema import coord_items, coord_responses
 from kizuna.domains.coordination.service import coordination
+from kizuna.runtime import Node
 from kizuna.store import StoredObject
-from kizuna.store.schema import objects
 
 __all__ = ["arrived"]
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, null, or_, select, update
 
 from kizuna import audit, clock
+from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE, ItemState
 from kizuna.domains.coordination.schema import (
     coord_items,
@@ -29,7 +30,6 @@ from kizuna.identity.principal import Principal
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
-from kizuna.store.schema import access, objects, versions
 
 __all__ = ["BoardRow", "Event", "Notification", "acknowledge", "board", "notifications", "timeline"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, text
 
-from kizuna.store.schema import TS, metadata
+from kizuna.db.schema import TS, metadata
 
 __all__ = ["coord_items", "coord_notifications", "coord_phases", "coord_responses", "coord_steps"]
 

@@ -23,8 +23,8 @@ from sqlalchemy import Connection, and_, insert, select, update
 from statemachine.exceptions import TransitionNotAllowed
 
 from kizuna import audit, clock
-from kizuna.bootstrap import Node
-from kizuna.domains.coordination import escalation
+from kizuna.db.schema import access, objects, versions
+from kizuna.domains.coordination import OWNER, escalation
 from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
 from kizuna.domains.coordination.model import (
     ACCEPTING,
@@ -57,10 +57,10 @@ from kizuna.domains.coordination.structure import (
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, render
+from kizuna.runtime import Node
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
-from kizuna.store.schema import access, objects, versions
 
 __all__ = ["Coordination", "Fired", "IllegalTransition", "coordination", "epoch", "iso_time"]
 
@@ -233,7 +233,7 @@ class Coordination:
         else:
             body.pop("due", None)
         body.pop("modified", None)
-        made = self.store.revise_in(conn, actor, row.stix_id, body)
+        made = self.store.revise_in(conn, actor, row.stix_id, body, owner=OWNER)
         values = {"state": facts.state, "updated_at": clock.now_ts()}
         for key in ("tier", "escalated_to", "needs"):
             if key in changes:
@@ -330,7 +330,7 @@ class Coordination:
                 "sets_phase": data.sets_phase,
             }
             body.update({k: v for k, v in optional.items() if v})
-            made = self.store.create_in(conn, principal, body, label)
+            made = self.store.create_in(conn, principal, body, label, owner=OWNER)
             pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
             conn.execute(
                 insert(coord_items).values(
@@ -484,7 +484,7 @@ class Coordination:
                 answer["comment"] = comment
             if data.responding_body:
                 answer["responding_body"] = data.responding_body
-            made = self.store.answer_in(conn, principal, answer, answers=stix_id)
+            made = self.store.answer_in(conn, principal, answer, answers=stix_id, owner=OWNER)
             self.after_answer(conn, row, made, nation=principal.nation, kind=data.kind.value)
             return made
 

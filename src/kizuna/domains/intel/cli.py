@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kizuna.cli.common import fail, opened, settings_for
 from kizuna.domains.intel import model, service
 
 app = typer.Typer(help="BIAC: reports, assessments, observations, joint products.")
@@ -21,19 +22,18 @@ def list_intel(
     db: Annotated[str | None, typer.Option("--db", help="Database URL")] = None,
 ) -> None:
     """List the newest objects of a kind (as USER, or everything on the node)."""
-    from kizuna.cli.main import _fail, _opened, _settings
     from kizuna.identity import service as identity
 
     found = model.kind_of(kind)
     if found is None:
-        raise _fail(f"no kind {kind}; known: {', '.join(k.key for k in model.KINDS)}")
-    with _opened(_settings(db)) as node:
+        raise fail(f"no kind {kind}; known: {', '.join(k.key for k in model.KINDS)}")
+    with opened(settings_for(db)) as node:
         principal = node.system
         if user is not None:
             with node.db.read() as conn:
                 account = identity.find_user(conn, user)
             if account is None:
-                raise _fail(f"no user {user}")
+                raise fail(f"no user {user}")
             principal = account.principal
         page = service.listing(node.store, principal, found, limit=100)
     table = Table("label", "id", "title", "version", "modified", title=found.en)

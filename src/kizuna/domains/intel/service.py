@@ -18,7 +18,8 @@ from sqlalchemy import and_, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from kizuna import audit, clock
-from kizuna.domains.intel import model
+from kizuna.db.schema import access, objects, versions
+from kizuna.domains.intel import OWNER, model
 from kizuna.domains.intel.schema import intel_approvals
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
@@ -26,7 +27,6 @@ from kizuna.labels import Label, LabelError, parse, render
 from kizuna.stix.types import JOINT_PRODUCT
 from kizuna.store import Page, Store, StoredObject
 from kizuna.store.access import current, visible
-from kizuna.store.schema import access, objects, versions
 
 __all__ = [
     "Approval",
@@ -125,7 +125,7 @@ def create(
         )
     else:
         obj = _joint_product(store, principal, fields, label)
-    return store.create(principal, obj, label)
+    return store.create(principal, obj, label, owner=OWNER)
 
 
 def _confidence(value: Any) -> int:
@@ -288,7 +288,9 @@ def _release(store: Store, state: JointState) -> JointState:
     ext = dict(state.product.object["extensions"][JOINT_PRODUCT], state="released")
     extensions = {**state.product.object["extensions"], JOINT_PRODUCT: ext}
     try:
-        store.release(system, state.product.id, target, changes={"extensions": extensions})
+        store.release(
+            system, state.product.id, target, changes={"extensions": extensions}, owner=OWNER
+        )
     except Invalid:
         # Both approvals arrived together and the other request released it first.
         return joint_state(store, system, state.product.id)

@@ -1,1 +1,58 @@
 """The 2+2 record: meetings, decisions, the commitments register, imported summaries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kizuna.runtime import Domain, Node
+from kizuna.store.owners import OwnerKey
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from typer import Typer
+
+__all__ = ["DOMAIN", "OWNER"]
+
+OWNER = OwnerKey("meetings")
+
+
+def _install(node: Node) -> None:
+    from kizuna.domains.meetings.model import LINK, REVIEW, TYPES
+
+    endpoints = {
+        LINK: "POST /api/v1/commitments/{decision_id}/links",
+        REVIEW: "POST /api/v1/commitments/{decision_id}/reviews",
+    }
+    for stix_type in TYPES:
+        node.store.owners.register(
+            stix_type,
+            domain="meetings",
+            endpoint=endpoints.get(stix_type, "kizuna ingest summary (an official summary)"),
+            key=OWNER,
+        )
+
+
+def _routers() -> list[APIRouter]:
+    from kizuna.domains.meetings import api, pages
+
+    return [api.router, pages.router]
+
+
+def _commands() -> list[tuple[str, Typer]]:
+    from kizuna.domains.meetings.cli import ingest_app, meetings_app
+
+    return [("ingest", ingest_app), ("meetings", meetings_app)]
+
+
+def _seed(node: Node) -> None:
+    # The shipped summary is a Japanese Foreign Ministry document: the Japanese node
+    # holds the record, and its partners receive what it releases to them.
+    if node.nation == "JPN":
+        from kizuna.domains.meetings.service import import_seed
+
+        import_seed(node)
+
+
+DOMAIN = Domain(
+    name="meetings", install=_install, routers=_routers, commands=_commands, seed_demo=_seed
+)

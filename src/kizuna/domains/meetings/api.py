@@ -12,7 +12,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kizuna.domains.meetings import service
-from kizuna.labels import parse
+from kizuna.labels import Label, lub, parse
+from kizuna.runtime import Node
 from kizuna.store import StoredObject
 from kizuna.web.deps import ApiPrincipal, NodeDep
 
@@ -41,6 +42,10 @@ class LinkCreate(BaseModel):
 
 def _obj(o: StoredObject) -> dict[str, Any]:
     return {"id": o.id, "label": o.label_text, "version": o.version, "object": o.object}
+
+
+def _render(node: Node, label: Label | None) -> str | None:
+    return node.store.render(label) if label is not None else None
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -96,7 +101,7 @@ def commitments(
 ) -> Response:
     """The commitments register, filtered by topic, actor, stance, status, entity or
     kind (commitment or position; both when absent)."""
-    rows = service.register(
+    shown = service.figures(
         node,
         principal,
         topic=topic,
@@ -106,18 +111,23 @@ def commitments(
         entity=entity,
         kind=kind,
     )
+    # `label` is the decision's; `status_label` that of its status and counts, which
+    # come from the commitment's links and reviews too. The listing's own `label`
+    # dominates every label it holds.
     return _json(
         {
+            "label": _render(node, lub(r.label for r in shown.rows)),
             "items": [
                 {
                     **_obj(r.decision),
                     "commitment": r.root,
                     "status": r.status,
+                    "status_label": _render(node, r.label),
                     "links": len(r.links),
                     "reviews": len(r.reviews),
                 }
-                for r in rows
-            ]
+                for r in shown.rows
+            ],
         }
     )
 
@@ -125,7 +135,8 @@ def commitments(
 @router.get("/commitments/compliance")
 def compliance(principal: ApiPrincipal, node: NodeDep) -> Response:
     """Compliance per review round and nation: (mean score + 1) / 2."""
-    return _json({"items": service.compliance(node, principal)})
+    shown = service.figures(node, principal)
+    return _json({"label": _render(node, lub(shown.compliance_labels)), "items": shown.compliance})
 
 
 @router.get("/commitments/{decision_id}/timeline")

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kizuna.cli.common import fail, opened, settings_for
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import read_summary
 from kizuna.errors import StoreError
@@ -26,11 +27,6 @@ console = Console()
 err = Console(stderr=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL")]
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(2)
 
 
 @ingest_app.command("summary")
@@ -53,18 +49,17 @@ def ingest_summary(
     db: DbOption = None,
 ) -> None:
     """Import the official summary of a meeting: meeting, sections, items, decisions."""
-    from kizuna.cli.main import _opened, _settings
 
     if format not in ("text", "json"):
-        raise _fail(f"--format must be text or json, not {format!r}")
+        raise fail(f"--format must be text or json, not {format!r}")
     try:
         given = Date.fromisoformat(date) if date else None
     except ValueError as exc:
-        raise _fail(f"--date must be YYYY-MM-DD, not {date!r}") from exc
+        raise fail(f"--date must be YYYY-MM-DD, not {date!r}") from exc
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise _fail(f"cannot read {file}: {exc.strerror}") from exc
+        raise fail(f"cannot read {file}: {exc.strerror}") from exc
     failure: StoreError | None = None
     result = None
     if dry_run:
@@ -72,10 +67,10 @@ def ingest_summary(
         try:
             record = read_summary(data, lang, given)
         except StoreError as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
         _report(service.ImportResult(record, "", 0, False, True), format)
         return
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         try:
             principal = node.system
             if as_user:
@@ -93,7 +88,7 @@ def ingest_summary(
         except StoreError as exc:
             failure = exc
     if failure is not None or result is None:
-        raise _fail(str(failure))
+        raise fail(str(failure))
     _report(result, format)
 
 
@@ -132,10 +127,9 @@ def _report(result: service.ImportResult, format: str) -> None:
 @meetings_app.command("list")
 def meetings_list(db: DbOption = None) -> None:
     """Meetings on this node (as the node itself sees them)."""
-    from kizuna.cli.main import _opened, _settings
 
     table = Table("date", "meeting", "id")
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         for m in service.list_meetings(node, node.system):
             table.add_row(m.object["date"], m.object["body"], m.id)
     console.print(table)
@@ -153,11 +147,10 @@ def meetings_register(
     db: DbOption = None,
 ) -> None:
     """The commitments register, filtered: commitments by default."""
-    from kizuna.cli.main import _opened, _settings
 
     table = Table("date", "item", "actor", "stance", "owner", "due", "status", "sentence")
     failure: StoreError | None = None
-    with _opened(_settings(db)) as node:
+    with opened(settings_for(db)) as node:
         try:
             rows = service.register(
                 node,
@@ -184,5 +177,5 @@ def meetings_register(
                 b["sentence"][:60],
             )
     if failure is not None:
-        raise _fail(str(failure))
+        raise fail(str(failure))
     console.print(table)

@@ -6,8 +6,11 @@ References between our objects are plain identifier strings named `*_id`: stix2
 refuses `*_ref` properties that point at custom types unless custom content is
 allowed everywhere, which we do not do.
 
-Identifiers of imported objects are UUIDv5 over the document digest and the
-object's place in it, so importing the same document again yields the same ids.
+Identifiers of imported objects are UUIDv5 over a scope and the object's place in
+the document. The scope (`service._scope`) is the document digest keyed with the node
+secret and bound to the import's label: importing the same document again at the same
+label yields the same ids, and nobody without the node secret can derive them from the
+text.
 """
 
 from __future__ import annotations
@@ -51,8 +54,8 @@ def extension_id(stix_type: str) -> str:
     return f"extension-definition--{uuid.uuid5(NAMESPACE, 'extension:' + stix_type)}"
 
 
-def object_id(stix_type: str, digest: str, place: str) -> str:
-    return f"{stix_type}--{uuid.uuid5(NAMESPACE, f'{digest}:{place}')}"
+def object_id(stix_type: str, scope: str, place: str) -> str:
+    return f"{stix_type}--{uuid.uuid5(NAMESPACE, f'{scope}:{place}')}"
 
 
 def _register(stix_type: str, properties: list[tuple[str, Any]]) -> None:

@@ -100,7 +100,7 @@ def register_page(
 ) -> HTMLResponse:
     # Commitments by default; positions (condemn, concern, principles) stay browsable.
     try:
-        rows = service.register(
+        shown = service.figures(
             node,
             principal,
             topic=topic or None,
@@ -112,14 +112,14 @@ def register_page(
         )
     except StoreError as exc:
         raise HTTPException(422, str(exc)) from exc
-    compliance = service.compliance(node, principal)
     return page(
         request,
         "register.html",
         principal=principal,
-        labels=[r.decision.label for r in rows],
-        rows=rows,
-        compliance=compliance,
+        # The statuses and the compliance figures come from links and reviews too.
+        labels=shown.labels,
+        rows=shown.rows,
+        compliance=shown.compliance,
         f={
             "topic": topic or "",
             "actor": actor or "",

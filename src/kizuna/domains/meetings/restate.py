@@ -4,9 +4,15 @@ The rule (`similarity`): shared keywords as a Jaccard index, +0.1 for a shared t
 +0.3 for a shared named entity; the most similar decision of an earlier meeting the
 importer may see wins when it scores above `THRESHOLD`, the newest object on a tie.
 
+A restatement link is derived data and carries the restating decision's label, so it
+points only at a decision that label dominates: whoever may read the link may read
+its target (DESIGN §2.10). A decision imported at UNCLASSIFIED//REL TO JPN, USA never
+links to one held at SECRET//REL TO JPN, however similar (issue 11, reproduction 2).
+
 `restated` gives the same answer as applying `similarity` to every earlier decision
-the importer may see, without reading them: candidates come from the index by term,
-joined with the store's visibility condition in SQL, and are scored from counts. It
+the importer may see and the new label dominates, without reading them: candidates
+come from the index by term, joined with the store's visibility condition and the
+dominance condition in SQL, and are scored from counts. It
 probes the rarest terms first and stops once no decision outside the candidates
 could score as high as the best one found (a decision sharing none of the probed
 terms shares at most the other keywords, so its score has a ceiling).
@@ -19,16 +25,37 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, false, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+)
 
+from kizuna.db.schema import access, objects, versions
 from kizuna.domains.meetings.model import DECISION
 from kizuna.domains.meetings.schema import meetings_decisions, meetings_terms
 from kizuna.identity.principal import Principal
+from kizuna.labels import Label
 from kizuna.store import Store
 from kizuna.store.access import current, visible
-from kizuna.store.schema import access, objects, versions
 
-__all__ = ["THRESHOLD", "catch_up", "frequencies", "index", "index_new", "restated", "similarity"]
+__all__ = [
+    "THRESHOLD",
+    "catch_up",
+    "dominated",
+    "frequencies",
+    "index",
+    "index_new",
+    "restated",
+    "similarity",
+]
 
 THRESHOLD = 0.18
 # Float sums of the same terms can differ in the last bit; stopping early must not
@@ -155,11 +182,30 @@ def _matching(pairs: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
     )
 
 
+def dominated(store: Store, label: Label) -> ColumnElement[bool]:
+    """Rows of `access` whose version `label` dominates: a level no higher, no
+    compartment outside it, and released to every nation `label` is released to."""
+    reader = access.alias("reader")
+    return and_(
+        access.c.rank <= label.rank,
+        access.c.comp_mask.op("&")(store.bits.not_held(label.compartments)) <= 0,
+        *(
+            exists().where(reader.c.version_pk == access.c.version_pk, reader.c.nation == n)
+            for n in sorted(label.rel_to)
+        ),
+    )
+
+
 def _candidates(
-    conn: Connection, store: Store, principal: Principal, terms: list[tuple[str, str]], date: str
+    conn: Connection,
+    store: Store,
+    principal: Principal,
+    label: Label,
+    terms: list[tuple[str, str]],
+    date: str,
 ) -> list[tuple[int, int]]:
     """(object pk, version pk) of the current, visible decisions of earlier meetings
-    that hold one of `terms`."""
+    that hold one of `terms` and whose label `label` dominates."""
     rows = conn.execute(
         select(access.c.object_pk, meetings_terms.c.version_pk)
         .select_from(
@@ -169,6 +215,7 @@ def _candidates(
                     access.c.version_pk == meetings_terms.c.version_pk,
                     current(),
                     visible(principal, store.bits),
+                    dominated(store, label),
                 ),
             )
         )
@@ -183,10 +230,12 @@ def restated(
     store: Store,
     principal: Principal,
     body: dict[str, Any],
+    label: Label,
     rarity: Mapping[tuple[str, str], int] | None = None,
 ) -> str | None:
-    """The id of the earlier decision `body` restates, among those the principal may
-    see, or None when none is similar enough."""
+    """The id of the earlier decision `body` (to be stored at `label`) restates, among
+    those the principal may see and `label` dominates, or None when none is similar
+    enough."""
     keywords, entities, topics = _terms(body)
     date = str(body["meeting_date"])
     probes = sorted([("k", k) for k in keywords] + [("e", e) for e in entities])
@@ -229,7 +278,9 @@ def restated(
         batch, pending = pending[:step], pending[step:]
         probed |= set(batch)
         step *= 2
-        fresh = [c for c in _candidates(conn, store, principal, batch, date) if c[1] not in seen]
+        fresh = [
+            c for c in _candidates(conn, store, principal, label, batch, date) if c[1] not in seen
+        ]
         seen |= {c[1] for c in fresh}
         queue = sorted(queue + fresh, reverse=True)
     return best[2] if best is not None and best[0] > THRESHOLD else None

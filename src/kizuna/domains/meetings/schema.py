@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
-from kizuna.store.schema import metadata
+from kizuna.db.schema import metadata
 
 __all__ = ["meetings_decisions", "meetings_terms"]
 

@@ -15,22 +15,35 @@ says so.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date as Date
 from importlib import resources
 from typing import Any
 
 from kizuna import audit, clock
-from kizuna.bootstrap import Node
-from kizuna.domains.meetings import model, restate
+from kizuna.domains.meetings import OWNER, model, restate
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
-from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
+from kizuna.domains.meetings.register import (
+    STATUSES,
+    Figures,
+    RegisterRow,
+    compliance,
+    figures,
+    register,
+    timeline,
+)
+from kizuna.domains.meetings.register import (
+    all_visible as _all,
+)
 from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
+from kizuna.runtime import Node
 from kizuna.store import StoredObject
+from kizuna.store.keys import subkey
 
 __all__ = [
     "STATUSES",
@@ -38,6 +51,7 @@ __all__ = [
     "add_link",
     "add_review",
     "compliance",
+    "figures",
     "get_meeting",
     "import_seed",
     "import_summary",
@@ -48,8 +62,6 @@ __all__ = [
 ]
 
 SEED = "scc-2024-07-28-summary.ja.txt"
-STATUSES = ("open", "in progress", "reviewed")
-KINDS = ("commitment", "position")
 
 
 @dataclass
@@ -62,25 +74,25 @@ class ImportResult:
     objects: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _all(node: Node, principal: Principal, stix_type: str) -> list[StoredObject]:
-    """Every current object of a type the principal may see (the store pages in SQL)."""
-    out: list[StoredObject] = []
-    token = None
-    while True:
-        page = node.store.list(principal, type=stix_type, limit=1000, cursor_token=token)
-        out += page.items
-        token = page.next
-        if token is None:
-            return out
-
-
 def _ts(now: str) -> dict[str, str]:
     return {"created": now, "modified": now}
 
 
-def _objects(record: Record, now: str) -> list[dict[str, Any]]:
+def _scope(node: Node, label: Label, digest: str) -> str:
+    """What the ids of a stored summary derive from: its digest, keyed with a key from
+    the node secret and bound to its label. Keyed, so that nobody holding a candidate
+    text can compute the ids and confirm from a link or an id that the node holds it;
+    bound to the label, so that the same text imported at two labels is two records and
+    an import by someone who may not read the first one never meets it (issue 11,
+    reproduction 2). The same text at the same label keeps the same ids."""
+    key = subkey(node.store.node.secret, "meeting record ids")
+    canon = f"{label.rank}|{','.join(sorted(label.rel_to))}|{'/'.join(sorted(label.compartments))}"
+    return hmac.new(key, f"{canon}\n{digest}".encode(), hashlib.sha256).hexdigest()
+
+
+def _objects(record: Record, now: str, scope: str) -> list[dict[str, Any]]:
     m = record.meeting
-    d = record.digest
+    d = scope
     meeting_id = model.object_id(model.MEETING, d, "meeting")
     made: list[dict[str, Any]] = [
         {
@@ -100,7 +112,7 @@ def _objects(record: Record, now: str) -> list[dict[str, Any]]:
             **({"duration_minutes": m.duration_minutes} if m.duration_minutes else {}),
             **({"place": m.place} if m.place else {}),
             "attendees": [a.as_dict() for a in m.attendees],
-            "source_digest": d,
+            "source_digest": record.digest,
             "source_encoding": record.encoding,
             "original_text": record.original,
             "normalized_text": record.normalized,
@@ -218,12 +230,12 @@ def store_record(
     """Store a parsed summary (`import_summary` without the parsing), with the same
     rules: all or nothing, one audit entry, nothing new for a document stored before."""
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    made = _objects(record, stamp)
+    if label is None:
+        label = Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+    made = _objects(record, stamp, _scope(node, label, record.digest))
     meeting_id = made[0]["id"]
     if dry_run:
         return ImportResult(record, meeting_id, 0, False, True, made)
-    if label is None:
-        label = Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
     if principal.kind == "system" and label.rel_to != {node.nation} and not public_release:
         raise Refused(
             "a label naming other nations is a release decision: import as a releasing "
@@ -244,11 +256,11 @@ def store_record(
         rarity = restate.frequencies(decisions)
         for body in decisions:
             if body.get("restated"):
-                found = restate.restated(conn, node.store, principal, body, rarity)
+                found = restate.restated(conn, node.store, principal, body, label, rarity)
                 if found is not None:
                     body["restates_id"] = found
         for body in made:
-            node.store.create_in(conn, principal, body, label)
+            node.store.create_in(conn, principal, body, label, owner=OWNER)
         restate.index_new(conn, node.store, principal, decisions)
         audit.append(
             conn,
@@ -329,153 +341,6 @@ def get_meeting(node: Node, principal: Principal, meeting_id: str) -> dict[str, 
     return {"meeting": meeting, "sections": out, "labels": labels}
 
 
-def _roots(decisions: dict[str, StoredObject]) -> dict[str, str]:
-    """decision id -> the id of the first decision of its commitment."""
-    roots: dict[str, str] = {}
-    for stix_id in decisions:
-        cur, seen = stix_id, set()
-        while True:
-            parent = decisions[cur].object.get("restates_id")
-            if not parent or parent not in decisions or parent in seen:
-                break
-            seen.add(cur)
-            cur = parent
-        roots[stix_id] = cur
-    return roots
-
-
-@dataclass
-class RegisterRow:
-    decision: StoredObject
-    root: str
-    status: str
-    links: list[StoredObject]
-    reviews: list[StoredObject]
-
-
-def _register_state(
-    node: Node, principal: Principal
-) -> tuple[dict[str, StoredObject], dict[str, str], list[StoredObject], list[StoredObject]]:
-    decisions = {o.id: o for o in _all(node, principal, model.DECISION)}
-    return (
-        decisions,
-        _roots(decisions),
-        _all(node, principal, model.LINK),
-        _all(node, principal, model.REVIEW),
-    )
-
-
-def register(
-    node: Node,
-    principal: Principal,
-    *,
-    topic: str | None = None,
-    actor: str | None = None,
-    stance: str | None = None,
-    status: str | None = None,
-    entity: str | None = None,
-    kind: str | None = None,
-) -> list[RegisterRow]:
-    """The commitments register: every visible decision with its commitment's status
-    (open; in progress once work is linked; reviewed once a review exists). `kind`
-    keeps commitments (actions someone will take) or positions only."""
-    for value, allowed, name in (
-        (topic, TOPICS, "topic"),
-        (actor, ACTORS, "actor"),
-        (stance, STANCES, "stance"),
-        (status, STATUSES, "status"),
-        (kind, KINDS, "kind"),
-    ):
-        if value and value not in allowed:
-            raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
-    decisions, roots, links, reviews = _register_state(node, principal)
-    by_root_links: dict[str, list[StoredObject]] = defaultdict(list)
-    by_root_reviews: dict[str, list[StoredObject]] = defaultdict(list)
-    for link in links:
-        root = roots.get(link.object["decision_id"])
-        if root:
-            by_root_links[root].append(link)
-    for review in reviews:
-        root = roots.get(review.object["decision_id"])
-        if root:
-            by_root_reviews[root].append(review)
-    rows = []
-    for stix_id, dec in decisions.items():
-        body = dec.object
-        root = roots[stix_id]
-        state = (
-            "reviewed"
-            if by_root_reviews[root]
-            else "in progress"
-            if by_root_links[root]
-            else "open"
-        )
-        if topic and topic not in body.get("topics", []):
-            continue
-        if actor and body["actor"] != actor:
-            continue
-        if stance and body["stance"] != stance:
-            continue
-        if status and state != status:
-            continue
-        if entity and entity not in {e["text"] for e in body.get("entities", [])}:
-            continue
-        if kind and bool(body.get("commitment")) != (kind == "commitment"):
-            continue
-        rows.append(RegisterRow(dec, root, state, by_root_links[root], by_root_reviews[root]))
-    rows.sort(
-        key=lambda r: (
-            r.decision.object["meeting_date"],
-            r.decision.object["section_number"],
-            r.decision.object.get("item_number", 0),
-        ),
-        reverse=True,
-    )
-    return rows
-
-
-def timeline(node: Node, principal: Principal, decision_id: str) -> dict[str, Any]:
-    """A commitment across meetings: its first decision, every decision that restates
-    it, the work linked to it and its reviews, oldest first."""
-    decisions, roots, links, reviews = _register_state(node, principal)
-    if decision_id not in decisions:
-        raise NotFound(f"no decision {decision_id}", field="id")
-    root = roots[decision_id]
-    chain = sorted(
-        (d for i, d in decisions.items() if roots[i] == root),
-        key=lambda d: (d.object["meeting_date"], d.object["section_number"]),
-    )
-    members = {d.id for d in chain}
-    return {
-        "root": decisions[root],
-        "decisions": chain,
-        "links": [lk for lk in links if lk.object["decision_id"] in members],
-        "reviews": sorted(
-            (r for r in reviews if r.object["decision_id"] in members),
-            key=lambda r: r.object["date"],
-        ),
-    }
-
-
-def compliance(node: Node, principal: Principal) -> list[dict[str, Any]]:
-    """Per review round and nation: the G7 Research Group's score, (mean + 1) / 2, over
-    the reviews the principal may see."""
-    scores: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for review in _all(node, principal, model.REVIEW):
-        body = review.object
-        scores[(body["round"], body["nation"])].append(int(body["score"]))
-    return [
-        {
-            "round": rnd,
-            "nation": nation,
-            "reviews": len(values),
-            "mean": round(sum(values) / len(values), 4),
-            "compliance": round((sum(values) / len(values) + 1) / 2, 4),
-        }
-        for (rnd, nation), values in sorted(scores.items())
-    ]
-
-
 # -- writes ---------------------------------------------------------------------------
 
 
@@ -524,7 +389,7 @@ def add_review(
         "date": day.isoformat(),
         "round": (round or str(day.year)).strip(),
     }
-    return node.store.create(principal, body, _label_or_default(node, label))
+    return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
 
 
 def add_link(
@@ -549,11 +414,11 @@ def add_link(
         "relation": relation.strip() or "carried-out-by",
         **({"description": description.strip()} if description.strip() else {}),
     }
-    return node.store.create(principal, body, _label_or_default(node, label))
+    return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
 
 
 def record_json(result: ImportResult) -> str:
     return json.dumps(result.record.as_json(), ensure_ascii=False, indent=2)
 
 
-__all__ += ["IngestRefused", "RegisterRow", "record_json"]
+__all__ += ["Figures", "IngestRefused", "RegisterRow", "record_json"]

@@ -11,6 +11,7 @@ Every rule of the store applies, releasability beyond the node's nation included
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,9 @@ from kizuna.stix.markings import TLP, label_from_marking, label_of
 from kizuna.stix.validate import is_versioned
 from kizuna.store import Store
 
-__all__ = ["Outcome", "import_objects"]
+__all__ = ["Outcome", "import_objects", "read_bundle"]
+
+_log = logging.getLogger("kizuna.interchange")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,10 @@ def _one(
         return _write(store, principal, obj, label, stix_id, version)
     except StoreError as exc:
         return Outcome(stix_id, version, False, str(exc))
+    except Exception:
+        # One object's fault, whatever it is, costs only that object (DESIGN §2.11).
+        _log.exception("importing %s failed", stix_id or "an object")
+        return Outcome(stix_id, version, False, "this object could not be stored (logged)")
 
 
 def _write(
@@ -105,8 +112,12 @@ def _write(
     try:
         made = store.create(principal, obj, label)
         return Outcome(made.id, made.modified or None, True, "created")
-    except Conflict:
-        assert stix_id is not None  # a Conflict is only raised for an id that exists
+    except Conflict as exc:
+        # An observable's id derives from its content (and its label): the one that
+        # exists is the one this object would have been, whatever id it named.
+        stix_id = exc.target or stix_id
+    if stix_id is None:
+        raise Invalid("the object collides with one stored, and names no id", field="object.id")
     current = store.get(principal, stix_id)
     if current.modified == (version or "") or not is_versioned(current.type):
         # The same version again: stored once, reported as a success.
@@ -131,7 +142,10 @@ def import_objects(
 ) -> list[Outcome]:
     """Import every object on its own; audited once for the whole batch."""
     batch = list(objs)
-    markings = _known_markings(store, principal, batch)
+    try:
+        markings = _known_markings(store, principal, batch)
+    except StoreError:
+        markings = {}
     outcomes = [_one(store, principal, obj, markings, allowed) for obj in batch]
     good = sum(o.ok for o in outcomes)
     with store.db.write() as conn:

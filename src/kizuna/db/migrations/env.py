@@ -2,8 +2,7 @@
 
 from alembic import context
 
-import kizuna.identity.schema  # noqa: F401  (registers the identity tables)
-from kizuna.store.schema import metadata
+from kizuna.db.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

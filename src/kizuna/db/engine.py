@@ -7,7 +7,7 @@ serializes the few places that need it with row locks (see audit).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -73,19 +73,25 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest revision."""
+    def migrate(self, folders: Sequence[Path] = ()) -> None:
+        """Bring the schema to the newest revision: the floor's chain and the revisions of
+        the domains' own tables (`folders`), which branch from it."""
         with self.write() as conn:
-            config = alembic_config()
+            config = alembic_config(folders)
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def alembic_config() -> Config:
+def alembic_config(folders: Sequence[Path] = ()) -> Config:
     config = Config()
-    location = resources.files("kizuna.store").joinpath("migrations")
+    location = resources.files("kizuna.db").joinpath("migrations")
     config.set_main_option("script_location", str(location))
+    if folders:
+        config.set_main_option(
+            "version_locations",
+            " ".join([str(location.joinpath("versions")), *(str(f) for f in folders)]),
+        )
     return config

@@ -1,0 +1,61 @@
+"""What every command group shares: the database option, the node of one command, the
+operator's name in the audit log, and failing with a message and an exit code."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kizuna.bootstrap import open_node
+from kizuna.config import Settings
+from kizuna.runtime import Node
+
+__all__ = ["DbOption", "console", "err", "fail", "opened", "operator", "settings_for"]
+
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: KIZUNA_DATABASE_URL, else ./var SQLite)"),
+]
+
+
+def settings_for(db: str | None, **extra: object) -> Settings:
+    """The settings of the environment, with the command's own options over them."""
+    values: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
+    if db:
+        values["database_url"] = db
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@contextmanager
+def opened(settings: Settings) -> Iterator[Node]:
+    """The node for one command, its connections closed when the command ends."""
+    try:
+        node = open_node(settings)
+    except (RuntimeError, FileNotFoundError) as exc:
+        raise fail(f"{exc} (run `kizuna init` first)") from exc
+    except ValueError as exc:
+        # A data file a domain checks when the node opens (the alliance structure...).
+        raise fail(str(exc)) from exc
+    try:
+        yield node
+    finally:
+        node.db.dispose()
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print the error and return the exit to raise (2: bad input, 1: a check failed)."""
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def operator() -> str:
+    """Who acts from the command line, as the audit log names them."""
+    return f"cli:{os.environ.get('USER', 'operator')}"

@@ -1,0 +1,81 @@
+"""What a running node holds, and how a domain plugs into it.
+
+A node is built by the start-up code (`bootstrap.open_node`); each installed domain then
+registers itself on it (`Domain.install`): the types it owns (the store's owner
+registry), the hooks that act on objects arriving from a peer, and the checks of its
+own files. Routes and commands are collected by the web app and the CLI from the same
+`Domain` objects. Nothing below the domains names one: they are found through
+`kizuna.domains.INSTALLED`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection
+
+from kizuna.config import Settings
+from kizuna.db import Database
+from kizuna.identity.principal import Principal
+from kizuna.labels import Policy
+from kizuna.store import Store, StoredObject
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from typer import Typer
+
+__all__ = ["ArrivalHook", "Domain", "Node"]
+
+# Called for every version stored from a peer, inside that object's own savepoint: an
+# exception refuses (quarantines) that one object only.
+ArrivalHook = Callable[["Node", Connection, StoredObject], None]
+
+
+@dataclass
+class Node:
+    """Everything a running node holds: settings, database, policy, store, key, and what
+    the installed domains registered on it."""
+
+    settings: Settings
+    db: Database
+    policy: Policy
+    store: Store
+    key: Ed25519PrivateKey
+    arrival_hooks: list[ArrivalHook] = field(default_factory=list)
+    # Per-domain services, built once per node (see e.g. `coordination(node)`).
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def nation(self) -> str:
+        return self.store.node.nation
+
+    @property
+    def system(self) -> Principal:
+        return Principal.system(nation=self.nation, policy=self.policy)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One mechanism's slice, as the rest of the node sees it.
+
+    `install` runs when a node opens (after migrations): it registers the domain's
+    types with their owner, its arrival hooks, and refuses to start on a bad data file.
+    `routers` and `commands` are called by the web app and the CLI; they import the
+    domain's interfaces lazily so that opening a node does not load every page.
+    `migrations` names a folder of Alembic revisions of the domain's own tables.
+    `seed_demo` adds the domain's part of the demo (`make run`). `scan` acts on the
+    domain's work that fell due (escalation steps, reminders); a serving node runs it
+    every `settings.coordination_scan_seconds`.
+    """
+
+    name: str
+    install: Callable[[Node], None]
+    routers: Callable[[], list[APIRouter]] = lambda: []
+    commands: Callable[[], list[tuple[str, Typer]]] = lambda: []
+    migrations: Path | None = None
+    seed_demo: Callable[[Node], Any] | None = None
+    scan: Callable[[Node], Any] | None = None

@@ -1,0 +1,153 @@
+"""The type-owner registry: every type a domain defines has exactly one owner, and the
+store asks it about every write of that type, whatever path the write took.
+
+A domain registers its types when the node opens and gets an `OwnerKey` back. Its
+service passes the key to the store's writes; a write without the key (the generic
+REST routes, a STIX import, a TAXII POST) is refused with `Disallowed` (422, audited),
+naming the endpoint to use, unless the owner opened that kind of write to every path
+(`open_to`). The owner's `rules` run on every write of its types, keyed or not, and on
+every version that arrives from a peer: the same field rules, state machine and
+approval rules hold everywhere, or the write is refused.
+
+An owner claims a type outright, or only the objects of a type that `claims` says are
+its own (a joint product is a STIX `grouping` with Kizuna's joint-product extension);
+a write is judged by the owner of its new body or of the version it replaces, so an
+edit cannot take an object out of its owner's hands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import Connection
+
+from kizuna.errors import Disallowed, Refused, StoreError
+from kizuna.identity.principal import Principal
+from kizuna.labels import Label
+
+__all__ = ["Owner", "OwnerKey", "Owners", "Write", "WriteKind"]
+
+WriteKind = Literal["create", "revise", "release", "answer", "accept"]
+
+
+@dataclass(frozen=True)
+class Write:
+    """What an owner's rules see of one write. `principal` is None for a version that
+    arrived from a peer (`accept`); `previous` is the body it replaces, if any."""
+
+    kind: WriteKind
+    principal: Principal | None
+    body: dict[str, Any]
+    label: Label
+    origin: str
+    previous: dict[str, Any] | None = None
+    previous_label: Label | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class OwnerKey:
+    """Proof that a write comes from the owner's own service. Compared by identity."""
+
+    domain: str
+
+
+@dataclass(frozen=True)
+class Owner:
+    domain: str
+    # Where a client writes objects of this type (named in a refusal).
+    endpoint: str
+    rules: Callable[[Connection, Write], None] | None = None
+    # Kinds of write any path may make (still under `rules`): e.g. a release decision
+    # through the generic endpoint, or the create of a type with no life cycle.
+    open_to: frozenset[WriteKind] = frozenset()
+    claims: Callable[[dict[str, Any]], bool] | None = None
+    key: OwnerKey = field(default_factory=lambda: OwnerKey(""), compare=False)
+
+
+class Owners:
+    """type -> owner, filled once at start-up by the installed domains."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str, list[Owner]] = {}
+
+    def register(
+        self,
+        stix_type: str,
+        *,
+        domain: str,
+        endpoint: str,
+        rules: Callable[[Connection, Write], None] | None = None,
+        open_to: frozenset[WriteKind] = frozenset(),
+        claims: Callable[[dict[str, Any]], bool] | None = None,
+        key: OwnerKey | None = None,
+    ) -> OwnerKey:
+        """Register `domain` as the owner of `stix_type` (or of the objects of it that
+        `claims`); pass the same `key` to register several types under one key."""
+        taken = self._by_type.setdefault(stix_type, [])
+        if any(o.claims is None or claims is None for o in taken):
+            raise RuntimeError(f"{stix_type} already has an owner ({taken[0].domain})")
+        made = key or OwnerKey(domain)
+        taken.append(Owner(domain, endpoint, rules, open_to, claims, made))
+        return made
+
+    def owner_of(self, body: dict[str, Any]) -> Owner | None:
+        for owner in self._by_type.get(str(body.get("type", "")), []):
+            if owner.claims is None or owner.claims(body):
+                return owner
+        return None
+
+    def owned_types(self) -> dict[str, str]:
+        """Each registered type and its owning domain (for the README and the tests)."""
+        return {t: owners[0].domain for t, owners in self._by_type.items()}
+
+    def admit(
+        self,
+        kind: WriteKind,
+        obj: Any,
+        key: OwnerKey | None,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        """Refuse a write of an owned type that does not come through its owner (or a
+        kind of write the owner opened): checked on the raw object, before anything
+        else, so that a forged write is refused, and audited, however malformed."""
+        bodies = [b for b in (obj, previous) if isinstance(b, dict)]
+        for owner in {self.owner_of(b) for b in bodies} - {None}:
+            assert owner is not None
+            if (key is not None and key is owner.key) or kind == "accept" or kind in owner.open_to:
+                continue
+            first = bodies[0]
+            target = first.get("id") if isinstance(first.get("id"), str) else None
+            raise Disallowed(
+                f"{first.get('type')} objects belong to the {owner.domain} mechanism and keep "
+                f"its rules: write them through {owner.endpoint}, not this path",
+                field="object.type",
+                action=f"store:{owner.domain}:{kind}",
+                target=target,
+            )
+
+    def check(self, conn: Connection, write: Write, key: OwnerKey | None) -> None:
+        """Admit the write (see `admit`), then run its owner's rules on the body it
+        would store."""
+        self.admit(write.kind, write.body, key, write.previous)
+        owners = {self.owner_of(write.body)}
+        if write.previous is not None:
+            owners.add(self.owner_of(write.previous))
+        for owner in owners - {None}:
+            assert owner is not None
+            if owner.rules is None:
+                continue
+            try:
+                owner.rules(conn, write)
+            except Refused:
+                raise
+            except StoreError as exc:
+                target = write.body.get("id")
+                raise Disallowed(
+                    str(exc),
+                    field=exc.field,
+                    action=f"store:{owner.domain}:{write.kind}",
+                    target=str(target) if target else None,
+                    status=exc.status,
+                ) from exc

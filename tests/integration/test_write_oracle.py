@@ -1,0 +1,253 @@
+"""The write-path oracle, beside the read leak oracle: a rule of a domain holds on every
+write path, or the write is refused.
+
+A world is built through the domains' own services (a coordination item and its
+answer, a joint product draft, the 2+2 record, an assessment). Then hypothesis draws an
+owned type, a generic write path (REST POST, PUT and release; TAXII POST; the STIX
+import the CLI uses) and a rule-breaking mutation of a stored object of that type. The
+oracle: nothing changes (every version of every object is byte for byte the same), the
+caller gets a 4xx (or a failed outcome naming the owner), and the refusal is in the
+audit log. Arrival from a peer, the last path, is in `test_federation.py`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from kizuna.db.schema import audit_log, objects, versions
+from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE, ResponseCreate
+from kizuna.domains.coordination.model import ResponseKind as Kind
+from kizuna.domains.coordination.service import coordination
+from kizuna.domains.meetings import model as meetings
+from kizuna.domains.meetings.service import add_link, add_review, import_seed
+from kizuna.errors import NotFound
+from kizuna.identity.principal import Principal
+from kizuna.interchange.imports import import_objects
+from kizuna.runtime import Node
+from kizuna.stix.markings import marking_id
+from kizuna.taxii.collections import COLLECTIONS
+from kizuna.web.app import create_app
+from tests.factories import bearer
+from tests.factories.coordination import cast, item
+
+TAXII = "application/taxii+json;version=2.1"
+PATHS = ("rest-post", "rest-put", "rest-release", "taxii-post", "import")
+
+
+@dataclass
+class World:
+    node: Node
+    client: TestClient
+    token: str  # a JPN author who is also a releasing officer, of both bodies
+    principal: Principal  # the same author
+    samples: dict[str, dict[str, Any]]  # owned type -> a stored body of that type
+
+
+@pytest.fixture
+def world(node: Node) -> Iterator[World]:
+    people = cast(node)
+    sato, sato_token = people["sato"]
+    davis, _ = people["davis"]
+    mechanism = coordination(node)
+    opened = mechanism.open_item(sato, item())
+    answer = mechanism.respond(davis, opened.id, ResponseCreate(kind=Kind.CONCUR))
+    record = import_seed(node)
+    decision = node.store.list(node.system, type=meetings.DECISION, limit=1).items[0]
+    add_review(node, sato, decision_id=decision.id, nation="USA", score=1,
+               evidence="Working group met.", date="2024-09-01")  # fmt: skip
+    add_link(node, sato, decision_id=decision.id, target=opened.id)
+    assert record.created
+    with TestClient(create_app(node)) as client:
+        headers = bearer(sato_token)
+        assessment = client.post(
+            "/api/v1/intel/assessments",
+            json={
+                "fields": {"name": "Patrols", "judgement": "Likely to continue.", "confidence": 60},
+                "label": "SECRET//REL TO JPN, USA",
+            },
+            headers=headers,
+        )
+        assert assessment.status_code == 201, assessment.text
+        product = client.post(
+            "/api/v1/intel/joint-products",
+            json={
+                "fields": {
+                    "name": "Joint assessment",
+                    "contributions": [assessment.json()["id"]],
+                    "nations": ["USA"],
+                    "target_label": "CONFIDENTIAL//REL TO JPN, USA",
+                },
+                "label": "SECRET//REL TO JPN, USA",
+            },
+            headers=headers,
+        )
+        assert product.status_code == 201, product.text
+        samples = {
+            ITEM_TYPE: node.store.get(sato, opened.id).object,
+            RESPONSE_TYPE: node.store.get(sato, answer.id).object,
+            "grouping": node.store.get(sato, product.json()["id"]).object,
+        }
+        for stix_type in meetings.TYPES:
+            found = node.store.list(node.system, type=stix_type, limit=1).items
+            if found:
+                samples[stix_type] = found[0].object
+        yield World(node, client, sato_token, sato, samples)
+
+
+def snapshot(node: Node) -> list[tuple[str, int, str, str]]:
+    """Every version of every object, with its label: what no refused write may touch."""
+    with node.db.read() as conn:
+        rows = conn.execute(
+            select(objects.c.stix_id, versions.c.number, versions.c.label, versions.c.body)
+            .join(versions, versions.c.object_pk == objects.c.pk)
+            .order_by(objects.c.stix_id, versions.c.number)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def refusals(node: Node) -> int:
+    with node.db.read() as conn:
+        return len(
+            conn.execute(select(audit_log.c.seq).where(audit_log.c.action == "refused")).all()
+        )
+
+
+# What a forger tries on each type: the rule-breaking edits the issue names, then any
+# property set to something else.
+FORGERIES: dict[str, list[dict[str, Any]]] = {
+    ITEM_TYPE: [
+        {"state": "decided"},
+        {"state": "closed"},
+        {"tier": "ministerial"},
+        {"needs": ["JPN"]},
+        {"escalated_to": "scc"},
+    ],
+    RESPONSE_TYPE: [{"kind": "bogus"}, {"nation": "AUS"}, {"kind": "non-concur"}],
+    "grouping": [
+        {"nations": ["AUS", "USA"]},
+        {"target_label": "UNCLASSIFIED//REL TO JPN, USA, AUS, KOR, PHL, NATO"},
+        {"name": "Edited after approval"},
+    ],
+}
+VALUES = st.one_of(
+    st.text(max_size=20), st.integers(-5, 5), st.booleans(), st.lists(st.text(max_size=5))
+)
+
+
+@st.composite
+def forgeries(draw: st.DrawFn, samples: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    stix_type = draw(st.sampled_from(sorted(samples)))
+    body = copy.deepcopy(samples[stix_type])
+    named = FORGERIES.get(stix_type, [])
+    if named and draw(st.booleans()):
+        change = draw(st.sampled_from(named))
+        if stix_type == "grouping" and set(change) <= {"nations", "target_label"}:
+            ext = next(iter(body["extensions"]))
+            body["extensions"][ext] = {**body["extensions"][ext], **change}
+        else:
+            body.update(change)
+    else:
+        keys = sorted(set(body) - {"id", "type", "created", "spec_version", "modified"})
+        if keys:
+            body[draw(st.sampled_from(keys))] = draw(VALUES)
+    if draw(st.booleans()):
+        # A brand-new object of the owned type, rather than a new version.
+        body["id"] = f"{stix_type}--{uuid.uuid4()}"
+        body.pop("modified", None)
+    return stix_type, body
+
+
+def attempt(world: World, path: str, body: dict[str, Any]) -> tuple[int, str]:
+    """One write down one generic path: (status, what the caller was told)."""
+    headers = bearer(world.token)
+    node, client = world.node, world.client
+    stix_id = body["id"]
+    if path == "rest-post":
+        r = client.post(
+            "/api/v1/objects",
+            json={"object": body, "label": "SECRET//REL TO JPN, USA"},
+            headers=headers,
+        )
+        return r.status_code, r.text
+    if path == "rest-put":
+        fresh = {k: v for k, v in body.items() if k not in ("modified", "object_marking_refs")}
+        r = client.put(f"/api/v1/objects/{stix_id}", json={"object": fresh}, headers=headers)
+        return r.status_code, r.text
+    if path == "rest-release":
+        r = client.post(
+            f"/api/v1/objects/{stix_id}/release",
+            json={"label": "UNCLASSIFIED//REL TO JPN, USA, AUS"},
+            headers=headers,
+        )
+        return r.status_code, r.text
+    sent = {k: v for k, v in body.items() if k != "object_marking_refs"}
+    if path == "taxii-post":
+        everything = next(c for c in COLLECTIONS if c.key == "all")
+        r = client.post(
+            f"/taxii2/kizuna/collections/{everything.id}/objects/",
+            content=json.dumps({"objects": [sent]}),
+            headers={**headers, "Accept": TAXII, "Content-Type": TAXII},
+        )
+        assert r.status_code == 202, r.text
+        status = r.json()
+        assert status["failure_count"] == 1, status
+        return 422, json.dumps(status["failures"])
+    assert path == "import"
+    try:
+        stored = node.store.get(node.system, stix_id)
+        sent["object_marking_refs"] = [marking_id(node.policy, stored.label)]
+    except NotFound:
+        pass  # a new object: the default label of the node
+    [outcome] = import_objects(node.store, world.principal, [sent], source="oracle")
+    return (422 if not outcome.ok else 201), outcome.message
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_generic_path_breaks_a_rule_of_an_owned_type(world: World, data: st.DataObject) -> None:
+    stix_type, body = data.draw(forgeries(world.samples))
+    path = data.draw(st.sampled_from(PATHS))
+    owner = world.node.store.owners.owner_of(body)
+    assert owner is not None
+    # A release decision on a type open to it is the store's rule, not a forgery.
+    assume(not (path == "rest-release" and "release" in owner.open_to))
+    before, refused = snapshot(world.node), refusals(world.node)
+    status, told = attempt(world, path, body)
+    assert 400 <= status < 500, (path, stix_type, told)
+    assert snapshot(world.node) == before, (path, stix_type, told)
+    if status != 404:  # a version of an object that does not exist: nothing was forged
+        assert refusals(world.node) > refused, (path, stix_type, told)
+    if status == 422:
+        # Said plainly, with the way to write it.
+        assert owner.domain in told, (path, told)
+
+
+def test_the_oracle_covers_every_owned_type(world: World) -> None:
+    owned = world.node.store.owners.owned_types()
+    closed = {t for t in owned if t not in ("x-kizuna-assessment", "x-kizuna-observation")}
+    assert closed <= set(world.samples), sorted(closed - set(world.samples))
+
+
+def test_open_types_keep_their_schema_on_every_path(world: World) -> None:
+    """Assessments and observations may be written on any path: their schema holds."""
+    before = snapshot(world.node)
+    bad = {"type": "x-kizuna-assessment", "name": "No judgement", "confidence": 500}
+    for path in ("rest-post", "taxii-post", "import"):
+        status, told = attempt(world, path, {**bad, "id": f"x-kizuna-assessment--{uuid.uuid4()}"})
+        assert 400 <= status < 500, (path, told)
+    assert snapshot(world.node) == before
