@@ -4,10 +4,11 @@ review form. Handlers call the service; templates only render."""
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kizuna.domains.meetings import service
@@ -52,6 +53,76 @@ def _chart(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {"stance": k, "count": c, "width": max(4, int(240 * c / top))} for k, c in r["counts"]
         ]
     return rows
+
+
+_MAX_UPLOAD = 4_000_000
+
+
+def _import_form(
+    request: Request, principal: Any, error: str = "", status: int = 200, **values: str
+) -> HTMLResponse:
+    response = page(request, "import.html", principal=principal, error=error, v=values)
+    response.status_code = status
+    return response
+
+
+@router.get("/meetings/import")
+def import_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
+    """Upload an official text: the parse and its quality report come first."""
+    return _import_form(request, principal)
+
+
+@router.post("/meetings/import", dependencies=[Depends(check_csrf)])
+async def import_preview(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    file: Annotated[UploadFile, File()],
+    lang: Annotated[str, Form(max_length=2)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
+) -> HTMLResponse:
+    """The parse of the uploaded text, with its quality report, and a confirm button."""
+    data = await file.read(_MAX_UPLOAD + 1)
+    try:
+        if len(data) > _MAX_UPLOAD:
+            raise StoreError(f"the file is over {_MAX_UPLOAD:,} bytes", field="file")
+        given = service.parse_given_date(date)
+        result = service.import_summary(
+            node, principal, data, lang=lang or None, dry_run=True, date=given
+        )
+    except StoreError as exc:
+        return _import_form(request, principal, str(exc), 422, lang=lang, date=date)
+    return page(
+        request,
+        "import_preview.html",
+        principal=principal,
+        record=result.record,
+        data=base64.b64encode(data).decode(),
+        lang=lang,
+        date=date,
+        **_vocab(choose_lang(request)),
+    )
+
+
+@router.post("/meetings/import/confirm", dependencies=[Depends(check_csrf)])
+def import_confirm(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    data: Annotated[str, Form(max_length=6_000_000)],
+    lang: Annotated[str, Form(max_length=2)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Store what the preview showed; then the meeting's page."""
+    try:
+        raw = service.upload_bytes(None, data)
+        given = service.parse_given_date(date)
+        result = service.import_summary(node, principal, raw, lang=lang or None, date=given)
+    except StoreError as exc:
+        if getattr(exc, "status", 422) == 403:
+            raise HTTPException(403, str(exc)) from exc
+        return _import_form(request, principal, str(exc), 422, lang=lang, date=date)
+    return RedirectResponse(f"/meetings/{result.meeting_id}", status_code=303)
 
 
 @router.get("/meetings")

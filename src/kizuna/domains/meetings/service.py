@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import base64
+import binascii
 import json
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -55,6 +57,8 @@ __all__ = [
     "get_meeting",
     "import_seed",
     "import_summary",
+    "parse_given_date",
+    "upload_bytes",
     "list_meetings",
     "register",
     "store_record",
@@ -216,6 +220,28 @@ def import_summary(
         dry_run=dry_run,
         public_release=public_release,
     )
+
+
+def upload_bytes(text: str | None, data_b64: str | None) -> bytes:
+    """The document of an upload: its text, or its bytes in base64 (one of them)."""
+    if (text is None) == (data_b64 is None):
+        raise Invalid("send the document as `text` or as base64 `data` (one of them)", field="text")
+    if text is not None:
+        return text.encode("utf-8")
+    try:
+        return base64.b64decode(data_b64 or "", validate=True)
+    except (ValueError, binascii.Error) as exc:
+        raise Invalid("`data` is not base64", field="data") from exc
+
+
+def parse_given_date(value: str | None) -> Date | None:
+    """The `--date` of a page or REST import (YYYY-MM-DD), or None."""
+    if not value:
+        return None
+    try:
+        return Date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(f"date must be YYYY-MM-DD, not {value!r}", field="date") from exc
 
 
 def store_record(
