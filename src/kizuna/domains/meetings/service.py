@@ -15,10 +15,10 @@ says so.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -57,12 +57,12 @@ __all__ = [
     "get_meeting",
     "import_seed",
     "import_summary",
-    "parse_given_date",
-    "upload_bytes",
     "list_meetings",
+    "parse_given_date",
     "register",
     "store_record",
     "timeline",
+    "upload_bytes",
 ]
 
 SEED = "scc-2024-07-28-summary.ja.txt"
