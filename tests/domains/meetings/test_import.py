@@ -115,3 +115,47 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
         web.cookies.set("kizuna_lang", "en")
         english = web.get("/meetings/import")
         assert "Import an official text" in english.text
+
+
+def test_a_correction_is_a_new_version_at_the_same_label_with_its_audit_entry(
+    node: Node,
+) -> None:
+    from sqlalchemy import select
+
+    from kizuna.audit.log import audit_log
+    from kizuna.domains.meetings import model
+    from kizuna.errors import Invalid
+
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    who = user.principal
+    made = service.import_summary(node, who, DEFENCE_JA.read_bytes())
+    decision = next(o for o in made.objects if o["type"] == model.DECISION)
+    before = node.store.get(who, decision["id"])
+    fixed = service.correct_decision(
+        node, who, decision["id"], stance="note", commitment=True, owner="japan", due="2026"
+    )
+    assert fixed.version == before.version + 1
+    assert fixed.label == before.label
+    body = fixed.object
+    assert (body["stance"], body["commitment"], body["owner"], body["due"]) == (
+        "note",
+        1,
+        "japan",
+        "2026",
+    )
+    with node.db.read() as conn:
+        entries = conn.execute(
+            select(audit_log.c.action, audit_log.c.target).where(
+                audit_log.c.action == "meetings.correct"
+            )
+        ).all()
+    assert [(a, t) for a, t in entries] == [("meetings.correct", decision["id"])]
+    state = counts(node)
+    for bad in ({"due": "next year"}, {"stance": "shrug"}, {"owner": "france"}):
+        try:
+            service.correct_decision(node, who, decision["id"], **bad)  # type: ignore[arg-type]
+        except Invalid as exc:
+            assert str(exc)
+        else:
+            raise AssertionError(bad)
+    assert counts(node) == state

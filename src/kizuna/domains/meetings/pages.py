@@ -125,6 +125,39 @@ def import_confirm(
     return RedirectResponse(f"/meetings/{result.meeting_id}", status_code=303)
 
 
+@router.post("/meetings/{meeting_id}/decisions/{decision_id}", dependencies=[Depends(check_csrf)])
+def correct_decision(
+    request: Request,
+    meeting_id: str,
+    decision_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    actor: Annotated[str, Form(max_length=32)],
+    stance: Annotated[str, Form(max_length=32)],
+    commitment: Annotated[str, Form(max_length=8)] = "",
+    owner: Annotated[str, Form(max_length=32)] = "",
+    due: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Correct what the importer read of one decision: a new version, audited."""
+    try:
+        service.correct_decision(
+            node,
+            principal,
+            decision_id,
+            actor=actor,
+            stance=stance,
+            commitment=commitment == "1",
+            owner=owner,
+            due=due.strip(),
+        )
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        status = getattr(exc, "status", 422)
+        raise HTTPException(403 if status == 403 else 422, str(exc)) from exc
+    return RedirectResponse(f"/meetings/{meeting_id}#{decision_id}", status_code=303)
+
+
 @router.get("/meetings")
 def meetings_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     meetings = service.list_meetings(node, principal)

@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date as Date
 from importlib import resources
@@ -28,6 +29,7 @@ from typing import Any
 from kizuna import audit, clock
 from kizuna.domains.meetings import OWNER, model, restate
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
+from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES
 from kizuna.domains.meetings.register import (
     STATUSES,
     Figures,
@@ -56,6 +58,7 @@ __all__ = [
     "figures",
     "get_meeting",
     "import_seed",
+    "correct_decision",
     "import_summary",
     "list_meetings",
     "parse_given_date",
@@ -441,6 +444,60 @@ def add_link(
         **({"description": description.strip()} if description.strip() else {}),
     }
     return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
+
+
+_DUE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+def correct_decision(
+    node: Node,
+    principal: Principal,
+    decision_id: str,
+    *,
+    actor: str | None = None,
+    stance: str | None = None,
+    commitment: bool | None = None,
+    owner: str | None = None,
+    due: str | None = None,
+) -> StoredObject:
+    """An analyst's correction of what the importer read: a new version of the
+    decision at the same label, with an audit entry naming the fields changed.
+    Refuses (Invalid, nothing written) an unknown actor, stance or owner, or a due
+    date that is not YYYY, YYYY-MM or YYYY-MM-DD."""
+    for value, allowed, name in ((actor, ACTORS, "actor"), (stance, STANCES, "stance")):
+        if value is not None and value not in allowed:
+            raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
+    if owner and owner not in ACTORS:
+        raise Invalid(f"unknown owner {owner!r}: one of {', '.join(ACTORS)}", field="owner")
+    if due and not _DUE.match(due):
+        raise Invalid(f"due must be YYYY, YYYY-MM or YYYY-MM-DD, not {due!r}", field="due")
+    current = _decision(node, principal, decision_id)
+    body = {k: v for k, v in current.object.items() if k not in ("modified", "spec_version")}
+    wanted: dict[str, Any] = {
+        "actor": actor,
+        "stance": stance,
+        "commitment": None if commitment is None else int(commitment),
+        "owner": owner,
+        "due": due,
+    }
+    changed = {k: v for k, v in wanted.items() if v is not None and body.get(k, "") != v}
+    if not changed:
+        return current
+    for key, value in changed.items():
+        if value == "":
+            body.pop(key, None)
+        else:
+            body[key] = value
+    with node.store.transaction(principal) as conn:
+        made = node.store.revise_in(conn, principal, decision_id, body, owner=OWNER)
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="meetings.correct",
+            target=decision_id,
+            detail={"changed": changed, "version": made.version},
+        )
+    return made
 
 
 def record_json(result: ImportResult) -> str:
