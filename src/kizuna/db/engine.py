@@ -7,6 +7,7 @@ serializes the few places that need it with row locks (see audit).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -90,8 +91,10 @@ def alembic_config(folders: Sequence[Path] = ()) -> Config:
     location = resources.files("kizuna.db").joinpath("migrations")
     config.set_main_option("script_location", str(location))
     if folders:
+        # Split on the OS's path separator, not on spaces (a folder's path may hold one).
+        config.set_main_option("path_separator", "os")
         config.set_main_option(
             "version_locations",
-            " ".join([str(location.joinpath("versions")), *(str(f) for f in folders)]),
+            os.pathsep.join([str(location.joinpath("versions")), *(str(f) for f in folders)]),
         )
     return config

@@ -1,0 +1,68 @@
+"""Incidents and accidents involving the forces: early notification to the local
+communities that host them, in both directions. An event is recorded once, routed at
+once to every body the rules name (on each nation's node, to its own bodies), each of
+whom acknowledges; updates, a closing report and a public version follow, and every
+deadline is tracked and escalated (DESIGN §1; issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kizuna.runtime import Domain, Node
+from kizuna.store.owners import OwnerKey
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from typer import Typer
+
+__all__ = ["DOMAIN", "OWNER"]
+
+# Passed by this domain's service to every store write of its own types.
+OWNER = OwnerKey("incidents")
+
+
+def _install(node: Node) -> None:
+    from kizuna.domains.incidents.federation import arrived
+    from kizuna.domains.incidents.model import ACK_TYPE, EVENT_TYPE, PUBLIC_TYPE
+    from kizuna.domains.incidents.rules import owner_rules
+    from kizuna.domains.incidents.service import incidents
+
+    mechanism = incidents(node)  # the routing file is checked now: a bad one stops the node
+    rules = owner_rules(mechanism.routing, node.policy)
+    owners = node.store.owners
+    for stix_type, endpoint in (
+        (EVENT_TYPE, "POST /api/v1/incidents/events (and /events/{id}/updates, /cancel)"),
+        (PUBLIC_TYPE, "POST /api/v1/incidents/events/{id}/public"),
+        (ACK_TYPE, "POST /api/v1/incidents/events/{id}/acknowledgements"),
+    ):
+        owners.register(stix_type, domain="incidents", endpoint=endpoint, rules=rules, key=OWNER)
+    node.arrival_hooks.append(arrived)
+
+
+def _routers() -> list[APIRouter]:
+    from kizuna.domains.incidents import api, pages
+
+    return [api.router, pages.router]
+
+
+def _commands() -> list[tuple[str, Typer]]:
+    from kizuna.domains.incidents.cli import app
+
+    return [("incidents", app)]
+
+
+def _scan(node: Node) -> None:
+    from kizuna.domains.incidents.service import incidents
+
+    incidents(node).scan()
+
+
+DOMAIN = Domain(
+    name="incidents",
+    install=_install,
+    routers=_routers,
+    commands=_commands,
+    migrations=Path(__file__).parent / "migrations",
+    scan=_scan,
+)

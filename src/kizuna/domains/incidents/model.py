@@ -1,0 +1,259 @@
+"""Incidents and accidents involving the forces: their STIX types, the controlled
+vocabulary of kinds, and what recording, updating and acknowledging an event take.
+
+An event is a STIX 2.1 object of a type of our own (`x-kizuna-incident`), labelled like
+any other; its public version (`x-kizuna-incident-public`) is a separate object at
+UNCLASSIFIED, releasable to every nation, composed by an authorised user; an
+acknowledgement (`x-kizuna-incident-ack`) is an object of the acknowledging nation at the
+label of the event it acknowledges. Importing this module registers the three types
+with `stix2`, which the store uses to check every object it keeps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from stix2.properties import (
+    BooleanProperty,
+    DictionaryProperty,
+    IntegerProperty,
+    ListProperty,
+    StringProperty,
+    TimestampProperty,
+)
+from stix2.v21 import CustomObject
+
+__all__ = [
+    "ACK_TYPE",
+    "EVENT_TYPE",
+    "KINDS",
+    "PRECEDENCES",
+    "PUBLIC_TYPE",
+    "AckCreate",
+    "Action",
+    "CancelRequest",
+    "EventCreate",
+    "EventStatus",
+    "EventUpdate",
+    "Kind",
+    "PublicCreate",
+]
+
+EVENT_TYPE = "x-kizuna-incident"
+PUBLIC_TYPE = "x-kizuna-incident-public"
+ACK_TYPE = "x-kizuna-incident-ack"
+# Fixed ids: the extension definitions are the same on every node.
+EVENT_EXTENSION = "extension-definition--4a1c2e7d-51b3-4f0e-9d6a-3c8b7e2f1a01"
+PUBLIC_EXTENSION = "extension-definition--4a1c2e7d-51b3-4f0e-9d6a-3c8b7e2f1a02"
+ACK_EXTENSION = "extension-definition--4a1c2e7d-51b3-4f0e-9d6a-3c8b7e2f1a03"
+
+
+class Action(StrEnum):
+    """What a refusal names (`<domain>:<resource>:<action>`), in the audit log too."""
+
+    EVENT_WRITE = "incidents:event:write"
+    PUBLIC_RELEASE = "incidents:public:release"
+    ACK_WRITE = "incidents:ack:write"
+
+
+class Kind(StrEnum):
+    """The cases of the Joint Committee's notification procedure, and their kin."""
+
+    AIRCRAFT_MISHAP = "aircraft_mishap"
+    PART_FALL = "part_fall"
+    EMERGENCY_LANDING = "emergency_landing"
+    FUEL_SPILL = "fuel_spill"
+    PFAS_RELEASE = "pfas_release"
+    SOFA_CRIME = "sofa_crime"
+    DESERTER = "deserter"
+    TRAINING_ACCIDENT = "training_accident"
+    FACILITY_AFFECTED = "facility_affected"
+    OTHER = "other"
+
+
+KINDS = tuple(k.value for k in Kind)
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    # (English, Japanese): the vocabulary is bilingual by definition, not by catalog.
+    "aircraft_mishap": ("Aircraft mishap", "航空機事故"),
+    "part_fall": ("Part fallen from an aircraft", "航空機からの部品落下"),
+    "emergency_landing": ("Emergency landing", "緊急着陸"),
+    "fuel_spill": ("Fuel spill", "燃料流出"),
+    "pfas_release": ("Release of PFAS-containing foam", "PFAS含有泡消火剤の流出"),
+    "sofa_crime": ("Crime or arrest under the SOFA", "地位協定に関わる事件・逮捕"),
+    "deserter": ("Deserter", "脱走兵"),
+    "training_accident": ("Training accident", "訓練中の事故"),
+    "facility_affected": (
+        "Event affecting US forces or their facilities",
+        "米軍・施設に影響する事案",
+    ),
+    "other": ("Other", "その他"),
+}
+# Highest first: a route's precedence sets the deadlines of the notices it makes.
+PRECEDENCES = ("flash", "immediate", "priority", "routine")
+PRECEDENCE_NAMES = {
+    "flash": ("Flash", "至急報"),
+    "immediate": ("Immediate", "緊急"),
+    "priority": ("Priority", "優先"),
+    "routine": ("Routine", "通常"),
+}
+
+
+class EventStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+def kind_name(kind: str, lang: str) -> str:
+    en, ja = KIND_NAMES.get(kind, (kind, kind))
+    return ja if lang == "ja" else en
+
+
+@CustomObject(
+    EVENT_TYPE,
+    [
+        ("name", StringProperty(required=True)),
+        ("name_ja", StringProperty(required=True)),
+        ("kind", StringProperty(required=True)),
+        ("occurred", TimestampProperty(required=True)),
+        ("occurred_zone", StringProperty(required=True)),
+        ("learned", TimestampProperty(required=True)),
+        ("learned_zone", StringProperty(required=True)),
+        # GeoJSON geometry: a Point or a Polygon, longitude first.
+        ("place", DictionaryProperty(required=True)),
+        ("facility", StringProperty()),
+        ("prefecture", StringProperty(required=True)),
+        ("municipalities", ListProperty(StringProperty, required=True)),
+        ("unit", StringProperty()),
+        ("people_hurt", IntegerProperty(min=0)),
+        ("damage", StringProperty()),
+        ("release_substance", StringProperty()),
+        ("release_amount", StringProperty()),
+        ("description", StringProperty()),
+        ("description_ja", StringProperty()),
+        ("status", StringProperty(required=True)),
+        ("revision", IntegerProperty(required=True, min=1)),
+        ("exercise", BooleanProperty()),
+        ("closing_report", BooleanProperty()),
+        ("cancel_reason", StringProperty()),
+    ],
+    extension_name=EVENT_EXTENSION,
+)
+class IncidentEvent:
+    """An incident or accident, an object of the recording nation (single writer)."""
+
+
+@CustomObject(
+    PUBLIC_TYPE,
+    [
+        ("incident", StringProperty(required=True)),
+        ("name", StringProperty(required=True)),
+        ("name_ja", StringProperty(required=True)),
+        ("kind", StringProperty(required=True)),
+        ("occurred", TimestampProperty(required=True)),
+        ("prefecture", StringProperty(required=True)),
+        ("municipalities", ListProperty(StringProperty, required=True)),
+        ("description", StringProperty(required=True)),
+        ("description_ja", StringProperty(required=True)),
+    ],
+    extension_name=PUBLIC_EXTENSION,
+)
+class IncidentPublic:
+    """What the public may know of an event: UNCLASSIFIED, releasable to all."""
+
+
+@CustomObject(
+    ACK_TYPE,
+    [
+        ("incident", StringProperty(required=True)),
+        ("addressee", StringProperty(required=True)),
+        ("revision", IntegerProperty(required=True, min=1)),
+        ("nation", StringProperty(required=True)),
+        ("person", StringProperty(required=True)),
+        # When the acknowledging node notified the body: the latency is measured from
+        # the event's record to here and to the acknowledgement's own `created`.
+        ("notified", TimestampProperty(required=True)),
+        ("comment", StringProperty()),
+    ],
+    extension_name=ACK_EXTENSION,
+)
+class IncidentAck:
+    """A person's acknowledgement, for their body, of one revision of an event."""
+
+
+class Place(BaseModel):
+    """Where: a GeoJSON geometry, the facility if inside one, JIS X 0402 codes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    geometry: dict[str, Any] = Field(
+        description='GeoJSON Point or Polygon, e.g. {"type": "Point", "coordinates": [127.7, 26.2]}'
+    )
+    facility: str = Field(default="", max_length=200)
+    municipalities: list[str] = Field(
+        min_length=1, max_length=20, description="JIS X 0402 codes (6 digits, with check digit)"
+    )
+
+
+class EventCreate(BaseModel):
+    """What recording an event takes; the service checks it against the rules file."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: str = Field(max_length=32)
+    title_en: str = Field(min_length=1, max_length=300)
+    title_ja: str = Field(min_length=1, max_length=300)
+    occurred: datetime = Field(description="with its zone, e.g. 2026-12-01T14:05:00+09:00")
+    learned: datetime
+    place: Place
+    unit: str = Field(default="", max_length=200)
+    people_hurt: int = Field(default=0, ge=0, le=100_000)
+    damage: str = Field(default="", max_length=5_000)
+    release_substance: str = Field(default="", max_length=200)
+    release_amount: str = Field(default="", max_length=200)
+    description_en: str = Field(default="", max_length=20_000)
+    description_ja: str = Field(default="", max_length=20_000)
+    label: str = Field(description="e.g. 'CONFIDENTIAL//REL TO JPN, USA'")
+    exercise: bool = Field(default=False, description="CAP status Exercise instead of Actual")
+
+
+class EventUpdate(BaseModel):
+    """A follow-up: any field given replaces the event's; `closing` ends it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title_en: str | None = Field(default=None, min_length=1, max_length=300)
+    title_ja: str | None = Field(default=None, min_length=1, max_length=300)
+    people_hurt: int | None = Field(default=None, ge=0, le=100_000)
+    damage: str | None = Field(default=None, max_length=5_000)
+    release_substance: str | None = Field(default=None, max_length=200)
+    release_amount: str | None = Field(default=None, max_length=200)
+    description_en: str | None = Field(default=None, max_length=20_000)
+    description_ja: str | None = Field(default=None, max_length=20_000)
+    closing: bool = Field(default=False, description="the closing report")
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason_en: str = Field(min_length=1, max_length=2_000)
+    reason_ja: str = Field(default="", max_length=2_000)
+
+
+class PublicCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title_en: str = Field(min_length=1, max_length=300)
+    title_ja: str = Field(min_length=1, max_length=300)
+    description_en: str = Field(min_length=1, max_length=5_000)
+    description_ja: str = Field(min_length=1, max_length=5_000)
+
+
+class AckCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    addressee: str = Field(min_length=1, max_length=64)
+    comment: str = Field(default="", max_length=2_000)

@@ -1,0 +1,368 @@
+"""Pages of the incidents mechanism: the board, an event with its timeline and the
+acknowledgement form, the form to record one, the map by municipality and the monthly
+chart (both server-rendered SVG from data shipped with Kizuna: no tile server), and
+the public page and feed, which need no sign-in. Handlers call the service and the
+queries; the templates only render what they are given. Every text is given in both
+languages beside each other (`t(en, ja)`), the vocabulary of kinds included."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+from xml.sax.saxutils import escape
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from kizuna.domains.incidents import queries
+from kizuna.domains.incidents.exports import atom
+from kizuna.domains.incidents.model import KINDS, AckCreate, EventCreate, PublicCreate, kind_name
+from kizuna.domains.incidents.places import municipality_name
+from kizuna.domains.incidents.service import Incidents, incidents
+from kizuna.errors import NotFound, StoreError
+from kizuna.identity.principal import Permission, Principal
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.i18n import choose_lang
+from kizuna.web.pages import page
+
+__all__ = ["TEMPLATES", "router"]
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _common(c: Incidents, request: Request) -> dict[str, Any]:
+    lang = choose_lang(request)
+    return {
+        "t": lambda en, ja: ja if lang == "ja" else en,
+        "kinds": KINDS,
+        "kind_name": lambda k: kind_name(k, lang),
+        "place_name": municipality_name,
+        "addressees": c.routing.addressees,
+        "title_of": lambda obj: obj.object.get("name_ja" if lang == "ja" else "name", obj.id),
+        "text_of": lambda obj: obj.object.get(
+            "description_ja" if lang == "ja" else "description", ""
+        ),
+    }
+
+
+@router.get("/incidents")
+def board_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    c = incidents(node)
+    rows = queries.board(c, principal)
+    return page(
+        request,
+        "incidents/board.html",
+        principal=principal,
+        labels=[r.event.label for r in rows],
+        rows=rows,
+        can_record=principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation,
+        **_common(c, request),
+    )
+
+
+def _event_page(
+    request: Request, principal: Principal, c: Incidents, stix_id: str, error: str | None = None
+) -> HTMLResponse:
+    try:
+        history = c.store.history(principal, stix_id)
+        notices = queries.notices(c, principal, stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    acks = queries.acknowledgements(c, principal, stix_id)
+    event = history[-1]
+    mine = [a for a in sorted(principal.bodies) if a in c.routing.addressees]
+    return page(
+        request,
+        "incidents/event.html",
+        principal=principal,
+        labels=[v.label for v in history] + [a.label for a in acks],
+        status=422 if error else 200,
+        event=event,
+        history=history,
+        notices=notices,
+        acks=acks,
+        my_addressees=[n.addressee for n in notices if n.addressee in mine and not n.acked_by],
+        can_release=(
+            principal.can(Permission.OBJECT_RELEASE)
+            and principal.can(Permission.OBJECT_WRITE)
+            and event.origin == c.node.nation
+        ),
+        error=error,
+        **_common(c, request),
+    )
+
+
+@router.get("/incidents/events/{stix_id}")
+def event_page(
+    stix_id: str, request: Request, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    return _event_page(request, principal, incidents(node), stix_id)
+
+
+@router.post("/incidents/events/{stix_id}/acknowledge", dependencies=[Depends(check_csrf)])
+def acknowledge_submit(
+    stix_id: str,
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    addressee: Annotated[str, Form(max_length=64)] = "",
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    c = incidents(node)
+    try:
+        c.acknowledge(principal, stix_id, AckCreate(addressee=addressee, comment=comment))
+    except ValidationError as exc:
+        return _event_page(request, principal, c, stix_id, str(exc.errors()[0].get("msg")))
+    except StoreError as exc:
+        return _event_page(request, principal, c, stix_id, f"{exc.field or ''}: {exc}")
+    return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
+
+
+@router.post("/incidents/events/{stix_id}/public", dependencies=[Depends(check_csrf)])
+def public_submit(
+    stix_id: str,
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    title_en: Annotated[str, Form(max_length=300)] = "",
+    title_ja: Annotated[str, Form(max_length=300)] = "",
+    description_en: Annotated[str, Form(max_length=5000)] = "",
+    description_ja: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    c = incidents(node)
+    try:
+        data = PublicCreate(
+            title_en=title_en,
+            title_ja=title_ja,
+            description_en=description_en,
+            description_ja=description_ja,
+        )
+        c.release_public(principal, stix_id, data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _event_page(request, principal, c, stix_id, f"{where}: {first.get('msg')}")
+    except StoreError as exc:
+        return _event_page(request, principal, c, stix_id, f"{exc.field or ''}: {exc}")
+    return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
+
+
+@router.get("/incidents/new")
+def record_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    c = incidents(node)
+    label = f"CONFIDENTIAL//REL TO {', '.join(sorted(node.policy.nations))}"
+    return page(
+        request,
+        "incidents/new.html",
+        principal=principal,
+        values={"label": label},
+        error=None,
+        **_common(c, request),
+    )
+
+
+@router.post("/incidents/new", dependencies=[Depends(check_csrf)])
+def record_submit(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    kind: Annotated[str, Form(max_length=32)] = "",
+    title_en: Annotated[str, Form(max_length=300)] = "",
+    title_ja: Annotated[str, Form(max_length=300)] = "",
+    occurred: Annotated[str, Form(max_length=40)] = "",
+    learned: Annotated[str, Form(max_length=40)] = "",
+    lon: Annotated[str, Form(max_length=20)] = "",
+    lat: Annotated[str, Form(max_length=20)] = "",
+    municipality: Annotated[str, Form(max_length=20)] = "",
+    facility: Annotated[str, Form(max_length=200)] = "",
+    unit: Annotated[str, Form(max_length=200)] = "",
+    description_en: Annotated[str, Form(max_length=20_000)] = "",
+    description_ja: Annotated[str, Form(max_length=20_000)] = "",
+    label: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    c = incidents(node)
+    values = dict(
+        kind=kind, title_en=title_en, title_ja=title_ja, occurred=occurred, learned=learned,
+        lon=lon, lat=lat, municipality=municipality, facility=facility, unit=unit,
+        description_en=description_en, description_ja=description_ja, label=label,
+    )  # fmt: skip
+    try:
+        point = [float(lon), float(lat)]
+    except ValueError:
+        point = []
+    try:
+        data = EventCreate(
+            kind=kind,
+            title_en=title_en,
+            title_ja=title_ja,
+            occurred=occurred,  # type: ignore[arg-type]
+            learned=learned,  # type: ignore[arg-type]
+            place={  # type: ignore[arg-type]
+                "geometry": {"type": "Point", "coordinates": point},
+                "facility": facility,
+                "municipalities": [m.strip() for m in municipality.split(",") if m.strip()],
+            },
+            unit=unit,
+            description_en=description_en,
+            description_ja=description_ja,
+            label=label,
+        )
+        made = c.record(principal, data)
+    except (ValidationError, StoreError) as exc:
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            message = f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"
+            status = 422
+        else:
+            message, status = f"{exc.field or ''}: {exc}", exc.status
+        return page(
+            request,
+            "incidents/new.html",
+            principal=principal,
+            status=status,
+            values=values,
+            error=message,
+            **_common(c, request),
+        )
+    c.deliver()
+    return RedirectResponse(f"/incidents/events/{made.id}", status_code=303)
+
+
+# -- figures: the map and the chart -------------------------------------------------------
+
+
+@cache
+def _centroids() -> dict[str, tuple[float, float]]:
+    text = resources.files("kizuna.data").joinpath("incidents/municipalities.csv").read_text()
+    return {
+        r["code"]: (float(r["lon"]), float(r["lat"])) for r in csv.DictReader(text.splitlines())
+    }
+
+
+def map_svg(counts: dict[str, int], lang: str) -> str:
+    """Events by municipality: a circle per municipality with events, placed at its
+    shipped centroid (an equirectangular sketch of Okinawa's main island and the
+    host cities elsewhere). The page lists every municipality's count beside it, those
+    without a shipped centroid included."""
+    centroids = _centroids()
+    placed = {c: n for c, n in counts.items() if c in centroids}
+    width, height = 640, 480
+    lons = [centroids[c][0] for c in placed] or [127.6, 128.3]
+    lats = [centroids[c][1] for c in placed] or [26.0, 26.9]
+    x0, x1 = min(lons) - 0.2, max(lons) + 0.2
+    y0, y1 = min(lats) - 0.2, max(lats) + 0.2
+    scale = min(width / (x1 - x0), height / (y1 - y0))
+    title = "市町村別の事案" if lang == "ja" else "Events by municipality"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}">',
+        f'<rect width="{width}" height="{height}" fill="#eef4f8"/>',
+    ]
+    for code, n in sorted(placed.items()):
+        lon, lat = centroids[code]
+        x = (lon - x0) * scale
+        y = height - (lat - y0) * scale
+        r = 6 + 4 * n**0.5
+        name = municipality_name(code)
+        parts.append(
+            f'<g class="municipality" data-code="{code}" data-count="{n}">'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#c0392b" fill-opacity="0.6"/>'
+            f'<text x="{x + r + 2:.1f}" y="{y + 4:.1f}" font-size="12">'
+            f"{escape(name)} {n}</text></g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def chart_svg(by_month_kind: dict[tuple[str, str], int], lang: str) -> str:
+    """The monthly chart: a stacked bar per month, a colour per kind."""
+    months = sorted({m for m, _ in by_month_kind})
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+               "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
+    width, height, bottom = 640, 320, 40
+    top = max(
+        (sum(n for (m, _), n in by_month_kind.items() if m == month) for month in months), default=1
+    )
+    bar = (width - 160) / max(len(months), 1)
+    title = "月別・種類別の件数" if lang == "ja" else "Events by month and kind"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">'
+    ]
+    for i, month in enumerate(months):
+        y = float(height - bottom)
+        for j, kind in enumerate(KINDS):
+            n = by_month_kind.get((month, kind), 0)
+            if not n:
+                continue
+            h = (height - bottom - 20) * n / top
+            y -= h
+            parts.append(
+                f'<rect class="bar" data-month="{month}" data-kind="{kind}" data-count="{n}" '
+                f'x="{10 + i * bar:.1f}" y="{y:.1f}" width="{bar * 0.8:.1f}" height="{h:.1f}" '
+                f'fill="{colours[j % len(colours)]}"/>'
+            )
+        parts.append(
+            f'<text x="{10 + i * bar:.1f}" y="{height - bottom + 16}" font-size="11">{month}</text>'
+        )
+    for j, kind in enumerate(KINDS):
+        parts.append(
+            f'<rect x="{width - 145}" y="{10 + j * 16}" width="10" height="10" '
+            f'fill="{colours[j % len(colours)]}"/><text x="{width - 130}" y="{19 + j * 16}" '
+            f'font-size="10">{escape(kind_name(kind, lang))}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@router.get("/incidents/figures")
+def figures_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    c = incidents(node)
+    lang = choose_lang(request)
+    f = queries.figures(c, principal)
+    return page(
+        request,
+        "incidents/figures.html",
+        principal=principal,
+        map_svg=map_svg(f.by_municipality, lang),
+        chart_svg=chart_svg(f.by_month_kind, lang),
+        by_prefecture=sorted(f.by_month_prefecture.items()),
+        by_municipality=sorted(f.by_municipality.items()),
+        **_common(c, request),
+    )
+
+
+# -- public: no sign-in -------------------------------------------------------------------
+
+
+@router.get("/incidents/public")
+def public_page(request: Request, node: NodeDep) -> HTMLResponse:
+    c = incidents(node)
+    return page(
+        request,
+        "incidents/public.html",
+        principal=None,
+        public=queries.public_versions(c),
+        **_common(c, request),
+    )
+
+
+@router.get("/incidents/public/feed.atom")
+def public_feed(node: NodeDep) -> Response:
+    c = incidents(node)
+    text = atom(queries.public_versions(c), base_url=c.settings.base_url, nation=node.nation)
+    return Response(text, media_type="application/atom+xml")
+
+
+@router.get("/incidents/public/{stix_id}.cap")
+def public_cap(stix_id: str, node: NodeDep) -> Response:
+    try:
+        public = queries.public_version(incidents(node), stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return Response(queries.public_cap(public), media_type="application/cap+xml")

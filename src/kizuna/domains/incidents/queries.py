@@ -1,0 +1,269 @@
+"""What the pages and the REST routes read: the board, an event with its timeline and
+CAP documents, the figures by month, kind, prefecture and municipality, the public
+versions. Every read joins the store's visibility condition in SQL: rows of the
+mechanism's tables are shown only beside an event the reader may see, and the public
+reads run as an anonymous reader who holds nothing above UNCLASSIFIED.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+
+from kizuna.db.schema import access, objects, versions
+from kizuna.domains.incidents import cap
+from kizuna.domains.incidents.model import ACK_TYPE, PUBLIC_TYPE
+from kizuna.domains.incidents.schema import inc_events, inc_notices
+from kizuna.domains.incidents.service import Incidents
+from kizuna.errors import NotFound
+from kizuna.identity.principal import Principal
+from kizuna.labels import Clearance
+from kizuna.store import StoredObject
+from kizuna.store.access import current, visible
+from kizuna.store.objects import COLUMNS, stored_from_row
+
+__all__ = [
+    "BoardRow",
+    "NoticeRow",
+    "acknowledgements",
+    "board",
+    "cap_documents",
+    "figures",
+    "notices",
+    "public_cap",
+    "public_reader",
+    "public_version",
+    "public_versions",
+]
+
+BOARD_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    event: StoredObject
+    status: str
+    kind: str
+    revision: int
+    notices: int
+    unacknowledged: int
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    addressee: str
+    revision: int
+    msg_type: str
+    precedence: str
+    notified_at: str
+    acked_by: str | None
+    acked_at: str | None
+    record_to_notice: float | None
+    record_to_ack: float | None
+
+
+def public_reader(c: Incidents) -> Principal:
+    """Who reads the public page and feed: nobody signed in, UNCLASSIFIED only."""
+    policy = c.node.policy
+    return Principal(
+        name="public",
+        clearance=Clearance(nation=c.node.nation, rank=policy.lowest.rank),
+    )
+
+
+def _current(principal: Principal, c: Incidents) -> Any:
+    return (
+        objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+            versions, versions.c.pk == access.c.version_pk
+        )
+    ), visible(principal, c.store.bits)
+
+
+def board(c: Incidents, principal: Principal, *, limit: int = 200) -> list[BoardRow]:
+    """Events the principal may see: open ones with unacknowledged notices first."""
+    joined, seen = _current(principal, c)
+    unacked = (
+        select(func.count())
+        .where(inc_notices.c.event_pk == objects.c.pk, inc_notices.c.acked_by.is_(None))
+        .scalar_subquery()
+    )
+    total = select(func.count()).where(inc_notices.c.event_pk == objects.c.pk).scalar_subquery()
+    query = (
+        select(
+            *COLUMNS,
+            inc_events.c.status,
+            inc_events.c.kind.label("event_kind"),
+            inc_events.c.revision,
+            unacked.label("unacked"),
+            total.label("total"),
+        )
+        .select_from(joined.join(inc_events, inc_events.c.object_pk == objects.c.pk))
+        .where(seen)
+        .order_by(
+            case((inc_events.c.status == "open", 0), else_=1),
+            case((unacked > 0, 0), else_=1),
+            inc_events.c.occurred_at.desc(),
+        )
+        .limit(min(limit, BOARD_LIMIT))
+    )
+    with c.node.db.read() as conn:
+        found = conn.execute(query).all()
+    return [
+        BoardRow(stored_from_row(r), r.status, r.event_kind, r.revision, r.total, r.unacked)
+        for r in found
+    ]
+
+
+def notices(c: Incidents, principal: Principal, stix_id: str) -> list[NoticeRow]:
+    """Who was told of the event, when, and who acknowledged, when; with the latency
+    from the event's record (its first version) to each notice and acknowledgement."""
+    event = c.store.history(principal, stix_id)[0]  # NotFound when hidden
+    recorded = _ts(event.object["created"])
+    with c.node.db.read() as conn:
+        rows = conn.execute(
+            select(inc_notices)
+            .join(objects, objects.c.pk == inc_notices.c.event_pk)
+            .where(objects.c.stix_id == stix_id)
+            .order_by(inc_notices.c.created_at, inc_notices.c.addressee, inc_notices.c.revision)
+        ).all()
+    return [
+        NoticeRow(
+            r.addressee,
+            r.revision,
+            r.msg_type,
+            r.precedence,
+            r.created_at,
+            r.acked_by,
+            r.acked_at,
+            round(_ts(r.created_at) - recorded, 3),
+            round(_ts(r.acked_at) - recorded, 3) if r.acked_at else None,
+        )
+        for r in rows
+    ]
+
+
+def _ts(value: str) -> float:
+    from kizuna import clock
+
+    return clock.parse_ts(value).timestamp()
+
+
+def acknowledgements(c: Incidents, principal: Principal, stix_id: str) -> list[StoredObject]:
+    """The acknowledgements of an event the principal may see (each by its own label)."""
+    joined, seen = _current(principal, c)
+    events = objects.alias("events")
+    with c.node.db.read() as conn:
+        rows = conn.execute(
+            select(*COLUMNS)
+            .select_from(joined)
+            .where(
+                seen,
+                access.c.type == ACK_TYPE,
+                objects.c.pk.in_(
+                    select(inc_notices.c.ack_pk)
+                    .join(events, events.c.pk == inc_notices.c.event_pk)
+                    .where(events.c.stix_id == stix_id)
+                ),
+            )
+            .order_by(objects.c.pk)
+        ).all()
+    return [stored_from_row(r) for r in rows]
+
+
+def cap_documents(c: Incidents, principal: Principal, stix_id: str) -> list[str]:
+    """One CAP 1.2 document per revision the principal may see, oldest first."""
+    history = c.store.history(principal, stix_id)
+    earlier: list[tuple[int, str]] = []
+    made = []
+    for version in history:
+        body = version.object
+        sent = str(body.get("modified", body["created"]))
+        made.append(
+            cap.alert(
+                body,
+                nation=version.origin,
+                sent=sent,
+                earlier=list(earlier),
+                restriction=version.label_text,
+                sender_name=f"Kizuna {version.origin}",
+            )
+        )
+        earlier.append((int(body["revision"]), sent))
+    return made
+
+
+def public_versions(c: Incidents, *, limit: int = 100) -> list[StoredObject]:
+    """Released public versions, newest first, as the anonymous public reader sees them."""
+    joined, seen = _current(public_reader(c), c)
+    with c.node.db.read() as conn:
+        rows = conn.execute(
+            select(*COLUMNS)
+            .select_from(joined)
+            .where(seen, access.c.type == PUBLIC_TYPE)
+            .order_by(objects.c.pk.desc())
+            .limit(limit)
+        ).all()
+    return [stored_from_row(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Figures:
+    by_month_kind: dict[tuple[str, str], int]
+    by_month_prefecture: dict[tuple[str, str], int]
+    by_municipality: dict[str, int]
+
+
+def figures(c: Incidents, principal: Principal) -> Figures:
+    """Counts of the events the principal may see (the map and the monthly chart)."""
+    joined, seen = _current(principal, c)
+    with c.node.db.read() as conn:
+        rows = conn.execute(
+            select(
+                inc_events.c.kind,
+                inc_events.c.prefecture,
+                inc_events.c.municipalities,
+                inc_events.c.occurred_at,
+            )
+            .select_from(joined.join(inc_events, inc_events.c.object_pk == objects.c.pk))
+            .where(seen, inc_events.c.status != "cancelled")
+        ).all()
+    kinds: Counter[tuple[str, str]] = Counter()
+    prefectures: Counter[tuple[str, str]] = Counter()
+    places: Counter[str] = Counter()
+    for r in rows:
+        month = r.occurred_at[:7]
+        kinds[(month, r.kind)] += 1
+        prefectures[(month, r.prefecture)] += 1
+        for code in r.municipalities.split(","):
+            places[code] += 1
+    return Figures(dict(kinds), dict(prefectures), dict(places))
+
+
+def public_version(c: Incidents, stix_id: str) -> StoredObject:
+    """One released public version, as the anonymous public reader sees it."""
+    joined, seen = _current(public_reader(c), c)
+    with c.node.db.read() as conn:
+        row = conn.execute(
+            select(*COLUMNS)
+            .select_from(joined)
+            .where(seen, access.c.type == PUBLIC_TYPE, objects.c.stix_id == stix_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"no public version {stix_id}", field="id")
+    return stored_from_row(row)
+
+
+def public_cap(public: StoredObject) -> str:
+    """A public version as a Public CAP 1.2 alert (its version is its revision)."""
+    body = {**public.object, "revision": public.version}
+    return cap.alert(
+        body,
+        nation=public.origin,
+        sent=public.modified,
+        earlier=[],
+        restriction=None,
+        sender_name=f"Kizuna {public.origin}",
+    )

@@ -1,0 +1,126 @@
+"""The rules every event, public version and acknowledgement meets, whatever path it
+took: the service's own writes, a generic write, and a version arriving from a peer
+(registered as the owner's `rules`). Pure but for the clock.
+
+`Invalid` names the field at fault: an unknown kind or municipality code, a place that
+is not a Point or Polygon, a place outside Japan for a kind the routing rules require
+inside, a time in the future or a learned time before the occurrence, a new version
+of a cancelled event, a public version that is not UNCLASSIFIED and releasable to all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from kizuna import clock
+from kizuna.domains.incidents.model import (
+    ACK_TYPE,
+    EVENT_TYPE,
+    KINDS,
+    PUBLIC_TYPE,
+    EventStatus,
+)
+from kizuna.domains.incidents.places import check_geometry, in_japan, municipality, prefecture_of
+from kizuna.domains.incidents.routing import Routing
+from kizuna.errors import Invalid
+from kizuna.labels import Label, Policy
+from kizuna.store.owners import Write
+
+__all__ = ["SKEW", "check_event", "check_public", "owner_rules"]
+
+# Clocks of the recording desk and the node may differ a little; more is an error.
+SKEW = timedelta(minutes=5)
+
+
+def _time(value: Any, field: str) -> datetime:
+    try:
+        return clock.parse_ts(str(value))
+    except (TypeError, ValueError):
+        raise Invalid(f"'{value}' is not a time", field=field) from None
+
+
+def check_event(
+    routing: Routing, body: dict[str, Any], previous: dict[str, Any] | None = None
+) -> None:
+    """An event's body, and its change from `previous` (the version it replaces)."""
+    if previous is not None and previous.get("status") == EventStatus.CANCELLED:
+        raise Invalid(
+            f"the event {previous.get('id')} was cancelled: a cancelled event takes no update",
+            field="status",
+        )
+    kind = body.get("kind")
+    if kind not in KINDS:
+        raise Invalid(f"unknown kind '{kind}'; known: {', '.join(KINDS)}", field="kind")
+    if body.get("status") not in tuple(EventStatus):
+        raise Invalid(f"unknown status '{body.get('status')}'", field="status")
+    codes = list(body.get("municipalities") or [])
+    if not codes:
+        raise Invalid("an event names the municipality of its place", field="place.municipalities")
+    for code in codes:
+        municipality(code)
+    if prefecture_of(codes) != body.get("prefecture"):
+        raise Invalid(
+            "the prefecture is the one of the municipalities", field="place.municipalities"
+        )
+    place = body.get("place")
+    if not isinstance(place, dict):
+        raise Invalid("the place is a GeoJSON geometry", field="place.geometry")
+    points = check_geometry(place)
+    if kind in routing.inside_japan and not in_japan(points):
+        raise Invalid(
+            f"a {kind} is recorded at a place inside Japan (the routing rules require it); "
+            "the place given is outside",
+            field="place.geometry",
+        )
+    latest = clock.now() + SKEW
+    occurred = _time(body.get("occurred"), "occurred")
+    learned = _time(body.get("learned"), "learned")
+    if occurred > latest:
+        raise Invalid("the occurrence time is in the future", field="occurred")
+    if learned > latest:
+        raise Invalid("the time the event was learned is in the future", field="learned")
+    if learned < occurred:
+        raise Invalid("an event is learned after it occurs, not before", field="learned")
+    if previous is not None:
+        if int(body.get("revision", 0)) != int(previous.get("revision", 0)) + 1:
+            raise Invalid("each new version of an event is its next revision", field="revision")
+        for key in ("kind", "occurred", "prefecture"):
+            if body.get(key) != previous.get(key):
+                raise Invalid(
+                    f"an update keeps the event's {key}; cancel it and record anew",
+                    field=key,
+                )
+
+
+def check_public(policy: Policy, label: Label) -> None:
+    lowest = min(level.rank for level in policy.levels)
+    if label.rank != lowest or label.compartments or label.rel_to != frozenset(policy.nations):
+        raise Invalid(
+            "a public version is UNCLASSIFIED, without compartments, releasable to every nation",
+            field="label",
+        )
+
+
+def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write], None]:
+    """The rules the store runs on every write of the mechanism's types."""
+
+    def rules(_conn: Connection, write: Write) -> None:
+        kind = write.body.get("type")
+        if kind == EVENT_TYPE:
+            check_event(routing, write.body, write.previous)
+            relabelled = write.previous is not None and write.label != write.previous_label
+            if relabelled and write.kind != "accept":
+                raise Invalid("an event keeps its label", field="label")
+        elif kind == PUBLIC_TYPE:
+            check_public(policy, write.label)
+        elif kind == ACK_TYPE and write.body.get("nation") != write.origin:
+            raise Invalid(
+                "an acknowledgement is an object of the acknowledging nation",
+                field="nation",
+            )
+
+    return rules

@@ -1,0 +1,212 @@
+"""Delivery through a real SMTP server (aiosmtpd on 127.0.0.1) and a signed webhook;
+the relay down, then up: every mail delivered once; reminders and escalations fire
+once each, across a restart of the node."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from aiosmtpd.controller import Controller
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import func, select
+
+from kizuna.bootstrap import open_node
+from kizuna.domains.incidents.delivery import IncidentSettings
+from kizuna.domains.incidents.model import AckCreate
+from kizuna.domains.incidents.routing import parse_routing, shipped_text
+from kizuna.domains.incidents.schema import inc_deliveries, inc_notices, inc_steps
+from kizuna.domains.incidents.service import Incidents, incidents
+from kizuna.runtime import Node
+from tests.conftest import node_settings
+from tests.domains.incidents.conftest import FrozenClock, event, us_people
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def ids(self) -> list[str]:
+        with self.lock:
+            return [str(m["Message-ID"]) for m in self.messages]
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+def start_smtp(port: int, inbox: Inbox) -> Controller:
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller
+
+
+def use_relay(node: Node, port: int, **extra: Any) -> Incidents:
+    c = incidents(node)
+    c.settings = IncidentSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout=3, **extra)
+    return c
+
+
+def email_rows(node: Node) -> list[Any]:
+    with node.db.read() as conn:
+        return list(
+            conn.execute(select(inc_deliveries).where(inc_deliveries.c.channel == "email")).all()
+        )
+
+
+def test_relay_down_then_up_every_mail_is_delivered_once(usa: Node, smtp_port: int) -> None:
+    people = us_people(usa)
+    c = use_relay(usa, smtp_port)
+    made = c.record(people["duty"], event())
+    down = c.deliver()
+    expected = len(email_rows(usa))
+    assert expected >= 2
+    assert down.sent == 0
+    assert down.failed == expected
+    rows = email_rows(usa)
+    assert {r.status for r in rows} == {"pending"}
+    assert all(r.attempts == 1 for r in rows)
+    assert all("relay 127.0.0.1" in (r.last_error or "") for r in rows)
+    inbox = Inbox()
+    controller = start_smtp(smtp_port, inbox)
+    try:
+        up = c.deliver()
+        again = c.deliver()
+    finally:
+        controller.stop()
+    assert up.sent == expected
+    assert up.failed == 0
+    assert again.sent == 0
+    ids = inbox.ids()
+    assert len(ids) == expected
+    assert len(set(ids)) == expected
+    assert {r.status for r in email_rows(usa)} == {"sent"}
+    uid = made.id.split("--", 1)[1]
+    assert all(i.startswith(f"<{uid}.") for i in ids)
+    # The mail carries nothing the label protects: not the event's text.
+    for m in inbox.messages:
+        text = m.get_payload(decode=True).decode()
+        assert f"/incidents/{made.id}" in text
+        assert "Chatan" not in text
+        assert "北谷" not in text
+
+
+def test_reminders_and_escalation_fire_once_across_a_restart(
+    usa: Node, frozen: FrozenClock, smtp_port: int, db_url: str, tmp_path: Path
+) -> None:
+    people = us_people(usa)
+    c = use_relay(usa, smtp_port)
+    made = c.record(people["duty"], event())
+    assert c.scan() == []  # nothing due yet (the relay is down: mail stays pending)
+    frozen.advance(hours=1, minutes=1)  # mcipac's flash deadline (1 h) has passed
+    fired = c.scan()
+    assert [(f.kind, f.addressee) for f in fired] == [("reminder", "mcipac")]
+    assert c.scan() == []
+    # The node restarts: a new node object over the same database.
+    again = open_node(node_settings(db_url, tmp_path))
+    try:
+        c2 = use_relay(again, smtp_port)
+        assert c2.scan() == []
+        c2.acknowledge(people["usfj-duty"], made.id, AckCreate(addressee="usfj"))
+        frozen.advance(hours=1)  # usfj's 2 h deadline and mcipac's escalation are due
+        fired = c2.scan()
+        assert [(f.kind, f.addressee, f.to) for f in fired] == [("escalation", "mcipac", "usfj")]
+        assert c2.scan() == []
+        assert c.scan() == []
+        frozen.advance(hours=10)
+        assert c2.scan() == []
+    finally:
+        again.db.dispose()
+    with usa.db.read() as conn:
+        steps = conn.execute(
+            select(inc_notices.c.addressee, inc_steps.c.kind, inc_steps.c.status)
+            .join(inc_notices, inc_notices.c.pk == inc_steps.c.notice_pk)
+            .order_by(inc_steps.c.pk)
+        ).all()
+        reminders = conn.execute(
+            select(func.count())
+            .select_from(inc_deliveries)
+            .where(inc_deliveries.c.reason == "reminder")
+        ).scalar_one()
+    assert [tuple(s) for s in steps] == [
+        ("mcipac", "reminder", "fired"),
+        ("usfj", "reminder", "cancelled"),
+        ("mcipac", "escalation", "fired"),
+    ]
+    assert reminders == 1  # mcipac's one address, reminded once
+
+
+class Hook(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[bytes, dict[str, str]]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Hook.received.append((body, dict(self.headers)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    Hook.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/kizuna"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_webhook_gets_a_notice_signed_by_the_node(
+    usa: Node, webhook: str, smtp_port: int
+) -> None:
+    people = us_people(usa)
+    text = shipped_text().replace(
+        "    email: g7@mcipac.example.mil\n",
+        f"    email: g7@mcipac.example.mil\n    webhook: {webhook}\n",
+    )
+    c = use_relay(usa, smtp_port)
+    c.routing = parse_routing(text, ("JPN", "USA"))
+    made = c.record(people["duty"], event())
+    c.deliver()
+    assert len(Hook.received) == 1
+    body, headers = Hook.received[0]
+    payload = json.loads(body)
+    assert payload["event"] == made.id
+    assert payload["addressee"] == "mcipac"
+    assert payload["revision"] == 1
+    assert payload["msg_type"] == "Alert"
+    public: Ed25519PublicKey = usa.key.public_key()
+    public.verify(base64.b64decode(headers["X-Kizuna-Signature"]), body)  # raises if forged
+    c.deliver()
+    assert len(Hook.received) == 1  # sent once

@@ -1,0 +1,127 @@
+"""Across the alliance: an event recorded on the USA node reaches the JPN node through
+federation, the JPN node notifies the Japanese addressees (and they alone), a
+Japanese liaison acknowledges there, and the acknowledgement travels back to the USA
+node, whose timeline then shows who knew what, and when."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kizuna.bootstrap import initialize, open_node
+from kizuna.domains.incidents import queries
+from kizuna.domains.incidents.model import AckCreate, EventUpdate
+from kizuna.domains.incidents.schema import inc_notices
+from kizuna.domains.incidents.service import incidents
+from kizuna.federation import peers as peer_service
+from kizuna.federation.pull import pull_once
+from kizuna.node import public_key_pem
+from kizuna.runtime import Node
+from tests.conftest import node_settings
+from tests.domains.incidents.conftest import event, us_people
+from tests.factories import live_server
+from tests.factories.coordination import member
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+JAPANESE = {
+    "mod-hq",
+    "mofa",
+    "jjoc",
+    "okinawa-dsb",
+    "okinawa-pref",
+    "chatan",
+    "kadena",
+    "okinawa-city",
+    "yomitan",
+}
+
+
+def _node(tmp_path: Path, nation: str) -> Node:
+    home = tmp_path / nation.lower()
+    home.mkdir()
+    settings = node_settings(f"sqlite:///{home / 'kizuna.db'}", home)
+    initialize(settings, nation=nation)
+    return open_node(settings)
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
+    usa, jpn = _node(tmp_path, "USA"), _node(tmp_path, "JPN")
+    try:
+        yield usa, jpn
+    finally:
+        usa.db.dispose()
+        jpn.db.dispose()
+
+
+def _peer(a: Node, b: Node, url: str, token: str = "") -> str:
+    with a.db.write() as conn:
+        return peer_service.add_peer(
+            conn,
+            policy=a.policy,
+            own_nation=a.nation,
+            actor="test",
+            nation=b.nation,
+            url=url,
+            public_key_pem=public_key_pem(b.key),
+            max_level="SECRET",
+            compartments=[],
+            pull_token=token,
+        )
+
+
+def _peer_of(here: Node, nation: str) -> peer_service.Peer:
+    with here.db.read() as conn:
+        found = peer_service.find_peer(conn, nation)
+    assert found is not None
+    return found
+
+
+def _notices(node: Node) -> set[tuple[str, int, str]]:
+    with node.db.read() as conn:
+        rows = conn.execute(
+            select(inc_notices.c.addressee, inc_notices.c.revision, inc_notices.c.msg_type)
+        ).all()
+    return {tuple(r) for r in rows}  # type: ignore[misc]
+
+
+def test_recorded_on_usa_notified_on_jpn_acknowledged_back(pair: tuple[Node, Node]) -> None:
+    usa, jpn = pair
+    people = us_people(usa)
+    liaison, _ = member(jpn, "chatan-liaison", nation="JPN", roles=["author"], bodies=["chatan"])
+    made = incidents(usa).record(people["duty"], event())
+    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
+        token_for_jpn = _peer(usa, jpn, jpn_url)
+        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
+        with usa.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
+
+        assert pull_once(jpn, _peer_of(jpn, "USA")).stored >= 1
+        # The JPN node told the Japanese bodies; the US node the US ones.
+        assert _notices(jpn) == {(a, 1, "Alert") for a in JAPANESE}
+        assert _notices(usa) == {("usfj", 1, "Alert"), ("mcipac", 1, "Alert")}
+        # A replay of the same version makes no second notice.
+        pull_once(jpn, _peer_of(jpn, "USA"))
+        assert len(_notices(jpn)) == len(JAPANESE)
+
+        ack = incidents(jpn).acknowledge(
+            liaison, made.id, AckCreate(addressee="chatan", comment="受領しました")
+        )
+        assert ack.origin == "JPN"
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
+        on_usa = {n.addressee: n for n in queries.notices(incidents(usa), people["duty"], made.id)}
+        assert on_usa["chatan"].acked_by == "chatan-liaison"
+        assert on_usa["chatan"].record_to_notice is not None
+        assert on_usa["chatan"].record_to_ack >= on_usa["chatan"].record_to_notice >= 0
+        assert [
+            a.id for a in queries.acknowledgements(incidents(usa), people["duty"], made.id)
+        ] == [ack.id]
+
+        # An update on the USA node reaches the same Japanese bodies as an Update.
+        incidents(usa).update(people["duty"], made.id, EventUpdate(damage="a car window"))
+        pull_once(jpn, _peer_of(jpn, "USA"))
+        assert {(a, 2, "Update") for a in JAPANESE} <= _notices(jpn)

@@ -1,0 +1,143 @@
+"""The REST routes, the pages and the CLI: recording, updating, cancelling,
+acknowledging (in Japanese, on the page), exporting; bad input answered with a 4xx
+(or exit 2) naming the problem, never a 500, and nothing written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from kizuna.cli.main import app as cli
+from kizuna.runtime import Node
+from kizuna.web.app import create_app
+from tests.domains.incidents.conftest import event
+from tests.domains.incidents.test_events import counts
+from tests.factories import PASSWORD, bearer
+from tests.factories.coordination import member
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def web(usa: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(usa)) as client:
+        yield client
+
+
+def payload(**overrides: object) -> dict:
+    return json.loads(event(**overrides).model_dump_json())
+
+
+def test_rest_records_updates_exports_and_refuses_bad_input(usa: Node, web: TestClient) -> None:
+    _, token = member(
+        usa, "duty", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"]
+    )
+    _, reader = member(
+        usa, "low", nation="USA", roles=["reader"], clearance="UNCLASSIFIED", bodies=[]
+    )
+    answer = web.post("/api/v1/incidents/events", json=payload(), headers=bearer(token))
+    assert answer.status_code == 201
+    stix_id = answer.json()["id"]
+    shown = web.get(f"/api/v1/incidents/events/{stix_id}", headers=bearer(token)).json()
+    assert {n["addressee"] for n in shown["notices"]} == {"usfj", "mcipac"}
+    assert web.get(f"/api/v1/incidents/events/{stix_id}", headers=bearer(reader)).status_code == 404
+    cap = web.get(f"/api/v1/incidents/events/{stix_id}/cap", headers=bearer(token))
+    assert cap.headers["content-type"].startswith("application/cap+xml")
+    assert "<msgType>Alert</msgType>" in cap.text
+    before = counts(usa)
+    for bad, field in (
+        (payload(place={"geometry": {"type": "Point", "coordinates": [127.7, 26.3]},
+                         "municipalities": ["999999"]}), "place.municipalities"),
+        (payload(occurred="2099-01-01T00:00:00+09:00", learned="2099-01-01T00:00:00+09:00"),
+         "occurred"),
+        (payload(place={"geometry": {"type": "Point", "coordinates": [139.0, 52.0]},
+                        "municipalities": ["473260"]}), "place.geometry"),
+    ):  # fmt: skip
+        refused = web.post("/api/v1/incidents/events", json=bad, headers=bearer(token))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == field
+    assert counts(usa) == before
+    cancel = {"reason_en": "duplicate"}
+    url = f"/api/v1/incidents/events/{stix_id}"
+    assert web.post(f"{url}/cancel", json=cancel, headers=bearer(token)).status_code == 201
+    again = web.post(f"{url}/updates", json={"damage": "x"}, headers=bearer(token))
+    assert again.status_code == 422
+    assert "cancelled" in again.json()["detail"]
+    csv_text = web.get("/api/v1/incidents/events.csv", headers=bearer(token)).text
+    assert csv_text.splitlines()[1].startswith(f'{stix_id},"CONFIDENTIAL//REL TO JPN, USA"')
+    assert web.get("/api/v1/incidents/events.csv", headers=bearer(reader)).text.count("\n") == 1
+
+
+def _login(web: TestClient, username: str) -> str:
+    web.get("/login")
+    csrf = web.cookies.get("kizuna_csrf")
+    assert csrf
+    answer = web.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf, "next": "/incidents"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    return csrf
+
+
+def test_a_member_acknowledges_on_the_page_in_japanese(usa: Node, web: TestClient) -> None:
+    _, token = member(
+        usa, "duty", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"]
+    )
+    member(usa, "g7", nation="USA", roles=["author"], bodies=["mcipac"])
+    stix_id = web.post("/api/v1/incidents/events", json=payload(), headers=bearer(token)).json()[
+        "id"
+    ]
+    web.cookies.clear()
+    csrf = _login(web, "g7")
+    web.get("/lang/ja")
+    page = web.get(f"/incidents/events/{stix_id}")
+    assert "受領" in page.text
+    assert "部品落下" in page.text
+    done = web.post(
+        f"/incidents/events/{stix_id}/acknowledge",
+        data={"addressee": "mcipac", "comment": "了解", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = web.get(f"/incidents/events/{stix_id}").text
+    assert 'data-addressee="mcipac" data-acked="yes"' in page
+    assert 'data-addressee="usfj" data-acked="no"' in page
+    # A second acknowledgement for the same body is refused on the page, not a 500.
+    twice = web.post(
+        f"/incidents/events/{stix_id}/acknowledge",
+        data={"addressee": "usfj", "csrf_token": csrf},
+    )
+    assert twice.status_code == 422
+    assert "not a member of usfj" in twice.text
+
+
+def test_the_cli_records_and_refuses_bad_input_with_exit_2(usa: Node, tmp_path: Path) -> None:
+    member(usa, "duty", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"])
+    env = {
+        "KIZUNA_DATABASE_URL": str(usa.db.url.render_as_string(hide_password=False)),
+        "KIZUNA_KEY_FILE": str(usa.settings.key_file),
+    }
+    good = tmp_path / "event.json"
+    good.write_text(json.dumps(payload()))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(payload(kind="meteor")))
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["incidents", "record", "--as", "duty", str(good)], env=env)
+    assert ok.exit_code == 0, ok.output
+    before = counts(usa)
+    refused = runner.invoke(cli, ["incidents", "record", "--as", "duty", str(bad)], env=env)
+    assert refused.exit_code == 2
+    assert "unknown kind 'meteor'" in refused.output
+    assert counts(usa) == before
+    exported = runner.invoke(
+        cli, ["incidents", "export", "--as", "duty", "--format", "geojson"], env=env
+    )
+    assert exported.exit_code == 0
+    assert json.loads(exported.output)["features"][0]["properties"]["kind"] == "part_fall"
