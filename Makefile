@@ -10,7 +10,7 @@ HTMX_SHA256  := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX         := src/kizuna/web/static/vendor/htmx.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev run test lint format bench clean
+.PHONY: help install dev run test lint format bench fuzz clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ lint: dev ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+fuzz: dev ## Fuzz the label parser, STIX importer and TAXII envelopes longer than CI does
+	KIZUNA_FUZZ_EXAMPLES=$${KIZUNA_FUZZ_EXAMPLES:-2000} $(BIN)/pytest tests/fuzz -q -p no:cacheprovider
 
 format: dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests bench

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from kizuna import audit, domains
+from kizuna import audit, domains, federation
 from kizuna.config import Settings
 from kizuna.identity import service as identity
 from kizuna.labels import Policy, default_policy, load_policy, parse
@@ -55,7 +55,9 @@ def open_node(settings: Settings) -> Node:
         db.migrate(domains.migration_folders())
         store = Store.open(db, policy)
         key = load_key(Path(settings.key_file))
-        return domains.install(Node(settings=settings, db=db, policy=policy, store=store, key=key))
+        node = domains.install(Node(settings=settings, db=db, policy=policy, store=store, key=key))
+        federation.install(node)
+        return node
     except BaseException:
         db.dispose()
         raise
@@ -70,6 +72,10 @@ DEMO_USERS: list[tuple[str, str, str, list[str], list[str]]] = [
     ("jones", "USA", "TOP SECRET", ["BIAC", "CYBER"], ["releasing_officer"]),
     ("brown", "AUS", "SECRET", ["CYBER"], ["author", "releasing_officer"]),
     ("davis", "USA", "SECRET", [], ["coordinator"]),
+    # An administrator on every demo node, so each node's audit and federation pages
+    # can be seen.
+    ("miller", "USA", "TOP SECRET", ["BIAC", "CYBER"], ["admin"]),
+    ("wilson", "AUS", "SECRET", ["CYBER"], ["admin"]),
 ]
 
 # The bodies of the alliance structure each demo user belongs to.

@@ -14,7 +14,7 @@ import random
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,9 +125,12 @@ def _load(jpn: Proc, count: int, seed: int) -> dict[str, Label]:
     return made
 
 
-def _peered(root: Path, *agreement: str) -> tuple[Proc, Proc]:
+def _peered(
+    root: Path, *agreement: str, via: Callable[[Proc], str] | None = None
+) -> tuple[Proc, Proc]:
     """Two initialized nodes, peered as operators do it: each side adds the other with
-    the agreement and hands over the token it issued."""
+    the agreement and hands over the token it issued. `via` gives the URL USA reaches
+    JPN at (a relay in between), given JPN."""
     jpn, usa = _proc(root / "jpn", "JPN"), _proc(root / "usa", "USA")
     for proc in (jpn, usa):
         initialize(node_settings(proc.db_url, proc.root), nation=proc.nation)
@@ -135,12 +138,13 @@ def _peered(root: Path, *agreement: str) -> tuple[Proc, Proc]:
 
     def add(here: Proc, there: Proc, *extra: str) -> str:
         public = str(there.root / "public.pem")
+        url = via(there) if via is not None and there is jpn else there.url
         return here.cli(
             "peer",
             "add",
             there.nation,
             "--url",
-            there.url,
+            url,
             "--public-key",
             public,
             *agreement,

@@ -16,6 +16,7 @@ from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Clearance, Label
 from kizuna.runtime import Node
+from kizuna.web.cookies import CookieNames, cookie_names
 
 PASSWORD = "correct horse battery staple"
 
@@ -45,6 +46,11 @@ def add_user(
         )
         token = identity.issue_token(conn, user=user, actor="test")
     return user, token
+
+
+def cookies(client: Any) -> CookieNames:
+    """The cookie names of the node a TestClient talks to (they carry its identity)."""
+    return cookie_names(client.app.state.node)
 
 
 def bearer(token: str) -> dict[str, str]:

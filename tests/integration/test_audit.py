@@ -163,7 +163,11 @@ def test_a_rewritten_tail_is_caught_by_the_signed_checkpoint(logged: Node) -> No
         conn.execute(update(audit_head).values(hash=digest))
     code, output = _verify(logged)
     assert code == 1
-    assert "audit entry 8: differs from the signed checkpoint" in output
+    # Entries 1-8 are vouched for only by that checkpoint: the first that may be bad is 1.
+    assert (
+        "audit entry 1: the log from here to entry 8 differs from a signed checkpoint at "
+        "entry 8 (rewritten)"
+    ) in output
 
 
 def test_a_forged_checkpoint_signature_is_caught(logged: Node) -> None:
@@ -206,9 +210,238 @@ def test_a_serving_node_signs_checkpoints_on_its_own(db_url: str, tmp_path: Any)
                 if signed:
                     break
                 time.sleep(0.05)
-        assert signed == [1]
+        # The start of serving is entry 2, signed at once.
+        assert signed == [2]
         code, output = _verify(node)
         assert code == 0, output
-        assert "1 signed checkpoints" in output
+        assert "2 signed checkpoints" in output
     finally:
         node.db.dispose()
+
+
+# --- Attacks by someone who can write the database but does not hold the node key ---
+
+INTERVAL = 300.0  # the default checkpoint interval the CLI reads
+
+
+@pytest.fixture
+def frozen() -> Any:
+    from datetime import UTC, datetime
+
+    from kizuna import clock
+
+    now = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
+    clock.set_clock(lambda: now[0])
+    yield now
+    clock.set_clock(None)
+
+
+def _later(frozen: Any, seconds: float) -> None:
+    from datetime import timedelta
+
+    frozen[0] += timedelta(seconds=seconds)
+
+
+def _served(node: Node, frozen: Any) -> Node:
+    """A node that served for a while, signing checkpoints when due, then stopped; an
+    operator used the command line on the stopped node; a day passed."""
+    with node.db.write() as conn:
+        audit.serving(conn, node.key, actor="system@JPN", started=True)
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    for i in range(4):
+        _later(frozen, 60)
+        made = node.store.create(node.system, report(f"r{i}"), _label(node, "SECRET"))
+        if i % 2:
+            with node.db.write() as conn:
+                audit.checkpoint(conn, node.key)
+    node.store.release(node.system, made.id, _label(node, "SECRET//REL TO JPN, USA"))
+    with node.db.write() as conn:
+        audit.checkpoint(conn, node.key)
+    _later(frozen, 60)
+    with node.db.write() as conn:
+        audit.serving(conn, node.key, actor="system@JPN", started=False)
+    _later(frozen, 3600)
+    add_user(node, "kato")  # the command line, while the node is not serving
+    _later(frozen, 86400)
+    return node
+
+
+def _recompute(conn: Any, start: int) -> None:
+    """Rechain every entry from `start` and fix the head, as a forger would."""
+    rows = conn.execute(select(audit_log).where(audit_log.c.seq >= start).order_by(audit_log.c.seq))
+    prev = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == start - 1)).scalar()
+    prev = prev or "0" * 64
+    last = start - 1
+    for row in rows.all():
+        fields = {k: getattr(row, k) for k in ("seq", "at", "actor", "action", "target", "detail")}
+        digest = entry_hash(**fields, prev_hash=prev)
+        conn.execute(
+            update(audit_log).where(audit_log.c.seq == row.seq).values(prev_hash=prev, hash=digest)
+        )
+        prev, last = digest, row.seq
+    conn.execute(update(audit_head).values(seq=last, hash=prev))
+
+
+def _release_seq(node: Node) -> int:
+    with node.db.read() as conn:
+        return int(
+            conn.execute(
+                select(audit_log.c.seq).where(audit_log.c.action == "object.release")
+            ).scalar_one()
+        )
+
+
+def _strip_and_rewrite(node: Node, *, serving_records: bool = False) -> int:
+    """Delete every checkpoint, attribute the release to someone else, rechain."""
+    seq = _release_seq(node)
+    with node.db.write() as conn:
+        conn.execute(delete(audit_checkpoints))
+        conn.execute(update(audit_log).where(audit_log.c.seq == seq).values(actor="kato"))
+        first = seq
+        if serving_records:
+            marks = audit_log.c.action.in_(["node.serve.start", "node.serve.stop"])
+            gone = conn.execute(select(audit_log.c.seq).where(marks)).scalars().all()
+            conn.execute(delete(audit_log).where(marks))
+            kept = conn.execute(select(audit_log.c.seq).order_by(audit_log.c.seq)).scalars().all()
+            for new, old in enumerate(kept, start=1):
+                conn.execute(update(audit_log).where(audit_log.c.seq == old).values(seq=new))
+            first = min(gone)
+        _recompute(conn, first)
+    return seq
+
+
+def _truncate(node: Node, keep: int) -> None:
+    """Cut the log after entry `keep` and point the head at it."""
+    with node.db.write() as conn:
+        conn.execute(delete(audit_log).where(audit_log.c.seq > keep))
+        digest = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == keep)).scalar_one()
+        conn.execute(update(audit_head).values(seq=keep, hash=digest))
+
+
+def _export(node: Node, path: Any) -> None:
+    result = runner.invoke(app, ["audit", "export", "--out", str(path), *_node_options(node)])
+    assert result.exit_code == 0, result.output
+
+
+def _node_options(node: Node) -> list[str]:
+    return ["--db", node.settings.database_url, "--key-file", str(node.settings.key_file)]
+
+
+def _verify_with(node: Node, *extra: str) -> tuple[int, str]:
+    result = runner.invoke(
+        app,
+        [
+            "audit",
+            "verify",
+            "--db",
+            node.settings.database_url,
+            "--key-file",
+            str(node.settings.key_file),
+            *extra,
+        ],
+    )
+    return result.exit_code, result.output
+
+
+def test_a_served_log_verifies_a_day_later(node: Node, frozen: Any) -> None:
+    _served(node, frozen)
+    code, output = _verify(node)
+    assert code == 0, output
+    assert "audit log intact" in output
+
+
+def test_a_node_that_never_served_needs_no_checkpoint(logged: Node, frozen: Any) -> None:
+    _later(frozen, 30 * 86400)
+    code, output = _verify(logged)
+    assert code == 0, output
+
+
+def test_entries_left_unsigned_while_serving_are_named(node: Node, frozen: Any) -> None:
+    with node.db.write() as conn:
+        audit.serving(conn, node.key, actor="system@JPN", started=True)
+    add_user(node, "sato")  # entries 3-4, never signed though the node kept serving
+    _later(frozen, 2 * INTERVAL - 1)
+    assert _verify(node)[0] == 0  # not yet two intervals old
+    _later(frozen, 2)
+    code, output = _verify(node)
+    assert code == 1
+    assert "audit entry 3: no signed checkpoint covers it within two checkpoint intervals" in output
+
+
+def test_stripped_checkpoints_and_a_rewritten_chain_are_caught(node: Node, frozen: Any) -> None:
+    _served(node, frozen)
+    _strip_and_rewrite(node)
+    code, output = _verify(node)
+    assert code == 1
+    # Entry 1 was written before the node first served: its checkpoint was due then.
+    assert "audit entry 1: no signed checkpoint covers it within two checkpoint intervals" in output
+    assert "0 signed checkpoints" in output
+
+
+def test_a_truncated_tail_with_a_fixed_head_is_caught(node: Node, frozen: Any) -> None:
+    _served(node, frozen)
+    seq = _release_seq(node)
+    _truncate(node, seq - 2)
+    code, output = _verify(node)
+    assert code == 1
+    assert f"audit entry {seq - 1}: is missing: the log ends at entry {seq - 2}" in output
+    assert "(truncated)" in output
+
+
+def test_an_exported_file_catches_a_fully_stripped_and_rewritten_log(
+    node: Node, frozen: Any, tmp_path: Any
+) -> None:
+    _served(node, frozen)
+    exported = tmp_path / "checkpoints.json"
+    _export(node, exported)
+    assert _verify_with(node, "--checkpoints", str(exported))[0] == 0
+    _strip_and_rewrite(node, serving_records=True)
+    # The log alone now looks like a node that never served; the file knows better.
+    code, output = _verify_with(node, "--checkpoints", str(exported))
+    assert code == 1
+    assert "(rewritten)" in output
+    assert "was deleted here (file checkpoints.json holds it)" in output
+
+
+def test_an_exported_file_catches_a_truncated_log_without_checkpoints(
+    node: Node, frozen: Any, tmp_path: Any
+) -> None:
+    _served(node, frozen)
+    exported = tmp_path / "checkpoints.json"
+    _export(node, exported)
+    with node.db.read() as conn:
+        head = conn.execute(select(audit_head.c.seq)).scalar_one()
+    with node.db.write() as conn:
+        conn.execute(delete(audit_checkpoints))
+    _truncate(node, head - 3)
+    code, output = _verify_with(node, "--checkpoints", str(exported))
+    assert code == 1
+    assert f"audit entry {head - 2}: is missing: the log ends at entry {head - 3}" in output
+
+
+def test_an_export_is_written_once(node: Node, tmp_path: Any) -> None:
+    exported = tmp_path / "checkpoints.json"
+    _export(node, exported)
+    again = runner.invoke(app, ["audit", "export", "--out", str(exported), *_node_options(node)])
+    assert again.exit_code == 2
+    assert "never overwritten" in again.output
+
+
+def test_a_forged_export_is_refused(node: Node, tmp_path: Any) -> None:
+    import json
+
+    with node.db.write() as conn:
+        made = audit.checkpoint(conn, node.key)
+    assert made is not None
+    exported = tmp_path / "checkpoints.json"
+    _export(node, exported)
+    document = json.loads(exported.read_text())
+    document["checkpoints"][0]["hash"] = "f" * 64
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(document))
+    code, output = _verify_with(node, "--checkpoints", str(forged))
+    assert code == 1
+    assert f"audit entry {made.seq}: the checkpoint file forged.json holds is not signed" in output
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert _verify_with(node, "--checkpoints", str(broken))[0] == 2

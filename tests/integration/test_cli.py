@@ -51,7 +51,7 @@ def test_an_operator_sets_up_a_node_and_a_user(db_url: str, tmp_path: Path) -> N
         key=key,
     )
     assert code == 0, out
-    code, out = _run("user", "token", "smith", "--db", db_url, key=key)
+    code, out = _run("user", "token", "issue", "smith", "--db", db_url, key=key)
     assert code == 0, out
     token = out.strip().splitlines()[-1]
     assert token.startswith("kz_")

@@ -15,7 +15,7 @@ from kizuna.db.schema import objects
 from kizuna.domains.coordination.schema import coord_items
 from kizuna.identity import service as identity
 from kizuna.runtime import Node
-from kizuna.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from tests.factories import cookies
 from tests.factories.coordination import cast
 
 runner = CliRunner()
@@ -27,9 +27,9 @@ def _sign_in(node: Node, client: TestClient, name: str, lang: str) -> str:
         assert user is not None
         session = identity.start_session(conn, user)
     client.cookies.clear()
-    client.cookies.set(SESSION_COOKIE, session)
-    client.cookies.set("kizuna_lang", lang)
-    client.cookies.set(CSRF_COOKIE, "t" * 32)
+    client.cookies.set(cookies(client).session, session)
+    client.cookies.set(cookies(client).lang, lang)
+    client.cookies.set(cookies(client).csrf, "t" * 32)
     return "t" * 32
 
 
@@ -63,7 +63,7 @@ def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient)
     )
     assert bad.status_code == 422
     assert "案件は起票されませんでした。" in bad.text
-    assert "counterpart_body:" in bad.text
+    assert "カウンターパート：相手国の組織、または日米共同の組織を選んでください。" in bad.text
     assert _count(node) == before
     # Without the CSRF token nothing is written either.
     assert client.post("/coordination/new", data=FORM).status_code == 403
@@ -85,7 +85,10 @@ def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient)
         f"{item_url}/respond", data={"kind": "non_concur", "comment": "", "csrf_token": csrf}
     )
     assert refused.status_code == 422
-    assert "needs the reason" in refused.text
+    assert "Comment: give the reason in the comment." in refused.text
+    # The form comes back as non-concurrence: the next click does not concur.
+    assert 'value="non_concur" id="kind-non_concur" checked' in refused.text
+    assert 'value="concur" id="kind-concur" checked' not in refused.text
     client.post(f"{item_url}/respond", data={"kind": "concur", "comment": "", "csrf_token": csrf})
     board = client.get("/coordination?state=concurred").text
     assert "Air defence posture, Kyushu" in board

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna import audit
@@ -24,7 +25,7 @@ from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.store.feed import FeedQuery, feed
 from tests.conftest import node_settings
-from tests.factories import live_server, random_label, report
+from tests.factories import cookies, live_server, random_label, report
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -115,7 +116,11 @@ def test_usa_receives_exactly_what_is_releasable_signed_and_intact(node: Node, u
             peer = peer_service.find_peer(conn, "JPN")
         assert peer is not None
         assert pull_once(usa, peer).stored == 0
-        node.store.release(node.system, first_id, Label(0, frozenset({"JPN", "USA"})))
+        # Wider on every count (no recall goes with it).
+        wider = Label(0, truth[first_id].rel_to | {"USA"})
+        if wider == truth[first_id]:
+            wider = Label(0, wider.rel_to | {"AUS"})
+        node.store.release(node.system, first_id, wider)
         with usa.db.read() as conn:
             peer = peer_service.find_peer(conn, "JPN")
         assert peer is not None
@@ -153,7 +158,12 @@ def test_a_hostile_peer_gets_nothing_stored_and_everything_quarantined(
         made = body or prepare(report("crafted"), now="2026-11-29T00:00:00.000Z")
         made = {**made, "object_marking_refs": [marking_id(node.policy, label)]}
         return sign(
-            key or usa.key, made, origin=origin, label=label, added="2026-11-29T00:00:00.000000Z"
+            key or usa.key,
+            made,
+            origin=origin,
+            label=label,
+            added="2026-11-29T00:00:00.000000Z",
+            version=2,
         )
 
     both = Label(0, frozenset({"JPN", "USA"}))
@@ -230,7 +240,9 @@ def test_a_hostile_peer_gets_nothing_stored_and_everything_quarantined(
     assert "agreement" in held[3]
     assert "belongs to JPN" in held[4] or "this node" in held[4]
     assert "unsigned" in held[5]
-    assert actions.count("federation.quarantine") == len(hostile)
+    # Not releasable here, or outside the agreement: spillage, audited as such.
+    assert actions.count("federation.spillage") == 2
+    assert actions.count("federation.quarantine") == len(hostile) - 2
     # Nothing of it is readable, and JPN's own object is unchanged.
     assert [v.version for v in node.store.history(node.system, jpn_owned.id)] == [1]
 
@@ -407,7 +419,7 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
         assert client.get("/federation/checkpoints", headers=bearer(token)).status_code == 200
         # The page is for this node's admins.
         client.get("/login")
-        csrf = client.cookies.get("kizuna_csrf", "")
+        csrf = client.cookies.get(cookies(client).csrf, "")
         client.post("/login", data={"username": "suzuki", "password": PASSWORD, "csrf_token": csrf})
         page = client.get("/federation")
         assert page.status_code == 200
@@ -421,6 +433,7 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
     from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
     from kizuna.domains.coordination.service import coordination
     from kizuna.identity import service as identity
+    from kizuna.web.app import create_app
 
     with node.db.write() as conn:
         sato = identity.add_user(
@@ -470,6 +483,14 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
             peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
 
         assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        # The answering side sees the deadline: the USA copy's page shows the due time
+        # the item carries (in UTC for a US reader, the exact instant on hover).
+        due = str(item.object["due"])
+        with TestClient(create_app(usa)) as web:
+            with usa.db.write() as conn:
+                web.cookies.set(cookies(web).session, identity.start_session(conn, davis))
+            shown = web.get(f"/coordination/items/{item.id}").text
+        assert f'<time datetime="{due[:19]}Z" title="{due[:19]}Z">' in shown
         answer = coordination(usa).respond(
             davis.principal, item.id, ResponseCreate(kind=ResponseKind.CONCUR)
         )

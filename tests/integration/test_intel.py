@@ -74,7 +74,6 @@ def _product(client: TestClient, who: dict[str, str], refs: list[str]) -> dict[s
             "fields": {
                 "name": "Joint assessment",
                 "contributions": refs,
-                "nations": ["USA"],
                 "target_label": TARGET,
             },
             "label": DRAFT,
@@ -86,9 +85,12 @@ def _product(client: TestClient, who: dict[str, str], refs: list[str]) -> dict[s
     return body
 
 
-def test_a_joint_product_is_released_only_when_both_officers_approve(
+def test_an_officer_approves_the_version_read_on_their_own_node(
     node: Node, cell: tuple[TestClient, dict[str, dict[str, str]]]
 ) -> None:
+    """On the JPN node: only a JPN releasing officer approves, once, the version they
+    read; the release waits for USA's approval, made on the USA node (see
+    test_intel_joint.py for the rest of the way)."""
     client, who = cell
     product = _product(client, who["sato"], [_assessment(client, who["sato"])])
     pid = product["id"]
@@ -97,39 +99,41 @@ def test_a_joint_product_is_released_only_when_both_officers_approve(
     approve = f"/api/v1/intel/joint-products/{pid}/approve"
     # Outside the cell (no BIAC), the draft is invisible.
     assert client.get(f"/api/v1/objects/{pid}", headers=who["miller"]).status_code == 404
+    state = client.get(approvals, headers=who["sato"]).json()
+    assert state["nations"] == ["JPN", "USA"]
+    digest = {"digest": state["digest"]}
 
-    # A reader and an author are not releasing officers.
-    assert client.post(approve, headers=who["smith"]).status_code == 403
-    assert client.post(approve, headers=who["kato"]).status_code == 403
+    before = _counts(node)
+    # A reader and an author are not releasing officers; a USA officer approves on the
+    # USA node, where the approval is an object of USA.
+    assert client.post(approve, json=digest, headers=who["smith"]).status_code == 403
+    assert client.post(approve, json=digest, headers=who["kato"]).status_code == 403
+    elsewhere = client.post(approve, json=digest, headers=who["jones"])
+    assert elsewhere.status_code == 403
+    assert "USA node" in elsewhere.json()["detail"]
+    # An approval names the version it approves.
+    assert client.post(approve, json={}, headers=who["sato"]).status_code == 422
+    assert _counts(node) == before
 
-    first = client.post(approve, headers=who["jones"])
+    first = client.post(approve, json=digest, headers=who["sato"])
     assert first.status_code == 200, first.text
     assert first.json()["state"] == "draft"
-    assert first.json()["waiting_for"] == ["JPN"]
+    assert first.json()["waiting_for"] == ["USA"]
+    assert [a["nation"] for a in first.json()["approvals"]] == ["JPN"]
+    after = _counts(node)
+    again = client.post(approve, json=digest, headers=who["sato"])
+    assert again.status_code == 409
+    assert _counts(node) == after
     assert client.get(f"/api/v1/objects/{pid}", headers=who["miller"]).status_code == 404
-    assert client.post(approve, headers=who["jones"]).status_code == 409
-
-    last = client.post(approve, headers=who["sato"])
-    assert last.status_code == 200, last.text
-    state = last.json()
-    assert state["state"] == "released"
-    assert state["product"]["label"] == TARGET
-    assert state["product"]["version"] == 2
-    assert sorted(a["nation"] for a in state["approvals"]) == ["JPN", "USA"]
-    # Now readers of both nations outside the cell see it.
-    assert client.get(f"/api/v1/objects/{pid}", headers=who["miller"]).status_code == 200
-    assert client.get(approvals, headers=who["miller"]).json()["state"] == "released"
-    assert client.post(approve, headers=who["sato"]).status_code == 409
 
     with node.db.read() as conn:
         entries = [e for e in audit.entries(conn, limit=200) if e.target == pid]
     actions = [e.action for e in reversed(entries)]
-    assert actions.count("refused") == 2
-    assert actions.count("joint.approve") == 2
-    assert actions.count("joint.release") == 1
-    assert actions.index("joint.release") > max(
-        i for i, a in enumerate(actions) if a == "joint.approve"
-    )
+    # Three refused approvers and the second approval (a body without a digest never
+    # reaches the cell: the request is malformed).
+    assert actions.count("refused") == 4
+    assert actions.count("joint.approve") == 1
+    assert "joint.release" not in actions
 
 
 def test_the_kinds_map_to_valid_stix(
@@ -240,18 +244,13 @@ def test_joint_products_need_two_nations_and_a_draft_both_can_read(
     aid = _assessment(client, who["sato"])
     before = _counts(node)
     cases = [
-        ({"contributions": [aid], "target_label": TARGET}, DRAFT, "nations"),
-        (
-            {"contributions": [aid], "nations": ["USA"], "target_label": TARGET},
-            "SECRET//BIAC",
-            "label",
-        ),
-        (
-            {"contributions": [aid], "nations": ["USA"], "target_label": "SECRET"},
-            DRAFT,
-            "target_label",
-        ),
+        # The approving nations are the draft label's: one nation is not joint.
+        ({"contributions": [aid], "target_label": TARGET}, "SECRET//BIAC", "label"),
+        # Nations named must be exactly the draft label's.
+        ({"contributions": [aid], "nations": ["AUS"], "target_label": TARGET}, DRAFT, "nations"),
         ({"contributions": [aid], "nations": ["XXX"], "target_label": TARGET}, DRAFT, "nations"),
+        ({"contributions": [aid], "target_label": "SECRET"}, DRAFT, "target_label"),
+        ({"contributions": [aid], "target_label": DRAFT}, DRAFT, "target_label"),
     ]
     for fields, label, field in cases:
         answer = client.post(

@@ -1,5 +1,6 @@
 """The cell's pages in both languages: a list and form per kind, a joint product's
-approvals, and the approval itself, through a signed-in browser session."""
+approvals, and the approval itself (of the version read, by an officer of the node's
+own nation), through a signed-in browser session."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ import re
 
 from fastapi.testclient import TestClient
 
-from kizuna.domains.intel import model, service
+from kizuna.domains.intel import joint, model, service
 from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.factories import PASSWORD, add_user
+from tests.factories import PASSWORD, add_user, cookies
 
 
 def _login(client: TestClient, name: str) -> None:
     client.cookies.clear()
     client.get("/login")
-    token = client.cookies.get("kizuna_csrf", "")
+    token = client.cookies.get(cookies(client).csrf, "")
     answer = client.post(
         "/login",
         data={"username": name, "password": PASSWORD, "csrf_token": token, "next": "/intel"},
@@ -76,33 +77,49 @@ def test_an_officer_approves_on_the_page_in_both_languages(node: Node) -> None:
     ).id
 
     with TestClient(create_app(node)) as client:
+        # A USA officer signed in to the JPN node is told where to approve.
         _login(client, "jones")
         client.get("/lang/en")
         english = client.get(f"/intel/joint/{pid}")
         assert english.status_code == 200
-        assert "Approve release" in english.text
         assert "JPN: waiting" in english.text
+        assert 'id="approve"' not in english.text
+        assert "Officers of USA approve on the USA node." in english.text
         client.get("/lang/ja")
-        japanese = client.get(f"/intel/joint/{pid}")
-        assert "草案" in japanese.text
-        answer = client.post(
-            f"/intel/joint/{pid}/approve",
-            data={"csrf_token": _csrf(japanese.text)},
-            follow_redirects=False,
+        assert (
+            "USAの公開責任者はUSAのノードで承認します。" in client.get(f"/intel/joint/{pid}").text
         )
-        assert answer.status_code == 303
-        after = client.get(f"/intel/joint/{pid}").text
-        assert "jones" in after
-        assert 'id="approve"' not in after
 
         _login(client, "sato")
         listing = client.get("/intel/joint-products")
         assert pid in listing.text
+        client.get("/lang/ja")
         page = client.get(f"/intel/joint/{pid}")
-        client.post(f"/intel/joint/{pid}/approve", data={"csrf_token": _csrf(page.text)})
-        released = client.get(f"/intel/joint/{pid}").text
-        assert "公開済み" in released
-    assert node.store.get(node.system, pid).label == parse(node.policy, "SECRET//REL TO JPN, USA")
+        assert "草案" in page.text
+        assert "公開を承認" in page.text
+        form = {"csrf_token": _csrf(page.text), "digest": _digest(page.text)}
+        # The draft changes after sato read it: the form names a version that is gone.
+        joint.revise(node.store, sato.principal, pid, {"name": "Joint product, revised"})
+        stale = client.post(f"/intel/joint/{pid}/approve", data=form)
+        assert stale.status_code == 409
+        # In the reader's words (Japanese here), not the service's.
+        assert "作成物はあなたが開いた後に改訂されました" in stale.text
+        page = client.get(f"/intel/joint/{pid}")
+        form = {"csrf_token": _csrf(page.text), "digest": _digest(page.text)}
+        answer = client.post(f"/intel/joint/{pid}/approve", data=form, follow_redirects=False)
+        assert answer.status_code == 303
+        after = client.get(f"/intel/joint/{pid}").text
+        assert "JPN: sato" in after
+        assert "USA: 承認待ち" in after
+        assert 'id="approve"' not in after
+    # Released only when USA's approval has come from the USA node.
+    assert node.store.get(node.system, pid).label == parse(node.policy, draft)
+
+
+def _digest(html: str) -> str:
+    found = re.search(r'name="digest" value="([0-9a-f]{64})"', html)
+    assert found
+    return found.group(1)
 
 
 def test_the_form_reports_bad_input_and_keeps_what_was_typed(node: Node) -> None:

@@ -18,10 +18,8 @@ from kizuna.identity import service as identity
 from kizuna.labels import Label, can_read, dominates, lub, parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from kizuna.web.deps import SESSION_COOKIE
-from kizuna.web.i18n import LANG_COOKIE
 from tests.domains.meetings.test_ingest import OTHER_JA, SEED
-from tests.factories import add_user, bearer, report
+from tests.factories import add_user, bearer, cookies, report
 
 SECRET_BIAC = "SECRET//BIAC//REL TO JPN"
 BOTH = "UNCLASSIFIED//REL TO JPN, USA"
@@ -30,7 +28,7 @@ BOTH = "UNCLASSIFIED//REL TO JPN, USA"
 @pytest.fixture
 def web(node: Node) -> Iterator[TestClient]:
     with TestClient(create_app(node)) as client:
-        client.cookies.set(LANG_COOKIE, "en")
+        client.cookies.set(cookies(client).lang, "en")
         yield client
 
 
@@ -40,7 +38,7 @@ def _session(node: Node, user: identity.User) -> str:
 
 
 def _page(web: TestClient, session: str, path: str) -> str:
-    web.cookies.set(SESSION_COOKIE, session)
+    web.cookies.set(cookies(web).session, session)
     answer = web.get(path)
     assert answer.status_code == 200, (path, answer.status_code)
     return answer.text

@@ -1,17 +1,21 @@
 """Tamper-evident audit: a SHA-256 chain written with every change, checkpoints
-signed with the node's Ed25519 key, and a verifier that names the first bad entry."""
+signed with the node's Ed25519 key (kept by the partner node and in offline files),
+and a verifier that names the first bad entry."""
 
+from kizuna.audit.checkpoints import Checkpoint, checkpoint, serving
 from kizuna.audit.log import Entry, append, entries, lock
-from kizuna.audit.verify import Checkpoint, Finding, Report, checkpoint, verify
+from kizuna.audit.verify import Finding, Report, Witness, verify
 
 __all__ = [
     "Checkpoint",
     "Entry",
     "Finding",
     "Report",
+    "Witness",
     "append",
     "checkpoint",
     "entries",
     "lock",
+    "serving",
     "verify",
 ]

@@ -9,20 +9,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kizuna import audit, domains
+from kizuna import domains
 from kizuna.bootstrap import DEMO_USERS, initialize, seed_demo
+from kizuna.cli import audit as audit_cli
+from kizuna.cli import users as users_cli
 from kizuna.cli.common import DbOption, console, err, fail, opened, operator, settings_for
 from kizuna.federation import cli as peer_cli
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
 
 app = typer.Typer(help="Kizuna: the alliance's coordination mechanisms, one node per nation.")
-user_app = typer.Typer(help="Users and their API tokens.")
-audit_app = typer.Typer(help="The tamper-evident audit log.")
 import_app = typer.Typer(help="Bring objects in: STIX 2.1 bundles.")
 export_app = typer.Typer(help="Take objects out: STIX 2.1 bundles.")
-app.add_typer(user_app, name="user")
-app.add_typer(audit_app, name="audit")
+app.add_typer(users_cli.app, name="user")
+app.add_typer(audit_cli.app, name="audit")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(peer_cli.app, name="peer")
@@ -127,81 +127,6 @@ def demo(
     finally:
         for d in nodes:
             d.node.db.dispose()
-
-
-@user_app.command("add")
-def user_add(
-    username: str,
-    nation: Annotated[str, typer.Option(help="ISO 3166-1 alpha-3")],
-    clearance: Annotated[str, typer.Option(help="Level name, e.g. SECRET or 極秘")],
-    compartment: Annotated[list[str] | None, typer.Option(help="Repeat for each")] = None,
-    role: Annotated[
-        list[str] | None, typer.Option(help="reader, author, releasing_officer, admin")
-    ] = None,
-    body: Annotated[list[str] | None, typer.Option(help="Bodies the user belongs to")] = None,
-    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
-    db: DbOption = None,
-) -> None:
-    """Add a user."""
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    failure: StoreError | None = None
-    with opened(settings_for(db)) as node:
-        try:
-            with node.db.write() as conn:
-                identity.add_user(
-                    conn,
-                    policy=node.policy,
-                    actor=operator(),
-                    username=username,
-                    nation=nation.upper(),
-                    clearance=clearance,
-                    compartments=compartment,
-                    roles=role,
-                    bodies=body,
-                    password=password,
-                )
-        except StoreError as exc:
-            failure = exc
-    # Report after the node is closed: nothing of it outlives the command.
-    if failure is not None:
-        raise fail(f"{failure.field}: {failure}" if failure.field else str(failure))
-    console.print(f"added {username}")
-
-
-@user_app.command("token")
-def user_token(username: str, db: DbOption = None) -> None:
-    """Issue a new API token for a user and print it (shown once)."""
-    with opened(settings_for(db)) as node, node.db.write() as conn:
-        user = identity.find_user(conn, username)
-        token = identity.issue_token(conn, user=user, actor=operator()) if user else None
-    if token is None:
-        raise fail(f"no user {username}")
-    print(token)
-
-
-@audit_app.command("verify")
-def audit_verify(
-    db: DbOption = None, key_file: Annotated[Path | None, typer.Option()] = None
-) -> None:
-    """Check the whole chain and every signed checkpoint; exit 1 at the first bad entry."""
-    with opened(settings_for(db, key_file=key_file)) as node, node.db.read() as conn:
-        report = audit.verify(conn, node.key.public_key())
-    if report.finding is not None:
-        err.print(f"[red]FAILED[/red] {report.finding}")
-        raise typer.Exit(1)
-    console.print(
-        f"audit log intact: {report.entries} entries, {report.checkpoints} signed checkpoints"
-    )
-
-
-@audit_app.command("checkpoint")
-def audit_checkpoint(db: DbOption = None) -> None:
-    """Sign the current head of the log with the node key."""
-    with opened(settings_for(db)) as node, node.db.write() as conn:
-        made = audit.checkpoint(conn, node.key)
-    console.print(
-        f"checkpoint at entry {made.seq}" if made else "nothing new since the last checkpoint"
-    )
 
 
 @import_app.command("stix")

@@ -10,11 +10,10 @@ import contextlib
 import time
 
 import requests
-from cryptography.exceptions import InvalidSignature
 from sqlalchemy import func, insert, select, update
 
 from kizuna import audit, clock
-from kizuna.audit.verify import checkpoint_payload
+from kizuna.audit.checkpoints import Checkpoint, signed_by
 from kizuna.db.schema import versions
 from kizuna.federation.peers import Peer, list_peers
 from kizuna.federation.pull import BearerAuth, pull_once
@@ -116,25 +115,29 @@ class Federator:
         answer.raise_for_status()
         with self.node.db.write() as conn:
             for item in answer.json().get("checkpoints", []):
-                payload = checkpoint_payload(int(item["seq"]), item["hash"], item["at"])
                 try:
-                    peer.public_key.verify(bytes.fromhex(item["signature"]), payload)
-                except (InvalidSignature, ValueError):
+                    point = Checkpoint.parse(item)
+                except ValueError:
+                    point = None
+                if point is None or not signed_by(point, peer.public_key):
                     audit.append(
                         conn,
                         actor=f"node:{peer.nation}",
                         action="federation.checkpoint.invalid",
-                        detail={"peer": peer.nation, "seq": item.get("seq")},
+                        detail={
+                            "peer": peer.nation,
+                            "seq": item.get("seq") if isinstance(item, dict) else None,
+                        },
                     )
                     continue
                 conn.execute(
                     insert(peer_checkpoints).values(
                         nation=peer.nation,
-                        seq=int(item["seq"]),
-                        hash=item["hash"],
-                        at=item["at"],
-                        key_id=item["key_id"],
-                        signature=item["signature"],
+                        seq=point.seq,
+                        hash=point.hash,
+                        at=point.at,
+                        key_id=point.key_id,
+                        signature=point.signature,
                         received_at=clock.now_ts(),
                     )
                 )

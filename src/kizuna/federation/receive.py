@@ -1,24 +1,49 @@
 """Apply one page that a peer sent: judge each object, store or quarantine it, and
-move the peer's cursor, all in one transaction. A crash anywhere rolls the page back
-and the next pull fetches it again; a version already here is stored once."""
+move the peer's cursor, in one transaction.
+
+One object, one savepoint. The guard, the store's write (with the type owner's rules)
+and every arrival hook of an object run inside a savepoint of its own; any exception,
+of any type, rolls back that object alone, which is quarantined with its reason and an
+audit entry, and the rest of the page is stored. A crash anywhere rolls the whole page
+back and the next pull fetches it again; a version already here is stored once.
+
+The cursor (the origin's `added` time the next pull starts from) moves only on what the
+sender itself signed: the newest `added` claim of the objects whose signature verified,
+stored or refused alike, and never past the page's own end (`X-TAXII-Date-Added-Last`,
+`page_end`). So an unsigned or forged object, whatever `added` it claims, never moves
+it, and a signed claim far in the future moves it only to the end of the page it came
+on. A page of only bad objects therefore behaves as follows:
+- authentic but refused (spillage, bad data, a hook that raises): the cursor moves past
+  them, as they would be refused again on every pull;
+- not authentic (unsigned, forged): the cursor stays, and the next pull asks for them
+  again. The pull does not stall: within one pull the pages are followed by their
+  `next` tokens to the end, so every good object after them still arrives, and the
+  first authentic object moves the cursor past them. Seen again, a refused object is
+  not quarantined twice (same peer, id and digest).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.errors import StoreError
+from kizuna.federation import recall
 from kizuna.federation.guard import Accepted, Refusal, judge
 from kizuna.federation.peers import Peer
 from kizuna.federation.schema import peers, quarantine, signatures
-from kizuna.federation.signing import unwrap
 from kizuna.runtime import Node
+from kizuna.stix.types import RECALL
 
-__all__ = ["Applied", "apply_page"]
+__all__ = ["PAYLOAD_LIMIT", "Applied", "apply_page"]
+
+# What is kept of a quarantined payload for diagnosis (never of spillage).
+PAYLOAD_LIMIT = 65_536
 
 
 @dataclass(frozen=True)
@@ -29,60 +54,28 @@ class Applied:
     added_after: str | None
 
 
-def apply_page(node: Node, peer: Peer, objects: list[Any]) -> Applied:
+def apply_page(
+    node: Node, peer: Peer, objects: list[Any], *, page_end: str | None = None
+) -> Applied:
+    """Judge and store one page; `page_end` is the page's X-TAXII-Date-Added-Last
+    (without it the cursor does not move)."""
     stored = duplicates = refused = 0
-    cursor = peer.added_after
+    newest: str | None = None
     with node.store.transaction(node.system) as conn:
         for obj in objects:
-            # The cursor moves past refused objects too, or they would come back on
-            # every pull; it only says where the next request starts.
-            added = unwrap(obj).added if isinstance(obj, dict) else ""
-            if added and (cursor is None or added > cursor):
-                cursor = added
-            verdict = judge(node.policy, node.nation, peer, obj)
-            if isinstance(verdict, Accepted):
-                try:
-                    made = node.store.accept_in(
-                        conn,
-                        body=verdict.signed.body,
-                        label=verdict.label,
-                        origin=peer.nation,
-                        author=f"node:{peer.nation}",
-                    )
-                except StoreError as exc:
-                    verdict = Refusal(verdict.signed.body["id"], str(exc))
-                else:
-                    if made is None:
-                        duplicates += 1
-                        continue
-                    conn.execute(
-                        insert(signatures).values(
-                            version_pk=made.row_pk,
-                            nation=peer.nation,
-                            claims=json.dumps(verdict.signed.claims, sort_keys=True),
-                        )
-                    )
-                    for hook in node.arrival_hooks:
-                        hook(node, conn, made)
-                    stored += 1
+            judged = _judged(node, peer, obj)
+            if isinstance(judged, Accepted):
+                newest = _later(newest, judged.signed.added)
+                outcome = _store(node, conn, peer, judged)
+                if not isinstance(outcome, Refusal):
+                    stored += outcome == "stored"
+                    duplicates += outcome == "duplicate"
                     continue
-            refused += 1
-            conn.execute(
-                insert(quarantine).values(
-                    peer=peer.nation,
-                    object_id=verdict.object_id[:128],
-                    reason=verdict.reason,
-                    payload=json.dumps(obj, ensure_ascii=False, default=str)[:1_000_000],
-                    received_at=clock.now_ts(),
-                )
-            )
-            audit.append(
-                conn,
-                actor=f"node:{peer.nation}",
-                action="federation.quarantine",
-                target=verdict.object_id[:128] or None,
-                detail={"peer": peer.nation, "reason": verdict.reason},
-            )
+                judged = outcome
+            newest = _later(newest, judged.added)
+            if _quarantine(conn, peer, obj, judged):
+                refused += 1
+        cursor = _advance(peer.added_after, newest, page_end)
         conn.execute(
             update(peers)
             .where(peers.c.nation == peer.nation)
@@ -102,3 +95,137 @@ def apply_page(node: Node, peer: Peer, objects: list[Any]) -> Applied:
                 detail={"peer": peer.nation, "stored": stored},
             )
     return Applied(stored, duplicates, refused, cursor)
+
+
+def _judged(node: Node, peer: Peer, obj: Any) -> Accepted | Refusal:
+    try:
+        return judge(node.policy, node.nation, peer, obj, max_bytes=node.settings.max_body_bytes)
+    except Exception as exc:  # a guard that fails refuses: it fails closed
+        return Refusal(_object_id(obj), f"the guard failed: {type(exc).__name__}: {exc}")
+
+
+def _store(node: Node, conn: Connection, peer: Peer, verdict: Accepted) -> str | Refusal:
+    """Store one judged object in a savepoint of its own: "stored", "duplicate", or the
+    refusal of whatever failed (its savepoint rolled back)."""
+    signed = verdict.signed
+    try:
+        with conn.begin_nested():
+            made = node.store.accept_in(
+                conn,
+                body=signed.body,
+                label=verdict.label,
+                origin=peer.nation,
+                author=f"node:{peer.nation}",
+                version=signed.version or 0,
+            )
+            if made is None:
+                return "duplicate"
+            conn.execute(
+                insert(signatures).values(
+                    version_pk=made.row_pk,
+                    nation=peer.nation,
+                    claims=json.dumps(signed.claims, sort_keys=True),
+                )
+            )
+            if made.type == RECALL:
+                recall.apply(node, conn, peer, made)
+            for hook in node.arrival_hooks:
+                hook(node, conn, made)
+    except Exception as exc:  # any failure refuses this object only
+        return Refusal(
+            _object_id(signed.body),
+            _reason(exc),
+            verdict.label_text,
+            added=signed.added,
+        )
+    return "stored"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, StoreError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _object_id(obj: Any) -> str:
+    value = obj.get("id") if isinstance(obj, dict) else None
+    return value[:128] if isinstance(value, str) else ""
+
+
+def digest_of(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _quarantine(conn: Connection, peer: Peer, obj: Any, verdict: Refusal) -> bool:
+    """Hold a refused object with its reason and audit it; False when the same object
+    (peer, id, digest) is held already. A spilled object's body is never kept."""
+    digest = digest_of(obj)
+    object_id = _text(verdict.object_id)[:128]
+    held = conn.execute(
+        select(quarantine.c.pk).where(
+            quarantine.c.peer == peer.nation,
+            quarantine.c.object_id == object_id,
+            quarantine.c.digest == digest,
+        )
+    ).first()
+    if held is not None:
+        return False
+    payload = ""
+    if not verdict.spillage:
+        payload = json.dumps(obj, ensure_ascii=False, default=str)[:PAYLOAD_LIMIT]
+    conn.execute(
+        insert(quarantine).values(
+            peer=peer.nation,
+            object_id=object_id,
+            reason=_text(verdict.reason),
+            payload=payload,
+            received_at=clock.now_ts(),
+            label=_text(verdict.label_text) or None,
+            digest=digest,
+            spillage=int(verdict.spillage),
+        )
+    )
+    audit.append(
+        conn,
+        actor=f"node:{peer.nation}",
+        action="federation.spillage" if verdict.spillage else "federation.quarantine",
+        target=object_id or None,
+        detail={
+            "peer": peer.nation,
+            "reason": _text(verdict.reason),
+            "label": _text(verdict.label_text),
+            "digest": digest,
+        },
+    )
+    return True
+
+
+def _text(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; what a hostile peer sends must still be recorded.
+    return value.replace("\x00", "\\0")
+
+
+def _stamp(value: str | None) -> str | None:
+    """A timestamp as the store's fixed-width text, or None when it is not one."""
+    if not value:
+        return None
+    try:
+        return clock.format_ts(clock.parse_ts(value))
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    b = _stamp(b)
+    if b is None:
+        return a
+    return b if a is None or b > a else a
+
+
+def _advance(cursor: str | None, newest: str | None, page_end: str | None) -> str | None:
+    end = _stamp(page_end)
+    if newest is None or end is None:
+        return cursor
+    target = min(newest, end)
+    return target if cursor is None or target > cursor else cursor

@@ -2,9 +2,11 @@
 
 The signature is Ed25519 over the RFC 8785 canonical form (the `rfc8785` library) of
 the object as stored at its origin, and rides in a property extension together with
-what the receiver's guard needs to know before it trusts anything: the origin nation
-and the label. The receiver verifies it, takes the extension off and stores exactly
-the bytes the origin stored, with the signature kept beside them.
+what the receiver's guard needs to know before it trusts anything: the origin nation,
+the label, the origin's own number of the version and when the origin added it. The
+receiver verifies it, takes the extension off and stores exactly the bytes the origin
+stored, under the origin's version number, with the signature kept beside them.
+(Observables carry no `modified`: the number is the only name a version has.)
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ class Signed:
         return str(self.claims.get("added", ""))
 
     @property
+    def version(self) -> int | None:
+        number = self.claims.get("version")
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            return None
+        return number
+
+    @property
     def signature(self) -> str:
         return str(self.claims.get("signature", ""))
 
@@ -50,10 +59,17 @@ def _canonical(body: dict[str, Any]) -> bytes:
 
 
 def sign(
-    key: Ed25519PrivateKey, body: dict[str, Any], *, origin: str, label: Label, added: str
+    key: Ed25519PrivateKey,
+    body: dict[str, Any],
+    *,
+    origin: str,
+    label: Label,
+    added: str,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """The object as it travels: the stored body plus the signed extension (`added`
-    is when the version was added at its origin: the receiver's paging cursor)."""
+    is when the version was added at its origin: the receiver's paging cursor;
+    `version` is the origin's number of it, which the receiver stores it under)."""
     claims: dict[str, Any] = {
         "extension_type": "property-extension",
         "origin": origin,
@@ -61,6 +77,8 @@ def sign(
         "releasable_to": sorted(label.rel_to),
         "added": added,
     }
+    if version is not None:
+        claims["version"] = version
     if label.compartments:
         # STIX forbids empty lists: no compartments is no property.
         claims["compartments"] = sorted(label.compartments)

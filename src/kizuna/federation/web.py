@@ -1,5 +1,6 @@
-"""The federation's HTTP side: push hints and checkpoints for peers, and a page per
-node for its administrators (peers, last pull, lag, objects in and out, quarantine)."""
+"""The federation's HTTP side: push hints, checkpoints and spillage notices for peers,
+and a page per node for its administrators (peers, last pull, lag, objects in and out,
+quarantine, and the spillage its peers reported)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from sqlalchemy import func, select
 
 from kizuna import clock
 from kizuna.db.schema import access, audit_checkpoints, objects
+from kizuna.federation import spillage
 from kizuna.federation.peers import Peer, list_peers, peer_for_account
-from kizuna.federation.schema import quarantine
+from kizuna.federation.schema import quarantine, spillage_notices
+from kizuna.federation.witness import envelope
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Clearance, Label
 from kizuna.store.access import current, visible
@@ -58,6 +61,26 @@ def checkpoints(
     return {"checkpoints": [dict(r._mapping) for r in rows]}
 
 
+@router.get("/federation/witnessed")
+def witnessed(principal: ApiPrincipal, node: NodeDep) -> dict[str, Any]:
+    """The calling peer's checkpoints this node keeps as its witness, signed by this
+    node, so the peer can prove its log against them (`kizuna audit verify --peers`)."""
+    peer = _peer(node, principal)
+    with node.db.read() as conn:
+        return envelope(node, conn, peer.nation)
+
+
+@router.post("/federation/spillage")
+def spillage_notice(
+    body: spillage.Notices, principal: ApiPrincipal, node: NodeDep
+) -> dict[str, int]:
+    """A peer's guard refused objects of this node as spillage: record and audit each."""
+    peer = _peer(node, principal)
+    with node.db.write() as conn:
+        new = spillage.record(conn, peer, body.notices)
+    return {"recorded": new}
+
+
 def _out_count(node: NodeDep, peer: Peer) -> int:
     """Objects of this node the peer receives: the peer's visibility, in SQL."""
     stand_in = Principal(
@@ -87,6 +110,9 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
     with node.db.read() as conn:
         known = list_peers(conn)
         held = conn.execute(select(quarantine).order_by(quarantine.c.pk.desc()).limit(100)).all()
+        spilled = conn.execute(
+            select(spillage_notices).order_by(spillage_notices.c.pk.desc()).limit(100)
+        ).all()
     now = clock.now()
     rows = []
     for peer in known:
@@ -101,4 +127,5 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
         labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
         rows=rows,
         held=held,
+        spilled=spilled,
     )

@@ -6,7 +6,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
 from kizuna.db.schema import TS, metadata
 
-__all__ = ["api_tokens", "sessions", "users"]
+__all__ = ["api_tokens", "login_throttle", "sessions", "users"]
 
 users = Table(
     "users",
@@ -24,6 +24,9 @@ users = Table(
     Column("last_failed_at", TS, nullable=True),
     Column("active", Integer, nullable=False, default=1),
     Column("created_at", TS, nullable=False),
+    # Bumped when the user is deactivated or reactivated or their password changes:
+    # whatever remembered a sign-in (the TAXII Basic cache) checks it is still current.
+    Column("generation", Integer, nullable=False, server_default="0"),
 )
 
 api_tokens = Table(
@@ -38,6 +41,8 @@ api_tokens = Table(
     Column("created_at", TS, nullable=False),
     Column("last_used_at", TS, nullable=True),
     Column("revoked_at", TS, nullable=True),
+    # A token without an expiry is not accepted (rows from before 0007 were given one).
+    Column("expires_at", TS, nullable=True),
 )
 
 sessions = Table(
@@ -47,4 +52,16 @@ sessions = Table(
     Column("user_pk", ForeignKey("users.pk"), nullable=False),
     Column("created_at", TS, nullable=False),
     Column("expires_at", TS, nullable=False),
+)
+
+# Failed sign-ins per (name as typed, client address): a stranger's failures from
+# elsewhere never slow the user down, and unknown names are counted like known ones
+# so that the throttle does not tell them apart.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("username", String(128), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", TS, nullable=False),
 )

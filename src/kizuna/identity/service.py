@@ -1,14 +1,14 @@
 """Users, passwords, API tokens and browser sessions.
 
 Passwords are argon2id hashes (argon2-cffi). API tokens and session ids are 256-bit
-random values shown once and stored as SHA-256 digests. Failed logins are counted
-per user; past a few, each further attempt must wait longer, and every failure,
-success and lock-out is audited.
+random values shown once and stored as SHA-256 digests; tokens expire (90 days unless
+the node says otherwise). Failed logins are counted per name and client address (see
+`throttle`); every failure, success, lock and throttled attempt is audited. The life
+cycle of an account (deactivate, new password, revoke, unlock) is in `accounts`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -21,17 +21,19 @@ from sqlalchemy import Connection, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.errors import Conflict, Invalid
+from kizuna.identity import throttle
 from kizuna.identity.principal import Principal, Role
 from kizuna.identity.schema import api_tokens, sessions, users
 from kizuna.labels import Clearance, LabelError, Policy
 
 __all__ = [
-    "FREE_ATTEMPTS",
     "SESSION_HOURS",
+    "TOKEN_DAYS",
     "LoginRefused",
     "User",
     "add_user",
     "authenticate",
+    "credential_current",
     "end_session",
     "issue_token",
     "principal_for_session",
@@ -39,9 +41,8 @@ __all__ = [
     "start_session",
 ]
 
-FREE_ATTEMPTS = 5
-MAX_DELAY_SECONDS = 900
 SESSION_HOURS = 12
+TOKEN_DAYS = 90
 TOKEN_PREFIX = "kz_"  # noqa: S105 (a visible prefix, not a secret: it marks leaked tokens)
 
 _hasher = PasswordHasher()
@@ -63,6 +64,7 @@ class User:
     username: str
     display_name: str
     principal: Principal
+    generation: int = 0
 
 
 def _digest(secret: str) -> str:
@@ -80,7 +82,7 @@ def _user(row: Any) -> User:
         roles=frozenset(Role(r) for r in _split(row.roles)),
         bodies=_split(row.bodies),
     )
-    return User(row.pk, row.username, row.display_name, principal)
+    return User(row.pk, row.username, row.display_name, principal, row.generation)
 
 
 def add_user(
@@ -160,82 +162,103 @@ def find_user(conn: Connection, username: str) -> User | None:
     return _user(row) if row else None
 
 
-def _delay(failures: int) -> int:
-    """Seconds to wait after `failures` failures: none for the first few, then doubling."""
-    if failures < FREE_ATTEMPTS:
-        return 0
-    return int(min(2 ** (failures - FREE_ATTEMPTS + 1), MAX_DELAY_SECONDS))
-
-
-def authenticate(conn: Connection, username: str, password: str, *, source: str) -> User:
+def authenticate(
+    conn: Connection, username: str, password: str, *, source: str, channel: str = "page"
+) -> User:
     """Check a password in the caller's write transaction. The caller commits even
-    when this raises, so that the failure count and its audit entry are kept."""
+    when this raises, so that the failure count and its audit entry are kept.
+
+    `source` is the client address: the throttle counts per name and address (see
+    `throttle`). An unknown name, an inactive user and a wrong password get the same
+    refusal after the same work (one argon2 verification, one count); a throttled
+    attempt is refused before any password is checked, whoever the name is."""
+    wait, failures = throttle.remaining(conn, username, source)
+    where = {"source": source, "channel": channel}
+    if wait:
+        audit.append(
+            conn,
+            actor="anonymous",
+            action="login.throttled",
+            target=username[:128],
+            detail={**where, "failures": failures, "retry_after": wait},
+        )
+        raise LoginRefused(f"too many failed attempts; try again in {wait} s", retry_after=wait)
     row = conn.execute(
-        select(users).where(users.c.username == username, users.c.active == 1).with_for_update()
+        select(users).where(users.c.username == username, users.c.active == 1)
     ).first()
-    if row is None or row.password_hash is None:
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password or "-")
+    stored = row.password_hash if row is not None else None
+    known = stored is not None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password or "-")
+        ok = known
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row is None:
+        failures = throttle.fail(conn, username, source)
+        reason = {} if known else {"reason": "unknown or inactive user"}
         audit.append(
             conn,
             actor="anonymous",
             action="login.failure",
             target=username[:128],
-            detail={"source": source, "reason": "unknown user"},
+            detail={**where, "failures": failures, **reason},
         )
-        raise LoginRefused("wrong username or password")
-    wait = _delay(row.failed_logins)
-    if wait and row.last_failed_at:
-        ready = clock.parse_ts(row.last_failed_at) + timedelta(seconds=wait)
-        remaining = int((ready - clock.now()).total_seconds()) + 1
-        if remaining > 0:
+        if failures == throttle.FREE_ATTEMPTS:
             audit.append(
                 conn,
                 actor="anonymous",
-                action="login.throttled",
-                target=username,
-                detail={"source": source, "failures": row.failed_logins, "retry_after": remaining},
+                action="login.locked",
+                target=username[:128],
+                detail={**where, "seconds": throttle.delay(failures)},
             )
-            raise LoginRefused(
-                f"too many failed attempts; try again in {remaining} s", retry_after=remaining
-            )
-    try:
-        _hasher.verify(row.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        conn.execute(
-            update(users)
-            .where(users.c.pk == row.pk)
-            .values(failed_logins=row.failed_logins + 1, last_failed_at=clock.now_ts())
-        )
-        audit.append(
-            conn,
-            actor="anonymous",
-            action="login.failure",
-            target=username,
-            detail={"source": source, "failures": row.failed_logins + 1},
-        )
-        raise LoginRefused("wrong username or password") from None
-    values: dict[str, Any] = {"failed_logins": 0, "last_failed_at": None}
+        raise LoginRefused("wrong username or password")
+    throttle.clear(conn, username, source)
     if _hasher.check_needs_rehash(row.password_hash):
-        values["password_hash"] = _hasher.hash(password)
-    conn.execute(update(users).where(users.c.pk == row.pk).values(**values))
-    audit.append(conn, actor=username, action="login.success", detail={"source": source})
+        conn.execute(
+            update(users).where(users.c.pk == row.pk).values(password_hash=_hasher.hash(password))
+        )
+    audit.append(conn, actor=username, action="login.success", detail=where)
     return _user(row)
 
 
-def issue_token(conn: Connection, *, user: User, actor: str) -> str:
-    """A new API token for `user`: returned once, stored only as its digest."""
+def credential_current(conn: Connection, user: User) -> bool:
+    """Whether a sign-in remembered for `user` still stands: the user is active and
+    nothing (deactivation, a new password) has happened to the account since."""
+    return (
+        conn.execute(
+            select(users.c.pk).where(
+                users.c.pk == user.pk,
+                users.c.active == 1,
+                users.c.generation == user.generation,
+            )
+        ).first()
+        is not None
+    )
+
+
+def issue_token(conn: Connection, *, user: User, actor: str, days: int = TOKEN_DAYS) -> str:
+    """A new API token for `user`, valid for `days`: returned once, stored only as its
+    digest; its first characters (the prefix) name it in listings and revocations."""
+    if days < 1:
+        raise Invalid("a token lives at least one day", field="days")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    expires = clock.format_ts(now + timedelta(days=days))
     conn.execute(
         insert(api_tokens).values(
             user_pk=user.pk,
             token_hash=_digest(token),
             prefix=token[:10],
-            created_at=clock.now_ts(),
+            created_at=clock.format_ts(now),
+            expires_at=expires,
         )
     )
     audit.append(
-        conn, actor=actor, action="token.issue", target=user.username, detail={"prefix": token[:10]}
+        conn,
+        actor=actor,
+        action="token.issue",
+        target=user.username,
+        detail={"prefix": token[:10], "expires_at": expires},
     )
     return token
 
@@ -247,6 +270,7 @@ def principal_for_token(conn: Connection, token: str) -> Principal | None:
         .where(
             api_tokens.c.token_hash == _digest(token),
             api_tokens.c.revoked_at.is_(None),
+            api_tokens.c.expires_at > clock.now_ts(),
             users.c.active == 1,
         )
     ).first()

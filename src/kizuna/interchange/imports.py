@@ -43,6 +43,10 @@ class Outcome:
         return made
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _known_markings(
     store: Store, principal: Principal, objs: list[Any]
 ) -> dict[str, dict[str, Any]]:
@@ -56,7 +60,8 @@ def _known_markings(
         str(ref)
         for obj in objs
         if isinstance(obj, dict)
-        for ref in (obj.get("object_marking_refs") or [])
+        # Anything but a list is the object's own fault, named when it is validated.
+        for ref in _listed(obj.get("object_marking_refs"))
         if isinstance(ref, str) and ref not in found and ref not in TLP
     }
     for ref in sorted(wanted):

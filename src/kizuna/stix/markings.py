@@ -105,7 +105,8 @@ def marking_for(policy: Policy, label: Label) -> dict[str, Any]:
 
 def label_from_marking(policy: Policy, marking: dict[str, Any]) -> Label:
     """Read the label a Kizuna marking-definition carries, checked against `policy`."""
-    ext = marking.get("extensions", {}).get(LABEL_EXTENSION)
+    extensions = marking.get("extensions")
+    ext = extensions.get(LABEL_EXTENSION) if isinstance(extensions, dict) else None
     if not isinstance(ext, dict):
         raise Invalid(f"{marking.get('id')} carries no Kizuna label", field="marking")
     if ext.get("policy") != policy.name:
@@ -119,7 +120,7 @@ def label_from_marking(policy: Policy, marking: dict[str, Any]) -> Label:
         policy.level(rank)
         rel_to = frozenset(policy.check_nation(str(n)) for n in ext["releasable_to"])
         comps = frozenset(policy.check_compartment(str(c)) for c in ext.get("compartments", []))
-    except (KeyError, TypeError, ValueError, LabelError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, LabelError) as exc:
         raise Invalid(f"{marking.get('id')}: malformed label: {exc}", field="marking") from exc
     label = Label(rank, rel_to, comps)
     if marking.get("id") != marking_id(policy, label):
@@ -143,7 +144,12 @@ def label_of(
     for named recipients and is refused."""
     labels: list[Label] = []
     tlp: list[str] = []
-    for ref in obj.get("object_marking_refs", []) or []:
+    refs = obj.get("object_marking_refs", []) or []
+    if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
+        raise Invalid(
+            "object_marking_refs is a list of marking ids", field="object.object_marking_refs"
+        )
+    for ref in refs:
         if ref in TLP:
             tlp.append(TLP[ref])
         elif ref in markings:

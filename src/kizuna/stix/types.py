@@ -23,6 +23,7 @@ from kizuna.stix.markings import EPOCH, KIZUNA_IDENTITY, NAMESPACE, label_extens
 __all__ = [
     "JOINT_PRODUCT",
     "NEW_SDO",
+    "RECALL",
     "SCHEMAS",
     "check_new_sdo",
     "check_property_extension",
@@ -40,16 +41,22 @@ def extension_id(name: str) -> str:
 NEW_SDO = {
     "x-kizuna-assessment": "assessment",
     "x-kizuna-observation": "observation",
+    "x-kizuna-approval": "approval",
+    "x-kizuna-recall": "recall",
 }
+# Issued by a release that narrows an object (the store), owned by the federation.
+RECALL = "x-kizuna-recall"
 JOINT_PRODUCT = extension_id("joint-product")
 # Property extensions of standard types: extension id -> schema file.
 _PROPERTY = {JOINT_PRODUCT: "joint-product"}
-SCHEMAS = ("label", "assessment", "observation", "joint-product")
+SCHEMAS = ("label", "assessment", "observation", "joint-product", "approval", "recall")
 
 _DESCRIPTIONS = {
     "assessment": "Kizuna assessment: an analytic judgement with confidence and sources.",
     "observation": "Kizuna observation: what was seen, when, where, and how reliable the source.",
     "joint-product": "Kizuna joint analytic product: a grouping approved by both nations.",
+    "approval": "Kizuna approval: a releasing officer's approval of one joint product version.",
+    "recall": "Kizuna recall: earlier versions of an object its origin has narrowed.",
 }
 
 _COMMON = {"type", "spec_version", "id", "created", "modified", "created_by_ref", "revoked",
@@ -116,7 +123,7 @@ def check_property_extension(obj: dict[str, Any]) -> None:
 def extension_definitions() -> list[dict[str, Any]]:
     """Kizuna's extension-definition objects: the label and its own types."""
     made = [label_extension_definition()]
-    for name in ("assessment", "observation", "joint-product"):
+    for name in ("assessment", "observation", "joint-product", "approval", "recall"):
         made.append(
             {
                 "type": "extension-definition",

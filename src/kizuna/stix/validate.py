@@ -88,6 +88,12 @@ def prepare(obj: Any, *, now: str) -> dict[str, Any]:
     if stix_type in NEW_SDO:
         # Not known to the stix2 library: checked against Kizuna's published schema.
         return check_new_sdo(filled)
+    extensions = filled.get("extensions")
+    if extensions is not None and not (
+        isinstance(extensions, dict) and all(isinstance(e, dict) for e in extensions.values())
+    ):
+        # The stix2 library reads each extension as a mapping before it checks any.
+        raise Invalid("extensions map extension ids to objects", field="object.extensions")
     probe, standins = _stand_in(filled)
     try:
         parsed = stix2.parse(probe, allow_custom=False, version="2.1")

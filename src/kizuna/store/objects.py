@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,8 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
-from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
+from kizuna.stix.markings import NAMESPACE, TLP, marking_for, marking_id, tlp_label
+from kizuna.stix.types import RECALL, extension_id
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
 from kizuna.store import cursor, observables, rules
 from kizuna.store.access import CompartmentBits, current, visible
@@ -122,6 +124,15 @@ def _later(previous: str) -> str:
     now = clock.now()
     floor = clock.parse_ts(previous) + timedelta(milliseconds=1)
     return _stix_ts(max(now, floor))
+
+
+def _narrows(before: Label, after: Label) -> bool:
+    """Someone who may read `before` may not read `after`."""
+    return not (
+        after.rank <= before.rank
+        and after.compartments <= before.compartments
+        and after.rel_to >= before.rel_to
+    )
 
 
 def _stix_ts(value: Any) -> str:
@@ -591,19 +602,27 @@ class Store:
         label: Label,
         origin: str,
         author: str,
+        version: int,
     ) -> StoredObject | None:
         """Store a version that another node made and this node's guard has judged:
-        read-only here (only its origin makes new versions). The same version twice is
-        stored once: None when it is already here."""
+        read-only here (only its origin makes new versions). The version keeps its
+        origin's number (`version`, signed by the origin): the same number twice is
+        stored once (None when it is already here), and a number below the highest one
+        here (a version that arrives late) is kept without becoming current. Numbers
+        may leave gaps: a version the peer may not read never comes."""
         stix_id = str(body["id"])
         if origin == self.node.nation:
             raise Refused(
                 f"{stix_id} claims to come from this node", action="federation:accept",
                 target=stix_id,
             )  # fmt: skip
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise Invalid(f"{version!r} is not a version number", field="version")
         body = prepare(body, now=_stix_ts(clock.now()))
         row = conn.execute(
-            select(objects.c.pk, objects.c.origin).where(objects.c.stix_id == stix_id)
+            select(objects.c.pk, objects.c.origin, objects.c.type).where(
+                objects.c.stix_id == stix_id
+            )
         ).first()
         if row is not None and row.origin != origin:
             raise Refused(
@@ -611,7 +630,8 @@ class Store:
                 action="federation:accept",
                 target=stix_id,
             )
-        modified = str(body.get("modified", body.get("created", "")))
+        if row is not None and row.type != body["type"]:
+            raise Invalid(f"{stix_id} is a {row.type}, not a {body['type']}", field="type")
         if row is None:
             object_pk = conn.execute(
                 insert(objects)
@@ -619,33 +639,30 @@ class Store:
                         created_at=clock.now_ts())
                 .returning(objects.c.pk)
             ).scalar_one()  # fmt: skip
-            number, previous = 1, None
-            before, before_label = None, None
+            before = before_label = previous = None
+            latest = True
         else:
             object_pk = row.pk
-            seen = conn.execute(
-                select(versions.c.pk).where(
-                    versions.c.object_pk == object_pk, versions.c.modified == modified
-                )
-            ).first()
-            if seen is not None:
-                return None
-            last = conn.execute(
+            known = conn.execute(
                 select(versions.c.number, versions.c.pk, *_LABEL_COLUMNS, versions.c.body)
                 .where(versions.c.object_pk == object_pk)
-                .order_by(versions.c.number.desc())
-                .limit(1)
-            ).one()
-            number, previous = last.number + 1, last.pk
-            before, before_label = json.loads(last.body), _label(last)
+                .order_by(versions.c.number)
+            ).all()
+            if any(v.number == version for v in known):
+                return None
+            below = [v for v in known if v.number < version]
+            before = json.loads(below[-1].body) if below else None
+            before_label = _label(below[-1]) if below else None
+            latest = not known or version > known[-1].number
+            previous = known[-1].pk if latest and known else None
         write = Write("accept", None, body, label, origin, before, before_label)
         self.owners.check(conn, write, None)
-        return self._insert_version(
+        made = self._insert_version(
             conn,
             object_pk=object_pk,
             stix_id=stix_id,
             origin=origin,
-            number=number,
+            number=version,
             previous_version=previous,
             body=body,
             label=label,
@@ -653,6 +670,9 @@ class Store:
             stix_type=body["type"],
             replaces=before_label,
         )
+        if not latest:
+            conn.execute(update(access).where(access.c.version_pk == made.row_pk).values(current=0))
+        return made
 
     def _owned_current(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
         cur = self._current_for_write(conn, principal, stix_id)
@@ -790,4 +810,30 @@ class Store:
                 "version": cur.number + 1,
             },
         )
+        if _narrows(before, label):
+            self._recall_in(conn, principal, made, before)
         return made
+
+    def _recall_in(
+        self, conn: Connection, principal: Principal, made: StoredObject, before: Label
+    ) -> StoredObject:
+        """A release that narrowed `made` (someone who could read the version before it
+        cannot read it) recalls the earlier versions: a recall object at the label
+        before, so that exactly who could read them receives it, written after the
+        narrowed version (a peer that may read the new version has it by then, and keeps
+        what it holds). Peers apply it on arrival (`federation/recall.py`)."""
+        now = _stix_ts(clock.now())
+        recall = {
+            "type": RECALL,
+            "spec_version": "2.1",
+            "id": f"{RECALL}--{uuid.uuid5(NAMESPACE, f'recall/{made.id}/{made.version}')}",
+            "created": now,
+            "modified": now,
+            "object_ref": made.id,
+            "version": made.version,
+            "extensions": {extension_id("recall"): {"extension_type": "new-sdo"}},
+        }
+        detail = {"recalls": made.id, "before_version": made.version}
+        body = prepare(recall, now=now)
+        return self._insert_new(conn, principal, body, before, self.node.nation,
+                                "object.recall", detail)  # fmt: skip

@@ -4,7 +4,13 @@ TAXII clients send Basic credentials with every request, and a password check co
 tens of milliseconds by design (argon2). A successful check is therefore remembered
 for a minute, under an HMAC of the credentials keyed with the node's secret, so that
 paging through a collection verifies the password once; a failed one is never
-remembered, and goes through the per-user throttle of every login.
+remembered, and goes through the throttle of every sign-in.
+
+A remembered check is only a shortcut past argon2, never past the account: each use
+confirms in one indexed query that the user is still active and that nothing has
+happened to the account since (its generation, bumped by deactivation, reactivation
+and a new password). So a deactivation or a password change made anywhere (another
+worker, the command line) stops the remembered sign-in at its next request.
 """
 
 from __future__ import annotations
@@ -33,12 +39,12 @@ class BasicCache:
         self._secret = secret
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._seen: dict[bytes, tuple[Principal, float]] = {}
+        self._seen: dict[bytes, tuple[identity.User, float]] = {}
 
     def _key(self, username: str, password: str) -> bytes:
         return hmac.new(self._secret, f"{username}\0{password}".encode(), hashlib.sha256).digest()
 
-    def get(self, username: str, password: str) -> Principal | None:
+    def get(self, username: str, password: str) -> identity.User | None:
         key = self._key(username, password)
         with self._lock:
             hit = self._seen.get(key)
@@ -47,11 +53,19 @@ class BasicCache:
                 return None
             return hit[0]
 
-    def put(self, username: str, password: str, principal: Principal) -> None:
+    def put(self, username: str, password: str, user: identity.User) -> None:
         with self._lock:
             if len(self._seen) > 10_000:
                 self._seen.clear()
-            self._seen[self._key(username, password)] = (principal, time.monotonic() + self._ttl)
+            self._seen[self._key(username, password)] = (user, time.monotonic() + self._ttl)
+
+    def forget(self, username: str, password: str) -> None:
+        with self._lock:
+            self._seen.pop(self._key(username, password), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
 
 
 def _basic(node: Node, cache: BasicCache, request: Request, encoded: str) -> Principal:
@@ -62,20 +76,23 @@ def _basic(node: Node, cache: BasicCache, request: Request, encoded: str) -> Pri
                          headers=_CHALLENGE) from exc  # fmt: skip
     cached = cache.get(username, password)
     if cached is not None:
-        return cached
+        with node.db.read() as conn:
+            current = identity.credential_current(conn, cached)
+        if current:
+            return cached.principal
+        cache.forget(username, password)
     source = request.client.host if request.client else "unknown"
     refused: identity.LoginRefused | None = None
     # Committed even when the check fails: the failure count and its entry stay.
     with node.db.write() as conn:
         try:
-            user = identity.authenticate(conn, username, password, source=f"taxii {source}")
+            user = identity.authenticate(conn, username, password, source=source, channel="taxii")
         except identity.LoginRefused as exc:
             refused = exc
     if refused is not None:
         raise TaxiiError(401, "Not authenticated", str(refused), headers=_CHALLENGE)
-    principal = user.principal
-    cache.put(username, password, principal)
-    return principal
+    cache.put(username, password, user)
+    return user.principal
 
 
 def principal_of(node: Node, cache: BasicCache, request: Request) -> Principal:

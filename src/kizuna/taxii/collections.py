@@ -13,7 +13,7 @@ from typing import Any
 
 from kizuna.identity.principal import Permission, Principal
 from kizuna.stix.markings import NAMESPACE
-from kizuna.stix.types import NEW_SDO
+from kizuna.stix.types import NEW_SDO, RECALL
 
 __all__ = ["COLLECTIONS", "Collection", "find", "peer_collection"]
 
@@ -75,7 +75,7 @@ COLLECTIONS = (
         "intel",
         "BIAC reports and joint products",
         "Reports, assessments, observations, joint products, notes and opinions.",
-        ("report", "grouping", "note", "opinion", *NEW_SDO),
+        ("report", "grouping", "note", "opinion", *(t for t in NEW_SDO if t != RECALL)),
     ),
     Collection(
         "cti",
@@ -88,6 +88,9 @@ COLLECTIONS = (
 
 
 def peer_collection(nation: str) -> Collection:
+    """Every version this node originated that is releasable to `nation` within the
+    agreement, in the order added, each signed with its version number; recalls of
+    narrowed objects travel in it like any object."""
     return Collection(
         f"peer/{nation}",
         f"For the node of {nation}",

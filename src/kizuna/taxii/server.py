@@ -76,8 +76,16 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def signed_for_peer(node: Node, item: StoredObject) -> dict[str, Any]:
-    """A version as a peer receives it: signed by this node, with when it was added."""
-    return sign(node.key, item.object, origin=item.origin, label=item.label, added=item.recorded_at)
+    """A version as a peer receives it: signed by this node, with its number and when
+    it was added."""
+    return sign(
+        node.key,
+        item.object,
+        origin=item.origin,
+        label=item.label,
+        added=item.recorded_at,
+        version=item.version,
+    )
 
 
 def _query(request: Request, collection: Collection, **fixed: Any) -> FeedQuery:

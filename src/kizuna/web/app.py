@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -20,8 +20,8 @@ from kizuna.federation.loop import Federator
 from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
-from kizuna.web import api, pages, problems, schemas
-from kizuna.web.deps import LoginRequired
+from kizuna.web import accounts, api, pages, problems, schemas, search
+from kizuna.web.deps import LoginRequired, page_principal
 
 __all__ = ["create_app"]
 
@@ -88,12 +88,22 @@ class BodyLimit:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"the request body is over {self.limit} bytes"
-        response = (
-            error_response(TaxiiError(413, "Request entity too large", detail))
-            if str(scope.get("path", "")).startswith("/taxii2/")
-            else problems.problem(413, detail, field="body")
-        )
+        path = str(scope.get("path", ""))
+        response: Response
+        if path.startswith("/taxii2/"):
+            response = error_response(TaxiiError(413, "Request entity too large", detail))
+        elif path.startswith(("/api/", "/federation/")):
+            response = problems.problem(413, detail, field="body")
+        else:
+            response = _page_too_large(Request(scope), detail)
         await response(scope, receive, send)
+
+
+def _page_too_large(request: Request, detail: str) -> Response:
+    # A page form sent too much: answer a page, signed in if the session says so.
+    with contextlib.suppress(LoginRequired):
+        page_principal(request, request.app.state.node)
+    return pages.render_error(request, HTTPException(413, detail), 413)
 
 
 class SecurityHeaders:
@@ -137,6 +147,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks = []
         if checkpoints:
+            # The serving period is recorded and signed at both ends (audit verify).
+            await asyncio.to_thread(_serving, node, True)
             tasks.append(asyncio.create_task(_checkpoint_loop(node)))
             tasks += [
                 asyncio.create_task(_scan_loop(node, d.name, d.scan))
@@ -151,6 +163,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if checkpoints:
+            await asyncio.to_thread(_serving, node, False)
 
     app = FastAPI(
         title="Kizuna",
@@ -163,7 +177,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         lifespan=lifespan,
     )
     app.state.node = node
-    problems.install(app, is_api=_is_api, page_error=pages.render_http_error)
+    problems.install(app, is_api=_is_api, page_error=pages.render_error)
 
     async def login_required(request: Request, _exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -171,7 +185,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
-    routers = [api.router, pages.router, schemas.router, federation_web.router]
+    routers = [api.router, pages.router, accounts.router, search.router, schemas.router]
+    routers.append(federation_web.router)
     for domain in domains.installed():
         routers += domain.routers()
     for router in routers:
@@ -209,6 +224,11 @@ async def _scan_loop(node: Node, name: str, scan: Callable[[Node], object]) -> N
             # the work stays pending and the next scan takes it.
             _log.exception("%s scan failed; retrying at the next interval", name)
         await asyncio.sleep(node.settings.coordination_scan_seconds)
+
+
+def _serving(node: Node, started: bool) -> None:
+    with node.db.write() as conn:
+        audit.serving(conn, node.key, actor=node.system.name, started=started)
 
 
 def _checkpoint(node: Node) -> None:

@@ -12,10 +12,9 @@ from fastapi import Depends, Form, HTTPException, Request
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
+from kizuna.web.cookies import cookies_of
 
 __all__ = [
-    "CSRF_COOKIE",
-    "SESSION_COOKIE",
     "ApiPrincipal",
     "NodeDep",
     "PagePrincipal",
@@ -23,9 +22,6 @@ __all__ = [
     "csrf_token",
     "get_node",
 ]
-
-SESSION_COOKIE = "kizuna_session"
-CSRF_COOKIE = "kizuna_csrf"
 
 
 class LoginRequired(Exception):
@@ -60,7 +56,7 @@ ApiPrincipal = Annotated[Principal, Depends(api_principal)]
 
 
 def page_principal(request: Request, node: NodeDep) -> Principal:
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = request.cookies.get(cookies_of(request).session)
     if session_id:
         with node.db.read() as conn:
             principal = identity.principal_for_session(conn, session_id)
@@ -76,7 +72,7 @@ PagePrincipal = Annotated[Principal, Depends(page_principal)]
 
 def csrf_token(request: Request) -> str:
     """The token forms must echo: the CSRF cookie, or a new one the response sets."""
-    token = request.cookies.get(CSRF_COOKIE)
+    token = request.cookies.get(cookies_of(request).csrf)
     if not token:
         token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
         request.state.new_csrf = token
@@ -85,6 +81,6 @@ def csrf_token(request: Request) -> str:
 
 def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
     """Double-submit check: the form field must equal the cookie set by this node."""
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    cookie = request.cookies.get(cookies_of(request).csrf, "")
     if not cookie or not hmac.compare_digest(cookie, csrf_token):
         raise HTTPException(403, "the form is stale or was not sent by this site (CSRF)")

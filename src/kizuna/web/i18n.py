@@ -13,11 +13,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from fastapi import Request
 
+from kizuna.web.cookies import cookies_of
+
 __all__ = ["DEFAULT_LANG", "LANGS", "N_", "choose_lang", "translations"]
 
 LANGS = ("ja", "en")
 DEFAULT_LANG = "ja"
-LANG_COOKIE = "kizuna_lang"
 
 
 def N_(message: str) -> str:
@@ -40,7 +41,7 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def choose_lang(request: Request) -> str:
     """The language cookie, else the browser's first choice we speak, else Japanese."""
-    chosen = request.cookies.get(LANG_COOKIE)
+    chosen = request.cookies.get(cookies_of(request).lang)
     if chosen in LANGS:
         return chosen
     for part in request.headers.get("accept-language", "").split(","):

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kizuna import audit
 from kizuna.identity import service as identity
@@ -26,18 +25,19 @@ from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
 from kizuna.store import NotFound, StoredObject
 from kizuna.store.mentions import mentions
+from kizuna.web.cookies import cookies_of
 from kizuna.web.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     NodeDep,
     PagePrincipal,
     check_csrf,
     csrf_token,
     get_node,
 )
-from kizuna.web.i18n import LANG_COOKIE, LANGS, N_, choose_lang, translations
+from kizuna.web.errors import explain
+from kizuna.web.i18n import LANGS, N_, choose_lang, translations
+from kizuna.web.times import render_time, zone_for
 
-__all__ = ["add_template_dir", "page", "render_http_error", "router", "templates"]
+__all__ = ["add_template_dir", "page", "render_error", "router", "templates"]
 
 router = APIRouter(include_in_schema=False)
 # Shared templates first, then each domain's own (DESIGN §3: a domain's slice holds
@@ -106,6 +106,8 @@ def page(
             "chip": lambda label: _chip(node, label, lang, first),
             "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             "can_audit": principal is not None and principal.can(Permission.AUDIT_READ),
+            # Times in the reader's zone (JST for Japanese readers), exact UTC on hover.
+            "when": lambda value: render_time(value, zone_for(first)),
             **context,
         },
         status_code=status,
@@ -113,7 +115,7 @@ def page(
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf:
         response.set_cookie(
-            CSRF_COOKIE,
+            cookies_of(request).csrf,
             new_csrf,
             httponly=True,
             samesite="strict",
@@ -122,19 +124,32 @@ def page(
     return response
 
 
-def render_http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    messages = {
-        403: N_("You may not do this."),
-        404: N_("There is nothing here, or you may not see it."),
-    }
-    return page(
+def render_error(request: Request, exc: Exception, status: int) -> Response:
+    """Any error of a page route as a page: banner, navigation, what went wrong in the
+    reader's words and language, and a way back to where they came from."""
+    node = get_node(request)
+    message = explain(exc, choose_lang(request), limit=node.settings.max_body_bytes)
+    response = page(
         request,
         "error.html",
         principal=getattr(request.state, "principal", None),
-        status=exc.status_code,
-        message=messages.get(exc.status_code, N_("Something went wrong.")),
-        detail=str(exc.detail),
+        status=status,
+        message=message,
+        back=_back(request),
     )
+    headers = getattr(exc, "headers", None)
+    if headers and "Retry-After" in headers:
+        response.headers["Retry-After"] = headers["Retry-After"]
+    return response
+
+
+def _back(request: Request) -> str:
+    # Back to the page the form was on (this node's own pages only), else the start.
+    referer = request.headers.get("referer", "")
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    if referer.startswith(origin + "/"):
+        return _safe_next(referer[len(origin) :])
+    return "/objects"
 
 
 @router.get("/")
@@ -143,11 +158,11 @@ def home() -> RedirectResponse:
 
 
 @router.get("/lang/{lang}")
-def switch_language(lang: str, next: str | None = None) -> RedirectResponse:
+def switch_language(request: Request, lang: str, next: str | None = None) -> RedirectResponse:
     """Switch the page language, then go back where the reader was."""
     response = RedirectResponse(_safe_next(next), status_code=303)
     if lang in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
+        response.set_cookie(cookies_of(request).lang, lang, samesite="lax", max_age=365 * 86400)
     return response
 
 
@@ -160,10 +175,17 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 def login(
     request: Request,
     node: NodeDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form()] = "/objects",
 ) -> Response:
+    if not username.strip() or not password:
+        # Nothing to check against the store: say what is missing, keep the username.
+        missing = N_("Enter your username.") if not username.strip() else N_("Enter your password.")
+        return page(
+            request, "login.html", principal=None, next=_safe_next(next), error=missing,
+            username=username, status=422,
+        )  # fmt: skip
     source = request.client.host if request.client else "unknown"
     refused: identity.LoginRefused | None = None
     # The write transaction commits even when the login fails: the failure count
@@ -186,6 +208,8 @@ def login(
             principal=None,
             next=_safe_next(next),
             error=message,
+            # No username echoed: a refusal is byte-identical for known and unknown
+            # users (tests/integration/test_accounts.py).
             status=429 if refused.retry_after else 401,
         )
         if refused.retry_after:
@@ -193,7 +217,7 @@ def login(
         return failed
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE,
+        cookies_of(request).session,
         session_id,
         httponly=True,
         samesite="lax",
@@ -206,9 +230,11 @@ def login(
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request, principal: PagePrincipal, node: NodeDep) -> RedirectResponse:
     with node.db.write() as conn:
-        identity.end_session(conn, request.cookies.get(SESSION_COOKIE, ""), actor=principal.name)
+        identity.end_session(
+            conn, request.cookies.get(cookies_of(request).session, ""), actor=principal.name
+        )
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(cookies_of(request).session)
     return response
 
 

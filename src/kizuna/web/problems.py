@@ -108,19 +108,28 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def install(app: FastAPI, *, is_api: Any, page_error: Any) -> None:
     """Register the handlers; `is_api(request)` tells REST requests from page ones,
-    and `page_error(request, exc)` renders an HTTP error for a page."""
+    and `page_error(request, exc, status)` renders any of these errors as a page."""
 
     async def store_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StoreError)
+        if not is_api(request):
+            response: Response = page_error(request, exc, exc.status)
+            return response
         return problem(exc.status, str(exc), field=exc.field, instance=request.url.path)
 
     async def label_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LabelError)
+        if not is_api(request):
+            response: Response = page_error(request, exc, 422)
+            return response
         field = "label" if exc.field in ("label", "level", "rel_to", "compartments") else exc.field
         return problem(422, str(exc), field=field, instance=request.url.path)
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if not is_api(request):
+            response: Response = page_error(request, exc, 422)
+            return response
         errors = [
             {
                 # A JSON syntax error's location is a character offset: the body is at fault.
@@ -141,7 +150,7 @@ def install(app: FastAPI, *, is_api: Any, page_error: Any) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if not is_api(request):
-            response: Response = page_error(request, exc)
+            response: Response = page_error(request, exc, exc.status_code)
             return response
         return problem(
             exc.status_code,

@@ -30,10 +30,9 @@ from kizuna.identity.principal import Principal
 from kizuna.labels import Label, can_read, render
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from kizuna.web.deps import SESSION_COOKIE
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
 from tests.domains.incidents.conftest import event
-from tests.factories import bearer, random_label, random_principal
+from tests.factories import bearer, cookies, random_label, random_principal
 
 EVENTS = 60
 PRINCIPALS = 60
@@ -214,7 +213,7 @@ def test_rest_and_pages_show_exactly_what_is_allowed(
             cap = web.get(f"/api/v1/incidents/events/{stix_id}/cap", headers=bearer(token))
             assert cap.status_code == status
         web.cookies.clear()
-        web.cookies.set(SESSION_COOKIE, session)
+        web.cookies.set(cookies(web).session, session)
         assert set(_EVENT_LINK.findall(web.get("/incidents").text)) == allowed
         shown = {code: int(n) for code, n in _COUNT.findall(web.get("/incidents/figures").text)}
         assert shown == dict(expected)

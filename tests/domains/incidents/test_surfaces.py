@@ -17,7 +17,7 @@ from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.domains.incidents.conftest import event
 from tests.domains.incidents.test_events import counts
-from tests.factories import PASSWORD, bearer
+from tests.factories import PASSWORD, bearer, cookies
 from tests.factories.coordination import member
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -75,7 +75,7 @@ def test_rest_records_updates_exports_and_refuses_bad_input(usa: Node, web: Test
 
 def _login(web: TestClient, username: str) -> str:
     web.get("/login")
-    csrf = web.cookies.get("kizuna_csrf")
+    csrf = web.cookies.get(cookies(web).csrf)
     assert csrf
     answer = web.post(
         "/login",

@@ -13,9 +13,8 @@ from fastapi.testclient import TestClient
 
 from kizuna.domains.meetings import service
 from kizuna.runtime import Node
-from kizuna.web.deps import SESSION_COOKIE
 from tests.domains.meetings.test_record import counts
-from tests.factories import add_user, bearer
+from tests.factories import add_user, bearer, cookies
 
 CORPUS = Path(__file__).parent / "corpus"
 NO_YEAR = CORPUS / "2021-03-16_mod-scc-summary_en.txt"
@@ -78,7 +77,7 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
     with node.db.write() as conn:
         session = identity.start_session(conn, identity.find_user(conn, "sato"))
     with _app(node) as web:
-        web.cookies.set(SESSION_COOKIE, session)
+        web.cookies.set(cookies(web).session, session)
         form = web.get("/meetings/import")
         assert form.status_code == 200
         assert "公式文書の取り込み" in form.text
@@ -113,7 +112,7 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
         assert [m.object["date"] for m in service.list_meetings(node, user.principal)] == [
             "2021-03-16"
         ]
-        web.cookies.set("kizuna_lang", "en")
+        web.cookies.set(cookies(web).lang, "en")
         english = web.get("/meetings/import")
         assert "Import an official text" in english.text
 

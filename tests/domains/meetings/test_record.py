@@ -20,10 +20,9 @@ from kizuna.domains.meetings.ingest import IngestRefused
 from kizuna.errors import Invalid, Refused
 from kizuna.labels import parse
 from kizuna.runtime import Node
-from kizuna.web.deps import SESSION_COOKIE
 from tests.conftest import node_settings
 from tests.domains.meetings.test_ingest import JOINT_EN, OTHER_JA, SEED
-from tests.factories import add_user, bearer
+from tests.factories import add_user, bearer, cookies
 
 
 def counts(node: Node) -> tuple[int, int, int]:
@@ -218,7 +217,7 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
 
             user = identity.find_user(conn, "sato")
             session = identity.start_session(conn, user)
-        web.cookies.set(SESSION_COOKIE, session)
+        web.cookies.set(cookies(web).session, session)
         html = web.get(f"/meetings/{mid}").text
         assert "2024-07-28" in html
         assert "15:15" in html
@@ -228,7 +227,7 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
         assert 'href="/commitments?entity=PAC-3%20MSE"' in html
         assert "PAC-3 MSE" in web.get("/commitments?entity=PAC-3%20MSE").text
         page = web.get(f"/commitments/{decision}")
-        csrf = page.cookies.get("kizuna_csrf") or web.cookies.get("kizuna_csrf")
+        csrf = page.cookies.get(cookies(web).csrf) or web.cookies.get(cookies(web).csrf)
         before = counts(node)
         refused = web.post(
             f"/commitments/{decision}/reviews",
@@ -240,8 +239,10 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
                 "date": "2025-01-01",
             },
         )
-        assert refused.status_code == 200
-        assert "score must be" in refused.text
+        assert refused.status_code == 422
+        # In the reader's words and language (Japanese by default), the input kept.
+        assert "+1、0、−1 のいずれかを選んでください。" in refused.text
+        assert 'name="date" type="date" required value="2025-01-01"' in refused.text
         assert counts(node) == before
         ok = web.post(
             f"/commitments/{decision}/reviews",
@@ -255,7 +256,7 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
             follow_redirects=False,
         )
         assert ok.status_code == 303
-        web.cookies.set("kizuna_lang", "en")
+        web.cookies.set(cookies(web).lang, "en")
         english = web.get("/commitments").text
         assert "Commitments register" in english
         assert "Compliance per nation" in english

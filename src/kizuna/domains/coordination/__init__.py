@@ -22,10 +22,15 @@ OWNER = OwnerKey("coordination")
 def _install(node: Node) -> None:
     from kizuna.domains.coordination.federation import arrived
     from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE
+    from kizuna.domains.coordination.owner import item_rules, response_rules
     from kizuna.domains.coordination.service import coordination
 
-    coordination(node)  # the structure file is checked now: a bad one stops the node
+    # The structure file is checked now: a bad one stops the node.
+    structure = coordination(node).structure
     owners = node.store.owners
+    # Both types keep the mechanism's rules on every write, keyed or not, and on every
+    # version that arrives from a peer (owner.py). Answers are never changed: a nation
+    # answers an item version once.
     # A release decision on an item goes through the generic release endpoint, under
     # the store's release rules; every other write takes the mechanism's own path.
     owners.register(
@@ -33,12 +38,14 @@ def _install(node: Node) -> None:
         domain="coordination",
         endpoint="POST /api/v1/coordination/items (and /items/{id}/transitions)",
         open_to=frozenset({"release"}),
+        rules=item_rules(structure),
         key=OWNER,
     )
     owners.register(
         RESPONSE_TYPE,
         domain="coordination",
         endpoint="POST /api/v1/coordination/items/{id}/responses",
+        rules=response_rules,
         key=OWNER,
     )
     node.arrival_hooks.append(arrived)

@@ -52,6 +52,10 @@ class TimelineEntry(BaseModel):
     tier: str | None = None
     author: str | None = None
     response: CoordinationObject | None = None
+    counted: bool | None = Field(
+        default=None,
+        description="for an answer: whether the item's node counted it (null: not yet judged)",
+    )
     step: int | None = None
     reason: str | None = None
     due: str | None = None
@@ -160,7 +164,7 @@ def show_item(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
                 "author": e.version.author,
             }
         if e.response is not None:
-            entry |= {"response": _obj(e.response)}
+            entry |= {"response": _obj(e.response), "counted": e.counted}
         if e.step is not None:
             entry |= {
                 "step": e.step["number"],

@@ -6,7 +6,9 @@ its officers can answer it; the node that owns the item keeps the deadlines and 
 escalation. An answer written on the partner's node travels back; when it arrives at
 the item's node, that node records it and moves the item on, exactly as if the answer
 had been written there. Called by the federation's receiver for every version it
-stores, in the transaction that stores it.
+stores, in the transaction that stores it, after the store's owner rules (owner.py)
+passed it: the mirror copies only fields those rules judged, and checks them again
+itself, raising on anything invalid (the receiver quarantines that object).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from kizuna import clock
 from kizuna.db.schema import objects
-from kizuna.domains.coordination.model import ACCEPTING, ITEM_TYPE, RESPONSE_TYPE
+from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE
+from kizuna.domains.coordination.owner import check_item_body
 from kizuna.domains.coordination.schema import coord_items, coord_responses
 from kizuna.domains.coordination.service import coordination
 from kizuna.runtime import Node
@@ -26,13 +29,15 @@ __all__ = ["arrived"]
 
 def arrived(node: Node, conn: Connection, made: StoredObject) -> None:
     if made.type == ITEM_TYPE:
-        _mirror(conn, made)
+        _mirror(node, conn, made)
     elif made.type == RESPONSE_TYPE:
         _answered(node, conn, made)
 
 
-def _mirror(conn: Connection, made: StoredObject) -> None:
+def _mirror(node: Node, conn: Connection, made: StoredObject) -> None:
     body = made.object
+    mechanism = coordination(node)
+    check_item_body(mechanism.structure, body, made.origin)
     pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
     values = {
         "state": body["state"],
@@ -52,6 +57,7 @@ def _mirror(conn: Connection, made: StoredObject) -> None:
         conn.execute(insert(coord_items).values(object_pk=pk, **values))
     else:
         conn.execute(update(coord_items).where(coord_items.c.object_pk == pk).values(**values))
+    mechanism.mark(conn, pk, body)
 
 
 def _answered(node: Node, conn: Connection, made: StoredObject) -> None:
@@ -71,9 +77,8 @@ def _answered(node: Node, conn: Connection, made: StoredObject) -> None:
         .join(objects, objects.c.pk == coord_responses.c.object_pk)
         .where(objects.c.stix_id == made.id)
     ).first()
-    nation = str(body.get("nation", made.origin))
-    if seen is not None or nation != made.origin or nation not in row.needs.split(","):
+    if seen is not None:
         return
-    if row.origin == node.nation and row.state not in ACCEPTING:
-        return  # too late (decided, withdrawn): the answer stays, the item does not move
-    mechanism.after_answer(conn, row, made, nation=nation, kind=str(body.get("kind", "")))
+    # Whether it counts is the item's node's judgement (`after_answer`), the same
+    # for an answer written there and one that arrives.
+    mechanism.after_answer(conn, row, made)

@@ -152,6 +152,12 @@ CONCURRING = frozenset({ResponseKind.CONCUR, ResponseKind.CONCUR_WITH_COMMENTS})
         # reference to a custom type unless it allows custom content everywhere.
         ("decisions", ListProperty(StringProperty)),
         ("related_items", ListProperty(StringProperty)),
+        # The item's own record of the answers it received, written by its node (the
+        # single writer): those that counted, in order, and those that did not (a
+        # nation's second answer to a version, or one that arrived too late). Every
+        # node shows an answer's fate from this record, so that both agree.
+        ("counted_responses", ListProperty(StringProperty)),
+        ("uncounted_responses", ListProperty(StringProperty)),
     ],
     extension_name=ITEM_EXTENSION,
 )
@@ -168,6 +174,9 @@ class CoordinationItem:
         ("responding_body", StringProperty()),
         ("tier", StringProperty(required=True)),
         ("comment", StringProperty()),
+        # The `modified` of the item version answered: one answer per nation per
+        # item version. (Kept as the item's own string, compared byte for byte.)
+        ("item_modified", StringProperty()),
     ],
     extension_name=RESPONSE_EXTENSION,
 )

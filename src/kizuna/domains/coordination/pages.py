@@ -30,9 +30,11 @@ from kizuna.domains.coordination.service import (
     iso_time,
 )
 from kizuna.domains.coordination.structure import PHASES, TIERS
-from kizuna.errors import NotFound, StoreError
+from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import LabelError
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
 
@@ -47,6 +49,8 @@ EVENT_NAMES = {
     "close": N_("Close"),
     "withdraw": N_("Withdraw"),
 }
+# Events that cannot be undone: their button asks the reader to confirm.
+IRREVERSIBLE = frozenset({"withdraw"})
 NOTICE_NAMES = {
     "opened": N_("A new item for your body"),
     "response": N_("An answer to your item"),
@@ -88,12 +92,8 @@ def board_page(
     phase: Annotated[str | None, Query(max_length=32)] = None,
 ) -> HTMLResponse:
     c = coordination(node)
-    try:
-        rows = queries.board(
-            c, principal, state=state or None, tier=tier or None, phase=phase or None
-        )
-    except StoreError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    # An unknown filter value is a StoreError naming its field: the error page says which.
+    rows = queries.board(c, principal, state=state or None, tier=tier or None, phase=phase or None)
     return page(
         request,
         "coordination/board.html",
@@ -146,8 +146,9 @@ def open_submit(
     request: Request,
     principal: PagePrincipal,
     node: NodeDep,
-    title_en: Annotated[str, Form(max_length=300)] = "",
-    title_ja: Annotated[str, Form(max_length=300)] = "",
+    # Generous guards: the model's own limits (300) answer with the form kept.
+    title_en: Annotated[str, Form(max_length=4000)] = "",
+    title_ja: Annotated[str, Form(max_length=4000)] = "",
     body_en: Annotated[str, Form(max_length=20_000)] = "",
     body_ja: Annotated[str, Form(max_length=20_000)] = "",
     requesting_body: Annotated[str, Form(max_length=64)] = "",
@@ -177,12 +178,10 @@ def open_submit(
     try:
         made = c.open_item(principal, ItemCreate(**values))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return _form(request, principal, c, values, f"{where}: {first.get('msg')}", 422)
-    except StoreError as exc:
-        where = f"{exc.field}: " if exc.field else ""
-        return _form(request, principal, c, values, f"{where}{exc}", exc.status)
+        return _form(request, principal, c, values, explain(exc, choose_lang(request)), 422)
+    except (StoreError, LabelError) as exc:
+        status = getattr(exc, "status", 422)
+        return _form(request, principal, c, values, explain(exc, choose_lang(request)), status)
     return RedirectResponse(f"/coordination/items/{made.id}", status_code=303)
 
 
@@ -193,6 +192,7 @@ def _item_page(
     stix_id: str,
     error: str | None = None,
     status: int = 200,
+    answer: dict[str, str] | None = None,
 ) -> HTMLResponse:
     try:
         facts, events = queries.timeline(c, principal, stix_id)
@@ -200,16 +200,21 @@ def _item_page(
         raise HTTPException(404, str(exc)) from exc
     item = next(e.version for e in reversed(events) if e.version is not None)
     with c.node.db.read() as conn:
-        legal = set(c.legal_events(conn, c.item_row(conn, principal, stix_id)))
+        row = c.item_row(conn, principal, stix_id)
+        legal = set(c.legal_events(conn, row))
+        # One answer per nation per item version: once given, the form gives way to it.
+        answered = c.answered(conn, row, principal.nation, item.modified)
+        elsewhere = c.answers_elsewhere(conn, principal)
     needs = set(facts["needs"].split(","))
     can_move = _can_open(principal, c) and (
         facts["requesting_body"] in principal.bodies or principal.kind == "system"
     )
-    can_answer = (
+    may_answer = (
         principal.can(Permission.OBJECT_ANSWER)
         and principal.nation in needs
         and facts["state"] in ("proposed", "in_review", "escalated")
     )
+    can_answer = may_answer and answered is None and not elsewhere
     labels = [item.label]
     labels += [e.version.label for e in events if e.version is not None]
     labels += [e.response.label for e in events if e.response is not None]
@@ -223,9 +228,14 @@ def _item_page(
         facts=facts,
         events=events,
         events_allowed=[e for e in USER_EVENTS if e in legal] if can_move else [],
+        irreversible=IRREVERSIBLE,
         can_answer=can_answer,
+        answered=answered if may_answer else None,
+        answers_elsewhere=may_answer and elsewhere,
         kinds=list(ResponseKind),
         error=error,
+        # What the reader chose and wrote, kept after a refusal.
+        answer=answer or {},
         **_common(c, request),
     )
 
@@ -247,15 +257,17 @@ def respond_submit(
     comment: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     c = coordination(node)
+    kept = {"kind": kind, "comment": comment}
     try:
         c.respond(principal, stix_id, ResponseCreate(kind=kind, comment=comment))  # type: ignore[arg-type]
-    except ValidationError:
-        return _item_page(request, principal, c, stix_id, f"kind: '{kind}'", 422)
+    except ValidationError as exc:
+        said = explain(exc, choose_lang(request))
+        return _item_page(request, principal, c, stix_id, said, 422, answer=kept)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        where = f"{exc.field}: " if exc.field else ""
-        return _item_page(request, principal, c, stix_id, f"{where}{exc}", exc.status)
+        said = explain(exc, choose_lang(request))
+        return _item_page(request, principal, c, stix_id, said, exc.status, answer=kept)
     return RedirectResponse(f"/coordination/items/{stix_id}", status_code=303)
 
 
@@ -266,14 +278,20 @@ def transition_submit(
     principal: PagePrincipal,
     node: NodeDep,
     event: Annotated[str, Form(max_length=32)] = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     c = coordination(node)
+    if event in IRREVERSIBLE and not confirm:
+        # A final step is taken only when the reader ticked that they mean it.
+        said = explain(Invalid("confirmation is required", field="confirm"), choose_lang(request))
+        return _item_page(request, principal, c, stix_id, said, 422)
     try:
         c.transition(principal, stix_id, event)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        return _item_page(request, principal, c, stix_id, str(exc), exc.status)
+        said = explain(exc, choose_lang(request))
+        return _item_page(request, principal, c, stix_id, said, exc.status)
     return RedirectResponse(f"/coordination/items/{stix_id}", status_code=303)
 
 

@@ -25,6 +25,7 @@ from kizuna.domains.coordination.schema import (
     coord_steps,
 )
 from kizuna.domains.coordination.service import Coordination, epoch
+from kizuna.domains.coordination.structure import BILATERAL
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.store import StoredObject
@@ -58,6 +59,9 @@ class Event:
     version: StoredObject | None = None
     response: StoredObject | None = None
     step: dict[str, Any] | None = None
+    # For an answer, the verdict of the item's node: counted, not counted, or None
+    # while the item's record has not said (an answer on its way to the item's node).
+    counted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,7 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
     with c.node.db.read() as conn:
         row = c.item_row(conn, principal, stix_id)
         answers = conn.execute(
-            select(*COLUMNS)
+            select(*COLUMNS, coord_responses.c.counted)
             .select_from(
                 coord_responses.join(access, access.c.object_pk == coord_responses.c.object_pk)
                 .join(versions, versions.c.pk == access.c.version_pk)
@@ -268,7 +272,15 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
     events = [
         Event(v.recorded_at, "version", version=v) for v in c.store.history(principal, stix_id)
     ]
-    events += [Event(a.recorded_at, "response", response=stored_from_row(a)) for a in answers]
+    events += [
+        Event(
+            a.recorded_at,
+            "response",
+            response=stored_from_row(a),
+            counted=None if a.counted is None else bool(a.counted),
+        )
+        for a in answers
+    ]
     events += [Event(str(s.fired_at), "escalation", step=s._asdict()) for s in steps]
     events.sort(key=lambda e: e.at)
     facts = {**row._asdict(), "due_at": pending.due_at if pending is not None else None}
@@ -333,8 +345,26 @@ def notifications(
     ]
 
 
+# Notification keys are integers of both databases: a larger one names nothing.
+MAX_KEY = 2**31 - 1
+
+
 def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
-    """A member of the body acknowledges a notice; the first acknowledgement stands."""
+    """A member of the body acknowledges a notice; the first acknowledgement stands.
+
+    A member is someone the account lists in the body *and* of the body's nation (or
+    of either nation, for a bilateral body): an account that names a partner nation's
+    body is not its member, and a notice of a body one is not a member of is NotFound,
+    as if it did not exist."""
+    own = [
+        b
+        for b in principal.bodies
+        if b in c.structure.bodies and c.structure.bodies[b].nation in (principal.nation, BILATERAL)
+    ]
+    if not 1 <= pk <= MAX_KEY:
+        raise NotFound(
+            f"no notification {pk}: notification ids run from 1 to {MAX_KEY}", field="id"
+        )
     with c.store.transaction(principal) as conn:
         done = conn.execute(
             update(coord_notifications)
@@ -342,6 +372,7 @@ def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
                 coord_notifications.c.pk == pk,
                 coord_notifications.c.acked_at.is_(None),
                 _notification_scope(c, principal),
+                coord_notifications.c.body.in_(own),
             )
             .values(acked_by=principal.name, acked_at=clock.now_ts())
         ).rowcount
@@ -352,7 +383,9 @@ def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
             return
         earlier = conn.execute(
             select(coord_notifications.c.acked_by).where(
-                coord_notifications.c.pk == pk, _notification_scope(c, principal)
+                coord_notifications.c.pk == pk,
+                _notification_scope(c, principal),
+                coord_notifications.c.body.in_(own),
             )
         ).first()
     if earlier is None:

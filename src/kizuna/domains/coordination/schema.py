@@ -46,8 +46,19 @@ coord_responses = Table(
     Column("kind", String(32), nullable=False),
     Column("tier", String(16), nullable=False),
     Column("recorded_at", TS, nullable=False),
+    # The `modified` of the item version answered (one answer per nation per version).
+    Column("item_modified", String(40), nullable=True),
+    # Whether the item's node counted it: 1 or 0 from the item's own record of its
+    # answers, NULL while that record has not said (an answer on its way).
+    Column("counted", Integer, nullable=True),
 )
 Index("ix_coord_responses_item", coord_responses.c.item_pk, coord_responses.c.object_pk)
+Index(
+    "ix_coord_responses_version",
+    coord_responses.c.item_pk,
+    coord_responses.c.nation,
+    coord_responses.c.item_modified,
+)
 
 # Escalation steps: the pending one of an open item is its deadline; a fired one is
 # history. A step is claimed by moving it from 'pending' to 'fired' by its key, so it

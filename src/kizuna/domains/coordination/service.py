@@ -24,13 +24,11 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.coordination import OWNER, escalation
+from kizuna.domains.coordination import OWNER, answers, escalation
 from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
 from kizuna.domains.coordination.model import (
-    ACCEPTING,
     ITEM_TYPE,
     OPEN_STATES,
-    RESPONSE_TYPE,
     Action,
     Answer,
     Facts,
@@ -39,7 +37,6 @@ from kizuna.domains.coordination.model import (
     Lifecycle,
     ResponseCreate,
     ResponseKind,
-    events_after_answer,
 )
 from kizuna.domains.coordination.notify import Channel, InApp, Notice
 from kizuna.domains.coordination.rules import body_of, check_item
@@ -185,7 +182,7 @@ class Coordination:
     def _answers(self, conn: Connection, item_pk: int) -> tuple[Answer, ...]:
         rows = conn.execute(
             select(coord_responses.c.nation, coord_responses.c.kind, coord_responses.c.tier)
-            .where(coord_responses.c.item_pk == item_pk)
+            .where(coord_responses.c.item_pk == item_pk, coord_responses.c.counted == 1)
             .order_by(coord_responses.c.object_pk)
         ).all()
         return tuple(Answer(r.nation, ResponseKind(r.kind), r.tier) for r in rows)
@@ -213,14 +210,18 @@ class Coordination:
         detail: dict[str, Any] | None = None,
     ) -> Any:
         """One transition: checked by the lifecycle, written as a new version of the
-        item and in its scheduling row, audited. Returns the updated row."""
+        item and in its scheduling row, audited. Returns the updated row.
+
+        `event` "record" is no transition: a version that only adds to the item's
+        record of its answers (see `after_answer`)."""
         facts = self._facts(conn, row)
         before = facts.state
-        machine = Lifecycle(facts, state_field="state")
-        try:
-            machine.send(event)
-        except TransitionNotAllowed:
-            raise IllegalTransition(event, before, self.legal_events(conn, row)) from None
+        if event != "record":
+            machine = Lifecycle(facts, state_field="state")
+            try:
+                machine.send(event)
+            except TransitionNotAllowed:
+                raise IllegalTransition(event, before, self.legal_events(conn, row)) from None
         changes = dict(changes or {})
         body = self._current_body(conn, row.stix_id)
         for key, value in changes.items():
@@ -436,107 +437,21 @@ class Coordination:
     # -- answers -------------------------------------------------------------------------
 
     def respond(self, principal: Principal, stix_id: str, data: ResponseCreate) -> StoredObject:
-        """Answer an item for one's nation: concur, concur with comments, non-concur
-        (with its reason) or ask for information. The item then moves on in the same
-        transaction: in review, concurred, non-concurred, or decided when escalated."""
-        comment = data.comment.strip()
-        if (
-            data.kind in (ResponseKind.NON_CONCUR, ResponseKind.REQUEST_FOR_INFORMATION)
-            and not comment
-        ):
-            what = "the reason" if data.kind == ResponseKind.NON_CONCUR else "the question"
-            raise Invalid(f"a {data.kind.value} needs {what} in 'comment'", field="comment")
-        with self.store.transaction(principal) as conn:
-            row = self.item_row(conn, principal, stix_id, lock=True)
-            needs = set(row.needs.split(","))
-            if principal.nation not in needs:
-                requester = self.node.nation
-                if principal.nation == requester:
-                    message = (
-                        f"{requester} requested this item: it needs the answer of "
-                        f"{', '.join(sorted(needs))}, not its own"
-                    )
-                else:
-                    message = f"this item needs no answer from {principal.nation}"
-                raise Invalid(message, field="nation")
-            if row.state not in ACCEPTING:
-                raise Conflict(
-                    f"the item is {row.state}; it takes answers when proposed, in review "
-                    "or escalated",
-                    field="id",
-                )
-            if data.responding_body is not None:
-                body = self._body(data.responding_body, "responding_body")
-                if not body.bilateral and body.nation != principal.nation:
-                    raise Invalid(
-                        f"'{body.id}' is a body of {body.nation}, not of {principal.nation}",
-                        field="responding_body",
-                    )
-                self._member(principal, body.id, "answer for it", stix_id, Action.RESPONSE_WRITE)
-            answer: dict[str, Any] = {
-                "type": RESPONSE_TYPE,
-                "coordination_item": stix_id,
-                "kind": data.kind.value,
-                "nation": principal.nation,
-                "tier": row.tier,
-            }
-            if comment:
-                answer["comment"] = comment
-            if data.responding_body:
-                answer["responding_body"] = data.responding_body
-            made = self.store.answer_in(conn, principal, answer, answers=stix_id, owner=OWNER)
-            self.after_answer(conn, row, made, nation=principal.nation, kind=data.kind.value)
-            return made
+        """Answer an item for one's nation (see answers.respond)."""
+        return answers.respond(self, principal, stix_id, data)
 
-    def after_answer(
-        self, conn: Connection, row: Any, made: StoredObject, *, nation: str, kind: str
-    ) -> None:
-        """Record an answer to an item and, when this node owns the item, move it on.
+    def after_answer(self, conn: Connection, row: Any, made: StoredObject) -> None:
+        """Record an answer and, on the item's node, judge it (see answers.after_answer)."""
+        answers.after_answer(self, conn, row, made)
 
-        An answer written here to a partner's item is only recorded: it travels to the
-        item's node, whose own arrival of it (see `federation.py`) moves the item."""
-        response_pk = conn.execute(
-            select(objects.c.pk).where(objects.c.stix_id == made.id)
-        ).scalar_one()
-        conn.execute(
-            insert(coord_responses).values(
-                object_pk=response_pk,
-                item_pk=row.object_pk,
-                nation=nation,
-                kind=kind,
-                tier=row.tier,
-                recorded_at=clock.now_ts(),
-            )
-        )
-        notices = [Notice(row.requesting_body, "response", row.object_pk, {"kind": kind})]
-        owner = conn.execute(
-            select(objects.c.origin).where(objects.c.pk == row.object_pk)
-        ).scalar_one()
-        if owner == self.node.nation:
-            system = self.node.system
-            for event in events_after_answer(self._facts(conn, row)):
-                if event == "non_concur":
-                    # Refused: the climb is due now, and the next delay counts from now
-                    # (before the new version, so that it shows that deadline).
-                    now = epoch()
-                    conn.execute(
-                        update(coord_steps)
-                        .where(
-                            coord_steps.c.item_pk == row.object_pk,
-                            coord_steps.c.status == "pending",
-                        )
-                        .values(reason="non_concurrence", base_at=now, due_at=now)
-                    )
-                row = self.move(conn, system, row, event, detail={"response": made.id})
-                if event in ("concur", "decide"):
-                    self._cancel_pending(conn, row.object_pk)
-                    notices += [
-                        Notice(b, "state", row.object_pk, {"state": row.state})
-                        for b in self.parties(row)
-                    ]
-                    if event == "concur" and row.sets_phase:
-                        escalation.set_phase(self, conn, row)
-        self.notify(conn, notices)
+    def answered(self, conn: Connection, row: Any, nation: str, modified: str) -> Any:
+        return answers.answered(self, conn, row, nation, modified)
+
+    def answers_elsewhere(self, conn: Connection, principal: Principal) -> bool:
+        return answers.answers_elsewhere(self, conn, principal)
+
+    def mark(self, conn: Connection, item_pk: int, record: dict[str, Any]) -> None:
+        answers.mark(self, conn, item_pk, record)
 
     # -- phases and escalation (escalation.py) -----------------------------------------
 

@@ -30,6 +30,19 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 CAP_XML = "application/cap+xml"
 
 
+# Exports say in the OpenAPI document which media type they answer with.
+class CsvResponse(Response):
+    media_type = "text/csv"
+
+
+class GeoJsonResponse(Response):
+    media_type = "application/geo+json"
+
+
+class CapResponse(Response):
+    media_type = CAP_XML
+
+
 def _obj(obj: StoredObject) -> dict[str, Any]:
     return {
         "id": obj.id,
@@ -82,14 +95,18 @@ def record(
     return _json(_obj(made), 201)
 
 
-@router.get("/events.csv")
+@router.get("/events.csv", response_class=CsvResponse)
 def export_csv(principal: ApiPrincipal, node: NodeDep) -> Response:
     """The events the caller may see, as CSV."""
     rows = queries.board(incidents(node), principal, limit=queries.BOARD_LIMIT)
     return Response(csv_text([r.event for r in rows]), media_type="text/csv; charset=utf-8")
 
 
-@router.get("/events.geojson")
+@router.get(
+    "/events.geojson",
+    response_class=GeoJsonResponse,
+    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
+)
 def export_geojson(principal: ApiPrincipal, node: NodeDep) -> Response:
     """The events the caller may see, as a GeoJSON FeatureCollection."""
     rows = queries.board(incidents(node), principal, limit=queries.BOARD_LIMIT)
@@ -135,7 +152,7 @@ def show(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
     )
 
 
-@router.get("/events/{stix_id}/cap")
+@router.get("/events/{stix_id}/cap", response_class=CapResponse)
 def cap(
     stix_id: str,
     principal: ApiPrincipal,

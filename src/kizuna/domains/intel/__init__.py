@@ -1,5 +1,6 @@
 """Bilateral Information Analysis Cell: reports, assessments, observations and joint
-analytic products released only when both nations' releasing officers approve."""
+analytic products released only when a releasing officer of every nation the draft is
+releasable to has approved the same version, each on their own nation's node."""
 
 from __future__ import annotations
 
@@ -20,7 +21,13 @@ OWNER = OwnerKey("intel")
 def is_joint_product(body: dict[str, Any]) -> bool:
     from kizuna.stix.types import JOINT_PRODUCT
 
-    return body.get("type") == "grouping" and JOINT_PRODUCT in (body.get("extensions") or {})
+    # Asked of raw bodies on every write path, before they are parsed: any shape.
+    extensions = body.get("extensions")
+    return (
+        body.get("type") == "grouping"
+        and isinstance(extensions, dict)
+        and (JOINT_PRODUCT in extensions)
+    )
 
 
 def _install(node: Node) -> None:
@@ -35,13 +42,28 @@ def _install(node: Node) -> None:
             open_to=frozenset({"create", "revise", "release"}),
             key=OWNER,
         )
+    from kizuna.domains.intel.joint import arrived
+    from kizuna.domains.intel.model import APPROVAL_TYPE
+    from kizuna.domains.intel.rules import approval_rules, joint_rules
+
+    # Joint products and approvals take the cell's own paths only; their rules also
+    # judge every version that arrives from a peer.
     owners.register(
         "grouping",
         domain="intel",
-        endpoint="POST /api/v1/intel/joint-products (and /joint-products/{id}/approve)",
+        endpoint="POST /api/v1/intel/joint-products (PUT /joint-products/{id} to edit a draft)",
+        rules=joint_rules(node.policy),
         claims=is_joint_product,
         key=OWNER,
     )
+    owners.register(
+        APPROVAL_TYPE,
+        domain="intel",
+        endpoint="POST /api/v1/intel/joint-products/{id}/approve",
+        rules=approval_rules,
+        key=OWNER,
+    )
+    node.arrival_hooks.append(arrived)
 
 
 def _routers() -> list[APIRouter]:
@@ -56,4 +78,12 @@ def _commands() -> list[tuple[str, Typer]]:
     return [("intel", app)]
 
 
-DOMAIN = Domain(name="intel", install=_install, routers=_routers, commands=_commands)
+def _seed(node: Node) -> None:
+    from kizuna.domains.intel.demo import seed_demo
+
+    seed_demo(node)
+
+
+DOMAIN = Domain(
+    name="intel", install=_install, routers=_routers, commands=_commands, seed_demo=_seed
+)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from kizuna.domains.intel import model, service
+from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound
 from kizuna.store import MAX_LIMIT
 from kizuna.web.api import _item, _json, _q
@@ -24,8 +24,8 @@ class IntelCreate(BaseModel):
         description="reports: name, description, object_refs, lang; assessments: name, "
         "name_ja, judgement, confidence (0-100), sources, region, domains; observations: "
         "observed_at, place, description, description_ja, source_reliability (A-F), "
-        "domains; joint-products: name, description, contributions, nations (partners), "
-        "target_label"
+        "domains; joint-products: name, description, contributions, target_label (the "
+        "approving nations are those of the draft label's REL TO)"
     )
     label: str | None = Field(
         default=None, description="Label; default: lowest level, this nation only"
@@ -40,16 +40,37 @@ def _kind(key: str) -> model.Kind:
     return kind
 
 
-def _joint(state: service.JointState) -> str:
+class JointApproval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    digest: str = Field(
+        min_length=64,
+        max_length=64,
+        pattern="^[0-9a-f]{64}$",
+        description="The digest of the version approved, as GET .../approvals gives it: an "
+        "approval is of the version the officer read, and of no other",
+    )
+
+
+class JointEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: dict[str, Any] = Field(
+        description="name, description, contributions; the approving nations and the "
+        "target label are fixed when the product is drafted"
+    )
+
+
+def _joint(state: joint.JointState) -> str:
     approvals = ",".join(
-        f'{{"nation":{_q(a.nation)},"officer":{_q(a.officer)},"approved_at":{_q(a.approved_at)}}}'
+        f'{{"id":{_q(a.id)},"nation":{_q(a.nation)},"officer":{_q(a.officer)},'
+        f'"approved_at":{_q(a.approved_at)}}}'
         for a in state.approvals
     )
     waiting = ",".join(_q(n) for n in state.waiting_for)
+    nations = ",".join(_q(n) for n in state.nations)
     return (
         f'{{"product":{_item(state.product)},"state":{_q(state.state)},'
-        f'"target_label":{_q(state.target_label)},"approvals":[{approvals}],'
-        f'"waiting_for":[{waiting}]}}'
+        f'"nations":[{nations}],"target_label":{_q(state.target_label)},'
+        f'"digest":{_q(state.digest)},"approvals":[{approvals}],"waiting_for":[{waiting}]}}'
     )
 
 
@@ -76,12 +97,20 @@ def create_intel(kind: str, body: IntelCreate, principal: ApiPrincipal, node: No
 
 @router.get("/joint-products/{stix_id}/approvals")
 def joint_state(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
-    """A joint product's state and the approvals of its current version."""
-    return _json(_joint(service.joint_state(node.store, principal, stix_id)))
+    """A joint product's state, the digest of its current version, and the approvals
+    of that version."""
+    return _json(_joint(joint.joint_state(node.store, principal, stix_id)))
+
+
+@router.put("/joint-products/{stix_id}")
+def edit_joint(stix_id: str, body: JointEdit, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """A new version of a draft (earlier approvals do not count for it)."""
+    return _json(_joint(joint.revise(node.store, principal, stix_id, body.fields)))
 
 
 @router.post("/joint-products/{stix_id}/approve")
-def approve(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
-    """A releasing officer approves; the last approval releases the product."""
-    service.approve(node.store, principal, stix_id)
-    return _json(_joint(service.joint_state(node.store, principal, stix_id)))
+def approve(stix_id: str, body: JointApproval, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """A releasing officer of an approving nation approves the version with `digest`, on
+    their own nation's node. The approval travels to the product's node, which
+    releases that version once every approving nation's approval is there."""
+    return _json(_joint(joint.approve(node.store, principal, stix_id, body.digest)))

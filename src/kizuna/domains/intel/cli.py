@@ -9,7 +9,10 @@ from rich.console import Console
 from rich.table import Table
 
 from kizuna.cli.common import fail, opened, settings_for
-from kizuna.domains.intel import model, service
+from kizuna.domains.intel import joint, model, service
+from kizuna.errors import StoreError
+from kizuna.identity.principal import Principal
+from kizuna.runtime import Node
 
 app = typer.Typer(help="BIAC: reports, assessments, observations, joint products.")
 console = Console()
@@ -42,3 +45,58 @@ def list_intel(
         title = str(body.get("name") or body.get("place") or "")
         table.add_row(obj.label_text, obj.id, title, str(obj.version), obj.modified)
     console.print(table)
+
+
+def _principal(node: Node, username: str) -> Principal:
+    from kizuna.identity import service as identity
+
+    with node.db.read() as conn:
+        account = identity.find_user(conn, username)
+    if account is None:
+        raise fail(f"no user {username}")
+    return account.principal
+
+
+def _print(state: joint.JointState) -> None:
+    console.print(f"{state.product.id}")
+    console.print(f"state: {state.state}")
+    console.print(f"label: {state.product.label_text}")
+    console.print(f"target label: {state.target_label}")
+    console.print(f"version: {state.product.version} (modified {state.product.modified})")
+    console.print(f"digest: {state.digest}")
+    for a in state.approvals:
+        console.print(f"approved: {a.nation} {a.officer} {a.approved_at}")
+    for nation in state.waiting_for:
+        console.print(f"waiting for: {nation}")
+
+
+@app.command("show")
+def show_joint(
+    stix_id: Annotated[str, typer.Argument(help="A joint product's id")],
+    user: Annotated[str, typer.Option("--as", help="The user who reads it")],
+    db: Annotated[str | None, typer.Option("--db", help="Database URL")] = None,
+) -> None:
+    """A joint product's state, the digest of its current version, and its approvals."""
+    with opened(settings_for(db)) as node:
+        try:
+            state = joint.joint_state(node.store, _principal(node, user), stix_id)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    _print(state)
+
+
+@app.command("approve")
+def approve_joint(
+    stix_id: Annotated[str, typer.Argument(help="A joint product's id")],
+    user: Annotated[str, typer.Option("--as", help="The releasing officer who approves")],
+    digest: Annotated[str, typer.Option(help="The digest of the version read (`show`)")],
+    db: Annotated[str | None, typer.Option("--db", help="Database URL")] = None,
+) -> None:
+    """Approve the version of a joint product with DIGEST, as a releasing officer of
+    this node's nation."""
+    with opened(settings_for(db)) as node:
+        try:
+            state = joint.approve(node.store, _principal(node, user), stix_id, digest)
+        except StoreError as exc:
+            raise fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from None
+    _print(state)

@@ -8,22 +8,29 @@ confidence, or a sighting by a person with the reliability of its source.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from kizuna.labels import Label, Policy, render
 from kizuna.stix.types import JOINT_PRODUCT, extension_id
+from kizuna.stix.validate import canonical_json
 
 __all__ = [
+    "APPROVAL_TYPE",
     "DOMAINS",
     "KINDS",
     "Kind",
+    "approval",
     "assessment",
+    "digest",
     "joint_product",
     "kind_of",
     "observation",
     "report",
 ]
 
+APPROVAL_TYPE = "x-kizuna-approval"
 DOMAINS = ("land", "maritime", "air", "space", "cyber", "electromagnetic", "information")
 JOINT_CONTEXT = "joint-analytic-product"
 
@@ -134,3 +141,25 @@ def joint_product(
             },
         }
     )
+
+
+def digest(policy: Policy, body: dict[str, Any] | str, label: Label) -> str:
+    """What an approval names: one version of a product, by its body (canonical JSON,
+    as the store keeps it, `modified` and label marking included) and its label. Any
+    edit, or another label, is another digest."""
+    text = body if isinstance(body, str) else canonical_json(body)
+    return hashlib.sha256(f"{render(policy, label, 'en')}\n{text}".encode()).hexdigest()
+
+
+def approval(
+    *, product: str, product_digest: str, product_modified: str, nation: str, officer: str
+) -> dict[str, Any]:
+    return {
+        "type": APPROVAL_TYPE,
+        "product_ref": product,
+        "product_digest": product_digest,
+        "product_modified": product_modified,
+        "nation": nation,
+        "officer": officer,
+        "extensions": {extension_id("approval"): {"extension_type": "new-sdo"}},
+    }

@@ -8,10 +8,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kizuna.domains.intel import model, service
+from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission
+from kizuna.labels import LabelError
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.errors import explain
+from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
 
 __all__ = ["router"]
@@ -34,7 +37,7 @@ def _list(
     cursor: str | None,
     *,
     error: str | None = None,
-    form: dict[str, str] | None = None,
+    form: dict[str, object] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     result = service.listing(node.store, principal, kind, limit=50, cursor_token=cursor)
@@ -81,14 +84,16 @@ async def intel_create(
     text = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     fields: dict[str, object] = dict(text)
     fields["domains"] = [str(d) for d in form.getlist("domains")]
-    fields["nations"] = text.get("nations", "").replace(",", " ").split()
     for many in ("object_refs", "contributions", "sources"):
         fields[many] = [line.strip() for line in text.get(many, "").splitlines() if line.strip()]
     try:
         made = service.create(node.store, principal, kind, fields, text.get("label") or None)
-    except StoreError as exc:
-        return _list(request, principal, node, kind, None, error=f"{exc.field}: {exc}",
-                     form=text, status=exc.status)  # fmt: skip
+    except (StoreError, LabelError) as exc:
+        # The form comes back as it was sent, boxes ticked, with the reason in words.
+        kept = {**text, "domains": fields["domains"]}
+        said = explain(exc, choose_lang(request))
+        return _list(request, principal, node, kind, None, error=said, form=kept,
+                     status=getattr(exc, "status", 422))  # fmt: skip
     target = f"/intel/joint/{made.id}" if kind.key == "joint-products" else f"/objects/{made.id}"
     return RedirectResponse(target, status_code=303)
 
@@ -98,7 +103,7 @@ def joint_page(
     request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
 ) -> HTMLResponse:
     try:
-        state = service.joint_state(node.store, principal, stix_id)
+        state = joint.joint_state(node.store, principal, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     return _joint(request, principal, node, state)
@@ -108,13 +113,16 @@ def _joint(
     request: Request,
     principal: PagePrincipal,
     node: NodeDep,
-    state: service.JointState,
+    state: joint.JointState,
     *,
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    # An officer approves on their own nation's node (the approval is an object of
+    # their nation); the version they see is the one the form names.
     can_approve = (
         principal.can(Permission.OBJECT_RELEASE)
+        and principal.nation == node.nation
         and principal.nation in state.waiting_for
         and state.state == "draft"
     )
@@ -126,20 +134,28 @@ def _joint(
         kinds=model.KINDS,
         state=state,
         can_approve=can_approve,
+        elsewhere=(
+            principal.can(Permission.OBJECT_RELEASE)
+            and principal.nation != node.nation
+            and principal.nation in state.waiting_for
+            and state.state == "draft"
+        ),
         error=error,
         status=status,
     )
 
 
 @router.post("/intel/joint/{stix_id}/approve", dependencies=[Depends(check_csrf)])
-def joint_approve(
+async def joint_approve(
     request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
 ) -> Response:
+    form = await request.form()
     try:
-        service.approve(node.store, principal, stix_id)
+        joint.approve(node.store, principal, stix_id, str(form.get("digest", "")))
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        state = service.joint_state(node.store, principal, stix_id)
-        return _joint(request, principal, node, state, error=str(exc), status=exc.status)
+        state = joint.joint_state(node.store, principal, stix_id)
+        said = explain(exc, choose_lang(request))
+        return _joint(request, principal, node, state, error=said, status=exc.status)
     return RedirectResponse(f"/intel/joint/{stix_id}", status_code=303)

@@ -1,21 +1,27 @@
-"""Approvals of joint products: one row per product version and approving nation."""
+"""Approvals of joint products: one row per approval object this node holds.
+
+An approval is an object of the approving nation (`x-kizuna-approval`), read under
+its own label; this table indexes it by the product and the version it approves
+(the version's digest), so that a product's page and its node's release find the
+approvals of one version without reading every object's body."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstraint
 
 from kizuna.db.schema import TS, metadata
 
 __all__ = ["intel_approvals"]
 
-# Keyed by the product's id and version: an approval is of what the officer read,
-# and a new version of the product needs new approvals.
 intel_approvals = Table(
     "intel_approvals",
     metadata,
-    Column("stix_id", String(128), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("nation", String(3), primary_key=True),
+    Column("object_pk", Integer, ForeignKey("objects.pk"), primary_key=True),
+    Column("product", String(128), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("nation", String(3), nullable=False),
     Column("officer", String(128), nullable=False),
     Column("approved_at", TS, nullable=False),
+    # One approval per nation and version: a second one is refused, here as well.
+    UniqueConstraint("product", "digest", "nation"),
 )

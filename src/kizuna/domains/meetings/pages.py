@@ -14,8 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
 from kizuna.errors import NotFound, StoreError
+from kizuna.identity.principal import Principal
 from kizuna.labels import LabelError, parse
+from kizuna.runtime import Node
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.errors import explain
 from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
 
@@ -245,6 +248,18 @@ def timeline_page(
     node: NodeDep,
     error: str | None = None,
 ) -> HTMLResponse:
+    return _timeline(request, decision_id, principal, node, error)
+
+
+def _timeline(
+    request: Request,
+    decision_id: str,
+    principal: Principal,
+    node: Node,
+    error: str | None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     try:
         t = service.timeline(node, principal, decision_id)
     except NotFound as exc:
@@ -258,7 +273,10 @@ def timeline_page(
         t=t,
         decision_id=decision_id,
         error=error,
-        nations=sorted(node.policy.nations),
+        # The alliance's two nations first, then the partners, so nobody scrolls to ALB.
+        nations=sorted(node.policy.nations, key=lambda n: (n not in ("JPN", "USA"), n)),
+        form=form or {},
+        status=status,
         **_vocab(choose_lang(request)),
     )
 
@@ -269,10 +287,10 @@ def review_form(
     decision_id: str,
     principal: PagePrincipal,
     node: NodeDep,
-    nation: Annotated[str, Form(max_length=3)],
-    score: Annotated[int, Form()],
-    evidence: Annotated[str, Form(max_length=4000)],
-    date: Annotated[str, Form(max_length=10)],
+    nation: Annotated[str, Form(max_length=3)] = "",
+    score: Annotated[int, Form()] = 0,
+    evidence: Annotated[str, Form(max_length=4000)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
     round: Annotated[str, Form(max_length=32)] = "",
     label: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
@@ -295,5 +313,8 @@ def review_form(
         status = getattr(exc, "status", 422)
         if status == 403:
             raise HTTPException(403, str(exc)) from exc
-        return timeline_page(request, decision_id, principal, node, error=str(exc))
+        kept = {"nation": nation, "score": str(score), "evidence": evidence, "date": date,
+                "round": round, "label": label}  # fmt: skip
+        said = explain(exc, choose_lang(request))
+        return _timeline(request, decision_id, principal, node, said, kept, status)
     return RedirectResponse(f"/commitments/{decision_id}", status_code=303)

@@ -1,0 +1,189 @@
+"""`kizuna user`: add users, manage the life cycle of their accounts, and their tokens.
+
+Every command is one audited action of the operator (`cli:$USER`); a wrong name or a
+change that changes nothing exits 2 naming the problem, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import Connection
+
+from kizuna.cli.common import DbOption, console, fail, opened, operator, settings_for
+from kizuna.errors import StoreError
+from kizuna.identity import accounts
+from kizuna.identity import service as identity
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Users, their accounts and their API tokens.")
+token_app = typer.Typer(help="API tokens: issue, list, revoke.")
+app.add_typer(token_app, name="token")
+
+
+def _act(db: str | None, action: Callable[[Any, Connection], Any]) -> Any:
+    """Run one write action; report a refusal after the node is closed."""
+    failure: StoreError | None = None
+    result: Any = None
+    with opened(settings_for(db)) as node:
+        try:
+            with node.db.write() as conn:
+                result = action(node, conn)
+        except StoreError as exc:
+            failure = exc
+    if failure is not None:
+        raise fail(f"{failure.field}: {failure}" if failure.field else str(failure))
+    return result
+
+
+def _password_from_stdin() -> str:
+    return sys.stdin.readline().rstrip("\n")
+
+
+@app.command("add")
+def user_add(
+    username: str,
+    nation: Annotated[str, typer.Option(help="ISO 3166-1 alpha-3")],
+    clearance: Annotated[str, typer.Option(help="Level name, e.g. SECRET or 極秘")],
+    compartment: Annotated[list[str] | None, typer.Option(help="Repeat for each")] = None,
+    role: Annotated[
+        list[str] | None, typer.Option(help="reader, author, releasing_officer, admin")
+    ] = None,
+    body: Annotated[list[str] | None, typer.Option(help="Bodies the user belongs to")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a user."""
+    password = _password_from_stdin() if password_stdin else None
+    _act(
+        db,
+        lambda node, conn: identity.add_user(
+            conn,
+            policy=node.policy,
+            actor=operator(),
+            username=username,
+            nation=nation.upper(),
+            clearance=clearance,
+            compartments=compartment,
+            roles=role,
+            bodies=body,
+            password=password,
+        ),
+    )
+    console.print(f"added {username}")
+
+
+@app.command("list")
+def user_list(db: DbOption = None) -> None:
+    """Every user: nation, clearance, roles, whether active, what holds them signed in."""
+    with opened(settings_for(db)) as node, node.db.read() as conn:
+        found = accounts.list_accounts(conn)
+        names = {level.rank: level.name for level in node.policy.levels}
+    table = Table("user", "nation", "clearance", "roles", "bodies", "state", "sessions", "tokens")
+    for a in found:
+        state = "active" if a.active else "inactive"
+        if a.throttled_sources:
+            state += f", throttled from {a.throttled_sources} address(es)"
+        table.add_row(
+            a.username,
+            a.nation,
+            names.get(a.clearance_rank, str(a.clearance_rank))
+            + (f"//{a.compartments.replace(',', '/')}" if a.compartments else ""),
+            a.roles.replace(",", ", "),
+            a.bodies.replace(",", ", "),
+            state,
+            str(a.sessions),
+            str(a.tokens),
+        )
+    console.print(table)
+
+
+@app.command("deactivate")
+def user_deactivate(username: str, db: DbOption = None) -> None:
+    """Stop a user signing in; end their sessions and revoke their tokens now."""
+    _act(db, lambda _n, conn: accounts.deactivate(conn, actor=operator(), username=username))
+    console.print(f"deactivated {username}: sessions ended, tokens revoked")
+
+
+@app.command("reactivate")
+def user_reactivate(username: str, db: DbOption = None) -> None:
+    """Let a deactivated user sign in again (revoked tokens stay revoked)."""
+    _act(db, lambda _n, conn: accounts.reactivate(conn, actor=operator(), username=username))
+    console.print(f"reactivated {username}")
+
+
+@app.command("password")
+def user_password(username: str, db: DbOption = None) -> None:
+    """Set a new password, read from stdin; the user's sessions and tokens end."""
+    password = _password_from_stdin()
+    _act(
+        db,
+        lambda _n, conn: accounts.set_password(
+            conn, actor=operator(), username=username, password=password
+        ),
+    )
+    console.print(f"new password for {username}: sessions ended, tokens revoked")
+
+
+@app.command("unlock")
+def user_unlock(username: str, db: DbOption = None) -> None:
+    """Forget the failed sign-ins under a name, from every address."""
+    cleared = _act(db, lambda _n, conn: accounts.unlock(conn, actor=operator(), username=username))
+    console.print(f"unlocked {username} ({cleared} address(es) were counted)")
+
+
+@token_app.command("issue")
+def token_issue(
+    username: str,
+    days: Annotated[
+        int | None, typer.Option(help="Days the token lives (default: KIZUNA_TOKEN_DAYS, 90)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Issue a new API token for a user and print it (shown once)."""
+
+    def issue(node: Any, conn: Connection) -> str:
+        user = identity.find_user(conn, username)
+        if user is None:
+            raise StoreError(f"no active user {username}", field="username")
+        return identity.issue_token(
+            conn, user=user, actor=operator(), days=days or node.settings.token_days
+        )
+
+    print(_act(db, issue))
+
+
+@token_app.command("list")
+def token_list(
+    username: Annotated[str | None, typer.Argument(help="Only this user's tokens")] = None,
+    db: DbOption = None,
+) -> None:
+    """Tokens by their prefix: who holds them, issued, expires, state."""
+    failure: StoreError | None = None
+    found: list[accounts.TokenInfo] = []
+    with opened(settings_for(db)) as node, node.db.read() as conn:
+        try:
+            found = accounts.list_tokens(conn, username=username)
+        except StoreError as exc:
+            failure = exc
+    if failure is not None:
+        raise fail(f"{failure.field}: {failure}")
+    table = Table("prefix", "user", "issued", "expires", "state")
+    for t in found:
+        table.add_row(t.prefix, t.username, t.created_at[:19], (t.expires_at or "")[:19], t.state)
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    prefix: Annotated[str, typer.Argument(help="The token's prefix, as `token list` shows")],
+    db: DbOption = None,
+) -> None:
+    """Revoke one token now."""
+    done = _act(db, lambda _n, conn: accounts.revoke_token(conn, actor=operator(), prefix=prefix))
+    console.print(f"revoked {done.prefix} of {done.username}")

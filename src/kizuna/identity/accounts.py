@@ -1,0 +1,245 @@
+"""The life cycle of an account: list, deactivate, reactivate, a new password, unlock,
+and the user's API tokens (list, revoke).
+
+Each function is one action in the caller's write transaction with its audit entry.
+Deactivation and a new password end every session and revoke every token of the user
+at once, and bump the user's generation, so that a sign-in remembered anywhere (the
+TAXII Basic cache of every worker) stops counting on its next use. An unknown user is
+`NotFound`; a change that changes nothing (deactivating an inactive user) is `Conflict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import Connection, func, select, update
+
+from kizuna import audit, clock
+from kizuna.errors import Conflict, Invalid, NotFound
+from kizuna.identity import throttle
+from kizuna.identity.schema import api_tokens, login_throttle, sessions, users
+
+__all__ = [
+    "Account",
+    "TokenInfo",
+    "deactivate",
+    "list_accounts",
+    "list_tokens",
+    "reactivate",
+    "revoke_token",
+    "set_password",
+    "unlock",
+]
+
+MIN_PASSWORD = 12
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    display_name: str
+    nation: str
+    clearance_rank: int
+    compartments: str
+    roles: str
+    bodies: str
+    active: bool
+    created_at: str
+    # Addresses from which sign-in under this name is being slowed down now.
+    throttled_sources: int
+    sessions: int
+    tokens: int
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    prefix: str
+    username: str
+    created_at: str
+    expires_at: str | None
+    last_used_at: str | None
+    revoked_at: str | None
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if not self.expires_at or self.expires_at <= clock.now_ts():
+            return "expired"
+        return "active"
+
+
+def list_accounts(conn: Connection) -> list[Account]:
+    """Every user with what holds them signed in; no passwords, no token digests."""
+    now = clock.now_ts()
+    live_sessions = (
+        select(func.count())
+        .where(sessions.c.user_pk == users.c.pk, sessions.c.expires_at > now)
+        .scalar_subquery()
+    )
+    live_tokens = (
+        select(func.count())
+        .where(
+            api_tokens.c.user_pk == users.c.pk,
+            api_tokens.c.revoked_at.is_(None),
+            api_tokens.c.expires_at > now,
+        )
+        .scalar_subquery()
+    )
+    throttled = (
+        select(func.count())
+        .where(
+            login_throttle.c.username == users.c.username,
+            login_throttle.c.failures >= throttle.FREE_ATTEMPTS,
+        )
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(
+            users,
+            live_sessions.label("n_sessions"),
+            live_tokens.label("n_tokens"),
+            throttled.label("n_throttled"),
+        ).order_by(users.c.username)
+    ).all()
+    return [
+        Account(
+            username=r.username,
+            display_name=r.display_name,
+            nation=r.nation,
+            clearance_rank=r.clearance_rank,
+            compartments=r.compartments,
+            roles=r.roles,
+            bodies=r.bodies,
+            active=bool(r.active),
+            created_at=r.created_at,
+            throttled_sources=int(r.n_throttled),
+            sessions=int(r.n_sessions),
+            tokens=int(r.n_tokens),
+        )
+        for r in rows
+    ]
+
+
+def _row(conn: Connection, username: str) -> Any:
+    row = conn.execute(select(users).where(users.c.username == username).with_for_update()).first()
+    if row is None:
+        raise NotFound(f"no user {username}", field="username")
+    return row
+
+
+def _cut_off(conn: Connection, pk: int) -> tuple[int, int]:
+    """End every session and revoke every live token; bump the generation."""
+    ended = conn.execute(sessions.delete().where(sessions.c.user_pk == pk)).rowcount or 0
+    revoked = (
+        conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.user_pk == pk, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=clock.now_ts())
+        ).rowcount
+        or 0
+    )
+    conn.execute(update(users).where(users.c.pk == pk).values(generation=users.c.generation + 1))
+    return int(ended), int(revoked)
+
+
+def deactivate(conn: Connection, *, actor: str, username: str) -> None:
+    """The user can no longer sign in, and every way they were signed in ends now."""
+    row = _row(conn, username)
+    if not row.active:
+        raise Conflict(f"user {username} is already inactive", field="username")
+    conn.execute(update(users).where(users.c.pk == row.pk).values(active=0))
+    ended, revoked = _cut_off(conn, row.pk)
+    audit.append(
+        conn,
+        actor=actor,
+        action="user.deactivate",
+        target=username,
+        detail={"sessions_ended": ended, "tokens_revoked": revoked},
+    )
+
+
+def reactivate(conn: Connection, *, actor: str, username: str) -> None:
+    """The user may sign in again; tokens revoked meanwhile stay revoked."""
+    row = _row(conn, username)
+    if row.active:
+        raise Conflict(f"user {username} is active", field="username")
+    conn.execute(
+        update(users)
+        .where(users.c.pk == row.pk)
+        .values(active=1, generation=users.c.generation + 1)
+    )
+    audit.append(conn, actor=actor, action="user.reactivate", target=username)
+
+
+def set_password(conn: Connection, *, actor: str, username: str, password: str) -> None:
+    """A new password; every session and token of the user ends with the old one."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"a password has at least {MIN_PASSWORD} characters", field="password")
+    row = _row(conn, username)
+    conn.execute(
+        update(users).where(users.c.pk == row.pk).values(password_hash=_hasher.hash(password))
+    )
+    ended, revoked = _cut_off(conn, row.pk)
+    audit.append(
+        conn,
+        actor=actor,
+        action="user.password",
+        target=username,
+        detail={"sessions_ended": ended, "tokens_revoked": revoked},
+    )
+
+
+def unlock(conn: Connection, *, actor: str, username: str) -> int:
+    """Forget the failed sign-ins under this name from every address."""
+    _row(conn, username)
+    cleared = throttle.unlock(conn, username)
+    audit.append(
+        conn, actor=actor, action="user.unlock", target=username, detail={"addresses": cleared}
+    )
+    return cleared
+
+
+def list_tokens(conn: Connection, *, username: str | None = None) -> list[TokenInfo]:
+    query = (
+        select(api_tokens, users.c.username)
+        .select_from(api_tokens.join(users, users.c.pk == api_tokens.c.user_pk))
+        .order_by(users.c.username, api_tokens.c.pk)
+    )
+    if username is not None:
+        _row(conn, username)
+        query = query.where(users.c.username == username)
+    return [
+        TokenInfo(r.prefix, r.username, r.created_at, r.expires_at, r.last_used_at, r.revoked_at)
+        for r in conn.execute(query)
+    ]
+
+
+def revoke_token(conn: Connection, *, actor: str, prefix: str) -> TokenInfo:
+    """Revoke the one live token that starts with `prefix` (its listed first characters)."""
+    if len(prefix) < 6:
+        raise Invalid("name a token by at least its first 6 characters", field="prefix")
+    rows = conn.execute(
+        select(api_tokens, users.c.username)
+        .select_from(api_tokens.join(users, users.c.pk == api_tokens.c.user_pk))
+        .where(
+            api_tokens.c.prefix.startswith(prefix, autoescape=True),
+            api_tokens.c.revoked_at.is_(None),
+        )
+    ).all()
+    if not rows:
+        raise NotFound(f"no live token {prefix}", field="prefix")
+    if len(rows) > 1:
+        raise Conflict(f"{len(rows)} live tokens start with {prefix}", field="prefix")
+    [row] = rows
+    now = clock.now_ts()
+    conn.execute(update(api_tokens).where(api_tokens.c.pk == row.pk).values(revoked_at=now))
+    audit.append(
+        conn, actor=actor, action="token.revoke", target=row.username, detail={"prefix": row.prefix}
+    )
+    return TokenInfo(
+        row.prefix, row.username, row.created_at, row.expires_at, row.last_used_at, now
+    )

@@ -1,0 +1,104 @@
+"""The accounts page for this nation's administrators: every user and token, and the
+life cycle actions of `kizuna user` (deactivate, reactivate, unlock, a new password,
+revoke a token) as CSRF-protected forms. Each action is the same audited service call
+as on the command line; a refusal is a 4xx naming the problem and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import Connection
+
+from kizuna.errors import Conflict, NotFound, StoreError
+from kizuna.identity import accounts
+from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.i18n import N_
+from kizuna.web.pages import page
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+_TOKEN_STATES = {"active": N_("Active"), "expired": N_("Expired"), "revoked": N_("Revoked")}
+_ACTIONS: dict[str, Callable[..., Any]] = {
+    "deactivate": accounts.deactivate,
+    "reactivate": accounts.reactivate,
+    "unlock": accounts.unlock,
+}
+
+
+def _admin(principal: Principal, node: NodeDep) -> None:
+    # Accounts are this node's: only its own nation's user managers see or change them.
+    if not principal.can(Permission.USER_MANAGE) or principal.nation != node.nation:
+        raise HTTPException(403, "the accounts page is for administrators of this node")
+
+
+def _run(node: NodeDep, action: Callable[[Connection], Any]) -> RedirectResponse:
+    try:
+        with node.db.write() as conn:
+            action(conn)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except Conflict as exc:
+        raise HTTPException(409, str(exc)) from exc
+    except StoreError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return RedirectResponse("/admin/accounts", status_code=303)
+
+
+@router.get("/admin/accounts")
+def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    _admin(principal, node)
+    with node.db.read() as conn:
+        found = accounts.list_accounts(conn)
+        tokens = accounts.list_tokens(conn)
+    return page(
+        request,
+        "accounts.html",
+        principal=principal,
+        labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
+        accounts=found,
+        tokens=tokens,
+        levels={level.rank: level.name for level in node.policy.levels},
+        token_states=_TOKEN_STATES,
+    )
+
+
+@router.post("/admin/accounts/tokens/{prefix}/revoke", dependencies=[Depends(check_csrf)])
+def revoke(prefix: str, principal: PagePrincipal, node: NodeDep) -> RedirectResponse:
+    _admin(principal, node)
+    return _run(node, lambda conn: accounts.revoke_token(conn, actor=principal.name, prefix=prefix))
+
+
+@router.post("/admin/accounts/{username}/password", dependencies=[Depends(check_csrf)])
+def set_password(
+    username: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    password: Annotated[str, Form(max_length=1024)],
+) -> RedirectResponse:
+    _admin(principal, node)
+    return _run(
+        node,
+        lambda conn: accounts.set_password(
+            conn, actor=principal.name, username=username, password=password
+        ),
+    )
+
+
+@router.post("/admin/accounts/{username}/{action}", dependencies=[Depends(check_csrf)])
+def account_action(
+    username: str, action: str, principal: PagePrincipal, node: NodeDep
+) -> RedirectResponse:
+    _admin(principal, node)
+    act = _ACTIONS.get(action)
+    if act is None:
+        raise HTTPException(404, f"no account action {action}")
+    if action == "deactivate" and username == principal.name:
+        raise HTTPException(409, "an administrator does not deactivate their own account")
+    return _run(node, lambda conn: act(conn, actor=principal.name, username=username))

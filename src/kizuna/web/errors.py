@@ -1,0 +1,248 @@
+"""Every error a person can see, in words they understand, in their language.
+
+Services and the store refuse with messages written for developers and logs ("the
+role that grants store:object:answer is missing", "title_en: String should have at
+least 1 character"). A page shows instead the field by its name on the form and what
+to do about it, translated through the catalog. This is the one place that maps
+pydantic errors, store refusals, label errors and HTTP errors to those words; REST
+keeps its own precise problem details (see problems.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+
+from kizuna.errors import Conflict, NotFound, Refused, StoreError
+from kizuna.labels import LabelError
+from kizuna.web.i18n import N_, translations
+
+__all__ = ["FIELD_NAMES", "explain", "field_name"]
+
+# The words a form uses for each field it sends (and for query parameters).
+FIELD_NAMES: dict[str, str] = {
+    "title_en": N_("Title (English)"),
+    "title_ja": N_("Title (Japanese)"),
+    "body_en": N_("Text (English)"),
+    "body_ja": N_("Text (Japanese)"),
+    "requesting_body": N_("Requesting body"),
+    "counterpart_body": N_("Counterpart body"),
+    "tier": N_("Tier"),
+    "region": N_("Region"),
+    "label": N_("Label"),
+    "level": N_("Label"),
+    "rel_to": N_("Label"),
+    "compartments": N_("Label"),
+    "domains": N_("Domains"),
+    "sets_phase": N_("Sets the phase"),
+    "kind": N_("Answer"),
+    "comment": N_("Comment"),
+    "event": N_("Action"),
+    "confirm": N_("Confirmation"),
+    "username": N_("Username"),
+    "password": N_("Password"),
+    "cursor": N_("Page"),
+    "next": N_("Page"),
+    "before": N_("Page"),
+    "type": N_("Type"),
+    "state": N_("State"),
+    "phase": N_("Phase"),
+    "name": N_("Title"),
+    "name_ja": N_("Title (Japanese)"),
+    "description": N_("Description"),
+    "description_ja": N_("Description (Japanese)"),
+    "object_refs": N_("Objects it gathers"),
+    "judgement": N_("Judgement"),
+    "confidence": N_("Confidence"),
+    "sources": N_("Sources"),
+    "observed_at": N_("Observed at"),
+    "place": N_("Place"),
+    "source_reliability": N_("Source reliability"),
+    "contributions": N_("Contributions"),
+    "nations": N_("Partner nations"),
+    "target_label": N_("Target label"),
+    "nation": N_("Nation"),
+    "score": N_("Score"),
+    "evidence": N_("Evidence"),
+    "date": N_("Date"),
+    "round": N_("Review round"),
+    "target": N_("Work"),
+    "decision_refs": N_("Decisions"),
+    "topic": N_("Topic"),
+    "actor": N_("Actor"),
+    "stance": N_("Stance"),
+    "status": N_("Status"),
+    "q": N_("Search words"),
+    "body": N_("Request"),
+}
+
+# Store and service messages, recognised by their wording (first match wins).
+_STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"cursor"),
+        N_("this page link is no longer valid; start again from the first page."),
+    ),
+    (
+        re.compile(r"^unknown (state|tier|kind|phase|stance|status|actor|topic)\b"),
+        N_("choose one of the offered values."),
+    ),
+    (re.compile(r"^unknown body"), N_("choose one of the offered bodies.")),
+    (
+        re.compile(r"^unknown nation"),
+        N_("a nation code is not known (write codes such as USA, AUS)."),
+    ),
+    (re.compile(r"^unknown "), N_("choose one of the offered values.")),
+    (re.compile(r"needs .* in 'comment'"), N_("give the reason in the comment.")),
+    (re.compile(r"date must be YYYY-MM-DD"), N_("enter a date such as 2026-12-03.")),
+    (re.compile(r"not a time|not a timestamp"), N_("enter a date and time.")),
+    (re.compile(r"score must be"), N_("choose +1, 0 or −1.")),
+    (re.compile(r"whole number from 0 to 100"), N_("enter a whole number from 0 to 100.")),
+    (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
+    (re.compile(r"is required"), N_("this field is required.")),
+    (re.compile(r"at least one"), N_("give at least one.")),
+    (re.compile(r"no object"), N_("an id names no object you may see.")),
+    (re.compile(r"is not a STIX identifier"), N_("an id is not of the form type--uuid.")),
+    (re.compile(r"already released"), N_("this was already released.")),
+    (
+        re.compile(r"approves another version"),
+        N_("the product was revised after you opened it: read the current version, then approve."),
+    ),
+    (re.compile(r"addressed to another body"), N_("the item is addressed to another body.")),
+    (
+        re.compile(r"like the requesting nation"),
+        N_("choose a body of the partner nation, or a bilateral one."),
+    ),
+    (re.compile(r"is not a counterpart of"), N_("this body is not a counterpart of yours.")),
+    (re.compile(r"on this node is opened by"), N_("choose a body of this node's nation.")),
+    (re.compile(r"is not a member of"), N_("you are not a member of this body.")),
+    (
+        re.compile(r"must be releasable to .* before it is proposed"),
+        N_("the label must be releasable to the partner nation before the item is proposed."),
+    ),
+    (re.compile(r"it takes answers when"), N_("the item does not take answers in its state.")),
+    (re.compile(r"is not a transition"), N_("this step is not possible now.")),
+    (
+        re.compile(r"only a policy-tier item"),
+        N_("only a policy-tier item changes a region's phase."),
+    ),
+    (
+        re.compile(r"target label is the draft's"),
+        N_("the target label is the draft's own: there is nothing to release."),
+    ),
+    (re.compile(r"at least 12 characters"), N_("use at least 12 characters.")),
+    (re.compile(r"a username is"), N_("use 1 to 64 letters, digits, '-', '_' or '.'.")),
+    (re.compile(r"^user .* exists"), N_("this name is already taken.")),
+    (re.compile(r"^limit must be"), N_("the page size is out of range.")),
+]
+
+_PYDANTIC: dict[str, str] = {
+    "missing": N_("this field is required."),
+    "string_too_long": N_("at most {max_length} characters."),
+    "too_long": N_("too many entries (at most {max_length})."),
+    "literal_error": N_("choose one of the offered values."),
+    "enum": N_("choose one of the offered values."),
+    "int_parsing": N_("enter a whole number."),
+    "int_type": N_("enter a whole number."),
+    "float_parsing": N_("enter a number."),
+    "bool_parsing": N_("choose yes or no."),
+    "date_parsing": N_("enter a date such as 2026-12-03."),
+    "date_from_datetime_parsing": N_("enter a date such as 2026-12-03."),
+    "datetime_parsing": N_("enter a date and time."),
+    "datetime_from_date_parsing": N_("enter a date and time."),
+    "greater_than_equal": N_("at least {ge}."),
+    "greater_than": N_("more than {gt}."),
+    "less_than_equal": N_("at most {le}."),
+    "less_than": N_("less than {lt}."),
+    "json_invalid": N_("the request is not valid."),
+}
+
+_LABEL = N_("write a label the policy knows, such as SECRET//REL TO JPN, USA.")
+_HTTP: dict[int, str] = {
+    401: N_("Sign in first."),
+    403: N_("You may not do this."),
+    404: N_("There is nothing here, or you may not see it."),
+    405: N_("This page does not take that kind of request."),
+    409: N_("This was changed meanwhile: reload the page and try again."),
+    413: N_("What you sent is too large (at most {limit})."),
+    422: N_("Something you entered was not accepted."),
+    429: N_("Too many attempts. Try again later."),
+}
+
+
+def field_name(field: str | None, gettext: Callable[[str], str]) -> str | None:
+    """The field as its form calls it (the last known part of a dotted path)."""
+    if not field:
+        return None
+    for part in reversed(field.split(".")):
+        if part in FIELD_NAMES:
+            return gettext(FIELD_NAMES[part])
+    return field
+
+
+def _with_field(field: str | None, message: str, gettext: Callable[[str], str]) -> str:
+    named = field_name(field, gettext)
+    if named is None:
+        return message[:1].upper() + message[1:]
+    return gettext("{field}: {message}").format(field=named, message=message)
+
+
+def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str]) -> str:
+    said = []
+    for error in errors[:3]:
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        kind = str(error.get("type", ""))
+        ctx = dict(error.get("ctx") or {})
+        if kind == "string_too_short":
+            key = (
+                N_("this field is required.")
+                if ctx.get("min_length") == 1
+                else N_("at least {min_length} characters.")
+            )
+        else:
+            key = _PYDANTIC.get(kind, N_("the value was not accepted."))
+        field = None if kind == "json_invalid" else ".".join(loc)
+        said.append(_with_field(field, gettext(key).format(**ctx), gettext))
+    return " ".join(said)
+
+
+def _store(exc: StoreError, gettext: Callable[[str], str]) -> str:
+    if isinstance(exc, NotFound):
+        return gettext(_HTTP[404])
+    if isinstance(exc, Refused) and exc.status == 403:
+        return gettext(N_("You may not do this: your role or clearance does not allow it."))
+    text = str(exc)
+    for pattern, key in _STORE_PATTERNS:
+        if pattern.search(text):
+            return _with_field(exc.field, gettext(key), gettext)
+    if isinstance(exc, Conflict):
+        return gettext(_HTTP[409])
+    if (exc.field or "").split(".")[-1] in ("label", "target_label"):
+        return _with_field(exc.field, gettext(_LABEL), gettext)
+    return _with_field(exc.field, gettext(N_("the value was not accepted.")), gettext)
+
+
+def explain(exc: BaseException, lang: str, *, limit: int | None = None) -> str:
+    """What went wrong, for a person reading `lang`, naming the field when there is one."""
+    gettext = translations(lang).gettext
+    if isinstance(exc, ValidationError):
+        return _pydantic(list(exc.errors()), gettext)
+    errors = getattr(exc, "errors", None)
+    if callable(errors) and not isinstance(exc, StoreError):
+        return _pydantic(list(errors()), gettext)
+    if isinstance(exc, StoreError):
+        return _store(exc, gettext)
+    if isinstance(exc, LabelError):
+        return _with_field("label", gettext(_LABEL), gettext)
+    if isinstance(exc, HTTPException):
+        key = _HTTP.get(exc.status_code, N_("Something went wrong."))
+        size = (
+            (f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit // 1024} KiB")
+            if limit
+            else ""
+        )
+        return gettext(key).format(limit=size)
+    return gettext(N_("Something went wrong."))

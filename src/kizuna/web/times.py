@@ -1,0 +1,52 @@
+"""Times as a reader wants them: stored in UTC, shown in the reader's zone, with the
+exact UTC instant on hover.
+
+A Japanese reader sees Japan Standard Time; everyone else sees UTC, labelled, until a
+per-user zone exists. The element is `<time datetime=…>`, so the instant stays
+machine-readable whatever the page shows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+
+__all__ = ["ZONES", "render_time", "zone_for"]
+
+# The zone a nation's readers see by default.
+ZONES = {"JPN": "Asia/Tokyo"}
+
+
+@cache
+def zone_for(nation: str) -> tzinfo:
+    return ZoneInfo(ZONES[nation]) if nation in ZONES else UTC
+
+
+def _instant(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(value, UTC)
+    elif isinstance(value, str) and value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def render_time(value: object, zone: tzinfo) -> Markup:
+    """`<time>` showing the instant in `zone`, its exact UTC form on hover; a value that
+    is not a time is shown as it is, and nothing as an em dash."""
+    moment = _instant(value)
+    if moment is None:
+        return Markup("—") if value in (None, "") else escape(str(value))
+    exact = moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    local = moment.astimezone(zone)
+    shown = local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
+    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(exact, shown)

@@ -1,0 +1,311 @@
+"""Accounts with a life cycle: deactivation, a new password and a revoked token cut a
+user off pages, REST and TAXII at once; tokens expire; the sign-in throttle counts
+per name and address, answers unknown and known names alike, and is audited."""
+
+from __future__ import annotations
+
+import base64
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any as Response
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from kizuna import audit, clock
+from kizuna.cli.main import app as cli
+from kizuna.identity.schema import login_throttle
+from kizuna.runtime import Node
+from kizuna.web.app import create_app
+from tests.factories import PASSWORD, add_user, bearer, cookies
+
+runner = CliRunner()
+TAXII = {"Accept": "application/taxii+json;version=2.1"}
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _basic(username: str, password: str) -> dict[str, str]:
+    raw = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {**TAXII, "Authorization": f"Basic {raw}"}
+
+
+def _user_cli(node: Node, *args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(
+        cli,
+        ["user", *args, "--db", node.settings.database_url],
+        input=stdin,
+        env={"KIZUNA_KEY_FILE": str(node.settings.key_file)},
+    )
+    return result.exit_code, result.output
+
+
+def _actions(node: Node) -> list[str]:
+    with node.db.read() as conn:
+        return [e.action for e in reversed(audit.entries(conn, limit=1000))]
+
+
+def _client(node: Node, address: str) -> TestClient:
+    return TestClient(create_app(node), client=(address, 50000))
+
+
+def _login(client: TestClient, username: str, password: str) -> Response:
+    client.get("/login")
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": client.cookies.get(cookies(client).csrf) or "",
+            "next": "/objects",
+        },
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+def signed_in(node: Node) -> Iterator[tuple[TestClient, str]]:
+    """tanaka, signed in on the pages, holding a token, and with a TAXII Basic sign-in
+    the node remembers (its cache), all working."""
+    _user, token = add_user(node, "tanaka", password=PASSWORD)
+    with _client(node, "10.0.0.1") as client:
+        assert _login(client, "tanaka", PASSWORD).status_code == 303
+        assert client.get("/objects", follow_redirects=False).status_code == 200
+        assert client.get("/api/v1/objects", headers=bearer(token)).status_code == 200
+        for _ in range(2):  # the second answer comes from the cache
+            assert client.get("/taxii2/", headers=_basic("tanaka", PASSWORD)).status_code == 200
+        assert client.get("/taxii2/", headers={**TAXII, **bearer(token)}).status_code == 200
+        yield client, token
+
+
+def _cut_off(client: TestClient, token: str, password: str = PASSWORD) -> None:
+    page = client.get("/objects", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/login")
+    assert client.get("/api/v1/objects", headers=bearer(token)).status_code == 401
+    assert client.get("/taxii2/", headers=_basic("tanaka", password)).status_code == 401
+    assert client.get("/taxii2/", headers={**TAXII, **bearer(token)}).status_code == 401
+
+
+def test_deactivation_cuts_off_pages_rest_and_taxii_at_once(
+    node: Node, signed_in: tuple[TestClient, str]
+) -> None:
+    client, token = signed_in
+    code, output = _user_cli(node, "deactivate", "tanaka")
+    assert code == 0, output
+    _cut_off(client, token)
+    assert _login(client, "tanaka", PASSWORD).status_code == 401
+    assert _user_cli(node, "deactivate", "tanaka")[0] == 2  # already inactive
+    code, output = _user_cli(node, "reactivate", "tanaka")
+    assert code == 0, output
+    assert _login(client, "tanaka", PASSWORD).status_code == 303
+    # Tokens revoked by the deactivation stay revoked.
+    assert client.get("/api/v1/objects", headers=bearer(token)).status_code == 401
+    assert [a for a in _actions(node) if a.startswith("user.") and a != "user.create"] == [
+        "user.deactivate",
+        "user.reactivate",
+    ]
+
+
+def test_a_new_password_cuts_off_the_old_one_everywhere(
+    node: Node, signed_in: tuple[TestClient, str]
+) -> None:
+    client, token = signed_in
+    code, output = _user_cli(node, "password", "tanaka", stdin=NEW_PASSWORD + "\n")
+    assert code == 0, output
+    _cut_off(client, token)
+    assert client.get("/taxii2/", headers=_basic("tanaka", NEW_PASSWORD)).status_code == 200
+    assert _login(client, "tanaka", NEW_PASSWORD).status_code == 303
+    code, output = _user_cli(node, "password", "tanaka", stdin="short\n")
+    assert code == 2
+    assert "12 characters" in output
+
+
+def test_a_revoked_token_is_refused_at_once(node: Node, signed_in: tuple[TestClient, str]) -> None:
+    client, token = signed_in
+    code, listing = _user_cli(node, "token", "list", "tanaka")
+    assert code == 0
+    assert token[:10] in listing
+    assert "active" in listing
+    code, output = _user_cli(node, "token", "revoke", token[:10])
+    assert code == 0, output
+    assert client.get("/api/v1/objects", headers=bearer(token)).status_code == 401
+    assert client.get("/taxii2/", headers={**TAXII, **bearer(token)}).status_code == 401
+    # The pages and the password are the user's own: they still work.
+    assert client.get("/objects", follow_redirects=False).status_code == 200
+    assert "revoked" in _user_cli(node, "token", "list", "tanaka")[1]
+    assert _user_cli(node, "token", "revoke", token[:10])[0] == 2  # no live token left
+    assert _actions(node)[-1] == "token.revoke"
+
+
+def test_tokens_expire(node: Node) -> None:
+    now = [datetime(2026, 6, 1, tzinfo=UTC)]
+    clock.set_clock(lambda: now[0])
+    try:
+        _user, token = add_user(node, "tanaka")
+        with TestClient(create_app(node)) as client:
+            now[0] += timedelta(days=89)
+            assert client.get("/api/v1/objects", headers=bearer(token)).status_code == 200
+            now[0] += timedelta(days=2)
+            assert client.get("/api/v1/objects", headers=bearer(token)).status_code == 401
+        assert "expired" in _user_cli(node, "token", "list")[1]
+    finally:
+        clock.set_clock(None)
+
+
+def test_token_lifetime_is_configurable(node: Node) -> None:
+    add_user(node, "tanaka")
+    code, output = _user_cli(node, "token", "issue", "tanaka", "--days", "7")
+    assert code == 0, output
+    with node.db.read() as conn:
+        entry = audit.entries(conn, limit=1)[0]
+    issued = clock.parse_ts(entry.at)
+    lifetime = clock.parse_ts(entry.detail["expires_at"]) - issued
+    assert abs(lifetime - timedelta(days=7)) < timedelta(seconds=1)
+    assert _user_cli(node, "token", "issue", "nobody")[0] == 2
+
+
+def test_a_stranger_cannot_lock_a_user_out_from_elsewhere(node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    with _client(node, "192.0.2.66") as stranger:
+        for _ in range(8):
+            assert _login(stranger, "tanaka", "guess").status_code in (401, 429)
+        assert _login(stranger, "tanaka", PASSWORD).status_code == 429  # slowed down there
+    with _client(node, "10.0.0.1") as user:
+        assert _login(user, "tanaka", PASSWORD).status_code == 303
+    actions = _actions(node)
+    assert actions.count("login.locked") == 1
+    assert "login.throttled" in actions
+    code, output = _user_cli(node, "unlock", "tanaka")
+    assert code == 0
+    assert "1 address" in output
+    with node.db.read() as conn:
+        assert conn.execute(select(login_throttle)).all() == []
+    assert _actions(node)[-1] == "user.unlock"
+
+
+def _answers(node: Node, username: str, address: str, attempts: int) -> list[Response]:
+    with _client(node, address) as client:
+        client.cookies.set(cookies(client).csrf, "fixed-csrf-token")
+        client.cookies.set(cookies(client).lang, "en")
+        found = []
+        for _ in range(attempts):
+            found.append(
+                client.post(
+                    "/login",
+                    data={
+                        "username": username,
+                        "password": "a wrong password",
+                        "csrf_token": "fixed-csrf-token",
+                        "next": "/objects",
+                    },
+                    follow_redirects=False,
+                )
+            )
+        taxii = client.get("/taxii2/", headers=_basic(username, "a wrong password"))
+        found.append(taxii)
+    return found
+
+
+def test_unknown_and_known_users_get_byte_identical_answers(node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    now = [datetime(2026, 6, 1, tzinfo=UTC)]
+    clock.set_clock(lambda: now[0])  # the same Retry-After for both
+    try:
+        known = _answers(node, "tanaka", "10.0.0.7", 7)
+        unknown = _answers(node, "tanakb", "10.0.0.7", 7)
+    finally:
+        clock.set_clock(None)
+    statuses = [r.status_code for r in known]
+    assert statuses == [401] * 5 + [429, 429, 401]
+    for mine, theirs in zip(known, unknown, strict=True):
+        assert mine.status_code == theirs.status_code
+        assert mine.content == theirs.content
+        keep = ("content-type", "retry-after", "www-authenticate", "set-cookie")
+        assert {k: mine.headers.get(k) for k in keep} == {k: theirs.headers.get(k) for k in keep}
+
+
+def test_unknown_and_known_users_take_the_same_time(node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+
+    def timed(username: str, address: str) -> float:
+        with _client(node, address) as client:
+            client.get("/login")
+            began = time.perf_counter()
+            _login(client, username, "a wrong password")
+            return time.perf_counter() - began
+
+    known, unknown = [], []
+    for i in range(4):  # interleaved: a loaded machine slows both alike
+        known.append(timed("tanaka", f"10.1.0.{i}"))
+        unknown.append(timed("nobody", f"10.2.0.{i}"))
+    ratio = statistics.median(known) / statistics.median(unknown)
+    # Both verify one argon2 hash; without the dummy check an unknown name answers
+    # many times faster.
+    assert 0.5 < ratio < 2.0, (known, unknown)
+
+
+def test_user_list_shows_the_state_of_every_account(node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    add_user(node, "smith", nation="USA", clearance="CONFIDENTIAL")
+    assert _user_cli(node, "deactivate", "smith")[0] == 0
+    code, output = _user_cli(node, "list")
+    assert code == 0
+    lines = {line.split("│")[1].strip(): line for line in output.splitlines() if "│" in line}
+    assert "inactive" in lines["smith"]
+    assert "inactive" not in lines["tanaka"]
+    assert _user_cli(node, "deactivate", "nobody")[0] == 2
+    assert _user_cli(node, "unlock", "nobody")[0] == 2
+
+
+def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) -> None:
+    add_user(node, "admin", roles=["admin"], password=PASSWORD)
+    add_user(node, "reader", password=PASSWORD)
+    add_user(node, "usadmin", nation="USA", roles=["admin"], password=PASSWORD)
+    _user, token = add_user(node, "tanaka", password=PASSWORD)
+    with _client(node, "10.0.0.5") as victim:
+        assert _login(victim, "tanaka", PASSWORD).status_code == 303
+        for name in ("reader", "usadmin"):
+            with _client(node, "10.0.0.6") as other:
+                assert _login(other, name, PASSWORD).status_code == 303
+                assert other.get("/admin/accounts").status_code == 403
+        with _client(node, "10.0.0.7") as admin:
+            assert _login(admin, "admin", PASSWORD).status_code == 303
+            listing = admin.get("/admin/accounts")
+            assert listing.status_code == 200
+            assert "アカウント" in listing.text
+            assert token[:10] in listing.text
+            admin.cookies.set(cookies(admin).lang, "en")
+            assert "Deactivate" in admin.get("/admin/accounts").text
+            csrf = admin.cookies.get(cookies(admin).csrf) or ""
+            stale = admin.post("/admin/accounts/tanaka/deactivate", data={"csrf_token": "x"})
+            assert stale.status_code == 403
+            assert victim.get("/objects", follow_redirects=False).status_code == 200
+            done = admin.post(
+                "/admin/accounts/tanaka/deactivate",
+                data={"csrf_token": csrf},
+                follow_redirects=False,
+            )
+            assert done.status_code == 303
+            assert victim.get("/objects", follow_redirects=False).status_code == 303
+            assert victim.get("/api/v1/objects", headers=bearer(token)).status_code == 401
+            again = admin.post("/admin/accounts/tanaka/deactivate", data={"csrf_token": csrf})
+            assert again.status_code == 409
+            assert (
+                admin.post("/admin/accounts/nobody/unlock", data={"csrf_token": csrf}).status_code
+                == 404
+            )
+            short = admin.post(
+                "/admin/accounts/reader/password", data={"csrf_token": csrf, "password": "short"}
+            )
+            assert short.status_code == 422
+            assert (
+                admin.post(
+                    "/admin/accounts/admin/deactivate", data={"csrf_token": csrf}
+                ).status_code
+                == 409
+            )
+    assert _actions(node).count("user.deactivate") == 1

@@ -1,0 +1,107 @@
+"""What a person reads on a page: errors in their words and language, times in their
+zone with the exact instant kept."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException
+
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.labels import LabelError
+from kizuna.web.errors import explain
+from kizuna.web.times import render_time, zone_for
+
+
+class _Form(BaseModel):
+    title_en: str = Field(min_length=1, max_length=300)
+    confidence: int = Field(ge=0, le=100)
+
+
+def _refusal(**values: object) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        _Form(**values)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("exc", "ja", "en"),
+    [
+        (
+            _refusal(title_en="", confidence=1),
+            "件名（英語）：入力してください。",
+            "Title (English): this field is required.",
+        ),
+        (
+            _refusal(title_en="x" * 301, confidence=1),
+            "件名（英語）：300 文字以内で入力してください。",
+            "Title (English): at most 300 characters.",
+        ),
+        (
+            _refusal(title_en="x", confidence=101),
+            "確度：100 以下にしてください。",
+            "Confidence: at most 100.",
+        ),
+        (
+            Invalid("a non_concur needs the reason in 'comment'", field="comment"),
+            "コメント：コメントに理由を記入してください。",
+            "Comment: give the reason in the comment.",
+        ),
+        (
+            Invalid("the cursor is malformed", field="cursor"),
+            "ページ：このページへのリンクは無効です。最初のページからやり直してください。",
+            "Page: this page link is no longer valid; start again from the first page.",
+        ),
+        (
+            Refused("the role that grants store:object:answer is missing", action="x"),
+            "この操作は許可されていません。あなたの役割または資格では行えません。",
+            "You may not do this: your role or clearance does not allow it.",
+        ),
+        (
+            NotFound("indicator--1 not found"),
+            "該当するものがないか、閲覧が許可されていません。",
+            "There is nothing here, or you may not see it.",
+        ),
+        (
+            Conflict("version 3 exists"),
+            "その間に変更がありました。ページを再読み込みして、もう一度お試しください。",
+            "This was changed meanwhile: reload the page and try again.",
+        ),
+        (
+            LabelError("unknown level 'SEKRET'", field="level"),
+            "区分：「SECRET//REL TO JPN, USA」のように、規程にある区分を記入してください。",
+            "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",
+        ),
+    ],
+)
+def test_errors_read_as_words_in_both_languages(exc: Exception, ja: str, en: str) -> None:
+    assert explain(exc, "ja") == ja
+    assert explain(exc, "en") == en
+
+
+def test_a_body_too_large_names_the_limit() -> None:
+    too_large = HTTPException(413, "the request body is over 1048576 bytes")
+    said = explain(too_large, "en", limit=1_048_576)
+    assert said == "What you sent is too large (at most 1 MiB)."
+    assert explain(too_large, "ja", limit=1_048_576) == "送信内容が大きすぎます（上限 1 MiB）。"
+
+
+def test_no_message_leaks_developer_words() -> None:
+    said = explain(Invalid("unknown state 'bogus'; known: draft, proposed", field="state"), "en")
+    assert said == "State: choose one of the offered values."
+    assert "bogus" not in said
+
+
+def test_times_show_in_the_readers_zone_with_the_instant_on_hover() -> None:
+    tokyo = zone_for("JPN")
+    assert tokyo == ZoneInfo("Asia/Tokyo")
+    shown = str(render_time("2026-12-03T06:00:00.000Z", tokyo))
+    assert shown == (
+        '<time datetime="2026-12-03T06:00:00Z" title="2026-12-03T06:00:00Z">'
+        "2026-12-03 15:00 JST</time>"
+    )
+    assert "2026-12-03 06:00 UTC</time>" in str(render_time(1_796_277_600, zone_for("USA")))
+    assert str(render_time(None, tokyo)) == "—"
+    assert str(render_time("<b>", tokyo)) == "&lt;b&gt;"
