@@ -11,6 +11,11 @@ seed's items shuffled between sections) are, in the same run:
 
 Headline ratio = import time / tokenization time (target <= 3). The parse-only and
 write-only ratios are reported beside it, measured in the same run.
+
+Then one document of 1 MB (the seed's items repeated under numbered sections, UTF-8)
+is parsed, nothing written: the importer's bound on a document's time (target < 5 s),
+with SudachiPy's tokenization of the same text beside it, since the machine's load
+moves both.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from kizuna.runtime import Node
 
 DOCUMENTS = 200
 TARGET = 3.0
+MEGABYTE = 1_000_000
+MEGABYTE_TARGET_S = 5.0
 SEED_TEXT = (
     resources.files("kizuna.data").joinpath("seed/scc-2024-07-28-summary.ja.txt").read_text()
 )
@@ -58,6 +65,36 @@ def synthetic(rng: random.Random, n: int) -> str:
     text = text.replace("午後3時15分", f"午後{1 + n % 5}時{n % 60}分", 1)
     a, b = rng.sample(_NAMES, 2)
     return text.replace("上川陽子", a, 1).replace("木原稔", b, 1)
+
+
+def megabyte_document() -> str:
+    """About 1 MB of summary: the seed's heading, then its items under section after
+    section (each section numbered, items (1)…(9))."""
+    lines = SEED_TEXT.split("\n")
+    items = [re.sub(r"^- \(\d+\) ", "", line) for line in lines if line.startswith("- (")]
+    out = ["\n".join(lines[:8])]
+    size, section = len(out[0].encode()), 0
+    while size < MEGABYTE:
+        section += 1
+        block = f"\n{section % 99 + 1} 総論\n" + "\n".join(
+            f"- ({i + 1}) {body}" for i, body in enumerate(items[:9])
+        )
+        out.append(block)
+        size += len(block.encode()) + 1
+    return "\n".join(out)
+
+
+def megabyte() -> tuple[int, float, float]:
+    """(bytes, parse seconds, tokenization seconds) of the 1 MB document."""
+    text = megabyte_document()
+    data = text.encode()
+    start = time.perf_counter()
+    for line in text.split("\n"):
+        tokenize(line)
+    tok_s = time.perf_counter() - start
+    start = time.perf_counter()
+    read_summary(data, "ja")
+    return len(data), time.perf_counter() - start, tok_s
 
 
 def main() -> None:
@@ -115,10 +152,15 @@ def main() -> None:
     out = console()
     out.print(table)
     ratio = import_s / tok_s
+    mb_bytes, mb_parse_s, mb_tok_s = megabyte()
     out.print(
         f"headline: import / tokenization = {ratio:.2f} (target <= {TARGET}); "
         f"parse only = {parse_s / tok_s:.2f}; write only = {write_s / tok_s:.2f} "
         f"({write_s / created * 1000:.2f} ms per object); objects written: {created:,}"
+    )
+    out.print(
+        f"1 MB: {mb_bytes:,} bytes parse in {mb_parse_s:.2f} s (target < {MEGABYTE_TARGET_S} s); "
+        f"SudachiPy alone on the same text: {mb_tok_s:.2f} s"
     )
     write_result(
         "ingest",
@@ -132,6 +174,12 @@ def main() -> None:
                 "import": import_s,
             },
             "objects_written": created,
+            "megabyte": {
+                "bytes": mb_bytes,
+                "parse_s": round(mb_parse_s, 3),
+                "tokenize_s": round(mb_tok_s, 3),
+                "target_s": MEGABYTE_TARGET_S,
+            },
             "summary": {
                 "ratio": round(ratio, 3),
                 "target": TARGET,

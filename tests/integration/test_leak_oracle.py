@@ -533,9 +533,13 @@ def test_meetings_rest_and_pages_show_exactly_what_the_oracle_allows(
         assert sum(c["reviews"] for c in total) == len(reviews)
         web.cookies.clear()
         web.cookies.set(cookies(web).session, session)
-        html = web.get("/commitments").text
+        # The register page shows commitments by default; every decision with kind=all.
+        html = web.get("/commitments?kind=all").text
         linked = set(re.findall(r'href="/commitments/(x-kizuna-decision--[0-9a-f-]{36})"', html))
         assert linked == _allowed(record_world, who, "x-kizuna-decision--")
+        default = web.get("/commitments").text
+        shown = set(re.findall(r'href="/commitments/(x-kizuna-decision--[0-9a-f-]{36})"', default))
+        assert shown <= linked
         for meeting_id in list(record_world.truth)[:1]:
             allowed = can_read(who.clearance, record_world.truth[meeting_id])
             assert web.get(f"/meetings/{meeting_id}").status_code == (200 if allowed else 404)

@@ -32,6 +32,20 @@ class ReviewCreate(BaseModel):
     label: str | None = Field(default=None, description="Default: lowest level, this nation")
 
 
+class SummaryImport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(default=None, max_length=4_000_000, description="The text")
+    data: str | None = Field(
+        default=None,
+        max_length=6_000_000,
+        description="Or the file's bytes in base64 (UTF-8, Shift_JIS, CP932 or EUC-JP)",
+    )
+    lang: str | None = Field(default=None, description="ja or en (default: detected)")
+    date: str | None = Field(default=None, description="YYYY-MM-DD when the text gives none")
+    label: str | None = Field(default=None, description="Default: lowest level, this nation")
+    dry_run: bool = Field(default=True, description="Preview (the default) or store")
+
+
 class LinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target: str = Field(max_length=300, description="STIX id or name of the work")
@@ -97,10 +111,19 @@ def commitments(
     stance: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
     entity: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
-    """The commitments register, filtered by topic, actor, stance, status or entity."""
+    """The commitments register, filtered by topic, actor, stance, status, entity or
+    kind (commitment or position; both when absent)."""
     shown = service.figures(
-        node, principal, topic=topic, actor=actor, stance=stance, status=status, entity=entity
+        node,
+        principal,
+        topic=topic,
+        actor=actor,
+        stance=stance,
+        status=status,
+        entity=entity,
+        kind=kind,
     )
     # `label` is the decision's; `status_label` that of its status and counts, which
     # come from the commitment's links and reviews too. The listing's own `label`
@@ -142,6 +165,26 @@ def timeline(decision_id: str, principal: ApiPrincipal, node: NodeDep) -> Respon
             "reviews": [_obj(r) for r in t["reviews"]],
         }
     )
+
+
+@router.post("/meetings/import")
+def import_meeting(body: SummaryImport, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Parse an official text and show the meeting with its quality report
+    (`dry_run`, the default), or store it: 201 with the meeting's id."""
+    data = service.upload_bytes(body.text, body.data)
+    given = service.parse_given_date(body.date)
+    label = parse(node.policy, body.label, originator=node.nation) if body.label else None
+    result = service.import_summary(
+        node, principal, data, lang=body.lang, label=label, dry_run=body.dry_run, date=given
+    )
+    out = {
+        "record": result.record.as_json(),
+        "meeting_id": result.meeting_id,
+        "created": result.created,
+        "already": result.already,
+        "dry_run": result.dry_run,
+    }
+    return _json(out, 200 if result.dry_run or result.already else 201)
 
 
 @router.post("/commitments/{decision_id}/reviews", status_code=201)

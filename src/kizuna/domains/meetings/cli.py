@@ -4,6 +4,7 @@ meetings and the commitments register from the command line."""
 from __future__ import annotations
 
 import json
+from datetime import date as Date
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,10 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Database URL")]
 def ingest_summary(
     file: Annotated[Path, typer.Argument(help="The summary as a text file")],
     lang: Annotated[str | None, typer.Option(help="ja or en (default: detected)")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="The meeting's date (YYYY-MM-DD) when the text gives none"),
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Parse and report; write nothing")] = False,
     format: Annotated[str, typer.Option(help="text or json")] = "text",
     label: Annotated[
@@ -48,6 +53,10 @@ def ingest_summary(
     if format not in ("text", "json"):
         raise fail(f"--format must be text or json, not {format!r}")
     try:
+        given = Date.fromisoformat(date) if date else None
+    except ValueError as exc:
+        raise fail(f"--date must be YYYY-MM-DD, not {date!r}") from exc
+    try:
         data = file.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc.strerror}") from exc
@@ -56,7 +65,7 @@ def ingest_summary(
     if dry_run:
         # Parsing needs no node: a dry run works before `kizuna init`, and writes nothing.
         try:
-            record = read_summary(data, lang)
+            record = read_summary(data, lang, given)
         except StoreError as exc:
             raise fail(str(exc)) from exc
         _report(service.ImportResult(record, "", 0, False, True), format)
@@ -74,7 +83,7 @@ def ingest_summary(
                 parse_label(node.policy, label, originator=node.nation) if label else None
             )
             result = service.import_summary(
-                node, principal, data, lang=lang, label=parsed_label, dry_run=dry_run
+                node, principal, data, lang=lang, label=parsed_label, dry_run=dry_run, date=given
             )
         except StoreError as exc:
             failure = exc
@@ -88,15 +97,20 @@ def _report(result: service.ImportResult, format: str) -> None:
         print(json.dumps(result.record.as_json(), ensure_ascii=False, indent=2))
         return
     m = result.record.meeting
+    zone = f" ({m.start_zone}{' ' + m.start_utc_offset if m.start_utc_offset else ''})"
     console.print(
-        f"{m.body} {m.date.isoformat()} {m.start or '?'} "
-        f"{m.duration_minutes or '?'} min, encoding {result.record.encoding}"
+        f"{m.kind}: {m.body} {m.date.isoformat()} {m.start or '?'}{zone if m.start else ''} "
+        f"{m.duration_minutes or '?'} min, {m.place or '?'}, encoding {result.record.encoding}"
     )
     for a in m.attendees:
         console.print(f"  {a.nation} {a.name} {a.title}")
     for s in m.sections:
-        n = sum(len(i.decisions) for i in s.items) + len(s.decisions)
-        console.print(f"  {s.number} {s.title}: {len(s.items)} items, {n} decisions")
+        made = [d for i in s.items for d in i.decisions] + s.decisions
+        held = sum(d.commitment for d in made)
+        console.print(
+            f"  {s.number} {s.title}: {len(s.items)} items, {len(made)} decisions "
+            f"({held} commitments)"
+        )
     for f in result.record.quality:
         console.print(
             f"  quality {f.kind} line {f.position['line']} col {f.position['column']}: "
@@ -127,16 +141,25 @@ def meetings_register(
     actor: Annotated[str | None, typer.Option()] = None,
     stance: Annotated[str | None, typer.Option()] = None,
     status: Annotated[str | None, typer.Option()] = None,
+    kind: Annotated[
+        str, typer.Option(help="commitment (default), position, or all")
+    ] = "commitment",
     db: DbOption = None,
 ) -> None:
-    """The commitments register, filtered."""
+    """The commitments register, filtered: commitments by default."""
 
-    table = Table("date", "item", "actor", "stance", "status", "sentence")
+    table = Table("date", "item", "actor", "stance", "owner", "due", "status", "sentence")
     failure: StoreError | None = None
     with opened(settings_for(db)) as node:
         try:
             rows = service.register(
-                node, node.system, topic=topic, actor=actor, stance=stance, status=status
+                node,
+                node.system,
+                topic=topic,
+                actor=actor,
+                stance=stance,
+                status=status,
+                kind=None if kind == "all" else kind,
             )
         except StoreError as exc:
             failure = exc
@@ -148,6 +171,8 @@ def meetings_register(
                 f"{b['section_number']}({b.get('item_number', '-')})",
                 b["actor"],
                 b["stance"],
+                b.get("owner", ""),
+                b.get("due", ""),
                 row.status,
                 b["sentence"][:60],
             )

@@ -71,7 +71,12 @@ _register(
         ("body", StringProperty(required=True)),
         ("lang", StringProperty(required=True)),
         ("date", StringProperty(required=True)),
-        ("start", StringProperty()),
+        ("kind", StringProperty()),  # summary, joint-statement, fact-sheet, … (heading.KINDS)
+        ("title", StringProperty()),
+        ("date_source", StringProperty()),  # text, heading, given (--date)
+        ("start", StringProperty()),  # HH:MM on the clock of start_zone
+        ("start_zone", StringProperty()),  # JST, EST, ChST, local, … as the text names it
+        ("start_utc_offset", StringProperty()),  # +09:00 where the zone or place fixes it
         ("duration_minutes", IntegerProperty()),
         ("place", StringProperty()),
         ("attendees", ListProperty(DictionaryProperty())),
@@ -98,6 +103,7 @@ _register(
         ("section_id", StringProperty(required=True)),
         ("section_number", IntegerProperty(required=True)),
         ("number", IntegerProperty(required=True)),
+        ("marker", StringProperty()),  # (n), n, •, or none for a plain paragraph
         ("text", StringProperty(required=True)),
     ],
 )
@@ -117,6 +123,12 @@ _register(
         ("sentence", StringProperty(required=True)),
         ("restated", IntegerProperty()),
         ("restates_id", StringProperty()),  # the earlier decision this one restates
+        ("speaker", StringProperty()),  # the person named as the actor
+        ("reported", IntegerProperty()),  # 1: another meeting's decision, reported here
+        ("reported_from", StringProperty()),  # that meeting, where the text names it
+        ("commitment", IntegerProperty()),  # 1: an action someone will take; 0: a position
+        ("owner", StringProperty()),  # who acts (an actor key)
+        ("due", StringProperty()),  # YYYY or YYYY-MM the text states
     ],
 )
 _register(

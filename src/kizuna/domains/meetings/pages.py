@@ -4,10 +4,11 @@ review form. Handlers call the service; templates only render."""
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kizuna.domains.meetings import service
@@ -57,6 +58,109 @@ def _chart(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+_MAX_UPLOAD = 4_000_000
+
+
+def _import_form(
+    request: Request, principal: Any, error: str = "", status: int = 200, **values: str
+) -> HTMLResponse:
+    response = page(request, "import.html", principal=principal, error=error, v=values)
+    response.status_code = status
+    return response
+
+
+@router.get("/meetings/import")
+def import_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
+    """Upload an official text: the parse and its quality report come first."""
+    return _import_form(request, principal)
+
+
+@router.post("/meetings/import", dependencies=[Depends(check_csrf)])
+async def import_preview(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    file: Annotated[UploadFile, File()],
+    lang: Annotated[str, Form(max_length=2)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
+) -> HTMLResponse:
+    """The parse of the uploaded text, with its quality report, and a confirm button."""
+    data = await file.read(_MAX_UPLOAD + 1)
+    try:
+        if len(data) > _MAX_UPLOAD:
+            raise StoreError(f"the file is over {_MAX_UPLOAD:,} bytes", field="file")
+        given = service.parse_given_date(date)
+        result = service.import_summary(
+            node, principal, data, lang=lang or None, dry_run=True, date=given
+        )
+    except StoreError as exc:
+        return _import_form(request, principal, str(exc), 422, lang=lang, date=date)
+    return page(
+        request,
+        "import_preview.html",
+        principal=principal,
+        record=result.record,
+        data=base64.b64encode(data).decode(),
+        lang=lang,
+        date=date,
+        **_vocab(choose_lang(request)),
+    )
+
+
+@router.post("/meetings/import/confirm", dependencies=[Depends(check_csrf)])
+def import_confirm(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    data: Annotated[str, Form(max_length=6_000_000)],
+    lang: Annotated[str, Form(max_length=2)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Store what the preview showed; then the meeting's page."""
+    try:
+        raw = service.upload_bytes(None, data)
+        given = service.parse_given_date(date)
+        result = service.import_summary(node, principal, raw, lang=lang or None, date=given)
+    except StoreError as exc:
+        if getattr(exc, "status", 422) == 403:
+            raise HTTPException(403, str(exc)) from exc
+        return _import_form(request, principal, str(exc), 422, lang=lang, date=date)
+    return RedirectResponse(f"/meetings/{result.meeting_id}", status_code=303)
+
+
+@router.post("/meetings/{meeting_id}/decisions/{decision_id}", dependencies=[Depends(check_csrf)])
+def correct_decision(
+    request: Request,
+    meeting_id: str,
+    decision_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    actor: Annotated[str, Form(max_length=32)],
+    stance: Annotated[str, Form(max_length=32)],
+    commitment: Annotated[str, Form(max_length=8)] = "",
+    owner: Annotated[str, Form(max_length=32)] = "",
+    due: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Correct what the importer read of one decision: a new version, audited."""
+    try:
+        service.correct_decision(
+            node,
+            principal,
+            decision_id,
+            actor=actor,
+            stance=stance,
+            commitment=commitment == "1",
+            owner=owner,
+            due=due.strip(),
+        )
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        status = getattr(exc, "status", 422)
+        raise HTTPException(403 if status == 403 else 422, str(exc)) from exc
+    return RedirectResponse(f"/meetings/{meeting_id}#{decision_id}", status_code=303)
+
+
 @router.get("/meetings")
 def meetings_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     meetings = service.list_meetings(node, principal)
@@ -99,7 +203,9 @@ def register_page(
     stance: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
     entity: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str, Query(max_length=16)] = "commitment",
 ) -> HTMLResponse:
+    # Commitments by default; positions (condemn, concern, principles) stay browsable.
     try:
         shown = service.figures(
             node,
@@ -109,6 +215,7 @@ def register_page(
             stance=stance or None,
             status=status or None,
             entity=entity or None,
+            kind=None if kind == "all" else kind,
         )
     except StoreError as exc:
         raise HTTPException(422, str(exc)) from exc
@@ -126,6 +233,7 @@ def register_page(
             "stance": stance or "",
             "status": status or "",
             "entity": entity or "",
+            "kind": kind,
         },
         statuses=service.STATUSES,
         **_vocab(choose_lang(request)),

@@ -23,6 +23,7 @@ from kizuna.runtime import Node
 from kizuna.store import StoredObject
 
 __all__ = [
+    "KINDS",
     "STATUSES",
     "Figures",
     "RegisterRow",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 STATUSES = ("open", "in progress", "reviewed")
+# A commitment is an action someone will take; a position, a statement (ingest/commitments.py).
+KINDS = ("commitment", "position")
 
 
 def all_visible(node: Node, principal: Principal, stix_type: str) -> list[StoredObject]:
@@ -116,12 +119,21 @@ def register(
     stance: str | None = None,
     status: str | None = None,
     entity: str | None = None,
+    kind: str | None = None,
 ) -> list[RegisterRow]:
     """The commitments register: every visible decision with its commitment's status
     (open; in progress once work is linked; reviewed once a review exists), derived
-    only from the links and reviews the principal may read."""
+    only from the links and reviews the principal may read. `kind` keeps commitments
+    or positions only."""
     return figures(
-        node, principal, topic=topic, actor=actor, stance=stance, status=status, entity=entity
+        node,
+        principal,
+        topic=topic,
+        actor=actor,
+        stance=stance,
+        status=status,
+        entity=entity,
+        kind=kind,
     ).rows
 
 
@@ -135,6 +147,7 @@ def _rows(
     stance: str | None,
     status: str | None,
     entity: str | None,
+    kind: str | None,
 ) -> list[RegisterRow]:
     by_root_links: dict[str, list[StoredObject]] = defaultdict(list)
     by_root_reviews: dict[str, list[StoredObject]] = defaultdict(list)
@@ -166,6 +179,8 @@ def _rows(
         if status and state != status:
             continue
         if entity and entity not in {e["text"] for e in body.get("entities", [])}:
+            continue
+        if kind and bool(body.get("commitment")) != (kind == "commitment"):
             continue
         rows.append(RegisterRow(dec, root, state, by_root_links[root], by_root_reviews[root]))
     rows.sort(
@@ -239,6 +254,7 @@ def figures(
     stance: str | None = None,
     status: str | None = None,
     entity: str | None = None,
+    kind: str | None = None,
 ) -> Figures:
     """The register (filtered as `register`) and the compliance table, read once, with
     the labels of every object a row or a figure is derived from: the rows' decisions,
@@ -249,9 +265,10 @@ def figures(
         (actor, ACTORS, "actor"),
         (stance, STANCES, "stance"),
         (status, STATUSES, "status"),
+        (kind, KINDS, "kind"),
     ):
         if value and value not in allowed:
             raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
     decisions, roots, links, reviews = _register_state(node, principal)
-    rows = _rows(decisions, roots, links, reviews, topic, actor, stance, status, entity)
+    rows = _rows(decisions, roots, links, reviews, topic, actor, stance, status, entity, kind)
     return Figures(rows, _compliance(node, reviews), [r.label for r in reviews])

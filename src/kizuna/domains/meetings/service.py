@@ -15,9 +15,12 @@ says so.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date as Date
 from importlib import resources
@@ -26,6 +29,7 @@ from typing import Any
 from kizuna import audit, clock
 from kizuna.domains.meetings import OWNER, model, restate
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
+from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES
 from kizuna.domains.meetings.register import (
     STATUSES,
     Figures,
@@ -51,14 +55,17 @@ __all__ = [
     "add_link",
     "add_review",
     "compliance",
+    "correct_decision",
     "figures",
     "get_meeting",
     "import_seed",
     "import_summary",
     "list_meetings",
+    "parse_given_date",
     "register",
     "store_record",
     "timeline",
+    "upload_bytes",
 ]
 
 SEED = "scc-2024-07-28-summary.ja.txt"
@@ -102,8 +109,13 @@ def _objects(record: Record, now: str, scope: str) -> list[dict[str, Any]]:
             "name": m.body,
             "body": m.body,
             "lang": m.lang,
+            "kind": m.kind,
+            **({"title": m.title} if m.title else {}),
             "date": m.date.isoformat(),
+            "date_source": m.date_source,
             **({"start": m.start} if m.start else {}),
+            **({"start_zone": m.start_zone} if m.start_zone else {}),
+            **({"start_utc_offset": m.start_utc_offset} if m.start_utc_offset else {}),
             **({"duration_minutes": m.duration_minutes} if m.duration_minutes else {}),
             **({"place": m.place} if m.place else {}),
             "attendees": [a.as_dict() for a in m.attendees],
@@ -151,6 +163,7 @@ def _objects(record: Record, now: str, scope: str) -> list[dict[str, Any]]:
                     "section_id": section_id,
                     "section_number": s.number,
                     "number": i.number,
+                    **({"marker": i.marker} if i.marker else {}),
                     "text": i.text,
                 }
             )
@@ -171,6 +184,13 @@ def _objects(record: Record, now: str, scope: str) -> list[dict[str, Any]]:
                     "keywords": dec.keywords,
                     "sentence": dec.sentence,
                     "restated": int(dec.restated),
+                    "reported": int(dec.reported),
+                    "commitment": int(dec.commitment),
+                    **{
+                        k: getattr(dec, k)
+                        for k in ("speaker", "reported_from", "owner", "due")
+                        if getattr(dec, k)
+                    },
                 }
                 if item_number is not None:
                     body["item_number"] = item_number
@@ -188,6 +208,7 @@ def import_summary(
     label: Label | None = None,
     dry_run: bool = False,
     public_release: bool = False,
+    date: Date | None = None,
 ) -> ImportResult:
     """Parse an official summary and store it, all or nothing, with one audit entry.
 
@@ -197,11 +218,33 @@ def import_summary(
     return store_record(
         node,
         principal,
-        read_summary(data, lang),
+        read_summary(data, lang, date),
         label=label,
         dry_run=dry_run,
         public_release=public_release,
     )
+
+
+def upload_bytes(text: str | None, data_b64: str | None) -> bytes:
+    """The document of an upload: its text, or its bytes in base64 (one of them)."""
+    if (text is None) == (data_b64 is None):
+        raise Invalid("send the document as `text` or as base64 `data` (one of them)", field="text")
+    if text is not None:
+        return text.encode("utf-8")
+    try:
+        return base64.b64decode(data_b64 or "", validate=True)
+    except (ValueError, binascii.Error) as exc:
+        raise Invalid("`data` is not base64", field="data") from exc
+
+
+def parse_given_date(value: str | None) -> Date | None:
+    """The `--date` of a page or REST import (YYYY-MM-DD), or None."""
+    if not value:
+        return None
+    try:
+        return Date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(f"date must be YYYY-MM-DD, not {value!r}", field="date") from exc
 
 
 def store_record(
@@ -401,6 +444,60 @@ def add_link(
         **({"description": description.strip()} if description.strip() else {}),
     }
     return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
+
+
+_DUE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+def correct_decision(
+    node: Node,
+    principal: Principal,
+    decision_id: str,
+    *,
+    actor: str | None = None,
+    stance: str | None = None,
+    commitment: bool | None = None,
+    owner: str | None = None,
+    due: str | None = None,
+) -> StoredObject:
+    """An analyst's correction of what the importer read: a new version of the
+    decision at the same label, with an audit entry naming the fields changed.
+    Refuses (Invalid, nothing written) an unknown actor, stance or owner, or a due
+    date that is not YYYY, YYYY-MM or YYYY-MM-DD."""
+    for value, allowed, name in ((actor, ACTORS, "actor"), (stance, STANCES, "stance")):
+        if value is not None and value not in allowed:
+            raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
+    if owner and owner not in ACTORS:
+        raise Invalid(f"unknown owner {owner!r}: one of {', '.join(ACTORS)}", field="owner")
+    if due and not _DUE.match(due):
+        raise Invalid(f"due must be YYYY, YYYY-MM or YYYY-MM-DD, not {due!r}", field="due")
+    current = _decision(node, principal, decision_id)
+    body = {k: v for k, v in current.object.items() if k not in ("modified", "spec_version")}
+    wanted: dict[str, Any] = {
+        "actor": actor,
+        "stance": stance,
+        "commitment": None if commitment is None else int(commitment),
+        "owner": owner,
+        "due": due,
+    }
+    changed = {k: v for k, v in wanted.items() if v is not None and body.get(k, "") != v}
+    if not changed:
+        return current
+    for key, value in changed.items():
+        if value == "":
+            body.pop(key, None)
+        else:
+            body[key] = value
+    with node.store.transaction(principal) as conn:
+        made = node.store.revise_in(conn, principal, decision_id, body, owner=OWNER)
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="meetings.correct",
+            target=decision_id,
+            detail={"changed": changed, "version": made.version},
+        )
+    return made
 
 
 def record_json(result: ImportResult) -> str:

@@ -1,10 +1,14 @@
-"""Per sentence: who took which stance, on what, naming which entities.
+"""Per Japanese sentence: who took which stance, on what, naming which entities.
 
-Japanese sentences go through SudachiPy: a stance is a predicate (a verb, or a サ変
-noun followed by する, or 議論を行う), its actor the nearest subject phrase before it
-(日米双方は, 日本側から, 米側は, 四閣僚は), carried over from the previous sentence
-when a sentence has none (また、…を歓迎し). 改めて or the prefix 再 mark a
-restatement. English sentences match the same vocabulary on words.
+Sentences go through SudachiPy: a stance is a predicate (a verb, or a サ変 noun
+followed by する, or 議論を行う), its actor the nearest subject phrase before it
+(日米双方は, 両外相は, 日本側から, 林大臣から, 河野・小野寺両大臣及びマクマスター補佐官は),
+resolved to a nation through the attendees; a sentence without one carries the
+previous sentence's actor, and an item without any speaks for both sides. 改めて or
+the prefix 再 mark a restatement. A stance that qualifies a noun (首脳間で一致した
+事項) reports another meeting's decision: it is kept, marked reported, with that
+meeting's name where the sentence gives it. A stance inside the clause of another
+(反対することを確認した) is the content of that other one, not a decision of its own.
 """
 
 from __future__ import annotations
@@ -12,16 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kizuna.domains.meetings.ingest.entities import entities_ja
 from kizuna.domains.meetings.ingest.morph import Token, tokenize
-from kizuna.domains.meetings.ingest.vocab import (
-    ACTORS,
-    ENGLISH_STANCE_VERBS,
-    GAZETTEER,
-    JA_STANCE_LEMMAS,
-    TOPICS,
-)
+from kizuna.domains.meetings.ingest.people import Attendee, nation_of_title_ja
+from kizuna.domains.meetings.ingest.vocab import ACTORS, JA_STANCE_LEMMAS, NATION_ACTOR, TOPICS
 
-__all__ = ["Decision", "decisions_en", "decisions_ja", "entities_ja", "split_sentences"]
+__all__ = ["Decision", "decisions_ja", "resolve_nations", "split_sentences", "topics_of"]
 
 
 @dataclass
@@ -33,25 +33,42 @@ class Decision:
     topics: list[str] = field(default_factory=list)
     restated: bool = False
     keywords: list[str] = field(default_factory=list)
+    speaker: str = ""  # the person named as the actor (林大臣, Secretary Clinton)
+    reported: bool = False  # a decision of another meeting, reported here
+    reported_from: str = ""  # that meeting, where the sentence names it
+    clause: str = ""  # the words that lead to the stance (classification reads them)
+    commitment: bool = False
+    owner: str = ""
+    due: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "actor": self.actor,
             "stance": self.stance,
             "entities": self.entities,
             "sentence": self.sentence,
             "topics": self.topics,
             "restated": self.restated,
+            "reported": self.reported,
+            "commitment": self.commitment,
         }
+        for key in ("speaker", "reported_from", "owner", "due"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
     """Sentences, keeping a parenthesis (with its own full stops) inside its sentence."""
+    if "\n" in text:
+        return [s for part in text.split("\n") for s in split_sentences(part, lang)]
     if lang == "en":
         protected = re.sub(
-            r"\b(U\.S|D\.C|U\.K|e\.g|i\.e|No|Mr|Ms|Dr)\.", lambda m: m.group(1) + "\x00", text
+            r"\b(U\.S|D\.C|U\.K|e\.g|i\.e|No|Mr|Ms|Dr|Gen|a\.m|p\.m)\.",
+            lambda m: m.group(1) + "\x00",
+            text,
         )
-        parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“(])", protected)
+        parts = re.split(r"(?<=[.!?;])\s+(?=[A-Z\"“(])", protected)
         return [p.replace("\x00", ".").strip() for p in parts if p.strip()]
     out, depth, start = [], 0, 0
     for i, ch in enumerate(text):
@@ -67,96 +84,120 @@ def split_sentences(text: str, lang: str) -> list[str]:
     return [s for s in out if s]
 
 
-def _topics(sentence: str) -> list[str]:
-    low = sentence.lower()
-    return [
-        key
-        for key, (_, _, words) in TOPICS.items()
-        if any((w.lower() in low) if w.isascii() else (w in sentence) for w in words)
-    ]
+_TOPIC_KEYS = list(TOPICS)
+_TOPICS = re.compile(
+    "|".join(
+        f"(?P<t{n}>" + "|".join(re.escape(w) for w in TOPICS[key][2]) + ")"
+        for n, key in enumerate(_TOPIC_KEYS)
+    ),
+    re.IGNORECASE,
+)
 
 
-def _ascii_runs(tokens: list[Token]) -> list[tuple[str, int]]:
-    """Runs of Latin letters, digits, '-' and inner spaces: PAC + - + 3 + ' ' + MSE."""
-    runs: list[tuple[str, int]] = []
-    cur, begin = "", 0
-    for tok in [*tokens, Token("、", "、", ("補助記号",), -1, -1)]:
-        s = tok.surface
-        if s and all(c.isascii() and (c.isalnum() or c in "- ") for c in s):
-            if not cur:
-                begin = tok.begin
-            cur += s
+def topics_of(sentence: str) -> list[str]:
+    """Topics whose words the sentence uses, in the vocabulary's order (one scan)."""
+    hits = {int(m.lastgroup[1:]) for m in _TOPICS.finditer(sentence) if m.lastgroup}
+    return [_TOPIC_KEYS[n] for n in sorted(hits)]
+
+
+def resolve_nations(names: list[tuple[str, str]], people: list[Attendee]) -> set[str]:
+    """Nations of people named (name, title): an attendee with that name, else the title."""
+    nations: set[str] = set()
+    for name, title in names:
+        match = [p for p in people if name and (name in p.name or name in p.name_en)]
+        if match:
+            nations.add(match[0].nation)
+        elif title.startswith("両") and not name:
+            nations |= {"JPN", "USA"}
+        else:
+            nations.add(
+                nation_of_title_ja(title)
+                if not title.endswith(("長官", "司令官", "補佐官", "大統領"))
+                else "USA"
+            )
+    return nations
+
+
+def actor_of(nations: set[str]) -> str:
+    if nations >= {"JPN", "USA"}:
+        return "both"
+    if nations:
+        return NATION_ACTOR[next(iter(nations))]
+    return "both"
+
+
+_FIXED = sorted({p for spec in ACTORS.values() for p in spec["ja"]}, key=len, reverse=True)
+_FIXED_KEY = {p: key for key, spec in ACTORS.items() for p in spec["ja"]}
+_TITLE = (
+    r"両大臣|両外相|両閣僚|両長官|外務大臣|防衛大臣|国務長官|国防長官|大臣|長官|司令官|補佐官|"
+    r"外相|防衛相|総理|首相|大統領"
+)
+_NAME = r"(?:[\u30a1-\u30fa\u30fc]{2,12}|[\u4e00-\u9fff々]{1,4}?)"
+_PERSON = rf"(?:{_NAME}(?:・{_NAME}){{0,3}})?(?:米国?)?(?:{_TITLE})"
+_PARTICLE = r"(?:からは|からも|から(?=[、,])|は|も)"
+_SUBJECT = re.compile(
+    rf"((?:{_PERSON})(?:(?:及び|並びに|と|、|,)(?:{_PERSON})){{0,4}}|"
+    + "|".join(re.escape(p) for p in _FIXED)
+    + rf"){_PARTICLE}"
+)
+_ONE_PERSON = re.compile(rf"({_NAME}(?:・{_NAME}){{0,3}})?(?:米国?)?({_TITLE})")
+_JA_MEETING = re.compile(
+    r"(日米[^、。\s]{0,12}?(?:首脳会談|会談|会合|委員会|首脳電話会談)|「2\+2」)"
+)
+
+
+def _mentions(sentence: str, people: list[Attendee]) -> list[tuple[int, str, str]]:
+    """(character offset, actor key, speaker as written) of each subject phrase."""
+    out: list[tuple[int, str, str]] = []
+    for m in _SUBJECT.finditer(sentence):
+        phrase = m.group(1)
+        if phrase in _FIXED_KEY:
+            # 日米 and 閣僚 name a speaker only right before the particle and not
+            # inside a longer noun (日米同盟は is not a speaker).
+            out.append((m.start(), _FIXED_KEY[phrase], ""))
             continue
-        if cur.strip():
-            runs.append((cur.strip(), begin))
-        cur = ""
-    return runs
+        names = [(p.group(1) or "", p.group(2)) for p in _ONE_PERSON.finditer(phrase)]
+        names = [(n, t) for n, t in names if n not in ("同", "各")]
+        if not names:
+            continue
+        out.append((m.start(), actor_of(resolve_nations(names, people)), phrase))
+    return out
 
 
-def _is_acronym(text: str) -> bool:
-    words = text.split()
-    return sum(c.isupper() for c in text) >= 2 and all(
-        sum(c.isupper() for c in w) >= 2 or w.replace("-", "").isdigit() for w in words
-    )
+def _is_attributive(tokens: list[Token], n: int) -> bool:
+    """True when the predicate at n qualifies a noun (一致した事項): a report."""
+    m, past = n + 1, False
+    while m < len(tokens) and tokens[m].lemma in ("為る", "する", "た", "れる", "られる"):
+        past = past or tokens[m].lemma == "た"
+        m += 1
+    if not past or m >= len(tokens):
+        return False
+    nxt = tokens[m]
+    if nxt.surface == "こと":
+        # 基本合意したことを踏まえ: an earlier agreement the meeting builds on.
+        rest = "".join(t.surface for t in tokens[m + 1 : m + 4])
+        return rest.startswith(("を踏まえ", "を受け"))
+    return nxt.has("名詞") and nxt.surface not in ("旨", "上", "ため", "後", "中", "際", "の")
 
 
-def entities_ja(tokens: list[Token]) -> list[dict[str, str]]:
-    """Bodies and acronyms, systems, places and nations named in a sentence."""
-    found: dict[str, str] = {}
-    for text, _ in _ascii_runs(tokens):
-        for part in _split_run(text):
-            found.setdefault(part, GAZETTEER.get(part, "acronym"))
-    for n, tok in enumerate(tokens):
-        if tok.has("固有名詞", "地名"):
-            name = tok.surface
-            # 尖閣 + 諸島, 普天間 + 飛行場, 台湾 + 海峡: the place with its kind noun.
-            nxt = tokens[n + 1] if n + 1 < len(tokens) else None
-            if nxt is not None and nxt.surface in ("諸島", "飛行場", "海峡", "半島", "基地", "海"):
-                name += nxt.surface
-            found.setdefault(name, "nation" if tok.has("国") else "place")
-        elif tok.surface == "南西" and n + 1 < len(tokens) and tokens[n + 1].surface == "諸島":
-            found.setdefault("南西諸島", "place")
-    return [{"text": t, "kind": k} for t, k in found.items()]
+def _not_a_decision(tokens: list[Token], n: int) -> bool:
+    """協議する予定 (a plan), 一致して (jointly), 要請を行う場合 (a condition)."""
+    ahead = "".join(t.surface for t in tokens[n + 1 : n + 5])
+    if "予定" in ahead or ahead.startswith(("して圧力", "を行う場合", "する場合", "した場合")):
+        return True
+    return tokens[n].lemma == "一致" and ahead.startswith("して")
 
 
-def _split_run(text: str) -> list[str]:
-    # "AMRAAM PAC-3 MSE" never happens in the summaries (a conjunction sits between),
-    # but a known name inside a run is kept whole.
-    if text in GAZETTEER or _is_acronym(text):
-        return [text] if _is_acronym(text) or text in GAZETTEER else []
-    return [w for w in text.split() if _is_acronym(w)]
-
-
-def _actor_mentions(tokens: list[Token]) -> list[tuple[int, str]]:
-    """(token index, actor key) for subject phrases: 日米双方は, 日本側から, 米側は."""
-    mentions: list[tuple[int, str]] = []
-    phrases = sorted(
-        ((p, key) for key, spec in ACTORS.items() for p in spec["ja"]),
-        key=lambda pk: -len(pk[0]),
-    )
-    n = 0
-    while n < len(tokens):
-        matched = False
-        for phrase, key in phrases:
-            if not phrase.startswith(tokens[n].surface):
-                continue
-            text, m = "", n
-            while m < len(tokens) and len(text) < len(phrase):
-                text += tokens[m].surface
-                m += 1
-            follows = tokens[m].surface if m < len(tokens) else ""
-            then = tokens[m + 1].surface if m + 1 < len(tokens) else ""
-            # 米側は / 日本側から、 name the speaker; 米側からの更なる技術開示 does not.
-            if text == phrase and (
-                follows in ("は", "も") or (follows == "から" and then in ("、", "は"))
-            ):
-                mentions.append((n, key))
-                n = m
-                matched = True
-                break
-        if not matched:
-            n += 1
-    return mentions
+def _is_complement(tokens: list[Token], n: int) -> bool:
+    """True for 反対することを確認 / 協力していくことで一致: the stance at n is content."""
+    for m in range(n + 1, min(n + 7, len(tokens))):
+        surface = tokens[m].surface
+        if surface in ("こと", "との", "旨", "と") and m + 1 < len(tokens):
+            rest = tokens[m + 1 : m + 8]
+            return any(JA_STANCE_LEMMAS.get(t.lemma) for t in rest)
+        if surface in ("、", "。", "し", "が") and m > n + 2:
+            return False
+    return False
 
 
 def _stance_at(tokens: list[Token], n: int) -> str | None:
@@ -177,31 +218,46 @@ def _stance_at(tokens: list[Token], n: int) -> str | None:
     )
     if not is_predicate:
         return None
+    before = tokens[n - 2].surface if n >= 2 else ""
+    if tok.lemma == "共有":
+        # 認識を共有 / 懸念を共有; 情報を共有する is not a stance.
+        return {"認識": "share view", "見解": "share view", "懸念": "share concern"}.get(before)
     if tok.lemma == "確認" and n and tokens[n - 1].surface == "再":
         return "reaffirm"
     return stance
 
 
-def decisions_ja(sentence: str, inherited: str | None) -> tuple[list[Decision], str | None]:
+def decisions_ja(
+    sentence: str, inherited: str | None, people: list[Attendee] | None = None
+) -> tuple[list[Decision], str | None]:
     """Decisions of one Japanese sentence, and the actor the next sentence inherits."""
     tokens = tokenize(sentence)
-    mentions = _actor_mentions(tokens)
-    entities = entities_ja(tokens)
-    topics = _topics(sentence)
+    mentions = _mentions(sentence, people or [])
+    entities = entities_ja(sentence, tokens)
+    topics = topics_of(sentence)
     keywords = sorted(
-        {t.lemma for t in tokens if t.has("名詞") and not t.has("数詞") and len(t.surface) > 1}
+        {
+            t.lemma
+            for t in tokens
+            if t.pos[0] == "名詞" and t.pos[1] != "数詞" and len(t.surface) > 1
+        }
     )
-    actor = inherited
+    actor, speaker, named_here = inherited, "", False
     made: list[Decision] = []
     clause_start = 0
-    for n in range(len(tokens)):
-        for index, key in mentions:
-            if index == n:
-                actor = key
+    pending = list(mentions)
+    for n, tok in enumerate(tokens):
+        while pending and pending[0][0] <= tok.begin:
+            _, actor, speaker = pending.pop(0)
+            named_here = True
         stance = _stance_at(tokens, n)
-        if stance is None or actor is None:
+        if stance is None:
+            continue
+        if _is_complement(tokens, n) or _not_a_decision(tokens, n):
             continue
         clause = tokens[clause_start:n]
+        clause_text = sentence[clause[0].begin if clause else 0 : tok.end]
+        reported = _is_attributive(tokens, n)
         restated = stance == "reaffirm" or any(t.surface == "改めて" for t in clause[-4:])
         window = {t.surface for t in clause[-5:]}
         if stance in ("express", "emphasize") and "懸念" in window:
@@ -210,49 +266,31 @@ def decisions_ja(sentence: str, inherited: str | None) -> tuple[list[Decision], 
             stance = "oppose"
         elif stance in ("express", "confirm") and restated:
             stance = "reaffirm"
-        made.append(Decision(actor, stance, entities, sentence, topics, restated, keywords))
-        clause_start = n + 1
-    return made, actor
-
-
-_EN_ACTOR_PATTERNS = sorted(
-    ((p, key) for key, spec in ACTORS.items() for p in spec["en"]), key=lambda pk: -len(pk[0])
-)
-_EN_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*(?: MSE)?\b")
-
-
-def decisions_en(sentence: str, inherited: str | None) -> tuple[list[Decision], str | None]:
-    low = sentence.lower()
-    actor = inherited
-    for phrase, key in _EN_ACTOR_PATTERNS:
-        if re.search(rf"(?:^|, |\. |and |also )\s*{re.escape(phrase)}\b", low):
-            actor = key
-            break
-    entities: dict[str, str] = {}
-    for m in _EN_ACRONYM.finditer(sentence):
-        text = m.group(0)
-        if sum(c.isupper() for c in text) >= 2 and text not in ("I", "US"):
-            entities.setdefault(text, GAZETTEER.get(text, "acronym"))
-    made: list[Decision] = []
-    words = re.findall(r"[a-z]+(?: on)?", low)
-    seen: set[str] = set()
-    for word in words:
-        stance = ENGLISH_STANCE_VERBS.get(word) or ENGLISH_STANCE_VERBS.get(word.split()[0])
-        if stance is None or actor is None or stance in seen:
-            continue
-        seen.add(stance)
-        if stance == "express" and "concern" in low:
-            stance = "share concern"
-        restated = stance == "reaffirm" or " again" in low
+        if sentence[tok.end : tok.end + 16].startswith(
+            ("するとのコミットメントを新たに", "とのコミットメントを新たに")
+        ):
+            stance = "reaffirm"  # 反対するとのコミットメントを新たにした: a renewed commitment
+        who = actor or "both"
+        if stance == "agree" and not named_here:
+            who = "both"  # agreeing takes two: an inherited single side does not agree alone
+        source = ""
+        if reported:
+            found = _JA_MEETING.findall(sentence[: tok.begin])
+            source = found[-1] if found else ""
         made.append(
             Decision(
-                actor,
+                who,
                 stance,
-                [{"text": t, "kind": k} for t, k in entities.items()],
+                entities,
                 sentence,
-                _topics(sentence),
+                topics,
                 restated,
-                sorted({w for w in re.findall(r"[a-z]{4,}", low)}),
+                keywords,
+                speaker=speaker,
+                reported=reported,
+                reported_from=source,
+                clause=clause_text,
             )
         )
+        clause_start = n + 1
     return made, actor

@@ -9,6 +9,7 @@ normalized text both keep what the document says, and the analyst decides.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,8 +17,15 @@ from dataclasses import asdict, dataclass
 from kizuna.domains.meetings.ingest.morph import Token, tokenize
 from kizuna.domains.meetings.ingest.vocab import TRADITIONAL_FORMS
 
-__all__ = ["Finding", "Normalized", "normalize", "quality"]
+__all__ = ["Finding", "Normalized", "normalize", "position", "quality"]
 
+_ASCII_COMMA = re.compile(r"(?<=[^\x00-\x7f]),(?=[^\s\d])")
+# Where the token checks below can fire: 是, a hiragana doubled, ず before a noun, て
+# after a kanji or ん (強じんて).
+_SUSPECT = re.compile(
+    r"是|([\u3041-\u3096])\1|ず(?=[\u4e00-\u9fff\u30a1-\u30fa])|(?<=[\u4e00-\u9fffん])て"
+)
+_WINDOW = 12
 _TERMINAL = tuple("。．.!?！？）)」』:：")
 _ITEM_START = ("(", "（", "- (", "-(", "・")
 # Auxiliaries that legitimately follow a verb's irrealis (未然形) stem.
@@ -56,7 +64,7 @@ class Normalized:
     findings: list[Finding]
 
 
-def _position(text: str, offset: int) -> dict[str, int]:
+def position(text: str, offset: int) -> dict[str, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return {"offset": offset, "line": line, "column": column}
@@ -112,7 +120,7 @@ def normalize(original: str, lang: str) -> Normalized:
             findings.append(
                 Finding(
                     "page-break",
-                    _position(original, offsets[i] + len(tail)),
+                    position(original, offsets[i] + len(tail)),
                     f"{tail[-3:]}⏎{head[:3]}",
                     word,
                 )
@@ -121,7 +129,12 @@ def normalize(original: str, lang: str) -> Normalized:
             j = k + 1
         out.append(current)
         i = j
-    text = "\n".join(unicodedata.normalize("NFKC", line) for line in out)
+    folded = [unicodedata.normalize("NFKC", line) for line in out]
+    if lang == "ja":
+        # Older pages write the full-width comma (NFKC makes it ","): read it as 、,
+        # but not in the English of a bracket (", Secretary of State") or a number.
+        folded = [_ASCII_COMMA.sub("、", line) for line in folded]
+    text = "\n".join(folded)
     return Normalized(text, findings)
 
 
@@ -154,18 +167,32 @@ def _line_findings(original: str, line: str, base: int, lang: str) -> list[Findi
     found: list[Finding] = []
 
     def add(kind: str, at: int, text: str, suggestion: str) -> None:
-        found.append(Finding(kind, _position(original, base + at), text, suggestion))
+        found.append(Finding(kind, position(original, base + at), text, suggestion))
 
     for at, ch in enumerate(line):
         if ch in TRADITIONAL_FORMS:
             add("traditional-form", at, ch, TRADITIONAL_FORMS[ch])
     if lang != "ja":
         return found
-    tokens = tokenize(line)
-    for n, tok in enumerate(tokens):
-        prev = tokens[n - 1] if n else None
-        nxt = tokens[n + 1] if n + 1 < len(tokens) else None
-        _check_token(tok, prev, nxt, add)
+    # Only the words around a place where an extraction error can be are tokenized
+    # (是, a doubled kana, ず or て after a noun): the check costs a fraction of a pass.
+    seen: set[tuple[str, int]] = set()
+
+    def add_once(kind: str, at: int, text: str, suggestion: str) -> None:
+        if (kind, at) not in seen:
+            seen.add((kind, at))
+            add(kind, at, text, suggestion)
+
+    for hit in _SUSPECT.finditer(line):
+        begin = max(0, hit.start() - _WINDOW)
+        tokens = tokenize(line[begin : hit.end() + _WINDOW])
+        tokens = [Token(t.surface, t.lemma, t.pos, t.begin + begin, t.end + begin) for t in tokens]
+        for n, tok in enumerate(tokens):
+            if not (tok.begin < hit.end() and tok.end > hit.start()):
+                continue
+            prev = tokens[n - 1] if n else None
+            nxt = tokens[n + 1] if n + 1 < len(tokens) else None
+            _check_token(tok, prev, nxt, add_once)
     return found
 
 

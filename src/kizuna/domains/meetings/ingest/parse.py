@@ -1,47 +1,54 @@
-"""The structure of an official summary: heading date, title, the meeting's time,
-length and attendees, numbered sections (`1 総論`) and items (`(1)`), then the
-decisions of each sentence. Regular expressions read only this fixed structure;
-words and names go through SudachiPy (see decisions.py).
+"""The structure of an official text: its opening (heading facts, heading.py), then
+sections and items in every form the texts use — headings (`1 総論`, `I. Overview`,
+`1. Japan-U.S. Relations`, a short unnumbered line above a paragraph), numbered
+items (`(1)`, `- (1)`, `1 両者は…`, `1.`), bullets (`•`, `-`, `・`) and plain
+paragraphs — then the decisions of each sentence.
+
+Numbered paragraphs that are followed by `(n)` items are sections (`2 The two sides
+exchanged views …` then `(1) …`); paragraphs under a heading before its first item
+are the section's text; a paragraph after a numbered item continues it; a text
+without headings gets one section. Opening paragraphs that hold decisions become
+section 0 ("冒頭" / "Opening").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from kizuna.domains.meetings.ingest.dates import find_date, find_duration, find_start
-from kizuna.domains.meetings.ingest.decisions import (
-    Decision,
-    decisions_en,
-    decisions_ja,
-    split_sentences,
-)
-from kizuna.domains.meetings.ingest.decode import IngestRefused
-from kizuna.domains.meetings.ingest.morph import tokenize
+from kizuna.domains.meetings.ingest.commitments import classify
+from kizuna.domains.meetings.ingest.dates import find_dates
+from kizuna.domains.meetings.ingest.decisions import Decision, decisions_ja, split_sentences
+from kizuna.domains.meetings.ingest.decisions_en import decisions_en
+from kizuna.domains.meetings.ingest.heading import Heading, is_lead, read_heading
+from kizuna.domains.meetings.ingest.people import Attendee
+from kizuna.domains.meetings.ingest.vocab import place_zone
 
 __all__ = ["Attendee", "Item", "Meeting", "Section", "parse"]
 
-_SECTION = re.compile(r"^\s*(\d{1,2})\.?[ \u3000]+(\S.{0,40})$")
-_ITEM = re.compile(r"^\s*(?:[-・]\s*)?\((\d{1,2})\)\s*(.*)$")
-_TITLE_WORDS_JA = ("委員会", "会合", "会談", "協議", "2+2", "対話")
-_TITLE_WORDS_EN = ("committee", "meeting", "statement", "dialogue", "2+2", "consultation")
-_JA_SIDES = {"日本側": "JPN", "米側": "USA", "米国側": "USA"}
-_JA_PARTY = re.compile(r"(日本側|米側|米国側)(?:から)?は、(.+?)が(?:、|それぞれ|出席)")
-_EN_PARTY = re.compile(r"\b(?:for|representing)\s+(Japan|the United States)\b", re.IGNORECASE)
-_TITLE_HEADS = ("大臣", "長官", "大統領", "大使", "補佐官", "幕僚長", "司令官", "次官", "局長")
-
-
-@dataclass
-class Attendee:
-    nation: str
-    name: str
-    title: str
-    name_en: str = ""
-    title_en: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
+_ROMAN = {
+    "I": 1,
+    "II": 2,
+    "III": 3,
+    "IV": 4,
+    "V": 5,
+    "VI": 6,
+    "VII": 7,
+    "VIII": 8,
+    "IX": 9,
+    "X": 10,
+}
+_SECTION = re.compile(r"^(\d{1,2}|[IVX]{1,4})[.．]?\s(\S.{0,70})$")
+_PAREN = re.compile(r"^(?:[-・•]\s?)?[(（](\d{1,2})[)）]\s?(.*)$")
+_NUMBERED = re.compile(r"^(\d{1,2})[.．]?\s(.+)$")
+_DOUBLE = re.compile(r"^\d{1,2}[.．]\s{0,3}(?=\d{1,2}\s|[(（]\d)")
+_BULLET = re.compile(r"^[•・\-*●○◆■▪]\s?(.+)$")
+_KANA_ITEM = re.compile(r"^[アイウエオカキクケコ]\s(.+)$")
+_INNER_STOP = re.compile(r"[a-z]\.\s[A-Z]")
+_OPENING_TITLE = {"ja": "冒頭", "en": "Opening"}
+_WHOLE_TITLE = {"ja": "本文", "en": "Text"}
 
 
 @dataclass
@@ -49,6 +56,7 @@ class Item:
     number: int
     text: str
     decisions: list[Decision] = field(default_factory=list)
+    marker: str = ""  # (n), n, •, or "" for a plain paragraph
 
 
 @dataclass
@@ -58,182 +66,241 @@ class Section:
     text: str = ""
     decisions: list[Decision] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+    speaker: str = ""  # a press conference's speaker heading (ブリンケン国務長官)
 
 
 @dataclass
 class Meeting:
     lang: str
-    body: str
+    body: str  # the meeting's name
     date: date
     start: str | None
     duration_minutes: int | None
     place: str | None
     attendees: list[Attendee]
     sections: list[Section]
+    kind: str = "summary"
+    title: str = ""
+    date_source: str = "text"
+    start_zone: str | None = None
+    start_utc_offset: str | None = None
+    findings: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _title(lines: list[str], lang: str) -> str | None:
-    words = _TITLE_WORDS_JA if lang == "ja" else _TITLE_WORDS_EN
-    for line in lines[:6]:
-        if any(w in line.lower() for w in words) and len(line) < 120:
-            return line.strip()
-    return None
+def _is_sentence(line: str) -> bool:
+    # Titles can be long; a sentence ends with a stop, has one inside, or was cut off.
+    return (
+        len(line) > 200
+        or line.endswith(("。", ".", "．", ":", "：", "、", ","))
+        or "。" in line
+        or _INNER_STOP.search(line) is not None
+    )
 
 
-def _split_people(text: str) -> list[str]:
-    # 及び / 並びに join people; a parenthesis (the English name) stays with its person.
-    people, depth, cur, i = [], 0, "", 0
-    while i < len(text):
-        ch = text[i]
-        depth += ch in "(（"
-        depth -= ch in ")）"
-        if depth == 0 and (text.startswith("及び", i) or text.startswith("並びに", i)):
-            people.append(cur)
-            cur = ""
-            i += 2 if text.startswith("及び", i) else 3
-            continue
-        if depth == 0 and ch == "、":
-            people.append(cur)
-            cur = ""
-        else:
-            cur += ch
-        i += 1
-    people.append(cur)
-    return [p.strip() for p in people if p.strip()]
+def _block(line: str) -> tuple[str, int | None, str]:
+    """(kind, number, text): kind is section, paren, numbered, bullet, short or para."""
+    line = _DOUBLE.sub("", line)
+    dates = find_dates(line)
+    if dates and dates[0].start == 0 and len(line) - dates[0].end < 12 and not _is_sentence(line):
+        return "short", None, line  # a date line (28 July 2024), not a numbered heading
+    if m := _PAREN.match(line):
+        return "paren", int(m.group(1)), m.group(2).strip()
+    m = _SECTION.match(line)
+    if m and not _is_sentence(line) and len(line) < 60:
+        head = m.group(1)
+        return "section", _ROMAN[head] if head in _ROMAN else int(head), m.group(2).strip()
+    if m := _NUMBERED.match(line):
+        return "numbered", int(m.group(1)), m.group(2).strip()
+    if m := _BULLET.match(line) or _KANA_ITEM.match(line):
+        return "bullet", None, m.group(1).strip()
+    return ("short" if not _is_sentence(line) else "para"), None, line
 
 
-def _person_ja(text: str, nation: str) -> Attendee:
-    english = ""
-    m = re.search(r"[(（](.+)[)）]\s*$", text)
-    if m:
-        english, text = m.group(1), text[: m.start()]
-    tokens = tokenize(text)
-    # The title is the trailing run of common nouns and the nation's name (米国国務長官);
-    # the person's name (人名, or a ・-joined foreign name) ends before it.
-    cut = len(tokens)
-    while cut > 0:
-        tok = tokens[cut - 1]
-        if tok.has("人名") or tok.surface == "・" or not tok.has("名詞"):
-            break
-        cut -= 1
-    name = "".join(t.surface for t in tokens[:cut])
-    title = "".join(t.surface for t in tokens[cut:])
-    if not name or not title.endswith(_TITLE_HEADS):
-        raise IngestRefused(f"cannot read the attendee {text!r}: no name and title", field="file")
-    name_en = title_en = ""
-    if english:
-        parts = [p.strip() for p in english.split(",", 1)]
-        name_en = re.sub(r"^The Honorable\s+", "", parts[0])
-        title_en = parts[1] if len(parts) > 1 else ""
-    return Attendee(nation, name, title, name_en, title_en)
+def _split_opening(
+    lines: list[str],
+) -> tuple[list[str], list[str], list[tuple[str, int | None, str]]]:
+    """Heading lines, opening paragraphs (the facts), and the blocks of the content."""
+    blocks = [_block(line) for line in lines]
+    k = 0
+    while k < len(blocks) and blocks[k][0] == "short":
+        k += 1
+    heading = lines[:k]
+    marked_later = any(b[0] in ("section", "paren", "numbered") for b in blocks[k + 1 :])
+    opening: list[str] = []
+    if k < len(blocks):
+        kind, _, text = blocks[k]
+        if kind == "para" or (kind in ("numbered", "paren") and is_lead(text)):
+            opening.append(text)
+            k += 1
+            # More unmarked paragraphs before the first numbered part are opening too.
+            while marked_later and k < len(blocks) and blocks[k][0] in ("para", "short"):
+                opening.append(blocks[k][2])
+                k += 1
+    return heading, opening, blocks[k:]
 
 
-def _attendees_ja(intro: str) -> list[Attendee]:
-    out: list[Attendee] = []
-    for m in _JA_PARTY.finditer(intro):
-        nation = _JA_SIDES[m.group(1)]
-        out += [_person_ja(p, nation) for p in _split_people(m.group(2))]
-    return out
+def _promote(blocks: list[tuple[str, int | None, str]]) -> list[tuple[str, int | None, str]]:
+    """Numbered paragraphs are sections when `(n)` items follow one of them."""
+    promote = False
+    for i, (kind, _, _) in enumerate(blocks):
+        if kind == "numbered":
+            nxt = next(
+                (b for b in blocks[i + 1 :] if b[0] not in ("para", "bullet", "short")), None
+            )
+            if nxt is not None and nxt[0] == "paren":
+                promote = True
+    if not promote:
+        return blocks
+    return [("section-text", n, t) if k == "numbered" else (k, n, t) for k, n, t in blocks]
 
 
-def _attendees_en(intro: str) -> list[Attendee]:
-    """'Minister for Foreign Affairs KAMIKAWA Yoko and Minister of Defense KIHARA Minoru
-    for Japan': a person is a title followed by a two-word name."""
-    out: list[Attendee] = []
-    start = 0
-    for m in _EN_PARTY.finditer(intro):
-        nation = "JPN" if m.group(1).lower() == "japan" else "USA"
-        chunk = intro[start : m.start()]
-        start = m.end()
-        chunk = re.split(r"(?:[Aa]ttend(?:ing|ed)(?: were| by)?|[Pp]articipants were)\s*", chunk)[
-            -1
-        ]
-        for person in re.split(r",\s*(?:and\s+)?|\s+and\s+", chunk):
-            words = person.strip().strip(",").split()
-            if len(words) < 3:
-                continue
-            name = " ".join(words[-2:])
-            title = " ".join(words[:-2])
-            out.append(Attendee(nation, name, title, name, title))
-    return out
-
-
-def _place(intro: str, lang: str) -> str | None:
-    if lang == "ja":
-        m = re.search(r"([^\s、。]{2,12}?)(?:において|にて)", intro)
-        return m.group(1) if m else None
-    m = re.search(r"\b(?:met|held) in ([A-Z][A-Za-z]+(?: [A-Z][a-z]+)?(?:, D\.C\.)?)", intro)
-    return m.group(1) if m else None
-
-
-def parse(text: str, lang: str) -> Meeting:
-    """The meeting in a normalized summary, or IngestRefused saying what is missing."""
-    lines = [line.rstrip() for line in text.split("\n")]
-    head = [line for line in lines if line.strip()][:6]
-    when = None
-    for line in head[:3]:
-        when = find_date(line)
-        if when:
-            break
-    if when is None:
-        raise IngestRefused(
-            "not a meeting summary: no meeting date in its heading (e.g. 令和6年7月28日)",
-            field="file",
-        )
-    body = _title(head, lang)
-    if body is None:
-        raise IngestRefused(
-            "not a meeting summary: no title naming a committee or meeting", field="file"
-        )
+def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Section]:
+    # Paragraphs stay apart: a title line ((1) The Outline) is not its paragraph's subject.
+    glue = "\n"
     sections: list[Section] = []
-    intro: list[str] = []
-    for line in lines:
-        if not line.strip():
+    implicit = False
+    blocks = _promote(blocks)
+    for i, (kind, number, text) in enumerate(blocks):
+        nxt = blocks[i + 1][0] if i + 1 < len(blocks) else None
+        if kind == "short" and nxt in ("para", "bullet"):
+            kind = "section"
+        if kind == "section" and nxt is None and len(text.split()) > 4:
+            kind = "para"  # a last line cut off by the extractor, not a heading
+        if kind == "section":
+            sections.append(Section(number or 0, text))
+            implicit = False
             continue
-        m_item = _ITEM.match(line)
-        m_section = None if m_item else _SECTION.match(line)
-        if m_section and "。" not in line and not line.rstrip().endswith("."):
-            sections.append(Section(int(m_section.group(1)), m_section.group(2).strip()))
-        elif m_item and sections:
-            sections[-1].items.append(Item(int(m_item.group(1)), m_item.group(2).strip()))
-        elif sections and sections[-1].items:
-            sections[-1].items[-1].text += ("" if lang == "ja" else " ") + line.strip()
-        elif sections:
-            sections[-1].text += ("" if lang == "ja" else " ") + line.strip()
-        elif (line.strip() != body and not find_date(line)) or len(line) > 60:
-            intro.append(line.strip())
-    if not sections or not any(s.items for s in sections):
-        raise IngestRefused(
-            "not a meeting summary: no numbered sections with items ((1), (2) …)", field="file"
-        )
-    intro_text = " ".join(intro)
-    start = find_start(intro_text)
-    duration = find_duration(intro_text[start[1] :]) if start else None
-    attendees = _attendees_ja(intro_text) if lang == "ja" else _attendees_en(intro_text)
+        if kind == "section-text":
+            sections.append(Section(number or 0, "", text))
+            implicit = False
+            continue
+        if not sections:
+            sections.append(Section(1, _WHOLE_TITLE[lang]))
+            implicit = True
+        section = sections[-1]
+        last = section.items[-1] if section.items else None
+        if kind in ("paren", "numbered"):
+            section.items.append(
+                Item(number or 0, text, marker=f"({number})" if kind == "paren" else str(number))
+            )
+        elif kind == "bullet":
+            if last is not None and last.marker not in ("", "•"):
+                last.text += glue + text
+            else:
+                section.items.append(Item(0, text, marker="•"))
+        elif last is not None and last.marker not in ("", "•"):
+            last.text += glue + text  # a paragraph after a numbered item continues it
+        elif not section.items and not implicit:
+            section.text += (glue if section.text else "") + text
+        else:
+            section.items.append(Item(0, text))
+    _renumber(sections)
+    return sections
+
+
+def _renumber(sections: list[Section]) -> None:
+    """Numbers unique within their level (object ids derive from them)."""
+    used: set[int] = set()
+    for s in sections:
+        if s.number in used or s.number <= 0:
+            s.number = max(used, default=0) + 1
+        used.add(s.number)
+        taken: set[int] = set()
+        for it in s.items:
+            if it.number in taken or it.number <= 0:
+                it.number = max(taken, default=0) + 1
+            taken.add(it.number)
+
+
+def _offset(when: date, start: str, zone_name: str) -> str | None:
+    hour, minute = map(int, start.split(":"))
+    moment = datetime(
+        when.year, when.month, when.day, hour % 24, minute, tzinfo=ZoneInfo(zone_name)
+    )
+    delta = moment.utcoffset()
+    if delta is None:
+        return None
+    total = int(delta.total_seconds() // 60)
+    sign = "+" if total >= 0 else "-"
+    return f"{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
+
+
+def _zone(head: Heading, lang: str) -> tuple[str | None, str | None, list[tuple[str, str, str]]]:
+    start = head.start
+    if start is None:
+        return None, None, []
+    if start.utc_offset is not None:
+        return start.zone, start.utc_offset, []
+    tz = place_zone(head.place) if head.place else None
+    if start.zone in (None, "local", "US Eastern") and tz is not None:
+        return start.zone or "local", _offset(head.date, start.time, tz), []
+    if start.zone is None and lang == "ja":
+        # A Japanese ministry gives Japan time unless it says 現地時間.
+        note = "no zone in the text: Japan time assumed"
+        return "JST", "+09:00", [("zone-assumed", start.text, note)]
+    return start.zone, None, []
+
+
+def parse(text: str, lang: str, given: date | None = None) -> Meeting:
+    """The meeting in a normalized text; IngestRefused only when it has no date."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    heading, opening, blocks = _split_opening(lines)
+    opening_text = "\n".join(opening) or "\n".join(heading)
+    # Facts may sit in the paragraph after the opening (attendees, a plan's verbs).
+    following = [b[2] for b in blocks[:2] if b[0] != "section"]
+    head = read_heading(heading, opening_text, lang, given, "\n".join(following))
+    sections = _structure(blocks, lang)
+    findings = list(head.findings)
+    if opening:
+        sections.insert(0, Section(0, _OPENING_TITLE[lang], "\n".join(opening)))
+    if not sections:
+        sections.append(Section(1, _WHOLE_TITLE[lang]))
+    zone, offset, zone_findings = _zone(head, lang)
     meeting = Meeting(
         lang=lang,
-        body=body,
-        date=when,
-        start=start[0] if start else None,
-        duration_minutes=duration,
-        place=_place(intro_text, lang),
-        attendees=attendees,
+        body=head.name,
+        date=head.date,
+        start=head.start.time if head.start else None,
+        duration_minutes=head.duration_minutes,
+        place=head.place,
+        attendees=head.attendees,
         sections=sections,
+        kind=head.kind,
+        title=head.title,
+        date_source=head.date_source,
+        start_zone=zone,
+        start_utc_offset=offset,
+        findings=findings + zone_findings,
     )
     _read_decisions(meeting)
+    if opening and not meeting.sections[0].decisions:
+        meeting.sections.pop(0)  # an opening that only gives the facts is not a part
     return meeting
 
 
+def _speaker_actor(section: Section, meeting: Meeting) -> str | None:
+    if not section.title or meeting.lang != "ja":
+        return None
+    made, _ = decisions_ja(section.title + "は述べた。", None, meeting.attendees)
+    return made[0].actor if made and made[0].speaker else None
+
+
 def _read_decisions(meeting: Meeting) -> None:
-    read = decisions_ja if meeting.lang == "ja" else decisions_en
+    lang = meeting.lang
+
+    def read(text: str, actor: str | None) -> tuple[list[Decision], str | None]:
+        out: list[Decision] = []
+        for sentence in split_sentences(text, lang):
+            reader = decisions_ja if lang == "ja" else decisions_en
+            made, actor = reader(sentence, actor, meeting.attendees)
+            out += made
+        for d in out:
+            classify(d, lang, meeting.date.year)
+        return out, actor
+
     for section in meeting.sections:
-        actor: str | None = None
-        for sentence in split_sentences(section.text, meeting.lang):
-            made, actor = read(sentence, actor)
-            section.decisions += made
+        default = _speaker_actor(section, meeting)
+        section.decisions, _ = read(section.text, default)
         for item in section.items:
             # Each item starts afresh: its first sentence names who speaks.
-            actor = None
-            for sentence in split_sentences(item.text, meeting.lang):
-                made, actor = read(sentence, actor)
-                item.decisions += made
+            item.decisions, _ = read(item.text, default)

@@ -9,17 +9,23 @@ express them; the English side lists verb forms as they appear in joint statemen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 
 __all__ = [
     "ACTORS",
+    "ACTOR_NATIONS",
     "ENGLISH_STANCE_VERBS",
     "GAZETTEER",
+    "GAZETTEER_ENTRIES",
     "JA_STANCE_LEMMAS",
+    "NATION_ACTOR",
     "RESTATING_STANCES",
     "STANCES",
     "TOPICS",
     "TRADITIONAL_FORMS",
+    "Place",
     "Stance",
+    "place_zone",
 ]
 
 
@@ -42,10 +48,16 @@ STANCES: dict[str, Stance] = {
         Stance("emphasize", "emphasize", "強調"),
         Stance("confirm", "confirm", "確認"),
         Stance("recognize", "recognize", "認識"),
+        Stance("share view", "share the view", "認識を共有"),
+        Stance("note", "note", "留意"),
         Stance("request", "request", "要請"),
         Stance("urge", "urge", "促す"),
         Stance("discuss", "discuss", "議論"),
         Stance("commit", "commit", "コミット"),
+        Stance("decide", "decide", "決定"),
+        Stance("instruct", "instruct", "指示"),
+        Stance("approve", "approve", "承認"),
+        Stance("support", "support", "支持"),
         Stance("share concern", "share concern", "懸念"),
         Stance("celebrate", "celebrate", "祝福"),
         Stance("evaluate", "evaluate", "評価"),
@@ -65,59 +77,117 @@ JA_STANCE_LEMMAS: dict[str, str] = {
     "反対": "oppose",
     "一致": "agree",
     "合意": "agree",
+    "同意": "agree",
     "表明": "express",
     "強調": "emphasize",
     "確認": "confirm",
     "認識": "recognize",
+    "共有": "share view",
+    "留意": "note",
+    "注視": "note",
     "要請": "request",
+    "求める": "request",
     "促す": "urge",
     "議論": "discuss",
     "意見交換": "discuss",
     "協議": "discuss",
     "コミット": "commit",
+    "決意": "commit",
+    "決定": "decide",
+    "指示": "instruct",
+    "承認": "approve",
+    "支持": "support",
     "祝福": "celebrate",
     "祝う": "celebrate",
     "評価": "evaluate",
+    "賞賛": "evaluate",
+    "称賛": "evaluate",
     "発言": "state",
+    "述べる": "state",
+    "説明": "state",
+    "宣言": "state",
     "懸念": "share concern",
 }
 
-# Verb forms in English statements -> stance key (matched on whole words).
+# Verb forms in English statements -> stance key (matched on whole words; a
+# two-word form is matched before its first word).
 ENGLISH_STANCE_VERBS: dict[str, str] = {
     "reaffirmed": "reaffirm",
+    "reaffirm": "reaffirm",
+    "reconfirmed": "reaffirm",
     "reiterated": "reaffirm",
     "renewed": "reaffirm",
     "welcomed": "welcome",
+    "extended his welcome": "welcome",
+    "extended her welcome": "welcome",
     "condemned": "condemn",
     "opposed": "oppose",
     "agreed": "agree",
+    "concurred": "agree",
+    "decided": "decide",
+    "determined": "commit",
+    "resolved": "commit",
+    "pledges": "commit",
+    "pledged": "commit",
+    "committed": "commit",
     "expressed": "express",
     "emphasized": "emphasize",
     "underscored": "emphasize",
     "stressed": "emphasize",
     "highlighted": "emphasize",
     "confirmed": "confirm",
+    "affirmed": "confirm",
     "recognized": "recognize",
     "acknowledged": "recognize",
+    "shared the view": "share view",
+    "shared the understanding": "share view",
+    "shared the understandings": "share view",
+    "shared their concerns": "share concern",
+    "shared concerns": "share concern",
+    "shared concern": "share concern",
+    "noted": "note",
     "requested": "request",
+    "called for": "request",
     "urged": "urge",
     "called on": "urge",
     "discussed": "discuss",
-    "committed": "commit",
+    "exchanged views": "discuss",
+    "had discussions": "discuss",
+    "exchanged their views": "discuss",
+    "instructed": "instruct",
+    "approved": "approve",
+    "supported": "support",
     "celebrated": "celebrate",
     "praised": "evaluate",
     "commended": "evaluate",
+    "appreciated": "evaluate",
     "evaluated": "evaluate",
     "stated": "state",
-    "noted": "state",
+    "explained": "state",
+    "pointed out": "state",
 }
 
-# Actor keys and how the summaries name them (subject phrases, ja and en).
+# Actor keys and how the texts name them (subject phrases, ja and en). Named people
+# are resolved through the attendees (see decisions.py).
 ACTORS: dict[str, dict[str, tuple[str, ...] | str]] = {
     "both": {
         "en_label": "Japan and the United States",
         "ja_label": "日米双方",
-        "ja": ("日米双方", "日米両国", "両国", "双方", "両閣僚"),
+        "ja": (
+            "日米双方",
+            "日米両国",
+            "日米両政府",
+            "日米",
+            "両国",
+            "双方",
+            "両者",
+            "両閣僚",
+            "両外相",
+            "両大臣",
+            "両首脳",
+            "両長官",
+            "閣僚",
+        ),
         "en": (
             "both sides",
             "the two sides",
@@ -125,25 +195,41 @@ ACTORS: dict[str, dict[str, tuple[str, ...] | str]] = {
             "the united states and japan",
             "both countries",
             "the two countries",
+            "the two ministers",
+            "the ministers",
+            "the two governments",
+            "they",
+            "the scc members",
+            "the members of the security consultative committee",
+            "the scc",
+            "the security consultative committee",
+            "both ministers",
         ),
     },
     "four ministers": {
         "en_label": "the four ministers",
         "ja_label": "四閣僚",
-        "ja": ("四閣僚", "4閣僚", "閣僚"),
-        "en": ("the four ministers", "the ministers", "the four", "ministers"),
+        "ja": ("四閣僚", "4閣僚"),
+        "en": ("the four ministers", "the four"),
     },
     "japan": {
         "en_label": "Japan",
         "ja_label": "日本側",
-        "ja": ("日本側", "日本"),
-        "en": ("the japanese side", "japan", "the government of japan"),
+        "ja": ("日本側", "日本政府", "日本", "我が国"),
+        "en": ("the japanese side", "japan", "the government of japan", "the goj"),
     },
     "united states": {
         "en_label": "the United States",
         "ja_label": "米側",
-        "ja": ("米側", "米国側", "米国"),
-        "en": ("the u.s. side", "the united states", "the us side", "the u.s."),
+        "ja": ("米側", "米国側", "米国政府", "米国"),
+        "en": (
+            "the u.s. side",
+            "the united states",
+            "the us side",
+            "the u.s.",
+            "the u.s. government",
+            "the united states government",
+        ),
     },
 }
 
@@ -154,6 +240,7 @@ ACTOR_NATIONS: dict[str, tuple[str, ...]] = {
     "japan": ("JPN",),
     "united states": ("USA",),
 }
+NATION_ACTOR = {"JPN": "japan", "USA": "united states"}
 
 # topic key -> (en, ja, words that mark it in ja or en text)
 TOPICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -235,21 +322,41 @@ TOPICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 
-# Named entities the summaries use, with their kind (body, system, place, nation).
-GAZETTEER: dict[str, str] = {
-    "ACM": "body",
-    "JJOC": "body",
-    "WG-FFTR": "body",
-    "BIAC": "body",
-    "DICAS": "body",
-    "ISR": "capability",
-    "AMRAAM": "system",
-    "PAC-3 MSE": "system",
-    "ASEAN": "body",
-    "NATO": "body",
-    "SCC": "body",
-    "QUAD": "body",
-}
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    kind: str  # nation, region, place, organisation, body, system, capability
+    key: str  # the canonical English name
+    zone: str | None  # IANA zone of a place with a clock
+
+
+def _load_gazetteer() -> dict[str, Place]:
+    text = resources.files("kizuna.data").joinpath("meetings/gazetteer.tsv").read_text("utf-8")
+    out: dict[str, Place] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        out[cols[0]] = Place(cols[0], cols[1], cols[2], cols[3] if len(cols) > 3 else None)
+    return out
+
+
+# Names the texts use (the editable data file kizuna/data/meetings/gazetteer.tsv).
+GAZETTEER_ENTRIES: dict[str, Place] = _load_gazetteer()
+GAZETTEER: dict[str, str] = {name: p.kind for name, p in GAZETTEER_ENTRIES.items()}
+
+
+def place_zone(name: str) -> str | None:
+    """The IANA zone of a place the gazetteer knows (Washington -> America/New_York)."""
+    entry = GAZETTEER_ENTRIES.get(name.strip())
+    if entry is None:
+        for known, place in GAZETTEER_ENTRIES.items():
+            if place.zone and len(known) > 3 and known in name:
+                return place.zone
+        return None
+    return entry.zone
+
 
 # Traditional or Chinese forms that a PDF extraction (or a careless edit) leaves in
 # Japanese text -> the form Japanese text uses.

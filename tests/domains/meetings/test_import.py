@@ -1,0 +1,159 @@
+"""Importing an official text over REST and on the import page (SQLite and
+PostgreSQL): preview with the quality report, then store; the date when the text
+gives none; refusals that write nothing."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kizuna.domains.meetings import service
+from kizuna.runtime import Node
+from tests.domains.meetings.test_record import counts
+from tests.factories import add_user, bearer, cookies
+
+CORPUS = Path(__file__).parent / "corpus"
+NO_YEAR = CORPUS / "2021-03-16_mod-scc-summary_en.txt"
+DEFENCE_JA = CORPUS / "2025-03-30_mod-boeisho-kaidan-gaiyo_ja.txt"
+
+
+def _app(node: Node) -> TestClient:
+    return TestClient(__import__("kizuna.web.app", fromlist=["create_app"]).create_app(node))
+
+
+def test_rest_previews_then_stores_and_asks_for_a_date_the_text_lacks(node: Node) -> None:
+    _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    text = NO_YEAR.read_text("utf-8")
+    with _app(node) as web:
+        before = counts(node)
+        refused = web.post("/api/v1/meetings/import", json={"text": text}, headers=bearer(token))
+        assert refused.status_code == 422
+        assert "--date YYYY-MM-DD" in refused.json()["detail"]
+        preview = web.post(
+            "/api/v1/meetings/import",
+            json={"text": text, "date": "2021-03-16"},
+            headers=bearer(token),
+        )
+        assert preview.status_code == 200
+        body = preview.json()
+        assert body["dry_run"] is True
+        assert body["record"]["meeting"]["date"] == "2021-03-16"
+        assert body["record"]["meeting"]["date_source"] == "given"
+        assert counts(node) == before  # a preview writes nothing
+        data = base64.b64encode(DEFENCE_JA.read_text("utf-8").encode("cp932")).decode()
+        stored = web.post(
+            "/api/v1/meetings/import",
+            json={"data": data, "dry_run": False},
+            headers=bearer(token),
+        )
+        assert stored.status_code == 201
+        # Written as CP932, it holds nothing outside Shift_JIS: the narrower name.
+        assert stored.json()["record"]["encoding"] == "shift_jis"
+        meeting = web.get(f"/api/v1/meetings/{stored.json()['meeting_id']}", headers=bearer(token))
+        assert meeting.json()["meeting"]["object"]["start_zone"] == "JST"
+        bad = web.post(
+            "/api/v1/meetings/import",
+            json={"text": text, "date": "16/03/2021"},
+            headers=bearer(token),
+        )
+        assert bad.status_code == 422
+        assert bad.json()["field"] == "date"
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_import_page_previews_with_the_quality_report_then_confirms(node: Node) -> None:
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        session = identity.start_session(conn, identity.find_user(conn, "sato"))
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, session)
+        form = web.get("/meetings/import")
+        assert form.status_code == 200
+        assert "公式文書の取り込み" in form.text
+        token = _csrf(form.text)
+        before = counts(node)
+        missing = web.post(
+            "/meetings/import",
+            data={"csrf_token": token},
+            files={"file": ("a.txt", NO_YEAR.read_bytes(), "text/plain")},
+        )
+        assert missing.status_code == 422
+        assert "--date" in missing.text
+        preview = web.post(
+            "/meetings/import",
+            data={"csrf_token": token, "date": "2021-03-16"},
+            files={"file": ("a.txt", NO_YEAR.read_bytes(), "text/plain")},
+        )
+        assert preview.status_code == 200
+        assert 'id="preview-quality"' in preview.text
+        assert "2021-03-16" in preview.text
+        assert counts(node) == before
+        data = re.search(r'name="data" value="([^"]+)"', preview.text)
+        assert data is not None
+        done = web.post(
+            "/meetings/import/confirm",
+            data={"csrf_token": token, "data": data.group(1), "date": "2021-03-16"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        page = web.get(done.headers["location"])
+        assert "2021-03-16" in page.text
+        assert [m.object["date"] for m in service.list_meetings(node, user.principal)] == [
+            "2021-03-16"
+        ]
+        web.cookies.set(cookies(web).lang, "en")
+        english = web.get("/meetings/import")
+        assert "Import an official text" in english.text
+
+
+def test_a_correction_is_a_new_version_at_the_same_label_with_its_audit_entry(
+    node: Node,
+) -> None:
+    from sqlalchemy import select
+
+    from kizuna.audit.log import audit_log
+    from kizuna.domains.meetings import model
+    from kizuna.errors import Invalid
+
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    who = user.principal
+    made = service.import_summary(node, who, DEFENCE_JA.read_bytes())
+    decision = next(o for o in made.objects if o["type"] == model.DECISION)
+    before = node.store.get(who, decision["id"])
+    fixed = service.correct_decision(
+        node, who, decision["id"], stance="note", commitment=True, owner="japan", due="2026"
+    )
+    assert fixed.version == before.version + 1
+    assert fixed.label == before.label
+    body = fixed.object
+    assert (body["stance"], body["commitment"], body["owner"], body["due"]) == (
+        "note",
+        1,
+        "japan",
+        "2026",
+    )
+    with node.db.read() as conn:
+        entries = conn.execute(
+            select(audit_log.c.action, audit_log.c.target).where(
+                audit_log.c.action == "meetings.correct"
+            )
+        ).all()
+    assert [(a, t) for a, t in entries] == [("meetings.correct", decision["id"])]
+    state = counts(node)
+    for bad, field in (({"due": "next year"}, "due"), ({"stance": "shrug"}, "stance")):
+        with pytest.raises(Invalid, match=field):
+            service.correct_decision(node, who, decision["id"], **bad)
+    with pytest.raises(Invalid, match="owner"):
+        service.correct_decision(node, who, decision["id"], owner="france")
+    assert counts(node) == state

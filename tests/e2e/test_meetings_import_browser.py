@@ -1,0 +1,109 @@
+"""Browser: an analyst imports an official text on the import page (upload, preview
+with the quality report, confirm), then corrects a decision on the meeting's page,
+in Japanese and in English.
+
+Real `kizuna serve`, real Chromium (tests/e2e/conftest.py); this module serves a node
+of its own with one author.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from kizuna.bootstrap import initialize, open_node
+from kizuna.labels import Clearance
+from tests.conftest import node_settings
+from tests.e2e.conftest import LiveNode, OpenSession, Reader, _stop, spawn_serve
+from tests.e2e.test_browser import assert_stayed_on_the_node
+from tests.factories import PASSWORD, add_user
+
+pytestmark = pytest.mark.browser
+
+CORPUS = Path(__file__).parent.parent / "domains" / "meetings" / "corpus"
+TEXTS = {
+    "ja": (CORPUS / "2025-03-30_mod-boeisho-kaidan-gaiyo_ja.txt", "2025-03-30", "日米防衛相会談"),
+    "en": (
+        CORPUS / "2024-06-02_mod-defense-ministerial-summary_en.txt",
+        "2024-06-02",
+        "Japan-U.S. Defense Ministerial Meeting",
+    ),
+}
+HEADING = {"ja": "公式文書の取り込み", "en": "Import an official text"}
+# The correction each language makes: the stance chosen and its label on the page.
+CORRECTION = {"ja": ("note", "留意", "2026"), "en": ("agree", "agree", "2025-12")}
+
+
+@pytest.fixture(scope="module")
+def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
+    root = tmp_path_factory.mktemp("meetings-node")
+    db_url = f"sqlite:///{root / 'kizuna.db'}"
+    settings = node_settings(db_url, root)
+    initialize(settings, nation="JPN")
+    node = open_node(settings)
+    try:
+        policy = node.policy
+        add_user(node, "sato", roles=["author", "releasing_officer"], password=PASSWORD)
+        secret = policy.level_named("SECRET").rank
+        readers = {"JPN": Reader("sato", PASSWORD, Clearance("JPN", secret))}
+    finally:
+        node.db.dispose()
+    proc, port, log_file = spawn_serve(root, db_url, settings.key_file)
+    try:
+        yield LiveNode(
+            base_url=f"http://127.0.0.1:{port}",
+            nation="JPN",
+            policy=policy,
+            objects=[],
+            readers=readers,
+            log_file=log_file,
+            screenshot_dir=(
+                Path(os.environ["KIZUNA_SCREENSHOT_DIR"])
+                if os.environ.get("KIZUNA_SCREENSHOT_DIR")
+                else tmp_path_factory.mktemp("meetings-screenshots")
+            ),
+            process=proc,
+        )
+    finally:
+        _stop(proc)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_upload_preview_confirm_then_correct_a_decision(
+    lang: str, open_session: OpenSession, live_node: LiveNode
+) -> None:
+    path, day, name = TEXTS[lang]
+    session = open_session(
+        "ja-JP" if lang == "ja" else "en-US", signed_in_as=live_node.readers["JPN"]
+    )
+    page = session.page
+    page.goto(f"{live_node.base_url}/meetings")
+    page.locator("#import-link").click()
+    expect(page.locator("h1")).to_have_text(HEADING[lang])
+    page.locator("input[name=file]").set_input_files(str(path))
+    page.locator("#import-preview").click()
+    expect(page.locator("#p-date")).to_have_text(day)
+    expect(page.locator("#preview-quality")).to_be_visible()  # chrome and findings, reported
+    page.screenshot(path=live_node.screenshot_dir / f"meetings-import-{lang}.png", full_page=True)
+    page.locator("#import-confirm").click()
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator("#m-date")).to_have_text(day)
+
+    stance, shown, due = CORRECTION[lang]
+    first = page.locator("ul.decisions > li").first
+    decision_id = first.get_attribute("id")
+    first.locator("details.correct summary").click()
+    first.locator("select[name=stance]").select_option(stance)
+    first.locator("select[name=owner]").select_option("japan")
+    first.locator("input[name=commitment]").check()
+    first.locator("input[name=due]").fill(due)
+    first.locator("form.correct-form button[type=submit]").click()
+    corrected = page.locator(f"li[id='{decision_id}']")
+    expect(corrected.locator(".stance").first).to_have_text(shown)
+    expect(corrected.locator(".commitment")).to_contain_text(due)
+    assert_stayed_on_the_node(session)
+    assert [m for m in session.console if m.startswith("error")] == []
