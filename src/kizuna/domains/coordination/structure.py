@@ -13,9 +13,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
+from kizuna.datafile import DataFileError, Reader, compose
 from kizuna.labels import Policy
 
 __all__ = [
@@ -37,13 +37,8 @@ PHASES = ("peacetime", "gray_zone", "contingency")
 _DEFAULT_HOURS = {"peacetime": 72.0, "gray_zone": 12.0, "contingency": 1.0}
 
 
-class StructureError(ValueError):
+class StructureError(DataFileError):
     """A structure file that cannot be used; the message names the file and line."""
-
-    def __init__(self, source: str, line: int | None, message: str) -> None:
-        where = f"{source} line {line}" if line is not None else source
-        super().__init__(f"{where}: {message}")
-        self.line = line
 
 
 @dataclass(frozen=True)
@@ -103,68 +98,22 @@ class Structure:
         )
 
 
-class _Reader:
-    """Typed access to composed YAML nodes, raising errors that carry the line."""
+class _Reader(Reader):
+    """The shared reader, with the values of a structure file."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, node: Node | None, message: str) -> StructureError:
-        line = node.start_mark.line + 1 if node is not None else None
-        return StructureError(self.source, line, message)
-
-    def mapping(self, node: Node, what: str, keys: set[str], required: set[str]) -> dict[str, Node]:
-        if not isinstance(node, MappingNode):
-            raise self.fail(node, f"{what} must be a mapping")
-        found: dict[str, Node] = {}
-        for key_node, value in node.value:
-            key = self.text(key_node, f"a key of {what}")
-            if key in found:
-                raise self.fail(key_node, f"{what} has '{key}' twice")
-            if key not in keys:
-                raise self.fail(
-                    key_node, f"{what} has an unknown key '{key}'; known: {', '.join(sorted(keys))}"
-                )
-            found[key] = value
-        missing = sorted(required - found.keys())
-        if missing:
-            raise self.fail(node, f"{what} lacks {', '.join(missing)}")
-        return found
-
-    def sequence(self, node: Node, what: str) -> list[Node]:
-        if not isinstance(node, SequenceNode):
-            raise self.fail(node, f"{what} must be a list")
-        return list(node.value)
-
-    def text(self, node: Node, what: str) -> str:
-        if not isinstance(node, ScalarNode) or not str(node.value).strip():
-            raise self.fail(node, f"{what} must be a non-empty text")
-        return str(node.value).strip()
+        super().__init__(source, StructureError)
 
     def hours(self, node: Node, what: str) -> float:
-        if not isinstance(node, ScalarNode):
-            raise self.fail(node, f"{what} must be a number of hours")
-        try:
-            value = float(node.value)
-        except ValueError:
-            raise self.fail(node, f"{what} must be a number of hours, not '{node.value}'") from None
-        if not 0 < value <= 24 * 365:
-            raise self.fail(node, f"{what} must be more than 0 and at most a year in hours")
-        return value
+        return self.number(
+            node, what, top=24 * 365, unit="a number of hours", most="a year in hours"
+        )
 
 
 def parse_structure(text: str, policy: Policy, *, source: str = "structure") -> Structure:
     """Check and build a structure; StructureError names the line of the first fault."""
     r = _Reader(source)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise StructureError(source, line, f"not valid YAML: {problem}") from exc
-    if root is None:
-        raise StructureError(source, None, "the file is empty")
+    root = compose(text, source, StructureError)
     top = r.mapping(
         root,
         "the structure",

@@ -17,9 +17,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from yaml.nodes import MappingNode, Node
 
+from kizuna.datafile import compose
 from kizuna.domains.incidents.model import KINDS, PRECEDENCES
 from kizuna.domains.incidents.places import distance_km
 from kizuna.domains.incidents.reading import Reader as _Reader
@@ -291,15 +291,7 @@ def _route(r: _Reader, node: Node, addressees: dict[str, Addressee]) -> Route:
 def parse_routing(text: str, nations: tuple[str, ...], *, source: str = "routing") -> Routing:
     """Check and build the routing rules; RoutingError names the line of the first fault."""
     r = _Reader(source)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RoutingError(source, line, f"not valid YAML: {problem}") from exc
-    if root is None:
-        raise RoutingError(source, None, "the file is empty")
+    root = compose(text, source, RoutingError)
     top = r.mapping(
         root,
         "the routing rules",
