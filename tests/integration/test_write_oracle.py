@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from kizuna import clock
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE, ResponseCreate
 from kizuna.domains.coordination.model import ResponseKind as Kind
@@ -33,9 +35,13 @@ from kizuna.domains.intel.model import APPROVAL_TYPE
 from kizuna.domains.meetings import model as meetings
 from kizuna.domains.meetings.service import add_link, add_review, import_seed
 from kizuna.errors import NotFound
+from kizuna.federation.peers import Peer, add_peer, find_peer
+from kizuna.federation.receive import apply_page
+from kizuna.federation.signing import sign
 from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
 from kizuna.labels import parse
+from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.stix.markings import marking_id
 from kizuna.stix.types import RECALL
@@ -297,3 +303,77 @@ def test_open_types_keep_their_schema_on_every_path(world: World) -> None:
         status, told = attempt(world, path, {**bad, "id": f"x-kizuna-assessment--{uuid.uuid4()}"})
         assert 400 <= status < 500, (path, told)
     assert snapshot(world.node) == before
+
+
+# -- The last path: arrival from a peer ------------------------------------------------
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_forged_arrival_breaks_a_rule_of_an_owned_type(
+    world: World, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A partner node (USA, with its own key) sends a signed new version of a stored object
+    with one of the named forgeries: it is quarantined with its reason and audited, and no
+    version of any object changes, whatever the type and whoever owns the object."""
+    peer = _usa_peer(world, tmp_path_factory)
+    stix_type = data.draw(st.sampled_from(sorted(t for t in FORGERIES if t in world.samples)))
+    body = copy.deepcopy(world.samples[stix_type])
+    change = data.draw(st.sampled_from(FORGERIES[stix_type]))
+    if stix_type == "grouping" and set(change) <= {"nations", "target_label"}:
+        ext = next(iter(body["extensions"]))
+        body["extensions"][ext] = {**body["extensions"][ext], **change}
+    else:
+        body.update(change)
+    stored = world.node.store.get(world.node.system, body["id"])
+    body["modified"] = clock.format_ts(clock.now())[:23] + "Z"
+    sent = sign(
+        _USA_KEY,
+        body,
+        origin="USA",
+        label=stored.label,
+        added=clock.now_ts(),
+        version=stored.version + 1,
+    )
+    before, quarantined = snapshot(world.node), _quarantined(world.node)
+    applied = apply_page(world.node, peer, [sent], page_end=clock.now_ts())
+    assert applied.stored == 0, (stix_type, change)
+    assert applied.quarantined == 1, (stix_type, change)
+    assert snapshot(world.node) == before, (stix_type, change)
+    assert _quarantined(world.node) == quarantined + 1
+
+
+_USA_KEY = Ed25519PrivateKey.generate()
+
+
+def _usa_peer(world: World, tmp_path_factory: pytest.TempPathFactory) -> Peer:
+    with world.node.db.write() as conn:
+        found = find_peer(conn, "USA")
+        if found is None:
+            add_peer(
+                conn,
+                policy=world.node.policy,
+                own_nation=world.node.nation,
+                actor="test",
+                nation="USA",
+                url="http://127.0.0.1:9",
+                public_key_pem=public_key_pem(_USA_KEY),
+                max_level="SECRET",
+                compartments=["BIAC", "CYBER"],
+            )
+            found = find_peer(conn, "USA")
+    assert found is not None
+    return found
+
+
+def _quarantined(node: Node) -> int:
+    with node.db.read() as conn:
+        return len(
+            conn.execute(
+                select(audit_log.c.seq).where(audit_log.c.action == "federation.quarantine")
+            ).all()
+        )
