@@ -52,7 +52,7 @@ lint: dev ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-fuzz: dev ## Fuzz the label parser, STIX importer and TAXII envelopes longer than CI does
+fuzz: dev ## Fuzz the label parser, summary importer, STIX importer, TAXII envelopes longer than CI
 	KIZUNA_FUZZ_EXAMPLES=$${KIZUNA_FUZZ_EXAMPLES:-2000} $(BIN)/pytest tests/fuzz -q -p no:cacheprovider
 
 format: dev ## Apply ruff's fixes and formatting

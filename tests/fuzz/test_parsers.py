@@ -1,5 +1,5 @@
-"""Fuzzing of what reads outside input: the label parser, the STIX importer and the
-TAXII envelope parser. Whatever arrives, the answer is a result or a named refusal:
+"""Fuzzing of what reads outside input: the label parser, the summary importer, the STIX
+importer and the TAXII envelope parser. Whatever arrives, the answer is a result or a named refusal:
 never an exception that escapes (a traceback on the command line, a 500 on the web).
 
 CI runs a bounded number of examples (KIZUNA_FUZZ_EXAMPLES, default 60 per test, a
@@ -176,3 +176,47 @@ def test_the_taxii_envelope_parser_never_fails_with_a_500(
     assert answer.status_code < 500, answer.text
     assert answer.headers["content-type"] == MEDIA
     assert isinstance(answer.json(), dict)
+
+
+# --- the summary importer ---
+
+_SEED = (Path(__file__).resolve().parents[1] / "domains/meetings/corpus").glob("*.txt")
+_TEXTS = sorted(p.read_text(encoding="utf-8") for p in _SEED)[:6]
+_PIECES = [
+    "令和6年7月28日", "2024年7月28日", "午後3時15分から約1時間20分", "日米双方は、", "(1)",
+    "1 総論", "・", "•", "On July 28, 2024,", "The Ministers", "condemned", "reaffirmed",
+    "\n", "\n\n", "　", "\x00", "\ufeff", "<html>", "両大臣は、", "旨述べました。", "（現地時間）",
+]  # fmt: skip
+
+
+@st.composite
+def _summaries(draw: st.DrawFn) -> bytes:
+    """A real text cut and spliced, or pieces of the forms the importer reads, or noise;
+    in one of the encodings the importer decodes."""
+    kind = draw(st.sampled_from(["corpus", "pieces", "noise"]))
+    if kind == "corpus" and _TEXTS:
+        text = draw(st.sampled_from(_TEXTS))
+        a = draw(st.integers(0, len(text)))
+        b = draw(st.integers(a, len(text)))
+        text = text[a:b] + draw(st.sampled_from(_PIECES)) + text[:a]
+    elif kind == "pieces":
+        text = "".join(draw(st.lists(st.sampled_from(_PIECES), max_size=40)))
+    else:
+        return draw(st.binary(max_size=2000))
+    encoding = draw(st.sampled_from(["utf-8", "cp932", "euc_jp"]))
+    return text.encode(encoding, errors="ignore")
+
+
+@FUZZ
+@given(data=_summaries())
+def test_the_summary_importer_parses_or_refuses_by_name(data: bytes) -> None:
+    from kizuna.domains.meetings.ingest import IngestRefused, read_summary
+
+    try:
+        record = read_summary(data)
+    except IngestRefused as exc:
+        refusal = str(exc)
+    else:
+        assert record.meeting.sections
+        return
+    assert refusal  # a refusal says why

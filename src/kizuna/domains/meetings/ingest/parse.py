@@ -273,8 +273,10 @@ def parse(text: str, lang: str, given: date | None = None) -> Meeting:
         findings=findings + zone_findings,
     )
     _read_decisions(meeting)
-    if opening and not meeting.sections[0].decisions:
-        meeting.sections.pop(0)  # an opening that only gives the facts is not a part
+    if opening and len(meeting.sections) > 1 and not meeting.sections[0].decisions:
+        # An opening that only gives the facts is not a part, unless it is the only one:
+        # a meeting always has a section.
+        meeting.sections.pop(0)
     return meeting
 
 
