@@ -1,0 +1,147 @@
+"""What follows a decision once it is recorded: reviews of each nation's compliance, links
+to the work that carries it out, and corrections of what the importer read. Each is a new
+object (or version) of the record, written with the domain's owner key and audited."""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+from typing import Any
+
+from kizuna import audit
+from kizuna.domains.meetings import OWNER, model
+from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES
+from kizuna.errors import Invalid, NotFound
+from kizuna.identity.principal import Principal
+from kizuna.labels import Label
+from kizuna.runtime import Node
+from kizuna.store import StoredObject
+
+__all__ = ["add_link", "add_review", "correct_decision"]
+
+
+def _decision(node: Node, principal: Principal, decision_id: str) -> StoredObject:
+    if not decision_id.startswith(model.DECISION + "--"):
+        raise NotFound(f"no decision {decision_id}", field="decision")
+    return node.store.get(principal, decision_id)
+
+
+def _label_or_default(node: Node, label: Label | None) -> Label:
+    return label or Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+
+
+def add_review(
+    node: Node,
+    principal: Principal,
+    *,
+    decision_id: str,
+    nation: str,
+    score: int,
+    evidence: str,
+    date: str,
+    round: str | None = None,
+    label: Label | None = None,
+) -> StoredObject:
+    """A review of one nation's compliance with a decision: score −1, 0 or +1.
+
+    Refuses a score outside −1..+1, an unknown nation, an empty evidence or a bad date.
+    The label may be higher than the decision's (assessments often are)."""
+    if score not in (-1, 0, 1):
+        raise Invalid("score must be -1, 0 or +1", field="score")
+    node.policy.check_nation(nation)
+    if not evidence.strip():
+        raise Invalid("evidence is required: say what the score rests on", field="evidence")
+    try:
+        day = Date.fromisoformat(date)
+    except ValueError as exc:
+        raise Invalid(f"date must be YYYY-MM-DD, not {date!r}", field="date") from exc
+    _decision(node, principal, decision_id)
+    body = {
+        "type": model.REVIEW,
+        "decision_id": decision_id,
+        "nation": nation,
+        "score": score,
+        "evidence": evidence.strip(),
+        "date": day.isoformat(),
+        "round": (round or str(day.year)).strip(),
+    }
+    return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
+
+
+def add_link(
+    node: Node,
+    principal: Principal,
+    *,
+    decision_id: str,
+    target: str,
+    relation: str = "carried-out-by",
+    description: str = "",
+    label: Label | None = None,
+) -> StoredObject:
+    """Link a decision to the work that carries it out (a coordination item, a
+    programme, an exercise: a STIX id or a name)."""
+    if not target.strip():
+        raise Invalid("target is required: the id or name of the work", field="target")
+    _decision(node, principal, decision_id)
+    body = {
+        "type": model.LINK,
+        "decision_id": decision_id,
+        "target": target.strip(),
+        "relation": relation.strip() or "carried-out-by",
+        **({"description": description.strip()} if description.strip() else {}),
+    }
+    return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
+
+
+_DUE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+def correct_decision(
+    node: Node,
+    principal: Principal,
+    decision_id: str,
+    *,
+    actor: str | None = None,
+    stance: str | None = None,
+    commitment: bool | None = None,
+    owner: str | None = None,
+    due: str | None = None,
+) -> StoredObject:
+    """An analyst's correction of what the importer read: a new version of the
+    decision at the same label, with an audit entry naming the fields changed.
+    Refuses (Invalid, nothing written) an unknown actor, stance or owner, or a due
+    date that is not YYYY, YYYY-MM or YYYY-MM-DD."""
+    for value, allowed, name in ((actor, ACTORS, "actor"), (stance, STANCES, "stance")):
+        if value is not None and value not in allowed:
+            raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
+    if owner and owner not in ACTORS:
+        raise Invalid(f"unknown owner {owner!r}: one of {', '.join(ACTORS)}", field="owner")
+    if due and not _DUE.match(due):
+        raise Invalid(f"due must be YYYY, YYYY-MM or YYYY-MM-DD, not {due!r}", field="due")
+    current = _decision(node, principal, decision_id)
+    body = {k: v for k, v in current.object.items() if k not in ("modified", "spec_version")}
+    wanted: dict[str, Any] = {
+        "actor": actor,
+        "stance": stance,
+        "commitment": None if commitment is None else int(commitment),
+        "owner": owner,
+        "due": due,
+    }
+    changed = {k: v for k, v in wanted.items() if v is not None and body.get(k, "") != v}
+    if not changed:
+        return current
+    for key, value in changed.items():
+        if value == "":
+            body.pop(key, None)
+        else:
+            body[key] = value
+    with node.store.transaction(principal) as conn:
+        made = node.store.revise_in(conn, principal, decision_id, body, owner=OWNER)
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="meetings.correct",
+            target=decision_id,
+            detail={"changed": changed, "version": made.version},
+        )
+    return made
