@@ -284,6 +284,7 @@ def _arrive(node: Node, body: dict[str, Any], label: str, origin: str) -> None:
             label=parse(node.policy, label),
             origin=origin,
             author=f"node:{origin}",
+            version=1,
         )
         assert made is not None
         for hook in node.arrival_hooks:

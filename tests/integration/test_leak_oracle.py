@@ -372,44 +372,52 @@ def test_peer_collections_carry_exactly_what_each_agreement_allows(
         ("GBR", "UNCLASSIFIED", ["CYBER"]),
     ]
     key = world.node.key.public_key()
-    for nation, level, comps in agreements:
-        with world.node.db.write() as conn:
-            token = peer_service.add_peer(
-                conn,
-                policy=world.node.policy,
-                own_nation="JPN",
-                actor="test",
-                nation=nation,
-                url="http://127.0.0.1:9",
-                public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
-                max_level=level,
-                compartments=comps,
+    try:
+        for nation, level, comps in agreements:
+            with world.node.db.write() as conn:
+                token = peer_service.add_peer(
+                    conn,
+                    policy=world.node.policy,
+                    own_nation="JPN",
+                    actor="test",
+                    nation=nation,
+                    url="http://127.0.0.1:9",
+                    public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
+                    max_level=level,
+                    compartments=comps,
+                )
+            agreed = Clearance(nation, world.node.policy.level_named(level).rank, frozenset(comps))
+            headers = {**bearer(token), "Accept": "application/taxii+json;version=2.1"}
+            url = f"/taxii2/kizuna/collections/{peer_collection(nation).id}/objects/"
+            got: list[tuple[str, str]] = []
+            query = {"limit": "1000", "match[version]": "all"}
+            while True:
+                envelope = web.get(url, params=query, headers=headers).json()
+                for obj in envelope.get("objects", []):
+                    signed = unwrap(obj)
+                    assert verify(key, signed)
+                    got.append((obj["id"], obj.get("modified", "")))
+                # What a peer receives is valid STIX too, signature extension included.
+                for obj in envelope.get("objects", [])[:20]:
+                    result = validate_instance(obj, ValidationOptions(version="2.1"))
+                    assert result.is_valid, [str(e) for e in result.errors]
+                if not envelope["more"]:
+                    break
+                query = {**query, "next": envelope["next"]}
+            expected = sum(
+                can_read(agreed, label) for history in world.truth.values() for label in history
             )
-        agreed = Clearance(nation, world.node.policy.level_named(level).rank, frozenset(comps))
-        headers = {**bearer(token), "Accept": "application/taxii+json;version=2.1"}
-        url = f"/taxii2/kizuna/collections/{peer_collection(nation).id}/objects/"
-        got: list[tuple[str, str]] = []
-        query = {"limit": "1000", "match[version]": "all"}
-        while True:
-            envelope = web.get(url, params=query, headers=headers).json()
-            for obj in envelope.get("objects", []):
-                signed = unwrap(obj)
-                assert verify(key, signed)
-                got.append((obj["id"], obj.get("modified", "")))
-            # What a peer receives is valid STIX too, signature extension included.
-            for obj in envelope.get("objects", [])[:20]:
-                result = validate_instance(obj, ValidationOptions(version="2.1"))
-                assert result.is_valid, [str(e) for e in result.errors]
-            if not envelope["more"]:
-                break
-            query = {**query, "next": envelope["next"]}
-        expected = sum(
-            can_read(agreed, label) for history in world.truth.values() for label in history
-        )
-        assert len(got) == len(set(got)) == expected, nation
-        assert {i for i, _ in got} == {
-            i for i, h in world.truth.items() if any(can_read(agreed, lab) for lab in h)
-        }
+            assert len(got) == len(set(got)) == expected, nation
+            assert {i for i, _ in got} == {
+                i for i, h in world.truth.items() if any(can_read(agreed, lab) for lab in h)
+            }
+    finally:
+        # The world is shared by the module: later fixtures answer items as a US officer
+        # on this node, which a node peered with the officer's own refuses.
+        with world.node.db.write() as conn:
+            for nation, _level, _comps in agreements:
+                if peer_service.find_peer(conn, nation) is not None:
+                    peer_service.remove_peer(conn, actor="test", nation=nation)
 
 
 # -- The 2+2 record: meetings, register, timeline and compliance ---------------------
@@ -872,7 +880,12 @@ def test_joint_product_approvals_show_exactly_what_the_oracle_allows(
             }
             with world.node.store.transaction(world.node.system) as conn:
                 got = world.node.store.accept_in(
-                    conn, body=body, label=draft, origin=nation, author=f"node:{nation}"
+                    conn,
+                    body=body,
+                    label=draft,
+                    origin=nation,
+                    author=f"node:{nation}",
+                    version=1,
                 )
                 assert got is not None
                 for hook in world.node.arrival_hooks:
