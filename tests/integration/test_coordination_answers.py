@@ -149,10 +149,13 @@ def story(node: Node, item_id: str) -> tuple[str, list[Any], set[Any]]:
     return str(facts["state"]), shown, answers
 
 
-def _signed(key: Any, node: Node, body: dict[str, Any], label: Label, origin: str) -> Any:
+def _signed(
+    key: Any, node: Node, body: dict[str, Any], label: Label, origin: str, version: int = 1
+) -> Any:
+    """`body` as its origin sends it: signed, under the origin's version number."""
     marked = {**body, "object_marking_refs": [marking_id(node.policy, label)]}
     added = clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return sign(key, marked, origin=origin, label=label, added=added)
+    return sign(key, marked, origin=origin, label=label, added=added, version=version)
 
 
 def _quarantined(node: Node) -> list[str]:
@@ -214,8 +217,8 @@ def test_a_forged_item_version_is_refused_on_every_path_and_the_partner_can_answ
         usa,
         peer,
         [
-            _signed(jpn.key, usa, body, BOTH, "JPN"),
-            _signed(jpn.key, usa, jump, BOTH, "JPN"),
+            _signed(jpn.key, usa, body, BOTH, "JPN", current.version + 1),
+            _signed(jpn.key, usa, jump, BOTH, "JPN", current.version + 2),
             _signed(jpn.key, usa, other, BOTH, "JPN"),
         ],
     )
