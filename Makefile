@@ -45,7 +45,7 @@ run: install ## Start the demo: JPN on :8000 and USA on :8001, peered, seeded (u
 	$(BIN)/kizuna demo
 
 test: dev ## Run the whole suite (PostgreSQL and Chromium tests skip if missing, unless KIZUNA_REQUIRE_ALL=1)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup --durations=25
 
 lint: dev ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff check src tests bench

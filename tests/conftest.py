@@ -100,3 +100,14 @@ def node(db_url: str, tmp_path: Path) -> Iterator[Node]:
 def client(node: Node) -> Iterator[TestClient]:
     with TestClient(create_app(node)) as test_client:
         yield test_client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`), tests that start `kizuna serve` processes or a
+    browser run one after another on one worker, so that two of them never share the
+    machine's cores and wait past their start-up timeouts; the rest spread over the
+    other workers."""
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/e2e/" in path or "processes" in path or "browser" in path:
+            item.add_marker(pytest.mark.xdist_group("processes"))
