@@ -28,6 +28,9 @@ wait = st.tuples(st.just("wait"), st.sampled_from([1, 13, 73, 200]), st.none())
 ask = st.tuples(st.just("ask"), st.sampled_from(["decide", "close", "withdraw"]), st.none())
 # What the examples reached, so that a run that never escalates or decides shows up.
 SEEN: set[str] = set()
+# The check of SEEN reads what the property wrote in this process: under pytest-xdist
+# both must run on one worker, in order.
+pytestmark = pytest.mark.xdist_group("coordination_properties")
 steps = st.lists(st.one_of(answer, wait, ask), min_size=1, max_size=12)
 
 

@@ -4,21 +4,42 @@ operator's name in the audit log, and failing with a message and an exit code.""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from kizuna.bootstrap import open_node
 from kizuna.config import Settings
 from kizuna.runtime import Node
 
-__all__ = ["DbOption", "console", "err", "fail", "opened", "operator", "settings_for"]
+__all__ = [
+    "DbOption",
+    "console",
+    "err",
+    "fail",
+    "opened",
+    "operator",
+    "print_table",
+    "settings_for",
+]
 
 console = Console()
 err = Console(stderr=True)
+
+
+def print_table(table: Table) -> None:
+    """A table on standard output, whole: piped or captured output is read by scripts
+    and people searching it, so ids and titles are never cut to a terminal's width."""
+    if sys.stdout.isatty():
+        console.print(table)
+    else:
+        Console(width=max(console.width, 240)).print(table)
+
 
 DbOption = Annotated[
     str | None,

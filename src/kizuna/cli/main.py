@@ -14,7 +14,16 @@ from kizuna.bootstrap import DEMO_USERS, initialize, seed_demo
 from kizuna.cli import audit as audit_cli
 from kizuna.cli import peers as peer_cli
 from kizuna.cli import users as users_cli
-from kizuna.cli.common import DbOption, console, err, fail, opened, operator, settings_for
+from kizuna.cli.common import (
+    DbOption,
+    console,
+    err,
+    fail,
+    opened,
+    operator,
+    print_table,
+    settings_for,
+)
 from kizuna.identity import service as identity
 from kizuna.store import StoreError
 
@@ -58,7 +67,7 @@ def init(
         for username, password in made:
             spec = specs[username]
             table.add_row(username, password, spec[1], spec[2], ", ".join(spec[4]))
-        console.print(table)
+        print_table(table)
 
 
 @app.command()
@@ -118,7 +127,7 @@ def demo(
                 )
             for row in rows:
                 table.add_row(row[0].removeprefix("http://"), *row[1:])
-            console.print(table)
+            print_table(table)
         else:
             console.print(f"demo users were shown when {data} was made; delete it to start over")
         asyncio.run(demo_nodes.serve(nodes))

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kizuna.cli.common import fail, opened, operator, settings_for
+from kizuna.cli.common import fail, opened, operator, print_table, settings_for
 from kizuna.errors import StoreError
 from kizuna.federation import peers as peer_service
 from kizuna.node import key_id, public_key_pem
@@ -110,7 +110,7 @@ def peer_list(db: Db = None) -> None:
         )
         table.add_row(p.nation, p.url, agreement, p.last_pull_at or "-", str(p.received),
                       str(p.quarantined), p.last_error or "")  # fmt: skip
-    console.print(table)
+    print_table(table)
 
 
 @app.command("remove")

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import Connection
 
-from kizuna.cli.common import DbOption, console, fail, opened, operator, settings_for
+from kizuna.cli.common import DbOption, console, fail, opened, operator, print_table, settings_for
 from kizuna.errors import StoreError
 from kizuna.identity import accounts
 from kizuna.identity import service as identity
@@ -100,7 +100,7 @@ def user_list(db: DbOption = None) -> None:
             str(a.sessions),
             str(a.tokens),
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("deactivate")
@@ -176,7 +176,7 @@ def token_list(
     table = Table("prefix", "user", "issued", "expires", "state")
     for t in found:
         table.add_row(t.prefix, t.username, t.created_at[:19], (t.expires_at or "")[:19], t.state)
-    console.print(table)
+    print_table(table)
 
 
 @token_app.command("revoke")

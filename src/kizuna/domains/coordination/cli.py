@@ -7,14 +7,13 @@ principal.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from kizuna.cli.common import DbOption, fail, opened, settings_for
+from kizuna.cli.common import DbOption, fail, opened, print_table, settings_for
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
 from kizuna.domains.coordination.service import coordination, iso_time
@@ -80,8 +79,7 @@ def list_items(
             due,
             r.item.label_text,
         )
-    # Piped or captured output keeps whole words: ids and states are meant to be read.
-    (console if sys.stdout.isatty() else Console(width=240)).print(table)
+    print_table(table)
 
 
 @app.command("show")

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kizuna.cli.common import fail, opened, settings_for
+from kizuna.cli.common import fail, opened, print_table, settings_for
 from kizuna.domains.intel import joint, model, service
 from kizuna.errors import StoreError
 from kizuna.identity.principal import Principal
@@ -44,7 +44,7 @@ def list_intel(
         body = obj.object
         title = str(body.get("name") or body.get("place") or "")
         table.add_row(obj.label_text, obj.id, title, str(obj.version), obj.modified)
-    console.print(table)
+    print_table(table)
 
 
 def _principal(node: Node, username: str) -> Principal:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kizuna.cli.common import fail, opened, settings_for
+from kizuna.cli.common import fail, opened, print_table, settings_for
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import read_summary
 from kizuna.errors import StoreError
@@ -132,7 +132,7 @@ def meetings_list(db: DbOption = None) -> None:
     with opened(settings_for(db)) as node:
         for m in service.list_meetings(node, node.system):
             table.add_row(m.object["date"], m.object["body"], m.id)
-    console.print(table)
+    print_table(table)
 
 
 @meetings_app.command("register")
@@ -178,4 +178,4 @@ def meetings_register(
             )
     if failure is not None:
         raise fail(str(failure))
-    console.print(table)
+    print_table(table)
