@@ -19,7 +19,7 @@ from sqlalchemy import Connection, insert, select, update
 from kizuna import clock
 from kizuna.db.schema import audit_head, audit_log
 
-__all__ = ["GENESIS", "Entry", "append", "entries", "entry_hash"]
+__all__ = ["GENESIS", "Entry", "Item", "append", "append_many", "entries", "entry_hash"]
 
 GENESIS = "0" * 64
 
@@ -61,6 +61,16 @@ def lock(conn: Connection) -> None:
     conn.execute(select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update())
 
 
+@dataclass(frozen=True)
+class Item:
+    """One entry to add: what `append` takes, for `append_many`."""
+
+    actor: str
+    action: str
+    target: str | None = None
+    detail: dict[str, Any] | None = None
+
+
 def append(
     conn: Connection,
     *,
@@ -74,40 +84,58 @@ def append(
     The head row is locked (FOR UPDATE on PostgreSQL; SQLite's write transaction
     already holds the database lock) so concurrent writers chain one after another.
     """
+    return append_many(conn, [Item(actor, action, target, detail)])[0]
+
+
+def append_many(conn: Connection, items: list[Item]) -> list[Entry]:
+    """Add entries in order in the caller's transaction: chained here, inserted in one
+    statement, and the head moved once (a batch of writes pays for its audit once)."""
+    if not items:
+        return []
     head = conn.execute(
         select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
     ).first()
     if head is None:
         conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
-        prev_seq, prev_hash = 0, GENESIS
+        seq, prev_hash = 0, GENESIS
     else:
-        prev_seq, prev_hash = head.seq, head.hash
-    seq = prev_seq + 1
+        seq, prev_hash = head.seq, head.hash
     at = clock.now_ts()
-    detail_text = canonical(detail or {})
-    digest = entry_hash(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        target=target,
-        detail=detail_text,
-        prev_hash=prev_hash,
-    )
-    conn.execute(
-        insert(audit_log).values(
+    made: list[Entry] = []
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        seq += 1
+        detail_text = canonical(item.detail or {})
+        digest = entry_hash(
             seq=seq,
             at=at,
-            actor=actor,
-            action=action,
-            target=target,
+            actor=item.actor,
+            action=item.action,
+            target=item.target,
             detail=detail_text,
             prev_hash=prev_hash,
-            hash=digest,
         )
-    )
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
-    return Entry(seq, at, actor, action, target, detail or {}, prev_hash, digest)
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": item.actor,
+                "action": item.action,
+                "target": item.target,
+                "detail": detail_text,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        made.append(
+            Entry(
+                seq, at, item.actor, item.action, item.target, item.detail or {}, prev_hash, digest
+            )
+        )
+        prev_hash = digest
+    conn.execute(insert(audit_log), rows)
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev_hash))
+    return made
 
 
 def entries(

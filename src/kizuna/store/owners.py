@@ -98,6 +98,11 @@ class Owners:
                 return owner
         return None
 
+    def has_rules(self, obj: Any) -> bool:
+        """Whether a write of `obj` runs an owner's rules (which may read the store)."""
+        owner = self.owner_of(obj) if isinstance(obj, dict) else None
+        return owner is not None and owner.rules is not None
+
     def owned_types(self) -> dict[str, str]:
         """Each registered type and its owning domain (for the README and the tests)."""
         return {t: owners[0].domain for t, owners in self._by_type.items()}

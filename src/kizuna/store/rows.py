@@ -11,12 +11,14 @@ from typing import Any
 
 from kizuna import clock
 from kizuna.db.schema import objects, versions
+from kizuna.errors import StoreError
 from kizuna.labels import Label
 
 __all__ = [
     "COLUMNS",
     "LABEL_COLUMNS",
     "MAX_LIMIT",
+    "Batch",
     "Page",
     "StoredObject",
     "label_of_row",
@@ -55,6 +57,22 @@ class StoredObject:
 class Page:
     items: list[StoredObject]
     next: str | None
+
+
+class Batch:
+    """What a batch write did: the stored objects in the order they were given, and
+    each refused one's position in the batch with its error."""
+
+    def __init__(self) -> None:
+        self._made: list[tuple[int, StoredObject]] = []
+        self.refused: list[tuple[int, StoreError]] = []
+
+    def add(self, index: int, made: StoredObject) -> None:
+        self._made.append((index, made))
+
+    @property
+    def made(self) -> list[StoredObject]:
+        return [m for _, m in sorted(self._made, key=lambda pair: pair[0])]
 
 
 # What a StoredObject is built from: every read selects exactly these.

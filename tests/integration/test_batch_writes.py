@@ -1,0 +1,168 @@
+"""Batched writes (issue 12): `Store.create_many_in` judges every object by every rule of
+a single creation, refuses only the objects that break one (each audited), writes the
+others together, and stores exactly what the single path would have stored."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from kizuna.cli.main import app
+from kizuna.db.schema import access, audit_log, objects, versions
+from kizuna.errors import Conflict, Disallowed, Invalid, Refused, StoreError
+from kizuna.identity.principal import Principal, Role
+from kizuna.labels import Clearance, Label, parse
+from kizuna.runtime import Node
+from tests.factories import indicator, random_label, report
+
+runner = CliRunner()
+
+
+def author(node: Node, *, releasing: bool = False, rank: str = "SECRET") -> Principal:
+    roles = {Role.READER, Role.AUTHOR} | ({Role.RELEASING_OFFICER} if releasing else set())
+    level = next(lv for lv in node.policy.levels if lv.name == rank)
+    return Principal(
+        name="sato",
+        clearance=Clearance("JPN", level.rank, frozenset(node.policy.compartments)),
+        roles=frozenset(roles),
+    )
+
+
+def label(node: Node, text: str) -> Label:
+    return parse(node.policy, text)
+
+
+def audit_since(node: Node, seq: int) -> list[Any]:
+    with node.db.read() as conn:
+        return list(
+            conn.execute(select(audit_log).where(audit_log.c.seq > seq).order_by(audit_log.c.seq))
+        )
+
+
+def last_seq(node: Node) -> int:
+    with node.db.read() as conn:
+        return conn.execute(select(audit_log.c.seq).order_by(audit_log.c.seq.desc())).scalar() or 0
+
+
+def stored_ids(node: Node) -> set[str]:
+    with node.db.read() as conn:
+        return set(
+            conn.execute(
+                select(objects.c.stix_id).where(objects.c.type != "marking-definition")
+            ).scalars()
+        )
+
+
+def test_a_batch_stores_the_good_objects_and_refuses_each_bad_one_alone(node: Node) -> None:
+    sato = author(node)
+    fixed = f"report--{uuid.uuid4()}"
+    items: list[tuple[Any, Label]] = [
+        (indicator("192.0.2.1"), label(node, "UNCLASSIFIED//REL TO JPN")),
+        (report("Kept"), label(node, "SECRET//REL TO JPN")),
+        (indicator("192.0.2.2"), label(node, "TOP SECRET//REL TO JPN")),  # above clearance
+        (indicator("192.0.2.3"), label(node, "UNCLASSIFIED//REL TO JPN, USA")),  # a release
+        (
+            {"type": "indicator", "pattern": "not a pattern"},
+            label(node, "UNCLASSIFIED//REL TO JPN"),
+        ),
+        (report("Fixed id", id=fixed), label(node, "CONFIDENTIAL//REL TO JPN")),
+        (report("Same id again", id=fixed), label(node, "CONFIDENTIAL//REL TO JPN")),
+        (
+            {"type": "x-kizuna-meeting", "name": "forged"},  # owned by the meetings domain
+            label(node, "UNCLASSIFIED//REL TO JPN"),
+        ),
+        ({"type": "ipv4-addr", "value": "192.0.2.9"}, label(node, "UNCLASSIFIED//REL TO JPN")),
+        (indicator("192.0.2.4"), label(node, "CONFIDENTIAL//REL TO JPN")),
+    ]
+    before = last_seq(node)
+    held_before = stored_ids(node)
+    with node.store.transaction(sato) as conn:
+        batch = node.store.create_many_in(conn, sato, items)
+
+    assert [i for i, _ in batch.refused] == [2, 3, 4, 6, 7]
+    assert [type(e) for _, e in batch.refused] == [Refused, Refused, Invalid, Conflict, Disallowed]
+    assert "TOP SECRET" in str(batch.refused[0][1])
+    made = batch.made
+    assert [m.type for m in made] == ["indicator", "report", "report", "ipv4-addr", "indicator"]
+    assert (made[2].id, made[2].object["name"]) == (fixed, "Fixed id")
+    # Each stored object reads back as stored, at its label, as version 1.
+    for m in made:
+        got = node.store.get(sato, m.id)
+        assert (got.body, got.label_text, got.version) == (m.body, m.label_text, 1)
+    # Nothing of the refused ones is stored: the only new objects are the five.
+    assert stored_ids(node) - held_before == {m.id for m in made}
+    # One audit entry per stored object and per refusal, in the chain.
+    entries = audit_since(node, before)
+    creates = [e.target for e in entries if e.action == "object.create"]
+    refusals = [e for e in entries if e.action == "refused"]
+    assert sorted(creates) == sorted(m.id for m in made)
+    assert len(refusals) == 5
+    assert all("reason" in e.detail for e in refusals)
+    result = runner.invoke(
+        app,
+        [
+            "audit",
+            "verify",
+            "--db",
+            node.settings.database_url,
+            "--key-file",
+            str(node.settings.key_file),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def _outcome(made: Any) -> Any:
+    if isinstance(made, StoreError):
+        return type(made).__name__
+    body = {k: v for k, v in made.object.items() if k not in ("id", "created", "modified")}
+    return (made.type, made.label_text, made.version, body)
+
+
+def _access(node: Node, stix_id: str) -> list[tuple[str, int, int, int]]:
+    with node.db.read() as conn:
+        rows = conn.execute(
+            select(access.c.nation, access.c.rank, access.c.comp_mask, access.c.current)
+            .join(objects, objects.c.pk == access.c.object_pk)
+            .join(versions, versions.c.pk == access.c.version_pk)
+            .where(objects.c.stix_id == stix_id)
+        ).all()
+    return sorted(tuple(r) for r in rows)
+
+
+def test_a_batch_stores_exactly_what_single_writes_store(node: Node) -> None:
+    """The same objects (other ids) through `create_in` one at a time and through one
+    batch: the same outcome for each, the same labels, bodies and access rows."""
+    rng = random.Random(12)
+    officer = author(node, releasing=True, rank="CONFIDENTIAL")
+    plain: list[tuple[dict[str, Any], Label]] = []
+    for n in range(60):
+        obj = report(f"r{n}") if n % 2 else indicator(f"203.0.113.{n}")
+        plain.append((obj, random_label(rng, node)))
+
+    def fresh_ids() -> list[tuple[dict[str, Any], Label]]:
+        return [({**o, "id": f"{o['type']}--{uuid.uuid4()}"}, lb) for o, lb in plain]
+
+    singles: list[Any] = []
+    for obj, lb in fresh_ids():
+        try:
+            with node.store.transaction(officer) as conn:
+                singles.append(node.store.create_in(conn, officer, obj, lb))
+        except StoreError as exc:
+            singles.append(exc)
+    with node.store.transaction(officer) as conn:
+        batch = node.store.create_many_in(conn, officer, fresh_ids())
+    batched: list[Any] = list(batch.made)
+    for index, exc in batch.refused:
+        batched.insert(index, exc)
+
+    assert [_outcome(m) for m in batched] == [_outcome(m) for m in singles]
+    assert any(isinstance(m, StoreError) for m in singles)  # some labels are above CONFIDENTIAL
+    assert sum(not isinstance(m, StoreError) for m in singles) >= 20
+    for one, many in zip(singles, batched, strict=True):
+        if not isinstance(one, StoreError):
+            assert _access(node, one.id) == _access(node, many.id)
