@@ -157,8 +157,8 @@ def test_a_batch_stores_exactly_what_single_writes_store(node: Node) -> None:
     with node.store.transaction(officer) as conn:
         batch = node.store.create_many_in(conn, officer, fresh_ids())
     batched: list[Any] = list(batch.made)
-    for index, exc in batch.refused:
-        batched.insert(index, exc)
+    for index, error in batch.refused:
+        batched.insert(index, error)
 
     assert [_outcome(m) for m in batched] == [_outcome(m) for m in singles]
     assert any(isinstance(m, StoreError) for m in singles)  # some labels are above CONFIDENTIAL
