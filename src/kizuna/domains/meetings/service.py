@@ -195,7 +195,15 @@ def _objects(record: Record, now: str, scope: str) -> list[dict[str, Any]]:
                     body["item_number"] = item_number
                     body["item_id"] = owner_item
                 made.append(body)
-    return made
+    # As the stix2 library would store them (the store takes these bodies as built,
+    # without that parse): no empty properties, and the type's extension definition.
+    return [
+        {
+            **{k: v for k, v in body.items() if v is not None and v != []},
+            "extensions": {model.extension_id(body["type"]): {"extension_type": "new-sdo"}},
+        }
+        for body in made
+    ]
 
 
 def import_summary(
@@ -287,8 +295,12 @@ def store_record(
                 found = restate.restated(conn, node.store, principal, body, label, rarity)
                 if found is not None:
                     body["restates_id"] = found
-        for body in made:
-            node.store.create_in(conn, principal, body, label, owner=OWNER)
+        batch = node.store.create_many_in(
+            conn, principal, [(b, label) for b in made], owner=OWNER, built=True
+        )
+        if batch.refused:
+            # A record is stored whole or not at all.
+            raise batch.refused[0][1]
         restate.index_new(conn, node.store, principal, decisions)
         audit.append(
             conn,
