@@ -490,3 +490,45 @@ def test_only_a_peer_may_report_spillage(jpn: Node) -> None:
         assert answer.status_code == 403
     with jpn.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(spillage_notices)).scalar() == 0
+
+
+def test_a_page_takes_every_version_of_objects_new_here_in_order(jpn: Node, usa: Node) -> None:
+    """Issue 12: the receiver writes a page's new objects together; several versions of
+    one object in the same page still arrive in order, under their origin's numbers."""
+    shared = "UNCLASSIFIED//REL TO JPN, USA"
+    once = [_create(jpn, report(f"once {n}"), shared) for n in range(5)]
+    twice = _create(jpn, report("twice"), shared)
+    jpn.store.revise(jpn.system, twice.id, report("twice, revised"))
+    jpn.store.release(jpn.system, twice.id, _label(jpn, "CONFIDENTIAL//REL TO JPN, USA"))
+    with linked(jpn, usa) as link:
+        applied = link.pull()
+        # Five, three versions, and the recall the narrowing release wrote.
+        assert (applied.stored, applied.quarantined) == (9, 0)
+    for made in once:
+        assert usa.store.get(usa.system, made.id).body == made.body
+    here = usa.store.get(usa.system, twice.id)
+    assert (here.version, here.object["name"]) == (3, "twice, revised")
+    assert here.body == jpn.store.get(jpn.system, twice.id).body
+    assert _numbers(usa, twice.id) == [1, 2, 3]
+
+
+def test_a_batch_the_database_refuses_is_written_one_object_at_a_time(
+    jpn: Node, usa: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the database refuse the rows of a batch (any one bad row fails the whole
+    statement), each object is written on its own: nothing is lost, nothing stalls."""
+    calls: list[int] = []
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        raise RuntimeError("the database refused a row of the batch")
+
+    monkeypatch.setattr(usa.store, "_insert_first_versions", refused)
+    shared = "UNCLASSIFIED//REL TO JPN, USA"
+    made = [_create(jpn, report(f"r{n}"), shared) for n in range(4)]
+    with linked(jpn, usa) as link:
+        applied = link.pull()
+    assert calls
+    assert (applied.stored, applied.quarantined) == (4, 0)
+    for one in made:
+        assert usa.store.get(usa.system, one.id).body == one.body

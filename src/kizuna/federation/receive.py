@@ -1,11 +1,16 @@
 """Apply one page that a peer sent: judge each object, store or quarantine it, and
 move the peer's cursor, in one transaction.
 
-One object, one savepoint. The guard, the store's write (with the type owner's rules)
-and every arrival hook of an object run inside a savepoint of its own; any exception,
-of any type, rolls back that object alone, which is quarantined with its reason and an
-audit entry, and the rest of the page is stored. A crash anywhere rolls the whole page
-back and the next pull fetches it again; a version already here is stored once.
+One bad object delays only itself. Every object is judged by the guard on its own.
+Objects of a type some domain owns, and recalls, are stored one at a time in a savepoint
+of their own, with the owner's rules and the arrival hooks; objects of the other types
+(indicators, observables, reports: the bulk of a page) are stored together
+(`Store.accept_many_in`, which judges each on its own and falls back to one savepoint
+each should the database refuse a row), then the hooks run on each; should one raise,
+the batch is written again without its object. Any exception, of any type, refuses that
+object alone, which is quarantined with its reason and an audit entry, and the rest of
+the page is stored. A crash anywhere rolls the whole page back and the next pull fetches it
+again; a version already here is stored once.
 
 The cursor (the origin's `added` time the next pull starts from) moves only on what the
 sender itself signed: the newest `added` claim of the objects whose signature verified,
@@ -37,8 +42,10 @@ from kizuna.federation import recall
 from kizuna.federation.guard import Accepted, Refusal, judge
 from kizuna.federation.peers import Peer
 from kizuna.federation.schema import peers, quarantine, signatures
+from kizuna.federation.signing import Signed
 from kizuna.runtime import Node
 from kizuna.stix.types import RECALL
+from kizuna.store import Arrival
 
 __all__ = ["PAYLOAD_LIMIT", "Applied", "apply_page"]
 
@@ -62,11 +69,12 @@ def apply_page(
     stored = duplicates = refused = 0
     newest: str | None = None
     with node.store.transaction(node.system) as conn:
-        for obj in objects:
-            judged = _judged(node, peer, obj)
+        verdicts = [_judged(node, peer, obj) for obj in objects]
+        together = _store_together(node, conn, peer, verdicts)
+        for index, (obj, judged) in enumerate(zip(objects, verdicts, strict=True)):
             if isinstance(judged, Accepted):
                 newest = _later(newest, judged.signed.added)
-                outcome = _store(node, conn, peer, judged)
+                outcome = together.get(index) or _store(node, conn, peer, judged)
                 if not isinstance(outcome, Refusal):
                     stored += outcome == "stored"
                     duplicates += outcome == "duplicate"
@@ -102,6 +110,87 @@ def _judged(node: Node, peer: Peer, obj: Any) -> Accepted | Refusal:
         return judge(node.policy, node.nation, peer, obj, max_bytes=node.settings.max_body_bytes)
     except Exception as exc:  # a guard that fails refuses: it fails closed
         return Refusal(_object_id(obj), f"the guard failed: {type(exc).__name__}: {exc}")
+
+
+def _store_together(
+    node: Node, conn: Connection, peer: Peer, verdicts: list[Accepted | Refusal]
+) -> dict[int, str | Refusal]:
+    """Store the accepted objects of types no domain owns in one batch; the outcome of
+    each by its place in the page ("stored", "duplicate", or its refusal).
+
+    The batch runs in a savepoint. Should an arrival hook raise on one of its objects,
+    the savepoint is rolled back and the batch written again without it (hooks refuse
+    rarely: a second pass is cheaper than a savepoint per object)."""
+    owners = node.store.owners
+    chosen = [
+        (index, verdict)
+        for index, verdict in enumerate(verdicts)
+        if isinstance(verdict, Accepted)
+        and verdict.signed.body.get("type") != RECALL
+        and owners.owner_of(verdict.signed.body) is None
+    ]
+    outcomes: dict[int, str | Refusal] = {}
+    while chosen:
+        try:
+            with conn.begin_nested():
+                outcomes.update(_write_batch(node, conn, peer, chosen))
+            return outcomes
+        except _HookRefused as refused:
+            outcomes[refused.index] = refused.refusal
+            chosen = [(i, v) for i, v in chosen if i != refused.index]
+    return outcomes
+
+
+class _HookRefused(Exception):
+    def __init__(self, index: int, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.index, self.refusal = index, refusal
+
+
+def _write_batch(
+    node: Node, conn: Connection, peer: Peer, chosen: list[tuple[int, Accepted]]
+) -> dict[int, str | Refusal]:
+    results = node.store.accept_many_in(
+        conn,
+        [Arrival(v.signed.body, v.label, v.signed.version or 0) for _, v in chosen],
+        origin=peer.nation,
+        author=f"node:{peer.nation}",
+    )
+    outcomes: dict[int, str | Refusal] = {}
+    signed_rows: list[dict[str, Any]] = []
+    for (index, verdict), result in zip(chosen, results, strict=True):
+        signed = verdict.signed
+
+        def refusal(
+            exc: Exception, signed: Signed = signed, verdict: Accepted = verdict
+        ) -> Refusal:
+            return Refusal(
+                _object_id(signed.body), _reason(exc), verdict.label_text, added=signed.added
+            )
+
+        if result is None:
+            outcomes[index] = "duplicate"
+            continue
+        if isinstance(result, Exception):
+            outcomes[index] = refusal(result)
+            continue
+        try:
+            with conn.begin_nested():
+                for hook in node.arrival_hooks:
+                    hook(node, conn, result)
+        except Exception as exc:
+            raise _HookRefused(index, refusal(exc)) from exc
+        outcomes[index] = "stored"
+        signed_rows.append(
+            {
+                "version_pk": result.row_pk,
+                "nation": peer.nation,
+                "claims": json.dumps(signed.claims, sort_keys=True),
+            }
+        )
+    if signed_rows:
+        conn.execute(insert(signatures), signed_rows)
+    return outcomes
 
 
 def _store(node: Node, conn: Connection, peer: Peer, verdict: Accepted) -> str | Refusal:

@@ -3,10 +3,11 @@ the visibility condition pushed down into SQL, and migrations."""
 
 from kizuna.db import Database
 from kizuna.errors import Conflict, Invalid, NotFound, Refused, StoreError
-from kizuna.store.objects import MAX_LIMIT, Batch, Page, Store, StoredObject
+from kizuna.store.objects import MAX_LIMIT, Arrival, Batch, Page, Store, StoredObject
 
 __all__ = [
     "MAX_LIMIT",
+    "Arrival",
     "Batch",
     "Conflict",
     "Database",

@@ -13,7 +13,9 @@ from __future__ import annotations
 import builtins
 import json
 import uuid
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
@@ -46,7 +48,25 @@ from kizuna.store.rows import (
 )
 from kizuna.store.versions import VersionWriter
 
-__all__ = ["COLUMNS", "MAX_LIMIT", "Batch", "Page", "Store", "StoredObject", "stored_from_row"]
+__all__ = [
+    "COLUMNS",
+    "MAX_LIMIT",
+    "Arrival",
+    "Batch",
+    "Page",
+    "Store",
+    "StoredObject",
+    "stored_from_row",
+]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A version another node made, judged by this node's guard: what `accept_in` takes."""
+
+    body: dict[str, Any]
+    label: Label
+    version: int
 
 
 def _id_of(obj: Any) -> str | None:
@@ -191,7 +211,8 @@ class Store(VersionWriter):
         statements for the whole batch, and its audit entries chained in one insert.
 
         A refused object refuses only itself: it is left out, with its error in
-        `Batch.refused` and an audit entry of its own, and the others are stored. An
+        `Batch.refused`, and the others are stored. A refusal by a security rule
+        (`Refused`) gets an audit entry of its own, as a single write's does. An
         owner whose rules read the store sees every object of the batch before the one
         it judges.
 
@@ -223,14 +244,15 @@ class Store(VersionWriter):
                 audit.Item(
                     principal.name,
                     "refused",
-                    getattr(exc, "target", None) or _id_of(items[index][0]),
+                    exc.target or _id_of(items[index][0]),
                     {
-                        "action": getattr(exc, "action", "store:object:create"),
+                        "action": exc.action,
                         "reason": str(exc),
                         "batch_index": index,
                     },
                 )
                 for index, exc in sorted(batch.refused, key=lambda pair: pair[0])
+                if isinstance(exc, Refused)
             ],
         )
         return batch
@@ -445,6 +467,71 @@ class Store(VersionWriter):
         if not latest:
             conn.execute(update(access).where(access.c.version_pk == made.row_pk).values(current=0))
         return made
+
+    def accept_many_in(
+        self, conn: Connection, arrivals: Sequence[Arrival], *, origin: str, author: str
+    ) -> builtins.list[StoredObject | Exception | None]:
+        """`accept_in` for a page of arrivals, an outcome for each in order: the stored
+        version, None for a version already here, or what refused it.
+
+        Objects new here, once in the page, are judged one by one and written together;
+        the others (new versions of objects held here, several versions in one page)
+        take `accept_in` in order, each in a savepoint of its own. Should the writing
+        together fail (a row the database refuses), each of them takes that path too:
+        a bad object refuses only itself."""
+        if origin == self.node.nation:
+            raise Refused(
+                f"a page claims to come from this node ({origin})", action="federation:accept"
+            )
+        outcomes: builtins.list[StoredObject | Exception | None] = [None] * len(arrivals)
+        ids = [str(a.body.get("id", "")) for a in arrivals]
+        times = Counter(ids)
+        held = self._held(conn, set(ids))
+        single = [i for i, stix_id in enumerate(ids) if stix_id in held or times[stix_id] > 1]
+        fresh: builtins.list[tuple[dict[str, Any], Label]] = []
+        numbers: builtins.list[int] = []
+        order: builtins.list[int] = []
+        alone = set(single)
+        for index, arrival in enumerate(arrivals):
+            if index in alone:
+                continue
+            try:
+                version = arrival.version
+                if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+                    raise Invalid(f"{version!r} is not a version number", field="version")
+                body = prepare(arrival.body, now=stix_ts(clock.now()))
+                write = Write("accept", None, body, arrival.label, origin)
+                self.owners.check(conn, write, None)
+                fresh.append((self._marked(conn, body, arrival.label, None, ensure=False),
+                              arrival.label))  # fmt: skip
+                numbers.append(version)
+                order.append(index)
+            except Exception as exc:  # whatever fails refuses this object only
+                outcomes[index] = exc
+        try:
+            with conn.begin_nested():
+                for label in {label for _, label in fresh}:
+                    self._ensure_marking(conn, label)
+                made = self._insert_first_versions(conn, fresh, origin, author, numbers)
+            for index, one in zip(order, made, strict=True):
+                outcomes[index] = one
+        except Exception:
+            single = sorted(single + order)
+        for index in single:
+            arrival = arrivals[index]
+            try:
+                with conn.begin_nested():
+                    outcomes[index] = self.accept_in(
+                        conn,
+                        body=arrival.body,
+                        label=arrival.label,
+                        origin=origin,
+                        author=author,
+                        version=arrival.version,
+                    )
+            except Exception as exc:
+                outcomes[index] = exc
+        return outcomes
 
     def revise(
         self, principal: Principal, stix_id: str, obj: Any, *, owner: OwnerKey | None = None

@@ -186,12 +186,20 @@ class VersionWriter:
         return replace(made, row_pk=version_pk)
 
     def _insert_first_versions(
-        self, conn: Connection, new: list[tuple[dict[str, Any], Label]], origin: str, author: str
+        self,
+        conn: Connection,
+        new: list[tuple[dict[str, Any], Label]],
+        origin: str,
+        author: str,
+        numbers: list[int] | None = None,
     ) -> list[StoredObject]:
-        """Version 1 of several new objects (already checked and marked) in three
-        statements: their object rows, their version rows, and their access rows."""
+        """The first version here of several new objects (already checked and marked)
+        in three statements: their object rows, their version rows, and their access
+        rows. `numbers`: the versions' numbers (their origin's, for arrivals), 1 each
+        when left out."""
         if not new:
             return []
+        numbers = numbers or [1] * len(new)
         now = clock.now_ts()
         object_pks = (
             conn.execute(
@@ -205,8 +213,8 @@ class VersionWriter:
             .all()
         )
         made = [
-            self._stored(str(b["id"]), str(b["type"]), origin, 1, b, label, author)
-            for b, label in new
+            self._stored(str(b["id"]), str(b["type"]), origin, number, b, label, author)
+            for (b, label), number in zip(new, numbers, strict=True)
         ]
         version_pks = (
             conn.execute(
