@@ -28,7 +28,8 @@ The agreement is SECRET with BIAC and CYBER. What is measured, per database kind
 4. Where the sync's time goes: one more sync on a fresh USA database, run in this
    process (`pull_once`, the function USA's loop calls) with timers around its
    phases: fetching pages (`taxii2-client`), the guard (and its signature check),
-   `Store.accept_in` (and its STIX validation), and the rest of each page's
+   `Store.accept_many_in` (its STIX validation, its rows, the objects it stores one at
+   a time), and the rest of each page's
    transaction. `--profile` adds the top of a cProfile of that sync.
 5. Lag, on the last USA of step 2 with both nodes serving: `--trickle-rate` objects
    a second for `--trickle-seconds`, each releasable to USA, written one per commit
@@ -442,9 +443,10 @@ def breakdown(usa: UsaNode, wanted: set[str], profile: bool) -> dict[str, Any]:
                 (pull_module, "apply_page", "apply_page"),
                 (receive_module, "judge", "guard"),
                 (guard_module, "verify", "guard: signature"),
-                (node.store, "accept_in", "accept_in"),
-                (objects_module, "prepare", "accept_in: STIX validation"),
-                (node.store, "_insert_version", "accept_in: insert rows"),
+                (node.store, "accept_many_in", "accept"),
+                (node.store, "accept_in", "accept: one at a time"),
+                (objects_module, "prepare", "accept: STIX validation"),
+                (node.store, "_insert_first_versions", "accept: insert rows"),
             ):
                 stack.enter_context(
                     _patched(target, name, phases.wrap(label, getattr(target, name)))
@@ -465,11 +467,12 @@ def breakdown(usa: UsaNode, wanted: set[str], profile: bool) -> dict[str, Any]:
         "fetch pages (taxii2-client: HTTP, JPN signs, JSON)": s["fetch"],
         "guard (judge)": s["guard"],
         "  of which signature check (RFC 8785 + Ed25519)": s["guard: signature"],
-        "Store.accept_in": s["accept_in"],
-        "  of which STIX validation (stix2 parse)": s["accept_in: STIX validation"],
-        "  of which rows (objects, versions, access, marking)": s["accept_in: insert rows"],
-        "rest of apply_page (signature rows, audit, commit)": (
-            s["apply_page"] - s["guard"] - s["accept_in"]
+        "Store.accept_many_in (a page's objects together)": s.get("accept", 0.0),
+        "  of which STIX validation (stix2 parse)": s.get("accept: STIX validation", 0.0),
+        "  of which rows (objects, versions, access)": s.get("accept: insert rows", 0.0),
+        "  of which objects one at a time (Store.accept_in)": s.get("accept: one at a time", 0.0),
+        "rest of apply_page (hooks, signature rows, audit, commit)": (
+            s["apply_page"] - s["guard"] - s.get("accept", 0.0)
         ),
         "rest of pull_once": total - s["fetch"] - s["apply_page"],
     }
