@@ -169,3 +169,37 @@ def test_a_batch_stores_exactly_what_single_writes_store(node: Node) -> None:
     for one, many in zip(singles, batched, strict=True):
         if not isinstance(one, StoreError):
             assert _access(node, one.id) == _access(node, many.id)
+
+
+def test_an_import_of_new_and_known_objects_creates_revises_and_refuses_each_alone(
+    node: Node,
+) -> None:
+    """The STIX import writes its new objects as one batch: each still gets its own
+    outcome, an id already held becomes a new version, the same observable twice is
+    stored once, and a refused object costs only itself."""
+    from kizuna.interchange.imports import import_objects
+
+    sato = author(node)
+    held = node.store.create(sato, report("first"), label(node, "UNCLASSIFIED//REL TO JPN"))
+    revised = {**held.object, "name": "second", "modified": "2030-01-01T00:00:00.000Z"}
+    revised.pop("object_marking_refs")
+    objs = [
+        indicator("192.0.2.50"),
+        revised,
+        {"type": "ipv4-addr", "value": "192.0.2.51"},
+        {"type": "ipv4-addr", "value": "192.0.2.51"},
+        {"type": "indicator", "pattern": "nonsense"},
+        report("after"),
+    ]
+    outcomes = import_objects(node.store, sato, objs, source="test")
+    assert [(o.ok, o.message) for o in outcomes] == [
+        (True, "created"),
+        (True, "version 2"),
+        (True, "created"),
+        (True, "already stored"),
+        (False, outcomes[4].message),
+        (True, "created"),
+    ]
+    assert "pattern" in outcomes[4].message
+    assert outcomes[2].id == outcomes[3].id
+    assert node.store.get(sato, held.id).object["name"] == "second"

@@ -1,7 +1,9 @@
 """Bring STIX 2.1 objects into the store: from a bundle file or a TAXII envelope.
 
-Each object is judged and written on its own, so that one bad object costs only
-itself: the result lists every object with its outcome. The label of an object is
+Each object is judged on its own, so that one bad object costs only itself: the
+result lists every object with its outcome. The new ones are written together, in one
+batch of the store (`Store.create_many_in`), which refuses only the objects that break
+a rule; an object whose id is held becomes a new version, as before. The label of an object is
 the Kizuna marking it references (defined in the same batch or already known to
 the node), else what its TLP marking means (see `markings.label_of`), else the
 default of a new object: the lowest level, releasable to this node's nation only.
@@ -12,12 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from kizuna import audit
-from kizuna.errors import Conflict, Invalid, NotFound, StoreError
+from kizuna.errors import Conflict, Invalid, NotFound, Refused, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.stix.markings import TLP, label_from_marking, label_of
@@ -74,17 +77,17 @@ def _known_markings(
     return found
 
 
-def _one(
+def _judge(
     store: Store,
     principal: Principal,
     obj: Any,
     markings: dict[str, dict[str, Any]],
     allowed: frozenset[str] | None,
-) -> Outcome:
+) -> Outcome | Label:
+    """The outcome of an object that needs no write, or the label to write it at."""
     if not isinstance(obj, dict):
         return Outcome(None, None, False, "not a JSON object")
-    stix_id = obj.get("id") if isinstance(obj.get("id"), str) else None
-    version = obj.get("modified") if isinstance(obj.get("modified"), str) else None
+    stix_id, version = _names(obj)
     stix_type = obj.get("type")
     try:
         if stix_type == "marking-definition":
@@ -94,10 +97,9 @@ def _one(
             return Outcome(stix_id, version, True, "Kizuna label marking: known")
         if allowed is not None and stix_type not in allowed:
             raise Invalid(f"this collection does not hold {stix_type} objects", field="type")
-        label = label_of(store.policy, obj, markings, nation=store.node.nation) or Label(
+        return label_of(store.policy, obj, markings, nation=store.node.nation) or Label(
             store.policy.lowest.rank, frozenset({store.node.nation})
         )
-        return _write(store, principal, obj, label, stix_id, version)
     except StoreError as exc:
         return Outcome(stix_id, version, False, str(exc))
     except Exception:
@@ -106,21 +108,70 @@ def _one(
         return Outcome(stix_id, version, False, "this object could not be stored (logged)")
 
 
-def _write(
-    store: Store,
-    principal: Principal,
-    obj: dict[str, Any],
-    label: Label,
-    stix_id: str | None,
-    version: str | None,
-) -> Outcome:
+def _names(obj: dict[str, Any]) -> tuple[str | None, str | None]:
+    stix_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+    version = obj.get("modified") if isinstance(obj.get("modified"), str) else None
+    return stix_id, version
+
+
+def _guarded(write: Callable[[], Outcome], obj: dict[str, Any]) -> Outcome:
+    stix_id, version = _names(obj)
+    try:
+        return write()
+    except StoreError as exc:
+        return Outcome(stix_id, version, False, str(exc))
+    except Exception:
+        _log.exception("importing %s failed", stix_id or "an object")
+        return Outcome(stix_id, version, False, "this object could not be stored (logged)")
+
+
+def _write_all(
+    store: Store, principal: Principal, writes: list[tuple[int, dict[str, Any], Label]]
+) -> dict[int, Outcome]:
+    """Create the objects in one batch; an object whose id is held takes the path of a
+    new version (`_held`). Should the batch fail as a whole, each object is written on
+    its own, as before batches."""
+    try:
+        with store.transaction(principal) as conn:
+            batch = store.create_many_in(conn, principal, [(o, lb) for _, o, lb in writes])
+    except Refused as exc:
+        # The principal may not create at all: every object is told why.
+        return {i: Outcome(*_names(o), False, str(exc)) for i, o, _ in writes}
+    except Exception:
+        _log.exception("a batch of %d objects failed; writing them one by one", len(writes))
+        return {i: _guarded(partial(_write, store, principal, o, lb), o) for i, o, lb in writes}
+    outcomes: dict[int, Outcome] = {}
+    made = iter(batch.made)
+    refused = dict(batch.refused)
+    for position, (i, obj, label) in enumerate(writes):
+        error = refused.get(position)
+        if error is None:
+            one = next(made)
+            outcomes[i] = Outcome(one.id, one.modified or None, True, "created")
+        elif isinstance(error, Conflict):
+            stix_id = error.target or _names(obj)[0]
+            outcomes[i] = _guarded(partial(_held, store, principal, obj, label, stix_id), obj)
+        else:
+            outcomes[i] = Outcome(*_names(obj), False, str(error))
+    return outcomes
+
+
+def _write(store: Store, principal: Principal, obj: dict[str, Any], label: Label) -> Outcome:
+    stix_id, _ = _names(obj)
     try:
         made = store.create(principal, obj, label)
         return Outcome(made.id, made.modified or None, True, "created")
     except Conflict as exc:
         # An observable's id derives from its content (and its label): the one that
         # exists is the one this object would have been, whatever id it named.
-        stix_id = exc.target or stix_id
+        return _held(store, principal, obj, label, exc.target or stix_id)
+
+
+def _held(
+    store: Store, principal: Principal, obj: dict[str, Any], label: Label, stix_id: str | None
+) -> Outcome:
+    """An object whose id is held: the same version again, or a new version of it."""
+    version = _names(obj)[1]
     if stix_id is None:
         raise Invalid("the object collides with one stored, and names no id", field="object.id")
     current = store.get(principal, stix_id)
@@ -145,23 +196,34 @@ def import_objects(
     source: str,
     allowed: frozenset[str] | None = None,
 ) -> list[Outcome]:
-    """Import every object on its own; audited once for the whole batch."""
+    """Import every object on its own, the new ones written together in one batch;
+    audited once for the whole import."""
     batch = list(objs)
     try:
         markings = _known_markings(store, principal, batch)
     except StoreError:
         markings = {}
-    outcomes = [_one(store, principal, obj, markings, allowed) for obj in batch]
-    good = sum(o.ok for o in outcomes)
+    outcomes: dict[int, Outcome] = {}
+    writes: list[tuple[int, dict[str, Any], Label]] = []
+    for i, obj in enumerate(batch):
+        judged = _judge(store, principal, obj, markings, allowed)
+        if isinstance(judged, Outcome):
+            outcomes[i] = judged
+        else:
+            writes.append((i, obj, judged))
+    if writes:
+        outcomes.update(_write_all(store, principal, writes))
+    ordered = [outcomes[i] for i in range(len(batch))]
+    good = sum(o.ok for o in ordered)
     with store.db.write() as conn:
         audit.append(
             conn,
             actor=principal.name,
             action="stix.import",
-            detail={"source": source, "total": len(outcomes), "ok": good,
-                    "failed": len(outcomes) - good},
+            detail={"source": source, "total": len(ordered), "ok": good,
+                    "failed": len(ordered) - good},
         )  # fmt: skip
-    return outcomes
+    return ordered
 
 
 def read_bundle(text: str) -> list[Any]:

@@ -232,7 +232,11 @@ class Store(VersionWriter):
                     pending = []
                 body = self._checked_new(conn, principal, obj, label, owner, built=built)
                 if body["id"] in seen:
-                    raise Conflict(f"{body['id']} comes twice in one batch", field="object.id")
+                    raise Conflict(
+                        f"{body['id']} comes twice in one batch",
+                        field="object.id",
+                        target=str(body["id"]),
+                    )
                 seen.add(str(body["id"]))
                 pending.append((index, body, label))
             except StoreError as exc:
