@@ -9,6 +9,8 @@ are never skipped; the ones seen again are stored once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -43,42 +45,58 @@ def _from(cursor: str | None) -> str | None:
 
 
 def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
-    """Fetch everything new from `peer`, page by page, then tell it of any spillage."""
+    """Fetch everything new from `peer`, page by page, then tell it of any spillage.
+
+    Pipelined: the next page is fetched (in a thread of its own) while this one is
+    applied. Only applying moves the cursor, so a page fetched and never applied (a
+    crash, a failed page) is simply asked for again."""
     # The peer serves this node's collection under the id it derives from our nation.
     url = f"{peer.url}/taxii2/kizuna/collections/{collection_id(node.nation)}/"
     collection = Collection(url, auth=BearerAuth(peer.pull_token))
     last: dict[str, Any] = {}
     collection._conn.session.request = _watched(collection._conn.session.request, timeout, last)
-    total = Applied(0, 0, 0, peer.added_after)
-    start = _from(peer.added_after)
-    token: str | None = None
-    current = peer
-    while True:
-        params: dict[str, Any] = {"limit": node.settings.pull_page, "version": "all"}
-        if token:
-            params["next"] = token
-        elif start:
-            params["added_after"] = start
+
+    def fetch(params: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, str]]:
         last.clear()
         envelope = collection.get_objects(**params)
-        # The page's own end bounds the cursor (see receive.py).
-        headers = last.get("headers") or {}
-        applied = apply_page(
-            node,
-            current,
-            list(envelope.get("objects", [])),
-            page_end=headers.get("X-TAXII-Date-Added-Last"),
-        )
-        total = Applied(
-            total.stored + applied.stored,
-            total.duplicates + applied.duplicates,
-            total.quarantined + applied.quarantined,
-            applied.added_after,
-        )
-        current = replace(current, added_after=applied.added_after)
-        if not envelope.get("more"):
-            break
-        token = envelope["next"]
+        # The response's own headers: their names are case-insensitive.
+        return envelope, last.get("headers") or {}
+
+    total = Applied(0, 0, 0, peer.added_after)
+    params: dict[str, Any] = {"limit": node.settings.pull_page, "version": "all"}
+    start = _from(peer.added_after)
+    if start:
+        params["added_after"] = start
+    current = peer
+    fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"pull-{peer.nation}")
+    try:
+        pending = fetcher.submit(fetch, params)
+        while True:
+            envelope, headers = pending.result()
+            more = bool(envelope.get("more"))
+            if more:
+                pending = fetcher.submit(
+                    fetch,
+                    {"limit": node.settings.pull_page, "version": "all", "next": envelope["next"]},
+                )
+            # The page's own end bounds the cursor (see receive.py).
+            applied = apply_page(
+                node,
+                current,
+                list(envelope.get("objects", [])),
+                page_end=headers.get("X-TAXII-Date-Added-Last"),
+            )
+            total = Applied(
+                total.stored + applied.stored,
+                total.duplicates + applied.duplicates,
+                total.quarantined + applied.quarantined,
+                applied.added_after,
+            )
+            current = replace(current, added_after=applied.added_after)
+            if not more:
+                break
+    finally:
+        fetcher.shutdown(wait=False, cancel_futures=True)
     spillage.report(node, peer, timeout=timeout)
     return total
 
