@@ -61,6 +61,7 @@ format: dev ## Apply ruff's fixes and formatting
 
 bench: dev ## Run the benchmarks (bench/results/*.json)
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/write.py --db both
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/coordination.py

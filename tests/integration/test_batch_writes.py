@@ -11,17 +11,14 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from kizuna.cli.main import app
+from kizuna import audit
 from kizuna.db.schema import access, audit_log, objects, versions
 from kizuna.errors import Conflict, Disallowed, Invalid, Refused, StoreError
 from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Clearance, Label, parse
 from kizuna.runtime import Node
 from tests.factories import indicator, random_label, report
-
-runner = CliRunner()
 
 
 def author(node: Node, *, releasing: bool = False, rank: str = "SECRET") -> Principal:
@@ -105,18 +102,10 @@ def test_a_batch_stores_the_good_objects_and_refuses_each_bad_one_alone(node: No
     # The security refusals are audited, as a single write's are; bad data is not.
     assert [json.loads(e.detail)["batch_index"] for e in refusals] == [2, 3, 7]
     assert "TOP SECRET" in json.loads(refusals[0].detail)["reason"]
-    result = runner.invoke(
-        app,
-        [
-            "audit",
-            "verify",
-            "--db",
-            node.settings.database_url,
-            "--key-file",
-            str(node.settings.key_file),
-        ],
-    )
-    assert result.exit_code == 0, result.output
+    with node.db.read() as conn:
+        verified = audit.verify(conn, node.key.public_key())
+    assert not verified.findings
+    assert verified.entries == last_seq(node)
 
 
 def _outcome(made: Any) -> Any:
