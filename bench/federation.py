@@ -464,7 +464,9 @@ def breakdown(usa: UsaNode, wanted: set[str], profile: bool) -> dict[str, Any]:
         raise RuntimeError(f"the in-process sync stored {applied.stored} of {len(wanted)}")
     s = phases.seconds
     rows = {
-        "fetch pages (taxii2-client: HTTP, JPN signs, JSON)": s["fetch"],
+        # The pull fetches the next page in a thread while it applies one: this time
+        # overlaps the phases below.
+        "fetch pages, in a thread (taxii2-client: HTTP, JPN signs, JSON)": s["fetch"],
         "guard (judge)": s["guard"],
         "  of which signature check (RFC 8785 + Ed25519)": s["guard: signature"],
         "Store.accept_many_in (a page's objects together)": s.get("accept", 0.0),
@@ -474,7 +476,9 @@ def breakdown(usa: UsaNode, wanted: set[str], profile: bool) -> dict[str, Any]:
         "rest of apply_page (hooks, signature rows, audit, commit)": (
             s["apply_page"] - s["guard"] - s.get("accept", 0.0)
         ),
-        "rest of pull_once": total - s["fetch"] - s["apply_page"],
+        "rest of pull_once (waiting for a page not yet fetched, spillage)": (
+            total - s["apply_page"]
+        ),
     }
     result: dict[str, Any] = {
         "objects": len(wanted),
