@@ -17,7 +17,7 @@ from kizuna.runtime import Node
 from kizuna.stix.markings import TLP, marking_id
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
-from tests.factories import add_user, bearer, report
+from tests.factories import add_user, bearer, indicator, report
 
 TAXII = "application/taxii+json;version=2.1"
 CLEAR = next(k for k, v in TLP.items() if v == "clear")
@@ -95,6 +95,15 @@ def test_inputs_that_reached_a_server_error_get_a_4xx_naming_the_problem(
     r = client.post("/api/v1/objects", json={"object": deep, "label": "SECRET"}, headers=headers)
     assert r.status_code == 422
     assert "nests deeper than" in r.text
+
+    # An empty pattern crashes the stix2-patterns parser (UnboundLocalError).
+    empty = {**indicator(), "pattern": ""}
+    r = client.post("/api/v1/objects", json={"object": empty, "label": "SECRET"}, headers=headers)
+    assert r.status_code == 422, r.text
+    assert "pattern cannot be read" in r.text
+    status, text = post_taxii(client, headers, json.dumps({"objects": [empty]}))
+    assert status == 202
+    assert "pattern cannot be read" in text
 
     everything = next(c for c in COLLECTIONS if c.key == "all")
     r = client.get(

@@ -8,6 +8,7 @@ ones that name the property.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import stix2
 import stix2.exceptions
 from stix2.v21 import OBJ_MAP
+from stix2patterns.validator import run_validator
 
 from kizuna.errors import Invalid
 from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
@@ -102,6 +104,10 @@ def prepare(obj: Any, *, now: str, built: bool = False) -> dict[str, Any]:
         # The stix2 library reads each extension as a mapping before it checks any.
         raise Invalid("extensions map extension ids to objects", field="object.extensions")
     probe, standins = _stand_in(filled)
+    pattern = _stix_pattern(probe)
+    if pattern is not None:
+        # Checked below, once per pattern text; the library checks everything else.
+        probe = {**probe, "pattern_type": _CHECKED_APART}
     try:
         parsed = stix2.parse(probe, allow_custom=False, version="2.1")
     except stix2.exceptions.STIXError as exc:
@@ -116,10 +122,50 @@ def prepare(obj: Any, *, now: str, built: bool = False) -> dict[str, Any]:
             "STIX 2.1 types and Kizuna's own",
             field="object.extensions",
         )
+    if pattern is not None:
+        errors = _pattern_errors(*pattern)
+        if errors:
+            raise Invalid(
+                f"invalid STIX {stix_type}: Invalid value for Indicator 'pattern': {errors[0]}",
+                field="object.pattern",
+            )
     # Store what the library accepted and normalized (ids of observables included).
     result: dict[str, Any] = _put_back(json.loads(parsed.serialize()), standins)
+    if pattern is not None:
+        result["pattern_type"] = "stix"
+        if pattern[1] is not None:
+            result["pattern_version"] = pattern[1]
     check_property_extension(result)
     return result
+
+
+# An indicator's STIX pattern is checked by parsing it (stix2-patterns, an ANTLR
+# parser): the costliest part of storing one. The same text comes again with every new
+# version of an indicator and every feed posted again, so its verdict is remembered.
+# While the library checks the rest of the object, the pattern type stands in as one
+# it does not parse (an open vocabulary), and the pattern is checked here exactly as
+# the library would (`Indicator._check_object_constraints`), after the other checks.
+_CHECKED_APART = "x-kizuna-checked-apart"
+
+
+def _stix_pattern(obj: dict[str, Any]) -> tuple[str, str | None] | None:
+    """(pattern, pattern_version) of an indicator whose pattern is in STIX, or None."""
+    if obj.get("type") != "indicator" or obj.get("pattern_type") != "stix":
+        return None
+    pattern, version = obj.get("pattern"), obj.get("pattern_version")
+    if not isinstance(pattern, str) or not (version is None or isinstance(version, str)):
+        return None  # malformed: the library names the fault
+    if pattern and not version:
+        version = "2.1"  # the library's Indicator fills it in so
+    return pattern, version
+
+
+@functools.lru_cache(maxsize=16384)
+def _pattern_errors(pattern: str, version: str | None) -> tuple[str, ...]:
+    try:
+        return tuple(str(e) for e in run_validator(pattern, version))
+    except Exception as exc:  # the empty pattern crashes the parser (UnboundLocalError)
+        return (f"the pattern cannot be read ({type(exc).__name__})",)
 
 
 # The stix2 library refuses references to types it does not know, Kizuna's own among
