@@ -15,8 +15,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
-
 from kizuna.errors import Invalid
 from kizuna.stix.markings import EPOCH, KIZUNA_IDENTITY, NAMESPACE, label_extension_definition
 
@@ -72,8 +70,18 @@ def schema(name: str) -> dict[str, Any]:
     return loaded
 
 
+@cache
+def _validator(name: str) -> Any:
+    # Imported when first needed, not with the store: jsonschema loads its format
+    # checkers when imported, about a second where rfc3987-syntax is installed (the
+    # test tools bring it), which every `kizuna` command would otherwise pay.
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema(name))
+
+
 def _validate(instance: dict[str, Any], name: str, where: str) -> None:
-    validator = jsonschema.Draft202012Validator(schema(name))
+    validator = _validator(name)
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
