@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -196,6 +197,16 @@ def dominated(store: Store, label: Label) -> ColumnElement[bool]:
     )
 
 
+@lru_cache(maxsize=64)
+def _conditions(
+    store: Store, principal: Principal, label: Label
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The visibility and dominance conditions of `_candidates`, built once per store,
+    importer and label: an import asks for candidates thousands of times, and building
+    these two took longer than running the query."""
+    return visible(principal, store.bits), dominated(store, label)
+
+
 def _candidates(
     conn: Connection,
     store: Store,
@@ -214,8 +225,7 @@ def _candidates(
                 and_(
                     access.c.version_pk == meetings_terms.c.version_pk,
                     current(),
-                    visible(principal, store.bits),
-                    dominated(store, label),
+                    *_conditions(store, principal, label),
                 ),
             )
         )
