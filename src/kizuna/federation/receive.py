@@ -42,10 +42,9 @@ from kizuna.federation import recall
 from kizuna.federation.guard import Accepted, Refusal, judge
 from kizuna.federation.peers import Peer
 from kizuna.federation.schema import peers, quarantine, signatures
-from kizuna.federation.signing import Signed
 from kizuna.runtime import Node
 from kizuna.stix.types import RECALL
-from kizuna.store import Arrival
+from kizuna.store import Arrival, StoredObject
 
 __all__ = ["PAYLOAD_LIMIT", "Applied", "apply_page"]
 
@@ -159,35 +158,20 @@ def _write_batch(
     outcomes: dict[int, str | Refusal] = {}
     signed_rows: list[dict[str, Any]] = []
     for (index, verdict), result in zip(chosen, results, strict=True):
-        signed = verdict.signed
-
-        def refusal(
-            exc: Exception, signed: Signed = signed, verdict: Accepted = verdict
-        ) -> Refusal:
-            return Refusal(
-                _object_id(signed.body), _reason(exc), verdict.label_text, added=signed.added
-            )
-
         if result is None:
             outcomes[index] = "duplicate"
             continue
         if isinstance(result, Exception):
-            outcomes[index] = refusal(result)
+            outcomes[index] = _refused(verdict, result)
             continue
         try:
             with conn.begin_nested():
                 for hook in node.arrival_hooks:
                     hook(node, conn, result)
         except Exception as exc:
-            raise _HookRefused(index, refusal(exc)) from exc
+            raise _HookRefused(index, _refused(verdict, exc)) from exc
         outcomes[index] = "stored"
-        signed_rows.append(
-            {
-                "version_pk": result.row_pk,
-                "nation": peer.nation,
-                "claims": json.dumps(signed.claims, sort_keys=True),
-            }
-        )
+        signed_rows.append(_signature_row(peer, result, verdict))
     if signed_rows:
         conn.execute(insert(signatures), signed_rows)
     return outcomes
@@ -209,25 +193,26 @@ def _store(node: Node, conn: Connection, peer: Peer, verdict: Accepted) -> str |
             )
             if made is None:
                 return "duplicate"
-            conn.execute(
-                insert(signatures).values(
-                    version_pk=made.row_pk,
-                    nation=peer.nation,
-                    claims=json.dumps(signed.claims, sort_keys=True),
-                )
-            )
+            conn.execute(insert(signatures).values(_signature_row(peer, made, verdict)))
             if made.type == RECALL:
                 recall.apply(node, conn, peer, made)
             for hook in node.arrival_hooks:
                 hook(node, conn, made)
     except Exception as exc:  # any failure refuses this object only
-        return Refusal(
-            _object_id(signed.body),
-            _reason(exc),
-            verdict.label_text,
-            added=signed.added,
-        )
+        return _refused(verdict, exc)
     return "stored"
+
+
+def _signature_row(peer: Peer, made: StoredObject, verdict: Accepted) -> dict[str, Any]:
+    """The sender's signature, kept beside the version it signed."""
+    claims = json.dumps(verdict.signed.claims, sort_keys=True)
+    return {"version_pk": made.row_pk, "nation": peer.nation, "claims": claims}
+
+
+def _refused(verdict: Accepted, exc: Exception) -> Refusal:
+    """The refusal of an authentic object whose storing failed."""
+    signed = verdict.signed
+    return Refusal(_object_id(signed.body), _reason(exc), verdict.label_text, added=signed.added)
 
 
 def _reason(exc: Exception) -> str:

@@ -21,11 +21,12 @@ from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
-from kizuna.stix.validate import canonical_json
+from kizuna.stix.validate import canonical_json, is_versioned, prepare
+from kizuna.store import observables, rules
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.nodes import NodeRow
-from kizuna.store.owners import Owners
-from kizuna.store.rows import COLUMNS, StoredObject, label_of_row
+from kizuna.store.owners import OwnerKey, Owners, Write
+from kizuna.store.rows import COLUMNS, StoredObject, label_of_row, stix_ts
 
 __all__ = ["VersionWriter"]
 
@@ -308,6 +309,26 @@ class VersionWriter:
             stix_type=cur.type,
             replaces=label_of_row(cur),
         )
+
+    def _checked_new(
+        self, conn: Connection, principal: Principal, obj: Any, label: Label,
+        owner: OwnerKey | None, *, built: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        """The body a creation would store, once every rule of a creation has passed."""
+        self.owners.admit("create", obj, owner)
+        body = prepare(obj, now=stix_ts(clock.now()), built=built)
+        if not is_versioned(body["type"]):
+            # Observables: content-derived ids scoped by label (see `observables`).
+            floor = observables.floor(self.policy.lowest.rank, self.node.nation)
+            body["id"] = observables.scoped_id(
+                body, label, secret=self.node.secret, floor_label=floor
+            )
+        stix_id = str(body["id"])
+        rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
+        if label.rel_to != {self.node.nation}:
+            rules.check_release(principal, self.node.nation, stix_id)
+        self.owners.check(conn, Write("create", principal, body, label, self.node.nation), owner)
+        return body
 
     def _insert_new(
         self,

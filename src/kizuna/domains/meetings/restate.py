@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -197,36 +196,19 @@ def dominated(store: Store, label: Label) -> ColumnElement[bool]:
     )
 
 
-@lru_cache(maxsize=64)
-def _conditions(
-    store: Store, principal: Principal, label: Label
-) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """The visibility and dominance conditions of `_candidates`, built once per store,
-    importer and label: an import asks for candidates thousands of times, and building
-    these two took longer than running the query."""
-    return visible(principal, store.bits), dominated(store, label)
-
-
 def _candidates(
     conn: Connection,
-    store: Store,
-    principal: Principal,
-    label: Label,
+    allowed: ColumnElement[bool],
     terms: list[tuple[str, str]],
     date: str,
 ) -> list[tuple[int, int]]:
-    """(object pk, version pk) of the current, visible decisions of earlier meetings
-    that hold one of `terms` and whose label `label` dominates."""
+    """(object pk, version pk) of the decisions of earlier meetings that hold one of
+    `terms`, among the `access` rows `allowed` (see `restated`)."""
     rows = conn.execute(
         select(access.c.object_pk, meetings_terms.c.version_pk)
         .select_from(
             meetings_terms.join(
-                access,
-                and_(
-                    access.c.version_pk == meetings_terms.c.version_pk,
-                    current(),
-                    *_conditions(store, principal, label),
-                ),
+                access, and_(access.c.version_pk == meetings_terms.c.version_pk, allowed)
             )
         )
         .where(meetings_terms.c.meeting_date < date, _matching(terms))
@@ -255,6 +237,9 @@ def restated(
     pending = sorted(probes, key=lambda p: ((rarity or {}).get(p, 0), p))
     probed: set[tuple[str, str]] = set()
     everything = _matching(probes + [("t", t) for t in topics])
+    # The current, visible decisions whose label `label` dominates: built once for every
+    # lookup below (building it takes longer than a lookup).
+    allowed = and_(current(), visible(principal, store.bits), dominated(store, label))
     perfect = _score(len(keywords), len(keywords), len(keywords), bool(topics), bool(entities))
     best: tuple[float, int, str] | None = None
     queue: list[tuple[int, int]] = []  # candidates not scored yet, newest object first
@@ -288,9 +273,7 @@ def restated(
         batch, pending = pending[:step], pending[step:]
         probed |= set(batch)
         step *= 2
-        fresh = [
-            c for c in _candidates(conn, store, principal, label, batch, date) if c[1] not in seen
-        ]
+        fresh = [c for c in _candidates(conn, allowed, batch, date) if c[1] not in seen]
         seen |= {c[1] for c in fresh}
         queue = sorted(queue + fresh, reverse=True)
     return best[2] if best is not None and best[0] > THRESHOLD else None
