@@ -1,29 +1,30 @@
-"""Writes in batches: many creations in the caller's transaction, or a page of versions
-from a peer, each object judged on its own by every rule of the single write, and the
-accepted ones written together in a few statements.
+"""Writes that come many at a time: creations in batches, and the versions other nodes
+made (one, or a page of them). In a batch each object is judged on its own by every rule
+of the single write, and the accepted ones are written together in a few statements.
 
-`Store` (objects.py) offers these beside its single writes; they share its checks and
-row writers (versions.py).
+`Store` (objects.py) offers these beside its own writes; they share the checks and row
+writers of versions.py.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select, update
 
 from kizuna import audit, clock
-from kizuna.db.schema import objects
+from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Conflict, Invalid, Refused, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label
 from kizuna.stix.validate import prepare
 from kizuna.store import rules
 from kizuna.store.owners import OwnerKey, Write
-from kizuna.store.rows import Batch, StoredObject, stix_ts
+from kizuna.store.rows import LABEL_COLUMNS, Batch, StoredObject, label_of_row, stix_ts
 from kizuna.store.versions import VersionWriter
 
 __all__ = ["Arrival", "BatchWriter"]
@@ -45,19 +46,6 @@ def _id_of(obj: Any) -> str | None:
 
 class BatchWriter(VersionWriter):
     """The part of `Store` that writes in batches."""
-
-    if TYPE_CHECKING:
-
-        def accept_in(
-            self,
-            conn: Connection,
-            *,
-            body: dict[str, Any],
-            label: Label,
-            origin: str,
-            author: str,
-            version: int,
-        ) -> StoredObject | None: ...
 
     def create_many_in(
         self,
@@ -181,6 +169,86 @@ class BatchWriter(VersionWriter):
                 ).scalars()
             )
         return held
+
+    def accept_in(
+        self,
+        conn: Connection,
+        *,
+        body: dict[str, Any],
+        label: Label,
+        origin: str,
+        author: str,
+        version: int,
+    ) -> StoredObject | None:
+        """Store a version that another node made and this node's guard has judged:
+        read-only here (only its origin makes new versions). The version keeps its
+        origin's number (`version`, signed by the origin): the same number twice is
+        stored once (None when it is already here), and a number below the highest one
+        here (a version that arrives late) is kept without becoming current. Numbers
+        may leave gaps: a version the peer may not read never comes."""
+        stix_id = str(body["id"])
+        if origin == self.node.nation:
+            raise Refused(
+                f"{stix_id} claims to come from this node", action="federation:accept",
+                target=stix_id,
+            )  # fmt: skip
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise Invalid(f"{version!r} is not a version number", field="version")
+        body = prepare(body, now=stix_ts(clock.now()))
+        row = conn.execute(
+            select(objects.c.pk, objects.c.origin, objects.c.type).where(
+                objects.c.stix_id == stix_id
+            )
+        ).first()
+        if row is not None and row.origin != origin:
+            raise Refused(
+                f"{stix_id} belongs to {row.origin}; {origin} may not version it",
+                action="federation:accept",
+                target=stix_id,
+            )
+        if row is not None and row.type != body["type"]:
+            raise Invalid(f"{stix_id} is a {row.type}, not a {body['type']}", field="type")
+        if row is None:
+            object_pk = conn.execute(
+                insert(objects)
+                .values(stix_id=stix_id, type=body["type"], origin=origin,
+                        created_at=clock.now_ts())
+                .returning(objects.c.pk)
+            ).scalar_one()  # fmt: skip
+            before = before_label = previous = None
+            latest = True
+        else:
+            object_pk = row.pk
+            known = conn.execute(
+                select(versions.c.number, versions.c.pk, *LABEL_COLUMNS, versions.c.body)
+                .where(versions.c.object_pk == object_pk)
+                .order_by(versions.c.number)
+            ).all()
+            if any(v.number == version for v in known):
+                return None
+            below = [v for v in known if v.number < version]
+            before = json.loads(below[-1].body) if below else None
+            before_label = label_of_row(below[-1]) if below else None
+            latest = not known or version > known[-1].number
+            previous = known[-1].pk if latest and known else None
+        write = Write("accept", None, body, label, origin, before, before_label)
+        self.owners.check(conn, write, None)
+        made = self._insert_version(
+            conn,
+            object_pk=object_pk,
+            stix_id=stix_id,
+            origin=origin,
+            number=version,
+            previous_version=previous,
+            body=body,
+            label=label,
+            author=author,
+            stix_type=body["type"],
+            replaces=before_label,
+        )
+        if not latest:
+            conn.execute(update(access).where(access.c.version_pk == made.row_pk).values(current=0))
+        return made
 
     def accept_many_in(
         self, conn: Connection, arrivals: Sequence[Arrival], *, origin: str, author: str

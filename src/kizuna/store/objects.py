@@ -15,7 +15,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, select
 
 from kizuna import audit, clock
 from kizuna.db import Database
@@ -33,7 +33,6 @@ from kizuna.store.nodes import NodeRow, load_node
 from kizuna.store.owners import OwnerKey, Owners, Write
 from kizuna.store.rows import (
     COLUMNS,
-    LABEL_COLUMNS,
     MAX_LIMIT,
     Batch,
     Page,
@@ -231,86 +230,6 @@ class Store(BatchWriter):
         node's is a release decision; a label above the author's clearance is refused."""
         with self.transaction(principal) as conn:
             return self.create_in(conn, principal, obj, label, owner=owner)
-
-    def accept_in(
-        self,
-        conn: Connection,
-        *,
-        body: dict[str, Any],
-        label: Label,
-        origin: str,
-        author: str,
-        version: int,
-    ) -> StoredObject | None:
-        """Store a version that another node made and this node's guard has judged:
-        read-only here (only its origin makes new versions). The version keeps its
-        origin's number (`version`, signed by the origin): the same number twice is
-        stored once (None when it is already here), and a number below the highest one
-        here (a version that arrives late) is kept without becoming current. Numbers
-        may leave gaps: a version the peer may not read never comes."""
-        stix_id = str(body["id"])
-        if origin == self.node.nation:
-            raise Refused(
-                f"{stix_id} claims to come from this node", action="federation:accept",
-                target=stix_id,
-            )  # fmt: skip
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise Invalid(f"{version!r} is not a version number", field="version")
-        body = prepare(body, now=stix_ts(clock.now()))
-        row = conn.execute(
-            select(objects.c.pk, objects.c.origin, objects.c.type).where(
-                objects.c.stix_id == stix_id
-            )
-        ).first()
-        if row is not None and row.origin != origin:
-            raise Refused(
-                f"{stix_id} belongs to {row.origin}; {origin} may not version it",
-                action="federation:accept",
-                target=stix_id,
-            )
-        if row is not None and row.type != body["type"]:
-            raise Invalid(f"{stix_id} is a {row.type}, not a {body['type']}", field="type")
-        if row is None:
-            object_pk = conn.execute(
-                insert(objects)
-                .values(stix_id=stix_id, type=body["type"], origin=origin,
-                        created_at=clock.now_ts())
-                .returning(objects.c.pk)
-            ).scalar_one()  # fmt: skip
-            before = before_label = previous = None
-            latest = True
-        else:
-            object_pk = row.pk
-            known = conn.execute(
-                select(versions.c.number, versions.c.pk, *LABEL_COLUMNS, versions.c.body)
-                .where(versions.c.object_pk == object_pk)
-                .order_by(versions.c.number)
-            ).all()
-            if any(v.number == version for v in known):
-                return None
-            below = [v for v in known if v.number < version]
-            before = json.loads(below[-1].body) if below else None
-            before_label = label_of_row(below[-1]) if below else None
-            latest = not known or version > known[-1].number
-            previous = known[-1].pk if latest and known else None
-        write = Write("accept", None, body, label, origin, before, before_label)
-        self.owners.check(conn, write, None)
-        made = self._insert_version(
-            conn,
-            object_pk=object_pk,
-            stix_id=stix_id,
-            origin=origin,
-            number=version,
-            previous_version=previous,
-            body=body,
-            label=label,
-            author=author,
-            stix_type=body["type"],
-            replaces=before_label,
-        )
-        if not latest:
-            conn.execute(update(access).where(access.c.version_pk == made.row_pk).values(current=0))
-        return made
 
     def revise(
         self, principal: Principal, stix_id: str, obj: Any, *, owner: OwnerKey | None = None
