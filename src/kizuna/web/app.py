@@ -19,7 +19,7 @@ from kizuna.federation.loop import Federator
 from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
-from kizuna.web import accounts, api, pages, problems, schemas, search
+from kizuna.web import accounts, api, objects, pages, problems, schemas, search
 from kizuna.web import federation as federation_web
 from kizuna.web.deps import LoginRequired, page_principal
 
@@ -185,7 +185,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
-    routers = [api.router, pages.router, accounts.router, search.router, schemas.router]
+    routers = [api.router, pages.router, objects.router, accounts.router, search.router]
+    routers.append(schemas.router)
     routers.append(federation_web.router)
     for domain in domains.installed():
         routers += domain.routers()

@@ -1,4 +1,5 @@
-"""Server-rendered pages: login, objects, an object and its history, the audit log.
+"""Server-rendered pages: the page frame and its errors, login, the audit log (the
+object pages are in objects.py).
 
 Every page shows the highest label of what it displays, top and bottom, in the
 reader's language. Page handlers call the store like the API does; templates only
@@ -12,7 +13,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,7 +23,6 @@ from kizuna import audit
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
-from kizuna.store import NotFound, StoredObject
 from kizuna.store.mentions import mentions
 from kizuna.web.cookies import cookies_of
 from kizuna.web.deps import (
@@ -235,58 +234,6 @@ def logout(request: Request, principal: PagePrincipal, node: NodeDep) -> Redirec
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(cookies_of(request).session)
     return response
-
-
-def _title(obj: StoredObject) -> str:
-    body = obj.object
-    return str(body.get("name") or body.get("value") or body.get("pattern") or obj.id)
-
-
-@router.get("/objects")
-def objects_page(
-    request: Request,
-    principal: PagePrincipal,
-    node: NodeDep,
-    type: Annotated[str | None, Query(max_length=64)] = None,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> HTMLResponse:
-    result = node.store.list(principal, type=type or None, limit=50, cursor_token=cursor)
-    rows = [{"obj": obj, "title": _title(obj)} for obj in result.items]
-    next_url = None
-    if result.next:
-        next_url = f"/objects?cursor={quote(result.next)}" + (
-            f"&type={quote(type)}" if type else ""
-        )
-    return page(
-        request,
-        "objects.html",
-        principal=principal,
-        labels=[obj.label for obj in result.items],
-        rows=rows,
-        type=type or "",
-        next_url=next_url,
-    )
-
-
-@router.get("/objects/{stix_id}")
-def object_page(
-    request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
-) -> HTMLResponse:
-    try:
-        obj = node.store.get(principal, stix_id)
-        versions = node.store.history(principal, stix_id)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    return page(
-        request,
-        "object.html",
-        principal=principal,
-        labels=[obj.label, *(v.label for v in versions)],
-        obj=obj,
-        title=_title(obj),
-        pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
-        versions=list(reversed(versions)),
-    )
 
 
 @router.get("/audit")

@@ -1,0 +1,193 @@
+"""An object's properties laid out for a person, for every STIX type alike.
+
+Any string that is a whole STIX identifier is a reference, wherever it sits: the
+standard `*_ref` and `*_refs` properties, and Kizuna's own properties that hold ids
+without that suffix (`meeting_id`, `decisions`, `coordination_item`, a link's
+`target`…), which stix2 would refuse as `_ref`s to custom types. A reference the
+reader may read becomes a link with the target's title and label, found in one query
+through the store's visibility condition; any other is the bare id as text, so a
+target that is hidden reads exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from kizuna.db.schema import access, objects, versions
+from kizuna.identity.principal import Principal
+from kizuna.labels import Label
+from kizuna.store import Store
+from kizuna.store.access import current, visible
+from kizuna.store.rows import label_of_row
+from kizuna.web.errors import FIELD_NAMES
+from kizuna.web.i18n import N_
+from kizuna.web.listing import title_column
+
+__all__ = ["PROPERTY_NAMES", "Target", "Value", "layout", "readable_targets", "references"]
+
+STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
+
+# The words for common properties; the forms' own words (FIELD_NAMES) come first.
+PROPERTY_NAMES: dict[str, str] = {
+    **FIELD_NAMES,
+    "title": N_("Title"),
+    # On a form these are the request and the answer; in an object, text and a kind.
+    "body": N_("Text"),
+    "kind": N_("Kind"),
+    "created": N_("Created"),
+    "modified": N_("Modified"),
+    "published": N_("Published"),
+    "valid_from": N_("Valid from"),
+    "valid_until": N_("Valid until"),
+    "first_seen": N_("First seen"),
+    "last_seen": N_("Last seen"),
+    "first_observed": N_("First observed"),
+    "last_observed": N_("Last observed"),
+    "number_observed": N_("Times observed"),
+    "labels": N_("Tags"),
+    "lang": N_("Language"),
+    "created_by_ref": N_("Created by"),
+    "object_refs": N_("Objects it refers to"),
+    "object_marking_refs": N_("Markings"),
+    "external_references": N_("External references"),
+    "source_name": N_("Source"),
+    "external_id": N_("External id"),
+    "url": N_("Address"),
+    "report_types": N_("Report types"),
+    "indicator_types": N_("Indicator types"),
+    "pattern": N_("Pattern"),
+    "pattern_type": N_("Pattern language"),
+    "aliases": N_("Also known as"),
+    "relationship_type": N_("Relationship"),
+    "source_ref": N_("From"),
+    "target_ref": N_("To"),
+    "sighting_of_ref": N_("Sighting of"),
+    "abstract": N_("Summary"),
+    "content": N_("Content"),
+    "authors": N_("Authors"),
+    "extensions": N_("Extensions"),
+    "revoked": N_("Revoked"),
+    "meeting_id": N_("Meeting"),
+    "section_id": N_("Section"),
+    "decision_id": N_("Decision"),
+    "item_id": N_("Item"),
+    "restates_id": N_("Restates"),
+    "decisions": N_("Decisions"),
+    "related_items": N_("Related items"),
+    "coordination_item": N_("Coordination item"),
+    "product_ref": N_("Joint product"),
+    "sentence": N_("Sentence"),
+    "text": N_("Text"),
+    "due": N_("Due"),
+    "value": N_("Value"),
+}
+# Shown first, in this order; the rest follow by name, the bookkeeping last.
+_FIRST = ("name", "name_ja", "title", "description", "description_ja", "sentence", "text",
+          "published", "created", "modified")  # fmt: skip
+_LAST = ("object_refs", "external_references", "object_marking_refs", "extensions")
+# In the page's facts already.
+_FACTS = {"id", "type", "spec_version"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A referenced object the reader may read: its title and current label."""
+
+    id: str
+    title: str
+    label: Label
+
+
+@dataclass
+class Value:
+    """One value as a person reads it. `kind` is text, time, ref, flag, list or map;
+    a ref carries its `target` when the reader may read it, and only the id when not."""
+
+    kind: str
+    text: str = ""
+    target: Target | None = None
+    items: list[Value] = field(default_factory=list)
+    entries: list[tuple[str, str | None, Value]] = field(default_factory=list)
+
+
+def references(body: Any, *, skip: str | None = None) -> Iterator[str]:
+    """Every STIX id held anywhere in `body` (but `skip`, the object's own id)."""
+    if isinstance(body, str):
+        if body != skip and STIX_ID.fullmatch(body):
+            yield body
+    elif isinstance(body, dict):
+        for key, value in body.items():
+            if key != "id":
+                yield from references(value, skip=skip)
+    elif isinstance(body, list):
+        for value in body:
+            yield from references(value, skip=skip)
+
+
+def readable_targets(store: Store, principal: Principal, ids: Iterable[str]) -> dict[str, Target]:
+    """The objects among `ids` that the reader may read, in one query through the
+    visibility condition; ids of hidden objects and of no object are simply absent."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = (
+        select(
+            objects.c.stix_id,
+            versions.c.rank,
+            versions.c.rel_to,
+            versions.c.compartments,
+            title_column(store.db.engine.dialect.name).label("title"),
+        )
+        .select_from(
+            objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                versions, versions.c.pk == access.c.version_pk
+            )
+        )
+        .where(objects.c.stix_id.in_(wanted), visible(principal, store.bits))
+    )
+    with store.db.read() as conn:
+        rows = conn.execute(query).all()
+    return {row.stix_id: Target(row.stix_id, str(row.title), label_of_row(row)) for row in rows}
+
+
+def _value(raw: Any, targets: dict[str, Target]) -> Value:
+    if isinstance(raw, bool):
+        return Value("flag", "yes" if raw else "no")
+    if isinstance(raw, str):
+        if STIX_ID.fullmatch(raw):
+            return Value("ref", raw, target=targets.get(raw))
+        if TIMESTAMP.fullmatch(raw):
+            return Value("time", raw)
+        return Value("text", raw)
+    if isinstance(raw, list):
+        return Value("list", items=[_value(item, targets) for item in raw])
+    if isinstance(raw, dict):
+        return Value("map", entries=_entries(raw, targets, top=False))
+    return Value("text", "" if raw is None else str(raw))
+
+
+def _order(key: str) -> tuple[int, int, str]:
+    if key in _FIRST:
+        return (0, _FIRST.index(key), key)
+    if key in _LAST:
+        return (2, _LAST.index(key), key)
+    return (1, 0, key)
+
+
+def _entries(
+    body: dict[str, Any], targets: dict[str, Target], *, top: bool
+) -> list[tuple[str, str | None, Value]]:
+    keys = sorted((k for k in body if not (top and k in _FACTS)), key=_order if top else str)
+    return [(k, PROPERTY_NAMES.get(k), _value(body[k], targets)) for k in keys]
+
+
+def layout(body: dict[str, Any], targets: dict[str, Target]) -> list[tuple[str, str | None, Value]]:
+    """The object's properties in reading order: (property, its name to translate or
+    None for a property without one, its value)."""
+    return _entries(body, targets, top=True)

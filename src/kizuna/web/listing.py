@@ -1,0 +1,229 @@
+"""The objects list as a reader sorts, filters, counts and exports it.
+
+Every query here joins the store's visibility condition (`store.access.visible`) for
+the reader, so a row, a count or an exported line comes only from current versions the
+reader may read; nothing is loaded to be filtered in Python. Paging is by keyset on
+(sort value, object row), carried in the store's signed, encrypted cursors, which are
+bound to the reader, the type filter and the sort: a cursor of another listing is
+refused (`Invalid`, field `cursor`), as is a type, sort or direction not offered
+(`Invalid`, fields `type`, `sort`, `dir`).
+
+The store has no title column, so the title is read from the stored JSON in SQL
+(`title_column`), with the same preference as `title_of` in Python. Sorting by it
+walks every visible row; the default order (newest first) keeps the listing index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import stix2.registry
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select
+from sqlalchemy.types import JSON
+
+from kizuna.db.schema import access, objects, versions
+from kizuna.errors import Invalid
+from kizuna.identity.principal import Principal
+from kizuna.stix.types import NEW_SDO
+from kizuna.store import Store, StoredObject
+from kizuna.store import cursor as cursors
+from kizuna.store.access import current, visible
+from kizuna.store.objects import COLUMNS, stored_from_row
+
+__all__ = [
+    "DIRECTIONS",
+    "PAGE_SIZES",
+    "SORTS",
+    "ListPage",
+    "Listing",
+    "count",
+    "every_row",
+    "known_types",
+    "list_page",
+    "title_column",
+    "title_of",
+]
+
+PAGE_SIZES = (25, 50, 100)
+# The column a reader sorts by, and the direction it first sorts in.
+SORTS = {"added": "desc", "type": "asc", "title": "asc", "modified": "desc"}
+DIRECTIONS = ("asc", "desc")
+# Properties that name an object, in the order a title is taken from them.
+TITLE_KEYS = ("name", "title", "value", "sentence", "pattern")
+# Titles sort by their first characters: enough for a person, and a cursor that holds
+# the last one stays well inside a link.
+_TITLE_SORT_CHARS = 64
+_EXPORT_PAGE = 500
+
+
+def title_of(body: dict[str, Any], stix_id: str) -> str:
+    """What a person calls an object: its name, title, value, sentence or pattern,
+    else its id (the Python twin of `title_column`)."""
+    for key in TITLE_KEYS:
+        value = body.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return stix_id
+
+
+def _json_text(dialect: str, key: str) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return cast(versions.c.body, JSON).op("->>")(key)
+    return cast(func.json_extract(versions.c.body, f"$.{key}"), Text)
+
+
+def title_column(dialect: str) -> ColumnElement[Any]:
+    """The title of a version row in SQL (rows joined to `versions` and `objects`)."""
+    parts = [func.nullif(_json_text(dialect, key), "") for key in TITLE_KEYS]
+    return func.coalesce(*parts, objects.c.stix_id)
+
+
+def known_types(store: Store) -> list[str]:
+    """Every type a reader may filter by: the STIX 2.1 types, Kizuna's own SDOs and
+    every type a domain registered, markings included (bundles are not stored)."""
+    registry = stix2.registry.STIX2_OBJ_MAPS["2.1"]
+    found = {*registry["objects"], *registry["observables"], *NEW_SDO, *store.owners.owned_types()}
+    return sorted(found - {"bundle"})
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the reader asked to see: a type (or every type but label markings), a
+    sort column and its direction."""
+
+    type: str | None = None
+    sort: str = "added"
+    dir: str = "desc"
+
+    def checked(self, store: Store) -> Listing:
+        if self.type is not None and self.type not in known_types(store):
+            raise Invalid(f"unknown type {self.type!r}", field="type")
+        if self.sort not in SORTS:
+            raise Invalid(f"unknown sort {self.sort!r}", field="sort")
+        if self.dir not in DIRECTIONS:
+            raise Invalid(f"unknown direction {self.dir!r}", field="dir")
+        return self
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[tuple[StoredObject, str]]  # each object with its title
+    next: str | None
+
+
+def _sort_key(store: Store, sort: str) -> ColumnElement[Any] | None:
+    dialect = store.db.engine.dialect.name
+    if sort == "type":
+        key: ColumnElement[Any] = access.c.type
+    elif sort == "title":
+        key = func.substr(title_column(dialect), 1, _TITLE_SORT_CHARS)
+    elif sort == "modified":
+        key = versions.c.modified
+    else:
+        return None
+    # Code-point order on both databases, whatever PostgreSQL's locale would say.
+    return key.collate("C") if dialect == "postgresql" and sort != "modified" else key
+
+
+def _where(store: Store, principal: Principal, listing: Listing) -> list[ColumnElement[bool]]:
+    kept = [current(), visible(principal, store.bits)]
+    if listing.type is not None:
+        kept.append(access.c.type == listing.type)
+    else:
+        # Label markings are the store's own bookkeeping, listed only when asked for.
+        kept.append(access.c.type != "marking-definition")
+    return kept
+
+
+def count(store: Store, principal: Principal, listing: Listing) -> int:
+    """How many current objects of the listing the reader may read."""
+    query = select(func.count()).select_from(access).where(*_where(store, principal, listing))
+    with store.db.read() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def _query(
+    store: Store, principal: Principal, listing: Listing, after: tuple[Any, int] | None
+) -> tuple[Select[Any], ColumnElement[Any] | None]:
+    key = _sort_key(store, listing.sort)
+    title = title_column(store.db.engine.dialect.name).label("title")
+    columns = [access.c.object_pk, title, *COLUMNS]
+    if key is not None:
+        columns.append(key.label("sort_value"))
+    query = (
+        select(*columns)
+        .select_from(
+            access.join(versions, versions.c.pk == access.c.version_pk).join(
+                objects, objects.c.pk == access.c.object_pk
+            )
+        )
+        .where(*_where(store, principal, listing))
+    )
+    ascending = listing.dir == "asc"
+    pk = access.c.object_pk
+    if after is not None:
+        value, last = after
+        if key is None:
+            query = query.where(pk > last if ascending else pk < last)
+        elif ascending:
+            query = query.where(or_(key > value, and_(key == value, pk > last)))
+        else:
+            query = query.where(or_(key < value, and_(key == value, pk < last)))
+    order = [] if key is None else [key.asc() if ascending else key.desc()]
+    order.append(pk.asc() if ascending else pk.desc())
+    return query.order_by(*order), key
+
+
+def _state(principal: Principal, listing: Listing) -> dict[str, Any]:
+    return {"u": principal.name, "t": listing.type, "s": listing.sort, "d": listing.dir}
+
+
+def list_page(
+    store: Store,
+    principal: Principal,
+    listing: Listing,
+    *,
+    size: int,
+    cursor_token: str | None = None,
+) -> ListPage:
+    """One page of the listing, and the cursor of the next one (None on the last)."""
+    after = None
+    if cursor_token:
+        state = cursors.decode(store.node.secret, cursor_token)
+        if {k: state.get(k) for k in ("u", "t", "s", "d")} != _state(principal, listing):
+            raise Invalid("the cursor belongs to another listing", field="cursor")
+        try:
+            after = (state["v"], int(state["k"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Invalid("the cursor is malformed", field="cursor") from exc
+    query, key = _query(store, principal, listing, after)
+    with store.db.read() as conn:
+        rows = conn.execute(query.limit(size + 1)).all()
+    token = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        value = last.sort_value if key is not None else None
+        token = cursors.encode(
+            store.node.secret, {**_state(principal, listing), "k": last.object_pk, "v": value}
+        )
+    return ListPage([(stored_from_row(row), str(row.title)) for row in rows], token)
+
+
+def every_row(
+    store: Store, principal: Principal, listing: Listing
+) -> Iterator[tuple[StoredObject, str]]:
+    """Every row of the listing in its order, read page by page (for exports)."""
+    after: tuple[Any, int] | None = None
+    while True:
+        query, key = _query(store, principal, listing, after)
+        with store.db.read() as conn:
+            rows = conn.execute(query.limit(_EXPORT_PAGE)).all()
+        for row in rows:
+            yield stored_from_row(row), str(row.title)
+        if len(rows) < _EXPORT_PAGE:
+            return
+        last = rows[-1]
+        after = (last.sort_value if key is not None else None, last.object_pk)

@@ -1,0 +1,257 @@
+"""The generic object pages: the list (counted, sorted, filtered by type, paged,
+exported as CSV and as a STIX bundle) and an object laid out for a person, with its
+references as links where the reader may read them, and its history.
+
+The queries are in `listing.py` and `fields.py`, through the visibility condition.
+A type, sort or page size the page does not offer answers an error page in the
+reader's language (422), as a garbage cursor does; an object the reader may not read
+is a 404, the same as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from kizuna import audit
+from kizuna.errors import Invalid
+from kizuna.identity.principal import Principal
+from kizuna.interchange.exports import bundle_chunks
+from kizuna.labels import render
+from kizuna.store import NotFound
+from kizuna.web.deps import NodeDep, PagePrincipal
+from kizuna.web.fields import layout, readable_targets, references
+from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.listing import (
+    PAGE_SIZES,
+    SORTS,
+    Listing,
+    count,
+    every_row,
+    known_types,
+    list_page,
+    title_of,
+)
+from kizuna.web.pages import page
+from kizuna.web.search import TYPE_NAMES
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+DEFAULT_SIZE = 50
+# What a refused choice says, by the parameter that carried it.
+_REFUSALS = {
+    "type": N_("There is no type of that name: choose one from the list."),
+    "sort": N_("The list cannot be sorted that way: choose a column heading."),
+    "dir": N_("The list cannot be sorted that way: choose a column heading."),
+    "size": N_("Show 25, 50 or 100 objects a page."),
+}
+_CSV_COLUMNS = ("id", "type", "title", "label", "version", "modified", "origin")
+# A cell a spreadsheet would run as a formula is written as text.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+TypeParam = Annotated[str, Query(max_length=64)]
+SortParam = Annotated[str, Query(max_length=16)]
+DirParam = Annotated[str, Query(max_length=8)]
+
+
+def _listing(node: Any, type: str, sort: str, dir: str) -> Listing:
+    return Listing(type or None, sort or "added", dir or SORTS.get(sort or "added", "")).checked(
+        node.store
+    )
+
+
+def _refused(request: Request, principal: Principal, exc: Invalid) -> HTMLResponse:
+    return page(
+        request,
+        "error.html",
+        principal=principal,
+        status=422,
+        message=_REFUSALS[exc.field or "type"],
+        back="/objects",
+    )
+
+
+def _query(listing: Listing, size: int | None = None, cursor: str | None = None) -> str:
+    kept: dict[str, Any] = {"type": listing.type or ""}
+    if listing.sort != "added" or listing.dir != SORTS["added"]:
+        kept |= {"sort": listing.sort, "dir": listing.dir}
+    if size is not None and size != DEFAULT_SIZE:
+        kept["size"] = size
+    kept["cursor"] = cursor or ""
+    return urlencode({k: v for k, v in kept.items() if v})
+
+
+def _url(path: str, listing: Listing, size: int | None = None, cursor: str | None = None) -> str:
+    query = _query(listing, size, cursor)
+    return f"{path}?{query}" if query else path
+
+
+def _headings(listing: Listing, size: int) -> dict[str, dict[str, str]]:
+    """Each sortable column: the link that sorts by it, and how it sorts now."""
+    headings = {}
+    for column in ("type", "title", "modified"):
+        if listing.sort == column:
+            turned = "desc" if listing.dir == "asc" else "asc"
+            aria = "ascending" if listing.dir == "asc" else "descending"
+        else:
+            turned, aria = SORTS[column], "none"
+        sorted_by = Listing(listing.type, column, turned)
+        headings[column] = {"href": _url("/objects", sorted_by, size), "aria": aria}
+    return headings
+
+
+@router.get("/objects")
+def objects_page(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    type: TypeParam = "",
+    sort: SortParam = "",
+    dir: DirParam = "",
+    size: Annotated[str, Query(max_length=4)] = "",
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+) -> HTMLResponse:
+    """The objects the reader may read, counted, sorted and paged."""
+    try:
+        listing = _listing(node, type, sort, dir)
+        if size and (not size.isdigit() or int(size) not in PAGE_SIZES):
+            raise Invalid(f"unknown page size {size!r}", field="size")
+    except Invalid as exc:
+        return _refused(request, principal, exc)
+    per_page = int(size) if size else DEFAULT_SIZE
+    shown = list_page(node.store, principal, listing, size=per_page, cursor_token=cursor)
+    gettext = translations(choose_lang(request)).gettext
+    types = [(t, f"{gettext(TYPE_NAMES[t])} ({t})" if t in TYPE_NAMES else t)
+             for t in known_types(node.store)]  # fmt: skip
+    return page(
+        request,
+        "objects.html",
+        principal=principal,
+        labels=[obj.label for obj, _ in shown.rows],
+        rows=[{"obj": obj, "title": title} for obj, title in shown.rows],
+        total=count(node.store, principal, listing),
+        listing=listing,
+        size=per_page,
+        sizes=PAGE_SIZES,
+        types=types,
+        headings=_headings(listing, per_page),
+        next_url=_url("/objects", listing, per_page, shown.next) if shown.next else None,
+        first_url=_url("/objects", listing, per_page) if cursor else None,
+        csv_url=_url("/objects.csv", listing),
+        bundle_url=_url("/objects.stix.json", listing),
+    )
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA) else value
+
+
+def _csv_lines(node: Any, principal: Principal, listing: Listing, lang: str) -> Iterator[str]:
+    """The listing as CSV, every page of it in its order; audited once written out."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_CSV_COLUMNS)
+    rows = 0
+    for obj, title in every_row(node.store, principal, listing):
+        label = render(
+            node.policy, obj.label, "ja" if lang == "ja" else "en", first=principal.nation
+        )
+        writer.writerow([_cell(str(v)) for v in (obj.id, obj.type, title, label, obj.version,
+                                                 obj.modified, obj.origin)])  # fmt: skip
+        rows += 1
+        if out.tell() > 65536:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+    with node.db.write() as conn:
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="objects.export",
+            detail={"format": "csv", "rows": rows, "type": listing.type, "sort": listing.sort,
+                    "dir": listing.dir},
+        )  # fmt: skip
+
+
+def _download(name: str) -> dict[str, str]:
+    return {"content-disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/objects.csv")
+def objects_csv(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    type: TypeParam = "",
+    sort: SortParam = "",
+    dir: DirParam = "",
+) -> Response:
+    """The list as CSV: every object of its filter that the reader may read, in its order."""
+    try:
+        listing = _listing(node, type, sort, dir)
+    except Invalid as exc:
+        return _refused(request, principal, exc)
+    lines = _csv_lines(node, principal, listing, choose_lang(request))
+    return StreamingResponse(
+        lines, media_type="text/csv; charset=utf-8", headers=_download("kizuna-objects.csv")
+    )
+
+
+@router.get("/objects.stix.json")
+def objects_bundle(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    type: TypeParam = "",
+    sort: SortParam = "",
+    dir: DirParam = "",
+) -> Response:
+    """The list as a STIX 2.1 bundle (interchange's own export, audited there): every
+    object of its filter that the reader may read, with the label markings they carry.
+    A bundle's objects have no order in STIX, so the sort only has to be valid."""
+    try:
+        listing = _listing(node, type, sort, dir)
+    except Invalid as exc:
+        return _refused(request, principal, exc)
+    types = (listing.type,) if listing.type else ()
+    chunks = bundle_chunks(node.store, principal, types=types, reason="objects page")
+    return StreamingResponse(
+        chunks,
+        media_type="application/stix+json;version=2.1",
+        headers=_download("kizuna-objects.json"),
+    )
+
+
+@router.get("/objects/{stix_id}")
+def object_page(
+    request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    """One object laid out for a person, its references as links, and its history."""
+    try:
+        obj = node.store.get(principal, stix_id)
+        versions = node.store.history(principal, stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    targets = readable_targets(node.store, principal, references(obj.object, skip=obj.id))
+    return page(
+        request,
+        "object.html",
+        principal=principal,
+        # The titles of linked objects are shown, so their labels count for the banner.
+        labels=[obj.label, *(v.label for v in versions), *(t.label for t in targets.values())],
+        obj=obj,
+        title=title_of(obj.object, obj.id),
+        fields=layout(obj.object, targets),
+        pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
+        versions=list(reversed(versions)),
+    )

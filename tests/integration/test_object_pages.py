@@ -1,0 +1,230 @@
+"""The objects list and an object's page as a reader uses them: references as links
+with titles where the reader may read the target and bare ids where not (the same for
+a hidden target and a missing one), counts, sorting across pages, page sizes, the
+type filter, exports that match the list and are audited, and errors as pages."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kizuna import audit
+from kizuna.identity import service as identity
+from kizuna.labels import Label, lub, parse, render
+from kizuna.runtime import Node
+from tests.factories import add_user, cookies, indicator, report
+
+SHARED = "CONFIDENTIAL//REL TO JPN, USA"
+HIDDEN = "SECRET//BIAC//REL TO JPN"  # the reader holds no BIAC
+WHEN = "2024-07-28T06:15:00.000Z"
+_MORE = re.compile(r'class="more" href="([^"]+)"')
+_TITLES = re.compile(r'<td><a href="/objects/[^"]+">([^<]*)</a></td>')
+
+
+def _reader(client: TestClient, node: Node, lang: str = "en") -> None:
+    user, _ = add_user(node, "tanaka", clearance="SECRET")
+    with node.db.write() as conn:
+        session = identity.start_session(conn, user)
+    client.cookies.set(cookies(client).session, session)
+    client.cookies.set(cookies(client).lang, lang)
+
+
+def _label(node: Node, text: str) -> Label:
+    return parse(node.policy, text)
+
+
+def _make(node: Node, obj: dict[str, Any], label: str = SHARED) -> str:
+    return node.store.create(node.system, obj, _label(node, label)).id
+
+
+def _properties(page: str) -> str:
+    return page.split('<dl class="facts properties">', 1)[1].split("</dl>\n<details", 1)[0]
+
+
+def _walk(client: TestClient, url: str) -> list[str]:
+    """The titles of every page of a listing, following its next links."""
+    titles: list[str] = []
+    while url:
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.text
+        titles += [html.unescape(t) for t in _TITLES.findall(answer.text)]
+        more = _MORE.search(answer.text)
+        url = html.unescape(more.group(1)) if more else ""
+    return titles
+
+
+def test_references_are_links_with_titles_only_where_the_reader_may_read(
+    client: TestClient, node: Node
+) -> None:
+    readable = _make(node, report("Readable target"))
+    hidden = _make(node, report("Hidden target"), HIDDEN)
+    absent = f"report--{uuid.uuid4()}"
+    pointing = {
+        rid: _make(node, report("Hub", object_refs=[readable, rid], created=WHEN, modified=WHEN))
+        for rid in (hidden, absent)
+    }
+    _reader(client, node)
+
+    pages = {rid: client.get(f"/objects/{hub}") for rid, hub in pointing.items()}
+    for answer in pages.values():
+        assert answer.status_code == 200
+        assert f'<a class="ref" href="/objects/{readable}">Readable target</a>' in answer.text
+        assert "Hidden target" not in answer.text
+        assert "SECRET" not in answer.text.replace("CONFIDENTIAL", "")
+    assert f'<code class="mention">{hidden}</code>' in pages[hidden].text
+    assert f'<code class="mention">{absent}</code>' in pages[absent].text
+    assert f'href="/objects/{hidden}"' not in pages[hidden].text
+    # A hidden target and a missing one read the same, but for the id itself.
+    shown = {rid: _properties(a.text).replace(rid, "ID") for rid, a in pages.items()}
+    assert shown[hidden] == shown[absent]
+    # The readable target's label is shown, so the banner is at least it.
+    banner = re.search(r'id="banner-top"[^>]*>([^<]*)<', pages[hidden].text)
+    assert banner is not None
+    assert banner.group(1).strip() == SHARED
+
+
+def test_an_object_reads_as_fields_with_the_json_one_click_away(
+    client: TestClient, node: Node
+) -> None:
+    rid = _make(node, report("Alliance review", description="Line one\nline two"))
+    _reader(client, node, "ja")
+    answer = client.get(f"/objects/{rid}")
+    assert answer.status_code == 200
+    text = answer.text
+    assert "<h1>Alliance review</h1>" in text
+    # Property names in the reader's language.
+    assert "説明" in text
+    assert "公表日時" in text
+    assert '<time datetime="2024-07-28T06:15:00Z"' in text  # published, through `when`
+    assert "2024-07-28 15:15 JST" in text
+    # The STIX JSON, folded.
+    assert "<details" in text
+    assert '"report_types"' in text
+    assert 'class="history"' in text
+
+
+def test_lists_count_sort_and_page_what_the_reader_may_read(client: TestClient, node: Node) -> None:
+    names = [f"{c}{n:02d}" for n, c in enumerate("qwertyuiopasdfghjklzxcvbnm" * 3)]
+    for n, name in enumerate(names):
+        stamp = f"2024-07-{1 + n % 28:02d}T{n % 24:02d}:00:00.000Z"
+        _make(node, report(name, created=stamp, modified=stamp), HIDDEN if n % 5 == 0 else SHARED)
+    for n in range(6):
+        _make(node, indicator(f"192.0.2.{n}"))
+    readable = [name for n, name in enumerate(names) if n % 5]
+    _reader(client, node)
+
+    first = client.get("/objects?size=25").text
+    assert f"Objects you may read: {len(readable) + 6}" in first
+    assert len(_TITLES.findall(first)) == 25
+    reports = client.get("/objects?type=report").text
+    assert f"Objects you may read: {len(readable)}" in reports
+
+    assert _walk(client, "/objects?type=report&sort=title&dir=asc&size=25") == sorted(readable)
+    assert _walk(client, "/objects?type=report&sort=title&dir=desc&size=25") == sorted(
+        readable, reverse=True
+    )
+    by_type = _walk(client, "/objects?sort=type&dir=asc&size=25")
+    assert by_type[:6] == [f"[ipv4-addr:value = '192.0.2.{n}']" for n in range(6)]
+    by_modified = _walk(client, "/objects?type=report&sort=modified&dir=desc&size=25")
+    stamps = {
+        name: f"2024-07-{1 + n % 28:02d}T{n % 24:02d}" for n, name in enumerate(names) if n % 5
+    }
+    assert by_modified == sorted(readable, key=lambda t: stamps[t], reverse=True)
+    # A heading sorts, then sorts the other way.
+    link = re.search(r'<th aria-sort="none"><a class="sort" href="([^"]+)">Title', first)
+    assert link is not None
+    turned = client.get(html.unescape(link.group(1))).text
+    assert 'aria-sort="ascending"' in turned
+
+
+def _audited(node: Node, action: str) -> list[dict[str, Any]]:
+    with node.db.read() as conn:
+        return [e.detail for e in audit.entries(conn, limit=1000) if e.action == action]
+
+
+def test_exports_hold_what_the_list_shows_and_are_audited(client: TestClient, node: Node) -> None:
+    for n in range(30):
+        _make(node, report(f"=cmd r{n:02d}"), HIDDEN if n % 3 == 0 else SHARED)
+    _make(node, indicator("192.0.2.9"))
+    _reader(client, node)
+    listed = _walk(client, "/objects?type=report&sort=title&dir=desc&size=25")
+
+    answer = client.get("/objects.csv?type=report&sort=title&dir=desc")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    # Formulas are written as text, not run by a spreadsheet.
+    assert [r["title"] for r in rows] == ["'" + t for t in listed]
+    assert {r["label"] for r in rows} == {SHARED}
+    assert _audited(node, "objects.export")[0] == {
+        "format": "csv", "rows": len(listed), "type": "report", "sort": "title", "dir": "desc"
+    }  # fmt: skip
+
+    bundle = client.get("/objects.stix.json?type=report&sort=title&dir=desc")
+    assert bundle.status_code == 200
+    found = json.loads(bundle.text)["objects"]
+    reports = {o["id"] for o in found if o["type"] == "report"}
+    assert reports == {r["id"] for r in rows}
+    assert not any(o["type"] == "indicator" for o in found)
+    assert _audited(node, "stix.export")[0]["objects"] >= len(listed)
+
+
+@pytest.mark.parametrize(
+    ("query", "en", "ja"),
+    [
+        ("sort=colour", "choose a column heading", "列の見出しを選んで"),
+        ("sort=title&dir=up", "choose a column heading", "列の見出しを選んで"),
+        ("size=7", "Show 25, 50 or 100", "25、50、100"),
+        ("size=abc", "Show 25, 50 or 100", "25、50、100"),
+        ("type=no-such-type", "no type of that name", "その名前の種別はありません"),
+        ("cursor=garbage", "this page link is no longer valid", "このページへのリンクは無効"),
+    ],
+)
+def test_bad_choices_answer_a_page_in_the_readers_language(
+    client: TestClient, node: Node, query: str, en: str, ja: str
+) -> None:
+    _reader(client, node, "en")
+    # Exports take no page size and no cursor: they hold the whole list.
+    paged = "size" in query or "cursor" in query
+    for path in ("/objects",) if paged else ("/objects", "/objects.csv", "/objects.stix.json"):
+        answer = client.get(f"{path}?{query}")
+        assert 400 <= answer.status_code < 500, (path, query)
+        assert answer.headers["content-type"].startswith("text/html")
+        assert en in answer.text
+        assert 'id="banner-top"' in answer.text
+    client.cookies.set(cookies(client).lang, "ja")
+    answer = client.get(f"/objects?{query}")
+    assert 400 <= answer.status_code < 500
+    assert ja in answer.text
+
+
+def test_a_cursor_of_one_sort_is_refused_by_another(client: TestClient, node: Node) -> None:
+    for n in range(30):
+        _make(node, report(f"r{n:02d}"))
+    _reader(client, node)
+    page = client.get("/objects?sort=title&dir=asc&size=25").text
+    more = _MORE.search(page)
+    assert more is not None
+    token = re.search(r"cursor=([^&\"]+)", html.unescape(more.group(1)))
+    assert token is not None
+    answer = client.get(f"/objects?sort=modified&dir=asc&size=25&cursor={token.group(1)}")
+    assert answer.status_code == 422
+    assert "this page link is no longer valid" in answer.text
+
+
+def test_the_banner_covers_every_linked_title(client: TestClient, node: Node) -> None:
+    high = _make(node, report("High target"), "SECRET//REL TO JPN")
+    hub = _make(node, report("Low hub", object_refs=[high]), "UNCLASSIFIED//REL TO JPN")
+    _reader(client, node)
+    text = client.get(f"/objects/{hub}").text
+    assert "High target" in text
+    expected = render(node.policy, lub([_label(node, "SECRET//REL TO JPN")]), "en", first="JPN")  # type: ignore[arg-type]
+    assert re.findall(r'id="banner-(?:top|bottom)"[^>]*>([^<]*)<', text) == [expected, expected]
