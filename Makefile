@@ -9,6 +9,13 @@ HTMX_VERSION := 2.0.11
 HTMX_SHA256  := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX         := src/kizuna/web/static/vendor/htmx.min.js
 
+# axe-core checks the pages' accessibility in the browser tests. A test asset only: kept
+# outside the static folder so that no node ever serves it, injected into the page by
+# the test itself; fetched and checked like htmx, never committed.
+AXE_VERSION := 4.14.1
+AXE_SHA256  := 29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c
+AXE         := tests/e2e/vendor/axe.min.js
+
 .DEFAULT_GOAL := help
 .PHONY: help install dev run test lint format bench fuzz clean
 
@@ -37,9 +44,17 @@ $(HTMX):
 	  && cp package/dist/htmx.min.js $(CURDIR)/$@ && rm -rf $$tmp
 	@echo "htmx $(HTMX_VERSION) -> $@"
 
+$(AXE):
+	@mkdir -p $(dir $@)
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js \
+	  && echo "$(AXE_SHA256)  package/axe.min.js" | sha256sum --check --quiet \
+	  && cp package/axe.min.js $(CURDIR)/$@ && rm -rf $$tmp
+	@echo "axe-core $(AXE_VERSION) -> $@"
+
 install: $(VENV)/.installed $(HTMX) ## Create the virtual environment and install Kizuna
 
-dev: $(VENV)/.dev-installed $(HTMX) ## Install with what the tests and linters need
+dev: $(VENV)/.dev-installed $(HTMX) $(AXE) ## Install with what the tests and linters need
 
 run: install ## Start the demo: JPN on :8000 and USA on :8001, peered, seeded (under ./var/demo)
 	$(BIN)/kizuna demo
@@ -69,4 +84,4 @@ bench: dev ## Run the benchmarks (bench/results/*.json)
 	$(BIN)/python bench/notify.py
 
 clean: ## Remove the virtual environment and local data
-	rm -rf $(VENV) var $(HTMX)
+	rm -rf $(VENV) var $(HTMX) $(AXE)

@@ -22,6 +22,7 @@ from kizuna.taxii.server import create_taxii_app
 from kizuna.web import accounts, api, objects, pages, problems, schemas, search
 from kizuna.web import federation as federation_web
 from kizuna.web.deps import LoginRequired, page_principal
+from kizuna.web.start import router as start_router
 
 __all__ = ["create_app"]
 
@@ -188,6 +189,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
     routers = [api.router, pages.router, objects.router, accounts.router, search.router]
     routers.append(schemas.router)
     routers.append(federation_web.router)
+    routers.append(start_router)
     for domain in domains.installed():
         routers += domain.routers()
     for router in routers:
