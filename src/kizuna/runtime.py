@@ -23,16 +23,21 @@ from kizuna.db import Database
 from kizuna.identity.principal import Principal
 from kizuna.labels import Policy
 from kizuna.store import Store, StoredObject
+from kizuna.today import Panel
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
     from typer import Typer
 
-__all__ = ["ArrivalHook", "Domain", "Node"]
+__all__ = ["ArrivalHook", "Domain", "Node", "Today"]
 
 # Called for every version stored from a peer, inside that object's own savepoint: an
 # exception refuses (quarantines) that one object only.
 ArrivalHook = Callable[["Node", Connection, StoredObject], None]
+
+# What a domain puts on a reader's start page (kizuna.today): every figure counted
+# through the visibility condition for that reader.
+Today = Callable[["Node", Principal], list[Panel]]
 
 
 @dataclass
@@ -69,7 +74,8 @@ class Domain:
     `migrations` names a folder of Alembic revisions of the domain's own tables.
     `seed_demo` adds the domain's part of the demo (`make run`). `scan` acts on the
     domain's work that fell due (escalation steps, reminders); a serving node runs it
-    every `settings.coordination_scan_seconds`.
+    every `settings.coordination_scan_seconds`. `today` builds the domain's panels of a
+    reader's start page: what waits for them, counts and charts.
     """
 
     name: str
@@ -79,3 +85,4 @@ class Domain:
     migrations: Path | None = None
     seed_demo: Callable[[Node], Any] | None = None
     scan: Callable[[Node], Any] | None = None
+    today: Today | None = None

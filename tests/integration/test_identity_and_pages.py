@@ -127,7 +127,7 @@ def test_login_does_not_redirect_off_the_node(client: TestClient, node: Node) ->
         },
         follow_redirects=False,
     )
-    assert answer.headers["location"] == "/objects"
+    assert answer.headers["location"] == "/"
 
 
 def test_tokens_are_stored_as_digests_only(node: Node) -> None:

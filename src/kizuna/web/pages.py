@@ -59,7 +59,7 @@ def _safe_next(target: str | None) -> str:
     # Only paths on this node: an open redirect would help a phishing page.
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return "/objects"
+    return "/"
 
 
 def _chip(node: Any, label: Label, lang: str, first: str) -> dict[str, str]:
@@ -147,12 +147,7 @@ def _back(request: Request) -> str:
     origin = f"{request.url.scheme}://{request.url.netloc}"
     if referer.startswith(origin + "/"):
         return _safe_next(referer[len(origin) :])
-    return "/objects"
-
-
-@router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/objects", status_code=303)
+    return "/"
 
 
 @router.get("/lang/{lang}")
@@ -175,7 +170,7 @@ def login(
     node: NodeDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
-    next: Annotated[str, Form()] = "/objects",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     if not username.strip() or not password:
         # Nothing to check against the store: say what is missing, keep the username.

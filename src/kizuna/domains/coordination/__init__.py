@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from typer import Typer
 
+    from kizuna.identity.principal import Principal
+    from kizuna.today import Panel
+
 __all__ = ["DOMAIN", "OWNER"]
 
 # Passed by this domain's service to every store write of its own types.
@@ -75,6 +78,12 @@ def _scan(node: Node) -> None:
     coordination(node).scan()
 
 
+def _today(node: Node, principal: Principal) -> list[Panel]:
+    from kizuna.domains.coordination.today import today
+
+    return today(node, principal)
+
+
 DOMAIN = Domain(
     name="coordination",
     install=_install,
@@ -82,4 +91,5 @@ DOMAIN = Domain(
     commands=_commands,
     seed_demo=_seed,
     scan=_scan,
+    today=_today,
 )

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from typer import Typer
 
+    from kizuna.identity.principal import Principal
+    from kizuna.today import Panel
+
 __all__ = ["DOMAIN", "OWNER"]
 
 # Passed by this domain's service to every store write of its own types.
@@ -58,6 +61,12 @@ def _scan(node: Node) -> None:
     incidents(node).scan()
 
 
+def _today(node: Node, principal: Principal) -> list[Panel]:
+    from kizuna.domains.incidents.today import today
+
+    return today(node, principal)
+
+
 DOMAIN = Domain(
     name="incidents",
     install=_install,
@@ -65,4 +74,5 @@ DOMAIN = Domain(
     commands=_commands,
     migrations=Path(__file__).parent / "migrations",
     scan=_scan,
+    today=_today,
 )

@@ -4,6 +4,7 @@ releasable to has approved the same version, each on their own nation's node."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kizuna.runtime import Domain, Node
@@ -12,6 +13,9 @@ from kizuna.store.owners import OwnerKey
 if TYPE_CHECKING:
     from fastapi import APIRouter
     from typer import Typer
+
+    from kizuna.identity.principal import Principal
+    from kizuna.today import Panel
 
 __all__ = ["DOMAIN", "OWNER", "is_joint_product"]
 
@@ -84,6 +88,18 @@ def _seed(node: Node) -> None:
     seed_demo(node)
 
 
+def _today(node: Node, principal: Principal) -> list[Panel]:
+    from kizuna.domains.intel.today import today
+
+    return today(node, principal)
+
+
 DOMAIN = Domain(
-    name="intel", install=_install, routers=_routers, commands=_commands, seed_demo=_seed
+    name="intel",
+    install=_install,
+    routers=_routers,
+    commands=_commands,
+    migrations=Path(__file__).parent / "migrations",
+    seed_demo=_seed,
+    today=_today,
 )

@@ -11,7 +11,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstra
 
 from kizuna.db.schema import TS, metadata
 
-__all__ = ["intel_approvals"]
+__all__ = ["intel_approvals", "intel_visits"]
 
 intel_approvals = Table(
     "intel_approvals",
@@ -24,4 +24,14 @@ intel_approvals = Table(
     Column("approved_at", TS, nullable=False),
     # One approval per nation and version: a second one is refused, here as well.
     UniqueConstraint("product", "digest", "nation"),
+)
+
+# Each reader's visits to the start page, which shows the intelligence new since the
+# previous visit (`today.py`): `since` is where the current visit's window starts.
+intel_visits = Table(
+    "intel_visits",
+    metadata,
+    Column("username", String(128), primary_key=True),
+    Column("seen_at", TS, nullable=False),
+    Column("since", TS, nullable=False),
 )

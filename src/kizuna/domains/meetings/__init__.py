@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from typer import Typer
 
+    from kizuna.identity.principal import Principal
+    from kizuna.today import Panel
+
 __all__ = ["DOMAIN", "OWNER"]
 
 OWNER = OwnerKey("meetings")
@@ -53,6 +56,17 @@ def _seed(node: Node) -> None:
         import_seed(node)
 
 
+def _today(node: Node, principal: Principal) -> list[Panel]:
+    from kizuna.domains.meetings.today import today
+
+    return today(node, principal)
+
+
 DOMAIN = Domain(
-    name="meetings", install=_install, routers=_routers, commands=_commands, seed_demo=_seed
+    name="meetings",
+    install=_install,
+    routers=_routers,
+    commands=_commands,
+    seed_demo=_seed,
+    today=_today,
 )

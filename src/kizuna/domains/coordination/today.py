@@ -1,0 +1,195 @@
+"""The mechanism on a reader's start page: the items whose answer is due from them,
+the notifications their bodies have not acknowledged, and the items by state.
+
+Every figure is counted in SQL over the rows the reader may see (`visible`), with the
+labels of what it counts (`kizuna.today.tally`); the scheduling tables only sort and
+filter what the visibility condition lets through, as in queries.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, exists, or_, select
+
+from kizuna.db.schema import access, objects, versions
+from kizuna.domains.coordination.model import ACCEPTING, ITEM_TYPE, STATE_NAMES, ItemState
+from kizuna.domains.coordination.queries import _notification_scope
+from kizuna.domains.coordination.schema import (
+    coord_items,
+    coord_notifications,
+    coord_responses,
+    coord_steps,
+)
+from kizuna.domains.coordination.service import Coordination, coordination, epoch
+from kizuna.domains.coordination.structure import BILATERAL
+from kizuna.identity.principal import Principal
+from kizuna.runtime import Node
+from kizuna.store.access import current, visible
+from kizuna.store.rows import COLUMNS, stored_from_row
+from kizuna.today import Bar, Chart, Line, Panel, tally
+from kizuna.web.i18n import N_
+
+__all__ = ["LINES", "today"]
+
+# The first lines of a list the start page shows; the count says how many there are.
+LINES = 10
+
+
+def today(node: Node, principal: Principal) -> list[Panel]:
+    c = coordination(node)
+    with node.db.read() as conn:
+        waiting = _waiting(c, conn, principal)
+        return [waiting, _unacknowledged(c, conn, principal), _by_state(c, conn, principal)]
+
+
+def _items(c: Coordination, principal: Principal) -> tuple[Any, Any, list[Any]]:
+    """The reader's visible current items, each with its pending step (its deadline)."""
+    pending = coord_steps.alias("pending")
+    source = (
+        access.join(versions, versions.c.pk == access.c.version_pk)
+        .join(objects, objects.c.pk == access.c.object_pk)
+        .join(coord_items, coord_items.c.object_pk == access.c.object_pk)
+        .outerjoin(
+            pending,
+            and_(pending.c.item_pk == access.c.object_pk, pending.c.status == "pending"),
+        )
+    )
+    seen = [current(), visible(principal, c.store.bits), access.c.type == ITEM_TYPE]
+    return source, pending, seen
+
+
+def _owes(nation: str) -> Any:
+    """`needs` (comma-separated nations) names this nation."""
+    needs = coord_items.c.needs
+    return or_(
+        needs == nation,
+        needs.like(f"{nation},%"),
+        needs.like(f"%,{nation}"),
+        needs.like(f"%,{nation},%"),
+    )
+
+
+def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
+    """Items that take answers, need one from the reader's nation, have none yet for
+    their current version, and (when the reader belongs to bodies) are addressed to
+    one of those bodies: overdue first, then by deadline."""
+    source, pending, seen = _items(c, principal)
+    answered = exists().where(
+        coord_responses.c.item_pk == access.c.object_pk,
+        coord_responses.c.nation == principal.nation,
+        coord_responses.c.item_modified == versions.c.modified,
+    )
+    where = [
+        *seen,
+        coord_items.c.state.in_(sorted(ACCEPTING)),
+        _owes(principal.nation),
+        ~answered,
+    ]
+    if principal.bodies:
+        mine = sorted(principal.bodies)
+        where.append(
+            or_(coord_items.c.counterpart_body.in_(mine), coord_items.c.escalated_to.in_(mine))
+        )
+    now = epoch()
+    overdue = case((and_(pending.c.due_at.is_not(None), pending.c.due_at <= now), 1), else_=0)
+    counted = tally(conn, source, where, overdue)
+    rows = conn.execute(
+        select(*COLUMNS, pending.c.due_at)
+        .select_from(source)
+        .where(*where)
+        .order_by(
+            case((pending.c.due_at.is_(None), 1), else_=0),
+            pending.c.due_at,
+            access.c.object_pk,
+        )
+        .limit(LINES)
+    ).all()
+    lines = []
+    for r in rows:
+        item = stored_from_row(r)
+        late = r.due_at is not None and r.due_at <= now
+        lines.append(
+            Line(
+                href=f"/coordination/items/{item.id}",
+                text=str(item.object.get("name") or item.id),
+                text_ja=str(item.object.get("name_ja") or ""),
+                label=item.label,
+                at=r.due_at,
+                note=N_("Overdue since %(time)s") if late else N_("Due %(time)s"),
+                urgent=late,
+            )
+        )
+    return Panel(
+        key="coordination-waiting",
+        title=N_("Coordination items waiting for your answer"),
+        href="/coordination",
+        count=counted.total,
+        urgent=counted.counts[(1,)],
+        lines=tuple(lines),
+        empty=N_("No item waits for your answer."),
+        labels=counted.labels,
+    )
+
+
+def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> Panel:
+    """Notices to a body the reader is a member of (listed in the account and of the
+    body's nation, as `queries.acknowledge` asks), about an item they may see, that
+    nobody has acknowledged yet."""
+    own = [
+        b
+        for b in sorted(principal.bodies)
+        if b in c.structure.bodies and c.structure.bodies[b].nation in (principal.nation, BILATERAL)
+    ]
+    source = coord_notifications.outerjoin(
+        access,
+        and_(
+            access.c.object_pk == coord_notifications.c.item_pk,
+            current(),
+            visible(principal, c.store.bits),
+        ),
+    ).outerjoin(versions, versions.c.pk == access.c.version_pk)
+    where = [
+        _notification_scope(c, principal),
+        coord_notifications.c.body.in_(own),
+        coord_notifications.c.acked_at.is_(None),
+    ]
+    counted = tally(conn, source, where)
+    return Panel(
+        key="coordination-notices",
+        title=N_("Coordination notifications to acknowledge"),
+        href="/coordination/notifications",
+        count=counted.total,
+        empty=N_("No notification waits for your body."),
+        labels=counted.labels,
+    )
+
+
+def _by_state(c: Coordination, conn: Connection, principal: Principal) -> Panel:
+    source, pending, seen = _items(c, principal)
+    overdue = case((and_(pending.c.due_at.is_not(None), pending.c.due_at <= epoch()), 1), else_=0)
+    counted = tally(conn, source, seen, coord_items.c.state, overdue)
+    by_state: dict[str, list[int]] = {}
+    for (state, late), n in counted.counts.items():
+        figures = by_state.setdefault(state, [0, 0])
+        figures[0] += n
+        figures[1] += n if late else 0
+    bars = tuple(
+        Bar(
+            STATE_NAMES[state],
+            by_state[state][0],
+            href=f"/coordination?state={state.value}",
+            marked=by_state[state][1],
+        )
+        for state in ItemState
+        if state.value in by_state
+    )
+    return Panel(
+        key="coordination-states",
+        title=N_("Coordination items by state"),
+        href="/coordination",
+        count=counted.total,
+        chart=Chart(bars, marked_name=N_("overdue")),
+        empty=N_("No coordination item you may read."),
+        labels=counted.labels,
+    )

@@ -1,0 +1,120 @@
+"""What the start page shows a reader: panels of what waits for them, with counts,
+lines and small charts, each built by a domain for one reader (`Domain.today`).
+
+A panel is derived data (DESIGN §2.10). Every figure in it is counted in SQL through
+the visibility condition for the reader, and the panel carries `labels`: the label of
+every object a count, a bar or a line comes from, so that the page's banner covers
+all of them. `tally` is the one way a domain counts for a panel: it groups by the
+stored label columns too, so the labels come back with the counts, still from SQL
+and still only of rows the reader may see.
+
+Names (panel titles, bar names, notes) are messages in English, marked with `N_`
+where they are written and translated by the page that shows them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, FromClause, func, select
+
+from kizuna.labels import Label
+from kizuna.store.rows import LABEL_COLUMNS, label_of_row
+
+__all__ = ["Bar", "Chart", "Line", "Panel", "Tally", "tally"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One thing waiting for the reader: where to open it, its title, and a time."""
+
+    href: str
+    text: str
+    label: Label
+    text_ja: str = ""  # the title in Japanese, where the object has one
+    at: object = None  # a time the page shows in the reader's zone
+    note: str = ""  # a message saying what the time is, with `%(time)s` where it goes
+    urgent: bool = False  # overdue: shown first and marked
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One figure of a chart. `marked` is the part of `value` that needs attention
+    (overdue items), drawn apart within the bar."""
+
+    name: str
+    value: int
+    href: str | None = None
+    marked: int = 0
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Bars by category (`kind="bars"`) or columns over time (`kind="columns"`)."""
+
+    bars: tuple[Bar, ...]
+    kind: str = "bars"
+    marked_name: str = ""  # what `marked` means, in a legend and in the figures table
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A box on the start page: a title, a count with the list it comes from, the
+    first lines of that list, or a chart. `labels` covers everything shown."""
+
+    key: str
+    title: str
+    href: str
+    count: int | None = None
+    urgent: int = 0  # how many of `count` are overdue
+    lines: tuple[Line, ...] = ()
+    chart: Chart | None = None
+    note: str = ""  # a message under the title; `%(time)s` is where `since` goes
+    since: object = None
+    empty: str = ""  # a message shown when there is nothing
+    labels: tuple[Label, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Tally:
+    counts: Counter[Any]
+    labels: tuple[Label, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def tally(
+    conn: Connection,
+    source: FromClause,
+    where: Iterable[ColumnElement[bool]],
+    *by: ColumnElement[Any],
+) -> Tally:
+    """Count the rows of `source` that pass `where`, grouped by `by` (a tuple key per
+    group, or `()` without grouping), with the distinct labels of the counted rows.
+
+    `source` must join `versions` (the counted versions), and `where` must hold the
+    visibility condition for the reader: this function adds none, it only keeps the
+    labels beside the counts. A row outer-joined to no version counts, unlabelled."""
+    query = (
+        select(*by, *LABEL_COLUMNS, func.count().label("n"))
+        .select_from(source)
+        .where(*where)
+        .group_by(*by, *LABEL_COLUMNS)
+    )
+    counts: Counter[Any] = Counter()
+    labels: set[Label] = set()
+    for row in conn.execute(query):
+        counts[tuple(row[: len(by)])] += int(row.n)
+        # A row joined to no version (a phase notice names no item) has no label.
+        if row.rank is not None:
+            labels.add(label_of_row(row))
+    return Tally(counts, tuple(sorted(labels, key=_order)))
+
+
+def _order(label: Label) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    return (label.rank, tuple(sorted(label.rel_to)), tuple(sorted(label.compartments)))
