@@ -186,6 +186,11 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     app.add_exception_handler(LoginRequired, login_required)
 
+    # Mounted first: a request is matched against the routes in order, and TAXII
+    # paging is the hottest path (behind every page route, matching cost it 1.5 ms
+    # a request). No page route lives under these two prefixes.
+    app.mount("/taxii2", create_taxii_app(node), name="taxii2")
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     routers = [api.router, pages.router, objects.router, accounts.router, search.router]
     routers.append(schemas.router)
     routers.append(federation_web.router)
@@ -203,8 +208,6 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
             for status, response in problems.PROBLEM_RESPONSES.items():
                 route.responses.setdefault(status, response)
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
-    app.mount("/taxii2", create_taxii_app(node), name="taxii2")
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
