@@ -1251,3 +1251,169 @@ def test_cursors_carry_nothing_a_reader_can_decode(
             with pytest.raises(ValueError):  # noqa: PT011 (any failure to decode will do)
                 json.loads(text)
     assert len(sizes) == 1  # a cursor's length says nothing either
+
+
+def test_the_start_page_counts_and_charts_exactly_what_the_oracle_allows(
+    world: World,
+    coord_world: CoordWorld,
+    record_world: RecordWorld,
+    users: dict[str, tuple[Principal, str, str]],
+    web: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every count, line and chart figure of the start page is what `can_read` allows
+    over everything the node holds (read as the node itself), in the hooks and on the
+    page; and the page's banner covers every object a figure counts."""
+    from dataclasses import replace
+
+    from markupsafe import escape
+
+    from kizuna.domains import installed
+    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination import today as coordination_today
+    from kizuna.domains.coordination.model import ITEM_TYPE, STATE_NAMES
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.domains.coordination.structure import BILATERAL
+    from kizuna.domains.intel.today import INTEL_TYPES
+    from kizuna.domains.meetings import model
+    from kizuna.domains.meetings.today import by_status
+    from kizuna.labels import Clearance
+    from kizuna.store import StoredObject
+    from kizuna.today import Panel
+    from kizuna.web.charts import describe
+    from kizuna.web.i18n import translations
+
+    node = world.node
+    c = coordination(node)
+
+    def held(stix_type: str) -> list[StoredObject]:
+        out: list[StoredObject] = []
+        token = None
+        while True:
+            page = node.store.list(node.system, type=stix_type, limit=1000, cursor_token=token)
+            out += page.items
+            token = page.next
+            if token is None:
+                return out
+
+    items = held(ITEM_TYPE)
+    intel = [o for t in INTEL_TYPES for o in held(t)]
+    decisions = held(model.DECISION)
+    reviews = held(model.REVIEW)
+    links = held(model.LINK)
+    assert items
+    assert intel
+    assert decisions
+    assert reviews
+    # What waits for each nation, as a reader of that nation who reads everything sees it:
+    # the mechanism's rule; the oracle then keeps what each reader may read.
+    monkeypatch.setattr(coordination_today, "LINES", 10_000)
+    waits: dict[str, set[str]] = {}
+    for nation in sorted({who.nation for who in world.principals[:40]}):
+        everyone = Principal(
+            name=f"all-{nation}",
+            clearance=Clearance(
+                nation, node.policy.highest.rank, frozenset(node.policy.compartments)
+            ),
+        )
+        [panel, *_] = coordination_today.today(node, everyone)
+        waits[nation] = {line.href.rsplit("/", 1)[1] for line in panel.lines}
+        assert panel.count == len(waits[nation])
+    assert waits["USA"]
+
+    def bars(panel: Panel) -> dict[str, int]:
+        assert panel.chart is not None
+        return {b.name: b.value for b in panel.chart.bars}
+
+    def commitments(who: Principal) -> Counter[str]:
+        mine = {d.id: d for d in decisions if can_read(who.clearance, d.label)}
+
+        def root(i: str) -> str:
+            seen = set()
+            while (up := mine[i].object.get("restates_id")) in mine and i not in seen:
+                seen.add(i)
+                i = up
+            return i
+
+        def roots(found: list[StoredObject]) -> set[str]:
+            return {
+                root(o.object["decision_id"])
+                for o in found
+                if can_read(who.clearance, o.label) and o.object["decision_id"] in mine
+            }
+
+        reviewed, linked = roots(reviews), roots(links)
+        return Counter(
+            "reviewed" if root(i) in reviewed else "in progress" if root(i) in linked else "open"
+            for i in mine
+        )
+
+    shown_any = 0
+    for who in world.principals[:40]:
+        readable_items = [o for o in items if can_read(who.clearance, o.label)]
+        readable_intel = [o for o in intel if can_read(who.clearance, o.label)]
+        panels = {p.key: p for d in installed() if d.today for p in d.today(node, who)}
+        assert set(panels) == {
+            "coordination-waiting", "coordination-notices", "coordination-states",
+            "intel-new", "intel-weeks", "commitments-status", "incident-notices",
+        }  # fmt: skip
+        waiting = panels["coordination-waiting"]
+        expected = {o.id for o in readable_items if o.id in waits[who.nation]}
+        assert waiting.count == len(expected), who
+        assert {line.href.rsplit("/", 1)[1] for line in waiting.lines} == expected
+        states = panels["coordination-states"]
+        assert bars(states) == {
+            name: count
+            for name, count in Counter(
+                STATE_NAMES[o.object["state"]] for o in readable_items
+            ).items()
+        }
+        assert states.count == len(readable_items)
+        assert set(states.labels) == {o.label for o in readable_items}
+        # A first visit counts the last week as new: everything the reader may read.
+        assert panels["intel-new"].count == len(readable_intel)
+        weeks = panels["intel-weeks"]
+        assert sum(bars(weeks).values()) == len(readable_intel)
+        assert set(weeks.labels) == {o.label for o in readable_intel}
+        # Decisions of every kind (the oracle's are positions), by the status the
+        # reader's readable links and reviews give them.
+        every = by_status(node, who, kind=None)
+        shown = {name: value for name, value in bars(every).items() if value}
+        assert shown == dict(commitments(who))
+        assert panels["commitments-status"].count == sum(
+            1 for d in decisions if can_read(who.clearance, d.label) and d.object.get("commitment")
+        )
+        # Notices to every body of the reader's nation, about items they may read.
+        member = replace(who, bodies=frozenset(c.structure.bodies))
+        own = {
+            b for b, body in c.structure.bodies.items() if body.nation in (who.nation, BILATERAL)
+        }
+        [_, notices, _] = coordination_today.today(node, member)
+        assert notices.count == sum(
+            1
+            for note in queries.notifications(c, member, unacknowledged=True, limit=100_000)
+            if note.body in own
+        )
+        shown_any += bool(readable_items)
+    assert shown_any > 5
+
+    # The page says the same figures, for the readers who have a session, and its
+    # banner covers every object those figures count.
+    en = translations("en").gettext
+    for who, _, session in list(users.values())[:10]:
+        web.cookies.clear()
+        web.cookies.set(cookies(web).session, session)
+        web.cookies.set(cookies(web).lang, "en")
+        panels = {p.key: p for d in installed() if d.today for p in d.today(node, who)}
+        html = web.get("/").text
+        for key, panel in panels.items():
+            box = re.search(rf'id="{key}".*?data-count="(\d+)"', html, re.S)
+            assert box, (who.name, key)
+            assert int(box.group(1)) == panel.count, (who.name, key)
+            # A chart of nothing by category is not drawn; the panel says so instead.
+            if panel.chart is not None and (panel.count or panel.chart.kind == "columns"):
+                assert str(escape(describe(panel.chart, en))) in html, (who.name, key)
+        top, chips = _labels_on(world, html)
+        counted = [o.label for o in items + intel if can_read(who.clearance, o.label)]
+        for label in counted + chips:
+            assert _covers(top, label), who.name

@@ -17,11 +17,16 @@ from kizuna.runtime import Node
 from kizuna.today import Bar, Chart, Panel
 from kizuna.web.i18n import N_
 
-__all__ = ["today"]
+__all__ = ["by_status", "today"]
 
 
 def today(node: Node, principal: Principal) -> list[Panel]:
-    rows = register(node, principal, kind="commitment")
+    return [by_status(node, principal)]
+
+
+def by_status(node: Node, principal: Principal, *, kind: str | None = "commitment") -> Panel:
+    """The register's rows of `kind` (commitments; None for every decision) by status."""
+    rows = register(node, principal, kind=kind)
     counts = Counter(r.status for r in rows)
     bars = tuple(
         Bar(
@@ -32,14 +37,12 @@ def today(node: Node, principal: Principal) -> list[Panel]:
         )
         for status in STATUSES
     )
-    return [
-        Panel(
-            key="commitments-status",
-            title=N_("Commitments by status"),
-            href="/commitments",
-            count=len(rows),
-            chart=Chart(bars),
-            empty=N_("No commitment you may read."),
-            labels=tuple({r.label for r in rows}),
-        )
-    ]
+    return Panel(
+        key="commitments-status",
+        title=N_("Commitments by status"),
+        href="/commitments",
+        count=len(rows),
+        chart=Chart(bars),
+        empty=N_("No commitment you may read."),
+        labels=tuple({r.label for r in rows}),
+    )
