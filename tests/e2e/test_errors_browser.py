@@ -10,6 +10,7 @@ non-concurrence stays a non-concurrence); a withdrawal asks for confirmation.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -257,11 +258,12 @@ def test_a_refused_report_is_swapped_in_by_htmx_with_its_input(
     page.goto(f"{live_node.base_url}/intel/reports")
     form = page.locator("#new-reports")
     form.locator("input[name=name]").fill("Harbour watch, week 48")
-    form.locator("textarea[name=object_refs]").fill(live_node.objects[0].id)
+    form.locator("#pick-object_refs summary").click()
+    form.locator("textarea[name=object_refs_ids]").fill(live_node.objects[0].id)
     form.locator("input[name=label]").fill("SEKRET//REL TO JPN")
     # The form is boosted: htmx posts it and must swap the refusal in, not drop it.
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        form.locator("button[type=submit]").click()
+        form.locator("#create-reports").click()
     assert answer.value.status == 422
     assert answer.value.request.headers.get("hx-request") == "true"
     said = {
@@ -271,3 +273,26 @@ def test_a_refused_report_is_swapped_in_by_htmx_with_its_input(
     expect(page.locator("#new-reports [role=alert], [role=alert]").first).to_have_text(said[lang])
     expect(page.locator("#new-reports input[name=name]")).to_have_value("Harbour watch, week 48")
     expect(page.locator("#new-reports input[name=label]")).to_have_value("SEKRET//REL TO JPN")
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+def test_a_report_gathers_objects_chosen_from_a_search(
+    open_session: OpenSession, live_node: LiveNode, locale: str
+) -> None:
+    author = open_session(locale, signed_in_as=live_node.readers["JPN"])
+    page = author.page
+    page.goto(f"{live_node.base_url}/intel/reports")
+    form = page.locator("#new-reports")
+    form.locator("input[name=name]").fill(f"Gathered by search {locale}")
+    form.locator("input[name=object_refs_q]").fill("withdraw")
+    form.locator("button[name=find][value=object_refs]").click()
+    # The form came back whole, with the hit to tick.
+    expect(form.locator("input[name=name]")).to_have_value(f"Gathered by search {locale}")
+    hit = form.locator("ul.found label", has_text="withdraw")
+    expect(hit).to_have_count(1)
+    hit.locator("input[type=checkbox]").check()
+    form.locator("input[name=label]").fill(LABEL)
+    form.locator("#create-reports").click()
+    expect(page.locator("[role=alert]")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/objects/report--"))
+    expect(page.locator("main a", has_text="withdraw")).to_have_count(1)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
@@ -14,12 +15,16 @@ from kizuna.identity.principal import Permission
 from kizuna.labels import LabelError
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
+from kizuna.web.fields import readable_targets
 from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
+from kizuna.web.picker import FIND, chosen_ids, pickers
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
+# The fields whose objects are chosen from a search (web/picker.py).
+_PICKED = ("object_refs", "contributions")
 
 
 def _kind(key: str) -> model.Kind:
@@ -38,15 +43,17 @@ def _list(
     *,
     error: str | None = None,
     form: dict[str, object] | None = None,
+    sent: FormData | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     result = service.listing(node.store, principal, kind, limit=50, cursor_token=cursor)
+    chosen = pickers(node.store, principal, sent, _PICKED)
     next_url = f"/intel/{kind.key}?cursor={quote(result.next)}" if result.next else None
     return page(
         request,
         "intel_list.html",
         principal=principal,
-        labels=[o.label for o in result.items],
+        labels=[o.label for o in result.items] + [x for p in chosen.values() for x in p.labels],
         kinds=model.KINDS,
         kind=kind,
         items=result.items,
@@ -55,6 +62,7 @@ def _list(
         can_write=principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation,
         error=error,
         form=form or {},
+        pickers=chosen,
         status=status,
     )
 
@@ -84,15 +92,19 @@ async def intel_create(
     text = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     fields: dict[str, object] = dict(text)
     fields["domains"] = [str(d) for d in form.getlist("domains")]
-    for many in ("object_refs", "contributions", "sources"):
-        fields[many] = [line.strip() for line in text.get(many, "").splitlines() if line.strip()]
+    kept = {**text, "domains": fields["domains"]}
+    if form.get(FIND):
+        # A search for objects to choose, not the creation: the form comes back whole.
+        return _list(request, principal, node, kind, None, form=kept, sent=form)
+    fields["sources"] = [s.strip() for s in text.get("sources", "").splitlines() if s.strip()]
+    for many in _PICKED:
+        fields[many] = chosen_ids(form, many)
     try:
         made = service.create(node.store, principal, kind, fields, text.get("label") or None)
     except (StoreError, LabelError) as exc:
         # The form comes back as it was sent, boxes ticked, with the reason in words.
-        kept = {**text, "domains": fields["domains"]}
         said = explain(exc, choose_lang(request))
-        return _list(request, principal, node, kind, None, error=said, form=kept,
+        return _list(request, principal, node, kind, None, error=said, form=kept, sent=form,
                      status=getattr(exc, "status", 422))  # fmt: skip
     target = f"/intel/joint/{made.id}" if kind.key == "joint-products" else f"/objects/{made.id}"
     return RedirectResponse(target, status_code=303)
@@ -126,11 +138,14 @@ def _joint(
         and principal.nation in state.waiting_for
         and state.state == "draft"
     )
+    refs = state.product.object.get("object_refs", [])
+    contributions = readable_targets(node.store, principal, refs)
     return page(
         request,
         "intel_joint.html",
         principal=principal,
-        labels=[state.product.label],
+        labels=[state.product.label, *(t.label for t in contributions.values())],
+        contributions=contributions,
         kinds=model.KINDS,
         state=state,
         can_approve=can_approve,
