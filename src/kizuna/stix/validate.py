@@ -169,9 +169,12 @@ def _pattern_errors(pattern: str, version: str | None) -> tuple[str, ...]:
 
 
 # The stix2 library refuses references to types it does not know, Kizuna's own among
-# them; a standard type of the same kind (an SDO) stands in for them while it checks,
-# so that every other rule of the reference (say, "identity only") still applies.
+# them (those of its extension and the domains' `x-kizuna-` types: a report may gather
+# a coordination item or a decision); a standard type of the same kind (an SDO) stands
+# in for them while it checks, so that every other rule of the reference (say,
+# "identity only") still applies.
 _STANDIN = "note"
+_OWN_PREFIX = "x-kizuna-"
 
 
 def _stand_in(value: Any) -> tuple[Any, dict[str, str]]:
@@ -180,7 +183,7 @@ def _stand_in(value: Any) -> tuple[Any, dict[str, str]]:
     def walk(item: Any) -> Any:
         if isinstance(item, str) and "--" in item:
             prefix, _, rest = item.partition("--")
-            if prefix in NEW_SDO:
+            if prefix in NEW_SDO or prefix.startswith(_OWN_PREFIX):
                 standin = f"{_STANDIN}--{rest}"
                 swapped[standin] = item
                 return standin
