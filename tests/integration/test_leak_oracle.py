@@ -1586,3 +1586,25 @@ def test_the_start_page_counts_and_charts_exactly_what_the_oracle_allows(
         counted = [o.label for o in items + intel if can_read(who.clearance, o.label)]
         for label in counted + chips:
             assert _covers(top, label), who.name
+
+
+def test_a_forms_picker_shows_exactly_what_the_oracle_allows(world: World) -> None:
+    """A picker's hits and the titles of its chosen objects (web/picker.py): only what
+    the reader may read; a chosen id they may not read gets no title."""
+    from starlette.datastructures import FormData
+
+    from kizuna.web.picker import HITS, pickers
+
+    searchable = _searchable(world)
+    holds = _holding(searchable, "r1")
+    chosen = world.rng.sample(sorted(world.truth), 30)
+    for who in world.principals[:40]:
+        sent = FormData([("find", "object_refs"), ("object_refs_q", "r1")]
+                        + [("object_refs", i) for i in chosen])  # fmt: skip
+        picker = pickers(world.node.store, who, sent, ["object_refs"])["object_refs"]
+        readable = _readable(searchable, holds, who)
+        found = {t.id for t in picker.found}
+        assert found <= readable - set(chosen)
+        assert len(found) >= min(HITS, len(readable)) - len(set(chosen) & readable)
+        assert set(picker.targets) == {i for i in chosen if i in world.visible_now(who)}
+        assert picker.chosen == chosen
