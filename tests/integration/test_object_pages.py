@@ -228,3 +228,16 @@ def test_the_banner_covers_every_linked_title(client: TestClient, node: Node) ->
     assert "High target" in text
     expected = render(node.policy, lub([_label(node, "SECRET//REL TO JPN")]), "en", first="JPN")  # type: ignore[arg-type]
     assert re.findall(r'id="banner-(?:top|bottom)"[^>]*>([^<]*)<', text) == [expected, expected]
+
+
+def test_titles_alike_in_their_first_characters_page_in_the_order_they_came(
+    client: TestClient, node: Node
+) -> None:
+    # 70 characters outside the BMP: the sort key (64 of them) is the same for all, and
+    # the cursor that carries it still fits in a link.
+    names = ["😀" * 70 + f"{n:02d}" for n in range(30)]
+    for name in names:
+        _make(node, report(name))
+    _reader(client, node)
+    assert _walk(client, "/objects?type=report&sort=title&dir=asc&size=25") == names
+    assert _walk(client, "/objects?type=report&sort=title&dir=desc&size=25") == names[::-1]

@@ -59,8 +59,8 @@ _CSV_COLUMNS = ("id", "type", "title", "label", "version", "modified", "origin")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 TypeParam = Annotated[str, Query(max_length=64)]
-SortParam = Annotated[str, Query(max_length=16)]
-DirParam = Annotated[str, Query(max_length=8)]
+SortParam = Annotated[str, Query(max_length=64)]
+DirParam = Annotated[str, Query(max_length=64)]
 
 
 def _listing(node: Any, type: str, sort: str, dir: str) -> Listing:
@@ -117,8 +117,9 @@ def objects_page(
     type: TypeParam = "",
     sort: SortParam = "",
     dir: DirParam = "",
-    size: Annotated[str, Query(max_length=4)] = "",
-    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    size: Annotated[str, Query(max_length=64)] = "",
+    # A title sort carries up to 64 characters of a title: room for any script.
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> HTMLResponse:
     """The objects the reader may read, counted, sorted and paged."""
     try:
