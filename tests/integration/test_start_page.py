@@ -108,7 +108,7 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
         # Two notices to usfj about items davis may read; the third is about the hidden one.
         assert _count(html, "coordination-notices") == 2
         states = _panel(html, "coordination-states")
-        assert "Proposed: 2 (overdue 1)" in states
+        assert "Proposed: 2 (Overdue 1)" in states
         assert _count(html, "coordination-states") == 2
         # The banner covers every line and figure: SECRET//REL TO JPN, USA at most.
         banner = re.search(r'id="banner-top"[^>]*>([^<]+)<', html)
@@ -137,7 +137,7 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
         )  # fmt: skip
         _login(client, "kato")
         html = client.get("/").text
-        assert "Proposed: 3 (overdue 1)" in _panel(html, "coordination-states")
+        assert "Proposed: 3 (Overdue 1)" in _panel(html, "coordination-states")
 
 
 def test_intelligence_new_since_the_last_visit_shows_then_is_gone(
@@ -171,7 +171,7 @@ def test_intelligence_new_since_the_last_visit_shows_then_is_gone(
         # The week's column counts what kato may read, the week being the last of 12.
         weeks = _panel(third, "intel-weeks")
         assert _count(third, "intel-weeks") == 1
-        assert "11-30: 1" in weeks
+        assert "11/30: 1" in weeks
         assert weeks.count("<rect") == 12
 
 

@@ -3,7 +3,8 @@ outside the node, readable without colour.
 
 A chart scales to its box (`viewBox`, width 100 % in the style sheet), names itself
 (`<title>`) and states every figure in words (`<desc>`), so a screen reader hears the
-same numbers a sighted reader sees; the start page adds the figures as a table too.
+same numbers a sighted reader sees; the start page adds the figures as a table too,
+with the links. The drawing holds no link: an image holds no control.
 Colours come from classes in the style sheet: the content security policy refuses
 inline styles.
 """
@@ -14,20 +15,20 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from kizuna.today import Bar, Chart
+from kizuna.today import Chart
 
 __all__ = ["describe", "svg"]
 
 Gettext = Callable[[str], str]
 
 # Bars: the name on the left, the bar, its figure on the right.
-_WIDTH = 360
-_NAME = 118
+_WIDTH = 300
+_NAME = 96
 _BAR_START = _NAME + 6
 _BAR_ROOM = _WIDTH - _BAR_START - 44
 _ROW = 24
 # Columns: one slot per figure, its figure above and its name below.
-_SLOT = 30
+_SLOT = 25
 _HEIGHT = 120
 _TOP = 16
 _BASE = _HEIGHT - 20
@@ -69,12 +70,6 @@ def _scale(chart: Chart) -> int:
     return max((b.value for b in chart.bars), default=0) or 1
 
 
-def _linked(bar: Bar, inner: Markup) -> Markup:
-    if bar.href is None:
-        return inner
-    return Markup('<a href="{0}">{1}</a>').format(bar.href, inner)
-
-
 def _bars(chart: Chart, gettext: Gettext) -> tuple[int, int, Markup]:
     top = _scale(chart)
     out = Markup("")
@@ -96,7 +91,7 @@ def _bars(chart: Chart, gettext: Gettext) -> tuple[int, int, Markup]:
         shapes += Markup('<text class="figure" x="{x}" y="{ty}">{figure}</text>').format(
             x=_BAR_START + length + 4, ty=y + 16, figure=figure
         )
-        out += _linked(bar, shapes)
+        out += shapes
     return _WIDTH, max(len(chart.bars), 1) * _ROW + 4, out
 
 
@@ -124,5 +119,5 @@ def _columns(chart: Chart, gettext: Gettext) -> tuple[int, int, Markup]:
             ny=_BASE + 14,
             name=gettext(bar.name),
         )
-        out += _linked(bar, shapes)
+        out += shapes
     return max(len(chart.bars), 1) * _SLOT, _HEIGHT, out

@@ -189,7 +189,7 @@ def _by_state(c: Coordination, conn: Connection, principal: Principal) -> Panel:
         title=N_("Coordination items by state"),
         href="/coordination",
         count=counted.total,
-        chart=Chart(bars, marked_name=N_("overdue")),
+        chart=Chart(bars, marked_name=N_("Overdue")),
         empty=N_("No coordination item you may read."),
         labels=counted.labels,
     )

@@ -135,7 +135,7 @@ def _by_week(node: Node, conn: Connection, principal: Principal) -> Panel:
     where = [*_seen(node, principal), and_(created >= stamps[0], created < stamps[-1])]
     counted = tally(conn, _source(), where, week)
     bars = tuple(
-        Bar(bounds[n].strftime("%m-%d"), counted.counts[(n,)], href=None) for n in range(WEEKS)
+        Bar(f"{bounds[n].month}/{bounds[n].day}", counted.counts[(n,)]) for n in range(WEEKS)
     )
     return Panel(
         key="intel-weeks",
