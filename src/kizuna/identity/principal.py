@@ -57,6 +57,8 @@ class Principal:
     roles: frozenset[Role] = field(default_factory=frozenset)
     bodies: frozenset[str] = field(default_factory=frozenset)
     kind: Literal["user", "system", "peer"] = "user"
+    # The IANA time zone a user chose to read times in (None: their nation's).
+    zone: str | None = None
 
     @property
     def nation(self) -> str:

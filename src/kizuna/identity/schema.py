@@ -27,6 +27,8 @@ users = Table(
     # Bumped when the user is deactivated or reactivated or their password changes:
     # whatever remembered a sign-in (the TAXII Basic cache) checks it is still current.
     Column("generation", Integer, nullable=False, server_default="0"),
+    # The IANA zone the user reads times in; none: their nation's (web/times.py).
+    Column("zone", String(64), nullable=True),
 )
 
 api_tokens = Table(

@@ -81,6 +81,7 @@ def _user(row: Any) -> User:
         clearance=Clearance(row.nation, row.clearance_rank, _split(row.compartments)),
         roles=frozenset(Role(r) for r in _split(row.roles)),
         bodies=_split(row.bodies),
+        zone=row.zone,
     )
     return User(row.pk, row.username, row.display_name, principal, row.generation)
 

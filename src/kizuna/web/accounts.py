@@ -1,7 +1,9 @@
 """The accounts page for this nation's administrators: every user and token, and the
 life cycle actions of `kizuna user` (deactivate, reactivate, unlock, a new password,
 revoke a token) as CSRF-protected forms. Each action is the same audited service call
-as on the command line; a refusal is a 4xx naming the problem and changes nothing."""
+as on the command line; a refusal is a 4xx naming the problem and changes nothing.
+
+And every user's own settings (`/account`): the time zone they read times in."""
 
 from __future__ import annotations
 
@@ -9,15 +11,17 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from kizuna import clock
 from kizuna.errors import Conflict, NotFound, StoreError
 from kizuna.identity import accounts
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
-from kizuna.web.i18n import N_
+from kizuna.web.errors import explain
+from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
 
 __all__ = ["router"]
@@ -102,3 +106,58 @@ def account_action(
     if action == "deactivate" and username == principal.name:
         raise HTTPException(409, "an administrator does not deactivate their own account")
     return _run(node, lambda conn: act(conn, actor=principal.name, username=username))
+
+
+# Offered first: the zones of the alliance's people and places.
+_COMMON_ZONES = (
+    "Asia/Tokyo", "UTC", "Pacific/Guam", "Pacific/Honolulu", "America/Los_Angeles",
+    "America/Chicago", "America/New_York", "Australia/Sydney", "Asia/Seoul", "Asia/Manila",
+    "Europe/Brussels",
+)  # fmt: skip
+
+
+def _settings(
+    request: Request,
+    principal: Principal,
+    node: NodeDep,
+    *,
+    error: str | None = None,
+    chosen: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    others = [z for z in accounts.zones() if z not in _COMMON_ZONES]
+    return page(
+        request,
+        "account.html",
+        principal=principal,
+        labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
+        common=_COMMON_ZONES,
+        others=others,
+        chosen=principal.zone if chosen is None else chosen,
+        now=clock.now(),
+        error=error,
+        status=status,
+    )
+
+
+@router.get("/account")
+def account_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    return _settings(request, principal, node)
+
+
+@router.post("/account/zone", dependencies=[Depends(check_csrf)])
+def set_zone(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    zone: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    try:
+        with node.db.write() as conn:
+            accounts.set_zone(conn, actor=principal.name, username=principal.name,
+                              zone=zone or None)  # fmt: skip
+    except StoreError as exc:
+        # The choice comes back as sent, with the reason in the reader's words.
+        said = explain(exc, choose_lang(request))
+        return _settings(request, principal, node, error=said, chosen=zone, status=422)
+    return RedirectResponse("/account", status_code=303)

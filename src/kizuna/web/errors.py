@@ -78,6 +78,7 @@ FIELD_NAMES: dict[str, str] = {
     "status": N_("Status"),
     "q": N_("Search words"),
     "body": N_("Request"),
+    "zone": N_("Time zone"),
 }
 
 # Store and service messages, recognised by their wording (first match wins).

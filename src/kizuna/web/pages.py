@@ -105,7 +105,9 @@ def page(
             "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             "can_audit": principal is not None and principal.can(Permission.AUDIT_READ),
             # Times in the reader's zone (JST for Japanese readers), exact UTC on hover.
-            "when": lambda value: render_time(value, zone_for(first)),
+            "when": lambda value: render_time(
+                value, zone_for(first, principal.zone if principal else None)
+            ),
             **context,
         },
         status_code=status,

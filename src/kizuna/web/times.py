@@ -1,9 +1,10 @@
 """Times as a reader wants them: stored in UTC, shown in the reader's zone, with the
 exact UTC instant on hover.
 
-A Japanese reader sees Japan Standard Time; everyone else sees UTC, labelled, until a
-per-user zone exists. The element is `<time datetime=…>`, so the instant stays
-machine-readable whatever the page shows.
+A reader sees the zone they chose on their settings page (`/account`), else their
+nation's: Japan Standard Time for Japanese readers, UTC, labelled, for everyone else.
+The element is `<time datetime=…>`, so the instant stays machine-readable whatever the
+page shows.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ ZONES = {"JPN": "Asia/Tokyo"}
 
 
 @cache
-def zone_for(nation: str) -> tzinfo:
+def zone_for(nation: str, chosen: str | None = None) -> tzinfo:
+    if chosen:
+        return ZoneInfo(chosen)
     return ZoneInfo(ZONES[nation]) if nation in ZONES else UTC
 
 
