@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from kizuna import clock
 from kizuna.bootstrap import initialize, open_node
 from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
 from kizuna.domains.coordination.service import coordination
 from kizuna.domains.incidents.model import AckCreate
 from kizuna.domains.incidents.service import incidents
@@ -126,6 +127,19 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
         html = client.get("/").text
         assert _count(html, "coordination-notices") == 1
 
+        # A question leaves USA's answer due; a concurrence gives it.
+        c.respond(
+            davis,
+            fresh.id,
+            ResponseCreate(kind=ResponseKind.REQUEST_FOR_INFORMATION, comment="Which radars?"),
+        )
+        _login(client, "davis")
+        assert "Fresh logistics request" in _panel(client.get("/").text, "coordination-waiting")
+        c.respond(davis, fresh.id, ResponseCreate(kind=ResponseKind.CONCUR))
+        waiting = _panel(client.get("/").text, "coordination-waiting")
+        assert "Fresh logistics request" not in waiting
+        assert "Overdue posture review" in waiting
+
         # The requesting side owes no answer; it sees every item, the hidden one too.
         _login(client, "sato")
         html = client.get("/").text
@@ -137,7 +151,9 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
         )  # fmt: skip
         _login(client, "kato")
         html = client.get("/").text
-        assert "Proposed: 3 (Overdue 1)" in _panel(html, "coordination-states")
+        states = _panel(html, "coordination-states")
+        assert "Proposed: 2 (Overdue 1); Concurred: 1" in states
+        assert _count(html, "coordination-states") == 3
 
 
 def test_intelligence_new_since_the_last_visit_shows_then_is_gone(

@@ -8,12 +8,18 @@ filter what the visibility condition lets through, as in queries.py.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, case, exists, or_, select
+from sqlalchemy import Connection, Table, and_, case, or_, select
 
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.coordination.model import ACCEPTING, ITEM_TYPE, STATE_NAMES, ItemState
+from kizuna.domains.coordination.model import (
+    ACCEPTING,
+    CONCURRING,
+    ITEM_TYPE,
+    STATE_NAMES,
+    ItemState,
+)
 from kizuna.domains.coordination.queries import _notification_scope
 from kizuna.domains.coordination.schema import (
     coord_items,
@@ -71,20 +77,38 @@ def _owes(nation: str) -> Any:
 
 
 def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
-    """Items that take answers, need one from the reader's nation, have none yet for
-    their current version, and (when the reader belongs to bodies) are addressed to
-    one of those bodies: overdue first, then by deadline."""
+    """Items that take answers, need one from the reader's nation, have no concurrence
+    of it at their current tier yet, and (when the reader belongs to bodies) are
+    addressed to one of those bodies: overdue first, then by deadline."""
     source, pending, seen = _items(c, principal)
-    answered = exists().where(
-        coord_responses.c.item_pk == access.c.object_pk,
-        coord_responses.c.nation == principal.nation,
-        coord_responses.c.item_modified == versions.c.modified,
+    # The nation's latest answer at the item's current tier, as the lifecycle reads it
+    # (`Facts.latest`): a concurrence there is the answer given; a question (a request
+    # for information) still leaves the final answer due. An answer the item's node did
+    # not count is none; one it has not judged yet (on its way) is taken as given. An
+    # answer the reader may not read is, for them, no answer.
+    answer = cast(Table, access.alias("answer"))
+    latest = (
+        select(coord_responses.c.kind)
+        .select_from(
+            coord_responses.join(answer, answer.c.object_pk == coord_responses.c.object_pk)
+        )
+        .where(
+            coord_responses.c.item_pk == access.c.object_pk,
+            coord_responses.c.nation == principal.nation,
+            coord_responses.c.tier == coord_items.c.tier,
+            or_(coord_responses.c.counted.is_(None), coord_responses.c.counted == 1),
+            current(answer),
+            visible(principal, c.store.bits, answer),
+        )
+        .order_by(coord_responses.c.object_pk.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     where = [
         *seen,
         coord_items.c.state.in_(sorted(ACCEPTING)),
         _owes(principal.nation),
-        ~answered,
+        or_(latest.is_(None), latest.not_in(sorted(CONCURRING))),
     ]
     if principal.bodies:
         mine = sorted(principal.bodies)
