@@ -241,3 +241,20 @@ def test_titles_alike_in_their_first_characters_page_in_the_order_they_came(
     _reader(client, node)
     assert _walk(client, "/objects?type=report&sort=title&dir=asc&size=25") == names
     assert _walk(client, "/objects?type=report&sort=title&dir=desc&size=25") == names[::-1]
+
+
+def test_kizuna_properties_that_hold_ids_are_links_too(client: TestClient, node: Node) -> None:
+    """A 2+2 decision names its meeting in `meeting_id`, not a `_ref`: still a link."""
+    from markupsafe import escape
+
+    from kizuna.domains.meetings.model import DECISION
+    from kizuna.domains.meetings.service import import_seed
+
+    import_seed(node)
+    decision = node.store.list(node.system, type=DECISION, limit=1).items[0]
+    meeting = node.store.get(node.system, decision.object["meeting_id"])
+    _reader(client, node, "ja")
+    text = client.get(f"/objects/{decision.id}").text
+    link = f'<a class="ref" href="/objects/{meeting.id}">{escape(meeting.object["name"])}'
+    assert link in text
+    assert '<dt title="meeting_id">会合</dt>' in text
