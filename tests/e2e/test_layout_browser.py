@@ -81,6 +81,8 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
 def _pages(node: LiveNode) -> dict[str, str]:
     report_id, item_id = node.objects[0].id, node.objects[1].id
     return {
+        "start": "/",
+        "account": "/account",
         "objects": "/objects",
         "object": f"/objects/{report_id}",
         "intel-reports": "/intel/reports",
@@ -92,6 +94,11 @@ def _pages(node: LiveNode) -> dict[str, str]:
         "audit": "/audit",
         "federation": "/federation",
         "search": "/search?q=W",
+        "incidents-board": "/incidents",
+        "incidents-new": "/incidents/new",
+        "incidents-figures": "/incidents/figures",
+        "meetings-import": "/meetings/import",
+        "intel-joint-products": "/intel/joint-products",
     }
 
 
