@@ -1389,7 +1389,7 @@ def test_object_page_references_are_exactly_what_the_oracle_allows(
     is at least every label shown, the linked targets' included."""
     import html
 
-    from kizuna.web.listing import title_of
+    from kizuna.store.listing import title_of
 
     current = {**_current(world), **_current(world, "marking-definition")}
     system = world.node.system

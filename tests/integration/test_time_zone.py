@@ -44,7 +44,9 @@ def _shown_zone(client: TestClient, stix_id: str) -> str:
 def test_a_reader_reads_times_in_the_zone_they_chose(node: Node) -> None:
     add_user(node, "sato", password=PASSWORD)
     with node.db.write() as conn:
-        made = node.store.create_in(conn, node.system, report(), parse(node.policy, "SECRET//REL TO JPN"))
+        made = node.store.create_in(
+            conn, node.system, report(), parse(node.policy, "SECRET//REL TO JPN")
+        )
     with TestClient(create_app(node)) as client:
         csrf = _signed_in(client, "sato", "en")
         assert _shown_zone(client, made.id) == "JST"  # a Japanese reader's default

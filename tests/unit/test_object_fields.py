@@ -4,8 +4,8 @@ and Kizuna's own id-holding properties alike), how values read, and the title.""
 from __future__ import annotations
 
 from kizuna.labels import Label
-from kizuna.web.fields import Target, Value, layout, references
-from kizuna.web.listing import title_of
+from kizuna.store.listing import Target, title_of
+from kizuna.web.fields import Value, layout, references
 
 MEETING = "x-kizuna-meeting--6f1c8a52-8f0e-4a3c-9a57-2b1f0c9d4e11"
 DECISION = "x-kizuna-decision--0b7d2f4e-1c3a-4e5f-8a9b-c0d1e2f3a4b5"

@@ -12,23 +12,15 @@ target that is hidden reads exactly like one that does not exist.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select
-
-from kizuna.db.schema import access, objects, versions
-from kizuna.identity.principal import Principal
-from kizuna.labels import Label
-from kizuna.store import Store
-from kizuna.store.access import current, visible
-from kizuna.store.rows import label_of_row
+from kizuna.store.listing import Target
 from kizuna.web.errors import FIELD_NAMES
 from kizuna.web.i18n import N_
-from kizuna.web.listing import title_column
 
-__all__ = ["PROPERTY_NAMES", "Target", "Value", "layout", "readable_targets", "references"]
+__all__ = ["PROPERTY_NAMES", "Value", "layout", "references"]
 
 STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
@@ -95,15 +87,6 @@ _LAST = ("object_refs", "external_references", "object_marking_refs", "extension
 _FACTS = {"id", "type", "spec_version"}
 
 
-@dataclass(frozen=True)
-class Target:
-    """A referenced object the reader may read: its title and current label."""
-
-    id: str
-    title: str
-    label: Label
-
-
 @dataclass
 class Value:
     """One value as a person reads it. `kind` is text, time, ref, flag, list or map;
@@ -128,32 +111,6 @@ def references(body: Any, *, skip: str | None = None) -> Iterator[str]:
     elif isinstance(body, list):
         for value in body:
             yield from references(value, skip=skip)
-
-
-def readable_targets(store: Store, principal: Principal, ids: Iterable[str]) -> dict[str, Target]:
-    """The objects among `ids` that the reader may read, in one query through the
-    visibility condition; ids of hidden objects and of no object are simply absent."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    query = (
-        select(
-            objects.c.stix_id,
-            versions.c.rank,
-            versions.c.rel_to,
-            versions.c.compartments,
-            title_column(store.db.engine.dialect.name).label("title"),
-        )
-        .select_from(
-            objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-                versions, versions.c.pk == access.c.version_pk
-            )
-        )
-        .where(objects.c.stix_id.in_(wanted), visible(principal, store.bits))
-    )
-    with store.db.read() as conn:
-        rows = conn.execute(query).all()
-    return {row.stix_id: Target(row.stix_id, str(row.title), label_of_row(row)) for row in rows}
 
 
 def _value(raw: Any, targets: dict[str, Target]) -> Value:

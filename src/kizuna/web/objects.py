@@ -26,10 +26,7 @@ from kizuna.identity.principal import Principal
 from kizuna.interchange.exports import bundle_chunks
 from kizuna.labels import render
 from kizuna.store import NotFound
-from kizuna.web.deps import NodeDep, PagePrincipal
-from kizuna.web.fields import layout, readable_targets, references
-from kizuna.web.i18n import N_, choose_lang, translations
-from kizuna.web.listing import (
+from kizuna.store.listing import (
     PAGE_SIZES,
     SORTS,
     Listing,
@@ -37,8 +34,12 @@ from kizuna.web.listing import (
     every_row,
     known_types,
     list_page,
+    readable_targets,
     title_of,
 )
+from kizuna.web.deps import NodeDep, PagePrincipal
+from kizuna.web.fields import layout, references
+from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 from kizuna.web.search import TYPE_NAMES
 

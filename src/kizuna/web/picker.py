@@ -23,9 +23,8 @@ from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.store import Store
+from kizuna.store.listing import Target, readable_targets, title_of
 from kizuna.store.search import MAX_QUERY, search
-from kizuna.web.fields import Target, readable_targets
-from kizuna.web.listing import title_of
 
 __all__ = ["FIND", "Picker", "chosen_ids", "pickers"]
 

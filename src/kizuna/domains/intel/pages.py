@@ -13,9 +13,9 @@ from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission
 from kizuna.labels import LabelError
+from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.fields import readable_targets
 from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
 from kizuna.web.picker import FIND, chosen_ids, pickers

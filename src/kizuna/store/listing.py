@@ -1,4 +1,5 @@
-"""The objects list as a reader sorts, filters, counts and exports it.
+"""The objects list as a reader sorts, filters, counts and exports it, and the titles
+of the objects a page refers to.
 
 Every query here joins the store's visibility condition (`store.access.visible`) for
 the reader, so a row, a count or an exported line comes only from current versions the
@@ -15,7 +16,7 @@ walks every visible row; the default order (newest first) keeps the listing inde
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +27,13 @@ from sqlalchemy.types import JSON
 from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
+from kizuna.labels import Label
 from kizuna.stix.types import NEW_SDO
 from kizuna.store import Store, StoredObject
 from kizuna.store import cursor as cursors
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
+from kizuna.store.rows import label_of_row
 
 __all__ = [
     "DIRECTIONS",
@@ -38,10 +41,12 @@ __all__ = [
     "SORTS",
     "ListPage",
     "Listing",
+    "Target",
     "count",
     "every_row",
     "known_types",
     "list_page",
+    "readable_targets",
     "title_column",
     "title_of",
 ]
@@ -227,3 +232,38 @@ def every_row(
             return
         last = rows[-1]
         after = (last.sort_value if key is not None else None, last.object_pk)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A referenced object the reader may read: its title and current label."""
+
+    id: str
+    title: str
+    label: Label
+
+
+def readable_targets(store: Store, principal: Principal, ids: Iterable[str]) -> dict[str, Target]:
+    """The objects among `ids` that the reader may read, in one query through the
+    visibility condition; ids of hidden objects and of no object are simply absent."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = (
+        select(
+            objects.c.stix_id,
+            versions.c.rank,
+            versions.c.rel_to,
+            versions.c.compartments,
+            title_column(store.db.engine.dialect.name).label("title"),
+        )
+        .select_from(
+            objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                versions, versions.c.pk == access.c.version_pk
+            )
+        )
+        .where(objects.c.stix_id.in_(wanted), visible(principal, store.bits))
+    )
+    with store.db.read() as conn:
+        rows = conn.execute(query).all()
+    return {row.stix_id: Target(row.stix_id, str(row.title), label_of_row(row)) for row in rows}
