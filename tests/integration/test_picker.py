@@ -156,3 +156,13 @@ def test_the_picker_speaks_japanese(node: Node) -> None:
         )
         assert f'value="{seen}"' in answer.text
         assert "検索" in answer.text
+
+
+def test_an_intel_list_counts_what_the_reader_may_read_and_leads_to_sorting(node: Node) -> None:
+    add_user(node, "sato", roles=["author"], password=PASSWORD)
+    _seed(node)  # one report the author may read, one they may not
+    with TestClient(create_app(node)) as client:
+        _signed_in(client, "sato", "en")
+        page = client.get("/intel/reports").text
+        assert re.search(r'id="count">Objects you may read: 1\b', page)
+        assert 'href="/objects?type=report"' in page

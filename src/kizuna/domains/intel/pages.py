@@ -47,6 +47,7 @@ def _list(
     status: int = 200,
 ) -> HTMLResponse:
     result = service.listing(node.store, principal, kind, limit=50, cursor_token=cursor)
+    total = service.count(node.store, principal, kind)
     chosen = pickers(node.store, principal, sent, _PICKED)
     next_url = f"/intel/{kind.key}?cursor={quote(result.next)}" if result.next else None
     return page(
@@ -57,6 +58,7 @@ def _list(
         kinds=model.KINDS,
         kind=kind,
         items=result.items,
+        total=total,
         next_url=next_url,
         domains=model.DOMAINS,
         can_write=principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation,

@@ -16,6 +16,8 @@ from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, LabelError, parse, render
 from kizuna.store import Page, Store, StoredObject
+from kizuna.store.listing import Listing
+from kizuna.store.listing import count as listing_count
 
 __all__ = ["check_refs", "create", "listing"]
 
@@ -25,6 +27,11 @@ def listing(
     cursor_token: str | None = None,
 ) -> Page:  # fmt: skip
     return store.list(principal, type=kind.stix_type, limit=limit, cursor_token=cursor_token)
+
+
+def count(store: Store, principal: Principal, kind: model.Kind) -> int:
+    """How many objects of the kind the principal may read (counted in SQL)."""
+    return listing_count(store, principal, Listing(type=kind.stix_type))
 
 
 def _label(store: Store, text: str | None, field: str) -> Label:
