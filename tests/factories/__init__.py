@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 import uuid
@@ -51,6 +52,23 @@ def add_user(
 def cookies(client: Any) -> CookieNames:
     """The cookie names of the node a TestClient talks to (they carry its identity)."""
     return cookie_names(client.app.state.node)
+
+
+def sign_in(client: Any, name: str, *, lang: str, password: str = PASSWORD) -> str:
+    """Sign `name` in on a TestClient, reading pages in `lang`; returns the form token
+    the pages carry (their CSRF token)."""
+    client.get("/login")
+    token = client.cookies.get(cookies(client).csrf, "")
+    answer = client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    client.get(f"/lang/{lang}")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account").text)
+    assert found
+    return found.group(1)
 
 
 def bearer(token: str) -> dict[str, str]:

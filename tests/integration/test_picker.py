@@ -15,26 +15,10 @@ from fastapi.testclient import TestClient
 from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.factories import PASSWORD, add_user, cookies, report
+from tests.factories import PASSWORD, add_user, report, sign_in
 
 SEEN = "SECRET//REL TO JPN"
 HIDDEN = "TOP SECRET//REL TO JPN"
-
-
-def _signed_in(client: TestClient, name: str, lang: str) -> str:
-    client.get("/login")
-    token = client.cookies.get(cookies(client).csrf, "")
-    answer = client.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": token, "next": "/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
-    client.get(f"/lang/{lang}")
-    page = client.get("/intel/reports")
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found
-    return found.group(1)
 
 
 def _reports(node: Node) -> int:
@@ -60,7 +44,7 @@ def test_a_search_finds_what_the_author_may_read_and_keeps_the_form(node: Node) 
     seen, hidden = _seed(node)
     before = _reports(node)
     with TestClient(create_app(node)) as client:
-        csrf = _signed_in(client, "sato", "en")
+        csrf = sign_in(client, "sato", lang="en")
         answer = client.post(
             "/intel/reports",
             data={
@@ -106,7 +90,7 @@ def test_a_chosen_hidden_id_reads_like_an_id_of_no_object(node: Node) -> None:
     _seen, hidden = _seed(node)
     absent = f"report--{uuid.uuid4()}"
     with TestClient(create_app(node)) as client:
-        csrf = _signed_in(client, "sato", "en")
+        csrf = sign_in(client, "sato", lang="en")
 
         def chosen(stix_id: str) -> str:
             answer = client.post(
@@ -132,7 +116,7 @@ def test_the_picker_speaks_japanese(node: Node) -> None:
     add_user(node, "sato", roles=["author"], password=PASSWORD)
     seen, _hidden = _seed(node)
     with TestClient(create_app(node)) as client:
-        csrf = _signed_in(client, "sato", "ja")
+        csrf = sign_in(client, "sato", lang="ja")
         page = client.get("/intel/reports").text
         assert "語句で対象を探して選んでください" in page
         answer = client.post(
@@ -162,7 +146,7 @@ def test_an_intel_list_counts_what_the_reader_may_read_and_leads_to_sorting(node
     add_user(node, "sato", roles=["author"], password=PASSWORD)
     _seed(node)  # one report the author may read, one they may not
     with TestClient(create_app(node)) as client:
-        _signed_in(client, "sato", "en")
+        sign_in(client, "sato", lang="en")
         page = client.get("/intel/reports").text
         assert re.search(r'id="count">Objects you may read: 1\b', page)
         assert 'href="/objects?type=report"' in page

@@ -15,22 +15,7 @@ from kizuna.identity import service as identity
 from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.factories import PASSWORD, add_user, cookies, report
-
-
-def _signed_in(client: TestClient, name: str, lang: str) -> str:
-    client.get("/login")
-    token = client.cookies.get(cookies(client).csrf, "")
-    answer = client.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": token, "next": "/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
-    client.get(f"/lang/{lang}")
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account").text)
-    assert found
-    return found.group(1)
+from tests.factories import PASSWORD, add_user, report, sign_in
 
 
 def _shown_zone(client: TestClient, stix_id: str) -> str:
@@ -48,7 +33,7 @@ def test_a_reader_reads_times_in_the_zone_they_chose(node: Node) -> None:
             conn, node.system, report(), parse(node.policy, "SECRET//REL TO JPN")
         )
     with TestClient(create_app(node)) as client:
-        csrf = _signed_in(client, "sato", "en")
+        csrf = sign_in(client, "sato", lang="en")
         assert _shown_zone(client, made.id) == "JST"  # a Japanese reader's default
         answer = client.post(
             "/account/zone",
@@ -81,7 +66,7 @@ def test_a_zone_that_does_not_exist_is_refused_in_the_readers_words(node: Node) 
     }
     with TestClient(create_app(node)) as client:
         for lang, words in said.items():
-            csrf = _signed_in(client, "sato", lang)
+            csrf = sign_in(client, "sato", lang=lang)
             answer = client.post(
                 "/account/zone", data={"csrf_token": csrf, "zone": "Mars/Olympus_Mons"}
             )
