@@ -258,3 +258,22 @@ def test_kizuna_properties_that_hold_ids_are_links_too(client: TestClient, node:
     link = f'<a class="ref" href="/objects/{meeting.id}">{escape(meeting.object["name"])}'
     assert link in text
     assert '<dt title="meeting_id">会合</dt>' in text
+
+
+def test_an_export_is_on_record_before_its_first_byte_leaves(node: Node) -> None:
+    """A reader who stops a download half way has still exported: both exports are
+    audited, with what they hold, before they send anything."""
+    from kizuna.interchange.exports import bundle_chunks
+    from kizuna.store.listing import Listing
+    from kizuna.web.objects import _csv_lines
+
+    for n in range(3):
+        _make(node, report(f"r{n}"), SHARED)
+    bundle = bundle_chunks(node.store, node.system, types=("report",), reason="test")
+    assert next(bundle).startswith('{"type":"bundle"')
+    bundle.close()
+    assert _audited(node, "stix.export")[0]["objects"] >= 3
+    lines = _csv_lines(node, node.system, Listing(type="report"), "en")
+    assert next(lines).startswith("id,")
+    lines.close()
+    assert _audited(node, "objects.export")[0]["rows"] == 3

@@ -16,7 +16,7 @@ from kizuna.identity.principal import Principal
 from kizuna.stix.markings import identity
 from kizuna.stix.types import extension_definitions
 from kizuna.store import Store
-from kizuna.store.feed import FeedQuery, feed
+from kizuna.store.feed import FeedQuery, count, feed
 
 __all__ = ["bundle_chunks"]
 
@@ -24,27 +24,29 @@ __all__ = ["bundle_chunks"]
 def bundle_chunks(
     store: Store, principal: Principal, *, types: tuple[str, ...] = (), reason: str
 ) -> Iterator[str]:
-    """The bundle as text chunks, page by page (current versions only); the export is
-    audited once it has been read to the end."""
-    yield f'{{"type":"bundle","id":"bundle--{uuid.uuid4()}","objects":['
-    for n, fixed in enumerate([identity(), *extension_definitions()]):
-        yield ("," if n else "") + json.dumps(fixed, ensure_ascii=False)
-    count = 0
-    token: str | None = None
+    """The bundle as text chunks, page by page (current versions only).
+
+    The export is audited before its first chunk is made: what leaves is on record even
+    when the reader stops half way. Nothing is read until the first chunk is asked for,
+    so an export made and never read is neither read nor audited."""
     query = FeedQuery(types=(*types, "marking-definition") if types else ())
-    while True:
-        page = feed(store, principal, query, limit=1000, cursor_token=token)
-        for item in page.items:
-            yield "," + item.body
-        count += len(page.items)
-        token = page.next
-        if token is None:
-            break
-    yield "]}"
     with store.db.write() as conn:
         audit.append(
             conn,
             actor=principal.name,
             action="stix.export",
-            detail={"objects": count, "types": list(types), "reason": reason},
-        )
+            detail={"objects": count(store, principal, query), "types": list(types),
+                    "reason": reason},
+        )  # fmt: skip
+    yield f'{{"type":"bundle","id":"bundle--{uuid.uuid4()}","objects":['
+    for n, fixed in enumerate([identity(), *extension_definitions()]):
+        yield ("," if n else "") + json.dumps(fixed, ensure_ascii=False)
+    token: str | None = None
+    while True:
+        page = feed(store, principal, query, limit=1000, cursor_token=token)
+        for item in page.items:
+            yield "," + item.body
+        token = page.next
+        if token is None:
+            break
+    yield "]}"

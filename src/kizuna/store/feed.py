@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select
 
 from kizuna import clock
 from kizuna.db.schema import access, objects, versions
@@ -24,7 +24,7 @@ from kizuna.store import cursor
 from kizuna.store.access import visible
 from kizuna.store.objects import COLUMNS, MAX_LIMIT, Page, Store, stored_from_row
 
-__all__ = ["Bodies", "Entries", "Entry", "FeedQuery", "bodies", "entries", "feed"]
+__all__ = ["Bodies", "Entries", "Entry", "FeedQuery", "bodies", "count", "entries", "feed"]
 
 
 @dataclass(frozen=True)
@@ -166,16 +166,49 @@ def _page(
         added_after = state.get("a")
     else:
         added_after = _added_after(query.added_after)
+    stmt = _select(store, principal, query, [access.c.version_pk, *columns], added_after,
+                   join_objects=join_objects)  # fmt: skip
+    stmt = stmt.order_by(access.c.version_pk).limit(limit + 1)
+    if after is not None:
+        stmt = stmt.where(access.c.version_pk > after)
 
+    with store.db.read() as conn:
+        rows = list(conn.execute(stmt).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    token = None
+    if more:
+        token = cursor.encode(
+            store.node.secret,
+            {"k": rows[-1][0], "u": principal.name, "q": query.digest(), "a": added_after},
+        )
+    return rows, token
+
+
+def count(store: Store, principal: Principal, query: FeedQuery) -> int:
+    """How many versions the whole feed holds for `principal` (what an export sends)."""
+    stmt = _select(store, principal, query, [func.count()], _added_after(query.added_after))
+    with store.db.read() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def _select(
+    store: Store,
+    principal: Principal,
+    query: FeedQuery,
+    columns: Sequence[Any],
+    added_after: str | None,
+    *,
+    join_objects: bool = True,
+) -> Select[Any]:
+    """The feed's rows for `principal`: its visibility, its filters, its bound."""
     joined = access.join(versions, versions.c.pk == access.c.version_pk)
     if join_objects:
         joined = joined.join(objects, objects.c.pk == access.c.object_pk)
     stmt = (
-        select(access.c.version_pk, *columns)
+        select(*columns)
         .select_from(joined)
         .where(visible(principal, store.bits), _versions_condition(query.versions))
-        .order_by(access.c.version_pk)
-        .limit(limit + 1)
     )
     if query.spec_versions and "2.1" not in query.spec_versions:
         stmt = stmt.where(false())
@@ -196,20 +229,7 @@ def _page(
             .scalar_subquery()
         )
         stmt = stmt.where(access.c.version_pk >= first, versions.c.recorded_at > added_after)
-    if after is not None:
-        stmt = stmt.where(access.c.version_pk > after)
-
-    with store.db.read() as conn:
-        rows = list(conn.execute(stmt).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    token = None
-    if more:
-        token = cursor.encode(
-            store.node.secret,
-            {"k": rows[-1][0], "u": principal.name, "q": query.digest(), "a": added_after},
-        )
-    return rows, token
+    return stmt
 
 
 def _added_after(value: str | None) -> str | None:

@@ -158,31 +158,30 @@ def _cell(value: str) -> str:
 
 
 def _csv_lines(node: Any, principal: Principal, listing: Listing, lang: str) -> Iterator[str]:
-    """The listing as CSV, every page of it in its order; audited once written out."""
+    """The listing as CSV, every page of it in its order. Audited before the first line
+    is made, so what leaves is on record even when the reader stops half way."""
+    with node.db.write() as conn:
+        audit.append(
+            conn,
+            actor=principal.name,
+            action="objects.export",
+            detail={"format": "csv", "rows": count(node.store, principal, listing),
+                    "type": listing.type, "sort": listing.sort, "dir": listing.dir},
+        )  # fmt: skip
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(_CSV_COLUMNS)
-    rows = 0
     for obj, title in every_row(node.store, principal, listing):
         label = render(
             node.policy, obj.label, "ja" if lang == "ja" else "en", first=principal.nation
         )
         writer.writerow([_cell(str(v)) for v in (obj.id, obj.type, title, label, obj.version,
                                                  obj.modified, obj.origin)])  # fmt: skip
-        rows += 1
         if out.tell() > 65536:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
     yield out.getvalue()
-    with node.db.write() as conn:
-        audit.append(
-            conn,
-            actor=principal.name,
-            action="objects.export",
-            detail={"format": "csv", "rows": rows, "type": listing.type, "sort": listing.sort,
-                    "dir": listing.dir},
-        )  # fmt: skip
 
 
 def _download(name: str) -> dict[str, str]:
