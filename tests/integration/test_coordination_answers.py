@@ -464,3 +464,19 @@ def test_a_huge_notification_id_is_a_404_that_names_the_problem(pair: Pair) -> N
     assert api.status_code == 404, api.text
     assert huge in api.json()["detail"]
     assert negative.status_code == 404
+
+
+def test_the_answering_node_shows_the_deadline_the_items_node_keeps(pair: Pair) -> None:
+    """The partner's node keeps no escalation steps (the item's node escalates), yet
+    its board and its item page show the item's deadline, and say when it is overdue."""
+    item_id = _opened(pair)
+    here = queries.board(coordination(pair.jpn), pair.sato)
+    kept = next(r.due_at for r in here if r.item.id == item_id)
+    assert kept is not None
+    there = queries.board(coordination(pair.usa), pair.davis)
+    assert [(r.item.id, r.due_at) for r in there] == [(item_id, kept)]
+    facts, _ = queries.timeline(coordination(pair.usa), pair.davis, item_id)
+    assert facts["due_at"] == kept
+    with pair.usa.db.read() as conn:
+        steps = conn.execute(select(func.count()).select_from(coord_steps)).scalar_one()
+    assert steps == 0  # only shown: the USA node never escalates the JPN item

@@ -222,18 +222,36 @@ def board(
             rows = list(conn.execute(with_deadline).all())
             if len(rows) < limit:
                 rows += conn.execute(without_deadline(limit - len(rows))).all()
-    return [
-        BoardRow(
-            item=stored_from_row(r),
-            state=r.item_state,
-            tier=r.item_tier,
-            region=r.item_region,
-            phase=r.item_phase,
-            due_at=r.due_at,
-            overdue=r.due_at is not None and r.due_at <= now,
+    board = []
+    for r in rows:
+        item = stored_from_row(r)
+        due = _due(r.due_at, item.object)
+        board.append(
+            BoardRow(
+                item=item,
+                state=r.item_state,
+                tier=r.item_tier,
+                region=r.item_region,
+                phase=r.item_phase,
+                due_at=due,
+                overdue=due is not None and due <= now,
+            )
         )
-        for r in rows
-    ]
+    return board
+
+
+def _due(scheduled: int | None, body: dict[str, Any]) -> int | None:
+    """The item's deadline: its node's pending step, or on a partner's node (which keeps
+    no steps: the owner escalates) the deadline the owner stated in the item."""
+    if scheduled is not None:
+        return scheduled
+    stated = body.get("due")
+    if not isinstance(stated, str):
+        return None
+    try:
+        return epoch(clock.parse_ts(stated))
+    except ValueError:
+        return None
 
 
 def phases(c: Coordination) -> dict[str, str]:
@@ -283,7 +301,10 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
     ]
     events += [Event(str(s.fired_at), "escalation", step=s._asdict()) for s in steps]
     events.sort(key=lambda e: e.at)
-    facts = {**row._asdict(), "due_at": pending.due_at if pending is not None else None}
+    seen = [e.version for e in events if e.version is not None]
+    stated = max(seen, key=lambda v: v.version).object if seen else {}
+    scheduled = pending.due_at if pending is not None else None
+    facts = {**row._asdict(), "due_at": _due(scheduled, stated)}
     return facts, events
 
 
