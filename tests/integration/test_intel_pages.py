@@ -154,3 +154,23 @@ def test_the_form_reports_bad_input_and_keeps_what_was_typed(node: Node) -> None
         )
         assert made.status_code == 303
         assert "Naha" in client.get("/intel/observations").text
+
+
+def test_a_kinds_list_is_in_the_order_of_the_date_it_shows(node: Node) -> None:
+    """Last modified first, not last arrived first: objects from a peer arrive in any
+    order (issue 16: the USA reports list was ordered by arrival)."""
+    from tests.factories import report, sign_in
+
+    add_user(node, "sato", password=PASSWORD)
+    label = parse(node.policy, "SECRET//REL TO JPN")
+    stamps = {"mid": "2026-01-01T00:00:00.000Z", "old": "2025-01-01T00:00:00.000Z",
+              "new": "2027-01-01T00:00:00.000Z"}  # fmt: skip
+    with node.db.write() as conn:
+        for name, at in stamps.items():  # arriving mid, old, new
+            node.store.create_in(conn, node.system,
+                                 report(name, created=at, modified=at), label)  # fmt: skip
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "sato", lang="en")
+        page = client.get("/intel/reports").text
+    shown = re.findall(r'<a href="/objects/report--[^"]+">(\w+)</a>', page)
+    assert shown == ["new", "mid", "old"]

@@ -16,17 +16,24 @@ from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, LabelError, parse, render
 from kizuna.store import Page, Store, StoredObject
-from kizuna.store.listing import Listing
+from kizuna.store.listing import Listing, list_page
 from kizuna.store.listing import count as listing_count
 
 __all__ = ["check_refs", "create", "listing"]
+
+
+_BY_MODIFIED = {k.key: Listing(type=k.stix_type, sort="modified", dir="desc") for k in model.KINDS}
 
 
 def listing(
     store: Store, principal: Principal, kind: model.Kind, *, limit: int = 100,
     cursor_token: str | None = None,
 ) -> Page:  # fmt: skip
-    return store.list(principal, type=kind.stix_type, limit=limit, cursor_token=cursor_token)
+    """The objects of a kind the principal may read, last modified first: the order of
+    the date a list shows, whichever node the objects arrived from and when."""
+    found = list_page(store, principal, _BY_MODIFIED[kind.key], size=limit,
+                      cursor_token=cursor_token)  # fmt: skip
+    return Page([obj for obj, _title in found.rows], found.next)
 
 
 def count(store: Store, principal: Principal, kind: model.Kind) -> int:
