@@ -26,6 +26,7 @@ from kizuna import clock
 from kizuna.bootstrap import initialize, open_node
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination import OWNER, queries
+from kizuna.domains.coordination import today as coordination_today
 from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
 from kizuna.domains.coordination.schema import coord_items, coord_responses, coord_steps
 from kizuna.domains.coordination.service import coordination, epoch
@@ -477,6 +478,11 @@ def test_the_answering_node_shows_the_deadline_the_items_node_keeps(pair: Pair) 
     assert [(r.item.id, r.due_at) for r in there] == [(item_id, kept)]
     facts, _ = queries.timeline(coordination(pair.usa), pair.davis, item_id)
     assert facts["due_at"] == kept
+    # The answering officer's start page says when the answer is due, too.
+    panels = {p.key: p for p in coordination_today.today(pair.usa, pair.davis)}
+    assert [(line.href, line.at) for line in panels["coordination-waiting"].lines] == [
+        (f"/coordination/items/{item_id}", kept)
+    ]
     with pair.usa.db.read() as conn:
         steps = conn.execute(select(func.count()).select_from(coord_steps)).scalar_one()
     assert steps == 0  # only shown: the USA node never escalates the JPN item

@@ -13,6 +13,8 @@ itself, raising on anything invalid (the receiver quarantines that object).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, insert, select, update
 
 from kizuna import clock
@@ -20,7 +22,8 @@ from kizuna.db.schema import objects
 from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE
 from kizuna.domains.coordination.owner import check_item_body
 from kizuna.domains.coordination.schema import coord_items, coord_responses
-from kizuna.domains.coordination.service import coordination
+from kizuna.domains.coordination.service import coordination, epoch
+from kizuna.errors import Invalid
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
 
@@ -32,6 +35,18 @@ def arrived(node: Node, conn: Connection, made: StoredObject) -> None:
         _mirror(node, conn, made)
     elif made.type == RESPONSE_TYPE:
         _answered(node, conn, made)
+
+
+def _stated_due(body: dict[str, Any]) -> int | None:
+    """The deadline the item's node stated (its `due`), kept to be shown here; the
+    owner rules judged the body, so a malformed value is refused, not dropped."""
+    due = body.get("due")
+    if due is None:
+        return None
+    try:
+        return epoch(clock.parse_ts(str(due)))
+    except ValueError as exc:
+        raise Invalid(f"the item's due is not a timestamp: {due!r}", field="due") from exc
 
 
 def _mirror(node: Node, conn: Connection, made: StoredObject) -> None:
@@ -48,6 +63,7 @@ def _mirror(node: Node, conn: Connection, made: StoredObject) -> None:
         "escalated_to": body.get("escalated_to"),
         "needs": ",".join(sorted(body.get("needs", []))),
         "sets_phase": body.get("sets_phase"),
+        "stated_due": _stated_due(body),
         "updated_at": clock.now_ts(),
     }
     known = conn.execute(

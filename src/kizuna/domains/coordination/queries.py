@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, null, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
@@ -182,7 +182,7 @@ def board(
             .exists()
         )
         return (
-            select(*shown, null().label("due_at"))
+            select(*shown, coord_items.c.stated_due.label("due_at"))
             .select_from(visible_items(access))
             .where(*filters, ~has_step)
             .order_by(access.c.object_pk.desc())
@@ -190,8 +190,9 @@ def board(
         )
 
     pending = coord_steps.alias("pending")
+    deadline = deadline_of(pending)
     sorted_few = (
-        select(*shown, pending.c.due_at.label("due_at"))
+        select(*shown, deadline.label("due_at"))
         .select_from(
             visible_items(access).outerjoin(
                 pending,
@@ -200,9 +201,9 @@ def board(
         )
         .where(*filters)
         .order_by(
-            case((pending.c.due_at.is_(None), 1), else_=0),
-            pending.c.due_at,
-            case((pending.c.due_at.is_(None), -access.c.object_pk), else_=access.c.object_pk),
+            case((deadline.is_(None), 1), else_=0),
+            deadline,
+            case((deadline.is_(None), -access.c.object_pk), else_=access.c.object_pk),
         )
         .limit(limit)
     )
@@ -222,36 +223,25 @@ def board(
             rows = list(conn.execute(with_deadline).all())
             if len(rows) < limit:
                 rows += conn.execute(without_deadline(limit - len(rows))).all()
-    board = []
-    for r in rows:
-        item = stored_from_row(r)
-        due = _due(r.due_at, item.object)
-        board.append(
-            BoardRow(
-                item=item,
-                state=r.item_state,
-                tier=r.item_tier,
-                region=r.item_region,
-                phase=r.item_phase,
-                due_at=due,
-                overdue=due is not None and due <= now,
-            )
+    return [
+        BoardRow(
+            item=stored_from_row(r),
+            state=r.item_state,
+            tier=r.item_tier,
+            region=r.item_region,
+            phase=r.item_phase,
+            due_at=r.due_at,
+            overdue=r.due_at is not None and r.due_at <= now,
         )
-    return board
+        for r in rows
+    ]
 
 
-def _due(scheduled: int | None, body: dict[str, Any]) -> int | None:
-    """The item's deadline: its node's pending step, or on a partner's node (which keeps
-    no steps: the owner escalates) the deadline the owner stated in the item."""
-    if scheduled is not None:
-        return scheduled
-    stated = body.get("due")
-    if not isinstance(stated, str):
-        return None
-    try:
-        return epoch(clock.parse_ts(stated))
-    except ValueError:
-        return None
+def deadline_of(pending: Any) -> Any:
+    """An item's deadline in SQL (rows joined to `coord_items` and, outer, to its
+    pending step): its node's pending step, or on a partner's node, which keeps no
+    steps (the item's node escalates), the deadline the item stated."""
+    return func.coalesce(pending.c.due_at, coord_items.c.stated_due)
 
 
 def phases(c: Coordination) -> dict[str, str]:
@@ -301,10 +291,8 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
     ]
     events += [Event(str(s.fired_at), "escalation", step=s._asdict()) for s in steps]
     events.sort(key=lambda e: e.at)
-    seen = [e.version for e in events if e.version is not None]
-    stated = max(seen, key=lambda v: v.version).object if seen else {}
-    scheduled = pending.due_at if pending is not None else None
-    facts = {**row._asdict(), "due_at": _due(scheduled, stated)}
+    scheduled = pending.due_at if pending is not None else row.stated_due
+    facts = {**row._asdict(), "due_at": scheduled}
     return facts, events
 
 

@@ -33,6 +33,9 @@ coord_items = Table(
     Column("needs", String(64), nullable=False),
     Column("sets_phase", String(16), nullable=True),
     Column("updated_at", TS, nullable=False),
+    # On a partner's node, which keeps no steps (the item's node escalates): the
+    # deadline the item's node stated in the item, epoch seconds. Shown, never acted on.
+    Column("stated_due", Integer, nullable=True),
 )
 Index("ix_coord_items_region_state", coord_items.c.region, coord_items.c.state)
 

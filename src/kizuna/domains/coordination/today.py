@@ -20,7 +20,7 @@ from kizuna.domains.coordination.model import (
     STATE_NAMES,
     ItemState,
 )
-from kizuna.domains.coordination.queries import _notification_scope
+from kizuna.domains.coordination.queries import _notification_scope, deadline_of
 from kizuna.domains.coordination.schema import (
     coord_items,
     coord_notifications,
@@ -116,15 +116,16 @@ def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
             or_(coord_items.c.counterpart_body.in_(mine), coord_items.c.escalated_to.in_(mine))
         )
     now = epoch()
-    overdue = case((and_(pending.c.due_at.is_not(None), pending.c.due_at <= now), 1), else_=0)
+    deadline = deadline_of(pending)
+    overdue = case((and_(deadline.is_not(None), deadline <= now), 1), else_=0)
     counted = tally(conn, source, where, overdue)
     rows = conn.execute(
-        select(*COLUMNS, pending.c.due_at)
+        select(*COLUMNS, deadline.label("due_at"))
         .select_from(source)
         .where(*where)
         .order_by(
-            case((pending.c.due_at.is_(None), 1), else_=0),
-            pending.c.due_at,
+            case((deadline.is_(None), 1), else_=0),
+            deadline,
             access.c.object_pk,
         )
         .limit(LINES)
@@ -191,7 +192,8 @@ def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> 
 
 def _by_state(c: Coordination, conn: Connection, principal: Principal) -> Panel:
     source, pending, seen = _items(c, principal)
-    overdue = case((and_(pending.c.due_at.is_not(None), pending.c.due_at <= epoch()), 1), else_=0)
+    deadline = deadline_of(pending)
+    overdue = case((and_(deadline.is_not(None), deadline <= epoch()), 1), else_=0)
     counted = tally(conn, source, seen, coord_items.c.state, overdue)
     by_state: dict[str, list[int]] = {}
     for (state, late), n in counted.counts.items():
