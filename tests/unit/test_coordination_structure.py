@@ -28,11 +28,51 @@ def test_the_shipped_structure_names_the_bodies_of_the_summary() -> None:
     assert {s.bodies[b].tier for b in s.bodies if b.startswith("ccc-")} == {"component"}
     assert s.are_counterparts("jjoc", "usfj")
     assert s.nations == ("JPN", "USA")
-    assert s.deadline_hours == {"peacetime": 72, "gray_zone": 12, "contingency": 1}
-    # The ladder climbs one tier at a time from operational to the ministers.
-    assert [s.bodies[b].tier for b in s.ladder] == ["operational", "policy", "ministerial"]
-    assert s.next_rung("operational").id == "acg"
-    assert s.next_rung("ministerial") is None
+    assert s.precedence_hours == {"FLASH": 1, "IMMEDIATE": 4, "PRIORITY": 12, "ROUTINE": 72}
+
+
+def test_the_shipped_structure_is_the_alliance_as_it_is() -> None:
+    s = default_structure(POLICY)
+    # The bodies the issue names, on both sides, at their tiers.
+    for body, nation in {
+        "mofa": "JPN", "state": "USA", "nss": "JPN", "nsc": "USA", "indopacom": "USA",
+        "joint-staff": "JPN", "gcc": "JPN", "sdf-fleet": "JPN", "adc": "JPN", "usarj": "USA",
+        "cnfj": "USA", "5af": "USA", "iii-mef": "USA", "jcg": "JPN", "cyber-defense": "JPN",
+        "joint-committee": "bilateral", "bpm": "bilateral", "edd": "bilateral",
+        "ssc": "bilateral",
+    }.items():  # fmt: skip
+        assert s.bodies[body].nation == nation, body
+    for pair in (("jjoc", "usfj"), ("gcc", "usarj"), ("sdf-fleet", "cnfj"), ("adc", "5af"),
+                 ("mod-policy", "osd-policy"), ("mofa", "state"), ("nss", "nsc")):  # fmt: skip
+        assert s.are_counterparts(*pair), pair
+    # The Joint Committee and the BOCC work beside the ACG, not under it: they hear of
+    # an item that climbs to any of its levels.
+    assert s.beside("acg") == ["bocc", "joint-committee"]
+    assert s.beside("acg-dir") == ["bocc", "joint-committee"]
+    # The path climbs the ACG's three levels and ends at the national security staffs;
+    # the ministers (SCC) are no rung.
+    assert [r.id for r in s.ladder] == ["acg-ao", "acg-dir", "acg-dg", "nss+nsc"]
+    assert s.next_rung("operational").id == "acg-ao"
+    assert s.next_rung("component").id == "acg-ao"
+    assert s.next_rung("acg_action_officer").id == "acg-dir"
+    assert s.next_rung("acg_director_general").bodies == ("nss", "nsc")
+    assert s.next_rung("national_security") is None
+    assert all(r.bodies != ("scc",) for r in s.ladder)
+    # Regions: Okinawa, the sea and air areas around Japan, each with an outline.
+    assert {"okinawa", "east-china-sea", "sea-of-japan", "southwest-airspace"} <= set(s.regions)
+    assert {r.kind for r in s.regions.values()} == {"land", "sea", "air"}
+    for region in s.regions.values():
+        assert region.outline is not None and region.outline["type"] == "Polygon"
+        ring = region.outline["coordinates"][0]
+        assert ring[0] == ring[-1] and len(ring) >= 4
+    # Japan's legal categories and a disaster category, each Japan's own.
+    japan = {k for k, v in s.determinations.items() if v.nation == "JPN"}
+    assert {
+        "jpn-important-influence", "jpn-survival-threatening", "jpn-anticipated-armed-attack",
+        "jpn-armed-attack", "jpn-large-scale-disaster", "jpn-gray-zone",
+    } <= japan  # fmt: skip
+    assert s.determinations["jpn-survival-threatening"].ja == "存立危機事態"
+    assert s.determining_bodies("JPN") == ["jjoc", "joint-staff", "nss"]
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -56,14 +96,73 @@ def _line_of(text: str, needle: str) -> int:
             "unknown tier 'strategic'",
         ),
         ("  - [jjoc, usfj]", "  - [jjoc, mod-policy]", "[jjoc, mod-policy]", "both of JPN"),
-        ("ladder: [bocc, acg, scc]", "ladder: [bocc, nsc, scc]", "ladder:", "unknown body 'nsc'"),
+        ("  - acg-dir\n", "  - acg-colonels\n", "acg-colonels", "unknown body 'acg-colonels'"),
         (
-            "ladder: [bocc, acg, scc]",
-            "ladder: [acg, bocc, scc]",
-            "ladder:",
+            "  - acg-ao\n  - acg-dir\n",
+            "  - acg-dir\n  - acg-ao\n",
+            "  - acg-ao\n  - acg-dg",
             "must be of a higher tier",
         ),
-        ("  contingency: 1", "  contingency: soon", "contingency: soon", "number of hours"),
+        ("  - acg-dg\n", "  - jjoc\n", "  - jjoc\n  - [nss", "must be a bilateral body"),
+        (
+            "  - acg-dg\n  - [nss, nsc]",
+            "  - acg-dg\n  - [nss, mofa]",
+            "[nss, mofa]",
+            "one body of each nation",
+        ),
+        (
+            "  - acg-dg\n  - [nss, nsc]",
+            "  - acg-dg\n  - [nss, nsc]\n  - scc",
+            "  - scc",
+            "nothing climbs above",
+        ),
+        ("  ROUTINE: 72", "  ROUTINE: soon", "ROUTINE: soon", "number of hours"),
+        ("  FLASH: 1", "  FLASH: 100", "FLASH: 100", "more urgent than IMMEDIATE"),
+        ("  PRIORITY: 12\n", "", "precedence:", "lacks PRIORITY"),
+        ("  - [acg, bocc]", "  - [acg, jtf]", "[acg, jtf]", "unknown body 'jtf'"),
+        (
+            "    determines: true\n    en: National Security Secretariat",
+            "    determines: maybe\n    en: National Security Secretariat",
+            "determines: maybe",
+            "true or false",
+        ),
+        (
+            "    nation: bilateral\n    tier: operational\n    en: Bilateral Operations",
+            "    nation: bilateral\n    determines: true\n    tier: operational\n    en: Bilateral Operations",
+            "determines: true\n    tier: operational\n    en: Bilateral Operations",
+            "only a national body determines",
+        ),
+        (
+            "  - id: jpn-gray-zone\n    nation: JPN",
+            "  - id: jpn-gray-zone\n    nation: bilateral",
+            "nation: bilateral\n    hours: 12\n    en: Gray",
+            "one nation's own",
+        ),
+        (
+            "    ja: 沖縄\n    outline: {type: Polygon",
+            "    ja: 沖縄\n    outline: {type: Point",
+            "outline: {type: Point",
+            "a Polygon or a MultiPolygon",
+        ),
+        (
+            "[127.9, 26.7], [127.6, 26.1]]]}",
+            "[127.9, 26.7], [127.6, 26.2]]]}",
+            "outline: {type: Polygon, coordinates: [[[127.6, 26.1]",
+            "closed ring",
+        ),
+        (
+            "[[[127.6, 26.1], [127.8, 26.0]",
+            "[[[127.6, 96.1], [127.8, 26.0]",
+            "outline: {type: Polygon, coordinates: [[[127.6, 96.1]",
+            "latitude",
+        ),
+        (
+            "    kind: sea\n    en: East China Sea",
+            "    kind: lake\n    en: East China Sea",
+            "kind: lake",
+            "one of land, sea, air",
+        ),
+        ("precedence:\n", "phases:\n  peacetime: 72\nprecedence:\n", "phases:", "no longer read"),
         ("  - id: usfj", "  - id: jjoc", "  - id: jjoc\n    nation: USA", "defined twice"),
         ("    ja: 九州", "    ja: 九州\n    population: 13", "population", "unknown key"),
         ("regions:\n", "regions:\n  - [oops\n", "[oops", "not valid YAML"),
@@ -90,11 +189,17 @@ def test_an_empty_or_missing_file_is_refused(tmp_path: Path) -> None:
         parse_structure("", POLICY)
     with pytest.raises(StructureError, match="cannot be read"):
         load_structure(tmp_path / "nope.yaml", POLICY)
-    with pytest.raises(StructureError, match="lacks ladder"):
+    with pytest.raises(StructureError, match="lacks ladder, precedence"):
         parse_structure("bodies: []\ncounterparts: []\nregions: []\n", POLICY)
 
 
 def test_deadlines_are_configurable(tmp_path: Path) -> None:
     path = tmp_path / "alliance.yaml"
-    path.write_text(SHIPPED.replace("  gray_zone: 12", "  gray_zone: 6"), encoding="utf-8")
-    assert load_structure(path, POLICY).deadline_hours["gray_zone"] == 6
+    text = SHIPPED.replace("  PRIORITY: 12", "  PRIORITY: 6").replace(
+        "  - id: jpn-gray-zone\n    nation: JPN\n    hours: 12",
+        "  - id: jpn-gray-zone\n    nation: JPN\n    hours: 3",
+    )
+    path.write_text(text, encoding="utf-8")
+    s = load_structure(path, POLICY)
+    assert s.precedence_hours["PRIORITY"] == 6
+    assert s.determinations["jpn-gray-zone"].hours == 3

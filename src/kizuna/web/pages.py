@@ -34,7 +34,7 @@ from kizuna.web.deps import (
 )
 from kizuna.web.errors import explain
 from kizuna.web.i18n import LANGS, N_, choose_lang, translations
-from kizuna.web.times import render_time, zone_for
+from kizuna.web.times import render_dtg, render_time, zone_for
 
 __all__ = ["add_template_dir", "page", "render_error", "router", "templates"]
 
@@ -108,6 +108,8 @@ def page(
             "when": lambda value: render_time(
                 value, zone_for(first, principal.zone if principal else None)
             ),
+            # Date-time groups of staff messages, in Z and JST.
+            "dtg": render_dtg,
             **context,
         },
         status_code=status,

@@ -15,9 +15,13 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-__all__ = ["ZONES", "render_time", "zone_for"]
+__all__ = ["ZONES", "date_time_group", "render_dtg", "render_time", "zone_for"]
 
 # The zone a nation's readers see by default.
+JST = ZoneInfo("Asia/Tokyo")
+# Military time-zone letters of the zones a date-time group is shown in.
+ZONE_LETTERS = {0: "Z", 9 * 3600: "I"}
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 ZONES = {"JPN": "Asia/Tokyo"}
 
 
@@ -53,3 +57,27 @@ def render_time(value: object, zone: tzinfo) -> Markup:
     local = moment.astimezone(zone)
     shown = local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
     return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(exact, shown)
+
+
+def date_time_group(moment: datetime, zone: tzinfo = UTC) -> str:
+    """A date-time group as staff messages write it: `DDHHMMZ MON YY` (`041230Z DEC 26`),
+    with the zone letter of `zone` (Z for UTC, I for Japan Standard Time)."""
+    local = moment.astimezone(zone)
+    offset = local.utcoffset()
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    letter = ZONE_LETTERS.get(seconds)
+    if letter is None:
+        raise ValueError(f"no zone letter for an offset of {seconds} s")
+    return f"{local:%d%H%M}{letter} {MONTHS[local.month - 1]} {local:%y}"
+
+
+def render_dtg(value: object) -> Markup:
+    """`<time>` with the date-time group in Z and in JST (`041230Z DEC 26 (042130I JST)`),
+    the two that a JJOC and a USFJ watch both read; an em dash for nothing."""
+    moment = _instant(value)
+    if moment is None:
+        return Markup("—") if value in (None, "") else escape(str(value))
+    exact = moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return Markup('<time class="dtg" datetime="{0}" title="{0}">{1} ({2} JST)</time>').format(
+        exact, date_time_group(moment), date_time_group(moment, JST)
+    )

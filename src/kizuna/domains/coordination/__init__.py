@@ -1,6 +1,7 @@
 """The Alliance Coordination Mechanism: coordination items between counterpart bodies,
-the partner nation's answers, deadlines that follow the alliance phase, and escalation
-up the tiers of the ladder (DESIGN §1)."""
+the partner nation's answers, each nation's own situation determinations, deadlines
+that follow an item's precedence and the determinations in force in its region, and
+escalation up the ACG's levels to the national security staffs (DESIGN §1)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ OWNER = OwnerKey("coordination")
 
 def _install(node: Node) -> None:
     from kizuna.domains.coordination.federation import arrived
-    from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE
-    from kizuna.domains.coordination.owner import item_rules, response_rules
+    from kizuna.domains.coordination.model import DETERMINATION_TYPE, ITEM_TYPE, RESPONSE_TYPE
+    from kizuna.domains.coordination.owner import (
+        determination_rules,
+        item_rules,
+        response_rules,
+    )
     from kizuna.domains.coordination.service import coordination
 
     # The structure file is checked now: a bad one stops the node.
@@ -49,6 +54,15 @@ def _install(node: Node) -> None:
         domain="coordination",
         endpoint="POST /api/v1/coordination/items/{id}/responses",
         rules=response_rules,
+        key=OWNER,
+    )
+    # A determination is its nation's own; it is recorded and ended only through the
+    # mechanism, and the partner's arrives as it was made.
+    owners.register(
+        DETERMINATION_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/determinations (and /determinations/{id}/end)",
+        rules=determination_rules(structure),
         key=OWNER,
     )
     node.arrival_hooks.append(arrived)

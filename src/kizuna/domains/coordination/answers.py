@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 
 from kizuna import clock
 from kizuna.db.schema import objects, versions
-from kizuna.domains.coordination import OWNER, escalation
+from kizuna.domains.coordination import OWNER
 from kizuna.domains.coordination.escalation import epoch
 from kizuna.domains.coordination.model import (
     ACCEPTING,
@@ -221,8 +221,6 @@ def after_answer(c: Coordination, conn: Connection, row: Any, made: StoredObject
             notices += [
                 Notice(b, "state", row.object_pk, {"state": row.state}) for b in c.parties(row)
             ]
-            if event == "concur" and row.sets_phase:
-                escalation.set_phase(c, conn, row)
     c.notify(conn, notices)
 
 

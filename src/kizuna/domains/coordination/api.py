@@ -10,7 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, TransitionRequest
+from kizuna.domains.coordination.model import (
+    DeterminationCreate,
+    DeterminationEnd,
+    ItemCreate,
+    ResponseCreate,
+    TransitionRequest,
+)
 from kizuna.domains.coordination.service import IllegalTransition, coordination, iso_time
 from kizuna.store import StoredObject
 from kizuna.web.deps import ApiPrincipal, NodeDep
@@ -35,7 +41,7 @@ class BoardItem(CoordinationObject):
     state: str
     tier: str
     region: str
-    phase: str
+    precedence: str
     due: str | None
     overdue: bool
 
@@ -109,7 +115,7 @@ def list_items(
     node: NodeDep,
     state: Annotated[str | None, Query(max_length=32)] = None,
     tier: Annotated[str | None, Query(max_length=32)] = None,
-    phase: Annotated[str | None, Query(max_length=32)] = None,
+    precedence: Annotated[str | None, Query(max_length=32)] = None,
     region: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.BOARD_LIMIT)] = 200,
 ) -> Response:
@@ -119,7 +125,7 @@ def list_items(
         principal,
         state=state,
         tier=tier,
-        phase=phase,
+        precedence=precedence,
         region=region,
         limit=limit,
     )
@@ -131,7 +137,7 @@ def list_items(
                     "state": r.state,
                     "tier": r.tier,
                     "region": r.region,
-                    "phase": r.phase,
+                    "precedence": r.precedence,
                     "due": iso_time(r.due_at) if r.due_at is not None else None,
                     "overdue": r.overdue,
                 }
@@ -246,20 +252,98 @@ def acknowledge(pk: int, principal: ApiPrincipal, node: NodeDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/phases")
-def list_phases(principal: ApiPrincipal, node: NodeDep) -> dict[str, str]:
-    """The alliance phase of each region."""
-    return queries.phases(coordination(node))
+class DeterminationOut(CoordinationObject):
+    nation: str
+    kind: str
+    regions: list[str]
+    effective: str
+    ended: str | None
+    in_force: bool
+
+
+class Determinations(BaseModel):
+    items: list[DeterminationOut]
+
+
+@router.get("/determinations", response_model=Determinations)
+def list_determinations(
+    principal: ApiPrincipal,
+    node: NodeDep,
+    region: Annotated[str | None, Query(max_length=64)] = None,
+    include_ended: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> Response:
+    """Both nations' determinations the caller may read, in force unless
+    `include_ended`, the latest first."""
+    found = queries.determinations(
+        coordination(node), principal, region=region, include_ended=include_ended, limit=limit
+    )
+    return _json(
+        {
+            "items": [
+                {
+                    **_obj(d.item),
+                    "nation": d.nation,
+                    "kind": d.kind,
+                    "regions": d.regions,
+                    "effective": iso_time(d.effective_at),
+                    "ended": iso_time(d.ended_at) if d.ended_at is not None else None,
+                    "in_force": d.in_force,
+                }
+                for d in found
+            ]
+        }
+    )
+
+
+@router.post("/determinations", status_code=201, response_model=CoordinationObject)
+def determine(body: DeterminationCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Record a situation determination of this node's nation: no concurrence is
+    asked; the items of its regions follow its deadline."""
+    return _json(_obj(coordination(node).determine(principal, body)), 201)
+
+
+@router.post("/determinations/{stix_id}/end", response_model=CoordinationObject)
+def end_determination(
+    stix_id: str, body: DeterminationEnd, principal: ApiPrincipal, node: NodeDep
+) -> Response:
+    """End a determination of this node's nation."""
+    return _json(_obj(coordination(node).end_determination(principal, stix_id, body)))
+
+
+@router.get("/regions")
+def regions(principal: ApiPrincipal, node: NodeDep) -> Response:
+    """The regions with their outlines, as a GeoJSON FeatureCollection (RFC 7946)."""
+    s = coordination(node).structure
+    return _json(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": r.id,
+                    "geometry": r.outline,
+                    "properties": {"kind": r.kind, "en": r.en, "ja": r.ja},
+                }
+                for r in s.regions.values()
+            ],
+        }
+    )
 
 
 @router.get("/structure")
 def structure(principal: ApiPrincipal, node: NodeDep) -> dict[str, Any]:
-    """Bodies, counterparts, the ladder and the phase deadlines in force."""
+    """Bodies, counterparts, bodies beside each other, the escalation path, regions,
+    the deadline of each precedence and the determinations each nation makes."""
     s = coordination(node).structure
     return {
         "bodies": [b.__dict__ for b in s.bodies.values()],
         "counterparts": sorted(sorted(p) for p in s.counterparts),
-        "ladder": list(s.ladder),
-        "regions": [r.__dict__ for r in s.regions.values()],
-        "deadline_hours": s.deadline_hours,
+        "lateral": sorted(sorted(p) for p in s.lateral),
+        "ladder": [{"id": r.id, "bodies": list(r.bodies), "tier": r.tier} for r in s.ladder],
+        "regions": [
+            {"id": r.id, "kind": r.kind, "en": r.en, "ja": r.ja} for r in s.regions.values()
+        ],
+        "precedence_hours": s.precedence_hours,
+        "determinations": [k.__dict__ for k in s.determinations.values()],
     }

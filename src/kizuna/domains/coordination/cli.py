@@ -17,7 +17,7 @@ from kizuna.cli.common import DbOption, fail, opened, print_table, settings_for
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
 from kizuna.domains.coordination.service import coordination, iso_time
-from kizuna.domains.coordination.structure import StructureError
+from kizuna.domains.coordination.structure import PRECEDENCES, StructureError
 from kizuna.errors import StoreError
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
@@ -65,7 +65,7 @@ def list_items(
     if failure is not None:
         raise _error(failure)
     table = Table(title="Coordination board")
-    for column in ("id", "title", "state", "tier", "region", "phase", "due", "label"):
+    for column in ("id", "title", "state", "tier", "region", "precedence", "due", "label"):
         table.add_column(column)
     for r in rows:
         due = iso_time(r.due_at) + (" OVERDUE" if r.overdue else "") if r.due_at else ""
@@ -75,7 +75,7 @@ def list_items(
             r.state,
             r.tier,
             r.region,
-            r.phase,
+            r.precedence,
             due,
             r.item.label_text,
         )
@@ -120,11 +120,18 @@ def open_item(
     body_ja: Annotated[str, typer.Option(help="Text in Japanese")] = "",
     tier: Annotated[str | None, typer.Option(help="Default: the requesting body's")] = None,
     domain: Annotated[list[str] | None, typer.Option(help="Repeat for each")] = None,
-    sets_phase: Annotated[str | None, typer.Option(help="Phase this item sets")] = None,
+    precedence: Annotated[
+        str, typer.Option(help="FLASH, IMMEDIATE, PRIORITY or ROUTINE")
+    ] = "ROUTINE",
     draft: Annotated[bool, typer.Option(help="Keep as a draft, do not propose")] = False,
     db: DbOption = None,
 ) -> None:
     """Open a coordination item (proposed unless --draft)."""
+    if precedence not in PRECEDENCES:
+        raise typer.BadParameter(
+            f"'{precedence}' is not a precedence; use one of {', '.join(PRECEDENCES)}",
+            param_hint="--precedence",
+        )
     failure = None
     made = None
     with _opened(db) as node:
@@ -140,7 +147,7 @@ def open_item(
                 region=region,
                 label=label,
                 domains=domain or [],
-                sets_phase=sets_phase,
+                precedence=precedence,  # type: ignore[arg-type]
                 propose=not draft,
             )
             made = coordination(node).open_item(_principal(node, as_user), data)

@@ -1,8 +1,14 @@
-"""The coordination part of the demo (`make run`): two items of JJOC to USFJ."""
+"""The coordination part of the demo (`make run`): a determination of Japan over the
+Southwest Islands, and two items of JJOC to USFJ."""
 
 from __future__ import annotations
 
-from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
+from kizuna.domains.coordination.model import (
+    DeterminationCreate,
+    ItemCreate,
+    ResponseCreate,
+    ResponseKind,
+)
 from kizuna.domains.coordination.service import coordination
 from kizuna.identity import service as identity
 from kizuna.runtime import Node
@@ -19,13 +25,29 @@ def seed_demo(node: Node) -> None:
     if sato is None:
         return
     c = coordination(node)
-    for title_en, title_ja, region in (
+    if node.nation == "JPN" and "jjoc" in sato.principal.bodies:
+        c.determine(
+            sato.principal,
+            DeterminationCreate(
+                kind="jpn-gray-zone",
+                regions=["southwest-islands", "east-china-sea"],
+                determining_body="jjoc",
+                label="SECRET//REL TO JPN, USA",
+            ),
+        )
+    for title_en, title_ja, region, precedence in (
         (
             "Bilateral air defence posture, Southwest Islands",
             "南西諸島における日米防空態勢",
             "southwest-islands",
+            "IMMEDIATE",
         ),
-        ("Port access for a US logistics ship, Kanto", "米補給艦の入港調整（関東）", "kanto"),
+        (
+            "Port access for a US logistics ship, Kanto",
+            "米補給艦の入港調整（関東）",
+            "kanto",
+            "ROUTINE",
+        ),
     ):
         c.open_item(
             sato.principal,
@@ -35,6 +57,7 @@ def seed_demo(node: Node) -> None:
                 requesting_body="jjoc",
                 counterpart_body="usfj",
                 region=region,
+                precedence=precedence,
                 domains=["air", "maritime"],
                 label="SECRET//REL TO JPN, USA",
             ),

@@ -1,6 +1,7 @@
-"""Deadlines and escalation: a region's phase change, and the scanner that acts on due
-escalation steps. Steps are rows of `coord_steps`; the scanner claims each by its key
-in the transaction that writes the item's escalated version, so each fires once.
+"""Escalation: the scanner that acts on due escalation steps, up the path of the
+structure (the ACG's levels, then the national security staffs). Steps are rows of
+`coord_steps`; the scanner claims each by its key in the transaction that writes the
+item's escalated version, so each fires once.
 """
 
 from __future__ import annotations
@@ -9,17 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from kizuna import audit, clock
-from kizuna.domains.coordination.model import OPEN_STATES
 from kizuna.domains.coordination.notify import Notice
-from kizuna.domains.coordination.schema import coord_items, coord_phases, coord_steps
+from kizuna.domains.coordination.schema import coord_steps
 
 if TYPE_CHECKING:
     from kizuna.domains.coordination.service import Coordination
 
-__all__ = ["Fired", "due_steps", "epoch", "fire", "iso_time", "scan", "set_phase"]
+__all__ = ["Fired", "due_steps", "epoch", "fire", "iso_time", "scan"]
 
 
 @dataclass(frozen=True)
@@ -39,64 +39,6 @@ def epoch(value: Any = None) -> int:
 
 def iso_time(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def set_phase(c: Coordination, conn: Connection, row: Any) -> None:
-    """The item, concurred by both nations, sets its region's phase: every open
-    item of the region gets the new deadline (one UPDATE), their bodies hear of it."""
-    region, phase = row.region, row.sets_phase
-    before = c.phase_of(conn, region)
-    now = clock.now_ts()
-    updated = conn.execute(
-        update(coord_phases)
-        .where(coord_phases.c.region == region)
-        .values(phase=phase, item_pk=row.object_pk, changed_at=now)
-    ).rowcount
-    if not updated:
-        conn.execute(
-            insert(coord_phases).values(
-                region=region, phase=phase, item_pk=row.object_pk, changed_at=now
-            )
-        )
-    seconds = int(c.hours(phase) * 3600)
-    in_region = (
-        select(coord_items.c.object_pk)
-        .where(coord_items.c.region == region)
-        .where(coord_items.c.state.in_([s.value for s in OPEN_STATES]))
-    )
-    moved = conn.execute(
-        update(coord_steps)
-        .where(
-            coord_steps.c.status == "pending",
-            coord_steps.c.reason == "deadline",
-            coord_steps.c.item_pk.in_(in_region.scalar_subquery()),
-        )
-        .values(due_at=coord_steps.c.base_at + seconds)
-    ).rowcount
-    bodies: set[str] = set()
-    for column in (
-        coord_items.c.requesting_body,
-        coord_items.c.counterpart_body,
-        coord_items.c.escalated_to,
-    ):
-        found = conn.execute(
-            select(column)
-            .distinct()
-            .where(coord_items.c.region == region)
-            .where(coord_items.c.state.in_([s.value for s in OPEN_STATES]))
-        ).scalars()
-        bodies |= {b for b in found if b}
-    c.notify(
-        conn,
-        [Notice(b, "phase", None, {"region": region, "phase": phase}) for b in sorted(bodies)],
-    )
-    audit.append(
-        conn,
-        actor=c.node.system.name,
-        action="coordination.phase",
-        target=row.stix_id,
-        detail={"region": region, "from": before, "to": phase, "deadlines": moved},
-    )
 
 
 def due_steps(conn: Connection, now: int, limit: int) -> list[Any]:
@@ -142,7 +84,8 @@ def fire(c: Coordination, conn: Connection, step: Any, row: Any) -> Fired:
     full = conn.execute(select(coord_steps).where(coord_steps.c.pk == step.pk)).one()
     rung = c.structure.next_rung(row.tier)
     if rung is None:
-        # The top of the ladder: nowhere to climb; the ministers' bodies hear of it.
+        # The top of the path (the national security staffs): nowhere to climb; the
+        # bodies the item sits with hear that it stays there.
         audit.append(
             conn,
             actor=system.name,
@@ -171,8 +114,12 @@ def fire(c: Coordination, conn: Connection, step: Any, row: Any) -> Fired:
         },
         detail={"step": full.number, "reason": full.reason, "to": rung.id},
     )
+    told = c.parties(row)
+    c.notify(conn, [Notice(b, "escalated", row.object_pk, {"to": rung.id}) for b in told])
+    # The bodies that work beside the rung's hear of it, for their information.
+    beside = sorted({b for r in rung.bodies for b in c.structure.beside(r)} - set(told))
     c.notify(
         conn,
-        [Notice(b, "escalated", row.object_pk, {"to": rung.id}) for b in c.parties(row)],
+        [Notice(b, "escalated", row.object_pk, {"to": rung.id, "beside": True}) for b in beside],
     )
     return Fired(row.stix_id, full.number, full.due_at, rung.id)

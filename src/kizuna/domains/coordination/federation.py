@@ -19,7 +19,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from kizuna import clock
 from kizuna.db.schema import objects
-from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE
+from kizuna.domains.coordination import determinations
+from kizuna.domains.coordination.model import DETERMINATION_TYPE, ITEM_TYPE, RESPONSE_TYPE
 from kizuna.domains.coordination.owner import check_item_body
 from kizuna.domains.coordination.schema import coord_items, coord_responses
 from kizuna.domains.coordination.service import coordination, epoch
@@ -35,6 +36,12 @@ def arrived(node: Node, conn: Connection, made: StoredObject) -> None:
         _mirror(node, conn, made)
     elif made.type == RESPONSE_TYPE:
         _answered(node, conn, made)
+    elif made.type == DETERMINATION_TYPE:
+        # The partner's determination needs no concurrence: kept as it came, and the
+        # items this node escalates in its regions follow it.
+        mechanism = coordination(node)
+        determinations.mirror(mechanism, conn, made)
+        mechanism.follow_determinations(conn, list(made.object["regions"]))
 
 
 def _stated_due(body: dict[str, Any]) -> int | None:
@@ -63,6 +70,7 @@ def _mirror(node: Node, conn: Connection, made: StoredObject) -> None:
         "escalated_to": body.get("escalated_to"),
         "needs": ",".join(sorted(body.get("needs", []))),
         "sets_phase": body.get("sets_phase"),
+        "precedence": body.get("precedence") or "ROUTINE",
         "stated_due": _stated_due(body),
         "updated_at": clock.now_ts(),
     }

@@ -1,7 +1,8 @@
-"""Coordination items and responses: their STIX types, their lifecycle, and the pure
-rules that decide what an answer or a deadline does to an item.
+"""Coordination items, responses and situation determinations: their STIX types, the
+items' lifecycle, and the pure rules that decide what an answer or a deadline does to
+an item.
 
-Both are STIX 2.1 objects of types of our own, declared through the STIX extension
+All are STIX 2.1 objects of types of our own, declared through the STIX extension
 definition mechanism (`extension_type: new-sdo`), so that any STIX tool parses them.
 Importing this module registers them with `stix2`, which the store uses to check every
 object it keeps.
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from statemachine import State, StateMachine
@@ -27,12 +30,15 @@ def N_(message: str) -> str:
 __all__ = [
     "ACCEPTING",
     "CONCURRING",
+    "DETERMINATION_TYPE",
     "DOMAINS",
     "ITEM_TYPE",
     "OPEN_STATES",
     "RESPONSE_TYPE",
     "Action",
     "Answer",
+    "DeterminationCreate",
+    "DeterminationEnd",
     "Facts",
     "ItemCreate",
     "ItemState",
@@ -46,9 +52,11 @@ __all__ = [
 
 ITEM_TYPE = "x-kizuna-coordination-item"
 RESPONSE_TYPE = "x-kizuna-coordination-response"
+DETERMINATION_TYPE = "x-kizuna-situation-determination"
 # Fixed ids: the extension definitions are the same on every node.
 ITEM_EXTENSION = "extension-definition--6b0f6c8e-2f4e-4a52-9a55-1c1b1f0e7a11"
 RESPONSE_EXTENSION = "extension-definition--0f3e8f0b-4c8d-4f4e-b1c2-6a7f0e9d2b22"
+DETERMINATION_EXTENSION = "extension-definition--3d2a4c1e-7b0f-4e9a-8c55-2f6b1d9e4a33"
 
 DOMAINS = ("land", "maritime", "air", "space", "cyber", "electromagnetic", "information")
 
@@ -58,6 +66,7 @@ class Action(StrEnum):
 
     ITEM_WRITE = "coordination:item:write"
     RESPONSE_WRITE = "coordination:response:write"
+    DETERMINATION_WRITE = "coordination:determination:write"
 
 
 class ItemState(StrEnum):
@@ -72,7 +81,7 @@ class ItemState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-# What the board shows for each state, each tier, each phase (translated where shown).
+# What the board shows for each state, tier, precedence (translated where shown).
 STATE_NAMES = {
     ItemState.DRAFT: N_("Draft"),
     ItemState.PROPOSED: N_("Proposed"),
@@ -89,13 +98,25 @@ TIER_NAMES = {
     "component": N_("Component"),
     "operational": N_("Operational"),
     "policy": N_("Policy"),
+    "acg_action_officer": N_("ACG action officers"),
+    "acg_director": N_("ACG directors"),
+    "acg_director_general": N_("ACG directors-general"),
+    "national_security": N_("National security staff"),
     "ministerial": N_("Ministerial"),
 }
+# Kept for items of before determinations, which name the phase of their region.
 PHASE_NAMES = {
     "peacetime": N_("Peacetime"),
     "gray_zone": N_("Gray zone"),
     "contingency": N_("Contingency"),
 }
+PRECEDENCE_NAMES = {
+    "FLASH": N_("FLASH"),
+    "IMMEDIATE": N_("IMMEDIATE"),
+    "PRIORITY": N_("PRIORITY"),
+    "ROUTINE": N_("ROUTINE"),
+}
+Precedence = Literal["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"]
 DOMAIN_NAMES = {
     "land": N_("Land"),
     "maritime": N_("Maritime"),
@@ -142,7 +163,9 @@ CONCURRING = frozenset({ResponseKind.CONCUR, ResponseKind.CONCUR_WITH_COMMENTS})
         ("tier", StringProperty(required=True)),
         ("domains", ListProperty(StringProperty)),
         ("region", StringProperty(required=True)),
-        ("phase", StringProperty(required=True)),
+        ("precedence", StringProperty()),
+        # Items of before determinations name their region's phase, and may set it.
+        ("phase", StringProperty()),
         ("due", TimestampProperty()),
         ("state", StringProperty(required=True)),
         ("needs", ListProperty(StringProperty, required=True)),
@@ -182,6 +205,29 @@ class CoordinationItem:
 )
 class CoordinationResponse:
     """An answer of one nation to an item, an object of the answering nation."""
+
+
+@CustomObject(
+    DETERMINATION_TYPE,
+    [
+        ("name", StringProperty(required=True)),
+        ("name_ja", StringProperty(required=True)),
+        ("description", StringProperty()),
+        ("description_ja", StringProperty()),
+        ("nation", StringProperty(required=True)),
+        ("determining_body", StringProperty(required=True)),
+        ("kind", StringProperty(required=True)),
+        ("regions", ListProperty(StringProperty, required=True)),
+        ("effective", TimestampProperty(required=True)),
+        ("ended", TimestampProperty()),
+        ("legal_basis", StringProperty(required=True)),
+        ("legal_basis_ja", StringProperty(required=True)),
+    ],
+    extension_name=DETERMINATION_EXTENSION,
+)
+class SituationDetermination:
+    """A nation's own determination of its situation in some regions, under its own
+    law: made on its node by its authorised officers, never concurred by the partner."""
 
 
 class Lifecycle(StateMachine):
@@ -298,9 +344,10 @@ class ItemCreate(BaseModel):
     )
     decision_refs: list[str] = Field(default_factory=list)
     item_refs: list[str] = Field(default_factory=list)
-    sets_phase: str | None = Field(
-        default=None,
-        description="a policy-tier item that, concurred by both nations, sets its region's phase",
+    precedence: Precedence = Field(
+        default="ROUTINE",
+        description="FLASH, IMMEDIATE, PRIORITY or ROUTINE: with the determinations in "
+        "force in its region, it sets the item's deadlines",
     )
     propose: bool = Field(default=True, description="propose at once (else a draft)")
 
@@ -317,3 +364,30 @@ class TransitionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event: str = Field(description="propose, decide, close or withdraw", max_length=32)
+
+
+class DeterminationCreate(BaseModel):
+    """What recording a determination takes; the service checks it against the
+    structure and the officer's authority."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: str = Field(min_length=1, max_length=64, description="a determination of the structure")
+    regions: list[str] = Field(min_length=1, max_length=64)
+    determining_body: str = Field(min_length=1, max_length=64)
+    label: str = Field(description="e.g. 'SECRET//REL TO JPN, USA'")
+    effective: datetime | None = Field(
+        default=None, description="when it took effect (default: now); never in the future"
+    )
+    title_en: str = Field(default="", max_length=300, description="default: the kind's name")
+    title_ja: str = Field(default="", max_length=300)
+    legal_basis_en: str = Field(default="", max_length=2_000, description="default: the kind's")
+    legal_basis_ja: str = Field(default="", max_length=2_000)
+    body_en: str = Field(default="", max_length=20_000)
+    body_ja: str = Field(default="", max_length=20_000)
+
+
+class DeterminationEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ended: datetime | None = Field(default=None, description="default: now")

@@ -7,16 +7,20 @@ of the version is kept: a refusal is a 4xx to a local caller and a quarantined o
 for a peer. They are the same rules the service follows, so that a forged or buggy
 version cannot put on the board what the service could not have written:
 
-- every field of an item is one the model knows (state, tier, phase, region, bodies of
-  the structure, domains), and the nations it needs are the ones the structure says
-  must answer it;
+- every field of an item is one the model knows (state, tier, precedence, region,
+  bodies of the structure, domains), and the nations it needs are the ones the
+  structure says must answer it;
 - a new version moves the state along one edge of the lifecycle (or keeps it); tier,
-  needs and the body escalated to change only by one escalation, one rung up; the
-  bodies, region and phase change never; its record of answers only grows;
+  needs and the rung escalated to change only by one escalation, one rung up; the
+  bodies and region change never; its record of answers only grows; no new item sets
+  a phase (each nation determines its own situation);
 - a release changes nothing but the label;
 - an answer is of a kind of the vocabulary, by its origin's nation, to an item version
   the node holds, at exactly that version's label and tier, by a nation it needs; it is
-  never changed, and a nation answers one item version once.
+  never changed, and a nation answers one item version once;
+- a situation determination is its own nation's, of a kind the structure gives that
+  nation, recorded by one of its determining bodies, over known regions; a later
+  version only ends it, once.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlalchemy import Connection, and_, select
 
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination.model import (
+    DETERMINATION_TYPE,
     DOMAINS,
     ITEM_TYPE,
     RESPONSE_TYPE,
@@ -38,13 +43,21 @@ from kizuna.domains.coordination.model import (
     ResponseKind,
 )
 from kizuna.domains.coordination.schema import coord_responses
-from kizuna.domains.coordination.structure import PHASES, TIERS, Structure
+from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Structure
 from kizuna.errors import Conflict, Invalid
 from kizuna.labels import Label
 from kizuna.store.access import current
 from kizuna.store.owners import Write
 
-__all__ = ["EDGES", "check_item_body", "item_rules", "response_rules", "version_of"]
+__all__ = [
+    "EDGES",
+    "check_determination_body",
+    "check_item_body",
+    "determination_rules",
+    "item_rules",
+    "response_rules",
+    "version_of",
+]
 
 # (from, to) of every transition the lifecycle knows; a version keeps its state or
 # follows one of them.
@@ -56,6 +69,8 @@ _ITEM_ID = re.compile(re.escape(ITEM_TYPE) + r"--[0-9a-f-]{36}")
 ESCALATION_FIELDS = ("tier", "needs", "escalated_to")
 FIXED_FIELDS = ("requesting_body", "counterpart_body", "region", "sets_phase")
 RECORDS = ("counted_responses", "uncounted_responses")
+# The phases of items of before determinations (0014), still read from their versions.
+LEGACY_PHASES = ("peacetime", "gray_zone", "contingency")
 
 
 def _one_of(value: Any, known: Any, field: str) -> None:
@@ -74,7 +89,8 @@ def _ids(body: dict[str, Any], field: str) -> list[str]:
 
 def expected_needs(s: Structure, body: dict[str, Any]) -> frozenset[str]:
     """The nations whose answers an item needs: the counterpart's nation; both nations
-    when a bilateral body is party to it, when it sets a phase, or once escalated."""
+    when a bilateral body is party to it, once escalated, or (an item of before
+    determinations) when it sets a phase."""
     requesting = s.bodies[body["requesting_body"]]
     counterpart = s.bodies[body["counterpart_body"]]
     if requesting.bilateral or counterpart.bilateral or body.get("sets_phase"):
@@ -88,7 +104,10 @@ def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     """Every field of one version of an item, alone. `Invalid` names the field."""
     _one_of(body.get("state"), [x.value for x in ItemState], "state")
     _one_of(body.get("tier"), TIERS, "tier")
-    _one_of(body.get("phase"), PHASES, "phase")
+    if body.get("precedence") is not None:
+        _one_of(body["precedence"], PRECEDENCES, "precedence")
+    if body.get("phase") is not None:
+        _one_of(body["phase"], LEGACY_PHASES, "phase")
     _one_of(body.get("region"), list(s.regions), "region")
     _one_of(body.get("requesting_body"), list(s.bodies), "requesting_body")
     _one_of(body.get("counterpart_body"), list(s.bodies), "counterpart_body")
@@ -113,14 +132,21 @@ def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     for domain in domains:
         _one_of(domain, DOMAINS, "domains")
     if body.get("sets_phase") is not None:
-        _one_of(body["sets_phase"], PHASES, "sets_phase")
+        _one_of(body["sets_phase"], LEGACY_PHASES, "sets_phase")
     escalated_to = body.get("escalated_to")
     if escalated_to is not None:
-        _one_of(escalated_to, list(s.ladder), "escalated_to")
-        if s.bodies[escalated_to].tier != body["tier"]:
+        # A rung of the path, or the bilateral body an item of an earlier path
+        # climbed to.
+        rung = s.rung(str(escalated_to))
+        legacy = s.bodies.get(str(escalated_to))
+        known = [r.id for r in s.ladder]
+        if rung is None and (legacy is None or not legacy.bilateral):
+            _one_of(escalated_to, known, "escalated_to")
+        tier = rung.tier if rung is not None else legacy.tier  # type: ignore[union-attr]
+        if tier != body["tier"]:
             raise Invalid(
-                f"an item escalated to '{escalated_to}' is at its tier "
-                f"({s.bodies[escalated_to].tier}), not {body['tier']}",
+                f"an item escalated to '{escalated_to}' is at its tier ({tier}), "
+                f"not {body['tier']}",
                 field="tier",
             )
     needs = body.get("needs")
@@ -181,6 +207,11 @@ def item_rules(s: Structure) -> Callable[[Connection, Write], None]:
         elif write.kind == "create":
             if write.body["state"] != ItemState.DRAFT or write.body.get("escalated_to"):
                 raise Invalid("an item is opened as a draft, at its own tier", field="state")
+            if write.body.get("sets_phase") is not None:
+                raise Invalid(
+                    "no item sets a phase: each nation records its own situation determination",
+                    field="sets_phase",
+                )
             if any(write.body.get(f) for f in RECORDS):
                 raise Invalid("a new item has no answers yet", field="counted_responses")
 
@@ -282,3 +313,64 @@ def response_rules(conn: Connection, write: Write) -> None:
                 f"{write.origin} has already answered this version of the item",
                 field="nation",
             )
+
+
+# What a later version of a determination never changes: it only ends.
+DETERMINATION_FIXED = (
+    "nation",
+    "determining_body",
+    "kind",
+    "regions",
+    "effective",
+    "name",
+    "name_ja",
+    "description",
+    "description_ja",
+    "legal_basis",
+    "legal_basis_ja",
+)
+
+
+def check_determination_body(s: Structure, body: dict[str, Any], origin: str) -> None:
+    """One version of a determination, alone. `Invalid` names the field."""
+    if body.get("nation") != origin:
+        raise Invalid(
+            f"a determination of {origin} names {origin} as its nation, not "
+            f"{body.get('nation')!r}: a nation determines only its own situation",
+            field="nation",
+        )
+    _one_of(
+        body.get("kind"), [k for k, v in s.determinations.items() if v.nation == origin], "kind"
+    )
+    _one_of(body.get("determining_body"), s.determining_bodies(origin), "determining_body")
+    regions = body.get("regions")
+    if not isinstance(regions, list) or not regions or len(set(regions)) != len(regions):
+        raise Invalid("regions lists one or more regions, each once", field="regions")
+    for region in regions:
+        _one_of(region, list(s.regions), "regions")
+    effective, ended = body.get("effective"), body.get("ended")
+    if ended is not None and str(ended) < str(effective):
+        raise Invalid("a determination ends after it took effect", field="ended")
+
+
+def determination_rules(s: Structure) -> Callable[[Connection, Write], None]:
+    def rules(conn: Connection, write: Write) -> None:
+        body = write.body
+        if body.get("type") != DETERMINATION_TYPE:
+            return
+        check_determination_body(s, body, write.origin)
+        previous = write.previous
+        if previous is None:
+            if body.get("ended") is not None and write.kind == "create":
+                raise Invalid("a determination is recorded in force, then ended", field="ended")
+            return
+        for field in DETERMINATION_FIXED:
+            if body.get(field) != previous.get(field):
+                raise Invalid(
+                    f"{field} of a determination never changes: record a new one",
+                    field=field,
+                )
+        if previous.get("ended") is not None and body.get("ended") != previous.get("ended"):
+            raise Invalid("a determination ends once", field="ended")
+
+    return rules

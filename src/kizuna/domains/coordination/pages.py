@@ -1,5 +1,6 @@
 """Pages of the coordination mechanism: the board, an item with its timeline, the forms
-to open and to answer, notifications. Handlers call the service and the queries; the
+to open and to answer, notifications, and the alliance view of the regions with each
+nation's determinations. Handlers call the service and the queries; the
 templates only render what they are given."""
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.map import region_map
 from kizuna.domains.coordination.model import (
     DOMAIN_NAMES,
     DOMAINS,
     PHASE_NAMES,
+    PRECEDENCE_NAMES,
     RESPONSE_NAMES,
     STATE_NAMES,
     TIER_NAMES,
+    DeterminationCreate,
+    DeterminationEnd,
     ItemCreate,
     ResponseCreate,
     ResponseKind,
@@ -29,7 +34,7 @@ from kizuna.domains.coordination.service import (
     coordination,
     iso_time,
 )
-from kizuna.domains.coordination.structure import PHASES, TIERS
+from kizuna.domains.coordination.structure import PRECEDENCES, TIERS
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import LabelError
@@ -58,6 +63,7 @@ NOTICE_NAMES = {
     "escalated": N_("An item was escalated"),
     "phase": N_("The alliance phase changed"),
 }
+REGION_KIND_NAMES = {"land": N_("Land"), "sea": N_("Sea"), "air": N_("Air")}
 
 
 def _common(c: Coordination, request: Request) -> dict[str, Any]:
@@ -69,11 +75,23 @@ def _common(c: Coordination, request: Request) -> dict[str, Any]:
         "state_names": STATE_NAMES,
         "tier_names": TIER_NAMES,
         "phase_names": PHASE_NAMES,
+        "precedence_names": PRECEDENCE_NAMES,
+        "precedences": PRECEDENCES,
         "domain_names": DOMAIN_NAMES,
         "response_names": RESPONSE_NAMES,
         "event_names": EVENT_NAMES,
         "notice_names": NOTICE_NAMES,
         "iso_time": iso_time,
+        # A rung of several bodies (the national staffs) is named by each of them.
+        "body_names": lambda ids: " / ".join(
+            c.structure.bodies[b].name(lang) if b in c.structure.bodies else b
+            for b in str(ids).split("+")
+        ),
+        "kinds_of": lambda kind: (
+            c.structure.determinations[kind].name(lang)
+            if kind in c.structure.determinations
+            else kind
+        ),
         "title_of": lambda obj: obj.object.get("name_ja" if lang == "ja" else "name", obj.id),
     }
 
@@ -89,21 +107,23 @@ def board_page(
     node: NodeDep,
     state: Annotated[str | None, Query(max_length=32)] = None,
     tier: Annotated[str | None, Query(max_length=32)] = None,
-    phase: Annotated[str | None, Query(max_length=32)] = None,
+    precedence: Annotated[str | None, Query(max_length=32)] = None,
 ) -> HTMLResponse:
     c = coordination(node)
     # An unknown filter value is a StoreError naming its field: the error page says which.
-    rows = queries.board(c, principal, state=state or None, tier=tier or None, phase=phase or None)
+    rows = queries.board(
+        c, principal, state=state or None, tier=tier or None, precedence=precedence or None
+    )
+    in_force = queries.determinations(c, principal)
     return page(
         request,
         "coordination/board.html",
         principal=principal,
-        labels=[r.item.label for r in rows],
+        labels=[r.item.label for r in rows] + [d.item.label for d in in_force],
         rows=rows,
-        filters={"state": state or "", "tier": tier or "", "phase": phase or ""},
+        in_force=in_force,
+        filters={"state": state or "", "tier": tier or "", "precedence": precedence or ""},
         tiers=TIERS,
-        phases=PHASES,
-        region_phases=queries.phases(c),
         can_open=_can_open(principal, c),
         **_common(c, request),
     )
@@ -126,7 +146,6 @@ def _form(
         error=error,
         tiers=TIERS,
         domains=DOMAINS,
-        phases=PHASES,
         my_bodies=sorted(b for b in principal.bodies if b in c.structure.bodies),
         **_common(c, request),
     )
@@ -138,7 +157,12 @@ def open_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTML
     if not _can_open(principal, c):
         raise HTTPException(403, f"only authors of {c.node.nation} open coordination items")
     label = f"UNCLASSIFIED//REL TO {', '.join(c.structure.nations)}"
-    return _form(request, principal, c, {"label": label, "domains": [], "propose": True})
+    return _form(
+        request,
+        principal,
+        c,
+        {"label": label, "domains": [], "propose": True, "precedence": "ROUTINE"},
+    )
 
 
 @router.post("/coordination/new", dependencies=[Depends(check_csrf)])
@@ -157,7 +181,7 @@ def open_submit(
     region: Annotated[str, Form(max_length=64)] = "",
     label: Annotated[str, Form(max_length=300)] = "",
     domains: Annotated[list[str] | None, Form()] = None,
-    sets_phase: Annotated[str, Form(max_length=32)] = "",
+    precedence: Annotated[str, Form(max_length=32)] = "ROUTINE",
     propose: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     c = coordination(node)
@@ -172,7 +196,7 @@ def open_submit(
         "region": region,
         "label": label,
         "domains": domains or [],
-        "sets_phase": sets_phase or None,
+        "precedence": precedence,
         "propose": bool(propose),
     }
     try:
@@ -318,3 +342,113 @@ def acknowledge_submit(pk: int, principal: PagePrincipal, node: NodeDep) -> Resp
     except StoreError:
         pass  # acknowledged meanwhile by another member: the list shows by whom
     return RedirectResponse("/coordination/notifications", status_code=303)
+
+
+# -- the alliance view: regions and each nation's determinations ---------------------
+
+
+def _determining_bodies(c: Coordination, principal: Principal) -> list[str]:
+    """The determining bodies of this node's nation the reader sits in, if they may
+    record determinations at all."""
+    if not _can_open(principal, c):
+        return []
+    return [b for b in c.structure.determining_bodies(c.node.nation) if b in principal.bodies]
+
+
+def _regions_page(
+    request: Request,
+    principal: Principal,
+    c: Coordination,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    shown = queries.determinations(c, principal, include_ended=True)
+    in_force = [d for d in shown if d.in_force]
+    lang = choose_lang(request)
+    nation = c.node.nation
+    label = f"UNCLASSIFIED//REL TO {', '.join(c.structure.nations)}"
+    return page(
+        request,
+        "coordination/regions.html",
+        principal=principal,
+        status=status,
+        labels=[d.item.label for d in shown],
+        in_force=in_force,
+        ended=[d for d in shown if not d.in_force],
+        nations=c.structure.nations,
+        kinds=c.structure.determinations,
+        my_kinds=[k for k in c.structure.determinations.values() if k.nation == nation],
+        my_bodies=_determining_bodies(c, principal),
+        region_kind_names=REGION_KIND_NAMES,
+        # The map colours a region by the determinations the reader may read, and no
+        # other: derived from `in_force`, which the visibility condition chose.
+        map_svg=region_map(c.structure, in_force, lang),
+        values=values or {"label": label, "regions": []},
+        error=error,
+        **_common(c, request),
+    )
+
+
+@router.get("/coordination/regions")
+def regions_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    return _regions_page(request, principal, coordination(node))
+
+
+@router.post("/coordination/determinations", dependencies=[Depends(check_csrf)])
+def determine_submit(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    kind: Annotated[str, Form(max_length=64)] = "",
+    regions: Annotated[list[str] | None, Form()] = None,
+    determining_body: Annotated[str, Form(max_length=64)] = "",
+    label: Annotated[str, Form(max_length=300)] = "",
+    legal_basis_en: Annotated[str, Form(max_length=4000)] = "",
+    legal_basis_ja: Annotated[str, Form(max_length=4000)] = "",
+    body_en: Annotated[str, Form(max_length=20_000)] = "",
+    body_ja: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    c = coordination(node)
+    values: dict[str, Any] = {
+        "kind": kind,
+        "regions": regions or [],
+        "determining_body": determining_body,
+        "label": label,
+        "legal_basis_en": legal_basis_en,
+        "legal_basis_ja": legal_basis_ja,
+        "body_en": body_en,
+        "body_ja": body_ja,
+    }
+    try:
+        c.determine(principal, DeterminationCreate(**values))
+    except ValidationError as exc:
+        said = explain(exc, choose_lang(request))
+        return _regions_page(request, principal, c, values, said, 422)
+    except (StoreError, LabelError) as exc:
+        status = getattr(exc, "status", 422)
+        said = explain(exc, choose_lang(request))
+        return _regions_page(request, principal, c, values, said, status)
+    return RedirectResponse("/coordination/regions", status_code=303)
+
+
+@router.post("/coordination/determinations/{stix_id}/end", dependencies=[Depends(check_csrf)])
+def end_submit(
+    request: Request,
+    stix_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    c = coordination(node)
+    if not confirm:
+        said = explain(Invalid("confirmation is required", field="confirm"), choose_lang(request))
+        return _regions_page(request, principal, c, None, said, 422)
+    try:
+        c.end_determination(principal, stix_id, DeterminationEnd())
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        said = explain(exc, choose_lang(request))
+        return _regions_page(request, principal, c, None, said, exc.status)
+    return RedirectResponse("/coordination/regions", status_code=303)

@@ -1,4 +1,5 @@
-"""What users read of the mechanism: the board, an item's timeline, notifications.
+"""What users read of the mechanism: the board, an item's timeline, notifications, the
+determinations in force in each region.
 
 Every query joins the store's `access` rows with `visible(principal)` for the item
 (and, for answers, for the answer itself): the coordination tables only sort and
@@ -16,23 +17,39 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE, ItemState
+from kizuna.domains.coordination.model import (
+    DETERMINATION_TYPE,
+    ITEM_TYPE,
+    RESPONSE_TYPE,
+    ItemState,
+)
 from kizuna.domains.coordination.schema import (
+    coord_determination_regions,
+    coord_determinations,
     coord_items,
     coord_notifications,
-    coord_phases,
     coord_responses,
     coord_steps,
 )
 from kizuna.domains.coordination.service import Coordination, epoch
-from kizuna.domains.coordination.structure import BILATERAL
+from kizuna.domains.coordination.structure import BILATERAL, PRECEDENCES
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
 
-__all__ = ["BoardRow", "Event", "Notification", "acknowledge", "board", "notifications", "timeline"]
+__all__ = [
+    "BoardRow",
+    "Determination",
+    "Event",
+    "Notification",
+    "acknowledge",
+    "board",
+    "determinations",
+    "notifications",
+    "timeline",
+]
 
 BOARD_LIMIT = 500
 # Up to this many visible items, the board sorts them rather than walk the steps.
@@ -45,7 +62,7 @@ class BoardRow:
     state: str
     tier: str
     region: str
-    phase: str
+    precedence: str
     due_at: int | None
     overdue: bool
 
@@ -86,7 +103,7 @@ def board(
     *,
     state: str | None = None,
     tier: str | None = None,
-    phase: str | None = None,
+    precedence: str | None = None,
     region: str | None = None,
     limit: int = 200,
     few: int = FEW,
@@ -102,14 +119,18 @@ def board(
         raise Invalid(f"limit must be between 1 and {BOARD_LIMIT}", field="limit")
     if state is not None and state not in {s.value for s in ItemState}:
         raise Invalid(f"unknown state '{state}'", field="state")
+    if precedence is not None and precedence not in PRECEDENCES:
+        raise Invalid(
+            f"unknown precedence '{precedence}'; known: {', '.join(PRECEDENCES)}",
+            field="precedence",
+        )
     now = epoch()
-    phase_col = func.coalesce(coord_phases.c.phase, "peacetime")
     shown = (
         *COLUMNS,
         coord_items.c.state.label("item_state"),
         coord_items.c.tier.label("item_tier"),
         coord_items.c.region.label("item_region"),
-        phase_col.label("item_phase"),
+        coord_items.c.precedence.label("item_precedence"),
     )
     item_filters = []
     if state:
@@ -118,8 +139,8 @@ def board(
         item_filters.append(coord_items.c.tier == tier)
     if region:
         item_filters.append(coord_items.c.region == region)
-    if phase:
-        item_filters.append(phase_col == phase)
+    if precedence:
+        item_filters.append(coord_items.c.precedence == precedence)
     filters = [_visible_current(c, principal), access.c.type == ITEM_TYPE, *item_filters]
 
     def visible_items(first: Any) -> Any:
@@ -127,7 +148,6 @@ def board(
             first.join(versions, versions.c.pk == access.c.version_pk)
             .join(objects, objects.c.pk == access.c.object_pk)
             .join(coord_items, coord_items.c.object_pk == access.c.object_pk)
-            .outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
         )
 
     # Items with a deadline first, earliest (so overdue) first: a walk of the pending
@@ -151,9 +171,7 @@ def board(
             visible_version.label("version_pk"),
         )
         .select_from(
-            coord_steps.join(
-                coord_items, coord_items.c.object_pk == coord_steps.c.item_pk
-            ).outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
+            coord_steps.join(coord_items, coord_items.c.object_pk == coord_steps.c.item_pk)
         )
         .where(coord_steps.c.status == "pending", visible_version.is_not(None), *item_filters)
         .order_by(coord_steps.c.due_at, coord_steps.c.item_pk)
@@ -166,7 +184,6 @@ def board(
             page.join(versions, versions.c.pk == page.c.version_pk)
             .join(objects, objects.c.pk == page.c.item_pk)
             .join(coord_items, coord_items.c.object_pk == page.c.item_pk)
-            .outerjoin(coord_phases, coord_phases.c.region == coord_items.c.region)
         )
         .order_by(page.c.due_at, page.c.item_pk)
     )
@@ -229,7 +246,7 @@ def board(
             state=r.item_state,
             tier=r.item_tier,
             region=r.item_region,
-            phase=r.item_phase,
+            precedence=r.item_precedence,
             due_at=r.due_at,
             overdue=r.due_at is not None and r.due_at <= now,
         )
@@ -244,11 +261,86 @@ def deadline_of(pending: Any) -> Any:
     return func.coalesce(pending.c.due_at, coord_items.c.stated_due)
 
 
-def phases(c: Coordination) -> dict[str, str]:
-    """The phase of every region (not labelled: the alliance's posture on this node)."""
+@dataclass(frozen=True)
+class Determination:
+    """A determination as a reader sees it: its current version, and whether it is in
+    force now."""
+
+    item: StoredObject
+    nation: str
+    kind: str
+    regions: list[str]
+    effective_at: int
+    ended_at: int | None
+
+    @property
+    def in_force(self) -> bool:
+        now = epoch()
+        return self.effective_at <= now and (self.ended_at is None or self.ended_at > now)
+
+
+def determinations(
+    c: Coordination,
+    principal: Principal,
+    *,
+    region: str | None = None,
+    include_ended: bool = False,
+    limit: int = 200,
+) -> list[Determination]:
+    """The determinations the principal may read (the visibility condition on their
+    current version), in force unless `include_ended`, of one region or all, the
+    latest to take effect first."""
+    if region is not None and region not in c.structure.regions:
+        raise Invalid(f"unknown region '{region}'", field="region")
+    now = epoch()
+    query = (
+        select(
+            *COLUMNS,
+            coord_determinations.c.nation.label("d_nation"),
+            coord_determinations.c.kind.label("d_kind"),
+            coord_determinations.c.effective_at,
+            coord_determinations.c.ended_at,
+        )
+        .select_from(
+            access.join(versions, versions.c.pk == access.c.version_pk)
+            .join(objects, objects.c.pk == access.c.object_pk)
+            .join(coord_determinations, coord_determinations.c.object_pk == access.c.object_pk)
+        )
+        .where(_visible_current(c, principal), access.c.type == DETERMINATION_TYPE)
+        .order_by(coord_determinations.c.effective_at.desc(), access.c.object_pk.desc())
+        .limit(limit)
+    )
+    if region is not None:
+        covers = (
+            select(coord_determination_regions.c.object_pk)
+            .where(
+                coord_determination_regions.c.object_pk == access.c.object_pk,
+                coord_determination_regions.c.region == region,
+            )
+            .exists()
+        )
+        query = query.where(covers)
+    if not include_ended:
+        query = query.where(
+            coord_determinations.c.effective_at <= now,
+            or_(coord_determinations.c.ended_at.is_(None), coord_determinations.c.ended_at > now),
+        )
     with c.node.db.read() as conn:
-        found = {r.region: r.phase for r in conn.execute(select(coord_phases))}
-    return {region: found.get(region, "peacetime") for region in c.structure.regions}
+        rows = conn.execute(query).all()
+    found = []
+    for r in rows:
+        item = stored_from_row(r)
+        found.append(
+            Determination(
+                item=item,
+                nation=r.d_nation,
+                kind=r.d_kind,
+                regions=list(item.object.get("regions", [])),
+                effective_at=r.effective_at,
+                ended_at=r.ended_at,
+            )
+        )
+    return found
 
 
 def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, list[Event]]:

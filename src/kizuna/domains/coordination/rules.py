@@ -1,12 +1,11 @@
 """The rules an item must meet against the alliance structure: known bodies, a
 counterpart of the partner nation (or a bilateral body), a known tier, region and
-domains, a phase change only at the policy tier; and which nations must answer it.
-Pure: no I/O."""
+domains; and which nations must answer it. Pure: no I/O."""
 
 from __future__ import annotations
 
 from kizuna.domains.coordination.model import DOMAINS, ItemCreate
-from kizuna.domains.coordination.structure import PHASES, TIERS, Body, Structure
+from kizuna.domains.coordination.structure import TIERS, Body, Structure
 from kizuna.errors import Invalid
 from kizuna.labels import Label, LabelError, Policy, parse
 
@@ -65,17 +64,9 @@ def check_item(
             raise Invalid(
                 f"unknown domain '{domain}'; known: {', '.join(DOMAINS)}", field="domains"
             )
-    if data.sets_phase is not None:
-        if data.sets_phase not in PHASES:
-            raise Invalid(
-                f"unknown phase '{data.sets_phase}'; known: {', '.join(PHASES)}",
-                field="sets_phase",
-            )
-        if tier != "policy":
-            raise Invalid("only a policy-tier item changes a region's phase", field="sets_phase")
     needs = (
         frozenset(s.nations)
-        if requesting.bilateral or counterpart.bilateral or data.sets_phase
+        if requesting.bilateral or counterpart.bilateral
         else frozenset({counterpart.nation})
     )
     try:

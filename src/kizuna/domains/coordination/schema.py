@@ -4,9 +4,8 @@ They hold scheduling data keyed by the item's object key, never the item's text:
 may see an item is still decided by the store's `access` rows, and every read that
 shows a user anything from these tables joins them with `visible()` (see queries.py).
 
-Times that need arithmetic in SQL (deadlines) are whole seconds since the epoch, so
-that a phase change recomputes every deadline of a region in one UPDATE on both
-databases.
+Times that need arithmetic in SQL (deadlines, determinations in force) are whole
+seconds since the epoch, compared the same way on both databases.
 """
 
 from __future__ import annotations
@@ -15,7 +14,15 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, T
 
 from kizuna.db.schema import TS, metadata
 
-__all__ = ["coord_items", "coord_notifications", "coord_phases", "coord_responses", "coord_steps"]
+__all__ = [
+    "coord_determination_regions",
+    "coord_determinations",
+    "coord_items",
+    "coord_notifications",
+    "coord_phases",
+    "coord_responses",
+    "coord_steps",
+]
 
 # One row per item, rewritten with each of its versions: what the board filters on.
 coord_items = Table(
@@ -31,7 +38,11 @@ coord_items = Table(
     Column("escalated_to", String(64), nullable=True),
     # Nations whose answer the item needs, comma-separated.
     Column("needs", String(64), nullable=False),
+    # Kept from items of before determinations (0014): a phase set by concurrence.
     Column("sets_phase", String(16), nullable=True),
+    # FLASH, IMMEDIATE, PRIORITY or ROUTINE: with the determinations in force in the
+    # region, it sets the item's deadlines.
+    Column("precedence", String(9), nullable=False, server_default="ROUTINE"),
     Column("updated_at", TS, nullable=False),
     # On a partner's node, which keeps no steps (the item's node escalates): the
     # deadline the item's node stated in the item, epoch seconds. Shown, never acted on.
@@ -100,7 +111,33 @@ Index(
 )
 Index("ix_coord_steps_item", coord_steps.c.item_pk, coord_steps.c.number, unique=True)
 
-# The alliance phase of each region; a region without a row is in peacetime.
+# Each nation's situation determinations, one row per determination (mirrored from
+# its current version on every node that holds it), and the regions each covers.
+# Who may see one is decided by the store's `access` rows, as for items.
+coord_determinations = Table(
+    "coord_determinations",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("nation", String(3), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("effective_at", BigInteger, nullable=False),
+    Column("ended_at", BigInteger, nullable=True),
+    Column("updated_at", TS, nullable=False),
+)
+coord_determination_regions = Table(
+    "coord_determination_regions",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("region", String(64), primary_key=True),
+)
+Index(
+    "ix_coord_determination_regions_region",
+    coord_determination_regions.c.region,
+    coord_determination_regions.c.object_pk,
+)
+
+# Before 0014, the alliance phase of each region, set by a concurred item; kept as
+# history, no longer written: each nation now determines its own situation.
 coord_phases = Table(
     "coord_phases",
     metadata,

@@ -1,5 +1,6 @@
 """The coordination mechanism's use cases: open an item, answer it, move it through its
-lifecycle, escalate what is overdue or refused, change a region's phase.
+lifecycle, escalate what is overdue or refused, record a nation's situation
+determination and follow it with the deadlines of the items of its regions.
 
 Every function takes the acting principal and runs as one transaction with its audit
 entries. The item belongs to the node that opened it (single writer): each change of
@@ -24,13 +25,15 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.coordination import OWNER, answers, escalation
+from kizuna.domains.coordination import OWNER, answers, determinations, escalation
 from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
 from kizuna.domains.coordination.model import (
     ITEM_TYPE,
     OPEN_STATES,
     Action,
     Answer,
+    DeterminationCreate,
+    DeterminationEnd,
     Facts,
     ItemCreate,
     ItemState,
@@ -42,7 +45,6 @@ from kizuna.domains.coordination.notify import Channel, InApp, Notice
 from kizuna.domains.coordination.rules import body_of, check_item
 from kizuna.domains.coordination.schema import (
     coord_items,
-    coord_phases,
     coord_responses,
     coord_steps,
 )
@@ -53,7 +55,7 @@ from kizuna.domains.coordination.structure import (
 )
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, render
+from kizuna.labels import Label, dominates, render
 from kizuna.runtime import Node
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
@@ -93,14 +95,20 @@ class Coordination:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def hours(self, phase: str) -> float:
-        return self.structure.deadline_hours[phase]
+    def deadline_seconds(self, conn: Connection, row: Any) -> int:
+        """How long the item has to be answered: its precedence's deadline, or that of
+        the most urgent determination in force in its region, whichever is shorter.
 
-    def phase_of(self, conn: Connection, region: str) -> str:
-        row = conn.execute(
-            select(coord_phases.c.phase).where(coord_phases.c.region == region)
-        ).first()
-        return str(row.phase) if row else "peacetime"
+        A determination counts only where everyone who may read the item may read it
+        (the item's label dominates the determination's): a deadline is part of the
+        item, and must not tell its readers of a determination they may not read."""
+        hours = self.structure.hours(row.precedence)
+        item_label = self._label_of(conn, row)
+        for kind, label in determinations.in_force(conn, row.region, epoch()):
+            found = self.structure.determinations.get(kind)
+            if found is not None and dominates(item_label, label):
+                hours = min(hours, found.hours)
+        return int(hours * 3600)
 
     def notify(self, conn: Connection, notices: list[Notice]) -> None:
         for channel in self.channels:
@@ -227,7 +235,7 @@ class Coordination:
         for key, value in changes.items():
             body[key] = sorted(value) if isinstance(value, frozenset) else value
         body["state"] = facts.state
-        body["phase"] = self.phase_of(conn, row.region)
+        body["precedence"] = row.precedence
         pending = self.pending_step(conn, row.object_pk)
         if pending is not None and facts.state in OPEN_STATES:
             body["due"] = iso_time(pending.due_at)
@@ -260,8 +268,8 @@ class Coordination:
         ).first()
 
     def schedule(self, conn: Connection, row: Any, *, tier: str, base: int, number: int) -> int:
-        """The item's next deadline: `base` plus the deadline of its region's phase."""
-        due = base + int(self.hours(self.phase_of(conn, row.region)) * 3600)
+        """The item's next deadline: `base` plus its deadline (`deadline_seconds`)."""
+        due = base + self.deadline_seconds(conn, row)
         conn.execute(
             insert(coord_steps).values(
                 item_pk=row.object_pk,
@@ -286,8 +294,7 @@ class Coordination:
 
     def parties(self, row: Any) -> list[str]:
         bodies = [row.requesting_body, row.counterpart_body]
-        if row.escalated_to:
-            bodies.append(row.escalated_to)
+        bodies += self.structure.escalated_bodies(row.escalated_to)
         return list(dict.fromkeys(bodies))
 
     # -- opening -------------------------------------------------------------------------
@@ -309,7 +316,6 @@ class Coordination:
             for ref in data.decision_refs:
                 if not STIX_ID.fullmatch(ref):
                     raise Invalid(f"'{ref}' is not a STIX identifier", field="decision_refs")
-            phase = self.phase_of(conn, data.region)
             body: dict[str, Any] = {
                 "type": ITEM_TYPE,
                 "name": data.title_en,
@@ -318,7 +324,7 @@ class Coordination:
                 "counterpart_body": data.counterpart_body,
                 "tier": tier,
                 "region": data.region,
-                "phase": phase,
+                "precedence": data.precedence,
                 "state": ItemState.DRAFT.value,
                 "needs": sorted(needs),
             }
@@ -328,7 +334,6 @@ class Coordination:
                 "domains": sorted(set(data.domains)),
                 "decisions": data.decision_refs,
                 "related_items": data.item_refs,
-                "sets_phase": data.sets_phase,
             }
             body.update({k: v for k, v in optional.items() if v})
             made = self.store.create_in(conn, principal, body, label, owner=OWNER)
@@ -343,7 +348,7 @@ class Coordination:
                     counterpart_body=data.counterpart_body,
                     escalated_to=None,
                     needs=",".join(sorted(needs)),
-                    sets_phase=data.sets_phase,
+                    precedence=data.precedence,
                     updated_at=clock.now_ts(),
                 )
             )
@@ -453,7 +458,22 @@ class Coordination:
     def mark(self, conn: Connection, item_pk: int, record: dict[str, Any]) -> None:
         answers.mark(self, conn, item_pk, record)
 
-    # -- phases and escalation (escalation.py) -----------------------------------------
+    # -- determinations (determinations.py) ---------------------------------------------
+
+    def determine(self, principal: Principal, data: DeterminationCreate) -> StoredObject:
+        """Record a determination of this node's nation (see determinations.determine)."""
+        return determinations.determine(self, principal, data)
+
+    def end_determination(
+        self, principal: Principal, stix_id: str, data: DeterminationEnd
+    ) -> StoredObject:
+        return determinations.end(self, principal, stix_id, data)
+
+    def follow_determinations(self, conn: Connection, regions: Iterable[str]) -> int:
+        """Set the pending deadline of every open item of `regions` anew."""
+        return determinations.follow(self, conn, regions)
+
+    # -- escalation (escalation.py) -----------------------------------------------------
 
     def due_steps(self, conn: Connection, now: int, limit: int) -> list[Any]:
         """Pending steps due by `now`, earliest first: a range over one index."""
