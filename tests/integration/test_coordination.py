@@ -1,6 +1,6 @@
 """The coordination mechanism on both databases: the scenario of the issue, bad input,
-deadlines and escalation under a frozen clock (with a restart), phase changes, and
-notifications."""
+deadlines and escalation under a frozen clock (with a restart), precedence, each
+nation's own situation determinations, and notifications."""
 
 from __future__ import annotations
 
@@ -16,11 +16,16 @@ from kizuna import clock
 from kizuna.bootstrap import open_node
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
+from kizuna.domains.coordination.model import (
+    DeterminationCreate,
+    DeterminationEnd,
+    ResponseCreate,
+    ResponseKind,
+)
 from kizuna.domains.coordination.schema import (
+    coord_determinations,
     coord_items,
     coord_notifications,
-    coord_phases,
     coord_responses,
     coord_steps,
 )
@@ -69,7 +74,7 @@ def counts(node: Node) -> dict[str, int]:
         "responses": coord_responses,
         "steps": coord_steps,
         "notifications": coord_notifications,
-        "phases": coord_phases,
+        "determinations": coord_determinations,
     }
     with node.db.read() as conn:
         found = {
@@ -146,14 +151,13 @@ def test_a_bilateral_body_needs_both_nations(node: Node, people: dict) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"requesting_body": "nsc"}, "requesting_body", "unknown body 'nsc'"),
+        ({"requesting_body": "nsx"}, "requesting_body", "unknown body 'nsx'"),
         ({"counterpart_body": "nope"}, "counterpart_body", "unknown body 'nope'"),
         ({"counterpart_body": "mod-policy"}, "counterpart_body", "of JPN like the requesting"),
         ({"counterpart_body": "osd-policy"}, "counterpart_body", "not a counterpart of 'jjoc'"),
         ({"requesting_body": "usfj"}, "requesting_body", "a body of USA"),
         ({"region": "mars"}, "region", "unknown region 'mars'"),
         ({"domains": ["undersea"]}, "domains", "unknown domain 'undersea'"),
-        ({"sets_phase": "contingency"}, "sets_phase", "only a policy-tier item"),
         ({"label": "SECRET"}, "label", "releasable to USA before it is proposed"),
         ({"label": "SEKRET//REL TO JPN, USA"}, "label", "SEKRET"),
     ],
@@ -235,39 +239,51 @@ def test_an_item_hidden_from_a_partner_cannot_be_answered_or_seen(node: Node, pe
     assert [r.item.id for r in queries.board(c, sato)] == [hidden.id]
 
 
-def test_deadlines_and_escalation_survive_a_restart(
+def test_escalation_climbs_the_acg_and_stops_at_the_national_staffs_across_a_restart(
     node: Node, people: dict, frozen: FrozenClock, db_url: str, tmp_path: Path
 ) -> None:
     c = coordination(node)
     sato = people["sato"][0]
     made = c.open_item(sato, item())
-    due1 = epoch(T0) + 72 * 3600
+    due1 = epoch(T0) + 72 * 3600  # ROUTINE
     assert made.object["due"].startswith("2026-03-04T00:00:00")
+    assert made.object["precedence"] == "ROUTINE"
     frozen.advance(hours=71, minutes=59)
     assert c.scan() == []
     frozen.advance(minutes=2)
     fired = c.scan()
-    assert [(f.number, f.due_at, f.to_body) for f in fired] == [(1, due1, "acg")]
+    assert [(f.number, f.due_at, f.to_body) for f in fired] == [(1, due1, "acg-ao")]
     assert c.scan() == []  # claimed: never twice
     # The node stops; another process opens the same database later.
     node.db.dispose()
     node.extras.clear()
-    frozen.advance(hours=100)
+    frozen.advance(hours=1000)
     restarted = open_node(node_settings(db_url, tmp_path))
     try:
         c2 = coordination(restarted)
-        fired = c2.scan()
-        # The second delay counted from the first step's due time, not from the scan.
-        assert [(f.number, f.due_at, f.to_body) for f in fired] == [(2, due1 + 72 * 3600, "scc")]
-        assert c2.scan() == []
-        frozen.advance(hours=1000)
-        fired = c2.scan()
-        # At the top of the ladder: the step fires (and is audited) but climbs nowhere.
-        assert [(f.number, f.to_body) for f in fired] == [(3, None)]
-        assert c2.scan() == []
+        fired = []
+        for _ in range(6):
+            fired += c2.scan()
+        # Each delay counts from the previous step's due time, not from the scan; the
+        # path climbs the ACG's levels once each and ends at the national staffs.
+        assert [(f.number, f.due_at, f.to_body) for f in fired] == [
+            (2, due1 + 72 * 3600, "acg-dir"),
+            (3, due1 + 2 * 72 * 3600, "acg-dg"),
+            (4, due1 + 3 * 72 * 3600, "nss+nsc"),
+            (5, due1 + 4 * 72 * 3600, None),
+        ]
+        frozen.advance(hours=10_000)
+        assert c2.scan() == []  # nothing above the national staffs: no step is left
         history = restarted.store.history(sato, made.id)
-        tiers = [v.object["tier"] for v in history]
-        assert tiers == ["operational", "operational", "policy", "ministerial"]
+        climbed = [(v.object["tier"], v.object.get("escalated_to")) for v in history]
+        assert climbed == [
+            ("operational", None),
+            ("operational", None),
+            ("acg_action_officer", "acg-ao"),
+            ("acg_director", "acg-dir"),
+            ("acg_director_general", "acg-dg"),
+            ("national_security", "nss+nsc"),
+        ]
         with restarted.db.read() as conn:
             steps = conn.execute(
                 select(coord_steps.c.number, coord_steps.c.status).order_by(coord_steps.c.number)
@@ -279,12 +295,19 @@ def test_deadlines_and_escalation_survive_a_restart(
                 .scalars()
                 .all()
             )
-        assert [tuple(s) for s in steps] == [(1, "fired"), (2, "fired"), (3, "fired")]
-        assert audited == [
-            "coordination.escalate",
-            "coordination.escalate",
-            "coordination.escalation.top",
-        ]
+            told = {
+                (r.body, r.kind)
+                for r in conn.execute(
+                    select(coord_notifications.c.body, coord_notifications.c.kind)
+                )
+            }
+        assert [tuple(s) for s in steps] == [(n, "fired") for n in range(1, 6)]
+        assert audited == ["coordination.escalate"] * 4 + ["coordination.escalation.top"]
+        # The national staffs of both nations hear of it; the bodies beside the ACG
+        # (the Joint Committee, the BOCC) hear of its climb through the ACG.
+        assert {("nss", "escalated"), ("nsc", "escalated")} <= told
+        assert {("bocc", "escalated"), ("joint-committee", "escalated")} <= told
+        assert ("scc", "escalated") not in told
     finally:
         restarted.db.dispose()
 
@@ -319,92 +342,151 @@ def test_a_non_concurrence_climbs_at_the_next_scan(
     c.respond(davis, made.id, ResponseCreate(kind="non_concur", comment="Not in this form"))
     assert state_of(node, sato, made.id) == "non_concurred"
     fired = c.scan()
-    assert [(f.number, f.due_at, f.to_body) for f in fired] == [(1, epoch(T0) + 3600, "acg")]
+    assert [(f.number, f.due_at, f.to_body) for f in fired] == [(1, epoch(T0) + 3600, "acg-ao")]
     escalated = node.store.get(sato, made.id).object
     assert (escalated["state"], escalated["tier"], escalated["needs"]) == (
         "escalated",
-        "policy",
+        "acg_action_officer",
         ["JPN", "USA"],
     )
-    # At the policy tier both nations answer; their concurrence decides the item.
+    # In the ACG both nations answer; their concurrence decides the item.
     c.respond(davis, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
     assert state_of(node, sato, made.id) == "escalated"
     c.respond(sato, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
     assert state_of(node, sato, made.id) == "decided"
 
 
-def test_a_phase_change_moves_only_its_regions_deadlines(
+def gray_zone(**overrides: object) -> DeterminationCreate:
+    values: dict[str, object] = {
+        "kind": "jpn-gray-zone",
+        "regions": ["kyushu"],
+        "determining_body": "jjoc",
+        "label": "SECRET//REL TO JPN, USA",
+    }
+    values.update(overrides)
+    return DeterminationCreate(**values)  # type: ignore[arg-type]
+
+
+def pending_due(node: Node) -> dict[str, int]:
+    with node.db.read() as conn:
+        return {
+            r.stix_id: r.due_at
+            for r in conn.execute(
+                select(objects.c.stix_id, coord_steps.c.due_at)
+                .join(coord_steps, coord_steps.c.item_pk == objects.c.pk)
+                .where(coord_steps.c.status == "pending")
+            )
+        }
+
+
+def test_a_determination_is_unilateral_and_moves_only_its_regions_deadlines(
     node: Node, people: dict, frozen: FrozenClock
 ) -> None:
     c = coordination(node)
     sato, davis = people["sato"][0], people["davis"][0]
-    per_region = 500
-    opened = {"kyushu": [], "kanto": []}
+    per_region = 200
+    opened: dict[str, list[str]] = {"kyushu": [], "kanto": []}
     for region in opened:
         for n in range(per_region):
             opened[region].append(
                 c.open_item(sato, item(title_en=f"{region} {n}", region=region)).id
             )
-    with node.db.read() as conn:
-        before = dict(
-            (r.item_pk, r.due_at)
-            for r in conn.execute(select(coord_steps.c.item_pk, coord_steps.c.due_at))
-        )
+    before = pending_due(node)
     frozen.advance(hours=2)
-    policy_item = c.open_item(
-        sato,
-        item(
-            title_en="Kyushu to contingency",
-            requesting_body="mod-policy",
-            counterpart_body="osd-policy",
-            tier="policy",
-            region="kyushu",
-            sets_phase="contingency",
-        ),
-    )
-    # One nation's concurrence is not enough to change a phase.
-    c.respond(davis, policy_item.id, ResponseCreate(kind=ResponseKind.CONCUR))
-    assert queries.phases(c)["kyushu"] == "peacetime"
-    c.respond(sato, policy_item.id, ResponseCreate(kind=ResponseKind.CONCUR))
-    assert queries.phases(c) == {
-        "hokkaido": "peacetime",
-        "kanto": "peacetime",
-        "kyushu": "contingency",
-        "southwest-islands": "peacetime",
-    }
+    made = c.determine(sato, gray_zone())
+    # Japan's own: in force at once, with nobody's concurrence asked or waited for.
+    assert made.origin == "JPN" and made.object["nation"] == "JPN"
+    assert made.object["legal_basis_ja"].startswith("自衛隊法第82条")
+    assert [d.item.id for d in queries.determinations(c, davis)] == [made.id]
     with node.db.read() as conn:
-        after = {
-            r.item_pk: r.due_at
-            for r in conn.execute(
-                select(coord_steps.c.item_pk, coord_steps.c.due_at).where(
-                    coord_steps.c.item_pk.in_(before), coord_steps.c.status == "pending"
-                )
-            )
-        }
-        pks = {r.stix_id: r.pk for r in conn.execute(select(objects.c.stix_id, objects.c.pk))}
-        notices = (
-            conn.execute(
-                select(coord_notifications.c.body).where(coord_notifications.c.kind == "phase")
-            )
-            .scalars()
-            .all()
-        )
+        told = conn.execute(
+            select(func.count())
+            .select_from(coord_notifications)
+            .where(coord_notifications.c.kind == "opened", coord_notifications.c.item_pk.is_(None))
+        ).scalar_one()
+    assert told == 0
+    after = pending_due(node)
     t0 = epoch(T0)
     for stix_id in opened["kyushu"]:
-        assert before[pks[stix_id]] == t0 + 72 * 3600
-        assert after[pks[stix_id]] == t0 + 3600  # from the same base, the contingency delay
+        assert before[stix_id] == t0 + 72 * 3600
+        assert after[stix_id] == t0 + 12 * 3600  # from the same base, the gray zone's 12 h
+        # The item states its new deadline, so the partner's node shows the same.
+        assert node.store.get(sato, stix_id).object["due"].startswith("2026-03-01T12:00:00")
     for stix_id in opened["kanto"]:
-        assert after[pks[stix_id]] == before[pks[stix_id]] == t0 + 72 * 3600
-    assert sorted(notices) == ["jjoc", "usfj"]
-    # The new deadlines are already past: the scanner escalates all of Kyushu, no more.
-    fired = c.scan(limit=2000)
-    assert {f.item_id for f in fired} == set(opened["kyushu"])
+        assert after[stix_id] == before[stix_id] == t0 + 72 * 3600
+    # A new item of the region starts with the determination's deadline.
+    new = c.open_item(sato, item(title_en="After", region="kyushu"))
+    assert pending_due(node)[new.id] == epoch() + 12 * 3600
+    # A more urgent precedence keeps its own, shorter deadline.
+    flash = c.open_item(sato, item(title_en="Flash", region="kyushu", precedence="FLASH"))
+    assert pending_due(node)[flash.id] == epoch() + 3600
+    # Ended, the items go back to their precedence's deadline.
+    c.end_determination(sato, made.id, DeterminationEnd())
+    assert pending_due(node)[opened["kyushu"][0]] == t0 + 72 * 3600
+    assert queries.determinations(c, davis) == []
+    assert [d.item.id for d in queries.determinations(c, davis, include_ended=True)] == [made.id]
+    frozen.advance(hours=11)
+    # Only the FLASH item is overdue: the others wait 72 h again.
+    assert [f.item_id for f in c.scan(limit=2000)] == [flash.id]
 
 
-def test_a_phase_change_needs_a_policy_item(node: Node, people: dict) -> None:
+def test_only_the_nations_authorised_officers_determine(node: Node, people: dict) -> None:
     c = coordination(node)
-    with pytest.raises(Invalid, match="policy-tier"):
-        c.open_item(people["sato"][0], item(sets_phase="gray_zone"))
+    sato, ito, davis = people["sato"][0], people["ito"][0], people["davis"][0]
+    from tests.factories.coordination import member
+
+    policy_only = member(node, "kato", nation="JPN", roles=["author"], bodies=["mod-policy"])[0]
+    reader = member(node, "mori", nation="JPN", roles=["reader"], bodies=["jjoc"])[0]
+    before = counts(node)
+    # A US officer records the US's determinations on the US node, never Japan's here.
+    with pytest.raises(Refused, match="only authorised officers of JPN"):
+        c.determine(davis, gray_zone())
+    # An author who sits in no determining body, and a reader who does, are refused.
+    with pytest.raises(Invalid, match="does not record determinations"):
+        c.determine(policy_only, gray_zone(determining_body="mod-policy"))
+    with pytest.raises(Refused, match="not a member of jjoc"):
+        c.determine(policy_only, gray_zone())
+    with pytest.raises(Refused):
+        c.determine(reader, gray_zone())
+    # The partner's kinds, unknown regions, a time to come: named and refused.
+    with pytest.raises(Invalid, match="not a determination of JPN") as caught:
+        c.determine(sato, gray_zone(kind="usa-crisis-response"))
+    assert caught.value.field == "kind"
+    with pytest.raises(Invalid, match="unknown region 'mars'"):
+        c.determine(sato, gray_zone(regions=["kyushu", "mars"]))
+    with pytest.raises(Invalid, match="once it has taken effect"):
+        c.determine(sato, gray_zone(effective=clock.now() + timedelta(hours=1)))
+    with pytest.raises(Invalid, match="SEKRET"):
+        c.determine(sato, gray_zone(label="SEKRET"))
+    assert counts(node) == before
+    # Any JJOC author records one (releasing it to the US is a releasing officer's
+    # decision); only Japan's officers end it.
+    made = c.determine(ito, gray_zone(label="SECRET"))
+    with pytest.raises(NotFound):  # hidden from him: as if it did not exist
+        c.end_determination(davis, made.id, DeterminationEnd())
+    shared = c.determine(sato, gray_zone())
+    with pytest.raises(Refused, match="only authorised officers of JPN"):
+        c.end_determination(davis, shared.id, DeterminationEnd())
+    c.end_determination(sato, made.id, DeterminationEnd())
+    with pytest.raises(Invalid, match="already ended"):
+        c.end_determination(sato, made.id, DeterminationEnd())
+
+
+def test_a_determination_the_items_readers_may_not_read_does_not_move_its_deadline(
+    node: Node, people: dict
+) -> None:
+    c = coordination(node)
+    sato = people["sato"][0]
+    shared = c.open_item(sato, item(title_en="Shared"))
+    due = pending_due(node)[shared.id]
+    # JPN-only: the US officers who read the item may not read it, so its deadline
+    # must not tell them of it.
+    c.determine(sato, gray_zone(label="SECRET"))
+    assert pending_due(node)[shared.id] == due
+    national = c.open_item(sato, item(title_en="Ours", label="SECRET", propose=False))
+    with node.db.read() as conn:
+        row = c.item_row(conn, sato, national.id)
+        assert c.deadline_seconds(conn, row) == 12 * 3600
 
 
 def test_notifications_are_acknowledged_once(node: Node, people: dict) -> None:
@@ -484,10 +566,35 @@ def test_rest_endpoints(node: Node, people: dict, client: TestClient) -> None:
         f"/api/v1/coordination/notifications/{first}/acknowledge", headers=bearer(sato_token)
     )
     assert ack.status_code == 204
-    assert (
-        client.get("/api/v1/coordination/phases", headers=bearer(sato_token)).json()["kyushu"]
-        == "peacetime"
+    made = client.post(
+        "/api/v1/coordination/determinations",
+        json={"kind": "jpn-gray-zone", "regions": ["kyushu"], "determining_body": "jjoc",
+              "label": "SECRET//REL TO JPN, USA"},
+        headers=bearer(sato_token),
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    bad = client.post(
+        "/api/v1/coordination/determinations",
+        json={"kind": "jpn-gray-zone", "regions": [], "determining_body": "jjoc",
+              "label": "SECRET//REL TO JPN, USA"},
+        headers=bearer(sato_token),
+    )  # fmt: skip
+    assert bad.status_code == 422
+    found = client.get(
+        "/api/v1/coordination/determinations?region=kyushu", headers=bearer(davis_token)
+    ).json()["items"]
+    assert [(d["id"], d["nation"], d["in_force"]) for d in found] == [
+        (made.json()["id"], "JPN", True)
+    ]
+    ended = client.post(
+        f"/api/v1/coordination/determinations/{made.json()['id']}/end",
+        json={},
+        headers=bearer(davis_token),
     )
+    assert ended.status_code == 403
+    regions = client.get("/api/v1/coordination/regions", headers=bearer(davis_token)).json()
+    okinawa = next(f for f in regions["features"] if f["id"] == "okinawa")
+    assert okinawa["geometry"]["type"] == "Polygon"
 
 
 def test_both_nations_answering_at_once_concur_the_item(node: Node, people: dict) -> None:
@@ -566,7 +673,8 @@ def test_the_board_puts_overdue_items_first_then_by_deadline(
     assert [r.overdue for r in rows] == [True, False, False, False]
     assert [r.due_at is None for r in rows] == [False, False, True, True]
     assert [r.item.id for r in queries.board(c, sato, state="draft")] == [draft.id]
-    assert [r.item.id for r in queries.board(c, sato, phase="contingency")] == []
+    assert [r.item.id for r in queries.board(c, sato, precedence="FLASH")] == []
+    assert [r.precedence for r in rows] == ["ROUTINE"] * 4
     assert [r.item.id for r in queries.board(c, davis, region="kanto")] == [later.id]
     with pytest.raises(Invalid):
         queries.board(c, sato, state="pending")

@@ -30,7 +30,7 @@ coord_items = Table(
     metadata,
     Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
     Column("state", String(16), nullable=False),
-    Column("tier", String(16), nullable=False),
+    Column("tier", String(32), nullable=False),
     Column("region", String(64), nullable=False),
     Column("requesting_body", String(64), nullable=False),
     Column("counterpart_body", String(64), nullable=False),
@@ -58,7 +58,7 @@ coord_responses = Table(
     Column("item_pk", ForeignKey("objects.pk"), nullable=False),
     Column("nation", String(3), nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("tier", String(16), nullable=False),
+    Column("tier", String(32), nullable=False),
     Column("recorded_at", TS, nullable=False),
     # The `modified` of the item version answered (one answer per nation per version).
     Column("item_modified", String(40), nullable=True),
@@ -87,7 +87,7 @@ coord_steps = Table(
     Column("base_at", BigInteger, nullable=False),  # the delay counts from here
     Column("due_at", BigInteger, nullable=False),
     Column("status", String(10), nullable=False),  # pending | fired | cancelled
-    Column("from_tier", String(16), nullable=False),
+    Column("from_tier", String(32), nullable=False),
     Column("to_body", String(64), nullable=True),
     Column("fired_at", TS, nullable=True),
 )

@@ -21,7 +21,16 @@ branch_labels = None
 depends_on = None
 
 
+# Tiers now include the ACG's levels (`acg_director_general`): wider columns.
+TIER_COLUMNS = (("coord_items", "tier"), ("coord_responses", "tier"), ("coord_steps", "from_tier"))
+
+
 def upgrade() -> None:
+    for table, column in TIER_COLUMNS:
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(
+                column, type_=sa.String(length=32), existing_type=sa.String(length=16)
+            )
     with op.batch_alter_table("coord_items") as batch:
         batch.add_column(
             sa.Column("precedence", sa.String(length=9), nullable=False, server_default="ROUTINE")
@@ -69,3 +78,8 @@ def downgrade() -> None:
     op.drop_table("coord_determinations")
     with op.batch_alter_table("coord_items") as batch:
         batch.drop_column("precedence")
+    for table, column in TIER_COLUMNS:
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(
+                column, type_=sa.String(length=16), existing_type=sa.String(length=32)
+            )
