@@ -1,0 +1,156 @@
+"""Pages of the attachments: an object's attachments with the form to attach a file,
+one attachment (an image shown in the page), and the file itself.
+
+`GET /attachments?of=<stix id>` is also the public way for other domains' pages to
+show an object's attachments without importing this package: loaded with htmx
+(`HX-Request`), it answers a fragment, a `<section>` to swap in, and the page's two
+banners swapped out of band to the least upper bound of the labels the page then
+shows (pass the host page's banner text as `banner`, e.g.
+`hx-get="/attachments?of={{ id }}&banner={{ banner.text | urlencode }}"`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kizuna.domains.attachments import queries
+from kizuna.domains.attachments.api import read_upload
+from kizuna.domains.attachments.content import ACCEPTED, IMAGES, INLINE
+from kizuna.domains.attachments.serve import file_response
+from kizuna.domains.attachments.service import Upload, attachments
+from kizuna.domains.attachments.words import size_text, words
+from kizuna.errors import NotFound, StoreError
+from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, LabelError, parse
+from kizuna.runtime import Node
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.i18n import choose_lang
+from kizuna.web.pages import page
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _can_attach(principal: Principal, node: Node) -> bool:
+    return principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation
+
+
+def _host_label(node: Node, text: str | None) -> Label | None:
+    # The host page's banner, as it showed it; only what it adds to the page matters.
+    if not text:
+        return None
+    try:
+        return parse(node.policy, text, originator=node.nation)
+    except LabelError:
+        return None
+
+
+def _listing(
+    request: Request,
+    principal: Principal,
+    node: Node,
+    of: str,
+    *,
+    fragment: bool,
+    banner: str | None = None,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    try:
+        found = queries.listing(node, principal, of)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    labels = [found.object_label, *(row.label for row in found.items)]
+    host = _host_label(node, banner) if fragment else None
+    return page(
+        request,
+        "attachments/fragment.html" if fragment else "attachments/list.html",
+        principal=principal,
+        labels=[*labels, *([host] if host else [])],
+        listing=found,
+        of=of,
+        fragment=fragment,
+        can_attach=_can_attach(principal, node),
+        limit=size_text(attachments(node).limit),
+        size_text=size_text,
+        error=error,
+        form=form or {},
+        status=status,
+    )
+
+
+@router.get("/attachments")
+def attachments_of(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    of: Annotated[str, Query(max_length=200)],
+    banner: Annotated[str | None, Query(max_length=300)] = None,
+) -> HTMLResponse:
+    fragment = request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted")
+    return _listing(request, principal, node, of, fragment=fragment, banner=banner)
+
+
+@router.post("/attachments")
+async def attach(request: Request, principal: PagePrincipal, node: NodeDep) -> Response:
+    mechanism = attachments(node)
+    lang = choose_lang(request)
+    of = request.query_params.get("of", "")
+    fields: dict[str, str] = {}
+    try:
+        fields, name, claimed, data = await read_upload(request, principal, mechanism)
+        of = fields.get("of", of)
+        # The form's token, checked once the form is read (its size was judged first).
+        check_csrf(request, fields.get("csrf_token", ""))
+        upload = Upload(of=of, file_name=name, mime_type=claimed,
+                        label=fields.get("label") or None, data=data)  # fmt: skip
+        made = await run_in_threadpool(mechanism.attach, principal, upload)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except (StoreError, LabelError) as exc:
+        # The list comes back with the reason in words, and the label as it was typed.
+        said, status = words(exc, lang), getattr(exc, "status", 422)
+        kept = {"label": fields.get("label", "")}
+        return await run_in_threadpool(
+            lambda: _listing(
+                request, principal, node, of, fragment=False, error=said, form=kept, status=status
+            )
+        )
+    return RedirectResponse(f"/attachments/{quote(made.id)}", status_code=303)
+
+
+@router.get("/attachments/{stix_id}")
+def attachment_page(
+    request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    try:
+        row = queries.attachment(node, principal, stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return page(
+        request,
+        "attachments/attachment.html",
+        principal=principal,
+        labels=[row.label],
+        row=row,
+        image=row.mime_type in IMAGES,
+        inline=row.mime_type in INLINE,
+        kind=ACCEPTED.get(row.mime_type, row.mime_type),
+        size=size_text(row.size),
+    )
+
+
+@router.get("/attachments/{stix_id}/content")
+def attachment_content(stix_id: str, principal: PagePrincipal, node: NodeDep) -> Response:
+    try:
+        row, data = queries.content(node, principal, stix_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return file_response(row, data)

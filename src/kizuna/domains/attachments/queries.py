@@ -1,0 +1,179 @@
+"""What the pages and the REST routes read: an object's attachments, their number,
+one attachment's description and its file.
+
+Every read joins the store's visibility condition in SQL twice: for the attachment's
+own current version and for the current version of the object it is attached to. A
+reader sees an attachment only when they may read both (its label dominates the
+object's when it is written; should the object be narrowed later, its attachments are
+hidden with it). Nothing is loaded to be filtered in Python, and only `content` loads
+a file. A missing and a hidden attachment, or object, get the same `NotFound`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, func, select
+
+from kizuna.db.schema import access, objects, versions
+from kizuna.domains.attachments.schema import att_files
+from kizuna.domains.attachments.service import audit_hidden_target
+from kizuna.errors import NotFound
+from kizuna.identity.principal import Principal
+from kizuna.labels import Label
+from kizuna.runtime import Node
+from kizuna.store.access import current, visible
+from kizuna.store.rows import label_of_row
+
+__all__ = ["AttachmentRow", "Listing", "attachment", "content", "listing", "readable_label"]
+
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    id: str
+    object_ref: str
+    file_name: str
+    mime_type: str
+    size: int
+    sha256: str
+    added_at: str
+    label: Label
+    label_text: str
+    origin: str
+    author: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    object_ref: str
+    object_label: Label
+    items: list[AttachmentRow]
+    total: int
+
+
+_ROW = (
+    objects.c.stix_id,
+    objects.c.origin,
+    att_files.c.target,
+    att_files.c.file_name,
+    att_files.c.mime_type,
+    att_files.c.size,
+    att_files.c.sha256,
+    att_files.c.added_at,
+    versions.c.label,
+    versions.c.rank,
+    versions.c.rel_to,
+    versions.c.compartments,
+    versions.c.author,
+)
+
+
+def _readable(node: Node, principal: Principal) -> Any:
+    """att_files joined to the visible current versions of the file and of its object."""
+    bits = node.store.bits
+    mine = cast(Table, access.alias("att_access"))
+    target = cast(Table, objects.alias("att_target"))
+    reach = cast(Table, access.alias("att_target_access"))
+    return (
+        att_files.join(
+            mine,
+            and_(
+                mine.c.object_pk == att_files.c.object_pk,
+                current(mine),
+                visible(principal, bits, mine),
+            ),
+        )
+        .join(versions, versions.c.pk == mine.c.version_pk)
+        .join(objects, objects.c.pk == att_files.c.object_pk)
+        .join(target, target.c.stix_id == att_files.c.target)
+        .join(
+            reach,
+            and_(reach.c.object_pk == target.c.pk, current(reach), visible(principal, bits, reach)),
+        )
+    )
+
+
+def _row(r: Any) -> AttachmentRow:
+    return AttachmentRow(
+        id=r.stix_id,
+        object_ref=r.target,
+        file_name=r.file_name,
+        mime_type=r.mime_type,
+        size=int(r.size),
+        sha256=r.sha256,
+        added_at=r.added_at,
+        label=label_of_row(r),
+        label_text=r.label,
+        origin=r.origin,
+        author=r.author,
+    )
+
+
+def readable_label(node: Node, principal: Principal, stix_id: str) -> Label:
+    """The current label of an object the principal may read, else NotFound."""
+    with node.db.read() as conn:
+        row = conn.execute(
+            select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
+            .select_from(
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                    versions, versions.c.pk == access.c.version_pk
+                )
+            )
+            .where(objects.c.stix_id == stix_id, visible(principal, node.store.bits))
+        ).first()
+    if row is None:
+        audit_hidden_target(node, principal, stix_id)
+        raise NotFound(f"no object {stix_id}", field="of")
+    return label_of_row(row)
+
+
+def listing(node: Node, principal: Principal, of: str, *, limit: int = LIST_LIMIT) -> Listing:
+    """The attachments of `of` the principal may read, newest first, and how many."""
+    object_label = readable_label(node, principal, of)
+    joined = _readable(node, principal)
+    with node.db.read() as conn:
+        rows = conn.execute(
+            select(*_ROW)
+            .select_from(joined)
+            .where(att_files.c.target == of)
+            .order_by(att_files.c.object_pk.desc())
+            .limit(limit)
+        ).all()
+        total = conn.execute(
+            select(func.count()).select_from(joined).where(att_files.c.target == of)
+        ).scalar_one()
+    return Listing(of, object_label, [_row(r) for r in rows], int(total))
+
+
+def attachment(node: Node, principal: Principal, stix_id: str) -> AttachmentRow:
+    """One attachment's description (not its file)."""
+    with node.db.read() as conn:
+        row = conn.execute(
+            select(*_ROW)
+            .select_from(_readable(node, principal))
+            .where(objects.c.stix_id == stix_id)
+        ).first()
+    if row is None:
+        audit_hidden_target(node, principal, stix_id)
+        raise NotFound(f"no attachment {stix_id}", field="id")
+    return _row(row)
+
+
+def content(node: Node, principal: Principal, stix_id: str) -> tuple[AttachmentRow, bytes]:
+    """One attachment's description and its file."""
+    with node.db.read() as conn:
+        row = conn.execute(
+            select(*_ROW, versions.c.body)
+            .select_from(_readable(node, principal))
+            .where(objects.c.stix_id == stix_id)
+        ).first()
+    if row is None:
+        audit_hidden_target(node, principal, stix_id)
+        raise NotFound(f"no attachment {stix_id}", field="id")
+    payload = json.loads(row.body)["payload_bin"]
+    return _row(row), base64.b64decode(payload)

@@ -1,0 +1,634 @@
+"""Attachments (issue 15): files stored as labelled STIX artifacts, on SQLite and
+PostgreSQL. Upload, list and download through REST and the pages; every refusal
+(too large, not an accepted type, SVG or HTML, a declared type that is not the
+content's, bad base64, a wrong checksum) changes nothing and is audited; the generic
+write paths cannot store an artifact; and the leak oracle: random principals and
+labelled attachments, every read path (list, count, description, file, pages, the
+htmx fragment) compared with `labels.can_read`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import re
+import struct
+import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kizuna.bootstrap import initialize, open_node
+from kizuna.db.schema import audit_log, objects, versions
+from kizuna.domains.attachments import queries
+from kizuna.domains.attachments.model import EXTENSION, artifact
+from kizuna.domains.attachments.schema import att_files
+from kizuna.domains.attachments.service import Upload, attachments
+from kizuna.errors import NotFound
+from kizuna.identity import service as identity
+from kizuna.identity.principal import Principal
+from kizuna.interchange.imports import import_objects
+from kizuna.labels import Label, can_read, dominates, lub, parse, render
+from kizuna.runtime import Node
+from kizuna.taxii.collections import COLLECTIONS
+from kizuna.web.app import create_app
+from tests.conftest import drop_pg_database, make_pg_database, node_settings
+from tests.factories import (
+    add_user,
+    bearer,
+    cookies,
+    random_label,
+    random_principal,
+    report,
+    sign_in,
+)
+
+TAXII = "application/taxii+json;version=2.1"
+
+
+def png(red: int = 255) -> bytes:
+    """A 1×1 PNG (a real one: browsers draw it)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes([0, red, 0, 0]))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>'
+HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+# -- a node with an author, a reader and objects to attach to -----------------------
+
+
+@dataclass
+class Desk:
+    node: Node
+    client: TestClient
+    author: Principal
+    token: str  # sato: JPN, SECRET, author and releasing officer
+    reader_token: str  # tanaka: JPN, CONFIDENTIAL, reader
+    report: str  # CONFIDENTIAL//REL TO JPN, USA
+    hidden: str  # SECRET//CYBER//REL TO JPN: sato may not read it
+
+
+@pytest.fixture
+def desk(node: Node) -> Iterator[Desk]:
+    sato, token = add_user(
+        node, "sato", clearance="SECRET", roles=["author", "releasing_officer"],
+        password="correct horse battery staple",
+    )  # fmt: skip
+    _, reader_token = add_user(node, "tanaka", clearance="CONFIDENTIAL")
+    shared = node.store.create(
+        node.system, report("Shared"), parse(node.policy, "CONFIDENTIAL//REL TO JPN, USA")
+    )
+    hidden = node.store.create(
+        node.system, report("Hidden"), parse(node.policy, "SECRET//CYBER//REL TO JPN")
+    )
+    with TestClient(create_app(node)) as client:
+        yield Desk(node, client, sato.principal, token, reader_token, shared.id, hidden.id)
+
+
+def snapshot(node: Node) -> tuple[list[Any], list[Any]]:
+    with node.db.read() as conn:
+        stored = conn.execute(
+            select(objects.c.stix_id, versions.c.number, versions.c.body)
+            .join(versions, versions.c.object_pk == objects.c.pk)
+            .order_by(objects.c.stix_id, versions.c.number)
+        ).all()
+        rows = conn.execute(select(att_files).order_by(att_files.c.object_pk)).all()
+    return [tuple(r) for r in stored], [tuple(r) for r in rows]
+
+
+def audited(node: Node, action: str) -> int:
+    with node.db.read() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(audit_log).where(audit_log.c.action == action)
+            ).scalar_one()
+        )
+
+
+# -- upload, list, download ---------------------------------------------------------
+
+
+def test_upload_list_and_download(desk: Desk) -> None:
+    c, h = desk.client, bearer(desk.token)
+    image = png()
+    made = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("dot.png", image, "image/png")},
+        data={"of": desk.report, "label": "SECRET"},
+        headers=h,
+    )
+    assert made.status_code == 201, made.text
+    first = made.json()
+    # The least upper bound of the label chosen (SECRET, JPN) and the report's.
+    assert first["label"] == "SECRET//REL TO JPN"
+    assert first["of"] == desk.report
+    assert first["sha256"] == hashlib.sha256(image).hexdigest()
+    assert first["size"] == len(image)
+    text = "会議の要旨\nline 2\n".encode()
+    second = c.post(
+        "/api/v1/attachments",
+        json={
+            "of": desk.report,
+            "file_name": "要旨.txt",
+            "mime_type": "text/plain; charset=utf-8",
+            "payload_bin": b64(text),
+            "sha256": hashlib.sha256(text).hexdigest(),
+        },
+        headers=h,
+    )
+    assert second.status_code == 201, second.text
+    assert second.json()["label"] == "CONFIDENTIAL//REL TO JPN"
+    pdf = c.post(
+        "/api/v1/attachments",
+        json={"of": desk.report, "file_name": "brief.pdf", "mime_type": "application/pdf",
+              "payload_bin": b64(PDF)},
+        headers=h,
+    )  # fmt: skip
+    assert pdf.status_code == 201, pdf.text
+
+    listed = c.get("/api/v1/attachments", params={"of": desk.report}, headers=h).json()
+    assert listed["total"] == 3
+    assert [i["file_name"] for i in listed["items"]] == ["brief.pdf", "要旨.txt", "dot.png"]
+    # tanaka (CONFIDENTIAL) reads the report and the two CONFIDENTIAL files, not the SECRET one.
+    theirs = c.get(
+        "/api/v1/attachments", params={"of": desk.report}, headers=bearer(desk.reader_token)
+    ).json()
+    assert theirs["total"] == 2
+    assert {i["file_name"] for i in theirs["items"]} == {"brief.pdf", "要旨.txt"}
+    hidden = c.get(f"/api/v1/attachments/{first['id']}", headers=bearer(desk.reader_token))
+    assert hidden.status_code == 404
+
+    got = c.get(f"/api/v1/attachments/{first['id']}/content", headers=h)
+    assert got.status_code == 200
+    assert got.content == image
+    assert got.headers["content-type"] == "image/png"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["content-security-policy"].startswith("sandbox")
+    assert got.headers["content-disposition"].startswith("inline;")
+    got = c.get(f"/api/v1/attachments/{second.json()['id']}/content", headers=h)
+    assert got.content == text
+    assert got.headers["content-type"] == "text/plain; charset=utf-8"
+    assert got.headers["content-disposition"] == (
+        "inline; filename=\"__.txt\"; filename*=UTF-8''%E8%A6%81%E6%97%A8.txt"
+    )
+    got = c.get(f"/api/v1/attachments/{pdf.json()['id']}/content", headers=h)
+    assert got.headers["content-disposition"].startswith("attachment;")
+    # The artifact itself, as the generic API and STIX see it.
+    stored = c.get(f"/api/v1/objects/{first['id']}", headers=h).json()["object"]
+    assert stored["type"] == "artifact"
+    assert stored["mime_type"] == "image/png"
+    assert stored["hashes"] == {"SHA-256": first["sha256"]}
+    assert stored["extensions"][EXTENSION]["object_ref"] == desk.report
+    assert stored["extensions"][EXTENSION]["file_name"] == "dot.png"
+    assert base64.b64decode(stored["payload_bin"]) == image
+
+
+def test_the_same_file_attaches_twice(desk: Desk) -> None:
+    h = bearer(desk.token)
+    for _ in range(2):
+        made = desk.client.post(
+            "/api/v1/attachments/upload",
+            files={"file": ("dot.png", png(), "image/png")},
+            data={"of": desk.report},
+            headers=h,
+        )
+        assert made.status_code == 201, made.text
+    listed = desk.client.get("/api/v1/attachments", params={"of": desk.report}, headers=h)
+    assert listed.json()["total"] == 2
+
+
+def test_an_object_the_author_cannot_read_is_answered_like_one_that_does_not_exist(
+    desk: Desk,
+) -> None:
+    h = bearer(desk.token)
+    answers = []
+    for target in (desk.hidden, f"report--{uuid.uuid4()}"):
+        r = desk.client.post(
+            "/api/v1/attachments/upload",
+            files={"file": ("dot.png", png(), "image/png")},
+            data={"of": target},
+            headers=h,
+        )
+        listed = desk.client.get("/api/v1/attachments", params={"of": target}, headers=h)
+        # Byte for byte the same answers, once the id the caller sent is taken out.
+        answers.append(
+            (r.status_code, r.text.replace(target, "?"), listed.text.replace(target, "?"))
+        )
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404
+    assert audited(desk.node, "object.read.denied") >= 2  # the hidden one, twice
+
+
+# -- refusals -------------------------------------------------------------------------
+
+TOO_LARGE = 4096
+
+
+def _refused_cases() -> list[tuple[str, dict[str, Any], int, str]]:
+    """(name, request, status, the field named)."""
+    big = png() + b"\x00" * TOO_LARGE
+    return [
+        ("too large", {"file": ("big.png", big, "image/png")}, 413, "file"),
+        ("too large (base64)", {"json": ("big.png", "image/png", b64(big), None)}, 413, "file"),
+        ("not accepted", {"file": ("x.bin", bytes(range(256)), "application/octet-stream")},
+         415, "file"),
+        ("svg", {"file": ("a.svg", SVG, "image/svg+xml")}, 415, "file"),
+        ("svg as text", {"file": ("a.txt", SVG, "text/plain")}, 415, "file"),
+        ("html", {"json": ("a.html", "text/html", b64(HTML), None)}, 415, "file"),
+        ("type mismatch", {"file": ("dot.jpg", png(), "image/jpeg")}, 415, "mime_type"),
+        ("declared as text", {"file": ("dot.txt", png(), "text/plain")}, 415, "mime_type"),
+        ("bad base64", {"json": ("a.txt", "text/plain", "aGVsbG8*!", None)}, 422, "payload_bin"),
+        ("checksum", {"json": ("a.txt", "text/plain", b64(b"hello"), "0" * 64)}, 422,
+         "hashes.SHA-256"),
+        ("empty", {"file": ("e.txt", b"", "text/plain")}, 422, "file"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "sent", "status", "field"), _refused_cases())
+def test_a_refused_file_changes_nothing_and_is_audited(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, name: str, sent: dict[str, Any], status: int,
+    field: str,
+) -> None:  # fmt: skip
+    desk.node.extras.pop("attachments", None)
+    monkeypatch.setenv("KIZUNA_ATTACHMENT_MAX_BYTES", str(TOO_LARGE))
+    assert attachments(desk.node).limit == TOO_LARGE
+    before, refused = snapshot(desk.node), audited(desk.node, "refused")
+    h = bearer(desk.token)
+    if "file" in sent:
+        r = desk.client.post(
+            "/api/v1/attachments/upload", files=sent, data={"of": desk.report}, headers=h
+        )
+    else:
+        file_name, mime, payload, sha = sent["json"]
+        body = {"of": desk.report, "file_name": file_name, "mime_type": mime,
+                "payload_bin": payload, "sha256": sha}  # fmt: skip
+        r = desk.client.post("/api/v1/attachments", json=body, headers=h)
+    assert r.status_code == status, (name, r.text)
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["field"] == field, r.text
+    assert snapshot(desk.node) == before
+    assert audited(desk.node, "refused") == refused + 1
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_the_form_is_read(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.node.extras.pop("attachments", None)
+    monkeypatch.setenv("KIZUNA_ATTACHMENT_MAX_BYTES", "1000")
+    r = desk.client.post(
+        "/api/v1/attachments/upload",
+        content=b"x" * 40_000,  # not even a form: never parsed
+        headers={**bearer(desk.token), "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert r.status_code == 413, r.text
+    assert "at most 1000 bytes" in r.json()["detail"]
+
+
+def test_the_file_limit_fits_the_node_body_limit(node: Node, tmp_path: Path) -> None:
+    # An attachment is an object: as JSON (base64) it fits what every path accepts.
+    mechanism = attachments(node)
+    assert mechanism.limit <= node.settings.max_body_bytes * 3 // 4
+    assert mechanism.limit > 700_000
+
+
+# -- the generic write paths ------------------------------------------------------------
+
+
+def _artifact_body(desk: Desk, data: bytes = b"plain text\n", **changes: Any) -> dict[str, Any]:
+    body = artifact(data=data, mime_type="text/plain",
+                    sha256=hashlib.sha256(data).hexdigest(), file_name="n.txt",
+                    object_ref=desk.report)  # fmt: skip
+    return {**body, **changes}
+
+
+def test_no_generic_path_stores_an_artifact(desk: Desk) -> None:
+    node, c, h = desk.node, desk.client, bearer(desk.token)
+    everything = next(col for col in COLLECTIONS if col.key == "all")
+    bodies = [
+        _artifact_body(desk),  # a good one: still the attachments' own path only
+        _artifact_body(desk, SVG, mime_type="image/svg+xml"),
+        {**_artifact_body(desk), "hashes": {"SHA-256": "0" * 64}},
+        {k: v for k, v in _artifact_body(desk).items() if k != "extensions"},
+    ]
+    for body in bodies:
+        before, refused = snapshot(node), audited(node, "refused")
+        r = c.post("/api/v1/objects", json={"object": body, "label": "SECRET"}, headers=h)
+        assert r.status_code == 422, r.text
+        assert "attachments" in r.json()["detail"]
+        r = c.post(
+            f"/taxii2/kizuna/collections/{everything.id}/objects/",
+            content=json.dumps({"objects": [body]}),
+            headers={**h, "Accept": TAXII, "Content-Type": TAXII},
+        )
+        assert r.status_code == 202, r.text
+        assert r.json()["failure_count"] == 1, r.text
+        [outcome] = import_objects(node.store, desk.author, [body], source="test")
+        assert not outcome.ok
+        assert "attachments" in outcome.message
+        assert snapshot(node) == before
+        assert audited(node, "refused") == refused + 3
+
+
+def test_a_release_keeps_the_attachment_rules(desk: Desk) -> None:
+    node, c, h = desk.node, desk.client, bearer(desk.token)
+    made = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("dot.png", png(), "image/png")},
+        data={"of": desk.report, "label": "CONFIDENTIAL//REL TO JPN, USA"},
+        headers=h,
+    ).json()
+    assert made["label"] == "CONFIDENTIAL//REL TO JPN, USA"
+    # Below the report's label: refused, nothing changes.
+    before = snapshot(node)
+    r = c.post(f"/api/v1/objects/{made['id']}/release",
+               json={"label": "UNCLASSIFIED//REL TO JPN, USA"}, headers=h)  # fmt: skip
+    assert r.status_code == 422, r.text
+    assert "at least as restrictive" in r.json()["detail"]
+    assert snapshot(node) == before
+    # Narrower: a release decision like any other; the attachment is still listed once.
+    r = c.post(f"/api/v1/objects/{made['id']}/release", json={"label": "SECRET"}, headers=h)
+    assert r.status_code == 200, r.text
+    listed = c.get("/api/v1/attachments", params={"of": desk.report}, headers=h).json()
+    assert [(i["id"], i["label"]) for i in listed["items"]] == [(made["id"], "SECRET//REL TO JPN")]
+    # A new version of its content is refused on the generic path.
+    r = c.put(f"/api/v1/objects/{made['id']}", json={"object": {"mime_type": "image/gif"}},
+              headers=h)  # fmt: skip
+    assert r.status_code == 422, r.text
+
+
+# -- pages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_pages_upload_show_and_refuse_in_the_readers_language(desk: Desk, lang: str) -> None:
+    c = desk.client
+    token = sign_in(c, "sato", lang=lang)
+    page = c.get("/attachments", params={"of": desk.report})
+    assert page.status_code == 200
+    assert ("添付ファイル" if lang == "ja" else "Attachments") in page.text
+    sent = c.post(
+        f"/attachments?of={desk.report}",
+        files={"file": ("dot.png", png(), "image/png")},
+        data={"csrf_token": token, "of": desk.report, "label": ""},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    shown = c.get(sent.headers["location"])
+    assert shown.status_code == 200
+    assert 'id="attachment-image"' in shown.text
+    assert re.search(r'<img src="/attachments/artifact--[0-9a-f-]+/content"', shown.text)
+    content = c.get(sent.headers["location"] + "/content")
+    assert content.content == png()
+    assert content.headers["content-security-policy"].startswith("sandbox")
+    refused = c.post(
+        f"/attachments?of={desk.report}",
+        files={"file": ("a.svg", SVG, "image/svg+xml")},
+        data={"csrf_token": token, "of": desk.report, "label": "SECRET"},
+    )
+    assert refused.status_code == 415
+    expected = "ブラウザ内で実行され得る" if lang == "ja" else "which can run in a browser"
+    assert expected in refused.text
+    assert 'value="SECRET"' in refused.text  # the label comes back as typed
+    forged = c.post(
+        f"/attachments?of={desk.report}",
+        files={"file": ("dot.png", png(), "image/png")},
+        data={"csrf_token": "forged", "of": desk.report},
+    )
+    assert forged.status_code == 403
+
+
+def test_the_fragment_swaps_the_banners_to_what_the_page_then_shows(desk: Desk) -> None:
+    c = desk.client
+    c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("dot.png", png(), "image/png")},
+        data={"of": desk.report, "label": "SECRET"},
+        headers=bearer(desk.token),
+    )
+    sign_in(c, "sato", lang="en")
+    part = c.get(
+        "/attachments",
+        params={"of": desk.report, "banner": "CONFIDENTIAL//REL TO JPN, USA"},
+        headers={"HX-Request": "true"},
+    )
+    assert part.status_code == 200
+    assert "<html" not in part.text
+    assert 'id="attachments"' in part.text
+    assert part.text.count('hx-swap-oob="true"') == 2
+    assert re.search(r'id="banner-top" hx-swap-oob="true"[^>]*>SECRET//REL TO JPN<', part.text)
+    # Without htmx: the whole page, with its own banners.
+    whole = c.get("/attachments", params={"of": desk.report})
+    assert "<html" in whole.text
+    assert "hx-swap-oob" not in whole.text
+
+
+# -- the leak oracle ----------------------------------------------------------------------
+
+TARGETS = 40
+ATTACHED = 120
+READERS = 30
+SEED = 20261205
+
+
+@dataclass
+class World:
+    node: Node
+    targets: dict[str, Label]  # object id -> its current label
+    files: dict[str, tuple[str, Label, bytes]]  # attachment id -> (object id, label, bytes)
+    readers: dict[str, tuple[Principal, str, str]]  # name -> (principal, token, session)
+
+    def may_read(self, who: Principal, attachment_id: str) -> bool:
+        target, label, _ = self.files[attachment_id]
+        return can_read(who.clearance, label) and can_read(who.clearance, self.targets[target])
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("attachments-oracle")
+    cleanup = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'oracle.db'}"
+    else:
+        admin = request.getfixturevalue("pg_server")
+        url, name = make_pg_database(admin)
+        cleanup = (admin, name)
+    try:
+        settings = node_settings(url, Path(tmp))
+        initialize(settings, nation="JPN")
+        node = open_node(settings)
+        rng = random.Random(SEED)
+        system, policy = node.system, node.policy
+        targets: dict[str, Label] = {}
+        for i in range(TARGETS):
+            label = random_label(rng, node)
+            targets[node.store.create(system, report(f"t{i}"), label).id] = label
+        files: dict[str, tuple[str, Label, bytes]] = {}
+        mechanism = attachments(node)
+        for i in range(ATTACHED):
+            target = rng.choice(sorted(targets))
+            chosen = random_label(rng, node)
+            data = png(i % 256) if i % 2 else f"file {i}\n".encode()
+            made = mechanism.attach(system, Upload(
+                of=target, file_name=f"f{i}.{'png' if i % 2 else 'txt'}",
+                mime_type="image/png" if i % 2 else "text/plain",
+                label=render(policy, chosen), data=data,
+            ))  # fmt: skip
+            expected = lub([chosen, targets[target]])
+            assert made.label == expected
+            assert dominates(made.label, targets[target])
+            files[made.id] = (target, made.label, data)
+        # Some objects are narrowed after their files were attached: the files go with them.
+        for target in rng.sample(sorted(targets), TARGETS // 5):
+            narrower = Label(policy.highest.rank, frozenset({"JPN"}), targets[target].compartments)
+            if narrower != targets[target]:
+                node.store.release(system, target, narrower)
+                targets[target] = narrower
+        readers = {}
+        with node.db.write() as conn:
+            for i in range(READERS):
+                who = random_principal(rng, node, i)
+                user = identity.add_user(
+                    conn, policy=policy, actor="test", username=who.name, nation=who.nation,
+                    clearance=policy.level(who.clearance.rank).name,
+                    compartments=sorted(who.clearance.compartments),
+                )  # fmt: skip
+                token = identity.issue_token(conn, user=user, actor="test")
+                readers[who.name] = (who, token, identity.start_session(conn, user))
+        yield World(node, targets, files, readers)
+        node.db.dispose()
+    finally:
+        if cleanup:
+            drop_pg_database(*cleanup)
+
+
+def test_the_oracle_data_exercises_the_rule(world: World) -> None:
+    seen = [
+        sum(world.may_read(who, a) for a in world.files) for who, _, _ in world.readers.values()
+    ]
+    assert min(seen) == 0
+    assert max(seen) > ATTACHED // 8
+    # Some files are readable while their object is not (narrowed later): hidden too.
+    assert any(
+        can_read(who.clearance, label) and not can_read(who.clearance, world.targets[t])
+        for who, _, _ in world.readers.values()
+        for t, label, _ in world.files.values()
+    )
+
+
+def test_queries_return_exactly_what_the_oracle_allows(world: World) -> None:
+    node = world.node
+    for who, _, _ in world.readers.values():
+        for target, label in world.targets.items():
+            expected = {
+                a for a, (t, _, _) in world.files.items() if t == target and world.may_read(who, a)
+            }
+            if not can_read(who.clearance, label):
+                with pytest.raises(NotFound):
+                    queries.listing(node, who, target)
+                continue
+            found = queries.listing(node, who, target)
+            assert {row.id for row in found.items} == expected
+            assert found.total == len(expected)
+        for attachment_id, (_, label, data) in world.files.items():
+            if world.may_read(who, attachment_id):
+                row, got = queries.content(node, who, attachment_id)
+                assert (row.label, got) == (label, data)
+                assert queries.attachment(node, who, attachment_id).label == label
+            else:
+                with pytest.raises(NotFound):
+                    queries.content(node, who, attachment_id)
+                with pytest.raises(NotFound):
+                    queries.attachment(node, who, attachment_id)
+
+
+@pytest.fixture(scope="module")
+def web(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(world.node)) as client:
+        yield client
+
+
+def test_rest_returns_exactly_what_the_oracle_allows(world: World, web: TestClient) -> None:
+    rng = random.Random(SEED + 1)
+    for who, token, _ in world.readers.values():
+        h = bearer(token)
+        for target, label in world.targets.items():
+            r = web.get("/api/v1/attachments", params={"of": target}, headers=h)
+            if not can_read(who.clearance, label):
+                assert r.status_code == 404
+                continue
+            expected = {
+                a for a, (t, _, _) in world.files.items() if t == target and world.may_read(who, a)
+            }
+            body = r.json()
+            assert {i["id"] for i in body["items"]} == expected
+            assert body["total"] == len(expected)
+        for attachment_id in rng.sample(sorted(world.files), 25):
+            allowed = world.may_read(who, attachment_id)
+            meta = web.get(f"/api/v1/attachments/{attachment_id}", headers=h)
+            content = web.get(f"/api/v1/attachments/{attachment_id}/content", headers=h)
+            assert (meta.status_code, content.status_code) == (
+                (200, 200) if allowed else (404, 404)
+            )
+            if allowed:
+                assert content.content == world.files[attachment_id][2]
+
+
+def test_pages_show_exactly_what_the_oracle_allows(world: World, web: TestClient) -> None:
+    rng = random.Random(SEED + 2)
+    session_cookie = cookies(web).session
+    for name, (who, _, session) in list(world.readers.items())[:12]:
+        web.cookies.clear()
+        web.cookies.set(session_cookie, session)
+        for target, label in world.targets.items():
+            for htmx in (False, True):
+                r = web.get(
+                    "/attachments",
+                    params={"of": target},
+                    headers={"HX-Request": "true"} if htmx else {},
+                )
+                if not can_read(who.clearance, label):
+                    assert r.status_code == 404, name
+                    continue
+                shown = set(re.findall(r'href="/attachments/(artifact--[0-9a-f-]+)"', r.text))
+                expected = {
+                    a for a, (t, _, _) in world.files.items()
+                    if t == target and world.may_read(who, a)
+                }  # fmt: skip
+                assert shown == expected, (name, target)
+                assert f"{len(expected)}" in re.search(
+                    r'id="attachments-count">([^<]*)<', r.text
+                ).group(1)  # type: ignore[union-attr]
+        for attachment_id in rng.sample(sorted(world.files), 20):
+            allowed = world.may_read(who, attachment_id)
+            page = web.get(f"/attachments/{attachment_id}")
+            content = web.get(f"/attachments/{attachment_id}/content")
+            assert (page.status_code, content.status_code) == (
+                (200, 200) if allowed else (404, 404)
+            )
+            if allowed:
+                assert world.files[attachment_id][2] == content.content
+    web.cookies.clear()
