@@ -12,6 +12,7 @@ refusal is in the audit log. Arrival from a peer, the last path, is in `test_fed
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import uuid
@@ -113,6 +114,7 @@ def world(node: Node) -> Iterator[World]:
             "grouping": node.store.get(sato, product.json()["id"]).object,
         }
         samples.update(incident_samples(node, sato))
+        samples.update(attachment_samples(node, sato, opened.id))
         # A release that narrows an object writes a recall (owned by the federation).
         shared = node.store.create(
             sato, report("Narrowed"), parse(node.policy, "SECRET//REL TO JPN, USA")
@@ -377,3 +379,26 @@ def _quarantined(node: Node) -> int:
                 select(audit_log.c.seq).where(audit_log.c.action == "federation.quarantine")
             ).all()
         )
+
+
+# -- Attachments (issue 15) -------------------------------------------------------------
+
+
+def attachment_samples(node: Node, author: Principal, of: str) -> dict[str, dict[str, Any]]:
+    """A file attached to an object through its service (a stored artifact)."""
+    from kizuna.domains.attachments.service import Upload, attachments
+
+    made = attachments(node).attach(
+        author, Upload(of=of, file_name="notes.txt", mime_type="text/plain", data=b"notes\n")
+    )
+    return {made.type: node.store.get(author, made.id).object}
+
+
+_SVG = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+FORGERIES["artifact"] = [
+    {"mime_type": "image/svg+xml", "payload_bin": base64.b64encode(_SVG.encode()).decode()},
+    {"payload_bin": base64.b64encode(b"changed\n").decode()},
+    {"hashes": {"SHA-256": "0" * 64}},
+    {"payload_bin": "bm90ZXMK!!"},
+    {"mime_type": "image/png"},
+]
