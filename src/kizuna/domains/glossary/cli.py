@@ -1,0 +1,83 @@
+"""`kizuna glossary`: load a file of terms, list or look up the glossary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from kizuna.cli.common import console, fail, opened, operator, print_table, settings_for
+from kizuna.domains.glossary import queries
+from kizuna.domains.glossary.service import load_terms
+from kizuna.domains.glossary.termfile import GlossaryFileError, read_file
+from kizuna.errors import StoreError
+from kizuna.identity.principal import Principal
+from kizuna.runtime import Node
+
+app = typer.Typer(help="The alliance glossary: terms in Japanese and English.")
+
+
+def _principal(node: Node, username: str | None) -> Principal:
+    if username is None:
+        return node.system
+    from kizuna.identity import service as identity
+
+    with node.db.read() as conn:
+        account = identity.find_user(conn, username)
+    if account is None:
+        raise fail(f"no user {username}")
+    return account.principal
+
+
+@app.command("load")
+def load(
+    file: Annotated[Path, typer.Argument(help="A YAML file of terms (see README)")],
+    user: Annotated[str | None, typer.Option(help="Write as this user (else the node)")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Check the file, write nothing")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL")] = None,
+) -> None:
+    """Load terms from FILE: new ones are added, changed ones get a new version, the
+    rest is left alone. Any error names the file and line, and nothing is written."""
+    with opened(settings_for(db)) as node:
+        try:
+            terms = read_file(file, policy=node.policy, nation=node.nation)
+        except GlossaryFileError as exc:
+            raise fail(str(exc)) from None
+        if check:
+            console.print(f"{file.name}: {len(terms)} terms, no error")
+            return
+        principal = _principal(node, user)
+        if principal.kind == "system":
+            principal = Principal(
+                name=operator(), clearance=principal.clearance, kind="system"
+            )
+        try:
+            done = load_terms(node, principal, [(t.fields, t.label) for t in terms])
+        except StoreError as exc:
+            raise fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from None
+    console.print(
+        f"{file.name}: {len(done.created)} added, {len(done.edited)} edited, "
+        f"{len(done.unchanged)} unchanged"
+    )
+
+
+@app.command("list")
+def list_terms(
+    q: Annotated[str | None, typer.Option("--q", help="Look up: a form, reading or abbreviation")] = None,
+    user: Annotated[str | None, typer.Option(help="List what this user may read")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL")] = None,
+) -> None:
+    """The terms (as USER, or everything on the node), or those a look-up finds."""
+    with opened(settings_for(db)) as node:
+        try:
+            found = queries.look_up(node.store, _principal(node, user), q, limit=200)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    table = Table("label", "id", "日本語", "English", "status", title=f"{found.total} terms")
+    for term in found.terms:
+        body = term.object
+        table.add_row(term.label_text, term.id, str(body.get("name_ja", "")),
+                      str(body.get("name", "")), str(body.get("status", "")))  # fmt: skip
+    print_table(table)
