@@ -451,7 +451,7 @@ def test_only_the_nations_authorised_officers_determine(node: Node, people: dict
     # The partner's kinds, unknown regions, a time to come: named and refused.
     with pytest.raises(Invalid, match="not a determination of JPN") as caught:
         c.determine(sato, gray_zone(kind="usa-crisis-response"))
-    assert caught.value.field == "kind"
+    assert caught.value.field == "determination"
     with pytest.raises(Invalid, match="unknown region 'mars'"):
         c.determine(sato, gray_zone(regions=["kyushu", "mars"]))
     with pytest.raises(Invalid, match="once it has taken effect"):

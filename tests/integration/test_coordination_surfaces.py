@@ -148,7 +148,7 @@ def test_the_command_line_lists_shows_opens_and_answers(
         "--requesting-body",
         "jjoc",
         "--counterpart-body",
-        "nsc",
+        "nsx",
         "--region",
         "kanto",
         "--label",
@@ -158,7 +158,7 @@ def test_the_command_line_lists_shows_opens_and_answers(
         key=key,
     )
     assert code == 2
-    assert "counterpart_body: unknown body 'nsc'" in out
+    assert "counterpart_body: unknown body 'nsx'" in out
     code, out = _run(
         "coord",
         "respond",
@@ -203,21 +203,19 @@ def test_a_malformed_structure_file_stops_the_node_naming_the_line(
 
     shipped = Path(__file__).resolve().parents[2] / "src/kizuna/data/alliance/jpn-usa.yaml"
     bad = tmp_path / "alliance.yaml"
-    text = shipped.read_text(encoding="utf-8").replace(
-        "ladder: [bocc, acg, scc]", "ladder: [bocc, nsc]"
-    )
+    text = shipped.read_text(encoding="utf-8").replace("  - acg-dir\n", "  - acg-dirs\n")
     bad.write_text(text, encoding="utf-8")
-    line = text[: text.index("ladder: [bocc, nsc]")].count("\n") + 1
+    line = text[: text.index("  - acg-dirs")].count("\n") + 1
     before = _count(node)
     # The domain checks its file when the node opens, before any app or command runs.
     with pytest.raises(StructureError) as caught:
         open_node(node_settings(db_url, tmp_path, alliance_file=bad))
-    assert str(caught.value) == f"alliance.yaml line {line}: unknown body 'nsc'"
+    assert str(caught.value) == f"alliance.yaml line {line}: unknown body 'acg-dirs'"
     result = runner.invoke(
         app,
         ["coord", "scan", "--db", db_url],
         env={"KIZUNA_KEY_FILE": str(tmp_path / "node.pem"), "KIZUNA_ALLIANCE_FILE": str(bad)},
     )
     assert result.exit_code == 2
-    assert f"alliance.yaml line {line}: unknown body 'nsc'" in " ".join(result.output.split())
+    assert f"alliance.yaml line {line}: unknown body 'acg-dirs'" in " ".join(result.output.split())
     assert _count(node) == before

@@ -718,6 +718,90 @@ def test_coordination_rest_and_pages_return_exactly_what_the_oracle_allows(
                 assert stix_id not in main
 
 
+# -- Situation determinations: each nation's own, read through the visibility condition -
+
+
+@pytest.fixture(scope="module")
+def determinations_world(world: World) -> list[str]:
+    """Determinations at random labels (a third of them ended, some relabelled), over
+    regions where no item of the coordination world lies, so that no deadline moves."""
+    from kizuna.domains.coordination.model import DeterminationCreate, DeterminationEnd
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.labels import render
+
+    node = world.node
+    c = coordination(node)
+    rng = random.Random(SEED + 9)
+    regions = ["okinawa", "kanto", "east-china-sea", "sea-of-japan", "southwest-airspace"]
+    kinds = [k for k, v in c.structure.determinations.items() if v.nation == node.nation]
+    made_ids = []
+    for _ in range(60):
+        made = c.determine(
+            node.system,
+            DeterminationCreate(
+                kind=rng.choice(kinds),
+                regions=rng.sample(regions, rng.randint(1, 3)),
+                determining_body="jjoc",
+                label=render(node.policy, random_label(rng, node)),
+            ),
+        )
+        if rng.random() < 0.3:
+            c.end_determination(node.system, made.id, DeterminationEnd())
+        if rng.random() < 0.2:
+            relabel = random_label(rng, node)
+            if relabel != node.store.get(node.system, made.id).label:
+                node.store.release(node.system, made.id, relabel)
+        made_ids.append(made.id)
+    for stix_id in made_ids:
+        world.truth[stix_id] = [v.label for v in node.store.history(node.system, stix_id)]
+    return made_ids
+
+
+def test_determinations_return_exactly_what_the_oracle_allows(
+    world: World,
+    determinations_world: list[str],
+    users: dict[str, tuple[Principal, str, str]],
+    web: TestClient,
+) -> None:
+    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination.service import coordination
+
+    c = coordination(world.node)
+    ended = {
+        d.item.id
+        for d in queries.determinations(c, world.node.system, include_ended=True, limit=500)
+        if not d.in_force
+    }
+    assert 0 < len(ended) < len(determinations_world)
+    row = re.compile(r'class="determination-row[^"]*" data-id="([^"]+)"')
+    shaded = re.compile(r'class="region region-\w+ det-\w+" data-region="([^"]+)"')
+    for n, (who, token, session) in enumerate(users.values()):
+        expected = {i for i in determinations_world if can_read(who.clearance, world.truth[i][-1])}
+        everything = queries.determinations(c, who, include_ended=True, limit=500)
+        assert {d.item.id for d in everything} == expected
+        in_force = {d.item.id for d in queries.determinations(c, who, limit=500)}
+        assert in_force == expected - ended
+        for region in ("okinawa", "kanto"):
+            covered = {d.item.id for d in queries.determinations(c, who, region=region)}
+            assert covered == {d.item.id for d in everything if d.in_force and region in d.regions}
+        api = web.get(
+            "/api/v1/coordination/determinations?include_ended=true&limit=500",
+            headers=bearer(token),
+        ).json()["items"]
+        assert {d["id"] for d in api} == expected
+        if n >= 10:
+            continue
+        web.cookies.clear()
+        web.cookies.set(cookies(web).session, session)
+        page = web.get("/coordination/regions").text
+        assert set(row.findall(page)) == expected
+        # The map shades a region only for a determination this reader may read.
+        assert set(shaded.findall(page)) == {r for d in everything if d.in_force for r in d.regions}
+        board = web.get("/coordination").text
+        banner = board.split('class="determinations"', 1)[1].split("</p>", 1)[0]
+        assert banner.count('class="determination ') == len(expected - ended)
+
+
 # -- The restatement index: what an import reads to link a decision to an earlier one -
 
 

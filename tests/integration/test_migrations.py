@@ -37,3 +37,72 @@ def test_migrations_match_the_declared_schema(db_url: str) -> None:
         db.migrate(migration_folders())  # a second run is a no-op
     finally:
         db.dispose()
+
+
+def test_a_database_with_items_and_phases_keeps_its_deadlines(db_url: str) -> None:
+    """0014: regions' phases give way to each nation's determinations. Open items keep
+    their pending deadlines to the second, and take the precedence whose deadline is
+    their region's old phase's, so that their next deadlines keep the same pace."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from kizuna.db.engine import alembic_config
+
+    db = Database(db_url)
+    try:
+        with db.write() as conn:
+            config = alembic_config(migration_folders())
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0013_coord_stated_due")
+        regions = {"kyushu": "contingency", "southwest-islands": "gray_zone", "kanto": None}
+        with db.write() as conn:
+            for n, (region, phase) in enumerate(regions.items(), start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES "
+                        "(:pk, :id, 'x-kizuna-coordination-item', 'JPN', '2026-03-01T00:00:00Z')"
+                    ),
+                    {
+                        "pk": n,
+                        "id": f"x-kizuna-coordination-item--00000000-0000-4000-8000-{n:012d}",
+                    },
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO coord_items (object_pk, state, tier, region, requesting_body,"
+                        " counterpart_body, needs, updated_at) VALUES (:pk, 'proposed',"
+                        " 'operational', :region, 'jjoc', 'usfj', 'USA', '2026-03-01T00:00:00Z')"
+                    ),
+                    {"pk": n, "region": region},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO coord_steps (item_pk, number, reason, base_at, due_at,"
+                        " status, from_tier) VALUES (:pk, 1, 'deadline', 1000, :due,"
+                        " 'pending', 'operational')"
+                    ),
+                    {"pk": n, "due": 1000 + 1234 * n},
+                )
+                if phase:
+                    conn.execute(
+                        text(
+                            "INSERT INTO coord_phases (region, phase, item_pk, changed_at)"
+                            " VALUES (:region, :phase, NULL, '2026-03-01T00:00:00Z')"
+                        ),
+                        {"region": region, "phase": phase},
+                    )
+        db.migrate(migration_folders())
+        with db.read() as conn:
+            kept = conn.execute(
+                text(
+                    "SELECT i.region, i.precedence, s.due_at, s.status FROM coord_items i"
+                    " JOIN coord_steps s ON s.item_pk = i.object_pk ORDER BY i.object_pk"
+                )
+            ).all()
+        assert [tuple(r) for r in kept] == [
+            ("kyushu", "FLASH", 1000 + 1234, "pending"),
+            ("southwest-islands", "PRIORITY", 1000 + 2 * 1234, "pending"),
+            ("kanto", "ROUTINE", 1000 + 3 * 1234, "pending"),
+        ]
+    finally:
+        db.dispose()

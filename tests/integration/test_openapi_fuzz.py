@@ -99,7 +99,7 @@ _VALID_BODIES: dict[str, dict[str, Any]] = {
         "region": "kanto",
         "label": "UNCLASSIFIED//REL TO JPN, USA",
         "domains": [],
-        "sets_phase": None,
+        "precedence": "ROUTINE",
     },
 }
 

@@ -87,7 +87,7 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
     sato, davis = people["sato"][0], people["davis"][0]
     c = coordination(node)
     late = c.open_item(sato, item(title_en="Overdue posture review"))
-    frozen.advance(hours=c.hours("peacetime") + 1)
+    frozen.advance(hours=c.structure.hours("ROUTINE") + 1)
     fresh = c.open_item(sato, item(title_en="Fresh logistics request"))
     # In a compartment davis does not hold: neither its line, its count, its notice
     # nor its bar may show for him.

@@ -29,7 +29,13 @@ from sqlalchemy import select
 
 from kizuna import clock
 from kizuna.db.schema import audit_log, objects, versions
-from kizuna.domains.coordination.model import ITEM_TYPE, RESPONSE_TYPE, ResponseCreate
+from kizuna.domains.coordination.model import (
+    DETERMINATION_TYPE,
+    ITEM_TYPE,
+    RESPONSE_TYPE,
+    DeterminationCreate,
+    ResponseCreate,
+)
 from kizuna.domains.coordination.model import ResponseKind as Kind
 from kizuna.domains.coordination.service import coordination
 from kizuna.domains.intel.model import APPROVAL_TYPE
@@ -72,6 +78,15 @@ def world(node: Node) -> Iterator[World]:
     mechanism = coordination(node)
     opened = mechanism.open_item(sato, item())
     answer = mechanism.respond(davis, opened.id, ResponseCreate(kind=Kind.CONCUR))
+    determined = mechanism.determine(
+        sato,
+        DeterminationCreate(
+            kind="jpn-gray-zone",
+            regions=["kyushu"],
+            determining_body="jjoc",
+            label="SECRET//REL TO JPN, USA",
+        ),
+    )
     record = import_seed(node)
     decision = node.store.list(node.system, type=meetings.DECISION, limit=1).items[0]
     add_review(node, sato, decision_id=decision.id, nation="USA", score=1,
@@ -111,6 +126,7 @@ def world(node: Node) -> Iterator[World]:
             APPROVAL_TYPE: node.store.get(sato, approved.json()["approvals"][0]["id"]).object,
             ITEM_TYPE: node.store.get(sato, opened.id).object,
             RESPONSE_TYPE: node.store.get(sato, answer.id).object,
+            DETERMINATION_TYPE: node.store.get(sato, determined.id).object,
             "grouping": node.store.get(sato, product.json()["id"]).object,
         }
         samples.update(incident_samples(node, sato))
@@ -171,6 +187,20 @@ FORGERIES: dict[str, list[dict[str, Any]]] = {
         {"tier": "ministerial"},
         {"needs": ["JPN"]},
         {"escalated_to": "scc"},
+        {"escalated_to": "acg-dg"},
+        {"sets_phase": "contingency"},
+        {"precedence": "URGENT"},
+    ],
+    # A determination is its own nation's, of a kind of that nation, by a body that
+    # determines; a later version only ends it.
+    DETERMINATION_TYPE: [
+        {"nation": "USA"},
+        {"kind": "usa-crisis-response"},
+        {"kind": "jpn-armed-attack"},
+        {"determining_body": "mod-policy"},
+        {"regions": ["mars"]},
+        {"regions": []},
+        {"effective": "2020-01-01T00:00:00.000Z"},
     ],
     RESPONSE_TYPE: [{"kind": "bogus"}, {"nation": "AUS"}, {"kind": "non-concur"}],
     APPROVAL_TYPE: [{"nation": "AUS"}, {"product_digest": "0" * 64}, {"officer": "forger"}],

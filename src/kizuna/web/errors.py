@@ -39,6 +39,14 @@ FIELD_NAMES: dict[str, str] = {
     "compartments": N_("Label"),
     "domains": N_("Domains"),
     "sets_phase": N_("Sets the phase"),
+    "precedence": N_("Precedence"),
+    "determination": N_("Determination"),
+    "determining_body": N_("Recorded for"),
+    "regions": N_("Regions"),
+    "effective": N_("In force from"),
+    "ended": N_("Ended"),
+    "legal_basis_en": N_("Legal basis (English)"),
+    "legal_basis_ja": N_("Legal basis (Japanese)"),
     "kind": N_("Answer"),
     "comment": N_("Comment"),
     "event": N_("Action"),
@@ -127,8 +135,25 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"it takes answers when"), N_("the item does not take answers in its state.")),
     (re.compile(r"is not a transition"), N_("this step is not possible now.")),
     (
-        re.compile(r"only a policy-tier item"),
-        N_("only a policy-tier item changes a region's phase."),
+        re.compile(r"is not a determination of"),
+        N_("choose one of your nation's determinations."),
+    ),
+    (
+        re.compile(r"does not record determinations"),
+        N_("this body does not record determinations."),
+    ),
+    (
+        re.compile(r"^only authorised officers of"),
+        N_("only your nation's authorised officers record and end its determinations."),
+    ),
+    (
+        re.compile(r"once it has (taken effect|ended)"),
+        N_("a determination is recorded once it has taken effect, and ended once it has ended."),
+    ),
+    (re.compile(r"already ended"), N_("this determination has already ended.")),
+    (
+        re.compile(r"no item sets a phase"),
+        N_("each nation records its own situation determination."),
     ),
     (
         re.compile(r"target label is the draft's"),

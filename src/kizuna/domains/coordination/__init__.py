@@ -57,11 +57,13 @@ def _install(node: Node) -> None:
         key=OWNER,
     )
     # A determination is its nation's own; it is recorded and ended only through the
-    # mechanism, and the partner's arrives as it was made.
+    # mechanism, and the partner's arrives as it was made. Releasing it to the partner
+    # is a releasing officer's decision, through the generic release endpoint.
     owners.register(
         DETERMINATION_TYPE,
         domain="coordination",
         endpoint="POST /api/v1/coordination/determinations (and /determinations/{id}/end)",
+        open_to=frozenset({"release"}),
         rules=determination_rules(structure),
         key=OWNER,
     )

@@ -117,7 +117,7 @@ def determine(c: Coordination, principal: Principal, data: DeterminationCreate) 
             mine = [k for k, v in s.determinations.items() if v.nation == nation]
             raise Invalid(
                 f"'{data.kind}' is not a determination of {nation}; known: {', '.join(mine)}",
-                field="kind",
+                field="determination",
             )
         if data.determining_body not in s.determining_bodies(nation):
             raise Invalid(

@@ -372,5 +372,7 @@ def determination_rules(s: Structure) -> Callable[[Connection, Write], None]:
                 )
         if previous.get("ended") is not None and body.get("ended") != previous.get("ended"):
             raise Invalid("a determination ends once", field="ended")
+        if write.kind == "release" and body.get("ended") != previous.get("ended"):
+            raise Invalid("a release changes the label only, not ended", field="ended")
 
     return rules
