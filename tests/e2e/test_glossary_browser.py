@@ -103,8 +103,11 @@ def test_look_up_in_both_languages_and_read_them_side_by_side(
     # Wide: two columns on one row, the reader's language first.
     first, second = (ja, en) if lang == "ja" else (en, ja)
     a, b = _box(first), _box(second)
-    assert abs(a["y"] - b["y"]) < 2 and b["x"] > a["x"] + a["width"], (a, b)
-    page.screenshot(path=live_node.screenshot_dir / f"glossary-term-{lang}-1280.png", full_page=True)
+    assert abs(a["y"] - b["y"]) < 2, (a, b)
+    assert b["x"] > a["x"] + a["width"], (a, b)
+    page.screenshot(
+        path=live_node.screenshot_dir / f"glossary-term-{lang}-1280.png", full_page=True
+    )
 
     # A phone: one above the other, nothing wider than the screen.
     page.set_viewport_size({"width": 390, "height": 844})

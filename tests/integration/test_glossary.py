@@ -123,7 +123,11 @@ def test_an_author_adds_a_term_a_translator_verifies_it_readers_look_it_up(desk:
     made = _post(desk, "sato", SURVIVAL)
     assert made.status_code == 201, made.text
     term = made.json()
-    assert (term["ja"], term["en"], term["status"]) == (SURVIVAL["ja"], SURVIVAL["en"], "provisional")
+    assert (term["ja"], term["en"], term["status"]) == (
+        SURVIVAL["ja"],
+        SURVIVAL["en"],
+        "provisional",
+    )
     assert term["label"] == SHARED
     assert _post(desk, "sato", ACG).status_code == 201
 
@@ -155,13 +159,14 @@ def test_an_author_adds_a_term_a_translator_verifies_it_readers_look_it_up(desk:
     refused = desk.client.put(url, json={**edit, "status": "verified"},
                               headers=bearer(desk.tokens["sato"]))  # fmt: skip
     assert refused.status_code == 422, refused.text
-    assert "translator" in refused.json()["detail"] and "翻訳者" in refused.json()["detail"]
+    assert "translator" in refused.json()["detail"]
+    assert "翻訳者" in refused.json()["detail"]
     verified = desk.client.put(url, json={**edit, "status": "verified"},
                                headers=bearer(desk.tokens["kato"]))  # fmt: skip
     assert verified.status_code == 200, verified.text
     assert (verified.json()["version"], verified.json()["status"]) == (2, "verified")
     shown = desk.client.get(url, headers=bearer(desk.tokens["smith"])).json()
-    assert shown["status"] == "verified" and shown["version"] == 2
+    assert (shown["status"], shown["version"]) == ("verified", 2)
 
     # An edit changes the look-up too: the old English form no longer finds it.
     renamed = desk.client.put(
@@ -193,8 +198,10 @@ def test_the_pages_add_look_up_and_show_both_languages(desk: Desk) -> None:
     assert answer.status_code == 303, answer.text
     term_url = answer.headers["location"]
     page = client.get(term_url).text
-    assert 'lang="ja"' in page and 'lang="en"' in page
-    assert 'class="bi-flag bi-flag-provisional"' in page and ">仮訳<" in page
+    assert 'lang="ja"' in page
+    assert 'lang="en"' in page
+    assert 'class="bi-flag bi-flag-provisional"' in page
+    assert ">仮訳<" in page
     for q in ("仮訳", "provisional", "カリヤク"):
         listed = client.get("/glossary", params={"q": q}).text
         assert term_url in listed, q
@@ -253,7 +260,9 @@ def test_bad_input_is_refused_in_both_languages_and_changes_nothing(
     problem = answer.json()
     assert problem["field"] == field, (case, problem)
     detail = problem["detail"]
-    assert " / " in detail and _JA.search(detail) and re.search(r"[A-Za-z]{4}", detail), detail
+    assert " / " in detail, detail
+    assert _JA.search(detail), detail
+    assert re.search(r"[A-Za-z]{4}", detail), detail
     assert snapshot(desk.node) == before
 
 
@@ -262,7 +271,8 @@ def test_a_duplicate_is_refused_but_the_same_term_may_live_at_another_label(desk
     before = snapshot(desk.node)
     again = _post(desk, "sato", {**SURVIVAL, "en": "Survival-Threatening  Situation"})
     assert again.status_code == 422, again.text
-    assert "already" in again.json()["detail"] and "既に" in again.json()["detail"]
+    assert "already" in again.json()["detail"]
+    assert "既に" in again.json()["detail"]
     assert snapshot(desk.node) == before
     other = _post(desk, "sato", {**SURVIVAL, "label": "CONFIDENTIAL"})
     assert other.status_code == 201, other.text
@@ -333,7 +343,7 @@ def _attempt(desk: Desk, path: str, body: dict[str, Any]) -> tuple[int, str]:
 @pytest.mark.parametrize("path", ["rest-post", "rest-put", "taxii-post", "import"])
 def test_no_generic_path_writes_a_term(desk: Desk, path: str) -> None:
     stored = _stored(desk)
-    for n, change in enumerate(FORGERIES + [{}]):
+    for n, change in enumerate([*FORGERIES, {}]):
         body = {**stored, **change}
         if path != "rest-put" and n % 2:
             body["id"] = f"{TERM_TYPE}--{uuid.uuid4()}"  # a new term, not a version
@@ -583,7 +593,8 @@ def test_rest_and_pages_show_exactly_what_the_oracle_allows(
                 url = more.group(1).replace("&amp;", "&") if more else ""
             assert listed == world.visible(who)
             count = re.search(r'id="term-count">([^<]*)<', web.get("/glossary").text)
-            assert count and str(len(world.visible(who))) in count.group(1)
+            assert count
+            assert str(len(world.visible(who))) in count.group(1)
             for stix_id in world.rng.sample(ids, 6):
                 allowed = can_read(who.clearance, world.truth[stix_id][1])
                 answer = web.get(f"/glossary/terms/{stix_id}")

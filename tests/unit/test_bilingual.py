@@ -48,7 +48,8 @@ def test_a_bad_record_is_refused_in_both_languages_naming_the_part(
         check_translation(record)
     assert caught.value.field == field
     message = str(caught.value)
-    assert " / " in message and any("\u3040" <= c <= "\u9fff" for c in message), message
+    assert " / " in message, message
+    assert any("\u3040" <= c <= "\u9fff" for c in message), message
 
 
 def test_the_flag_follows_the_record_and_the_texts() -> None:
@@ -71,5 +72,6 @@ def test_links_escape_the_text_around_them() -> None:
              Mark(start, start + 2, "/glossary/terms/y", "overlap")]  # fmt: skip
     html = str(glossed(text, marks))
     assert html.startswith("&lt;b&gt;ACM&lt;/b&gt; ")
-    assert '<a class="term" href="/glossary/terms/x"' in html and "/terms/y" not in html
+    assert '<a class="term" href="/glossary/terms/x"' in html
+    assert "/terms/y" not in html
     assert html.endswith("</a> &amp; more")

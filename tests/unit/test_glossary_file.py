@@ -46,7 +46,8 @@ BAD = [
      "line 4: Status: unknown status 'official'", "an unknown status"),
     ("terms:\n  - ja: 仮訳\n    en: x\n    status: verified\n",
      "line 2: A verified term has a definition", "verified without definitions"),
-    ("terms:\n  - ja: 仮訳\n    en: x\n    label: SEKRET\n", "line 4: label 'SEKRET'", "a bad label"),
+    ("terms:\n  - ja: 仮訳\n    en: x\n    label: SEKRET\n", "line 4: label 'SEKRET'",
+     "a bad label"),
     ("label: NOPE\nterms: []\n", "line 1: label 'NOPE'", "a bad default label"),
     ("terms:\n  - ja: 仮訳\n    en: Provisional  Translation\n  - ja: 仮訳\n"
      "    en: provisional translation\n", "line 4: the term 仮訳 / provisional translation is "
@@ -67,8 +68,18 @@ def test_every_fault_names_the_file_and_line(text: str, said: str, case: str) ->
 def test_the_shipped_starter_set_passes_and_names_its_sources() -> None:
     terms = shipped_terms(policy=POLICY, nation="JPN")
     forms = {t.fields.ja: t.fields for t in terms}
-    for ja in ("同盟調整メカニズム", "重要影響事態", "存立危機事態", "武力攻撃事態", "武力攻撃予測事態",
-               "グレーゾーン事態", "仮訳", "拡大抑止協議", "統合作戦司令部", "共同運用調整所"):
+    for ja in (
+        "同盟調整メカニズム",
+        "重要影響事態",
+        "存立危機事態",
+        "武力攻撃事態",
+        "武力攻撃予測事態",
+        "グレーゾーン事態",
+        "仮訳",
+        "拡大抑止協議",
+        "統合作戦司令部",
+        "共同運用調整所",
+    ):
         assert ja in forms, ja
         assert forms[ja].source, ja
     assert forms["同盟調整グループ"].abbreviations == ["ACG"]

@@ -50,9 +50,7 @@ def load(
             return
         principal = _principal(node, user)
         if principal.kind == "system":
-            principal = Principal(
-                name=operator(), clearance=principal.clearance, kind="system"
-            )
+            principal = Principal(name=operator(), clearance=principal.clearance, kind="system")
         try:
             done = load_terms(node, principal, [(t.fields, t.label) for t in terms])
         except StoreError as exc:
@@ -65,7 +63,9 @@ def load(
 
 @app.command("list")
 def list_terms(
-    q: Annotated[str | None, typer.Option("--q", help="Look up: a form, reading or abbreviation")] = None,
+    q: Annotated[
+        str | None, typer.Option("--q", help="Look up: a form, reading or abbreviation")
+    ] = None,
     user: Annotated[str | None, typer.Option(help="List what this user may read")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Database URL")] = None,
 ) -> None:

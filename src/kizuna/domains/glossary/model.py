@@ -139,9 +139,7 @@ def fold(text: str) -> str:
     """The form a look-up compares: NFKC (full-width letters become ASCII), case folded,
     katakana as hiragana, runs of spaces as one. The same on both sides of a match."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    folded = "".join(
-        chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in folded
-    )
+    folded = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in folded)
     return _SPACE.sub(" ", folded).strip()
 
 

@@ -80,9 +80,7 @@ def glossary_page(
     )
 
 
-def _term_page(
-    request: Request, principal: Principal, node: Node, stix_id: str
-) -> HTMLResponse:
+def _term_page(request: Request, principal: Principal, node: Node, stix_id: str) -> HTMLResponse:
     try:
         obj = queries.term(node.store, principal, stix_id)
     except NotFound as exc:
@@ -247,4 +245,3 @@ def edit_submit(
         error = _error(exc, choose_lang(request))
         return _form(request, principal, node, values=values, term=obj, error=error)
     return RedirectResponse(f"/glossary/terms/{stix_id}", status_code=303)
-

@@ -108,7 +108,7 @@ def look_up(
     if folded is not None:
         exact = glossary_terms.c.lookup.like(_like(f"\n{folded}\n"), escape="\\")
         order.append(case((exact, 0), else_=1))
-    by = glossary_terms.c.sort_ja if lang == "ja" else glossary_terms.c.en_key
+    by: Any = glossary_terms.c.sort_ja if lang == "ja" else glossary_terms.c.en_key
     if store.db.engine.dialect.name == "postgresql":
         by = by.collate("C")  # code-point order on both databases
     order += [by, access.c.object_pk]

@@ -105,7 +105,9 @@ def _texts(body: dict[str, Any], field: str, most_items: int, most_chars: int) -
         return []
     en, ja = _named(field)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TermInvalid(f"{en}: a list of texts", f"{ja}：文字列の一覧で入力してください", field=field)
+        raise TermInvalid(
+            f"{en}: a list of texts", f"{ja}：文字列の一覧で入力してください", field=field
+        )
     if len(value) > most_items:
         raise TermInvalid(
             f"{en}: at most {most_items}", f"{ja}：{most_items} 件までです", field=field
@@ -153,8 +155,8 @@ def check_term(body: dict[str, Any], principal: Principal | None = None) -> None
             raise TermInvalid(
                 f"Status: only a translator marks a term verified; {principal.name} may save "
                 "it as provisional",
-                f"状態：用語を確認済みにできるのは翻訳者だけです。{principal.name} さんは仮（provisional）"
-                "として保存できます",
+                f"状態：用語を確認済みにできるのは翻訳者だけです。{principal.name} さんは"
+                "仮（provisional）として保存できます",
                 field="status",
             )
 
@@ -217,7 +219,11 @@ def owner_rules(conn: Connection, write: Write) -> None:
         and _unchanged({**write.body, "status": None}) == _unchanged({**previous, "status": None})
     )
     check_term(write.body, None if unchanged_verified else verifier)
-    if write.previous is not None and write.label != write.previous_label and write.kind != "accept":
+    if (
+        write.previous is not None
+        and write.label != write.previous_label
+        and write.kind != "accept"
+    ):
         raise TermInvalid("An edit keeps the label", "編集では区分は変わりません", field="label")
     found = duplicate_of(conn, write)
     if found is not None:

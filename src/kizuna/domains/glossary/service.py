@@ -94,7 +94,9 @@ def mirror(conn: Connection, pk: int, body: dict[str, Any]) -> None:
     if known is None:
         conn.execute(insert(glossary_terms).values(object_pk=pk, **values))
     else:
-        conn.execute(update(glossary_terms).where(glossary_terms.c.object_pk == pk).values(**values))
+        conn.execute(
+            update(glossary_terms).where(glossary_terms.c.object_pk == pk).values(**values)
+        )
 
 
 # What a person wrote in a term: everything but what the store fills in.

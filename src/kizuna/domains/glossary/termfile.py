@@ -97,12 +97,12 @@ def read_terms(text: str, source: str, *, policy: Policy, nation: str) -> list[T
             at = keys.get(_KEY_OF.get(exc.field or "", exc.field or ""), node)
             raise reader.fail(at, exc.en) from None
         line = node.start_mark.line + 1
-        key = (fold(fields.ja), fold(fields.en), label)
-        if key in seen:
+        pair = (fold(fields.ja), fold(fields.en), label)
+        if pair in seen:
             raise reader.fail(
-                keys["ja"], f"the term {fields.ja} / {fields.en} is already at line {seen[key]}"
+                keys["ja"], f"the term {fields.ja} / {fields.en} is already at line {seen[pair]}"
             )
-        seen[key] = line
+        seen[pair] = line
         made.append(TermLine(fields, label, line))
     return made
 
