@@ -151,3 +151,55 @@ def test_japanese_author_opens_us_officer_concurs_board_shows_it_in_both_languag
     for session in (author, officer):
         assert_stayed_on_the_node(session)
         assert [m for m in session.console if m.startswith("error")] == []
+
+
+def test_japan_records_a_determination_the_us_officer_sees_it_on_the_map(
+    open_session: OpenSession, live_node: LiveNode
+) -> None:
+    """The JJOC author records a gray-zone situation over the Southwest Islands, in
+    Japanese, with nobody's concurrence; the map shades the region and the table puts
+    it under JPN. The US officer reads it in English and has no form to record one for
+    Japan, nor a button to end it; an IMMEDIATE item shows its date-time groups."""
+    author = open_session("ja-JP", signed_in_as=live_node.readers["JPN"])
+    page = author.page
+    page.goto(f"{live_node.base_url}/coordination")
+    page.get_by_role("link", name="地域と事態認定").click()
+    expect(page.locator("h1")).to_have_text("地域と事態認定")
+    form = page.locator("form#determine")
+    form.locator("select[name=kind]").select_option("jpn-gray-zone")
+    form.locator("input[name=regions][value=southwest-islands]").check()
+    form.locator("input[name=label]").fill(LABEL)
+    form.locator("#submit-determination").click()
+    row = page.locator("table.regions tr[data-region=southwest-islands] td[data-nation=JPN]")
+    expect(row).to_have_text("グレーゾーン事態")
+    shaded = page.locator("svg.region-map path[data-region=southwest-islands]")
+    expect(shaded).to_have_class("region region-land det-raised")
+    expect(page.locator("svg.region-map path.det-raised")).to_have_count(1)
+    expect(page.locator("tr.determination-row")).to_contain_text("自衛隊法第82条")
+    page.screenshot(path=live_node.screenshot_dir / "regions-ja.png", full_page=True)
+
+    # An IMMEDIATE item in the region: its deadline is the shorter, 4 h, shown as a DTG.
+    page.goto(f"{live_node.base_url}/coordination/new")
+    page.locator("input[name=title_ja]").fill("弾薬補給の調整")
+    page.locator("input[name=title_en]").fill("Ammunition resupply")
+    page.locator("select[name=counterpart_body]").select_option("usfj")
+    page.locator("select[name=region]").select_option("southwest-islands")
+    page.locator("select[name=precedence]").select_option("IMMEDIATE")
+    page.locator("input[name=label]").fill(LABEL)
+    page.locator("#submit-item").click()
+    expect(page.locator("span.precedence-immediate")).to_have_text("IMMEDIATE（緊急）")
+    expect(page.locator("time.dtg").first).to_contain_text("JST")
+
+    officer = open_session("en-US", signed_in_as=live_node.readers["USA"])
+    us = officer.page
+    us.goto(f"{live_node.base_url}/coordination/regions")
+    expect(us.locator("h1")).to_have_text("Regions and determinations")
+    us_row = us.locator("table.regions tr[data-region=southwest-islands] td[data-nation=JPN]")
+    expect(us_row).to_have_text("Gray-zone situation")
+    expect(us.locator("form#determine")).to_have_count(0)
+    expect(us.locator("button.end-determination")).to_have_count(0)
+    us.goto(f"{live_node.base_url}/coordination")
+    expect(us.locator("p.determinations")).to_contain_text("JPN · Gray-zone situation")
+    for session in (author, officer):
+        assert_stayed_on_the_node(session)
+        assert [m for m in session.console if m.startswith("error")] == []

@@ -395,7 +395,8 @@ def test_a_determination_is_unilateral_and_moves_only_its_regions_deadlines(
     frozen.advance(hours=2)
     made = c.determine(sato, gray_zone())
     # Japan's own: in force at once, with nobody's concurrence asked or waited for.
-    assert made.origin == "JPN" and made.object["nation"] == "JPN"
+    assert made.origin == "JPN"
+    assert made.object["nation"] == "JPN"
     assert made.object["legal_basis_ja"].startswith("自衛隊法第82条")
     assert [d.item.id for d in queries.determinations(c, davis)] == [made.id]
     with node.db.read() as conn:

@@ -13,12 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from kizuna import audit
+from kizuna import audit, clock
 from kizuna.bootstrap import initialize, open_node
 from kizuna.federation import peers as peer_service
 from kizuna.federation.pull import pull_once
 from kizuna.federation.schema import quarantine, signatures
 from kizuna.federation.signing import unwrap, verify
+from kizuna.identity import service as identity
 from kizuna.labels import Label, can_read
 from kizuna.labels.label import Clearance
 from kizuna.node import public_key_pem
@@ -507,3 +508,91 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
         there = usa.store.get(davis.principal, item.id)
         assert there.object["state"] == "concurred"
         assert there.body == moved.body
+
+
+def test_each_nations_determination_reaches_the_other_and_moves_its_items(
+    node: Node, usa: Node
+) -> None:
+    """JPN determines a gray-zone situation in the Southwest Islands; the USA node keeps
+    it as it came, with no concurrence asked, and the item the USA node escalates in
+    that region takes the shorter deadline. A US determination travels back alike, and
+    neither node can end the other's."""
+    from kizuna.domains.coordination.model import (
+        DeterminationCreate,
+        DeterminationEnd,
+        ItemCreate,
+    )
+    from kizuna.domains.coordination.service import coordination, epoch
+    from kizuna.errors import Refused
+
+    def officer(here: Node, name: str, nation: str, body: str):  # type: ignore[no-untyped-def]
+        with here.db.write() as conn:
+            return identity.add_user(
+                conn,
+                policy=here.policy,
+                actor="test",
+                username=name,
+                nation=nation,
+                clearance="SECRET",
+                roles=["author", "releasing_officer"],
+                bodies=[body],
+            ).principal
+
+    sato = officer(node, "sato", "JPN", "jjoc")
+    miller = officer(usa, "miller", "USA", "usfj")
+    us_item = coordination(usa).open_item(
+        miller,
+        ItemCreate(
+            title_en="Ammunition resupply",
+            title_ja="弾薬補給",
+            requesting_body="usfj",
+            counterpart_body="jjoc",
+            region="southwest-islands",
+            label="SECRET//REL TO JPN, USA",
+        ),
+    )
+    routine_due = str(us_item.object["due"])
+    gray = coordination(node).determine(
+        sato,
+        DeterminationCreate(
+            kind="jpn-gray-zone",
+            regions=["southwest-islands", "east-china-sea"],
+            determining_body="jjoc",
+            label="SECRET//REL TO JPN, USA",
+        ),
+    )
+
+    def peer_of(here: Node, nation: str) -> peer_service.Peer:
+        with here.db.read() as conn:
+            found = peer_service.find_peer(conn, nation)
+        assert found is not None
+        return found
+
+    with live_server(node) as jpn_url, live_server(usa) as usa_url:
+        token_for_usa = _peer(node, usa, usa_url)
+        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
+        with node.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
+        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        there = usa.store.get(miller, gray.id)
+        assert there.origin == "JPN"
+        assert there.body == node.store.get(sato, gray.id).body
+        moved = usa.store.get(miller, us_item.id).object
+        assert moved["due"] != routine_due
+        assert epoch(clock.parse_ts(moved["due"])) <= epoch() + 12 * 3600
+        with pytest.raises(Refused):
+            coordination(usa).end_determination(miller, gray.id, DeterminationEnd())
+        posture = coordination(usa).determine(
+            miller,
+            DeterminationCreate(
+                kind="usa-heightened-posture",
+                regions=["okinawa"],
+                determining_body="usfj",
+                label="SECRET//REL TO JPN, USA",
+            ),
+        )
+        assert pull_once(node, peer_of(node, "USA")).stored >= 1
+        from kizuna.domains.coordination import queries
+
+        seen = {d.item.id: d.nation for d in queries.determinations(coordination(node), sato)}
+        assert seen == {gray.id: "JPN", posture.id: "USA"}

@@ -62,9 +62,11 @@ def test_the_shipped_structure_is_the_alliance_as_it_is() -> None:
     assert {"okinawa", "east-china-sea", "sea-of-japan", "southwest-airspace"} <= set(s.regions)
     assert {r.kind for r in s.regions.values()} == {"land", "sea", "air"}
     for region in s.regions.values():
-        assert region.outline is not None and region.outline["type"] == "Polygon"
+        assert region.outline is not None
+        assert region.outline["type"] == "Polygon"
         ring = region.outline["coordinates"][0]
-        assert ring[0] == ring[-1] and len(ring) >= 4
+        assert ring[0] == ring[-1]
+        assert len(ring) >= 4
     # Japan's legal categories and a disaster category, each Japan's own.
     japan = {k for k, v in s.determinations.items() if v.nation == "JPN"}
     assert {
@@ -128,7 +130,8 @@ def _line_of(text: str, needle: str) -> int:
         ),
         (
             "    nation: bilateral\n    tier: operational\n    en: Bilateral Operations",
-            "    nation: bilateral\n    determines: true\n    tier: operational\n    en: Bilateral Operations",
+            "    nation: bilateral\n    determines: true\n    tier: operational\n"
+            "    en: Bilateral Operations",
             "determines: true\n    tier: operational\n    en: Bilateral Operations",
             "only a national body determines",
         ),
