@@ -252,10 +252,12 @@ class Store(BatchWriter):
             principal, Permission.OBJECT_WRITE, "change objects", self.node.nation, stix_id
         )
         cur = self._owned_current(conn, principal, stix_id)
+        previous = json.loads(cur.body)
+        # The owner of a type refuses a write that does not come through it first (an
+        # audited refusal that names the way to write it), whatever else is wrong.
+        self.owners.admit("revise", obj, owner, previous)
         if not is_versioned(cur.type):
             raise Invalid(f"{cur.type} objects have no versions", field="object.type")
-        previous = json.loads(cur.body)
-        self.owners.admit("revise", obj, owner, previous)
         if not isinstance(obj, dict):
             raise Invalid("the object must be a JSON object", field="object")
         for key in ("id", "type", "created"):

@@ -25,11 +25,19 @@ OWNER = OwnerKey("coordination")
 
 def _install(node: Node) -> None:
     from kizuna.domains.coordination.federation import arrived
-    from kizuna.domains.coordination.model import DETERMINATION_TYPE, ITEM_TYPE, RESPONSE_TYPE
+    from kizuna.domains.coordination.model import (
+        DETERMINATION_TYPE,
+        ITEM_TYPE,
+        REPLY_TYPE,
+        RESPONSE_TYPE,
+        RFI_TYPE,
+    )
     from kizuna.domains.coordination.owner import (
         determination_rules,
         item_rules,
+        reply_rules,
         response_rules,
+        rfi_rules,
     )
     from kizuna.domains.coordination.service import coordination
 
@@ -65,6 +73,23 @@ def _install(node: Node) -> None:
         endpoint="POST /api/v1/coordination/determinations (and /determinations/{id}/end)",
         open_to=frozenset({"release"}),
         rules=determination_rules(structure),
+        key=OWNER,
+    )
+    # An RFI is its asking nation's; on an item it is asked at the item's label (an
+    # answer of the store), standalone it is created; its thread is replies.
+    owners.register(
+        RFI_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/rfis (and /rfis/{id}/replies, /rfis/{id}/steps)",
+        open_to=frozenset({"release"}),
+        rules=rfi_rules(structure),
+        key=OWNER,
+    )
+    owners.register(
+        REPLY_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/rfis/{id}/replies",
+        rules=reply_rules(structure),
         key=OWNER,
     )
     node.arrival_hooks.append(arrived)

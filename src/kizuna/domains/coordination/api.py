@@ -14,7 +14,9 @@ from kizuna.domains.coordination.model import (
     DeterminationCreate,
     DeterminationEnd,
     ItemCreate,
+    ReplyCreate,
     ResponseCreate,
+    RfiCreate,
     TransitionRequest,
 )
 from kizuna.domains.coordination.service import IllegalTransition, coordination, iso_time
@@ -309,6 +311,54 @@ def end_determination(
 ) -> Response:
     """End a determination of this node's nation."""
     return _json(_obj(coordination(node).end_determination(principal, stix_id, body)))
+
+
+class RfiThread(CoordinationObject):
+    replies: list[CoordinationObject]
+
+
+class Rfis(BaseModel):
+    items: list[CoordinationObject]
+
+
+@router.get("/rfis", response_model=Rfis)
+def list_rfis(
+    principal: ApiPrincipal,
+    node: NodeDep,
+    item: Annotated[str | None, Query(max_length=120)] = None,
+    state: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> Response:
+    """The RFIs the caller may read, open ones first."""
+    found = queries.rfis(coordination(node), principal, item=item, state=state, limit=limit)
+    return _json({"items": [_obj(r) for r in found]})
+
+
+@router.post("/rfis", status_code=201, response_model=CoordinationObject)
+def ask(body: RfiCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Ask a body a question; on an item, its clock stops until the RFI is answered."""
+    return _json(_obj(coordination(node).ask(principal, body)), 201)
+
+
+@router.get("/rfis/{rfi_id}", response_model=RfiThread)
+def rfi_thread(rfi_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """An RFI and the replies of its thread the caller may read."""
+    rfi, replies = queries.rfi_thread(coordination(node), principal, rfi_id)
+    return _json({**_obj(rfi), "replies": [_obj(r) for r in replies]})
+
+
+@router.post("/rfis/{rfi_id}/replies", status_code=201, response_model=CoordinationObject)
+def reply(rfi_id: str, body: ReplyCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Reply in an RFI's thread; `answers` answers it (the addressed body only)."""
+    return _json(_obj(coordination(node).reply(principal, rfi_id, body)), 201)
+
+
+@router.post("/rfis/{rfi_id}/steps", response_model=CoordinationObject)
+def rfi_step(
+    rfi_id: str, body: TransitionRequest, principal: ApiPrincipal, node: NodeDep
+) -> Response:
+    """Close (once answered), withdraw (while open) or reopen an RFI, as its asker."""
+    return _json(_obj(coordination(node).move_rfi(principal, rfi_id, body.event)))
 
 
 @router.get("/regions")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from kizuna.domains.coordination.model import (
     DeterminationCreate,
     ItemCreate,
+    Precedence,
     ResponseCreate,
     ResponseKind,
 )
@@ -35,7 +36,7 @@ def seed_demo(node: Node) -> None:
                 label="SECRET//REL TO JPN, USA",
             ),
         )
-    for title_en, title_ja, region, precedence in (
+    items: tuple[tuple[str, str, str, Precedence], ...] = (
         (
             "Bilateral air defence posture, Southwest Islands",
             "南西諸島における日米防空態勢",
@@ -48,7 +49,8 @@ def seed_demo(node: Node) -> None:
             "kanto",
             "ROUTINE",
         ),
-    ):
+    )
+    for title_en, title_ja, region, precedence in items:
         c.open_item(
             sato.principal,
             ItemCreate(

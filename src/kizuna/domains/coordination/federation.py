@@ -19,10 +19,16 @@ from sqlalchemy import Connection, insert, select, update
 
 from kizuna import clock
 from kizuna.db.schema import objects
-from kizuna.domains.coordination import determinations
-from kizuna.domains.coordination.model import DETERMINATION_TYPE, ITEM_TYPE, RESPONSE_TYPE
-from kizuna.domains.coordination.owner import check_item_body
-from kizuna.domains.coordination.schema import coord_items, coord_responses
+from kizuna.domains.coordination import determinations, rfis
+from kizuna.domains.coordination.model import (
+    DETERMINATION_TYPE,
+    ITEM_TYPE,
+    REPLY_TYPE,
+    RESPONSE_TYPE,
+    RFI_TYPE,
+)
+from kizuna.domains.coordination.owner import check_item_body, check_rfi_body
+from kizuna.domains.coordination.schema import coord_items, coord_responses, coord_rfis
 from kizuna.domains.coordination.service import coordination, epoch
 from kizuna.errors import Invalid
 from kizuna.runtime import Node
@@ -42,6 +48,22 @@ def arrived(node: Node, conn: Connection, made: StoredObject) -> None:
         mechanism = coordination(node)
         determinations.mirror(mechanism, conn, made)
         mechanism.follow_determinations(conn, list(made.object["regions"]))
+    elif made.type == RFI_TYPE:
+        # The partner's RFI on one of this node's items stops the item's clock here,
+        # where its deadlines are kept; its answered or closed version restarts it.
+        mechanism = coordination(node)
+        check_rfi_body(mechanism.structure, made.object, made.origin)
+        rfis.mirror(mechanism, conn, made)
+        row = conn.execute(
+            select(coord_rfis.c.item_pk).where(
+                coord_rfis.c.object_pk
+                == select(objects.c.pk).where(objects.c.stix_id == made.id).scalar_subquery()
+            )
+        ).first()
+        if row is not None and row.item_pk is not None:
+            rfis.keep_clock(mechanism, conn, row.item_pk)
+    elif made.type == REPLY_TYPE:
+        rfis.after_reply(coordination(node), conn, made)
 
 
 def _stated_due(body: dict[str, Any]) -> int | None:

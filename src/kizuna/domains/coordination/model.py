@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from statemachine import State, StateMachine
-from stix2.properties import ListProperty, StringProperty, TimestampProperty
+from stix2.properties import BooleanProperty, ListProperty, StringProperty, TimestampProperty
 from stix2.v21 import CustomObject
 
 
@@ -34,7 +34,9 @@ __all__ = [
     "DOMAINS",
     "ITEM_TYPE",
     "OPEN_STATES",
+    "REPLY_TYPE",
     "RESPONSE_TYPE",
+    "RFI_TYPE",
     "Action",
     "Answer",
     "DeterminationCreate",
@@ -43,8 +45,12 @@ __all__ = [
     "ItemCreate",
     "ItemState",
     "Lifecycle",
+    "Precedence",
+    "ReplyCreate",
     "ResponseCreate",
     "ResponseKind",
+    "RfiCreate",
+    "RfiState",
     "TransitionRequest",
     "events_after_answer",
     "needs_met",
@@ -53,10 +59,14 @@ __all__ = [
 ITEM_TYPE = "x-kizuna-coordination-item"
 RESPONSE_TYPE = "x-kizuna-coordination-response"
 DETERMINATION_TYPE = "x-kizuna-situation-determination"
+RFI_TYPE = "x-kizuna-rfi"
+REPLY_TYPE = "x-kizuna-rfi-reply"
 # Fixed ids: the extension definitions are the same on every node.
 ITEM_EXTENSION = "extension-definition--6b0f6c8e-2f4e-4a52-9a55-1c1b1f0e7a11"
 RESPONSE_EXTENSION = "extension-definition--0f3e8f0b-4c8d-4f4e-b1c2-6a7f0e9d2b22"
 DETERMINATION_EXTENSION = "extension-definition--3d2a4c1e-7b0f-4e9a-8c55-2f6b1d9e4a33"
+RFI_EXTENSION = "extension-definition--8a1f5c2d-9e3b-4c7a-b6d4-5e2f1a0c9b44"
+REPLY_EXTENSION = "extension-definition--c4e7b2a9-1d6f-4a8e-9b3c-7f0d2e5a1c55"
 
 DOMAINS = ("land", "maritime", "air", "space", "cyber", "electromagnetic", "information")
 
@@ -67,6 +77,7 @@ class Action(StrEnum):
     ITEM_WRITE = "coordination:item:write"
     RESPONSE_WRITE = "coordination:response:write"
     DETERMINATION_WRITE = "coordination:determination:write"
+    RFI_WRITE = "coordination:rfi:write"
 
 
 class ItemState(StrEnum):
@@ -181,6 +192,8 @@ CONCURRING = frozenset({ResponseKind.CONCUR, ResponseKind.CONCUR_WITH_COMMENTS})
         # node shows an answer's fate from this record, so that both agree.
         ("counted_responses", ListProperty(StringProperty)),
         ("uncounted_responses", ListProperty(StringProperty)),
+        # The RFIs it waits on: while any is open, the item's clock is stopped.
+        ("clock_stopped_by", ListProperty(StringProperty)),
     ],
     extension_name=ITEM_EXTENSION,
 )
@@ -228,6 +241,69 @@ class CoordinationResponse:
 class SituationDetermination:
     """A nation's own determination of its situation in some regions, under its own
     law: made on its node by its authorised officers, never concurred by the partner."""
+
+
+class RfiState(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+RFI_STATE_NAMES = {
+    RfiState.OPEN: N_("Open"),
+    RfiState.ANSWERED: N_("Answered"),
+    RfiState.CLOSED: N_("Closed"),
+    RfiState.WITHDRAWN: N_("Withdrawn"),
+}
+# (from, to) of an RFI's life: answered by a reply, closed or withdrawn by its asker.
+RFI_EDGES = frozenset(
+    {
+        (RfiState.OPEN, RfiState.ANSWERED),
+        (RfiState.OPEN, RfiState.WITHDRAWN),
+        (RfiState.ANSWERED, RfiState.CLOSED),
+        (RfiState.ANSWERED, RfiState.OPEN),  # the asker finds the answer wanting
+    }
+)
+
+
+@CustomObject(
+    RFI_TYPE,
+    [
+        ("name", StringProperty(required=True)),
+        ("name_ja", StringProperty(required=True)),
+        ("question", StringProperty()),
+        ("question_ja", StringProperty()),
+        ("asking_body", StringProperty(required=True)),
+        ("addressed_body", StringProperty(required=True)),
+        ("precedence", StringProperty(required=True)),
+        ("state", StringProperty(required=True)),
+        # The item whose clock stops while the RFI waits for its answer, if any.
+        ("coordination_item", StringProperty()),
+        # The reply that answered it, recorded by the RFI's node.
+        ("answered_by", StringProperty()),
+    ],
+    extension_name=RFI_EXTENSION,
+)
+class RequestForInformation:
+    """A question to a body, answered in a thread; an object of the asking nation."""
+
+
+@CustomObject(
+    REPLY_TYPE,
+    [
+        ("rfi", StringProperty(required=True)),
+        ("nation", StringProperty(required=True)),
+        ("body", StringProperty(required=True)),
+        ("text", StringProperty()),
+        ("text_ja", StringProperty()),
+        # Whether this reply answers the question (else it asks or clarifies).
+        ("answers", BooleanProperty(default=False)),
+    ],
+    extension_name=REPLY_EXTENSION,
+)
+class RfiReply:
+    """One message of an RFI's thread, an object of the replying nation."""
 
 
 class Lifecycle(StateMachine):
@@ -391,3 +467,34 @@ class DeterminationEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ended: datetime | None = Field(default=None, description="default: now")
+
+
+class RfiCreate(BaseModel):
+    """What asking takes: a question to a body, on an item or standalone."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title_en: str = Field(min_length=1, max_length=300)
+    title_ja: str = Field(min_length=1, max_length=300)
+    question_en: str = Field(default="", max_length=20_000)
+    question_ja: str = Field(default="", max_length=20_000)
+    asking_body: str = Field(min_length=1, max_length=64)
+    addressed_body: str = Field(min_length=1, max_length=64)
+    precedence: Precedence = "ROUTINE"
+    coordination_item: str | None = Field(
+        default=None,
+        max_length=120,
+        description="the item whose clock stops until the RFI is answered",
+    )
+    label: str | None = Field(
+        default=None, description="default: the item's label; required for a standalone RFI"
+    )
+
+
+class ReplyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    body: str = Field(min_length=1, max_length=64, description="the body one replies for")
+    text_en: str = Field(default="", max_length=20_000)
+    text_ja: str = Field(default="", max_length=20_000)
+    answers: bool = Field(default=False, description="this reply answers the question")

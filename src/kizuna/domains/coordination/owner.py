@@ -20,7 +20,12 @@ version cannot put on the board what the service could not have written:
   never changed, and a nation answers one item version once;
 - a situation determination is its own nation's, of a kind the structure gives that
   nation, recorded by one of its determining bodies, over known regions; a later
-  version only ends it, once.
+  version only ends it, once;
+- an RFI is asked by a body of its nation (or a bilateral one) of another body, at a
+  known precedence; later versions change only its state, along the RFI's edges, and
+  the reply that answered it; a reply is its nation's, for a body of that nation (or
+  a bilateral one), at the RFI's label, answering only for the body asked, and never
+  changed.
 """
 
 from __future__ import annotations
@@ -37,10 +42,14 @@ from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
     DOMAINS,
     ITEM_TYPE,
+    REPLY_TYPE,
     RESPONSE_TYPE,
+    RFI_EDGES,
+    RFI_TYPE,
     ItemState,
     Lifecycle,
     ResponseKind,
+    RfiState,
 )
 from kizuna.domains.coordination.schema import coord_responses
 from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Structure
@@ -53,9 +62,12 @@ __all__ = [
     "EDGES",
     "check_determination_body",
     "check_item_body",
+    "check_rfi_body",
     "determination_rules",
     "item_rules",
+    "reply_rules",
     "response_rules",
+    "rfi_rules",
     "version_of",
 ]
 
@@ -65,6 +77,8 @@ EDGES = frozenset((t.source.value, t.target.value) for s in Lifecycle.states for
 ESCALATING = frozenset(s for s, t in EDGES if t == ItemState.ESCALATED)
 _RESPONSE_ID = re.compile(re.escape(RESPONSE_TYPE) + r"--[0-9a-f-]{36}")
 _ITEM_ID = re.compile(re.escape(ITEM_TYPE) + r"--[0-9a-f-]{36}")
+_RFI_ID = re.compile(re.escape(RFI_TYPE) + r"--[0-9a-f-]{36}")
+_REPLY_ID = re.compile(re.escape(REPLY_TYPE) + r"--[0-9a-f-]{36}")
 # What only escalation changes, and what never changes after the item is opened.
 ESCALATION_FIELDS = ("tier", "needs", "escalated_to")
 FIXED_FIELDS = ("requesting_body", "counterpart_body", "region", "sets_phase")
@@ -158,6 +172,11 @@ def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
         )
     for field in RECORDS:
         _ids(body, field)
+    stopped = body.get("clock_stopped_by", [])
+    if not isinstance(stopped, list) or not all(
+        isinstance(v, str) and _RFI_ID.fullmatch(v) for v in stopped
+    ):
+        raise Invalid(f"clock_stopped_by lists ids of {RFI_TYPE} objects", field="clock_stopped_by")
 
 
 def _check_step(s: Structure, write: Write, previous: dict[str, Any]) -> None:
@@ -376,3 +395,117 @@ def determination_rules(s: Structure) -> Callable[[Connection, Write], None]:
             raise Invalid("a release changes the label only, not ended", field="ended")
 
     return rules
+
+
+RFI_FIXED = (
+    "name",
+    "name_ja",
+    "question",
+    "question_ja",
+    "asking_body",
+    "addressed_body",
+    "precedence",
+    "coordination_item",
+)
+
+
+def check_rfi_body(s: Structure, body: dict[str, Any], origin: str) -> None:
+    """One version of an RFI, alone. `Invalid` names the field."""
+    _one_of(body.get("asking_body"), list(s.bodies), "asking_body")
+    _one_of(body.get("addressed_body"), list(s.bodies), "addressed_body")
+    asking = s.bodies[body["asking_body"]]
+    if not asking.bilateral and asking.nation != origin:
+        raise Invalid(
+            f"'{asking.id}' is a body of {asking.nation}; an RFI of {origin} is asked by "
+            "a body of its own nation or a bilateral one",
+            field="asking_body",
+        )
+    if body["addressed_body"] == asking.id:
+        raise Invalid("an RFI is addressed to another body", field="addressed_body")
+    _one_of(body.get("precedence"), PRECEDENCES, "precedence")
+    _one_of(body.get("state"), [x.value for x in RfiState], "state")
+    item = body.get("coordination_item")
+    if item is not None and not (isinstance(item, str) and _ITEM_ID.fullmatch(item)):
+        raise Invalid(f"coordination_item names a {ITEM_TYPE}", field="coordination_item")
+    answered_by = body.get("answered_by")
+    if body["state"] in (RfiState.ANSWERED, RfiState.CLOSED):
+        if not (isinstance(answered_by, str) and _REPLY_ID.fullmatch(answered_by)):
+            raise Invalid("an answered RFI names the reply that answered it", field="answered_by")
+    elif answered_by is not None:
+        raise Invalid("an RFI that is not answered names no answer", field="answered_by")
+
+
+def rfi_rules(s: Structure) -> Callable[[Connection, Write], None]:
+    def rules(conn: Connection, write: Write) -> None:
+        body = write.body
+        if body.get("type") != RFI_TYPE:
+            return
+        check_rfi_body(s, body, write.origin)
+        previous = write.previous
+        if previous is None:
+            if body["state"] != RfiState.OPEN:
+                raise Invalid("an RFI is asked open", field="state")
+            if write.kind == "answer" and not body.get("coordination_item"):
+                raise Invalid("an RFI asked at an item's label names the item", field="state")
+            return
+        for field in RFI_FIXED:
+            if body.get(field) != previous.get(field):
+                raise Invalid(f"{field} of an RFI never changes: ask a new one", field=field)
+        before, after = str(previous.get("state")), str(body["state"])
+        if after != before and (before, after) not in RFI_EDGES:
+            raise Invalid(f"an RFI that is {before} cannot become {after}", field="state")
+        if write.kind == "release" and after != before:
+            raise Invalid("a release changes the label only, not state", field="state")
+
+    return rules
+
+
+def reply_rules(s: Structure) -> Callable[[Connection, Write], None]:
+    def rules(conn: Connection, write: Write) -> None:
+        if write.body.get("type") == REPLY_TYPE:
+            _check_reply(s, conn, write)
+
+    return rules
+
+
+def _check_reply(s: Structure, conn: Connection, write: Write) -> None:
+    body = write.body
+    if write.previous is not None:
+        raise Conflict("a reply is never changed: write another", field="object.id")
+    if body.get("nation") != write.origin:
+        raise Invalid(
+            f"a reply of {write.origin} names {write.origin} as its nation, "
+            f"not {body.get('nation')!r}",
+            field="nation",
+        )
+    _one_of(body.get("body"), list(s.bodies), "body")
+    replier = s.bodies[body["body"]]
+    if not replier.bilateral and replier.nation != write.origin:
+        raise Invalid(
+            f"'{replier.id}' is a body of {replier.nation}, not of {write.origin}", field="body"
+        )
+    if not isinstance(body.get("answers", False), bool):
+        raise Invalid("answers is true or false", field="answers")
+    rfi_id = body.get("rfi")
+    if not isinstance(rfi_id, str) or not _RFI_ID.fullmatch(rfi_id):
+        raise Invalid(f"rfi names a {RFI_TYPE}", field="rfi")
+    held = conn.execute(
+        select(versions.c.body, versions.c.rank, versions.c.rel_to, versions.c.compartments)
+        .select_from(
+            objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                versions, versions.c.pk == access.c.version_pk
+            )
+        )
+        .where(objects.c.stix_id == rfi_id)
+    ).first()
+    if held is None:
+        if write.kind == "accept":
+            return  # its RFI has not reached this node (yet): kept, nothing moves
+        raise Invalid(f"no RFI {rfi_id}", field="rfi")
+    if write.label != _label(held):
+        raise Invalid("a reply carries exactly the label of its RFI", field="label")
+    rfi = json.loads(held.body)
+    if body.get("answers") is True and body.get("body") != rfi.get("addressed_body"):
+        raise Invalid(
+            f"only {rfi.get('addressed_body')}, whom the RFI asks, answers it", field="answers"
+        )

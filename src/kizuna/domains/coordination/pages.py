@@ -20,14 +20,18 @@ from kizuna.domains.coordination.model import (
     PHASE_NAMES,
     PRECEDENCE_NAMES,
     RESPONSE_NAMES,
+    RFI_STATE_NAMES,
     STATE_NAMES,
     TIER_NAMES,
     DeterminationCreate,
     DeterminationEnd,
     ItemCreate,
+    ReplyCreate,
     ResponseCreate,
     ResponseKind,
+    RfiCreate,
 )
+from kizuna.domains.coordination.rfis import ASKER_EVENTS
 from kizuna.domains.coordination.service import (
     USER_EVENTS,
     Coordination,
@@ -63,6 +67,11 @@ NOTICE_NAMES = {
     "escalated": N_("An item was escalated"),
     "phase": N_("The alliance phase changed"),
 }
+RFI_EVENT_NAMES = {
+    "close": N_("Close the RFI"),
+    "withdraw": N_("Withdraw the RFI"),
+    "reopen": N_("Reopen: the answer falls short"),
+}
 REGION_KIND_NAMES = {"land": N_("Land"), "sea": N_("Sea"), "air": N_("Air")}
 
 
@@ -76,6 +85,8 @@ def _common(c: Coordination, request: Request) -> dict[str, Any]:
         "tier_names": TIER_NAMES,
         "phase_names": PHASE_NAMES,
         "precedence_names": PRECEDENCE_NAMES,
+        "rfi_state_names": RFI_STATE_NAMES,
+        "rfi_event_names": RFI_EVENT_NAMES,
         "precedences": PRECEDENCES,
         "domain_names": DOMAIN_NAMES,
         "response_names": RESPONSE_NAMES,
@@ -217,6 +228,7 @@ def _item_page(
     error: str | None = None,
     status: int = 200,
     answer: dict[str, str] | None = None,
+    rfi_values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     try:
         facts, events = queries.timeline(c, principal, stix_id)
@@ -239,9 +251,29 @@ def _item_page(
         and facts["state"] in ("proposed", "in_review", "escalated")
     )
     can_answer = may_answer and answered is None and not elsewhere
+    asked = queries.rfis(c, principal, item=stix_id)
+    # Who asks: this node's officers, for a body of theirs (own nation or bilateral).
+    ask_bodies = [
+        b
+        for b in sorted(principal.bodies)
+        if b in c.structure.bodies
+        and (c.structure.bodies[b].bilateral or c.structure.bodies[b].nation == c.node.nation)
+    ]
+    can_ask = (
+        principal.nation == c.node.nation
+        and principal.can(Permission.OBJECT_ANSWER)
+        and bool(ask_bodies)
+        and facts["state"] in ("proposed", "in_review", "escalated", "non_concurred")
+    )
+    rfi_default_to = (
+        facts["requesting_body"]
+        if facts["requesting_body"] not in principal.bodies
+        else facts["counterpart_body"]
+    )
     labels = [item.label]
     labels += [e.version.label for e in events if e.version is not None]
     labels += [e.response.label for e in events if e.response is not None]
+    labels += [r.label for r in asked]
     return page(
         request,
         "coordination/item.html",
@@ -260,6 +292,11 @@ def _item_page(
         error=error,
         # What the reader chose and wrote, kept after a refusal.
         answer=answer or {},
+        rfis=asked,
+        can_ask=can_ask,
+        ask_bodies=ask_bodies,
+        rfi_default_to=rfi_default_to,
+        rfi_values=rfi_values or {},
         **_common(c, request),
     )
 
@@ -452,3 +489,159 @@ def end_submit(
         said = explain(exc, choose_lang(request))
         return _regions_page(request, principal, c, None, said, exc.status)
     return RedirectResponse("/coordination/regions", status_code=303)
+
+
+# -- requests for information ---------------------------------------------------------
+
+
+@router.post("/coordination/items/{stix_id}/rfis", dependencies=[Depends(check_csrf)])
+def ask_submit(
+    request: Request,
+    stix_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    title_en: Annotated[str, Form(max_length=4000)] = "",
+    title_ja: Annotated[str, Form(max_length=4000)] = "",
+    question_en: Annotated[str, Form(max_length=20_000)] = "",
+    question_ja: Annotated[str, Form(max_length=20_000)] = "",
+    asking_body: Annotated[str, Form(max_length=64)] = "",
+    addressed_body: Annotated[str, Form(max_length=64)] = "",
+    precedence: Annotated[str, Form(max_length=32)] = "ROUTINE",
+) -> Response:
+    c = coordination(node)
+    values: dict[str, Any] = {
+        "title_en": title_en,
+        "title_ja": title_ja,
+        "question_en": question_en,
+        "question_ja": question_ja,
+        "asking_body": asking_body,
+        "addressed_body": addressed_body,
+        "precedence": precedence,
+        "coordination_item": stix_id,
+    }
+    try:
+        made = c.ask(principal, RfiCreate(**values))
+    except ValidationError as exc:
+        said = explain(exc, choose_lang(request))
+        return _item_page(request, principal, c, stix_id, said, 422, rfi_values=values)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        said = explain(exc, choose_lang(request))
+        return _item_page(request, principal, c, stix_id, said, exc.status, rfi_values=values)
+    return RedirectResponse(f"/coordination/rfis/{made.id}", status_code=303)
+
+
+@router.get("/coordination/rfis")
+def rfis_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    c = coordination(node)
+    rows = queries.rfis(c, principal)
+    return page(
+        request,
+        "coordination/rfis.html",
+        principal=principal,
+        labels=[r.label for r in rows],
+        rows=rows,
+        **_common(c, request),
+    )
+
+
+def _rfi_page(
+    request: Request,
+    principal: Principal,
+    c: Coordination,
+    rfi_id: str,
+    error: str | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    try:
+        rfi, replies = queries.rfi_thread(c, principal, rfi_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    o = rfi.object
+    mine = [b for b in sorted(principal.bodies) if b in c.structure.bodies]
+    reply_bodies = [
+        b
+        for b in mine
+        if c.structure.bodies[b].bilateral or c.structure.bodies[b].nation == principal.nation
+    ]
+    open_thread = o["state"] in ("open", "answered")
+    may_write = principal.nation == c.node.nation and principal.can(Permission.OBJECT_ANSWER)
+    asker = (
+        rfi.origin == c.node.nation
+        and _can_open(principal, c)
+        and o["asking_body"] in principal.bodies
+    )
+    events = [e for e, (before, _after) in ASKER_EVENTS.items() if before == o["state"]]
+    return page(
+        request,
+        "coordination/rfi.html",
+        principal=principal,
+        status=status,
+        labels=[rfi.label] + [r.label for r in replies],
+        rfi=rfi,
+        replies=replies,
+        reply_bodies=reply_bodies if (open_thread and may_write) else [],
+        can_answer=o["addressed_body"] in reply_bodies,
+        asker_events=events if asker else [],
+        values=values or {},
+        error=error,
+        **_common(c, request),
+    )
+
+
+@router.get("/coordination/rfis/{rfi_id}")
+def rfi_page(
+    request: Request, rfi_id: str, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    return _rfi_page(request, principal, coordination(node), rfi_id)
+
+
+@router.post("/coordination/rfis/{rfi_id}/reply", dependencies=[Depends(check_csrf)])
+def reply_submit(
+    request: Request,
+    rfi_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    body: Annotated[str, Form(max_length=64)] = "",
+    text_en: Annotated[str, Form(max_length=20_000)] = "",
+    text_ja: Annotated[str, Form(max_length=20_000)] = "",
+    answers: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    c = coordination(node)
+    values = {"text_en": text_en, "text_ja": text_ja}
+    try:
+        c.reply(
+            principal,
+            rfi_id,
+            ReplyCreate(body=body, text_en=text_en, text_ja=text_ja, answers=bool(answers)),
+        )
+    except ValidationError as exc:
+        said = explain(exc, choose_lang(request))
+        return _rfi_page(request, principal, c, rfi_id, said, 422, values)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        said = explain(exc, choose_lang(request))
+        return _rfi_page(request, principal, c, rfi_id, said, exc.status, values)
+    return RedirectResponse(f"/coordination/rfis/{rfi_id}", status_code=303)
+
+
+@router.post("/coordination/rfis/{rfi_id}/step", dependencies=[Depends(check_csrf)])
+def rfi_step_submit(
+    request: Request,
+    rfi_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    event: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    c = coordination(node)
+    try:
+        c.move_rfi(principal, rfi_id, event)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        said = explain(exc, choose_lang(request))
+        return _rfi_page(request, principal, c, rfi_id, said, exc.status)
+    return RedirectResponse(f"/coordination/rfis/{rfi_id}", status_code=303)

@@ -20,8 +20,11 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
     ITEM_TYPE,
+    REPLY_TYPE,
     RESPONSE_TYPE,
+    RFI_TYPE,
     ItemState,
+    RfiState,
 )
 from kizuna.domains.coordination.schema import (
     coord_determination_regions,
@@ -29,6 +32,8 @@ from kizuna.domains.coordination.schema import (
     coord_items,
     coord_notifications,
     coord_responses,
+    coord_rfi_replies,
+    coord_rfis,
     coord_steps,
 )
 from kizuna.domains.coordination.service import Coordination, epoch
@@ -48,6 +53,8 @@ __all__ = [
     "board",
     "determinations",
     "notifications",
+    "rfi_thread",
+    "rfis",
     "timeline",
 ]
 
@@ -76,6 +83,7 @@ class Event:
     version: StoredObject | None = None
     response: StoredObject | None = None
     step: dict[str, Any] | None = None
+    rfi: StoredObject | None = None
     # For an answer, the verdict of the item's node: counted, not counted, or None
     # while the item's record has not said (an answer on its way to the item's node).
     counted: bool | None = None
@@ -369,6 +377,19 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
             .order_by(coord_steps.c.number)
         ).all()
         pending = c.pending_step(conn, row.object_pk)
+        asked = conn.execute(
+            select(*COLUMNS)
+            .select_from(
+                coord_rfis.join(access, access.c.object_pk == coord_rfis.c.object_pk)
+                .join(versions, versions.c.pk == access.c.version_pk)
+                .join(objects, objects.c.pk == access.c.object_pk)
+            )
+            .where(
+                coord_rfis.c.item_pk == row.object_pk,
+                _visible_current(c, principal),
+                access.c.type == RFI_TYPE,
+            )
+        ).all()
     events = [
         Event(v.recorded_at, "version", version=v) for v in c.store.history(principal, stix_id)
     ]
@@ -382,6 +403,9 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
         for a in answers
     ]
     events += [Event(str(s.fired_at), "escalation", step=s._asdict()) for s in steps]
+    for a in asked:
+        rfi = stored_from_row(a)
+        events.append(Event(str(rfi.object.get("created", rfi.recorded_at)), "rfi", rfi=rfi))
     events.sort(key=lambda e: e.at)
     scheduled = pending.due_at if pending is not None else row.stated_due
     facts = {**row._asdict(), "due_at": scheduled}
@@ -492,3 +516,78 @@ def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
     if earlier is None:
         raise NotFound(f"no notification {pk}", field="id")
     raise Conflict(f"notification {pk} was acknowledged by {earlier.acked_by}", field="id")
+
+
+def rfis(
+    c: Coordination,
+    principal: Principal,
+    *,
+    item: str | None = None,
+    state: str | None = None,
+    limit: int = 200,
+) -> list[StoredObject]:
+    """The RFIs the principal may read (their current version), of one item or all,
+    open ones first, then the newest."""
+    if state is not None and state not in {s.value for s in RfiState}:
+        raise Invalid(f"unknown state '{state}'", field="state")
+    query = (
+        select(*COLUMNS)
+        .select_from(
+            coord_rfis.join(access, access.c.object_pk == coord_rfis.c.object_pk)
+            .join(versions, versions.c.pk == access.c.version_pk)
+            .join(objects, objects.c.pk == access.c.object_pk)
+        )
+        .where(_visible_current(c, principal), access.c.type == RFI_TYPE)
+        .order_by(
+            case((coord_rfis.c.state == RfiState.OPEN.value, 0), else_=1),
+            coord_rfis.c.object_pk.desc(),
+        )
+        .limit(limit)
+    )
+    if state:
+        query = query.where(coord_rfis.c.state == state)
+    if item is not None:
+        query = query.where(
+            coord_rfis.c.item_pk
+            == select(objects.c.pk).where(objects.c.stix_id == item).scalar_subquery()
+        )
+    with c.node.db.read() as conn:
+        return [stored_from_row(r) for r in conn.execute(query).all()]
+
+
+def rfi_thread(
+    c: Coordination, principal: Principal, rfi_id: str
+) -> tuple[StoredObject, list[StoredObject]]:
+    """An RFI and the replies of its thread the principal may read, oldest first;
+    NotFound when the RFI is hidden, as for a missing one."""
+    with c.node.db.read() as conn:
+        found = conn.execute(
+            select(*COLUMNS, objects.c.pk.label("rfi_pk"))
+            .select_from(
+                access.join(versions, versions.c.pk == access.c.version_pk).join(
+                    objects, objects.c.pk == access.c.object_pk
+                )
+            )
+            .where(
+                objects.c.stix_id == rfi_id,
+                access.c.type == RFI_TYPE,
+                _visible_current(c, principal),
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"no RFI {rfi_id}", field="id")
+        replies = conn.execute(
+            select(*COLUMNS)
+            .select_from(
+                coord_rfi_replies.join(access, access.c.object_pk == coord_rfi_replies.c.object_pk)
+                .join(versions, versions.c.pk == access.c.version_pk)
+                .join(objects, objects.c.pk == access.c.object_pk)
+            )
+            .where(
+                coord_rfi_replies.c.rfi_pk == found.rfi_pk,
+                _visible_current(c, principal),
+                access.c.type == REPLY_TYPE,
+            )
+            .order_by(coord_rfi_replies.c.object_pk)
+        ).all()
+    return stored_from_row(found), [stored_from_row(r) for r in replies]

@@ -21,6 +21,8 @@ __all__ = [
     "coord_notifications",
     "coord_phases",
     "coord_responses",
+    "coord_rfi_replies",
+    "coord_rfis",
     "coord_steps",
 ]
 
@@ -86,10 +88,12 @@ coord_steps = Table(
     Column("reason", String(16), nullable=False),  # deadline | non_concurrence
     Column("base_at", BigInteger, nullable=False),  # the delay counts from here
     Column("due_at", BigInteger, nullable=False),
-    Column("status", String(10), nullable=False),  # pending | fired | cancelled
+    Column("status", String(10), nullable=False),  # pending | paused | fired | cancelled
     Column("from_tier", String(32), nullable=False),
     Column("to_body", String(64), nullable=True),
     Column("fired_at", TS, nullable=True),
+    # While an RFI the item depends on is open, its clock stops: when (epoch seconds).
+    Column("paused_at", BigInteger, nullable=True),
 )
 _pending = text("status = 'pending'")
 # The scan: pending steps by due time, a plain range over this index.
@@ -135,6 +139,34 @@ Index(
     coord_determination_regions.c.region,
     coord_determination_regions.c.object_pk,
 )
+
+# Requests for information, one row per RFI (its current version, on every node that
+# holds it), and the messages of each thread. `item_pk` is the item whose clock stops
+# while the RFI waits for its answer.
+coord_rfis = Table(
+    "coord_rfis",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("item_pk", ForeignKey("objects.pk"), nullable=True),
+    Column("asking_body", String(64), nullable=False),
+    Column("addressed_body", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("precedence", String(9), nullable=False),
+    Column("opened_at", BigInteger, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+Index("ix_coord_rfis_item", coord_rfis.c.item_pk, coord_rfis.c.state)
+coord_rfi_replies = Table(
+    "coord_rfi_replies",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("rfi_pk", ForeignKey("objects.pk"), nullable=False),
+    Column("nation", String(3), nullable=False),
+    Column("body", String(64), nullable=False),
+    Column("answers", Integer, nullable=False),
+    Column("recorded_at", TS, nullable=False),
+)
+Index("ix_coord_rfi_replies_rfi", coord_rfi_replies.c.rfi_pk, coord_rfi_replies.c.object_pk)
 
 # Before 0014, the alliance phase of each region, set by a concurred item; kept as
 # history, no longer written: each nation now determines its own situation.

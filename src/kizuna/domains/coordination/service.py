@@ -25,7 +25,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.coordination import OWNER, answers, determinations, escalation
+from kizuna.domains.coordination import OWNER, answers, determinations, escalation, rfis
 from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
 from kizuna.domains.coordination.model import (
     ITEM_TYPE,
@@ -38,8 +38,10 @@ from kizuna.domains.coordination.model import (
     ItemCreate,
     ItemState,
     Lifecycle,
+    ReplyCreate,
     ResponseCreate,
     ResponseKind,
+    RfiCreate,
 )
 from kizuna.domains.coordination.notify import Channel, InApp, Notice
 from kizuna.domains.coordination.rules import body_of, check_item
@@ -233,6 +235,9 @@ class Coordination:
         changes = dict(changes or {})
         body = self._current_body(conn, row.stix_id)
         for key, value in changes.items():
+            if value == []:
+                body.pop(key, None)  # STIX has no empty lists
+                continue
             body[key] = sorted(value) if isinstance(value, frozenset) else value
         body["state"] = facts.state
         body["precedence"] = row.precedence
@@ -288,7 +293,10 @@ class Coordination:
     def _cancel_pending(self, conn: Connection, item_pk: int) -> None:
         conn.execute(
             update(coord_steps)
-            .where(coord_steps.c.item_pk == item_pk, coord_steps.c.status == "pending")
+            .where(
+                coord_steps.c.item_pk == item_pk,
+                coord_steps.c.status.in_(("pending", "paused")),
+            )
             .values(status="cancelled", fired_at=clock.now_ts())
         )
 
@@ -472,6 +480,17 @@ class Coordination:
     def follow_determinations(self, conn: Connection, regions: Iterable[str]) -> int:
         """Set the pending deadline of every open item of `regions` anew."""
         return determinations.follow(self, conn, regions)
+
+    # -- requests for information (rfis.py) ---------------------------------------------
+
+    def ask(self, principal: Principal, data: RfiCreate) -> StoredObject:
+        return rfis.ask(self, principal, data)
+
+    def reply(self, principal: Principal, rfi_id: str, data: ReplyCreate) -> StoredObject:
+        return rfis.reply(self, principal, rfi_id, data)
+
+    def move_rfi(self, principal: Principal, rfi_id: str, event: str) -> StoredObject:
+        return rfis.move(self, principal, rfi_id, event)
 
     # -- escalation (escalation.py) -----------------------------------------------------
 

@@ -1,0 +1,245 @@
+"""Requests for information on both databases: a question stops its item's clock, the
+answer restarts it with the time it had left, the asker closes, reopens or withdraws;
+bad input is refused with nothing changed; the REST API and the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kizuna import clock
+from kizuna.db.schema import audit_log, objects, versions
+from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.model import ReplyCreate, RfiCreate
+from kizuna.domains.coordination.schema import coord_rfi_replies, coord_rfis, coord_steps
+from kizuna.domains.coordination.service import coordination, epoch
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.runtime import Node
+from tests.factories import bearer, cookies
+from tests.factories.coordination import cast, item, member
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen() -> Iterator[list[datetime]]:
+    now = [T0]
+    clock.set_clock(lambda: now[0])
+    try:
+        yield now
+    finally:
+        clock.set_clock(None)
+
+
+@pytest.fixture
+def people(node: Node) -> dict:
+    found = cast(node)
+    # A JPN officer of the BOCC, which answers for both nations.
+    found["kato"] = member(node, "kato", nation="JPN", roles=["author"], bodies=["bocc"])
+    return found
+
+
+def question(**overrides: object) -> RfiCreate:
+    values: dict[str, object] = {
+        "title_en": "Which runway?",
+        "title_ja": "使用滑走路は",
+        "question_en": "Which runway will the tankers use?",
+        "question_ja": "給油機はどの滑走路を使用するか。",
+        "asking_body": "jjoc",
+        "addressed_body": "bocc",
+        "precedence": "PRIORITY",
+    }
+    values.update(overrides)
+    return RfiCreate(**values)  # type: ignore[arg-type]
+
+
+def step(node: Node, item_id: str) -> tuple[str, int]:
+    with node.db.read() as conn:
+        row = conn.execute(
+            select(coord_steps.c.status, coord_steps.c.due_at)
+            .join(objects, objects.c.pk == coord_steps.c.item_pk)
+            .where(objects.c.stix_id == item_id, coord_steps.c.status.in_(("pending", "paused")))
+        ).one()
+    return row.status, row.due_at
+
+
+def counts(node: Node) -> dict[str, int]:
+    with node.db.read() as conn:
+        found = {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (objects, versions, coord_rfis, coord_rfi_replies)
+        }
+        found["audit"] = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action != "refused")
+        ).scalar_one()
+    return found
+
+
+def test_an_rfi_stops_the_clock_and_its_answer_restarts_it(
+    node: Node, people: dict, frozen: list[datetime]
+) -> None:
+    c = coordination(node)
+    sato, kato = people["sato"][0], people["kato"][0]
+    made = c.open_item(sato, item(precedence="IMMEDIATE"))
+    status, due = step(node, made.id)
+    assert (status, due) == ("pending", epoch(T0) + 4 * 3600)
+    frozen[0] += timedelta(hours=1)
+    rfi = c.ask(sato, question(coordination_item=made.id))
+    # On the item, the RFI carries the item's label: no release decision is taken.
+    assert rfi.label == made.label
+    assert step(node, made.id) == ("paused", due)
+    stopped = node.store.get(sato, made.id).object
+    assert stopped["clock_stopped_by"] == [rfi.id]
+    assert "due" not in stopped
+    # Stopped: however long the question waits, nothing escalates.
+    frozen[0] += timedelta(hours=50)
+    assert c.scan() == []
+    # A reply that does not answer keeps the clock stopped; the answer restarts it.
+    c.reply(sato, rfi.id, ReplyCreate(body="jjoc", text_en="Any news?"))
+    assert step(node, made.id)[0] == "paused"
+    answer = c.reply(
+        kato, rfi.id, ReplyCreate(body="bocc", text_ja="第2滑走路を使用。", answers=True)
+    )
+    assert answer.label == made.label
+    assert node.store.get(sato, rfi.id).object["state"] == "answered"
+    assert node.store.get(sato, rfi.id).object["answered_by"] == answer.id
+    status, restarted = step(node, made.id)
+    # The three hours it had left, from the answer on.
+    assert (status, restarted) == ("pending", due + 50 * 3600)
+    resumed = node.store.get(sato, made.id).object
+    assert "clock_stopped_by" not in resumed
+    assert resumed["due"].startswith("2026-03-03T06:00:00")
+    # The timeline shows the RFI; its thread shows both replies in order.
+    _facts, events = queries.timeline(c, sato, made.id)
+    assert [e.rfi.id for e in events if e.rfi is not None] == [rfi.id]
+    shown, replies = queries.rfi_thread(c, sato, rfi.id)
+    assert [r.object.get("answers", False) for r in replies] == [False, True]
+    # The asker closes it; a closed thread takes no reply.
+    c.move_rfi(sato, rfi.id, "close")
+    with pytest.raises(Conflict):
+        c.reply(kato, rfi.id, ReplyCreate(body="bocc", text_en="More"))
+    frozen[0] += timedelta(hours=3, seconds=1)
+    assert [f.item_id for f in c.scan()] == [made.id]
+
+
+def test_reopening_stops_the_clock_again_and_withdrawing_restarts_it(
+    node: Node, people: dict, frozen: list[datetime]
+) -> None:
+    c = coordination(node)
+    sato, kato = people["sato"][0], people["kato"][0]
+    made = c.open_item(sato, item())
+    rfi = c.ask(sato, question(coordination_item=made.id))
+    c.reply(kato, rfi.id, ReplyCreate(body="bocc", text_en="Runway 2.", answers=True))
+    assert step(node, made.id)[0] == "pending"
+    # The answer falls short: reopened, the RFI is open again but has an answering
+    # reply, so only a new RFI would stop the clock; withdrawing it changes nothing.
+    c.move_rfi(sato, rfi.id, "reopen")
+    assert node.store.get(sato, rfi.id).object["state"] == "open"
+    second = c.ask(sato, question(coordination_item=made.id, title_en="And the time?"))
+    assert step(node, made.id)[0] == "paused"
+    c.move_rfi(sato, second.id, "withdraw")
+    assert step(node, made.id)[0] == "pending"
+    assert node.store.get(sato, made.id).object.get("clock_stopped_by") is None
+
+
+def test_bad_rfis_and_replies_are_refused_and_nothing_is_written(node: Node, people: dict) -> None:
+    c = coordination(node)
+    sato, ito, davis, smith, kato = (
+        people[n][0] for n in ("sato", "ito", "davis", "smith", "kato")
+    )
+    made = c.open_item(sato, item())
+    hidden = c.open_item(sato, item(title_en="Ours", label="SECRET", propose=False))
+    rfi = c.ask(sato, question(coordination_item=made.id))
+    before = counts(node)
+    with pytest.raises(Refused, match="on its own node"):
+        c.ask(davis, question(asking_body="usfj", addressed_body="jjoc"))
+    with pytest.raises(Refused, match="not a member of mod-policy"):
+        c.ask(ito, question(asking_body="mod-policy", coordination_item=made.id))
+    junior = member(
+        node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL"
+    )[0]
+    before = counts(node)
+    with pytest.raises(NotFound):  # hidden from her: as if it did not exist
+        c.ask(junior, question(coordination_item=hidden.id))
+    with pytest.raises(Invalid, match="a body of USA") as caught:
+        c.ask(sato, question(asking_body="usfj"))
+    assert caught.value.field == "asking_body"
+    with pytest.raises(Invalid, match="another body"):
+        c.ask(sato, question(addressed_body="jjoc"))
+    with pytest.raises(Invalid, match="needs a label"):
+        c.ask(sato, question())
+    with pytest.raises(Invalid, match="releasable to USA"):
+        c.ask(sato, question(addressed_body="usfj", label="SECRET"))
+    with pytest.raises(Invalid, match="leave the label out"):
+        c.ask(sato, question(coordination_item=made.id, label="SECRET//REL TO JPN, USA"))
+    with pytest.raises(Invalid, match="only bocc"):
+        c.reply(sato, rfi.id, ReplyCreate(body="jjoc", text_en="Yes", answers=True))
+    with pytest.raises(Invalid, match="says something"):
+        c.reply(kato, rfi.id, ReplyCreate(body="bocc"))
+    with pytest.raises(Refused):
+        c.reply(smith, rfi.id, ReplyCreate(body="usfj", text_en="x"))
+    with pytest.raises(Conflict, match="cannot close"):
+        c.move_rfi(sato, rfi.id, "close")
+    with pytest.raises(Invalid, match="not a step"):
+        c.move_rfi(sato, rfi.id, "answer")
+    with pytest.raises(NotFound):
+        c.reply(kato, "x-kizuna-rfi--00000000-0000-4000-8000-000000000000",
+                ReplyCreate(body="bocc", text_en="x"))  # fmt: skip
+    assert counts(node) == before
+
+
+def test_rest_and_pages(node: Node, people: dict, client: TestClient) -> None:
+    c = coordination(node)
+    sato, sato_token = people["sato"]
+    kato_token = people["kato"][1]
+    made = c.open_item(sato, item())
+    asked = client.post(
+        "/api/v1/coordination/rfis",
+        json={**question(coordination_item=made.id).model_dump(), "label": None},
+        headers=bearer(sato_token),
+    )
+    assert asked.status_code == 201, asked.text
+    rfi_id = asked.json()["id"]
+    bad = client.post(
+        f"/api/v1/coordination/rfis/{rfi_id}/replies",
+        json={"body": "bocc", "text_en": "Runway 2", "answers": "perhaps"},
+        headers=bearer(kato_token),
+    )
+    assert bad.status_code == 422
+    answered = client.post(
+        f"/api/v1/coordination/rfis/{rfi_id}/replies",
+        json={"body": "bocc", "text_en": "Runway 2", "answers": True},
+        headers=bearer(kato_token),
+    )
+    assert answered.status_code == 201, answered.text
+    thread = client.get(f"/api/v1/coordination/rfis/{rfi_id}", headers=bearer(sato_token)).json()
+    assert thread["object"]["state"] == "answered"
+    assert [r["id"] for r in thread["replies"]] == [answered.json()["id"]]
+    listed = client.get(
+        f"/api/v1/coordination/rfis?item={made.id}", headers=bearer(sato_token)
+    ).json()
+    assert [r["id"] for r in listed["items"]] == [rfi_id]
+    closed = client.post(
+        f"/api/v1/coordination/rfis/{rfi_id}/steps",
+        json={"event": "close"},
+        headers=bearer(kato_token),
+    )
+    assert closed.status_code == 403  # only the asker's body closes it
+    # The pages: the item lists its RFI, the thread shows the answer.
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        user = identity.find_user(conn, "sato")
+        assert user is not None
+        client.cookies.set(cookies(client).session, identity.start_session(conn, user))
+    page = client.get(f"/coordination/items/{made.id}").text
+    assert f'href="/coordination/rfis/{rfi_id}"' in page
+    thread_page = client.get(f"/coordination/rfis/{rfi_id}").text
+    assert "Runway 2" in thread_page
+    assert 'id="rfi-close"' in thread_page
+    missing = client.get("/coordination/rfis/x-kizuna-rfi--00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404
