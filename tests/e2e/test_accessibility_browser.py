@@ -61,6 +61,7 @@ PAGES: list[tuple[str, str]] = [
     ("coordination-item", "/coordination/items/{item}"),
     ("coordination-new", "/coordination/new"),
     ("coordination-notifications", "/coordination/notifications"),
+    ("coordination-regions", "/coordination/regions"),
     ("intel-reports", "/intel/reports"),
     ("intel-assessments", "/intel/assessments"),
     ("intel-observations", "/intel/observations"),
@@ -76,6 +77,11 @@ PAGES: list[tuple[str, str]] = [
     ("incidents-new", "/incidents/new"),
     ("incidents-figures", "/incidents/figures"),
     ("incidents-public", "/incidents/public"),
+    ("glossary", "/glossary"),
+    ("glossary-look-up", "/glossary?q=%E4%BA%8B%E6%85%8B"),
+    ("glossary-term", "/glossary/terms/{term}"),
+    ("glossary-new", "/glossary/new"),
+    ("glossary-edit", "/glossary/terms/{term}/edit"),
     ("not-found", "/objects/report--00000000-0000-4000-8000-000000000000"),
     ("no-such-page", "/no-such-page"),
 ]
@@ -152,6 +158,7 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
                 ("meeting", newest(MEETING)),
                 ("decision", commitments[0].id),
                 ("event", event.id),
+                ("term", newest("x-kizuna-glossary-term")),
             )
         ]
         top = policy.level_named("TOP SECRET").rank

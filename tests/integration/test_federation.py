@@ -596,3 +596,92 @@ def test_each_nations_determination_reaches_the_other_and_moves_its_items(
 
         seen = {d.item.id: d.nation for d in queries.determinations(coordination(node), sato)}
         assert seen == {gray.id: "JPN", posture.id: "USA"}
+
+
+def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) -> None:
+    """USFJ asks JJOC, on its own node, about a JPN item: the RFI reaches the JPN node,
+    which keeps the item's deadlines, and its clock stops there; JJOC answers on the
+    JPN node, the clock restarts there, and the US node marks its RFI answered when the
+    answer arrives; both nodes then show the same RFI and item."""
+    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination.model import ItemCreate, ReplyCreate, RfiCreate
+    from kizuna.domains.coordination.schema import coord_steps
+    from kizuna.domains.coordination.service import coordination
+
+    with node.db.write() as conn:
+        sato = identity.add_user(
+            conn, policy=node.policy, actor="test", username="sato", nation="JPN",
+            clearance="SECRET", roles=["author", "releasing_officer"], bodies=["jjoc"],
+        ).principal  # fmt: skip
+    with usa.db.write() as conn:
+        miller = identity.add_user(
+            conn, policy=usa.policy, actor="test", username="miller", nation="USA",
+            clearance="SECRET", roles=["author", "releasing_officer"], bodies=["usfj"],
+        ).principal  # fmt: skip
+    item = coordination(node).open_item(
+        sato,
+        ItemCreate(
+            title_en="Tanker refuelling",
+            title_ja="空中給油",
+            requesting_body="jjoc",
+            counterpart_body="usfj",
+            region="southwest-islands",
+            precedence="IMMEDIATE",
+            label="SECRET//REL TO JPN, USA",
+        ),
+    )
+
+    def status(here: Node) -> str:
+        with here.db.read() as conn:
+            return str(
+                conn.execute(
+                    select(coord_steps.c.status).where(
+                        coord_steps.c.status.in_(("pending", "paused"))
+                    )
+                ).scalar_one()
+            )
+
+    def peer_of(here: Node, nation: str) -> peer_service.Peer:
+        with here.db.read() as conn:
+            found = peer_service.find_peer(conn, nation)
+        assert found is not None
+        return found
+
+    with live_server(node) as jpn_url, live_server(usa) as usa_url:
+        token_for_usa = _peer(node, usa, usa_url)
+        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
+        with node.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
+        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        rfi = coordination(usa).ask(
+            miller,
+            RfiCreate(
+                title_en="Which tanker track?",
+                title_ja="給油経路は",
+                asking_body="usfj",
+                addressed_body="jjoc",
+                precedence="IMMEDIATE",
+                coordination_item=item.id,
+            ),
+        )
+        assert rfi.origin == "USA"
+        assert rfi.label == item.label
+        assert pull_once(node, peer_of(node, "USA")).stored >= 1
+        assert status(node) == "paused"
+        assert node.store.get(sato, item.id).object["clock_stopped_by"] == [rfi.id]
+        answer = coordination(node).reply(
+            sato, rfi.id, ReplyCreate(body="jjoc", text_ja="経路Bを使用。", answers=True)
+        )
+        assert status(node) == "pending"
+        assert "clock_stopped_by" not in node.store.get(sato, item.id).object
+        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        answered = usa.store.get(miller, rfi.id).object
+        assert answered["state"] == "answered"
+        assert answered["answered_by"] == answer.id
+        assert pull_once(node, peer_of(node, "USA")).stored >= 1
+        assert node.store.get(sato, rfi.id).object["state"] == "answered"
+        # Both nodes show the same thread and the same item.
+        for here, who in ((node, sato), (usa, miller)):
+            _rfi, replies = queries.rfi_thread(coordination(here), who, rfi.id)
+            assert [r.id for r in replies] == [answer.id]
+        assert usa.store.get(miller, item.id).body == node.store.get(sato, item.id).body

@@ -802,6 +802,119 @@ def test_determinations_return_exactly_what_the_oracle_allows(
         assert banner.count('class="determination ') == len(expected - ended)
 
 
+# -- Requests for information: RFIs, their threads, and the items' timelines -----------
+
+
+@dataclass
+class RfiWorld:
+    rfis: list[str]
+    replies: dict[str, list[str]]  # rfi -> its replies
+    on_items: dict[str, str]  # rfi -> the item it was asked on
+
+
+@pytest.fixture(scope="module")
+def rfi_world(world: World, coord_world: CoordWorld) -> RfiWorld:
+    """RFIs on random items of the coordination world (at the item's label) and
+    standalone ones at random labels, answered or not, some then relabelled so that
+    an RFI may be hidden where its item is not."""
+    from kizuna.domains.coordination.model import ReplyCreate, RfiCreate
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.labels import render
+
+    node = world.node
+    c = coordination(node)
+    rng = random.Random(SEED + 11)
+    found = RfiWorld([], {}, {})
+    for n in range(50):
+        on_item = rng.choice(coord_world.items) if rng.random() < 0.5 else None
+        label = None if on_item else render(node.policy, random_label(rng, node))
+        if label is not None and "USA" not in label:
+            label = None  # a standalone RFI to the BOCC must be releasable to the US
+        if on_item is None and label is None:
+            continue
+        made = c.ask(
+            node.system,
+            RfiCreate(
+                title_en=f"rfi {n}",
+                title_ja=f"情報要求 {n}",
+                asking_body="jjoc",
+                addressed_body="bocc",
+                coordination_item=on_item,
+                label=label,
+            ),
+        )
+        found.rfis.append(made.id)
+        found.replies[made.id] = []
+        if on_item:
+            found.on_items[made.id] = on_item
+        for m in range(rng.randint(0, 2)):
+            answer = c.reply(
+                node.system,
+                made.id,
+                ReplyCreate(body="bocc", text_en=f"reply {m}", answers=m == 1),
+            )
+            found.replies[made.id].append(answer.id)
+        if rng.random() < 0.25:
+            relabel = random_label(rng, node)
+            if relabel != node.store.get(node.system, made.id).label:
+                node.store.release(node.system, made.id, relabel)
+    for stix_id in [*found.rfis, *(r for rs in found.replies.values() for r in rs)]:
+        world.truth[stix_id] = [v.label for v in node.store.history(node.system, stix_id)]
+    for stix_id in set(found.on_items.values()):
+        # Their clocks stopped and started: new versions, at the same labels.
+        world.truth[stix_id] = [v.label for v in node.store.history(node.system, stix_id)]
+    assert found.on_items
+    assert len(found.on_items) < len(found.rfis)
+    return found
+
+
+def test_rfis_threads_and_timelines_show_exactly_what_the_oracle_allows(
+    world: World,
+    coord_world: CoordWorld,
+    rfi_world: RfiWorld,
+    users: dict[str, tuple[Principal, str, str]],
+    web: TestClient,
+) -> None:
+    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.errors import NotFound as Missing
+
+    c = coordination(world.node)
+
+    def sees(who: Principal, stix_id: str) -> bool:
+        return can_read(who.clearance, world.truth[stix_id][-1])
+
+    link = re.compile(r'href="/coordination/rfis/([a-z0-9-]+--[0-9a-f-]{36})"')
+    for n, (who, token, session) in enumerate(users.values()):
+        expected = {r for r in rfi_world.rfis if sees(who, r)}
+        assert {r.id for r in queries.rfis(c, who, limit=500)} == expected
+        api = web.get("/api/v1/coordination/rfis?limit=500", headers=bearer(token)).json()
+        assert {r["id"] for r in api["items"]} == expected
+        for rfi_id in world.rng.sample(rfi_world.rfis, 6):
+            if rfi_id not in expected:
+                with pytest.raises(Missing):
+                    queries.rfi_thread(c, who, rfi_id)
+                answer = web.get(f"/api/v1/coordination/rfis/{rfi_id}", headers=bearer(token))
+                assert answer.status_code == 404
+                continue
+            _rfi, replies = queries.rfi_thread(c, who, rfi_id)
+            assert {r.id for r in replies} == {r for r in rfi_world.replies[rfi_id] if sees(who, r)}
+        # An item's timeline lists only the RFIs the reader may read.
+        for item_id in list(dict.fromkeys(rfi_world.on_items.values()))[:8]:
+            if not sees(who, item_id):
+                continue
+            _facts, events = queries.timeline(c, who, item_id)
+            shown = {e.rfi.id for e in events if e.rfi is not None}
+            assert shown == {
+                r for r, i in rfi_world.on_items.items() if i == item_id and sees(who, r)
+            }
+        if n >= 10:
+            continue
+        web.cookies.clear()
+        web.cookies.set(cookies(web).session, session)
+        assert set(link.findall(web.get("/coordination/rfis").text)) == expected
+
+
 # -- The restatement index: what an import reads to link a decision to an earlier one -
 
 

@@ -116,7 +116,7 @@ def test_an_rfi_stops_the_clock_and_its_answer_restarts_it(
     # The timeline shows the RFI; its thread shows both replies in order.
     _facts, events = queries.timeline(c, sato, made.id)
     assert [e.rfi.id for e in events if e.rfi is not None] == [rfi.id]
-    shown, replies = queries.rfi_thread(c, sato, rfi.id)
+    _shown, replies = queries.rfi_thread(c, sato, rfi.id)
     assert [r.object.get("answers", False) for r in replies] == [False, True]
     # The asker closes it; a closed thread takes no reply.
     c.move_rfi(sato, rfi.id, "close")

@@ -32,12 +32,18 @@ from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
     ITEM_TYPE,
+    REPLY_TYPE,
     RESPONSE_TYPE,
+    RFI_TYPE,
     DeterminationCreate,
+    ReplyCreate,
     ResponseCreate,
+    RfiCreate,
 )
 from kizuna.domains.coordination.model import ResponseKind as Kind
 from kizuna.domains.coordination.service import coordination
+from kizuna.domains.glossary.model import TERM_TYPE, TermCreate
+from kizuna.domains.glossary.service import create_term
 from kizuna.domains.intel.model import APPROVAL_TYPE
 from kizuna.domains.meetings import model as meetings
 from kizuna.domains.meetings.service import add_link, add_review, import_seed
@@ -78,6 +84,19 @@ def world(node: Node) -> Iterator[World]:
     mechanism = coordination(node)
     opened = mechanism.open_item(sato, item())
     answer = mechanism.respond(davis, opened.id, ResponseCreate(kind=Kind.CONCUR))
+    asked = mechanism.ask(
+        sato,
+        RfiCreate(
+            title_en="Which runway?",
+            title_ja="使用滑走路は",
+            asking_body="jjoc",
+            addressed_body="mod-policy",
+            coordination_item=opened.id,
+        ),
+    )
+    replied = mechanism.reply(
+        sato, asked.id, ReplyCreate(body="mod-policy", text_en="Runway 2.", answers=True)
+    )
     determined = mechanism.determine(
         sato,
         DeterminationCreate(
@@ -127,9 +146,17 @@ def world(node: Node) -> Iterator[World]:
             ITEM_TYPE: node.store.get(sato, opened.id).object,
             RESPONSE_TYPE: node.store.get(sato, answer.id).object,
             DETERMINATION_TYPE: node.store.get(sato, determined.id).object,
+            RFI_TYPE: node.store.get(sato, asked.id).object,
+            REPLY_TYPE: node.store.get(sato, replied.id).object,
             "grouping": node.store.get(sato, product.json()["id"]).object,
         }
         samples.update(incident_samples(node, sato))
+        term = create_term(
+            node,
+            sato,
+            TermCreate(ja="仮訳", en="provisional translation", label="SECRET//REL TO JPN, USA"),
+        )
+        samples[TERM_TYPE] = node.store.get(sato, term.id).object
         samples.update(attachment_samples(node, sato, opened.id))
         # A release that narrows an object writes a recall (owned by the federation).
         shared = node.store.create(
@@ -191,6 +218,17 @@ FORGERIES: dict[str, list[dict[str, Any]]] = {
         {"sets_phase": "contingency"},
         {"precedence": "URGENT"},
     ],
+    # An RFI changes only its state, along its edges; a reply is its nation's, never
+    # changed, and answers only for the body asked.
+    RFI_TYPE: [
+        {"state": "closed"},
+        {"state": "withdrawn"},
+        {"asking_body": "usfj"},
+        {"addressed_body": "jjoc"},
+        {"precedence": "URGENT"},
+        {"answered_by": None},
+    ],
+    REPLY_TYPE: [{"nation": "USA"}, {"body": "usfj"}, {"text": "Changed."}, {"answers": False}],
     # A determination is its own nation's, of a kind of that nation, by a body that
     # determines; a later version only ends it.
     DETERMINATION_TYPE: [
@@ -202,6 +240,7 @@ FORGERIES: dict[str, list[dict[str, Any]]] = {
         {"regions": []},
         {"effective": "2020-01-01T00:00:00.000Z"},
     ],
+    TERM_TYPE: [{"name_ja": ""}, {"status": "verified"}, {"readings": ["kariyaku"]}],
     RESPONSE_TYPE: [{"kind": "bogus"}, {"nation": "AUS"}, {"kind": "non-concur"}],
     APPROVAL_TYPE: [{"nation": "AUS"}, {"product_digest": "0" * 64}, {"officer": "forger"}],
     "x-kizuna-incident": [

@@ -13,7 +13,7 @@ from kizuna.runtime import Domain, Node
 __all__ = ["INSTALLED", "install", "installed", "migration_folders"]
 
 # The order in which domains install, show in the navigation and seed the demo.
-INSTALLED = ("coordination", "intel", "meetings", "incidents")
+INSTALLED = ("coordination", "intel", "meetings", "incidents", "attachments", "glossary")
 
 
 def installed() -> list[Domain]:

@@ -22,6 +22,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     # A partner-nation liaison: answers what is addressed to its nation, writes nothing else.
     COORDINATOR = "coordinator"
+    # Writes translations and the alliance glossary, and is the one who verifies them.
+    TRANSLATOR = "translator"
 
 
 class Permission(StrEnum):
@@ -35,6 +37,9 @@ class Permission(StrEnum):
     OBJECT_ANSWER = "store:object:answer"
     AUDIT_READ = "audit:log:read"
     USER_MANAGE = "identity:user:manage"
+    # Mark a translation (or a glossary term) verified; a provisional one (仮訳) any
+    # writer may make.
+    TRANSLATION_VERIFY = "translation:text:verify"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -45,6 +50,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RELEASING_OFFICER: frozenset({Permission.OBJECT_READ, Permission.OBJECT_RELEASE}),
     Role.ADMIN: frozenset({Permission.OBJECT_READ, Permission.AUDIT_READ, Permission.USER_MANAGE}),
     Role.COORDINATOR: frozenset({Permission.OBJECT_READ, Permission.OBJECT_ANSWER}),
+    # A translator writes (the store's write, which each domain's rules narrow) and verifies.
+    Role.TRANSLATOR: frozenset(
+        {Permission.OBJECT_READ, Permission.OBJECT_WRITE, Permission.TRANSLATION_VERIFY}
+    ),
 }
 
 
