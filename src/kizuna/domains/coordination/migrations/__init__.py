@@ -1,0 +1,1 @@
+"""Alembic revisions of the coordination domain's own tables (branch `coordination`)."""
