@@ -1,0 +1,290 @@
+"""The watch log and the shift handover on both databases: entries and handovers
+through the service, the REST API and the pages; every refusal names the problem and
+changes nothing; the audit log records each action."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kizuna import clock
+from kizuna.db.schema import audit_log, objects, versions
+from kizuna.domains.coordination import handover as handovers
+from kizuna.domains.coordination.service import coordination
+from kizuna.domains.coordination.watch import log_entry, watch_log
+from kizuna.domains.coordination.watch_model import EntryCreate, HandoverCreate
+from kizuna.domains.coordination.watch_schema import coord_handovers, coord_watch
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.runtime import Node
+from tests.factories import bearer, sign_in
+from tests.factories.coordination import cast, item, member
+
+LABEL = "SECRET//REL TO JPN, USA"
+
+
+@pytest.fixture
+def people(node: Node) -> dict:
+    found = cast(node)
+    # A JPN author of another body, and a second JJOC officer for the next shift.
+    found["kato"] = member(node, "kato", nation="JPN", roles=["author"], bodies=["mod-policy"])
+    return found
+
+
+def counts(node: Node) -> dict[str, int]:
+    with node.db.read() as conn:
+        found = {
+            name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for name, t in {
+                "objects": objects,
+                "versions": versions,
+                "watch": coord_watch,
+                "handovers": coord_handovers,
+            }.items()
+        }
+        found["audit (not refusals)"] = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action != "refused")
+        ).scalar_one()
+    return found
+
+
+def actions(node: Node, target: str) -> list[str]:
+    with node.db.read() as conn:
+        return list(
+            conn.execute(
+                select(audit_log.c.action)
+                .where(audit_log.c.target == target)
+                .order_by(audit_log.c.seq)
+            ).scalars()
+        )
+
+
+def entry(**overrides: object) -> EntryCreate:
+    values: dict = {
+        "body": "jjoc",
+        "kind": "event",
+        "text_ja": "与那国島沖で不明機を探知",
+        "text_en": "Unknown aircraft detected off Yonaguni",
+        "label": LABEL,
+    }
+    values.update(overrides)
+    return EntryCreate(**values)
+
+
+def test_entries_make_a_chronological_log_with_corrections(node: Node, people: dict) -> None:
+    c = coordination(node)
+    sato, ito, davis = people["sato"][0], people["ito"][0], people["davis"][0]
+    opened = c.open_item(sato, item())
+    now = clock.now()
+    early = log_entry(c, sato, entry(at=now - timedelta(hours=2), kind="call", items=[opened.id]))
+    late = log_entry(c, ito, entry(at=now - timedelta(minutes=5), label="SECRET"))
+    fixed = log_entry(c, sato, entry(kind="note", corrects=early.id, text_en="Correction"))
+    assert early.object["author"] == "sato" and early.object["items"] == [opened.id]
+    assert fixed.object["corrects"] == early.id
+    newest = [e.entry.id for e in watch_log(c, sato, "jjoc")]
+    assert newest == [fixed.id, late.id, early.id]
+    assert [e.entry.id for e in watch_log(c, sato, "jjoc", newest_first=False)] == newest[::-1]
+    # The US officer on this node reads the entries released to the US only, and finds
+    # the JJOC's entries in USFJ's log (its counterpart's).
+    assert {e.entry.id for e in watch_log(c, davis, "usfj")} == {early.id, fixed.id}
+    assert watch_log(c, davis, "usfj", counterparts=False) == []
+    assert actions(node, early.id) == ["object.create", "coordination.watch.entry"]
+
+
+def test_a_handover_lists_what_the_officer_reads_and_is_signed_twice(
+    node: Node, people: dict
+) -> None:
+    c = coordination(node)
+    sato, ito = people["sato"][0], people["ito"][0]
+    opened = c.open_item(sato, item())
+    logged = log_entry(c, sato, entry(items=[opened.id]))
+    made = handovers.generate(c, sato, HandoverCreate(body="jjoc"))
+    sections = made.object["sections"]
+    assert [r["id"] for r in sections["items"]] == [opened.id]
+    assert sections["items"][0]["state"] == "proposed"
+    assert sections["items"][0]["precedence"] == "ROUTINE" and sections["items"][0]["due"]
+    assert [r["id"] for r in sections["entries"]] == [logged.id]
+    assert sections["notifications"] == []  # JJOC's own item notifies USFJ, not JJOC
+    # The least upper bound of what it lists; sato releases, so it stays REL TO USA.
+    assert made.label_text == LABEL
+    assert made.object["outgoing_signed_at"]
+    signed = handovers.sign(c, ito, made.id)
+    assert signed.version == 2
+    assert signed.object["incoming_officer"] == "ito"
+    assert signed.object["sections"] == sections
+    assert actions(node, made.id) == [
+        "object.create",
+        "coordination.handover.generate",
+        "coordination.handover.sign",
+        "object.revise",
+        "coordination.handover.sign",
+    ]
+    listed = handovers.handovers(c, ito, body="jjoc")
+    assert [(h.handover.id, h.outgoing_signed, h.incoming_signed) for h in listed] == [
+        (made.id, True, True)
+    ]
+    # An officer who is not a releasing officer gets this nation only by default.
+    quiet = handovers.generate(c, ito, HandoverCreate(body="jjoc"))
+    assert quiet.label_text == "SECRET//REL TO JPN"
+
+
+def test_refusals_name_the_problem_and_change_nothing(node: Node, people: dict) -> None:
+    c = coordination(node)
+    sato, ito, kato, davis = (people[n][0] for n in ("sato", "ito", "kato", "davis"))
+    opened = c.open_item(sato, item())
+    hidden = c.open_item(node.system, item(label="TOP SECRET", propose=False))
+    logged = log_entry(c, sato, entry(items=[opened.id]))
+    unsigned = handovers.generate(c, sato, HandoverCreate(body="jjoc", sign=False))
+    before = counts(node)
+    # Not a member of the body; a partner's officer writes on their own node.
+    for who in (kato, davis):
+        with pytest.raises(Refused, match="is not a member of jjoc"):
+            log_entry(c, who, entry())
+        with pytest.raises(Refused, match="is not a member of jjoc"):
+            handovers.generate(c, who, HandoverCreate(body="jjoc"))
+    with pytest.raises(Invalid, match="in the future") as future:
+        log_entry(c, sato, entry(at=clock.now() + timedelta(minutes=30)))
+    assert future.value.field == "at"
+    with pytest.raises(Invalid, match="unknown body"):
+        log_entry(c, sato, entry(body="nowhere"))
+    with pytest.raises(Invalid, match="not one of"):
+        log_entry(c, sato, entry(kind="gossip"))
+    with pytest.raises(Invalid, match="text in Japanese or English"):
+        log_entry(c, sato, entry(text_ja="", text_en=""))
+    # A hidden item is answered exactly as a missing one.
+    missing = f"x-kizuna-coordination-item--{uuid.uuid4()}"
+    said = []
+    for ref in (hidden.id, missing):
+        with pytest.raises(NotFound) as caught:
+            log_entry(c, sato, entry(items=[ref]))
+        said.append((type(caught.value), caught.value.field, str(caught.value).replace(ref, "X")))
+    assert said[0] == said[1]
+    # An entry's label covers what it names.
+    with pytest.raises(Invalid, match="at least as restrictive"):
+        log_entry(c, sato, entry(items=[opened.id], label="CONFIDENTIAL//REL TO JPN, USA"))
+    # A handover's label dominates everything it lists, and the refusal says why.
+    with pytest.raises(Invalid, match="does not dominate") as low:
+        handovers.generate(c, sato, HandoverCreate(body="jjoc", label="CONFIDENTIAL"))
+    assert "its level is below SECRET" in str(low.value)
+    assert "choose at least SECRET//REL TO JPN, USA" in str(low.value)
+    with pytest.raises(Invalid, match="releases to AUS"):
+        handovers.generate(c, sato, HandoverCreate(body="jjoc", label=LABEL + ", AUS"))
+    # Incoming before outgoing; then the outgoing twice; then the incoming twice.
+    with pytest.raises(Conflict, match="signs first"):
+        handovers.sign(c, ito, unsigned.id)
+    assert counts(node) == before
+    handovers.sign(c, sato, unsigned.id)
+    with pytest.raises(Conflict, match="as its outgoing officer"):
+        handovers.sign(c, sato, unsigned.id)
+    handovers.sign(c, ito, unsigned.id)
+    after = counts(node)
+    with pytest.raises(Conflict, match="signed by its incoming officer"):
+        handovers.sign(c, ito, unsigned.id)
+    with pytest.raises(NotFound):
+        handovers.sign(c, ito, f"x-kizuna-handover--{uuid.uuid4()}")
+    assert counts(node) == after
+    assert logged.version == 1
+
+
+def test_rest_writes_reads_and_refuses_with_problem_details(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    sato, sato_token = people["sato"]
+    _, ito_token = people["ito"]
+    _, kato_token = people["kato"]
+    _, davis_token = people["davis"]
+    opened = coordination(node).open_item(sato, item())
+    api = "/api/v1/coordination"
+    made = client.post(
+        f"{api}/watch",
+        json={"body": "jjoc", "kind": "decision", "text_en": "Scramble", "items": [opened.id],
+              "label": LABEL},
+        headers=bearer(sato_token),
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    entry_id = made.json()["id"]
+    read = client.get(f"{api}/watch?body=usfj", headers=bearer(davis_token)).json()
+    assert read["bodies"] == ["usfj", "jjoc"]
+    assert [e["id"] for e in read["items"]] == [entry_id]
+    before = counts(node)
+    refused = [
+        client.post(f"{api}/watch", json={"body": "jjoc", "kind": "event", "text_en": "x",
+                    "label": "SECRET"}, headers=bearer(kato_token)),
+        client.post(f"{api}/watch", json={"body": "jjoc", "kind": "event", "text_en": "x",
+                    "at": "2099-01-01T00:00:00Z", "label": "SECRET"}, headers=bearer(sato_token)),
+        client.post(f"{api}/watch", json={"body": "jjoc", "kind": "event", "text_en": "x",
+                    "items": [f"x-kizuna-coordination-item--{uuid.uuid4()}"], "label": "SECRET"},
+                    headers=bearer(sato_token)),
+        client.post(f"{api}/handovers", json={"body": "jjoc", "label": "UNCLASSIFIED"},
+                    headers=bearer(sato_token)),
+        # No generic path edits an entry.
+        client.put(f"/api/v1/objects/{entry_id}", json={"object": {"type": "x-kizuna-watch-entry",
+                   "body": "jjoc", "kind": "event", "at": "2026-01-01T00:00:00Z",
+                   "text": "edited", "author": "sato"}}, headers=bearer(sato_token)),
+    ]  # fmt: skip
+    assert [r.status_code for r in refused] == [403, 422, 404, 422, 422]
+    assert refused[1].json()["field"] == "at"
+    assert "does not dominate" in refused[3].json()["detail"]
+    assert "never edited" in refused[4].json()["detail"] or "coordination" in refused[4].text
+    assert counts(node) == before
+    handover = client.post(f"{api}/handovers", json={"body": "jjoc"}, headers=bearer(sato_token))
+    assert handover.status_code == 201, handover.text
+    hid = handover.json()["id"]
+    again = client.post(f"{api}/handovers/{hid}/sign", headers=bearer(sato_token))
+    assert again.status_code == 409 and "outgoing officer" in again.json()["detail"]
+    ok = client.post(f"{api}/handovers/{hid}/sign", headers=bearer(ito_token))
+    assert ok.status_code == 200 and ok.json()["object"]["incoming_officer"] == "ito"
+    listed = client.get(f"{api}/handovers?body=jjoc", headers=bearer(davis_token)).json()
+    assert [(h["id"], h["incoming_signed"]) for h in listed["items"]] == [(hid, True)]
+    hidden = client.get(f"{api}/handovers/x-kizuna-handover--{uuid.uuid4()}",
+                        headers=bearer(davis_token))  # fmt: skip
+    assert hidden.status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_pages_log_generate_and_sign_in_both_languages(
+    node: Node, people: dict, client: TestClient, lang: str
+) -> None:
+    sato = people["sato"][0]
+    coordination(node).open_item(sato, item())
+    token = sign_in(client, "sato", lang=lang)
+    page = client.get("/coordination/watch")
+    assert page.status_code == 200
+    assert ("当直日誌" if lang == "ja" else "Watch log") in page.text
+    logged = client.post(
+        "/coordination/watch",
+        data={"csrf_token": token, "body": "jjoc", "kind": "call", "text_ja": "米側と電話調整",
+              "label": LABEL},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert logged.status_code == 303, logged.text
+    assert "米側と電話調整" in client.get("/coordination/watch?body=jjoc").text
+    future = client.post(
+        "/coordination/watch",
+        data={"csrf_token": token, "body": "jjoc", "kind": "event", "text_en": "x",
+              "at": "2099-01-01T00:00", "label": LABEL},
+    )  # fmt: skip
+    assert future.status_code == 422
+    assert ("日時が未来です" if lang == "ja" else "The time is in the future") in future.text
+    low = client.post(
+        "/coordination/handovers",
+        data={"csrf_token": token, "body": "jjoc", "label": "UNCLASSIFIED"},
+    )
+    assert low.status_code == 422
+    assert ("少なくとも SECRET//REL TO JPN, USA" if lang == "ja" else "at least SECRET") in low.text
+    made = client.post(
+        "/coordination/handovers", data={"csrf_token": token, "body": "jjoc"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert made.status_code == 303, made.text
+    shown = client.get(made.headers["location"])
+    assert shown.status_code == 200 and "米側と電話調整" in shown.text
+    assert ("未完了の調整案件" if lang == "ja" else "Open coordination items") in shown.text
+    twice = client.post(f"{made.headers['location']}/sign", data={"csrf_token": token})
+    assert twice.status_code == 409
+    assert "id=\"sign-handover\"" not in twice.text
+    board = client.get("/coordination").text
+    assert 'href="/coordination/watch"' in board and 'href="/coordination/handovers"' in board
