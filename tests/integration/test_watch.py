@@ -82,7 +82,8 @@ def test_entries_make_a_chronological_log_with_corrections(node: Node, people: d
     early = log_entry(c, sato, entry(at=now - timedelta(hours=2), kind="call", items=[opened.id]))
     late = log_entry(c, ito, entry(at=now - timedelta(minutes=5), label="SECRET"))
     fixed = log_entry(c, sato, entry(kind="note", corrects=early.id, text_en="Correction"))
-    assert early.object["author"] == "sato" and early.object["items"] == [opened.id]
+    assert early.object["author"] == "sato"
+    assert early.object["items"] == [opened.id]
     assert fixed.object["corrects"] == early.id
     newest = [e.entry.id for e in watch_log(c, sato, "jjoc")]
     assert newest == [fixed.id, late.id, early.id]
@@ -105,7 +106,8 @@ def test_a_handover_lists_what_the_officer_reads_and_is_signed_twice(
     sections = made.object["sections"]
     assert [r["id"] for r in sections["items"]] == [opened.id]
     assert sections["items"][0]["state"] == "proposed"
-    assert sections["items"][0]["precedence"] == "ROUTINE" and sections["items"][0]["due"]
+    assert sections["items"][0]["precedence"] == "ROUTINE"
+    assert sections["items"][0]["due"]
     assert [r["id"] for r in sections["entries"]] == [logged.id]
     assert sections["notifications"] == []  # JJOC's own item notifies USFJ, not JJOC
     # The least upper bound of what it lists; sato releases, so it stays REL TO USA.
@@ -234,9 +236,11 @@ def test_rest_writes_reads_and_refuses_with_problem_details(
     assert handover.status_code == 201, handover.text
     hid = handover.json()["id"]
     again = client.post(f"{api}/handovers/{hid}/sign", headers=bearer(sato_token))
-    assert again.status_code == 409 and "outgoing officer" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "outgoing officer" in again.json()["detail"]
     ok = client.post(f"{api}/handovers/{hid}/sign", headers=bearer(ito_token))
-    assert ok.status_code == 200 and ok.json()["object"]["incoming_officer"] == "ito"
+    assert ok.status_code == 200
+    assert ok.json()["object"]["incoming_officer"] == "ito"
     listed = client.get(f"{api}/handovers?body=jjoc", headers=bearer(davis_token)).json()
     assert [(h["id"], h["incoming_signed"]) for h in listed["items"]] == [(hid, True)]
     hidden = client.get(f"{api}/handovers/x-kizuna-handover--{uuid.uuid4()}",
@@ -281,10 +285,12 @@ def test_pages_log_generate_and_sign_in_both_languages(
     )  # fmt: skip
     assert made.status_code == 303, made.text
     shown = client.get(made.headers["location"])
-    assert shown.status_code == 200 and "米側と電話調整" in shown.text
+    assert shown.status_code == 200
+    assert "米側と電話調整" in shown.text
     assert ("未完了の調整案件" if lang == "ja" else "Open coordination items") in shown.text
     twice = client.post(f"{made.headers['location']}/sign", data={"csrf_token": token})
     assert twice.status_code == 409
-    assert "id=\"sign-handover\"" not in twice.text
+    assert 'id="sign-handover"' not in twice.text
     board = client.get("/coordination").text
-    assert 'href="/coordination/watch"' in board and 'href="/coordination/handovers"' in board
+    assert 'href="/coordination/watch"' in board
+    assert 'href="/coordination/handovers"' in board

@@ -187,7 +187,9 @@ def log_entry(c: Coordination, principal: Principal, data: EntryCreate) -> Store
             except NotFound:
                 raise NotFound(f"no watch-log entry {data.corrects}", field="corrects") from None
             if corrected.object.get("body") != data.body:
-                raise Invalid("a correction is logged in the log of the entry it corrects", field="body")
+                raise Invalid(
+                    "a correction is logged in the log of the entry it corrects", field="body"
+                )
             _covers(c, label, corrected, "label")
             body["corrects"] = data.corrects
         if data.text_en:
@@ -245,7 +247,7 @@ def watch_log(
     if not 1 <= limit <= LOG_LIMIT:
         raise Invalid(f"limit must be between 1 and {LOG_LIMIT}", field="limit")
     bodies = [body, *(c.structure.counterparts_of(body) if counterparts else [])]
-    order = (coord_watch.c.at.desc(), coord_watch.c.object_pk.desc())
+    order: tuple[Any, ...] = (coord_watch.c.at.desc(), coord_watch.c.object_pk.desc())
     if not newest_first:
         order = (coord_watch.c.at, coord_watch.c.object_pk)
     query = (
