@@ -38,7 +38,7 @@ from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination import OWNER
 from kizuna.domains.coordination.escalation import epoch, iso_time
-from kizuna.domains.coordination.model import ITEM_TYPE, OPEN_STATES, N_
+from kizuna.domains.coordination.model import ITEM_TYPE, N_, OPEN_STATES
 from kizuna.domains.coordination.schema import coord_items, coord_notifications, coord_steps
 from kizuna.domains.coordination.watch import (
     known_body,
@@ -171,9 +171,7 @@ def open_items(shift: Shift) -> Listed:
 def unacknowledged(shift: Shift) -> Listed:
     """Notices to the body nobody has acknowledged, about items the officer may read
     (or about no item)."""
-    seen = and_(
-        access.c.object_pk == coord_notifications.c.item_pk, shift.visible()
-    )
+    seen = and_(access.c.object_pk == coord_notifications.c.item_pk, shift.visible())
     rows = shift.conn.execute(
         select(
             coord_notifications.c.pk,
@@ -306,9 +304,13 @@ def generate(c: Coordination, principal: Principal, data: HandoverCreate) -> Sto
             if value.tzinfo is None:
                 raise Invalid(f"{name} needs its time zone (e.g. Z or +09:00)", field=name)
         if end > now + SKEW:
-            raise Invalid("a handover closes a shift that has ended: not later than now", field="period_end")
+            raise Invalid(
+                "a handover closes a shift that has ended: not later than now", field="period_end"
+            )
         if not start < end or end - start > LONGEST:
-            raise Invalid("a shift ends after it starts, and within seven days", field="period_start")
+            raise Invalid(
+                "a shift ends after it starts, and within seven days", field="period_start"
+            )
         shift = Shift(c, conn, principal, data.body, epoch(start), epoch(end))
         listed = [section(shift) for section in SECTIONS]
         label = _choose_label(c, principal, data.label, listed)
@@ -360,9 +362,7 @@ def sign(c: Coordination, principal: Principal, stix_id: str) -> StoredObject:
         assert locked is not None
         current_body = dict(found.object)
         if found.origin != c.node.nation:
-            raise Conflict(
-                f"a handover of {found.origin} is signed on its own node", field="id"
-            )
+            raise Conflict(f"a handover of {found.origin} is signed on its own node", field="id")
         writer(c, principal, str(current_body["body"]), WatchAction.HANDOVER_SIGN, stix_id)
         outgoing = str(current_body["outgoing_officer"])
         now = clock.format_ts(clock.now())

@@ -155,7 +155,9 @@ def entry_rules(s: Structure) -> Callable[[Connection, Write], None]:
         if who is not None and who.kind != "system" and body["author"] != who.name:
             raise Invalid(f"an entry of {who.name} names {who.name} as its author", field="author")
         if write.kind == "create" and _time(body, "at") > clock.now() + SKEW:
-            raise Invalid("an entry records what has happened: its time is in the future", field="at")
+            raise Invalid(
+                "an entry records what has happened: its time is in the future", field="at"
+            )
         _links_dominated(conn, body, write.label, accept)
 
     return rules
@@ -203,9 +205,13 @@ def handover_rules(s: Structure) -> Callable[[Connection, Write], None]:
         previous = write.previous
         if previous is None:
             if body.get("incoming_officer") is not None and write.kind != "accept":
-                raise Invalid("a new handover is signed by no incoming officer yet", field="incoming_officer")
+                raise Invalid(
+                    "a new handover is signed by no incoming officer yet", field="incoming_officer"
+                )
             if local and body["outgoing_officer"] != who.name:  # type: ignore[union-attr]
-                raise Invalid("the outgoing officer generates the handover", field="outgoing_officer")
+                raise Invalid(
+                    "the outgoing officer generates the handover", field="outgoing_officer"
+                )
             return
         if write.previous_label is not None and write.label != write.previous_label:
             raise Invalid("a handover keeps the label it was generated at", field="label")
@@ -215,7 +221,9 @@ def handover_rules(s: Structure) -> Callable[[Connection, Write], None]:
         added = []
         for field in SIGNATURES:
             if previous.get(field) is not None and body.get(field) != previous.get(field):
-                raise Conflict(f"a signature is given once and never altered ({field})", field=field)
+                raise Conflict(
+                    f"a signature is given once and never altered ({field})", field=field
+                )
             if previous.get(field) is None and body.get(field) is not None:
                 added.append(field)
         if local:

@@ -62,7 +62,10 @@ WORDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"needs its text"), N_("Write the text in Japanese or in English.")),
     (re.compile(r"no coordination item"), N_("A linked item is not one you may see.")),
     (re.compile(r"no watch-log entry"), N_("The corrected entry is not one you may see.")),
-    (re.compile(r"shift ends after it starts"), N_("The shift ends after it starts, within seven days.")),
+    (
+        re.compile(r"shift ends after it starts"),
+        N_("The shift ends after it starts, within seven days."),
+    ),
     (re.compile(r"closes a shift that has ended"), N_("The shift ends no later than now.")),
     (re.compile(r"needs its time zone|not a time"), N_("Enter a date and time.")),
 ]
@@ -142,9 +145,7 @@ def _watch_page(
     chosen = body or (mine[0] if mine else None)
     if chosen is not None and chosen not in c.structure.bodies:
         raise HTTPException(404, f"unknown body '{chosen}'")
-    entries = (
-        watch_log(c, principal, chosen, newest_first=order != "oldest") if chosen else []
-    )
+    entries = watch_log(c, principal, chosen, newest_first=order != "oldest") if chosen else []
     can_write = chosen in mine
     # Items an entry may name: those on the reader's board (the visibility condition).
     linkable = queries.board(c, principal, limit=100) if can_write else []
@@ -216,7 +217,9 @@ def watch_submit(
         log_entry(c, principal, data)
     except (ValidationError, StoreError) as exc:
         said = _said(exc, request)
-        return _watch_page(request, principal, c, body or None, "newest", values, said, _status(exc))
+        return _watch_page(
+            request, principal, c, body or None, "newest", values, said, _status(exc)
+        )
     return RedirectResponse(f"/coordination/watch?body={body}", status_code=303)
 
 
