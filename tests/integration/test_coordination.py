@@ -33,7 +33,7 @@ from kizuna.domains.coordination.service import IllegalTransition, coordination,
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.runtime import Node
 from tests.conftest import node_settings
-from tests.factories import bearer
+from tests.factories import bearer, cookies
 from tests.factories.coordination import cast, item
 
 T0 = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
@@ -679,3 +679,40 @@ def test_the_board_puts_overdue_items_first_then_by_deadline(
     assert [r.item.id for r in queries.board(c, davis, region="kanto")] == [later.id]
     with pytest.raises(Invalid):
         queries.board(c, sato, state="pending")
+
+
+def test_a_provisional_translation_is_flagged_until_a_translator_verifies_it(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    from kizuna.domains.coordination.model import TranslationVerify
+    from kizuna.identity import service as identity
+    from tests.factories.coordination import member
+
+    c = coordination(node)
+    sato = people["sato"][0]
+    yamada = member(node, "yamada", nation="JPN", roles=["translator"], bodies=[])[0]
+    made = c.open_item(sato, item(translation="provisional", source_lang="ja"))
+    record = made.object["x_kizuna_translation"]
+    assert (record["source"], record["status"], record["translator"]) == (
+        "ja",
+        "provisional",
+        "sato",
+    )
+    with node.db.write() as conn:
+        user = identity.find_user(conn, "sato")
+        assert user is not None
+        client.cookies.set(cookies(client).session, identity.start_session(conn, user))
+    page = client.get(f"/coordination/items/{made.id}").text
+    assert 'data-status="provisional"' in page
+    assert "仮訳" in page
+    # Both languages side by side, each marked with its language.
+    assert 'lang="ja">改訂態勢への同意を求める。' in page
+    assert 'lang="en">Request concurrence on the revised posture.' in page
+    with pytest.raises(Refused, match="only translators"):
+        c.verify_translation(sato, made.id, TranslationVerify())
+    c.verify_translation(yamada, made.id, TranslationVerify())
+    verified = node.store.get(sato, made.id).object["x_kizuna_translation"]
+    assert (verified["status"], verified["translator"]) == ("verified", "yamada")
+    with pytest.raises(Conflict, match="no translation waiting"):
+        c.verify_translation(yamada, made.id, TranslationVerify())
+    assert 'data-status="verified"' in client.get(f"/coordination/items/{made.id}").text

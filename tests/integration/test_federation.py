@@ -499,7 +499,8 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
         # Not moved on the USA node: only JPN versions its item.
         assert usa.store.get(usa.system, item.id).object["state"] == "proposed"
 
-        assert pull_once(node, peer_of(node, "USA")).stored == 1
+        # The answer, and the USA node's receipt of the item for USFJ.
+        assert pull_once(node, peer_of(node, "USA")).stored == 2
         moved = node.store.get(node.system, item.id)
         assert moved.object["state"] == "concurred"
         assert moved.version > item.version
@@ -685,3 +686,131 @@ def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) 
             _rfi, replies = queries.rfi_thread(coordination(here), who, rfi.id)
             assert [r.id for r in replies] == [answer.id]
         assert usa.store.get(miller, item.id).body == node.store.get(sato, item.id).body
+
+
+def test_receipts_show_on_both_nodes(node: Node, usa: Node) -> None:
+    """An item of JJOC to USFJ reaches the US node, which writes USFJ's receipt; a USFJ
+    officer acknowledges it there; back on the JPN node, the sender sees when USFJ
+    received it and who acknowledged it when."""
+    from kizuna.domains.coordination.model import ItemCreate
+    from kizuna.domains.coordination.receipts import receipts_of
+    from kizuna.domains.coordination.service import coordination
+
+    with node.db.write() as conn:
+        sato = identity.add_user(
+            conn, policy=node.policy, actor="test", username="sato", nation="JPN",
+            clearance="SECRET", roles=["author", "releasing_officer"], bodies=["jjoc"],
+        ).principal  # fmt: skip
+    with usa.db.write() as conn:
+        baker = identity.add_user(
+            conn, policy=usa.policy, actor="test", username="baker", nation="USA",
+            clearance="SECRET", roles=["coordinator"], bodies=["usfj"],
+        ).principal  # fmt: skip
+    item = coordination(node).open_item(
+        sato,
+        ItemCreate(
+            title_en="Port access",
+            title_ja="入港調整",
+            requesting_body="jjoc",
+            counterpart_body="usfj",
+            region="kanto",
+            label="SECRET//REL TO JPN, USA",
+        ),
+    )
+    assert receipts_of(coordination(node), sato, item.id) == []
+
+    def peer_of(here: Node, nation: str) -> peer_service.Peer:
+        with here.db.read() as conn:
+            found = peer_service.find_peer(conn, nation)
+        assert found is not None
+        return found
+
+    with live_server(node) as jpn_url, live_server(usa) as usa_url:
+        token_for_usa = _peer(node, usa, usa_url)
+        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
+        with node.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
+        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        (there,) = receipts_of(coordination(usa), baker, item.id)
+        assert (there.origin, there.object["body"]) == ("USA", "usfj")
+        coordination(usa).acknowledge_receipt(baker, item.id, "usfj")
+        assert pull_once(node, peer_of(node, "USA")).stored >= 1
+        (here,) = receipts_of(coordination(node), sato, item.id)
+        assert here.object["acknowledged_by"] == "baker"
+        assert here.body == usa.store.get(baker, there.id).body
+
+
+def test_a_jjoc_watch_entry_and_handover_released_to_the_us_reach_the_usfj_watch(
+    node: Node, usa: Node
+) -> None:
+    """The JJOC logs two entries, one released to the US, and hands over its shift at
+    the US-releasable label; on the US node the USFJ's log shows the released entry
+    beside its own (the log of a body shows its counterparts' entries), never the
+    Japan-only one, and the handover is listed there but signed only on its own node."""
+    from kizuna.domains.coordination.handover import generate, handovers, sign
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.domains.coordination.watch import log_entry, watch_log
+    from kizuna.domains.coordination.watch_model import EntryCreate, HandoverCreate
+    from kizuna.errors import Conflict
+
+    def officer(here: Node, name: str, nation: str, body: str):  # type: ignore[no-untyped-def]
+        with here.db.write() as conn:
+            return identity.add_user(
+                conn,
+                policy=here.policy,
+                actor="test",
+                username=name,
+                nation=nation,
+                clearance="SECRET",
+                roles=["author", "releasing_officer"],
+                bodies=[body],
+            ).principal
+
+    from datetime import timedelta
+
+    sato = officer(node, "sato", "JPN", "jjoc")
+    miller = officer(usa, "miller", "USA", "usfj")
+    released = log_entry(
+        coordination(node),
+        sato,
+        EntryCreate(body="jjoc", kind="event", text_ja="不明機を探知", text_en="Unknown aircraft",
+                    label="SECRET//REL TO JPN, USA"),
+    )  # fmt: skip
+    log_entry(
+        coordination(node),
+        sato,
+        # Before the shift the handover covers (twelve hours): it lists only the first.
+        EntryCreate(body="jjoc", kind="note", text_ja="国内限り", label="SECRET",
+                    at=clock.now() - timedelta(hours=13)),
+    )  # fmt: skip
+    own = log_entry(
+        coordination(usa),
+        miller,
+        EntryCreate(body="usfj", kind="call", text_en="Called JJOC", label="SECRET"),
+    )
+    shift = generate(
+        coordination(node),
+        sato,
+        HandoverCreate(body="jjoc", label="SECRET//REL TO JPN, USA"),
+    )
+    assert [r["id"] for r in shift.object["sections"]["entries"]] == [released.id]
+
+    def peer_of(here: Node, nation: str) -> peer_service.Peer:
+        with here.db.read() as conn:
+            found = peer_service.find_peer(conn, nation)
+        assert found is not None
+        return found
+
+    with live_server(node) as jpn_url, live_server(usa) as usa_url:
+        token_for_usa = _peer(node, usa, usa_url)
+        _peer(usa, node, jpn_url, token_for_usa)
+        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 2
+    log = watch_log(coordination(usa), miller, "usfj", newest_first=False)
+    assert {e.entry.id: e.body for e in log} == {released.id: "jjoc", own.id: "usfj"}
+    arrived = next(e.entry for e in log if e.entry.id == released.id)
+    assert arrived.origin == "JPN"
+    assert arrived.body == node.store.get(sato, released.id).body
+    listed = handovers(coordination(usa), miller, body="jjoc")
+    assert [h.handover.id for h in listed] == [shift.id]
+    with pytest.raises(Conflict, match="signed on its own node"):
+        sign(coordination(usa), miller, shift.id)

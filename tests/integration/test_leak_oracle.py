@@ -810,6 +810,7 @@ class RfiWorld:
     rfis: list[str]
     replies: dict[str, list[str]]  # rfi -> its replies
     on_items: dict[str, str]  # rfi -> the item it was asked on
+    receipts: dict[str, list[str]]  # rfi -> its receipts
 
 
 @pytest.fixture(scope="module")
@@ -824,7 +825,7 @@ def rfi_world(world: World, coord_world: CoordWorld) -> RfiWorld:
     node = world.node
     c = coordination(node)
     rng = random.Random(SEED + 11)
-    found = RfiWorld([], {}, {})
+    found = RfiWorld([], {}, {}, {})
     for n in range(50):
         on_item = rng.choice(coord_world.items) if rng.random() < 0.5 else None
         label = None if on_item else render(node.policy, random_label(rng, node))
@@ -858,7 +859,22 @@ def rfi_world(world: World, coord_world: CoordWorld) -> RfiWorld:
             relabel = random_label(rng, node)
             if relabel != node.store.get(node.system, made.id).label:
                 node.store.release(node.system, made.id, relabel)
-    for stix_id in [*found.rfis, *(r for rs in found.replies.values() for r in rs)]:
+    from kizuna.domains.coordination.receipts import receipts_of
+
+    for rfi_id in found.rfis:
+        found.receipts[rfi_id] = [r.id for r in receipts_of(c, node.system, rfi_id)]
+        if rng.random() < 0.3:
+            # A receipt relabelled apart from its RFI: readers of one may not read both.
+            receipt = found.receipts[rfi_id][0]
+            relabel = random_label(rng, node)
+            if relabel != node.store.get(node.system, receipt).label:
+                node.store.release(node.system, receipt, relabel)
+    every = [
+        *found.rfis,
+        *(r for rs in found.replies.values() for r in rs),
+        *(r for rs in found.receipts.values() for r in rs),
+    ]
+    for stix_id in every:
         world.truth[stix_id] = [v.label for v in node.store.history(node.system, stix_id)]
     for stix_id in set(found.on_items.values()):
         # Their clocks stopped and started: new versions, at the same labels.
@@ -876,6 +892,7 @@ def test_rfis_threads_and_timelines_show_exactly_what_the_oracle_allows(
     web: TestClient,
 ) -> None:
     from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination.receipts import receipts_of
     from kizuna.domains.coordination.service import coordination
     from kizuna.errors import NotFound as Missing
 
@@ -899,6 +916,9 @@ def test_rfis_threads_and_timelines_show_exactly_what_the_oracle_allows(
                 continue
             _rfi, replies = queries.rfi_thread(c, who, rfi_id)
             assert {r.id for r in replies} == {r for r in rfi_world.replies[rfi_id] if sees(who, r)}
+            assert {r.id for r in receipts_of(c, who, rfi_id)} == {
+                r for r in rfi_world.receipts[rfi_id] if sees(who, r)
+            }
         # An item's timeline lists only the RFIs the reader may read.
         for item_id in list(dict.fromkeys(rfi_world.on_items.values()))[:8]:
             if not sees(who, item_id):
@@ -913,6 +933,198 @@ def test_rfis_threads_and_timelines_show_exactly_what_the_oracle_allows(
         web.cookies.clear()
         web.cookies.set(cookies(web).session, session)
         assert set(link.findall(web.get("/coordination/rfis").text)) == expected
+
+
+# -- The watch log and the shift handovers (issue 15) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def watch_world(world: World) -> tuple[list[str], list[str]]:
+    """Entries of the JJOC and the BOCC at random labels and times over a week (some
+    released anew), and handovers of random shifts, at a random label where it
+    dominates what they list, else at the least upper bound of it."""
+    from datetime import timedelta
+
+    from kizuna import clock
+    from kizuna.domains.coordination.handover import generate
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.domains.coordination.watch import log_entry
+    from kizuna.domains.coordination.watch_model import EntryCreate, HandoverCreate
+    from kizuna.errors import Invalid
+    from kizuna.labels import render
+
+    node, system = world.node, world.node.system
+    c = coordination(node)
+    rng = random.Random(SEED + 15)
+    now = clock.now()
+    entries, handovers = [], []
+    for n in range(80):
+        made = log_entry(
+            c,
+            system,
+            EntryCreate(
+                body=rng.choice(["jjoc", "jjoc", "bocc"]),
+                kind=rng.choice(["event", "call", "decision", "note"]),
+                at=now - timedelta(minutes=rng.randint(0, 7 * 24 * 60)),
+                text_en=f"entry {n}",
+                label=render(node.policy, random_label(rng, node)),
+            ),
+        )
+        if rng.random() < 0.15:
+            relabel = random_label(rng, node)
+            if relabel != made.label:
+                node.store.release(system, made.id, relabel)
+        entries.append(made.id)
+    for _ in range(25):
+        end = now - timedelta(hours=rng.randint(0, 160))
+        data = {"body": rng.choice(["jjoc", "bocc"]), "period_end": end,
+                "period_start": end - timedelta(hours=rng.randint(1, 8))}  # fmt: skip
+        try:
+            label = render(node.policy, random_label(rng, node))
+            made = generate(c, system, HandoverCreate(**data, label=label))
+        except Invalid:
+            made = generate(c, system, HandoverCreate(**data))
+        handovers.append(made.id)
+    for stix_id in entries + handovers:
+        world.truth[stix_id] = [v.label for v in node.store.history(system, stix_id)]
+    return entries, handovers
+
+
+def test_watch_logs_and_handovers_return_exactly_what_the_oracle_allows(
+    world: World,
+    watch_world: tuple[list[str], list[str]],
+    users: dict[str, tuple[Principal, str, str]],
+    web: TestClient,
+) -> None:
+    from kizuna.domains.coordination import handover as handovers_
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.domains.coordination.watch import watch_log
+
+    c = coordination(world.node)
+    entries, handovers = watch_world
+    bodies = {i: world.node.store.get(world.node.system, i).object["body"] for i in entries}
+    # What a handover lists, everyone who may read it may read.
+    for stix_id in handovers:
+        made = world.node.store.get(world.node.system, stix_id)
+        for rows in made.object["sections"].values():
+            for row in rows:
+                if "label" in row:
+                    assert dominates(made.label, parse(world.node.policy, row["label"]))
+    row = re.compile(r'class="watch-entry[^"]*" data-id="([^"]+)"')
+    listed = re.compile(r'class="handover-row" data-id="([^"]+)"')
+    for n, (who, token, session) in enumerate(users.values()):
+        seen = {i for i in entries if can_read(who.clearance, world.truth[i][-1])}
+        jjoc = {i for i in seen if bodies[i] == "jjoc"}
+        assert {e.entry.id for e in watch_log(c, who, "jjoc", limit=500)} == jjoc
+        # The US counterpart's log shows the JJOC's entries the reader may read.
+        assert {e.entry.id for e in watch_log(c, who, "usfj", limit=500)} == jjoc
+        assert {e.entry.id for e in watch_log(c, who, "bocc", limit=500)} == seen - jjoc
+        api = web.get(
+            "/api/v1/coordination/watch?body=jjoc&limit=500", headers=bearer(token)
+        ).json()["items"]
+        assert {e["id"] for e in api} == jjoc
+        expected = {i for i in handovers if can_read(who.clearance, world.truth[i][-1])}
+        got = {h.handover.id for h in handovers_.handovers(c, who, limit=500)}
+        assert got == expected
+        api = web.get("/api/v1/coordination/handovers?limit=500", headers=bearer(token))
+        assert {h["id"] for h in api.json()["items"]} == expected
+        for stix_id in world.rng.sample(handovers, 3):
+            one = web.get(f"/api/v1/coordination/handovers/{stix_id}", headers=bearer(token))
+            assert one.status_code == (200 if stix_id in expected else 404)
+        if n >= 10:
+            continue
+        web.cookies.clear()
+        web.cookies.set(cookies(web).session, session)
+        page = web.get("/coordination/watch?body=jjoc").text
+        assert set(row.findall(page)) == jjoc
+        assert set(listed.findall(web.get("/coordination/handovers").text)) == expected
+        for stix_id in world.rng.sample(handovers, 3):
+            shown = web.get(f"/coordination/handovers/{stix_id}")
+            assert shown.status_code == (200 if stix_id in expected else 404)
+
+
+@pytest.fixture(scope="module")
+def tasker_world(world: World, coord_world: CoordWorld) -> dict[str, list[str]]:
+    """Taskers on random items (at their labels) and without one (at random labels),
+    with statuses, some relabelled: tasker -> its statuses and receipts."""
+    from kizuna.domains.coordination.model import TaskerCreate, TaskStatusCreate
+    from kizuna.domains.coordination.receipts import receipts_of
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.labels import render
+
+    node = world.node
+    c = coordination(node)
+    rng = random.Random(SEED + 13)
+    made_ids: dict[str, list[str]] = {}
+    for n in range(40):
+        on_item = rng.choice(coord_world.items) if rng.random() < 0.5 else None
+        label = None if on_item else render(node.policy, random_label(rng, node))
+        if label is not None and "USA" not in label:
+            continue
+        made = c.issue_tasker(
+            node.system,
+            TaskerCreate(
+                title_en=f"tasker {n}",
+                title_ja=f"タスク {n}",
+                issuing_body="jjoc",
+                opr="bocc",
+                suspense="2099-01-01T00:00:00Z",
+                coordination_item=on_item,
+                label=label,
+            ),
+        )
+        related = [r.id for r in receipts_of(c, node.system, made.id)]
+        for status in rng.sample(["acknowledged", "in_progress"], rng.randint(0, 2)):
+            related.append(
+                c.report_status(
+                    node.system, made.id, TaskStatusCreate(office="bocc", status=status)
+                ).id
+            )
+        for stix_id in [made.id, *related]:
+            if rng.random() < 0.2:
+                relabel = random_label(rng, node)
+                if relabel != node.store.get(node.system, stix_id).label:
+                    node.store.release(node.system, stix_id, relabel)
+        made_ids[made.id] = related
+    for stix_id in [*made_ids, *(r for rs in made_ids.values() for r in rs)]:
+        world.truth[stix_id] = [v.label for v in node.store.history(node.system, stix_id)]
+    return made_ids
+
+
+def test_taskers_statuses_and_receipts_show_exactly_what_the_oracle_allows(
+    world: World,
+    tasker_world: dict[str, list[str]],
+    users: dict[str, tuple[Principal, str, str]],
+    web: TestClient,
+) -> None:
+    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination.receipts import receipts_of
+    from kizuna.domains.coordination.service import coordination
+
+    c = coordination(world.node)
+
+    def sees(who: Principal, stix_id: str) -> bool:
+        return can_read(who.clearance, world.truth[stix_id][-1])
+
+    link = re.compile(r'href="/coordination/taskers/([a-z0-9-]+--[0-9a-f-]{36})"')
+    for n, (who, token, session) in enumerate(users.values()):
+        expected = {t for t in tasker_world if sees(who, t)}
+        assert {t.id for t in queries.taskers(c, who, limit=500)} == expected
+        api = web.get("/api/v1/coordination/taskers?limit=500", headers=bearer(token)).json()
+        assert {t["id"] for t in api["items"]} == expected
+        for tasker_id in world.rng.sample(sorted(tasker_world), 6):
+            answer = web.get(f"/api/v1/coordination/taskers/{tasker_id}", headers=bearer(token))
+            assert answer.status_code == (200 if tasker_id in expected else 404)
+            if tasker_id not in expected:
+                continue
+            _t, statuses = queries.tasker_detail(c, who, tasker_id)
+            shown = {x.id for x in statuses} | {r.id for r in receipts_of(c, who, tasker_id)}
+            assert shown == {r for r in tasker_world[tasker_id] if sees(who, r)}
+        if n >= 10:
+            continue
+        web.cookies.clear()
+        web.cookies.set(cookies(web).session, session)
+        assert set(link.findall(web.get("/coordination/taskers").text)) == expected
 
 
 # -- The restatement index: what an import reads to link a decision to an earlier one -

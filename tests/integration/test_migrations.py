@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import kizuna.domains.coordination.schema
+import kizuna.domains.coordination.watch_schema
 import kizuna.domains.glossary.schema
 import kizuna.domains.incidents.schema
 import kizuna.domains.intel.schema

@@ -29,7 +29,8 @@ from schemathesis.specs.openapi.checks import (
 from kizuna.bootstrap import initialize, open_node
 from kizuna.web.app import create_app
 from tests.conftest import node_settings
-from tests.factories import add_user, bearer, report
+from tests.factories import bearer, report
+from tests.factories.coordination import member
 
 EXAMPLES = int(os.environ.get("KIZUNA_FUZZ_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -41,9 +42,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict
     settings_ = node_settings(f"sqlite:///{tmp / 'kizuna.db'}", tmp)
     initialize(settings_, nation="JPN")
     node = open_node(settings_)
-    _user, token = add_user(
-        node, "fuzzer", clearance="SECRET", compartments=["BIAC"],
-        roles=["author", "releasing_officer"],
+    # A JJOC officer, so that the mechanism's own writes reach real rows too.
+    _user, token = member(
+        node, "fuzzer", nation="JPN", clearance="SECRET", compartments=["BIAC"],
+        roles=["author", "releasing_officer"], bodies=["jjoc"],
     )  # fmt: skip
     # Something to read, revise and release, so that paths with ids reach real rows.
     node.store.create(node.system, report("Seeded for the fuzzer"), _label(node))
@@ -91,6 +93,12 @@ _VALID_BODIES: dict[str, dict[str, Any]] = {
         "object": report("Made valid for a stateful chain"),
         "label": "UNCLASSIFIED//REL TO JPN, USA",
     },
+    "/api/v1/coordination/determinations": {
+        "kind": "jpn-gray-zone",
+        "regions": ["kyushu"],
+        "determining_body": "jjoc",
+        "label": "UNCLASSIFIED//REL TO JPN, USA",
+    },
     "/api/v1/coordination/items": {
         "title_en": "Stateful chain",
         "title_ja": "状態遷移の連鎖",
@@ -127,8 +135,9 @@ def test_stateful_chains_answer_no_server_error(
 
     Chains.run(
         settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=6,
+            # Enough chains that some go on from a created row, among ~80 operations.
+            max_examples=EXAMPLES * 4,
+            stateful_step_count=10,
             deadline=None,
             derandomize=True,  # the same chains on every run: a failure replays
             database=None,

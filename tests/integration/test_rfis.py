@@ -243,3 +243,32 @@ def test_rest_and_pages(node: Node, people: dict, client: TestClient) -> None:
     assert 'id="rfi-close"' in thread_page
     missing = client.get("/coordination/rfis/x-kizuna-rfi--00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404
+
+
+def test_each_addressee_receives_and_acknowledges_once(node: Node, people: dict) -> None:
+    """An item to the BOCC and an RFI to it are received at once on this node for its
+    Japanese members; a member of the BOCC acknowledges each, once; nobody else may."""
+    from kizuna.domains.coordination.receipts import receipts_of
+
+    c = coordination(node)
+    sato, kato, davis = people["sato"][0], people["kato"][0], people["davis"][0]
+    made = c.open_item(sato, item(counterpart_body="bocc"))
+    rfi = c.ask(sato, question(coordination_item=made.id))
+    for target in (made.id, rfi.id):
+        (receipt,) = receipts_of(c, sato, target)
+        assert (receipt.object["body"], receipt.object["nation"]) == ("bocc", "JPN")
+        assert receipt.label == node.store.get(sato, target).label
+        assert "acknowledged" not in receipt.object
+    before = counts(node)
+    with pytest.raises(Refused):
+        c.acknowledge_receipt(sato, made.id, "bocc")  # not a member of the BOCC
+    with pytest.raises(NotFound):
+        c.acknowledge_receipt(davis, made.id, "bocc")  # the US receives on its own node
+    with pytest.raises(NotFound):
+        c.acknowledge_receipt(kato, made.id, "usfj")
+    assert counts(node) == before
+    c.acknowledge_receipt(kato, made.id, "bocc")
+    (receipt,) = receipts_of(c, sato, made.id)
+    assert receipt.object["acknowledged_by"] == "kato"
+    with pytest.raises(Conflict, match="acknowledged by kato"):
+        c.acknowledge_receipt(kato, made.id, "bocc")

@@ -32,15 +32,21 @@ from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
     ITEM_TYPE,
+    RECEIPT_TYPE,
     REPLY_TYPE,
     RESPONSE_TYPE,
     RFI_TYPE,
+    TASK_STATUS_TYPE,
+    TASKER_TYPE,
     DeterminationCreate,
     ReplyCreate,
     ResponseCreate,
     RfiCreate,
+    TaskerCreate,
+    TaskStatusCreate,
 )
 from kizuna.domains.coordination.model import ResponseKind as Kind
+from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.service import coordination
 from kizuna.domains.glossary.model import TERM_TYPE, TermCreate
 from kizuna.domains.glossary.service import create_term
@@ -97,6 +103,20 @@ def world(node: Node) -> Iterator[World]:
     replied = mechanism.reply(
         sato, asked.id, ReplyCreate(body="mod-policy", text_en="Runway 2.", answers=True)
     )
+    tasked = mechanism.issue_tasker(
+        sato,
+        TaskerCreate(
+            title_en="Schedule",
+            title_ja="計画",
+            issuing_body="jjoc",
+            opr="mod-policy",
+            suspense="2099-01-01T00:00:00Z",
+            coordination_item=opened.id,
+        ),
+    )
+    status = mechanism.report_status(
+        sato, tasked.id, TaskStatusCreate(office="mod-policy", status="in_progress")
+    )
     determined = mechanism.determine(
         sato,
         DeterminationCreate(
@@ -148,6 +168,9 @@ def world(node: Node) -> Iterator[World]:
             DETERMINATION_TYPE: node.store.get(sato, determined.id).object,
             RFI_TYPE: node.store.get(sato, asked.id).object,
             REPLY_TYPE: node.store.get(sato, replied.id).object,
+            RECEIPT_TYPE: receipts_of(mechanism, sato, asked.id)[0].object,
+            TASKER_TYPE: node.store.get(sato, tasked.id).object,
+            TASK_STATUS_TYPE: node.store.get(sato, status.id).object,
             "grouping": node.store.get(sato, product.json()["id"]).object,
         }
         samples.update(incident_samples(node, sato))
@@ -158,6 +181,7 @@ def world(node: Node) -> Iterator[World]:
         )
         samples[TERM_TYPE] = node.store.get(sato, term.id).object
         samples.update(attachment_samples(node, sato, opened.id))
+        samples.update(watch_samples(node, sato, people["ito"][0], opened.id))
         # A release that narrows an object writes a recall (owned by the federation).
         shared = node.store.create(
             sato, report("Narrowed"), parse(node.policy, "SECRET//REL TO JPN, USA")
@@ -229,6 +253,22 @@ FORGERIES: dict[str, list[dict[str, Any]]] = {
         {"answered_by": None},
     ],
     REPLY_TYPE: [{"nation": "USA"}, {"body": "usfj"}, {"text": "Changed."}, {"answers": False}],
+    # A tasker changes only by completion (naming the OPR's status) or one rung up.
+    TASKER_TYPE: [
+        {"state": "complete"},
+        {"opr": "usfj"},
+        {"suspense": "2100-01-01T00:00:00.000Z"},
+        {"escalated_to": "nss+nsc"},
+        {"issuing_body": "usfj"},
+    ],
+    TASK_STATUS_TYPE: [{"nation": "USA"}, {"office": "usfj"}, {"status": "complete"}],
+    # A receipt is its nation's; only its acknowledgement is added, once, by the node.
+    RECEIPT_TYPE: [
+        {"nation": "USA"},
+        {"body": "usfj"},
+        {"received": "2020-01-01T00:00:00.000Z"},
+        {"acknowledged": "2026-01-01T00:00:00.000Z", "acknowledged_by": "forger"},
+    ],
     # A determination is its own nation's, of a kind of that nation, by a body that
     # determines; a later version only ends it.
     DETERMINATION_TYPE: [
@@ -470,4 +510,45 @@ FORGERIES["artifact"] = [
     {"hashes": {"SHA-256": "0" * 64}},
     {"payload_bin": "bm90ZXMK!!"},
     {"mime_type": "image/png"},
+]
+
+
+# -- The watch log and the shift handover (issue 15) -------------------------------------
+
+
+def watch_samples(
+    node: Node, outgoing: Principal, incoming: Principal, item_id: str
+) -> dict[str, dict[str, Any]]:
+    """A watch-log entry naming an item, and a handover signed by both officers."""
+    from kizuna.domains.coordination.handover import generate, sign
+    from kizuna.domains.coordination.watch import log_entry
+    from kizuna.domains.coordination.watch_model import EntryCreate, HandoverCreate
+
+    c = coordination(node)
+    logged = log_entry(
+        c,
+        outgoing,
+        EntryCreate(body="jjoc", kind="call", text_en="Called USFJ", items=[item_id],
+                    label="SECRET//REL TO JPN, USA"),
+    )  # fmt: skip
+    made = generate(c, outgoing, HandoverCreate(body="jjoc"))
+    sign(c, incoming, made.id)
+    return {o.type: node.store.get(outgoing, o.id).object for o in (logged, made)}
+
+
+# An entry is never edited; a handover's contents and signatures never change.
+FORGERIES["x-kizuna-watch-entry"] = [
+    {"text": "Rewritten"},
+    {"kind": "decision"},
+    {"at": "2099-01-01T00:00:00.000Z"},
+    {"author": "forger"},
+    {"body": "usfj"},
+    {"items": []},
+]
+FORGERIES["x-kizuna-handover"] = [
+    {"incoming_officer": "sato"},
+    {"incoming_officer": "forger"},
+    {"outgoing_signed_at": "2020-01-01T00:00:00.000Z"},
+    {"sections": {"items": []}},
+    {"period_end": "2099-01-01T00:00:00.000Z"},
 ]

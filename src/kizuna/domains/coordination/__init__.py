@@ -5,6 +5,7 @@ escalation up the ACG's levels to the national security staffs (DESIGN §1)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kizuna.runtime import Domain, Node
@@ -28,16 +29,22 @@ def _install(node: Node) -> None:
     from kizuna.domains.coordination.model import (
         DETERMINATION_TYPE,
         ITEM_TYPE,
+        RECEIPT_TYPE,
         REPLY_TYPE,
         RESPONSE_TYPE,
         RFI_TYPE,
+        TASK_STATUS_TYPE,
+        TASKER_TYPE,
     )
     from kizuna.domains.coordination.owner import (
         determination_rules,
         item_rules,
+        receipt_rules,
         reply_rules,
         response_rules,
         rfi_rules,
+        task_status_rules,
+        tasker_rules,
     )
     from kizuna.domains.coordination.service import coordination
 
@@ -89,16 +96,65 @@ def _install(node: Node) -> None:
         REPLY_TYPE,
         domain="coordination",
         endpoint="POST /api/v1/coordination/rfis/{id}/replies",
+        open_to=frozenset({"release"}),
         rules=reply_rules(structure),
         key=OWNER,
     )
+    owners.register(
+        RECEIPT_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/receipts/acknowledge",
+        open_to=frozenset({"release"}),
+        rules=receipt_rules(structure),
+        key=OWNER,
+    )
+    # A tasker is its issuing nation's; each office reports its status, never changed.
+    owners.register(
+        TASKER_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/taskers",
+        open_to=frozenset({"release"}),
+        rules=tasker_rules(structure),
+        key=OWNER,
+    )
+    owners.register(
+        TASK_STATUS_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/taskers/{id}/statuses",
+        open_to=frozenset({"release"}),
+        rules=task_status_rules(structure),
+        key=OWNER,
+    )
+    # -- the watch log and the shift handover (watch.py, handover.py) --
+    from kizuna.domains.coordination.watch_model import ENTRY_TYPE, HANDOVER_TYPE
+    from kizuna.domains.coordination.watch_owner import entry_rules, handover_rules
+
+    # An entry is never edited (a correction is a new entry); releasing it is a
+    # releasing officer's decision through the generic endpoint, label only. A handover
+    # and its signatures are written only through the mechanism.
+    owners.register(
+        ENTRY_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/watch",
+        open_to=frozenset({"release"}),
+        rules=entry_rules(structure),
+        key=OWNER,
+    )
+    owners.register(
+        HANDOVER_TYPE,
+        domain="coordination",
+        endpoint="POST /api/v1/coordination/handovers (and /handovers/{id}/sign)",
+        rules=handover_rules(structure),
+        key=OWNER,
+    )
+    # -- end of the watch log and the shift handover --
     node.arrival_hooks.append(arrived)
 
 
 def _routers() -> list[APIRouter]:
-    from kizuna.domains.coordination import api, pages
+    from kizuna.domains.coordination import api, pages, watch_api, watch_pages
 
-    return [api.router, pages.router]
+    return [api.router, pages.router, watch_api.router, watch_pages.router]
 
 
 def _commands() -> list[tuple[str, Typer]]:
@@ -116,7 +172,9 @@ def _seed(node: Node) -> None:
 def _scan(node: Node) -> None:
     from kizuna.domains.coordination.service import coordination
 
-    coordination(node).scan()
+    mechanism = coordination(node)
+    mechanism.scan()
+    mechanism.scan_taskers()
 
 
 def _today(node: Node, principal: Principal) -> list[Panel]:
@@ -133,4 +191,5 @@ DOMAIN = Domain(
     seed_demo=_seed,
     scan=_scan,
     today=_today,
+    migrations=Path(__file__).parent / "migrations",
 )

@@ -17,6 +17,8 @@ from kizuna.domains.coordination.model import (
     ReplyCreate,
     ResponseCreate,
     RfiCreate,
+    TaskerCreate,
+    TaskStatusCreate,
     TransitionRequest,
 )
 from kizuna.domains.coordination.service import IllegalTransition, coordination, iso_time
@@ -359,6 +361,63 @@ def rfi_step(
 ) -> Response:
     """Close (once answered), withdraw (while open) or reopen an RFI, as its asker."""
     return _json(_obj(coordination(node).move_rfi(principal, rfi_id, body.event)))
+
+
+class ReceiptAck(BaseModel):
+    of: str = Field(max_length=120, description="the item or RFI received")
+    body: str = Field(max_length=64, description="the addressee body acknowledging")
+
+
+@router.get("/receipts", response_model=Rfis)
+def list_receipts(
+    principal: ApiPrincipal, node: NodeDep, of: Annotated[str, Query(max_length=120)]
+) -> Response:
+    """Each addressee's receipt of an item or RFI, that the caller may read."""
+    from kizuna.domains.coordination.receipts import receipts_of
+
+    return _json({"items": [_obj(r) for r in receipts_of(coordination(node), principal, of)]})
+
+
+@router.post("/receipts/acknowledge", response_model=CoordinationObject)
+def acknowledge_receipt(body: ReceiptAck, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Acknowledge receipt, as a member of the addressee body, on its nation's node."""
+    return _json(_obj(coordination(node).acknowledge_receipt(principal, body.of, body.body)))
+
+
+class TaskerDetail(CoordinationObject):
+    statuses: list[CoordinationObject]
+
+
+@router.get("/taskers", response_model=Rfis)
+def list_taskers(
+    principal: ApiPrincipal,
+    node: NodeDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> Response:
+    """The taskers the caller may read, open ones first by suspense."""
+    found = queries.taskers(coordination(node), principal, limit=limit)
+    return _json({"items": [_obj(t) for t in found]})
+
+
+@router.post("/taskers", status_code=201, response_model=CoordinationObject)
+def issue_tasker(body: TaskerCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """Task an office (OPR) and its coordinating offices (OCRs) with a suspense."""
+    return _json(_obj(coordination(node).issue_tasker(principal, body)), 201)
+
+
+@router.get("/taskers/{tasker_id}", response_model=TaskerDetail)
+def tasker(tasker_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
+    """A tasker and each office's statuses that the caller may read."""
+    found, statuses = queries.tasker_detail(coordination(node), principal, tasker_id)
+    return _json({**_obj(found), "statuses": [_obj(x) for x in statuses]})
+
+
+@router.post("/taskers/{tasker_id}/statuses", status_code=201, response_model=CoordinationObject)
+def report_status(
+    tasker_id: str, body: TaskStatusCreate, principal: ApiPrincipal, node: NodeDep
+) -> Response:
+    """An office's status; the OPR's `complete` completes the tasker."""
+    return _json(_obj(coordination(node).report_status(principal, tasker_id, body)), 201)
 
 
 @router.get("/regions")

@@ -19,17 +19,21 @@ from sqlalchemy import Connection, insert, select, update
 
 from kizuna import clock
 from kizuna.db.schema import objects
-from kizuna.domains.coordination import determinations, rfis
+from kizuna.domains.coordination import determinations, receipts, rfis, taskers
 from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
     ITEM_TYPE,
+    RECEIPT_TYPE,
     REPLY_TYPE,
     RESPONSE_TYPE,
     RFI_TYPE,
+    TASK_STATUS_TYPE,
+    TASKER_TYPE,
 )
 from kizuna.domains.coordination.owner import check_item_body, check_rfi_body
 from kizuna.domains.coordination.schema import coord_items, coord_responses, coord_rfis
 from kizuna.domains.coordination.service import coordination, epoch
+from kizuna.domains.coordination.watch_model import ENTRY_TYPE, HANDOVER_TYPE
 from kizuna.errors import Invalid
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
@@ -48,6 +52,13 @@ def arrived(node: Node, conn: Connection, made: StoredObject) -> None:
         mechanism = coordination(node)
         determinations.mirror(mechanism, conn, made)
         mechanism.follow_determinations(conn, list(made.object["regions"]))
+    elif made.type in (ENTRY_TYPE, HANDOVER_TYPE):
+        # A partner's watch-log entry or handover: its mirror row, for the logs and lists.
+        from kizuna.domains.coordination.handover import mirror_handover
+        from kizuna.domains.coordination.watch import mirror_entry
+
+        mirror = mirror_entry if made.type == ENTRY_TYPE else mirror_handover
+        mirror(coordination(node), conn, made)
     elif made.type == RFI_TYPE:
         # The partner's RFI on one of this node's items stops the item's clock here,
         # where its deadlines are kept; its answered or closed version restarts it.
@@ -62,8 +73,18 @@ def arrived(node: Node, conn: Connection, made: StoredObject) -> None:
         ).first()
         if row is not None and row.item_pk is not None:
             rfis.keep_clock(mechanism, conn, row.item_pk)
+        receipts.receive(mechanism, conn, made.id, str(made.object["addressed_body"]))
     elif made.type == REPLY_TYPE:
         rfis.after_reply(coordination(node), conn, made)
+    elif made.type == RECEIPT_TYPE:
+        receipts.mirror(coordination(node), conn, made)
+    elif made.type == TASKER_TYPE:
+        mechanism = coordination(node)
+        taskers.mirror(mechanism, conn, made)
+        for office in [made.object["opr"], *made.object.get("ocrs", [])]:
+            receipts.receive(mechanism, conn, made.id, str(office))
+    elif made.type == TASK_STATUS_TYPE:
+        taskers.after_status(coordination(node), conn, made)
 
 
 def _stated_due(body: dict[str, Any]) -> int | None:
@@ -104,6 +125,9 @@ def _mirror(node: Node, conn: Connection, made: StoredObject) -> None:
     else:
         conn.execute(update(coord_items).where(coord_items.c.object_pk == pk).values(**values))
     mechanism.mark(conn, pk, body)
+    if body["state"] != "draft":
+        # The counterpart's nation has it: its receipt, written once.
+        receipts.receive(mechanism, conn, made.id, str(body["counterpart_body"]))
 
 
 def _answered(node: Node, conn: Connection, made: StoredObject) -> None:

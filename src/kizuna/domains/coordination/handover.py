@@ -38,8 +38,14 @@ from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination import OWNER
 from kizuna.domains.coordination.escalation import epoch, iso_time
-from kizuna.domains.coordination.model import ITEM_TYPE, N_, OPEN_STATES
-from kizuna.domains.coordination.schema import coord_items, coord_notifications, coord_steps
+from kizuna.domains.coordination.model import ITEM_TYPE, N_, OPEN_STATES, RFI_TYPE, TASKER_TYPE
+from kizuna.domains.coordination.schema import (
+    coord_items,
+    coord_notifications,
+    coord_rfis,
+    coord_steps,
+    coord_taskers,
+)
 from kizuna.domains.coordination.watch import (
     known_body,
     visible_now,
@@ -243,9 +249,73 @@ def log_of_shift(shift: Shift) -> Listed:
 
 
 Section = Callable[[Shift], Listed]
-SECTIONS: list[Section] = [open_items, unacknowledged, log_of_shift]
+
+
+def _open_threads(shift: Shift, name: str, table: Any, stix_type: str, states: tuple[str, ...],
+                  of_body: Any, due: Any | None) -> Listed:  # fmt: skip
+    """Open RFIs or taskers of the body that the outgoing officer may read."""
+    columns = [*COLUMNS, table.c.state.label("t_state"), table.c.precedence.label("t_prec")]
+    if due is not None:
+        columns.append(due.label("t_due"))
+    rows = shift.conn.execute(
+        select(*columns)
+        .select_from(
+            access.join(versions, versions.c.pk == access.c.version_pk)
+            .join(objects, objects.c.pk == access.c.object_pk)
+            .join(table, table.c.object_pk == access.c.object_pk)
+        )
+        .where(
+            shift.visible(),
+            access.c.type == stix_type,
+            table.c.state.in_(states),
+            of_body,
+        )
+        .order_by(access.c.object_pk)
+    ).all()
+    listed = Listed(name)
+    for r in rows:
+        found = stored_from_row(r)
+        row = {
+            "id": found.id,
+            "name": found.object.get("name", found.id),
+            "name_ja": found.object.get("name_ja", found.id),
+            "label": _label_text(shift, found.label),
+            "state": r.t_state,
+            "precedence": r.t_prec,
+        }
+        if due is not None:
+            row["due"] = iso_time(int(r.t_due))
+        listed.rows.append(row)
+        listed.labels.append(found.label)
+    return listed
+
+
+def open_rfis(shift: Shift) -> Listed:
+    """The body's RFIs still open or answered but not closed, asked by it or of it."""
+    b = shift.body
+    return _open_threads(
+        shift, "rfis", coord_rfis, RFI_TYPE, ("open", "answered"),
+        or_(coord_rfis.c.asking_body == b, coord_rfis.c.addressed_body == b), None,
+    )  # fmt: skip
+
+
+def open_taskers(shift: Shift) -> Listed:
+    """The body's open taskers, issued by it or to it as the OPR, by suspense."""
+    b = shift.body
+    listed = _open_threads(
+        shift, "taskers", coord_taskers, TASKER_TYPE, ("open",),
+        or_(coord_taskers.c.issuing_body == b, coord_taskers.c.opr == b),
+        coord_taskers.c.suspense_at,
+    )  # fmt: skip
+    listed.rows.sort(key=lambda x: (x.get("due", ""), x["id"]))
+    return listed
+
+
+SECTIONS: list[Section] = [open_items, open_rfis, open_taskers, unacknowledged, log_of_shift]
 SECTION_TITLES: dict[str, str] = {
     "items": N_("Open coordination items"),
+    "rfis": N_("Open requests for information"),
+    "taskers": N_("Open taskers"),
     "notifications": N_("Unacknowledged notifications"),
     "entries": N_("Watch log of the shift"),
 }

@@ -18,7 +18,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from statemachine import State, StateMachine
-from stix2.properties import BooleanProperty, ListProperty, StringProperty, TimestampProperty
+from stix2.properties import (
+    BooleanProperty,
+    DictionaryProperty,
+    ListProperty,
+    StringProperty,
+    TimestampProperty,
+)
 from stix2.v21 import CustomObject
 
 
@@ -34,9 +40,12 @@ __all__ = [
     "DOMAINS",
     "ITEM_TYPE",
     "OPEN_STATES",
+    "RECEIPT_TYPE",
     "REPLY_TYPE",
     "RESPONSE_TYPE",
     "RFI_TYPE",
+    "TASKER_TYPE",
+    "TASK_STATUS_TYPE",
     "Action",
     "Answer",
     "DeterminationCreate",
@@ -51,7 +60,10 @@ __all__ = [
     "ResponseKind",
     "RfiCreate",
     "RfiState",
+    "TaskStatusCreate",
+    "TaskerCreate",
     "TransitionRequest",
+    "TranslationVerify",
     "events_after_answer",
     "needs_met",
 ]
@@ -61,12 +73,18 @@ RESPONSE_TYPE = "x-kizuna-coordination-response"
 DETERMINATION_TYPE = "x-kizuna-situation-determination"
 RFI_TYPE = "x-kizuna-rfi"
 REPLY_TYPE = "x-kizuna-rfi-reply"
+RECEIPT_TYPE = "x-kizuna-receipt"
+TASKER_TYPE = "x-kizuna-tasker"
+TASK_STATUS_TYPE = "x-kizuna-tasker-status"
 # Fixed ids: the extension definitions are the same on every node.
 ITEM_EXTENSION = "extension-definition--6b0f6c8e-2f4e-4a52-9a55-1c1b1f0e7a11"
 RESPONSE_EXTENSION = "extension-definition--0f3e8f0b-4c8d-4f4e-b1c2-6a7f0e9d2b22"
 DETERMINATION_EXTENSION = "extension-definition--3d2a4c1e-7b0f-4e9a-8c55-2f6b1d9e4a33"
 RFI_EXTENSION = "extension-definition--8a1f5c2d-9e3b-4c7a-b6d4-5e2f1a0c9b44"
 REPLY_EXTENSION = "extension-definition--c4e7b2a9-1d6f-4a8e-9b3c-7f0d2e5a1c55"
+RECEIPT_EXTENSION = "extension-definition--5b9d3e7f-2a4c-4e1b-8d6a-9c0f3b2e7d66"
+TASKER_EXTENSION = "extension-definition--9e2c4a6b-3f1d-4b8e-a7c5-1d0e8f6b3a77"
+TASK_STATUS_EXTENSION = "extension-definition--2f7a9c1e-6b4d-4e3a-9f8c-0a5d7e2b4c88"
 
 DOMAINS = ("land", "maritime", "air", "space", "cyber", "electromagnetic", "information")
 
@@ -78,6 +96,8 @@ class Action(StrEnum):
     RESPONSE_WRITE = "coordination:response:write"
     DETERMINATION_WRITE = "coordination:determination:write"
     RFI_WRITE = "coordination:rfi:write"
+    RECEIPT_WRITE = "coordination:receipt:write"
+    TASKER_WRITE = "coordination:tasker:write"
 
 
 class ItemState(StrEnum):
@@ -194,6 +214,9 @@ CONCURRING = frozenset({ResponseKind.CONCUR, ResponseKind.CONCUR_WITH_COMMENTS})
         ("uncounted_responses", ListProperty(StringProperty)),
         # The RFIs it waits on: while any is open, the item's clock is stopped.
         ("clock_stopped_by", ListProperty(StringProperty)),
+        # Which language it was written in, and the state of the other's translation
+        # (web/bilingual.py): provisional (仮訳), verified or requested.
+        ("x_kizuna_translation", DictionaryProperty()),
     ],
     extension_name=ITEM_EXTENSION,
 )
@@ -304,6 +327,92 @@ class RequestForInformation:
 )
 class RfiReply:
     """One message of an RFI's thread, an object of the replying nation."""
+
+
+@CustomObject(
+    RECEIPT_TYPE,
+    [
+        # The item, RFI or tasker received.
+        ("of", StringProperty(required=True)),
+        ("body", StringProperty(required=True)),
+        ("nation", StringProperty(required=True)),
+        ("received", TimestampProperty(required=True)),
+        ("acknowledged", TimestampProperty()),
+        ("acknowledged_by", StringProperty()),
+    ],
+    extension_name=RECEIPT_EXTENSION,
+)
+class Receipt:
+    """An addressee's receipt of an item, RFI or tasker: written by its nation's node
+    when the object first reaches it, acknowledged by a member of the body."""
+
+
+class TaskerState(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+
+
+class OfficeStatus(StrEnum):
+    """Where one office stands on a tasker."""
+
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    CANNOT_MEET = "cannot_meet"  # the suspense cannot be met: says why
+
+
+TASKER_STATE_NAMES = {
+    TaskerState.OPEN: N_("Open"),
+    TaskerState.COMPLETE: N_("Complete"),
+    TaskerState.CANCELLED: N_("Cancelled"),
+}
+OFFICE_STATUS_NAMES = {
+    OfficeStatus.ACKNOWLEDGED: N_("Acknowledged"),
+    OfficeStatus.IN_PROGRESS: N_("In progress"),
+    OfficeStatus.COMPLETE: N_("Complete"),
+    OfficeStatus.CANNOT_MEET: N_("Cannot meet the suspense"),
+}
+
+
+@CustomObject(
+    TASKER_TYPE,
+    [
+        ("name", StringProperty(required=True)),
+        ("name_ja", StringProperty(required=True)),
+        ("instructions", StringProperty()),
+        ("instructions_ja", StringProperty()),
+        ("issuing_body", StringProperty(required=True)),
+        # The office of primary responsibility, and the offices that coordinate.
+        ("opr", StringProperty(required=True)),
+        ("ocrs", ListProperty(StringProperty)),
+        ("suspense", TimestampProperty(required=True)),
+        ("precedence", StringProperty(required=True)),
+        ("state", StringProperty(required=True)),
+        ("coordination_item", StringProperty()),
+        # The rung it climbed to once overdue, like an item.
+        ("escalated_to", StringProperty()),
+        ("completed_by", StringProperty()),
+    ],
+    extension_name=TASKER_EXTENSION,
+)
+class Tasker:
+    """A task to an office with a suspense; an object of the issuing nation."""
+
+
+@CustomObject(
+    TASK_STATUS_TYPE,
+    [
+        ("tasker", StringProperty(required=True)),
+        ("nation", StringProperty(required=True)),
+        ("office", StringProperty(required=True)),
+        ("status", StringProperty(required=True)),
+        ("note", StringProperty()),
+    ],
+    extension_name=TASK_STATUS_EXTENSION,
+)
+class TaskStatus:
+    """One office's status on a tasker, an object of the office's nation."""
 
 
 class Lifecycle(StateMachine):
@@ -425,6 +534,14 @@ class ItemCreate(BaseModel):
         description="FLASH, IMMEDIATE, PRIORITY or ROUTINE: with the determinations in "
         "force in its region, it sets the item's deadlines",
     )
+    translation: Literal["provisional", "requested"] | None = Field(
+        default=None,
+        description="the other language is a provisional translation (仮訳) by the author, "
+        "or is requested from a translator; none: written in both",
+    )
+    source_lang: Literal["ja", "en"] = Field(
+        default="ja", description="the language the item was written in"
+    )
     propose: bool = Field(default=True, description="propose at once (else a draft)")
 
 
@@ -498,3 +615,37 @@ class ReplyCreate(BaseModel):
     text_en: str = Field(default="", max_length=20_000)
     text_ja: str = Field(default="", max_length=20_000)
     answers: bool = Field(default=False, description="this reply answers the question")
+
+
+class TaskerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title_en: str = Field(min_length=1, max_length=300)
+    title_ja: str = Field(min_length=1, max_length=300)
+    instructions_en: str = Field(default="", max_length=20_000)
+    instructions_ja: str = Field(default="", max_length=20_000)
+    issuing_body: str = Field(min_length=1, max_length=64)
+    opr: str = Field(min_length=1, max_length=64, description="office of primary responsibility")
+    ocrs: list[str] = Field(default_factory=list, max_length=20)
+    suspense: datetime = Field(description="when the task is due (with its time zone)")
+    precedence: Precedence = "ROUTINE"
+    coordination_item: str | None = Field(default=None, max_length=120)
+    label: str | None = Field(
+        default=None, description="default: the item's label; required without an item"
+    )
+
+
+class TaskStatusCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    office: str = Field(min_length=1, max_length=64)
+    status: OfficeStatus
+    note: str = Field(default="", max_length=20_000)
+
+
+class TranslationVerify(BaseModel):
+    """A translator verifies an item's translation, writing the missing text if asked."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    body: str = Field(default="", max_length=20_000, description="the translated text, if any")

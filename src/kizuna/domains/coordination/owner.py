@@ -42,14 +42,19 @@ from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
     DOMAINS,
     ITEM_TYPE,
+    RECEIPT_TYPE,
     REPLY_TYPE,
     RESPONSE_TYPE,
     RFI_EDGES,
     RFI_TYPE,
+    TASK_STATUS_TYPE,
+    TASKER_TYPE,
     ItemState,
     Lifecycle,
+    OfficeStatus,
     ResponseKind,
     RfiState,
+    TaskerState,
 )
 from kizuna.domains.coordination.schema import coord_responses
 from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Structure
@@ -57,6 +62,7 @@ from kizuna.errors import Conflict, Invalid
 from kizuna.labels import Label
 from kizuna.store.access import current
 from kizuna.store.owners import Write
+from kizuna.web.bilingual import TRANSLATION_PROPERTY, check_translation
 
 __all__ = [
     "EDGES",
@@ -79,6 +85,8 @@ _RESPONSE_ID = re.compile(re.escape(RESPONSE_TYPE) + r"--[0-9a-f-]{36}")
 _ITEM_ID = re.compile(re.escape(ITEM_TYPE) + r"--[0-9a-f-]{36}")
 _RFI_ID = re.compile(re.escape(RFI_TYPE) + r"--[0-9a-f-]{36}")
 _REPLY_ID = re.compile(re.escape(REPLY_TYPE) + r"--[0-9a-f-]{36}")
+_TASKER_ID = re.compile(re.escape(TASKER_TYPE) + r"--[0-9a-f-]{36}")
+_STATUS_ID = re.compile(re.escape(TASK_STATUS_TYPE) + r"--[0-9a-f-]{36}")
 # What only escalation changes, and what never changes after the item is opened.
 ESCALATION_FIELDS = ("tier", "needs", "escalated_to")
 FIXED_FIELDS = ("requesting_body", "counterpart_body", "region", "sets_phase")
@@ -172,6 +180,8 @@ def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
         )
     for field in RECORDS:
         _ids(body, field)
+    if body.get(TRANSLATION_PROPERTY) is not None:
+        check_translation(body[TRANSLATION_PROPERTY])
     stopped = body.get("clock_stopped_by", [])
     if not isinstance(stopped, list) or not all(
         isinstance(v, str) and _RFI_ID.fullmatch(v) for v in stopped
@@ -235,6 +245,14 @@ def item_rules(s: Structure) -> Callable[[Connection, Write], None]:
                 raise Invalid("a new item has no answers yet", field="counted_responses")
 
     return rules
+
+
+def _same_but_label(body: dict[str, Any], previous: dict[str, Any]) -> bool:
+    """A release's version: the same object, but for its markings and `modified`."""
+    ignored = {"modified", "object_marking_refs"}
+    return {k: v for k, v in body.items() if k not in ignored} == {
+        k: v for k, v in previous.items() if k not in ignored
+    }
 
 
 def _label(row: Any) -> Label:
@@ -471,6 +489,8 @@ def reply_rules(s: Structure) -> Callable[[Connection, Write], None]:
 def _check_reply(s: Structure, conn: Connection, write: Write) -> None:
     body = write.body
     if write.previous is not None:
+        if write.kind == "release" and _same_but_label(body, write.previous):
+            return
         raise Conflict("a reply is never changed: write another", field="object.id")
     if body.get("nation") != write.origin:
         raise Invalid(
@@ -509,3 +529,167 @@ def _check_reply(s: Structure, conn: Connection, write: Write) -> None:
         raise Invalid(
             f"only {rfi.get('addressed_body')}, whom the RFI asks, answers it", field="answers"
         )
+
+
+def receipt_rules(s: Structure) -> Callable[[Connection, Write], None]:
+    """A receipt is its nation's, for a body of that nation or a bilateral one, of an
+    item or an RFI; a later version only adds its acknowledgement, once."""
+
+    def rules(conn: Connection, write: Write) -> None:
+        body = write.body
+        if body.get("type") != RECEIPT_TYPE:
+            return
+        if body.get("nation") != write.origin:
+            raise Invalid(f"a receipt of {write.origin} names {write.origin}", field="nation")
+        _one_of(body.get("body"), list(s.bodies), "body")
+        addressee = s.bodies[body["body"]]
+        if not addressee.bilateral and addressee.nation != write.origin:
+            raise Invalid(
+                f"'{addressee.id}' is a body of {addressee.nation}: its own nation receives",
+                field="body",
+            )
+        of = body.get("of")
+        if not isinstance(of, str) or not any(
+            p.fullmatch(of) for p in (_ITEM_ID, _RFI_ID, _TASKER_ID)
+        ):
+            raise Invalid(f"of names a {ITEM_TYPE}, {RFI_TYPE} or {TASKER_TYPE}", field="of")
+        if bool(body.get("acknowledged")) != bool(body.get("acknowledged_by")):
+            raise Invalid("an acknowledgement names who and when", field="acknowledged")
+        previous = write.previous
+        if previous is None:
+            if body.get("acknowledged"):
+                raise Invalid("a receipt is written received, then acknowledged", field="state")
+            return
+        for field in ("of", "body", "nation", "received"):
+            if body.get(field) != previous.get(field):
+                raise Invalid(f"{field} of a receipt never changes", field=field)
+        if previous.get("acknowledged") and (
+            body.get("acknowledged"),
+            body.get("acknowledged_by"),
+        ) != (previous.get("acknowledged"), previous.get("acknowledged_by")):
+            raise Invalid("a receipt is acknowledged once", field="acknowledged")
+
+    return rules
+
+
+TASKER_FIXED = (
+    "name",
+    "name_ja",
+    "instructions",
+    "instructions_ja",
+    "issuing_body",
+    "opr",
+    "ocrs",
+    "suspense",
+    "precedence",
+    "coordination_item",
+)
+
+
+def tasker_rules(s: Structure) -> Callable[[Connection, Write], None]:
+    """A tasker is issued by a body of its nation (or a bilateral one) to known
+    offices; later versions only complete it (naming the OPR's status), cancel it, or
+    climb the escalation path one rung at a time."""
+
+    def rules(conn: Connection, write: Write) -> None:
+        body = write.body
+        if body.get("type") != TASKER_TYPE:
+            return
+        _one_of(body.get("issuing_body"), list(s.bodies), "issuing_body")
+        issuing = s.bodies[body["issuing_body"]]
+        if not issuing.bilateral and issuing.nation != write.origin:
+            raise Invalid(
+                f"'{issuing.id}' is a body of {issuing.nation}; a tasker of {write.origin} is "
+                "issued by a body of its own nation or a bilateral one",
+                field="issuing_body",
+            )
+        _one_of(body.get("opr"), list(s.bodies), "opr")
+        ocrs = body.get("ocrs", [])
+        if not isinstance(ocrs, list):
+            raise Invalid("ocrs is a list of bodies", field="ocrs")
+        for office in ocrs:
+            _one_of(office, list(s.bodies), "ocrs")
+        _one_of(body.get("precedence"), PRECEDENCES, "precedence")
+        _one_of(body.get("state"), [x.value for x in TaskerState], "state")
+        done = body.get("completed_by")
+        if (body["state"] == TaskerState.COMPLETE) != (
+            isinstance(done, str) and bool(_STATUS_ID.fullmatch(done))
+        ):
+            raise Invalid("a complete tasker names the OPR's status, and only then", field="state")
+        escalated = body.get("escalated_to")
+        if escalated is not None and s.rung(str(escalated)) is None:
+            _one_of(escalated, [r.id for r in s.ladder], "escalated_to")
+        previous = write.previous
+        if previous is None:
+            if body["state"] != TaskerState.OPEN or escalated is not None:
+                raise Invalid("a tasker is issued open, at its own tier", field="state")
+            return
+        for field in TASKER_FIXED:
+            if body.get(field) != previous.get(field):
+                raise Invalid(f"{field} of a tasker never changes: issue a new one", field=field)
+        before, after = str(previous.get("state")), str(body["state"])
+        if before != after and before != TaskerState.OPEN:
+            raise Invalid(f"a tasker that is {before} stays so", field="state")
+        if escalated != previous.get("escalated_to"):
+            was = previous.get("escalated_to")
+            tier = (
+                s.rung(str(was)).tier  # type: ignore[union-attr]
+                if was and s.rung(str(was))
+                else s.bodies[issuing.id].tier
+            )
+            rung = s.next_rung(tier)
+            if rung is None or escalated != rung.id or after != TaskerState.OPEN:
+                raise Invalid("an open tasker climbs one rung at a time", field="escalated_to")
+        if write.kind == "release" and (
+            before != after or escalated != previous.get("escalated_to")
+        ):
+            raise Invalid("a release changes the label only", field="state")
+
+    return rules
+
+
+def task_status_rules(s: Structure) -> Callable[[Connection, Write], None]:
+    """An office's status is its nation's, for a body of that nation (or a bilateral
+    one) that the tasker tasks, at the tasker's label, and never changed."""
+
+    def rules(conn: Connection, write: Write) -> None:
+        body = write.body
+        if body.get("type") != TASK_STATUS_TYPE:
+            return
+        if write.previous is not None:
+            if write.kind == "release" and _same_but_label(body, write.previous):
+                return
+            raise Conflict("a status is never changed: report another", field="object.id")
+        if body.get("nation") != write.origin:
+            raise Invalid(f"a status of {write.origin} names {write.origin}", field="nation")
+        _one_of(body.get("status"), [x.value for x in OfficeStatus], "status")
+        _one_of(body.get("office"), list(s.bodies), "office")
+        office = s.bodies[body["office"]]
+        if not office.bilateral and office.nation != write.origin:
+            raise Invalid(
+                f"'{office.id}' is a body of {office.nation}, not of {write.origin}",
+                field="office",
+            )
+        tasker_id = body.get("tasker")
+        if not isinstance(tasker_id, str) or not _TASKER_ID.fullmatch(tasker_id):
+            raise Invalid(f"tasker names a {TASKER_TYPE}", field="tasker")
+        held = conn.execute(
+            select(versions.c.body, versions.c.rank, versions.c.rel_to, versions.c.compartments)
+            .select_from(
+                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                    versions, versions.c.pk == access.c.version_pk
+                )
+            )
+            .where(objects.c.stix_id == tasker_id)
+        ).first()
+        if held is None:
+            if write.kind == "accept":
+                return
+            raise Invalid(f"no tasker {tasker_id}", field="tasker")
+        if write.label != _label(held):
+            raise Invalid("a status carries exactly the label of its tasker", field="label")
+        tasker = json.loads(held.body)
+        if body["office"] not in [tasker.get("opr"), *tasker.get("ocrs", [])]:
+            raise Invalid(f"'{body['office']}' is not tasked by {tasker_id}", field="office")
+
+    return rules

@@ -5,6 +5,7 @@ templates only render what they are given."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,11 +18,13 @@ from kizuna.domains.coordination.map import region_map
 from kizuna.domains.coordination.model import (
     DOMAIN_NAMES,
     DOMAINS,
+    OFFICE_STATUS_NAMES,
     PHASE_NAMES,
     PRECEDENCE_NAMES,
     RESPONSE_NAMES,
     RFI_STATE_NAMES,
     STATE_NAMES,
+    TASKER_STATE_NAMES,
     TIER_NAMES,
     DeterminationCreate,
     DeterminationEnd,
@@ -30,7 +33,11 @@ from kizuna.domains.coordination.model import (
     ResponseCreate,
     ResponseKind,
     RfiCreate,
+    TaskerCreate,
+    TaskStatusCreate,
+    TranslationVerify,
 )
+from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.rfis import ASKER_EVENTS
 from kizuna.domains.coordination.service import (
     USER_EVENTS,
@@ -42,10 +49,12 @@ from kizuna.domains.coordination.structure import PRECEDENCES, TIERS
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import LabelError
+from kizuna.web.bilingual import side_by_side, translation_of
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
+from kizuna.web.times import zone_for
 
 __all__ = ["TEMPLATES", "router"]
 
@@ -87,6 +96,8 @@ def _common(c: Coordination, request: Request) -> dict[str, Any]:
         "precedence_names": PRECEDENCE_NAMES,
         "rfi_state_names": RFI_STATE_NAMES,
         "rfi_event_names": RFI_EVENT_NAMES,
+        "tasker_state_names": TASKER_STATE_NAMES,
+        "office_status_names": OFFICE_STATUS_NAMES,
         "precedences": PRECEDENCES,
         "domain_names": DOMAIN_NAMES,
         "response_names": RESPONSE_NAMES,
@@ -193,6 +204,8 @@ def open_submit(
     label: Annotated[str, Form(max_length=300)] = "",
     domains: Annotated[list[str] | None, Form()] = None,
     precedence: Annotated[str, Form(max_length=32)] = "ROUTINE",
+    source_lang: Annotated[str, Form(max_length=8)] = "ja",
+    translation: Annotated[str, Form(max_length=16)] = "",
     propose: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     c = coordination(node)
@@ -208,6 +221,8 @@ def open_submit(
         "label": label,
         "domains": domains or [],
         "precedence": precedence,
+        "source_lang": source_lang,
+        "translation": translation or None,
         "propose": bool(propose),
     }
     try:
@@ -274,6 +289,8 @@ def _item_page(
     labels += [e.version.label for e in events if e.version is not None]
     labels += [e.response.label for e in events if e.response is not None]
     labels += [r.label for r in asked]
+    received = receipts_of(c, principal, stix_id)
+    labels += [r.label for r in received]
     return page(
         request,
         "coordination/item.html",
@@ -292,7 +309,15 @@ def _item_page(
         error=error,
         # What the reader chose and wrote, kept after a refusal.
         answer=answer or {},
+        text_view=side_by_side(item.object, "description", "description_ja"),
+        can_verify=(
+            principal.can(Permission.TRANSLATION_VERIFY)
+            and principal.nation == c.node.nation
+            and translation_waits(item.object)
+        ),
         rfis=asked,
+        receipts=received,
+        ack_bodies=_ack_bodies(c, principal, received),
         can_ask=can_ask,
         ask_bodies=ask_bodies,
         rfi_default_to=rfi_default_to,
@@ -491,6 +516,74 @@ def end_submit(
     return RedirectResponse("/coordination/regions", status_code=303)
 
 
+def translation_waits(body: dict[str, Any]) -> bool:
+    """Whether the item's translation waits for a translator's verification."""
+    record = translation_of(body)
+    return record is not None and record.status != "verified"
+
+
+@router.post("/coordination/items/{stix_id}/translation", dependencies=[Depends(check_csrf)])
+def verify_submit(
+    request: Request,
+    stix_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    body: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    c = coordination(node)
+    try:
+        c.verify_translation(principal, stix_id, TranslationVerify(body=body))
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        said = explain(exc, choose_lang(request))
+        return _item_page(request, principal, c, stix_id, said, exc.status)
+    return RedirectResponse(f"/coordination/items/{stix_id}", status_code=303)
+
+
+def _ack_bodies(c: Coordination, principal: Principal, received: list[Any]) -> list[str]:
+    """The reader's bodies whose receipt here waits for their acknowledgement."""
+    if principal.nation != c.node.nation:
+        return []
+    return [
+        r.object["body"]
+        for r in received
+        if r.object["nation"] == principal.nation
+        and r.object["body"] in principal.bodies
+        and not r.object.get("acknowledged")
+    ]
+
+
+@router.post("/coordination/receipts/acknowledge", dependencies=[Depends(check_csrf)])
+def acknowledge_receipt_submit(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    of: Annotated[str, Form(max_length=120)] = "",
+    body: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    c = coordination(node)
+    back = (
+        f"/coordination/rfis/{of}"
+        if of.startswith("x-kizuna-rfi--")
+        else f"/coordination/taskers/{of}"
+        if of.startswith("x-kizuna-tasker--")
+        else None
+    )
+    try:
+        c.acknowledge_receipt(principal, of, body)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        said = explain(exc, choose_lang(request))
+        if of.startswith("x-kizuna-tasker--"):
+            return _tasker_page(request, principal, c, of, said, exc.status)
+        if back:
+            return _rfi_page(request, principal, c, of, said, exc.status)
+        return _item_page(request, principal, c, of, said, exc.status)
+    return RedirectResponse(back or f"/coordination/items/{of}", status_code=303)
+
+
 # -- requests for information ---------------------------------------------------------
 
 
@@ -574,12 +667,15 @@ def _rfi_page(
         and o["asking_body"] in principal.bodies
     )
     events = [e for e, (before, _after) in ASKER_EVENTS.items() if before == o["state"]]
+    received = receipts_of(c, principal, rfi_id)
     return page(
         request,
         "coordination/rfi.html",
         principal=principal,
         status=status,
-        labels=[rfi.label] + [r.label for r in replies],
+        labels=[rfi.label] + [r.label for r in replies] + [r.label for r in received],
+        receipts=received,
+        ack_bodies=_ack_bodies(c, principal, received),
         rfi=rfi,
         replies=replies,
         reply_bodies=reply_bodies if (open_thread and may_write) else [],
@@ -645,3 +741,184 @@ def rfi_step_submit(
         said = explain(exc, choose_lang(request))
         return _rfi_page(request, principal, c, rfi_id, said, exc.status)
     return RedirectResponse(f"/coordination/rfis/{rfi_id}", status_code=303)
+
+
+# -- taskers ---------------------------------------------------------------------------
+
+
+def _taskers_page(
+    request: Request,
+    principal: Principal,
+    c: Coordination,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    rows = queries.taskers(c, principal)
+    issue_bodies = (
+        [
+            b
+            for b in sorted(principal.bodies)
+            if b in c.structure.bodies
+            and (c.structure.bodies[b].bilateral or c.structure.bodies[b].nation == c.node.nation)
+        ]
+        if principal.nation == c.node.nation and principal.can(Permission.OBJECT_ANSWER)
+        else []
+    )
+    zone = zone_for(
+        c.node.nation if principal.kind == "system" else principal.nation, principal.zone
+    )
+    return page(
+        request,
+        "coordination/taskers.html",
+        principal=principal,
+        status=status,
+        labels=[t.label for t in rows],
+        rows=rows,
+        issue_bodies=issue_bodies,
+        zone_name=str(zone),
+        values=values or {"ocrs": [], "precedence": "ROUTINE"},
+        error=error,
+        **_common(c, request),
+    )
+
+
+@router.get("/coordination/taskers")
+def taskers_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    return _taskers_page(request, principal, coordination(node))
+
+
+@router.post("/coordination/taskers", dependencies=[Depends(check_csrf)])
+def issue_submit(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    title_en: Annotated[str, Form(max_length=4000)] = "",
+    title_ja: Annotated[str, Form(max_length=4000)] = "",
+    instructions_en: Annotated[str, Form(max_length=20_000)] = "",
+    instructions_ja: Annotated[str, Form(max_length=20_000)] = "",
+    issuing_body: Annotated[str, Form(max_length=64)] = "",
+    opr: Annotated[str, Form(max_length=64)] = "",
+    ocrs: Annotated[list[str] | None, Form()] = None,
+    suspense: Annotated[str, Form(max_length=40)] = "",
+    precedence: Annotated[str, Form(max_length=32)] = "ROUTINE",
+    coordination_item: Annotated[str, Form(max_length=120)] = "",
+    label: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    c = coordination(node)
+    values: dict[str, Any] = {
+        "title_en": title_en,
+        "title_ja": title_ja,
+        "instructions_en": instructions_en,
+        "instructions_ja": instructions_ja,
+        "issuing_body": issuing_body,
+        "opr": opr,
+        "ocrs": ocrs or [],
+        "suspense": suspense,
+        "precedence": precedence,
+        "coordination_item": coordination_item,
+        "label": label,
+    }
+    # A datetime-local field names no zone: it is the reader's.
+    zone = zone_for(principal.nation, principal.zone)
+    try:
+        moment = datetime.fromisoformat(suspense) if suspense else None
+    except ValueError:
+        moment = None
+    data = {
+        **values,
+        "suspense": moment.replace(tzinfo=zone) if moment and not moment.tzinfo else moment,
+        "coordination_item": coordination_item or None,
+        "label": label or None,
+    }
+    try:
+        made = c.issue_tasker(principal, TaskerCreate(**data))
+    except ValidationError as exc:
+        said = explain(exc, choose_lang(request))
+        return _taskers_page(request, principal, c, values, said, 422)
+    except (StoreError, LabelError) as exc:
+        status = getattr(exc, "status", 422)
+        said = explain(exc, choose_lang(request))
+        return _taskers_page(request, principal, c, values, said, status)
+    return RedirectResponse(f"/coordination/taskers/{made.id}", status_code=303)
+
+
+def _tasker_page(
+    request: Request,
+    principal: Principal,
+    c: Coordination,
+    tasker_id: str,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    try:
+        tasker, statuses = queries.tasker_detail(c, principal, tasker_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    o = tasker.object
+    offices = [o["opr"], *o.get("ocrs", [])]
+    report_offices = (
+        [
+            b
+            for b in offices
+            if b in principal.bodies
+            and b in c.structure.bodies
+            and (
+                c.structure.bodies[b].bilateral or c.structure.bodies[b].nation == principal.nation
+            )
+        ]
+        if principal.nation == c.node.nation
+        and principal.can(Permission.OBJECT_ANSWER)
+        and o["state"] == "open"
+        else []
+    )
+    received = receipts_of(c, principal, tasker_id)
+    return page(
+        request,
+        "coordination/tasker.html",
+        principal=principal,
+        status=status,
+        labels=[tasker.label] + [x.label for x in statuses] + [r.label for r in received],
+        tasker=tasker,
+        statuses=statuses,
+        report_offices=report_offices,
+        receipts=received,
+        ack_bodies=_ack_bodies(c, principal, received),
+        error=error,
+        **_common(c, request),
+    )
+
+
+@router.get("/coordination/taskers/{tasker_id}")
+def tasker_page(
+    request: Request, tasker_id: str, principal: PagePrincipal, node: NodeDep
+) -> HTMLResponse:
+    return _tasker_page(request, principal, coordination(node), tasker_id)
+
+
+@router.post("/coordination/taskers/{tasker_id}/status", dependencies=[Depends(check_csrf)])
+def status_submit(
+    request: Request,
+    tasker_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    office: Annotated[str, Form(max_length=64)] = "",
+    status: Annotated[str, Form(max_length=32)] = "",
+    note: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    c = coordination(node)
+    try:
+        c.report_status(
+            principal,
+            tasker_id,
+            TaskStatusCreate(office=office, status=status, note=note),  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        said = explain(exc, choose_lang(request))
+        return _tasker_page(request, principal, c, tasker_id, said, 422)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        said = explain(exc, choose_lang(request))
+        return _tasker_page(request, principal, c, tasker_id, said, exc.status)
+    return RedirectResponse(f"/coordination/taskers/{tasker_id}", status_code=303)

@@ -23,6 +23,8 @@ from kizuna.domains.coordination.model import (
     REPLY_TYPE,
     RESPONSE_TYPE,
     RFI_TYPE,
+    TASK_STATUS_TYPE,
+    TASKER_TYPE,
     ItemState,
     RfiState,
 )
@@ -35,6 +37,8 @@ from kizuna.domains.coordination.schema import (
     coord_rfi_replies,
     coord_rfis,
     coord_steps,
+    coord_task_statuses,
+    coord_taskers,
 )
 from kizuna.domains.coordination.service import Coordination, epoch
 from kizuna.domains.coordination.structure import BILATERAL, PRECEDENCES
@@ -55,6 +59,8 @@ __all__ = [
     "notifications",
     "rfi_thread",
     "rfis",
+    "tasker_detail",
+    "taskers",
     "timeline",
 ]
 
@@ -591,3 +597,65 @@ def rfi_thread(
             .order_by(coord_rfi_replies.c.object_pk)
         ).all()
     return stored_from_row(found), [stored_from_row(r) for r in replies]
+
+
+def taskers(c: Coordination, principal: Principal, *, limit: int = 200) -> list[StoredObject]:
+    """The taskers the principal may read, open ones first by suspense, then the rest
+    newest first."""
+    query = (
+        select(*COLUMNS)
+        .select_from(
+            coord_taskers.join(access, access.c.object_pk == coord_taskers.c.object_pk)
+            .join(versions, versions.c.pk == access.c.version_pk)
+            .join(objects, objects.c.pk == access.c.object_pk)
+        )
+        .where(_visible_current(c, principal), access.c.type == TASKER_TYPE)
+        .order_by(
+            case((coord_taskers.c.state == "open", 0), else_=1),
+            case((coord_taskers.c.state == "open", coord_taskers.c.suspense_at), else_=0),
+            coord_taskers.c.object_pk.desc(),
+        )
+        .limit(limit)
+    )
+    with c.node.db.read() as conn:
+        return [stored_from_row(r) for r in conn.execute(query).all()]
+
+
+def tasker_detail(
+    c: Coordination, principal: Principal, tasker_id: str
+) -> tuple[StoredObject, list[StoredObject]]:
+    """A tasker and the offices' statuses the principal may read, oldest first;
+    NotFound when the tasker is hidden, as for a missing one."""
+    with c.node.db.read() as conn:
+        found = conn.execute(
+            select(*COLUMNS, objects.c.pk.label("tasker_pk"))
+            .select_from(
+                access.join(versions, versions.c.pk == access.c.version_pk).join(
+                    objects, objects.c.pk == access.c.object_pk
+                )
+            )
+            .where(
+                objects.c.stix_id == tasker_id,
+                access.c.type == TASKER_TYPE,
+                _visible_current(c, principal),
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"no tasker {tasker_id}", field="id")
+        statuses = conn.execute(
+            select(*COLUMNS)
+            .select_from(
+                coord_task_statuses.join(
+                    access, access.c.object_pk == coord_task_statuses.c.object_pk
+                )
+                .join(versions, versions.c.pk == access.c.version_pk)
+                .join(objects, objects.c.pk == access.c.object_pk)
+            )
+            .where(
+                coord_task_statuses.c.tasker_pk == found.tasker_pk,
+                _visible_current(c, principal),
+                access.c.type == TASK_STATUS_TYPE,
+            )
+            .order_by(coord_task_statuses.c.object_pk)
+        ).all()
+    return stored_from_row(found), [stored_from_row(r) for r in statuses]

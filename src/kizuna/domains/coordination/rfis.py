@@ -24,7 +24,7 @@ from sqlalchemy import Connection, and_, exists, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.coordination import OWNER
+from kizuna.domains.coordination import OWNER, receipts
 from kizuna.domains.coordination.escalation import epoch
 from kizuna.domains.coordination.model import (
     OPEN_STATES,
@@ -130,6 +130,7 @@ def ask(c: Coordination, principal: Principal, data: RfiCreate) -> StoredObject:
             made = c.store.create_in(conn, principal, body, label, owner=OWNER)
             item_pk = None
         mirror(c, conn, made)
+        receipts.receive(c, conn, made.id, addressed.id)
         audit.append(
             conn,
             actor=principal.name,

@@ -20,10 +20,13 @@ __all__ = [
     "coord_items",
     "coord_notifications",
     "coord_phases",
+    "coord_receipts",
     "coord_responses",
     "coord_rfi_replies",
     "coord_rfis",
     "coord_steps",
+    "coord_task_statuses",
+    "coord_taskers",
 ]
 
 # One row per item, rewritten with each of its versions: what the board filters on.
@@ -167,6 +170,59 @@ coord_rfi_replies = Table(
     Column("recorded_at", TS, nullable=False),
 )
 Index("ix_coord_rfi_replies_rfi", coord_rfi_replies.c.rfi_pk, coord_rfi_replies.c.object_pk)
+
+# Receipts: one per (object, addressee body, nation), from its current version.
+coord_receipts = Table(
+    "coord_receipts",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("of_pk", ForeignKey("objects.pk"), nullable=False),
+    Column("body", String(64), nullable=False),
+    Column("nation", String(3), nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("acknowledged_at", TS, nullable=True),
+    Column("acknowledged_by", String(128), nullable=True),
+)
+Index(
+    "ix_coord_receipts_of",
+    coord_receipts.c.of_pk,
+    coord_receipts.c.body,
+    coord_receipts.c.nation,
+    unique=True,
+)
+
+# Taskers: one row per tasker (its current version). On the issuing node, `next_at` is
+# when it escalates next (its suspense, then each precedence deadline after), claimed
+# by moving it on in the transaction that writes the escalated version.
+coord_taskers = Table(
+    "coord_taskers",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("issuing_body", String(64), nullable=False),
+    Column("opr", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("precedence", String(9), nullable=False),
+    Column("suspense_at", BigInteger, nullable=False),
+    Column("next_at", BigInteger, nullable=True),
+    Column("steps", Integer, nullable=False, server_default="0"),
+    Column("escalated_to", String(64), nullable=True),
+    Column("updated_at", TS, nullable=False),
+)
+Index("ix_coord_taskers_next", coord_taskers.c.next_at)
+coord_task_statuses = Table(
+    "coord_task_statuses",
+    metadata,
+    Column("object_pk", ForeignKey("objects.pk"), primary_key=True),
+    Column("tasker_pk", ForeignKey("objects.pk"), nullable=False),
+    Column("office", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("recorded_at", TS, nullable=False),
+)
+Index(
+    "ix_coord_task_statuses_tasker",
+    coord_task_statuses.c.tasker_pk,
+    coord_task_statuses.c.object_pk,
+)
 
 # Before 0014, the alliance phase of each region, set by a concurred item; kept as
 # history, no longer written: each nation now determines its own situation.

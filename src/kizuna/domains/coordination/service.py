@@ -25,7 +25,15 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.coordination import OWNER, answers, determinations, escalation, rfis
+from kizuna.domains.coordination import (
+    OWNER,
+    answers,
+    determinations,
+    escalation,
+    receipts,
+    rfis,
+    taskers,
+)
 from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
 from kizuna.domains.coordination.model import (
     ITEM_TYPE,
@@ -42,6 +50,9 @@ from kizuna.domains.coordination.model import (
     ResponseCreate,
     ResponseKind,
     RfiCreate,
+    TaskerCreate,
+    TaskStatusCreate,
+    TranslationVerify,
 )
 from kizuna.domains.coordination.notify import Channel, InApp, Notice
 from kizuna.domains.coordination.rules import body_of, check_item
@@ -62,6 +73,8 @@ from kizuna.runtime import Node
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
+from kizuna.store.rows import stix_ts
+from kizuna.web.bilingual import TRANSLATION_PROPERTY, translation_of, translation_record
 
 __all__ = ["Coordination", "Fired", "IllegalTransition", "coordination", "epoch", "iso_time"]
 
@@ -344,6 +357,13 @@ class Coordination:
                 "related_items": data.item_refs,
             }
             body.update({k: v for k, v in optional.items() if v})
+            if data.translation is not None:
+                body[TRANSLATION_PROPERTY] = translation_record(
+                    source=data.source_lang,
+                    status=data.translation,
+                    translator=principal.name if data.translation == "provisional" else None,
+                    at=stix_ts(clock.now()),
+                )
             made = self.store.create_in(conn, principal, body, label, owner=OWNER)
             pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
             conn.execute(
@@ -388,6 +408,8 @@ class Coordination:
         self.schedule(conn, row, tier=row.tier, base=epoch(), number=1)
         self.move(conn, principal, row, "propose")
         self.notify(conn, [Notice(row.counterpart_body, "opened", row.object_pk)])
+        # A bilateral counterpart receives it here too, for this nation's members.
+        receipts.receive(self, conn, row.stix_id, row.counterpart_body)
         return self.store_get_in(conn, row.stix_id)
 
     def _label_of(self, conn: Connection, row: Any) -> Label:
@@ -447,6 +469,46 @@ class Coordination:
                 )
             return self.store_get_in(conn, stix_id)
 
+    # -- translation -----------------------------------------------------------------------
+
+    def verify_translation(
+        self, principal: Principal, stix_id: str, data: TranslationVerify
+    ) -> StoredObject:
+        """A translator of this node's nation verifies the item's translation (仮訳 to
+        verified), writing the requested text where none was given."""
+        with self.store.transaction(principal) as conn:
+            row = self.item_row(conn, principal, stix_id, lock=True)
+            if principal.kind != "system" and (
+                not principal.can(Permission.TRANSLATION_VERIFY)
+                or principal.nation != self.node.nation
+            ):
+                raise Refused(
+                    f"only translators of {self.node.nation} verify its items' translations",
+                    action=str(Action.ITEM_WRITE),
+                    target=stix_id,
+                )
+            body = self._current_body(conn, stix_id)
+            record = translation_of(body)
+            if record is None or record.status == "verified":
+                raise Conflict("this item has no translation waiting to be verified", field="id")
+            target = "description" if record.source == "ja" else "description_ja"
+            changes: dict[str, Any] = {
+                TRANSLATION_PROPERTY: translation_record(
+                    source=record.source,
+                    status="verified",
+                    translator=principal.name,
+                    at=stix_ts(clock.now()),
+                )
+            }
+            if data.body:
+                changes[target] = data.body
+            elif record.status == "requested" and not body.get(target):
+                raise Invalid("give the translated text", field="body")
+            self.move(
+                conn, principal, row, "record", changes=changes, detail={"translation": "verified"}
+            )
+            return self.store_get_in(conn, stix_id)
+
     # -- answers -------------------------------------------------------------------------
 
     def respond(self, principal: Principal, stix_id: str, data: ResponseCreate) -> StoredObject:
@@ -491,6 +553,22 @@ class Coordination:
 
     def move_rfi(self, principal: Principal, rfi_id: str, event: str) -> StoredObject:
         return rfis.move(self, principal, rfi_id, event)
+
+    # -- taskers (taskers.py) -------------------------------------------------------------
+
+    def issue_tasker(self, principal: Principal, data: TaskerCreate) -> StoredObject:
+        return taskers.issue(self, principal, data)
+
+    def report_status(
+        self, principal: Principal, tasker_id: str, data: TaskStatusCreate
+    ) -> StoredObject:
+        return taskers.report(self, principal, tasker_id, data)
+
+    def scan_taskers(self, *, limit: int = 500) -> list[taskers.Escalated]:
+        return taskers.scan(self, limit=limit)
+
+    def acknowledge_receipt(self, principal: Principal, of: str, body: str) -> StoredObject:
+        return receipts.acknowledge(self, principal, of, body)
 
     # -- escalation (escalation.py) -----------------------------------------------------
 

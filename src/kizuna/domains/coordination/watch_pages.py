@@ -14,7 +14,12 @@ from pydantic import ValidationError
 
 from kizuna.domains.coordination import handover as handovers_
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import PRECEDENCE_NAMES, STATE_NAMES
+from kizuna.domains.coordination.model import (
+    PRECEDENCE_NAMES,
+    RFI_STATE_NAMES,
+    STATE_NAMES,
+    TASKER_STATE_NAMES,
+)
 from kizuna.domains.coordination.pages import NOTICE_NAMES
 from kizuna.domains.coordination.service import Coordination, coordination
 from kizuna.domains.coordination.watch import log_entry, watch_bodies, watch_log
@@ -104,6 +109,8 @@ def _common(c: Coordination, request: Request, principal: Principal) -> dict[str
         "kind_names": ENTRY_KIND_NAMES,
         "kinds": ENTRY_KINDS,
         "state_names": STATE_NAMES,
+        "rfi_state_names": RFI_STATE_NAMES,
+        "tasker_state_names": TASKER_STATE_NAMES,
         "precedence_names": PRECEDENCE_NAMES,
         "notice_names": NOTICE_NAMES,
         "section_titles": handovers_.SECTION_TITLES,

@@ -1,4 +1,5 @@
-"""coordination: requests for information, their threads, and a clock that stops
+"""coordination: requests for information, their threads, a clock that stops, each
+addressee's receipts, and taskers with each office's status
 
 Revision ID: 0015_coord_rfis
 Revises: 0014_coord_determinations
@@ -54,8 +55,72 @@ def upgrade() -> None:
     )
     op.create_index("ix_coord_rfi_replies_rfi", "coord_rfi_replies", ["rfi_pk", "object_pk"])
 
+    op.create_table(
+        "coord_receipts",
+        sa.Column("object_pk", sa.Integer(), nullable=False),
+        sa.Column("of_pk", sa.Integer(), nullable=False),
+        sa.Column("body", sa.String(length=64), nullable=False),
+        sa.Column("nation", sa.String(length=3), nullable=False),
+        sa.Column("received_at", sa.String(length=27), nullable=False),
+        sa.Column("acknowledged_at", sa.String(length=27), nullable=True),
+        sa.Column("acknowledged_by", sa.String(length=128), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["object_pk"], ["objects.pk"], name=op.f("fk_coord_receipts_object_pk_objects")
+        ),
+        sa.ForeignKeyConstraint(
+            ["of_pk"], ["objects.pk"], name=op.f("fk_coord_receipts_of_pk_objects")
+        ),
+        sa.PrimaryKeyConstraint("object_pk", name=op.f("pk_coord_receipts")),
+    )
+    op.create_index(
+        "ix_coord_receipts_of", "coord_receipts", ["of_pk", "body", "nation"], unique=True
+    )
+
+    op.create_table(
+        "coord_taskers",
+        sa.Column("object_pk", sa.Integer(), nullable=False),
+        sa.Column("issuing_body", sa.String(length=64), nullable=False),
+        sa.Column("opr", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("precedence", sa.String(length=9), nullable=False),
+        sa.Column("suspense_at", sa.BigInteger(), nullable=False),
+        sa.Column("next_at", sa.BigInteger(), nullable=True),
+        sa.Column("steps", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("escalated_to", sa.String(length=64), nullable=True),
+        sa.Column("updated_at", sa.String(length=27), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["object_pk"], ["objects.pk"], name=op.f("fk_coord_taskers_object_pk_objects")
+        ),
+        sa.PrimaryKeyConstraint("object_pk", name=op.f("pk_coord_taskers")),
+    )
+    op.create_index("ix_coord_taskers_next", "coord_taskers", ["next_at"])
+    op.create_table(
+        "coord_task_statuses",
+        sa.Column("object_pk", sa.Integer(), nullable=False),
+        sa.Column("tasker_pk", sa.Integer(), nullable=False),
+        sa.Column("office", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("recorded_at", sa.String(length=27), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["object_pk"], ["objects.pk"], name=op.f("fk_coord_task_statuses_object_pk_objects")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tasker_pk"], ["objects.pk"], name=op.f("fk_coord_task_statuses_tasker_pk_objects")
+        ),
+        sa.PrimaryKeyConstraint("object_pk", name=op.f("pk_coord_task_statuses")),
+    )
+    op.create_index(
+        "ix_coord_task_statuses_tasker", "coord_task_statuses", ["tasker_pk", "object_pk"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_coord_task_statuses_tasker", "coord_task_statuses")
+    op.drop_table("coord_task_statuses")
+    op.drop_index("ix_coord_taskers_next", "coord_taskers")
+    op.drop_table("coord_taskers")
+    op.drop_index("ix_coord_receipts_of", "coord_receipts")
+    op.drop_table("coord_receipts")
     op.drop_index("ix_coord_rfi_replies_rfi", "coord_rfi_replies")
     op.drop_table("coord_rfi_replies")
     op.drop_index("ix_coord_rfis_item", "coord_rfis")

@@ -1,0 +1,235 @@
+"""Taskers on both databases: an office of primary responsibility and coordinating
+offices with a suspense; each office's status; the OPR completes it; an overdue tasker
+climbs the escalation path like an item, each step once, across a restart; bad input
+changes nothing; the REST API and the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kizuna import clock
+from kizuna.bootstrap import open_node
+from kizuna.db.schema import audit_log, objects, versions
+from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.model import TaskerCreate, TaskStatusCreate
+from kizuna.domains.coordination.receipts import receipts_of
+from kizuna.domains.coordination.schema import coord_task_statuses, coord_taskers
+from kizuna.domains.coordination.service import coordination
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.runtime import Node
+from tests.conftest import node_settings
+from tests.factories import bearer, cookies
+from tests.factories.coordination import cast, item, member
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen() -> Iterator[list[datetime]]:
+    now = [T0]
+    clock.set_clock(lambda: now[0])
+    try:
+        yield now
+    finally:
+        clock.set_clock(None)
+
+
+@pytest.fixture
+def people(node: Node) -> dict:
+    found = cast(node)
+    found["kato"] = member(node, "kato", nation="JPN", roles=["author"], bodies=["bocc"])
+    return found
+
+
+def task(**overrides: object) -> TaskerCreate:
+    values: dict[str, object] = {
+        "title_en": "Prepare the tanker schedule",
+        "title_ja": "給油機運用計画の作成",
+        "issuing_body": "jjoc",
+        "opr": "bocc",
+        "ocrs": ["mod-policy"],
+        "suspense": clock.now() + timedelta(hours=6),
+        "precedence": "IMMEDIATE",
+        "label": "SECRET//REL TO JPN, USA",
+    }
+    values.update(overrides)
+    return TaskerCreate(**values)  # type: ignore[arg-type]
+
+
+def counts(node: Node) -> dict[str, int]:
+    with node.db.read() as conn:
+        found = {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (objects, versions, coord_taskers, coord_task_statuses)
+        }
+        found["audit"] = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action != "refused")
+        ).scalar_one()
+    return found
+
+
+def test_each_office_reports_and_the_oprs_completion_completes_it(
+    node: Node, people: dict, frozen: list[datetime]
+) -> None:
+    c = coordination(node)
+    sato, kato = people["sato"][0], people["kato"][0]
+    made = c.issue_tasker(sato, task())
+    assert made.object["state"] == "open"
+    # The BOCC and the MOD policy bureau receive it on this node.
+    assert {r.object["body"] for r in receipts_of(c, sato, made.id)} == {"bocc", "mod-policy"}
+    c.report_status(sato, made.id, TaskStatusCreate(office="mod-policy", status="acknowledged"))
+    c.report_status(kato, made.id, TaskStatusCreate(office="bocc", status="in_progress"))
+    assert node.store.get(sato, made.id).object["state"] == "open"
+    done = c.report_status(kato, made.id, TaskStatusCreate(office="bocc", status="complete"))
+    found = node.store.get(sato, made.id).object
+    assert (found["state"], found["completed_by"]) == ("complete", done.id)
+    _t, statuses = queries.tasker_detail(c, sato, made.id)
+    assert [(x.object["office"], x.object["status"]) for x in statuses] == [
+        ("mod-policy", "acknowledged"),
+        ("bocc", "in_progress"),
+        ("bocc", "complete"),
+    ]
+    with pytest.raises(Conflict):
+        c.report_status(sato, made.id, TaskStatusCreate(office="mod-policy", status="complete"))
+    # Complete: it never escalates.
+    frozen[0] += timedelta(days=30)
+    assert c.scan_taskers() == []
+
+
+def test_an_overdue_tasker_climbs_once_per_step_across_a_restart(
+    node: Node, people: dict, frozen: list[datetime], db_url: str, tmp_path: Path
+) -> None:
+    c = coordination(node)
+    sato = people["sato"][0]
+    made = c.issue_tasker(sato, task())
+    frozen[0] += timedelta(hours=5, minutes=59)
+    assert c.scan_taskers() == []
+    frozen[0] += timedelta(minutes=2)
+    fired = c.scan_taskers()
+    assert [(f.step, f.to) for f in fired] == [(1, "acg-ao")]
+    assert c.scan_taskers() == []
+    node.db.dispose()
+    node.extras.clear()
+    frozen[0] += timedelta(days=10)
+    restarted = open_node(node_settings(db_url, tmp_path))
+    other = open_node(node_settings(db_url, tmp_path))
+    try:
+        fired = []
+        for _ in range(6):
+            fired += coordination(restarted).scan_taskers() + coordination(other).scan_taskers()
+        # One rung per IMMEDIATE deadline (4 h), each step once whoever scans; it stops
+        # at the national security staffs.
+        assert [(f.step, f.to) for f in fired] == [
+            (2, "acg-dir"),
+            (3, "acg-dg"),
+            (4, "nss+nsc"),
+            (5, None),
+        ]
+        history = restarted.store.history(sato, made.id)
+        assert [v.object.get("escalated_to") for v in history] == [
+            None, "acg-ao", "acg-dir", "acg-dg", "nss+nsc",
+        ]  # fmt: skip
+    finally:
+        restarted.db.dispose()
+        other.db.dispose()
+
+
+def test_bad_taskers_and_statuses_are_refused_and_nothing_is_written(
+    node: Node, people: dict
+) -> None:
+    c = coordination(node)
+    sato, ito, davis, kato = (people[n][0] for n in ("sato", "ito", "davis", "kato"))
+    made = c.issue_tasker(sato, task())
+    hidden = c.open_item(sato, item(label="SECRET", propose=False))
+    junior = member(
+        node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL"
+    )[0]
+    before = counts(node)
+    with pytest.raises(Refused, match="on its own node"):
+        c.issue_tasker(davis, task(issuing_body="usfj"))
+    with pytest.raises(Refused, match="not a member of mod-policy"):
+        c.issue_tasker(ito, task(issuing_body="mod-policy", opr="bocc", ocrs=[]))
+    with pytest.raises(Invalid, match="still to come"):
+        c.issue_tasker(sato, task(suspense=clock.now() - timedelta(minutes=1)))
+    with pytest.raises(Invalid, match="time zone"):
+        c.issue_tasker(sato, task(suspense=datetime(2030, 1, 1)))
+    with pytest.raises(Invalid, match="neither an OCR"):
+        c.issue_tasker(sato, task(ocrs=["bocc"]))
+    with pytest.raises(Invalid, match="unknown body 'nope'"):
+        c.issue_tasker(sato, task(opr="nope"))
+    with pytest.raises(Invalid, match="releasable to USA"):
+        c.issue_tasker(sato, task(opr="usfj", ocrs=[], label="SECRET"))
+    with pytest.raises(NotFound):
+        c.issue_tasker(junior, task(coordination_item=hidden.id, label=None))
+    with pytest.raises(Invalid, match="not tasked"):
+        c.report_status(kato, made.id, TaskStatusCreate(office="jjoc", status="complete"))
+    with pytest.raises(Refused, match="not a member of bocc"):
+        c.report_status(sato, made.id, TaskStatusCreate(office="bocc", status="complete"))
+    with pytest.raises(Invalid, match="say why"):
+        c.report_status(kato, made.id, TaskStatusCreate(office="bocc", status="cannot_meet"))
+    assert counts(node) == before
+
+
+def test_rest_and_pages(node: Node, people: dict, client: TestClient) -> None:
+    sato_token, kato_token = people["sato"][1], people["kato"][1]
+    body = task().model_dump(mode="json")
+    made = client.post("/api/v1/coordination/taskers", json=body, headers=bearer(sato_token))
+    assert made.status_code == 201, made.text
+    tasker_id = made.json()["id"]
+    bad = client.post(
+        f"/api/v1/coordination/taskers/{tasker_id}/statuses",
+        json={"office": "bocc", "status": "done-ish"},
+        headers=bearer(kato_token),
+    )
+    assert bad.status_code == 422
+    ok = client.post(
+        f"/api/v1/coordination/taskers/{tasker_id}/statuses",
+        json={"office": "bocc", "status": "complete"},
+        headers=bearer(kato_token),
+    )
+    assert ok.status_code == 201, ok.text
+    shown = client.get(
+        f"/api/v1/coordination/taskers/{tasker_id}", headers=bearer(sato_token)
+    ).json()
+    assert shown["object"]["state"] == "complete"
+    assert [x["object"]["status"] for x in shown["statuses"]] == ["complete"]
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        user = identity.find_user(conn, "sato")
+        assert user is not None
+        client.cookies.set(cookies(client).session, identity.start_session(conn, user))
+    listed = client.get("/coordination/taskers").text
+    assert f'href="/coordination/taskers/{tasker_id}"' in listed
+    page = client.get(f"/coordination/taskers/{tasker_id}").text
+    assert 'data-status="complete"' in page
+    # The form: a suspense in the reader's zone (JST for a Japanese officer).
+
+    form = client.get("/coordination/taskers")
+    token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    posted = client.post(
+        "/coordination/taskers",
+        data={
+            "csrf_token": token,
+            "title_en": "Brief",
+            "title_ja": "説明",
+            "issuing_body": "jjoc",
+            "opr": "bocc",
+            "suspense": "2099-01-01T09:00",
+            "precedence": "ROUTINE",
+            "label": "SECRET//REL TO JPN, USA",
+        },
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303, posted.text
+    new_id = posted.headers["location"].rsplit("/", 1)[1]
+    suspense = client.get(
+        f"/api/v1/coordination/taskers/{new_id}", headers=bearer(sato_token)
+    ).json()["object"]["suspense"]
+    assert suspense.startswith("2099-01-01T00:00:00")  # 09:00 JST
