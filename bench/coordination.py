@@ -1,7 +1,8 @@
 """Coordination at scale: 100,000 open items.
 
-- the time of a phase change (a policy-tier item concurred by both nations moves the
-  deadline of every open item of its region: one UPDATE, then the notices);
+- the time of a determination (Japan determines a gray-zone situation in a region:
+  every open item there takes the shorter deadline, each in a new version that states
+  it, so that the partner's node shows the same), and of ending it;
 - the escalation scan's query (100 due among 100,000) against a plain indexed SELECT
   of the same due rows by primary key, the headline ratio (target <= 2); and the time
   the scanner then takes to act on them (100 escalations, each a new item version);
@@ -42,15 +43,16 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.model import (
     ITEM_TYPE,
+    DeterminationCreate,
+    DeterminationEnd,
     ItemCreate,
-    ResponseCreate,
-    ResponseKind,
 )
 from kizuna.domains.coordination.schema import coord_items, coord_steps
 from kizuna.domains.coordination.service import coordination, epoch
 from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Clearance, parse
 from kizuna.runtime import Node
+from kizuna.stix.markings import marking_id
 from kizuna.stix.validate import canonical_json
 
 NAME = "coordination"
@@ -143,6 +145,8 @@ def load(node: Node, total: int, sample: int, due_now: int, seed: int) -> dict[s
             region = REGIONS[n % len(REGIONS)]
             stix_id = f"{ITEM_TYPE}--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
             body = {**template, "id": stix_id, "name": f"Item {n}", "region": region}
+            # Each version carries the marking of its own label (the store checks it).
+            body["object_marking_refs"] = [marking_id(node.policy, label)]
             batch["o"].append(
                 {
                     "pk": next_obj,
@@ -189,7 +193,7 @@ def load(node: Node, total: int, sample: int, due_now: int, seed: int) -> dict[s
                     "counterpart_body": "usfj",
                     "escalated_to": None,
                     "needs": "USA",
-                    "sets_phase": None,
+                    "precedence": "ROUTINE",
                     "updated_at": now_ts,
                 }
             )
@@ -279,35 +283,29 @@ def measure(node: Node, args: argparse.Namespace) -> dict[str, Any]:
     out["scan_fire_s"] = time.perf_counter() - t0
     out["fired"] = len(fired)
 
-    # Phase changes: a policy item concurred by both nations, timed at the answer that
-    # completes it (the transaction that moves every deadline of the region).
-    times = []
-    moved = []
-    for n, phase in enumerate(["gray_zone", "contingency", "peacetime"]):
-        policy_item = c.open_item(
-            who["author"],
-            request(
-                10**7 + n, "kyushu", "SECRET//REL TO JPN, USA", tier="policy", sets_phase=phase
-            ).model_copy(
-                update={"requesting_body": "mod-policy", "counterpart_body": "osd-policy"}
-            ),
-        )
-        c.respond(who["officer"], policy_item.id, ResponseCreate(kind=ResponseKind.CONCUR))
-        t0 = time.perf_counter()
-        c.respond(who["author"], policy_item.id, ResponseCreate(kind=ResponseKind.CONCUR))
-        times.append(time.perf_counter() - t0)
-        assert queries.phases(c)["kyushu"] == phase
-        with node.db.read() as conn:
-            moved.append(
-                conn.execute(
-                    select(func.count())
-                    .select_from(coord_items)
-                    .where(coord_items.c.region == "kyushu", coord_items.c.state == "proposed")
-                ).scalar_one()
-            )
-    out["phase_change_s"] = sorted(times)[1]
-    out["phase_change_all_s"] = times
-    out["open_items_in_region"] = moved[-1]
+    # A determination over Kyushu, then its end: each moves the deadline of every open
+    # item of the region (and writes the version that states it).
+    with node.db.read() as conn:
+        in_region = conn.execute(
+            select(func.count())
+            .select_from(coord_items)
+            .where(coord_items.c.region == "kyushu", coord_items.c.state == "proposed")
+        ).scalar_one()
+    t0 = time.perf_counter()
+    made = c.determine(
+        who["author"],
+        DeterminationCreate(
+            kind="jpn-gray-zone",
+            regions=["kyushu"],
+            determining_body="jjoc",
+            label="SECRET//REL TO JPN, USA",
+        ),
+    )
+    out["determination_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    c.end_determination(who["author"], made.id, DeterminationEnd())
+    out["determination_end_s"] = time.perf_counter() - t0
+    out["open_items_in_region"] = in_region
     return out
 
 
@@ -348,7 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{r['reference_ms']['p50_ms']:.3f}",
                 f"{r['ratio']:.2f}",
                 f"{r['scan_fire_s']:.2f} ({r['fired']})",
-                f"{r['phase_change_s'] * 1000:.0f} ({r['open_items_in_region']:,})",
+                f"{r['determination_s']:.1f} / {r['determination_end_s']:.1f} "
+                f"({r['open_items_in_region']:,})",
                 f"{r['board_author_ms']['p50_ms']:.1f}",
                 f"{r['board_us_reader_ms']['p50_ms']:.1f}",
                 f"{r['board_aus_reader_ms']['p50_ms']:.1f}",
@@ -363,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "reference p50 ms",
                 "ratio",
                 "acting on due steps s (n)",
-                "phase change ms (items in region)",
+                "determination / its end s (items in region)",
                 "board p50 ms (JPN author)",
                 "board p50 ms (US reader)",
                 "board p50 ms (AUS, sees none)",
