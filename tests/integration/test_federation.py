@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,24 @@ def _peer(a: Node, b: Node, url: str, token: str = "") -> str:
             compartments=["BIAC", "CYBER"],
             pull_token=token,
         )
+
+
+def _peer_of(here: Node, nation: str) -> peer_service.Peer:
+    with here.db.read() as conn:
+        found = peer_service.find_peer(conn, nation)
+    assert found is not None
+    return found
+
+
+@contextmanager
+def _linked(node: Node, usa: Node) -> Iterator[None]:
+    """Both nodes served and peered both ways, each holding the token it pulls with."""
+    with live_server(node) as jpn_url, live_server(usa) as usa_url:
+        token_for_usa = _peer(node, usa, usa_url)
+        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
+        with node.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
+        yield
 
 
 def _all_ids(node: Node) -> dict[str, int]:
@@ -471,19 +490,8 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
     )
     assert item.object["state"] == "proposed"
 
-    def peer_of(here: Node, nation: str) -> peer_service.Peer:
-        with here.db.read() as conn:
-            found = peer_service.find_peer(conn, nation)
-        assert found is not None
-        return found
-
-    with live_server(node) as jpn_url, live_server(usa) as usa_url:
-        token_for_usa = _peer(node, usa, usa_url)
-        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
-        with node.db.write() as conn:
-            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
-
-        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+    with _linked(node, usa):
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
         # The answering side sees the deadline: the USA copy's page shows the due time
         # the item carries (in UTC for a US reader, the exact instant on hover).
         due = str(item.object["due"])
@@ -500,12 +508,12 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
         assert usa.store.get(usa.system, item.id).object["state"] == "proposed"
 
         # The answer, and the USA node's receipt of the item for USFJ.
-        assert pull_once(node, peer_of(node, "USA")).stored == 2
+        assert pull_once(node, _peer_of(node, "USA")).stored == 2
         moved = node.store.get(node.system, item.id)
         assert moved.object["state"] == "concurred"
         assert moved.version > item.version
 
-        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
         there = usa.store.get(davis.principal, item.id)
         assert there.object["state"] == "concurred"
         assert there.body == moved.body
@@ -563,18 +571,8 @@ def test_each_nations_determination_reaches_the_other_and_moves_its_items(
         ),
     )
 
-    def peer_of(here: Node, nation: str) -> peer_service.Peer:
-        with here.db.read() as conn:
-            found = peer_service.find_peer(conn, nation)
-        assert found is not None
-        return found
-
-    with live_server(node) as jpn_url, live_server(usa) as usa_url:
-        token_for_usa = _peer(node, usa, usa_url)
-        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
-        with node.db.write() as conn:
-            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
-        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+    with _linked(node, usa):
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
         there = usa.store.get(miller, gray.id)
         assert there.origin == "JPN"
         assert there.body == node.store.get(sato, gray.id).body
@@ -592,7 +590,7 @@ def test_each_nations_determination_reaches_the_other_and_moves_its_items(
                 label="SECRET//REL TO JPN, USA",
             ),
         )
-        assert pull_once(node, peer_of(node, "USA")).stored >= 1
+        assert pull_once(node, _peer_of(node, "USA")).stored >= 1
         from kizuna.domains.coordination import queries
 
         seen = {d.item.id: d.nation for d in queries.determinations(coordination(node), sato)}
@@ -642,18 +640,8 @@ def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) 
                 ).scalar_one()
             )
 
-    def peer_of(here: Node, nation: str) -> peer_service.Peer:
-        with here.db.read() as conn:
-            found = peer_service.find_peer(conn, nation)
-        assert found is not None
-        return found
-
-    with live_server(node) as jpn_url, live_server(usa) as usa_url:
-        token_for_usa = _peer(node, usa, usa_url)
-        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
-        with node.db.write() as conn:
-            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
-        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+    with _linked(node, usa):
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
         rfi = coordination(usa).ask(
             miller,
             RfiCreate(
@@ -667,7 +655,7 @@ def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) 
         )
         assert rfi.origin == "USA"
         assert rfi.label == item.label
-        assert pull_once(node, peer_of(node, "USA")).stored >= 1
+        assert pull_once(node, _peer_of(node, "USA")).stored >= 1
         assert status(node) == "paused"
         assert node.store.get(sato, item.id).object["clock_stopped_by"] == [rfi.id]
         answer = coordination(node).reply(
@@ -675,11 +663,11 @@ def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) 
         )
         assert status(node) == "pending"
         assert "clock_stopped_by" not in node.store.get(sato, item.id).object
-        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
         answered = usa.store.get(miller, rfi.id).object
         assert answered["state"] == "answered"
         assert answered["answered_by"] == answer.id
-        assert pull_once(node, peer_of(node, "USA")).stored >= 1
+        assert pull_once(node, _peer_of(node, "USA")).stored >= 1
         assert node.store.get(sato, rfi.id).object["state"] == "answered"
         # Both nodes show the same thread and the same item.
         for here, who in ((node, sato), (usa, miller)):
@@ -719,22 +707,12 @@ def test_receipts_show_on_both_nodes(node: Node, usa: Node) -> None:
     )
     assert receipts_of(coordination(node), sato, item.id) == []
 
-    def peer_of(here: Node, nation: str) -> peer_service.Peer:
-        with here.db.read() as conn:
-            found = peer_service.find_peer(conn, nation)
-        assert found is not None
-        return found
-
-    with live_server(node) as jpn_url, live_server(usa) as usa_url:
-        token_for_usa = _peer(node, usa, usa_url)
-        token_for_jpn = _peer(usa, node, jpn_url, token_for_usa)
-        with node.db.write() as conn:
-            peer_service.set_pull_token(conn, actor="test", nation="USA", token=token_for_jpn)
-        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 1
+    with _linked(node, usa):
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
         (there,) = receipts_of(coordination(usa), baker, item.id)
         assert (there.origin, there.object["body"]) == ("USA", "usfj")
         coordination(usa).acknowledge_receipt(baker, item.id, "usfj")
-        assert pull_once(node, peer_of(node, "USA")).stored >= 1
+        assert pull_once(node, _peer_of(node, "USA")).stored >= 1
         (here,) = receipts_of(coordination(node), sato, item.id)
         assert here.object["acknowledged_by"] == "baker"
         assert here.body == usa.store.get(baker, there.id).body
@@ -795,16 +773,10 @@ def test_a_jjoc_watch_entry_and_handover_released_to_the_us_reach_the_usfj_watch
     )
     assert [r["id"] for r in shift.object["sections"]["entries"]] == [released.id]
 
-    def peer_of(here: Node, nation: str) -> peer_service.Peer:
-        with here.db.read() as conn:
-            found = peer_service.find_peer(conn, nation)
-        assert found is not None
-        return found
-
     with live_server(node) as jpn_url, live_server(usa) as usa_url:
         token_for_usa = _peer(node, usa, usa_url)
         _peer(usa, node, jpn_url, token_for_usa)
-        assert pull_once(usa, peer_of(usa, "JPN")).stored >= 2
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 2
     log = watch_log(coordination(usa), miller, "usfj", newest_first=False)
     assert {e.entry.id: e.body for e in log} == {released.id: "jjoc", own.id: "usfj"}
     arrived = next(e.entry for e in log if e.entry.id == released.id)

@@ -566,37 +566,53 @@ def rfi_thread(
 ) -> tuple[StoredObject, list[StoredObject]]:
     """An RFI and the replies of its thread the principal may read, oldest first;
     NotFound when the RFI is hidden, as for a missing one."""
+    return _with_thread(
+        c, principal, rfi_id, RFI_TYPE, "RFI", REPLY_TYPE, coord_rfi_replies,
+        coord_rfi_replies.c.rfi_pk,
+    )  # fmt: skip
+
+
+def _with_thread(
+    c: Coordination,
+    principal: Principal,
+    stix_id: str,
+    head_type: str,
+    what: str,
+    row_type: str,
+    table: Any,
+    parent: Any,
+) -> tuple[StoredObject, list[StoredObject]]:
+    """An object and the objects of its thread (`table`, keyed to it by `parent`), each
+    through the visibility condition, the thread oldest first."""
     with c.node.db.read() as conn:
         found = conn.execute(
-            select(*COLUMNS, objects.c.pk.label("rfi_pk"))
+            select(*COLUMNS, objects.c.pk.label("head_pk"))
             .select_from(
                 access.join(versions, versions.c.pk == access.c.version_pk).join(
                     objects, objects.c.pk == access.c.object_pk
                 )
             )
             .where(
-                objects.c.stix_id == rfi_id,
-                access.c.type == RFI_TYPE,
+                objects.c.stix_id == stix_id,
+                access.c.type == head_type,
                 _visible_current(c, principal),
             )
         ).first()
         if found is None:
-            raise NotFound(f"no RFI {rfi_id}", field="id")
-        replies = conn.execute(
+            raise NotFound(f"no {what} {stix_id}", field="id")
+        rows = conn.execute(
             select(*COLUMNS)
             .select_from(
-                coord_rfi_replies.join(access, access.c.object_pk == coord_rfi_replies.c.object_pk)
+                table.join(access, access.c.object_pk == table.c.object_pk)
                 .join(versions, versions.c.pk == access.c.version_pk)
                 .join(objects, objects.c.pk == access.c.object_pk)
             )
             .where(
-                coord_rfi_replies.c.rfi_pk == found.rfi_pk,
-                _visible_current(c, principal),
-                access.c.type == REPLY_TYPE,
+                parent == found.head_pk, _visible_current(c, principal), access.c.type == row_type
             )
-            .order_by(coord_rfi_replies.c.object_pk)
+            .order_by(table.c.object_pk)
         ).all()
-    return stored_from_row(found), [stored_from_row(r) for r in replies]
+    return stored_from_row(found), [stored_from_row(r) for r in rows]
 
 
 def taskers(c: Coordination, principal: Principal, *, limit: int = 200) -> list[StoredObject]:
@@ -626,36 +642,7 @@ def tasker_detail(
 ) -> tuple[StoredObject, list[StoredObject]]:
     """A tasker and the offices' statuses the principal may read, oldest first;
     NotFound when the tasker is hidden, as for a missing one."""
-    with c.node.db.read() as conn:
-        found = conn.execute(
-            select(*COLUMNS, objects.c.pk.label("tasker_pk"))
-            .select_from(
-                access.join(versions, versions.c.pk == access.c.version_pk).join(
-                    objects, objects.c.pk == access.c.object_pk
-                )
-            )
-            .where(
-                objects.c.stix_id == tasker_id,
-                access.c.type == TASKER_TYPE,
-                _visible_current(c, principal),
-            )
-        ).first()
-        if found is None:
-            raise NotFound(f"no tasker {tasker_id}", field="id")
-        statuses = conn.execute(
-            select(*COLUMNS)
-            .select_from(
-                coord_task_statuses.join(
-                    access, access.c.object_pk == coord_task_statuses.c.object_pk
-                )
-                .join(versions, versions.c.pk == access.c.version_pk)
-                .join(objects, objects.c.pk == access.c.object_pk)
-            )
-            .where(
-                coord_task_statuses.c.tasker_pk == found.tasker_pk,
-                _visible_current(c, principal),
-                access.c.type == TASK_STATUS_TYPE,
-            )
-            .order_by(coord_task_statuses.c.object_pk)
-        ).all()
-    return stored_from_row(found), [stored_from_row(r) for r in statuses]
+    return _with_thread(
+        c, principal, tasker_id, TASKER_TYPE, "tasker", TASK_STATUS_TYPE,
+        coord_task_statuses, coord_task_statuses.c.tasker_pk,
+    )  # fmt: skip
