@@ -159,7 +159,11 @@ def test_a_poisoned_page_stores_the_rest_and_later_objects_still_arrive(
     while len(held := _rows(usa, "SELECT object_id, reason FROM quarantine")) < 10:
         assert time.monotonic() < deadline, held
         time.sleep(0.2)
-    assert set(got) == good  # the 990, and nothing of the poison
+    # The 990, and nothing of the poison; besides them at most JPN's receipt of the USA
+    # item for JJOC, which JPN writes once it has pulled the item.
+    extra = set(got) - good
+    assert all(e.startswith("x-kizuna-receipt--") for e in extra), extra
+    assert len(extra) <= 1
     assert len(held) == 10
     reasons = dict(held)
     assert set(reasons) == set(poison)
@@ -176,7 +180,7 @@ def test_a_poisoned_page_stores_the_rest_and_later_objects_still_arrive(
     later = _load(jpn, 50, 2)
     jpn.start()
     got = _wait_for(usa, good | later, 60)
-    assert set(got) == good | later
+    assert {g for g in got if not g.startswith("x-kizuna-receipt--")} == good | later
     assert len(_rows(usa, "SELECT pk FROM quarantine")) == 10
 
 

@@ -100,8 +100,11 @@ def test_look_up_in_both_languages_and_read_them_side_by_side(
     expect(definition.locator(".bi-text[lang=ja]")).to_contain_text("純然たる平時でも有事でもない")
     expect(definition.locator(".bi-flag")).to_have_text(FLAG[lang])
 
-    # Wide: two columns on one row, the reader's language first.
-    first, second = (ja, en) if lang == "ja" else (en, ja)
+    # Wide: two columns on one row, the reader's language first. The columns are
+    # compared, not the texts: a line of Japanese and one of English differ in height
+    # by their fonts' metrics.
+    ja_col, en_col = forms.locator(".bi-col.bi-ja"), forms.locator(".bi-col.bi-en")
+    first, second = (ja_col, en_col) if lang == "ja" else (en_col, ja_col)
     a, b = _box(first), _box(second)
     assert abs(a["y"] - b["y"]) < 2, (a, b)
     assert b["x"] > a["x"] + a["width"], (a, b)
