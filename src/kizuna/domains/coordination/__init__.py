@@ -36,17 +36,16 @@ def _install(node: Node) -> None:
         TASK_STATUS_TYPE,
         TASKER_TYPE,
     )
-    from kizuna.domains.coordination.owner import (
+    from kizuna.domains.coordination.owner import item_rules, response_rules
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.domains.coordination.staff_owner import (
         determination_rules,
-        item_rules,
         receipt_rules,
         reply_rules,
-        response_rules,
         rfi_rules,
         task_status_rules,
         tasker_rules,
     )
-    from kizuna.domains.coordination.service import coordination
 
     # The structure file is checked now: a bad one stops the node.
     structure = coordination(node).structure
@@ -152,9 +151,23 @@ def _install(node: Node) -> None:
 
 
 def _routers() -> list[APIRouter]:
-    from kizuna.domains.coordination import api, pages, watch_api, watch_pages
+    from kizuna.domains.coordination import (
+        api,
+        pages,
+        region_pages,
+        staff_pages,
+        watch_api,
+        watch_pages,
+    )
 
-    return [api.router, pages.router, watch_api.router, watch_pages.router]
+    return [
+        api.router,
+        pages.router,
+        region_pages.router,
+        staff_pages.router,
+        watch_api.router,
+        watch_pages.router,
+    ]
 
 
 def _commands() -> list[tuple[str, Typer]]:

@@ -30,13 +30,13 @@ from kizuna.domains.coordination.model import (
     DeterminationCreate,
     DeterminationEnd,
 )
-from kizuna.domains.coordination.owner import check_determination_body
 from kizuna.domains.coordination.schema import (
     coord_determination_regions,
     coord_determinations,
     coord_items,
     coord_steps,
 )
+from kizuna.domains.coordination.staff_owner import check_determination_body
 from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, parse
@@ -299,9 +299,14 @@ def follow(c: Coordination, conn: Connection, regions: Iterable[str]) -> int:
         .order_by(coord_items.c.object_pk)
     ).all()
     moved = 0
+    now = epoch()
+    # Each region's determinations are read once, not once per item.
+    by_region: dict[str, list[tuple[str, Label]]] = {}
     for found in pending:
         row = c.row_by_pk(conn, found.object_pk, lock=True)
-        due = found.base_at + c.deadline_seconds(conn, row)
+        if row.region not in by_region:
+            by_region[row.region] = in_force(conn, row.region, now)
+        due = found.base_at + c.deadline_seconds(conn, row, by_region[row.region])
         if due == found.due_at:
             continue
         conn.execute(

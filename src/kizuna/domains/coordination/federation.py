@@ -30,9 +30,10 @@ from kizuna.domains.coordination.model import (
     TASK_STATUS_TYPE,
     TASKER_TYPE,
 )
-from kizuna.domains.coordination.owner import check_item_body, check_rfi_body
+from kizuna.domains.coordination.owner import check_item_body
 from kizuna.domains.coordination.schema import coord_items, coord_responses, coord_rfis
 from kizuna.domains.coordination.service import coordination, epoch
+from kizuna.domains.coordination.staff_owner import check_rfi_body
 from kizuna.domains.coordination.watch_model import ENTRY_TYPE, HANDOVER_TYPE
 from kizuna.errors import Invalid
 from kizuna.runtime import Node

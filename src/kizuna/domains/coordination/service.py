@@ -110,7 +110,9 @@ class Coordination:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def deadline_seconds(self, conn: Connection, row: Any) -> int:
+    def deadline_seconds(
+        self, conn: Connection, row: Any, in_force: list[tuple[str, Label]] | None = None
+    ) -> int:
         """How long the item has to be answered: its precedence's deadline, or that of
         the most urgent determination in force in its region, whichever is shorter.
 
@@ -119,7 +121,9 @@ class Coordination:
         item, and must not tell its readers of a determination they may not read."""
         hours = self.structure.hours(row.precedence)
         item_label = self._label_of(conn, row)
-        for kind, label in determinations.in_force(conn, row.region, epoch()):
+        if in_force is None:
+            in_force = determinations.in_force(conn, row.region, epoch())
+        for kind, label in in_force:
             found = self.structure.determinations.get(kind)
             if found is not None and dominates(item_label, label):
                 hours = min(hours, found.hours)
