@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 import stix2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stix2patterns.validator import run_validator
 
 from kizuna.errors import Invalid
-from kizuna.stix import validate
+from kizuna.stix import patterns
 from kizuna.stix.validate import prepare
 
 PATTERNS = [
@@ -85,7 +88,94 @@ def test_a_pattern_seen_before_is_not_parsed_again() -> None:
     pattern = "[ipv4-addr:value = '203.0.113.99'] AND [domain-name:value = 'once.example']"
     obj = {**BASE, "pattern": pattern}
     prepare(obj, now=BASE["created"])
-    before = validate._pattern_errors.cache_info()
+    before = patterns.pattern_errors.cache_info()
     prepare({**obj, "name": "a new version"}, now=BASE["created"])
-    after = validate._pattern_errors.cache_info()
+    after = patterns.pattern_errors.cache_info()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+
+
+# Patterns near the plain shape: the pieces of one, and the pieces that break it.
+_PIECES = [
+    "[",
+    "]",
+    " ",
+    "  ",
+    ":",
+    ".",
+    "=",
+    "!=",
+    "'",
+    "\\'",
+    "\\",
+    "AND",
+    "OR",
+    "and",
+    "ipv4-addr",
+    "domain-name",
+    "x-",
+    "-",
+    "value",
+    "name",
+    "_",
+    "9",
+    "hashes",
+    "true",
+    "IN",
+    "in",
+    "1.2.3.4",
+    "é",
+    "\n",
+    "[*]",
+    "(",
+    ")",
+    "t'",
+    "/*",
+    "LIKE",
+]
+
+
+@st.composite
+def _near_plain(draw: st.DrawFn) -> str:
+    tests = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["ipv4-addr", "domain-name", "url", "x-a1", "file"]))
+        path = draw(st.sampled_from(["value", "name", "a_b.c", "x.value", "in", "true"]))
+        value = draw(st.text(st.sampled_from("a.1' \\é:="), max_size=6))
+        value = value.replace("\\", "\\\\").replace("'", "\\'")
+        op = draw(st.sampled_from(["=", " = ", "!=", " != "]))
+        tests.append(f"{kind}:{path}{op}'{value}'")
+    text = "[" + draw(st.sampled_from([" AND ", " OR "])).join(tests) + "]"
+    # Break it, or not, by inserting pieces anywhere.
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(_PIECES)) + text[at:]
+    return text
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(_near_plain())
+def test_the_plain_shape_admits_only_what_the_parser_accepts(pattern: str) -> None:
+    if patterns.plainly_valid(pattern):
+        assert run_validator(pattern, "2.1") == [], pattern
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ipv4-addr", "domain-name", "url", "email-addr", "x-kizuna-y"]),
+            st.sampled_from(["value", "display_name", "a.b_c"]),
+            st.text(st.characters(blacklist_categories=["Cc", "Cs"]), max_size=40),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_feeds_plain_patterns_skip_the_parser(tests: list[tuple[str, str, str]]) -> None:
+    quoted = [
+        f"{kind}:{path} = '" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        for kind, path, value in tests
+    ]
+    pattern = "[" + " OR ".join(quoted) + "]"
+    assert run_validator(pattern, "2.1") == []
+    assert patterns.plainly_valid(pattern) == ("hashes" not in pattern)

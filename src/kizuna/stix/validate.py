@@ -8,7 +8,6 @@ ones that name the property.
 
 from __future__ import annotations
 
-import functools
 import json
 import uuid
 from typing import Any
@@ -16,9 +15,9 @@ from typing import Any
 import stix2
 import stix2.exceptions
 from stix2.v21 import OBJ_MAP
-from stix2patterns.validator import run_validator
 
 from kizuna.errors import Invalid
+from kizuna.stix.patterns import pattern_errors
 from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
 __all__ = ["MAX_DEPTH", "canonical_json", "is_versioned", "prepare", "too_deep"]
@@ -123,7 +122,7 @@ def prepare(obj: Any, *, now: str, built: bool = False) -> dict[str, Any]:
             field="object.extensions",
         )
     if pattern is not None:
-        errors = _pattern_errors(*pattern)
+        errors = pattern_errors(*pattern)
         if errors:
             raise Invalid(
                 f"invalid STIX {stix_type}: Invalid value for Indicator 'pattern': {errors[0]}",
@@ -139,11 +138,9 @@ def prepare(obj: Any, *, now: str, built: bool = False) -> dict[str, Any]:
     return result
 
 
-# An indicator's STIX pattern is checked by parsing it (stix2-patterns, an ANTLR
-# parser): the costliest part of storing one. The same text comes again with every new
-# version of an indicator and every feed posted again, so its verdict is remembered.
-# While the library checks the rest of the object, the pattern type stands in as one
-# it does not parse (an open vocabulary), and the pattern is checked here exactly as
+# An indicator's STIX pattern is checked apart (patterns.py), at less cost. While the
+# library checks the rest of the object, the pattern type stands in as one it does not
+# parse (an open vocabulary), and the pattern is checked here exactly as
 # the library would (`Indicator._check_object_constraints`), after the other checks.
 _CHECKED_APART = "x-kizuna-checked-apart"
 
@@ -158,14 +155,6 @@ def _stix_pattern(obj: dict[str, Any]) -> tuple[str, str | None] | None:
     if pattern and not version:
         version = "2.1"  # the library's Indicator fills it in so
     return pattern, version
-
-
-@functools.lru_cache(maxsize=16384)
-def _pattern_errors(pattern: str, version: str | None) -> tuple[str, ...]:
-    try:
-        return tuple(str(e) for e in run_validator(pattern, version))
-    except Exception as exc:  # the empty pattern crashes the parser (UnboundLocalError)
-        return (f"the pattern cannot be read ({type(exc).__name__})",)
 
 
 # The stix2 library refuses references to types it does not know, Kizuna's own among
