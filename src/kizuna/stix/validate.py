@@ -1,9 +1,11 @@
-"""Check an incoming object against STIX 2.1 with the `stix2` library.
+"""Check an incoming object against STIX 2.1.
 
-The library parses the object into its typed class, which checks required and
-extra properties, value types and identifiers; we only fill in what a client may
-leave to the server (id, spec_version, created, modified) and turn its errors into
-ones that name the property.
+A plain object of a common standard type is judged without the stix2 library's parse
+(standard.py), with the library's own verdict and body. For the rest, the library
+parses the object into its typed class, which checks required and extra properties,
+value types and identifiers; we only fill in what a client may leave to the server
+(id, spec_version, created, modified) and turn its errors into ones that name the
+property.
 """
 
 from __future__ import annotations
@@ -18,9 +20,18 @@ from stix2.v21 import OBJ_MAP
 
 from kizuna.errors import Invalid
 from kizuna.stix.patterns import pattern_errors
+from kizuna.stix.standard import plain_body
 from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
-__all__ = ["MAX_DEPTH", "canonical_json", "is_versioned", "prepare", "too_deep"]
+__all__ = [
+    "MAX_DEPTH",
+    "by_library",
+    "canonical_json",
+    "is_versioned",
+    "prepare",
+    "short_way",
+    "too_deep",
+]
 
 # Kizuna keeps labels as its own markings; a client does not post marking objects.
 _REFUSED_TYPES = {"marking-definition", "bundle"}
@@ -96,6 +107,27 @@ def prepare(obj: Any, *, now: str, built: bool = False) -> dict[str, Any]:
     if stix_type in NEW_SDO:
         # Not known to the stix2 library: checked against Kizuna's published schema.
         return check_new_sdo(filled)
+    return short_way(filled) or by_library(filled)
+
+
+def short_way(filled: dict[str, Any]) -> dict[str, Any] | None:
+    """The body of a plain standard object, judged without the library's parse
+    (standard.py), or None for the library to judge."""
+    plain = plain_body(filled)
+    if plain is None:
+        return None
+    pattern = _stix_pattern(plain)
+    if pattern is None:
+        return plain
+    if pattern_errors(*pattern):
+        return None
+    return {**plain, "pattern_version": pattern[1]} if pattern[1] is not None else plain
+
+
+def by_library(filled: dict[str, Any]) -> dict[str, Any]:
+    """The stix2 library's verdict on a filled-in object of a standard type, and the
+    body it stores."""
+    stix_type = filled["type"]
     extensions = filled.get("extensions")
     if extensions is not None and not (
         isinstance(extensions, dict) and all(isinstance(e, dict) for e in extensions.values())

@@ -1,0 +1,174 @@
+"""A plain standard object is checked without the stix2 library's parse (issue 12), and
+the verdict and the stored body stay the library's: over generated objects of every
+type the short way takes, valid and broken, whatever it accepts the library accepts
+and stores unchanged; what it declines the library judges, as before."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import nullcontext
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kizuna.errors import Invalid
+from kizuna.stix import validate
+from kizuna.stix.standard import FAST_TYPES, plain_body
+from kizuna.stix.validate import by_library, prepare, short_way
+
+NOW = "2024-07-28T06:15:00.000Z"
+UUID = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+
+
+def _id(kind: str) -> str:
+    # One UUID per type: the library way's stand-ins for Kizuna's own types are told
+    # apart by their UUIDs.
+    return f"{kind}--{uuid.uuid5(uuid.UUID(UUID), kind)}"
+
+
+COMMON = {
+    "spec_version": "2.1",
+    "created": NOW,
+    "modified": "2024-07-29T00:00:00.500Z",
+    "created_by_ref": _id("identity"),
+    "labels": ["alliance"],
+    "confidence": 80,
+    "lang": "ja",
+    "object_marking_refs": [_id("marking-definition")],
+}
+# A valid object of each type, with more than its required properties.
+VALID: dict[str, dict[str, Any]] = {
+    "indicator": {
+        "name": "C2",
+        "indicator_types": ["malicious-activity"],
+        "pattern": "[ipv4-addr:value = '198.51.100.7']",
+        "pattern_type": "stix",
+        "valid_from": "2024-07-28T06:15:00Z",
+        "valid_until": "2025-01-01T00:00:00.25Z",
+    },
+    "report": {
+        "name": "SCC",
+        "report_types": ["threat-report"],
+        "published": "2024-07-28T06:15:00Z",
+        "object_refs": [_id("indicator"), _id("x-kizuna-coordination-item")],
+    },
+    "relationship": {
+        "relationship_type": "indicates",
+        "source_ref": _id("indicator"),
+        "target_ref": _id("malware"),
+        "start_time": "2024-07-28T06:15:00Z",
+    },
+    "note": {"content": "seen", "authors": ["JJOC"], "object_refs": [_id("report")]},
+    "identity": {"name": "JJOC", "identity_class": "organization", "sectors": ["defense"]},
+    "grouping": {"context": "suspicious-activity", "object_refs": [_id("indicator")]},
+    "campaign": {
+        "name": "x",
+        "aliases": ["y"],
+        "first_seen": "2024-01-01T00:00:00Z",
+        "last_seen": "2024-02-01T00:00:00Z",
+    },
+    "threat-actor": {"name": "x", "threat_actor_types": ["nation-state"], "roles": ["agent"]},
+    "tool": {"name": "x", "tool_types": ["remote-access"]},
+    "vulnerability": {"name": "CVE-2024-0001"},
+    "attack-pattern": {"name": "spearphishing", "aliases": ["phish"]},
+    "course-of-action": {"name": "patch"},
+    "intrusion-set": {"name": "x", "goals": ["y"], "first_seen": "2024-01-01T00:00:00Z"},
+    "infrastructure": {"name": "x", "infrastructure_types": ["botnet"]},
+    "malware": {"name": "x", "is_family": True, "malware_types": ["rat"]},
+    "opinion": {"opinion": "agree", "object_refs": [_id("report")]},
+    "incident": {"name": "x", "description": "y"},
+}
+VALUES: list[Any] = [
+    None, [], {}, "", "x", 0, 5, 101, -1, True, False, 1.5, ["x"], [5], [""],
+    [_id("identity")], _id("identity"), _id("indicator"), _id("marking-definition"),
+    _id("x-kizuna-item"), "identity--not-a-uuid", f"Indicator--{UUID}",
+    "2024-07-28T06:15:00Z", "2024-07-28T06:15:00.000Z", "2024-07-28T06:15:00.1Z",
+    "2024-07-28T06:15:00.100Z", "2024-07-28T06:15:00.123456Z", "2024-02-30T00:00:00Z",
+    "2024-07-28 06:15:00Z", "2024-07-28T06:15:00+09:00", "2023-01-01T00:00:00Z",
+    "2030-01-01T00:00:00.5Z", "[ipv4-addr:value = '1.2.3.4']", "[bad", "stix",
+    "agree", "organization", [{"source_name": "x", "url": "https://example.org"}],
+]  # fmt: skip
+KEYS = [
+    "name", "description", "created", "modified", "created_by_ref", "labels",
+    "confidence", "lang", "revoked", "object_marking_refs", "object_refs", "source_ref",
+    "target_ref", "pattern", "pattern_type", "pattern_version", "valid_from",
+    "valid_until", "first_seen", "last_seen", "is_family", "external_references",
+    "x_custom", "id", "spec_version", "published", "opinion", "identity_class",
+]  # fmt: skip
+
+
+# What `prepare` fills in before either way judges: changed, never taken away.
+_KEPT = {"type", "id", "spec_version", "created", "modified"}
+
+
+def _object(kind: str) -> dict[str, Any]:
+    return {"type": kind, "id": _id(kind), **COMMON, **VALID[kind]}
+
+
+def _library(obj: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return by_library(obj)
+    except Invalid:
+        return None
+
+
+@pytest.mark.parametrize("kind", FAST_TYPES)
+def test_each_valid_object_takes_the_short_way_and_is_stored_as_the_library_would(
+    kind: str,
+) -> None:
+    obj = _object(kind)
+    assert plain_body(obj) == obj
+    assert short_way(obj) is not None
+    expected = _library(obj)
+    assert expected is not None
+    assert prepare(obj, now=NOW) == expected
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> dict[str, Any]:
+    obj = _object(draw(st.sampled_from(FAST_TYPES)))
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(KEYS))
+        if draw(st.booleans()) and key in obj and key not in _KEPT:
+            del obj[key]
+        else:
+            obj[key] = draw(st.sampled_from(VALUES))
+    return obj
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(_mutated())
+def test_what_the_short_way_accepts_the_library_accepts_unchanged(obj: dict[str, Any]) -> None:
+    short = short_way(dict(obj))
+    if short is not None:
+        assert _library(obj) == short, obj
+    # Whichever way it went, the stored body (or the refusal) is what it was with the
+    # library alone; it makes up an id or a time for a missing one (None or [] too).
+    if all(obj[key] not in (None, []) for key in ("id", "created", "modified")):
+        assert _prepared(obj) == _prepared(obj, library_only=True), obj
+
+
+def _prepared(obj: dict[str, Any], *, library_only: bool = False) -> dict[str, Any] | None:
+    alone = mock.patch.object(validate, "short_way", return_value=None)
+    with alone if library_only else nullcontext():
+        try:
+            return prepare(obj, now=NOW)
+        except Invalid:
+            return None
+
+
+def test_the_short_way_takes_most_plain_objects_and_declines_the_rest() -> None:
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(_mutated())
+    def count(obj: dict[str, Any]) -> None:
+        seen["short" if short_way(obj) is not None else "library"] += 1
+        seen["valid"] += _library(obj) is not None
+
+    seen = {"short": 0, "library": 0, "valid": 0}
+    count()
+    # Both ways are taken, and the short way is not a rare one among the valid.
+    assert seen["short"] > 0.3 * seen["valid"] > 0
+    assert seen["library"] > 0
