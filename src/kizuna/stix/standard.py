@@ -10,8 +10,8 @@ fixed values, enumerations, reference types and timestamp precisions) and its ty
 constraints (`last_seen` not before `first_seen` and the like).
 
 `plain_body` answers only where it is sure: the object it returns is exactly what the
-library would accept and store (its timestamps already in the library's printed form,
-no property the library would drop or coerce). Everything else (a property it does not
+library would accept and store (its timestamps printed as the library prints them, no
+property the library would drop or coerce). Everything else (a property it does not
 model, such as an extension or external references, a value the library would
 normalize, any fault) gets None, and the caller parses with the library, whose error
 then names the fault. tests/unit/test_standard_check.py holds this to the library's
@@ -45,10 +45,9 @@ FAST_TYPES = (
 # every type that has both, which is at most stricter than the library.
 _ORDER = (("first_seen", "last_seen", False), ("valid_from", "valid_until", True))
 
-# Printed forms the library keeps as they are: created and modified with milliseconds
-# exactly, other timestamps with no fraction or one without trailing zeros.
-_MILLIS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-_ANY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{0,5}[1-9])?Z")
+# Timestamps in UTC with at most microseconds; the library prints them again (see
+# `_printed`), and so does this module.
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
 
 # Kizuna's own types are unknown to the library; as in validate.py, a standard SDO
 # stands in for them while a reference's allowed types are checked.
@@ -59,19 +58,23 @@ Check = Callable[[Any], bool]
 
 
 def plain_body(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """`obj` itself when it is a plain standard object the library accepts unchanged,
-    else None (ask the library). `obj` has its id, created and modified filled in."""
+    """The body the library would store for `obj` when it is a plain standard object
+    the library accepts, else None (ask the library). `obj` has its id, created and
+    modified filled in."""
     kind = obj.get("type")
     checks = _checks(kind) if isinstance(kind, str) else None
     if checks is None:
         return None
-    props, required = checks
+    props, required, times = checks
     if not required <= obj.keys():
         return None
     for name, value in obj.items():
         check = props.get(name)
         if check is None or not check(value):
             return None
+    printed = {name: _printed(obj[name], millis) for name, millis in times if name in obj}
+    if any(obj[name] != value for name, value in printed.items()):
+        obj = {**obj, **printed}
     if not _validator(obj["type"]).is_valid(obj):
         return None
     for earlier, later, strict in _ORDER:
@@ -85,7 +88,11 @@ def plain_body(obj: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @cache
-def _checks(stix_type: str) -> tuple[dict[str, Check], set[str]] | None:
+def _checks(
+    stix_type: str,
+) -> tuple[dict[str, Check], set[str], list[tuple[str, bool]]] | None:
+    """The type's checks by property, its required properties, and its timestamps
+    (true where the library prints milliseconds at least)."""
     if stix_type not in FAST_TYPES:
         return None
     cls = OBJ_MAP[stix_type]
@@ -95,7 +102,12 @@ def _checks(stix_type: str) -> tuple[dict[str, Check], set[str]] | None:
         if check is not None:
             props[name] = _unless_default(prop, check)
     required = {name for name, prop in cls._properties.items() if prop.required}
-    return props, required
+    times = [
+        (name, prop.precision == "millisecond")
+        for name, prop in cls._properties.items()
+        if isinstance(prop, p.TimestampProperty)
+    ]
+    return props, required, times
 
 
 def _unless_default(prop: p.Property, check: Check) -> Check:
@@ -139,9 +151,8 @@ def _check_for(prop: p.Property) -> Check | None:
         millis = prop.precision == "millisecond" and prop.precision_constraint == "min"
         if not millis and prop.precision != "any":
             return None
-        form = _MILLIS if millis else _ANY
         return lambda value: (
-            isinstance(value, str) and form.fullmatch(value) is not None and _date_ok(value)
+            isinstance(value, str) and _TIMESTAMP.fullmatch(value) is not None and _date_ok(value)
         )
     return None
 
@@ -163,6 +174,16 @@ def _date_ok(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _printed(value: str, millis: bool) -> str:
+    """`value` as the library prints it: the fraction of a second without trailing
+    zeros, or none; at least milliseconds for created and modified."""
+    seconds, _, fraction = value[:-1].partition(".")
+    digits = fraction.ljust(6, "0").rstrip("0")
+    if millis:
+        digits = digits.ljust(3, "0")
+    return f"{seconds}.{digits}Z" if digits else f"{seconds}Z"
 
 
 def _instant(value: str) -> datetime:
