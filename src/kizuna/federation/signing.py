@@ -12,6 +12,7 @@ stored, under the origin's version number, with the signature kept beside them.
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from typing import Any
 
@@ -55,7 +56,41 @@ class Signed:
 
 
 def _canonical(body: dict[str, Any]) -> bytes:
+    if _plain(body):
+        # RFC 8785 differs from sorted, compact JSON only in how it writes numbers
+        # other than small integers and in how it orders keys outside ASCII; for a
+        # value with neither (every STIX object Kizuna stores) the standard library
+        # writes the same bytes, about eight times faster. tests/unit/
+        # test_signing_canonical.py holds the two to the same output.
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8")
     return bytes(rfc8785.dumps(body))
+
+
+_SAFE_INT = 2**53 - 1  # RFC 8785 writes integers as IEEE 754 doubles
+
+
+def _plain(value: Any) -> bool:
+    """True when `value` holds only ASCII keys, strings, booleans, null and integers
+    an IEEE 754 double holds exactly (walked without recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is dict:
+            if not all(type(key) is str and key.isascii() for key in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:
+                return False
+        else:
+            return False
+    return True
 
 
 def sign(
