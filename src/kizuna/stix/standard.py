@@ -20,12 +20,13 @@ verdict and body over generated objects, valid and broken.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -194,7 +195,7 @@ def _instant(value: str) -> datetime:
 def _validator(stix_type: str) -> Any:
     """The official schema of `stix_type`, compiled with every schema it refers to
     held locally (nothing is fetched)."""
-    root = resources.files("stix2validator") / "schemas-2.1" / "schemas"
+    root = _schemas()
     documents = []
     for folder in ("common", "sdos", "sros", "observables"):
         for entry in (root / folder).iterdir():
@@ -205,6 +206,15 @@ def _validator(stix_type: str) -> Any:
     folder = "sros" if stix_type in ("relationship", "sighting") else "sdos"
     schema = json.loads((root / folder / f"{stix_type}.json").read_text(encoding="utf-8"))
     return jsonschema_rs.validator_for(schema, registry=registry, retriever=_no_fetch)
+
+
+def _schemas() -> Path:
+    # Found without importing stix2validator, which would load its whole validator
+    # (about a second) for a folder of JSON files.
+    spec = importlib.util.find_spec("stix2validator")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("stix2-validator, which holds the STIX 2.1 schemas, is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "schemas-2.1" / "schemas"
 
 
 def _no_fetch(uri: str) -> Any:
