@@ -75,7 +75,7 @@ from taxii2client.v21 import as_pages
 import kizuna.federation.guard as guard_module
 import kizuna.federation.pull as pull_module
 import kizuna.federation.receive as receive_module
-import kizuna.store.objects as objects_module
+import kizuna.store.batch as batch_module
 from _common import DbKind, console, percentile, rich_table, temp_database, write_result
 from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
@@ -445,7 +445,7 @@ def breakdown(usa: UsaNode, wanted: set[str], profile: bool) -> dict[str, Any]:
                 (guard_module, "verify", "guard: signature"),
                 (node.store, "accept_many_in", "accept"),
                 (node.store, "accept_in", "accept: one at a time"),
-                (objects_module, "prepare", "accept: STIX validation"),
+                (batch_module, "prepare", "accept: STIX validation"),
                 (node.store, "_insert_first_versions", "accept: insert rows"),
             ):
                 stack.enter_context(
@@ -464,17 +464,17 @@ def breakdown(usa: UsaNode, wanted: set[str], profile: bool) -> dict[str, Any]:
         raise RuntimeError(f"the in-process sync stored {applied.stored} of {len(wanted)}")
     s = phases.seconds
     rows = {
-        # The pull fetches the next page in a thread while it applies one: this time
-        # overlaps the phases below.
+        # The pull fetches and judges the next page in a thread while it applies one:
+        # these times overlap the phases below.
         "fetch pages, in a thread (taxii2-client: HTTP, JPN signs, JSON)": s["fetch"],
-        "guard (judge)": s["guard"],
+        "guard (judge), in the same thread": s["guard"],
         "  of which signature check (RFC 8785 + Ed25519)": s["guard: signature"],
         "Store.accept_many_in (a page's objects together)": s.get("accept", 0.0),
-        "  of which STIX validation (stix2 parse)": s.get("accept: STIX validation", 0.0),
+        "  of which STIX validation": s.get("accept: STIX validation", 0.0),
         "  of which rows (objects, versions, access)": s.get("accept: insert rows", 0.0),
         "  of which objects one at a time (Store.accept_in)": s.get("accept: one at a time", 0.0),
         "rest of apply_page (hooks, signature rows, audit, commit)": (
-            s["apply_page"] - s["guard"] - s.get("accept", 0.0)
+            s["apply_page"] - s.get("accept", 0.0)
         ),
         "rest of pull_once (waiting for a page not yet fetched, spillage)": (
             total - s["apply_page"]

@@ -21,7 +21,7 @@ from taxii2client.v21 import Collection
 from kizuna import clock
 from kizuna.federation import spillage
 from kizuna.federation.peers import Peer, collection_id
-from kizuna.federation.receive import Applied, apply_page
+from kizuna.federation.receive import Applied, apply_page, judge_page
 from kizuna.runtime import Node
 
 __all__ = ["PAGE", "BearerAuth", "pull_once"]
@@ -47,20 +47,22 @@ def _from(cursor: str | None) -> str | None:
 def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
     """Fetch everything new from `peer`, page by page, then tell it of any spillage.
 
-    Pipelined: the next page is fetched (in a thread of its own) while this one is
-    applied. Only applying moves the cursor, so a page fetched and never applied (a
-    crash, a failed page) is simply asked for again."""
+    Pipelined: the next page is fetched and judged by the guard (in a thread of its
+    own) while this one is applied. Only applying moves the cursor, so a page fetched
+    and never applied (a crash, a failed page) is simply asked for again."""
     # The peer serves this node's collection under the id it derives from our nation.
     url = f"{peer.url}/taxii2/kizuna/collections/{collection_id(node.nation)}/"
     collection = Collection(url, auth=BearerAuth(peer.pull_token))
     last: dict[str, Any] = {}
     collection._conn.session.request = _watched(collection._conn.session.request, timeout, last)
 
-    def fetch(params: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, str]]:
+    def fetch(params: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, str], list[Any]]:
         last.clear()
         envelope = collection.get_objects(**params)
-        # The response's own headers: their names are case-insensitive.
-        return envelope, last.get("headers") or {}
+        objects = list(envelope.get("objects", []))
+        # The response's own headers (their names are case-insensitive), and the
+        # guard's verdicts, judged here while the page before is applied.
+        return envelope, last.get("headers") or {}, judge_page(node, peer, objects)
 
     total = Applied(0, 0, 0, peer.added_after)
     params: dict[str, Any] = {"limit": node.settings.pull_page, "version": "all"}
@@ -72,7 +74,7 @@ def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
     try:
         pending = fetcher.submit(fetch, params)
         while True:
-            envelope, headers = pending.result()
+            envelope, headers, verdicts = pending.result()
             more = bool(envelope.get("more"))
             if more:
                 pending = fetcher.submit(
@@ -85,6 +87,7 @@ def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
                 current,
                 list(envelope.get("objects", [])),
                 page_end=headers.get("X-TAXII-Date-Added-Last"),
+                verdicts=verdicts,
             )
             total = Applied(
                 total.stored + applied.stored,

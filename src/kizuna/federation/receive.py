@@ -46,7 +46,7 @@ from kizuna.runtime import Node
 from kizuna.stix.types import RECALL
 from kizuna.store import Arrival, StoredObject
 
-__all__ = ["PAYLOAD_LIMIT", "Applied", "apply_page"]
+__all__ = ["PAYLOAD_LIMIT", "Applied", "apply_page", "judge_page"]
 
 # What is kept of a quarantined payload for diagnosis (never of spillage).
 PAYLOAD_LIMIT = 65_536
@@ -60,15 +60,30 @@ class Applied:
     added_after: str | None
 
 
+def judge_page(node: Node, peer: Peer, objects: list[Any]) -> list[Accepted | Refusal]:
+    """The guard's verdict on each object of a page. It reads nothing of this node's
+    store, so the pull judges a page (the signature checks, most of it, which leave the
+    interpreter free) in the thread that fetched it, while the page before is applied."""
+    return [_judged(node, peer, obj) for obj in objects]
+
+
 def apply_page(
-    node: Node, peer: Peer, objects: list[Any], *, page_end: str | None = None
+    node: Node,
+    peer: Peer,
+    objects: list[Any],
+    *,
+    page_end: str | None = None,
+    verdicts: list[Accepted | Refusal] | None = None,
 ) -> Applied:
-    """Judge and store one page; `page_end` is the page's X-TAXII-Date-Added-Last
-    (without it the cursor does not move)."""
+    """Judge (unless `verdicts` holds `judge_page`'s) and store one page; `page_end`
+    is the page's X-TAXII-Date-Added-Last (without it the cursor does not move)."""
     stored = duplicates = refused = 0
     newest: str | None = None
+    if verdicts is None:
+        verdicts = judge_page(node, peer, objects)
+    if len(verdicts) != len(objects):
+        raise ValueError("a verdict for each object of the page, in order")
     with node.store.transaction(node.system) as conn:
-        verdicts = [_judged(node, peer, obj) for obj in objects]
         together = _store_together(node, conn, peer, verdicts)
         for index, (obj, judged) in enumerate(zip(objects, verdicts, strict=True)):
             if isinstance(judged, Accepted):
