@@ -78,6 +78,14 @@ CASES: list[tuple[str, dict[str, Any], int, str, str]] = [
         "not permitted",
     ),
     (
+        # The stix2 library raises AttributeError on this (a keyword of its own).
+        "the library's own keyword",
+        {"object": {**report(), "custom_properties": None}, "label": "SECRET"},
+        422,
+        "object",
+        "invalid STIX report",
+    ),
+    (
         "marking posted",
         {"object": {"type": "marking-definition"}, "label": "SECRET"},
         422,

@@ -44,7 +44,11 @@ FAST_TYPES = (
 
 # (earlier, later, strictly later) pairs the library's types insist on; checked for
 # every type that has both, which is at most stricter than the library.
-_ORDER = (("first_seen", "last_seen", False), ("valid_from", "valid_until", True))
+_ORDER = (
+    ("first_seen", "last_seen", False),
+    ("valid_from", "valid_until", True),
+    ("start_time", "stop_time", True),
+)
 
 # Timestamps in UTC with at most microseconds; the library prints them again (see
 # `_printed`), and so does this module.

@@ -143,7 +143,9 @@ def by_library(filled: dict[str, Any]) -> dict[str, Any]:
         parsed = stix2.parse(probe, allow_custom=False, version="2.1")
     except stix2.exceptions.STIXError as exc:
         raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
-    except (ValueError, TypeError) as exc:
+    except Exception as exc:
+        # The library trips over some inputs it does not expect, with any exception
+        # (`"custom_properties": null` raises AttributeError): still the input's fault.
         raise Invalid(f"invalid STIX {stix_type}: {exc}", field=_field(exc)) from exc
     if not hasattr(parsed, "serialize"):
         # The library hands back a plain dict for a type that an extension it does not
