@@ -5,9 +5,11 @@ seed's items shuffled between sections) are, in the same run:
 
 - tokenized by SudachiPy alone, line by line as the importer does (the reference);
 - parsed: decode, normalize, quality report, structure and decisions (nothing written);
-- written: the parsed records stored on a fresh SQLite node (store writes, audit,
+- written: the parsed records stored on a fresh node (store writes, audit,
   restatement lookup through the index), one transaction each;
-- imported: parsed and written to another fresh SQLite node, as `kizuna ingest` does.
+- imported: parsed and written to another fresh node, as `kizuna ingest` does.
+
+The nodes are SQLite databases, or PostgreSQL ones with `--db postgresql`.
 
 Headline ratio = import time / tokenization time (target <= 3). The parse-only and
 write-only ratios are reported beside it, measured in the same run.
@@ -20,6 +22,7 @@ moves both.
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
 import sys
@@ -31,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from _common import console, rich_table, temp_database, write_result
+from _common import DbKind, console, rich_table, temp_database, write_result
 from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
 from kizuna.domains.meetings import service
@@ -98,6 +101,9 @@ def megabyte() -> tuple[int, float, float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    kind: DbKind = parser.parse_args().db
     rng = random.Random(20240728)
     texts = [synthetic(rng, n) for n in range(DOCUMENTS)]
     blobs = [t.encode("utf-8") for t in texts]
@@ -115,7 +121,7 @@ def main() -> None:
     parse_s = time.perf_counter() - start
 
     def on_fresh_node(write: Callable[[Node], int]) -> tuple[float, int]:
-        with temp_database("sqlite", prefix="kizuna_bench_ingest") as (url, workdir):
+        with temp_database(kind, prefix="kizuna_bench_ingest") as (url, workdir):
             settings = Settings(database_url=url, key_file=workdir / "node.pem")  # type: ignore[call-arg]
             initialize(settings, nation="JPN")
             node = open_node(settings)
@@ -138,8 +144,8 @@ def main() -> None:
     rows = [
         ("SudachiPy tokenization (reference)", tok_s),
         ("parse (decode, normalize, quality, decisions)", parse_s),
-        ("write only (parsed records -> SQLite)", write_s),
-        ("import (parse + SQLite write)", import_s),
+        (f"write only (parsed records -> {kind})", write_s),
+        (f"import (parse + {kind} write)", import_s),
     ]
     table = rich_table(
         f"{DOCUMENTS} synthetic summaries, {chars:,} characters",
@@ -165,6 +171,7 @@ def main() -> None:
     write_result(
         "ingest",
         {
+            "database": kind,
             "documents": DOCUMENTS,
             "characters": chars,
             "seconds": {

@@ -150,9 +150,11 @@ def _signed_as(node: Node, key: Ed25519PrivateKey, label: str, **claims: Any) ->
 
 
 def test_an_object_whose_arrival_hook_raises_quarantines_only_itself(jpn: Node, usa: Node) -> None:
-    def poisoned(_node: Node, _conn: Any, made: StoredObject) -> None:
+    def poisoned(_node: Node, conn: Any, made: StoredObject) -> None:
         name = made.object.get("name")
         if name == "poison":
+            # What a hook wrote before it raised goes with its object.
+            audit.append(conn, actor="hook", action="hook.partial", detail={"id": made.id})
             raise ValueError("kind 'bogus' is not a response kind")
         if name == "poison-2":
             raise KeyError("needs")
@@ -181,6 +183,7 @@ def test_an_object_whose_arrival_hook_raises_quarantines_only_itself(jpn: Node, 
             assert "poison" in h.payload
             assert _label(usa, h.label) == _label(jpn, shared)
         assert _actions(usa).count("federation.quarantine") == 2
+        assert "hook.partial" not in _actions(usa)
 
         # Objects written afterwards still arrive; the poison is not held twice.
         later = _create(jpn, report("later"), shared)

@@ -179,10 +179,11 @@ def _write_batch(
         if isinstance(result, Exception):
             outcomes[index] = _refused(verdict, result)
             continue
+        # No savepoint of its own: the batch's (see `_store_together`) is rolled back
+        # whole when a hook raises, and the batch written again without the object.
         try:
-            with conn.begin_nested():
-                for hook in node.arrival_hooks:
-                    hook(node, conn, result)
+            for hook in node.arrival_hooks:
+                hook(node, conn, result)
         except Exception as exc:
             raise _HookRefused(index, _refused(verdict, exc)) from exc
         outcomes[index] = "stored"
