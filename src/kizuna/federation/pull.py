@@ -56,13 +56,15 @@ def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
     last: dict[str, Any] = {}
     collection._conn.session.request = _watched(collection._conn.session.request, timeout, last)
 
-    def fetch(params: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, str], list[Any]]:
+    def fetch(
+        params: dict[str, Any],
+    ) -> tuple[dict[str, Any], Mapping[str, str], list[Any], list[Any]]:
         last.clear()
         envelope = collection.get_objects(**params)
         objects = list(envelope.get("objects", []))
-        # The response's own headers (their names are case-insensitive), and the
-        # guard's verdicts, judged here while the page before is applied.
-        return envelope, last.get("headers") or {}, judge_page(node, peer, objects)
+        # The response's own headers (their names are case-insensitive), its objects,
+        # and the guard's verdicts, judged here while the page before is applied.
+        return envelope, last.get("headers") or {}, objects, judge_page(node, peer, objects)
 
     total = Applied(0, 0, 0, peer.added_after)
     params: dict[str, Any] = {"limit": node.settings.pull_page, "version": "all"}
@@ -74,7 +76,7 @@ def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
     try:
         pending = fetcher.submit(fetch, params)
         while True:
-            envelope, headers, verdicts = pending.result()
+            envelope, headers, objects, verdicts = pending.result()
             more = bool(envelope.get("more"))
             if more:
                 pending = fetcher.submit(
@@ -85,7 +87,7 @@ def pull_once(node: Node, peer: Peer, *, timeout: float = 30.0) -> Applied:
             applied = apply_page(
                 node,
                 current,
-                list(envelope.get("objects", [])),
+                objects,
                 page_end=headers.get("X-TAXII-Date-Added-Last"),
                 verdicts=verdicts,
             )

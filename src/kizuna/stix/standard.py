@@ -33,7 +33,7 @@ import jsonschema_rs
 from stix2 import properties as p
 from stix2.v21 import OBJ_MAP
 
-__all__ = ["FAST_TYPES", "plain_body"]
+__all__ = ["FAST_TYPES", "OWN_PREFIX", "STANDIN", "plain_body"]
 
 # The SDOs and SROs a feed is made of whose every constraint is modelled here.
 FAST_TYPES = (
@@ -54,10 +54,10 @@ _ORDER = (
 # `_printed`), and so does this module.
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
 
-# Kizuna's own types are unknown to the library; as in validate.py, a standard SDO
-# stands in for them while a reference's allowed types are checked.
-_OWN_PREFIX = "x-kizuna-"
-_STANDIN = "note"
+# Kizuna's own types are unknown to the library; a standard SDO stands in for them
+# while a reference's allowed types are checked (here, and in validate.py's parse).
+OWN_PREFIX = "x-kizuna-"
+STANDIN = "note"
 
 Check = Callable[[Any], bool]
 
@@ -164,8 +164,8 @@ def _check_for(prop: p.Property) -> Check | None:
 
 def _reference_ok(prop: p.Property, value: str) -> bool:
     kind, sep, rest = value.partition("--")
-    if sep and kind.startswith(_OWN_PREFIX) and not isinstance(prop, p.IDProperty):
-        value = f"{_STANDIN}--{rest}"
+    if sep and kind.startswith(OWN_PREFIX) and not isinstance(prop, p.IDProperty):
+        value = f"{STANDIN}--{rest}"
     try:
         prop.clean(value, False)
     except Exception:  # whatever the library refuses, it names itself

@@ -20,7 +20,7 @@ from stix2.v21 import OBJ_MAP
 
 from kizuna.errors import Invalid
 from kizuna.stix.patterns import pattern_errors
-from kizuna.stix.standard import plain_body
+from kizuna.stix.standard import OWN_PREFIX, STANDIN, plain_body
 from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
 __all__ = [
@@ -174,8 +174,8 @@ def by_library(filled: dict[str, Any]) -> dict[str, Any]:
 
 # An indicator's STIX pattern is checked apart (patterns.py), at less cost. While the
 # library checks the rest of the object, the pattern type stands in as one it does not
-# parse (an open vocabulary), and the pattern is checked here exactly as
-# the library would (`Indicator._check_object_constraints`), after the other checks.
+# parse (an open vocabulary), and the pattern is checked here exactly as the library
+# would (`Indicator._check_object_constraints`), after the other checks.
 _CHECKED_APART = "x-kizuna-checked-apart"
 
 
@@ -196,8 +196,6 @@ def _stix_pattern(obj: dict[str, Any]) -> tuple[str, str | None] | None:
 # a coordination item or a decision); a standard type of the same kind (an SDO) stands
 # in for them while it checks, so that every other rule of the reference (say,
 # "identity only") still applies.
-_STANDIN = "note"
-_OWN_PREFIX = "x-kizuna-"
 
 
 def _stand_in(value: Any) -> tuple[Any, dict[str, str]]:
@@ -206,8 +204,8 @@ def _stand_in(value: Any) -> tuple[Any, dict[str, str]]:
     def walk(item: Any) -> Any:
         if isinstance(item, str) and "--" in item:
             prefix, _, rest = item.partition("--")
-            if prefix in NEW_SDO or prefix.startswith(_OWN_PREFIX):
-                standin = f"{_STANDIN}--{rest}"
+            if prefix in NEW_SDO or prefix.startswith(OWN_PREFIX):
+                standin = f"{STANDIN}--{rest}"
                 swapped[standin] = item
                 return standin
             return item
