@@ -29,10 +29,23 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from typer import Typer
 
-__all__ = ["ArrivalHook", "Domain", "Node", "Today"]
+__all__ = ["NO_TELEMETRY", "ArrivalHook", "Domain", "Node", "Today"]
 
-# Called for every version stored from a peer, inside that object's own savepoint: an
-# exception refuses (quarantines) that one object only.
+# FastAPI's own OpenTelemetry hooks, off for good: a node runs on a closed network and
+# reports to no one, whatever the environment says (FASTAPI_OTEL_AUTO_CONFIGURE and
+# OTEL_EXPORTER_OTLP_ENDPOINT would otherwise add an exporter) and whatever global
+# provider another library installs.
+NO_TELEMETRY: dict[str, bool] = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+# Called for every version stored from a peer, inside a savepoint that holds it (its
+# own, or its batch's, written again without it should the hook raise): an exception
+# refuses (quarantines) that one object only.
 ArrivalHook = Callable[["Node", Connection, StoredObject], None]
 
 # What a domain puts on a reader's start page (kizuna.today): every figure counted

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import audit, domains
 from kizuna.federation.loop import Federator
-from kizuna.runtime import Node
+from kizuna.runtime import NO_TELEMETRY, Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
 from kizuna.web import accounts, api, objects, pages, problems, schemas, search
@@ -176,6 +176,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        telemetry=NO_TELEMETRY,  # type: ignore[arg-type]
     )
     app.state.node = node
     problems.install(app, is_api=_is_api, page_error=pages.render_error)
