@@ -17,7 +17,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.errors import Conflict, Invalid
@@ -225,16 +225,17 @@ def authenticate(
 def credential_current(conn: Connection, user: User) -> bool:
     """Whether a sign-in remembered for `user` still stands: the user is active and
     nothing (deactivation, a new password) has happened to the account since."""
-    return (
-        conn.execute(
-            select(users.c.pk).where(
-                users.c.pk == user.pk,
-                users.c.active == 1,
-                users.c.generation == user.generation,
-            )
-        ).first()
-        is not None
-    )
+    found = conn.execute(_CREDENTIAL_CURRENT, {"pk": user.pk, "generation": user.generation})
+    return found.first() is not None
+
+
+# Built once: TAXII clients send their credentials with every page, so this runs per
+# request, and building the statement cost more than running it.
+_CREDENTIAL_CURRENT = select(users.c.pk).where(
+    users.c.pk == bindparam("pk"),
+    users.c.active == 1,
+    users.c.generation == bindparam("generation"),
+)
 
 
 def issue_token(conn: Connection, *, user: User, actor: str, days: int = TOKEN_DAYS) -> str:

@@ -8,20 +8,32 @@ judged by its own label, through the same SQL condition as every other read.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 
 from kizuna import clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.store import cursor
-from kizuna.store.access import visible
+from kizuna.store.access import visibility_params, visible_bound
 from kizuna.store.objects import COLUMNS, MAX_LIMIT, Page, Store, stored_from_row
 
 __all__ = ["Bodies", "Entries", "Entry", "FeedQuery", "bodies", "count", "entries", "feed"]
@@ -54,20 +66,18 @@ class FeedQuery:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _versions_condition(wanted: Sequence[str]) -> ColumnElement[bool]:
+def _versions_condition(kinds: frozenset[str]) -> ColumnElement[bool]:
+    """`kinds` holds "last", "first", "all" and "stamp" (`modified` timestamps, bound
+    as the list `stamps`)."""
+    if "all" in kinds:
+        return and_(True)
     parts: list[ColumnElement[bool]] = []
-    stamps: list[str] = []
-    for value in wanted:
-        if value == "last":
-            parts.append(access.c.current == literal_column("1"))
-        elif value == "first":
-            parts.append(versions.c.number == 1)
-        elif value == "all":
-            return and_(True)
-        else:
-            stamps.append(value)
-    if stamps:
-        parts.append(versions.c.modified.in_(stamps))
+    if "last" in kinds:
+        parts.append(access.c.current == literal_column("1"))
+    if "first" in kinds:
+        parts.append(versions.c.number == 1)
+    if "stamp" in kinds:
+        parts.append(versions.c.modified.in_(bindparam("stamps", expanding=True)))
     return or_(*parts) if parts else false()
 
 
@@ -96,7 +106,7 @@ def feed(
     cursor_token: str | None = None,
 ) -> Page:
     """One page of the versions `principal` may see, oldest added first."""
-    rows, token = _page(store, principal, query, COLUMNS, limit, cursor_token)
+    rows, token = _page(store, principal, query, "feed", limit, cursor_token)
     return Page([stored_from_row(row) for row in rows], token)
 
 
@@ -110,8 +120,7 @@ def entries(
 ) -> Entries:
     """The same page as `feed`, as bare rows: the hot path of TAXII paging, where
     building a StoredObject and its Label per row cost more than the query."""
-    columns = (objects.c.stix_id, versions.c.modified, versions.c.recorded_at, versions.c.body)
-    rows, token = _page(store, principal, query, columns, limit, cursor_token)
+    rows, token = _page(store, principal, query, "entries", limit, cursor_token)
     return Entries([Entry(*row[1:]) for row in rows], token)
 
 
@@ -132,14 +141,13 @@ def bodies(
     *,
     limit: int = 100,
     cursor_token: str | None = None,
+    conn: Connection | None = None,
 ) -> Bodies:
     """The same page as `entries`, as the stored JSON texts alone: the hot path of
     TAXII paging, which joins them into its envelope as they are. No object per row
-    and one join fewer (the object ids are not needed)."""
-    columns = (versions.c.recorded_at, versions.c.body)
-    needs_objects = bool(query.ids) or query.origin is not None
-    rows, token = _page(store, principal, query, columns, limit, cursor_token,
-                        join_objects=needs_objects)  # fmt: skip
+    and one join fewer (the object ids are not needed). Read in `conn` when given (the
+    request's own read transaction), else in a read of its own."""
+    rows, token = _page(store, principal, query, "bodies", limit, cursor_token, conn)
     if not rows:
         return Bodies([], None, None, token)
     return Bodies([row[2] for row in rows], rows[0][1], rows[-1][1], token)
@@ -149,11 +157,10 @@ def _page(
     store: Store,
     principal: Principal,
     query: FeedQuery,
-    columns: Sequence[Any],
+    columns: str,
     limit: int,
     cursor_token: str | None,
-    *,
-    join_objects: bool = True,
+    conn: Connection | None = None,
 ) -> tuple[list[Any], str | None]:
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
@@ -166,14 +173,14 @@ def _page(
         added_after = state.get("a")
     else:
         added_after = _added_after(query.added_after)
-    stmt = _select(store, principal, query, [access.c.version_pk, *columns], added_after,
-                   join_objects=join_objects)  # fmt: skip
-    stmt = stmt.order_by(access.c.version_pk).limit(limit + 1)
-    if after is not None:
-        stmt = stmt.where(access.c.version_pk > after)
-
-    with store.db.read() as conn:
-        rows = list(conn.execute(stmt).all())
+    shape = _Shape.of(query, added_after, join_objects=columns != "bodies")
+    stmt = _page_statement(columns, shape, after is not None)
+    params = _params(store, principal, query, added_after) | {"after": after, "limit": limit + 1}
+    if conn is None:
+        with store.db.read() as own:
+            rows = list(own.execute(stmt, params).all())
+    else:
+        rows = list(conn.execute(stmt, params).all())
     more = len(rows) > limit
     rows = rows[:limit]
     token = None
@@ -187,48 +194,108 @@ def _page(
 
 def count(store: Store, principal: Principal, query: FeedQuery) -> int:
     """How many versions the whole feed holds for `principal` (what an export sends)."""
-    stmt = _select(store, principal, query, [func.count()], _added_after(query.added_after))
+    added_after = _added_after(query.added_after)
+    stmt = _select((func.count(),), _Shape.of(query, added_after))
     with store.db.read() as conn:
-        return int(conn.execute(stmt).scalar_one())
+        return int(conn.execute(stmt, _params(store, principal, query, added_after)).scalar_one())
 
 
-def _select(
-    store: Store,
-    principal: Principal,
-    query: FeedQuery,
-    columns: Sequence[Any],
-    added_after: str | None,
-    *,
-    join_objects: bool = True,
-) -> Select[Any]:
-    """The feed's rows for `principal`: its visibility, its filters, its bound."""
+# The columns a page is read as, by name (a name, not the columns, keys the cache).
+_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "feed": tuple(COLUMNS),
+    "entries": (objects.c.stix_id, versions.c.modified, versions.c.recorded_at, versions.c.body),
+    "bodies": (versions.c.recorded_at, versions.c.body),
+}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What of a query changes the form of its SQL. Every value goes in as a parameter,
+    so a statement is built once per form and reused for every caller: building it
+    anew cost a page of TAXII paging more than running it (issue 12)."""
+
+    versions: frozenset[str]
+    no_spec: bool
+    scope: bool
+    types: bool
+    ids: bool
+    origin: bool
+    added_after: bool
+    join_objects: bool
+
+    @classmethod
+    def of(cls, query: FeedQuery, added_after: str | None, *, join_objects: bool = True) -> _Shape:
+        kinds = frozenset(v if v in ("last", "first", "all") else "stamp" for v in query.versions)
+        needs_objects = bool(query.ids) or query.origin is not None
+        return cls(
+            versions=kinds,
+            no_spec=bool(query.spec_versions) and "2.1" not in query.spec_versions,
+            scope=bool(query.scope),
+            types=bool(query.types),
+            ids=bool(query.ids),
+            origin=query.origin is not None,
+            added_after=added_after is not None,
+            # The bodies alone need no object ids, and one join fewer, unless a filter
+            # is on the object.
+            join_objects=join_objects or needs_objects,
+        )
+
+
+def _params(
+    store: Store, principal: Principal, query: FeedQuery, added_after: str | None
+) -> dict[str, Any]:
+    return visibility_params(principal, store.bits) | {
+        "stamps": [v for v in query.versions if v not in ("last", "first", "all")],
+        "scope": list(query.scope),
+        "types": list(query.types),
+        "ids": list(query.ids),
+        "origin": query.origin,
+        "added_after": added_after,
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def _page_statement(columns: str, shape: _Shape, after: bool) -> Select[Any]:
+    stmt = _select((access.c.version_pk, *_COLUMNS[columns]), shape)
+    stmt = stmt.order_by(access.c.version_pk).limit(bindparam("limit"))
+    if after:
+        stmt = stmt.where(access.c.version_pk > bindparam("after"))
+    return stmt
+
+
+def _select(columns: Sequence[Any], shape: _Shape) -> Select[Any]:
+    """The feed's rows: the caller's visibility, the query's filters, its bound."""
     joined = access.join(versions, versions.c.pk == access.c.version_pk)
-    if join_objects:
+    if shape.join_objects:
         joined = joined.join(objects, objects.c.pk == access.c.object_pk)
     stmt = (
         select(*columns)
         .select_from(joined)
-        .where(visible(principal, store.bits), _versions_condition(query.versions))
+        .where(visible_bound(), _versions_condition(shape.versions))
     )
-    if query.spec_versions and "2.1" not in query.spec_versions:
+    if shape.no_spec:
         stmt = stmt.where(false())
-    if query.scope:
-        stmt = stmt.where(access.c.type.in_(query.scope))
-    if query.types:
-        stmt = stmt.where(access.c.type.in_(query.types))
-    if query.ids:
-        stmt = stmt.where(objects.c.stix_id.in_(query.ids))
-    if query.origin is not None:
-        stmt = stmt.where(objects.c.origin == query.origin, access.c.type != "marking-definition")
-    if added_after is not None:
+    if shape.scope:
+        stmt = stmt.where(access.c.type.in_(bindparam("scope", expanding=True)))
+    if shape.types:
+        stmt = stmt.where(access.c.type.in_(bindparam("types", expanding=True)))
+    if shape.ids:
+        stmt = stmt.where(objects.c.stix_id.in_(bindparam("ids", expanding=True)))
+    if shape.origin:
+        stmt = stmt.where(
+            objects.c.origin == bindparam("origin"), access.c.type != "marking-definition"
+        )
+    if shape.added_after:
         # The first row added after the instant bounds the index walk; the timestamp
         # condition keeps it exact.
         first = (
             select(func.min(versions.c.pk))
-            .where(versions.c.recorded_at > added_after)
+            .where(versions.c.recorded_at > bindparam("added_after"))
             .scalar_subquery()
         )
-        stmt = stmt.where(access.c.version_pk >= first, versions.c.recorded_at > added_after)
+        stmt = stmt.where(
+            access.c.version_pk >= first, versions.c.recorded_at > bindparam("added_after")
+        )
     return stmt
 
 

@@ -23,6 +23,7 @@ import threading
 import time
 
 from fastapi import Request
+from sqlalchemy import Connection
 
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
@@ -68,7 +69,9 @@ class BasicCache:
             self._seen.clear()
 
 
-def _basic(node: Node, cache: BasicCache, request: Request, encoded: str) -> Principal:
+def _basic(
+    node: Node, cache: BasicCache, request: Request, encoded: str, conn: Connection
+) -> Principal:
     try:
         username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as exc:
@@ -76,17 +79,17 @@ def _basic(node: Node, cache: BasicCache, request: Request, encoded: str) -> Pri
                          headers=_CHALLENGE) from exc  # fmt: skip
     cached = cache.get(username, password)
     if cached is not None:
-        with node.db.read() as conn:
-            current = identity.credential_current(conn, cached)
-        if current:
+        if identity.credential_current(conn, cached):
             return cached.principal
         cache.forget(username, password)
     source = request.client.host if request.client else "unknown"
     refused: identity.LoginRefused | None = None
     # Committed even when the check fails: the failure count and its entry stay.
-    with node.db.write() as conn:
+    with node.db.write() as writing:
         try:
-            user = identity.authenticate(conn, username, password, source=source, channel="taxii")
+            user = identity.authenticate(
+                writing, username, password, source=source, channel="taxii"
+            )
         except identity.LoginRefused as exc:
             refused = exc
     if refused is not None:
@@ -95,14 +98,15 @@ def _basic(node: Node, cache: BasicCache, request: Request, encoded: str) -> Pri
     return user.principal
 
 
-def principal_of(node: Node, cache: BasicCache, request: Request) -> Principal:
+def principal_of(node: Node, cache: BasicCache, request: Request, conn: Connection) -> Principal:
+    """The caller, its checks read in `conn`: the caller's own read transaction, which
+    the hottest route goes on to read its page in (one transaction a request)."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     value = value.strip()
     if scheme.lower() == "basic" and value:
-        return _basic(node, cache, request, value)
+        return _basic(node, cache, request, value, conn)
     if scheme.lower() == "bearer" and value:
-        with node.db.read() as conn:
-            principal = identity.principal_for_token(conn, value)
+        principal = identity.principal_for_token(conn, value)
         if principal is None:
             raise TaxiiError(401, "Not authenticated", "the bearer token is not valid",
                              headers=_CHALLENGE)  # fmt: skip
