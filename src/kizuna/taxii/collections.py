@@ -7,6 +7,7 @@ every collection, so that a reader can resolve the labels of what it receives.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +31,9 @@ class Collection:
     # A peer's collection: what this node originated, signed, for that peer's account.
     peer: str | None = None
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
+        # Asked on every request (the collections are matched by it): hashed once.
         if self.peer is not None:
             return collection_id(self.peer)
         return str(uuid.uuid5(NAMESPACE, f"collection/{self.key}"))
