@@ -9,6 +9,7 @@ cycle of an account (deactivate, new password, revoke, unlock) is in `accounts`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ __all__ = [
     "principal_for_session",
     "principal_for_token",
     "start_session",
+    "warm_up",
 ]
 
 SESSION_HOURS = 12
@@ -46,8 +48,20 @@ TOKEN_DAYS = 90
 TOKEN_PREFIX = "kz_"  # noqa: S105 (a visible prefix, not a secret: it marks leaked tokens)
 
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so that the answer takes as long.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so that the answer takes as long.
+    Made at the first sign-in, not at import: a hash costs a tenth of a second, and every
+    process start (each command, each node) paid it."""
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def warm_up() -> None:
+    """Make the stand-in hash before the first sign-in, so that not even the first
+    answer to an unknown name takes longer (a server calls it in a thread at start)."""
+    _dummy_hash()
 
 
 class LoginRefused(Exception):
@@ -190,7 +204,7 @@ def authenticate(
     stored = row.password_hash if row is not None else None
     known = stored is not None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password or "-")
+        _hasher.verify(stored or _dummy_hash(), password or "-")
         ok = known
     except (VerificationError, InvalidHashError):
         ok = False

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import audit, domains
 from kizuna.federation.loop import Federator
+from kizuna.identity import service as identity
 from kizuna.runtime import NO_TELEMETRY, Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
@@ -146,7 +147,8 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tasks = []
+        # Beside the start, not before it: argon2 runs outside the GIL.
+        tasks = [asyncio.create_task(asyncio.to_thread(identity.warm_up))]
         if checkpoints:
             # The serving period is recorded and signed at both ends (audit verify).
             await asyncio.to_thread(_serving, node, True)
