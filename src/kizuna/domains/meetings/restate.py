@@ -20,6 +20,7 @@ terms shares at most the other keywords, so its score has a ceiling).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Select,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -44,12 +47,11 @@ from kizuna.domains.meetings.schema import meetings_decisions, meetings_terms
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.store import Store
-from kizuna.store.access import current, visible
+from kizuna.store.access import current, visibility_params, visible, visible_bound
 
 __all__ = [
     "THRESHOLD",
     "catch_up",
-    "dominated",
     "frequencies",
     "index",
     "index_new",
@@ -168,52 +170,81 @@ def frequencies(bodies: Iterable[dict[str, Any]]) -> Counter[tuple[str, str]]:
     return counts
 
 
-def _matching(pairs: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
-    by_kind: dict[str, list[str]] = {}
-    for kind, term in pairs:
-        by_kind.setdefault(kind, []).append(term)
-    if not by_kind:
+def _matching(kinds: tuple[str, ...]) -> ColumnElement[bool]:
+    """Index rows of one of the terms bound as `terms_<kind>`, for each of `kinds`."""
+    if not kinds:
         return false()
     return or_(
         *(
-            and_(meetings_terms.c.kind == kind, meetings_terms.c.term.in_(sorted(terms)))
-            for kind, terms in sorted(by_kind.items())
+            and_(
+                meetings_terms.c.kind == kind,
+                meetings_terms.c.term.in_(bindparam(f"terms_{kind}", expanding=True)),
+            )
+            for kind in kinds
         )
     )
 
 
-def dominated(store: Store, label: Label) -> ColumnElement[bool]:
-    """Rows of `access` whose version `label` dominates: a level no higher, no
-    compartment outside it, and released to every nation `label` is released to."""
+def _terms_params(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The kinds present among (kind, term) pairs, and their terms as parameters."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, term in pairs:
+        by_kind.setdefault(kind, []).append(term)
+    kinds = tuple(sorted(by_kind))
+    return kinds, {f"terms_{k}": sorted(by_kind[k]) for k in kinds}
+
+
+def _dominated(nations: int) -> ColumnElement[bool]:
+    """Rows of `access` whose version the label bound as `d_rank`, `d_hidden` and
+    `d_rel_0`.. dominates: a level no higher, no compartment outside it, and released
+    to every nation the label is released to (`nations` of them)."""
     reader = access.alias("reader")
     return and_(
-        access.c.rank <= label.rank,
-        access.c.comp_mask.op("&")(store.bits.not_held(label.compartments)) <= 0,
+        access.c.rank <= bindparam("d_rank"),
+        access.c.comp_mask.op("&")(bindparam("d_hidden")) <= 0,
         *(
-            exists().where(reader.c.version_pk == access.c.version_pk, reader.c.nation == n)
-            for n in sorted(label.rel_to)
+            exists().where(
+                reader.c.version_pk == access.c.version_pk,
+                reader.c.nation == bindparam(f"d_rel_{i}"),
+            )
+            for i in range(nations)
         ),
     )
 
 
-def _candidates(
-    conn: Connection,
-    allowed: ColumnElement[bool],
-    terms: list[tuple[str, str]],
-    date: str,
-) -> list[tuple[int, int]]:
-    """(object pk, version pk) of the decisions of earlier meetings that hold one of
-    `terms`, among the `access` rows `allowed` (see `restated`)."""
-    rows = conn.execute(
+def _dominance_params(store: Store, label: Label) -> dict[str, Any]:
+    return {
+        "d_rank": label.rank,
+        "d_hidden": store.bits.not_held(label.compartments),
+        **{f"d_rel_{i}": n for i, n in enumerate(sorted(label.rel_to))},
+    }
+
+
+# The statements of a lookup, built once per form and run with the lookup's figures as
+# parameters: building them anew took longer than running them (issue 12).
+@functools.lru_cache(maxsize=128)
+def _candidates_statement(nations: int, kinds: tuple[str, ...]) -> Select[Any]:
+    # The current, visible decisions whose label the new label dominates.
+    allowed = and_(current(), visible_bound(), _dominated(nations))
+    return (
         select(access.c.object_pk, meetings_terms.c.version_pk)
         .select_from(
             meetings_terms.join(
                 access, and_(access.c.version_pk == meetings_terms.c.version_pk, allowed)
             )
         )
-        .where(meetings_terms.c.meeting_date < date, _matching(terms))
+        .where(meetings_terms.c.meeting_date < bindparam("date"), _matching(kinds))
         .distinct()
-    ).all()
+    )
+
+
+def _candidates(
+    conn: Connection, params: dict[str, Any], nations: int, terms: list[tuple[str, str]]
+) -> list[tuple[int, int]]:
+    """(object pk, version pk) of the decisions of earlier meetings that hold one of
+    `terms`, among those `params` allow (see `restated`)."""
+    kinds, bound = _terms_params(terms)
+    rows = conn.execute(_candidates_statement(nations, kinds), params | bound).all()
     return [(r.object_pk, r.version_pk) for r in rows]
 
 
@@ -236,10 +267,10 @@ def restated(
     # term occurs in the document being imported) costs no query.
     pending = sorted(probes, key=lambda p: ((rarity or {}).get(p, 0), p))
     probed: set[tuple[str, str]] = set()
-    everything = _matching(probes + [("t", t) for t in topics])
-    # The current, visible decisions whose label `label` dominates: built once for every
-    # lookup below (building it takes longer than a lookup).
-    allowed = and_(current(), visible(principal, store.bits), dominated(store, label))
+    everything = _terms_params(probes + [("t", t) for t in topics])
+    allowed = visibility_params(principal, store.bits) | _dominance_params(store, label)
+    allowed["date"] = date
+    nations = len(label.rel_to)
     perfect = _score(len(keywords), len(keywords), len(keywords), bool(topics), bool(entities))
     best: tuple[float, int, str] | None = None
     queue: list[tuple[int, int]] = []  # candidates not scored yet, newest object first
@@ -273,7 +304,7 @@ def restated(
         batch, pending = pending[:step], pending[step:]
         probed |= set(batch)
         step *= 2
-        fresh = [c for c in _candidates(conn, allowed, batch, date) if c[1] not in seen]
+        fresh = [c for c in _candidates(conn, allowed, nations, batch) if c[1] not in seen]
         seen |= {c[1] for c in fresh}
         queue = sorted(queue + fresh, reverse=True)
     return best[2] if best is not None and best[0] > THRESHOLD else None
@@ -282,14 +313,25 @@ def restated(
 def _best(
     conn: Connection,
     chunk: list[tuple[int, int]],
-    everything: ColumnElement[bool],
+    everything: tuple[tuple[str, ...], dict[str, Any]],
     own: int,
     best: tuple[float, int, str] | None,
 ) -> tuple[float, int, str] | None:
     """Score a chunk of candidates from their term counts; keep the best (highest
     score, then newest object, as a scan newest first keeping the first best would)."""
+    kinds, bound = everything
+    rows = conn.execute(_best_statement(kinds), bound | {"chunk": [v for _, v in chunk]}).all()
+    for r in rows:
+        s = _score(int(r.shared or 0), own, r.keywords, bool(r.topic), bool(r.entity))
+        if s > THRESHOLD and (best is None or (s, r.object_pk) > best[:2]):
+            best = (s, r.object_pk, r.stix_id)
+    return best
+
+
+@functools.lru_cache(maxsize=16)
+def _best_statement(kinds: tuple[str, ...]) -> Select[Any]:
     kind = meetings_terms.c.kind
-    rows = conn.execute(
+    return (
         select(
             meetings_decisions.c.object_pk,
             meetings_decisions.c.keywords,
@@ -301,19 +343,17 @@ def _best(
         .select_from(
             meetings_decisions.outerjoin(
                 meetings_terms,
-                and_(meetings_terms.c.version_pk == meetings_decisions.c.version_pk, everything),
+                and_(
+                    meetings_terms.c.version_pk == meetings_decisions.c.version_pk,
+                    _matching(kinds),
+                ),
             ).join(objects, objects.c.pk == meetings_decisions.c.object_pk)
         )
-        .where(meetings_decisions.c.version_pk.in_([v for _, v in chunk]))
+        .where(meetings_decisions.c.version_pk.in_(bindparam("chunk", expanding=True)))
         .group_by(
             meetings_decisions.c.version_pk,
             meetings_decisions.c.object_pk,
             meetings_decisions.c.keywords,
             objects.c.stix_id,
         )
-    ).all()
-    for r in rows:
-        s = _score(int(r.shared or 0), own, r.keywords, bool(r.topic), bool(r.entity))
-        if s > THRESHOLD and (best is None or (s, r.object_pk) > best[:2]):
-            best = (s, r.object_pk, r.stix_id)
-    return best
+    )
