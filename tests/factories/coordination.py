@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kizuna.domains.coordination.model import ItemCreate
+from kizuna.domains.coordination.inputs import ItemCreate
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.runtime import Node

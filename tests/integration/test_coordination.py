@@ -16,12 +16,8 @@ from kizuna import clock
 from kizuna.bootstrap import open_node
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import (
-    DeterminationCreate,
-    DeterminationEnd,
-    ResponseCreate,
-    ResponseKind,
-)
+from kizuna.domains.coordination.inputs import DeterminationCreate, DeterminationEnd, ResponseCreate
+from kizuna.domains.coordination.model import ResponseKind
 from kizuna.domains.coordination.schema import (
     coord_determinations,
     coord_items,
@@ -684,7 +680,7 @@ def test_the_board_puts_overdue_items_first_then_by_deadline(
 def test_a_provisional_translation_is_flagged_until_a_translator_verifies_it(
     node: Node, people: dict, client: TestClient
 ) -> None:
-    from kizuna.domains.coordination.model import TranslationVerify
+    from kizuna.domains.coordination.inputs import TranslationVerify
     from kizuna.identity import service as identity
     from tests.factories.coordination import member
 

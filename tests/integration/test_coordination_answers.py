@@ -27,7 +27,8 @@ from kizuna.bootstrap import initialize, open_node
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination import OWNER, queries
 from kizuna.domains.coordination import today as coordination_today
-from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
+from kizuna.domains.coordination.inputs import ResponseCreate
+from kizuna.domains.coordination.model import ResponseKind
 from kizuna.domains.coordination.schema import coord_items, coord_responses, coord_steps
 from kizuna.domains.coordination.service import coordination, epoch
 from kizuna.errors import Conflict, Refused, StoreError

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from kizuna import clock
 from kizuna.db.schema import objects
-from kizuna.domains.coordination.model import CONCURRING, ResponseCreate, ResponseKind
+from kizuna.domains.coordination.inputs import ResponseCreate
+from kizuna.domains.coordination.model import CONCURRING, ResponseKind
 from kizuna.domains.coordination.schema import coord_responses
 from kizuna.domains.coordination.service import coordination
 from kizuna.errors import StoreError

@@ -450,7 +450,8 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
     """JPN opens an item for USFJ; it replicates to USA; a US officer concurs on the
     USA node; the answer replicates back; JPN moves the item to concurred, and that
     version replicates to USA in turn."""
-    from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
+    from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate
+    from kizuna.domains.coordination.model import ResponseKind
     from kizuna.domains.coordination.service import coordination
     from kizuna.identity import service as identity
     from kizuna.web.app import create_app
@@ -526,11 +527,7 @@ def test_each_nations_determination_reaches_the_other_and_moves_its_items(
     it as it came, with no concurrence asked, and the item the USA node escalates in
     that region takes the shorter deadline. A US determination travels back alike, and
     neither node can end the other's."""
-    from kizuna.domains.coordination.model import (
-        DeterminationCreate,
-        DeterminationEnd,
-        ItemCreate,
-    )
+    from kizuna.domains.coordination.inputs import DeterminationCreate, DeterminationEnd, ItemCreate
     from kizuna.domains.coordination.service import coordination, epoch
     from kizuna.errors import Refused
 
@@ -603,7 +600,7 @@ def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) 
     JPN node, the clock restarts there, and the US node marks its RFI answered when the
     answer arrives; both nodes then show the same RFI and item."""
     from kizuna.domains.coordination import queries
-    from kizuna.domains.coordination.model import ItemCreate, ReplyCreate, RfiCreate
+    from kizuna.domains.coordination.inputs import ItemCreate, ReplyCreate, RfiCreate
     from kizuna.domains.coordination.schema import coord_steps
     from kizuna.domains.coordination.service import coordination
 
@@ -680,7 +677,7 @@ def test_receipts_show_on_both_nodes(node: Node, usa: Node) -> None:
     """An item of JJOC to USFJ reaches the US node, which writes USFJ's receipt; a USFJ
     officer acknowledges it there; back on the JPN node, the sender sees when USFJ
     received it and who acknowledged it when."""
-    from kizuna.domains.coordination.model import ItemCreate
+    from kizuna.domains.coordination.inputs import ItemCreate
     from kizuna.domains.coordination.receipts import receipts_of
     from kizuna.domains.coordination.service import coordination
 

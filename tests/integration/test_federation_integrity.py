@@ -215,7 +215,7 @@ def bogus_answer(jpn: Node, item_id: str, label: str) -> dict[str, Any]:
 
 def usa_item(usa: Node, label: str) -> StoredObject:
     """An item of the USA node that needs JPN's answer."""
-    from kizuna.domains.coordination.model import ItemCreate
+    from kizuna.domains.coordination.inputs import ItemCreate
     from kizuna.domains.coordination.service import coordination
     from kizuna.identity import service as identity
 

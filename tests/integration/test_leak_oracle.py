@@ -569,7 +569,8 @@ def coord_world(world: World) -> CoordWorld:
     """Items opened at random labels (proposed when releasable to USA, else drafts),
     answered by a US officer, some then relabelled, so that an answer may be visible
     while its item is not, and the other way round. Everything made joins the truth."""
-    from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
+    from kizuna.domains.coordination.inputs import ResponseCreate
+    from kizuna.domains.coordination.model import ResponseKind
     from kizuna.domains.coordination.service import coordination
     from kizuna.identity.principal import Role
     from kizuna.labels import Clearance, render
@@ -725,7 +726,7 @@ def test_coordination_rest_and_pages_return_exactly_what_the_oracle_allows(
 def determinations_world(world: World) -> list[str]:
     """Determinations at random labels (a third of them ended, some relabelled), over
     regions where no item of the coordination world lies, so that no deadline moves."""
-    from kizuna.domains.coordination.model import DeterminationCreate, DeterminationEnd
+    from kizuna.domains.coordination.inputs import DeterminationCreate, DeterminationEnd
     from kizuna.domains.coordination.service import coordination
     from kizuna.labels import render
 
@@ -818,7 +819,7 @@ def rfi_world(world: World, coord_world: CoordWorld) -> RfiWorld:
     """RFIs on random items of the coordination world (at the item's label) and
     standalone ones at random labels, answered or not, some then relabelled so that
     an RFI may be hidden where its item is not."""
-    from kizuna.domains.coordination.model import ReplyCreate, RfiCreate
+    from kizuna.domains.coordination.inputs import ReplyCreate, RfiCreate
     from kizuna.domains.coordination.service import coordination
     from kizuna.labels import render
 
@@ -1047,7 +1048,7 @@ def test_watch_logs_and_handovers_return_exactly_what_the_oracle_allows(
 def tasker_world(world: World, coord_world: CoordWorld) -> dict[str, list[str]]:
     """Taskers on random items (at their labels) and without one (at random labels),
     with statuses, some relabelled: tasker -> its statuses and receipts."""
-    from kizuna.domains.coordination.model import TaskerCreate, TaskStatusCreate
+    from kizuna.domains.coordination.inputs import TaskerCreate, TaskStatusCreate
     from kizuna.domains.coordination.receipts import receipts_of
     from kizuna.domains.coordination.service import coordination
     from kizuna.labels import render

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from kizuna import clock
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import ReplyCreate, RfiCreate
+from kizuna.domains.coordination.inputs import ReplyCreate, RfiCreate
 from kizuna.domains.coordination.schema import coord_rfi_replies, coord_rfis, coord_steps
 from kizuna.domains.coordination.service import coordination, epoch
 from kizuna.errors import Conflict, Invalid, NotFound, Refused

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from kizuna import clock
 from kizuna.bootstrap import initialize, open_node
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import ResponseCreate, ResponseKind
+from kizuna.domains.coordination.inputs import ResponseCreate
+from kizuna.domains.coordination.model import ResponseKind
 from kizuna.domains.coordination.service import coordination
 from kizuna.domains.incidents.model import AckCreate
 from kizuna.domains.incidents.service import incidents

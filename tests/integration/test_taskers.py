@@ -17,7 +17,7 @@ from kizuna import clock
 from kizuna.bootstrap import open_node
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import TaskerCreate, TaskStatusCreate
+from kizuna.domains.coordination.inputs import TaskerCreate, TaskStatusCreate
 from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.schema import coord_task_statuses, coord_taskers
 from kizuna.domains.coordination.service import coordination

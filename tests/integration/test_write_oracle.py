@@ -29,6 +29,14 @@ from sqlalchemy import select
 
 from kizuna import clock
 from kizuna.db.schema import audit_log, objects, versions
+from kizuna.domains.coordination.inputs import (
+    DeterminationCreate,
+    ReplyCreate,
+    ResponseCreate,
+    RfiCreate,
+    TaskerCreate,
+    TaskStatusCreate,
+)
 from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
     ITEM_TYPE,
@@ -38,12 +46,6 @@ from kizuna.domains.coordination.model import (
     RFI_TYPE,
     TASK_STATUS_TYPE,
     TASKER_TYPE,
-    DeterminationCreate,
-    ReplyCreate,
-    ResponseCreate,
-    RfiCreate,
-    TaskerCreate,
-    TaskStatusCreate,
 )
 from kizuna.domains.coordination.model import ResponseKind as Kind
 from kizuna.domains.coordination.receipts import receipts_of

@@ -19,11 +19,11 @@ from kizuna import clock
 from kizuna.db.schema import objects, versions
 from kizuna.domains.coordination import OWNER
 from kizuna.domains.coordination.escalation import epoch
+from kizuna.domains.coordination.inputs import ResponseCreate
 from kizuna.domains.coordination.model import (
     ACCEPTING,
     RESPONSE_TYPE,
     Action,
-    ResponseCreate,
     ResponseKind,
     events_after_answer,
 )

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import (
+from kizuna.domains.coordination.inputs import (
     DeterminationCreate,
     DeterminationEnd,
     ItemCreate,

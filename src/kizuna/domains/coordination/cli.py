@@ -15,7 +15,8 @@ from rich.table import Table
 
 from kizuna.cli.common import DbOption, fail, opened, print_table, settings_for
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import ItemCreate, ResponseCreate, ResponseKind
+from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate
+from kizuna.domains.coordination.model import ResponseKind
 from kizuna.domains.coordination.service import coordination, iso_time
 from kizuna.domains.coordination.structure import PRECEDENCES, StructureError
 from kizuna.errors import StoreError

@@ -3,13 +3,8 @@ Southwest Islands, and two items of JJOC to USFJ."""
 
 from __future__ import annotations
 
-from kizuna.domains.coordination.model import (
-    DeterminationCreate,
-    ItemCreate,
-    Precedence,
-    ResponseCreate,
-    ResponseKind,
-)
+from kizuna.domains.coordination.inputs import DeterminationCreate, ItemCreate, ResponseCreate
+from kizuna.domains.coordination.model import Precedence, ResponseKind
 from kizuna.domains.coordination.service import coordination
 from kizuna.identity import service as identity
 from kizuna.runtime import Node

@@ -23,13 +23,8 @@ from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination import OWNER
 from kizuna.domains.coordination.escalation import epoch, iso_time
-from kizuna.domains.coordination.model import (
-    DETERMINATION_TYPE,
-    OPEN_STATES,
-    Action,
-    DeterminationCreate,
-    DeterminationEnd,
-)
+from kizuna.domains.coordination.inputs import DeterminationCreate, DeterminationEnd
+from kizuna.domains.coordination.model import DETERMINATION_TYPE, OPEN_STATES, Action
 from kizuna.domains.coordination.schema import (
     coord_determination_regions,
     coord_determinations,

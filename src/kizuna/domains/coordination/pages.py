@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate, TranslationVerify
 from kizuna.domains.coordination.model import (
     DOMAIN_NAMES,
     DOMAINS,
@@ -24,10 +25,7 @@ from kizuna.domains.coordination.model import (
     STATE_NAMES,
     TASKER_STATE_NAMES,
     TIER_NAMES,
-    ItemCreate,
-    ResponseCreate,
     ResponseKind,
-    TranslationVerify,
 )
 from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.service import (

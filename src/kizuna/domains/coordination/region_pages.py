@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.inputs import DeterminationCreate, DeterminationEnd
 from kizuna.domains.coordination.map import region_map
-from kizuna.domains.coordination.model import DeterminationCreate, DeterminationEnd
 from kizuna.domains.coordination.pages import _can_open, _common
 from kizuna.domains.coordination.service import Coordination, coordination
 from kizuna.errors import Invalid, NotFound, StoreError

@@ -26,15 +26,8 @@ from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination import OWNER, receipts
 from kizuna.domains.coordination.escalation import epoch
-from kizuna.domains.coordination.model import (
-    OPEN_STATES,
-    REPLY_TYPE,
-    RFI_TYPE,
-    Action,
-    ReplyCreate,
-    RfiCreate,
-    RfiState,
-)
+from kizuna.domains.coordination.inputs import ReplyCreate, RfiCreate
+from kizuna.domains.coordination.model import OPEN_STATES, REPLY_TYPE, RFI_TYPE, Action, RfiState
 from kizuna.domains.coordination.notify import Notice
 from kizuna.domains.coordination.schema import coord_rfi_replies, coord_rfis, coord_steps
 from kizuna.errors import Conflict, Invalid, NotFound, Refused

@@ -4,7 +4,8 @@ domains; and which nations must answer it. Pure: no I/O."""
 
 from __future__ import annotations
 
-from kizuna.domains.coordination.model import DOMAINS, ItemCreate
+from kizuna.domains.coordination.inputs import ItemCreate
+from kizuna.domains.coordination.model import DOMAINS
 from kizuna.domains.coordination.structure import TIERS, Body, Structure
 from kizuna.errors import Invalid
 from kizuna.labels import Label, LabelError, Policy, parse

@@ -35,24 +35,26 @@ from kizuna.domains.coordination import (
     taskers,
 )
 from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
+from kizuna.domains.coordination.inputs import (
+    DeterminationCreate,
+    DeterminationEnd,
+    ItemCreate,
+    ReplyCreate,
+    ResponseCreate,
+    RfiCreate,
+    TaskerCreate,
+    TaskStatusCreate,
+    TranslationVerify,
+)
 from kizuna.domains.coordination.model import (
     ITEM_TYPE,
     OPEN_STATES,
     Action,
     Answer,
-    DeterminationCreate,
-    DeterminationEnd,
     Facts,
-    ItemCreate,
     ItemState,
     Lifecycle,
-    ReplyCreate,
-    ResponseCreate,
     ResponseKind,
-    RfiCreate,
-    TaskerCreate,
-    TaskStatusCreate,
-    TranslationVerify,
 )
 from kizuna.domains.coordination.notify import Channel, InApp, Notice
 from kizuna.domains.coordination.rules import body_of, check_item

@@ -11,7 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from kizuna.domains.coordination import queries
-from kizuna.domains.coordination.model import ReplyCreate, RfiCreate, TaskerCreate, TaskStatusCreate
+from kizuna.domains.coordination.inputs import (
+    ReplyCreate,
+    RfiCreate,
+    TaskerCreate,
+    TaskStatusCreate,
+)
 from kizuna.domains.coordination.pages import _ack_bodies, _can_open, _common, _item_page
 from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.rfis import ASKER_EVENTS

@@ -22,14 +22,13 @@ from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination import OWNER, receipts
 from kizuna.domains.coordination.escalation import epoch, iso_time
+from kizuna.domains.coordination.inputs import TaskerCreate, TaskStatusCreate
 from kizuna.domains.coordination.model import (
     TASK_STATUS_TYPE,
     TASKER_TYPE,
     Action,
     OfficeStatus,
-    TaskerCreate,
     TaskerState,
-    TaskStatusCreate,
 )
 from kizuna.domains.coordination.notify import Notice
 from kizuna.domains.coordination.schema import coord_task_statuses, coord_taskers
