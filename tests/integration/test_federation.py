@@ -437,6 +437,9 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
         assert client.post("/federation/hint", headers=bearer(other)).status_code == 403
         assert client.post("/federation/hint", headers=bearer(token)).status_code == 202
         assert client.get("/federation/checkpoints", headers=bearer(token)).status_code == 200
+        # A sequence number past the databases' integers is refused, not a server error.
+        huge = client.get("/federation/checkpoints", params={"after": 2**63}, headers=bearer(token))
+        assert huge.status_code == 422, huge.text
         # The page is for this node's admins.
         client.get("/login")
         csrf = client.cookies.get(cookies(client).csrf, "")

@@ -31,6 +31,7 @@ from kizuna.domains.glossary import queries
 from kizuna.domains.glossary.model import TERM_EXTENSION, TERM_TYPE, TermCreate
 from kizuna.domains.glossary.schema import glossary_terms
 from kizuna.domains.glossary.service import create_term
+from kizuna.errors import Invalid
 from kizuna.federation.peers import add_peer, find_peer
 from kizuna.federation.receive import apply_page
 from kizuna.federation.signing import sign
@@ -264,6 +265,22 @@ def test_bad_input_is_refused_in_both_languages_and_changes_nothing(
     assert _JA.search(detail), detail
     assert re.search(r"[A-Za-z]{4}", detail), detail
     assert snapshot(desk.node) == before
+
+
+def test_an_offset_past_the_databases_integers_is_refused_not_a_server_error(
+    desk: Desk,
+) -> None:
+    # Found by the OpenAPI fuzz: 2**63 reached SQLite and came back as a 500.
+    headers = bearer(desk.tokens["smith"])
+    for offset in (2**31, 2**63):
+        answer = desk.client.get("/api/v1/glossary", params={"offset": offset}, headers=headers)
+        assert answer.status_code == 422, answer.text
+    with pytest.raises(Invalid) as refused:
+        queries.look_up(desk.node.store, desk.node.system, offset=2**63)
+    assert refused.value.field == "offset"
+    assert " / " in str(refused.value)
+    assert desk.client.get("/api/v1/glossary", params={"offset": 2**31 - 1},
+                           headers=headers).json()["terms"] == []  # fmt: skip
 
 
 def test_a_duplicate_is_refused_but_the_same_term_may_live_at_another_label(desk: Desk) -> None:

@@ -47,7 +47,10 @@ def hint(request: Request, principal: ApiPrincipal, node: NodeDep) -> dict[str, 
 
 @router.get("/federation/checkpoints")
 def checkpoints(
-    principal: ApiPrincipal, node: NodeDep, after: Annotated[int, Query(ge=0)] = 0
+    principal: ApiPrincipal,
+    node: NodeDep,
+    # Bound to the databases' integers: a larger one would reach the driver as a 500.
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     """This node's signed audit checkpoints after `after`, for a peer to witness."""
     _peer(node, principal)

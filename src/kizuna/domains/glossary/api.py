@@ -60,7 +60,7 @@ def look_up(
     q: Annotated[str | None, Query(max_length=queries.MAX_QUERY)] = None,
     lang: Annotated[str, Query(pattern="^(ja|en)$")] = "en",
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=queries.MAX_OFFSET)] = 0,
 ) -> Response:
     """Terms the caller may read, or those whose form, reading or abbreviation holds q."""
     found = queries.look_up(node.store, principal, q, lang=lang, limit=limit, offset=offset)

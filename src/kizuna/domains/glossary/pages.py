@@ -53,7 +53,7 @@ def glossary_page(
     principal: PagePrincipal,
     node: NodeDep,
     q: Annotated[str | None, Query(max_length=queries.MAX_QUERY)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=queries.MAX_OFFSET)] = 0,
 ) -> HTMLResponse:
     lang = choose_lang(request)
     error = None

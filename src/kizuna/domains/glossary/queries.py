@@ -32,6 +32,8 @@ __all__ = ["MAX_PAGE", "MAX_QUERY", "Found", "count", "look_up", "marks", "term"
 
 MAX_QUERY = 100
 MAX_PAGE = 200
+# An offset is bound to the databases' integers; a larger one would name nothing.
+MAX_OFFSET = 2**31 - 1
 MAX_TEXT = 20_000
 TERM_PATH = "/glossary/terms/"
 
@@ -99,9 +101,12 @@ def look_up(
     """The terms the reader may read whose form, reading or abbreviation holds the
     query (every term without one): exact forms first, then in the reader's order
     (by reading in Japanese, alphabetically in English), with how many there are."""
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
+    if not 1 <= limit <= MAX_PAGE:
         raise Invalid(f"a page holds 1 to {MAX_PAGE} terms / 1 ページは 1〜{MAX_PAGE} 件です",
                       field="limit")  # fmt: skip
+    if not 0 <= offset <= MAX_OFFSET:
+        raise Invalid(f"the offset runs from 0 to {MAX_OFFSET} / オフセットは 0〜{MAX_OFFSET} です",
+                      field="offset")  # fmt: skip
     folded = _checked(query)
     where = _where(store, principal, folded)
     order: list[Any] = []
