@@ -602,7 +602,7 @@ def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) 
     which keeps the item's deadlines, and its clock stops there; JJOC answers on the
     JPN node, the clock restarts there, and the US node marks its RFI answered when the
     answer arrives; both nodes then show the same RFI and item."""
-    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination import staff_queries
     from kizuna.domains.coordination.inputs import ItemCreate, ReplyCreate, RfiCreate
     from kizuna.domains.coordination.schema import coord_steps
     from kizuna.domains.coordination.service import coordination
@@ -671,7 +671,7 @@ def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) 
         assert node.store.get(sato, rfi.id).object["state"] == "answered"
         # Both nodes show the same thread and the same item.
         for here, who in ((node, sato), (usa, miller)):
-            _rfi, replies = queries.rfi_thread(coordination(here), who, rfi.id)
+            _rfi, replies = staff_queries.rfi_thread(coordination(here), who, rfi.id)
             assert [r.id for r in replies] == [answer.id]
         assert usa.store.get(miller, item.id).body == node.store.get(sato, item.id).body
 

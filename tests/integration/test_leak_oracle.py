@@ -892,7 +892,7 @@ def test_rfis_threads_and_timelines_show_exactly_what_the_oracle_allows(
     users: dict[str, tuple[Principal, str, str]],
     web: TestClient,
 ) -> None:
-    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination import queries, staff_queries
     from kizuna.domains.coordination.receipts import receipts_of
     from kizuna.domains.coordination.service import coordination
     from kizuna.errors import NotFound as Missing
@@ -905,17 +905,17 @@ def test_rfis_threads_and_timelines_show_exactly_what_the_oracle_allows(
     link = re.compile(r'href="/coordination/rfis/([a-z0-9-]+--[0-9a-f-]{36})"')
     for n, (who, token, session) in enumerate(users.values()):
         expected = {r for r in rfi_world.rfis if sees(who, r)}
-        assert {r.id for r in queries.rfis(c, who, limit=500)} == expected
+        assert {r.id for r in staff_queries.rfis(c, who, limit=500)} == expected
         api = web.get("/api/v1/coordination/rfis?limit=500", headers=bearer(token)).json()
         assert {r["id"] for r in api["items"]} == expected
         for rfi_id in world.rng.sample(rfi_world.rfis, 6):
             if rfi_id not in expected:
                 with pytest.raises(Missing):
-                    queries.rfi_thread(c, who, rfi_id)
+                    staff_queries.rfi_thread(c, who, rfi_id)
                 answer = web.get(f"/api/v1/coordination/rfis/{rfi_id}", headers=bearer(token))
                 assert answer.status_code == 404
                 continue
-            _rfi, replies = queries.rfi_thread(c, who, rfi_id)
+            _rfi, replies = staff_queries.rfi_thread(c, who, rfi_id)
             assert {r.id for r in replies} == {r for r in rfi_world.replies[rfi_id] if sees(who, r)}
             assert {r.id for r in receipts_of(c, who, rfi_id)} == {
                 r for r in rfi_world.receipts[rfi_id] if sees(who, r)
@@ -1098,7 +1098,7 @@ def test_taskers_statuses_and_receipts_show_exactly_what_the_oracle_allows(
     users: dict[str, tuple[Principal, str, str]],
     web: TestClient,
 ) -> None:
-    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination import staff_queries
     from kizuna.domains.coordination.receipts import receipts_of
     from kizuna.domains.coordination.service import coordination
 
@@ -1110,7 +1110,7 @@ def test_taskers_statuses_and_receipts_show_exactly_what_the_oracle_allows(
     link = re.compile(r'href="/coordination/taskers/([a-z0-9-]+--[0-9a-f-]{36})"')
     for n, (who, token, session) in enumerate(users.values()):
         expected = {t for t in tasker_world if sees(who, t)}
-        assert {t.id for t in queries.taskers(c, who, limit=500)} == expected
+        assert {t.id for t in staff_queries.taskers(c, who, limit=500)} == expected
         api = web.get("/api/v1/coordination/taskers?limit=500", headers=bearer(token)).json()
         assert {t["id"] for t in api["items"]} == expected
         for tasker_id in world.rng.sample(sorted(tasker_world), 6):
@@ -1118,7 +1118,7 @@ def test_taskers_statuses_and_receipts_show_exactly_what_the_oracle_allows(
             assert answer.status_code == (200 if tasker_id in expected else 404)
             if tasker_id not in expected:
                 continue
-            _t, statuses = queries.tasker_detail(c, who, tasker_id)
+            _t, statuses = staff_queries.tasker_detail(c, who, tasker_id)
             shown = {x.id for x in statuses} | {r.id for r in receipts_of(c, who, tasker_id)}
             assert shown == {r for r in tasker_world[tasker_id] if sees(who, r)}
         if n >= 10:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from kizuna import clock
 from kizuna.db.schema import audit_log, objects, versions
-from kizuna.domains.coordination import queries
+from kizuna.domains.coordination import queries, staff_queries
 from kizuna.domains.coordination.inputs import ReplyCreate, RfiCreate
 from kizuna.domains.coordination.schema import coord_rfi_replies, coord_rfis, coord_steps
 from kizuna.domains.coordination.service import coordination, epoch
@@ -116,7 +116,7 @@ def test_an_rfi_stops_the_clock_and_its_answer_restarts_it(
     # The timeline shows the RFI; its thread shows both replies in order.
     _facts, events = queries.timeline(c, sato, made.id)
     assert [e.rfi.id for e in events if e.rfi is not None] == [rfi.id]
-    _shown, replies = queries.rfi_thread(c, sato, rfi.id)
+    _shown, replies = staff_queries.rfi_thread(c, sato, rfi.id)
     assert [r.object.get("answers", False) for r in replies] == [False, True]
     # The asker closes it; a closed thread takes no reply.
     c.move_rfi(sato, rfi.id, "close")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from kizuna import clock
 from kizuna.bootstrap import open_node
 from kizuna.db.schema import audit_log, objects, versions
-from kizuna.domains.coordination import queries
+from kizuna.domains.coordination import staff_queries
 from kizuna.domains.coordination.inputs import TaskerCreate, TaskStatusCreate
 from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.schema import coord_task_statuses, coord_taskers
@@ -89,7 +89,7 @@ def test_each_office_reports_and_the_oprs_completion_completes_it(
     done = c.report_status(kato, made.id, TaskStatusCreate(office="bocc", status="complete"))
     found = node.store.get(sato, made.id).object
     assert (found["state"], found["completed_by"]) == ("complete", done.id)
-    _t, statuses = queries.tasker_detail(c, sato, made.id)
+    _t, statuses = staff_queries.tasker_detail(c, sato, made.id)
     assert [(x.object["office"], x.object["status"]) for x in statuses] == [
         ("mod-policy", "acknowledged"),
         ("bocc", "in_progress"),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from kizuna.domains.coordination import queries
+from kizuna.domains.coordination import queries, staff_queries
 from kizuna.domains.coordination.inputs import (
     DeterminationCreate,
     DeterminationEnd,
@@ -332,7 +332,7 @@ def list_rfis(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> Response:
     """The RFIs the caller may read, open ones first."""
-    found = queries.rfis(coordination(node), principal, item=item, state=state, limit=limit)
+    found = staff_queries.rfis(coordination(node), principal, item=item, state=state, limit=limit)
     return _json({"items": [_obj(r) for r in found]})
 
 
@@ -345,7 +345,7 @@ def ask(body: RfiCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
 @router.get("/rfis/{rfi_id}", response_model=RfiThread)
 def rfi_thread(rfi_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
     """An RFI and the replies of its thread the caller may read."""
-    rfi, replies = queries.rfi_thread(coordination(node), principal, rfi_id)
+    rfi, replies = staff_queries.rfi_thread(coordination(node), principal, rfi_id)
     return _json({**_obj(rfi), "replies": [_obj(r) for r in replies]})
 
 
@@ -395,7 +395,7 @@ def list_taskers(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> Response:
     """The taskers the caller may read, open ones first by suspense."""
-    found = queries.taskers(coordination(node), principal, limit=limit)
+    found = staff_queries.taskers(coordination(node), principal, limit=limit)
     return _json({"items": [_obj(t) for t in found]})
 
 
@@ -408,7 +408,7 @@ def issue_tasker(body: TaskerCreate, principal: ApiPrincipal, node: NodeDep) -> 
 @router.get("/taskers/{tasker_id}", response_model=TaskerDetail)
 def tasker(tasker_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
     """A tasker and each office's statuses that the caller may read."""
-    found, statuses = queries.tasker_detail(coordination(node), principal, tasker_id)
+    found, statuses = staff_queries.tasker_detail(coordination(node), principal, tasker_id)
     return _json({**_obj(found), "statuses": [_obj(x) for x in statuses]})
 
 

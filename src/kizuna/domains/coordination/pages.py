@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from kizuna.domains.coordination import queries
+from kizuna.domains.coordination import queries, staff_queries
 from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate, TranslationVerify
 from kizuna.domains.coordination.model import (
     DOMAIN_NAMES,
@@ -253,7 +253,7 @@ def _item_page(
         and facts["state"] in ("proposed", "in_review", "escalated")
     )
     can_answer = may_answer and answered is None and not elsewhere
-    asked = queries.rfis(c, principal, item=stix_id)
+    asked = staff_queries.rfis(c, principal, item=stix_id)
     # Who asks: this node's officers, for a body of theirs (own nation or bilateral).
     ask_bodies = [
         b

@@ -20,13 +20,9 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
     ITEM_TYPE,
-    REPLY_TYPE,
     RESPONSE_TYPE,
     RFI_TYPE,
-    TASK_STATUS_TYPE,
-    TASKER_TYPE,
     ItemState,
-    RfiState,
 )
 from kizuna.domains.coordination.schema import (
     coord_determination_regions,
@@ -34,11 +30,8 @@ from kizuna.domains.coordination.schema import (
     coord_items,
     coord_notifications,
     coord_responses,
-    coord_rfi_replies,
     coord_rfis,
     coord_steps,
-    coord_task_statuses,
-    coord_taskers,
 )
 from kizuna.domains.coordination.service import Coordination, epoch
 from kizuna.domains.coordination.structure import BILATERAL, PRECEDENCES
@@ -57,11 +50,8 @@ __all__ = [
     "board",
     "determinations",
     "notifications",
-    "rfi_thread",
-    "rfis",
-    "tasker_detail",
-    "taskers",
     "timeline",
+    "visible_current",
 ]
 
 BOARD_LIMIT = 500
@@ -107,7 +97,7 @@ class Notification:
     item: StoredObject | None
 
 
-def _visible_current(c: Coordination, principal: Principal) -> Any:
+def visible_current(c: Coordination, principal: Principal) -> Any:
     return and_(current(), visible(principal, c.store.bits))
 
 
@@ -155,7 +145,7 @@ def board(
         item_filters.append(coord_items.c.region == region)
     if precedence:
         item_filters.append(coord_items.c.precedence == precedence)
-    filters = [_visible_current(c, principal), access.c.type == ITEM_TYPE, *item_filters]
+    filters = [visible_current(c, principal), access.c.type == ITEM_TYPE, *item_filters]
 
     def visible_items(first: Any) -> Any:
         return (
@@ -174,7 +164,7 @@ def board(
         .where(
             access.c.object_pk == coord_steps.c.item_pk,
             access.c.type == ITEM_TYPE,
-            _visible_current(c, principal),
+            visible_current(c, principal),
         )
         .scalar_subquery()
     )
@@ -243,7 +233,7 @@ def board(
         # nation's rows, stopped at few + 1.
         probe = (
             select(access.c.object_pk)
-            .where(_visible_current(c, principal), access.c.type == ITEM_TYPE)
+            .where(visible_current(c, principal), access.c.type == ITEM_TYPE)
             .limit(few + 1)
             .subquery()
         )
@@ -320,7 +310,7 @@ def determinations(
             .join(objects, objects.c.pk == access.c.object_pk)
             .join(coord_determinations, coord_determinations.c.object_pk == access.c.object_pk)
         )
-        .where(_visible_current(c, principal), access.c.type == DETERMINATION_TYPE)
+        .where(visible_current(c, principal), access.c.type == DETERMINATION_TYPE)
         .order_by(coord_determinations.c.effective_at.desc(), access.c.object_pk.desc())
         .limit(limit)
     )
@@ -372,7 +362,7 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
             )
             .where(
                 coord_responses.c.item_pk == row.object_pk,
-                _visible_current(c, principal),
+                visible_current(c, principal),
                 access.c.type == RESPONSE_TYPE,
             )
             .order_by(coord_responses.c.object_pk)
@@ -392,7 +382,7 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
             )
             .where(
                 coord_rfis.c.item_pk == row.object_pk,
-                _visible_current(c, principal),
+                visible_current(c, principal),
                 access.c.type == RFI_TYPE,
             )
         ).all()
@@ -425,7 +415,7 @@ def _bodies(principal: Principal) -> list[str]:
 def _notification_scope(c: Coordination, principal: Principal) -> Any:
     """Notices to one of the principal's bodies, about an item they may see now (or
     about a phase, which names no item)."""
-    seen_items = select(access.c.object_pk).where(_visible_current(c, principal))
+    seen_items = select(access.c.object_pk).where(visible_current(c, principal))
     return and_(
         coord_notifications.c.body.in_(_bodies(principal)),
         or_(
@@ -458,7 +448,7 @@ def notifications(
                         objects, objects.c.pk == access.c.object_pk
                     )
                 )
-                .where(access.c.object_pk.in_(item_pks), _visible_current(c, principal))
+                .where(access.c.object_pk.in_(item_pks), visible_current(c, principal))
             ):
                 items[found.object_pk] = stored_from_row(found)
     return [
@@ -522,127 +512,3 @@ def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
     if earlier is None:
         raise NotFound(f"no notification {pk}", field="id")
     raise Conflict(f"notification {pk} was acknowledged by {earlier.acked_by}", field="id")
-
-
-def rfis(
-    c: Coordination,
-    principal: Principal,
-    *,
-    item: str | None = None,
-    state: str | None = None,
-    limit: int = 200,
-) -> list[StoredObject]:
-    """The RFIs the principal may read (their current version), of one item or all,
-    open ones first, then the newest."""
-    if state is not None and state not in {s.value for s in RfiState}:
-        raise Invalid(f"unknown state '{state}'", field="state")
-    query = (
-        select(*COLUMNS)
-        .select_from(
-            coord_rfis.join(access, access.c.object_pk == coord_rfis.c.object_pk)
-            .join(versions, versions.c.pk == access.c.version_pk)
-            .join(objects, objects.c.pk == access.c.object_pk)
-        )
-        .where(_visible_current(c, principal), access.c.type == RFI_TYPE)
-        .order_by(
-            case((coord_rfis.c.state == RfiState.OPEN.value, 0), else_=1),
-            coord_rfis.c.object_pk.desc(),
-        )
-        .limit(limit)
-    )
-    if state:
-        query = query.where(coord_rfis.c.state == state)
-    if item is not None:
-        query = query.where(
-            coord_rfis.c.item_pk
-            == select(objects.c.pk).where(objects.c.stix_id == item).scalar_subquery()
-        )
-    with c.node.db.read() as conn:
-        return [stored_from_row(r) for r in conn.execute(query).all()]
-
-
-def rfi_thread(
-    c: Coordination, principal: Principal, rfi_id: str
-) -> tuple[StoredObject, list[StoredObject]]:
-    """An RFI and the replies of its thread the principal may read, oldest first;
-    NotFound when the RFI is hidden, as for a missing one."""
-    return _with_thread(
-        c, principal, rfi_id, RFI_TYPE, "RFI", REPLY_TYPE, coord_rfi_replies,
-        coord_rfi_replies.c.rfi_pk,
-    )  # fmt: skip
-
-
-def _with_thread(
-    c: Coordination,
-    principal: Principal,
-    stix_id: str,
-    head_type: str,
-    what: str,
-    row_type: str,
-    table: Any,
-    parent: Any,
-) -> tuple[StoredObject, list[StoredObject]]:
-    """An object and the objects of its thread (`table`, keyed to it by `parent`), each
-    through the visibility condition, the thread oldest first."""
-    with c.node.db.read() as conn:
-        found = conn.execute(
-            select(*COLUMNS, objects.c.pk.label("head_pk"))
-            .select_from(
-                access.join(versions, versions.c.pk == access.c.version_pk).join(
-                    objects, objects.c.pk == access.c.object_pk
-                )
-            )
-            .where(
-                objects.c.stix_id == stix_id,
-                access.c.type == head_type,
-                _visible_current(c, principal),
-            )
-        ).first()
-        if found is None:
-            raise NotFound(f"no {what} {stix_id}", field="id")
-        rows = conn.execute(
-            select(*COLUMNS)
-            .select_from(
-                table.join(access, access.c.object_pk == table.c.object_pk)
-                .join(versions, versions.c.pk == access.c.version_pk)
-                .join(objects, objects.c.pk == access.c.object_pk)
-            )
-            .where(
-                parent == found.head_pk, _visible_current(c, principal), access.c.type == row_type
-            )
-            .order_by(table.c.object_pk)
-        ).all()
-    return stored_from_row(found), [stored_from_row(r) for r in rows]
-
-
-def taskers(c: Coordination, principal: Principal, *, limit: int = 200) -> list[StoredObject]:
-    """The taskers the principal may read, open ones first by suspense, then the rest
-    newest first."""
-    query = (
-        select(*COLUMNS)
-        .select_from(
-            coord_taskers.join(access, access.c.object_pk == coord_taskers.c.object_pk)
-            .join(versions, versions.c.pk == access.c.version_pk)
-            .join(objects, objects.c.pk == access.c.object_pk)
-        )
-        .where(_visible_current(c, principal), access.c.type == TASKER_TYPE)
-        .order_by(
-            case((coord_taskers.c.state == "open", 0), else_=1),
-            case((coord_taskers.c.state == "open", coord_taskers.c.suspense_at), else_=0),
-            coord_taskers.c.object_pk.desc(),
-        )
-        .limit(limit)
-    )
-    with c.node.db.read() as conn:
-        return [stored_from_row(r) for r in conn.execute(query).all()]
-
-
-def tasker_detail(
-    c: Coordination, principal: Principal, tasker_id: str
-) -> tuple[StoredObject, list[StoredObject]]:
-    """A tasker and the offices' statuses the principal may read, oldest first;
-    NotFound when the tasker is hidden, as for a missing one."""
-    return _with_thread(
-        c, principal, tasker_id, TASKER_TYPE, "tasker", TASK_STATUS_TYPE,
-        coord_task_statuses, coord_task_statuses.c.tasker_pk,
-    )  # fmt: skip

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from kizuna.domains.coordination import queries
+from kizuna.domains.coordination import staff_queries
 from kizuna.domains.coordination.inputs import (
     ReplyCreate,
     RfiCreate,
@@ -109,7 +109,7 @@ def ask_submit(
 @router.get("/coordination/rfis")
 def rfis_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     c = coordination(node)
-    rows = queries.rfis(c, principal)
+    rows = staff_queries.rfis(c, principal)
     return page(
         request,
         "coordination/rfis.html",
@@ -130,7 +130,7 @@ def _rfi_page(
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     try:
-        rfi, replies = queries.rfi_thread(c, principal, rfi_id)
+        rfi, replies = staff_queries.rfi_thread(c, principal, rfi_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     o = rfi.object
@@ -235,7 +235,7 @@ def _taskers_page(
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    rows = queries.taskers(c, principal)
+    rows = staff_queries.taskers(c, principal)
     issue_bodies = (
         [
             b
@@ -333,7 +333,7 @@ def _tasker_page(
     status: int = 200,
 ) -> HTMLResponse:
     try:
-        tasker, statuses = queries.tasker_detail(c, principal, tasker_id)
+        tasker, statuses = staff_queries.tasker_detail(c, principal, tasker_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     o = tasker.object
