@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 __all__ = ["Database", "alembic_config"]
@@ -73,6 +73,28 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def keep_statistics(self, tables: Sequence[str]) -> None:
+        """On PostgreSQL, ANALYZE those of `tables` that changed by more than a fifth
+        since they were last analysed, as autovacuum would. A node importing a large
+        batch must not plan the rest of it on the statistics of the empty tables it
+        started from: with autovacuum off, or before its next round, a restatement
+        lookup planned for one row took 2.3 s where 1 ms would do. On SQLite, nothing.
+        """
+        if self.is_sqlite:
+            return
+        with self.write() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT relname, n_live_tup, n_mod_since_analyze FROM pg_stat_user_tables"
+                    " WHERE schemaname = current_schema() AND relname = ANY(:names)"
+                ),
+                {"names": list(tables)},
+            ).all()
+            stale = [r.relname for r in rows if r.n_mod_since_analyze > 50 + r.n_live_tup / 5]
+            if stale:
+                quote = conn.dialect.identifier_preparer.quote
+                conn.exec_driver_sql("ANALYZE " + ", ".join(quote(t) for t in sorted(stale)))
 
     def migrate(self, folders: Sequence[Path] = ()) -> None:
         """Bring the schema to the newest revision: the floor's chain and the revisions of

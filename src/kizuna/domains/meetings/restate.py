@@ -50,6 +50,7 @@ from kizuna.store import Store
 from kizuna.store.access import current, visibility_params, visible, visible_bound
 
 __all__ = [
+    "LOOKUP_TABLES",
     "THRESHOLD",
     "catch_up",
     "frequencies",
@@ -60,6 +61,8 @@ __all__ = [
 ]
 
 THRESHOLD = 0.18
+# The tables a lookup plans over (see `Database.keep_statistics`).
+LOOKUP_TABLES = (access.name, objects.name, meetings_decisions.name, meetings_terms.name)
 # Float sums of the same terms can differ in the last bit; stopping early must not
 # hinge on that, so the ceiling has to clear the best score by more than this.
 _EPS = 1e-9

@@ -286,6 +286,8 @@ def store_record(
         pass
     else:
         return ImportResult(record, meeting_id, 0, True, False, made)
+    # The lookups below plan on the statistics of what earlier documents wrote.
+    node.db.keep_statistics(restate.LOOKUP_TABLES)
     with node.store.transaction(principal) as conn:
         restate.catch_up(conn, node.store, principal)
         decisions = [b for b in made if b["type"] == model.DECISION]
