@@ -27,6 +27,7 @@ from kizuna.today import Panel
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from fastapi.telemetry import TelemetryConfig
     from typer import Typer
 
 __all__ = ["NO_TELEMETRY", "ArrivalHook", "Domain", "Node", "Today"]
@@ -35,7 +36,7 @@ __all__ = ["NO_TELEMETRY", "ArrivalHook", "Domain", "Node", "Today"]
 # reports to no one, whatever the environment says (FASTAPI_OTEL_AUTO_CONFIGURE and
 # OTEL_EXPORTER_OTLP_ENDPOINT would otherwise add an exporter) and whatever global
 # provider another library installs.
-NO_TELEMETRY: dict[str, bool] = {
+NO_TELEMETRY: TelemetryConfig = {
     "tracing": False,
     "metrics": False,
     "logs": False,

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "MAX_INTEGER",
     "access",
     "audit_checkpoints",
     "audit_head",
@@ -34,6 +35,11 @@ __all__ = [
     "objects",
     "versions",
 ]
+
+# The largest value of an Integer column on both databases (PostgreSQL's `integer`):
+# a key, an offset or a sequence number past it names nothing, and sent to the driver it
+# fails there, as an error of the server's.
+MAX_INTEGER = 2**31 - 1
 
 metadata = MetaData(
     naming_convention={

@@ -104,9 +104,11 @@ def feed(
     *,
     limit: int = 100,
     cursor_token: str | None = None,
+    conn: Connection | None = None,
 ) -> Page:
-    """One page of the versions `principal` may see, oldest added first."""
-    rows, token = _page(store, principal, query, "feed", limit, cursor_token)
+    """One page of the versions `principal` may see, oldest added first (read in `conn`
+    when given, as `bodies`)."""
+    rows, token = _page(store, principal, query, "feed", limit, cursor_token, conn)
     return Page([stored_from_row(row) for row in rows], token)
 
 

@@ -145,13 +145,17 @@ def _caller_in(conn: Connection, request: Request) -> Principal:
 
 
 def _collection(request: Request, collection_id: str, principal: Caller) -> Collection:
+    node: Node = request.app.state.node
+    with node.db.read() as conn:
+        return _collection_in(conn, collection_id, principal)
+
+
+def _collection_in(conn: Connection, collection_id: str, principal: Principal) -> Collection:
     found = find(collection_id)
     if found is not None:
         return found
     # A peer's collection exists only for that peer's own account.
-    node: Node = request.app.state.node
-    with node.db.read() as conn:
-        peer = peer_for_account(conn, principal.name)
+    peer = peer_for_account(conn, principal.name)
     if peer is not None and peer_collection(peer.nation).id == collection_id:
         return peer_collection(peer.nation)
     raise TaxiiError(404, "Not found", f"no collection {collection_id}")
@@ -165,7 +169,7 @@ Coll = Annotated[Collection, Depends(_collection)]
 
 def create_taxii_app(node: Node) -> FastAPI:
     """The TAXII sub-application: its own error format, the node's store behind it."""
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, telemetry=NO_TELEMETRY)  # type: ignore[arg-type]
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, telemetry=NO_TELEMETRY)
     app.state.node = node
     app.state.basic = BasicCache(node.store.node.secret)
 
@@ -235,10 +239,10 @@ def create_taxii_app(node: Node) -> FastAPI:
         # its own thread, not as dependencies (each sync dependency is a trip through
         # the thread pool), and has no parameters for FastAPI to solve (issue 12).
         collection_id = request.path_params["collection_id"]
-        # The caller's checks and its page are read in one transaction.
+        # The caller's checks, its collection and its page are read in one transaction.
         with node.db.read() as conn:
             principal = _caller_in(conn, request)
-            coll = _collection(request, collection_id, principal)
+            coll = _collection_in(conn, collection_id, principal)
             query = _query(request, coll)
             limit = _limit(request.query_params.get("limit"))
             token = request.query_params.get("next")
@@ -246,8 +250,11 @@ def create_taxii_app(node: Node) -> FastAPI:
                 found = bodies(
                     node.store, principal, query, limit=limit, cursor_token=token, conn=conn
                 )
+            else:
+                page = feed(
+                    node.store, principal, query, limit=limit, cursor_token=token, conn=conn
+                )
         if coll.peer is not None:
-            page = feed(node.store, principal, query, limit=limit, cursor_token=token)
             items = [
                 json.dumps(signed_for_peer(node, o), ensure_ascii=False).encode()
                 for o in page.items

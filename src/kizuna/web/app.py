@@ -178,7 +178,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        telemetry=NO_TELEMETRY,  # type: ignore[arg-type]
+        telemetry=NO_TELEMETRY,
     )
     app.state.node = node
     problems.install(app, is_api=_is_api, page_error=pages.render_error)

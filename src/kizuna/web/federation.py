@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
 from kizuna import clock
-from kizuna.db.schema import access, audit_checkpoints, objects
+from kizuna.db.schema import MAX_INTEGER, access, audit_checkpoints, objects
 from kizuna.federation import spillage
 from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation.schema import quarantine, spillage_notices
@@ -49,8 +49,7 @@ def hint(request: Request, principal: ApiPrincipal, node: NodeDep) -> dict[str, 
 def checkpoints(
     principal: ApiPrincipal,
     node: NodeDep,
-    # Bound to the databases' integers: a larger one would reach the driver as a 500.
-    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
 ) -> dict[str, Any]:
     """This node's signed audit checkpoints after `after`, for a peer to witness."""
     _peer(node, principal)

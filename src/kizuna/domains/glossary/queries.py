@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 
-from kizuna.db.schema import access, objects, versions
+from kizuna.db.schema import MAX_INTEGER, access, objects, versions
 from kizuna.domains.glossary.model import MAX_FORM, TERM_TYPE, fold
 from kizuna.domains.glossary.schema import glossary_terms
 from kizuna.errors import Invalid, NotFound
@@ -32,8 +32,7 @@ __all__ = ["MAX_PAGE", "MAX_QUERY", "Found", "count", "look_up", "marks", "term"
 
 MAX_QUERY = 100
 MAX_PAGE = 200
-# An offset is bound to the databases' integers; a larger one would name nothing.
-MAX_OFFSET = 2**31 - 1
+MAX_OFFSET = MAX_INTEGER
 MAX_TEXT = 20_000
 TERM_PATH = "/glossary/terms/"
 
