@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from kizuna import clock
 from kizuna.bootstrap import open_node
 from kizuna.db.schema import audit_log, objects, versions
-from kizuna.domains.coordination import queries
+from kizuna.domains.coordination import notices, queries
 from kizuna.domains.coordination.inputs import DeterminationCreate, DeterminationEnd, ResponseCreate
 from kizuna.domains.coordination.model import ResponseKind
 from kizuna.domains.coordination.schema import (
@@ -490,18 +490,18 @@ def test_notifications_are_acknowledged_once(node: Node, people: dict) -> None:
     c = coordination(node)
     sato, davis, smith = people["sato"][0], people["davis"][0], people["smith"][0]
     made = c.open_item(sato, item())
-    mine = queries.notifications(c, davis)
+    mine = notices.notifications(c, davis)
     assert [(n.body, n.kind, n.item.id if n.item else None) for n in mine] == [
         ("usfj", "opened", made.id)
     ]
-    assert queries.notifications(c, sato) == []  # jjoc is not told of its own item
-    queries.acknowledge(c, davis, mine[0].pk)
+    assert notices.notifications(c, sato) == []  # jjoc is not told of its own item
+    notices.acknowledge(c, davis, mine[0].pk)
     with pytest.raises(Conflict, match="acknowledged by davis"):
-        queries.acknowledge(c, smith, mine[0].pk)
+        notices.acknowledge(c, smith, mine[0].pk)
     with pytest.raises(NotFound):
-        queries.acknowledge(c, sato, mine[0].pk)  # not a notice to sato's bodies
+        notices.acknowledge(c, sato, mine[0].pk)  # not a notice to sato's bodies
     c.respond(davis, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
-    kinds = sorted(n.kind for n in queries.notifications(c, sato, unacknowledged=True))
+    kinds = sorted(n.kind for n in notices.notifications(c, sato, unacknowledged=True))
     assert kinds == ["response", "state"]
 
 

@@ -666,7 +666,7 @@ def test_coordination_notifications_return_only_visible_items(
 ) -> None:
     from dataclasses import replace
 
-    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination import notices
     from kizuna.domains.coordination.service import coordination
 
     c = coordination(world.node)
@@ -677,7 +677,7 @@ def test_coordination_notifications_return_only_visible_items(
     }  # proposed items notified their counterpart
     for who in world.principals[:60]:
         member = replace(who, bodies=bodies)
-        notes = queries.notifications(c, member, limit=10_000)
+        notes = notices.notifications(c, member, limit=10_000)
         shown = {n.item.id for n in notes if n.item is not None}
         assert all(n.item is not None for n in notes if n.kind != "phase")
         visible = _coord_visible(world, coord_world, who)
@@ -1848,7 +1848,7 @@ def test_the_start_page_counts_and_charts_exactly_what_the_oracle_allows(
     from markupsafe import escape
 
     from kizuna.domains import installed
-    from kizuna.domains.coordination import queries
+    from kizuna.domains.coordination import notices
     from kizuna.domains.coordination import today as coordination_today
     from kizuna.domains.coordination.model import ITEM_TYPE, STATE_NAMES
     from kizuna.domains.coordination.service import coordination
@@ -1967,10 +1967,10 @@ def test_the_start_page_counts_and_charts_exactly_what_the_oracle_allows(
         own = {
             b for b, body in c.structure.bodies.items() if body.nation in (who.nation, BILATERAL)
         }
-        [_, notices, _] = coordination_today.today(node, member)
-        assert notices.count == sum(
+        [_, notice_panel, _] = coordination_today.today(node, member)
+        assert notice_panel.count == sum(
             1
-            for note in queries.notifications(c, member, unacknowledged=True, limit=100_000)
+            for note in notices.notifications(c, member, unacknowledged=True, limit=100_000)
             if note.body in own
         )
         shown_any += bool(readable_items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kizuna.domains.coordination import queries
+from kizuna.domains.coordination import notices
 from kizuna.domains.coordination.service import coordination
 from kizuna.errors import Conflict, NotFound
 from kizuna.runtime import Node
@@ -20,15 +20,15 @@ def test_only_members_of_the_addressed_body_acknowledge(node: Node) -> None:
     intruder = member(node, "intruder", nation="JPN", roles=["reader"], bodies=["usfj"])[0]
     outsider = member(node, "outsider", nation="USA", roles=["reader"], bodies=["osd-policy"])[0]
     c.open_item(sato, item())
-    [notice] = queries.notifications(c, davis)
+    [notice] = notices.notifications(c, davis)
     assert notice.body == "usfj"
     for stranger in (intruder, outsider):
         with pytest.raises(NotFound):
-            queries.acknowledge(c, stranger, notice.pk)
-    [still] = queries.notifications(c, davis, unacknowledged=True)
+            notices.acknowledge(c, stranger, notice.pk)
+    [still] = notices.notifications(c, davis, unacknowledged=True)
     assert still.acked_by is None
-    queries.acknowledge(c, davis, notice.pk)
+    notices.acknowledge(c, davis, notice.pk)
     with pytest.raises(Conflict, match="acknowledged by davis"):
-        queries.acknowledge(c, people["smith"][0], notice.pk)
+        notices.acknowledge(c, people["smith"][0], notice.pk)
     with pytest.raises(NotFound):  # not even who acknowledged it is told to a stranger
-        queries.acknowledge(c, intruder, notice.pk)
+        notices.acknowledge(c, intruder, notice.pk)

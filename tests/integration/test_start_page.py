@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from kizuna import clock
 from kizuna.bootstrap import initialize, open_node
-from kizuna.domains.coordination import queries
+from kizuna.domains.coordination import notices
 from kizuna.domains.coordination.inputs import ResponseCreate
 from kizuna.domains.coordination.model import ResponseKind
 from kizuna.domains.coordination.service import coordination
@@ -121,9 +121,9 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
 
         # Acknowledging one notice leaves one waiting, for every member of the body.
         [first, *_] = [
-            n for n in queries.notifications(c, davis, unacknowledged=True) if n.item is not None
+            n for n in notices.notifications(c, davis, unacknowledged=True) if n.item is not None
         ]
-        queries.acknowledge(c, davis, first.pk)
+        notices.acknowledge(c, davis, first.pk)
         _login(client, "smith")
         html = client.get("/").text
         assert _count(html, "coordination-notices") == 1

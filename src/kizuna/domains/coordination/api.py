@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from kizuna.domains.coordination import queries, staff_queries
+from kizuna.domains.coordination import notices, queries, staff_queries
 from kizuna.domains.coordination.inputs import (
     DeterminationCreate,
     DeterminationEnd,
@@ -229,7 +229,7 @@ def list_notifications(
     principal: ApiPrincipal, node: NodeDep, unacknowledged: bool = False
 ) -> Response:
     """Notifications to the caller's bodies about what they may see."""
-    found = queries.notifications(coordination(node), principal, unacknowledged=unacknowledged)
+    found = notices.notifications(coordination(node), principal, unacknowledged=unacknowledged)
     return _json(
         {
             "items": [
@@ -252,7 +252,7 @@ def list_notifications(
 @router.post("/notifications/{pk}/acknowledge", status_code=204)
 def acknowledge(pk: int, principal: ApiPrincipal, node: NodeDep) -> Response:
     """Acknowledge a notification for one's body."""
-    queries.acknowledge(coordination(node), principal, pk)
+    notices.acknowledge(coordination(node), principal, pk)
     return Response(status_code=204)
 
 

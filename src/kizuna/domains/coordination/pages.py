@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from kizuna.domains.coordination import queries, staff_queries
+from kizuna.domains.coordination import notices, queries, staff_queries
 from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate, TranslationVerify
 from kizuna.domains.coordination.model import (
     DOMAIN_NAMES,
@@ -371,7 +371,7 @@ def transition_submit(
 @router.get("/coordination/notifications")
 def notifications_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     c = coordination(node)
-    found = queries.notifications(c, principal)
+    found = notices.notifications(c, principal)
     return page(
         request,
         "coordination/notifications.html",
@@ -385,7 +385,7 @@ def notifications_page(request: Request, principal: PagePrincipal, node: NodeDep
 @router.post("/coordination/notifications/{pk}/acknowledge", dependencies=[Depends(check_csrf)])
 def acknowledge_submit(pk: int, principal: PagePrincipal, node: NodeDep) -> Response:
     try:
-        queries.acknowledge(coordination(node), principal, pk)
+        notices.acknowledge(coordination(node), principal, pk)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError:

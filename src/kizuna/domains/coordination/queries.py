@@ -1,5 +1,5 @@
-"""What users read of the mechanism: the board, an item's timeline, notifications, the
-determinations in force in each region.
+"""What users read of the mechanism: the board, an item's timeline, the determinations
+in force in each region (notices: `notices`; RFIs and taskers: `staff_queries`).
 
 Every query joins the store's `access` rows with `visible(principal)` for the item
 (and, for answers, for the answer itself): the coordination tables only sort and
@@ -9,13 +9,11 @@ filtered in Python.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select
 
-from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
@@ -28,14 +26,13 @@ from kizuna.domains.coordination.schema import (
     coord_determination_regions,
     coord_determinations,
     coord_items,
-    coord_notifications,
     coord_responses,
     coord_rfis,
     coord_steps,
 )
 from kizuna.domains.coordination.service import Coordination, epoch
-from kizuna.domains.coordination.structure import BILATERAL, PRECEDENCES
-from kizuna.errors import Conflict, Invalid, NotFound
+from kizuna.domains.coordination.structure import PRECEDENCES
+from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
@@ -45,11 +42,8 @@ __all__ = [
     "BoardRow",
     "Determination",
     "Event",
-    "Notification",
-    "acknowledge",
     "board",
     "determinations",
-    "notifications",
     "timeline",
     "visible_current",
 ]
@@ -83,18 +77,6 @@ class Event:
     # For an answer, the verdict of the item's node: counted, not counted, or None
     # while the item's record has not said (an answer on its way to the item's node).
     counted: bool | None = None
-
-
-@dataclass(frozen=True)
-class Notification:
-    pk: int
-    body: str
-    kind: str
-    detail: dict[str, Any]
-    created_at: str
-    acked_by: str | None
-    acked_at: str | None
-    item: StoredObject | None
 
 
 def visible_current(c: Coordination, principal: Principal) -> Any:
@@ -406,109 +388,3 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
     scheduled = pending.due_at if pending is not None else row.stated_due
     facts = {**row._asdict(), "due_at": scheduled}
     return facts, events
-
-
-def _bodies(principal: Principal) -> list[str]:
-    return sorted(principal.bodies)
-
-
-def _notification_scope(c: Coordination, principal: Principal) -> Any:
-    """Notices to one of the principal's bodies, about an item they may see now (or
-    about a phase, which names no item)."""
-    seen_items = select(access.c.object_pk).where(visible_current(c, principal))
-    return and_(
-        coord_notifications.c.body.in_(_bodies(principal)),
-        or_(
-            coord_notifications.c.item_pk.is_(None),
-            coord_notifications.c.item_pk.in_(seen_items.scalar_subquery()),
-        ),
-    )
-
-
-def notifications(
-    c: Coordination, principal: Principal, *, unacknowledged: bool = False, limit: int = 100
-) -> list[Notification]:
-    query = (
-        select(coord_notifications)
-        .where(_notification_scope(c, principal))
-        .order_by(coord_notifications.c.pk.desc())
-        .limit(limit)
-    )
-    if unacknowledged:
-        query = query.where(coord_notifications.c.acked_at.is_(None))
-    with c.node.db.read() as conn:
-        rows = conn.execute(query).all()
-        item_pks = sorted({r.item_pk for r in rows if r.item_pk is not None})
-        items: dict[int, StoredObject] = {}
-        if item_pks:
-            for found in conn.execute(
-                select(access.c.object_pk, *COLUMNS)
-                .select_from(
-                    access.join(versions, versions.c.pk == access.c.version_pk).join(
-                        objects, objects.c.pk == access.c.object_pk
-                    )
-                )
-                .where(access.c.object_pk.in_(item_pks), visible_current(c, principal))
-            ):
-                items[found.object_pk] = stored_from_row(found)
-    return [
-        Notification(
-            pk=r.pk,
-            body=r.body,
-            kind=r.kind,
-            detail=json.loads(r.detail),
-            created_at=r.created_at,
-            acked_by=r.acked_by,
-            acked_at=r.acked_at,
-            item=items.get(r.item_pk) if r.item_pk is not None else None,
-        )
-        for r in rows
-    ]
-
-
-# Notification keys are integers of both databases: a larger one names nothing.
-MAX_KEY = 2**31 - 1
-
-
-def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
-    """A member of the body acknowledges a notice; the first acknowledgement stands.
-
-    A member is someone the account lists in the body *and* of the body's nation (or
-    of either nation, for a bilateral body): an account that names a partner nation's
-    body is not its member, and a notice of a body one is not a member of is NotFound,
-    as if it did not exist."""
-    own = [
-        b
-        for b in principal.bodies
-        if b in c.structure.bodies and c.structure.bodies[b].nation in (principal.nation, BILATERAL)
-    ]
-    if not 1 <= pk <= MAX_KEY:
-        raise NotFound(
-            f"no notification {pk}: notification ids run from 1 to {MAX_KEY}", field="id"
-        )
-    with c.store.transaction(principal) as conn:
-        done = conn.execute(
-            update(coord_notifications)
-            .where(
-                coord_notifications.c.pk == pk,
-                coord_notifications.c.acked_at.is_(None),
-                _notification_scope(c, principal),
-                coord_notifications.c.body.in_(own),
-            )
-            .values(acked_by=principal.name, acked_at=clock.now_ts())
-        ).rowcount
-        if done == 1:
-            audit.append(
-                conn, actor=principal.name, action="coordination.notice.ack", target=str(pk)
-            )
-            return
-        earlier = conn.execute(
-            select(coord_notifications.c.acked_by).where(
-                coord_notifications.c.pk == pk,
-                _notification_scope(c, principal),
-                coord_notifications.c.body.in_(own),
-            )
-        ).first()
-    if earlier is None:
-        raise NotFound(f"no notification {pk}", field="id")
-    raise Conflict(f"notification {pk} was acknowledged by {earlier.acked_by}", field="id")

@@ -20,7 +20,8 @@ from kizuna.domains.coordination.model import (
     STATE_NAMES,
     ItemState,
 )
-from kizuna.domains.coordination.queries import _notification_scope, deadline_of
+from kizuna.domains.coordination.notices import notification_scope
+from kizuna.domains.coordination.queries import deadline_of
 from kizuna.domains.coordination.schema import (
     coord_items,
     coord_notifications,
@@ -159,7 +160,7 @@ def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
 
 def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> Panel:
     """Notices to a body the reader is a member of (listed in the account and of the
-    body's nation, as `queries.acknowledge` asks), about an item they may see, that
+    body's nation, as `notices.acknowledge` asks), about an item they may see, that
     nobody has acknowledged yet."""
     own = [
         b
@@ -175,7 +176,7 @@ def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> 
         ),
     ).outerjoin(versions, versions.c.pk == access.c.version_pk)
     where = [
-        _notification_scope(c, principal),
+        notification_scope(c, principal),
         coord_notifications.c.body.in_(own),
         coord_notifications.c.acked_at.is_(None),
     ]

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from kizuna.domains.coordination import handover as handovers_
 from kizuna.domains.coordination import queries
+from kizuna.domains.coordination.handover_sections import SECTION_TITLES
 from kizuna.domains.coordination.model import (
     PRECEDENCE_NAMES,
     RFI_STATE_NAMES,
@@ -113,7 +114,7 @@ def _common(c: Coordination, request: Request, principal: Principal) -> dict[str
         "tasker_state_names": TASKER_STATE_NAMES,
         "precedence_names": PRECEDENCE_NAMES,
         "notice_names": NOTICE_NAMES,
-        "section_titles": handovers_.SECTION_TITLES,
+        "section_titles": SECTION_TITLES,
         "label_of": label_of,
         "body_name": lambda b: c.structure.bodies[b].name(lang) if b in c.structure.bodies else b,
         "text_of": lambda o, en="text", ja="text_ja": (
