@@ -94,7 +94,13 @@ def test_discovery_api_root_and_collections(base: str) -> None:
 
 
 def test_paging_through_10000_objects_with_as_pages(node: Node, base: str) -> None:
-    made = set(_load(node, 10_000, BOTH))
+    # Loaded through the batch write (its subject is the paging, not the write).
+    with node.db.write() as conn:
+        batch = node.store.create_many_in(
+            conn, node.system, [(report(f"r{i}"), BOTH) for i in range(10_000)]
+        )
+    assert not batch.refused
+    made = {o.id for o in batch.made}
     seen: list[str] = []
     pages = 0
     for envelope in as_pages(_collection(base, "ally").get_objects, per_request=1000):
