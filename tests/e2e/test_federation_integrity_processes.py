@@ -78,16 +78,14 @@ def _releasable(rng: random.Random, node: Node) -> Label:
 def _load(jpn: Proc, count: int, seed: int) -> set[str]:
     node = _with(jpn)
     rng = random.Random(seed)
+    items = [(report(f"p{seed}-{i}"), _releasable(rng, node)) for i in range(count)]
     try:
         with node.db.write() as conn:
-            return {
-                node.store.create_in(
-                    conn, node.system, report(f"p{seed}-{i}"), _releasable(rng, node)
-                ).id
-                for i in range(count)
-            }
+            batch = node.store.create_many_in(conn, node.system, items)
     finally:
         node.db.dispose()
+    assert not batch.refused
+    return {made.id for made in batch.made}
 
 
 def _poison(jpn: Node, item_id: str) -> dict[str, tuple[dict[str, Any], str]]:

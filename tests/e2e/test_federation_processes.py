@@ -112,17 +112,14 @@ def _load(jpn: Proc, count: int, seed: int) -> dict[str, Label]:
     settings = node_settings(jpn.db_url, jpn.root)
     node: Node = open_node(settings)
     rng = random.Random(seed)
-    made: dict[str, Label] = {}
+    items = [(report(f"s{seed}-{i}"), random_label(rng, node)) for i in range(count)]
     try:
         with node.db.write() as conn:
-            for i in range(count):
-                label = random_label(rng, node)
-                made[node.store.create_in(conn, node.system, report(f"s{seed}-{i}"), label).id] = (
-                    label
-                )
+            batch = node.store.create_many_in(conn, node.system, items)
     finally:
         node.db.dispose()
-    return made
+    assert not batch.refused
+    return {made.id: made.label for made in batch.made}
 
 
 def _peered(
