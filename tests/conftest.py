@@ -10,16 +10,44 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
+from kizuna.identity import accounts as identity_accounts
+from kizuna.identity import service as identity_service
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 
 PG_ADMIN_URL = os.environ.get("KIZUNA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_ALL = os.environ.get("KIZUNA_REQUIRE_ALL") == "1"
+
+
+# Password hashing in this process uses argon2's cheapest parameters (the profile
+# argon2-cffi ships for tests): the suite makes about two thousand hashes, at a tenth
+# of a second each with the node's own. Still argon2, hashed and verified for real;
+# a hash made here carries its parameters, so a `kizuna serve` process verifies it
+# and rehashes it with its own. Tests marked `real_password_hash` run with the node's
+# own hasher, and one of them holds its parameters.
+REAL_HASHER = identity_service._hasher
+CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+identity_service._hasher = identity_accounts._hasher = CHEAP_HASHER
+
+
+@pytest.fixture(autouse=True)
+def _real_password_hash(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("real_password_hash") is None:
+        yield
+        return
+    identity_service._dummy_hash.cache_clear()
+    identity_service._hasher = identity_accounts._hasher = REAL_HASHER
+    try:
+        yield
+    finally:
+        identity_service._hasher = identity_accounts._hasher = CHEAP_HASHER
+        identity_service._dummy_hash.cache_clear()
 
 
 def unavailable(reason: str) -> None:

@@ -11,16 +11,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any as Response
 
+import argon2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from kizuna import audit, clock
 from kizuna.cli.main import app as cli
-from kizuna.identity.schema import login_throttle
+from kizuna.identity.schema import login_throttle, users
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
+from tests.conftest import CHEAP_HASHER, REAL_HASHER
 from tests.factories import PASSWORD, add_user, bearer, cookies
 
 runner = CliRunner()
@@ -228,6 +230,46 @@ def test_unknown_and_known_users_get_byte_identical_answers(node: Node) -> None:
         assert {k: mine.headers.get(k) for k in keep} == {k: theirs.headers.get(k) for k in keep}
 
 
+def _stored_hash(node: Node, username: str) -> str:
+    with node.db.read() as conn:
+        return str(
+            conn.execute(
+                select(users.c.password_hash).where(users.c.username == username)
+            ).scalar_one()
+        )
+
+
+@pytest.mark.real_password_hash
+def test_passwords_are_hashed_with_argon2id_at_the_rfc_9106_parameters(node: Node) -> None:
+    # The rest of the suite hashes cheaply (tests/conftest.py); the node never does.
+    add_user(node, "tanaka", password=PASSWORD)
+    made = argon2.extract_parameters(_stored_hash(node, "tanaka"))
+    wanted = argon2.profiles.RFC_9106_LOW_MEMORY
+    assert made.type is argon2.Type.ID
+    assert made.time_cost >= wanted.time_cost
+    assert made.memory_cost >= wanted.memory_cost
+    assert made.parallelism >= wanted.parallelism
+
+
+@pytest.mark.real_password_hash
+def test_a_weaker_hash_is_replaced_at_the_next_sign_in(node: Node) -> None:
+    add_user(node, "tanaka", password=PASSWORD)
+    with node.db.write() as conn:
+        conn.execute(
+            update(users)
+            .where(users.c.username == "tanaka")
+            .values(password_hash=CHEAP_HASHER.hash(PASSWORD))
+        )
+    with _client(node, "10.3.0.1") as client:
+        assert _login(client, "tanaka", PASSWORD).status_code == 303
+    replaced = _stored_hash(node, "tanaka")
+    assert argon2.extract_parameters(replaced) == argon2.extract_parameters(
+        REAL_HASHER.hash(PASSWORD)
+    )
+    assert REAL_HASHER.verify(replaced, PASSWORD)
+
+
+@pytest.mark.real_password_hash
 def test_unknown_and_known_users_take_the_same_time(node: Node) -> None:
     add_user(node, "tanaka", password=PASSWORD)
 

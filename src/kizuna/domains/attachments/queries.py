@@ -73,12 +73,17 @@ _ROW = (
 )
 
 
+# Made once: a new alias builds its column collection again on first use, which cost
+# more than the rest of building the query.
+_MINE = cast(Table, access.alias("att_access"))
+_TARGET = cast(Table, objects.alias("att_target"))
+_REACH = cast(Table, access.alias("att_target_access"))
+
+
 def _readable(node: Node, principal: Principal) -> Any:
     """att_files joined to the visible current versions of the file and of its object."""
     bits = node.store.bits
-    mine = cast(Table, access.alias("att_access"))
-    target = cast(Table, objects.alias("att_target"))
-    reach = cast(Table, access.alias("att_target_access"))
+    mine, target, reach = _MINE, _TARGET, _REACH
     return (
         att_files.join(
             mine,

@@ -47,6 +47,10 @@ SHIFT = timedelta(hours=12)
 LONGEST = timedelta(days=7)
 
 
+# Aliases made once: a new alias builds its column collection again on first use.
+_PENDING = coord_steps.alias("pending")
+
+
 @dataclass(frozen=True)
 class Shift:
     """What a section is given: the shift of one body, in the generating transaction."""
@@ -80,7 +84,7 @@ def _label_text(shift: Shift, label: Label) -> str:
 def open_items(shift: Shift) -> Listed:
     """The body's open items (requesting, counterpart or escalated to), by deadline."""
     b = shift.body
-    pending = coord_steps.alias("pending")
+    pending = _PENDING
     due = pending.c.due_at
     rows = shift.conn.execute(
         select(

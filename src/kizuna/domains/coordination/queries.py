@@ -53,6 +53,10 @@ BOARD_LIMIT = 500
 FEW = 2000
 
 
+# Aliases made once: a new alias builds its column collection again on first use.
+_PENDING = coord_steps.alias("pending")
+
+
 @dataclass(frozen=True)
 class BoardRow:
     item: StoredObject
@@ -192,7 +196,7 @@ def board(
             .limit(room)
         )
 
-    pending = coord_steps.alias("pending")
+    pending = _PENDING
     deadline = deadline_of(pending)
     sorted_few = (
         select(*shown, deadline.label("due_at"))

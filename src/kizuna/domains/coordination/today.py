@@ -43,6 +43,11 @@ __all__ = ["LINES", "today"]
 LINES = 10
 
 
+# Aliases made once: a new alias builds its column collection again on first use.
+_PENDING = coord_steps.alias("pending")
+_ANSWER = cast(Table, access.alias("answer"))
+
+
 def today(node: Node, principal: Principal) -> list[Panel]:
     c = coordination(node)
     with node.db.read() as conn:
@@ -52,7 +57,7 @@ def today(node: Node, principal: Principal) -> list[Panel]:
 
 def _items(c: Coordination, principal: Principal) -> tuple[Any, Any, list[Any]]:
     """The reader's visible current items, each with its pending step (its deadline)."""
-    pending = coord_steps.alias("pending")
+    pending = _PENDING
     source = (
         access.join(versions, versions.c.pk == access.c.version_pk)
         .join(objects, objects.c.pk == access.c.object_pk)
@@ -87,7 +92,7 @@ def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
     # for information) still leaves the final answer due. An answer the item's node did
     # not count is none; one it has not judged yet (on its way) is taken as given. An
     # answer the reader may not read is, for them, no answer.
-    answer = cast(Table, access.alias("answer"))
+    answer = _ANSWER
     latest = (
         select(coord_responses.c.kind)
         .select_from(

@@ -42,6 +42,10 @@ __all__ = [
 BOARD_LIMIT = 500
 
 
+# Aliases made once: a new alias builds its column collection again on first use.
+_EVENTS = objects.alias("events")
+
+
 @dataclass(frozen=True)
 class BoardRow:
     event: StoredObject
@@ -154,7 +158,7 @@ def _ts(value: str) -> float:
 def acknowledgements(c: Incidents, principal: Principal, stix_id: str) -> list[StoredObject]:
     """The acknowledgements of an event the principal may see (each by its own label)."""
     joined, seen = _current(principal, c)
-    events = objects.alias("events")
+    events = _EVENTS
     with c.node.db.read() as conn:
         rows = conn.execute(
             select(*COLUMNS)
