@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -447,6 +449,57 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
         page = client.get("/federation")
         assert page.status_code == 200
         assert "USA" in page.text
+
+
+def test_the_federation_page_counts_only_what_its_reader_may_read(node: Node) -> None:
+    """Objects in and out are counted of what the administrator reading the page may
+    read, and the banner rises to every label counted: an administrator cleared for
+    CONFIDENTIAL learns nothing of the SECRET objects the peers exchange."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna.labels import parse
+    from kizuna.web.app import create_app
+    from tests.factories import PASSWORD, add_user
+
+    with node.db.write() as conn:
+        peer_service.add_peer(
+            conn, policy=node.policy, own_nation="JPN", actor="test", nation="USA",
+            url="http://127.0.0.1:9", public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
+            max_level="SECRET", compartments=[],
+        )  # fmt: skip
+    out = ["SECRET//REL TO JPN, USA"] * 2
+    out += ["CONFIDENTIAL//REL TO JPN, USA", "CONFIDENTIAL//REL TO JPN"]
+    for i, text in enumerate(out):
+        node.store.create(node.system, report(f"out {i}"), parse(node.policy, text))
+    for i, text in enumerate(["SECRET//REL TO JPN, USA", "UNCLASSIFIED//REL TO JPN, USA"]):
+        with node.store.transaction(node.system) as conn:
+            node.store.accept_in(
+                conn, body=report(f"in {i}", id=f"report--{uuid.uuid4()}", spec_version="2.1",
+                                  created="2026-12-01T00:00:00.000Z",
+                                  modified="2026-12-01T00:00:00.000Z"),
+                label=parse(node.policy, text), origin="USA",
+                author="node:USA", version=1,
+            )  # fmt: skip
+    add_user(node, "low", clearance="CONFIDENTIAL", roles=["admin"], password=PASSWORD)
+    add_user(node, "high", clearance="TOP SECRET", roles=["admin"], password=PASSWORD)
+    seen = {}
+    for who in ("low", "high"):
+        with TestClient(create_app(node)) as client:
+            client.get("/login")
+            csrf = client.cookies.get(cookies(client).csrf, "")
+            client.post("/login", data={"username": who, "password": PASSWORD, "csrf_token": csrf})
+            client.cookies.set(cookies(client).lang, "en")
+            answer = client.get("/federation")
+        assert answer.status_code == 200
+        row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", answer.text, re.S)
+        assert row is not None
+        cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
+        banner = re.search(r'id="banner-top"[^>]*>([^<]*)<', answer.text)
+        assert banner is not None
+        seen[who] = (cells[5], cells[6], banner.group(1))
+    # (in, out, banner): the CONFIDENTIAL JPN-only object is not for USA at all.
+    assert seen["low"] == ("1", "1", "CONFIDENTIAL//REL TO JPN")
+    assert seen["high"] == ("2", "3", "SECRET//REL TO JPN")
 
 
 def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, usa: Node) -> None:

@@ -512,7 +512,10 @@ def test_list_look_up_and_count_are_exactly_what_the_oracle_allows(world: World)
         listed = _every(world, who, None, lang)
         assert len(listed) == len(set(listed))
         assert set(listed) == world.visible(who), who
-        assert queries.count(store, who) == len(world.visible(who))
+        every = queries.count(store, who)
+        assert every.total == len(world.visible(who))
+        # The labels a page's banner rises to for the count: those of the terms counted.
+        assert set(every.labels) == {world.truth[i][1] for i in world.visible(who)}
         for q, numbers in (
             ("用語00", range(100)),
             ("TERM 01", range(100, 200)),

@@ -277,3 +277,26 @@ def test_an_export_is_on_record_before_its_first_byte_leaves(node: Node) -> None
     assert next(lines).startswith("id,")
     lines.close()
     assert _audited(node, "objects.export")[0]["rows"] == 3
+
+
+def test_every_page_of_a_listing_is_bannered_for_the_count_it_shows(
+    client: TestClient, node: Node
+) -> None:
+    """The count is of the whole listing: a later page whose rows are all lower still
+    carries the banner of the highest object counted (here on the first page only)."""
+    _reader(client, node)
+    for i in range(30):
+        _make(node, report(f"Shared {i}"))
+    _make(node, report("Newest and secret"), "SECRET//REL TO JPN, USA")
+    banners = []
+    url = "/objects?size=25"
+    while url:
+        answer = client.get(url)
+        assert answer.status_code == 200
+        assert "Objects you may read: 31" in answer.text
+        banner = re.search(r'id="banner-top"[^>]*>([^<]*)<', answer.text)
+        assert banner is not None
+        banners.append(banner.group(1).strip())
+        more = _MORE.search(answer.text)
+        url = html.unescape(more.group(1)) if more else ""
+    assert banners == ["SECRET//REL TO JPN, USA"] * 2

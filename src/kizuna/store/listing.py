@@ -33,7 +33,7 @@ from kizuna.store import Store, StoredObject
 from kizuna.store import cursor as cursors
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
-from kizuna.store.rows import label_of_row
+from kizuna.store.rows import LABEL_COLUMNS, label_of_row
 
 __all__ = [
     "DIRECTIONS",
@@ -43,6 +43,7 @@ __all__ = [
     "Listing",
     "Target",
     "count",
+    "counted",
     "every_row",
     "known_types",
     "list_page",
@@ -147,6 +148,20 @@ def count(store: Store, principal: Principal, listing: Listing) -> int:
     query = select(func.count()).select_from(access).where(*_where(store, principal, listing))
     with store.db.read() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+def counted(store: Store, principal: Principal, listing: Listing) -> tuple[int, list[Label]]:
+    """`count`, with the distinct labels of the versions counted: a count is derived
+    from every object it counts, so a page that shows it raises its banner to them."""
+    query = (
+        select(*LABEL_COLUMNS, func.count().label("n"))
+        .select_from(access.join(versions, versions.c.pk == access.c.version_pk))
+        .where(*_where(store, principal, listing))
+        .group_by(*LABEL_COLUMNS)
+    )
+    with store.db.read() as conn:
+        rows = conn.execute(query).all()
+    return sum(int(row.n) for row in rows), [label_of_row(row) for row in rows]
 
 
 def _query(

@@ -4,14 +4,14 @@ quarantine, and the spillage its peers reported)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from sqlalchemy import Table, and_, func, select
 
 from kizuna import clock
-from kizuna.db.schema import MAX_INTEGER, access, audit_checkpoints, objects
+from kizuna.db.schema import MAX_INTEGER, access, audit_checkpoints, objects, versions
 from kizuna.federation import spillage
 from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation.schema import quarantine, spillage_notices
@@ -19,6 +19,7 @@ from kizuna.federation.witness import envelope
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Clearance, Label
 from kizuna.store.access import current, visible
+from kizuna.store.rows import LABEL_COLUMNS, label_of_row
 from kizuna.web.deps import ApiPrincipal, NodeDep, PagePrincipal
 from kizuna.web.pages import page
 
@@ -83,25 +84,49 @@ def spillage_notice(
     return {"recorded": new}
 
 
-def _out_count(node: NodeDep, peer: Peer) -> int:
-    """Objects of this node the peer receives: the peer's visibility, in SQL."""
+# The reader's own access row of a version, beside the peer's (made once).
+_READER = cast(Table, access.alias("reader_access"))
+
+
+def _flows(node: NodeDep, principal: Principal, peer: Peer) -> tuple[int, int, list[Label]]:
+    """Objects in from the peer and out to it, counted in SQL, of those the reader may
+    read (an administrator is not cleared for every object a peer exchanges; a count
+    of what they may not read would tell them of it), with the labels counted, for the
+    banner."""
     stand_in = Principal(
         name=peer.account,
         clearance=Clearance(peer.nation, peer.max_rank, peer.compartments),
     )
+    source = (
+        access.join(objects, objects.c.pk == access.c.object_pk)
+        .join(versions, versions.c.pk == access.c.version_pk)
+        .join(_READER, _READER.c.version_pk == access.c.version_pk)
+    )
+    seen = [
+        current(),
+        current(_READER),
+        visible(principal, node.store.bits, _READER),
+        access.c.type != "marking-definition",
+    ]
+    # Each version has one access row per nation it is released to: choosing the
+    # peer's row (out) or the reader's own (in) counts each object once.
+    ways = {
+        "out": and_(visible(stand_in, node.store.bits), objects.c.origin == node.nation),
+        "in": and_(access.c.nation == principal.nation, objects.c.origin == peer.nation),
+    }
+    counts = {"in": 0, "out": 0}
+    labels: list[Label] = []
     with node.db.read() as conn:
-        return int(
-            conn.execute(
-                select(func.count())
-                .select_from(access.join(objects, objects.c.pk == access.c.object_pk))
-                .where(
-                    current(),
-                    visible(stand_in, node.store.bits),
-                    objects.c.origin == node.nation,
-                    access.c.type != "marking-definition",
-                )
-            ).scalar_one()
-        )
+        for way, condition in ways.items():
+            for row in conn.execute(
+                select(*LABEL_COLUMNS, func.count().label("n"))
+                .select_from(source)
+                .where(*seen, condition)
+                .group_by(*LABEL_COLUMNS)
+            ):
+                counts[way] += int(row.n)
+                labels.append(label_of_row(row))
+    return counts["in"], counts["out"], labels
 
 
 @router.get("/federation")
@@ -117,16 +142,19 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
         ).all()
     now = clock.now()
     rows = []
+    counted: list[Label] = []
     for peer in known:
         lag = None
         if peer.last_pull_at:
             lag = round((now - clock.parse_ts(peer.last_pull_at)).total_seconds(), 1)
-        rows.append({"peer": peer, "lag": lag, "out": _out_count(node, peer)})
+        into, out, labels = _flows(node, principal, peer)
+        counted += labels
+        rows.append({"peer": peer, "lag": lag, "in": into, "out": out})
     return page(
         request,
         "federation.html",
         principal=principal,
-        labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
+        labels=[Label(node.policy.lowest.rank, frozenset({node.nation})), *counted],
         rows=rows,
         held=held,
         spilled=spilled,

@@ -31,6 +31,7 @@ from kizuna.store.listing import (
     SORTS,
     Listing,
     count,
+    counted,
     every_row,
     known_types,
     list_page,
@@ -134,13 +135,15 @@ def objects_page(
     gettext = translations(choose_lang(request)).gettext
     types = [(t, f"{gettext(TYPE_NAMES[t])} ({t})" if t in TYPE_NAMES else t)
              for t in known_types(node.store)]  # fmt: skip
+    total, counted_labels = counted(node.store, principal, listing)
     return page(
         request,
         "objects.html",
         principal=principal,
-        labels=[obj.label for obj, _ in shown.rows],
+        # The count is of every object of the listing, not only of this page's rows.
+        labels=[*counted_labels, *(obj.label for obj, _ in shown.rows)],
         rows=[{"obj": obj, "title": title} for obj, title in shown.rows],
-        total=count(node.store, principal, listing),
+        total=total,
         listing=listing,
         size=per_page,
         sizes=PAGE_SIZES,

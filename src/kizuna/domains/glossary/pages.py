@@ -62,11 +62,13 @@ def glossary_page(
     except StoreError as exc:
         found = queries.Found([], 0)
         error = _error(exc, lang)
+    every = queries.count(node.store, principal) if q else found
     return page(
         request,
         "glossary/list.html",
         principal=principal,
-        labels=[t.label for t in found.terms],
+        # The counts are of every term found and of every term, not only of this page's.
+        labels=[*(t.label for t in found.terms), *found.labels, *every.labels],
         status=422 if error else 200,
         terms=found.terms,
         total=found.total,
@@ -74,7 +76,7 @@ def glossary_page(
         offset=offset,
         more=offset + PAGE < found.total,
         page_size=PAGE,
-        every=queries.count(node.store, principal) if q else found.total,
+        every=every.total,
         can_write=may_write(node, principal),
         error=error,
     )

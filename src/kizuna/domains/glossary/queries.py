@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
@@ -23,9 +23,10 @@ from kizuna.domains.glossary.model import MAX_FORM, TERM_TYPE, fold
 from kizuna.domains.glossary.schema import glossary_terms
 from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Principal
+from kizuna.labels import Label
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
-from kizuna.store.rows import COLUMNS, stored_from_row
+from kizuna.store.rows import COLUMNS, LABEL_COLUMNS, label_of_row, stored_from_row
 from kizuna.web.bilingual import Mark
 
 __all__ = ["MAX_PAGE", "MAX_QUERY", "Found", "count", "look_up", "marks", "term"]
@@ -41,6 +42,8 @@ TERM_PATH = "/glossary/terms/"
 class Found:
     terms: list[StoredObject]
     total: int
+    # The labels of every term counted: a page showing the total raises its banner to them.
+    labels: list[Label] = field(default_factory=list)
 
 
 def _folded_chars(text: str) -> tuple[str, list[int]]:
@@ -117,21 +120,28 @@ def look_up(
         by = by.collate("C")  # code-point order on both databases
     order += [by, access.c.object_pk]
     found: Select[Any] = select(*COLUMNS).select_from(_joined()).where(*where)
-    counted = select(func.count()).select_from(_joined()).where(*where)
     with store.db.read() as conn:
-        total = int(conn.execute(counted).scalar_one())
+        total, labels = _tally(conn, where)
         rows = conn.execute(found.order_by(*order).limit(limit).offset(offset)).all()
-    return Found([stored_from_row(r) for r in rows], total)
+    return Found([stored_from_row(r) for r in rows], total, labels)
 
 
-def count(store: Store, principal: Principal) -> int:
-    """How many terms the reader may read."""
+def _tally(conn: Any, where: list[ColumnElement[bool]]) -> tuple[int, list[Label]]:
+    """How many terms pass `where`, and their distinct labels, from SQL."""
+    rows = conn.execute(
+        select(*LABEL_COLUMNS, func.count().label("n"))
+        .select_from(_joined())
+        .where(*where)
+        .group_by(*LABEL_COLUMNS)
+    ).all()
+    return sum(int(r.n) for r in rows), [label_of_row(r) for r in rows]
+
+
+def count(store: Store, principal: Principal) -> Found:
+    """How many terms the reader may read, with their labels (no terms listed)."""
     with store.db.read() as conn:
-        return int(
-            conn.execute(
-                select(func.count()).select_from(_joined()).where(*_where(store, principal, None))
-            ).scalar_one()
-        )
+        total, labels = _tally(conn, _where(store, principal, None))
+    return Found([], total, labels)
 
 
 def term(store: Store, principal: Principal, stix_id: str) -> StoredObject:
