@@ -70,6 +70,12 @@ def _refusal(**values: object) -> ValidationError:
             "This was changed meanwhile: reload the page and try again.",
         ),
         (
+            # A label is typed, never chosen from offered values.
+            Invalid("label: unknown level 'SECRTE'", field="label"),
+            "区分：「SECRET//REL TO JPN, USA」のように、規程にある区分を記入してください。",
+            "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",
+        ),
+        (
             LabelError("unknown level 'SEKRET'", field="level"),
             "区分：「SECRET//REL TO JPN, USA」のように、規程にある区分を記入してください。",
             "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",

@@ -80,6 +80,10 @@ FIELD_NAMES: dict[str, str] = {
     "sources": N_("Sources"),
     "observed_at": N_("Observed at"),
     "place": N_("Place"),
+    "geometry": N_("Position"),
+    "municipalities": N_("Municipality codes"),
+    "occurred": N_("Occurred"),
+    "learned": N_("Learned"),
     "source_reliability": N_("Source reliability"),
     "contributions": N_("Contributions"),
     "nations": N_("Partner nations"),
@@ -112,11 +116,25 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^unknown body"), N_("choose one of the offered bodies.")),
     (
+        re.compile(r"^unknown municipality code"),
+        N_("enter a municipality code of JIS X 0402, such as 473260."),
+    ),
+    (
         re.compile(r"^unknown nation"),
         N_("a nation code is not known (write codes such as USA, AUS)."),
     ),
     (re.compile(r"^unknown "), N_("choose one of the offered values.")),
     (re.compile(r"needs .* in 'comment'"), N_("give the reason in the comment.")),
+    (
+        re.compile(r"time is in the future|was learned is in the future"),
+        N_("the time must not be in the future."),
+    ),
+    (
+        re.compile(r"^a position is \[longitude, latitude\]"),
+        N_("enter the longitude and latitude."),
+    ),
+    (re.compile(r"learned after it occurs"), N_("the learned time comes after the occurrence.")),
+    (re.compile(r"at a place inside Japan"), N_("the place must be inside Japan.")),
     (re.compile(r"date must be YYYY-MM-DD"), N_("enter a date such as 2026-12-03.")),
     (re.compile(r"not a time|not a timestamp"), N_("enter a date and time.")),
     (re.compile(r"score must be"), N_("choose +1, 0 or −1.")),
@@ -206,6 +224,7 @@ _PYDANTIC: dict[str, str] = {
 }
 
 _LABEL = N_("write a label the policy knows, such as SECRET//REL TO JPN, USA.")
+_UNKNOWN = re.compile(r"^(\w+: )?(label .*: )?unknown ")
 _HTTP: dict[int, str] = {
     401: N_("Sign in first."),
     403: N_("You may not do this."),
@@ -247,6 +266,13 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str]) ->
                 if ctx.get("min_length") == 1
                 else N_("at least {min_length} characters.")
             )
+        elif kind == "value_error":
+            # A validator's own words: the store's messages, recognised as they are.
+            said_by = str(error.get("msg", "")).removeprefix("Value error, ")
+            key = next(
+                (k for p, k in _STORE_PATTERNS if p.search(said_by)),
+                N_("the value was not accepted."),
+            )
         else:
             key = _PYDANTIC.get(kind, N_("the value was not accepted."))
         field = None if kind == "json_invalid" else ".".join(loc)
@@ -260,12 +286,16 @@ def _store(exc: StoreError, gettext: Callable[[str], str]) -> str:
     if isinstance(exc, Refused) and exc.status == 403:
         return gettext(N_("You may not do this: your role or clearance does not allow it."))
     text = str(exc)
+    is_label = (exc.field or "").split(".")[-1] in ("label", "target_label")
+    if is_label and _UNKNOWN.search(text):
+        # A label is typed, not chosen: "choose one of the offered values" misleads.
+        return _with_field(exc.field, gettext(_LABEL), gettext)
     for pattern, key in _STORE_PATTERNS:
         if pattern.search(text):
             return _with_field(exc.field, gettext(key), gettext)
     if isinstance(exc, Conflict):
         return gettext(_HTTP[409])
-    if (exc.field or "").split(".")[-1] in ("label", "target_label"):
+    if is_label:
         return _with_field(exc.field, gettext(_LABEL), gettext)
     return _with_field(exc.field, gettext(N_("the value was not accepted.")), gettext)
 

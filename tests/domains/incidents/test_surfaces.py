@@ -141,3 +141,34 @@ def test_the_cli_records_and_refuses_bad_input_with_exit_2(usa: Node, tmp_path: 
     )
     assert exported.exit_code == 0
     assert json.loads(exported.output)["features"][0]["properties"]["kind"] == "part_fall"
+
+
+def test_the_record_form_names_each_problem_in_the_readers_language(
+    usa: Node, web: TestClient
+) -> None:
+    member(usa, "duty", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"])
+    csrf = _login(web, "duty")
+    web.get("/lang/ja")
+    good = {
+        "kind": "part_fall", "title_en": "Panel fell", "title_ja": "パネル落下",
+        "occurred": "2026-12-01T13:40:00+09:00", "learned": "2026-12-01T13:55:00+09:00",
+        "lon": "127.764", "lat": "26.309", "municipality": "473260",
+        "label": "CONFIDENTIAL//REL TO JPN, USA", "csrf_token": csrf,
+    }  # fmt: skip
+    before = counts(usa)
+    for change, said in (
+        ({"title_en": ""}, "件名（英語）：入力してください。"),
+        ({"occurred": "yesterday"}, "発生日時：日時を入力してください。"),
+        (
+            {"occurred": "2099-01-01T00:00:00+09:00", "learned": "2099-01-01T00:00:00+09:00"},
+            "発生日時：未来の日時は指定できません。",
+        ),
+        ({"municipality": "999999"}, "市町村コード：「473260」のように、JIS X 0402"),
+        ({"label": "SECRET//NOPE//REL TO JPN, USA"}, "区分：「SECRET//REL TO JPN, USA」のように"),
+    ):
+        refused = web.post("/incidents/new", data={**good, **change})
+        assert refused.status_code == 422, change
+        assert said in refused.text, (change, refused.text[-3000:])
+        # The form comes back with what was typed.
+        assert 'value="パネル落下"' in refused.text
+    assert counts(usa) == before

@@ -26,6 +26,7 @@ from kizuna.domains.incidents.service import Incidents, incidents
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.errors import explain
 from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
 
@@ -214,12 +215,8 @@ def record_submit(
         )
         made = c.record(principal, data)
     except (ValidationError, StoreError) as exc:
-        if isinstance(exc, ValidationError):
-            first = exc.errors()[0]
-            message = f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"
-            status = 422
-        else:
-            message, status = f"{exc.field or ''}: {exc}", exc.status
+        message = explain(exc, choose_lang(request))
+        status = exc.status if isinstance(exc, StoreError) else 422
         return page(
             request,
             "incidents/new.html",
