@@ -81,6 +81,8 @@ FIELD_NAMES: dict[str, str] = {
     "observed_at": N_("Observed at"),
     "place": N_("Place"),
     "geometry": N_("Position"),
+    "file": N_("File"),
+    "lang": N_("Language"),
     "municipalities": N_("Municipality codes"),
     "occurred": N_("Occurred"),
     "learned": N_("Learned"),
@@ -125,6 +127,29 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^unknown "), N_("choose one of the offered values.")),
     (re.compile(r"needs .* in 'comment'"), N_("give the reason in the comment.")),
+    # An official text refused by the importer.
+    (re.compile(r"^the document is empty"), N_("the file is empty.")),
+    (
+        re.compile(r"^the document is binary"),
+        N_("the file is not text: choose the text of a summary."),
+    ),
+    (
+        re.compile(r"^the document is an HTML page"),
+        N_("the file is a web page: save the summary as plain text and import that."),
+    ),
+    (
+        re.compile(r"not UTF-8|not text in UTF-8"),
+        N_("the file's characters are not in UTF-8, Shift_JIS or EUC-JP."),
+    ),
+    (re.compile(r"^the document is [\d,]+ bytes|^the file is over"), N_("the file is too large.")),
+    (
+        re.compile(r"^the document is in "),
+        N_("the text is in another language than the one chosen."),
+    ),
+    (
+        re.compile(r"^no meeting date"),
+        N_("the text gives no meeting date: enter it in the date field."),
+    ),
     (
         re.compile(r"time is in the future|was learned is in the future"),
         N_("the time must not be in the future."),

@@ -89,7 +89,26 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
             files={"file": ("a.txt", NO_YEAR.read_bytes(), "text/plain")},
         )
         assert missing.status_code == 422
-        assert "--date" in missing.text
+        # In the page's language, pointing at the page's own date field (not at --date).
+        assert "本文に会議の日付がありません。日付欄に入力してください。" in missing.text
+        for bad, said in (
+            (b"", "ファイル：ファイルが空です。"),
+            (b"\x00\x01PK binary", "ファイル：ファイルがテキストではありません。"),
+        ):
+            refused = web.post(
+                "/meetings/import",
+                data={"csrf_token": token},
+                files={"file": ("a.txt", bad, "text/plain")},
+            )
+            assert refused.status_code == 422
+            assert said in refused.text
+        bad_date = web.post(
+            "/meetings/import",
+            data={"csrf_token": token, "date": "2021-02-30"},
+            files={"file": ("a.txt", NO_YEAR.read_bytes(), "text/plain")},
+        )
+        assert bad_date.status_code == 422
+        assert "日付：2026-12-03 のような形式で日付を入力してください。" in bad_date.text
         preview = web.post(
             "/meetings/import",
             data={"csrf_token": token, "date": "2021-03-16"},

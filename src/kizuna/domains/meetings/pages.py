@@ -94,7 +94,8 @@ async def import_preview(
             node, principal, data, lang=lang or None, dry_run=True, date=given
         )
     except StoreError as exc:
-        return _import_form(request, principal, str(exc), 422, lang=lang, date=date)
+        said = explain(exc, choose_lang(request))
+        return _import_form(request, principal, said, 422, lang=lang, date=date)
     return page(
         request,
         "import_preview.html",
@@ -124,7 +125,8 @@ def import_confirm(
     except StoreError as exc:
         if getattr(exc, "status", 422) == 403:
             raise HTTPException(403, str(exc)) from exc
-        return _import_form(request, principal, str(exc), 422, lang=lang, date=date)
+        said = explain(exc, choose_lang(request))
+        return _import_form(request, principal, said, 422, lang=lang, date=date)
     return RedirectResponse(f"/meetings/{result.meeting_id}", status_code=303)
 
 
