@@ -300,3 +300,34 @@ def test_every_page_of_a_listing_is_bannered_for_the_count_it_shows(
         more = _MORE.search(answer.text)
         url = html.unescape(more.group(1)) if more else ""
     assert banners == ["SECRET//REL TO JPN, USA"] * 2
+
+
+def test_search_names_a_bad_filter_and_titles_results_as_the_list_does(
+    client: TestClient, node: Node
+) -> None:
+    _reader(client, node)
+    made = _make(node, indicator("198.51.100.23"))
+    found = client.get("/search", params={"q": "198.51.100.23"})
+    assert found.status_code == 200
+    # An indicator has no name: it is called by its pattern, as in the objects list.
+    assert f'<a href="/objects/{made}">[ipv4-addr:value = &#39;198.51.100.23&#39;]</a>' in (
+        found.text
+    )
+    for params, said in (
+        ({"type": "bogus"}, "Type: choose one of the offered values."),
+        ({"since": "2026-99-99"}, "Modified from: enter a date such as 2026-12-03."),
+        ({"until": "abc"}, "Modified until: enter a date such as 2026-12-03."),
+        (
+            {"since": "2026-12-31", "until": "2026-01-01"},
+            "Modified until: the last date comes before the first.",
+        ),
+    ):
+        refused = client.get("/search", params={"q": "198.51", **params})
+        assert refused.status_code == 422, params
+        assert said in refused.text
+        assert 'id="result-count"' not in refused.text
+    client.cookies.set(cookies(client).lang, "ja")
+    refused = client.get(
+        "/search", params={"q": "198.51", "since": "2026-12-31", "until": "2026-01-01"}
+    )
+    assert "終わりの日付が始めの日付より前です。" in refused.text

@@ -11,7 +11,7 @@ read. Refuses an empty query or one without a searchable word (`Invalid`, field 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -31,8 +31,10 @@ from sqlalchemy import (
 from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
+from kizuna.labels import Label
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, Store, StoredObject, stored_from_row
+from kizuna.store.rows import label_of_row
 
 __all__ = ["MAX_QUERY", "Hit", "Results", "search"]
 
@@ -57,6 +59,9 @@ class Hit:
 class Results:
     hits: list[Hit]
     total: int
+    # The labels of every object counted in `total`: a page showing the total raises
+    # its banner to them, not only to the hits it lists.
+    labels: list[Label] = field(default_factory=list)
 
 
 def _terms(query: str) -> list[str]:
@@ -158,9 +163,11 @@ def search(
         raise Invalid(f"a page holds 1 to {MAX_PAGE} results", field="limit")
     dialect = store.db.engine.dialect.name
     found, rank = _query(store, principal, terms, dialect, type, since, until)
-    counted = select(func.count()).select_from(found.subquery())
+    every = found.subquery()
+    by_label = (every.c.rank, every.c.rel_to, every.c.compartments)
+    counted = select(*by_label, func.count().label("n")).group_by(*by_label)
     with store.db.read() as conn:
-        total = int(conn.execute(counted).scalar_one())
+        tallied = conn.execute(counted).all()
         rows = conn.execute(
             found.order_by(rank, access.c.object_pk.desc()).limit(limit).offset(offset)
         ).all()
@@ -168,4 +175,5 @@ def search(
     for row in rows:
         snippet, marks = _snippet(row.text, terms)
         hits.append(Hit(stored_from_row(row), snippet, marks))
-    return Results(hits, total)
+    total = sum(int(row.n) for row in tallied)
+    return Results(hits, total, [label_of_row(row) for row in tallied])

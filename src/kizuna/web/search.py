@@ -4,6 +4,7 @@ does the work through the visibility condition (store/search.py)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -11,9 +12,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
+from kizuna.errors import Invalid
+from kizuna.store.listing import title_of
 from kizuna.store.search import MAX_QUERY, Hit, search
 from kizuna.web.deps import NodeDep, PagePrincipal
-from kizuna.web.i18n import N_
+from kizuna.web.errors import explain
+from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
 
 __all__ = ["router"]
@@ -28,8 +32,31 @@ TYPE_NAMES = {
     "observed-data": N_("Observation"),
     "x-kizuna-coordination-item": N_("Coordination item"),
     "x-kizuna-coordination-response": N_("Answer to an item"),
+    "grouping": N_("Joint product"),
+    "artifact": N_("Attachment"),
+    "x-kizuna-assessment": N_("Assessment"),
+    "x-kizuna-observation": N_("Observation report"),
+    "x-kizuna-meeting": N_("Meeting"),
+    "x-kizuna-section": N_("Meeting section"),
+    "x-kizuna-item": N_("Meeting item"),
+    "x-kizuna-decision": N_("Decision"),
+    "x-kizuna-review": N_("Review"),
+    "x-kizuna-link": N_("Link between decisions"),
+    "x-kizuna-glossary-term": N_("Glossary term"),
+    "x-kizuna-incident": N_("Incident"),
+    "x-kizuna-incident-ack": N_("Incident acknowledgement"),
+    "x-kizuna-incident-public": N_("Public incident notice"),
+    "x-kizuna-rfi": N_("Request for information"),
+    "x-kizuna-rfi-reply": N_("Reply to a request for information"),
+    "x-kizuna-tasker": N_("Tasker"),
+    "x-kizuna-tasker-status": N_("Tasker status"),
+    "x-kizuna-watch-entry": N_("Watch log entry"),
+    "x-kizuna-handover": N_("Watch handover"),
+    "x-kizuna-situation-determination": N_("Situation determination"),
+    "x-kizuna-approval": N_("Approval"),
+    "x-kizuna-receipt": N_("Receipt"),
+    "x-kizuna-recall": N_("Recall"),
 }
-DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def _marked(hit: Hit) -> Markup:
@@ -50,14 +77,15 @@ def search_page(
     node: NodeDep,
     q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
     type: Annotated[str, Query(max_length=64)] = "",
-    since: Annotated[str, Query(pattern=DATE + "|^$")] = "",
-    until: Annotated[str, Query(pattern=DATE + "|^$")] = "",
+    since: Annotated[str, Query(max_length=32)] = "",
+    until: Annotated[str, Query(max_length=32)] = "",
     page_number: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
 ) -> HTMLResponse:
     """Search what the reader may read."""
     types = {**{t: t for t in sorted(node.store.owners.owned_types())}, **TYPE_NAMES}
     results = None
-    if q.strip():
+    refused = _refused(types, type, since, until)
+    if refused is None and q.strip():
         results = search(
             node.store,
             principal,
@@ -79,16 +107,54 @@ def search_page(
         request,
         "search.html",
         principal=principal,
-        labels=[h.obj.label for h in shown],
+        # The count is of every result, not only of this page's.
+        labels=[h.obj.label for h in shown] + (results.labels if results else []),
         q=q,
         type=type,
         since=since,
         until=until,
         types=types,
         results=results,
-        hits=[{"hit": h, "snippet": _marked(h)} for h in shown],
+        hits=[
+            {"hit": h, "snippet": _marked(h), "title": _title(h, choose_lang(request))}
+            for h in shown
+        ],
         page_number=page_number,
         pages=pages,
         prev_url=link(page_number - 1) if page_number > 1 else None,
         next_url=link(page_number + 1) if page_number < pages else None,
+        error=explain(refused, choose_lang(request)) if refused else None,
+        status=422 if refused else 200,
     )
+
+
+def _title(hit: Hit, lang: str) -> str:
+    """The object's name in the reader's language where it has one, else what the
+    objects list calls it (a decision's sentence, an indicator's pattern, ...)."""
+    body = hit.obj.object
+    if lang == "ja":
+        for key in ("name_ja", "title_ja"):
+            if body.get(key):
+                return str(body[key])
+    for key in ("title_en", "place"):
+        if body.get(key) and not body.get("name"):
+            return str(body[key])
+    return title_of(body, hit.obj.id)
+
+
+def _refused(types: dict[str, str], type: str, since: str, until: str) -> Invalid | None:
+    """A filter the page does not offer, or dates that are none or out of order: said,
+    rather than answered with nothing found."""
+    if type and type not in types:
+        return Invalid(f"unknown type {type!r}", field="type")
+    for name, value in (("since", since), ("until", until)):
+        try:
+            if value:
+                date.fromisoformat(value)
+        except ValueError:
+            return Invalid(f"date must be YYYY-MM-DD, not {value!r}", field=name)
+        if value and len(value) != len("2026-12-03"):
+            return Invalid(f"date must be YYYY-MM-DD, not {value!r}", field=name)
+    if since and until and since > until:
+        return Invalid("the last date comes before the first", field="until")
+    return None

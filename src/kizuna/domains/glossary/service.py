@@ -69,7 +69,8 @@ def label_of(node: Node, text: str) -> Label:
     except LabelError as exc:
         raise TermInvalid(
             f"Label: {exc}",
-            f"区分：規程にある区分を記入してください（例：UNCLASSIFIED//REL TO JPN, USA）: {exc}",
+            # The parser's words are English: the Japanese says what to write instead.
+            "区分：規程にある区分を記入してください（例：UNCLASSIFIED//REL TO JPN, USA）",
             field="label",
         ) from exc
 
