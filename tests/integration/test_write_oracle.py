@@ -18,6 +18,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -52,7 +53,7 @@ from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.service import coordination
 from kizuna.domains.glossary.model import TERM_TYPE, TermCreate
 from kizuna.domains.glossary.service import create_term
-from kizuna.domains.intel.model import APPROVAL_TYPE
+from kizuna.domains.intel.model import APPROVAL_TYPE, observation
 from kizuna.domains.meetings import model as meetings
 from kizuna.domains.meetings.service import add_link, add_review, import_seed
 from kizuna.errors import NotFound
@@ -416,6 +417,42 @@ def test_open_types_keep_their_schema_on_every_path(world: World) -> None:
         status, told = attempt(world, path, {**bad, "id": f"x-kizuna-assessment--{uuid.uuid4()}"})
         assert 400 <= status < 500, (path, told)
     assert snapshot(world.node) == before
+
+
+def _observation(observed_at: str) -> dict[str, Any]:
+    body = observation(
+        observed_at=observed_at, place="East China Sea", description="Two frigates",
+        description_ja=None, source_reliability="B", domains=["maritime"],
+    )  # fmt: skip
+    return {**body, "id": f"x-kizuna-observation--{uuid.uuid4()}"}
+
+
+def test_an_observation_is_never_of_the_future_on_any_path(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The rule the cell's form enforces holds on the generic paths and on arrival."""
+    before = snapshot(world.node)
+    for path in ("rest-post", "taxii-post", "import"):
+        status, told = attempt(world, path, _observation("2099-01-01T00:00:00Z"))
+        assert status == 422, (path, told)
+        assert "in the future" in told, (path, told)
+    assert snapshot(world.node) == before
+    # Seen yesterday: written (`attempt` expects TAXII POST to refuse, so not there).
+    for path in ("rest-post", "import"):
+        yesterday = clock.format_ts(clock.now() - timedelta(days=1))[:23] + "Z"
+        status, told = attempt(world, path, _observation(yesterday))
+        assert status in (201, 202), (path, told)
+    peer = _usa_peer(world, tmp_path_factory)
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    body = {**_observation("2099-01-01T00:00:00Z"), "spec_version": "2.1", "created": now,
+            "modified": now}  # fmt: skip
+    shared = parse(world.node.policy, "SECRET//REL TO JPN, USA")
+    sent = sign(_USA_KEY, {**body, "object_marking_refs": [marking_id(world.node.policy, shared)]},
+                origin="USA", label=shared, added=clock.now_ts(), version=1)  # fmt: skip
+    held = snapshot(world.node)
+    applied = apply_page(world.node, peer, [sent], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (0, 1)
+    assert snapshot(world.node) == held
 
 
 # -- The last path: arrival from a peer ------------------------------------------------

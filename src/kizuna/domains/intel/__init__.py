@@ -36,19 +36,24 @@ def is_joint_product(body: dict[str, Any]) -> bool:
 
 def _install(node: Node) -> None:
     owners = node.store.owners
+    from kizuna.domains.intel.joint import arrived
+    from kizuna.domains.intel.model import APPROVAL_TYPE
+    from kizuna.domains.intel.rules import approval_rules, joint_rules, observation_rules
+
     # Assessments and observations have no life cycle beyond their schema, which the
-    # store checks on every path: any path may write them.
-    for stix_type in ("x-kizuna-assessment", "x-kizuna-observation"):
+    # store checks on every path, and (observations) their time: any path may write them.
+    for stix_type, rules in (
+        ("x-kizuna-assessment", None),
+        ("x-kizuna-observation", observation_rules),
+    ):
         owners.register(
             stix_type,
             domain="intel",
             endpoint="POST /api/v1/intel/{kind}",
+            rules=rules,
             open_to=frozenset({"create", "revise", "release"}),
             key=OWNER,
         )
-    from kizuna.domains.intel.joint import arrived
-    from kizuna.domains.intel.model import APPROVAL_TYPE
-    from kizuna.domains.intel.rules import approval_rules, joint_rules
 
     # Joint products and approvals take the cell's own paths only; their rules also
     # judge every version that arrives from a peer.

@@ -1,23 +1,26 @@
-"""The rules of joint products and approvals, run by the store on every write of them
-whatever its path (the cell's service, a generic endpoint, an import, or a version
-arriving from a peer): what the approving nations are, that the target label never
-moves, and that a release publishes exactly the version that was approved.
+"""The rules of joint products, approvals and observations, run by the store on every
+write of them whatever its path (the cell's service, a generic endpoint, an import, or
+a version arriving from a peer): what the approving nations are, that the target label
+never moves, that a release publishes exactly the version that was approved, and that
+an observation was seen before it was recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
+from kizuna import clock
 from kizuna.domains.intel import model
 from kizuna.errors import Invalid
 from kizuna.labels import Label, LabelError, Policy, parse
 from kizuna.stix.types import JOINT_PRODUCT
 from kizuna.store.owners import Write
 
-__all__ = ["approval_rules", "joint_rules"]
+__all__ = ["approval_rules", "joint_rules", "observation_rules"]
 
 Rules = Callable[[Connection, Write], None]
 
@@ -112,4 +115,25 @@ def approval_rules(conn: Connection, write: Write) -> None:
         raise Invalid(
             f"an approval of {write.body.get('nation')} cannot come from {write.origin}",
             field="nation",
+        )
+
+
+# Clocks of two nodes, and of a person's watch, differ by a few minutes.
+_SKEW = timedelta(minutes=5)
+
+
+def observation_rules(conn: Connection, write: Write) -> None:
+    """An observation records what was seen: not after the version that records it
+    was made. Judged against the version's own `created`, so a later revision, a
+    release or a peer's copy is judged as its origin judged it."""
+    body = write.body
+    try:
+        observed = clock.parse_ts(str(body.get("observed_at")))
+        made = clock.parse_ts(str(body["created"])) if body.get("created") else clock.now()
+    except (ValueError, OverflowError):
+        return  # not a time at all: the schema, checked on every path, says so
+    if observed > made + _SKEW:
+        raise Invalid(
+            "an observation records what was seen: its time is in the future",
+            field="observed_at",
         )
