@@ -28,12 +28,12 @@ from kizuna.errors import Conflict, Disallowed, Refused, StoreError
 from kizuna.federation import peers as peer_service
 from kizuna.federation.pull import pull_once
 from kizuna.identity.principal import Principal
-from kizuna.labels import parse
+from kizuna.labels import can_read, parse
 from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.conftest import node_settings
-from tests.factories import add_user, bearer, live_server
+from tests.factories import add_user, bearer, cookies, live_server
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -430,6 +430,25 @@ def test_the_two_node_demo_releases_its_joint_product_on_both(tmp_path: Path) ->
             shown = joint.joint_state(node.store, who, product.id)
             assert shown.state == "released"
             assert shown.product.label == parse(node.policy, DEMO_TARGET)
+        # A reader of the released product who may not read the approvals (they keep
+        # the draft's label) is not told that anything still waits.
+        low = add_user(usa, "low-reader", nation="USA", clearance="SECRET")[0].principal
+        assert not can_read(low.clearance, parse(usa.policy, DEMO_DRAFT))
+        assert can_read(low.clearance, parse(usa.policy, DEMO_TARGET))
+        with usa.db.write() as conn:
+            found = identity.find_user(conn, "low-reader")
+            assert found is not None
+            session = identity.start_session(conn, found)
+        with TestClient(create_app(usa)) as web:
+            web.cookies.set(cookies(web).session, session)
+            web.cookies.set(cookies(web).lang, "en")
+            page = web.get(f"/intel/joint/{product.id}")
+        assert page.status_code == 200
+        assert "waiting" not in page.text
+        for nation in ("JPN", "USA"):
+            assert f"{nation}: approved (the approval's record is not releasable to you)" in (
+                page.text.replace("&#39;", "'")
+            )
     finally:
         jpn.db.dispose()
         usa.db.dispose()
