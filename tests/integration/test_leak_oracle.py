@@ -1517,6 +1517,10 @@ def test_banners_dominate_every_label_and_figure_shown(
             top, chips = _labels_on(world, answer.text)
             for chip in chips:
                 assert _covers(top, chip), (who.name, path)
+            if path == "/objects":
+                # The count is of every object the reader may read, whatever the page.
+                for i in mine:
+                    assert _covers(top, world.truth[i][-1]), (who.name, i)
             if path == "/commitments":
                 figures = [
                     lab
