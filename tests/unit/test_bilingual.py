@@ -75,3 +75,26 @@ def test_links_escape_the_text_around_them() -> None:
     assert '<a class="term" href="/glossary/terms/x"' in html
     assert "/terms/y" not in html
     assert html.endswith("</a> &amp; more")
+
+
+def test_a_translation_flag_never_claims_a_text_that_is_missing() -> None:
+    """An item recorded as provisionally translated with its English left empty shows
+    "No translation" in that column, and no flag saying it was translated."""
+    from kizuna.web.pages import templates
+
+    macro = templates.env.from_string(
+        '{% from "bilingual.html" import bilingual with context %}'
+        "{{ bilingual(en, ja, status=status, translator='sato') }}"
+    )
+
+    def shown(en: str, status: str) -> str:
+        return macro.render(en=en, ja="給油機2機", status=status, lang="en", _=lambda s: s)
+
+    missing = shown("", "provisional")
+    assert "No translation" in missing
+    assert "bi-flag" not in missing
+    both = shown("Two tankers", "provisional")
+    assert (
+        'class="bi-flag bi-flag-provisional">Provisional translation (仮訳) · Translator: sato'
+        in (both)
+    )
