@@ -33,7 +33,8 @@ from kizuna.store import Store, StoredObject
 from kizuna.store import cursor as cursors
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
-from kizuna.store.rows import LABEL_COLUMNS, label_of_row
+from kizuna.store.rows import label_of_row
+from kizuna.store.tally import tally
 
 __all__ = [
     "DIRECTIONS",
@@ -153,15 +154,10 @@ def count(store: Store, principal: Principal, listing: Listing) -> int:
 def counted(store: Store, principal: Principal, listing: Listing) -> tuple[int, list[Label]]:
     """`count`, with the distinct labels of the versions counted: a count is derived
     from every object it counts, so a page that shows it raises its banner to them."""
-    query = (
-        select(*LABEL_COLUMNS, func.count().label("n"))
-        .select_from(access.join(versions, versions.c.pk == access.c.version_pk))
-        .where(*_where(store, principal, listing))
-        .group_by(*LABEL_COLUMNS)
-    )
+    source = access.join(versions, versions.c.pk == access.c.version_pk)
     with store.db.read() as conn:
-        rows = conn.execute(query).all()
-    return sum(int(row.n) for row in rows), [label_of_row(row) for row in rows]
+        counted_ = tally(conn, source, _where(store, principal, listing))
+    return counted_.total, list(counted_.labels)
 
 
 def _query(

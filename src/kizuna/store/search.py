@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnElement,
+    FromClause,
     Integer,
     MetaData,
-    Select,
     Table,
     Text,
     and_,
@@ -34,7 +34,7 @@ from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, Store, StoredObject, stored_from_row
-from kizuna.store.rows import label_of_row
+from kizuna.store.tally import tally
 
 __all__ = ["MAX_QUERY", "Hit", "Results", "search"]
 
@@ -105,7 +105,9 @@ def _query(
     type: str | None,
     since: str | None,
     until: str | None,
-) -> tuple[Select[Any], Any]:
+) -> tuple[FromClause, list[ColumnElement[bool]], Any]:
+    """What is searched (the index joined to the current versions), the conditions a
+    row passes (the visibility condition among them), and the rank to order by."""
     conditions, rank = _matches(dialect, terms)
     where = [current(), visible(principal, store.bits), *conditions]
     if type:
@@ -122,7 +124,7 @@ def _query(
         .join(versions, versions.c.pk == access.c.version_pk)
         .join(objects, objects.c.pk == access.c.object_pk)
     )
-    return select(*COLUMNS, search_text.c.text).select_from(joined).where(and_(*where)), rank
+    return joined, where, rank
 
 
 def _snippet(text: str, terms: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -162,12 +164,10 @@ def search(
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise Invalid(f"a page holds 1 to {MAX_PAGE} results", field="limit")
     dialect = store.db.engine.dialect.name
-    found, rank = _query(store, principal, terms, dialect, type, since, until)
-    every = found.subquery()
-    by_label = (every.c.rank, every.c.rel_to, every.c.compartments)
-    counted = select(*by_label, func.count().label("n")).group_by(*by_label)
+    joined, where, rank = _query(store, principal, terms, dialect, type, since, until)
+    found = select(*COLUMNS, search_text.c.text).select_from(joined).where(and_(*where))
     with store.db.read() as conn:
-        tallied = conn.execute(counted).all()
+        counted = tally(conn, joined, where)
         rows = conn.execute(
             found.order_by(rank, access.c.object_pk.desc()).limit(limit).offset(offset)
         ).all()
@@ -175,5 +175,4 @@ def search(
     for row in rows:
         snippet, marks = _snippet(row.text, terms)
         hits.append(Hit(stored_from_row(row), snippet, marks))
-    total = sum(int(row.n) for row in tallied)
-    return Results(hits, total, [label_of_row(row) for row in tallied])
+    return Results(hits, counted.total, list(counted.labels))

@@ -297,15 +297,17 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str]) ->
         elif kind == "value_error":
             # A validator's own words: the store's messages, recognised as they are.
             said_by = str(error.get("msg", "")).removeprefix("Value error, ")
-            key = next(
-                (k for p, k in _STORE_PATTERNS if p.search(said_by)),
-                N_("the value was not accepted."),
-            )
+            key = _recognised(said_by) or N_("the value was not accepted.")
         else:
             key = _PYDANTIC.get(kind, N_("the value was not accepted."))
         field = None if kind == "json_invalid" else ".".join(loc)
         said.append(_with_field(field, gettext(key).format(**ctx), gettext))
     return " ".join(said)
+
+
+def _recognised(text: str) -> str | None:
+    """The message for a store or service refusal, known by its wording."""
+    return next((key for pattern, key in _STORE_PATTERNS if pattern.search(text)), None)
 
 
 def _store(exc: StoreError, gettext: Callable[[str], str]) -> str:
@@ -318,9 +320,9 @@ def _store(exc: StoreError, gettext: Callable[[str], str]) -> str:
     if is_label and _UNKNOWN.search(text):
         # A label is typed, not chosen: "choose one of the offered values" misleads.
         return _with_field(exc.field, gettext(_LABEL), gettext)
-    for pattern, key in _STORE_PATTERNS:
-        if pattern.search(text):
-            return _with_field(exc.field, gettext(key), gettext)
+    key = _recognised(text)
+    if key is not None:
+        return _with_field(exc.field, gettext(key), gettext)
     if isinstance(exc, Conflict):
         return gettext(_HTTP[409])
     if is_label:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import Table, and_, select
 
 from kizuna import clock
 from kizuna.db.schema import MAX_INTEGER, access, audit_checkpoints, objects, versions
@@ -19,7 +19,7 @@ from kizuna.federation.witness import envelope
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Clearance, Label
 from kizuna.store.access import current, visible
-from kizuna.store.rows import LABEL_COLUMNS, label_of_row
+from kizuna.store.tally import tally
 from kizuna.web.deps import ApiPrincipal, NodeDep, PagePrincipal
 from kizuna.web.pages import page
 
@@ -114,19 +114,10 @@ def _flows(node: NodeDep, principal: Principal, peer: Peer) -> tuple[int, int, l
         "out": and_(visible(stand_in, node.store.bits), objects.c.origin == node.nation),
         "in": and_(access.c.nation == principal.nation, objects.c.origin == peer.nation),
     }
-    counts = {"in": 0, "out": 0}
-    labels: list[Label] = []
     with node.db.read() as conn:
-        for way, condition in ways.items():
-            for row in conn.execute(
-                select(*LABEL_COLUMNS, func.count().label("n"))
-                .select_from(source)
-                .where(*seen, condition)
-                .group_by(*LABEL_COLUMNS)
-            ):
-                counts[way] += int(row.n)
-                labels.append(label_of_row(row))
-    return counts["in"], counts["out"], labels
+        counted = {way: tally(conn, source, [*seen, condition]) for way, condition in ways.items()}
+    labels = [*counted["in"].labels, *counted["out"].labels]
+    return counted["in"].total, counted["out"].total, labels
 
 
 @router.get("/federation")

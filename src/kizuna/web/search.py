@@ -148,13 +148,17 @@ def _refused(types: dict[str, str], type: str, since: str, until: str) -> Invali
     if type and type not in types:
         return Invalid(f"unknown type {type!r}", field="type")
     for name, value in (("since", since), ("until", until)):
-        try:
-            if value:
-                date.fromisoformat(value)
-        except ValueError:
-            return Invalid(f"date must be YYYY-MM-DD, not {value!r}", field=name)
-        if value and len(value) != len("2026-12-03"):
+        if value and not _is_day(value):
             return Invalid(f"date must be YYYY-MM-DD, not {value!r}", field=name)
     if since and until and since > until:
         return Invalid("the last date comes before the first", field="until")
     return None
+
+
+def _is_day(value: str) -> bool:
+    # YYYY-MM-DD and a day that exists (fromisoformat alone also takes 20261203).
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == len("2026-12-03")

@@ -26,7 +26,8 @@ from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
-from kizuna.store.rows import COLUMNS, LABEL_COLUMNS, label_of_row, stored_from_row
+from kizuna.store.rows import COLUMNS, stored_from_row
+from kizuna.store.tally import tally
 from kizuna.web.bilingual import Mark
 
 __all__ = ["MAX_PAGE", "MAX_QUERY", "Found", "count", "look_up", "marks", "term"]
@@ -128,13 +129,8 @@ def look_up(
 
 def _tally(conn: Any, where: list[ColumnElement[bool]]) -> tuple[int, list[Label]]:
     """How many terms pass `where`, and their distinct labels, from SQL."""
-    rows = conn.execute(
-        select(*LABEL_COLUMNS, func.count().label("n"))
-        .select_from(_joined())
-        .where(*where)
-        .group_by(*LABEL_COLUMNS)
-    ).all()
-    return sum(int(r.n) for r in rows), [label_of_row(r) for r in rows]
+    counted = tally(conn, _joined(), where)
+    return counted.total, list(counted.labels)
 
 
 def count(store: Store, principal: Principal) -> Found:

@@ -13,7 +13,7 @@ from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission
 from kizuna.labels import LabelError
-from kizuna.store.listing import Listing, counted, readable_targets
+from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import choose_lang
@@ -47,7 +47,7 @@ def _list(
     status: int = 200,
 ) -> HTMLResponse:
     result = service.listing(node.store, principal, kind, limit=50, cursor_token=cursor)
-    total, counted_labels = counted(node.store, principal, Listing(type=kind.stix_type))
+    total, counted_labels = service.count(node.store, principal, kind)
     chosen = pickers(node.store, principal, sent, _PICKED)
     next_url = f"/intel/{kind.key}?cursor={quote(result.next)}" if result.next else None
     return page(

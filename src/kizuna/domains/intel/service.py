@@ -16,8 +16,7 @@ from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, LabelError, parse, render
 from kizuna.store import Page, Store, StoredObject
-from kizuna.store.listing import Listing, list_page
-from kizuna.store.listing import count as listing_count
+from kizuna.store.listing import Listing, counted, list_page
 
 __all__ = ["check_refs", "create", "listing"]
 
@@ -36,9 +35,10 @@ def listing(
     return Page([obj for obj, _title in found.rows], found.next)
 
 
-def count(store: Store, principal: Principal, kind: model.Kind) -> int:
-    """How many objects of the kind the principal may read (counted in SQL)."""
-    return listing_count(store, principal, Listing(type=kind.stix_type))
+def count(store: Store, principal: Principal, kind: model.Kind) -> tuple[int, list[Label]]:
+    """How many objects of the kind the principal may read (counted in SQL), with the
+    labels of those counted: a page showing the count raises its banner to them."""
+    return counted(store, principal, Listing(type=kind.stix_type))
 
 
 def _label(store: Store, text: str | None, field: str) -> Label:
