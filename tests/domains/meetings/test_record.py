@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from kizuna.audit.log import audit_log
 from kizuna.db.schema import objects, versions
 from kizuna.domains.meetings import model, service
-from kizuna.domains.meetings.ingest import IngestRefused
+from kizuna.domains.meetings.ingest import IngestRefused, read_summary
 from kizuna.errors import Invalid, Refused
 from kizuna.labels import parse
 from kizuna.runtime import Node
@@ -299,4 +299,25 @@ def test_cli_ingest(db_url: str, tmp_path: Path) -> None:
     assert "2024-07-28" in listing.stdout
     en = tmp_path / "en.txt"
     en.write_bytes(JOINT_EN)
+    # Several files in one command: each stands alone, and a refused one fails the
+    # command only after the others are stored.
+    one_date = run("ingest", "summary", str(seed), str(en), "--date", "2024-07-28", *env_db)
+    assert one_date.returncode != 0
+    assert "--date is one meeting's date" in one_date.stderr
+    parsed_both = run("ingest", "summary", str(seed), str(en), "--dry-run", "--format", "json")
+    assert parsed_both.returncode == 0
+    en_date = read_summary(JOINT_EN, None).meeting.date.isoformat()
+    assert [p["meeting"]["date"] for p in json.loads(parsed_both.stdout)] == [
+        "2024-07-28",
+        en_date,
+    ]
+    many = run("ingest", "summary", str(html), str(seed), str(en), *env_db)
+    assert many.returncode == 2
+    assert f"{html}: refused: " in many.stderr
+    assert "HTML page" in many.stderr
+    assert f"{en}:" in many.stdout
+    assert "3 files: 1 imported" in many.stdout
+    assert "1 already imported" in many.stdout
+    assert "1 refused" in many.stdout
+    assert en_date in run("meetings", "list", *env_db).stdout
     assert run("ingest", "summary", str(en), "--lang", "en", *env_db).returncode == 0

@@ -17,7 +17,10 @@ from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import read_summary
 from kizuna.errors import StoreError
 from kizuna.identity import service as identity
+from kizuna.identity.principal import Principal
+from kizuna.labels import Label
 from kizuna.labels import parse as parse_label
+from kizuna.runtime import Node
 
 __all__ = ["ingest_app", "meetings_app"]
 
@@ -31,7 +34,10 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Database URL")]
 
 @ingest_app.command("summary")
 def ingest_summary(
-    file: Annotated[Path, typer.Argument(help="The summary as a text file")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="The summaries as text files (each stored whole or not at all)"),
+    ],
     lang: Annotated[str | None, typer.Option(help="ja or en (default: detected)")] = None,
     date: Annotated[
         str | None,
@@ -48,7 +54,11 @@ def ingest_summary(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Import the official summary of a meeting: meeting, sections, items, decisions."""
+    """Import the official summary of a meeting: meeting, sections, items, decisions.
+
+    Several files are imported one after the other in one process, each in its own
+    transaction: a file that is refused stops only itself, and the command ends with
+    exit code 2 after the others."""
 
     if format not in ("text", "json"):
         raise fail(f"--format must be text or json, not {format!r}")
@@ -56,40 +66,98 @@ def ingest_summary(
         given = Date.fromisoformat(date) if date else None
     except ValueError as exc:
         raise fail(f"--date must be YYYY-MM-DD, not {date!r}") from exc
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise fail(f"cannot read {file}: {exc.strerror}") from exc
-    failure: StoreError | None = None
-    result = None
+    if given is not None and len(files) > 1:
+        # One date for several texts would date every undated one the same day.
+        raise fail("--date is one meeting's date: give it with one file")
+    outcomes: list[service.ImportResult | str] = []
     if dry_run:
         # Parsing needs no node: a dry run works before `kizuna init`, and writes nothing.
-        try:
-            record = read_summary(data, lang, given)
-        except StoreError as exc:
-            raise fail(str(exc)) from exc
-        _report(service.ImportResult(record, "", 0, False, True), format)
+        for file in files:
+            outcomes.append(_parsed(file, lang, given))
+    else:
+        failure: StoreError | None = None
+        with opened(settings_for(db)) as node:
+            try:
+                principal = node.system
+                if as_user:
+                    with node.db.read() as conn:
+                        user = identity.find_user(conn, as_user)
+                    if user is None:
+                        raise StoreError(f"no user {as_user}", field="as")
+                    principal = user.principal
+                parsed_label = (
+                    parse_label(node.policy, label, originator=node.nation) if label else None
+                )
+            except StoreError as exc:
+                failure = exc
+            else:
+                for file in files:
+                    outcomes.append(_imported(node, principal, file, lang, parsed_label, given))
+        if failure is not None:
+            raise fail(str(failure))
+    if len(files) == 1:
+        if isinstance(outcomes[0], str):
+            raise fail(outcomes[0])
+        _report(outcomes[0], format)
         return
-    with opened(settings_for(db)) as node:
-        try:
-            principal = node.system
-            if as_user:
-                with node.db.read() as conn:
-                    user = identity.find_user(conn, as_user)
-                if user is None:
-                    raise StoreError(f"no user {as_user}", field="as")
-                principal = user.principal
-            parsed_label = (
-                parse_label(node.policy, label, originator=node.nation) if label else None
-            )
-            result = service.import_summary(
-                node, principal, data, lang=lang, label=parsed_label, dry_run=dry_run, date=given
-            )
-        except StoreError as exc:
-            failure = exc
-    if failure is not None or result is None:
-        raise fail(str(failure))
-    _report(result, format)
+    _report_many(files, outcomes, format)
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"cannot read {file}: {exc.strerror}") from exc
+
+
+def _parsed(file: Path, lang: str | None, given: Date | None) -> service.ImportResult | str:
+    try:
+        record = read_summary(_read(file), lang, given)
+    except StoreError as exc:
+        return str(exc)
+    return service.ImportResult(record, "", 0, False, True)
+
+
+def _imported(
+    node: Node,
+    principal: Principal,
+    file: Path,
+    lang: str | None,
+    label: Label | None,
+    given: Date | None,
+) -> service.ImportResult | str:
+    try:
+        return service.import_summary(
+            node, principal, _read(file), lang=lang, label=label, date=given
+        )
+    except StoreError as exc:
+        return str(exc)
+
+
+def _report_many(
+    files: list[Path], outcomes: list[service.ImportResult | str], format: str
+) -> None:
+    done = [o for o in outcomes if not isinstance(o, str)]
+    if format == "json":
+        print(json.dumps([o.record.as_json() for o in done], ensure_ascii=False, indent=2))
+    for file, outcome in zip(files, outcomes, strict=True):
+        if isinstance(outcome, str):
+            err.print(f"{file}: refused: {outcome}", markup=False, highlight=False, soft_wrap=True)
+        elif format == "text":
+            console.print(f"{file}:", markup=False, highlight=False, soft_wrap=True)
+            _report(outcome, format)
+    refused = len(outcomes) - len(done)
+    new = [o for o in done if not o.already and not o.dry_run]
+    summary = (
+        f"{len(files)} files: {len(new)} imported ({sum(o.created for o in new)} objects), "
+        f"{sum(o.already for o in done)} already imported, "
+        f"{sum(o.dry_run for o in done)} parsed only, {refused} refused"
+    )
+    (err if format == "json" else console).print(
+        summary, markup=False, highlight=False, soft_wrap=True
+    )
+    if refused:
+        raise typer.Exit(2)  # as for one file refused: bad input
 
 
 def _report(result: service.ImportResult, format: str) -> None:
