@@ -90,29 +90,32 @@ def page(
         banner = {"text": lowest.ja if lang == "ja" else lowest.name, "css": "lvl-0"}
     else:
         banner = _chip(node, highest, lang, first)
+    common = {
+        "_": gettext,
+        "lang": lang,
+        "langs": LANGS,
+        "principal": principal,
+        "node": node,
+        "banner": banner,
+        "csrf_token": csrf_token(request),
+        "chip": lambda label: _chip(node, label, lang, first),
+        "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "can_audit": principal is not None and principal.can(Permission.AUDIT_READ),
+        # Times in the reader's zone (JST for Japanese readers), exact UTC on hover.
+        "when": lambda value: render_time(
+            value, zone_for(first, principal.zone if principal else None)
+        ),
+        # Date-time groups of staff messages, in Z and JST.
+        "dtg": render_dtg,
+    }
+    # A page's own names never replace these: a `lang` of the page's form once took
+    # the place of the reader's language in <html lang>, and a `banner` would hide the
+    # label of what the page shows.
+    clash = sorted(common.keys() & context.keys())
+    if clash:
+        raise TypeError(f"{template}: the page context may not replace {', '.join(clash)}")
     response = templates.TemplateResponse(
-        request,
-        template,
-        {
-            "_": gettext,
-            "lang": lang,
-            "langs": LANGS,
-            "principal": principal,
-            "node": node,
-            "banner": banner,
-            "csrf_token": csrf_token(request),
-            "chip": lambda label: _chip(node, label, lang, first),
-            "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-            "can_audit": principal is not None and principal.can(Permission.AUDIT_READ),
-            # Times in the reader's zone (JST for Japanese readers), exact UTC on hover.
-            "when": lambda value: render_time(
-                value, zone_for(first, principal.zone if principal else None)
-            ),
-            # Date-time groups of staff messages, in Z and JST.
-            "dtg": render_dtg,
-            **context,
-        },
-        status_code=status,
+        request, template, {**common, **context}, status_code=status
     )
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf:

@@ -176,3 +176,53 @@ def test_a_correction_is_a_new_version_at_the_same_label_with_its_audit_entry(
     with pytest.raises(Invalid, match="owner"):
         service.correct_decision(node, who, decision["id"], owner="france")
     assert counts(node) == state
+
+
+def test_the_quality_report_is_in_the_readers_language(node: Node) -> None:
+    """The findings keep the importer's codes and notes (data); the preview and the
+    meeting page say them in the reader's language."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        session = identity.start_session(conn, identity.find_user(conn, "sato"))
+    statement = (CORPUS / "2023-01-11_scc-joint-statement_ja.txt").read_bytes()
+    japanese = (
+        "共同発表",
+        "ページの付属要素",
+        "除外（データベースの見出し）",
+        "冒頭に開始時刻がありません",
+    )
+    english = ("joint statement", "page chrome", "left out (database header)", "no start time")
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, session)
+        token = _csrf(web.get("/meetings/import").text)
+        preview = web.post(
+            "/meetings/import",
+            data={"csrf_token": token},
+            files={"file": ("a.txt", statement, "text/plain")},
+        )
+        assert preview.status_code == 200
+        # The page is in the reader's language, whatever the document's.
+        assert '<html lang="ja">' in preview.text
+        for said in japanese:
+            assert said in preview.text
+        assert "left out (" not in preview.text
+        data = re.search(r'name="data" value="([^"]+)"', preview.text)
+        assert data is not None
+        done = web.post(
+            "/meetings/import/confirm",
+            data={"csrf_token": token, "data": data.group(1)},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        meeting = web.get(done.headers["location"]).text
+        for said in japanese[1:]:
+            assert said in meeting
+        # What is stored is the importer's own words, whatever the reader's language.
+        stored = service.list_meetings(node, node.system)[0].object["quality"]
+        assert "left out (database header)" in {q["suggestion"] for q in stored}
+        web.cookies.set(cookies(web).lang, "en")
+        meeting_en = web.get(done.headers["location"]).text
+        for said in english[1:]:
+            assert said in meeting_en

@@ -5,13 +5,15 @@ review form. Handlers call the service; templates only render."""
 from __future__ import annotations
 
 import base64
+import functools
 from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kizuna.domains.meetings import service
+from kizuna.domains.meetings import service, words
+from kizuna.domains.meetings.ingest.heading import KINDS
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Principal
@@ -19,7 +21,7 @@ from kizuna.labels import LabelError, parse
 from kizuna.runtime import Node
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.i18n import choose_lang
+from kizuna.web.i18n import choose_lang, translations
 from kizuna.web.pages import page
 
 __all__ = ["router"]
@@ -29,7 +31,11 @@ router = APIRouter(include_in_schema=False)
 
 def _vocab(lang: str) -> dict[str, Any]:
     ja = lang == "ja"
+    gettext = translations(lang).gettext
     return {
+        "meeting_kind": {k: (v[0] if ja else v[1]) for k, v in KINDS.items()},
+        "quality_kind": {k: gettext(v) for k, v in words.KIND_NAMES.items()},
+        "quality_note": functools.partial(words.note, gettext),
         "stance_name": {k: (s.ja if ja else s.en) for k, s in STANCES.items()},
         "actor_name": {k: str(v["ja_label"] if ja else v["en_label"]) for k, v in ACTORS.items()},
         "topic_name": {k: (v[1] if ja else v[0]) for k, v in TOPICS.items()},
@@ -102,7 +108,7 @@ async def import_preview(
         principal=principal,
         record=result.record,
         data=base64.b64encode(data).decode(),
-        lang=lang,
+        doc_lang=lang,
         date=date,
         **_vocab(choose_lang(request)),
     )

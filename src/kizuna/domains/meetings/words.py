@@ -1,0 +1,58 @@
+"""The quality report in the reader's language.
+
+A record keeps its findings as the importer wrote them: a stable code for the kind and
+an English note where the finding is a note (they are data, and in records stored
+before). They are put into the reader's language where a page shows them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from kizuna.web.i18n import N_
+
+__all__ = ["KIND_NAMES", "note"]
+
+KIND_NAMES = {
+    "traditional-form": N_("traditional character form"),
+    "chinese-usage": N_("Chinese usage"),
+    "doubled-kana": N_("kana doubled by the extraction"),
+    "voicing": N_("voicing mark lost"),
+    "page-break": N_("word broken across a page"),
+    "page-chrome": N_("page chrome"),
+    "zone-assumed": N_("time zone assumed"),
+    "no-attendees": N_("no attendees"),
+    "no-start": N_("no start time"),
+}
+
+_NOTES = {
+    "no zone in the text: Japan time assumed": N_("no zone in the text: Japan time assumed"),
+    "no attendee could be read": N_("no attendee could be read"),
+    "no start time in the opening": N_("no start time in the opening"),
+}
+
+# The pieces of a web page the importer leaves out (chrome.py), by kind.
+_CHROME = {
+    "language switch": N_("language switch"),
+    "navigation": N_("navigation"),
+    "image": N_("image"),
+    "image caption": N_("image caption"),
+    "link": N_("link"),
+    "counter": N_("counter"),
+    "byline": N_("byline"),
+    "site": N_("site name"),
+    "database header": N_("database header"),
+    "database field": N_("database field"),
+}
+_LEFT_OUT = re.compile(r"left out \((?P<kind>[a-z ]+)\)")
+
+
+def note(gettext: Callable[[str], str], suggestion: str) -> str:
+    """A finding's suggestion as the reader reads it: a reading of the text (the
+    corrected characters) stays as it is; a note of the importer is translated."""
+    if suggestion in _NOTES:
+        return gettext(_NOTES[suggestion])
+    left_out = _LEFT_OUT.fullmatch(suggestion)
+    if left_out and left_out["kind"] in _CHROME:
+        return gettext(N_("left out (%(kind)s)")) % {"kind": gettext(_CHROME[left_out["kind"]])}
+    return suggestion
