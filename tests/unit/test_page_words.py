@@ -60,6 +60,30 @@ def _refusal(**values: object) -> ValidationError:
             "You may not do this: your role or clearance does not allow it.",
         ),
         (
+            Refused(
+                "the label TOP SECRET//REL TO JPN is above the clearance of sato",
+                field="label",
+                action="store:object:label",
+            ),
+            "区分：この区分はあなたの資格を超えています。自分の資格以下で書いてください。",
+            "Label: this label is above your clearance: write at or below your own.",
+        ),
+        (
+            Refused(
+                "this is a release decision: only a releasing officer of JPN may take it",
+                field="label",
+                action="object:release",
+            ),
+            "区分：この提供の決定は、作成国の提供責任者だけが行えます。",
+            "Label: only a releasing officer of the originating nation may take this "
+            "release decision.",
+        ),
+        (
+            Refused("sato is not a member of usfj and may not acknowledge for it", action="x"),
+            "あなたはこの組織に所属していません。",
+            "You are not a member of this body.",
+        ),
+        (
             NotFound("indicator--1 not found"),
             "該当するものがないか、閲覧が許可されていません。",
             "There is nothing here, or you may not see it.",

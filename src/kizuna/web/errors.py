@@ -110,6 +110,15 @@ FIELD_NAMES: dict[str, str] = {
 
 # Store and service messages, recognised by their wording (first match wins).
 _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # Refusals (403) that say why.
+    (
+        re.compile(r"is above the clearance of"),
+        N_("this label is above your clearance: write at or below your own."),
+    ),
+    (
+        re.compile(r"only a releasing officer of \S+"),
+        N_("only a releasing officer of the originating nation may take this release decision."),
+    ),
     (
         re.compile(r"cursor"),
         N_("this page link is no longer valid; start again from the first page."),
@@ -313,9 +322,13 @@ def _recognised(text: str) -> str | None:
 def _store(exc: StoreError, gettext: Callable[[str], str]) -> str:
     if isinstance(exc, NotFound):
         return gettext(_HTTP[404])
-    if isinstance(exc, Refused) and exc.status == 403:
-        return gettext(N_("You may not do this: your role or clearance does not allow it."))
     text = str(exc)
+    if isinstance(exc, Refused) and exc.status == 403:
+        # A refusal that says why (not a member of the body) is more use than "no".
+        key = _recognised(text)
+        if key is not None:
+            return _with_field(exc.field, gettext(key), gettext)
+        return gettext(N_("You may not do this: your role or clearance does not allow it."))
     is_label = (exc.field or "").split(".")[-1] in ("label", "target_label")
     if is_label and _UNKNOWN.search(text):
         # A label is typed, not chosen: "choose one of the offered values" misleads.

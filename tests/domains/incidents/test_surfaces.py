@@ -115,7 +115,9 @@ def test_a_member_acknowledges_on_the_page_in_japanese(usa: Node, web: TestClien
         data={"addressee": "usfj", "csrf_token": csrf},
     )
     assert twice.status_code == 422
-    assert "not a member of usfj" in twice.text
+    # In the reader's language (the page is Japanese), not the service's English.
+    assert "あなたはこの組織に所属していません。" in twice.text
+    assert "not a member of usfj" not in twice.text
 
 
 def test_the_cli_records_and_refuses_bad_input_with_exit_2(usa: Node, tmp_path: Path) -> None:

@@ -74,7 +74,6 @@ RFI_EVENT_NAMES = {
 def _common(c: Coordination, request: Request) -> dict[str, Any]:
     lang = choose_lang(request)
     return {
-        "lang": lang,
         "bodies": c.structure.bodies,
         "regions": c.structure.regions,
         "state_names": STATE_NAMES,

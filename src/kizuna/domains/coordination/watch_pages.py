@@ -104,7 +104,6 @@ def _common(c: Coordination, request: Request, principal: Principal) -> dict[str
             return None
 
     return {
-        "lang": lang,
         "bodies": c.structure.bodies,
         "my_bodies": watch_bodies(c, principal),
         "kind_names": ENTRY_KIND_NAMES,

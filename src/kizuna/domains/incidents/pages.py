@@ -117,10 +117,8 @@ def acknowledge_submit(
     c = incidents(node)
     try:
         c.acknowledge(principal, stix_id, AckCreate(addressee=addressee, comment=comment))
-    except ValidationError as exc:
-        return _event_page(request, principal, c, stix_id, str(exc.errors()[0].get("msg")))
-    except StoreError as exc:
-        return _event_page(request, principal, c, stix_id, f"{exc.field or ''}: {exc}")
+    except (ValidationError, StoreError) as exc:
+        return _event_page(request, principal, c, stix_id, explain(exc, choose_lang(request)))
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
 
 
@@ -144,12 +142,8 @@ def public_submit(
             description_ja=description_ja,
         )
         c.release_public(principal, stix_id, data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return _event_page(request, principal, c, stix_id, f"{where}: {first.get('msg')}")
-    except StoreError as exc:
-        return _event_page(request, principal, c, stix_id, f"{exc.field or ''}: {exc}")
+    except (ValidationError, StoreError) as exc:
+        return _event_page(request, principal, c, stix_id, explain(exc, choose_lang(request)))
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
 
 
