@@ -9,10 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from kizuna.domains.meetings import service
 from kizuna.runtime import Node
+from kizuna.web.app import create_app
+from kizuna.web.pages import page
 from tests.domains.meetings.test_record import counts
 from tests.factories import add_user, bearer, cookies
 
@@ -226,3 +229,20 @@ def test_the_quality_report_is_in_the_readers_language(node: Node) -> None:
         meeting_en = web.get(done.headers["location"]).text
         for said in english[1:]:
             assert said in meeting_en
+
+
+def test_a_page_may_not_replace_the_names_every_page_relies_on(node: Node) -> None:
+    """`lang` (the reader's language in <html lang>) and `banner` (the label of what
+    the page shows) come from `page()` alone: a page's own value for either is a fault
+    of the code, raised, never rendered."""
+    app = create_app(node)
+
+    @app.get("/test-clash/{name}")
+    def clash(request: Request, name: str) -> object:
+        return page(request, "login.html", principal=None, **{name: "x"})
+
+    with TestClient(app) as web:
+        for name in ("lang", "banner", "_"):
+            with pytest.raises(TypeError, match=f"may not replace {name}"):
+                web.get(f"/test-clash/{name}")
+        assert web.get("/test-clash/doc_lang").status_code == 200
