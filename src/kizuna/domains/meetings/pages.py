@@ -129,10 +129,10 @@ def import_confirm(
         given = service.parse_given_date(date)
         result = service.import_summary(node, principal, raw, lang=lang or None, date=given)
     except StoreError as exc:
-        if getattr(exc, "status", 422) == 403:
-            raise HTTPException(403, str(exc)) from exc
+        # A refusal (403) too comes back on the form, with its reason in the reader's words.
         said = explain(exc, choose_lang(request))
-        return _import_form(request, principal, said, 422, lang=lang, date=date)
+        status = 403 if exc.status == 403 else 422
+        return _import_form(request, principal, said, status, lang=lang, date=date)
     return RedirectResponse(f"/meetings/{result.meeting_id}", status_code=303)
 
 
@@ -318,9 +318,9 @@ def review_form(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except (StoreError, LabelError) as exc:
+        # A refusal (403: a label above the author's clearance) comes back on the form
+        # too, with its reason in the reader's words, not as a bare "you may not".
         status = getattr(exc, "status", 422)
-        if status == 403:
-            raise HTTPException(403, str(exc)) from exc
         kept = {"nation": nation, "score": str(score), "evidence": evidence, "date": date,
                 "round": round, "label": label}  # fmt: skip
         said = explain(exc, choose_lang(request))
