@@ -1,17 +1,15 @@
 """What was left in English on Japanese pages, now said in Japanese (English pages
-unchanged): the meeting importer's quality report and meeting kind, the refusal of an
-incident acknowledgement by someone outside the body, and the refusal of a label above
-the author's clearance on a page form (the commitments review form, the cell's forms).
+unchanged): the meeting importer's quality report and meeting kind, and the refusal of
+a label above the author's clearance on a page form (the commitments review form, the
+cell's forms). The incident acknowledgement's refusal is in
+tests/domains/incidents/test_refusal_words.py, beside the incident fixtures.
 
 The stored records keep the importer's English codes and notes: they are data, and
 they are translated only where a page shows them."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,10 +20,8 @@ from kizuna.domains.meetings import words
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from kizuna.web.i18n import translations
-from tests.domains.incidents.conftest import event, make_node
 from tests.domains.meetings.test_ingest import SEED
-from tests.factories import PASSWORD, add_user, bearer, sign_in
-from tests.factories.coordination import member
+from tests.factories import PASSWORD, add_user, sign_in
 
 # Page text, not storage: one database is enough.
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -182,44 +178,6 @@ def test_the_import_preview_and_the_meeting_page_say_the_quality_report_in_japan
     stored = meetings.list_meetings(node, node.system)[0].object["quality"]
     assert {q["kind"] for q in stored} >= {"page-chrome", "zone-assumed", "chinese-usage"}
     assert {q["suggestion"] for q in stored} >= {*LEFT_OUT_EN, NOTE_EN}
-
-
-@pytest.fixture
-def usa(db_url: str, tmp_path: Path) -> Iterator[Node]:
-    opened = make_node(db_url, tmp_path, "USA")
-    try:
-        yield opened
-    finally:
-        opened.db.dispose()
-
-
-@SQLITE
-@pytest.mark.parametrize(
-    ("lang", "said"),
-    [("ja", "あなたはこの組織に所属していません。"), ("en", "You are not a member of this body.")],
-)
-def test_an_acknowledgement_for_a_body_one_is_not_in_is_refused_in_the_readers_language(
-    usa: Node, lang: str, said: str
-) -> None:
-    _, token = member(
-        usa, "duty", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"]
-    )
-    member(usa, "g7", nation="USA", roles=["author"], bodies=["mcipac"])
-    with TestClient(create_app(usa)) as web:
-        body = json.loads(event().model_dump_json())
-        made = web.post("/api/v1/incidents/events", json=body, headers=bearer(token))
-        assert made.status_code == 201, made.text
-        stix_id = made.json()["id"]
-        web.cookies.clear()
-        csrf = sign_in(web, "g7", lang=lang)
-        refused = web.post(
-            f"/incidents/events/{stix_id}/acknowledge",
-            data={"addressee": "usfj", "comment": "了解", "csrf_token": csrf},
-        )
-    assert refused.status_code == 422
-    assert said in refused.text
-    # The service's own sentence (for logs and the API) is on neither page.
-    assert "not a member of usfj" not in refused.text
 
 
 ABOVE_JA = "区分：この区分はあなたの資格を超えています。自分の資格以下で書いてください。"
