@@ -86,6 +86,10 @@ def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient)
     )
     assert refused.status_code == 422
     assert "Comment: give the reason in the comment." in refused.text
+    # The form calls its `kind` the answer, as its legend does.
+    odd = client.post(f"{item_url}/respond", data={"kind": "maybe", "csrf_token": csrf})
+    assert odd.status_code == 422
+    assert "Answer: choose one of the offered values." in odd.text
     # The form comes back as non-concurrence: the next click does not concur.
     assert 'value="non_concur" id="kind-non_concur" checked' in refused.text
     assert 'value="concur" id="kind-concur" checked' not in refused.text

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.labels import LabelError
 from kizuna.web.errors import explain
+from kizuna.web.i18n import N_
 from kizuna.web.times import render_time, zone_for
 
 
@@ -116,6 +117,15 @@ def test_a_body_too_large_names_the_limit() -> None:
     said = explain(too_large, "en", limit=1_048_576)
     assert said == "What you sent is too large (at most 1 MiB)."
     assert explain(too_large, "ja", limit=1_048_576) == "送信内容が大きすぎます（上限 1 MiB）。"
+
+
+def test_a_form_names_its_fields_in_its_own_words() -> None:
+    # `kind` is an incident's kind on most forms; on an item's answer form, the answer.
+    unknown = Invalid("unknown kind 'fire'; known: accident, incident", field="kind")
+    assert explain(unknown, "en") == "Kind: choose one of the offered values."
+    assert explain(unknown, "ja") == "種類：表示されている選択肢から選んでください。"
+    said = explain(unknown, "ja", fields={"kind": N_("Answer")})
+    assert said == "回答：表示されている選択肢から選んでください。"
 
 
 def test_no_message_leaks_developer_words() -> None:

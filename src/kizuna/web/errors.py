@@ -58,7 +58,7 @@ FIELD_NAMES: dict[str, str] = {
     "ended": N_("Ended"),
     "legal_basis_en": N_("Legal basis (English)"),
     "legal_basis_ja": N_("Legal basis (Japanese)"),
-    "kind": N_("Answer"),
+    "kind": N_("Kind"),
     "comment": N_("Comment"),
     "event": N_("Action"),
     "confirm": N_("Confirmation"),
@@ -274,24 +274,32 @@ _HTTP: dict[int, str] = {
 }
 
 
-def field_name(field: str | None, gettext: Callable[[str], str]) -> str | None:
+# FIELD_NAMES, or a form's own words over them (see `explain`).
+_Names = Mapping[str, str]
+
+
+def field_name(
+    field: str | None, gettext: Callable[[str], str], names: Mapping[str, str] = FIELD_NAMES
+) -> str | None:
     """The field as its form calls it (the last known part of a dotted path)."""
     if not field:
         return None
     for part in reversed(field.split(".")):
-        if part in FIELD_NAMES:
-            return gettext(FIELD_NAMES[part])
+        if part in names:
+            return gettext(names[part])
     return field
 
 
-def _with_field(field: str | None, message: str, gettext: Callable[[str], str]) -> str:
-    named = field_name(field, gettext)
+def _with_field(
+    field: str | None, message: str, gettext: Callable[[str], str], names: _Names
+) -> str:
+    named = field_name(field, gettext, names)
     if named is None:
         return message[:1].upper() + message[1:]
     return gettext("{field}: {message}").format(field=named, message=message)
 
 
-def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str]) -> str:
+def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str], names: _Names) -> str:
     said = []
     for error in errors[:3]:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
@@ -310,7 +318,7 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str]) ->
         else:
             key = _PYDANTIC.get(kind, N_("the value was not accepted."))
         field = None if kind == "json_invalid" else ".".join(loc)
-        said.append(_with_field(field, gettext(key).format(**ctx), gettext))
+        said.append(_with_field(field, gettext(key).format(**ctx), gettext, names))
     return " ".join(said)
 
 
@@ -319,7 +327,7 @@ def _recognised(text: str) -> str | None:
     return next((key for pattern, key in _STORE_PATTERNS if pattern.search(text)), None)
 
 
-def _store(exc: StoreError, gettext: Callable[[str], str]) -> str:
+def _store(exc: StoreError, gettext: Callable[[str], str], names: _Names) -> str:
     if isinstance(exc, NotFound):
         return gettext(_HTTP[404])
     text = str(exc)
@@ -327,34 +335,44 @@ def _store(exc: StoreError, gettext: Callable[[str], str]) -> str:
         # A refusal that says why (not a member of the body) is more use than "no".
         key = _recognised(text)
         if key is not None:
-            return _with_field(exc.field, gettext(key), gettext)
+            return _with_field(exc.field, gettext(key), gettext, names)
         return gettext(N_("You may not do this: your role or clearance does not allow it."))
     is_label = (exc.field or "").split(".")[-1] in ("label", "target_label")
     if is_label and _UNKNOWN.search(text):
         # A label is typed, not chosen: "choose one of the offered values" misleads.
-        return _with_field(exc.field, gettext(_LABEL), gettext)
+        return _with_field(exc.field, gettext(_LABEL), gettext, names)
     key = _recognised(text)
     if key is not None:
-        return _with_field(exc.field, gettext(key), gettext)
+        return _with_field(exc.field, gettext(key), gettext, names)
     if isinstance(exc, Conflict):
         return gettext(_HTTP[409])
     if is_label:
-        return _with_field(exc.field, gettext(_LABEL), gettext)
-    return _with_field(exc.field, gettext(N_("the value was not accepted.")), gettext)
+        return _with_field(exc.field, gettext(_LABEL), gettext, names)
+    return _with_field(exc.field, gettext(N_("the value was not accepted.")), gettext, names)
 
 
-def explain(exc: BaseException, lang: str, *, limit: int | None = None) -> str:
-    """What went wrong, for a person reading `lang`, naming the field when there is one."""
+def explain(
+    exc: BaseException,
+    lang: str,
+    *,
+    limit: int | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> str:
+    """What went wrong, for a person reading `lang`, naming the field when there is one.
+
+    `fields`: what this form calls a field where FIELD_NAMES says something more
+    general (the coordination item's `kind` is its "Answer")."""
     gettext = translations(lang).gettext
+    names = {**FIELD_NAMES, **fields} if fields else FIELD_NAMES
     if isinstance(exc, ValidationError):
-        return _pydantic(list(exc.errors()), gettext)
+        return _pydantic(list(exc.errors()), gettext, names)
     errors = getattr(exc, "errors", None)
     if callable(errors) and not isinstance(exc, StoreError):
-        return _pydantic(list(errors()), gettext)
+        return _pydantic(list(errors()), gettext, names)
     if isinstance(exc, StoreError):
-        return _store(exc, gettext)
+        return _store(exc, gettext, names)
     if isinstance(exc, LabelError):
-        return _with_field("label", gettext(_LABEL), gettext)
+        return _with_field("label", gettext(_LABEL), gettext, names)
     if isinstance(exc, HTTPException):
         key = _HTTP.get(exc.status_code, N_("Something went wrong."))
         size = (

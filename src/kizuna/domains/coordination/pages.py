@@ -330,15 +330,16 @@ def respond_submit(
 ) -> Response:
     c = coordination(node)
     kept = {"kind": kind, "comment": comment}
+    words = {"kind": N_("Answer")}  # the form's legend over its choices
     try:
         c.respond(principal, stix_id, ResponseCreate(kind=kind, comment=comment))  # type: ignore[arg-type]
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), fields=words)
         return _item_page(request, principal, c, stix_id, said, 422, answer=kept)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), fields=words)
         return _item_page(request, principal, c, stix_id, said, exc.status, answer=kept)
     return RedirectResponse(f"/coordination/items/{stix_id}", status_code=303)
 
