@@ -156,6 +156,32 @@ def test_the_form_reports_bad_input_and_keeps_what_was_typed(node: Node) -> None
         assert "Naha" in client.get("/intel/observations").text
 
 
+def test_a_reader_who_posts_the_form_by_hand_is_told_why_nothing_was_made(node: Node) -> None:
+    # A reader sees no form; a hand-made post is refused, and the page says so.
+    add_user(node, "mori", roles=["reader"], password=PASSWORD)
+    with TestClient(create_app(node)) as client:
+        _login(client, "mori")
+        page = client.get("/intel/observations")
+        assert 'id="new-observations"' not in page.text
+        answer = client.post(
+            "/intel/observations",
+            data={
+                "csrf_token": _csrf(page.text),
+                "observed_at": "2026-11-28T10:00:00Z",
+                "place": "Naha",
+                "description": "seen",
+            },
+        )
+        assert answer.status_code == 403
+        said = re.search(r'<p class="error" role="alert" id="intel-error">([^<]+)</p>', answer.text)
+        assert said, answer.text
+        assert said.group(1) in (
+            "You may not do this: your role or clearance does not allow it.",
+            "この操作は許可されていません。あなたの役割または資格では行えません。",
+        )
+        assert "Naha" not in client.get("/intel/observations").text
+
+
 def test_a_kinds_list_is_in_the_order_of_the_date_it_shows(node: Node) -> None:
     """Last modified first, not last arrived first: objects from a peer arrive in any
     order (issue 16: the USA reports list was ordered by arrival)."""
