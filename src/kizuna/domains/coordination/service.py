@@ -16,7 +16,6 @@ transitions the item may make now.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,9 +29,11 @@ from kizuna.domains.coordination import (
     answers,
     determinations,
     escalation,
+    opening,
     receipts,
     rfis,
     taskers,
+    translation,
 )
 from kizuna.domains.coordination.escalation import Fired, epoch, iso_time
 from kizuna.domains.coordination.inputs import (
@@ -47,7 +48,6 @@ from kizuna.domains.coordination.inputs import (
     TranslationVerify,
 )
 from kizuna.domains.coordination.model import (
-    ITEM_TYPE,
     OPEN_STATES,
     Action,
     Answer,
@@ -57,7 +57,7 @@ from kizuna.domains.coordination.model import (
     ResponseKind,
 )
 from kizuna.domains.coordination.notify import Channel, InApp, Notice
-from kizuna.domains.coordination.rules import body_of, check_item
+from kizuna.domains.coordination.rules import body_of
 from kizuna.domains.coordination.schema import (
     coord_items,
     coord_responses,
@@ -70,19 +70,14 @@ from kizuna.domains.coordination.structure import (
 )
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, dominates, render
+from kizuna.labels import Label, dominates
 from kizuna.runtime import Node
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
-from kizuna.store.rows import stix_ts
-from kizuna.web.bilingual import TRANSLATION_PROPERTY, translation_of, translation_record
 
 __all__ = ["Coordination", "Fired", "IllegalTransition", "coordination", "epoch", "iso_time"]
 
-STIX_ID = re.compile(
-    r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-)
 # Transitions a user asks for; the others follow from answers and deadlines.
 USER_EVENTS = ("propose", "decide", "close", "withdraw")
 
@@ -324,71 +319,11 @@ class Coordination:
         bodies += self.structure.escalated_bodies(row.escalated_to)
         return list(dict.fromkeys(bodies))
 
-    # -- opening -------------------------------------------------------------------------
+    # -- opening (opening.py) ------------------------------------------------------------
 
     def open_item(self, principal: Principal, data: ItemCreate) -> StoredObject:
-        """Open an item as a draft (version 1) and, unless asked not to, propose it
-        (version 2), which starts its deadline and notifies the counterpart body.
-
-        Refuses an unknown body, a counterpart of the requesting nation, a member of
-        another body, and a proposal not releasable to every nation it needs."""
-        with self.store.transaction(principal) as conn:
-            self._author(principal, None)
-            tier, needs, label = check_item(
-                self.structure, self.node.policy, self.node.nation, data
-            )
-            self._member(principal, data.requesting_body, "open items for it", None)
-            for ref in data.item_refs:
-                self.item_row(conn, principal, ref)
-            for ref in data.decision_refs:
-                if not STIX_ID.fullmatch(ref):
-                    raise Invalid(f"'{ref}' is not a STIX identifier", field="decision_refs")
-            body: dict[str, Any] = {
-                "type": ITEM_TYPE,
-                "name": data.title_en,
-                "name_ja": data.title_ja,
-                "requesting_body": data.requesting_body,
-                "counterpart_body": data.counterpart_body,
-                "tier": tier,
-                "region": data.region,
-                "precedence": data.precedence,
-                "state": ItemState.DRAFT.value,
-                "needs": sorted(needs),
-            }
-            optional = {
-                "description": data.body_en,
-                "description_ja": data.body_ja,
-                "domains": sorted(set(data.domains)),
-                "decisions": data.decision_refs,
-                "related_items": data.item_refs,
-            }
-            body.update({k: v for k, v in optional.items() if v})
-            if data.translation is not None:
-                body[TRANSLATION_PROPERTY] = translation_record(
-                    source=data.source_lang,
-                    status=data.translation,
-                    translator=principal.name if data.translation == "provisional" else None,
-                    at=stix_ts(clock.now()),
-                )
-            made = self.store.create_in(conn, principal, body, label, owner=OWNER)
-            pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
-            conn.execute(
-                insert(coord_items).values(
-                    object_pk=pk,
-                    state=ItemState.DRAFT.value,
-                    tier=tier,
-                    region=data.region,
-                    requesting_body=data.requesting_body,
-                    counterpart_body=data.counterpart_body,
-                    escalated_to=None,
-                    needs=",".join(sorted(needs)),
-                    precedence=data.precedence,
-                    updated_at=clock.now_ts(),
-                )
-            )
-            if data.propose:
-                made = self._propose(conn, principal, self.row_by_pk(conn, pk))
-            return made
+        """Open an item, and propose it unless asked not to (see opening.open_item)."""
+        return opening.open_item(self, principal, data)
 
     def row_by_pk(self, conn: Connection, pk: int, *, lock: bool = False) -> Any:
         """The scheduling row of an item, for the node's own jobs (see `item_row`)."""
@@ -400,23 +335,6 @@ class Coordination:
         if lock:
             query = query.with_for_update(of=coord_items)
         return conn.execute(query).one()
-
-    def _propose(self, conn: Connection, principal: Principal, row: Any) -> StoredObject:
-        label = self._label_of(conn, row)
-        missing = sorted(set(row.needs.split(",")) - label.rel_to)
-        if missing:
-            raise Invalid(
-                f"the item must be releasable to {', '.join(missing)} before it is proposed: "
-                f"it is {render(self.node.policy, label)}; a releasing officer of "
-                f"{self.node.nation} releases it first",
-                field="label",
-            )
-        self.schedule(conn, row, tier=row.tier, base=epoch(), number=1)
-        self.move(conn, principal, row, "propose")
-        self.notify(conn, [Notice(row.counterpart_body, "opened", row.object_pk)])
-        # A bilateral counterpart receives it here too, for this nation's members.
-        receipts.receive(self, conn, row.stix_id, row.counterpart_body)
-        return self.store_get_in(conn, row.stix_id)
 
     def _label_of(self, conn: Connection, row: Any) -> Label:
         found = conn.execute(
@@ -461,7 +379,7 @@ class Coordination:
             self._author(principal, stix_id)
             self._member(principal, row.requesting_body, f"{event} this item", stix_id)
             if event == "propose" and row.state == ItemState.DRAFT:
-                return self._propose(conn, principal, row)
+                return opening.propose(self, conn, principal, row)
             row = self.move(conn, principal, row, event)
             if row.state not in OPEN_STATES:
                 self._cancel_pending(conn, row.object_pk)
@@ -475,45 +393,13 @@ class Coordination:
                 )
             return self.store_get_in(conn, stix_id)
 
-    # -- translation -----------------------------------------------------------------------
+    # -- translation (translation.py) ----------------------------------------------------
 
     def verify_translation(
         self, principal: Principal, stix_id: str, data: TranslationVerify
     ) -> StoredObject:
-        """A translator of this node's nation verifies the item's translation (仮訳 to
-        verified), writing the requested text where none was given."""
-        with self.store.transaction(principal) as conn:
-            row = self.item_row(conn, principal, stix_id, lock=True)
-            if principal.kind != "system" and (
-                not principal.can(Permission.TRANSLATION_VERIFY)
-                or principal.nation != self.node.nation
-            ):
-                raise Refused(
-                    f"only translators of {self.node.nation} verify its items' translations",
-                    action=str(Action.ITEM_WRITE),
-                    target=stix_id,
-                )
-            body = self._current_body(conn, stix_id)
-            record = translation_of(body)
-            if record is None or record.status == "verified":
-                raise Conflict("this item has no translation waiting to be verified", field="id")
-            target = "description" if record.source == "ja" else "description_ja"
-            changes: dict[str, Any] = {
-                TRANSLATION_PROPERTY: translation_record(
-                    source=record.source,
-                    status="verified",
-                    translator=principal.name,
-                    at=stix_ts(clock.now()),
-                )
-            }
-            if data.body:
-                changes[target] = data.body
-            elif record.status == "requested" and not body.get(target):
-                raise Invalid("give the translated text", field="body")
-            self.move(
-                conn, principal, row, "record", changes=changes, detail={"translation": "verified"}
-            )
-            return self.store_get_in(conn, stix_id)
+        """Verify the item's translation (see translation.verify)."""
+        return translation.verify(self, principal, stix_id, data)
 
     # -- answers -------------------------------------------------------------------------
 
