@@ -190,6 +190,10 @@ def test_a_date_without_year_takes_the_given_one_and_none_at_all_asks_for_it() -
     with pytest.raises(IngestRefused, match=r"6/6 without a year.*--date YYYY-MM-DD"):
         read(text)
     assert read(text, date(2021, 6, 6)).meeting.date == date(2021, 6, 6)
+    # A press release's "this 31st" (本31日) names only the day.
+    day_only = "茂木大臣の表敬\n\n本31日午前10時55分頃から，茂木外務大臣は表敬を受けました。\n"
+    with pytest.raises(IngestRefused, match=r"the day \(31\) without a month or year"):
+        read(day_only)
 
 
 # -- times ----------------------------------------------------------------------------

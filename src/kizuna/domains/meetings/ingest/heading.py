@@ -185,7 +185,13 @@ def read_heading(
         when, source = dateline.on(None), "heading"
     if when is None:
         partial = mentions[0] if mentions else None
-        hint = f"the text gives {partial.month}/{partial.day} without a year; " if partial else ""
+        if partial is not None:
+            hint = f"the text gives {partial.month}/{partial.day} without a year; "
+        elif start is not None and start.day is not None:
+            # 本31日: the day of the month it was published in, which the text omits.
+            hint = f"the text gives the day ({start.day}) without a month or year; "
+        else:
+            hint = ""
         raise IngestRefused(
             f"no meeting date: {hint}pass the date with --date YYYY-MM-DD", field="date"
         )
