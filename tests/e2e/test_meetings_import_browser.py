@@ -107,3 +107,34 @@ def test_upload_preview_confirm_then_correct_a_decision(
     expect(corrected.locator(".commitment")).to_contain_text(due)
     assert_stayed_on_the_node(session)
     assert [m for m in session.console if m.startswith("error")] == []
+
+
+def test_several_files_at_once_each_stored_or_named_with_its_reason(
+    open_session: OpenSession, live_node: LiveNode
+) -> None:
+    session = open_session("ja-JP", signed_in_as=live_node.readers["JPN"])
+    page = session.page
+    page.goto(f"{live_node.base_url}/meetings/import")
+    chosen = [
+        CORPUS / "2015-04-28_scc-2plus2-kaisai_ja.txt",
+        CORPUS / "2019-10-31_motegi-davidson-hyokei-gaiyo_ja.txt",  # 本31日: no month or year
+        CORPUS / "2012-07-08_mofa-fm-meeting-summary_en.txt",
+    ]
+    page.locator("input[name=file]").set_input_files([str(p) for p in chosen])
+    page.locator("#import-preview").click()
+    rows = page.locator("#import-files tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("tr.refused")).to_have_attribute("data-file", chosen[1].name)
+    expect(page.locator("tr.refused td.error")).to_contain_text("本文に会議の日付がありません")
+    expect(page.locator("#files-summary")).to_contain_text("3 件中 2 件を取り込めます")
+    page.screenshot(path=live_node.screenshot_dir / "meetings-import-files.png", full_page=True)
+    page.locator("#import-confirm").click()
+    expect(page.locator("#files-summary")).to_have_text("2 件中 2 件を保存しました。")
+    links = page.locator("#import-files a[href^='/meetings/x-kizuna-meeting--']")
+    expect(links).to_have_count(2)
+    # The first file's row links to its meeting, of the date the row shows.
+    day = rows.first.locator("td").nth(2).inner_text()
+    links.first.click()
+    expect(page.locator("#m-date")).to_have_text(day)
+    assert_stayed_on_the_node(session)
+    assert [m for m in session.console if m.startswith("error")] == []

@@ -84,6 +84,7 @@ FIELD_NAMES: dict[str, str] = {
     "since": N_("Modified from"),
     "until": N_("Modified until"),
     "file": N_("File"),
+    "data": N_("File"),
     "lang": N_("Language"),
     "municipalities": N_("Municipality codes"),
     "occurred": N_("Occurred"),
@@ -156,6 +157,10 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"^the document is in "),
         N_("the text is in another language than the one chosen."),
+    ),
+    (
+        re.compile(r"^a meeting date is for one file"),
+        N_("a meeting date is for one file: upload a text that gives no date on its own."),
     ),
     (
         re.compile(r"^no meeting date"),

@@ -36,9 +36,9 @@ def _install(node: Node) -> None:
 
 
 def _routers() -> list[APIRouter]:
-    from kizuna.domains.meetings import api, pages
+    from kizuna.domains.meetings import api, import_pages, pages
 
-    return [api.router, pages.router]
+    return [api.router, import_pages.router, pages.router]
 
 
 def _commands() -> list[tuple[str, Typer]]:

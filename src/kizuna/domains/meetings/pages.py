@@ -4,12 +4,11 @@ review form. Handlers call the service; templates only render."""
 
 from __future__ import annotations
 
-import base64
 import functools
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kizuna.domains.meetings import service, words
@@ -24,12 +23,14 @@ from kizuna.web.errors import explain
 from kizuna.web.i18n import choose_lang, translations
 from kizuna.web.pages import page
 
-__all__ = ["router"]
+__all__ = ["router", "vocabulary"]
 
 router = APIRouter(include_in_schema=False)
 
 
-def _vocab(lang: str) -> dict[str, Any]:
+def vocabulary(lang: str) -> dict[str, Any]:
+    """The words a page of the record uses for codes (kinds, stances, actors, topics,
+    findings), in the reader's language."""
     ja = lang == "ja"
     gettext = translations(lang).gettext
     return {
@@ -62,78 +63,6 @@ def _chart(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {"stance": k, "count": c, "width": max(4, int(240 * c / top))} for k, c in r["counts"]
         ]
     return rows
-
-
-_MAX_UPLOAD = 4_000_000
-
-
-def _import_form(
-    request: Request, principal: Any, error: str = "", status: int = 200, **values: str
-) -> HTMLResponse:
-    response = page(request, "import.html", principal=principal, error=error, v=values)
-    response.status_code = status
-    return response
-
-
-@router.get("/meetings/import")
-def import_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
-    """Upload an official text: the parse and its quality report come first."""
-    return _import_form(request, principal)
-
-
-@router.post("/meetings/import", dependencies=[Depends(check_csrf)])
-async def import_preview(
-    request: Request,
-    principal: PagePrincipal,
-    node: NodeDep,
-    file: Annotated[UploadFile, File()],
-    lang: Annotated[str, Form(max_length=2)] = "",
-    date: Annotated[str, Form(max_length=10)] = "",
-) -> HTMLResponse:
-    """The parse of the uploaded text, with its quality report, and a confirm button."""
-    data = await file.read(_MAX_UPLOAD + 1)
-    try:
-        if len(data) > _MAX_UPLOAD:
-            raise StoreError(f"the file is over {_MAX_UPLOAD:,} bytes", field="file")
-        given = service.parse_given_date(date)
-        result = service.import_summary(
-            node, principal, data, lang=lang or None, dry_run=True, date=given
-        )
-    except StoreError as exc:
-        said = explain(exc, choose_lang(request))
-        return _import_form(request, principal, said, 422, lang=lang, date=date)
-    return page(
-        request,
-        "import_preview.html",
-        principal=principal,
-        record=result.record,
-        data=base64.b64encode(data).decode(),
-        doc_lang=lang,
-        date=date,
-        **_vocab(choose_lang(request)),
-    )
-
-
-@router.post("/meetings/import/confirm", dependencies=[Depends(check_csrf)])
-def import_confirm(
-    request: Request,
-    principal: PagePrincipal,
-    node: NodeDep,
-    data: Annotated[str, Form(max_length=6_000_000)],
-    lang: Annotated[str, Form(max_length=2)] = "",
-    date: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    """Store what the preview showed; then the meeting's page."""
-    try:
-        raw = service.upload_bytes(None, data)
-        given = service.parse_given_date(date)
-        result = service.import_summary(node, principal, raw, lang=lang or None, date=given)
-    except StoreError as exc:
-        # A refusal (403) too comes back on the form, with its reason in the reader's words.
-        said = explain(exc, choose_lang(request))
-        status = 403 if exc.status == 403 else 422
-        return _import_form(request, principal, said, status, lang=lang, date=date)
-    return RedirectResponse(f"/meetings/{result.meeting_id}", status_code=303)
 
 
 @router.post("/meetings/{meeting_id}/decisions/{decision_id}", dependencies=[Depends(check_csrf)])
@@ -197,7 +126,7 @@ def meeting_page(
         view=view,
         m=view["meeting"].object,
         chart=_chart(view["sections"]),
-        **_vocab(choose_lang(request)),
+        **vocabulary(choose_lang(request)),
     )
 
 
@@ -244,7 +173,7 @@ def register_page(
             "kind": kind,
         },
         statuses=service.STATUSES,
-        **_vocab(choose_lang(request)),
+        **vocabulary(choose_lang(request)),
     )
 
 
@@ -285,7 +214,7 @@ def _timeline(
         nations=sorted(node.policy.nations, key=lambda n: (n not in ("JPN", "USA"), n)),
         form=form or {},
         status=status,
-        **_vocab(choose_lang(request)),
+        **vocabulary(choose_lang(request)),
     )
 
 

@@ -1,0 +1,221 @@
+"""The import page: an official text uploaded, its parse and quality report shown,
+then stored on confirmation.
+
+One file previews in full (its decisions and quality report) and, confirmed, opens
+the stored meeting. Several files preview as a table, one row a file: what was read,
+or why it was not. Confirmed, each file is stored in its own transaction, as
+`kizuna ingest summary` does: a file refused (a label above the importer's clearance,
+a text changed meanwhile) is named with its reason and the others are stored. A
+meeting date typed on the form is for one file only: with several, it would give all
+of them one date.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kizuna.domains.meetings import service
+from kizuna.domains.meetings.ingest import Record
+from kizuna.domains.meetings.pages import vocabulary
+from kizuna.errors import Invalid, StoreError
+from kizuna.runtime import Node
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.errors import explain
+from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.pages import page
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+_MAX_UPLOAD = 4_000_000
+# A file's name as the pages show it: what the browser sent, cut to a readable length.
+_NAME = 200
+_UNDATED = N_("the text gives no meeting date: import this file alone, with its date.")
+
+
+@dataclass
+class FileRow:
+    """One uploaded file on the several-files pages: read (record), stored (meeting_id,
+    created), or refused (error)."""
+
+    name: str
+    data: str = ""  # base64, for the confirm form
+    record: Record | None = None
+    meeting_id: str = ""
+    created: int = 0
+    error: str = ""
+
+    @property
+    def decisions(self) -> int:
+        if self.record is None:
+            return 0
+        return sum(
+            len(s.decisions) + sum(len(i.decisions) for i in s.items)
+            for s in self.record.meeting.sections
+        )
+
+
+def _import_form(
+    request: Request, principal: Any, error: str = "", status: int = 200, **values: str
+) -> HTMLResponse:
+    response = page(request, "import.html", principal=principal, error=error, v=values)
+    response.status_code = status
+    return response
+
+
+@router.get("/meetings/import")
+def import_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
+    """Upload official texts: the parse and its quality report come first."""
+    return _import_form(request, principal)
+
+
+def _preview(node: Node, principal: Any, data: bytes, lang: str, date: str) -> Record:
+    if len(data) > _MAX_UPLOAD:
+        raise Invalid(f"the file is over {_MAX_UPLOAD:,} bytes", field="file")
+    given = service.parse_given_date(date)
+    return service.import_summary(
+        node, principal, data, lang=lang or None, dry_run=True, date=given
+    ).record
+
+
+@router.post("/meetings/import", dependencies=[Depends(check_csrf)])
+async def import_preview(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    file: Annotated[list[UploadFile], File()],
+    lang: Annotated[str, Form(max_length=2)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
+) -> HTMLResponse:
+    """The parse of the uploaded texts, with their quality report, and a confirm button."""
+    reader = choose_lang(request)
+    if len(file) > 1:
+        return await _preview_many(request, principal, node, file, lang, date)
+    data = await file[0].read(_MAX_UPLOAD + 1)
+    try:
+        record = _preview(node, principal, data, lang, date)
+    except StoreError as exc:
+        return _import_form(request, principal, explain(exc, reader), 422, lang=lang, date=date)
+    return page(
+        request,
+        "import_preview.html",
+        principal=principal,
+        record=record,
+        data=base64.b64encode(data).decode(),
+        doc_lang=lang,
+        date=date,
+        **vocabulary(reader),
+    )
+
+
+async def _preview_many(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    files: list[UploadFile],
+    lang: str,
+    date: str,
+) -> HTMLResponse:
+    reader = choose_lang(request)
+    gettext = translations(reader).gettext
+    if date:
+        refused = Invalid("a meeting date is for one file: upload such a file alone", field="date")
+        return _import_form(request, principal, explain(refused, reader), 422, lang=lang)
+    rows = []
+    for upload in files:
+        data = await upload.read(_MAX_UPLOAD + 1)
+        row = FileRow(name=(upload.filename or "")[:_NAME])
+        try:
+            row.record = _preview(node, principal, data, lang, "")
+            row.data = base64.b64encode(data).decode()
+        except StoreError as exc:
+            # The form's date field is for one file: such a file goes in alone.
+            undated = exc.field == "date"
+            row.error = gettext(_UNDATED) if undated else explain(exc, reader)
+        rows.append(row)
+    readable = sum(1 for r in rows if r.record is not None)
+    return page(
+        request,
+        "import_files.html",
+        principal=principal,
+        rows=rows,
+        readable=readable,
+        confirmed=False,
+        doc_lang=lang,
+        status=200 if readable else 422,
+        **vocabulary(reader),
+    )
+
+
+@router.post("/meetings/import/confirm", dependencies=[Depends(check_csrf)])
+def import_confirm(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    data: Annotated[list[str], Form()],
+    name: Annotated[list[str] | None, Form()] = None,
+    lang: Annotated[str, Form(max_length=2)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Store what the preview showed; then the meeting's page (one file) or what became
+    of each file (several)."""
+    reader = choose_lang(request)
+    if len(data) > 1 or name:
+        return _confirm_many(request, principal, node, data, name or [], lang)
+    try:
+        raw = service.upload_bytes(None, data[0])
+        given = service.parse_given_date(date)
+        result = service.import_summary(node, principal, raw, lang=lang or None, date=given)
+    except StoreError as exc:
+        # A refusal (403) too comes back on the form, with its reason in the reader's words.
+        status = 403 if exc.status == 403 else 422
+        return _import_form(request, principal, explain(exc, reader), status, lang=lang, date=date)
+    return RedirectResponse(f"/meetings/{result.meeting_id}", status_code=303)
+
+
+def _confirm_many(
+    request: Request,
+    principal: PagePrincipal,
+    node: Node,
+    data: list[str],
+    names: list[str],
+    lang: str,
+) -> HTMLResponse:
+    reader = choose_lang(request)
+    if len(names) != len(data):
+        refused = Invalid("each file needs its name: upload the files again", field="file")
+        return _import_form(request, principal, explain(refused, reader), 422, lang=lang)
+    rows = []
+    for blob, file_name in zip(data, names, strict=True):
+        row = FileRow(name=file_name[:_NAME])
+        try:
+            # Each file in its own transaction: one refused file stores nothing of its
+            # own and leaves the others stored.
+            raw = service.upload_bytes(None, blob)
+            result = service.import_summary(node, principal, raw, lang=lang or None)
+            row.record, row.meeting_id, row.created = (
+                result.record,
+                result.meeting_id,
+                result.created,
+            )
+        except StoreError as exc:
+            row.error = explain(exc, reader)
+        rows.append(row)
+    stored = sum(1 for r in rows if r.meeting_id)
+    return page(
+        request,
+        "import_files.html",
+        principal=principal,
+        rows=rows,
+        readable=stored,
+        confirmed=True,
+        doc_lang=lang,
+        status=200 if stored else 422,
+        **vocabulary(reader),
+    )
