@@ -85,6 +85,8 @@ FIELD_NAMES: dict[str, str] = {
     "until": N_("Modified until"),
     "file": N_("File"),
     "data": N_("File"),
+    "due": N_("Due"),
+    "owner": N_("Owner"),
     "lang": N_("Language"),
     "municipalities": N_("Municipality codes"),
     "occurred": N_("Occurred"),
@@ -157,6 +159,10 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"^the document is in "),
         N_("the text is in another language than the one chosen."),
+    ),
+    (
+        re.compile(r"^due must be YYYY"),
+        N_("write a year (2026), a month (2026-12) or a day (2026-12-05)."),
     ),
     (
         re.compile(r"^a meeting date is for one file"),

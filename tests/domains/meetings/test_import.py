@@ -246,3 +246,35 @@ def test_a_page_may_not_replace_the_names_every_page_relies_on(node: Node) -> No
             with pytest.raises(TypeError, match=f"may not replace {name}"):
                 web.get(f"/test-clash/{name}")
         assert web.get("/test-clash/doc_lang").status_code == 200
+
+
+def test_a_refused_correction_says_which_field_and_why_in_the_readers_words(
+    node: Node,
+) -> None:
+    from kizuna.domains.meetings import model
+    from kizuna.identity import service as identity
+
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    made = service.import_summary(node, user.principal, DEFENCE_JA.read_bytes())
+    decision = next(o for o in made.objects if o["type"] == model.DECISION)
+    url = f"/meetings/{made.meeting_id}/decisions/{decision['id']}"
+    with node.db.write() as conn:
+        found = identity.find_user(conn, "sato")
+        assert found is not None
+        session = identity.start_session(conn, found)
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, session)
+        token = _csrf(web.get(f"/meetings/{made.meeting_id}").text)
+        before = counts(node)
+        form = {"csrf_token": token, "actor": decision["actor"], "stance": decision["stance"]}
+        late = web.post(url, data={**form, "due": "next year"})
+        assert late.status_code == 422
+        assert (
+            "期限：年（2026）、年月（2026-12）または年月日（2026-12-05）で入力してください。"
+            in late.text
+        )
+        web.cookies.set(cookies(web).lang, "en")
+        odd = web.post(url, data={**form, "owner": "france"})
+        assert odd.status_code == 422
+        assert "Owner: choose one of the offered values." in odd.text
+        assert counts(node) == before

@@ -78,23 +78,18 @@ def correct_decision(
     owner: Annotated[str, Form(max_length=32)] = "",
     due: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Correct what the importer read of one decision: a new version, audited."""
-    try:
-        service.correct_decision(
-            node,
-            principal,
-            decision_id,
-            actor=actor,
-            stance=stance,
-            commitment=commitment == "1",
-            owner=owner,
-            due=due.strip(),
-        )
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except StoreError as exc:
-        status = getattr(exc, "status", 422)
-        raise HTTPException(403 if status == 403 else 422, str(exc)) from exc
+    """Correct what the importer read of one decision: a new version, audited. A
+    refusal is an error page in the reader's words, naming the field at fault."""
+    service.correct_decision(
+        node,
+        principal,
+        decision_id,
+        actor=actor,
+        stance=stance,
+        commitment=commitment == "1",
+        owner=owner,
+        due=due.strip(),
+    )
     return RedirectResponse(f"/meetings/{meeting_id}#{decision_id}", status_code=303)
 
 
