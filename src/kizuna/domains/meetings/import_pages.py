@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import Record
@@ -99,7 +100,7 @@ async def import_preview(
         return await _preview_many(request, principal, node, file, lang, date)
     data = await file[0].read(_MAX_UPLOAD + 1)
     try:
-        record = _preview(node, principal, data, lang, date)
+        record = await run_in_threadpool(_preview, node, principal, data, lang, date)
     except StoreError as exc:
         return _import_form(request, principal, explain(exc, reader), 422, lang=lang, date=date)
     return page(
@@ -132,25 +133,15 @@ async def _preview_many(
         data = await upload.read(_MAX_UPLOAD + 1)
         row = FileRow(name=(upload.filename or "")[:_NAME])
         try:
-            row.record = _preview(node, principal, data, lang, "")
+            # Off the event loop: the parse is seconds of CPU for many files.
+            row.record = await run_in_threadpool(_preview, node, principal, data, lang, "")
             row.data = base64.b64encode(data).decode()
         except StoreError as exc:
             # The form's date field is for one file: such a file goes in alone.
             undated = exc.field == "date"
             row.error = gettext(_UNDATED) if undated else explain(exc, reader)
         rows.append(row)
-    readable = sum(1 for r in rows if r.record is not None)
-    return page(
-        request,
-        "import_files.html",
-        principal=principal,
-        rows=rows,
-        readable=readable,
-        confirmed=False,
-        doc_lang=lang,
-        status=200 if readable else 422,
-        **vocabulary(reader),
-    )
+    return _files_page(request, principal, rows, lang, confirmed=False)
 
 
 @router.post("/meetings/import/confirm", dependencies=[Depends(check_csrf)])
@@ -199,23 +190,28 @@ def _confirm_many(
             # own and leaves the others stored.
             raw = service.upload_bytes(None, blob)
             result = service.import_summary(node, principal, raw, lang=lang or None)
-            row.record, row.meeting_id, row.created = (
-                result.record,
-                result.meeting_id,
-                result.created,
-            )
+            row.record, row.meeting_id = result.record, result.meeting_id
+            row.created = result.created
         except StoreError as exc:
             row.error = explain(exc, reader)
         rows.append(row)
-    stored = sum(1 for r in rows if r.meeting_id)
+    return _files_page(request, principal, rows, lang, confirmed=True)
+
+
+def _files_page(
+    request: Request, principal: Any, rows: list[FileRow], lang: str, *, confirmed: bool
+) -> HTMLResponse:
+    """The table of several files: before confirmation, those read; after, those
+    stored. Not one of them: 422."""
+    done = sum(1 for r in rows if (r.meeting_id if confirmed else r.record is not None))
     return page(
         request,
         "import_files.html",
         principal=principal,
         rows=rows,
-        readable=stored,
-        confirmed=True,
+        readable=done,
+        confirmed=confirmed,
         doc_lang=lang,
-        status=200 if stored else 422,
-        **vocabulary(reader),
+        status=200 if done else 422,
+        **vocabulary(choose_lang(request)),
     )
