@@ -290,7 +290,7 @@ _Names = Mapping[str, str]
 
 
 def field_name(
-    field: str | None, gettext: Callable[[str], str], names: Mapping[str, str] = FIELD_NAMES
+    field: str | None, gettext: Callable[[str], str], names: _Names = FIELD_NAMES
 ) -> str | None:
     """The field as its form calls it (the last known part of a dotted path)."""
     if not field:

@@ -24,6 +24,7 @@ from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import Record
 from kizuna.domains.meetings.pages import vocabulary
 from kizuna.errors import Invalid, StoreError
+from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
@@ -76,7 +77,7 @@ def import_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
     return _import_form(request, principal)
 
 
-def _preview(node: Node, principal: Any, data: bytes, lang: str, date: str) -> Record:
+def _preview(node: Node, principal: Principal, data: bytes, lang: str, date: str) -> Record:
     if len(data) > _MAX_UPLOAD:
         raise Invalid(f"the file is over {_MAX_UPLOAD:,} bytes", field="file")
     given = service.parse_given_date(date)
@@ -117,8 +118,8 @@ async def import_preview(
 
 async def _preview_many(
     request: Request,
-    principal: PagePrincipal,
-    node: NodeDep,
+    principal: Principal,
+    node: Node,
     files: list[UploadFile],
     lang: str,
     date: str,
@@ -172,7 +173,7 @@ def import_confirm(
 
 def _confirm_many(
     request: Request,
-    principal: PagePrincipal,
+    principal: Principal,
     node: Node,
     data: list[str],
     names: list[str],
@@ -199,7 +200,7 @@ def _confirm_many(
 
 
 def _files_page(
-    request: Request, principal: Any, rows: list[FileRow], lang: str, *, confirmed: bool
+    request: Request, principal: Principal, rows: list[FileRow], lang: str, *, confirmed: bool
 ) -> HTMLResponse:
     """The table of several files: before confirmation, those read; after, those
     stored. Not one of them: 422."""
