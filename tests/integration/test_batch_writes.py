@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kizuna import audit
 from kizuna.db.schema import access, audit_log, objects, versions
@@ -192,3 +193,42 @@ def test_an_import_of_new_and_known_objects_creates_revises_and_refuses_each_alo
     assert "pattern" in outcomes[4].message
     assert outcomes[2].id == outcomes[3].id
     assert node.store.get(sato, held.id).object["name"] == "second"
+
+
+def test_a_batch_writes_its_rows_in_a_few_statements_not_one_a_row(node: Node) -> None:
+    """The point of a batch: 300 new objects cost a handful of INSERTs into each table,
+    on either database (SQLAlchemy sends one INSERT a row on SQLite when RETURNING must
+    follow the parameters' order)."""
+    sato = author(node)
+    items: list[tuple[Any, Label]] = [
+        (indicator(f"198.51.{n // 250}.{n % 250}"), label(node, "SECRET//REL TO JPN"))
+        for n in range(300)
+    ]
+    inserts: Counter[str] = Counter()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        for table in ("objects", "versions", "access"):
+            if statement.startswith(f"INSERT INTO {table} "):
+                inserts[table] += 1
+
+    event.listen(node.db.engine, "before_cursor_execute", count)
+    try:
+        with node.store.transaction(sato) as conn:
+            batch = node.store.create_many_in(conn, sato, items)
+    finally:
+        event.remove(node.db.engine, "before_cursor_execute", count)
+
+    assert len(batch.made) == 300
+    assert not batch.refused
+    assert set(inserts) == {"objects", "versions", "access"}
+    assert max(inserts.values()) <= 5, inserts
+    with node.db.read() as conn:
+        stored = dict(
+            conn.execute(
+                select(objects.c.stix_id, versions.c.body).join(
+                    versions, versions.c.object_pk == objects.c.pk
+                )
+            ).all()
+        )
+    assert all(json.loads(stored[m.id])["pattern"] == json.loads(m.body)["pattern"]
+               for m in batch.made)  # fmt: skip

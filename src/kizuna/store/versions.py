@@ -202,29 +202,30 @@ class VersionWriter:
             return []
         numbers = numbers or [1] * len(new)
         now = clock.now_ts()
-        object_pks = (
+        # RETURNING in no particular order, matched on a key: SQLite writes a page of
+        # rows in a few statements this way, where asking for the parameters' order
+        # makes SQLAlchemy send one INSERT a row.
+        object_pk_of: dict[str, int] = dict(
             conn.execute(
-                insert(objects).returning(objects.c.pk, sort_by_parameter_order=True),
+                insert(objects).returning(objects.c.stix_id, objects.c.pk),
                 [
                     {"stix_id": b["id"], "type": b["type"], "origin": origin, "created_at": now}
                     for b, _ in new
                 ],
-            )
-            .scalars()
-            .all()
+            ).all()
         )
+        object_pks = [object_pk_of[str(b["id"])] for b, _ in new]
         made = [
             self._stored(str(b["id"]), str(b["type"]), origin, number, b, label, author)
             for (b, label), number in zip(new, numbers, strict=True)
         ]
-        version_pks = (
+        version_pk_of: dict[int, int] = dict(
             conn.execute(
-                insert(versions).returning(versions.c.pk, sort_by_parameter_order=True),
+                insert(versions).returning(versions.c.object_pk, versions.c.pk),
                 [self._version_row(pk, m) for pk, m in zip(object_pks, made, strict=True)],
-            )
-            .scalars()
-            .all()
+            ).all()
         )
+        version_pks = [version_pk_of[pk] for pk in object_pks]
         conn.execute(
             insert(access),
             [
