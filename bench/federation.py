@@ -76,7 +76,8 @@ import kizuna.federation.guard as guard_module
 import kizuna.federation.pull as pull_module
 import kizuna.federation.receive as receive_module
 import kizuna.store.batch as batch_module
-from _common import DbKind, console, percentile, rich_table, temp_database, write_result
+from _common import DbKind, console, percentile, temp_database, write_result
+from federation_report import print_database
 from kizuna.bootstrap import initialize, open_node
 from kizuna.config import Settings
 from kizuna.federation.peers import find_peer
@@ -705,129 +706,6 @@ def _rounded(rows: list[Any]) -> list[Any]:
     return [r(row) for row in rows]
 
 
-# -- printing ---------------------------------------------------------------------------------
-
-
-def print_database(out: Console, kind: str, res: dict[str, Any], args: argparse.Namespace) -> None:
-    out.print(
-        rich_table(
-            f"{kind}: JPN loaded through Store.create_in (STIX validation, marking, audit)",
-            ["objects", "seconds", "objects/s", "releasable to USA (SECRET//BIAC/CYBER)"],
-            [
-                [
-                    f"{res['objects_on_jpn']:,}",
-                    f"{res['load']['seconds']:.1f}",
-                    f"{res['load']['objects_per_s']:,.0f}",
-                    f"{res['releasable']:,}",
-                ]
-            ],
-        )
-    )
-    rows = []
-    for i, ref in enumerate(res["references"]):
-        rows.append(
-            [
-                f"reference {i + 1}: paging, raw HTTP",
-                f"{ref['raw_seconds']:.2f}",
-                f"{ref['raw_objects_per_s']:,.0f}",
-                f"{ref['bytes'] / 2**20:,.1f} MiB",
-            ]
-        )
-        rows.append(
-            [
-                f"reference {i + 1}: paging, taxii2-client",
-                f"{ref['client_seconds']:.2f}",
-                f"{ref['client_objects_per_s']:,.0f}",
-                "ids checked",
-            ]
-        )
-        if i < len(res["syncs"]):
-            s = res["syncs"][i]
-            rows.append(
-                [
-                    f"sync {i + 1}: USA serve spawned -> holds all",
-                    f"{s['seconds']:.2f}",
-                    f"{s['objects_per_s']:,.0f}",
-                    f"listening {s['listening_s']:.2f} s, first object "
-                    f"{s['first_object_s']:.2f} s; "
-                    f"{s['objects_per_s_after_listening']:,.0f} obj/s after listening",
-                ]
-            )
-    out.print(
-        rich_table(
-            f"{kind}: {res['releasable']:,} releasable objects, JPN -> USA, limit {PAGE}; "
-            "reference and sync interleaved",
-            ["pass", "seconds", "objects/s", "note"],
-            rows,
-        )
-    )
-    out.print(
-        rich_table(
-            f"{kind}: initial sync ÷ plain paging (medians; target >= {TARGET})",
-            ["sync obj/s", "paging raw obj/s", "ratio", "paging taxii2-client obj/s", "ratio"],
-            [
-                [
-                    f"{res['sync_objects_per_s']:,.0f}",
-                    f"{res['paging_objects_per_s']:,.0f}",
-                    f"{res['ratio']:.2f}",
-                    f"{res['paging_client_objects_per_s']:,.0f}",
-                    f"{res['ratio_vs_client']:.2f}",
-                ]
-            ],
-        )
-    )
-    bd = res["breakdown"]
-    if bd:
-        profiled = " under cProfile" if args.profile else ""
-        title = (
-            f"{kind}: where an in-process sync{profiled} spends its time "
-            f"({bd['objects']:,} objects, {bd['pages']} pages, {bd['seconds']:.1f} s, "
-            f"{bd['objects_per_s']:,.0f} obj/s)"
-        )
-        out.print(
-            rich_table(
-                title,
-                ["phase", "seconds", "share", "µs/object"],
-                [
-                    [
-                        name,
-                        f"{sec:.2f}",
-                        f"{100 * sec / bd['seconds']:.0f} %",
-                        f"{1e6 * sec / bd['objects']:,.0f}",
-                    ]
-                    for name, sec in bd["phases_s"].items()
-                ],
-            )
-        )
-        if "profile_top_tottime" in bd:
-            out.print(bd["profile_top_tottime"], markup=False, highlight=False)
-    lag = res["lag"]
-    names = {
-        "hints": "push hints (default)",
-        "timer_only": f"no hints, timer every {args.pull_seconds} s",
-    }
-    out.print(
-        rich_table(
-            f"{kind}: lag from commit on JPN to visible on USA, ms (target p50 < "
-            f"{LAG_TARGET_MS:,.0f} with hints)",
-            ["mode", "objects", "rate/s", "p50", "p99", "max", "min", "missing"],
-            [
-                [
-                    names[k],
-                    str(v["objects"]),
-                    f"{v['rate_per_s']:g}",
-                    f"{v['p50_ms']:,.0f}",
-                    f"{v['p99_ms']:,.0f}",
-                    f"{v['max_ms']:,.0f}",
-                    f"{v['min_ms']:,.0f}",
-                    str(v["missing_after_60s"]),
-                ]
-                for k, v in lag.items()
-            ],
-        )
-    )
-
-
 # -- main -------------------------------------------------------------------------------------
 
 
@@ -872,7 +750,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {}
     for kind in args.db:
         results[kind] = run_database(kind, args, out)
-        print_database(out, kind, results[kind], args)
+        print_database(
+            out, kind, results[kind], args, page=PAGE, target=TARGET, lag_target_ms=LAG_TARGET_MS
+        )
     worst_kind = min(results, key=lambda k: results[k]["ratio"])
     ratio = results[worst_kind]["ratio"]
     lag_p50 = max(r["lag"]["hints"]["p50_ms"] for r in results.values())

@@ -67,7 +67,6 @@ from _common import (
     DbKind,
     Timing,
     console,
-    rich_table,
     temp_database,
     time_interleaved,
     write_result,
@@ -83,6 +82,7 @@ from kizuna.store.feed import FeedQuery, entries
 from kizuna.taxii.collections import COLLECTIONS, STIX_MEDIA
 from kizuna.taxii.server import API_ROOT
 from store import NATION, indicator, random_labels
+from taxii_report import Shape, print_database
 
 NAME = "taxii"
 TAXII_MEDIA = "application/taxii+json;version=2.1"
@@ -96,6 +96,7 @@ MEDALLION_VERSION = "3.0.0"
 MEDALLION_VENV = Path(__file__).resolve().parent / ".venv-medallion"
 COLLECTION = COLLECTIONS[0]  # "all": no type condition beside the label's
 ADMIN_COMPARTMENTS = ("BIAC", "CYBER", "INDUSTRY")
+SHAPE = Shape(PAGE, SMALL_PAGE, TARGET, MEDALLION_SIZE, MEDALLION_TARGET)
 
 
 # -- the objects ------------------------------------------------------------------------
@@ -685,136 +686,6 @@ def run_database(
     return {"loads": loads, "stages": results}
 
 
-# -- printing ---------------------------------------------------------------------------
-
-
-def _mib(kib: int) -> str:
-    return f"{kib / 1024:,.0f}"
-
-
-def print_database(out: Console, kind: str, result: dict[str, Any], sizes: Sequence[int]) -> None:
-    out.print(
-        rich_table(
-            f"{kind}: loading through Store.create_in (STIX validation, marking, audit)",
-            ["objects", "added", "seconds", "objects/s"],
-            [
-                [
-                    f"{ld['upto']:,}",
-                    f"{ld['objects']:,}",
-                    f"{ld['seconds']:.1f}",
-                    f"{ld['objects_per_s']:,.0f}",
-                ]
-                for ld in result["loads"]
-            ],
-        )
-    )
-    rows = []
-    for s in result["stages"]:
-        k, c = s["kizuna_pass"], s["ceiling_pass"]
-        rows.append(
-            [
-                f"{s['objects']:,}" + ("" if s["objects"] in sizes else " (not headline)"),
-                f"{s['reader']['objects_delivered']:,} ({100 * s['reader']['share']:.1f} %)",
-                f"{k['p50_ms']:,.0f} ({k['runs']})",
-                f"{s['kizuna_objects_per_s']:,.0f}",
-                f"{s['rows_read_by_ceiling']:,}",
-                f"{c['p50_ms']:,.0f} ({c['runs']})",
-                f"{s['ceiling_objects_per_s']:,.0f}",
-                f"{s['ratio']:.2f}",
-                f"{s['store_feed_objects_per_s']:,.0f}",
-                f"{s['taxii2_client_pass']['objects_per_s']:,.0f}",
-            ]
-        )
-    out.print(
-        rich_table(
-            f"{kind}: full pass, limit {PAGE}; Kizuna over HTTP as the reader vs. the ceiling "
-            f"(target ratio >= {TARGET})",
-            [
-                "objects",
-                "reader gets (share)",
-                "Kizuna pass ms p50 (runs)",
-                "Kizuna obj/s",
-                "ceiling rows",
-                "ceiling pass ms p50 (runs)",
-                "ceiling obj/s",
-                "ratio",
-                "store feed() obj/s, no HTTP",
-                "taxii2-client obj/s",
-            ],
-            rows,
-        )
-    )
-    out.print(
-        rich_table(
-            f"{kind}: GET limit={SMALL_PAGE} as the reader, ms; server memory, MiB",
-            [
-                "objects",
-                "clients",
-                "requests",
-                "p50",
-                "p99",
-                "max",
-                "req/s",
-                "RSS start",
-                "RSS end",
-                "peak",
-            ],
-            [
-                [
-                    f"{s['objects']:,}",
-                    str(lat["clients"]),
-                    f"{lat['runs']:,}",
-                    f"{lat['p50_ms']:.1f}",
-                    f"{lat['p99_ms']:.1f}",
-                    f"{lat['max_ms']:.1f}",
-                    f"{lat['requests_per_s']:,.0f}",
-                    *(
-                        (_mib(m["rss_after_start"]), _mib(m["rss_after_stage"]), _mib(m["peak"]))
-                        if i == 0
-                        else ("", "", "")
-                    ),
-                ]
-                for s in result["stages"]
-                for i, lat in enumerate(s["latency"])
-                for m in [s["server_memory_kib"]]
-            ],
-        )
-    )
-    for s in result["stages"]:
-        med = s["medallion"]
-        if med is None:
-            continue
-        names = {
-            "kizuna_reader": f"Kizuna ({kind}), reader who sees about half",
-            "kizuna_admin": f"Kizuna ({kind}), admin who sees everything",
-            "medallion": f"medallion {med['version']}, memory backend",
-        }
-        out.print(
-            rich_table(
-                f"{kind}: the same {MEDALLION_SIZE:,} indicators, full pass at limit {PAGE} "
-                f"(expected Kizuna ÷ medallion >= {MEDALLION_TARGET:.0f})",
-                ["server", "objects", "pass ms p50", "p99", "runs", "obj/s", "÷ medallion"],
-                [
-                    [
-                        name,
-                        f"{med['objects_delivered'][key]:,}",
-                        f"{med['passes'][key]['p50_ms']:,.1f}",
-                        f"{med['passes'][key]['p99_ms']:,.1f}",
-                        str(med["passes"][key]["runs"]),
-                        f"{med['objects_per_s'][key]:,.0f}",
-                        f"{med['objects_per_s'][key] / med['objects_per_s']['medallion']:,.1f}",
-                    ]
-                    for key, name in names.items()
-                ],
-            )
-        )
-        mm = med["medallion_memory_kib"]
-        out.print(
-            f"medallion memory: RSS {_mib(mm['rss_after_start'])} MiB after start, "
-            f"peak {_mib(mm['peak'])} MiB"
-        )
-
-
 # -- main -------------------------------------------------------------------------------
 
 
@@ -863,7 +734,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {}
     for kind in args.db:
         results[kind] = run_database(kind, args, labels, out)
-        print_database(out, kind, results[kind], args.sizes)
+        print_database(out, kind, results[kind], args.sizes, SHAPE)
 
     headline = [
         (kind, s) for kind, r in results.items() for s in r["stages"] if s["objects"] in args.sizes
