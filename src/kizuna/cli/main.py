@@ -76,7 +76,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
 ) -> None:
-    """Serve the pages, the REST API and (later) TAXII."""
+    """Serve the pages, the REST API, TAXII 2.1 and, with peers, federation."""
     import uvicorn
 
     from kizuna.web.app import create_app

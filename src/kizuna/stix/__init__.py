@@ -1,1 +1,1 @@
-"""STIX 2.1: checking incoming objects, and (later) Kizuna's own types and markings."""
+"""STIX 2.1: checking incoming objects, Kizuna's own types and the label markings."""
