@@ -59,6 +59,7 @@ from kizuna.domains.meetings.service import add_link, add_review, import_seed
 from kizuna.errors import NotFound
 from kizuna.federation.peers import Peer, add_peer, find_peer
 from kizuna.federation.receive import apply_page
+from kizuna.federation.schema import quarantine
 from kizuna.federation.signing import sign
 from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
@@ -495,6 +496,38 @@ def test_no_forged_arrival_breaks_a_rule_of_an_owned_type(
     assert applied.quarantined == 1, (stix_type, change)
     assert snapshot(world.node) == before, (stix_type, change)
     assert _quarantined(world.node) == quarantined + 1
+
+
+def test_an_arrival_over_the_size_limit_is_refused_and_delays_only_itself(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A peer's object larger than the node accepts (KIZUNA_MAX_BODY_BYTES) is
+    quarantined with its size in the reason; the object beside it on the page is
+    stored."""
+    peer = _usa_peer(world, tmp_path_factory)
+    limit = world.node.settings.max_body_bytes
+    shared = parse(world.node.policy, "SECRET//REL TO JPN, USA")
+    now = clock.format_ts(clock.now())[:23] + "Z"
+
+    def sent(description: str) -> dict[str, Any]:
+        body = {**report("From USA", description=description), "spec_version": "2.1",
+                "id": f"report--{uuid.uuid4()}", "created": now, "modified": now,
+                "object_marking_refs": [marking_id(world.node.policy, shared)]}  # fmt: skip
+        return sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
+
+    large, small = sent("x" * (limit + 1)), sent("x" * (limit // 4))
+    before = _quarantined(world.node)
+    applied = apply_page(world.node, peer, [large, small], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (1, 1)
+    assert world.node.store.get(world.node.system, small["id"]).version == 1
+    with pytest.raises(NotFound):
+        world.node.store.get(world.node.system, large["id"])
+    assert _quarantined(world.node) == before + 1
+    with world.node.db.read() as conn:
+        reason = conn.execute(
+            select(quarantine.c.reason).where(quarantine.c.object_id == large["id"])
+        ).scalar_one()
+    assert f"larger than the {limit}" in reason
 
 
 _USA_KEY = Ed25519PrivateKey.generate()

@@ -16,7 +16,6 @@ be kept here, and its sender is told (see `spillage.py`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +96,9 @@ def judge(
     refs = signed.body.get("object_marking_refs") or []
     if not refs or refs[0] != marking_id(policy, label):
         return refused("its marking is not the signed label's", text)
-    size = len(json.dumps(obj, ensure_ascii=False, default=str).encode())
+    # What the origin signed (the body, compact, and the claims) is the measure: it is
+    # made for the signature check already, and bounds the body stored.
+    size = len(signed.message)
     if size > max_bytes:
         return refused(f"{size} bytes: larger than the {max_bytes} a node accepts", text)
     return Accepted(signed, label, text)

@@ -34,6 +34,16 @@ class Signed:
     def __init__(self, body: dict[str, Any], claims: dict[str, Any]) -> None:
         self.body = body
         self.claims = claims
+        self._message: bytes | None = None
+
+    @property
+    def message(self) -> bytes:
+        """The bytes the signature is over: the canonical form of the body and of the
+        claims but the signature (made once: the guard also measures them)."""
+        if self._message is None:
+            claims = {k: v for k, v in self.claims.items() if k != "signature"}
+            self._message = _canonical({"body": self.body, "claims": claims})
+        return self._message
 
     @property
     def origin(self) -> str:
@@ -133,10 +143,9 @@ def unwrap(obj: dict[str, Any]) -> Signed:
 
 
 def verify(key: Ed25519PublicKey, signed: Signed) -> bool:
-    claims = {k: v for k, v in signed.claims.items() if k != "signature"}
     try:
         signature = base64.b64decode(signed.signature, validate=True)
-        key.verify(signature, _canonical({"body": signed.body, "claims": claims}))
+        key.verify(signature, signed.message)
     except (InvalidSignature, ValueError):
         return False
     return True
