@@ -111,6 +111,29 @@ def test_an_object_reads_as_fields_with_the_json_one_click_away(
     assert 'class="history"' in text
 
 
+def test_an_objects_marking_reads_once_as_its_reader_writes_labels(
+    client: TestClient, node: Node
+) -> None:
+    """The marking's link is the label as the page's other chips write it (the
+    reader's nation first, in the reader's language), not the minting node's name of it
+    beside a chip that orders the nations otherwise."""
+    rid = _make(node, report("Shared review"))
+    user, _ = add_user(node, "parker", nation="USA", clearance="SECRET")
+    with node.db.write() as conn:
+        session = identity.start_session(conn, user)
+    client.cookies.set(cookies(client).session, session)
+    for lang, written in (("en", "CONFIDENTIAL//REL TO USA, JPN"), ("ja", "秘")):
+        client.cookies.set(cookies(client).lang, lang)
+        answer = client.get(f"/objects/{rid}")
+        assert answer.status_code == 200
+        after = _properties(answer.text).split('title="object_marking_refs"', 1)[1]
+        markings = after.split("<dd>", 1)[1].split("</dd>", 1)[0]
+        shown = [html.unescape(t) for t in re.findall(r">([^<>]+)</", markings) if t.strip()]
+        assert len(shown) == 1, shown
+        assert shown[0].startswith(written), shown
+        assert "JPN, USA" not in shown[0] and "日本、米国" not in shown[0], shown
+
+
 def test_lists_count_sort_and_page_what_the_reader_may_read(client: TestClient, node: Node) -> None:
     names = [f"{c}{n:02d}" for n, c in enumerate("qwertyuiopasdfghjklzxcvbnm" * 3)]
     for n, name in enumerate(names):
