@@ -1407,7 +1407,8 @@ def test_the_search_page_shows_exactly_what_the_oracle_allows(
         seen: set[str] = set()
         url = "/search?q=r19"
         first = web.get(url).text
-        assert f"{len(expected)} objects found" in first
+        count = len(expected)
+        assert f"{count} object{'' if count == 1 else 's'} found" in first
         while url:
             html = web.get(url).text
             seen |= set(_LINK.findall(html))

@@ -92,6 +92,7 @@ def page(
         banner = _chip(node, highest, lang, first)
     common = {
         "_": gettext,
+        "ngettext": translations(lang).ngettext,
         "lang": lang,
         "langs": LANGS,
         "principal": principal,
