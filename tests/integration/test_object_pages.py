@@ -228,6 +228,28 @@ def test_bad_choices_answer_a_page_in_the_readers_language(
     assert ja in answer.text
 
 
+@pytest.mark.parametrize(
+    ("query", "field_en", "field_ja"),
+    [
+        ("status=bogus", "Status", "状況"),
+        ("topic=bogus", "Topic", "分野"),
+        ("stance=bogus", "Stance", "立場"),
+        ("kind=bogus", "Kind", "種類"),
+    ],
+)
+def test_a_bad_filter_of_the_register_names_its_field(
+    client: TestClient, node: Node, query: str, field_en: str, field_ja: str
+) -> None:
+    _reader(client, node, "en")
+    answer = client.get(f"/commitments?{query}")
+    assert answer.status_code == 422
+    assert f"{field_en}: choose one of the offered values." in answer.text
+    client.cookies.set(cookies(client).lang, "ja")
+    answer = client.get(f"/commitments?{query}")
+    assert answer.status_code == 422
+    assert f"{field_ja}：" in answer.text
+
+
 def test_a_cursor_of_one_sort_is_refused_by_another(client: TestClient, node: Node) -> None:
     for n in range(30):
         _make(node, report(f"r{n:02d}"))

@@ -138,19 +138,17 @@ def register_page(
     kind: Annotated[str, Query(max_length=16)] = "commitment",
 ) -> HTMLResponse:
     # Commitments by default; positions (condemn, concern, principles) stay browsable.
-    try:
-        shown = service.figures(
-            node,
-            principal,
-            topic=topic or None,
-            actor=actor or None,
-            stance=stance or None,
-            status=status or None,
-            entity=entity or None,
-            kind=None if kind == "all" else kind,
-        )
-    except StoreError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    # A filter outside its vocabulary is refused by the register, naming its field.
+    shown = service.figures(
+        node,
+        principal,
+        topic=topic or None,
+        actor=actor or None,
+        stance=stance or None,
+        status=status or None,
+        entity=entity or None,
+        kind=None if kind == "all" else kind,
+    )
     return page(
         request,
         "register.html",
