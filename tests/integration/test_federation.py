@@ -406,6 +406,42 @@ def test_peer_add_refuses_bad_input_and_writes_nothing(node: Node, tmp_path: Pat
     assert count() == before
 
 
+def test_what_peer_init_prints_saved_as_it_is_is_the_partners_key_file(
+    node: Node, usa: Node, tmp_path: Path
+) -> None:
+    """The README's hand-over: `kizuna peer init --url URL > usa.peer` on one node, and
+    that file as `--public-key` of `kizuna peer add` on the other; the key is kept as
+    a bare PEM."""
+    from typer.testing import CliRunner
+
+    from kizuna.cli.main import app
+    from kizuna.federation.schema import peers
+
+    runner = CliRunner()
+    printed = runner.invoke(
+        app,
+        ["peer", "init", "--url", "http://127.0.0.1:8011", "--db", usa.settings.database_url],
+        env={"KIZUNA_KEY_FILE": str(usa.settings.key_file)},
+    )
+    assert printed.exit_code == 0, printed.output
+    assert "url     http://127.0.0.1:8011" in printed.output
+    handed = tmp_path / "usa.peer"
+    handed.write_text(printed.output)
+    added = runner.invoke(
+        app,
+        [
+            *("peer", "add", "USA", "--url", "http://127.0.0.1:8011"),
+            *("--public-key", str(handed), "--max-level", "SECRET"),
+            *("--db", node.settings.database_url),
+        ],
+        env={"KIZUNA_KEY_FILE": str(node.settings.key_file)},
+    )
+    assert added.exit_code == 0, added.output
+    with node.db.read() as conn:
+        kept = conn.execute(select(peers.c.public_key).where(peers.c.nation == "USA")).scalar_one()
+    assert kept == public_key_pem(usa.key)
+
+
 def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node: Node) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from fastapi.testclient import TestClient

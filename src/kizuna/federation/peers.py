@@ -12,7 +12,11 @@ import uuid
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 from sqlalchemy import Connection, delete, insert, select, update
 
 from kizuna import audit, clock
@@ -145,7 +149,8 @@ def add_peer(
         insert(peers).values(
             nation=nation,
             url=url.rstrip("/"),
-            public_key=public_key_pem.strip() + "\n",
+            # The key alone: what `peer init` prints around it may come with it.
+            public_key=key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
             max_rank=level.rank,
             compartments=",".join(comps),
             pull_token=pull_token,
