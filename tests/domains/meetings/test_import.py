@@ -5,6 +5,7 @@ gives none; refusals that write nothing."""
 from __future__ import annotations
 
 import base64
+import html
 import re
 from pathlib import Path
 
@@ -278,3 +279,36 @@ def test_a_refused_correction_says_which_field_and_why_in_the_readers_words(
         assert odd.status_code == 422
         assert "Owner: choose one of the offered values." in odd.text
         assert counts(node) == before
+
+
+def test_attendees_read_once_and_with_an_english_gloss_only_where_it_adds_one(
+    node: Node,
+) -> None:
+    """An English text names each person once ("Blinken Secretary of State", not again
+    in brackets); a Japanese one keeps the English name and title it was given."""
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    english = service.import_summary(
+        node, user.principal, (CORPUS / "2023-01-11_scc-joint-statement_en.txt").read_bytes()
+    )
+    japanese = service.import_summary(
+        node, user.principal, (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
+    )
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        session = identity.start_session(conn, identity.find_user(conn, "sato"))
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, session)
+        web.cookies.set(cookies(web).lang, "en")
+
+        def attendees(meeting_id: str) -> list[str]:
+            text = web.get(f"/meetings/{meeting_id}").text
+            listed = text.split('<ul class="attendees">', 1)[1].split("</ul>", 1)[0]
+            return [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", listed)]
+
+        assert "USA · Blinken Secretary of State" in attendees(english.meeting_id)
+        assert not any("(" in a for a in attendees(english.meeting_id))
+        assert (
+            "USA · アントニー・ブリンケン 米国国務長官 (Antony Blinken, Secretary of State of "
+            "the United States of America)"
+        ) in attendees(japanese.meeting_id)
