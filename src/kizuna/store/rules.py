@@ -10,7 +10,13 @@ from kizuna.errors import Invalid, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, render
 
-__all__ = ["check_label", "check_release", "require"]
+__all__ = ["check_label", "check_release", "may", "require"]
+
+
+def may(principal: Principal, permission: Permission, nation: str) -> bool:
+    """What `require` checks, as a question: pages offer a form only to those who may
+    send it."""
+    return principal.can(permission) and (principal.kind == "system" or principal.nation == nation)
 
 
 def require(

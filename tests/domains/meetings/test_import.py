@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 
 from kizuna.domains.meetings import service
+from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from kizuna.web.pages import page
@@ -312,3 +313,53 @@ def test_attendees_read_once_and_with_an_english_gloss_only_where_it_adds_one(
             "USA · アントニー・ブリンケン 米国国務長官 (Antony Blinken, Secretary of State of "
             "the United States of America)"
         ) in attendees(japanese.meeting_id)
+
+
+def test_only_those_who_may_write_here_are_offered_the_import_and_the_corrections(
+    node: Node,
+) -> None:
+    """A reader, and a partner's user, are not shown a form whose end they would be
+    refused at: no import link or page, no correction form; posting anyway is refused
+    and writes nothing. An author of this node's nation gets both."""
+    from kizuna.domains.meetings import model
+    from kizuna.identity import service as identity
+
+    author, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    add_user(node, "kimura", roles=["reader"])
+    add_user(node, "parker", nation="USA", roles=["author"])
+    shared = parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+    made = service.import_summary(node, author.principal, DEFENCE_JA.read_bytes(), label=shared)
+    decision = next(o for o in made.objects if o["type"] == model.DECISION)
+    with _app(node) as web:
+        for name, writes in (("sato", True), ("kimura", False), ("parker", False)):
+            with node.db.write() as conn:
+                session = identity.start_session(conn, identity.find_user(conn, name))
+            web.cookies.set(cookies(web).session, session)
+            web.cookies.set(cookies(web).lang, "en")
+            listing = web.get("/meetings")
+            assert ('id="import-link"' in listing.text) is writes, name
+            form = web.get("/meetings/import")
+            assert form.status_code == (200 if writes else 403), name
+            meeting = web.get(f"/meetings/{made.meeting_id}")
+            assert meeting.status_code == 200, name
+            assert ('class="correct-form"' in meeting.text) is writes, name
+            if writes:
+                continue
+            token = _csrf(meeting.text)
+            before = counts(node)
+            preview = web.post(
+                "/meetings/import",
+                data={"csrf_token": token},
+                files={"file": ("a.txt", NO_YEAR.read_bytes(), "text/plain")},
+            )
+            assert preview.status_code == 403, name
+            current = decision["actor"], decision["stance"]
+            unchanged = web.post(
+                f"/meetings/{made.meeting_id}/decisions/{decision['id']}",
+                data={"csrf_token": token, "actor": current[0], "stance": current[1]},
+                follow_redirects=False,
+            )
+            assert unchanged.status_code == 403, name
+            said = "You may not do this"
+            assert unchanged.text.count(said) == 1, name
+            assert counts(node) == before

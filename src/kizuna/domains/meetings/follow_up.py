@@ -12,12 +12,12 @@ from kizuna import audit
 from kizuna.domains.meetings import OWNER, model
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES
 from kizuna.errors import Invalid, NotFound
-from kizuna.identity.principal import Principal
+from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label
 from kizuna.runtime import Node
-from kizuna.store import StoredObject
+from kizuna.store import StoredObject, rules
 
-__all__ = ["add_link", "add_review", "correct_decision"]
+__all__ = ["add_link", "add_review", "correct_decision", "may_write"]
 
 
 def _decision(node: Node, principal: Principal, decision_id: str) -> StoredObject:
@@ -93,6 +93,12 @@ def add_link(
     return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
 
 
+def may_write(node: Node, principal: Principal) -> bool:
+    """Whether the principal imports texts and corrects decisions on this node: the
+    pages offer those forms to no one else."""
+    return rules.may(principal, Permission.OBJECT_WRITE, node.nation)
+
+
 _DUE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
@@ -111,6 +117,8 @@ def correct_decision(
     decision at the same label, with an audit entry naming the fields changed.
     Refuses (Invalid, nothing written) an unknown actor, stance or owner, or a due
     date that is not YYYY, YYYY-MM or YYYY-MM-DD."""
+    # Before anything else: "nothing changed" is no answer to one who may not write.
+    rules.require(principal, Permission.OBJECT_WRITE, "correct decisions", node.nation, decision_id)
     for value, allowed, name in ((actor, ACTORS, "actor"), (stance, STANCES, "stance")):
         if value is not None and value not in allowed:
             raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)

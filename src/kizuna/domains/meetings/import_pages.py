@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import Record
 from kizuna.domains.meetings.pages import vocabulary
-from kizuna.errors import Invalid, StoreError
+from kizuna.errors import Invalid, Refused, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
@@ -71,9 +71,19 @@ def _import_form(
     return response
 
 
+def _importer_only(node: Node, principal: Principal) -> None:
+    # Refused at the first step, not after a preview: the confirm would refuse anyway.
+    if not service.may_write(node, principal):
+        raise Refused(
+            f"only authors of {node.nation} import official texts on this node",
+            action="meetings:summary:import",
+        )
+
+
 @router.get("/meetings/import")
-def import_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
+def import_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     """Upload official texts: the parse and its quality report come first."""
+    _importer_only(node, principal)
     return _import_form(request, principal)
 
 
@@ -96,6 +106,7 @@ async def import_preview(
     date: Annotated[str, Form(max_length=10)] = "",
 ) -> HTMLResponse:
     """The parse of the uploaded texts, with their quality report, and a confirm button."""
+    _importer_only(node, principal)
     reader = choose_lang(request)
     if len(file) > 1:
         return await _preview_many(request, principal, node, file, lang, date)

@@ -102,6 +102,7 @@ def meetings_page(request: Request, principal: PagePrincipal, node: NodeDep) -> 
         principal=principal,
         labels=[m.label for m in meetings],
         meetings=meetings,
+        can_import=service.may_write(node, principal),
     )
 
 
@@ -121,6 +122,8 @@ def meeting_page(
         view=view,
         m=view["meeting"].object,
         chart=_chart(view["sections"]),
+        # A meeting that came from a partner is read-only here (its owner corrects it).
+        can_correct=service.may_write(node, principal) and view["meeting"].origin == node.nation,
         **vocabulary(choose_lang(request)),
     )
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from kizuna import audit, clock
 from kizuna.domains.meetings import OWNER, model, restate
-from kizuna.domains.meetings.follow_up import add_link, add_review, correct_decision
+from kizuna.domains.meetings.follow_up import add_link, add_review, correct_decision, may_write
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
 from kizuna.domains.meetings.register import (
     STATUSES,
@@ -60,6 +60,7 @@ __all__ = [
     "import_seed",
     "import_summary",
     "list_meetings",
+    "may_write",
     "parse_given_date",
     "register",
     "store_record",
