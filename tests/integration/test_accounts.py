@@ -5,6 +5,7 @@ per name and address, answers unknown and known names alike, and is audited."""
 from __future__ import annotations
 
 import base64
+import re
 import statistics
 import time
 from collections.abc import Iterator
@@ -351,3 +352,25 @@ def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) 
                 == 409
             )
     assert _actions(node).count("user.deactivate") == 1
+
+
+def test_the_accounts_page_reads_in_the_admins_language_and_zone(node: Node) -> None:
+    """Clearances, roles and the tokens' times as the rest of the pages write them:
+    in Japanese for a Japanese reader, times in the reader's zone with the zone named."""
+    add_user(node, "admin", roles=["admin"], password=PASSWORD)
+    add_user(node, "sato", clearance="TOP SECRET", roles=["author", "releasing_officer"])
+    with _client(node, "10.0.0.8") as admin:
+        assert _login(admin, "admin", PASSWORD).status_code == 303
+        row = admin.get("/admin/accounts").text.split('data-user="sato"', 1)[1].split("</tr>")[0]
+        assert "機密" in row
+        assert "TOP SECRET" not in row
+        assert "作成者、提供責任者" in row
+        assert "author" not in row
+        tokens = admin.get("/admin/accounts").text.split('class="tokens"', 1)[1]
+        issued = re.findall(r"<time datetime=\"[^\"]+Z\" title=\"[^\"]+\">([^<]+)</time>", tokens)
+        assert issued
+        assert all(t.endswith(" JST") for t in issued), issued
+        admin.cookies.set(cookies(admin).lang, "en")
+        row = admin.get("/admin/accounts").text.split('data-user="sato"', 1)[1].split("</tr>")[0]
+        assert "TOP SECRET" in row
+        assert "Author, Releasing officer" in row

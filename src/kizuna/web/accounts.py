@@ -29,6 +29,14 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 _TOKEN_STATES = {"active": N_("Active"), "expired": N_("Expired"), "revoked": N_("Revoked")}
+ROLE_NAMES = {
+    "reader": N_("Reader"),
+    "author": N_("Author"),
+    "releasing_officer": N_("Releasing officer"),
+    "admin": N_("Administrator"),
+    "coordinator": N_("Coordinator"),
+    "translator": N_("Translator"),
+}
 _ACTIONS: dict[str, Callable[..., Any]] = {
     "deactivate": accounts.deactivate,
     "reactivate": accounts.reactivate,
@@ -68,7 +76,11 @@ def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> 
         labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
         accounts=found,
         tokens=tokens,
-        levels={level.rank: level.name for level in node.policy.levels},
+        levels={
+            level.rank: level.ja if choose_lang(request) == "ja" else level.name
+            for level in node.policy.levels
+        },
+        role_names=ROLE_NAMES,
         token_states=_TOKEN_STATES,
     )
 
