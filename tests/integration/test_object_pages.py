@@ -133,6 +133,24 @@ def test_an_objects_marking_reads_once_as_its_reader_writes_labels(
         assert shown == [written]
 
 
+def test_types_read_in_the_readers_words_in_the_list_and_on_the_page(
+    client: TestClient, node: Node
+) -> None:
+    """The type filter names a report 報告; so do the list's column and the object's
+    page (which keeps the STIX type beside it for whoever works with the JSON)."""
+    rid = _make(node, report("Typed review"))
+    _reader(client, node, "ja")
+    listing = client.get("/objects", params={"type": "report"}).text
+    row = listing.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert re.search(r'<td title="report">報告</td>', row), row
+    facts = client.get(f"/objects/{rid}").text.split("<dt>種別</dt>", 1)[1].split("</dd>", 1)[0]
+    assert "報告" in facts
+    assert "<code>report</code>" in facts
+    client.cookies.set(cookies(client).lang, "en")
+    listing = client.get("/objects", params={"type": "report"}).text
+    assert '<td title="report">Report</td>' in listing
+
+
 def test_lists_count_sort_and_page_what_the_reader_may_read(client: TestClient, node: Node) -> None:
     names = [f"{c}{n:02d}" for n, c in enumerate("qwertyuiopasdfghjklzxcvbnm" * 3)]
     for n, name in enumerate(names):

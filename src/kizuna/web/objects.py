@@ -148,6 +148,7 @@ def objects_page(
         size=per_page,
         sizes=PAGE_SIZES,
         types=types,
+        type_names=TYPE_NAMES,
         headings=_headings(listing, per_page),
         next_url=_url("/objects", listing, per_page, shown.next) if shown.next else None,
         first_url=_url("/objects", listing, per_page) if cursor else None,
@@ -254,6 +255,7 @@ def object_page(
         # The titles of linked objects are shown, so their labels count for the banner.
         labels=[obj.label, *(v.label for v in versions), *(t.label for t in targets.values())],
         obj=obj,
+        type_names=TYPE_NAMES,
         title=title_of(obj.object, obj.id),
         fields=layout(obj.object, targets),
         pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
