@@ -151,6 +151,17 @@ def test_types_read_in_the_readers_words_in_the_list_and_on_the_page(
     assert '<td title="report">Report</td>' in listing
 
 
+def test_a_meeting_item_is_titled_by_its_text_not_its_id(client: TestClient, node: Node) -> None:
+    from kizuna.domains.meetings.service import import_seed
+
+    import_seed(node)
+    _reader(client, node, "en")
+    titles = _walk(client, "/objects?type=x-kizuna-item&size=100")
+    assert titles
+    assert not [t for t in titles if t.startswith("x-kizuna-item--")]
+    assert any("同盟" in t for t in titles)
+
+
 def test_lists_count_sort_and_page_what_the_reader_may_read(client: TestClient, node: Node) -> None:
     names = [f"{c}{n:02d}" for n, c in enumerate("qwertyuiopasdfghjklzxcvbnm" * 3)]
     for n, name in enumerate(names):

@@ -58,7 +58,7 @@ PAGE_SIZES = (25, 50, 100)
 SORTS = {"added": "desc", "type": "asc", "title": "asc", "modified": "desc"}
 DIRECTIONS = ("asc", "desc")
 # Properties that name an object, in the order a title is taken from them.
-TITLE_KEYS = ("name", "title", "value", "sentence", "pattern")
+TITLE_KEYS = ("name", "title", "value", "sentence", "text", "pattern")
 # Titles sort by their first characters: enough for a person, and a cursor that holds
 # the last one stays well inside a link.
 _TITLE_SORT_CHARS = 64
@@ -66,7 +66,7 @@ _EXPORT_PAGE = 500
 
 
 def title_of(body: dict[str, Any], stix_id: str) -> str:
-    """What a person calls an object: its name, title, value, sentence or pattern,
+    """What a person calls an object: its name, title, value, sentence, text or pattern,
     else its id (the Python twin of `title_column`)."""
     for key in TITLE_KEYS:
         value = body.get(key)
