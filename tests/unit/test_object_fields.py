@@ -51,3 +51,12 @@ def test_a_title_is_the_first_naming_property_else_the_id() -> None:
     assert title_of(_decision(), DECISION).startswith("Both sides decided")
     assert title_of({"name": "", "value": "198.51.100.7"}, "x") == "198.51.100.7"
     assert title_of({"type": "x-kizuna-coordination-response"}, "r--1") == "r--1"
+
+
+def test_a_recall_reads_in_words_not_property_names() -> None:
+    recalled = "report--1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
+    body = {"type": "x-kizuna-recall", "id": "x-kizuna-recall--1", "object_ref": recalled,
+            "version": 2}  # fmt: skip
+    names = {key: name for key, name, _ in layout(body, {})}
+    assert names["object_ref"] == "Object"
+    assert names["version"] == "Version"

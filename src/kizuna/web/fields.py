@@ -78,6 +78,9 @@ PROPERTY_NAMES: dict[str, str] = {
     "text": N_("Text"),
     "due": N_("Due"),
     "value": N_("Value"),
+    # A recall's (and an attachment's): the object it is about, and its version.
+    "object_ref": N_("Object"),
+    "version": N_("Version"),
 }
 # Shown first, in this order; the rest follow by name, the bookkeeping last.
 _FIRST = ("name", "name_ja", "title", "description", "description_ja", "sentence", "text",
