@@ -162,6 +162,45 @@ def test_a_meeting_item_is_titled_by_its_text_not_its_id(client: TestClient, nod
     assert any("同盟" in t for t in titles)
 
 
+def test_titles_are_in_the_readers_language_where_the_object_has_one(
+    client: TestClient, node: Node
+) -> None:
+    """A Japanese reader reads, and sorts by, an object's Japanese name where it has one
+    (as the intel lists show it); an English reader the English name. A cursor made in
+    one language, followed in the other, starts the list again."""
+    from kizuna.domains.intel import OWNER
+    from kizuna.domains.intel.model import assessment
+
+    def made(name: str, name_ja: str) -> str:
+        body = assessment(name=name, name_ja=name_ja, judgement="j", confidence=50,
+                          sources=[], region=None, domains=[])  # fmt: skip
+        return node.store.create(node.system, body, _label(node, SHARED), owner=OWNER).id
+
+    alpha = made("Alpha", "ウ・アルファ")
+    made("Beta", "ア・ベータ")
+    report_id = _make(node, report("Cites", object_refs=[alpha]))
+    _reader(client, node, "ja")
+    url = "/objects?type=x-kizuna-assessment&sort=title&dir=asc"
+    assert _walk(client, url) == ["ア・ベータ", "ウ・アルファ"]
+    page = client.get(f"/objects/{alpha}").text
+    assert "<h1>ウ・アルファ</h1>" in page
+    assert ">ウ・アルファ</a>" in client.get(f"/objects/{report_id}").text
+    client.cookies.set(cookies(client).lang, "en")
+    assert _walk(client, url) == ["Alpha", "Beta"]
+    assert "<h1>Alpha</h1>" in client.get(f"/objects/{alpha}").text
+    # Page one in English, page two asked for in Japanese: page one again, in Japanese.
+    from kizuna.store.listing import Listing, list_page
+
+    english = Listing("x-kizuna-assessment", "title", "asc", "en")
+    first = list_page(node.store, node.system, english, size=1)
+    assert [t for _, t in first.rows] == ["Alpha"]
+    japanese = Listing("x-kizuna-assessment", "title", "asc", "ja")
+    again = list_page(node.store, node.system, japanese, size=1, cursor_token=first.next)
+    assert [t for _, t in again.rows] == ["ア・ベータ"]
+    second = list_page(node.store, node.system, english, size=1, cursor_token=first.next)
+    assert [t for _, t in second.rows] == ["Beta"]
+
+
 def test_lists_count_sort_and_page_what_the_reader_may_read(client: TestClient, node: Node) -> None:
     names = [f"{c}{n:02d}" for n, c in enumerate("qwertyuiopasdfghjklzxcvbnm" * 3)]
     for n, name in enumerate(names):

@@ -12,6 +12,11 @@ refused (`Invalid`, field `cursor`), as is a type, sort or direction not offered
 The store has no title column, so the title is read from the stored JSON in SQL
 (`title_column`), with the same preference as `title_of` in Python. Sorting by it
 walks every visible row; the default order (newest first) keeps the listing index.
+
+Titles are in the reader's language: a Japanese reader gets an object's Japanese name
+or title (`name_ja`, `title_ja`, ...) where it has one, and sorts by it. A cursor
+remembers the language it was made in; one of the other language starts the listing
+again rather than continue from a title the reader no longer sees.
 """
 
 from __future__ import annotations
@@ -65,10 +70,16 @@ _TITLE_SORT_CHARS = 64
 _EXPORT_PAGE = 500
 
 
-def title_of(body: dict[str, Any], stix_id: str) -> str:
-    """What a person calls an object: its name, title, value, sentence, text or pattern,
-    else its id (the Python twin of `title_column`)."""
-    for key in TITLE_KEYS:
+def _title_keys(lang: str) -> tuple[str, ...]:
+    # The Japanese form of each naming property first, for a Japanese reader.
+    return (*(f"{k}_ja" for k in TITLE_KEYS), *TITLE_KEYS) if lang == "ja" else TITLE_KEYS
+
+
+def title_of(body: dict[str, Any], stix_id: str, lang: str = "en") -> str:
+    """What a person calls an object: its name, title, value, sentence, text or pattern
+    (in Japanese for `lang` "ja" where the object has it), else its id (the Python
+    twin of `title_column`)."""
+    for key in _title_keys(lang):
         value = body.get(key)
         if value not in (None, ""):
             return str(value)
@@ -81,9 +92,9 @@ def _json_text(dialect: str, key: str) -> ColumnElement[Any]:
     return cast(func.json_extract(versions.c.body, f"$.{key}"), Text)
 
 
-def title_column(dialect: str) -> ColumnElement[Any]:
+def title_column(dialect: str, lang: str = "en") -> ColumnElement[Any]:
     """The title of a version row in SQL (rows joined to `versions` and `objects`)."""
-    parts = [func.nullif(_json_text(dialect, key), "") for key in TITLE_KEYS]
+    parts = [func.nullif(_json_text(dialect, key), "") for key in _title_keys(lang)]
     return func.coalesce(*parts, objects.c.stix_id)
 
 
@@ -103,6 +114,7 @@ class Listing:
     type: str | None = None
     sort: str = "added"
     dir: str = "desc"
+    lang: str = "en"  # of the titles shown and sorted by
 
     def checked(self, store: Store) -> Listing:
         if self.type is not None and self.type not in known_types(store):
@@ -120,12 +132,13 @@ class ListPage:
     next: str | None
 
 
-def _sort_key(store: Store, sort: str) -> ColumnElement[Any] | None:
+def _sort_key(store: Store, listing: Listing) -> ColumnElement[Any] | None:
     dialect = store.db.engine.dialect.name
+    sort = listing.sort
     if sort == "type":
         key: ColumnElement[Any] = access.c.type
     elif sort == "title":
-        key = func.substr(title_column(dialect), 1, _TITLE_SORT_CHARS)
+        key = func.substr(title_column(dialect, listing.lang), 1, _TITLE_SORT_CHARS)
     elif sort == "modified":
         key = versions.c.modified
     else:
@@ -163,8 +176,8 @@ def counted(store: Store, principal: Principal, listing: Listing) -> tuple[int, 
 def _query(
     store: Store, principal: Principal, listing: Listing, after: tuple[Any, int] | None
 ) -> tuple[Select[Any], ColumnElement[Any] | None]:
-    key = _sort_key(store, listing.sort)
-    title = title_column(store.db.engine.dialect.name).label("title")
+    key = _sort_key(store, listing)
+    title = title_column(store.db.engine.dialect.name, listing.lang).label("title")
     columns = [access.c.object_pk, title, *COLUMNS]
     if key is not None:
         columns.append(key.label("sort_value"))
@@ -214,6 +227,9 @@ def list_page(
             after = (state["v"], int(state["k"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise Invalid("the cursor is malformed", field="cursor") from exc
+        if state.get("l", "en") != listing.lang:
+            # The reader switched language: the first page, in the titles now shown.
+            after = None
     query, key = _query(store, principal, listing, after)
     with store.db.read() as conn:
         rows = conn.execute(query.limit(size + 1)).all()
@@ -223,7 +239,8 @@ def list_page(
         last = rows[-1]
         value = last.sort_value if key is not None else None
         token = cursors.encode(
-            store.node.secret, {**_state(principal, listing), "k": last.object_pk, "v": value}
+            store.node.secret,
+            {**_state(principal, listing), "k": last.object_pk, "v": value, "l": listing.lang},
         )
     return ListPage([(stored_from_row(row), str(row.title)) for row in rows], token)
 
@@ -254,9 +271,12 @@ class Target:
     label: Label
 
 
-def readable_targets(store: Store, principal: Principal, ids: Iterable[str]) -> dict[str, Target]:
-    """The objects among `ids` that the reader may read, in one query through the
-    visibility condition; ids of hidden objects and of no object are simply absent."""
+def readable_targets(
+    store: Store, principal: Principal, ids: Iterable[str], lang: str = "en"
+) -> dict[str, Target]:
+    """The objects among `ids` that the reader may read, titled in `lang`, in one query
+    through the visibility condition; ids of hidden objects and of no object are simply
+    absent."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -266,7 +286,7 @@ def readable_targets(store: Store, principal: Principal, ids: Iterable[str]) -> 
             versions.c.rank,
             versions.c.rel_to,
             versions.c.compartments,
-            title_column(store.db.engine.dialect.name).label("title"),
+            title_column(store.db.engine.dialect.name, lang).label("title"),
         )
         .select_from(
             objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(

@@ -65,10 +65,10 @@ SortParam = Annotated[str, Query(max_length=64)]
 DirParam = Annotated[str, Query(max_length=64)]
 
 
-def _listing(node: Any, type: str, sort: str, dir: str) -> Listing:
-    return Listing(type or None, sort or "added", dir or SORTS.get(sort or "added", "")).checked(
-        node.store
-    )
+def _listing(node: Any, request: Request, type: str, sort: str, dir: str) -> Listing:
+    chosen = sort or "added"
+    lang = choose_lang(request)
+    return Listing(type or None, chosen, dir or SORTS.get(chosen, ""), lang).checked(node.store)
 
 
 def _refused(request: Request, principal: Principal, exc: Invalid) -> HTMLResponse:
@@ -106,7 +106,7 @@ def _headings(listing: Listing, size: int) -> dict[str, dict[str, str]]:
             aria = "ascending" if listing.dir == "asc" else "descending"
         else:
             turned, aria = SORTS[column], "none"
-        sorted_by = Listing(listing.type, column, turned)
+        sorted_by = Listing(listing.type, column, turned, listing.lang)
         headings[column] = {"href": _url("/objects", sorted_by, size), "aria": aria}
     return headings
 
@@ -125,7 +125,7 @@ def objects_page(
 ) -> HTMLResponse:
     """The objects the reader may read, counted, sorted and paged."""
     try:
-        listing = _listing(node, type, sort, dir)
+        listing = _listing(node, request, type, sort, dir)
         if size and (not size.isdigit() or int(size) not in PAGE_SIZES):
             raise Invalid(f"unknown page size {size!r}", field="size")
     except Invalid as exc:
@@ -203,7 +203,7 @@ def objects_csv(
 ) -> Response:
     """The list as CSV: every object of its filter that the reader may read, in its order."""
     try:
-        listing = _listing(node, type, sort, dir)
+        listing = _listing(node, request, type, sort, dir)
     except Invalid as exc:
         return _refused(request, principal, exc)
     lines = _csv_lines(node, principal, listing, choose_lang(request))
@@ -225,7 +225,7 @@ def objects_bundle(
     object of its filter that the reader may read, with the label markings they carry.
     A bundle's objects have no order in STIX, so the sort only has to be valid."""
     try:
-        listing = _listing(node, type, sort, dir)
+        listing = _listing(node, request, type, sort, dir)
     except Invalid as exc:
         return _refused(request, principal, exc)
     types = (listing.type,) if listing.type else ()
@@ -247,7 +247,8 @@ def object_page(
         versions = node.store.history(principal, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    targets = readable_targets(node.store, principal, references(obj.object, skip=obj.id))
+    lang = choose_lang(request)
+    targets = readable_targets(node.store, principal, references(obj.object, skip=obj.id), lang)
     return page(
         request,
         "object.html",
@@ -256,7 +257,7 @@ def object_page(
         labels=[obj.label, *(v.label for v in versions), *(t.label for t in targets.values())],
         obj=obj,
         type_names=TYPE_NAMES,
-        title=title_of(obj.object, obj.id),
+        title=title_of(obj.object, obj.id, lang),
         fields=layout(obj.object, targets),
         pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
         versions=list(reversed(versions)),

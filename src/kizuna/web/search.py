@@ -139,7 +139,7 @@ def _title(hit: Hit, lang: str) -> str:
     for key in ("title_en", "place"):
         if body.get(key) and not body.get("name"):
             return str(body[key])
-    return title_of(body, hit.obj.id)
+    return title_of(body, hit.obj.id, lang)
 
 
 def _refused(types: dict[str, str], type: str, since: str, until: str) -> Invalid | None:
