@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -52,3 +53,19 @@ def test_a_term_reads_the_same_in_every_japanese_message() -> None:
         assert named, english
         differ = sorted(m for m in named if japanese not in ja.gettext(m))
         assert differ == [], english
+
+
+def test_a_label_given_as_an_example_is_the_same_label_in_japanese() -> None:
+    """Form placeholders show a label as the reader writes one; the Japanese example
+    must be a label, and the same one."""
+    from kizuna.labels import parse
+    from kizuna.labels.policy import default_policy
+
+    policy, ja = default_policy(), translations("ja")
+    whole = re.compile(r"[A-Z ]+(?://[A-Z/]+)?//REL TO [A-Z, ]+")
+    examples = [m for m in _messages() if isinstance(m, str) and whole.fullmatch(m)]
+    assert examples
+    for english in examples:
+        japanese = ja.gettext(english)
+        assert "提供可" in japanese, english
+        assert parse(policy, japanese) == parse(policy, english)
