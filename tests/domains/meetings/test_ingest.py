@@ -209,3 +209,15 @@ def test_what_is_not_a_summary_is_refused_with_its_reason(
 ) -> None:
     with pytest.raises(IngestRefused, match=reason):
         read_summary(data, lang)
+
+
+def test_lines_joined_between_words_are_not_called_a_broken_word() -> None:
+    """The 2025 MOD page lost a list between 「両閣僚は特に、」 and 「について…」: the
+    importer joins the two lines, and says it joined them (check that nothing is
+    missing) rather than that a word was broken, with how the joined text reads."""
+    text = Path(__file__).parent / "corpus" / "2025-03-30_mod-boeisho-kaidan-gaiyo_ja.txt"
+    record = read_summary(text.read_bytes(), "ja")
+    joined = [q for q in record.quality if q.found == "特に、⏎につい"]
+    assert [q.kind for q in joined] == ["line-joined"]
+    assert "特に、について" in joined[0].suggestion
+    assert not [q for q in record.quality if q.kind == "page-break"]

@@ -19,6 +19,7 @@ KIND_NAMES = {
     "doubled-kana": N_("kana doubled by the extraction"),
     "voicing": N_("voicing mark lost"),
     "page-break": N_("word broken across a page"),
+    "line-joined": N_("lines joined into one sentence: check that nothing is missing"),
     "page-chrome": N_("page chrome"),
     "zone-assumed": N_("time zone assumed"),
     "no-attendees": N_("no attendees"),

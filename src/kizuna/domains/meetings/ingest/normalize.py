@@ -46,7 +46,8 @@ _AFTER_IRREALIS = {
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # traditional-form, chinese-usage, doubled-kana, voicing, page-break
+    # traditional-form, chinese-usage, doubled-kana, voicing, page-break, line-joined
+    kind: str
     position: dict[str, int]  # offset (0-based, original text), line and column (1-based)
     found: str
     suggestion: str
@@ -117,12 +118,14 @@ def normalize(original: str, lang: str) -> Normalized:
                 glue = "" if lang == "ja" else " "
                 joined = tail + glue + head
             word = _word_across(tail, head, glue, lang)
+            # A break between two words is a line joined, not a word mended: the text
+            # may as well have lost something there (a list a web page dropped).
             findings.append(
                 Finding(
-                    "page-break",
+                    "page-break" if word else "line-joined",
                     position(original, offsets[i] + len(tail)),
                     f"{tail[-3:]}⏎{head[:3]}",
-                    word,
+                    word or tail[-8:] + glue + head[:8],
                 )
             )
             current = joined
@@ -139,17 +142,18 @@ def normalize(original: str, lang: str) -> Normalized:
 
 
 def _word_across(tail: str, head: str, glue: str, lang: str) -> str:
-    """The word the page break cut in two, as the rejoined text reads it."""
+    """The word the page break cut in two, as the rejoined text reads it; "" when it
+    fell between two words."""
     if lang == "en":
-        left = tail.rstrip("-").rsplit(" ", 1)[-1]
-        right = head.split(" ", 1)[0]
-        return left + glue + right if glue else left + right
+        if glue:
+            return ""  # an English line ends at a space unless a hyphen cut a word
+        return tail.rstrip("-").rsplit(" ", 1)[-1] + head.split(" ", 1)[0]
     window = tail[-12:] + head[:12]
     cut = len(tail[-12:])
     for token in tokenize(window):
         if token.begin < cut < token.end:
             return token.surface
-    return tail[-1:] + head[:1]
+    return ""
 
 
 def quality(original: str, lang: str) -> list[Finding]:
