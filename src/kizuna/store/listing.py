@@ -15,8 +15,8 @@ walks every visible row; the default order (newest first) keeps the listing inde
 
 Titles are in the reader's language: a Japanese reader gets an object's Japanese name
 or title (`name_ja`, `title_ja`, ...) where it has one, and sorts by it. A cursor
-remembers the language it was made in; one of the other language starts the listing
-again rather than continue from a title the reader no longer sees.
+remembers the language it was made in; sorted by title, one of the other language
+starts the listing again rather than continue from a title the reader no longer sees.
 """
 
 from __future__ import annotations
@@ -70,9 +70,12 @@ _TITLE_SORT_CHARS = 64
 _EXPORT_PAGE = 500
 
 
+# The Japanese forms of the naming properties that have one, first for a Japanese reader.
+_TITLE_KEYS_JA = ("name_ja", "title_ja", "sentence_ja", "text_ja")
+
+
 def _title_keys(lang: str) -> tuple[str, ...]:
-    # The Japanese form of each naming property first, for a Japanese reader.
-    return (*(f"{k}_ja" for k in TITLE_KEYS), *TITLE_KEYS) if lang == "ja" else TITLE_KEYS
+    return (*_TITLE_KEYS_JA, *TITLE_KEYS) if lang == "ja" else TITLE_KEYS
 
 
 def title_of(body: dict[str, Any], stix_id: str, lang: str = "en") -> str:
@@ -227,7 +230,7 @@ def list_page(
             after = (state["v"], int(state["k"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise Invalid("the cursor is malformed", field="cursor") from exc
-        if state.get("l", "en") != listing.lang:
+        if listing.sort == "title" and state.get("l", "en") != listing.lang:
             # The reader switched language: the first page, in the titles now shown.
             after = None
     query, key = _query(store, principal, listing, after)

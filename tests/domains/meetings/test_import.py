@@ -13,6 +13,7 @@ import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
 
+from kizuna import audit
 from kizuna.domains.meetings import service
 from kizuna.labels import parse
 from kizuna.runtime import Node
@@ -362,4 +363,10 @@ def test_only_those_who_may_write_here_are_offered_the_import_and_the_correction
             assert unchanged.status_code == 403, name
             said = "You may not do this"
             assert unchanged.text.count(said) == 1, name
-            assert counts(node) == before
+            # No object or version written; the audit log holds the two refusals.
+            assert counts(node)[:2] == before[:2]
+            assert counts(node)[2] == before[2] + 2
+    # Every refusal is on record: the form, the preview and the correction, for each.
+    with node.db.read() as conn:
+        refused = [e for e in audit.entries(conn, limit=100) if e.action == "refused"]
+    assert len(refused) == 6

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import Record
 from kizuna.domains.meetings.pages import vocabulary
-from kizuna.errors import Invalid, Refused, StoreError
+from kizuna.errors import Invalid, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
@@ -73,11 +73,7 @@ def _import_form(
 
 def _importer_only(node: Node, principal: Principal) -> None:
     # Refused at the first step, not after a preview: the confirm would refuse anyway.
-    if not service.may_write(node, principal):
-        raise Refused(
-            f"only authors of {node.nation} import official texts on this node",
-            action="meetings:summary:import",
-        )
+    service.require_writer(node, principal, "import official texts")
 
 
 @router.get("/meetings/import")

@@ -27,7 +27,13 @@ from typing import Any
 
 from kizuna import audit, clock
 from kizuna.domains.meetings import OWNER, model, restate
-from kizuna.domains.meetings.follow_up import add_link, add_review, correct_decision, may_write
+from kizuna.domains.meetings.follow_up import (
+    add_link,
+    add_review,
+    correct_decision,
+    may_write,
+    require_writer,
+)
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
 from kizuna.domains.meetings.register import (
     STATUSES,
@@ -63,6 +69,7 @@ __all__ = [
     "may_write",
     "parse_given_date",
     "register",
+    "require_writer",
     "store_record",
     "timeline",
     "upload_bytes",
