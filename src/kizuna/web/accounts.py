@@ -69,6 +69,7 @@ def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> 
     with node.db.read() as conn:
         found = accounts.list_accounts(conn)
         tokens = accounts.list_tokens(conn)
+    japanese = choose_lang(request) == "ja"
     return page(
         request,
         "accounts.html",
@@ -76,10 +77,7 @@ def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> 
         labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
         accounts=found,
         tokens=tokens,
-        levels={
-            level.rank: level.ja if choose_lang(request) == "ja" else level.name
-            for level in node.policy.levels
-        },
+        levels={level.rank: level.ja if japanese else level.name for level in node.policy.levels},
         role_names=ROLE_NAMES,
         token_states=_TOKEN_STATES,
     )
