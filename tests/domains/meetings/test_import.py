@@ -370,3 +370,18 @@ def test_only_those_who_may_write_here_are_offered_the_import_and_the_correction
     with node.db.read() as conn:
         refused = [e for e in audit.entries(conn, limit=100) if e.action == "refused"]
     assert len(refused) == 6
+
+
+def test_a_decision_reported_from_an_unnamed_meeting_says_so_in_words(node: Node) -> None:
+    user, _ = add_user(node, "sato", roles=["author"])
+    text = CORPUS / "2008-05-15_jc-deserter-notification-press_ja.txt"
+    made = service.import_summary(node, user.principal, text.read_bytes())
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        session = identity.start_session(conn, identity.find_user(conn, "sato"))
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, session)
+        web.cookies.set(cookies(web).lang, "en")
+        page = web.get(f"/meetings/{made.meeting_id}").text
+        assert '<span class="reported">reported from another meeting</span>' in page
