@@ -287,13 +287,17 @@ def test_a_report_gathers_objects_chosen_from_a_search(
     form.locator("input[name=name]").fill(f"Gathered by search {locale}")
     form.locator("input[name=object_refs_q]").fill("withdraw")
     form.locator("button[name=find][value=object_refs]").click()
-    # The form came back whole, with the hit to tick.
+    # The form came back whole, with the hit to tick, titled in the reader's language
+    # (the item's Japanese title for a Japanese reader), as the report will link it.
     expect(form.locator("input[name=name]")).to_have_value(f"Gathered by search {locale}")
-    hit = form.locator("ul.found label", has_text="withdraw")
+    wanted = next(o for o in live_node.objects if o.name == "withdraw")
+    title = {"ja": "九州の防空態勢", "en": "withdraw"}[locale[:2]]
+    hit = form.locator("ul.found label", has=page.locator(f"input[value='{wanted.id}']"))
     expect(hit).to_have_count(1)
+    expect(hit).to_contain_text(title)
     hit.locator("input[type=checkbox]").check()
     form.locator("input[name=label]").fill(LABEL)
     form.locator("#create-reports").click()
     expect(page.locator("[role=alert]")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/objects/report--"))
-    expect(page.locator("main a", has_text="withdraw")).to_have_count(1)
+    expect(page.locator(f"main a[href='/objects/{wanted.id}']")).to_have_text(title)

@@ -60,10 +60,15 @@ def chosen_ids(form: FormData, name: str) -> list[str]:
 
 
 def pickers(
-    store: Store, principal: Principal, form: FormData | None, names: Iterable[str]
+    store: Store,
+    principal: Principal,
+    form: FormData | None,
+    names: Iterable[str],
+    lang: str = "en",
 ) -> dict[str, Picker]:
     """The pickers of a form as the reader left it; the one whose Find was pressed
-    holds the hits of its search (read through the visibility condition)."""
+    holds the hits of its search (read through the visibility condition), titled in
+    the reader's `lang` as the objects list titles them."""
     out: dict[str, Picker] = {}
     asked = str(form.get(FIND, "")) if form is not None else ""
     for name in names:
@@ -71,7 +76,7 @@ def pickers(
         if form is not None:
             picker.chosen = chosen_ids(form, name)
             picker.query = str(form.get(f"{name}_q", ""))[:MAX_QUERY].strip()
-        picker.targets = readable_targets(store, principal, picker.chosen)
+        picker.targets = readable_targets(store, principal, picker.chosen, lang)
         if asked == name and picker.query:
             picker.searched = True
             try:
@@ -80,7 +85,7 @@ def pickers(
                 picker.error = str(exc)
             else:
                 picker.found = [
-                    Target(h.obj.id, title_of(h.obj.object, h.obj.id), h.obj.label)
+                    Target(h.obj.id, title_of(h.obj.object, h.obj.id, lang), h.obj.label)
                     for h in results.hits
                     if h.obj.id not in picker.chosen
                 ]

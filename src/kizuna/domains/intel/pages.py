@@ -48,7 +48,7 @@ def _list(
 ) -> HTMLResponse:
     result = service.listing(node.store, principal, kind, limit=50, cursor_token=cursor)
     total, counted_labels = service.count(node.store, principal, kind)
-    chosen = pickers(node.store, principal, sent, _PICKED)
+    chosen = pickers(node.store, principal, sent, _PICKED, choose_lang(request))
     next_url = f"/intel/{kind.key}?cursor={quote(result.next)}" if result.next else None
     return page(
         request,
@@ -144,7 +144,7 @@ def _joint(
         and state.state == "draft"
     )
     refs = state.product.object.get("object_refs", [])
-    contributions = readable_targets(node.store, principal, refs)
+    contributions = readable_targets(node.store, principal, refs, choose_lang(request))
     return page(
         request,
         "intel_joint.html",
