@@ -70,6 +70,14 @@ def test_rest_previews_then_stores_and_asks_for_a_date_the_text_lacks(node: Node
         assert bad.json()["field"] == "date"
 
 
+def _session(node: Node, name: str) -> str:
+    """A page session of the user `name`, as signing in makes one."""
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        return identity.start_session(conn, identity.find_user(conn, name))
+
+
 def _csrf(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found is not None
@@ -78,10 +86,7 @@ def _csrf(html: str) -> str:
 
 def test_the_import_page_previews_with_the_quality_report_then_confirms(node: Node) -> None:
     user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
-    from kizuna.identity import service as identity
-
-    with node.db.write() as conn:
-        session = identity.start_session(conn, identity.find_user(conn, "sato"))
+    session = _session(node, "sato")
     with _app(node) as web:
         web.cookies.set(cookies(web).session, session)
         form = web.get("/meetings/import")
@@ -188,10 +193,7 @@ def test_the_quality_report_is_in_the_readers_language(node: Node) -> None:
     """The findings keep the importer's codes and notes (data); the preview and the
     meeting page say them in the reader's language."""
     add_user(node, "sato", roles=["author", "releasing_officer"])
-    from kizuna.identity import service as identity
-
-    with node.db.write() as conn:
-        session = identity.start_session(conn, identity.find_user(conn, "sato"))
+    session = _session(node, "sato")
     statement = (CORPUS / "2023-01-11_scc-joint-statement_ja.txt").read_bytes()
     japanese = (
         "共同発表",
@@ -295,10 +297,7 @@ def test_attendees_read_once_and_with_an_english_gloss_only_where_it_adds_one(
     japanese = service.import_summary(
         node, user.principal, (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
     )
-    from kizuna.identity import service as identity
-
-    with node.db.write() as conn:
-        session = identity.start_session(conn, identity.find_user(conn, "sato"))
+    session = _session(node, "sato")
     with _app(node) as web:
         web.cookies.set(cookies(web).session, session)
         web.cookies.set(cookies(web).lang, "en")
@@ -323,7 +322,6 @@ def test_only_those_who_may_write_here_are_offered_the_import_and_the_correction
     refused at: no import link or page, no correction form; posting anyway is refused
     and writes nothing. An author of this node's nation gets both."""
     from kizuna.domains.meetings import model
-    from kizuna.identity import service as identity
 
     author, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
     add_user(node, "kimura", roles=["reader"])
@@ -333,9 +331,7 @@ def test_only_those_who_may_write_here_are_offered_the_import_and_the_correction
     decision = next(o for o in made.objects if o["type"] == model.DECISION)
     with _app(node) as web:
         for name, writes in (("sato", True), ("kimura", False), ("parker", False)):
-            with node.db.write() as conn:
-                session = identity.start_session(conn, identity.find_user(conn, name))
-            web.cookies.set(cookies(web).session, session)
+            web.cookies.set(cookies(web).session, _session(node, name))
             web.cookies.set(cookies(web).lang, "en")
             listing = web.get("/meetings")
             assert ('id="import-link"' in listing.text) is writes, name
@@ -376,10 +372,7 @@ def test_a_decision_reported_from_an_unnamed_meeting_says_so_in_words(node: Node
     user, _ = add_user(node, "sato", roles=["author"])
     text = CORPUS / "2008-05-15_jc-deserter-notification-press_ja.txt"
     made = service.import_summary(node, user.principal, text.read_bytes())
-    from kizuna.identity import service as identity
-
-    with node.db.write() as conn:
-        session = identity.start_session(conn, identity.find_user(conn, "sato"))
+    session = _session(node, "sato")
     with _app(node) as web:
         web.cookies.set(cookies(web).session, session)
         web.cookies.set(cookies(web).lang, "en")
