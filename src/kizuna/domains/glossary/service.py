@@ -39,7 +39,7 @@ from kizuna.errors import NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, parse
 from kizuna.runtime import Node
-from kizuna.store import StoredObject
+from kizuna.store import StoredObject, rules
 from kizuna.store.access import current, visible
 from kizuna.store.owners import Write
 
@@ -48,9 +48,7 @@ __all__ = ["Loaded", "create_term", "edit_term", "label_of", "load_terms", "may_
 
 def may_write(node: Node, principal: Principal) -> bool:
     """Whether the principal writes terms on this node (pages show the forms to them)."""
-    return principal.kind == "system" or (
-        principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation
-    )
+    return rules.may(principal, Permission.OBJECT_WRITE, node.nation)
 
 
 def _writer(node: Node, principal: Principal, target: str | None) -> None:

@@ -25,6 +25,7 @@ from kizuna.domains.incidents.places import municipality_name
 from kizuna.domains.incidents.service import Incidents, incidents
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
+from kizuna.store import rules
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import choose_lang
@@ -61,7 +62,7 @@ def board_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTM
         principal=principal,
         labels=[r.event.label for r in rows],
         rows=rows,
-        can_record=principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation,
+        can_record=rules.may(principal, Permission.OBJECT_WRITE, node.nation),
         **_common(c, request),
     )
 

@@ -45,7 +45,7 @@ from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, parse
 from kizuna.runtime import Node
-from kizuna.store import Store, StoredObject
+from kizuna.store import Store, StoredObject, rules
 from kizuna.store.access import current, visible
 
 __all__ = ["Incidents", "incidents", "public_id_of"]
@@ -103,9 +103,7 @@ class Incidents:
         return row
 
     def _author(self, principal: Principal, target: str | None) -> None:
-        if principal.kind != "system" and (
-            not principal.can(Permission.OBJECT_WRITE) or principal.nation != self.node.nation
-        ):
+        if not rules.may(principal, Permission.OBJECT_WRITE, self.node.nation):
             raise Refused(
                 f"only authors of {self.node.nation} record and update events on this node; "
                 f"{principal.name} may acknowledge those addressed to their body",

@@ -13,6 +13,7 @@ from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission
 from kizuna.labels import LabelError
+from kizuna.store import rules
 from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
@@ -64,7 +65,7 @@ def _list(
         total=total,
         next_url=next_url,
         domains=model.DOMAINS,
-        can_write=principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation,
+        can_write=rules.may(principal, Permission.OBJECT_WRITE, node.nation),
         error=error,
         form=form or {},
         pickers=chosen,
