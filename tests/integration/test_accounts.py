@@ -315,6 +315,12 @@ def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) 
             with _client(node, "10.0.0.6") as other:
                 assert _login(other, name, PASSWORD).status_code == 303
                 assert other.get("/admin/accounts").status_code == 403
+        with node.db.read() as conn:
+            refused = [e for e in audit.entries(conn, limit=100) if e.action == "refused"]
+        assert [(e.actor, "manage accounts" in e.detail["reason"]) for e in refused] == [
+            ("usadmin", True),
+            ("reader", True),
+        ]
         with _client(node, "10.0.0.7") as admin:
             assert _login(admin, "admin", PASSWORD).status_code == 303
             listing = admin.get("/admin/accounts")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from kizuna.cli.main import app
-from kizuna.db.schema import objects
+from kizuna.db.schema import audit_log, objects
 from kizuna.domains.coordination.schema import coord_items
 from kizuna.identity import service as identity
 from kizuna.runtime import Node
@@ -104,6 +104,29 @@ def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient)
     board = client.get("/coordination").text
     assert "同意済み" in board
     assert "調整ボード" in board
+
+
+def test_those_who_may_not_open_items_here_are_refused_at_the_form_and_audited(
+    node: Node, client: TestClient
+) -> None:
+    cast(node)
+    before = _count(node)
+    # A reader, and a coordinator of the partner nation: neither opens items on JPN's node.
+    for name in ("smith", "davis"):
+        csrf = _sign_in(node, client, name, "en")
+        assert "/coordination/new" not in client.get("/coordination").text
+        form = client.get("/coordination/new")
+        assert form.status_code == 403
+        assert 'name="title_en"' not in form.text
+        sent = client.post("/coordination/new", data={**FORM, "csrf_token": csrf})
+        assert sent.status_code == 403
+    assert _count(node) == before
+    with node.db.read() as conn:
+        refused = conn.execute(
+            select(audit_log.c.actor, audit_log.c.detail).where(audit_log.c.action == "refused")
+        ).all()
+    assert [actor for actor, _ in refused] == ["smith", "smith", "davis", "davis"]
+    assert all("open coordination items" in detail for _, detail in refused)
 
 
 def _run(*args: str, key: Path) -> tuple[int, str]:

@@ -233,9 +233,20 @@ def test_the_pages_add_look_up_and_show_both_languages(desk: Desk) -> None:
 
     # A reader sees the list but no form.
     client.cookies.clear()
-    sign_in(client, "tanaka", lang="en")
+    reader_form = sign_in(client, "tanaka", lang="en")
     assert "/glossary/new" not in client.get("/glossary").text
-    assert client.get("/glossary/new").status_code == 403
+    form = client.get("/glossary/new")
+    assert form.status_code == 403
+    assert "may not" in form.text
+    sent = client.post(
+        "/glossary/new",
+        data={"csrf_token": reader_form, "ja": "仮訳", "en": "x", "label": SHARED},
+    )
+    assert sent.status_code == 403
+    # Refused like every refusal: in the audit log, by whom, for what.
+    refusals = actions(desk.node, "refused")
+    assert [r.actor for r in refusals] == ["tanaka", "tanaka"]
+    assert all("write the glossary" in json.loads(r.detail)["reason"] for r in refusals)
 
 
 BAD: list[tuple[str, dict[str, Any], str]] = [

@@ -168,9 +168,27 @@ def test_the_audit_page_is_for_this_nations_admins(client: TestClient, node: Nod
     for name, status in (("tanaka", 403), ("smith", 403), ("suzuki", 200)):
         client.cookies.clear()
         _login(client, name)
+        assert client.get("/federation").status_code == status, name
         answer = client.get("/audit")
         assert answer.status_code == status, name
     assert "node.init" in answer.text
+    # Each refused look is itself in the log, naming who and what they asked for.
+    with node.db.read() as conn:
+        refused = [e for e in audit.entries(conn, limit=100) if e.action == "refused"]
+    asked = [(e.actor, e.detail["reason"]) for e in reversed(refused)]
+    assert asked == [
+        (
+            "tanaka",
+            "tanaka may not see the federation page: "
+            "the role that grants audit:log:read is missing",
+        ),
+        (
+            "tanaka",
+            "tanaka may not read the audit log: the role that grants audit:log:read is missing",
+        ),
+        ("smith", "only users of JPN may see the federation page on this node"),
+        ("smith", "only users of JPN may read the audit log on this node"),
+    ]
 
 
 def test_pages_load_nothing_from_outside_the_node(client: TestClient, node: Node) -> None:

@@ -76,6 +76,15 @@ class Store(BatchWriter):
             bits = CompartmentBits.sync(conn, policy)
         return cls(db, policy, node, bits)
 
+    def require(
+        self, principal: Principal, permission: Permission, what: str, target: str | None = None
+    ) -> None:
+        """Refuse one who may not `what` on this node before any form is shown or read,
+        audited as every refusal is (`rules.may` is the same rule as a question)."""
+        if not rules.may(principal, permission, self.node.nation):
+            with self.transaction(principal):
+                rules.require(principal, permission, what, self.node.nation, target)
+
     def get(self, principal: Principal, stix_id: str) -> StoredObject:
         """The current version, or NotFound when missing or not visible."""
         with self.db.read() as conn:

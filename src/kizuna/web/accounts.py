@@ -46,8 +46,7 @@ _ACTIONS: dict[str, Callable[..., Any]] = {
 
 def _admin(principal: Principal, node: NodeDep) -> None:
     # Accounts are this node's: only its own nation's user managers see or change them.
-    if not principal.can(Permission.USER_MANAGE) or principal.nation != node.nation:
-        raise HTTPException(403, "the accounts page is for administrators of this node")
+    node.store.require(principal, Permission.USER_MANAGE, "manage accounts")
 
 
 def _run(node: NodeDep, action: Callable[[Connection], Any]) -> RedirectResponse:

@@ -123,8 +123,7 @@ def _flows(node: NodeDep, principal: Principal, peer: Peer) -> tuple[int, int, l
 @router.get("/federation")
 def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     # Quarantined payloads were refused by the guard: only this nation's admins see them.
-    if not principal.can(Permission.AUDIT_READ) or principal.nation != node.nation:
-        raise HTTPException(403, "the federation page is for administrators of this node")
+    node.store.require(principal, Permission.AUDIT_READ, "see the federation page")
     with node.db.read() as conn:
         known = list_peers(conn)
         held = conn.execute(select(quarantine).order_by(quarantine.c.pk.desc()).limit(100)).all()

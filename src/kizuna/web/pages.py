@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
@@ -247,8 +247,7 @@ def audit_page(
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> HTMLResponse:
     # The log names objects and labels of the whole node: only this nation's admins.
-    if not principal.can(Permission.AUDIT_READ) or principal.nation != node.nation:
-        raise HTTPException(403, "the audit log is for administrators of this node")
+    node.store.require(principal, Permission.AUDIT_READ, "read the audit log")
     with node.db.read() as conn:
         entries = audit.entries(conn, before=before, limit=100)
     older = entries[-1].seq if len(entries) == 100 else None

@@ -162,8 +162,7 @@ def _form(
 @router.get("/coordination/new")
 def open_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     c = coordination(node)
-    if not _can_open(principal, c):
-        raise HTTPException(403, f"only authors of {c.node.nation} open coordination items")
+    node.store.require(principal, Permission.OBJECT_WRITE, "open coordination items")
     label = f"UNCLASSIFIED//REL TO {', '.join(c.structure.nations)}"
     return _form(
         request,
@@ -194,6 +193,7 @@ def open_submit(
     translation: Annotated[str, Form(max_length=16)] = "",
     propose: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
+    node.store.require(principal, Permission.OBJECT_WRITE, "open coordination items")
     c = coordination(node)
     values: dict[str, Any] = {
         "title_en": title_en,

@@ -154,8 +154,7 @@ def _values_of(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _writer_only(node: Node, principal: Principal) -> None:
-    if not may_write(node, principal):
-        raise HTTPException(403, "only authors and translators of this node write the glossary")
+    node.store.require(principal, Permission.OBJECT_WRITE, "write the glossary")
 
 
 @router.get("/glossary/new")
@@ -189,6 +188,7 @@ def new_submit(
     values = dict(ja=ja, en=en, readings=readings, abbreviations=abbreviations,
                   definition_en=definition_en, definition_ja=definition_ja, source=source,
                   status=status, label=label)  # fmt: skip
+    _writer_only(node, principal)
     try:
         data = TermCreate.model_validate(
             {**values, "readings": _split(readings), "abbreviations": _split(abbreviations)}
@@ -231,6 +231,7 @@ def edit_submit(
     source: TextField = "",
     status: Annotated[str, Form(max_length=32)] = "provisional",
 ) -> Response:
+    _writer_only(node, principal)
     try:
         obj = queries.term(node.store, principal, stix_id)
     except NotFound as exc:

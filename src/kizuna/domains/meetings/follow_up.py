@@ -17,7 +17,7 @@ from kizuna.labels import Label
 from kizuna.runtime import Node
 from kizuna.store import StoredObject, rules
 
-__all__ = ["add_link", "add_review", "correct_decision", "may_write", "require_writer"]
+__all__ = ["add_link", "add_review", "correct_decision", "may_write"]
 
 
 def _decision(node: Node, principal: Principal, decision_id: str) -> StoredObject:
@@ -99,13 +99,6 @@ def may_write(node: Node, principal: Principal) -> bool:
     return rules.may(principal, Permission.OBJECT_WRITE, node.nation)
 
 
-def require_writer(node: Node, principal: Principal, what: str, target: str | None = None) -> None:
-    """Refuse (audited, as every refusal is) one who may not `what` on this node."""
-    if not may_write(node, principal):
-        with node.store.transaction(principal):
-            rules.require(principal, Permission.OBJECT_WRITE, what, node.nation, target)
-
-
 _DUE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
@@ -125,7 +118,7 @@ def correct_decision(
     Refuses (Invalid, nothing written) an unknown actor, stance or owner, or a due
     date that is not YYYY, YYYY-MM or YYYY-MM-DD."""
     # Before anything else: "nothing changed" is no answer to one who may not write.
-    require_writer(node, principal, "correct decisions", decision_id)
+    node.store.require(principal, Permission.OBJECT_WRITE, "correct decisions", decision_id)
     for value, allowed, name in ((actor, ACTORS, "actor"), (stance, STANCES, "stance")):
         if value is not None and value not in allowed:
             raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)

@@ -24,7 +24,7 @@ from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import Record
 from kizuna.domains.meetings.pages import vocabulary
 from kizuna.errors import Invalid, StoreError
-from kizuna.identity.principal import Principal
+from kizuna.identity.principal import Permission, Principal
 from kizuna.runtime import Node
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
@@ -73,7 +73,7 @@ def _import_form(
 
 def _importer_only(node: Node, principal: Principal) -> None:
     # Refused at the first step, not after a preview: the confirm would refuse anyway.
-    service.require_writer(node, principal, "import official texts")
+    node.store.require(principal, Permission.OBJECT_WRITE, "import official texts")
 
 
 @router.get("/meetings/import")

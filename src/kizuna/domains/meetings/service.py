@@ -32,7 +32,6 @@ from kizuna.domains.meetings.follow_up import (
     add_review,
     correct_decision,
     may_write,
-    require_writer,
 )
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
 from kizuna.domains.meetings.register import (
@@ -69,7 +68,6 @@ __all__ = [
     "may_write",
     "parse_given_date",
     "register",
-    "require_writer",
     "store_record",
     "timeline",
     "upload_bytes",
