@@ -27,7 +27,7 @@ from kizuna.domains.incidents.service import incidents
 from kizuna.errors import NotFound
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
-from kizuna.labels import Label, can_read, render
+from kizuna.labels import Label, can_read, lub, render
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
@@ -157,6 +157,8 @@ def test_map_and_chart_figures_count_only_visible_events(world: World) -> None:
         assert figures.by_municipality == dict(expected)
         assert sum(figures.by_month_kind.values()) == len(counted)
         assert sum(figures.by_month_prefecture.values()) == len(counted)
+        # The figures carry the labels they are counted from, and no other.
+        assert set(figures.labels) == {world.labels[i] for i in counted}
 
 
 def _level_name(world: World, rank: int) -> str:
@@ -190,6 +192,7 @@ def web(world: World) -> Iterator[TestClient]:
 
 _EVENT_LINK = re.compile(r'href="/incidents/events/(x-kizuna-incident--[0-9a-f-]{36})"')
 _COUNT = re.compile(r'data-code="(\d{6})" data-count="(\d+)"')
+_BANNER = re.compile(r'id="banner-top"[^>]*>([^<]*)<')
 
 
 def test_rest_and_pages_show_exactly_what_is_allowed(
@@ -214,9 +217,20 @@ def test_rest_and_pages_show_exactly_what_is_allowed(
             assert cap.status_code == status
         web.cookies.clear()
         web.cookies.set(cookies(web).session, session)
+        web.cookies.set(cookies(web).lang, "en")
         assert set(_EVENT_LINK.findall(web.get("/incidents").text)) == allowed
-        shown = {code: int(n) for code, n in _COUNT.findall(web.get("/incidents/figures").text)}
+        figures_page = web.get("/incidents/figures").text
+        shown = {code: int(n) for code, n in _COUNT.findall(figures_page)}
         assert shown == dict(expected)
+        # The banner of the figures covers every event they count (it read UNCLASSIFIED).
+        highest = lub(world.labels[i] for i in allowed - world.cancelled)
+        if highest is None:
+            assert _BANNER.findall(figures_page) == [world.node.policy.lowest.name]
+            assert figures["label"] is None
+        else:
+            marked = render(world.node.policy, highest, "en", first=who.nation)
+            assert _BANNER.findall(figures_page) == [marked], who.name
+            assert figures["label"] == render(world.node.policy, highest, "en")
         for stix_id in world.rng.sample(sorted(world.labels), 6):
             page = web.get(f"/incidents/events/{stix_id}")
             assert page.status_code == (200 if stix_id in allowed else 404)

@@ -20,6 +20,7 @@ from kizuna.domains.incidents.model import (
 )
 from kizuna.domains.incidents.service import incidents
 from kizuna.errors import NotFound
+from kizuna.labels import lub, render
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
 from kizuna.web.deps import ApiPrincipal, NodeDep
@@ -128,6 +129,8 @@ def figures(principal: ApiPrincipal, node: NodeDep) -> Response:
                 for (m, p), n in sorted(f.by_month_prefecture.items())
             ],
             "by_municipality": dict(sorted(f.by_municipality.items())),
+            # Derived data carries its label: the highest of the events counted.
+            "label": render(node.policy, highest) if (highest := lub(f.labels)) else None,
         }
     )
 

@@ -321,6 +321,7 @@ def figures_page(request: Request, principal: PagePrincipal, node: NodeDep) -> H
         request,
         "incidents/figures.html",
         principal=principal,
+        labels=f.labels,
         map_svg=map_svg(f.by_municipality, lang),
         chart_svg=chart_svg(f.by_month_kind, lang),
         by_prefecture=sorted(f.by_month_prefecture.items()),

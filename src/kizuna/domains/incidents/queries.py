@@ -20,10 +20,11 @@ from kizuna.domains.incidents.schema import inc_events, inc_notices
 from kizuna.domains.incidents.service import Incidents
 from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
-from kizuna.labels import Clearance
+from kizuna.labels import Clearance, Label
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
+from kizuna.store.rows import LABEL_COLUMNS, label_of_row
 
 __all__ = [
     "BoardRow",
@@ -218,6 +219,8 @@ class Figures:
     by_month_kind: dict[tuple[str, str], int]
     by_month_prefecture: dict[tuple[str, str], int]
     by_municipality: dict[str, int]
+    # Every label the counts come from: the page's banner covers them all.
+    labels: list[Label]
 
 
 def figures(c: Incidents, principal: Principal) -> Figures:
@@ -234,6 +237,12 @@ def figures(c: Incidents, principal: Principal) -> Figures:
             .select_from(joined.join(inc_events, inc_events.c.object_pk == objects.c.pk))
             .where(seen, inc_events.c.status != "cancelled")
         ).all()
+        labels = conn.execute(
+            select(*LABEL_COLUMNS)
+            .distinct()
+            .select_from(joined.join(inc_events, inc_events.c.object_pk == objects.c.pk))
+            .where(seen, inc_events.c.status != "cancelled")
+        ).all()
     kinds: Counter[tuple[str, str]] = Counter()
     prefectures: Counter[tuple[str, str]] = Counter()
     places: Counter[str] = Counter()
@@ -243,7 +252,7 @@ def figures(c: Incidents, principal: Principal) -> Figures:
         prefectures[(month, r.prefecture)] += 1
         for code in r.municipalities.split(","):
             places[code] += 1
-    return Figures(dict(kinds), dict(prefectures), dict(places))
+    return Figures(dict(kinds), dict(prefectures), dict(places), [label_of_row(r) for r in labels])
 
 
 def public_version(c: Incidents, stix_id: str) -> StoredObject:
