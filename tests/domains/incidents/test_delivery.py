@@ -6,28 +6,34 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna.bootstrap import open_node
 from kizuna.domains.incidents.delivery import IncidentSettings
-from kizuna.domains.incidents.model import AckCreate
+from kizuna.domains.incidents.model import AckCreate, EventUpdate
 from kizuna.domains.incidents.routing import parse_routing, shipped_text
 from kizuna.domains.incidents.schema import inc_deliveries, inc_notices, inc_steps
 from kizuna.domains.incidents.service import Incidents, incidents
 from kizuna.runtime import Node
+from kizuna.web.app import create_app
 from tests.conftest import node_settings
 from tests.domains.incidents.conftest import FrozenClock, event, us_people
+from tests.factories import sign_in
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -111,9 +117,46 @@ def test_relay_down_then_up_every_mail_is_delivered_once(usa: Node, smtp_port: i
     # The mail carries nothing the label protects: not the event's text.
     for m in inbox.messages:
         text = m.get_payload(decode=True).decode()
-        assert f"/incidents/{made.id}" in text
+        assert f"/incidents/events/{made.id}" in text
         assert "Chatan" not in text
         assert "北谷" not in text
+
+
+def test_a_notice_mail_says_what_it_is_and_to_whom_in_words_and_links_to_the_event(
+    usa: Node, smtp_port: int
+) -> None:
+    people = us_people(usa)
+    c = use_relay(usa, smtp_port)
+    inbox = Inbox()
+    controller = start_smtp(smtp_port, inbox)
+    try:
+        made = c.record(people["duty"], event())
+        c.deliver()
+        told = len(inbox.messages)
+        c.update(people["duty"], made.id, EventUpdate(people_hurt=0, closing=True))
+        c.deliver()
+    finally:
+        controller.stop()
+    assert told >= 2
+    assert len(inbox.messages) == 2 * told
+    for n, m in enumerate(inbox.messages):
+        subject = str(make_header(decode_header(m["Subject"])))
+        text = m.get_payload(decode=True).decode()
+        kind = "Alert / 第一報" if n < told else "Closing report / 最終報告"
+        assert subject.startswith(f"[Kizuna] {kind} ("), subject
+        # Addressee and precedence in words (the mail said "usfj" and "(flash)").
+        addressee = c.routing.addressees[str(m["Message-ID"]).split(".")[1]]
+        assert f"is addressed to {addressee.en}." in text
+        assert f"が{addressee.ja}宛てに" in text
+        assert re.search(r", (Flash|Immediate|Priority|Routine)\) is addressed", text), text
+        # The link opens the event's page for one who signs in (it answered 404).
+        link = re.search(r"http://\S+", text)
+        assert link is not None
+        path = urlsplit(link.group(0)).path
+        assert path == f"/incidents/events/{made.id}"
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "duty", lang="en")
+        assert web.get(path).status_code == 200
 
 
 def test_reminders_and_escalation_fire_once_across_a_restart(

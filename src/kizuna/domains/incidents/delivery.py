@@ -30,11 +30,20 @@ from sqlalchemy import Connection, and_, or_, select, update
 from kizuna import clock
 from kizuna.db import Database
 from kizuna.db.schema import objects
-from kizuna.domains.incidents.schema import inc_deliveries, inc_notices
+from kizuna.domains.incidents.model import PRECEDENCE_NAMES
+from kizuna.domains.incidents.routing import Routing
+from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
 
 __all__ = ["Delivered", "IncidentSettings", "deliver_pending", "signature"]
 
-MSG_JA = {"Alert": "第一報", "Update": "続報", "Cancel": "取消"}
+# What a notice is, as its mail names it (English, Japanese); the closing report is the
+# last Update of a closed event.
+_KINDS = {
+    "Alert": ("Alert", "第一報"),
+    "Update": ("Update", "続報"),
+    "Cancel": ("Cancel", "取消"),
+    "Closing": ("Closing report", "最終報告"),
+}
 
 
 class IncidentSettings(BaseSettings):
@@ -99,11 +108,13 @@ def _claim(db: Database, settings: IncidentSettings) -> list[Any]:
                     inc_notices.c.msg_type,
                     inc_notices.c.precedence,
                     objects.c.stix_id,
+                    inc_events.c.status.label("event_status"),
+                    inc_events.c.revision.label("event_revision"),
                 )
                 .select_from(
-                    inc_deliveries.join(
-                        inc_notices, inc_notices.c.pk == inc_deliveries.c.notice_pk
-                    ).join(objects, objects.c.pk == inc_notices.c.event_pk)
+                    inc_deliveries.join(inc_notices, inc_notices.c.pk == inc_deliveries.c.notice_pk)
+                    .join(objects, objects.c.pk == inc_notices.c.event_pk)
+                    .join(inc_events, inc_events.c.object_pk == inc_notices.c.event_pk)
                 )
                 .where(inc_deliveries.c.pk.in_(pks))
                 .order_by(inc_deliveries.c.pk)
@@ -111,26 +122,39 @@ def _claim(db: Database, settings: IncidentSettings) -> list[Any]:
         )
 
 
-def _message(row: Any, settings: IncidentSettings, nation: str) -> EmailMessage:
-    link = f"{settings.base_url}/incidents/{row.stix_id}"
+def _kind(row: Any) -> tuple[str, str]:
+    closing = (
+        row.msg_type == "Update"
+        and row.event_status == "closed"
+        and row.revision == row.event_revision
+    )
+    return _KINDS["Closing" if closing else row.msg_type]
+
+
+def _message(row: Any, settings: IncidentSettings, nation: str, routing: Routing) -> EmailMessage:
+    # The page of the event, which the addressee signs in to read.
+    link = f"{settings.base_url}/incidents/events/{row.stix_id}"
     reminder = row.reason == "reminder"
+    kind_en, kind_ja = _kind(row)
+    precedence_en, precedence_ja = PRECEDENCE_NAMES.get(row.precedence, (row.precedence,) * 2)
+    addressee = routing.addressees.get(row.addressee)
+    to_en, to_ja = (addressee.en, addressee.ja) if addressee else (row.addressee,) * 2
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = row.target
     prefix = "[Kizuna] " + ("Reminder / 督促: " if reminder else "")
     msg["Subject"] = (
-        f"{prefix}{row.msg_type} / {MSG_JA.get(row.msg_type, row.msg_type)} "
-        f"({row.precedence}) rev {row.revision}"
+        f"{prefix}{kind_en} / {kind_ja} ({precedence_en} / {precedence_ja}) rev {row.revision}"
     )
     uid = row.stix_id.split("--", 1)[-1]
     msg["Message-ID"] = (
         f"<{uid}.{row.addressee}.{row.revision}.{row.reason}@kizuna.{nation.lower()}>"
     )
     msg.set_content(
-        f"事案通報（{MSG_JA.get(row.msg_type, row.msg_type)}、第{row.revision}版）が"
-        f"{row.addressee} 宛てに届いています。サインインして内容を確認し、受領してください。\n"
-        f"An incident notice ({row.msg_type}, revision {row.revision}, {row.precedence}) "
-        f"is addressed to {row.addressee}. Sign in to read and acknowledge it.\n\n{link}\n"
+        f"事案通報（{kind_ja}、第{row.revision}版、{precedence_ja}）が{to_ja}宛てに届いています。"
+        "サインインして内容を確認し、受領してください。\n"
+        f"An incident notice ({kind_en}, revision {row.revision}, {precedence_en}) "
+        f"is addressed to {to_en}. Sign in to read and acknowledge it.\n\n{link}\n"
     )
     return msg
 
@@ -151,7 +175,11 @@ def _webhook_payload(row: Any, settings: IncidentSettings) -> bytes:
 
 
 def _send(
-    rows: list[Any], settings: IncidentSettings, key: Ed25519PrivateKey, nation: str
+    rows: list[Any],
+    settings: IncidentSettings,
+    key: Ed25519PrivateKey,
+    nation: str,
+    routing: Routing,
 ) -> tuple[list[int], dict[int, str]]:
     sent: list[int] = []
     failed: dict[int, str] = {}
@@ -165,7 +193,7 @@ def _send(
             ) as smtp:
                 for row in mails:
                     try:
-                        smtp.send_message(_message(row, settings, nation))
+                        smtp.send_message(_message(row, settings, nation, routing))
                         sent.append(row.pk)
                     except smtplib.SMTPException as exc:
                         failed[row.pk] = f"{exc.__class__.__name__}: {exc}"
@@ -197,13 +225,13 @@ def _send(
 
 
 def deliver_pending(
-    db: Database, settings: IncidentSettings, key: Ed25519PrivateKey, nation: str
+    db: Database, settings: IncidentSettings, key: Ed25519PrivateKey, nation: str, routing: Routing
 ) -> Delivered:
     """Send every pending delivery (at most one batch); failures stay pending."""
     rows = _claim(db, settings)
     if not rows:
         return Delivered(0, 0)
-    sent, failed = _send(rows, settings, key, nation)
+    sent, failed = _send(rows, settings, key, nation, routing)
     with db.write() as conn:
         _finish(conn, sent, failed)
     return Delivered(len(sent), len(failed))

@@ -258,7 +258,9 @@ class Incidents:
 
     def deliver(self) -> Delivered:
         """Send what the outbox holds (after the change that queued it committed)."""
-        return deliver_pending(self.node.db, self.settings, self.node.key, self.node.nation)
+        return deliver_pending(
+            self.node.db, self.settings, self.node.key, self.node.nation, self.routing
+        )
 
     # -- public version ------------------------------------------------------------------
 
