@@ -16,6 +16,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from kizuna import clock
 from kizuna.bootstrap import initialize, open_node
+from kizuna.cli.main import app as cli
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.glossary import queries
 from kizuna.domains.glossary.model import TERM_EXTENSION, TERM_TYPE, TermCreate
 from kizuna.domains.glossary.schema import glossary_terms
 from kizuna.domains.glossary.service import create_term
+from kizuna.domains.glossary.termfile import read_file
 from kizuna.errors import Invalid
 from kizuna.federation.peers import add_peer, find_peer
 from kizuna.federation.receive import apply_page
@@ -259,6 +263,26 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("too many abbreviations", {"abbreviations": [f"A{i}" for i in range(11)]}, "abbreviations"),
     ("a label the policy does not know", {"label": "SEKRET"}, "label"),
 ]
+
+
+def test_a_load_the_user_may_not_make_names_the_file_and_line_and_writes_nothing(
+    desk: Desk, db_url: str, tmp_path: Path
+) -> None:
+    shipped = Path(str(resources.files("kizuna.data").joinpath("glossary/alliance-terms.yaml")))
+    starts = {t.line for t in read_file(shipped, policy=desk.node.policy, nation="JPN")}
+    before = snapshot(desk.node)
+    # An author who is no translator: the file marks terms verified.
+    result = CliRunner().invoke(
+        cli, ["glossary", "load", str(shipped), "--user", "sato", "--db", db_url],
+        env={"KIZUNA_KEY_FILE": str(tmp_path / "node.pem")},
+    )  # fmt: skip
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    where = re.search(r"alliance-terms\.yaml line (\d+): (\w+): ", said)
+    assert where is not None, said
+    assert int(where.group(1)) in starts
+    assert "nothing was written" in said
+    assert snapshot(desk.node) == before
 
 
 @pytest.mark.parametrize(("case", "change", "field"), BAD, ids=[c for c, _, _ in BAD])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -10,10 +11,12 @@ from rich.table import Table
 
 from kizuna.cli.common import console, fail, opened, operator, print_table, settings_for
 from kizuna.domains.glossary import queries
+from kizuna.domains.glossary.model import TermFields
 from kizuna.domains.glossary.service import load_terms
 from kizuna.domains.glossary.termfile import GlossaryFileError, read_file
 from kizuna.errors import StoreError
 from kizuna.identity.principal import Principal
+from kizuna.labels import Label
 from kizuna.runtime import Node
 
 app = typer.Typer(help="The alliance glossary: terms in Japanese and English.")
@@ -51,10 +54,20 @@ def load(
         principal = _principal(node, user)
         if principal.kind == "system":
             principal = Principal(name=operator(), clearance=principal.clearance, kind="system")
+        # The term being written, for an error to name its line as the file's checks do.
+        at: list[int] = []
+
+        def each() -> Iterator[tuple[TermFields, Label]]:
+            for term in terms:
+                at[:] = [term.line]
+                yield term.fields, term.label
+
         try:
-            done = load_terms(node, principal, [(t.fields, t.label) for t in terms])
+            done = load_terms(node, principal, each())
         except StoreError as exc:
-            raise fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from None
+            where = f"{file.name} line {at[0]}" if at else file.name
+            reason = f"{exc.field}: {exc}" if exc.field else str(exc)
+            raise fail(f"{where}: {reason}; nothing was written") from None
     console.print(
         f"{file.name}: {len(done.created)} added, {len(done.edited)} edited, "
         f"{len(done.unchanged)} unchanged"
