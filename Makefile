@@ -64,7 +64,7 @@ dev: $(VENV)/.dev-installed $(HTMX) $(AXE) ## Install with what the tests and li
 	@$(BYTECODE)
 
 run: install ## Start the demo: JPN on :8000 and USA on :8001, peered, seeded (under ./var/demo)
-	$(BIN)/kizuna demo
+	$(BIN)/kizuna demo $(DEMO_ARGS)
 
 test: dev ## Run the whole suite (PostgreSQL and Chromium tests skip if missing, unless KIZUNA_REQUIRE_ALL=1)
 	$(BIN)/pytest -n auto --dist loadgroup --durations=25

@@ -17,7 +17,9 @@ from kizuna.runtime import Node
 
 __all__ = ["PORTS", "DemoNode", "build", "serve"]
 
-PORTS = {"JPN": 8000, "USA": 8001, "AUS": 8002}
+# Each nation's port is the first port (`kizuna demo --port`, 8000) plus its offset.
+PORTS = {"JPN": 0, "USA": 1, "AUS": 2}
+FIRST_PORT = 8000
 # What each pair of nations agreed: the highest level and the compartments.
 AGREEMENTS = {
     frozenset({"JPN", "USA"}): ("SECRET", ["BIAC", "CYBER"]),
@@ -33,28 +35,31 @@ class DemoNode:
     users: list[tuple[str, str]]  # (name, password) when made by this run
 
 
-def _settings(base: Path, nation: str, host: str) -> Settings:
+def _settings(base: Path, nation: str, host: str, port: int) -> Settings:
     return Settings(
         database_url=f"sqlite:///{base / (nation.lower() + '.db')}",
         key_file=base / f"{nation.lower()}_ed25519.pem",
         host=host,
-        port=PORTS[nation],
+        port=port + PORTS[nation],
         pull_seconds=3,
     )
 
 
-def build(base: Path, nations: list[str], *, host: str = "127.0.0.1") -> list[DemoNode]:
-    """Create (on first run) and open the demo nodes; peer every pair once."""
+def build(
+    base: Path, nations: list[str], *, host: str = "127.0.0.1", port: int = FIRST_PORT
+) -> list[DemoNode]:
+    """Create (on first run) and open the demo nodes; peer every pair once (and tell
+    each where the others serve now, which a run on other ports changes)."""
     base.mkdir(parents=True, exist_ok=True)
     made: list[DemoNode] = []
     for nation in nations:
-        settings = _settings(base, nation, host)
+        settings = _settings(base, nation, host, port)
         fresh = initialize(settings, nation=nation)
         node = open_node(settings)
         users: list[tuple[str, str]] = []
         if fresh:
             users = seed_demo(node, own_users_only=True)
-        made.append(DemoNode(node, f"http://{host}:{PORTS[nation]}", users))
+        made.append(DemoNode(node, f"http://{host}:{settings.port}", users))
     for a in made:
         for b in made:
             if a is b:
@@ -65,8 +70,11 @@ def build(base: Path, nations: list[str], *, host: str = "127.0.0.1") -> list[De
 
 def _peer(a: DemoNode, b: DemoNode) -> None:
     """Make `a` know `b`, and give `b` the token to pull from `a`."""
-    with a.node.db.read() as conn:
-        if peer_service.find_peer(conn, b.node.nation) is not None:
+    with a.node.db.write() as conn:
+        peer = peer_service.find_peer(conn, b.node.nation)
+        if peer is not None:
+            if peer.url != b.url:
+                peer_service.set_url(conn, actor="demo", nation=b.node.nation, url=b.url)
             return
     level, comps = AGREEMENTS[frozenset({a.node.nation, b.node.nation})]
     with a.node.db.write() as conn:

@@ -99,6 +99,9 @@ def demo(
     ] = None,
     data: Annotated[Path, typer.Option(help="Directory of the demo nodes")] = Path("var/demo"),
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="JPN's port; USA serves on the next, AUS on the one after")
+    ] = 8000,
 ) -> None:
     """Two peered nodes, JPN on :8000 and USA on :8001 (and partners), seeded, served."""
     import asyncio
@@ -109,7 +112,7 @@ def demo(
     unknown = [n for n in nations if n not in demo_nodes.PORTS]
     if unknown:
         raise fail(f"no demo node for {', '.join(unknown)}; known: AUS")
-    nodes = demo_nodes.build(data, list(dict.fromkeys(nations)), host=host)
+    nodes = demo_nodes.build(data, list(dict.fromkeys(nations)), host=host, port=port)
     try:
         for d in nodes:
             console.print(

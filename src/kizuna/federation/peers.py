@@ -177,6 +177,14 @@ def set_pull_token(conn: Connection, *, actor: str, nation: str, token: str) -> 
     audit.append(conn, actor=actor, action="peer.token", target=nation.upper())
 
 
+def set_url(conn: Connection, *, actor: str, nation: str, url: str) -> None:
+    """Where the peer now serves (it moved, or a demo restarted on other ports)."""
+    done = conn.execute(update(peers).where(peers.c.nation == nation.upper()).values(url=url))
+    if not done.rowcount:
+        raise NotFound(f"no peer {nation}", field="nation")
+    audit.append(conn, actor=actor, action="peer.url", target=nation.upper(), detail={"url": url})
+
+
 def list_peers(conn: Connection) -> list[Peer]:
     return [_peer(r) for r in conn.execute(select(peers).order_by(peers.c.nation)).all()]
 
