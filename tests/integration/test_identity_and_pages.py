@@ -201,3 +201,8 @@ def test_pages_load_nothing_from_outside_the_node(client: TestClient, node: Node
     # Paths of this node, or a place on the page itself (the skip link's #main).
     assert all(s.startswith(("/", "#")) for s in sources), sources
     assert client.get("/static/vendor/htmx.min.js").status_code == 200
+    # The icon is the node's own too (browsers asked for /favicon.ico and got a 404).
+    assert '<link rel="icon" href="/static/kizuna.svg" type="image/svg+xml">' in answer.text
+    icon = client.get("/static/kizuna.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
