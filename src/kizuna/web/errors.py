@@ -136,6 +136,27 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("enter a municipality code of JIS X 0402, such as 473260."),
     ),
     (
+        re.compile(r"is not a JIS X 0402 code"),
+        N_("enter six digits, the JIS X 0402 code with its check digit, such as 473260."),
+    ),
+    (
+        re.compile(r"is the code of .* itself, not of a municipality"),
+        N_("this is a prefecture's code: enter the code of a municipality, such as 473260."),
+    ),
+    (
+        re.compile(r"municipalities of one event are in one prefecture"),
+        N_("the municipalities of one event are in one prefecture."),
+    ),
+    (
+        re.compile(r"needs its zone"),
+        N_("give the time with its zone, such as 2026-12-05T09:00+09:00."),
+    ),
+    (re.compile(r"^the latitude .* is outside"), N_("the latitude is a number from −90 to 90.")),
+    (
+        re.compile(r"^the longitude .* is outside"),
+        N_("the longitude is a number from −180 to 180."),
+    ),
+    (
         re.compile(r"^unknown nation"),
         N_("a nation code is not known (write codes such as USA, AUS)."),
     ),

@@ -101,7 +101,7 @@ def test_a_point_is_a_circle_and_a_public_version_a_public_alert(usa: Node) -> N
             description_ja="けが人なし。",
         ),
     )
-    doc = parsed(queries.public_cap(queries.public_version(c, public.id)))
+    doc = parsed(queries.public_cap(c, queries.public_version(c, public.id)))
     assert doc.findtext("cap:scope", namespaces=NS) == "Public"
     assert doc.find("cap:restriction", NS) is None
     assert doc.findtext("cap:info/cap:headline", namespaces=NS) == "北谷町で部品落下"

@@ -13,6 +13,7 @@ Pure: builds XML text from bodies already read through the store.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -65,9 +66,9 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     return element
 
 
-def _area(info: ET.Element, body: dict[str, Any], lang: str) -> None:
+def _area(info: ET.Element, body: dict[str, Any], lang: str, english: Mapping[str, str]) -> None:
     area = _sub(info, "area")
-    names = [municipality_name(c) for c in body.get("municipalities", [])]
+    names = [municipality_name(c, lang, english) for c in body.get("municipalities", [])]
     facility = body.get("facility")
     desc = "、".join(names) if lang == "ja" else ", ".join(names)
     _sub(area, "areaDesc", f"{desc} ({facility})" if facility else desc)
@@ -84,7 +85,13 @@ def _area(info: ET.Element, body: dict[str, Any], lang: str) -> None:
         _sub(geocode, "value", code)
 
 
-def _info(alert_el: ET.Element, body: dict[str, Any], lang: str, sender_name: str) -> None:
+def _info(
+    alert_el: ET.Element,
+    body: dict[str, Any],
+    lang: str,
+    sender_name: str,
+    english: Mapping[str, str],
+) -> None:
     ja = lang == "ja"
     info = _sub(alert_el, "info")
     _sub(info, "language", "ja-JP" if ja else "en-US")
@@ -97,11 +104,13 @@ def _info(alert_el: ET.Element, body: dict[str, Any], lang: str, sender_name: st
     _sub(info, "senderName", sender_name)
     _sub(info, "headline", str(body.get("name_ja" if ja else "name", ""))[:160])
     text = body.get("description_ja" if ja else "description")
-    if body.get("cancel_reason"):
-        text = f"{text or ''}\n{body['cancel_reason']}".strip()
+    # The reason in the block's own language; the English one when no Japanese was given.
+    reason = (ja and body.get("cancel_reason_ja")) or body.get("cancel_reason")
+    if reason:
+        text = f"{text or ''}\n{reason}".strip()
     if text:
         _sub(info, "description", str(text))
-    _area(info, body, lang)
+    _area(info, body, lang, english)
 
 
 def alert(
@@ -112,12 +121,14 @@ def alert(
     earlier: list[tuple[int, str]],
     restriction: str | None,
     sender_name: str,
+    english: Mapping[str, str] | None = None,
 ) -> str:
     """The CAP 1.2 document of one revision of an event (or of a public version).
 
     `sent` is when the revision was written; `earlier` the (revision, sent) of every
     revision before it, which an Update or Cancel references; `restriction` the label
-    of a Restricted alert, None for a Public one."""
+    of a Restricted alert, None for a Public one; `english` the English names of
+    municipalities, for the en-US block (see `places.municipality_name`)."""
     ET.register_namespace("", CAP_NS)
     revision = int(body.get("revision", 1))
     root = ET.Element(f"{{{CAP_NS}}}alert")
@@ -137,6 +148,6 @@ def alert(
             f"{sender(nation)},{identifier(str(body['id']), n)},{cap_time(at)}" for n, at in earlier
         )
         _sub(root, "references", refs)
-    _info(root, body, "ja", sender_name)
-    _info(root, body, "en", sender_name)
+    _info(root, body, "ja", sender_name, english or {})
+    _info(root, body, "en", sender_name, english or {})
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

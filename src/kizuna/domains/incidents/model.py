@@ -40,6 +40,9 @@ __all__ = [
     "EventUpdate",
     "Kind",
     "PublicCreate",
+    "kind_name",
+    "notice_name",
+    "status_name",
 ]
 
 EVENT_TYPE = "x-kizuna-incident"
@@ -107,9 +110,35 @@ class EventStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-def kind_name(kind: str, lang: str) -> str:
-    en, ja = KIND_NAMES.get(kind, (kind, kind))
+# An event's state and a notice's CAP message type, as the board and the event page
+# name them (the catalog's "Open" is a coordination item's, a different word).
+STATUS_NAMES = {
+    "open": ("Open", "対応中"),
+    "closed": ("Closed", "終結"),
+    "cancelled": ("Cancelled", "取消"),
+}
+NOTICE_NAMES = {
+    "Alert": ("Alert", "第一報"),
+    "Update": ("Update", "続報"),
+    "Cancel": ("Cancel", "取消報"),
+}
+
+
+def _named(names: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    en, ja = names.get(key, (key, key))
     return ja if lang == "ja" else en
+
+
+def kind_name(kind: str, lang: str) -> str:
+    return _named(KIND_NAMES, kind, lang)
+
+
+def status_name(status: str, lang: str) -> str:
+    return _named(STATUS_NAMES, status, lang)
+
+
+def notice_name(msg_type: str, lang: str) -> str:
+    return _named(NOTICE_NAMES, msg_type, lang)
 
 
 @CustomObject(
@@ -138,7 +167,10 @@ def kind_name(kind: str, lang: str) -> str:
         ("revision", IntegerProperty(required=True, min=1)),
         ("exercise", BooleanProperty()),
         ("closing_report", BooleanProperty()),
+        # The reason in English, and in Japanese when given (each CAP block and page
+        # says it in its own language).
         ("cancel_reason", StringProperty()),
+        ("cancel_reason_ja", StringProperty()),
     ],
     extension_name=EVENT_EXTENSION,
 )
@@ -216,7 +248,7 @@ class EventCreate(BaseModel):
     release_amount: str = Field(default="", max_length=200)
     description_en: str = Field(default="", max_length=20_000)
     description_ja: str = Field(default="", max_length=20_000)
-    label: str = Field(description="e.g. 'CONFIDENTIAL//REL TO JPN, USA'")
+    label: str = Field(max_length=300, description="e.g. 'CONFIDENTIAL//REL TO JPN, USA'")
     exercise: bool = Field(default=False, description="CAP status Exercise instead of Actual")
 
 

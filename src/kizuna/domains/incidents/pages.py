@@ -20,34 +20,73 @@ from pydantic import ValidationError
 
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.exports import atom
-from kizuna.domains.incidents.model import KINDS, AckCreate, EventCreate, PublicCreate, kind_name
+from kizuna.domains.incidents.model import (
+    KINDS,
+    AckCreate,
+    EventCreate,
+    PublicCreate,
+    kind_name,
+    notice_name,
+    status_name,
+)
 from kizuna.domains.incidents.places import municipality_name
 from kizuna.domains.incidents.service import Incidents, incidents
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, LabelError, render
+from kizuna.runtime import Node
 from kizuna.store import rules
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.i18n import choose_lang
+from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
+from kizuna.web.times import render_time, zone_for
 
 __all__ = ["TEMPLATES", "router"]
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
 
+# A form field's own limit is the model's, which says "at most N characters" on the
+# form it gives back; the field only bounds what is read (a smaller Form limit answered
+# with a bare error page, and everything typed was lost).
+_FORM_LIMIT = 50_000
+TextField = Annotated[str, Form(max_length=_FORM_LIMIT)]
+
+# What each form calls its fields, where the pages' general words differ.
+_RECORD_FIELDS = {
+    "description_en": N_("Description (English)"),
+    "description_ja": N_("Description (Japanese)"),
+    "facility": N_("Facility"),
+    "unit": N_("Unit"),
+}
+_PUBLIC_FIELDS = {
+    "description_en": N_("Text (English)"),
+    "description_ja": N_("Text (Japanese)"),
+}
+
 
 def _common(c: Incidents, request: Request) -> dict[str, Any]:
     lang = choose_lang(request)
+    english = c.routing.english_names()
     return {
         "t": lambda en, ja: ja if lang == "ja" else en,
         "kinds": KINDS,
         "kind_name": lambda k: kind_name(k, lang),
+        "status_name": lambda s: status_name(s, lang),
+        "notice_name": lambda m: notice_name(m, lang),
+        # The figures page names municipalities in Japanese (place_name); the others
+        # in the reader's language, in English where the routing file has the name.
         "place_name": municipality_name,
+        "place_of": lambda code: municipality_name(code, lang, english),
         "addressees": c.routing.addressees,
         "title_of": lambda obj: obj.object.get("name_ja" if lang == "ja" else "name", obj.id),
         "text_of": lambda obj: obj.object.get(
             "description_ja" if lang == "ja" else "description", ""
+        ),
+        # The Japanese reason when one was given, else the English (always given).
+        "reason_of": lambda body: (
+            (lang == "ja" and body.get("cancel_reason_ja")) or body.get("cancel_reason", "")
         ),
     }
 
@@ -68,27 +107,51 @@ def board_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTM
 
 
 def _event_page(
-    request: Request, principal: Principal, c: Incidents, stix_id: str, error: str | None = None
+    request: Request,
+    principal: Principal,
+    c: Incidents,
+    stix_id: str,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The event, its timeline, the acknowledgements and public version the reader may
+    see; `typed` is what the public form sent, given back with its `error`."""
     try:
         history = c.store.history(principal, stix_id)
         notices = queries.notices(c, principal, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     acks = queries.acknowledgements(c, principal, stix_id)
+    public = queries.public_of_event(c, principal, stix_id)
     event = history[-1]
     mine = [a for a in sorted(principal.bodies) if a in c.routing.addressees]
+    # A body has a notice per revision; it acknowledges them all at once, so it is
+    # offered once.
+    open_for = dict.fromkeys(n.addressee for n in notices if n.addressee in mine and not n.acked_by)
+    if typed is None and public is not None:
+        # A second release replaces the text of the first: start from that text.
+        body = public.object
+        typed = {
+            "title_en": body.get("name", ""),
+            "title_ja": body.get("name_ja", ""),
+            "description_en": body.get("description", ""),
+            "description_ja": body.get("description_ja", ""),
+        }
     return page(
         request,
         "incidents/event.html",
         principal=principal,
-        labels=[v.label for v in history] + [a.label for a in acks],
+        labels=[v.label for v in history]
+        + [a.label for a in acks]
+        + ([public.label] if public is not None else []),
         status=422 if error else 200,
         event=event,
         history=history,
         notices=notices,
         acks=acks,
-        my_addressees=[n.addressee for n in notices if n.addressee in mine and not n.acked_by],
+        public=public,
+        public_values=typed or {},
+        my_addressees=list(open_for),
         can_release=(
             principal.can(Permission.OBJECT_RELEASE)
             and principal.can(Permission.OBJECT_WRITE)
@@ -113,7 +176,7 @@ def acknowledge_submit(
     principal: PagePrincipal,
     node: NodeDep,
     addressee: Annotated[str, Form(max_length=64)] = "",
-    comment: Annotated[str, Form(max_length=2000)] = "",
+    comment: TextField = "",
 ) -> Response:
     c = incidents(node)
     try:
@@ -129,29 +192,41 @@ def public_submit(
     request: Request,
     principal: PagePrincipal,
     node: NodeDep,
-    title_en: Annotated[str, Form(max_length=300)] = "",
-    title_ja: Annotated[str, Form(max_length=300)] = "",
-    description_en: Annotated[str, Form(max_length=5000)] = "",
-    description_ja: Annotated[str, Form(max_length=5000)] = "",
+    title_en: TextField = "",
+    title_ja: TextField = "",
+    description_en: TextField = "",
+    description_ja: TextField = "",
 ) -> Response:
     c = incidents(node)
+    typed = dict(title_en=title_en, title_ja=title_ja, description_en=description_en,
+                 description_ja=description_ja)  # fmt: skip
     try:
-        data = PublicCreate(
-            title_en=title_en,
-            title_ja=title_ja,
-            description_en=description_en,
-            description_ja=description_ja,
-        )
-        c.release_public(principal, stix_id, data)
+        c.release_public(principal, stix_id, PublicCreate(**typed))
     except (ValidationError, StoreError) as exc:
-        return _event_page(request, principal, c, stix_id, explain(exc, choose_lang(request)))
+        message = explain(exc, choose_lang(request), fields=_PUBLIC_FIELDS)
+        return _event_page(request, principal, c, stix_id, message, typed)
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
+
+
+def _first_label(node: Node, principal: Principal, lang: str) -> str:
+    """The label the record form starts with: CONFIDENTIAL (the level of the domain's
+    examples; the lowest where a policy has no such level), releasable to the author's
+    nation only, as every new object starts (README, "The rules of writing"); releasing
+    it further is the author's decision. Written in the reader's language, as labels are
+    shown to them."""
+    policy = node.policy
+    try:
+        rank = policy.level_named("CONFIDENTIAL").rank
+    except LabelError:
+        rank = policy.lowest.rank
+    label = Label(rank, frozenset({principal.nation}), frozenset())
+    return render(policy, label, "ja" if lang == "ja" else "en", first=principal.nation)
 
 
 @router.get("/incidents/new")
 def record_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     c = incidents(node)
-    label = f"CONFIDENTIAL//REL TO {', '.join(sorted(node.policy.nations))}"
+    label = _first_label(node, principal, choose_lang(request))
     return page(
         request,
         "incidents/new.html",
@@ -167,19 +242,19 @@ def record_submit(
     request: Request,
     principal: PagePrincipal,
     node: NodeDep,
-    kind: Annotated[str, Form(max_length=32)] = "",
-    title_en: Annotated[str, Form(max_length=300)] = "",
-    title_ja: Annotated[str, Form(max_length=300)] = "",
-    occurred: Annotated[str, Form(max_length=40)] = "",
-    learned: Annotated[str, Form(max_length=40)] = "",
-    lon: Annotated[str, Form(max_length=20)] = "",
-    lat: Annotated[str, Form(max_length=20)] = "",
-    municipality: Annotated[str, Form(max_length=20)] = "",
-    facility: Annotated[str, Form(max_length=200)] = "",
-    unit: Annotated[str, Form(max_length=200)] = "",
-    description_en: Annotated[str, Form(max_length=20_000)] = "",
-    description_ja: Annotated[str, Form(max_length=20_000)] = "",
-    label: Annotated[str, Form(max_length=300)] = "",
+    kind: TextField = "",
+    title_en: TextField = "",
+    title_ja: TextField = "",
+    occurred: TextField = "",
+    learned: TextField = "",
+    lon: TextField = "",
+    lat: TextField = "",
+    municipality: TextField = "",
+    facility: TextField = "",
+    unit: TextField = "",
+    description_en: TextField = "",
+    description_ja: TextField = "",
+    label: TextField = "",
 ) -> Response:
     c = incidents(node)
     values = dict(
@@ -210,7 +285,7 @@ def record_submit(
         )
         made = c.record(principal, data)
     except (ValidationError, StoreError) as exc:
-        message = explain(exc, choose_lang(request))
+        message = explain(exc, choose_lang(request), fields=_RECORD_FIELDS)
         status = exc.status if isinstance(exc, StoreError) else 422
         return page(
             request,
@@ -333,6 +408,11 @@ def figures_page(request: Request, principal: PagePrincipal, node: NodeDep) -> H
 # -- public: no sign-in -------------------------------------------------------------------
 
 
+# The public page is for the people where the events happen, in Japan: its times are
+# Japan Standard Time whatever the language and whichever node serves it.
+_PUBLIC_ZONE = zone_for("JPN")
+
+
 @router.get("/incidents/public")
 def public_page(request: Request, node: NodeDep) -> HTMLResponse:
     c = incidents(node)
@@ -341,6 +421,7 @@ def public_page(request: Request, node: NodeDep) -> HTMLResponse:
         "incidents/public.html",
         principal=None,
         public=queries.public_versions(c),
+        local_time=lambda value: render_time(value, _PUBLIC_ZONE),
         **_common(c, request),
     )
 
@@ -355,7 +436,8 @@ def public_feed(node: NodeDep) -> Response:
 @router.get("/incidents/public/{stix_id}.cap")
 def public_cap(stix_id: str, node: NodeDep) -> Response:
     try:
-        public = queries.public_version(incidents(node), stix_id)
+        c = incidents(node)
+        public = queries.public_version(c, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    return Response(queries.public_cap(public), media_type="application/cap+xml")
+    return Response(queries.public_cap(c, public), media_type="application/cap+xml")

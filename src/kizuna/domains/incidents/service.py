@@ -61,7 +61,7 @@ def public_id_of(stix_id: str) -> str:
 def _zone(value: datetime, field: str) -> str:
     offset = value.utcoffset()
     if offset is None:
-        raise Invalid(f"the {field} time needs its zone, e.g. +09:00", field=field)
+        raise Invalid(f"the {field} time needs its zone, e.g. 2026-12-05T09:00+09:00", field=field)
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
@@ -229,8 +229,9 @@ class Incidents:
 
     def cancel(self, principal: Principal, stix_id: str, data: CancelRequest) -> StoredObject:
         """Cancel an event recorded in error: a Cancel to everyone told of it."""
-        reason = data.reason_en if not data.reason_ja else f"{data.reason_en} / {data.reason_ja}"
-        change = {"status": EventStatus.CANCELLED.value, "cancel_reason": reason}
+        change = {"status": EventStatus.CANCELLED.value, "cancel_reason": data.reason_en}
+        if data.reason_ja:
+            change["cancel_reason_ja"] = data.reason_ja
         return self._revise(principal, stix_id, change, "Cancel", "incidents.cancel")
 
     # -- routing and acknowledgement rows (notices.py) -----------------------------------

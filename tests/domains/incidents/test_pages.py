@@ -1,0 +1,277 @@
+"""The incident pages as their readers meet them: the record form's first label and
+its errors, the event page's words, times and place names in the reader's language,
+what the page shows of a cancellation, an acknowledgement and the public version, and
+each CAP block in its own language. A walk through the pages found each of these."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kizuna.domains.incidents import queries
+from kizuna.domains.incidents.cap import CAP_NS
+from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventUpdate, PublicCreate
+from kizuna.domains.incidents.service import incidents, public_id_of
+from kizuna.labels import Label, parse
+from kizuna.runtime import Node
+from kizuna.web.app import create_app
+from tests.domains.incidents.conftest import event, make_node
+from tests.domains.incidents.test_events import counts
+from tests.factories import sign_in
+from tests.factories.coordination import member
+
+# Page text, not storage: one database is enough, but for what the page reads
+# through the visibility condition (the last test runs on both).
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+FORM = {
+    "kind": "part_fall", "title_en": "Panel fell", "title_ja": "パネル落下",
+    "occurred": "2026-12-01T13:40+09:00", "learned": "2026-12-01T13:55+09:00",
+    "lon": "127.764", "lat": "26.309", "municipality": "473260",
+}  # fmt: skip
+
+
+@pytest.fixture
+def jpn(db_url: str, tmp_path: Path) -> Iterator[Node]:
+    """A JPN node with its author `jauthor` (a releasing officer of the JJOC)."""
+    opened = make_node(db_url, tmp_path, "JPN")
+    member(opened, "jauthor", nation="JPN", roles=["author", "releasing_officer"],
+           bodies=["jjoc"])  # fmt: skip
+    try:
+        yield opened
+    finally:
+        opened.db.dispose()
+
+
+def shown(html: str) -> str:
+    """The page's text as read (attributes, such as a time's exact UTC, left out)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def xml(document: str) -> ET.Element:
+    return ET.fromstring(document.encode())  # noqa: S314 (our own document)
+
+
+def public_text(title_ja: str = "パネル") -> PublicCreate:
+    return PublicCreate(
+        title_en="Panel", title_ja=title_ja, description_en="Found.", description_ja="発見。"
+    )
+
+
+def form_value(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" id="{name}" value="([^"]*)"', html)
+    assert found, name
+    return found.group(1)
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("lang", "written"), [("ja", "秘//提供可：日本"), ("en", "CONFIDENTIAL//REL TO JPN")]
+)
+def test_the_record_form_starts_releasable_to_the_authors_nation_and_records_with_it(
+    jpn: Node, lang: str, written: str
+) -> None:
+    with TestClient(create_app(jpn)) as web:
+        csrf = sign_in(web, "jauthor", lang=lang)
+        label = form_value(web.get("/incidents/new").text, "label")
+        assert label == written
+        assert parse(jpn.policy, label) == Label(10, frozenset({"JPN"}), frozenset())
+        made = web.post(
+            "/incidents/new",
+            data={**FORM, "label": label, "csrf_token": csrf},
+            follow_redirects=False,
+        )
+    assert made.status_code == 303, shown(made.text)[-600:]
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("lang", "change", "said"),
+    [
+        ("ja", {"label": "CONFIDENTIAL//REL TO " + ", ".join(["JPN"] * 100)},
+         "区分：300 文字以内"),
+        ("ja", {"title_en": "x" * 301}, "件名（英語）：300 文字以内"),
+        ("ja", {"occurred": "2026-12-01T13:40"},
+         "発生日時：「2026-12-05T09:00+09:00」のように、時差を付けて入力してください。"),
+        ("en", {"occurred": "2026-12-01T13:40"},
+         "Occurred: give the time with its zone, such as 2026-12-05T09:00+09:00."),
+        ("ja", {"lat": "95"}, "位置：緯度は −90 から 90 までの数で入力してください。"),
+        ("en", {"lat": "95"}, "Position: the latitude is a number from −90 to 90."),
+        ("en", {"lon": "181"}, "Position: the longitude is a number from −180 to 180."),
+        ("ja", {"municipality": "47325"},
+         "市町村コード：「473260」のように、検査数字を含む JIS X 0402 の6桁のコードを"),
+        ("en", {"municipality": "47325"},
+         "Municipality codes: enter six digits, the JIS X 0402 code with its check digit"),
+        ("ja", {"municipality": "470007"}, "市町村コード：これは都道府県のコードです。"),
+        ("en", {"unit": "u" * 201}, "Unit: at most 200 characters."),
+    ],
+)  # fmt: skip
+def test_the_record_form_names_what_is_wrong_and_what_would_do(
+    jpn: Node, lang: str, change: dict[str, str], said: str
+) -> None:
+    with TestClient(create_app(jpn)) as web:
+        csrf = sign_in(web, "jauthor", lang=lang)
+        before = counts(jpn)
+        data = {**FORM, "label": "CONFIDENTIAL//REL TO JPN", "csrf_token": csrf, **change}
+        refused = web.post("/incidents/new", data=data)
+    assert refused.status_code == 422
+    assert said in shown(refused.text)
+    # The form is given back with what was typed.
+    assert form_value(refused.text, "title_ja") == "パネル落下"
+    assert counts(jpn) == before
+
+
+@SQLITE
+def test_a_body_with_notices_of_two_revisions_is_offered_once(usa: Node) -> None:
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj", "mcipac"])  # fmt: skip
+    c = incidents(usa)
+    made = c.record(duty, event())
+    c.update(duty, made.id, EventUpdate(damage="a dent in a car"))
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "duty", lang="en")
+        page = web.get(f"/incidents/events/{made.id}").text
+    assert page.count('<option value="usfj">') == 1
+    assert page.count('<option value="mcipac">') == 1
+
+
+@SQLITE
+def test_the_event_page_speaks_the_readers_language_and_zone(jpn: Node) -> None:
+    c = incidents(jpn)
+    author, _ = member(jpn, "jduty", nation="JPN", roles=["author"], bodies=["jjoc"])
+    made = c.record(author, event(label="CONFIDENTIAL//REL TO JPN"))
+    c.update(author, made.id, EventUpdate(damage="none"))
+    with TestClient(create_app(jpn)) as web:
+        sign_in(web, "jauthor", lang="ja")
+        ja = shown(web.get(f"/incidents/events/{made.id}").text)
+        board_ja = shown(web.get("/incidents").text)
+        web.get("/lang/en")
+        en = shown(web.get(f"/incidents/events/{made.id}").text)
+        board_en = shown(web.get("/incidents").text)
+    # Times in the reader's zone, never the stored UTC text.
+    assert "2026-12-01 13:40 JST" in ja
+    assert "2026-12-01 13:55 JST" in ja
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", ja)
+    assert " JST" in ja.split("経過")[1]  # the timeline and the versions too
+    # Japanese words for the state, the notices and the versions.
+    assert "対応中（第2版）" in ja
+    assert "対応中（第1版）" in ja
+    assert "第一報" in ja
+    assert "続報" in ja
+    for english in (" open ", "Alert", "Update", "revision"):
+        assert english not in ja, english
+    assert "Open (revision 2)" in en
+    assert "Alert" in en
+    # Places: Japanese for Japanese readers, the English name the routing file gives.
+    assert "沖縄県北谷町 (473260)" in ja
+    assert "沖縄県北谷町" in board_ja
+    assert "Chatan Town (473260)" in en
+    assert "Chatan Town" in board_en
+    assert "北谷町" not in en
+    assert "北谷町" not in board_en
+
+
+@SQLITE
+def test_cap_says_each_block_in_its_own_language(usa: Node) -> None:
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    c = incidents(usa)
+    made = c.record(duty, event())
+    c.cancel(duty, made.id, CancelRequest(reason_en="Recorded in error", reason_ja="誤登録"))
+    ns = {"cap": CAP_NS}
+    cancel = xml(queries.cap_documents(c, duty, made.id)[-1])
+    blocks = {i.findtext("cap:language", namespaces=ns): i for i in cancel.findall("cap:info", ns)}
+    en, ja = blocks["en-US"], blocks["ja-JP"]
+    assert en.findtext("cap:area/cap:areaDesc", namespaces=ns) == "Chatan Town"
+    assert ja.findtext("cap:area/cap:areaDesc", namespaces=ns) == "沖縄県北谷町"
+    en_text = en.findtext("cap:description", namespaces=ns) or ""
+    ja_text = ja.findtext("cap:description", namespaces=ns) or ""
+    assert "Recorded in error" in en_text
+    assert "誤登録" not in en_text
+    assert "誤登録" in ja_text
+    assert "Recorded in error" not in ja_text
+    # The public version's CAP too.
+    c.release_public(duty, made.id, public_text())
+    public = queries.public_version(c, public_id_of(made.id))
+    doc = xml(queries.public_cap(c, public))
+    areas = [a.findtext("cap:areaDesc", namespaces=ns) for a in doc.iter(f"{{{CAP_NS}}}area")]
+    assert areas == ["沖縄県北谷町", "Chatan Town"]
+
+
+@SQLITE
+def test_the_public_form_names_its_fields_and_keeps_what_was_typed(usa: Node) -> None:
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    made = incidents(usa).record(duty, event())
+    with TestClient(create_app(usa)) as web:
+        csrf = sign_in(web, "duty", lang="ja")
+        before = counts(usa)
+        refused = web.post(
+            f"/incidents/events/{made.id}/public",
+            data={"title_en": "Panel", "title_ja": " ", "description_en": "  ",
+                  "description_ja": " ", "csrf_token": csrf},
+        )  # fmt: skip
+    assert refused.status_code == 422
+    text = shown(refused.text)
+    assert "件名（日本語）：入力してください。" in text
+    assert "本文（英語）：入力してください。" in text
+    assert "description_en" not in text
+    assert 'id="public-title-en" value="Panel"' in refused.text
+    assert counts(usa) == before
+
+
+@SQLITE
+def test_the_public_page_gives_japan_standard_time_in_either_language(usa: Node) -> None:
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    c = incidents(usa)
+    made = c.record(duty, event())
+    c.release_public(duty, made.id, public_text())
+    with TestClient(create_app(usa)) as web:
+        for lang in ("en", "ja"):
+            web.get(f"/lang/{lang}")
+            text = shown(web.get("/incidents/public").text)
+            assert "2026-12-01 13:40 JST" in text, lang
+            assert "T04:40:00Z" not in text
+        web.get("/lang/en")
+        assert "Chatan Town" in shown(web.get("/incidents/public").text)
+
+
+def test_the_event_page_shows_the_cancellation_the_acknowledgements_and_the_public_version(
+    usa: Node,
+) -> None:
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    g7, _ = member(usa, "g7", nation="USA", roles=["author"], bodies=["mcipac"])
+    member(usa, "low", nation="USA", roles=["reader"], bodies=["mcipac"],
+           clearance="UNCLASSIFIED")  # fmt: skip
+    c = incidents(usa)
+    made = c.record(duty, event())
+    c.acknowledge(g7, made.id, AckCreate(addressee="mcipac", comment="受領しました"))
+    c.release_public(duty, made.id, public_text(title_ja="パネル落下の公表"))
+    c.cancel(duty, made.id, CancelRequest(reason_en="Recorded in error", reason_ja="誤登録"))
+    public_id = public_id_of(made.id)
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "g7", lang="ja")
+        page = web.get(f"/incidents/events/{made.id}").text
+        web.get("/lang/en")
+        english = shown(web.get(f"/incidents/events/{made.id}").text)
+        web.cookies.clear()
+        sign_in(web, "low", lang="ja")
+        hidden = web.get(f"/incidents/events/{made.id}")
+    text = shown(page)
+    assert "取消（第2版）" in text
+    assert "取消の理由 誤登録" in text
+    assert "Reason for cancelling Recorded in error" in english
+    assert "受領しました" in text
+    assert f'href="/incidents/public#{public_id}"' in page
+    assert re.search(r"公表版（<time [^>]+>[^<]+ UTC</time> 公表）", page)
+    assert "パネル落下の公表" in text
+    # One who may not see the event sees none of it: not its acknowledgements either.
+    assert hidden.status_code == 404
+    assert "受領しました" not in hidden.text
