@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from kizuna import audit
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.cap import CAP_NS
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventUpdate, PublicCreate
@@ -61,6 +62,17 @@ def public_text(title_ja: str = "パネル") -> PublicCreate:
     return PublicCreate(
         title_en="Panel", title_ja=title_ja, description_en="Found.", description_ja="発見。"
     )
+
+
+def waiting(start_page: str) -> int:
+    """The count of the start page's panel of notices to acknowledge."""
+    found = re.search(
+        r'notices to acknowledge</a></h3>\s*<p class="count"><span class="figure" '
+        r'data-count="(\d+)"',
+        start_page,
+    )
+    assert found, "no panel of notices to acknowledge"
+    return int(found.group(1))
 
 
 def form_value(html: str, name: str) -> str:
@@ -138,6 +150,40 @@ def test_a_body_with_notices_of_two_revisions_is_offered_once(usa: Node) -> None
         page = web.get(f"/incidents/events/{made.id}").text
     assert page.count('<option value="usfj">') == 1
     assert page.count('<option value="mcipac">') == 1
+
+
+@SQLITE
+def test_a_member_who_only_reads_is_told_of_a_notice_but_not_offered_to_sign_for_it(
+    usa: Node,
+) -> None:
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj", "mcipac"])  # fmt: skip
+    member(usa, "watch", nation="USA", roles=["coordinator"], bodies=["usfj"])
+    member(usa, "ureader", nation="USA", roles=["reader"], bodies=["usfj"])
+    c = incidents(usa)
+    made = c.record(duty, event())
+    path = f"/incidents/events/{made.id}"
+    with TestClient(create_app(usa)) as web:
+        # A reader of the body: no form, no notice waiting on the start page.
+        csrf = sign_in(web, "ureader", lang="en")
+        assert web.get(path).status_code == 200
+        assert 'id="acknowledge"' not in web.get(path).text
+        assert waiting(web.get("/").text) == 0
+        # Sent anyway: refused as a refusal (403, as over REST), audited, nothing written.
+        before = counts(usa)
+        refused = web.post(f"{path}/acknowledge", data={"addressee": "usfj", "csrf_token": csrf})
+        assert refused.status_code == 403
+        assert "not a member" not in shown(refused.text)
+        assert counts(usa) == before
+        # A coordinator of the body answers, and so acknowledges.
+        sign_in(web, "watch", lang="en")
+        assert 'id="acknowledge"' in web.get(path).text
+        assert waiting(web.get("/").text) == 1
+    with usa.db.read() as conn:
+        said = [e.detail["reason"] for e in audit.entries(conn, limit=50) if e.action == "refused"]
+    assert said == [
+        "ureader may not acknowledge for usfj: the role that grants store:object:answer is missing"
+    ]
 
 
 @SQLITE

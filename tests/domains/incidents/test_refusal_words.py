@@ -41,7 +41,7 @@ def test_an_acknowledgement_for_a_body_one_is_not_in_is_refused_in_the_readers_l
             f"/incidents/events/{stix_id}/acknowledge",
             data={"addressee": "usfj", "comment": "了解", "csrf_token": csrf},
         )
-    assert refused.status_code == 422
+    assert refused.status_code == 403  # a refusal, as over REST
     assert said in refused.text
     # The service's own sentence (for logs and the API) is on neither page.
     assert "not a member of usfj" not in refused.text

@@ -114,7 +114,7 @@ def test_a_member_acknowledges_on_the_page_in_japanese(usa: Node, web: TestClien
         f"/incidents/events/{stix_id}/acknowledge",
         data={"addressee": "usfj", "csrf_token": csrf},
     )
-    assert twice.status_code == 422
+    assert twice.status_code == 403
     # In the reader's language (the page is Japanese), not the service's English.
     assert "あなたはこの組織に所属していません。" in twice.text
     assert "not a member of usfj" not in twice.text

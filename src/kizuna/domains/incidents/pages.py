@@ -113,6 +113,7 @@ def _event_page(
     stix_id: str,
     error: str | None = None,
     typed: dict[str, str] | None = None,
+    status: int = 422,
 ) -> HTMLResponse:
     """The event, its timeline, the acknowledgements and public version the reader may
     see; `typed` is what the public form sent, given back with its `error`."""
@@ -124,7 +125,7 @@ def _event_page(
     acks = queries.acknowledgements(c, principal, stix_id)
     public = queries.public_of_event(c, principal, stix_id)
     event = history[-1]
-    mine = [a for a in sorted(principal.bodies) if a in c.routing.addressees]
+    mine = c.acknowledging_for(principal)
     # A body has a notice per revision; it acknowledges them all at once, so it is
     # offered once.
     open_for = dict.fromkeys(n.addressee for n in notices if n.addressee in mine and not n.acked_by)
@@ -144,7 +145,7 @@ def _event_page(
         labels=[v.label for v in history]
         + [a.label for a in acks]
         + ([public.label] if public is not None else []),
-        status=422 if error else 200,
+        status=status if error else 200,
         event=event,
         history=history,
         notices=notices,
@@ -182,7 +183,10 @@ def acknowledge_submit(
     try:
         c.acknowledge(principal, stix_id, AckCreate(addressee=addressee, comment=comment))
     except (ValidationError, StoreError) as exc:
-        return _event_page(request, principal, c, stix_id, explain(exc, choose_lang(request)))
+        # A refusal answers 403 on the page as over REST; a bad form 422.
+        status = exc.status if isinstance(exc, StoreError) else 422
+        message = explain(exc, choose_lang(request))
+        return _event_page(request, principal, c, stix_id, message, status=status)
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
 
 

@@ -104,12 +104,25 @@ class Incidents:
 
     def _author(self, principal: Principal, target: str | None) -> None:
         if not rules.may(principal, Permission.OBJECT_WRITE, self.node.nation):
+            also = (
+                f"; {principal.name} may acknowledge those addressed to their body"
+                if self.acknowledging_for(principal)
+                else ""
+            )
             raise Refused(
-                f"only authors of {self.node.nation} record and update events on this node; "
-                f"{principal.name} may acknowledge those addressed to their body",
+                f"only authors of {self.node.nation} record and update events on this node" + also,
                 action=str(Action.EVENT_WRITE),
                 target=target,
             )
+
+    def acknowledging_for(self, principal: Principal) -> list[str]:
+        """The addressees the principal acknowledges for: the bodies of the routing they
+        belong to, when their role lets them answer (an acknowledgement is an answer:
+        a reader is told, and does not sign for the body). Pages offer the form, and
+        the start page lists notices, for these bodies only."""
+        if principal.kind != "system" and not principal.can(Permission.OBJECT_ANSWER):
+            return []
+        return sorted(b for b in principal.bodies if b in self.routing.addressees)
 
     # -- recording -----------------------------------------------------------------------
 
@@ -326,14 +339,21 @@ class Incidents:
         an object of their nation at the event's label: it travels to the event's
         node like an answer."""
         addressee = self.routing.addressee(data.addressee)
-        if principal.kind != "system" and addressee.id not in principal.bodies:
-            raise Refused(
-                f"{principal.name} is not a member of {addressee.id} and may not "
-                "acknowledge for it",
-                action=str(Action.ACK_WRITE),
-                target=stix_id,
-            )
         with self.store.transaction(principal) as conn:
+            if principal.kind != "system" and addressee.id not in principal.bodies:
+                raise Refused(
+                    f"{principal.name} is not a member of {addressee.id} and may not "
+                    "acknowledge for it",
+                    action=str(Action.ACK_WRITE),
+                    target=stix_id,
+                )
+            if principal.kind != "system" and not principal.can(Permission.OBJECT_ANSWER):
+                raise Refused(
+                    f"{principal.name} may not acknowledge for {addressee.id}: "
+                    f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                    action=str(Action.ACK_WRITE),
+                    target=stix_id,
+                )
             row = self.event_row(conn, principal, stix_id, lock=True)
             notice = conn.execute(
                 select(inc_notices)

@@ -26,9 +26,9 @@ LINES = 10
 
 def today(node: Node, principal: Principal) -> list[Panel]:
     """The notices a member of one of the reader's offices may acknowledge (the
-    service asks the same: the addressee is one of the account's bodies)."""
+    service asks the same: `Incidents.acknowledging_for`)."""
     c = incidents(node)
-    mine = sorted(b for b in principal.bodies if b in c.routing.addressees)
+    mine = c.acknowledging_for(principal)
     source = (
         inc_notices.join(objects, objects.c.pk == inc_notices.c.event_pk)
         .join(access, and_(access.c.object_pk == objects.c.pk, current()))
