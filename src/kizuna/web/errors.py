@@ -197,7 +197,14 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"approves another version"),
         N_("the product was revised after you opened it: read the current version, then approve."),
     ),
-    (re.compile(r"addressed to another body"), N_("the item is addressed to another body.")),
+    (
+        re.compile(r"is the requesting body itself"),
+        N_("the counterpart cannot be the requesting body itself: choose another body."),
+    ),
+    (
+        re.compile(r"addressed to another body"),
+        N_("a request cannot be addressed to the body that asks it: choose another body."),
+    ),
     (
         re.compile(r"like the requesting nation"),
         N_("choose a body of the partner nation, or a bilateral one."),

@@ -1,0 +1,122 @@
+"""The coordination pages in the reader's words, on both databases: the open form offers
+only the counterparts the rule accepts and says what is wrong with a refused one;
+nations are named (日本 / United States), not coded; the node's own work and a
+partner's node are named as such, not by their handles; an empty choice of regions is
+said to be one; and the start page lists the notices it counts."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kizuna.db.schema import objects
+from kizuna.domains.coordination.inputs import ResponseCreate
+from kizuna.domains.coordination.model import ResponseKind
+from kizuna.domains.coordination.rules import counterparts_for
+from kizuna.domains.coordination.service import coordination
+from kizuna.labels import parse
+from kizuna.runtime import Node
+from tests.factories import sign_in
+from tests.factories.coordination import cast, item
+
+FORM = {
+    "title_ja": "九州の防空態勢",
+    "title_en": "Air defence posture, Kyushu",
+    "requesting_body": "jjoc",
+    "counterpart_body": "usfj",
+    "region": "kyushu",
+    "label": "SECRET//REL TO JPN, USA",
+    "propose": "1",
+}
+
+
+def _objects(node: Node) -> int:
+    with node.db.read() as conn:
+        return conn.execute(select(func.count()).select_from(objects)).scalar_one()
+
+
+def _options(page: str, name: str) -> list[str]:
+    found = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, name
+    return re.findall(r'<option value="([^"]*)"', found.group(1))
+
+
+def _options_html(page: str, name: str) -> list[str]:
+    found = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, name
+    return re.findall(r"<option [^>]*>", found.group(1))
+
+
+def _text(page: str) -> str:
+    """What a reader reads: the page without its tags, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def test_the_open_form_offers_only_counterparts_the_rule_accepts(
+    node: Node, client: TestClient
+) -> None:
+    cast(node)
+    structure = coordination(node).structure
+    csrf = sign_in(client, "sato", lang="ja")
+    form = client.get("/coordination/new").text
+    # sato opens for JJOC first (then the MOD policy bureau): JJOC's counterparts only.
+    assert _options(form, "requesting_body") == ["jjoc", "mod-policy"]
+    offered = _options(form, "counterpart_body")
+    assert offered == counterparts_for(structure, "JPN", "jjoc")
+    assert {"usfj", "acg", "scc"} <= set(offered)
+    assert not {"jjoc", "nss", "mod-policy", "osd-policy"} & set(offered)
+    # Whose each body is, in the reader's language.
+    assert "在日米軍（統合軍司令部）（米国）" in form
+    assert "（日米共同）" in form
+    assert "(bilateral)" not in form
+    assert "(USA)" not in form
+    # Another requesting body asks the page again; only the counterpart list is swapped.
+    assert 'hx-trigger="change changed"' in form
+    assert 'hx-get="/coordination/new"' in form
+    assert 'hx-select="#counterpart-body"' in form
+    other = client.get("/coordination/new?requesting_body=mod-policy").text
+    assert _options(other, "counterpart_body") == counterparts_for(structure, "JPN", "mod-policy")
+    assert "osd-policy" in _options(other, "counterpart_body")
+    assert "usfj" not in _options(other, "counterpart_body")
+    # The counterpart chosen stays chosen where it fits the other requesting body.
+    kept = client.get("/coordination/new?requesting_body=mod-policy&counterpart_body=acg").text
+    assert '<option value="acg" selected>' in kept
+    gone = client.get("/coordination/new?requesting_body=mod-policy&counterpart_body=usfj").text
+    assert "selected>" not in "".join(_options_html(gone, "counterpart_body"))
+    # A body that is not the reader's is not chosen for them.
+    assert _options(client.get("/coordination/new?requesting_body=nss").text, "counterpart_body")
+    # The label is offered as a Japanese reader writes one, and it is the same label.
+    label = re.search(r'name="label" value="([^"]*)"', form)
+    assert label
+    assert label.group(1) == "指定なし//提供可：日本、米国"
+    assert parse(node.policy, label.group(1)) == parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+
+    before = _objects(node)
+    itself = client.post(
+        "/coordination/new", data={**FORM, "counterpart_body": "jjoc", "csrf_token": csrf}
+    )
+    assert itself.status_code == 422
+    assert (
+        "カウンターパート：要請元の組織自身はカウンターパートにできません。別の組織を選んでください。"
+        in itself.text
+    )
+    # The form comes back with what was typed, and still offers JJOC's counterparts.
+    assert "九州の防空態勢" in itself.text
+    assert _options(itself.text, "counterpart_body") == offered
+    assert _objects(node) == before
+    client.get("/lang/en")
+    said = client.post(
+        "/coordination/new", data={**FORM, "counterpart_body": "jjoc", "csrf_token": csrf}
+    ).text
+    assert "Counterpart body: the counterpart cannot be the requesting body itself" in said
+    assert 'value="UNCLASSIFIED//REL TO JPN, USA"' in client.get("/coordination/new").text
+    assert _objects(node) == before
+    # A body offered is accepted: the item is opened.
+    made = client.post(
+        "/coordination/new", data={**FORM, "counterpart_body": offered[0], "csrf_token": csrf}
+    )
+    assert made.status_code == 200
+    assert "/coordination/items/" in str(made.url)
