@@ -120,3 +120,54 @@ def test_the_open_form_offers_only_counterparts_the_rule_accepts(
     )
     assert made.status_code == 200
     assert "/coordination/items/" in str(made.url)
+
+
+def test_the_item_page_names_nations_and_the_nodes_own_work_in_words(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    c = coordination(node)
+    # Opened by the node itself (as an import or a scheduled job would): system@JPN.
+    made = c.open_item(node.system, item())
+    c.respond(
+        people["davis"][0],
+        made.id,
+        ResponseCreate(kind=ResponseKind.NON_CONCUR, comment="Not before the exercise."),
+    )
+    sign_in(client, "sato", lang="ja")
+    page = client.get(f"/coordination/items/{made.id}").text
+    read = _text(page)
+    assert re.search(r'id="item-needs">米国<', page)
+    assert "米国の回答：不同意 — Not before the exercise." in read
+    assert "このノード（自動）" in read
+    assert 'title="system@JPN"' in page
+    assert "system@JPN" not in read
+    assert "回答： USA" not in read
+    # The object page's history names the author the same way.
+    history = _text(client.get(f"/objects/{made.id}").text)
+    assert "このノード（自動）" in history
+    assert "system@JPN" not in history
+    assert "日本" in history  # the originating nation
+
+    sign_in(client, "davis", lang="en")
+    read = _text(client.get(f"/coordination/items/{made.id}").text)
+    assert "Answers needed from" in read
+    assert "United States" in read
+    assert "Answer of United States: Non-concur — Not before the exercise." in read
+    assert "this node (automatic)" in read
+
+
+def test_the_regions_page_names_the_nations(node: Node, client: TestClient) -> None:
+    cast(node)
+    sign_in(client, "sato", lang="ja")
+    page = client.get("/coordination/regions").text
+    heads = re.findall(r'<th scope="col" data-nation="(\w+)">([^<]+)</th>', page)
+    assert heads == [("JPN", "日本"), ("USA", "米国")]
+    assert "日本の事態認定を記録" in page
+    assert "JPNの事態認定" not in page
+    assert 'name="label" value="指定なし//提供可：日本、米国"' in page
+    client.get("/lang/en")
+    page = client.get("/coordination/regions").text
+    heads = re.findall(r'<th scope="col" data-nation="(\w+)">([^<]+)</th>', page)
+    assert heads == [("JPN", "Japan"), ("USA", "United States")]
+    assert "Record a determination of Japan" in page
