@@ -171,3 +171,29 @@ def test_the_regions_page_names_the_nations(node: Node, client: TestClient) -> N
     heads = re.findall(r'<th scope="col" data-nation="(\w+)">([^<]+)</th>', page)
     assert heads == [("JPN", "Japan"), ("USA", "United States")]
     assert "Record a determination of Japan" in page
+
+
+def test_a_determination_of_no_region_is_refused_saying_so(node: Node, client: TestClient) -> None:
+    cast(node)
+    csrf = sign_in(client, "sato", lang="ja")
+    before = _objects(node)
+    refused = client.post(
+        "/coordination/determinations",
+        data={
+            "kind": "jpn-gray-zone",
+            "determining_body": "jjoc",
+            "label": "SECRET//REL TO JPN, USA",
+            "csrf_token": csrf,
+        },
+    )
+    assert refused.status_code == 422
+    assert "地域：一つ以上選んでください。" in refused.text
+    assert "この値は受け付けられません" not in refused.text
+    assert _objects(node) == before
+    client.get("/lang/en")
+    refused = client.post(
+        "/coordination/determinations",
+        data={"kind": "jpn-gray-zone", "determining_body": "jjoc", "csrf_token": csrf},
+    )
+    assert "Regions: choose at least one." in refused.text
+    assert _objects(node) == before

@@ -329,6 +329,13 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str], na
                 if ctx.get("min_length") == 1
                 else N_("at least {min_length} characters.")
             )
+        elif kind == "too_short":
+            # A list left empty: on a form, boxes none of which was ticked.
+            key = (
+                N_("choose at least one.")
+                if ctx.get("min_length") == 1
+                else N_("choose at least {min_length}.")
+            )
         elif kind == "value_error":
             # A validator's own words: the store's messages, recognised as they are.
             said_by = str(error.get("msg", "")).removeprefix("Value error, ")
