@@ -197,3 +197,38 @@ def test_a_determination_of_no_region_is_refused_saying_so(node: Node, client: T
     )
     assert "Regions: choose at least one." in refused.text
     assert _objects(node) == before
+
+
+def test_the_start_page_lists_the_notices_it_counts(node: Node, client: TestClient) -> None:
+    people = cast(node)
+    c = coordination(node)
+    sato = people["sato"][0]
+    # Two items addressed to USFJ, and a third in a compartment davis does not hold.
+    first = c.open_item(sato, item(title_en="Port access", title_ja="港湾使用"))
+    second = c.open_item(sato, item(title_en="Air corridor", title_ja="航空回廊"))
+    hidden = c.open_item(
+        node.system,
+        item(title_en="Compartmented request", label="SECRET//BIAC//REL TO JPN, USA"),
+    )
+    sign_in(client, "davis", lang="en")
+    start = client.get("/").text
+    panel = re.search(
+        r'<section class="card panel" id="coordination-notices".*?</section>', start, re.S
+    )
+    assert panel
+    shown = panel.group(0)
+    assert 'data-count="2"' in shown
+    assert f"/coordination/items/{first.id}" in shown
+    assert f"/coordination/items/{second.id}" in shown
+    assert "A new item for your body:" in shown
+    assert "Port access" in shown
+    assert "Air corridor" in shown
+    assert hidden.id not in start
+    assert "Compartmented request" not in start
+    # The newest first, as the notifications page lists them.
+    assert shown.index("Air corridor") < shown.index("Port access")
+    client.get("/lang/ja")
+    shown = client.get("/").text
+    assert "所属組織あての新しい調整案件:" in shown
+    assert "港湾使用" in shown
+    assert "航空回廊" in shown

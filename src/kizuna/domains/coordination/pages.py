@@ -17,6 +17,7 @@ from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate, Trans
 from kizuna.domains.coordination.model import (
     DOMAIN_NAMES,
     DOMAINS,
+    NOTICE_NAMES,
     OFFICE_STATUS_NAMES,
     PHASE_NAMES,
     PRECEDENCE_NAMES,
@@ -59,13 +60,6 @@ EVENT_NAMES = {
 }
 # Events that cannot be undone: their button asks the reader to confirm.
 IRREVERSIBLE = frozenset({"withdraw"})
-NOTICE_NAMES = {
-    "opened": N_("A new item for your body"),
-    "response": N_("An answer to your item"),
-    "state": N_("An item changed state"),
-    "escalated": N_("An item was escalated"),
-    "phase": N_("The alliance phase changed"),
-}
 RFI_EVENT_NAMES = {
     "close": N_("Close the RFI"),
     "withdraw": N_("Withdraw the RFI"),
