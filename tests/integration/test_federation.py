@@ -376,6 +376,10 @@ def test_peer_add_refuses_bad_input_and_writes_nothing(node: Node, tmp_path: Pat
             str(good_key),
             "--max-level",
             "SECRET",
+            "--compartment",
+            "CYBER",
+            "--compartment",
+            "BIAC",
             *db,
         ],
         env=env,
@@ -401,6 +405,9 @@ def test_peer_add_refuses_bad_input_and_writes_nothing(node: Node, tmp_path: Pat
     assert "already a peer" in again.stderr
     listed = runner.invoke(app, ["peer", "list", *db], env={**env, "COLUMNS": "200"})
     assert "USA" in listed.output
+    # The agreement as a label begins (compartments joined by '/'), not one '//' each.
+    assert "SECRET//BIAC/CYBER" in listed.output
+    assert "BIAC//CYBER" not in listed.output
     removed = runner.invoke(app, ["peer", "remove", "USA", *db], env=env)
     assert removed.exit_code == 0
     assert count() == before
