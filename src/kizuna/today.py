@@ -33,6 +33,7 @@ class Line:
     at: object = None  # a time the page shows in the reader's zone
     note: str = ""  # a message saying what the time is, with `%(time)s` where it goes
     urgent: bool = False  # overdue: shown first and marked
+    what: str = ""  # a message saying what the line is (a notice's kind), before its title
 
 
 @dataclass(frozen=True)

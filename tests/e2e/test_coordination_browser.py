@@ -199,7 +199,7 @@ def test_japan_records_a_determination_the_us_officer_sees_it_on_the_map(
     expect(us.locator("form#determine")).to_have_count(0)
     expect(us.locator("button.end-determination")).to_have_count(0)
     us.goto(f"{live_node.base_url}/coordination")
-    expect(us.locator("p.determinations")).to_contain_text("JPN · Gray-zone situation")
+    expect(us.locator("p.determinations")).to_contain_text("Japan · Gray-zone situation")
     for session in (author, officer):
         assert_stayed_on_the_node(session)
         assert [m for m in session.console if m.startswith("error")] == []

@@ -376,6 +376,10 @@ def test_peer_add_refuses_bad_input_and_writes_nothing(node: Node, tmp_path: Pat
             str(good_key),
             "--max-level",
             "SECRET",
+            "--compartment",
+            "CYBER",
+            "--compartment",
+            "BIAC",
             *db,
         ],
         env=env,
@@ -401,6 +405,9 @@ def test_peer_add_refuses_bad_input_and_writes_nothing(node: Node, tmp_path: Pat
     assert "already a peer" in again.stderr
     listed = runner.invoke(app, ["peer", "list", *db], env={**env, "COLUMNS": "200"})
     assert "USA" in listed.output
+    # The agreement as a label begins (compartments joined by '/'), not one '//' each.
+    assert "SECRET//BIAC/CYBER" in listed.output
+    assert "BIAC//CYBER" not in listed.output
     removed = runner.invoke(app, ["peer", "remove", "USA", *db], env=env)
     assert removed.exit_code == 0
     assert count() == before
@@ -592,7 +599,14 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
             with usa.db.write() as conn:
                 web.cookies.set(cookies(web).session, identity.start_session(conn, davis))
             shown = web.get(f"/coordination/items/{item.id}").text
+            web.cookies.set(cookies(web).lang, "en")
+            history = web.get(f"/objects/{item.id}").text
         assert f'<time datetime="{due[:19]}Z" title="{due[:19]}Z">' in shown
+        # A version that came from JPN was written here by the JPN node: named in the
+        # reader's words (Japanese by default, English when chosen), its handle on hover.
+        assert '<span class="actor" title="node:JPN">日本のノード</span>' in shown
+        assert '<span class="actor" title="node:JPN">the Japan node</span>' in history
+        assert ">node:JPN<" not in shown + history
         answer = coordination(usa).respond(
             davis.principal, item.id, ResponseCreate(kind=ResponseKind.CONCUR)
         )

@@ -82,12 +82,16 @@ def test_an_officer_approves_on_the_page_in_both_languages(node: Node) -> None:
         client.get("/lang/en")
         english = client.get(f"/intel/joint/{pid}")
         assert english.status_code == 200
-        assert "JPN: waiting" in english.text
+        assert "Japan: waiting" in english.text
         assert 'id="approve"' not in english.text
-        assert "Officers of USA approve on the USA node." in english.text
+        assert (
+            "Officers of your nation (United States) approve on its own node, not on this one."
+            in english.text
+        )
         client.get("/lang/ja")
         assert (
-            "USAの公開責任者はUSAのノードで承認します。" in client.get(f"/intel/joint/{pid}").text
+            "あなたの国（米国）の公開責任者は、このノードではなく自国のノードで承認します。"
+            in client.get(f"/intel/joint/{pid}").text
         )
 
         _login(client, "sato")
@@ -109,8 +113,8 @@ def test_an_officer_approves_on_the_page_in_both_languages(node: Node) -> None:
         answer = client.post(f"/intel/joint/{pid}/approve", data=form, follow_redirects=False)
         assert answer.status_code == 303
         after = client.get(f"/intel/joint/{pid}").text
-        assert "JPN: sato" in after
-        assert "USA: 承認待ち" in after
+        assert "日本: sato" in after
+        assert "米国: 承認待ち" in after
         assert 'id="approve"' not in after
     # Released only when USA's approval has come from the USA node.
     assert node.store.get(node.system, pid).label == parse(node.policy, draft)
@@ -200,3 +204,47 @@ def test_a_kinds_list_is_in_the_order_of_the_date_it_shows(node: Node) -> None:
         page = client.get("/intel/reports").text
     shown = re.findall(r'<a href="/objects/report--[^"]+">(\w+)</a>', page)
     assert shown == ["new", "mid", "old"]
+
+
+def test_a_joint_products_nations_and_target_label_read_as_its_chip_does(node: Node) -> None:
+    """The target label is written as the chip beside it is (the reader's language,
+    their nation first), and the approving nations are named, not coded."""
+    sato, _ = add_user(
+        node, "sato", compartments=["BIAC"], roles=["author", "releasing_officer"],
+        password=PASSWORD,
+    )  # fmt: skip
+    add_user(node, "jones", nation="USA", compartments=["BIAC"], roles=["reader"],
+             password=PASSWORD)  # fmt: skip
+    kinds = {k.key: k for k in model.KINDS}
+    draft = "SECRET//BIAC//REL TO JPN, USA"
+    aid = service.create(
+        node.store, sato.principal, kinds["assessments"],
+        {"name": "Assessment", "judgement": "j", "confidence": 50}, draft,
+    ).id  # fmt: skip
+    target = "SECRET//REL TO JPN, USA"
+    pid = service.create(
+        node.store, sato.principal, kinds["joint-products"],
+        {"name": "Joint product", "contributions": [aid], "target_label": target}, draft,
+    ).id  # fmt: skip
+
+    def facts(html: str) -> tuple[str, str]:
+        target = re.search(r'id="target-label"><span class="chip [^"]*">([^<]+)</span>', html)
+        nations = re.search(r'id="approving-nations">([^<]+)<', html)
+        assert target
+        assert nations
+        return target.group(1), nations.group(1)
+
+    with TestClient(create_app(node)) as client:
+        _login(client, "sato")
+        client.get("/lang/ja")
+        page = client.get(f"/intel/joint/{pid}").text
+        assert facts(page) == ("極秘//提供可：日本、米国", "日本、米国")
+        assert "極秘//BIAC//提供可：日本、米国" in page  # the chip, in the same words
+        assert "SECRET//REL TO JPN, USA" not in page
+        assert "日本: 承認待ち" in page
+        assert "米国: 承認待ち" in page
+        _login(client, "jones")
+        client.get("/lang/en")
+        page = client.get(f"/intel/joint/{pid}").text
+        assert facts(page) == ("SECRET//REL TO USA, JPN", "United States, Japan")
+        assert "SECRET//BIAC//REL TO USA, JPN" in page

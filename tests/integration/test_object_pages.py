@@ -151,6 +151,49 @@ def test_types_read_in_the_readers_words_in_the_list_and_on_the_page(
     assert '<td title="report">Report</td>' in listing
 
 
+def test_the_standard_stix_types_are_named_too(client: TestClient, node: Node) -> None:
+    """Malware, and the other STIX 2.1 types a partner or a feed may send, are worded as
+    a report is, in the list, on the page and in the search filter."""
+    from kizuna.web.search import TYPE_NAMES
+
+    for stix_type in (
+        "malware",
+        "threat-actor",
+        "vulnerability",
+        "tool",
+        "campaign",
+        "attack-pattern",
+        "intrusion-set",
+        "identity",
+        "location",
+        "relationship",
+        "sighting",
+        "ipv4-addr",
+        "domain-name",
+        "url",
+        "file",
+    ):
+        assert stix_type in TYPE_NAMES, stix_type  # fmt: skip
+    mid = _make(
+        node,
+        {"type": "malware", "id": f"malware--{uuid.uuid4()}", "name": "Sample loader",
+         "is_family": False, "created": WHEN, "modified": WHEN, "spec_version": "2.1"},
+    )  # fmt: skip
+    _reader(client, node, "ja")
+    listing = client.get("/objects", params={"type": "malware"}).text
+    assert '<td title="malware">マルウェア</td>' in listing
+    facts = client.get(f"/objects/{mid}").text.split("<dt>種別</dt>", 1)[1].split("</dd>", 1)[0]
+    assert "マルウェア" in facts
+    assert "<code>malware</code>" in facts
+    found = client.get("/search", params={"q": "Sample loader", "type": "malware"})
+    assert found.status_code == 200
+    assert '<option value="malware" selected>マルウェア</option>' in found.text
+    assert f'href="/objects/{mid}"' in found.text
+    client.cookies.set(cookies(client).lang, "en")
+    listing = client.get("/objects", params={"type": "malware"}).text
+    assert '<td title="malware">Malware</td>' in listing
+
+
 def test_a_meeting_item_is_titled_by_its_text_not_its_id(client: TestClient, node: Node) -> None:
     from kizuna.domains.meetings.service import import_seed
 

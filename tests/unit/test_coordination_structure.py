@@ -206,3 +206,33 @@ def test_deadlines_are_configurable(tmp_path: Path) -> None:
     s = load_structure(path, POLICY)
     assert s.precedence_hours["PRIORITY"] == 6
     assert s.determinations["jpn-gray-zone"].hours == 3
+
+
+def test_the_counterparts_offered_are_exactly_those_an_item_may_be_addressed_to() -> None:
+    """The open form offers `counterparts_for`; every body it leaves out is refused by
+    `check_item` with the reason, and every body it offers is accepted."""
+    from kizuna.domains.coordination.rules import check_item, counterparts_for
+    from kizuna.errors import Invalid
+    from tests.factories.coordination import item
+
+    s = default_structure(POLICY)
+    for nation in s.nations:
+        for requesting in s.bodies.values():
+            if not requesting.bilateral and requesting.nation != nation:
+                continue  # opened on the other nation's node
+            offered = counterparts_for(s, nation, requesting.id)
+            assert requesting.id not in offered
+            assert all(s.bodies[b].bilateral or s.bodies[b].nation != nation for b in offered)
+            for body in s.bodies:
+                data = item(requesting_body=requesting.id, counterpart_body=body)
+                if body in offered:
+                    check_item(s, POLICY, nation, data)
+                else:
+                    with pytest.raises(Invalid) as refused:
+                        check_item(s, POLICY, nation, data)
+                    assert refused.value.field == "counterpart_body"
+    # JJOC's counterpart of the partner nation is USFJ; the bilateral bodies come too.
+    assert "usfj" in counterparts_for(s, "JPN", "jjoc")
+    assert "acg" in counterparts_for(s, "JPN", "jjoc")
+    assert "osd-policy" not in counterparts_for(s, "JPN", "jjoc")
+    assert counterparts_for(s, "JPN", "no-such-body") == []

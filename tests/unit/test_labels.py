@@ -16,6 +16,7 @@ from kizuna.labels import (
     lub,
     parse,
     render,
+    render_ceiling,
 )
 
 POLICY = default_policy()
@@ -108,6 +109,16 @@ def test_the_english_and_japanese_forms() -> None:
     assert render(POLICY, label, "ja", first="JPN") == "極秘//BIAC//提供可：日本、米国"
     assert parse(POLICY, "極秘//BIAC//提供可：米国・日本") == label
     assert parse(POLICY, "secret // biac // rel to usa, jpn") == label
+
+
+def test_a_ceiling_is_written_as_a_label_begins() -> None:
+    """A peer agreement or a clearance: the level and the compartments, joined by '/'."""
+    both = frozenset({"CYBER", "BIAC"})
+    assert render_ceiling(POLICY, 20, both) == "SECRET//BIAC/CYBER"
+    assert render_ceiling(POLICY, 20, both, "ja") == "極秘//BIAC/CYBER"
+    assert render_ceiling(POLICY, 10, frozenset()) == "CONFIDENTIAL"
+    label = Label(20, frozenset({"JPN"}), both)
+    assert render(POLICY, label).startswith(render_ceiling(POLICY, 20, both) + "//")
 
 
 def test_a_group_is_written_for_all_its_members() -> None:

@@ -13,6 +13,7 @@ from rich.table import Table
 from kizuna.cli.common import fail, opened, operator, print_table, settings_for
 from kizuna.errors import StoreError
 from kizuna.federation import peers as peer_service
+from kizuna.labels import render_ceiling
 from kizuna.node import key_id, public_key_pem
 
 app = typer.Typer(help="Partner nodes: identity, peers, agreements.")
@@ -105,9 +106,7 @@ def peer_list(db: Db = None) -> None:
         policy = node.policy
     table = Table("nation", "url", "agreement", "last pull", "in", "quarantined", "last error")
     for p in known:
-        agreement = policy.level(p.max_rank).name + "".join(
-            f"//{c}" for c in sorted(p.compartments)
-        )
+        agreement = render_ceiling(policy, p.max_rank, p.compartments)
         table.add_row(p.nation, p.url, agreement, p.last_pull_at or "-", str(p.received),
                       str(p.quarantined), p.last_error or "")  # fmt: skip
     print_table(table)

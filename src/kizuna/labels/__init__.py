@@ -2,7 +2,7 @@
 reading the policy file, and no imports from any other Kizuna layer."""
 
 from kizuna.labels.label import Clearance, Label, can_read, dominates, lub
-from kizuna.labels.marking import Lang, parse, render
+from kizuna.labels.marking import Lang, parse, render, render_ceiling
 from kizuna.labels.policy import (
     Compartment,
     Group,
@@ -33,4 +33,5 @@ __all__ = [
     "lub",
     "parse",
     "render",
+    "render_ceiling",
 ]

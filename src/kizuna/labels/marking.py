@@ -16,7 +16,7 @@ from typing import Literal
 from kizuna.labels.label import Label
 from kizuna.labels.policy import LabelError, Policy
 
-__all__ = ["Lang", "parse", "render"]
+__all__ = ["Lang", "parse", "render", "render_ceiling"]
 
 Lang = Literal["en", "ja"]
 
@@ -42,12 +42,21 @@ def _nation_terms(policy: Policy, rel_to: frozenset[str], first: str | None) -> 
     return head + [n for n in loose if n not in head] + groups
 
 
+def render_ceiling(
+    policy: Policy, rank: int, compartments: frozenset[str], lang: Lang = "en"
+) -> str:
+    """A level and compartments without nations, as a label begins: a clearance's or a
+    peer agreement's ceiling (``SECRET//BIAC/CYBER``)."""
+    level = policy.level(rank)
+    parts = [level.name if lang == "en" else level.ja]
+    if compartments:
+        parts.append("/".join(sorted(compartments)))
+    return "//".join(parts)
+
+
 def render(policy: Policy, label: Label, lang: Lang = "en", *, first: str | None = None) -> str:
     """Write a label in the English or Japanese form."""
-    level = policy.level(label.rank)
-    parts = [level.name if lang == "en" else level.ja]
-    if label.compartments:
-        parts.append("/".join(sorted(label.compartments)))
+    parts = [render_ceiling(policy, label.rank, label.compartments, lang)]
     terms = _nation_terms(policy, label.rel_to, first)
     if lang == "en":
         parts.append(_REL_EN + ", ".join(terms) if terms else _NONE_EN)

@@ -218,7 +218,14 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"approves another version"),
         N_("the product was revised after you opened it: read the current version, then approve."),
     ),
-    (re.compile(r"addressed to another body"), N_("the item is addressed to another body.")),
+    (
+        re.compile(r"is the requesting body itself"),
+        N_("the counterpart cannot be the requesting body itself: choose another body."),
+    ),
+    (
+        re.compile(r"addressed to another body"),
+        N_("a request cannot be addressed to the body that asks it: choose another body."),
+    ),
     (
         re.compile(r"like the requesting nation"),
         N_("choose a body of the partner nation, or a bilateral one."),
@@ -342,6 +349,13 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str], na
                 N_("this field is required.")
                 if ctx.get("min_length") == 1
                 else N_("at least {min_length} characters.")
+            )
+        elif kind == "too_short":
+            # A list left empty: on a form, boxes none of which was ticked.
+            key = (
+                N_("choose at least one.")
+                if ctx.get("min_length") == 1
+                else N_("choose at least {min_length}.")
             )
         elif kind == "value_error":
             # A validator's own words: the store's messages, recognised as they are.

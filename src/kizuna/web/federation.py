@@ -17,10 +17,11 @@ from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation.schema import quarantine, spillage_notices
 from kizuna.federation.witness import envelope
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Clearance, Label
+from kizuna.labels import Clearance, Label, render_ceiling
 from kizuna.store.access import current, visible
 from kizuna.store.tally import tally
 from kizuna.web.deps import ApiPrincipal, NodeDep, PagePrincipal
+from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
 
 __all__ = ["router"]
@@ -131,6 +132,7 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
             select(spillage_notices).order_by(spillage_notices.c.pk.desc()).limit(100)
         ).all()
     now = clock.now()
+    lang = choose_lang(request)
     rows = []
     counted: list[Label] = []
     for peer in known:
@@ -139,7 +141,11 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
             lag = round((now - clock.parse_ts(peer.last_pull_at)).total_seconds(), 1)
         into, out, labels = _flows(node, principal, peer)
         counted += labels
-        rows.append({"peer": peer, "lag": lag, "in": into, "out": out})
+        # The agreement as a label begins, in the reader's language (極秘//BIAC/CYBER).
+        agreement = render_ceiling(
+            node.policy, peer.max_rank, peer.compartments, "ja" if lang == "ja" else "en"
+        )
+        rows.append({"peer": peer, "agreement": agreement, "lag": lag, "in": into, "out": out})
     return page(
         request,
         "federation.html",

@@ -124,6 +124,16 @@ TIER_NAMES = {
     "ministerial": N_("Ministerial"),
 }
 # Kept for items of before determinations, which name the phase of their region.
+# What a notice to a body says happened, by its kind (notify.Notice.kind).
+NOTICE_NAMES = {
+    "opened": N_("A new item for your body"),
+    "response": N_("An answer to your item"),
+    "state": N_("An item changed state"),
+    "escalated": N_("An item was escalated"),
+    "phase": N_("The alliance phase changed"),
+    "rfi": N_("A request for information, or its answer"),
+}
+
 PHASE_NAMES = {
     "peacetime": N_("Peacetime"),
     "gray_zone": N_("Gray zone"),

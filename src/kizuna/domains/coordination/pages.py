@@ -17,6 +17,7 @@ from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate, Trans
 from kizuna.domains.coordination.model import (
     DOMAIN_NAMES,
     DOMAINS,
+    NOTICE_NAMES,
     OFFICE_STATUS_NAMES,
     PHASE_NAMES,
     PRECEDENCE_NAMES,
@@ -28,23 +29,25 @@ from kizuna.domains.coordination.model import (
     ResponseKind,
 )
 from kizuna.domains.coordination.receipts import receipts_of
+from kizuna.domains.coordination.rules import counterparts_for
 from kizuna.domains.coordination.service import (
     USER_EVENTS,
     Coordination,
     coordination,
     iso_time,
 )
-from kizuna.domains.coordination.structure import PRECEDENCES, TIERS
+from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Body
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import LabelError
+from kizuna.labels import Label, LabelError, render
 from kizuna.web.bilingual import side_by_side, translation_of
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.i18n import N_, choose_lang
+from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.names import nation_name
 from kizuna.web.pages import page
 
-__all__ = ["TEMPLATES", "router"]
+__all__ = ["TEMPLATES", "default_label", "router"]
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -57,13 +60,6 @@ EVENT_NAMES = {
 }
 # Events that cannot be undone: their button asks the reader to confirm.
 IRREVERSIBLE = frozenset({"withdraw"})
-NOTICE_NAMES = {
-    "opened": N_("A new item for your body"),
-    "response": N_("An answer to your item"),
-    "state": N_("An item changed state"),
-    "escalated": N_("An item was escalated"),
-    "phase": N_("The alliance phase changed"),
-}
 RFI_EVENT_NAMES = {
     "close": N_("Close the RFI"),
     "withdraw": N_("Withdraw the RFI"),
@@ -73,6 +69,17 @@ RFI_EVENT_NAMES = {
 
 def _common(c: Coordination, request: Request) -> dict[str, Any]:
     lang = choose_lang(request)
+    gettext = translations(lang).gettext
+
+    def body_with_nation(body: Body) -> str:
+        # A choice of bodies says whose each is: 在日米軍司令部（米国）, ACG（日米共同）.
+        whose = (
+            gettext(N_("bilateral"))
+            if body.bilateral
+            else nation_name(c.node.policy, body.nation, lang)
+        )
+        return gettext(N_("%(body)s (%(nation)s)")) % {"body": body.name(lang), "nation": whose}
+
     return {
         "bodies": c.structure.bodies,
         "regions": c.structure.regions,
@@ -90,6 +97,7 @@ def _common(c: Coordination, request: Request) -> dict[str, Any]:
         "event_names": EVENT_NAMES,
         "notice_names": NOTICE_NAMES,
         "iso_time": iso_time,
+        "body_with_nation": body_with_nation,
         # A rung of several bodies (the national staffs) is named by each of them.
         "body_names": lambda ids: " / ".join(
             c.structure.bodies[b].name(lang) if b in c.structure.bodies else b
@@ -137,6 +145,13 @@ def board_page(
     )
 
 
+def default_label(c: Coordination, principal: Principal, lang: str) -> str:
+    """A new record's label as the form first offers it: the lowest level, releasable to
+    the alliance's nations, written as the reader writes a label (指定なし//提供可：日本、米国)."""
+    label = Label(c.node.policy.lowest.rank, frozenset(c.structure.nations))
+    return render(c.node.policy, label, "ja" if lang == "ja" else "en", first=principal.nation)
+
+
 def _form(
     request: Request,
     principal: Principal,
@@ -145,6 +160,10 @@ def _form(
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    my_bodies = sorted(b for b in principal.bodies if b in c.structure.bodies)
+    requesting = values.get("requesting_body")
+    if requesting not in my_bodies:
+        requesting = my_bodies[0] if my_bodies else ""
     return page(
         request,
         "coordination/open.html",
@@ -154,21 +173,37 @@ def _form(
         error=error,
         tiers=TIERS,
         domains=DOMAINS,
-        my_bodies=sorted(b for b in principal.bodies if b in c.structure.bodies),
+        my_bodies=my_bodies,
+        # Only the counterparts the rule accepts for the chosen requesting body; the
+        # list follows another choice of it (htmx asks this page again).
+        counterparts=counterparts_for(c.structure, c.node.nation, requesting),
         **_common(c, request),
     )
 
 
 @router.get("/coordination/new")
-def open_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+def open_form(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    requesting_body: Annotated[str, Query(max_length=64)] = "",
+    counterpart_body: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
+    """The form to open an item; the two bodies, when given, are chosen in it."""
     c = coordination(node)
     node.store.require(principal, Permission.OBJECT_WRITE, "open coordination items")
-    label = f"UNCLASSIFIED//REL TO {', '.join(c.structure.nations)}"
     return _form(
         request,
         principal,
         c,
-        {"label": label, "domains": [], "propose": True, "precedence": "ROUTINE"},
+        {
+            "label": default_label(c, principal, choose_lang(request)),
+            "requesting_body": requesting_body,
+            "counterpart_body": counterpart_body,
+            "domains": [],
+            "propose": True,
+            "precedence": "ROUTINE",
+        },
     )
 
 

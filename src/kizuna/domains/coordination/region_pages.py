@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.inputs import DeterminationCreate, DeterminationEnd
 from kizuna.domains.coordination.map import region_map
-from kizuna.domains.coordination.pages import _can_open, _common
+from kizuna.domains.coordination.pages import _can_open, _common, default_label
 from kizuna.domains.coordination.service import Coordination, coordination
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Principal
@@ -48,7 +48,6 @@ def _regions_page(
     in_force = [d for d in shown if d.in_force]
     lang = choose_lang(request)
     nation = c.node.nation
-    label = f"UNCLASSIFIED//REL TO {', '.join(c.structure.nations)}"
     return page(
         request,
         "coordination/regions.html",
@@ -65,7 +64,7 @@ def _regions_page(
         # The map colours a region by the determinations the reader may read, and no
         # other: derived from `in_force`, which the visibility condition chose.
         map_svg=region_map(c.structure, in_force, lang),
-        values=values or {"label": label, "regions": []},
+        values=values or {"label": default_label(c, principal, lang), "regions": []},
         error=error,
         **_common(c, request),
     )

@@ -10,7 +10,7 @@ from kizuna.domains.coordination.structure import TIERS, Body, Structure
 from kizuna.errors import Invalid
 from kizuna.labels import Label, LabelError, Policy, parse
 
-__all__ = ["body_of", "check_item"]
+__all__ = ["body_of", "check_item", "counterpart_refusal", "counterparts_for"]
 
 
 def body_of(s: Structure, body_id: str, field: str) -> Body:
@@ -19,6 +19,49 @@ def body_of(s: Structure, body_id: str, field: str) -> Body:
         known = ", ".join(sorted(s.bodies))
         raise Invalid(f"unknown body '{body_id}'; known: {known}", field=field)
     return body
+
+
+def counterpart_refusal(
+    s: Structure, nation: str, requesting: Body, counterpart: Body
+) -> Invalid | None:
+    """Why `counterpart` cannot answer an item `requesting` opens on `nation`'s node,
+    or None when it can: it is another body, of the partner nation or bilateral, and a
+    national body of each side must be counterparts in the structure."""
+    if counterpart.id == requesting.id:
+        return Invalid(
+            f"'{counterpart.id}' is the requesting body itself; "
+            "an item is addressed to another body",
+            field="counterpart_body",
+        )
+    if not counterpart.bilateral and counterpart.nation == nation:
+        return Invalid(
+            f"'{counterpart.id}' is a body of {nation} like the requesting nation: "
+            "a counterpart is of the partner nation, or bilateral",
+            field="counterpart_body",
+        )
+    if (
+        not requesting.bilateral
+        and not counterpart.bilateral
+        and not s.are_counterparts(requesting.id, counterpart.id)
+    ):
+        theirs = ", ".join(s.counterparts_of(requesting.id)) or "none"
+        return Invalid(
+            f"'{counterpart.id}' is not a counterpart of '{requesting.id}' "
+            f"(its counterparts: {theirs}; or address a bilateral body)",
+            field="counterpart_body",
+        )
+    return None
+
+
+def counterparts_for(s: Structure, nation: str, requesting_id: str) -> list[str]:
+    """The bodies an item of `requesting_id` may be addressed to, in the structure's
+    order: exactly those `check_item` accepts, so a form offers no refused choice."""
+    requesting = s.bodies.get(requesting_id)
+    if requesting is None:
+        return []
+    return [
+        b.id for b in s.bodies.values() if counterpart_refusal(s, nation, requesting, b) is None
+    ]
 
 
 def check_item(
@@ -34,25 +77,9 @@ def check_item(
             f"is opened by a body of {nation} or a bilateral one",
             field="requesting_body",
         )
-    if counterpart.id == requesting.id:
-        raise Invalid("an item is addressed to another body", field="counterpart_body")
-    if not counterpart.bilateral and counterpart.nation == nation:
-        raise Invalid(
-            f"'{counterpart.id}' is a body of {nation} like the requesting nation: "
-            "a counterpart is of the partner nation, or bilateral",
-            field="counterpart_body",
-        )
-    if (
-        not requesting.bilateral
-        and not counterpart.bilateral
-        and not s.are_counterparts(requesting.id, counterpart.id)
-    ):
-        theirs = ", ".join(s.counterparts_of(requesting.id)) or "none"
-        raise Invalid(
-            f"'{counterpart.id}' is not a counterpart of '{requesting.id}' "
-            f"(its counterparts: {theirs}; or address a bilateral body)",
-            field="counterpart_body",
-        )
+    refused = counterpart_refusal(s, nation, requesting, counterpart)
+    if refused is not None:
+        raise refused
     tier = data.tier or requesting.tier
     if tier not in TIERS:
         raise Invalid(f"unknown tier '{tier}'; known: {', '.join(TIERS)}", field="tier")

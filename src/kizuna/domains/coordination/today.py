@@ -17,6 +17,7 @@ from kizuna.domains.coordination.model import (
     ACCEPTING,
     CONCURRING,
     ITEM_TYPE,
+    NOTICE_NAMES,
     STATE_NAMES,
     ItemState,
 )
@@ -186,11 +187,47 @@ def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> 
         coord_notifications.c.acked_at.is_(None),
     ]
     counted = tally(conn, source, where)
+    # The newest notices, each with the item it is about: a notice of no item (a phase
+    # notice of an earlier version) is counted, and read on the notifications page.
+    about = (
+        coord_notifications.join(
+            access,
+            and_(
+                access.c.object_pk == coord_notifications.c.item_pk,
+                current(),
+                visible(principal, c.store.bits),
+            ),
+        )
+        .join(versions, versions.c.pk == access.c.version_pk)
+        .join(objects, objects.c.pk == access.c.object_pk)
+    )
+    rows = conn.execute(
+        select(coord_notifications.c.kind, coord_notifications.c.created_at, *COLUMNS)
+        .select_from(about)
+        .where(*where)
+        .order_by(coord_notifications.c.pk.desc())
+        .limit(LINES)
+    ).all()
+    lines = []
+    for r in rows:
+        item = stored_from_row(r)
+        lines.append(
+            Line(
+                href=f"/coordination/items/{item.id}",
+                text=str(item.object.get("name") or item.id),
+                text_ja=str(item.object.get("name_ja") or ""),
+                label=item.label,
+                at=r.created_at,
+                note=N_("Sent %(time)s"),
+                what=NOTICE_NAMES.get(r.kind, r.kind),
+            )
+        )
     return Panel(
         key="coordination-notices",
         title=N_("Coordination notifications to acknowledge"),
         href="/coordination/notifications",
         count=counted.total,
+        lines=tuple(lines),
         empty=N_("No notification waits for your body."),
         labels=counted.labels,
     )

@@ -16,12 +16,12 @@ from kizuna.domains.coordination import handover as handovers_
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.handover_sections import SECTION_TITLES
 from kizuna.domains.coordination.model import (
+    NOTICE_NAMES,
     PRECEDENCE_NAMES,
     RFI_STATE_NAMES,
     STATE_NAMES,
     TASKER_STATE_NAMES,
 )
-from kizuna.domains.coordination.pages import NOTICE_NAMES
 from kizuna.domains.coordination.service import Coordination, coordination
 from kizuna.domains.coordination.watch import log_entry, watch_bodies, watch_log
 from kizuna.domains.coordination.watch_model import (

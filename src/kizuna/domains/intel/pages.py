@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission
-from kizuna.labels import LabelError
+from kizuna.labels import LabelError, parse
 from kizuna.store import rules
 from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
@@ -145,6 +145,10 @@ def _joint(
         and state.state == "draft"
     )
     refs = state.product.object.get("object_refs", [])
+    try:
+        target = parse(node.policy, state.target_label, originator=state.product.origin)
+    except LabelError:
+        target = None  # a label this node's policy does not know: shown as it was written
     contributions = readable_targets(node.store, principal, refs, choose_lang(request))
     return page(
         request,
@@ -154,6 +158,7 @@ def _joint(
         contributions=contributions,
         kinds=model.KINDS,
         state=state,
+        target=target,
         can_approve=can_approve,
         elsewhere=(
             principal.can(Permission.OBJECT_RELEASE)

@@ -1,0 +1,63 @@
+"""Nations and the node's own actors in the reader's words.
+
+Stored rows name a nation by its code (JPN) and a machine actor by a handle
+(`node:USA` for what a partner's node sent, `system@JPN` for a node's background
+work). A page shows instead the nation's name from the label policy, in the reader's
+language (日本 / Japan), and a machine actor as what it is (米国のノード / the United
+States node). The exact handle stays on hover, for whoever compares a page with the
+audit log. A code the policy does not know is shown as it is, never hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+
+from kizuna.labels import Policy
+from kizuna.web.i18n import N_, translations
+
+__all__ = ["actor_name", "nation_name", "nation_names"]
+
+_NODE = "node:"
+_SYSTEM = "system@"
+
+
+def nation_name(policy: Policy, code: str, lang: str) -> str:
+    """The nation of `code` as the policy names it in `lang`; an unknown code as it is."""
+    nation = policy.nations.get(code)
+    if nation is None:
+        return code
+    return nation.ja if lang == "ja" else nation.en
+
+
+def nation_names(
+    policy: Policy, codes: Iterable[str], lang: str, *, first: str | None = None
+) -> str:
+    """Several nations, the reader's own (`first`) ahead of the others, as a label
+    lists them: 日本、米国 / Japan, United States."""
+    wanted = sorted({c.strip() for c in codes if c.strip()})
+    ordered = [first] if first in wanted else []
+    ordered += [c for c in wanted if c != first]
+    names = [nation_name(policy, c, lang) for c in ordered]
+    return ("、" if lang == "ja" else ", ").join(names)
+
+
+def actor_name(policy: Policy, home: str, actor: str, lang: str) -> Markup:
+    """Who wrote a version or took a step: a person by their user name; a partner's
+    node and a node's background work in words, the handle on hover."""
+    gettext = translations(lang).gettext
+    if actor.startswith(_NODE):
+        nation = actor[len(_NODE) :]
+        said = gettext(N_("the %(nation)s node")) % {"nation": nation_name(policy, nation, lang)}
+    elif actor.startswith(_SYSTEM):
+        nation = actor[len(_SYSTEM) :]
+        if nation == home:
+            said = gettext(N_("this node (automatic)"))
+        else:
+            said = gettext(N_("the %(nation)s node (automatic)")) % {
+                "nation": nation_name(policy, nation, lang)
+            }
+    else:
+        return escape(actor)
+    return Markup('<span class="actor" title="{0}">{1}</span>').format(actor, said)
