@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -69,3 +70,12 @@ def test_a_label_given_as_an_example_is_the_same_label_in_japanese() -> None:
         japanese = ja.gettext(english)
         assert "提供可" in japanese, english
         assert parse(policy, japanese) == parse(policy, english)
+
+
+def test_each_message_is_translated_once() -> None:
+    """A message given twice reads by the first entry, whatever the second says (a page's
+    "Received" was written 受信日時 and 受領 in two places of the catalog)."""
+    catalog = (SRC / "web/locale/ja/LC_MESSAGES/messages.po").read_text()
+    entries = re.findall(r'^(?:msgctxt "(.*)"\n)?msgid "(.*)"$', catalog, flags=re.MULTILINE)
+    counted = Counter(entry for entry in entries if entry[1])
+    assert [entry for entry, n in counted.items() if n > 1] == []
