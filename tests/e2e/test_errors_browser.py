@@ -225,7 +225,10 @@ def test_a_refused_non_concurrence_comes_back_as_non_concurrence(
     # Give the reason: the same form, now accepted, records a non-concurrence.
     page.locator("textarea[name=comment]").fill("Runway capacity is not confirmed.")
     page.locator("#submit-answer").click()
-    expect(page.locator("tr.ev-response")).to_contain_text("USA")
+    # The answering nation in the reader's words.
+    expect(page.locator("tr.ev-response")).to_contain_text(
+        {"ja": "米国", "en": "United States"}[lang]
+    )
     expect(page.locator("[role=alert]")).to_have_count(0)
 
 

@@ -445,7 +445,7 @@ def test_the_two_node_demo_releases_its_joint_product_on_both(tmp_path: Path) ->
             page = web.get(f"/intel/joint/{product.id}")
         assert page.status_code == 200
         assert "waiting" not in page.text
-        for nation in ("JPN", "USA"):
+        for nation in ("Japan", "United States"):
             assert f"{nation}: approved (the approval's record is not releasable to you)" in (
                 page.text.replace("&#39;", "'")
             )

@@ -5,6 +5,7 @@ each CAP block in its own language. A walk through the pages found each of these
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.domains.incidents.conftest import event, make_node
 from tests.domains.incidents.test_events import counts
-from tests.factories import sign_in
+from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
 
 # Page text, not storage: one database is enough, but for what the page reads
@@ -159,7 +160,7 @@ def test_a_member_who_only_reads_is_told_of_a_notice_but_not_offered_to_sign_for
     duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
                      bodies=["usfj", "mcipac"])  # fmt: skip
     member(usa, "watch", nation="USA", roles=["coordinator"], bodies=["usfj"])
-    member(usa, "ureader", nation="USA", roles=["reader"], bodies=["usfj"])
+    _, reader_token = member(usa, "ureader", nation="USA", roles=["reader"], bodies=["usfj"])
     c = incidents(usa)
     made = c.record(duty, event())
     path = f"/incidents/events/{made.id}"
@@ -169,6 +170,11 @@ def test_a_member_who_only_reads_is_told_of_a_notice_but_not_offered_to_sign_for
         assert web.get(path).status_code == 200
         assert 'id="acknowledge"' not in web.get(path).text
         assert waiting(web.get("/").text) == 0
+        # Nor the form to record one, nor recording by REST: both refused and audited.
+        assert web.get("/incidents/new").status_code == 403
+        rest = web.post("/api/v1/incidents/events", json=json.loads(event().model_dump_json()),
+                        headers=bearer(reader_token))  # fmt: skip
+        assert rest.status_code == 403
         # Sent anyway: refused as a refusal (403, as over REST), audited, nothing written.
         before = counts(usa)
         refused = web.post(f"{path}/acknowledge", data={"addressee": "usfj", "csrf_token": csrf})
@@ -180,9 +186,12 @@ def test_a_member_who_only_reads_is_told_of_a_notice_but_not_offered_to_sign_for
         assert 'id="acknowledge"' in web.get(path).text
         assert waiting(web.get("/").text) == 1
     with usa.db.read() as conn:
-        said = [e.detail["reason"] for e in audit.entries(conn, limit=50) if e.action == "refused"]
+        entries = audit.entries(conn, limit=50)
+    said = [e.detail["reason"] for e in reversed(entries) if e.action == "refused"]
     assert said == [
-        "ureader may not acknowledge for usfj: the role that grants store:object:answer is missing"
+        "ureader may not record events: the role that grants store:object:write is missing",
+        "only authors of USA record and update events on this node",
+        "ureader may not acknowledge for usfj: the role that grants store:object:answer is missing",
     ]
 
 

@@ -229,6 +229,8 @@ def _first_label(node: Node, principal: Principal, lang: str) -> str:
 
 @router.get("/incidents/new")
 def record_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    # Refused (audited) before the form: the submit would refuse anyway.
+    node.store.require(principal, Permission.OBJECT_WRITE, "record events")
     c = incidents(node)
     label = _first_label(node, principal, choose_lang(request))
     return page(

@@ -109,11 +109,14 @@ class Incidents:
                 if self.acknowledging_for(principal)
                 else ""
             )
-            raise Refused(
-                f"only authors of {self.node.nation} record and update events on this node" + also,
-                action=str(Action.EVENT_WRITE),
-                target=target,
-            )
+            # Raised in a store transaction: the store audits it, as every refusal.
+            with self.store.transaction(principal):
+                raise Refused(
+                    f"only authors of {self.node.nation} record and update events on this node"
+                    + also,
+                    action=str(Action.EVENT_WRITE),
+                    target=target,
+                )
 
     def acknowledging_for(self, principal: Principal) -> list[str]:
         """The addressees the principal acknowledges for: the bodies of the routing they
