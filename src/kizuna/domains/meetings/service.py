@@ -279,13 +279,15 @@ def store_record(
     if dry_run:
         return ImportResult(record, meeting_id, 0, False, True, made)
     if principal.kind == "system" and label.rel_to != {node.nation} and not public_release:
-        raise Refused(
-            "a label naming other nations is a release decision: import as a releasing "
-            f"officer of {node.nation} (--as NAME)",
-            field="label",
-            action="meetings:summary:import",
-            target=meeting_id,
-        )
+        # Raised in a store transaction: the store audits it, as every refusal.
+        with node.store.transaction(principal):
+            raise Refused(
+                "a label naming other nations is a release decision: import as a releasing "
+                f"officer of {node.nation} (--as NAME)",
+                field="label",
+                action="meetings:summary:import",
+                target=meeting_id,
+            )
     try:
         node.store.get(principal, meeting_id)
     except NotFound:
