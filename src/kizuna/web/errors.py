@@ -148,6 +148,10 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("the municipalities of one event are in one prefecture."),
     ),
     (
+        re.compile(r"^an update changes at least one field"),
+        N_("change at least one field, or mark it the closing report."),
+    ),
+    (
         re.compile(r"needs its zone"),
         N_("give the time with its zone, such as 2026-12-05T09:00+09:00."),
     ),

@@ -77,6 +77,13 @@ def waiting(start_page: str) -> int:
     return int(found.group(1))
 
 
+def value_of(html: str, field_id: str) -> str:
+    """The value an input of the page holds, found by its id."""
+    found = re.search(rf'id="{field_id}"[^>]*\svalue="([^"]*)"', html)
+    assert found, field_id
+    return found.group(1)
+
+
 def form_value(html: str, name: str) -> str:
     found = re.search(rf'name="{name}" id="{name}" value="([^"]*)"', html)
     assert found, name
@@ -207,7 +214,9 @@ def test_the_event_page_speaks_the_readers_language_and_zone(jpn: Node) -> None:
         ja = shown(web.get(f"/incidents/events/{made.id}").text)
         board_ja = shown(web.get("/incidents").text)
         web.get("/lang/en")
-        en = shown(web.get(f"/incidents/events/{made.id}").text)
+        # The follow-up form holds both descriptions, as the author wrote them.
+        en = shown(re.sub(r'<details class="follow-up-form".*?</details>', "",
+                          web.get(f"/incidents/events/{made.id}").text, flags=re.S))  # fmt: skip
         board_en = shown(web.get("/incidents").text)
     # Times in the reader's zone, never the stored UTC text.
     assert "2026-12-01 13:40 JST" in ja
@@ -360,3 +369,62 @@ def test_every_prefecture_has_its_name_in_both_languages() -> None:
     assert (prefecture_name("13", "ja"), prefecture_name("13", "en")) == ("東京都", "Tokyo")
     assert (prefecture_name("47", "ja"), prefecture_name("47", "en")) == ("沖縄県", "Okinawa")
     assert prefecture_name("48", "en") == "48"
+
+
+@SQLITE
+def test_follow_ups_the_closing_report_and_a_cancel_are_posted_from_the_events_page(
+    usa: Node,
+) -> None:
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    member(usa, "ureader", nation="USA", roles=["reader"], bodies=["usfj"])
+    c = incidents(usa)
+    first, second = c.record(duty, event()), c.record(duty, event(title_en="Second panel"))
+    with TestClient(create_app(usa)) as web:
+        csrf = sign_in(web, "duty", lang="ja")
+        page = web.get(f"/incidents/events/{first.id}").text
+        # The follow-up form starts from what the event says now.
+        typed = {k: value_of(page, f"update-{k.replace('_', '-')}")
+                 for k in ("people_hurt", "release_substance", "release_amount")}  # fmt: skip
+        assert typed["people_hurt"] == "0"
+        areas = dict(re.findall(r'<textarea name="(\w+)" id="update-[\w-]+">([^<]*)<', page))
+        assert areas["damage"] == "none reported"
+        sent = {**typed, **areas, "csrf_token": csrf}
+        # Nothing changed, nothing closed: the form says so and nothing is written.
+        before = counts(usa)
+        same = web.post(f"/incidents/events/{first.id}/update", data=sent)
+        assert same.status_code == 422
+        assert "いずれかの項目を変更するか、最終報告としてください。" in same.text
+        assert counts(usa) == before
+        # A follow-up: one field changed, every addressee told again (an Update each).
+        dent = {**sent, "damage": "車両1台のへこみ"}
+        told = web.post(f"/incidents/events/{first.id}/update", data=dent, follow_redirects=False)
+        assert told.status_code == 303
+        now = c.store.get(duty, first.id).object
+        assert (now["revision"], now["damage"], now["status"]) == (2, "車両1台のへこみ", "open")
+        assert counts(usa)["notices"] > before["notices"]
+        # The closing report: the event is closed and offers no more follow-up.
+        closed = web.post(f"/incidents/events/{first.id}/update",
+                          data={**dent, "closing": "1"}, follow_redirects=False)  # fmt: skip
+        assert closed.status_code == 303
+        assert c.store.get(duty, first.id).object["status"] == "closed"
+        assert 'id="post-update"' not in web.get(f"/incidents/events/{first.id}").text
+        # A cancel needs its English reason, named in the reader's language.
+        no_reason = web.post(f"/incidents/events/{second.id}/cancel",
+                             data={"reason_ja": "誤登録", "csrf_token": csrf})  # fmt: skip
+        assert no_reason.status_code == 422
+        assert "理由（英語）" in shown(no_reason.text)
+        assert value_of(no_reason.text, "cancel-reason-ja") == "誤登録"
+        cancelled = web.post(f"/incidents/events/{second.id}/cancel",
+                             data={"reason_en": "Recorded twice", "reason_ja": "二重登録",
+                                   "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+        assert cancelled.status_code == 303
+        assert "二重登録" in shown(web.get(f"/incidents/events/{second.id}").text)
+        # A reader of the body is offered neither form, and is refused if they post.
+        reader_csrf = sign_in(web, "ureader", lang="en")
+        page = web.get(f"/incidents/events/{first.id}").text
+        assert 'id="cancel-event"' not in page
+        refused = web.post(f"/incidents/events/{first.id}/cancel",
+                           data={"reason_en": "no", "csrf_token": reader_csrf})  # fmt: skip
+        assert refused.status_code == 403
+    assert c.store.get(duty, first.id).object["status"] == "closed"

@@ -24,7 +24,10 @@ from kizuna.domains.incidents.exports import atom
 from kizuna.domains.incidents.model import (
     KINDS,
     AckCreate,
+    CancelRequest,
     EventCreate,
+    EventStatus,
+    EventUpdate,
     PublicCreate,
     kind_name,
     notice_name,
@@ -115,9 +118,11 @@ def _event_page(
     error: str | None = None,
     typed: dict[str, str] | None = None,
     status: int = 422,
+    form: str = "public",
 ) -> HTMLResponse:
     """The event, its timeline, the acknowledgements and public version the reader may
-    see; `typed` is what the public form sent, given back with its `error`."""
+    see; `typed` is what `form` (public, update or cancel) sent, given back with its
+    `error`."""
     try:
         history = c.store.history(principal, stix_id)
         notices = queries.notices(c, principal, stix_id)
@@ -130,15 +135,18 @@ def _event_page(
     # A body has a notice per revision; it acknowledges them all at once, so it is
     # offered once.
     open_for = dict.fromkeys(n.addressee for n in notices if n.addressee in mine and not n.acked_by)
-    if typed is None and public is not None:
+    given = {form: typed} if typed is not None else {}
+    if "public" not in given and public is not None:
         # A second release replaces the text of the first: start from that text.
         body = public.object
-        typed = {
+        given["public"] = {
             "title_en": body.get("name", ""),
             "title_ja": body.get("name_ja", ""),
             "description_en": body.get("description", ""),
             "description_ja": body.get("description_ja", ""),
         }
+    # A follow-up starts from what the event says now: the author changes what changed.
+    given.setdefault("update", _follow_up_values(event.object))
     return page(
         request,
         "incidents/event.html",
@@ -152,12 +160,21 @@ def _event_page(
         notices=notices,
         acks=acks,
         public=public,
-        public_values=typed or {},
+        public_values=given.get("public", {}),
+        update_values=given["update"],
+        cancel_values=given.get("cancel", {}),
+        open_form=form if error else None,
         my_addressees=list(open_for),
         can_release=(
             principal.can(Permission.OBJECT_RELEASE)
             and principal.can(Permission.OBJECT_WRITE)
             and event.origin == c.node.nation
+        ),
+        # Follow-ups are the origin's: its authors post them while the event is open.
+        can_follow_up=(
+            event.origin == c.node.nation
+            and event.object.get("status") == EventStatus.OPEN.value
+            and rules.may(principal, Permission.OBJECT_WRITE, c.node.nation)
         ),
         error=error,
         **_common(c, request),
@@ -210,6 +227,86 @@ def public_submit(
     except (ValidationError, StoreError) as exc:
         message = explain(exc, choose_lang(request), fields=_PUBLIC_FIELDS)
         return _event_page(request, principal, c, stix_id, message, typed)
+    return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
+
+
+# The follow-up form's fields and the event's properties they change.
+_FOLLOW_UP = {
+    "people_hurt": "people_hurt",
+    "damage": "damage",
+    "release_substance": "release_substance",
+    "release_amount": "release_amount",
+    "description_en": "description",
+    "description_ja": "description_ja",
+}
+_FOLLOW_UP_FIELDS = {
+    "people_hurt": N_("People hurt"),
+    "damage": N_("Damage"),
+    "release_substance": N_("Substance released"),
+    "release_amount": N_("Amount released"),
+    "description_en": N_("Description (English)"),
+    "body": N_("Follow-up"),
+}
+_CANCEL_FIELDS = {"reason_en": N_("Reason (English)"), "reason_ja": N_("Reason (Japanese)")}
+
+
+def _follow_up_values(body: dict[str, Any]) -> dict[str, str]:
+    values = {field: str(body.get(prop) or "") for field, prop in _FOLLOW_UP.items()}
+    # No one hurt reads 0 on the page, whether or not the event says so.
+    values["people_hurt"] = str(body.get("people_hurt") or 0)
+    return values
+
+
+@router.post("/incidents/events/{stix_id}/update", dependencies=[Depends(check_csrf)])
+def update_submit(
+    stix_id: str,
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    people_hurt: TextField = "",
+    damage: TextField = "",
+    release_substance: TextField = "",
+    release_amount: TextField = "",
+    description_en: TextField = "",
+    description_ja: TextField = "",
+    closing: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """A follow-up or the closing report from the event's page: the fields the author
+    changed from what the event says (the form starts from it) make the next revision."""
+    c = incidents(node)
+    typed = dict(people_hurt=people_hurt, damage=damage, release_substance=release_substance,
+                 release_amount=release_amount, description_en=description_en,
+                 description_ja=description_ja)  # fmt: skip
+    try:
+        now = _follow_up_values(c.store.get(principal, stix_id).object)
+        changed = {k: v.strip() for k, v in typed.items() if v.strip() != now[k]}
+        data = EventUpdate.model_validate({**changed, "closing": bool(closing)})
+        c.update(principal, stix_id, data)
+    except (ValidationError, StoreError) as exc:
+        status = exc.status if isinstance(exc, StoreError) else 422
+        message = explain(exc, choose_lang(request), fields=_FOLLOW_UP_FIELDS)
+        return _event_page(request, principal, c, stix_id, message, typed, status, "update")
+    return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
+
+
+@router.post("/incidents/events/{stix_id}/cancel", dependencies=[Depends(check_csrf)])
+def cancel_submit(
+    stix_id: str,
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    reason_en: TextField = "",
+    reason_ja: TextField = "",
+) -> Response:
+    """An event recorded in error: a Cancel to everyone told, with the reason."""
+    c = incidents(node)
+    typed = dict(reason_en=reason_en, reason_ja=reason_ja)
+    try:
+        c.cancel(principal, stix_id, CancelRequest(reason_en=reason_en, reason_ja=reason_ja))
+    except (ValidationError, StoreError) as exc:
+        status = exc.status if isinstance(exc, StoreError) else 422
+        message = explain(exc, choose_lang(request), fields=_CANCEL_FIELDS)
+        return _event_page(request, principal, c, stix_id, message, typed, status, "cancel")
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
 
 
