@@ -1859,9 +1859,10 @@ def test_the_start_page_counts_and_charts_exactly_what_the_oracle_allows(
     from kizuna.domains import installed
     from kizuna.domains.coordination import notices
     from kizuna.domains.coordination import today as coordination_today
-    from kizuna.domains.coordination.model import ITEM_TYPE, STATE_NAMES
+    from kizuna.domains.coordination.model import ITEM_TYPE
     from kizuna.domains.coordination.service import coordination
     from kizuna.domains.coordination.structure import BILATERAL
+    from kizuna.domains.coordination.words import STATE_NAMES
     from kizuna.domains.intel.today import INTEL_TYPES
     from kizuna.domains.meetings import model
     from kizuna.domains.meetings.today import by_status

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, or_, select
 
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination.escalation import iso_time
-from kizuna.domains.coordination.model import ITEM_TYPE, N_, OPEN_STATES, RFI_TYPE, TASKER_TYPE
+from kizuna.domains.coordination.model import ITEM_TYPE, OPEN_STATES, RFI_TYPE, TASKER_TYPE
 from kizuna.domains.coordination.schema import (
     coord_items,
     coord_notifications,
@@ -32,6 +32,7 @@ from kizuna.domains.coordination.schema import (
 from kizuna.domains.coordination.watch import visible_now
 from kizuna.domains.coordination.watch_model import ENTRY_TYPE
 from kizuna.domains.coordination.watch_schema import coord_watch
+from kizuna.domains.coordination.words import N_
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, render
 from kizuna.store.objects import COLUMNS, stored_from_row

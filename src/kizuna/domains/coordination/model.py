@@ -25,12 +25,6 @@ from stix2.properties import (
 )
 from stix2.v21 import CustomObject
 
-
-def N_(message: str) -> str:
-    """Mark a message for the catalog; pages translate it where they show it."""
-    return message
-
-
 __all__ = [
     "ACCEPTING",
     "CONCURRING",
@@ -100,61 +94,7 @@ class ItemState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-# What the board shows for each state, tier, precedence (translated where shown).
-STATE_NAMES = {
-    ItemState.DRAFT: N_("Draft"),
-    ItemState.PROPOSED: N_("Proposed"),
-    ItemState.IN_REVIEW: N_("In review"),
-    ItemState.CONCURRED: N_("Concurred"),
-    ItemState.NON_CONCURRED: N_("Non-concurred"),
-    ItemState.ESCALATED: N_("Escalated"),
-    ItemState.DECIDED: N_("Decided"),
-    ItemState.CLOSED: N_("Closed"),
-    ItemState.WITHDRAWN: N_("Withdrawn"),
-}
-TIER_NAMES = {
-    "working_group": N_("Working group"),
-    "component": N_("Component"),
-    "operational": N_("Operational"),
-    "policy": N_("Policy"),
-    "acg_action_officer": N_("ACG action officers"),
-    "acg_director": N_("ACG directors"),
-    "acg_director_general": N_("ACG directors-general"),
-    "national_security": N_("National security staff"),
-    "ministerial": N_("Ministerial"),
-}
-# Kept for items of before determinations, which name the phase of their region.
-# What a notice to a body says happened, by its kind (notify.Notice.kind).
-NOTICE_NAMES = {
-    "opened": N_("A new item for your body"),
-    "response": N_("An answer to your item"),
-    "state": N_("An item changed state"),
-    "escalated": N_("An item was escalated"),
-    "phase": N_("The alliance phase changed"),
-    "rfi": N_("A request for information, or its answer"),
-}
-
-PHASE_NAMES = {
-    "peacetime": N_("Peacetime"),
-    "gray_zone": N_("Gray zone"),
-    "contingency": N_("Contingency"),
-}
-PRECEDENCE_NAMES = {
-    "FLASH": N_("FLASH"),
-    "IMMEDIATE": N_("IMMEDIATE"),
-    "PRIORITY": N_("PRIORITY"),
-    "ROUTINE": N_("ROUTINE"),
-}
 Precedence = Literal["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"]
-DOMAIN_NAMES = {
-    "land": N_("Land"),
-    "maritime": N_("Maritime"),
-    "air": N_("Air"),
-    "space": N_("Space"),
-    "cyber": N_("Cyber"),
-    "electromagnetic": N_("Electromagnetic"),
-    "information": N_("Information"),
-}
 
 # States in which an item still waits for something, and has a deadline.
 OPEN_STATES = frozenset(
@@ -171,12 +111,6 @@ class ResponseKind(StrEnum):
     REQUEST_FOR_INFORMATION = "request_for_information"
 
 
-RESPONSE_NAMES = {
-    ResponseKind.CONCUR: N_("Concur"),
-    ResponseKind.CONCUR_WITH_COMMENTS: N_("Concur with comments"),
-    ResponseKind.NON_CONCUR: N_("Non-concur"),
-    ResponseKind.REQUEST_FOR_INFORMATION: N_("Request for information"),
-}
 CONCURRING = frozenset({ResponseKind.CONCUR, ResponseKind.CONCUR_WITH_COMMENTS})
 
 
@@ -271,12 +205,6 @@ class RfiState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-RFI_STATE_NAMES = {
-    RfiState.OPEN: N_("Open"),
-    RfiState.ANSWERED: N_("Answered"),
-    RfiState.CLOSED: N_("Closed"),
-    RfiState.WITHDRAWN: N_("Withdrawn"),
-}
 # (from, to) of an RFI's life: answered by a reply, closed or withdrawn by its asker.
 RFI_EDGES = frozenset(
     {
@@ -358,19 +286,6 @@ class OfficeStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETE = "complete"
     CANNOT_MEET = "cannot_meet"  # the suspense cannot be met: says why
-
-
-TASKER_STATE_NAMES = {
-    TaskerState.OPEN: N_("Open"),
-    TaskerState.COMPLETE: N_("Complete"),
-    TaskerState.CANCELLED: N_("Cancelled"),
-}
-OFFICE_STATUS_NAMES = {
-    OfficeStatus.ACKNOWLEDGED: N_("Acknowledged"),
-    OfficeStatus.IN_PROGRESS: N_("In progress"),
-    OfficeStatus.COMPLETE: N_("Complete"),
-    OfficeStatus.CANNOT_MEET: N_("Cannot meet the suspense"),
-}
 
 
 @CustomObject(

@@ -14,20 +14,7 @@ from pydantic import ValidationError
 
 from kizuna.domains.coordination import notices, queries, staff_queries
 from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate, TranslationVerify
-from kizuna.domains.coordination.model import (
-    DOMAIN_NAMES,
-    DOMAINS,
-    NOTICE_NAMES,
-    OFFICE_STATUS_NAMES,
-    PHASE_NAMES,
-    PRECEDENCE_NAMES,
-    RESPONSE_NAMES,
-    RFI_STATE_NAMES,
-    STATE_NAMES,
-    TASKER_STATE_NAMES,
-    TIER_NAMES,
-    ResponseKind,
-)
+from kizuna.domains.coordination.model import DOMAINS, ResponseKind
 from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.rules import counterparts_for
 from kizuna.domains.coordination.service import (
@@ -37,6 +24,18 @@ from kizuna.domains.coordination.service import (
     iso_time,
 )
 from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Body
+from kizuna.domains.coordination.words import (
+    DOMAIN_NAMES,
+    NOTICE_NAMES,
+    OFFICE_STATUS_NAMES,
+    PHASE_NAMES,
+    PRECEDENCE_NAMES,
+    RESPONSE_NAMES,
+    RFI_STATE_NAMES,
+    STATE_NAMES,
+    TASKER_STATE_NAMES,
+    TIER_NAMES,
+)
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, render

@@ -17,8 +17,6 @@ from kizuna.domains.coordination.model import (
     ACCEPTING,
     CONCURRING,
     ITEM_TYPE,
-    NOTICE_NAMES,
-    STATE_NAMES,
     ItemState,
 )
 from kizuna.domains.coordination.notices import notification_scope
@@ -31,6 +29,7 @@ from kizuna.domains.coordination.schema import (
 )
 from kizuna.domains.coordination.service import Coordination, coordination, epoch
 from kizuna.domains.coordination.structure import BILATERAL
+from kizuna.domains.coordination.words import NOTICE_NAMES, STATE_NAMES
 from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
 from kizuna.store.access import current, visible

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stix2.properties import DictionaryProperty, ListProperty, StringProperty, TimestampProperty
 from stix2.v21 import CustomObject
 
-from kizuna.domains.coordination.model import N_
+from kizuna.domains.coordination.words import N_
 
 __all__ = [
     "ENTRY_KINDS",

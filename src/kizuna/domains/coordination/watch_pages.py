@@ -15,13 +15,6 @@ from pydantic import ValidationError
 from kizuna.domains.coordination import handover as handovers_
 from kizuna.domains.coordination import queries
 from kizuna.domains.coordination.handover_sections import SECTION_TITLES
-from kizuna.domains.coordination.model import (
-    NOTICE_NAMES,
-    PRECEDENCE_NAMES,
-    RFI_STATE_NAMES,
-    STATE_NAMES,
-    TASKER_STATE_NAMES,
-)
 from kizuna.domains.coordination.service import Coordination, coordination
 from kizuna.domains.coordination.watch import log_entry, watch_bodies, watch_log
 from kizuna.domains.coordination.watch_model import (
@@ -29,6 +22,13 @@ from kizuna.domains.coordination.watch_model import (
     ENTRY_KINDS,
     EntryCreate,
     HandoverCreate,
+)
+from kizuna.domains.coordination.words import (
+    NOTICE_NAMES,
+    PRECEDENCE_NAMES,
+    RFI_STATE_NAMES,
+    STATE_NAMES,
+    TASKER_STATE_NAMES,
 )
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Principal
