@@ -22,14 +22,16 @@ from sqlalchemy import (
     select,
 )
 
-from kizuna.db.schema import access, compartment_bits
+from kizuna.db.schema import access, compartment_bits, objects, versions
 from kizuna.identity.principal import Principal
-from kizuna.labels import Policy
+from kizuna.labels import Label, Policy
+from kizuna.store.rows import label_of_row
 
 __all__ = [
     "MAX_COMPARTMENTS",
     "CompartmentBits",
     "current",
+    "held_label",
     "visibility_params",
     "visible",
     "visible_bound",
@@ -79,6 +81,26 @@ def current(table: Table = access) -> ColumnElement[bool]:
     # A literal, not a bound parameter: the partial listing indexes are declared
     # WHERE current = 1, and SQLite uses them only when the query says exactly that.
     return table.c.current == literal_column("1")
+
+
+def held_label(conn: Connection, stix_id: str, stix_type: str | None = None) -> Label | None:
+    """The label of the current version of an object the node holds, None when it holds
+    none (of `stix_type`, when given). For an owner's rules, which judge a write against
+    the objects it names whoever wrote it: never for showing a principal anything."""
+    query = (
+        select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
+        .select_from(
+            objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                versions, versions.c.pk == access.c.version_pk
+            )
+        )
+        .where(objects.c.stix_id == stix_id)
+        .limit(1)
+    )
+    if stix_type is not None:
+        query = query.where(objects.c.type == stix_type)
+    row = conn.execute(query).first()
+    return None if row is None else label_of_row(row)
 
 
 def visible(

@@ -25,24 +25,21 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from kizuna import clock
-from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination.model import ITEM_TYPE
 from kizuna.domains.coordination.structure import Structure
 from kizuna.domains.coordination.watch_model import ENTRY_KINDS, ENTRY_TYPE, HANDOVER_TYPE
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.labels import Label, dominates
-from kizuna.store.access import current
+from kizuna.store.access import held_label
 from kizuna.store.owners import Write
-from kizuna.store.rows import label_of_row
 
 __all__ = [
     "SKEW",
     "check_entry_body",
     "check_handover_body",
-    "current_label",
     "entry_rules",
     "handover_rules",
 ]
@@ -97,21 +94,6 @@ def check_entry_body(s: Structure, body: dict[str, Any], origin: str) -> None:
         raise Invalid("an entry names its author", field="author")
 
 
-def current_label(conn: Connection, stix_id: str, stix_type: str) -> Label | None:
-    """The label of the current version of an object the node holds (None: not held)."""
-    row = conn.execute(
-        select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
-        .select_from(
-            objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-                versions, versions.c.pk == access.c.version_pk
-            )
-        )
-        .where(objects.c.stix_id == stix_id, objects.c.type == stix_type)
-        .limit(1)
-    ).first()
-    return None if row is None else label_of_row(row)
-
-
 def _links_dominated(conn: Connection, body: dict[str, Any], label: Label, accept: bool) -> None:
     """Every item the entry links to, and the entry it corrects, is one its label
     dominates: readers of the entry may read every id it carries."""
@@ -119,7 +101,7 @@ def _links_dominated(conn: Connection, body: dict[str, Any], label: Label, accep
     if body.get("corrects"):
         links.append((str(body["corrects"]), ENTRY_TYPE, "corrects"))
     for stix_id, stix_type, field in links:
-        held = current_label(conn, stix_id, stix_type)
+        held = held_label(conn, stix_id, stix_type)
         if held is None:
             if accept:
                 continue  # not (yet) on this node: its own node judged it

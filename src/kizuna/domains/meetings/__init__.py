@@ -21,7 +21,9 @@ OWNER = OwnerKey("meetings")
 
 def _install(node: Node) -> None:
     from kizuna.domains.meetings.model import LINK, REVIEW, TYPES
+    from kizuna.domains.meetings.owner import follow_up_rules
 
+    rules = follow_up_rules(node.policy)
     endpoints = {
         LINK: "POST /api/v1/commitments/{decision_id}/links",
         REVIEW: "POST /api/v1/commitments/{decision_id}/reviews",
@@ -31,6 +33,7 @@ def _install(node: Node) -> None:
             stix_type,
             domain="meetings",
             endpoint=endpoints.get(stix_type, "kizuna ingest summary (an official summary)"),
+            rules=rules if stix_type in endpoints else None,
             key=OWNER,
         )
 

@@ -11,9 +11,10 @@ from typing import Any
 from kizuna import audit
 from kizuna.domains.meetings import OWNER, model
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES
+from kizuna.domains.meetings.owner import STIX_ID
 from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label
+from kizuna.labels import Label, lub
 from kizuna.runtime import Node
 from kizuna.store import StoredObject, rules
 
@@ -26,8 +27,11 @@ def _decision(node: Node, principal: Principal, decision_id: str) -> StoredObjec
     return node.store.get(principal, decision_id)
 
 
-def _label_or_default(node: Node, label: Label | None) -> Label:
-    return label or Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+def _label_or_default(node: Node, label: Label | None, *named: StoredObject) -> Label:
+    """The label asked for, or the lowest that covers every object the new one names
+    (a review or link is read with the ids it carries: `owner.follow_up_rules`)."""
+    floor = Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+    return label or lub([floor, *(o.label for o in named)]) or floor
 
 
 def add_review(
@@ -45,7 +49,8 @@ def add_review(
     """A review of one nation's compliance with a decision: score −1, 0 or +1.
 
     Refuses a score outside −1..+1, an unknown nation, an empty evidence or a bad date.
-    The label may be higher than the decision's (assessments often are)."""
+    The label may be higher than the decision's (assessments often are), never lower:
+    whoever reads the review reads which decision it judges."""
     if score not in (-1, 0, 1):
         raise Invalid("score must be -1, 0 or +1", field="score")
     node.policy.check_nation(nation)
@@ -55,7 +60,7 @@ def add_review(
         day = Date.fromisoformat(date)
     except ValueError as exc:
         raise Invalid(f"date must be YYYY-MM-DD, not {date!r}", field="date") from exc
-    _decision(node, principal, decision_id)
+    decision = _decision(node, principal, decision_id)
     body = {
         "type": model.REVIEW,
         "decision_id": decision_id,
@@ -65,7 +70,7 @@ def add_review(
         "date": day.isoformat(),
         "round": (round or str(day.year)).strip(),
     }
-    return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
+    return node.store.create(principal, body, _label_or_default(node, label, decision), owner=OWNER)
 
 
 def add_link(
@@ -79,10 +84,23 @@ def add_link(
     label: Label | None = None,
 ) -> StoredObject:
     """Link a decision to the work that carries it out (a coordination item, a
-    programme, an exercise: a STIX id or a name)."""
+    programme, an exercise: a STIX id or a name).
+
+    An id must be of an object the principal may read (one this node does not hold, or
+    holds out of their sight, is refused alike: name that work in words instead); the
+    link's label dominates both the decision's and the target's."""
     if not target.strip():
         raise Invalid("target is required: the id or name of the work", field="target")
-    _decision(node, principal, decision_id)
+    decision = _decision(node, principal, decision_id)
+    named = [decision]
+    if STIX_ID.fullmatch(target.strip()):
+        try:
+            named.append(node.store.get(principal, target.strip()))
+        except NotFound as exc:
+            raise NotFound(
+                f"no object {target.strip()} that you may read: name the work in words instead",
+                field="target",
+            ) from exc
     body = {
         "type": model.LINK,
         "decision_id": decision_id,
@@ -90,7 +108,7 @@ def add_link(
         "relation": relation.strip() or "carried-out-by",
         **({"description": description.strip()} if description.strip() else {}),
     }
-    return node.store.create(principal, body, _label_or_default(node, label), owner=OWNER)
+    return node.store.create(principal, body, _label_or_default(node, label, *named), owner=OWNER)
 
 
 def may_write(node: Node, principal: Principal) -> bool:

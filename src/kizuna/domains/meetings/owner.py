@@ -1,0 +1,58 @@
+"""Owner rules of a decision's reviews and links: what every write of one must meet,
+whatever path it took (the service, or a version arriving from a peer; no generic path
+writes them without the meetings key).
+
+A review names its decision, and a link names its decision and, when its target is an
+id, the object that carries the decision out. Whoever may read the review or the link
+reads those ids and what it says about them, so its label dominates the label of every
+object it names that the node holds (DESIGN §2.10: derived data carries its label). A
+review of a decision held at UNCLASSIFIED//REL TO JPN is never itself released to the
+United States.
+
+On this node the decision must be held; a version from a peer may name a decision or a
+target this node does not hold (not yet, or never released to it): its own node judged
+it, and the rule is checked here against what is held.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+
+from kizuna.domains.meetings.model import DECISION, LINK, REVIEW
+from kizuna.errors import Invalid, NotFound
+from kizuna.labels import Policy, dominates, render
+from kizuna.store.access import held_label
+from kizuna.store.owners import Write
+
+__all__ = ["STIX_ID", "follow_up_rules"]
+
+# A link's target is an object's id when it has an id's shape, a name otherwise.
+STIX_ID = re.compile(r"[a-z][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+
+
+def follow_up_rules(policy: Policy) -> Callable[[Connection, Write], None]:
+    def rules(conn: Connection, write: Write) -> None:
+        body = write.body
+        if body.get("type") not in (REVIEW, LINK):
+            return
+        named = [(str(body.get("decision_id")), DECISION, "decision")]
+        target = str(body.get("target") or "").strip()
+        if body["type"] == LINK and STIX_ID.fullmatch(target):
+            named.append((target, None, "target"))
+        for stix_id, stix_type, field in named:
+            held = held_label(conn, stix_id, stix_type)
+            if held is None:
+                if write.kind == "accept" or field == "target":
+                    continue
+                raise NotFound(f"no decision {stix_id}", field=field)
+            if not dominates(write.label, held):
+                raise Invalid(
+                    f"the label must be at least as restrictive as {render(policy, held)}, "
+                    f"the label of {stix_id}, which it names",
+                    field="label",
+                )
+
+    return rules

@@ -1,0 +1,166 @@
+"""A decision's reviews and links carry a label that dominates every object they name
+(DESIGN §2.10), on the service, REST, the page and arrival from a peer: a review of a
+Japan-only decision never travels to the United States (walk 31, defect 1)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kizuna import clock
+from kizuna.db.schema import objects, versions
+from kizuna.domains.meetings import model, service
+from kizuna.errors import Disallowed, NotFound
+from kizuna.federation.peers import add_peer, find_peer
+from kizuna.federation.receive import apply_page
+from kizuna.federation.signing import sign
+from kizuna.labels import parse, render
+from kizuna.node import public_key_pem
+from kizuna.runtime import Node
+from kizuna.stix.markings import marking_id
+from kizuna.web.app import create_app
+from tests.domains.meetings.test_ingest import SEED
+from tests.factories import PASSWORD, add_user, bearer, report, sign_in
+
+
+def _count(node: Node) -> tuple[int, int]:
+    with node.db.read() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(objects)).scalar_one(),
+            conn.execute(select(func.count()).select_from(versions)).scalar_one(),
+        )
+
+
+def _setup(node: Node, label: str = "UNCLASSIFIED//REL TO JPN") -> tuple[Any, str, str]:
+    user, token = add_user(
+        node,
+        "sato",
+        compartments=["BIAC"],
+        roles=["author", "releasing_officer"],
+        password=PASSWORD,
+    )
+    sato = user.principal
+    service.import_summary(node, sato, SEED, lang="ja", label=parse(node.policy, label))
+    decision = node.store.list(sato, type=model.DECISION, limit=1).items[0]
+    return sato, token, decision.id
+
+
+def test_a_review_or_link_is_never_labelled_wider_than_what_it_names(node: Node) -> None:
+    sato, _, decision = _setup(node)
+    wider = parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+    before = _count(node)
+    with pytest.raises(Disallowed) as refused:
+        service.add_review(node, sato, decision_id=decision, nation="JPN", score=1,
+                           evidence="rel usa", date="2025-03-30", label=wider)  # fmt: skip
+    assert refused.value.field == "label"
+    assert "as restrictive as UNCLASSIFIED//REL TO JPN, the label of" in str(refused.value)
+    assert decision in str(refused.value)
+    assert _count(node) == before
+    # Unlabelled, it takes the decision's; higher is allowed (assessments often are).
+    plain = service.add_review(node, sato, decision_id=decision, nation="JPN", score=1,
+                               evidence="met", date="2025-03-30")  # fmt: skip
+    assert plain.label_text == "UNCLASSIFIED//REL TO JPN"
+    higher = parse(node.policy, "SECRET//REL TO JPN")
+    kept = service.add_review(node, sato, decision_id=decision, nation="JPN", score=0,
+                              evidence="partly", date="2025-03-30", label=higher)  # fmt: skip
+    assert kept.label_text == "SECRET//REL TO JPN"
+
+    # A link names its decision and its target: a SECRET//BIAC report.
+    secret = node.store.create(
+        sato, report("Cell report"), parse(node.policy, "SECRET//BIAC//REL TO JPN")
+    )
+    before = _count(node)
+    with pytest.raises(Disallowed) as refused:
+        service.add_link(node, sato, decision_id=decision, target=secret.id,
+                         label=parse(node.policy, "CONFIDENTIAL//REL TO JPN"))  # fmt: skip
+    assert refused.value.field == "label"
+    assert secret.id in str(refused.value)
+    assert _count(node) == before
+    linked = service.add_link(node, sato, decision_id=decision, target=secret.id)
+    assert linked.label_text == "SECRET//BIAC//REL TO JPN"
+    # A name, not an id, is a name: the decision's label is enough.
+    named = service.add_link(node, sato, decision_id=decision, target="ACM working group")
+    assert named.label_text == "UNCLASSIFIED//REL TO JPN"
+
+
+def test_a_link_to_an_id_one_may_not_read_is_refused_as_if_it_did_not_exist(node: Node) -> None:
+    sato, _, decision = _setup(node)
+    low, _ = add_user(node, "tanaka", clearance="CONFIDENTIAL", roles=["author"])
+    secret = node.store.create(
+        sato, report("Cell report"), parse(node.policy, "SECRET//BIAC//REL TO JPN")
+    )
+    absent = f"report--{uuid.uuid4()}"
+    said = []
+    before = _count(node)
+    for target in (secret.id, absent):
+        with pytest.raises(NotFound) as refused:
+            service.add_link(node, low.principal, decision_id=decision, target=target)
+        assert refused.value.field == "target"
+        said.append(str(refused.value).replace(target, "<id>"))
+    assert said[0] == said[1]
+    assert "name the work in words" in said[0]
+    assert _count(node) == before
+
+
+def test_rest_and_the_page_refuse_a_wider_review_and_write_nothing(node: Node) -> None:
+    _, token, decision = _setup(node)
+    wider = "UNCLASSIFIED//REL TO JPN, USA"
+    before = _count(node)
+    with TestClient(create_app(node)) as client:
+        r = client.post(f"/api/v1/commitments/{decision}/reviews", headers=bearer(token),
+                        json={"nation": "JPN", "score": 1, "evidence": "rel usa",
+                              "date": "2025-03-30", "label": wider})  # fmt: skip
+        assert r.status_code == 422, r.text
+        assert "label" in r.text
+        csrf = sign_in(client, "sato", lang="en")
+        form = {"nation": "JPN", "score": "1", "evidence": "rel usa", "date": "2025-03-30",
+                "label": wider, "csrf_token": csrf}  # fmt: skip
+        page = client.post(f"/commitments/{decision}/reviews", data=form)
+        assert page.status_code == 422, page.text
+        assert "rel usa" in page.text  # the form comes back with what was typed
+    assert _count(node) == before
+
+
+_USA_KEY = Ed25519PrivateKey.generate()
+
+
+def test_a_review_from_the_partner_labelled_wider_than_the_decision_is_quarantined(
+    node: Node,
+) -> None:
+    """On arrival too: the USA node's review of a decision released to JPN and USA is
+    stored at REL TO JPN, USA, and quarantined at REL TO JPN, USA, AUS."""
+    sato, _, decision = _setup(node, "UNCLASSIFIED//REL TO JPN, USA")
+    with node.db.write() as conn:
+        add_peer(conn, policy=node.policy, own_nation="JPN", actor="test", nation="USA",
+                 url="http://127.0.0.1:9", public_key_pem=public_key_pem(_USA_KEY),
+                 max_level="SECRET", compartments=[])  # fmt: skip
+        peer = find_peer(conn, "USA")
+    assert peer is not None
+    now = clock.format_ts(clock.now())[:23] + "Z"
+
+    def review(label_text: str) -> dict[str, Any]:
+        label = parse(node.policy, label_text)
+        body = {"type": model.REVIEW, "spec_version": "2.1", "created": now, "modified": now,
+                "id": f"{model.REVIEW}--{uuid.uuid4()}", "decision_id": decision,
+                "nation": "USA", "score": 1, "evidence": "Working group met.",
+                "date": "2025-03-30", "round": "2025",
+                "object_marking_refs": [marking_id(node.policy, label)]}  # fmt: skip
+        return sign(_USA_KEY, body, origin="USA", label=label, added=clock.now_ts(), version=1)
+
+    wide, fair = (
+        review("UNCLASSIFIED//REL TO JPN, USA, AUS"),
+        review("UNCLASSIFIED//REL TO JPN, USA"),
+    )
+    applied = apply_page(node, peer, [wide, fair], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (1, 1)
+    assert (
+        render(node.policy, node.store.get(sato, fair["id"]).label)
+        == "UNCLASSIFIED//REL TO JPN, USA"
+    )
+    with pytest.raises(NotFound):
+        node.store.get(node.system, wide["id"])
