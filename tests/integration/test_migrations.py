@@ -28,8 +28,8 @@ def _declared(name: str | None, kind: str, _parent: object) -> bool:
     )
 
 
-def test_migrations_match_the_declared_schema(db_url: str) -> None:
-    db = Database(db_url)
+def test_migrations_match_the_declared_schema(empty_db_url: str) -> None:
+    db = Database(empty_db_url)
     try:
         db.migrate(migration_folders())
         with db.read() as conn:
@@ -41,7 +41,7 @@ def test_migrations_match_the_declared_schema(db_url: str) -> None:
         db.dispose()
 
 
-def test_a_database_with_items_and_phases_keeps_its_deadlines(db_url: str) -> None:
+def test_a_database_with_items_and_phases_keeps_its_deadlines(empty_db_url: str) -> None:
     """0014: regions' phases give way to each nation's determinations. Open items keep
     their pending deadlines to the second, and take the precedence whose deadline is
     their region's old phase's, so that their next deadlines keep the same pace."""
@@ -50,7 +50,7 @@ def test_a_database_with_items_and_phases_keeps_its_deadlines(db_url: str) -> No
 
     from kizuna.db.engine import alembic_config
 
-    db = Database(db_url)
+    db = Database(empty_db_url)
     try:
         with db.write() as conn:
             config = alembic_config(migration_folders())
