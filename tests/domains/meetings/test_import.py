@@ -278,6 +278,12 @@ def test_a_refused_correction_says_which_field_and_why_in_the_readers_words(
             "期限：年（2026）、年月（2026-12）または年月日（2026-12-05）で入力してください。"
             in late.text
         )
+        # The shape of a month that is none, and words longer than a date, are named
+        # the same way (the second was a bare "at most 10 characters").
+        for due in ("2025-13", "2026-02-30", "next spring, once agreed"):
+            bad = web.post(url, data={**form, "due": due})
+            assert bad.status_code == 422, due
+            assert "期限：年（2026）" in bad.text, due
         web.cookies.set(cookies(web).lang, "en")
         odd = web.post(url, data={**form, "owner": "france"})
         assert odd.status_code == 422

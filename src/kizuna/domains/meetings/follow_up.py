@@ -120,6 +120,18 @@ def may_write(node: Node, principal: Principal) -> bool:
 _DUE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
+def _real_due(due: str) -> bool:
+    """A year, a month of a year, or a day of the calendar: 2025-13 has the shape
+    but is no month."""
+    if not _DUE.match(due):
+        return False
+    try:
+        Date.fromisoformat((due + "-01-01")[:10] if len(due) < 10 else due)
+    except ValueError:
+        return False
+    return True
+
+
 def correct_decision(
     node: Node,
     principal: Principal,
@@ -142,7 +154,7 @@ def correct_decision(
             raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
     if owner and owner not in ACTORS:
         raise Invalid(f"unknown owner {owner!r}: one of {', '.join(ACTORS)}", field="owner")
-    if due and not _DUE.match(due):
+    if due and not _real_due(due):
         raise Invalid(f"due must be YYYY, YYYY-MM or YYYY-MM-DD, not {due!r}", field="due")
     current = _decision(node, principal, decision_id)
     body = {k: v for k, v in current.object.items() if k not in ("modified", "spec_version")}

@@ -76,7 +76,7 @@ def correct_decision(
     stance: Annotated[str, Form(max_length=32)],
     commitment: Annotated[str, Form(max_length=8)] = "",
     owner: Annotated[str, Form(max_length=32)] = "",
-    due: Annotated[str, Form(max_length=10)] = "",
+    due: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Correct what the importer read of one decision: a new version, audited. A
     refusal is an error page in the reader's words, naming the field at fault."""
