@@ -13,8 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kizuna.bootstrap import open_node
+from kizuna.bootstrap import open_node, policy_for
 from kizuna.config import Settings
+from kizuna.labels import Policy
 from kizuna.runtime import Node
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "fail",
     "opened",
     "operator",
+    "policy_of",
     "print_table",
     "settings_for",
 ]
@@ -69,6 +71,11 @@ def opened(settings: Settings) -> Iterator[Node]:
         yield node
     finally:
         node.db.dispose()
+
+
+def policy_of(settings: Settings) -> Policy:
+    """The label policy a node of `settings` runs, read without opening its database."""
+    return policy_for(settings)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

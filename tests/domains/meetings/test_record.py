@@ -321,3 +321,41 @@ def test_cli_ingest(db_url: str, tmp_path: Path) -> None:
     assert "1 refused" in many.stdout
     assert en_date in run("meetings", "list", *env_db).stdout
     assert run("ingest", "summary", str(en), "--lang", "en", *env_db).returncode == 0
+
+
+def test_a_bad_label_on_the_command_line_is_one_error_line_and_imports_nothing(
+    db_url: str, tmp_path: Path
+) -> None:
+    """`--label SEKRIT` printed a 38-line traceback (walk 31 #4); a dry run did not read
+    the label at all."""
+    from typer.testing import CliRunner
+
+    from kizuna.bootstrap import initialize, open_node
+    from kizuna.cli.main import app
+
+    settings = node_settings(db_url, tmp_path)
+    initialize(settings, nation="JPN")
+    seed = tmp_path / "seed.txt"
+    seed.write_bytes(SEED)
+    env = {"KIZUNA_KEY_FILE": str(settings.key_file)}
+    node = open_node(settings)
+    try:
+        before = counts(node)
+        for label, dry in [
+            ("SEKRIT", []),
+            ("SECRET//REL TO JPN, CHN", []),
+            ("SEKRIT", ["--dry-run"]),
+        ]:
+            result = CliRunner().invoke(
+                app,
+                ["ingest", "summary", str(seed), "--label", label, *dry, "--db", db_url],
+                env=env,
+            )
+            assert result.exit_code == 2, result.output
+            assert "Traceback" not in result.output
+            said = " ".join(result.output.split())  # as one line, whatever the terminal wraps
+            assert said.startswith(f"error: --label '{label}': "), said
+            assert said.endswith("nothing was imported"), said
+        assert counts(node) == before
+    finally:
+        node.db.dispose()

@@ -12,13 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kizuna.cli.common import fail, opened, print_table, settings_for
+from kizuna.cli.common import fail, opened, policy_of, print_table, settings_for
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import read_summary
 from kizuna.errors import StoreError
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
-from kizuna.labels import Label
+from kizuna.labels import Label, LabelError, Policy
 from kizuna.labels import parse as parse_label
 from kizuna.runtime import Node
 
@@ -71,7 +71,10 @@ def ingest_summary(
         raise fail("--date is one meeting's date: give it with one file")
     outcomes: list[service.ImportResult | str] = []
     if dry_run:
-        # Parsing needs no node: a dry run works before `kizuna init`, and writes nothing.
+        # Parsing needs no node: a dry run works before `kizuna init`, and writes nothing;
+        # its label is still read against the node's policy, as the import would.
+        if label:
+            _label(policy_of(settings_for(db)), label, None)
         for file in files:
             outcomes.append(_parsed(file, lang, given))
     else:
@@ -85,9 +88,7 @@ def ingest_summary(
                     if user is None:
                         raise StoreError(f"no user {as_user}", field="as")
                     principal = user.principal
-                parsed_label = (
-                    parse_label(node.policy, label, originator=node.nation) if label else None
-                )
+                parsed_label = _label(node.policy, label, node.nation) if label else None
             except StoreError as exc:
                 failure = exc
             else:
@@ -101,6 +102,13 @@ def ingest_summary(
         _report(outcomes[0], format)
         return
     _report_many(files, outcomes, format)
+
+
+def _label(policy: Policy, text: str, nation: str | None) -> Label:
+    try:
+        return parse_label(policy, text, originator=nation)
+    except LabelError as exc:
+        raise fail(f"--label {text!r}: {exc}; nothing was imported") from exc
 
 
 def _read(file: Path) -> bytes:
