@@ -139,9 +139,23 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
         assert done.status_code == 303
         page = web.get(done.headers["location"])
         assert "2021-03-16" in page.text
+        assert "取り込み済み" not in page.text
         assert [m.object["date"] for m in service.list_meetings(node, user.principal)] == [
             "2021-03-16"
         ]
+        # The same text confirmed again writes nothing, and the page says so (it said
+        # nothing: walk 31 #3).
+        stored = counts(node)
+        again = web.post(
+            "/meetings/import/confirm",
+            data={"csrf_token": token, "data": data.group(1), "date": "2021-03-16"},
+            follow_redirects=False,
+        )
+        assert again.status_code == 303
+        assert again.headers["location"].split("?")[0] == done.headers["location"]
+        said = web.get(again.headers["location"]).text
+        assert "この文書は取り込み済みです。新たに書き込んだものはありません。" in said
+        assert counts(node) == stored
         web.cookies.set(cookies(web).lang, "en")
         english = web.get("/meetings/import")
         assert "Import an official text" in english.text

@@ -175,7 +175,9 @@ def import_confirm(
         # A refusal (403) too comes back on the form, with its reason in the reader's words.
         status = 403 if exc.status == 403 else 422
         return _import_form(request, principal, explain(exc, reader), status, lang=lang, date=date)
-    return RedirectResponse(f"/meetings/{result.meeting_id}", status_code=303)
+    # The same text again writes nothing: the meeting's page says so, as the CLI does.
+    again = "?already=1" if result.already else ""
+    return RedirectResponse(f"/meetings/{result.meeting_id}{again}", status_code=303)
 
 
 def _confirm_many(

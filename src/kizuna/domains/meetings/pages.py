@@ -108,7 +108,11 @@ def meetings_page(request: Request, principal: PagePrincipal, node: NodeDep) -> 
 
 @router.get("/meetings/{meeting_id}")
 def meeting_page(
-    request: Request, meeting_id: str, principal: PagePrincipal, node: NodeDep
+    request: Request,
+    meeting_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    already: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
     try:
         view = service.get_meeting(node, principal, meeting_id)
@@ -124,6 +128,7 @@ def meeting_page(
         chart=_chart(view["sections"]),
         # A meeting that came from a partner is read-only here (its owner corrects it).
         can_correct=service.may_write(node, principal) and view["meeting"].origin == node.nation,
+        already=already,
         **vocabulary(choose_lang(request)),
     )
 
