@@ -487,3 +487,23 @@ def test_search_names_a_bad_filter_and_titles_results_as_the_list_does(
         "/search", params={"q": "198.51", "since": "2026-12-31", "until": "2026-01-01"}
     )
     assert "終わりの日付が始めの日付より前です。" in refused.text
+
+
+def test_search_finds_a_word_in_either_width_and_marks_it(client: TestClient, node: Node) -> None:
+    """Japanese texts write Latin letters and digits full-width or half-width, and
+    readers type either: ＮＡＴＯ found nothing where NATO found two (walk 31 #7)."""
+    from kizuna.store.search import search
+
+    _reader(client, node)
+    wide = _make(node, report("ＮＡＴＯとの協力", description="２０２４年の演習"))
+    narrow = _make(node, report("NATO partners", description="2024 exercise"))
+    other = _make(node, report("Other", description="nothing here"))
+    reader = node.system
+    for query in ("NATO", "ＮＡＴＯ", "nato", "2024", "２０２４", "TO"):
+        found = search(node.store, reader, query)
+        assert {h.obj.id for h in found.hits} == {wide, narrow}, query
+        assert found.total == 2, query
+        assert all(h.marks for h in found.hits), query
+    assert other not in {h.obj.id for h in search(node.store, reader, "ＮＡＴＯ Other").hits}
+    page = client.get("/search", params={"q": "ＮＡＴＯ"})
+    assert '<p class="count" id="result-count">2 objects found</p>' in page.text

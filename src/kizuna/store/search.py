@@ -11,6 +11,7 @@ read. Refuses an empty query or one without a searchable word (`Invalid`, field 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy import (
     and_,
     func,
     literal_column,
+    or_,
     select,
 )
 
@@ -73,6 +75,15 @@ def _terms(query: str) -> list[str]:
     return terms[:8]
 
 
+def _variants(term: str) -> list[str]:
+    """The word as typed and its twins: Japanese texts write Latin letters and digits
+    full-width or half-width (ＮＡＴＯ, NATO; ２０２４, 2024), and readers type either,
+    so a word matches in any of its widths."""
+    folded = unicodedata.normalize("NFKC", term)
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in folded)
+    return list(dict.fromkeys([term, folded, wide]))
+
+
 def _like(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -81,17 +92,22 @@ def _like(term: str) -> str:
 def _matches(dialect: str, terms: list[str]) -> tuple[list[ColumnElement[bool]], Any]:
     """The conditions on the index, and the rank to order by (smaller is better)."""
     text = search_text.c.text
+    words = [_variants(t) for t in terms]
     if dialect == "postgresql":
-        similar: list[ColumnElement[bool]] = [text.ilike(_like(t), escape="\\") for t in terms]
+        similar: list[ColumnElement[bool]] = [
+            or_(*(text.ilike(_like(v), escape="\\") for v in w)) for w in words
+        ]
         return similar, -func.similarity(text, " ".join(terms))
     # FTS5 trigram: MATCH needs three characters; shorter words fall back to LIKE on
     # the same table (a scan of the index, still joined to the visibility condition).
-    long = [t for t in terms if len(t) >= 3]
+    long = [w for w in words if min(map(len, w)) >= 3]
     conditions: list[ColumnElement[bool]] = [
-        text.like(_like(t), escape="\\") for t in terms if len(t) < 3
+        or_(*(text.like(_like(v), escape="\\") for v in w)) for w in words if w not in long
     ]
     if long:
-        phrase = " ".join('"' + t.replace('"', '""') + '"' for t in long)
+        phrase = " AND ".join(
+            "(" + " OR ".join('"' + v.replace('"', '""') + '"' for v in w) + ")" for w in long
+        )
         conditions.append(literal_column("search_text").op("MATCH")(phrase))
         return conditions, literal_column("bm25(search_text)")
     return conditions, -search_text.c.version_pk
@@ -173,6 +189,6 @@ def search(
         ).all()
     hits = []
     for row in rows:
-        snippet, marks = _snippet(row.text, terms)
+        snippet, marks = _snippet(row.text, [v for t in terms for v in _variants(t)])
         hits.append(Hit(stored_from_row(row), snippet, marks))
     return Results(hits, counted.total, list(counted.labels))
