@@ -164,3 +164,34 @@ def test_a_review_from_the_partner_labelled_wider_than_the_decision_is_quarantin
     )
     with pytest.raises(NotFound):
         node.store.get(node.system, wide["id"])
+
+
+def test_the_timeline_names_linked_work_and_offers_reviews_only_to_those_who_write(
+    node: Node,
+) -> None:
+    """Links read "carried-out-by: report--…" and every reader was offered the review
+    form, which refused them (walk 31 #8, #12)."""
+    sato, _, decision = _setup(node)
+    add_user(node, "tanaka", roles=["reader"], password=PASSWORD)
+    secret = node.store.create(
+        sato, report("Cell report"), parse(node.policy, "SECRET//BIAC//REL TO JPN")
+    )
+    service.add_link(node, sato, decision_id=decision, target=secret.id)
+    service.add_link(node, sato, decision_id=decision, target="ACM working group")
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "sato", lang="en")
+        page = client.get(f"/commitments/{decision}")
+        assert page.status_code == 200
+        assert f'<a href="/objects/{secret.id}" title="{secret.id}">Cell report</a>' in page.text
+        assert "Carried out by: ACM working group" in page.text
+        assert "carried-out-by" not in page.text
+        assert 'id="banner-top"' in page.text
+        assert "SECRET//BIAC//REL TO JPN</div>" in page.text  # the target raises the banner
+        assert "Add a review" in page.text
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "tanaka", lang="ja")
+        page = client.get(f"/commitments/{decision}")
+        assert page.status_code == 200
+        assert "評価を追加" not in page.text
+        assert 'action="/commitments/' not in page.text
+        assert "Cell report" not in page.text  # a link tanaka may not read is not listed

@@ -14,10 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kizuna.domains.meetings import service, words
 from kizuna.domains.meetings.ingest.heading import KINDS
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES, TOPICS
+from kizuna.domains.meetings.owner import STIX_ID
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import LabelError, parse
 from kizuna.runtime import Node
+from kizuna.store import StoredObject
+from kizuna.store.listing import title_of
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import choose_lang, translations
@@ -178,6 +181,25 @@ def register_page(
     )
 
 
+def _link_targets(
+    node: Node, principal: Principal, links: list[StoredObject], lang: str
+) -> dict[str, tuple[StoredObject, str]]:
+    """The objects the links name by id that the reader may read, with what they are
+    called: the page names the work, not its id. An id the reader may not read (or
+    this node does not hold) stays an id."""
+    found: dict[str, tuple[StoredObject, str]] = {}
+    for link in links:
+        target = str(link.object.get("target", ""))
+        if target in found or not STIX_ID.fullmatch(target):
+            continue
+        try:
+            held = node.store.get(principal, target)
+        except NotFound:
+            continue
+        found[target] = (held, title_of(held.object, target, lang))
+    return found
+
+
 @router.get("/commitments/{decision_id}")
 def timeline_page(
     request: Request,
@@ -203,14 +225,19 @@ def _timeline(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     labels = [d.label for d in t["decisions"]] + [x.label for x in t["links"] + t["reviews"]]
+    targets = _link_targets(node, principal, t["links"], choose_lang(request))
+    labels += [o.label for o, _ in targets.values()]
     return page(
         request,
         "timeline.html",
         principal=principal,
         labels=labels,
         t=t,
+        targets={i: title for i, (_, title) in targets.items()},
         decision_id=decision_id,
         error=error,
+        # Reviews are written by those who write here; others read them.
+        can_review=service.may_write(node, principal),
         # The alliance's two nations first, then the partners, so nobody scrolls to ALB.
         nations=sorted(node.policy.nations, key=lambda n: (n not in ("JPN", "USA"), n)),
         form=form or {},
