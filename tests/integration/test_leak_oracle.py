@@ -476,13 +476,17 @@ def record_world(world: World) -> RecordWorld:
                 truth[dec.id] = label
                 decisions.append(dec.id)
         for r in range(150):
-            label = random_label(rng, world.node)
+            decision = rng.choice(decisions)
+            # A review is read with the id of the decision it judges: its label
+            # dominates the decision's (the meetings owner's rule).
+            label = lub([random_label(rng, world.node), truth[decision]])
+            assert label is not None
             rev = world.node.store.create_in(
                 conn,
                 world.node.system,
                 {
                     "type": model.REVIEW,
-                    "decision_id": rng.choice(decisions),
+                    "decision_id": decision,
                     "nation": rng.choice(["JPN", "USA"]),
                     "score": rng.choice([-1, 0, 1]),
                     "evidence": f"e{r}",
