@@ -34,7 +34,7 @@ from kizuna.web.deps import (
 )
 from kizuna.web.errors import explain
 from kizuna.web.i18n import LANGS, N_, choose_lang, translations
-from kizuna.web.names import actor_name, nation_name, nation_names
+from kizuna.web.names import actor_name, nation_marked, nation_name, nation_names, person_name
 from kizuna.web.times import render_dtg, render_time, zone_for
 
 __all__ = ["add_template_dir", "page", "render_error", "router", "templates"]
@@ -104,6 +104,8 @@ def page(
         # Nations by name and machine actors in words, the reader's nation first.
         "nation_name": lambda code: nation_name(node.policy, code, lang),
         "nation_names": lambda codes: nation_names(node.policy, codes, lang, first=first),
+        "nation_marked": lambda code: nation_marked(node.policy, code, lang),
+        "person": lambda name, nation: person_name(node.policy, name, nation, lang),
         "who": lambda name: actor_name(node.policy, node.nation, str(name), lang),
         "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "can_audit": principal is not None and principal.can(Permission.AUDIT_READ),
