@@ -12,7 +12,10 @@ import re
 
 from fastapi.testclient import TestClient
 
+from kizuna.domains.meetings import model, service
+from kizuna.labels import parse
 from kizuna.runtime import Node
+from tests.domains.meetings.test_ingest import SEED
 from tests.factories import PASSWORD, add_user, sign_in
 
 BOTH = "UNCLASSIFIED//REL TO JPN, USA"
@@ -50,3 +53,53 @@ def test_the_header_names_the_node_and_the_users_nation(node: Node, client: Test
     assert 'davis (<span class="nation" title="USA">United States</span>)' in header
     assert "(USA)" not in _text(header)
     assert "JPN" not in _text(header)
+
+
+def _meeting(node: Node) -> tuple[str, str]:
+    """A 2+2 record with one decision reviewed (for the United States, in a round):
+    the meeting's id and the decision's."""
+    officer, _ = add_user(node, "sato", roles=["author", "releasing_officer"], password=PASSWORD)
+    made = service.import_summary(node, officer.principal, SEED, label=parse(node.policy, BOTH))
+    decision = next(o["id"] for o in made.objects if o["type"] == model.DECISION)
+    service.add_review(
+        node, officer.principal, decision_id=decision, nation="USA", score=1,
+        evidence="exercise held", date="2025-07-01", round="2025", label=None,
+    )  # fmt: skip
+    return made.meeting_id, decision
+
+
+def test_a_meetings_attendees_are_of_nations_named(node: Node, client: TestClient) -> None:
+    meeting_id, _ = _meeting(node)
+    sign_in(client, "sato", lang="ja")
+    attendees = re.search(
+        r'<ul class="attendees">(.*?)</ul>', client.get(f"/meetings/{meeting_id}").text, re.S
+    )
+    assert attendees
+    assert '<li><span class="nation" title="JPN">日本</span> · ' in attendees.group(1)
+    assert '<li><span class="nation" title="USA">米国</span> · ' in attendees.group(1)
+    assert "JPN" not in _text(attendees.group(1))
+    client.get("/lang/en")
+    meeting = client.get(f"/meetings/{meeting_id}").text
+    assert '<li><span class="nation" title="USA">United States</span> · ' in meeting
+
+
+def test_commitment_reviews_and_compliance_name_the_nations(node: Node, client: TestClient) -> None:
+    _, decision = _meeting(node)
+    sign_in(client, "sato", lang="ja")
+    timeline = client.get(f"/commitments/{decision}").text
+    reviews = re.search(r'<table tabindex="0" class="reviews">.*?</table>', timeline, re.S)
+    assert reviews
+    assert '<td><span class="nation" title="USA">米国</span></td>' in reviews.group(0)
+    assert "<td>USA</td>" not in reviews.group(0)
+    # The review form offers nations by name, each sending its code.
+    assert '<option value="JPN">日本</option>' in timeline
+    assert '<option value="USA">米国</option>' in timeline
+    register = client.get("/commitments").text
+    compliance = re.search(r'<table tabindex="0" class="compliance">.*?</table>', register, re.S)
+    assert compliance
+    assert '<td><span class="nation" title="USA">米国</span></td>' in compliance.group(0)
+    assert "<td>USA</td>" not in compliance.group(0)
+    client.get("/lang/en")
+    timeline = client.get(f"/commitments/{decision}").text
+    assert '<option value="USA">United States</option>' in timeline
+    assert '<td><span class="nation" title="USA">United States</span></td>' in timeline
