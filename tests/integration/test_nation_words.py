@@ -12,11 +12,13 @@ import re
 
 from fastapi.testclient import TestClient
 
+from kizuna.domains.glossary.model import TermCreate
+from kizuna.domains.glossary.service import create_term
 from kizuna.domains.meetings import model, service
 from kizuna.labels import parse
 from kizuna.runtime import Node
 from tests.domains.meetings.test_ingest import SEED
-from tests.factories import PASSWORD, add_user, sign_in
+from tests.factories import PASSWORD, add_user, report, sign_in
 
 BOTH = "UNCLASSIFIED//REL TO JPN, USA"
 PNG = (
@@ -103,3 +105,50 @@ def test_commitment_reviews_and_compliance_name_the_nations(node: Node, client: 
     timeline = client.get(f"/commitments/{decision}").text
     assert '<option value="USA">United States</option>' in timeline
     assert '<td><span class="nation" title="USA">United States</span></td>' in timeline
+
+
+def test_a_term_the_node_wrote_names_the_node(node: Node, client: TestClient) -> None:
+    add_user(node, "sato", roles=["author"], password=PASSWORD)
+    # A term the node itself wrote (as a glossary load does): system@JPN.
+    term = create_term(node, node.system, TermCreate(ja="同盟調整グループ", en="ACG", label=BOTH))
+    sign_in(client, "sato", lang="ja")
+    page = client.get(f"/glossary/terms/{term.id}").text
+    assert '<span class="actor" title="system@JPN">このノード（自動）</span>' in page
+    assert "system@JPN" not in _text(page)
+    client.get("/lang/en")
+    page = client.get(f"/glossary/terms/{term.id}").text
+    assert '<span class="actor" title="system@JPN">this node (automatic)</span>' in page
+
+
+def test_an_attachment_names_its_authors_nation(node: Node, client: TestClient) -> None:
+    add_user(node, "sato", roles=["author"], password=PASSWORD)
+    made = node.store.create(node.system, report("Harbour survey"), parse(node.policy, BOTH))
+    csrf = sign_in(client, "sato", lang="ja")
+    sent = client.post(
+        f"/attachments?of={made.id}",
+        files={"file": ("dot.png", PNG, "image/png")},
+        data={"csrf_token": csrf, "of": made.id, "label": ""},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    shown = client.get(sent.headers["location"]).text
+    assert 'sato (<span class="nation" title="JPN">日本</span>)' in shown
+    assert "(JPN)" not in _text(shown)
+    client.get("/lang/en")
+    shown = client.get(sent.headers["location"]).text
+    assert 'sato (<span class="nation" title="JPN">Japan</span>)' in shown
+
+
+def test_the_accounts_pages_name_the_nations(node: Node, client: TestClient) -> None:
+    add_user(node, "admin", roles=["admin"], password=PASSWORD)
+    add_user(node, "davis", nation="USA", password=PASSWORD)
+    sign_in(client, "admin", lang="ja")
+    row = client.get("/admin/accounts").text.split('data-user="davis"', 1)[1].split("</tr>")[0]
+    assert '<td><span class="nation" title="USA">米国</span></td>' in row
+    assert "<td>USA</td>" not in row
+    account = client.get("/account").text
+    assert '<dd><span class="nation" title="JPN">日本</span></dd>' in account
+    client.get("/lang/en")
+    row = client.get("/admin/accounts").text.split('data-user="davis"', 1)[1].split("</tr>")[0]
+    assert '<td><span class="nation" title="USA">United States</span></td>' in row
+    assert '<dd><span class="nation" title="JPN">Japan</span></dd>' in client.get("/account").text
