@@ -12,6 +12,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from kizuna import audit
 from kizuna.domains.glossary.model import TermCreate
 from kizuna.domains.glossary.service import create_term
 from kizuna.domains.meetings import model, service
@@ -152,3 +153,59 @@ def test_the_accounts_pages_name_the_nations(node: Node, client: TestClient) -> 
     row = client.get("/admin/accounts").text.split('data-user="davis"', 1)[1].split("</tr>")[0]
     assert '<td><span class="nation" title="USA">United States</span></td>' in row
     assert '<dd><span class="nation" title="JPN">Japan</span></dd>' in client.get("/account").text
+
+
+def _rows(page: str) -> dict[int, str]:
+    return {
+        int(m.group(1)): m.group(0) for m in re.finditer(r"<tr><td>(\d+)</td>.*?</tr>", page, re.S)
+    }
+
+
+def test_the_audit_page_says_each_action_in_words(node: Node, client: TestClient) -> None:
+    add_user(node, "suzuki", roles=["admin"], password=PASSWORD)
+    with node.db.write() as conn:
+        # What a partner's node and an older version of Kizuna wrote.
+        received = audit.append(
+            conn, actor="node:USA", action="federation.receive", detail={"peer": "USA", "stored": 2}
+        )
+        unknown = audit.append(conn, actor="system@JPN", action="legacy.thing", detail={})
+    sign_in(client, "suzuki", lang="ja")
+    page = client.get("/audit").text
+    read = _text(page)
+    rows = _rows(page)
+    signed_ins = [r for r in rows.values() if 'title="login.success"' in r]
+    assert len(signed_ins) == 1
+    signed_in = signed_ins[0]
+    assert '<span class="action" title="login.success">ログイン</span>' in signed_in
+    assert "<li>source: testclient</li>" in signed_in
+    assert "<li>channel: " in signed_in
+    # The stored JSON stays, folded beneath the words.
+    assert "<details><summary>記録された内容（JSON）</summary><code>{" in signed_in
+    assert "login.success" not in _text(signed_in)
+    row = rows[received.seq]
+    assert '<span class="actor" title="node:USA">米国のノード</span>' in row
+    assert '<span class="action" title="federation.receive">相手ノードからの受信</span>' in row
+    assert '<li>peer: <span class="nation" title="USA">米国</span></li>' in row
+    assert "<li>stored: 2</li>" in row
+    created = [r for r in rows.values() if 'title="node.init"' in r]
+    assert len(created) == 1
+    assert "ノードの初期設定" in created[0]
+    assert "このノード（自動）" in created[0]
+    # An action the table does not know is its code, never hidden.
+    assert "<td><code>legacy.thing</code></td>" in rows[unknown.seq]
+    assert "<code>login.success</code>" not in page
+    assert "system@JPN" not in read
+
+    client.get("/lang/en")
+    page = client.get("/audit").text
+    rows = _rows(page)
+    assert "<h1>Audit log</h1>" in page
+    said = "Objects received from a partner node"
+    assert f'<span class="action" title="federation.receive">{said}</span>' in rows[received.seq]
+    assert (
+        '<span class="actor" title="node:USA">the United States node</span>' in rows[received.seq]
+    )
+    assert (
+        '<li>peer: <span class="nation" title="USA">United States</span></li>' in rows[received.seq]
+    )
+    assert "<summary>As recorded (JSON)</summary>" in page

@@ -24,6 +24,7 @@ from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
 from kizuna.store.mentions import mentions
+from kizuna.web.audit_words import LABEL_KEYS, action_said, detail_lines, target_said
 from kizuna.web.cookies import cookies_of
 from kizuna.web.deps import (
     NodeDep,
@@ -258,7 +259,7 @@ def audit_page(
     with node.db.read() as conn:
         entries = audit.entries(conn, before=before, limit=100)
     older = entries[-1].seq if len(entries) == 100 else None
-    rows, labels = _audit_rows(node, principal, entries)
+    rows, labels = _audit_rows(node, principal, entries, choose_lang(request))
     return page(
         request,
         "audit.html",
@@ -270,16 +271,18 @@ def audit_page(
 
 
 _STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
-_LABEL_KEYS = ("label", "from", "to")
 
 
 def _audit_rows(
-    node: Any, principal: Principal, entries: list[audit.Entry]
+    node: Any, principal: Principal, entries: list[audit.Entry], lang: str
 ) -> tuple[list[dict[str, Any]], list[Label]]:
     """Entries as the admin may see them. A role never widens reading (issue 11,
     reproduction 6): an entry that names an object the admin may not read, or a label
     they may not read, keeps its number, time, actor and action, and shows no id,
-    type or label. The labels returned are those the shown entries name."""
+    type or label. The labels returned are those the shown entries name.
+
+    Each row says its action in the reader's words and lists its details as key: value
+    (`audit_words`), beside the stored code and JSON, which it keeps."""
     named = {
         e.seq: _STIX_ID.findall(f"{e.target or ''} {json.dumps(e.detail, ensure_ascii=False)}")
         for e in entries
@@ -290,7 +293,7 @@ def _audit_rows(
     for e in entries:
         labels = [seen.readable[i] for i in named[e.seq] if i in seen.readable]
         withheld = any(i in seen.hidden for i in named[e.seq])
-        for key in _LABEL_KEYS:
+        for key in LABEL_KEYS:
             value = e.detail.get(key)
             if not isinstance(value, str):
                 continue
@@ -307,9 +310,12 @@ def _audit_rows(
                 "seq": e.seq,
                 "at": e.at,
                 "actor": e.actor,
-                "action": e.action,
-                "target": None if withheld else e.target,
+                "action": action_said(e.action, lang),
+                "target": None if withheld else target_said(node.policy, e.target, lang),
                 "detail": None if withheld else e.detail,
+                "lines": []
+                if withheld
+                else detail_lines(node.policy, e.detail, lang, first=principal.nation),
                 "withheld": withheld,
             }
         )
