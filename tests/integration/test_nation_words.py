@@ -195,6 +195,7 @@ def test_the_audit_page_says_each_action_in_words(node: Node, client: TestClient
     assert "<td><code>legacy.thing</code></td>" in rows[unknown.seq]
     assert "<code>login.success</code>" not in page
     assert "system@JPN" not in read
+    assert "<h1>監査記録</h1>" in page
 
     client.get("/lang/en")
     page = client.get("/audit").text
