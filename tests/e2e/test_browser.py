@@ -266,4 +266,4 @@ def test_the_not_found_page_still_shows_who_is_signed_in(
     assert response is not None
     assert response.status == 404
     expect(page.locator("h1")).to_have_text(NOT_FOUND["ja"])
-    assert page.locator("header .user").all_inner_texts() == [f"{reader.username} (JPN)"]
+    assert page.locator("header .user").all_inner_texts() == [f"{reader.username}（日本）"]

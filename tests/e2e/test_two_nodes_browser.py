@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from kizuna.bootstrap import initialize, open_node
-from kizuna.labels import parse
+from kizuna.labels import default_policy, parse
+from kizuna.web.names import nation_name
 from tests.conftest import node_settings
 from tests.e2e.conftest import _stop, _wait_until_serving, spawn_serve
 from tests.factories import PASSWORD, add_user, report
@@ -72,7 +73,11 @@ def _sign_in(page: Page, served: Served) -> None:
 def _assert_signed_in(page: Page, served: Served, lang: str) -> None:
     page.goto(f"{served.base_url}/objects")
     expect(page).to_have_url(f"{served.base_url}/objects")
-    expect(page.locator(".user")).to_contain_text(f"{served.user} ({served.nation})")
+    # The user with their nation in the page's language, the code on hover.
+    said = {"ja": "{user}（{nation}）", "en": "{user} ({nation})"}[lang]
+    nation = nation_name(default_policy(), served.nation, lang)
+    expect(page.locator(".user")).to_contain_text(said.format(user=served.user, nation=nation))
+    expect(page.locator(".user .nation")).to_have_attribute("title", served.nation)
     expect(page.get_by_text(served.title)).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == lang
 

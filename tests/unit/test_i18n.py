@@ -44,7 +44,7 @@ def test_english_is_the_message_itself() -> None:
 
 # One Japanese word for each of these in every message that names it: a page that says
 # 取決め in its column and 協定 in its explanation reads as two different things.
-TERMS = {"agreement": "取決め"}
+TERMS = {"agreement": "取決め", "audit": "監査記録"}
 
 
 def test_a_term_reads_the_same_in_every_japanese_message() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kizuna.labels import default_policy
-from kizuna.web.names import actor_name, nation_name, nation_names
+from kizuna.web.names import actor_name, nation_marked, nation_name, nation_names, person_name
 
 POLICY = default_policy()
 
@@ -29,3 +29,17 @@ def test_machine_actors_are_named_in_words_with_their_handle_on_hover() -> None:
     # A person is their user name, escaped like any text.
     assert actor_name(POLICY, "JPN", "sato", "ja") == "sato"
     assert actor_name(POLICY, "JPN", "<b>", "en") == "&lt;b&gt;"
+
+
+def test_a_nation_in_words_keeps_its_code_on_hover_and_a_person_names_theirs() -> None:
+    assert nation_marked(POLICY, "JPN", "ja") == '<span class="nation" title="JPN">日本</span>'
+    assert nation_marked(POLICY, "USA", "en") == (
+        '<span class="nation" title="USA">United States</span>'
+    )
+    assert nation_marked(POLICY, "<X>", "en") == "&lt;X&gt;"
+    assert person_name(POLICY, "sato", "JPN", "ja") == (
+        'sato（<span class="nation" title="JPN">日本</span>）'
+    )
+    assert person_name(POLICY, "<b>", "USA", "en") == (
+        '&lt;b&gt; (<span class="nation" title="USA">United States</span>)'
+    )

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from kizuna.labels import Policy
 from kizuna.web.i18n import N_, translations
 
-__all__ = ["actor_name", "nation_name", "nation_names"]
+__all__ = ["actor_name", "nation_marked", "nation_name", "nation_names", "person_name"]
 
 _NODE = "node:"
 _SYSTEM = "system@"
@@ -29,6 +29,22 @@ def nation_name(policy: Policy, code: str, lang: str) -> str:
     if nation is None:
         return code
     return nation.ja if lang == "ja" else nation.en
+
+
+def nation_marked(policy: Policy, code: str, lang: str) -> Markup:
+    """The nation of `code` in words with the code on hover, where a reader may want
+    the code itself (an account's nation, the header); an unknown code as it is."""
+    if code not in policy.nations:
+        return escape(code)
+    return Markup('<span class="nation" title="{0}">{1}</span>').format(
+        code, nation_name(policy, code, lang)
+    )
+
+
+def person_name(policy: Policy, name: str, nation: str, lang: str) -> Markup:
+    """A person with their nation in words: sato（日本）/ davis (United States)."""
+    said = translations(lang).gettext(N_("%(name)s (%(nation)s)"))
+    return escape(said) % {"name": name, "nation": nation_marked(policy, nation, lang)}
 
 
 def nation_names(

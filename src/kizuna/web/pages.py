@@ -24,6 +24,7 @@ from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
 from kizuna.store.mentions import mentions
+from kizuna.web.audit_words import LABEL_KEYS, action_said, detail_lines, target_said
 from kizuna.web.cookies import cookies_of
 from kizuna.web.deps import (
     NodeDep,
@@ -34,7 +35,7 @@ from kizuna.web.deps import (
 )
 from kizuna.web.errors import explain
 from kizuna.web.i18n import LANGS, N_, choose_lang, translations
-from kizuna.web.names import actor_name, nation_name, nation_names
+from kizuna.web.names import actor_name, nation_marked, nation_name, nation_names, person_name
 from kizuna.web.times import render_dtg, render_time, zone_for
 
 __all__ = ["add_template_dir", "page", "render_error", "router", "templates"]
@@ -104,6 +105,8 @@ def page(
         # Nations by name and machine actors in words, the reader's nation first.
         "nation_name": lambda code: nation_name(node.policy, code, lang),
         "nation_names": lambda codes: nation_names(node.policy, codes, lang, first=first),
+        "nation_marked": lambda code: nation_marked(node.policy, code, lang),
+        "person": lambda name, nation: person_name(node.policy, name, nation, lang),
         "who": lambda name: actor_name(node.policy, node.nation, str(name), lang),
         "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "can_audit": principal is not None and principal.can(Permission.AUDIT_READ),
@@ -256,7 +259,7 @@ def audit_page(
     with node.db.read() as conn:
         entries = audit.entries(conn, before=before, limit=100)
     older = entries[-1].seq if len(entries) == 100 else None
-    rows, labels = _audit_rows(node, principal, entries)
+    rows, labels = _audit_rows(node, principal, entries, choose_lang(request))
     return page(
         request,
         "audit.html",
@@ -268,16 +271,18 @@ def audit_page(
 
 
 _STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
-_LABEL_KEYS = ("label", "from", "to")
 
 
 def _audit_rows(
-    node: Any, principal: Principal, entries: list[audit.Entry]
+    node: Any, principal: Principal, entries: list[audit.Entry], lang: str
 ) -> tuple[list[dict[str, Any]], list[Label]]:
     """Entries as the admin may see them. A role never widens reading (issue 11,
     reproduction 6): an entry that names an object the admin may not read, or a label
     they may not read, keeps its number, time, actor and action, and shows no id,
-    type or label. The labels returned are those the shown entries name."""
+    type or label. The labels returned are those the shown entries name.
+
+    Each row says its action in the reader's words and lists its details as key: value
+    (`audit_words`), beside the stored code and JSON, which it keeps."""
     named = {
         e.seq: _STIX_ID.findall(f"{e.target or ''} {json.dumps(e.detail, ensure_ascii=False)}")
         for e in entries
@@ -288,7 +293,7 @@ def _audit_rows(
     for e in entries:
         labels = [seen.readable[i] for i in named[e.seq] if i in seen.readable]
         withheld = any(i in seen.hidden for i in named[e.seq])
-        for key in _LABEL_KEYS:
+        for key in LABEL_KEYS:
             value = e.detail.get(key)
             if not isinstance(value, str):
                 continue
@@ -305,9 +310,12 @@ def _audit_rows(
                 "seq": e.seq,
                 "at": e.at,
                 "actor": e.actor,
-                "action": e.action,
-                "target": None if withheld else e.target,
+                "action": action_said(e.action, lang),
+                "target": None if withheld else target_said(node.policy, e.target, lang),
                 "detail": None if withheld else e.detail,
+                "lines": []
+                if withheld
+                else detail_lines(node.policy, e.detail, lang, first=principal.nation),
                 "withheld": withheld,
             }
         )

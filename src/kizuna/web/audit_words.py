@@ -1,0 +1,183 @@
+"""The audit log in the reader's words.
+
+An entry stores its action as a code (`object.create`, `peer.url`, `refused`) and its
+details as JSON. The audit page shows the action in words in the reader's language,
+with the code on hover, and the details as a short list of key: value; the raw JSON
+stays beside it, since the log is the forensic record and the words only read it.
+A code this table does not know (an entry of an older version) is shown as it is,
+never hidden; `tests/unit/test_audit_words.py` fails when the code base writes a code
+the table does not name.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from kizuna.labels import LabelError, Policy, parse, render
+from kizuna.web.i18n import N_, translations
+from kizuna.web.names import nation_marked
+
+__all__ = ["ACTIONS", "LABEL_KEYS", "action_said", "detail_lines", "target_said"]
+
+ACTIONS: dict[str, str] = {
+    # The node and its log
+    "node.init": N_("Node set up"),
+    "node.serve.start": N_("Node started"),
+    "node.serve.stop": N_("Node stopped"),
+    # Accounts and signing in
+    "user.create": N_("Account created"),
+    "user.deactivate": N_("Account deactivated"),
+    "user.reactivate": N_("Account reactivated"),
+    "user.password": N_("Password set"),
+    "user.zone": N_("Time zone chosen"),
+    "user.unlock": N_("Sign-in restriction lifted"),
+    "token.issue": N_("API token issued"),
+    "token.revoke": N_("API token revoked"),
+    "login.success": N_("Signed in"),
+    "login.failure": N_("Sign-in failed"),
+    "login.locked": N_("Sign-in restricted after failed attempts"),
+    "login.throttled": N_("Sign-in refused while restricted"),
+    "logout": N_("Signed out"),
+    # Objects, whatever their domain
+    "object.create": N_("Object created"),
+    "object.revise": N_("New version"),
+    "object.answer": N_("Answer recorded"),
+    "object.release": N_("Release decision"),
+    "object.recall": N_("Earlier versions recalled"),
+    # A write over an id the writer may not read is answered as if it were free, and
+    # nothing is stored: these entries are how the security officers learn of it.
+    "object.create.hidden": N_("Creation over an id the author may not read (nothing stored)"),
+    "object.answer.hidden": N_("Answer over an id the author may not read (nothing stored)"),
+    "object.recall.hidden": N_("Recall over an id the author may not read (nothing stored)"),
+    "object.read.denied": N_("Reading refused"),
+    "objects.export": N_("Object list downloaded"),
+    "stix.export": N_("STIX bundle exported"),
+    "stix.import": N_("STIX bundle imported"),
+    "refused": N_("Refused"),
+    # Federation
+    "peer.add": N_("Partner node added"),
+    "peer.token": N_("Partner node's token set"),
+    "peer.url": N_("Partner node's address changed"),
+    "peer.remove": N_("Partner node removed"),
+    "federation.receive": N_("Objects received from a partner node"),
+    "federation.quarantine": N_("Object from a partner node quarantined"),
+    "federation.spillage": N_("Spillage from a partner node (not kept)"),
+    "federation.spillage.reported": N_("Spillage reported by a partner node"),
+    "federation.recall": N_("Recall from a partner node applied"),
+    "federation.checkpoint.invalid": N_("Invalid checkpoint from a partner node"),
+    # Coordination: an item's steps (its lifecycle's events, and "record")
+    "coordination.propose": N_("Item proposed"),
+    "coordination.review": N_("Item taken into review"),
+    "coordination.concur": N_("Item concurred"),
+    "coordination.non_concur": N_("Item not concurred"),
+    "coordination.escalate": N_("Item escalated"),
+    "coordination.decide": N_("Item decided"),
+    "coordination.close": N_("Item closed"),
+    "coordination.withdraw": N_("Item withdrawn"),
+    "coordination.record": N_("Item's record updated"),
+    "coordination.escalation.top": N_("Item at the top of its escalation path"),
+    "coordination.notice.ack": N_("Coordination notification acknowledged"),
+    "coordination.receipt.acknowledge": N_("Receipt acknowledged"),
+    "coordination.rfi": N_("Request for information sent"),
+    "coordination.rfi.reply": N_("Request for information answered"),
+    "coordination.rfi.close": N_("Request for information closed"),
+    "coordination.rfi.withdraw": N_("Request for information withdrawn"),
+    "coordination.rfi.reopen": N_("Request for information reopened"),
+    "coordination.determination": N_("Situation determination recorded"),
+    "coordination.determination.end": N_("End of a situation determination recorded"),
+    "coordination.tasker": N_("Tasker issued"),
+    "coordination.tasker.status": N_("Tasker status reported"),
+    "coordination.tasker.escalate": N_("Overdue tasker escalated"),
+    "coordination.tasker.escalation.top": N_("Overdue tasker at the top of its escalation path"),
+    "coordination.handover.generate": N_("Shift handover prepared"),
+    "coordination.handover.sign": N_("Shift handover signed"),
+    "coordination.watch.entry": N_("Watch log entry written"),
+    # Glossary
+    "glossary.create": N_("Glossary term added"),
+    "glossary.edit": N_("Glossary term edited"),
+    "glossary.load": N_("Glossary file loaded"),
+    # Incidents
+    "incidents.record": N_("Incident recorded"),
+    "incidents.update": N_("Incident follow-up"),
+    "incidents.cancel": N_("Incident cancelled"),
+    "incidents.public": N_("Public notice of an incident released"),
+    "incidents.acknowledge": N_("Incident notice acknowledged"),
+    "incidents.reminder": N_("Reminder of an unacknowledged incident notice"),
+    "incidents.escalation": N_("Unacknowledged incident notice escalated"),
+    # Intelligence: joint products
+    "joint.approve": N_("Joint product approved for release"),
+    "joint.release": N_("Joint product released"),
+    # Meetings
+    "meetings.import": N_("Official text of a meeting imported"),
+    "meetings.correct": N_("Decision of a meeting corrected"),
+}
+
+# Details that hold a label: the audit page withholds an entry whose label the reader
+# may not read, and shows the others' as the reader writes them. "from" and "to" hold
+# a state as often (an item's steps); a value that is no label stays as it is.
+LABEL_KEYS = ("label", "from", "to")
+# Details that name a nation by its code.
+_NATION_KEYS = frozenset({"nation", "peer"})
+# A value past this many characters is cut on the list; the raw JSON keeps it whole.
+_LONGEST = 200
+
+
+def action_said(code: str, lang: str) -> Markup:
+    """The action in words, its code on hover; a code the table does not know, as it is."""
+    message = ACTIONS.get(code)
+    if message is None:
+        return Markup("<code>{0}</code>").format(code)
+    return Markup('<span class="action" title="{0}">{1}</span>').format(
+        code, translations(lang).gettext(message)
+    )
+
+
+def target_said(policy: Policy, target: str | None, lang: str) -> Markup:
+    """An entry's target: a nation (a peer's) in words, anything else (an object's id,
+    a user name) as it is."""
+    if not target:
+        return Markup("")
+    return nation_marked(policy, target, lang) if target in policy.nations else escape(target)
+
+
+def detail_lines(
+    policy: Policy, detail: dict[str, Any], lang: str, *, first: str
+) -> list[tuple[str, Markup]]:
+    """The details as key: value, in the order the log keeps them: nations in words, a
+    label as the reader writes one (their own nation first), a list or a mapping on one
+    line, a long text cut short."""
+    return [(key, _value(policy, key, value, lang, first)) for key, value in detail.items()]
+
+
+def _value(policy: Policy, key: str, value: Any, lang: str, first: str) -> Markup:
+    if isinstance(value, str):
+        if key in _NATION_KEYS and value in policy.nations:
+            return nation_marked(policy, value, lang)
+        if key in LABEL_KEYS:
+            try:
+                label = parse(policy, value)
+            except LabelError:
+                pass
+            else:
+                return escape(render(policy, label, "ja" if lang == "ja" else "en", first=first))
+        return escape(_short(value))
+    if value is None:
+        return Markup("—")
+    if isinstance(value, list):
+        return escape(_short(", ".join(_plain(v) for v in value)) or "—")
+    if isinstance(value, dict):
+        return escape(_short(", ".join(f"{k}: {_plain(v)}" for k, v in value.items())) or "—")
+    return escape(_plain(value))
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
