@@ -38,7 +38,9 @@ def follow_up_rules(policy: Policy) -> Callable[[Connection, Write], None]:
         body = write.body
         if body.get("type") not in (REVIEW, LINK):
             return
-        named = [(str(body.get("decision_id")), DECISION, "decision")]
+        named: list[tuple[str, str | None, str]] = [
+            (str(body.get("decision_id")), DECISION, "decision")
+        ]
         target = str(body.get("target") or "").strip()
         if body["type"] == LINK and STIX_ID.fullmatch(target):
             named.append((target, None, "target"))
