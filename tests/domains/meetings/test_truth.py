@@ -140,3 +140,16 @@ def test_full_width_and_ascii_forms_read_the_same(entry: dict[str, Any]) -> None
     b = read_summary(wide.encode("cp932", errors="strict"), None, given).as_json()
     assert a["meeting"] == b["meeting"]
     assert [len(s["items"]) for s in a["sections"]] == [len(s["items"]) for s in b["sections"]]
+
+
+def test_an_announcement_says_its_date_and_people_are_the_announcements() -> None:
+    """A press release of a visit to come was stored dated the day it was released,
+    its expected attendees as attendees, with nothing to tell a reader (walk 31 #5)."""
+    kinds = {}
+    for name in FILES:
+        given = date.fromisoformat(NO_YEAR[name]) if name in NO_YEAR else None
+        record = read_summary((CORPUS / name).read_bytes(), None, given)
+        kinds[name] = (record.meeting.kind, [f.kind for f in record.quality])
+    announced = {n for n, (_, found) in kinds.items() if "announced" in found}
+    assert "2017-08-15_kono-2plus2-attendance-press_ja.txt" in announced
+    assert announced == {n for n, (kind, _) in kinds.items() if kind == "announcement"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from kizuna.domains.meetings.ingest.heading import ANNOUNCED
 from kizuna.web.i18n import N_
 
 __all__ = ["KIND_NAMES", "note"]
@@ -24,12 +25,14 @@ KIND_NAMES = {
     "zone-assumed": N_("time zone assumed"),
     "no-attendees": N_("no attendees"),
     "no-start": N_("no start time"),
+    "announced": N_("announcement of a meeting to come"),
 }
 
 _NOTES = {
     "no zone in the text: Japan time assumed": N_("no zone in the text: Japan time assumed"),
     "no attendee could be read": N_("no attendee could be read"),
     "no start time in the opening": N_("no start time in the opening"),
+    ANNOUNCED: N_("an announcement: dated the day it was made; the attendees are those expected"),
 }
 
 # The pieces of a web page the importer leaves out (chrome.py), by kind.

@@ -160,6 +160,9 @@ def _place(opening: str, heading_lines: list[str], lang: str) -> str | None:
     return None
 
 
+ANNOUNCED = "an announcement: dated the day it was made; the attendees are those expected"
+
+
 def read_heading(
     heading_lines: list[str], opening: str, lang: str, given: date | None, following: str = ""
 ) -> Heading:
@@ -215,6 +218,10 @@ def read_heading(
     if start is not None and start.until is not None:
         duration = start.minutes_to_until
     kind = _kind(title, opening + "\n" + following)
+    if kind == "announcement":
+        # The record is of the announcement: a reader must not take its date for the
+        # meeting's, nor those it expects for those who attended.
+        findings.append(("announced", title[:20], ANNOUNCED))
     place = _place(opening, heading_lines, lang)
     return Heading(
         kind=kind,
