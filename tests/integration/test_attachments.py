@@ -46,6 +46,7 @@ from tests.factories import (
     add_user,
     bearer,
     cookies,
+    form_without_file,
     random_label,
     random_principal,
     report,
@@ -419,6 +420,26 @@ def test_pages_upload_show_and_refuse_in_the_readers_language(desk: Desk, lang: 
         data={"csrf_token": "forged", "of": desk.report},
     )
     assert forged.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("ja", "ファイル：ファイルを選んでください。"), ("en", "File: choose a file.")],
+)
+def test_a_form_sent_without_a_file_says_to_choose_one(desk: Desk, lang: str, said: str) -> None:
+    """Walk 31: it said the file needed a name of 1 to 255 characters."""
+    c = desk.client
+    token = sign_in(c, "sato", lang=lang)
+    before = snapshot(desk.node)
+    sent = c.post(
+        f"/attachments?of={desk.report}",
+        **form_without_file({"csrf_token": token, "of": desk.report, "label": "SECRET"}),
+    )
+    assert sent.status_code == 422
+    assert f'id="attach-error">{said}</p>' in sent.text
+    assert 'id="attach-form"' in sent.text
+    assert 'value="SECRET"' in sent.text  # the form comes back as it was filled
+    assert snapshot(desk.node) == before
 
 
 def test_the_fragment_swaps_the_banners_to_what_the_page_then_shows(desk: Desk) -> None:

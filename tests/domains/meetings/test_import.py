@@ -20,7 +20,7 @@ from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from kizuna.web.pages import page
 from tests.domains.meetings.test_record import counts
-from tests.factories import add_user, bearer, cookies
+from tests.factories import add_user, bearer, cookies, form_without_file
 
 CORPUS = Path(__file__).parent / "corpus"
 NO_YEAR = CORPUS / "2021-03-16_mod-scc-summary_en.txt"
@@ -113,6 +113,22 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
             )
             assert refused.status_code == 422
             assert said in refused.text
+        # No file chosen: the form again, with what to do, as for a bad file (walk 31).
+        for lang, said in (
+            ("ja", "ファイル：ファイルを選んでください。"),
+            ("en", "File: choose a file."),
+        ):
+            web.cookies.set(cookies(web).lang, lang)
+            chosen_nothing = web.post(
+                "/meetings/import",
+                **form_without_file({"csrf_token": token, "lang": "en", "date": "2021-03-16"}),
+            )
+            assert chosen_nothing.status_code == 422
+            assert said in chosen_nothing.text
+            assert 'type="file"' in chosen_nothing.text
+            assert 'value="2021-03-16"' in chosen_nothing.text
+        web.cookies.set(cookies(web).lang, "ja")
+        assert counts(node) == before
         bad_date = web.post(
             "/meetings/import",
             data={"csrf_token": token, "date": "2021-02-30"},
