@@ -177,6 +177,61 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
         assert "Import an official text" in english.text
 
 
+def test_the_meeting_page_says_what_the_preview_said(node: Node) -> None:
+    """Walk 31: the page left out the place, the kind of document and the start's zone."""
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    texts = {
+        name: (CORPUS / name).read_bytes()
+        for name in (
+            "2017-08-16_kono-onodera-mcmaster-gaiyo_ja.txt",
+            "2023-01-11_scc-joint-statement_ja.txt",
+            "2024-06-02_mod-defense-ministerial-summary_en.txt",
+        )
+    }
+    ids = {
+        name: service.import_summary(node, user.principal, data).meeting_id
+        for name, data in texts.items()
+    }
+    expected = {
+        "ja": {
+            "2017-08-16_kono-onodera-mcmaster-gaiyo_ja.txt": (
+                "会談・会合の概要", "15:30（現地時間 −04:00）", "ワシントンDC"
+            ),
+            "2023-01-11_scc-joint-statement_ja.txt": ("共同発表", "—", "ワシントンDC"),
+            "2024-06-02_mod-defense-ministerial-summary_en.txt": (
+                "会談・会合の概要", "13:15（現地時間 +08:00）", "Singapore"
+            ),
+        },
+        "en": {
+            "2017-08-16_kono-onodera-mcmaster-gaiyo_ja.txt": (
+                "meeting summary", "15:30 (local time −04:00)", "ワシントンDC"
+            ),
+            "2023-01-11_scc-joint-statement_ja.txt": ("joint statement", "—", "ワシントンDC"),
+            "2024-06-02_mod-defense-ministerial-summary_en.txt": (
+                "meeting summary", "13:15 (local time +08:00)", "Singapore"
+            ),
+        },
+    }  # fmt: skip
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        for lang, pages in expected.items():
+            web.cookies.set(cookies(web).lang, lang)
+            for name, (kind, start, place) in pages.items():
+                shown = web.get(f"/meetings/{ids[name]}").text
+                assert f'<dd id="m-kind">{kind}</dd>' in shown, (lang, name)
+                assert f'<dd id="m-start">{start}</dd>' in shown, (lang, name)
+                assert f'<dd id="m-place">{place}</dd>' in shown, (lang, name)
+            # The preview says the start the same way, before anything is stored.
+            token = _csrf(web.get("/meetings/import").text)
+            name = "2017-08-16_kono-onodera-mcmaster-gaiyo_ja.txt"
+            preview = web.post(
+                "/meetings/import",
+                data={"csrf_token": token},
+                files={"file": ("a.txt", texts[name], "text/plain")},
+            ).text
+            assert f'<dd id="p-start">{pages[name][1]}</dd>' in preview
+
+
 def test_a_correction_is_a_new_version_at_the_same_label_with_its_audit_entry(
     node: Node,
 ) -> None:
