@@ -1,5 +1,6 @@
-"""Browser: an author attaches a PNG to a report through the upload form and sees it
-drawn in the attachment's page, in Japanese and in English; a refused file (an SVG)
+"""Browser: an author goes from a report's page to its attachments, attaches a PNG
+through the upload form and sees it drawn in the attachment's page and listed on the
+report's, in Japanese and in English; a refused file (an SVG)
 comes back with the reason in the reader's language."""
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def test_an_uploaded_png_is_shown_inline(
     [target] = live_node.objects
     session = open_session(locale, signed_in_as=live_node.readers["JPN"])
     page = session.page
-    page.goto(f"{live_node.base_url}/attachments?of={target.id}")
+    # From the report's own page, as a reader comes (walk 31: it had no way there).
+    page.goto(f"{live_node.base_url}/objects/{target.id}")
+    page.locator(f'#attachments a[href="/attachments?of={target.id}"]').click()
     expect(page.locator("h1")).to_have_text(HEADING[lang])
 
     # A refused file first: the form comes back with the reason, nothing more is listed.
@@ -100,4 +103,9 @@ def test_an_uploaded_png_is_shown_inline(
 
     page.goto(f"{live_node.base_url}/attachments?of={target.id}")
     expect(page.get_by_role("link", name=name, exact=True)).to_have_count(1)
+    # The report's page lists the file, and its banners rise to the file's label.
+    page.goto(f"{live_node.base_url}/objects/{target.id}")
+    expect(page.locator("#attachments").get_by_role("link", name=name, exact=True)).to_have_count(1)
+    expect(page.locator("#banner-top")).to_have_text(expected)
+    expect(page.locator("#banner-bottom")).to_have_text(expected)
     assert session.foreign_requests() == []

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from kizuna.bootstrap import initialize, open_node
 from kizuna.domains.coordination.service import coordination
+from kizuna.domains.meetings import service as meetings
 from kizuna.labels import Clearance, parse
 from tests.conftest import node_settings
 from tests.e2e.conftest import LiveNode, OpenSession, Reader, SeededObject, _stop, spawn_serve
@@ -25,6 +26,9 @@ from tests.factories.coordination import item, member
 pytestmark = pytest.mark.browser
 
 LONG_WORD = "長" * 2500 + "W" * 2500
+CORPUS = Path(__file__).parents[1] / "domains" / "meetings" / "corpus"
+# Official texts whose commitments fill the register (日米双方 among the actors).
+TEXTS = ("2023-01-11_scc-joint-statement_ja.txt", "2019-04-19_scc-joint-statement_en.txt")
 WIDTHS = (390, 1280)
 
 
@@ -51,6 +55,8 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
         made = coordination(node).open_item(
             author, item(label="SECRET//REL TO JPN, USA", title_en="W" * 300, title_ja="長" * 300)
         )
+        for name in TEXTS:
+            meetings.import_summary(node, author, (CORPUS / name).read_bytes())
         readers = {"JPN": Reader("kimura", PASSWORD, Clearance("JPN", label.rank))}
         seeded = [
             SeededObject(stored.id, "report", label),
@@ -157,3 +163,37 @@ def test_the_skip_link_is_the_first_stop_and_focus_shows(
     assert outline == "solid"
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_node.base_url}/objects#main")
+
+
+# Each cell's text as its lines on the screen: one client rect per line box.
+_LINES = """cells => cells.map(cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    return [cell.innerText, tops.size];
+})"""
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+def test_the_register_keeps_dates_and_actors_on_one_line(
+    open_session: OpenSession, live_node: LiveNode, locale: str
+) -> None:
+    """Walk 31: at 1,280 px the register squeezed its dates to "202 / 5- / 03- / 30" and
+    日米双方 to one character a line. On a phone the table scrolls inside itself."""
+    page = open_session(locale, signed_in_as=live_node.readers["JPN"]).page
+    wrapped = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        answer = page.goto(f"{live_node.base_url}/commitments?kind=all")
+        assert answer is not None
+        assert answer.status == 200
+        cells = page.locator(
+            ",".join(f"table.register td.{c}" for c in ("date", "actor", "owner", "due"))
+        )
+        assert cells.count() > 10
+        wrapped[width] = sorted({c[0] for c in cells.evaluate_all(_LINES) if c[1] > 1})
+        assert _sideways(page) <= 0, width
+        if width == 390:
+            table = page.locator("table.register")
+            assert table.evaluate("t => t.scrollWidth > t.clientWidth")
+    assert wrapped == {width: [] for width in WIDTHS}

@@ -137,3 +137,22 @@ def live_server(node: Node) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def form_without_file(fields: dict[str, str], file_field: str = "file") -> dict[str, Any]:
+    """A multipart form as Chromium sends it when no file was chosen: the file field's
+    part has an empty name and no bytes. Keyword arguments for TestClient.post."""
+    boundary = "----KizunaNoFileChosen"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename=""\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n\r\n"
+    )
+    body = "".join(parts) + f"--{boundary}--\r\n"
+    return {
+        "content": body.encode(),
+        "headers": {"content-type": f"multipart/form-data; boundary={boundary}"},
+    }

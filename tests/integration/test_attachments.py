@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import random
 import re
@@ -41,9 +42,11 @@ from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
 from tests.factories import (
+    PASSWORD,
     add_user,
     bearer,
     cookies,
+    form_without_file,
     random_label,
     random_principal,
     report,
@@ -419,6 +422,26 @@ def test_pages_upload_show_and_refuse_in_the_readers_language(desk: Desk, lang: 
     assert forged.status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("ja", "ファイル：ファイルを選んでください。"), ("en", "File: choose a file.")],
+)
+def test_a_form_sent_without_a_file_says_to_choose_one(desk: Desk, lang: str, said: str) -> None:
+    """Walk 31: it said the file needed a name of 1 to 255 characters."""
+    c = desk.client
+    token = sign_in(c, "sato", lang=lang)
+    before = snapshot(desk.node)
+    sent = c.post(
+        f"/attachments?of={desk.report}",
+        **form_without_file({"csrf_token": token, "of": desk.report, "label": "SECRET"}),
+    )
+    assert sent.status_code == 422
+    assert f'id="attach-error">{said}</p>' in sent.text
+    assert 'id="attach-form"' in sent.text
+    assert 'value="SECRET"' in sent.text  # the form comes back as it was filled
+    assert snapshot(desk.node) == before
+
+
 def test_the_fragment_swaps_the_banners_to_what_the_page_then_shows(desk: Desk) -> None:
     c = desk.client
     c.post(
@@ -442,6 +465,63 @@ def test_the_fragment_swaps_the_banners_to_what_the_page_then_shows(desk: Desk) 
     whole = c.get("/attachments", params={"of": desk.report})
     assert "<html" in whole.text
     assert "hx-swap-oob" not in whole.text
+
+
+def _panel(page: str) -> str:
+    """The URL an object page loads its attachments panel from (htmx, on load)."""
+    found = re.search(r'<div hx-get="([^"]+)" hx-trigger="load" hx-swap="outerHTML"', page)
+    assert found is not None, "no attachments panel"
+    return html.unescape(found.group(1))
+
+
+def test_every_object_page_leads_to_the_files_its_reader_may_read(desk: Desk) -> None:
+    """Walk 31: a report's page showed no attachments and no way to attach one."""
+    c = desk.client
+    made = {}
+    for name, kind, data, label in (
+        ("secret.png", "image/png", png(), "SECRET"),
+        ("brief.pdf", "application/pdf", PDF, ""),
+    ):
+        sent = c.post(
+            "/api/v1/attachments/upload",
+            files={"file": (name, data, kind)},
+            data={"of": desk.report, "label": label},
+            headers=bearer(desk.token),
+        )
+        assert sent.status_code == 201, sent.text
+        made[name] = sent.json()["id"]
+    add_user(desk.node, "suzuki", clearance="CONFIDENTIAL", password=PASSWORD)
+    for who, seen in (("sato", {"secret.png", "brief.pdf"}), ("suzuki", {"brief.pdf"})):
+        c.cookies.clear()
+        sign_in(c, who, lang="en")
+        page = c.get(f"/objects/{desk.report}")
+        assert page.status_code == 200
+        url = _panel(page.text)
+        assert url.startswith(f"/attachments?of={desk.report}&banner=")
+        part = c.get(url, headers={"HX-Request": "true"})
+        assert part.status_code == 200
+        assert set(re.findall(r'hx-boost="false">([^<]+)</a></td>', part.text)) == seen, who
+        assert f"Attachments you may read: {len(seen)}<" in part.text
+        shown_ids = set(re.findall(r'href="/attachments/(artifact--[0-9a-f-]+)"', part.text))
+        assert shown_ids == {made[n] for n in seen}
+        # The banner is raised to what the panel adds, no higher than the reader's files.
+        top = re.search(r'id="banner-top" hx-swap-oob="true"[^>]*>([^<]+)<', part.text)
+        assert top is not None
+        expected = "SECRET//REL TO JPN" if who == "sato" else "CONFIDENTIAL//REL TO JPN"
+        assert top.group(1) == expected
+        # sato writes here (author of this node's nation): the panel offers to attach.
+        assert ('href="/attachments?of=' in part.text and "Attach a file" in part.text) == (
+            who == "sato"
+        )
+    # An attachment's own page takes no file: its panel is nothing at all.
+    c.cookies.clear()
+    sign_in(c, "sato", lang="en")
+    artifact_page = c.get(f"/objects/{made['brief.pdf']}")
+    assert artifact_page.status_code == 200
+    assert c.get(_panel(artifact_page.text), headers={"HX-Request": "true"}).text == ""
+    # An object the reader may not read: the panel answers as for one that does not exist.
+    hidden = c.get(f"/attachments?of={desk.hidden}", headers={"HX-Request": "true"})
+    assert hidden.status_code == 404
 
 
 # -- the leak oracle ----------------------------------------------------------------------

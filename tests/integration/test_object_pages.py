@@ -477,6 +477,7 @@ def test_search_names_a_bad_filter_and_titles_results_as_the_list_does(
             {"since": "2026-12-31", "until": "2026-01-01"},
             "Modified until: the last date comes before the first.",
         ),
+        ({"page": "999"}, "Page: at most 500."),
     ):
         refused = client.get("/search", params={"q": "198.51", **params})
         assert refused.status_code == 422, params
@@ -487,6 +488,11 @@ def test_search_names_a_bad_filter_and_titles_results_as_the_list_does(
         "/search", params={"q": "198.51", "since": "2026-12-31", "until": "2026-01-01"}
     )
     assert "終わりの日付が始めの日付より前です。" in refused.text
+    # The page number is named in the reader's words, not as its parameter (walk 31).
+    beyond = client.get("/search", params={"q": "198.51", "page": "999"})
+    assert beyond.status_code == 422
+    assert "ページ：500 以下にしてください。" in beyond.text
+    assert "page：" not in beyond.text
 
 
 def test_search_finds_a_word_in_either_width_and_marks_it(client: TestClient, node: Node) -> None:

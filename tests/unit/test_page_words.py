@@ -6,12 +6,13 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.labels import LabelError
-from kizuna.web.errors import explain
+from kizuna.web.errors import FIELD_NAMES, explain
 from kizuna.web.i18n import N_
 from kizuna.web.times import render_time, zone_for
 
@@ -145,3 +146,32 @@ def test_times_show_in_the_readers_zone_with_the_instant_on_hover() -> None:
     assert "2026-12-03 06:00 UTC</time>" in str(render_time(1_796_277_600, zone_for("USA")))
     assert str(render_time(None, tokyo)) == "—"
     assert str(render_time("<b>", tokyo)) == "&lt;b&gt;"
+
+
+def _page_routes() -> list[APIRoute]:
+    from kizuna import domains
+    from kizuna.web import accounts, federation, objects, pages, search
+    from kizuna.web.start import router as start
+
+    routers = [pages.router, objects.router, accounts.router, search.router, federation.router]
+    routers += [start] + [r for d in domains.installed() for r in d.routers()]
+    return [
+        route
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and not route.path.startswith(("/api/", "/federation/"))
+    ]
+
+
+def test_every_query_parameter_of_a_page_is_named_in_the_readers_words() -> None:
+    """A page refusing `?page=999` said "page：500 以下にしてください。" (walk 31): every
+    parameter a page can refuse has its name on the form, in both languages. One that
+    takes any text unchecked is never refused, so it needs no name."""
+    unnamed = []
+    for route in _page_routes():
+        for param in route.dependant.query_params:
+            info = param.field_info
+            takes_anything = info.annotation in (str, str | None) and not info.metadata
+            if not takes_anything and param.alias not in FIELD_NAMES:
+                unnamed.append(f"{route.path}?{param.alias}")
+    assert unnamed == []

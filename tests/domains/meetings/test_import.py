@@ -20,7 +20,7 @@ from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from kizuna.web.pages import page
 from tests.domains.meetings.test_record import counts
-from tests.factories import add_user, bearer, cookies
+from tests.factories import add_user, bearer, cookies, form_without_file
 
 CORPUS = Path(__file__).parent / "corpus"
 NO_YEAR = CORPUS / "2021-03-16_mod-scc-summary_en.txt"
@@ -113,6 +113,22 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
             )
             assert refused.status_code == 422
             assert said in refused.text
+        # No file chosen: the form again, with what to do, as for a bad file (walk 31).
+        for lang, said in (
+            ("ja", "ファイル：ファイルを選んでください。"),
+            ("en", "File: choose a file."),
+        ):
+            web.cookies.set(cookies(web).lang, lang)
+            chosen_nothing = web.post(
+                "/meetings/import",
+                **form_without_file({"csrf_token": token, "lang": "en", "date": "2021-03-16"}),
+            )
+            assert chosen_nothing.status_code == 422
+            assert said in chosen_nothing.text
+            assert 'type="file"' in chosen_nothing.text
+            assert 'value="2021-03-16"' in chosen_nothing.text
+        web.cookies.set(cookies(web).lang, "ja")
+        assert counts(node) == before
         bad_date = web.post(
             "/meetings/import",
             data={"csrf_token": token, "date": "2021-02-30"},
@@ -159,6 +175,61 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
         web.cookies.set(cookies(web).lang, "en")
         english = web.get("/meetings/import")
         assert "Import an official text" in english.text
+
+
+def test_the_meeting_page_says_what_the_preview_said(node: Node) -> None:
+    """Walk 31: the page left out the place, the kind of document and the start's zone."""
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    texts = {
+        name: (CORPUS / name).read_bytes()
+        for name in (
+            "2017-08-16_kono-onodera-mcmaster-gaiyo_ja.txt",
+            "2023-01-11_scc-joint-statement_ja.txt",
+            "2024-06-02_mod-defense-ministerial-summary_en.txt",
+        )
+    }
+    ids = {
+        name: service.import_summary(node, user.principal, data).meeting_id
+        for name, data in texts.items()
+    }
+    expected = {
+        "ja": {
+            "2017-08-16_kono-onodera-mcmaster-gaiyo_ja.txt": (
+                "会談・会合の概要", "15:30（現地時間 −04:00）", "ワシントンDC"
+            ),
+            "2023-01-11_scc-joint-statement_ja.txt": ("共同発表", "—", "ワシントンDC"),
+            "2024-06-02_mod-defense-ministerial-summary_en.txt": (
+                "会談・会合の概要", "13:15（現地時間 +08:00）", "Singapore"
+            ),
+        },
+        "en": {
+            "2017-08-16_kono-onodera-mcmaster-gaiyo_ja.txt": (
+                "meeting summary", "15:30 (local time −04:00)", "ワシントンDC"
+            ),
+            "2023-01-11_scc-joint-statement_ja.txt": ("joint statement", "—", "ワシントンDC"),
+            "2024-06-02_mod-defense-ministerial-summary_en.txt": (
+                "meeting summary", "13:15 (local time +08:00)", "Singapore"
+            ),
+        },
+    }  # fmt: skip
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        for lang, pages in expected.items():
+            web.cookies.set(cookies(web).lang, lang)
+            for name, (kind, start, place) in pages.items():
+                shown = web.get(f"/meetings/{ids[name]}").text
+                assert f'<dd id="m-kind">{kind}</dd>' in shown, (lang, name)
+                assert f'<dd id="m-start">{start}</dd>' in shown, (lang, name)
+                assert f'<dd id="m-place">{place}</dd>' in shown, (lang, name)
+            # The preview says the start the same way, before anything is stored.
+            token = _csrf(web.get("/meetings/import").text)
+            name = "2017-08-16_kono-onodera-mcmaster-gaiyo_ja.txt"
+            preview = web.post(
+                "/meetings/import",
+                data={"csrf_token": token},
+                files={"file": ("a.txt", texts[name], "text/plain")},
+            ).text
+            assert f'<dd id="p-start">{pages[name][1]}</dd>' in preview
 
 
 def test_a_correction_is_a_new_version_at_the_same_label_with_its_audit_entry(

@@ -18,6 +18,7 @@ from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.web.deps import ApiPrincipal, NodeDep
 from kizuna.web.problems import PROBLEM_RESPONSES
+from kizuna.web.uploads import NoFileChosen, no_file_chosen
 
 __all__ = ["router"]
 
@@ -164,8 +165,10 @@ async def read_upload(
     try:
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Invalid("file: a file is required", field="file")
+        # A browser sends a nameless, empty part when no file was chosen: that is no
+        # file at all, not a file without a name.
+        if not isinstance(upload, UploadFile) or no_file_chosen(upload):
+            raise NoFileChosen(sent=fields)
         data = await upload.read(mechanism.limit + 1)
         name = upload.filename or ""
         claimed = upload.content_type or ""

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kizuna.domains.attachments import queries
 from kizuna.domains.attachments.api import read_upload
 from kizuna.domains.attachments.content import ACCEPTED, IMAGES, INLINE
+from kizuna.domains.attachments.rules import takes_attachments
 from kizuna.domains.attachments.serve import file_response
 from kizuna.domains.attachments.service import Upload, attachments
 from kizuna.domains.attachments.words import size_text, words
@@ -95,6 +96,11 @@ def attachments_of(
     banner: Annotated[str | None, Query(max_length=300)] = None,
 ) -> HTMLResponse:
     fragment = request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted")
+    if fragment and not takes_attachments(of):
+        # The generic object page asks for every object: one that can take no file
+        # (an attachment itself, a label marking) shows no panel and no "Attach a file".
+        # Judged by the id alone, so the answer tells nothing of what is stored.
+        return HTMLResponse("")
     return _listing(request, principal, node, of, fragment=fragment, banner=banner)
 
 
@@ -117,7 +123,7 @@ async def attach(request: Request, principal: PagePrincipal, node: NodeDep) -> R
     except (StoreError, LabelError) as exc:
         # The list comes back with the reason in words, and the label as it was typed.
         said, status = words(exc, lang), getattr(exc, "status", 422)
-        kept = {"label": fields.get("label", "")}
+        kept = {"label": (fields or getattr(exc, "sent", {})).get("label", "")}
         return await run_in_threadpool(
             lambda: _listing(
                 request, principal, node, of, fragment=False, error=said, form=kept, status=status

@@ -34,10 +34,16 @@ from kizuna.store.access import current
 from kizuna.store.owners import Write
 from kizuna.store.rows import label_of_row
 
-__all__ = ["check_artifact", "owner_rules", "target_label"]
+__all__ = ["check_artifact", "owner_rules", "takes_attachments", "target_label"]
 
 _EXTENSION_KEYS = {"extension_type", "file_name", "object_ref"}
 _NOT_TARGETS = ("artifact--", "marking-definition--", "x-kizuna-recall--")
+
+
+def takes_attachments(stix_id: str) -> bool:
+    """Whether a file may be attached to an object of this id's type (an attachment,
+    a label marking or a recall may not take one)."""
+    return not stix_id.startswith(_NOT_TARGETS)
 
 
 def _refused(reason: str, message: str, field: str, **params: Any) -> AttachmentRefused:
@@ -71,7 +77,7 @@ def check_artifact(body: dict[str, Any], *, limit: int) -> tuple[Attached, Check
             "file_name",
         )
     ref = said.object_ref
-    if not isinstance(ref, str) or not STIX_ID.match(ref) or ref.startswith(_NOT_TARGETS):
+    if not isinstance(ref, str) or not STIX_ID.match(ref) or not takes_attachments(ref):
         raise _refused(
             "bad_target",
             "object_ref must be the id of the object the file is attached to (type--uuid), "

@@ -30,6 +30,7 @@ from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
+from kizuna.web.uploads import NoFileChosen, no_file_chosen
 
 __all__ = ["router"]
 
@@ -97,13 +98,18 @@ async def import_preview(
     request: Request,
     principal: PagePrincipal,
     node: NodeDep,
-    file: Annotated[list[UploadFile], File()],
     lang: Annotated[str, Form(max_length=2)] = "",
     date: Annotated[str, Form(max_length=10)] = "",
+    # Optional here so that a form sent with no file comes back whole, with the reason.
+    file: Annotated[list[UploadFile] | None, File()] = None,
 ) -> HTMLResponse:
     """The parse of the uploaded texts, with their quality report, and a confirm button."""
     _importer_only(node, principal)
     reader = choose_lang(request)
+    file = [f for f in file or [] if not no_file_chosen(f)]
+    if not file:
+        said = explain(NoFileChosen(), reader)
+        return _import_form(request, principal, said, 422, lang=lang, date=date)
     if len(file) > 1:
         return await _preview_many(request, principal, node, file, lang, date)
     data = await file[0].read(_MAX_UPLOAD + 1)

@@ -40,6 +40,7 @@ def vocabulary(lang: str) -> dict[str, Any]:
         "meeting_kind": {k: (v[0] if ja else v[1]) for k, v in KINDS.items()},
         "quality_kind": {k: gettext(v) for k, v in words.KIND_NAMES.items()},
         "quality_note": functools.partial(words.note, gettext),
+        "start_said": functools.partial(words.start_said, gettext),
         "stance_name": {k: (s.ja if ja else s.en) for k, s in STANCES.items()},
         "actor_name": {k: str(v["ja_label"] if ja else v["en_label"]) for k, v in ACTORS.items()},
         "topic_name": {k: (v[1] if ja else v[0]) for k, v in TOPICS.items()},

@@ -1,4 +1,4 @@
-"""The quality report in the reader's language.
+"""The quality report, and a meeting's start, in the reader's language.
 
 A record keeps its findings as the importer wrote them: a stable code for the kind and
 an English note where the finding is a note (they are data, and in records stored
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from kizuna.domains.meetings.ingest.heading import ANNOUNCED
 from kizuna.web.i18n import N_
 
-__all__ = ["KIND_NAMES", "note"]
+__all__ = ["KIND_NAMES", "note", "start_said"]
 
 KIND_NAMES = {
     "traditional-form": N_("traditional character form"),
@@ -60,3 +60,29 @@ def note(gettext: Callable[[str], str], suggestion: str) -> str:
     if left_out and left_out["kind"] in _CHROME:
         return gettext(N_("left out (%(kind)s)")) % {"kind": gettext(_CHROME[left_out["kind"]])}
     return suggestion
+
+
+# The zones a text names only in words (ingest/dates.py ZONES); the others are codes
+# (JST, EST, ChST) that read the same in both languages.
+_ZONE_WORDS = {
+    "local": N_("local time"),
+    "US": N_("US time"),
+    "US Eastern": N_("US Eastern time"),
+}
+
+
+def start_said(
+    gettext: Callable[[str], str], start: str | None, zone: str | None, offset: str | None
+) -> str:
+    """A meeting's start as the import preview and the meeting's page show it: the clock
+    time, then its zone and offset from UTC where the record has them, "15:30 (local
+    time −04:00)"; "—" when the text gave no start."""
+    if not start:
+        return "—"
+    said = [gettext(_ZONE_WORDS[zone]) if zone in _ZONE_WORDS else zone] if zone else []
+    if offset:
+        # A typographic minus: a hyphen before the hours reads as a dash.
+        said.append(offset.replace("-", "\N{MINUS SIGN}", 1))
+    if not said:
+        return start
+    return gettext(N_("{time} ({zone})")).format(time=start, zone=" ".join(said))
