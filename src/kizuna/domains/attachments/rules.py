@@ -16,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
-from kizuna.db.schema import access, objects, versions
 from kizuna.domains.attachments.content import (
     MAX_NAME,
     AttachmentRefused,
@@ -29,12 +28,11 @@ from kizuna.domains.attachments.content import (
     normal_type,
 )
 from kizuna.domains.attachments.model import EXTENSION, STIX_ID, Attached, attached
-from kizuna.labels import Label, dominates
-from kizuna.store.access import current
+from kizuna.labels import dominates
+from kizuna.store.access import held_label
 from kizuna.store.owners import Write
-from kizuna.store.rows import label_of_row
 
-__all__ = ["check_artifact", "owner_rules", "takes_attachments", "target_label"]
+__all__ = ["check_artifact", "owner_rules", "takes_attachments"]
 
 _EXTENSION_KEYS = {"extension_type", "file_name", "object_ref"}
 _NOT_TARGETS = ("artifact--", "marking-definition--", "x-kizuna-recall--")
@@ -110,21 +108,6 @@ def check_artifact(body: dict[str, Any], *, limit: int) -> tuple[Attached, Check
     return said, checked
 
 
-def target_label(conn: Connection, stix_id: str) -> Label | None:
-    """The current label of an object held here, whoever may read it (for the rules)."""
-    row = conn.execute(
-        select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
-        .select_from(
-            objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-                versions, versions.c.pk == access.c.version_pk
-            )
-        )
-        .where(objects.c.stix_id == stix_id)
-        .limit(1)
-    ).first()
-    return label_of_row(row) if row is not None else None
-
-
 def owner_rules(limit: Callable[[], int]) -> Callable[[Connection, Write], None]:
     def rules(conn: Connection, write: Write) -> None:
         said, _checked = check_artifact(write.body, limit=limit())
@@ -138,7 +121,7 @@ def owner_rules(limit: Callable[[], int]) -> Callable[[Connection, Write], None]
                     "an attachment's file, name and object are fixed: attach a new file instead",
                     "object",
                 )
-        held = target_label(conn, str(said.object_ref))
+        held = held_label(conn, str(said.object_ref))
         if held is not None and not dominates(write.label, held):
             raise _refused(
                 "label_below",
