@@ -63,7 +63,7 @@ from kizuna.federation.schema import quarantine
 from kizuna.federation.signing import sign
 from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
-from kizuna.labels import parse
+from kizuna.labels import parse, render
 from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.stix.markings import marking_id
@@ -624,3 +624,56 @@ FORGERIES["x-kizuna-handover"] = [
     {"sections": {"items": []}},
     {"period_end": "2099-01-01T00:00:00.000Z"},
 ]
+
+
+# -- A decision's follow-up names nothing its label does not cover -------------------------
+
+
+def test_a_link_naming_what_its_label_does_not_cover_is_refused_on_every_path(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A link's label dominates its target's (meetings' owner rule): the generic paths
+    refuse the link outright (the meetings key), and a partner's link naming an object
+    held here under a narrower label is quarantined, while the same link naming what
+    its label covers is stored."""
+    node = world.node
+    narrow = node.store.create(
+        world.principal, report("Japan only"), parse(node.policy, "SECRET//REL TO JPN")
+    )
+    sample = world.samples[meetings.LINK]
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    covered = world.samples[DETERMINATION_TYPE]["id"]
+    assert render(node.policy, node.store.get(node.system, covered).label) == render(
+        node.policy, shared
+    )
+
+    def fresh(target: str) -> dict[str, Any]:
+        body = {**sample, "id": f"{meetings.LINK}--{uuid.uuid4()}", "target": target}
+        body.pop("object_marking_refs", None)
+        return body
+
+    before = snapshot(node)
+    for path in ("rest-post", "taxii-post", "import"):
+        status, told = attempt(world, path, fresh(narrow.id))
+        assert status == 422, (path, told)
+        assert "meetings" in told, (path, told)
+    assert snapshot(node) == before
+    peer = _usa_peer(world, tmp_path_factory)
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    mark = [marking_id(node.policy, shared)]
+    pages = [
+        sign(
+            _USA_KEY,
+            {**fresh(target), "created": now, "modified": now, "object_marking_refs": mark},
+            origin="USA",
+            label=shared,
+            added=clock.now_ts(),
+            version=1,
+        )
+        for target in (narrow.id, covered)
+    ]
+    applied = apply_page(node, peer, pages, page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (1, 1)
+    node.store.get(node.system, pages[1]["id"])
+    with pytest.raises(NotFound):
+        node.store.get(node.system, pages[0]["id"])

@@ -195,3 +195,15 @@ def test_the_timeline_names_linked_work_and_offers_reviews_only_to_those_who_wri
         assert "評価を追加" not in page.text
         assert 'action="/commitments/' not in page.text
         assert "Cell report" not in page.text  # a link tanaka may not read is not listed
+
+
+def test_the_timeline_shows_no_message_a_link_chose(node: Node) -> None:
+    """`/commitments/{id}?error=…` showed any text as the page's alert, so a crafted
+    link could put words of its sender's choosing on the node's own page."""
+    _, _, decision = _setup(node)
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "sato", lang="en")
+        page = client.get(f"/commitments/{decision}", params={"error": "Call 555-0100 now"})
+        assert page.status_code == 200
+        assert "Call 555-0100 now" not in page.text  # (the language link keeps it encoded)
+        assert 'role="alert"' not in page.text

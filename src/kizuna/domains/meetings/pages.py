@@ -207,9 +207,8 @@ def timeline_page(
     decision_id: str,
     principal: PagePrincipal,
     node: NodeDep,
-    error: str | None = None,
 ) -> HTMLResponse:
-    return _timeline(request, decision_id, principal, node, error)
+    return _timeline(request, decision_id, principal, node, None)
 
 
 def _timeline(
