@@ -471,3 +471,100 @@ def test_a_decision_reported_from_an_unnamed_meeting_says_so_in_words(node: Node
         web.cookies.set(cookies(web).lang, "en")
         page = web.get(f"/meetings/{made.meeting_id}").text
         assert '<span class="reported">reported from another meeting</span>' in page
+
+
+def test_the_import_page_takes_a_label_from_the_form_to_every_stored_object(
+    node: Node,
+) -> None:
+    """Walk 13 #1: the page had no label field, so a Japan-only text could not be
+    imported above UNCLASSIFIED there, as `--label` imports it from the CLI. The label
+    goes through the preview (shown in the reader's words) to every object stored; a
+    label the policy does not read, or one above the importer's clearance, brings the
+    form back with the reason and stores nothing."""
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])  # SECRET
+    text = DEFENCE_JA.read_bytes()
+    upload = {"file": ("a.txt", text, "text/plain")}
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        form = web.get("/meetings/import")
+        assert 'name="label"' in form.text
+        token = _csrf(form.text)
+        before = counts(node)
+
+        # Empty: the CLI's default, said on the preview.
+        default = web.post("/meetings/import", data={"csrf_token": token}, files=upload)
+        assert default.status_code == 200
+        assert '<dd id="p-label"><span class="chip lvl-0">指定なし//提供可：日本</span>' in (
+            default.text
+        )
+
+        label = "SECRET//REL TO JPN"
+        preview = web.post(
+            "/meetings/import", data={"csrf_token": token, "label": label}, files=upload
+        )
+        assert preview.status_code == 200
+        assert '<dd id="p-label"><span class="chip lvl-2">極秘//提供可：日本</span>' in preview.text
+        assert f'name="label" value="{label}"' in preview.text
+        assert counts(node) == before
+        data = re.search(r'name="data" value="([^"]+)"', preview.text)
+        assert data is not None
+        done = web.post(
+            "/meetings/import/confirm",
+            data={"csrf_token": token, "data": data.group(1), "label": label},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        meeting_id = done.headers["location"].removeprefix("/meetings/")
+        view = service.get_meeting(node, user.principal, meeting_id)
+        decisions = [d for s in view["sections"] for i in s["items"] for d in i["decisions"]]
+        assert decisions
+        held = {node.store.render(x) for x in view["labels"]}
+        assert held == {label}
+        assert node.store.get(user.principal, decisions[0].id).label_text == label
+        stored = counts(node)
+
+        # Refused on the form, kept as typed, nothing stored: at the preview and at the
+        # confirmation alike (a form sent again by hand).
+        web.cookies.set(cookies(web).lang, "en")
+        other = (CORPUS / "2024-06-02_mod-defense-ministerial-summary_en.txt").read_bytes()
+        for bad, status, said in (
+            ("SEKRIT", 422, "Label: write a label the policy knows"),
+            ("TOP SECRET//REL TO JPN", 403, "Label: this label is above your clearance"),
+        ):
+            refused = web.post(
+                "/meetings/import",
+                data={"csrf_token": token, "label": bad},
+                files={"file": ("b.txt", other, "text/plain")},
+            )
+            assert refused.status_code == status, bad
+            assert said in refused.text, bad
+            assert 'id="import-form"' in refused.text, bad
+            assert 'name="label" maxlength="200"' in refused.text, bad
+            assert f'value="{bad}"' in refused.text, bad
+            confirmed = web.post(
+                "/meetings/import/confirm",
+                data={
+                    "csrf_token": token,
+                    "data": base64.b64encode(other).decode(),
+                    "label": bad,
+                },
+                follow_redirects=False,
+            )
+            assert confirmed.status_code == status, bad
+            assert said in confirmed.text, bad
+            assert f'value="{bad}"' in confirmed.text, bad
+            # No object or version written (a refusal of the clearance is audited).
+            assert counts(node)[:2] == stored[:2], bad
+        # A label naming the partner is a release decision: an author who may not take
+        # it is told so on the form.
+        add_user(node, "tanaka", roles=["author"])
+        web.cookies.set(cookies(web).session, _session(node, "tanaka"))
+        wider = web.post(
+            "/meetings/import",
+            data={"csrf_token": token, "label": "UNCLASSIFIED//REL TO JPN, USA"},
+            files={"file": ("b.txt", other, "text/plain")},
+        )
+        assert wider.status_code == 403
+        assert "Label: only a releasing officer of the originating nation" in wider.text
+        assert counts(node)[:2] == stored[:2]
+        assert len(service.list_meetings(node, user.principal)) == 1

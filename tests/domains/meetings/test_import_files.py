@@ -135,3 +135,33 @@ def test_a_file_refused_at_confirmation_leaves_the_others_stored(node: Node) -> 
         )
         assert odd.status_code == 422
         assert counts(node) == before
+
+
+def test_several_files_go_in_at_the_label_of_the_form(node: Node) -> None:
+    """Walk 13 #1: the label typed on the form is every file's, through the table's
+    confirmation, as `--label` is for every file of `kizuna ingest summary`."""
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    label = "SECRET//REL TO JPN"
+    with TestClient(create_app(node)) as web:
+        token = _signed_in(node, web, "en")
+        upload = _files(("ja.txt", DEFENCE_JA.read_bytes()), ("en.txt", DEFENCE_EN.read_bytes()))
+        preview = web.post(
+            "/meetings/import", data={"csrf_token": token, "label": label}, files=upload
+        )
+        assert preview.status_code == 200
+        assert 'Label: <span class="chip lvl-2">SECRET//REL TO JPN</span>' in preview.text
+        names = re.findall(r'name="name" value="([^"]+)"', preview.text)
+        blobs = re.findall(r'name="data" value="([^"]+)"', preview.text)
+        kept = re.search(r'name="label" value="([^"]*)"', preview.text)
+        assert kept is not None
+        done = web.post(
+            "/meetings/import/confirm",
+            data={"csrf_token": token, "name": names, "data": blobs, "label": kept.group(1)},
+        )
+        assert done.status_code == 200
+        assert "2 of 2 files stored." in done.text
+        meetings = service.list_meetings(node, user.principal)
+        assert len(meetings) == 2
+        for meeting in meetings:
+            view = service.get_meeting(node, user.principal, meeting.id)
+            assert {node.store.render(x) for x in view["labels"]} == {label}

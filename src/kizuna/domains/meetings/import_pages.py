@@ -4,10 +4,15 @@ then stored on confirmation.
 One file previews in full (its decisions and quality report) and, confirmed, opens
 the stored meeting. Several files preview as a table, one row a file: what was read,
 or why it was not. Confirmed, each file is stored in its own transaction, as
-`kizuna ingest summary` does: a file refused (a label above the importer's clearance,
-a text changed meanwhile) is named with its reason and the others are stored. A
-meeting date typed on the form is for one file only: with several, it would give all
-of them one date.
+`kizuna ingest summary` does: a file refused (a text changed meanwhile) is named with
+its reason and the others are stored. A meeting date typed on the form is for one file
+only: with several, it would give all of them one date.
+
+The label is the form's, for every file, as `--label` is the CLI's: empty, the CLI's
+default (the policy's lowest level, this nation only). It is read and checked against
+the importer's clearance and release rights before the preview, which shows it in the
+reader's words, and again on confirmation: a label the policy does not read, or one
+the importer may not write at, brings the form back with the reason and stores nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from kizuna.domains.meetings.ingest import Record
 from kizuna.domains.meetings.pages import vocabulary
 from kizuna.errors import Invalid, StoreError
 from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, LabelError, parse
 from kizuna.runtime import Node
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
@@ -84,12 +90,21 @@ def import_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HT
     return _import_form(request, principal)
 
 
-def _preview(node: Node, principal: Principal, data: bytes, lang: str, date: str) -> Record:
+def _label(node: Node, principal: Principal, text: str) -> Label:
+    """The form's label, read as the CLI reads `--label` (empty: the CLI's default),
+    and refused here if the import would be refused for it."""
+    parsed = parse(node.policy, text, originator=node.nation) if text else None
+    return service.import_label(node, principal, parsed)
+
+
+def _preview(
+    node: Node, principal: Principal, data: bytes, lang: str, date: str, label: Label
+) -> Record:
     if len(data) > _MAX_UPLOAD:
         raise Invalid(f"the file is over {_MAX_UPLOAD:,} bytes", field="file")
     given = service.parse_given_date(date)
     return service.import_summary(
-        node, principal, data, lang=lang or None, dry_run=True, date=given
+        node, principal, data, lang=lang or None, label=label, dry_run=True, date=given
     ).record
 
 
@@ -100,31 +115,44 @@ async def import_preview(
     node: NodeDep,
     lang: Annotated[str, Form(max_length=2)] = "",
     date: Annotated[str, Form(max_length=10)] = "",
+    label: Annotated[str, Form(max_length=200)] = "",
     # Optional here so that a form sent with no file comes back whole, with the reason.
     file: Annotated[list[UploadFile] | None, File()] = None,
 ) -> HTMLResponse:
     """The parse of the uploaded texts, with their quality report, and a confirm button."""
     _importer_only(node, principal)
     reader = choose_lang(request)
+    label = label.strip()
+    kept = {"lang": lang, "date": date, "label": label}
     file = [f for f in file or [] if not no_file_chosen(f)]
     if not file:
         said = explain(NoFileChosen(), reader)
-        return _import_form(request, principal, said, 422, lang=lang, date=date)
+        return _import_form(request, principal, said, 422, **kept)
+    try:
+        chosen = _label(node, principal, label)
+    except (StoreError, LabelError) as exc:
+        # A label above the importer's clearance (403) too comes back on the form.
+        status = getattr(exc, "status", 422)
+        return _import_form(request, principal, explain(exc, reader), status, **kept)
     if len(file) > 1:
-        return await _preview_many(request, principal, node, file, lang, date)
+        return await _preview_many(request, principal, node, file, lang, date, label, chosen)
     data = await file[0].read(_MAX_UPLOAD + 1)
     try:
-        record = await run_in_threadpool(_preview, node, principal, data, lang, date)
+        record = await run_in_threadpool(_preview, node, principal, data, lang, date, chosen)
     except StoreError as exc:
-        return _import_form(request, principal, explain(exc, reader), 422, lang=lang, date=date)
+        return _import_form(request, principal, explain(exc, reader), 422, **kept)
     return page(
         request,
         "import_preview.html",
         principal=principal,
+        # The page shows a text to be held at this label: its banner says so.
+        labels=[chosen],
         record=record,
         data=base64.b64encode(data).decode(),
         doc_lang=lang,
         date=date,
+        label=chosen,
+        label_text=label,
         **vocabulary(reader),
     )
 
@@ -136,26 +164,29 @@ async def _preview_many(
     files: list[UploadFile],
     lang: str,
     date: str,
+    label_text: str,
+    label: Label,
 ) -> HTMLResponse:
     reader = choose_lang(request)
     gettext = translations(reader).gettext
     if date:
         refused = Invalid("a meeting date is for one file: upload such a file alone", field="date")
-        return _import_form(request, principal, explain(refused, reader), 422, lang=lang)
+        said = explain(refused, reader)
+        return _import_form(request, principal, said, 422, lang=lang, label=label_text)
     rows = []
     for upload in files:
         data = await upload.read(_MAX_UPLOAD + 1)
         row = FileRow(name=(upload.filename or "")[:_NAME])
         try:
             # Off the event loop: the parse is seconds of CPU for many files.
-            row.record = await run_in_threadpool(_preview, node, principal, data, lang, "")
+            row.record = await run_in_threadpool(_preview, node, principal, data, lang, "", label)
             row.data = base64.b64encode(data).decode()
         except StoreError as exc:
             # The form's date field is for one file: such a file goes in alone.
             undated = exc.field == "date"
             row.error = gettext(_UNDATED) if undated else explain(exc, reader)
         rows.append(row)
-    return _files_page(request, principal, rows, lang, confirmed=False)
+    return _files_page(request, principal, rows, lang, label_text, label, confirmed=False)
 
 
 @router.post("/meetings/import/confirm", dependencies=[Depends(check_csrf)])
@@ -167,20 +198,32 @@ def import_confirm(
     name: Annotated[list[str] | None, Form()] = None,
     lang: Annotated[str, Form(max_length=2)] = "",
     date: Annotated[str, Form(max_length=10)] = "",
+    label: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Store what the preview showed; then the meeting's page (one file) or what became
     of each file (several)."""
     reader = choose_lang(request)
+    label = label.strip()
+    try:
+        # Read again: the preview's form came back from the browser.
+        chosen = _label(node, principal, label)
+    except (StoreError, LabelError) as exc:
+        status = getattr(exc, "status", 422)
+        said = explain(exc, reader)
+        return _import_form(request, principal, said, status, lang=lang, date=date, label=label)
     if len(data) > 1 or name:
-        return _confirm_many(request, principal, node, data, name or [], lang)
+        return _confirm_many(request, principal, node, data, name or [], lang, label, chosen)
     try:
         raw = service.upload_bytes(None, data[0])
         given = service.parse_given_date(date)
-        result = service.import_summary(node, principal, raw, lang=lang or None, date=given)
+        result = service.import_summary(
+            node, principal, raw, lang=lang or None, label=chosen, date=given
+        )
     except StoreError as exc:
         # A refusal (403) too comes back on the form, with its reason in the reader's words.
         status = 403 if exc.status == 403 else 422
-        return _import_form(request, principal, explain(exc, reader), status, lang=lang, date=date)
+        said = explain(exc, reader)
+        return _import_form(request, principal, said, status, lang=lang, date=date, label=label)
     # The same text again writes nothing: the meeting's page says so, as the CLI does.
     again = "?already=1" if result.already else ""
     return RedirectResponse(f"/meetings/{result.meeting_id}{again}", status_code=303)
@@ -193,11 +236,14 @@ def _confirm_many(
     data: list[str],
     names: list[str],
     lang: str,
+    label_text: str,
+    label: Label,
 ) -> HTMLResponse:
     reader = choose_lang(request)
     if len(names) != len(data):
         refused = Invalid("each file needs its name: upload the files again", field="file")
-        return _import_form(request, principal, explain(refused, reader), 422, lang=lang)
+        said = explain(refused, reader)
+        return _import_form(request, principal, said, 422, lang=lang, label=label_text)
     rows = []
     for blob, file_name in zip(data, names, strict=True):
         row = FileRow(name=file_name[:_NAME])
@@ -205,17 +251,24 @@ def _confirm_many(
             # Each file in its own transaction: one refused file stores nothing of its
             # own and leaves the others stored.
             raw = service.upload_bytes(None, blob)
-            result = service.import_summary(node, principal, raw, lang=lang or None)
+            result = service.import_summary(node, principal, raw, lang=lang or None, label=label)
             row.record, row.meeting_id = result.record, result.meeting_id
             row.created = result.created
         except StoreError as exc:
             row.error = explain(exc, reader)
         rows.append(row)
-    return _files_page(request, principal, rows, lang, confirmed=True)
+    return _files_page(request, principal, rows, lang, label_text, label, confirmed=True)
 
 
 def _files_page(
-    request: Request, principal: Principal, rows: list[FileRow], lang: str, *, confirmed: bool
+    request: Request,
+    principal: Principal,
+    rows: list[FileRow],
+    lang: str,
+    label_text: str,
+    label: Label,
+    *,
+    confirmed: bool,
 ) -> HTMLResponse:
     """The table of several files: before confirmation, those read; after, those
     stored. Not one of them: 422."""
@@ -224,10 +277,13 @@ def _files_page(
         request,
         "import_files.html",
         principal=principal,
+        labels=[label],
         rows=rows,
         readable=done,
         confirmed=confirmed,
         doc_lang=lang,
+        label=label,
+        label_text=label_text,
         status=200 if done else 422,
         **vocabulary(choose_lang(request)),
     )

@@ -50,7 +50,7 @@ from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.runtime import Node
-from kizuna.store import StoredObject
+from kizuna.store import StoredObject, rules
 from kizuna.store.keys import subkey
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "correct_decision",
     "figures",
     "get_meeting",
+    "import_label",
     "import_seed",
     "import_summary",
     "list_meetings",
@@ -238,6 +239,28 @@ def import_summary(
     )
 
 
+def _default_label(node: Node) -> Label:
+    return Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+
+
+def import_label(node: Node, principal: Principal, label: Label | None) -> Label:
+    """The label an import by `principal` stores at: `label`, or the default (the
+    policy's lowest level, this nation only). Refused as the store would refuse the
+    write (`Refused`, audited, field `label`): above the principal's clearance, or
+    naming other nations without being a releasing officer of this one. A page checks
+    it before its preview, so that a preview never offers an import the store refuses."""
+    chosen = _default_label(node) if label is None else label
+    try:
+        rules.check_label(node.policy, principal, chosen, node.nation, None)
+        if chosen.rel_to != {node.nation}:
+            rules.check_release(principal, node.nation, None)
+    except Refused:
+        # Raised again in a store transaction: the store audits it, as every refusal.
+        with node.store.transaction(principal):
+            raise
+    return chosen
+
+
 def upload_bytes(text: str | None, data_b64: str | None) -> bytes:
     """The document of an upload: its text, or its bytes in base64 (one of them)."""
     if (text is None) == (data_b64 is None):
@@ -273,7 +296,7 @@ def store_record(
     rules: all or nothing, one audit entry, nothing new for a document stored before."""
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
     if label is None:
-        label = Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+        label = _default_label(node)
     made = _objects(record, stamp, _scope(node, label, record.digest))
     meeting_id = made[0]["id"]
     if dry_run:
