@@ -323,6 +323,44 @@ def test_cli_ingest(db_url: str, tmp_path: Path) -> None:
     assert run("ingest", "summary", str(en), "--lang", "en", *env_db).returncode == 0
 
 
+def test_cli_json_of_several_files_names_each_file_with_its_outcome(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Walk 13 #2: `--format json` listed only the records imported, so a script could
+    not tell which files were refused (they were named on stderr only). Each file is an
+    element, in the order given: the record as before with its `file`, or the `file`
+    and why it was `refused`; the exit code is still 2."""
+    from typer.testing import CliRunner
+
+    from kizuna.bootstrap import initialize
+    from kizuna.cli.main import app
+
+    settings = node_settings(db_url, tmp_path)
+    initialize(settings, nation="JPN")
+    env = {"KIZUNA_KEY_FILE": str(settings.key_file)}
+    seed, html, en = tmp_path / "seed.txt", tmp_path / "page.html", tmp_path / "en.txt"
+    seed.write_bytes(SEED)
+    html.write_text("<!doctype html><html><body>2+2</body></html>")
+    en.write_bytes(JOINT_EN)
+    files = [str(seed), str(html), str(en)]
+    en_date = read_summary(JOINT_EN, None).meeting.date.isoformat()
+    for dry in ([], ["--dry-run"]):
+        args = ["ingest", "summary", *files, "--format", "json", "--db", db_url, *dry]
+        many = CliRunner().invoke(app, args, env=env)
+        assert many.exit_code == 2, many.output
+        listed = json.loads(many.stdout)
+        assert [e["file"] for e in listed] == files, dry
+        assert set(listed[1]) == {"file", "refused"}, dry
+        assert "HTML page" in listed[1]["refused"], dry
+        # The others keep the record's shape, as for one file.
+        assert [listed[0]["meeting"]["date"], listed[2]["meeting"]["date"]] == [
+            "2024-07-28",
+            en_date,
+        ], dry
+        assert "refused" not in listed[0], dry
+        assert "refused" not in listed[2], dry
+
+
 def test_a_bad_label_on_the_command_line_is_one_error_line_and_imports_nothing(
     db_url: str, tmp_path: Path
 ) -> None:

@@ -147,7 +147,15 @@ def _report_many(
 ) -> None:
     done = [o for o in outcomes if not isinstance(o, str)]
     if format == "json":
-        print(json.dumps([o.record.as_json() for o in done], ensure_ascii=False, indent=2))
+        # Every file, in the order given, so that a script sees which were refused: a
+        # record as for one file with its `file`, or the `file` and why it was `refused`.
+        named = [
+            {"file": str(file), "refused": o}
+            if isinstance(o, str)
+            else {"file": str(file), **o.record.as_json()}
+            for file, o in zip(files, outcomes, strict=True)
+        ]
+        print(json.dumps(named, ensure_ascii=False, indent=2))
     for file, outcome in zip(files, outcomes, strict=True):
         if isinstance(outcome, str):
             err.print(f"{file}: refused: {outcome}", markup=False, highlight=False, soft_wrap=True)
