@@ -188,3 +188,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = item.path.as_posix()
         if "/tests/e2e/" in path or "processes" in path or "browser" in path:
             item.add_marker(pytest.mark.xdist_group("processes"))
+        elif _builds_a_module_world(item):
+            # A module that builds its world once (the leak oracles: seconds of writes
+            # on each database) runs on one worker: split over two, each built it again,
+            # and again whenever other modules' tests came between its own.
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def _builds_a_module_world(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None or item.module is None:
+        return False
+    return any(
+        d.scope == "module" and d.func.__module__ == item.module.__name__
+        for defs in info.name2fixturedefs.values()
+        for d in defs
+    )
