@@ -8,16 +8,19 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna.audit.log import audit_log
+from kizuna.bootstrap import initialize, open_node
 from kizuna.db.schema import objects, versions
 from kizuna.domains.meetings import model, service
 from kizuna.domains.meetings.ingest import IngestRefused, read_summary
 from kizuna.errors import Invalid, Refused
+from kizuna.identity.principal import Principal
 from kizuna.labels import parse
 from kizuna.runtime import Node
 from tests.conftest import node_settings
@@ -118,6 +121,54 @@ def test_a_restatement_links_to_the_earlier_decision_and_has_a_timeline(node: No
     t = service.timeline(node, who, restating["id"])
     assert [d.object["meeting_date"] for d in t["decisions"]][-1] == "2025-01-15"
     assert t["root"].object["meeting_date"] == "2024-07-28"
+
+
+def _chains(node: Node, who: Principal) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Each restating decision, by where it stands, and where the one it restates stands."""
+
+    def place(o: dict[str, Any]) -> tuple[Any, ...]:
+        return (o["meeting_date"], o["section_number"], o.get("item_number", 0), o["sentence"])
+
+    found = {d.id: d.object for d in node.store.list(who, type=model.DECISION, limit=500).items}
+    return {
+        place(o): place(found[o["restates_id"]]) for o in found.values() if o.get("restates_id")
+    }
+
+
+def test_a_later_text_imported_first_links_to_the_earlier_all_the_same(
+    node: Node, tmp_path: Path
+) -> None:
+    """Walk 31 #6: a newer text imported before an older one never linked to it; the
+    chains of the register now do not depend on the order of imports."""
+    who, _ = _author(node)
+    service.import_summary(node, who, OTHER_JA)
+    assert _chains(node, who) == {}
+    earlier = service.import_summary(node, who, SEED)
+    # In the order of the meetings, on a second node: the same chains.
+    settings = node_settings(f"sqlite:///{tmp_path / 'in-order.db'}", tmp_path / "in-order")
+    initialize(settings, nation="JPN")
+    in_order = open_node(settings)
+    try:
+        other, _ = _author(in_order)
+        service.import_summary(in_order, other, SEED)
+        service.import_summary(in_order, other, OTHER_JA)
+        expected = _chains(in_order, other)
+    finally:
+        in_order.db.dispose()
+    assert expected  # the pair of texts has restatements to find
+    assert _chains(node, who) == expected
+    # Each later decision took a new version naming the earlier one, audited with the
+    # import that found it; the decisions of the earlier meeting are version 1.
+    relinked = [d for d in node.store.list(who, type=model.DECISION, limit=500).items
+                if d.object.get("restates_id")]  # fmt: skip
+    assert {d.version for d in relinked} == {2}
+    with node.db.read() as conn:
+        detail = conn.execute(
+            select(audit_log.c.detail).where(
+                audit_log.c.action == "meetings.import", audit_log.c.target == earlier.meeting_id
+            )
+        ).scalar_one()
+    assert sorted(json.loads(detail)["relinked"]) == sorted(d.id for d in relinked)
 
 
 def test_reviews_links_status_and_compliance(node: Node) -> None:

@@ -46,8 +46,9 @@ from kizuna.domains.meetings.model import DECISION
 from kizuna.domains.meetings.schema import meetings_decisions, meetings_terms
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
-from kizuna.store import Store
+from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visibility_params, visible, visible_bound
+from kizuna.store.rows import COLUMNS, stored_from_row
 
 __all__ = [
     "LOOKUP_TABLES",
@@ -58,9 +59,12 @@ __all__ = [
     "index_new",
     "restated",
     "similarity",
+    "unlinked_after",
 ]
 
 THRESHOLD = 0.18
+# The index row of a decision that restates one and found none (see `unlinked_after`).
+UNLINKED = ("r", "")
 # The tables a lookup plans over (see `Database.keep_statistics`).
 LOOKUP_TABLES = (access.name, objects.name, meetings_decisions.name, meetings_terms.name)
 # Float sums of the same terms can differ in the last bit; stopping early must not
@@ -115,6 +119,15 @@ def index(conn: Connection, entries: Iterable[tuple[int, int, dict[str, Any]]]) 
                 {"version_pk": version_pk, "kind": kind, "term": t, "meeting_date": date}
                 for t in sorted(values)
             ]
+        if body.get("restated") and not body.get("restates_id"):
+            rows.append(
+                {
+                    "version_pk": version_pk,
+                    "kind": UNLINKED[0],
+                    "term": UNLINKED[1],
+                    "meeting_date": date,
+                }
+            )
     if heads:
         conn.execute(insert(meetings_decisions), heads)
     if rows:
@@ -162,6 +175,34 @@ def catch_up(conn: Connection, store: Store, principal: Principal) -> int:
     ).all()
     index(conn, ((r.version_pk, r.object_pk, json.loads(r.body)) for r in rows))
     return len(rows)
+
+
+def unlinked_after(
+    conn: Connection, store: Store, principal: Principal, date: str
+) -> list[StoredObject]:
+    """The current decisions of meetings after `date` that the principal may see, that
+    restate an earlier decision and found none: found by their index row, so an
+    import in the order of the meetings reads nothing here (`catch_up` has indexed
+    every decision the principal may see)."""
+    rows = conn.execute(
+        select(*COLUMNS)
+        .select_from(
+            meetings_terms.join(
+                access, and_(access.c.version_pk == meetings_terms.c.version_pk, current())
+            )
+            .join(objects, objects.c.pk == access.c.object_pk)
+            .join(versions, versions.c.pk == access.c.version_pk)
+        )
+        .where(
+            meetings_terms.c.kind == UNLINKED[0],
+            meetings_terms.c.term == UNLINKED[1],
+            meetings_terms.c.meeting_date > date,
+            visible(principal, store.bits),
+            access.c.type == DECISION,
+        )
+        .order_by(objects.c.pk)
+    ).all()
+    return [stored_from_row(r) for r in rows]
 
 
 def frequencies(bodies: Iterable[dict[str, Any]]) -> Counter[tuple[str, str]]:

@@ -25,6 +25,8 @@ from datetime import date as Date
 from importlib import resources
 from typing import Any
 
+from sqlalchemy import Connection
+
 from kizuna import audit, clock
 from kizuna.domains.meetings import OWNER, model, restate
 from kizuna.domains.meetings.follow_up import (
@@ -47,7 +49,7 @@ from kizuna.domains.meetings.register import (
     all_visible as _all,
 )
 from kizuna.errors import Invalid, NotFound, Refused
-from kizuna.identity.principal import Principal
+from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label
 from kizuna.runtime import Node
 from kizuna.store import StoredObject, rules
@@ -335,6 +337,7 @@ def store_record(
             # A record is stored whole or not at all.
             raise batch.refused[0][1]
         restate.index_new(conn, node.store, principal, decisions)
+        relinked = _restated_later(conn, node, principal, decisions)
         audit.append(
             conn,
             actor=principal.name,
@@ -347,9 +350,40 @@ def store_record(
                 "objects": len(made),
                 "label": node.store.render(label),
                 "public_release": public_release,
+                **({"relinked": relinked} if relinked else {}),
             },
         )
     return ImportResult(record, meeting_id, len(made), False, False, made)
+
+
+def _restated_later(
+    conn: Connection, node: Node, principal: Principal, decisions: list[dict[str, Any]]
+) -> list[str]:
+    """The decisions of later meetings that restate one and found none when they were
+    imported, looked up again now that this earlier meeting is here: a later text
+    imported first links to the earlier one all the same (the order of imports does
+    not decide the register's chains). Each that now finds one of `decisions` gets a
+    new version naming it, at its own label (which the lookup respects). Only what
+    the importer may write is revised: this node's decisions, by an author of it."""
+    if not decisions or not principal.can(Permission.OBJECT_WRITE):
+        return []
+    if principal.kind != "system" and principal.nation != node.nation:
+        return []
+    new = {d["id"] for d in decisions}
+    revised: list[dict[str, Any]] = []
+    date = str(decisions[0]["meeting_date"])
+    for later in restate.unlinked_after(conn, node.store, principal, date):
+        if later.origin != node.nation:
+            continue  # a partner's decision is its own node's to change
+        found = restate.restated(conn, node.store, principal, later.object, later.label)
+        if found not in new:
+            continue
+        body = {k: v for k, v in later.object.items() if k not in ("modified", "spec_version")}
+        body["restates_id"] = found
+        made = node.store.revise_in(conn, principal, later.id, body, owner=OWNER)
+        revised.append(made.object)
+    restate.index_new(conn, node.store, principal, revised)
+    return [b["id"] for b in revised]
 
 
 def import_seed(node: Node) -> ImportResult:
