@@ -19,6 +19,7 @@ from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from kizuna.web.pages import page
+from tests.domains.meetings.test_ingest import SEED
 from tests.domains.meetings.test_record import counts
 from tests.factories import add_user, bearer, cookies, form_without_file
 
@@ -568,3 +569,46 @@ def test_the_import_page_takes_a_label_from_the_form_to_every_stored_object(
         assert "Label: only a releasing officer of the originating nation" in wider.text
         assert counts(node)[:2] == stored[:2]
         assert len(service.list_meetings(node, user.principal)) == 1
+
+
+def test_a_meeting_page_leads_to_the_other_texts_of_its_day_the_reader_may_see(
+    node: Node,
+) -> None:
+    """Walk 31 #13: the Japanese and English texts of the 2023 2+2 joint statement, and
+    the day's press conference, were records with nothing between them. Each page now
+    names the others of the same day, but only those its reader may read: a text held
+    above the reader's clearance is neither linked nor named, and the banner covers
+    every one that is."""
+    officer, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    add_user(node, "tanaka", roles=["reader"], clearance="CONFIDENTIAL")
+    corpus = Path(__file__).parent / "corpus"
+    ja = service.import_summary(
+        node, officer.principal, (corpus / "2023-01-11_scc-joint-statement_ja.txt").read_bytes()
+    )
+    en = service.import_summary(
+        node, officer.principal, (corpus / "2023-01-11_scc-joint-statement_en.txt").read_bytes()
+    )
+    press = service.import_summary(
+        node,
+        officer.principal,
+        (corpus / "2023-01-11_mod-scc-joint-press-conference-gaiyo_ja.txt").read_bytes(),
+        label=parse(node.policy, "SECRET//REL TO JPN"),
+    )
+    other_day = service.import_summary(node, officer.principal, SEED)
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        page = web.get(f"/meetings/{ja.meeting_id}")
+        assert page.status_code == 200
+        assert "同じ日の他の文書" in page.text
+        for shown in (en, press):
+            assert f'href="/meetings/{shown.meeting_id}"' in page.text
+        assert f'href="/meetings/{other_day.meeting_id}"' not in page.text
+        assert f'href="/meetings/{ja.meeting_id}"' not in page.text  # not itself
+        assert "極秘" in page.text  # the banner and the chip: the press conference's label
+        web.cookies.clear()
+        web.cookies.set(cookies(web).session, _session(node, "tanaka"))
+        page = web.get(f"/meetings/{ja.meeting_id}")
+        assert page.status_code == 200
+        assert f'href="/meetings/{en.meeting_id}"' in page.text
+        assert press.meeting_id not in page.text
+        assert "極秘" not in page.text

@@ -444,8 +444,16 @@ def get_meeting(node: Node, principal: Principal, meeting_id: str) -> dict[str, 
                 ],
             }
         )
-    labels = [meeting.label] + [o.label for o in sections + items + decisions]
-    return {"meeting": meeting, "sections": out, "labels": labels}
+    # The other texts of the same day (the Japanese and English texts of one meeting,
+    # its joint statement and its press conference) are each a record of their own:
+    # the page leads from one to the others the reader may see.
+    same_day = [
+        o
+        for o in list_meetings(node, principal)
+        if o.object["date"] == meeting.object["date"] and o.id != meeting.id
+    ]
+    labels = [meeting.label] + [o.label for o in sections + items + decisions + same_day]
+    return {"meeting": meeting, "sections": out, "same_day": same_day, "labels": labels}
 
 
 def record_json(result: ImportResult) -> str:
