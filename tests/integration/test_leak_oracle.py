@@ -564,6 +564,8 @@ def test_meetings_rest_and_pages_show_exactly_what_the_oracle_allows(
                 # The other text of its day, when the reader may read it; never another.
                 named = set(re.findall(r"x-kizuna-meeting--[0-9a-f-]{36}", page.text))
                 assert named - {meeting_id} == {meetings[n ^ 1]} & readable, who.name
+                rest = web.get(f"/api/v1/meetings/{meeting_id}", headers=bearer(token)).json()
+                assert {o["id"] for o in rest["same_day"]} == {meetings[n ^ 1]} & readable
 
 
 # -- coordination: items, answers, the board, the timeline, notifications ---------------

@@ -579,8 +579,9 @@ def test_a_meeting_page_leads_to_the_other_texts_of_its_day_the_reader_may_see(
     names the others of the same day, but only those its reader may read: a text held
     above the reader's clearance is neither linked nor named, and the banner covers
     every one that is."""
-    officer, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
-    add_user(node, "tanaka", roles=["reader"], clearance="CONFIDENTIAL")
+    officer, sato_token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    _, tanaka_token = add_user(node, "tanaka", roles=["reader"], clearance="CONFIDENTIAL")
+    tokens = {"sato": sato_token, "tanaka": tanaka_token}
     corpus = Path(__file__).parent / "corpus"
     ja = service.import_summary(
         node, officer.principal, (corpus / "2023-01-11_scc-joint-statement_ja.txt").read_bytes()
@@ -612,3 +613,12 @@ def test_a_meeting_page_leads_to_the_other_texts_of_its_day_the_reader_may_see(
         assert f'href="/meetings/{en.meeting_id}"' in page.text
         assert press.meeting_id not in page.text
         assert "極秘" not in page.text
+    # REST says the same to each.
+    for name, expected in (
+        ("sato", {en.meeting_id, press.meeting_id}),
+        ("tanaka", {en.meeting_id}),
+    ):
+        token = bearer(tokens[name])
+        with _app(node) as web:
+            got = web.get(f"/api/v1/meetings/{ja.meeting_id}", headers=token).json()
+        assert {o["id"] for o in got["same_day"]} == expected, name

@@ -98,6 +98,8 @@ def get_meeting(meeting_id: str, principal: ApiPrincipal, node: NodeDep) -> Resp
                 }
                 for s in view["sections"]
             ],
+            # The other texts of the same day the caller may read, as on the page.
+            "same_day": [_obj(o) for o in view["same_day"]],
         }
     )
 
