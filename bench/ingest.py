@@ -110,11 +110,16 @@ def main() -> None:
     chars = sum(len(t) for t in texts)
     tokenize("準備")  # load the dictionary outside the timings
 
-    start = time.perf_counter()
-    for t in texts:
-        for line in t.split("\n"):
-            tokenize(line)
-    tok_s = time.perf_counter() - start
+    def tokenization() -> float:
+        start = time.perf_counter()
+        for t in texts:
+            for line in t.split("\n"):
+                tokenize(line)
+        return time.perf_counter() - start
+
+    # The reference is the best of three: one pass swung from 1.2 to 2.0 s between
+    # runs, and the headline with it. The best makes the ratio the harder one to meet.
+    tok_s = min(tokenization() for _ in range(3))
 
     start = time.perf_counter()
     records = [read_summary(b, "ja") for b in blobs]
