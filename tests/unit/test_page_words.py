@@ -102,6 +102,13 @@ def _refusal(**values: object) -> ValidationError:
             "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",
         ),
         (
+            # Walk 33: SECRET//REL TO USA typed on JPN is a label the policy knows; the
+            # nation of the node is missing from it.
+            Invalid("the label must be releasable to JPN, the originating nation", field="label"),
+            "区分：提供可（REL TO）に自国も含めてください。",
+            "Label: release it to your own nation too: name it after REL TO.",
+        ),
+        (
             LabelError("unknown level 'SEKRET'", field="level"),
             "区分：「SECRET//REL TO JPN, USA」のように、規程にある区分を記入してください。",
             "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",

@@ -249,6 +249,11 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"on this node is opened by"), N_("choose a body of this node's nation.")),
     (re.compile(r"is not a member of"), N_("you are not a member of this body.")),
     (
+        # A label that leaves out the node's own nation (SECRET//REL TO USA on JPN).
+        re.compile(r"must be releasable to \S+, the originating nation"),
+        N_("release it to your own nation too: name it after REL TO."),
+    ),
+    (
         re.compile(r"must be releasable to .* before it is proposed"),
         N_("the label must be releasable to the partner nation before the item is proposed."),
     ),

@@ -622,3 +622,28 @@ def test_a_meeting_page_leads_to_the_other_texts_of_its_day_the_reader_may_see(
         with _app(node) as web:
             got = web.get(f"/api/v1/meetings/{ja.meeting_id}", headers=token).json()
         assert {o["id"] for o in got["same_day"]} == expected, name
+
+
+def test_the_preview_heads_read_as_japanese_with_a_full_width_colon(node: Node) -> None:
+    """Walk 33: 「プレビュー: 日米外相会談」 and 「区分: 」 had an ASCII colon and space on
+    the Japanese pages; the preview of one file and of several now read
+    「プレビュー：…」 and 「区分：…」, and the English pages "Preview: …"."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    statement = (CORPUS / "2023-01-11_scc-joint-statement_ja.txt").read_bytes()
+    english = (CORPUS / "2023-01-11_scc-joint-statement_en.txt").read_bytes()
+    one = {"file": ("a.txt", statement, "text/plain")}
+    two = [("file", ("a.txt", statement, "text/plain")), ("file", ("b.txt", english, "text/plain"))]
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        for lang, heads in (
+            ("ja", ("<h1>プレビュー：", "<h1>プレビュー：2 件のファイル", "区分：<span")),
+            ("en", ("<h1>Preview: ", "<h1>Preview: 2 files", "Label: <span")),
+        ):
+            web.cookies.set(cookies(web).lang, lang)
+            token = _csrf(web.get("/meetings/import").text)
+            single = web.post("/meetings/import", data={"csrf_token": token}, files=one)
+            several = web.post("/meetings/import", data={"csrf_token": token}, files=two)
+            assert single.status_code == several.status_code == 200
+            assert heads[0] in single.text, lang
+            assert heads[1] in several.text, lang
+            assert heads[2] in several.text, lang
