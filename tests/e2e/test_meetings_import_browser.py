@@ -138,3 +138,28 @@ def test_several_files_at_once_each_stored_or_named_with_its_reason(
     expect(page.locator("#m-date")).to_have_text(day)
     assert_stayed_on_the_node(session)
     assert [m for m in session.console if m.startswith("error")] == []
+
+
+def test_a_refused_confirmation_leaves_an_address_that_reloads(
+    open_session: OpenSession, live_node: LiveNode
+) -> None:
+    """Walk 33 #3: the preview's label altered before confirming comes back on the form
+    with the reason; the address bar kept /meetings/import/confirm and a reload
+    answered 405. It now keeps the page's own address, which reloads."""
+    path, _, _ = TEXTS["en"]
+    session = open_session("en-US", signed_in_as=live_node.readers["JPN"])
+    page = session.page
+    page.goto(f"{live_node.base_url}/meetings/import")
+    page.locator("input[name=file]").set_input_files(str(path))
+    page.locator("#import-preview").click()
+    expect(page.locator("#preview-quality")).to_be_visible()
+    before = page.url
+    page.locator("input[type=hidden][name=label]").evaluate("e => { e.value = 'SEKRIT'; }")
+    page.locator("#import-confirm").click()
+    expect(page.locator("p.error[role=alert]")).to_contain_text("Label")
+    assert not page.url.endswith("/meetings/import/confirm"), page.url
+    assert page.url == before
+    answer = page.reload()
+    assert answer is not None
+    assert answer.status == 200
+    assert_stayed_on_the_node(session)

@@ -137,6 +137,32 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class RefusedFormsStay:
+    """A boosted form (sent by htmx) that comes back refused leaves the address bar
+    where it was. htmx would show the form's action there, and reloading it asks the
+    route for a GET it does not answer (405), where the reader expects the page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        boosted = scope["type"] == "http" and scope.get("method") != "GET"
+        boosted = boosted and (b"hx-boosted", b"true") in scope.get("headers", [])
+        if not boosted:
+            await self.app(scope, receive, send)
+            return
+
+        async def staying(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"hx-push-url" for name, _ in headers):
+                    headers.append((b"hx-push-url", b"false"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, staying)
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/federation/"))
 
@@ -213,6 +239,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RefusedFormsStay)
     return app
 
 

@@ -647,3 +647,32 @@ def test_the_preview_heads_read_as_japanese_with_a_full_width_colon(node: Node) 
             assert heads[0] in single.text, lang
             assert heads[1] in several.text, lang
             assert heads[2] in several.text, lang
+
+
+def test_a_refused_boosted_form_leaves_the_address_where_it_was(node: Node) -> None:
+    """Walk 33 #3: a confirmation refused (a label the policy does not read) came back
+    on the form, with /meetings/import/confirm in the address bar; reloading it asked
+    for a GET the route does not answer (405). A refusal of a form htmx sent tells htmx
+    to leave the address; a form sent without htmx, or an answer that is no refusal,
+    is left as it was."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        token = _csrf(web.get("/meetings/import").text)
+        sent = {"csrf_token": token, "data": base64.b64encode(SEED).decode(), "label": "SEKRIT"}
+        boosted = {"HX-Request": "true", "HX-Boosted": "true"}
+        refused = web.post("/meetings/import/confirm", data=sent, headers=boosted)
+        assert refused.status_code == 422
+        assert refused.headers.get("hx-push-url") == "false"
+        plain = web.post("/meetings/import/confirm", data=sent)
+        assert plain.status_code == 422
+        assert "hx-push-url" not in plain.headers
+        stored = web.post(
+            "/meetings/import/confirm",
+            data={**sent, "label": ""},
+            headers=boosted,
+            follow_redirects=False,
+        )
+        assert stored.status_code == 303
+        assert "hx-push-url" not in stored.headers
+        assert web.get("/meetings/import/confirm").status_code == 405  # why it matters
