@@ -229,6 +229,6 @@ def test_the_start_page_lists_the_notices_it_counts(node: Node, client: TestClie
     assert shown.index("Air corridor") < shown.index("Port access")
     client.get("/lang/ja")
     shown = client.get("/").text
-    assert "所属組織あての新しい調整案件:" in shown
+    assert "所属組織あての新しい調整案件：" in shown
     assert "港湾使用" in shown
     assert "航空回廊" in shown

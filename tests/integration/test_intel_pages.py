@@ -113,8 +113,8 @@ def test_an_officer_approves_on_the_page_in_both_languages(node: Node) -> None:
         answer = client.post(f"/intel/joint/{pid}/approve", data=form, follow_redirects=False)
         assert answer.status_code == 303
         after = client.get(f"/intel/joint/{pid}").text
-        assert "日本: sato" in after
-        assert "米国: 承認待ち" in after
+        assert "日本：sato" in after
+        assert "米国：承認待ち" in after
         assert 'id="approve"' not in after
     # Released only when USA's approval has come from the USA node.
     assert node.store.get(node.system, pid).label == parse(node.policy, draft)
@@ -241,8 +241,8 @@ def test_a_joint_products_nations_and_target_label_read_as_its_chip_does(node: N
         assert facts(page) == ("極秘//提供可：日本、米国", "日本、米国")
         assert "極秘//BIAC//提供可：日本、米国" in page  # the chip, in the same words
         assert "SECRET//REL TO JPN, USA" not in page
-        assert "日本: 承認待ち" in page
-        assert "米国: 承認待ち" in page
+        assert "日本：承認待ち" in page
+        assert "米国：承認待ち" in page
         _login(client, "jones")
         client.get("/lang/en")
         page = client.get(f"/intel/joint/{pid}").text

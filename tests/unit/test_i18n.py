@@ -79,3 +79,17 @@ def test_each_message_is_translated_once() -> None:
     entries = re.findall(r'^(?:msgctxt "(.*)"\n)?msgid "(.*)"$', catalog, flags=re.MULTILINE)
     counted = Counter(entry for entry in entries if entry[1])
     assert [entry for entry, n in counted.items() if n > 1] == []
+
+
+def test_a_word_and_what_follows_it_are_joined_in_the_readers_typography() -> None:
+    """「区分: 」 read as a slip on a Japanese page (walk 33): a translated word or a
+    nation's name followed by a colon goes through "{field}: {message}", which is
+    「{field}：{message}」 in Japanese, never through an ASCII colon after the word."""
+    slips = [
+        f"{path.relative_to(SRC)}:{n}"
+        for path in sorted(SRC.rglob("*.html"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\{\{ (_\([^)]*\)|nation_name\([^)]*\)) \}\}:", line)
+    ]
+    assert slips == []
+    assert translations("ja").gettext("{field}: {message}") == "{field}：{message}"
