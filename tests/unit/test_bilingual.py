@@ -88,7 +88,10 @@ def test_a_translation_flag_never_claims_a_text_that_is_missing() -> None:
     )
 
     def shown(en: str, status: str) -> str:
-        return macro.render(en=en, ja="給油機2機", status=status, lang="en", _=lambda s: s)
+        return macro.render(
+            en=en, ja="給油機2機", status=status, lang="en", _=lambda s: s,
+            colon_after=lambda word: f"{word}: ",
+        )  # fmt: skip
 
     missing = shown("", "provisional")
     assert "No translation" in missing

@@ -102,6 +102,8 @@ def page(
         "banner": banner,
         "csrf_token": csrf_token(request),
         "chip": lambda label: _chip(node, label, lang, first),
+        # A word and what follows it: 「区分：」 in Japanese, "Label: " in English.
+        "colon_after": lambda word: gettext("{field}: {message}").format(field=word, message=""),
         # Nations by name and machine actors in words, the reader's nation first.
         "nation_name": lambda code: nation_name(node.policy, code, lang),
         "nation_names": lambda codes: nation_names(node.policy, codes, lang, first=first),
