@@ -136,6 +136,32 @@ def test_store_listing_by_type(world: World) -> None:
         assert got == {i for i in world.visible_now(who) if i.startswith("report--")}
 
 
+def test_store_objects_by_property_are_exactly_what_the_oracle_allows(world: World) -> None:
+    """`with_property` (a meeting's parts by `meeting_id`) over a value every report
+    holds, one only a few hold, and one none holds."""
+    from kizuna.store.listing import with_property
+
+    store = world.node.store
+    names = {
+        i: store.get(world.node.system, i).object["name"]
+        for i in world.truth
+        if i.startswith("report--")
+    }
+    sample = world.rng.sample(sorted(names), 5)
+    for who in world.principals[:60]:
+        reports = {i for i in world.visible_now(who) if i.startswith("report--")}
+        every = [
+            o.id for o in with_property(store, who, "report", "published", "2024-07-28T06:15:00Z")
+        ]
+        assert len(every) == len(set(every))
+        assert set(every) == reports, who
+        for stix_id in sample:
+            got = {o.id for o in with_property(store, who, "report", "name", names[stix_id])}
+            assert got == {stix_id} & reports
+        assert with_property(store, who, "report", "name", "no such report") == []
+        assert with_property(store, who, "indicator", "published", "2024-07-28T06:15:00Z") == []
+
+
 def test_store_get_and_history_return_exactly_what_the_oracle_allows(world: World) -> None:
     ids = sorted(world.truth)
     versioned = [i for i in ids if len(world.truth[i]) > 1]

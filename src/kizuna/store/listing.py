@@ -56,6 +56,7 @@ __all__ = [
     "readable_targets",
     "title_column",
     "title_of",
+    "with_property",
 ]
 
 PAGE_SIZES = (25, 50, 100)
@@ -263,6 +264,32 @@ def every_row(
             return
         last = rows[-1]
         after = (last.sort_value if key is not None else None, last.object_pk)
+
+
+def with_property(
+    store: Store, principal: Principal, stix_type: str, key: str, value: str
+) -> list[StoredObject]:
+    """The current objects of `stix_type` the reader may read whose top-level `key` is
+    the text `value`, oldest object first: the parts of a whole that name it (a
+    meeting's sections by `meeting_id`), found in SQL instead of reading every object
+    of the type to keep a few."""
+    query = (
+        select(*COLUMNS)
+        .select_from(
+            access.join(versions, versions.c.pk == access.c.version_pk).join(
+                objects, objects.c.pk == access.c.object_pk
+            )
+        )
+        .where(
+            current(),
+            visible(principal, store.bits),
+            access.c.type == stix_type,
+            _json_text(store.db.engine.dialect.name, key) == value,
+        )
+        .order_by(access.c.object_pk)
+    )
+    with store.db.read() as conn:
+        return [stored_from_row(row) for row in conn.execute(query)]
 
 
 @dataclass(frozen=True)

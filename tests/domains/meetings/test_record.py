@@ -214,6 +214,42 @@ def test_reviews_links_status_and_compliance(node: Node) -> None:
     assert counts(node) == before
 
 
+def test_a_meeting_shows_its_own_parts_in_the_order_of_its_text(node: Node) -> None:
+    """Sections, items and decisions of this meeting only (another meeting shares the
+    seed's wording), each item's decisions in the order they are said: the page had
+    listed them newest object first, the last decision of an item at its top."""
+    service.import_seed(node)
+    service.import_summary(node, node.system, OTHER_JA, lang="ja")
+    seed = next(
+        m for m in service.list_meetings(node, node.system) if m.object["date"] == "2024-07-28"
+    )
+    view = service.get_meeting(node, node.system, seed.id)
+    parts = [s["section"] for s in view["sections"]]
+    parts += [i["item"] for s in view["sections"] for i in s["items"]]
+    said = [d for s in view["sections"] for d in s["decisions"]]
+    said += [d for s in view["sections"] for i in s["items"] for d in i["decisions"]]
+    assert {o.object["meeting_id"] for o in parts + said} == {seed.id}
+    every = node.store.list(node.system, type=model.DECISION, limit=1000).items
+    assert {d.id for d in said} == {d.id for d in every if d.object["meeting_id"] == seed.id}
+    assert len(said) < len(every)
+    # Each item's decisions as the parse read them, in the text's order.
+    read = read_summary(SEED, "ja").as_json()
+    expected = {
+        (s["number"], i["number"]): [(d["stance"], d["sentence"]) for d in i["decisions"]]
+        for s in read["sections"]
+        for i in s["items"]
+    }
+    shown = {
+        (s["section"].object["number"], i["item"].object["number"]): [
+            (d.object["stance"], d.object["sentence"]) for d in i["decisions"]
+        ]
+        for s in view["sections"]
+        for i in s["items"]
+    }
+    assert shown == expected
+    assert any(len(i["decisions"]) > 1 for s in view["sections"] for i in s["items"])
+
+
 def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
     service.import_seed(node)  # UNCLASSIFIED, released to JPN and USA by the node
     _, token = _author(node)

@@ -54,6 +54,7 @@ from kizuna.labels import Label
 from kizuna.runtime import Node
 from kizuna.store import StoredObject, rules
 from kizuna.store.keys import subkey
+from kizuna.store.listing import with_property
 
 __all__ = [
     "STATUSES",
@@ -413,13 +414,10 @@ def get_meeting(node: Node, principal: Principal, meeting_id: str) -> dict[str, 
     if not meeting_id.startswith(model.MEETING + "--"):
         raise NotFound(f"no meeting {meeting_id}", field="id")
     meeting = node.store.get(principal, meeting_id)
-    sections = [
-        o for o in _all(node, principal, model.SECTION) if o.object["meeting_id"] == meeting_id
-    ]
-    items = [o for o in _all(node, principal, model.ITEM) if o.object["meeting_id"] == meeting_id]
-    decisions = [
-        o for o in _all(node, principal, model.DECISION) if o.object["meeting_id"] == meeting_id
-    ]
+    sections, items, decisions = (
+        with_property(node.store, principal, t, "meeting_id", meeting_id)
+        for t in (model.SECTION, model.ITEM, model.DECISION)
+    )
     out = []
     for s in sorted(sections, key=lambda o: o.object["number"]):
         n = s.object["number"]
@@ -453,8 +451,8 @@ def get_meeting(node: Node, principal: Principal, meeting_id: str) -> dict[str, 
     # the page leads from one to the others the reader may see.
     same_day = [
         o
-        for o in list_meetings(node, principal)
-        if o.object["date"] == meeting.object["date"] and o.id != meeting.id
+        for o in with_property(node.store, principal, model.MEETING, "date", meeting.object["date"])
+        if o.id != meeting.id
     ]
     labels = [meeting.label] + [o.label for o in sections + items + decisions + same_day]
     return {"meeting": meeting, "sections": out, "same_day": same_day, "labels": labels}
