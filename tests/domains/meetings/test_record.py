@@ -27,6 +27,8 @@ from tests.conftest import node_settings
 from tests.domains.meetings.test_ingest import JOINT_EN, OTHER_JA, SEED
 from tests.factories import add_user, bearer, cookies
 
+CORPUS = Path(__file__).parent / "corpus"
+
 
 def counts(node: Node) -> tuple[int, int, int]:
     with node.db.read() as conn:
@@ -121,6 +123,28 @@ def test_a_restatement_links_to_the_earlier_decision_and_has_a_timeline(node: No
     t = service.timeline(node, who, restating["id"])
     assert [d.object["meeting_date"] for d in t["decisions"]][-1] == "2025-01-15"
     assert t["root"].object["meeting_date"] == "2024-07-28"
+
+
+def test_naming_the_two_nations_or_saying_confirmed_is_no_restatement(node: Node) -> None:
+    """The 2024 summary after the 2023 foreign ministers' meeting: the realignment
+    commitment restates the 2023 one, but Article 5 and the local communities do not
+    restate the 2023 defence build-up (they shared only 日本, 米国, こと and 確認, and
+    had been linked to it)."""
+    who, _ = _author(node)
+    service.import_summary(
+        node, who, (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
+    )
+    later = service.import_summary(node, who, SEED)
+
+    def said(words: str) -> dict[str, Any]:
+        return next(
+            o for o in later.objects if o["type"] == model.DECISION and words in o["sentence"]
+        )
+
+    realignment = said("在日米軍再編の着実な実施")
+    assert "在日米軍再編" in node.store.get(who, realignment["restates_id"]).object["sentence"]
+    assert "restates_id" not in said("第5条が尖閣諸島に適用")
+    assert "restates_id" not in said("地元への影響に最大限配慮")
 
 
 def _chains(node: Node, who: Principal) -> dict[tuple[Any, ...], tuple[Any, ...]]:

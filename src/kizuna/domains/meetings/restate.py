@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 
 from kizuna.db.schema import access, objects, versions
+from kizuna.domains.meetings.ingest.vocab import GAZETTEER_ENTRIES
 from kizuna.domains.meetings.model import DECISION
 from kizuna.domains.meetings.schema import meetings_decisions, meetings_terms
 from kizuna.identity.principal import Principal
@@ -76,10 +77,36 @@ _CHUNK = 32
 Terms = tuple[set[str], set[str], set[str]]
 
 
+# Words that say nothing of what was decided: the reporting (こと, 旨, "that", "the
+# ministers") and the words of a stance, which every restatement shares with every
+# earlier decision of its stance, and the two parties, named in nearly every decision.
+# Read from the corpus's most frequent keywords.
+_NOT_EVIDENCE = frozenset(
+    {
+        *("こと", "もの", "為", "とも", "旨", "等", "様", "上", "中", "方", "所"),
+        *("確認", "再確認", "表明", "歓迎", "認識", "共有", "強調", "言及", "改め"),
+        *("双方", "両者", "閣僚", "両国", "日米", "日本", "米国", "米側", "日本側"),
+        *("japan", "japanese", "united", "states", "american"),
+        *("that", "this", "these", "those", "with", "their", "they", "them", "which"),
+        *("will", "would", "have", "from", "also", "such", "into", "once", "again"),
+        *("both", "sides", "side", "ministers", "minister", "secretary", "including"),
+        *("reaffirmed", "reiterated", "confirmed", "affirmed", "stated", "expressed"),
+        *("welcomed", "shared", "emphasized", "underscored", "noted", "recognized"),
+    }
+)
+# The alliance's two nations are named in nearly every decision: naming them is no
+# sign of the same commitment (it linked any two decisions that said "Japan").
+_PARTIES = frozenset({"Japan", "United States"})
+
+
 def _terms(body: dict[str, Any]) -> Terms:
     return (
-        set(body.get("keywords", [])),
-        {e["text"] for e in body.get("entities", [])},
+        set(body.get("keywords", [])) - _NOT_EVIDENCE,
+        {
+            e["text"]
+            for e in body.get("entities", [])
+            if (place := GAZETTEER_ENTRIES.get(e["text"])) is None or place.key not in _PARTIES
+        },
         set(body.get("topics", [])),
     )
 
