@@ -1169,6 +1169,96 @@ def test_taskers_statuses_and_receipts_show_exactly_what_the_oracle_allows(
         assert set(link.findall(web.get("/coordination/taskers").text)) == expected
 
 
+def test_a_commitments_timeline_is_exactly_its_readable_chain(node: Node) -> None:
+    """A timeline reads along its chain (up the `restates_id`s, then down): its root,
+    decisions, links and reviews are what the register's rule gives over everything
+    the node holds, kept to what each reader may read. (A node of its own: the chains
+    would change what the module's world holds for the tests after it.)"""
+    from kizuna.domains.meetings import model, service
+    from kizuna.store.listing import readable
+
+    rng = random.Random(SEED + 9)
+    principals = [random_principal(rng, node, i) for i in range(60)]
+    bodies: dict[str, dict] = {}
+    labels: dict[str, Label] = {}
+    with node.db.write() as conn:
+
+        def write(body: dict, label: Label) -> str:
+            made = node.store.create_in(conn, node.system, body, label, owner=MEETINGS)
+            bodies[made.id], labels[made.id] = body, label
+            return made.id
+
+        decisions: list[str] = []
+        for n in range(80):
+            # Forests: a restatement's label dominates the decision it restates.
+            parent = rng.choice(decisions) if decisions and rng.random() < 0.7 else None
+            label = random_label(rng, node)
+            if parent:
+                label = lub([label, labels[parent]]) or label
+            decisions.append(
+                write(
+                    {
+                        "type": model.DECISION,
+                        "meeting_id": f"x-kizuna-meeting--00000000-0000-5000-9000-{n:012d}",
+                        "meeting_date": f"2021-{n // 10 + 1:02d}-01",
+                        "section_number": n % 3,
+                        "actor": "both",
+                        "stance": "reaffirm",
+                        "sentence": f"chain {n}",
+                        **({"restates_id": parent} if parent else {}),
+                    },
+                    label,
+                )
+            )
+        for k in range(60):
+            decision = rng.choice(decisions)
+            label = lub([random_label(rng, node), labels[decision]]) or labels[decision]
+            if k % 2:
+                body = {"type": model.LINK, "decision_id": decision, "target": f"work {k}"}
+                body["relation"] = "carried-out-by"
+            else:
+                body = {
+                    "type": model.REVIEW, "decision_id": decision, "nation": "JPN",
+                    "score": 1, "evidence": f"e{k}", "date": f"2025-0{k % 9 + 1}-01",
+                    "round": "2025",
+                }  # fmt: skip
+            write(body, label)
+    of = {
+        kind: [i for i in bodies if i.startswith(kind + "--")]
+        for kind in (model.LINK, model.REVIEW)
+    }
+    followed = 0
+    for who in principals:
+        mine = {d for d in decisions if can_read(who.clearance, labels[d])}
+
+        def root(i: str, mine: set[str] = mine) -> str:
+            seen = set()
+            while (up := bodies[i].get("restates_id")) in mine and i not in seen:
+                seen.add(i)
+                i = up
+            return i
+
+        for d in rng.sample(decisions, 8):
+            if d not in mine:
+                with pytest.raises(NotFound):
+                    service.timeline(node, who, d)
+                continue
+            t = service.timeline(node, who, d)
+            chain = {i for i in mine if root(i) == root(d)}
+            assert t["root"].id == root(d)
+            assert {x.id for x in t["decisions"]} == chain
+            for kind, key in ((model.LINK, "links"), (model.REVIEW, "reviews")):
+                expected = {
+                    i
+                    for i in of[kind]
+                    if bodies[i]["decision_id"] in chain and can_read(who.clearance, labels[i])
+                }
+                assert {x.id for x in t[key]} == expected
+            followed += len(chain) > 1
+        assert set(readable(node.store, who, decisions)) == mine
+    assert followed > 10  # chains of several decisions, not single ones
+
+
 # -- The restatement index: what an import reads to link a decision to an earlier one -
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "every_row",
     "known_types",
     "list_page",
+    "readable",
     "readable_targets",
     "title_column",
     "title_of",
@@ -267,12 +268,22 @@ def every_row(
 
 
 def with_property(
-    store: Store, principal: Principal, stix_type: str, key: str, value: str
+    store: Store,
+    principal: Principal,
+    stix_type: str,
+    key: str,
+    value: str | Iterable[str],
+    *,
+    newest_first: bool = False,
 ) -> list[StoredObject]:
     """The current objects of `stix_type` the reader may read whose top-level `key` is
-    the text `value`, oldest object first: the parts of a whole that name it (a
-    meeting's sections by `meeting_id`), found in SQL instead of reading every object
-    of the type to keep a few."""
+    the text `value` (or one of the texts), oldest object first: the parts of a whole
+    that name it (a meeting's sections by `meeting_id`), found in SQL instead of
+    reading every object of the type to keep a few."""
+    values = [value] if isinstance(value, str) else sorted(set(value))
+    if not values:
+        return []
+    order = access.c.object_pk.desc() if newest_first else access.c.object_pk
     query = (
         select(*COLUMNS)
         .select_from(
@@ -284,12 +295,33 @@ def with_property(
             current(),
             visible(principal, store.bits),
             access.c.type == stix_type,
-            _json_text(store.db.engine.dialect.name, key) == value,
+            _json_text(store.db.engine.dialect.name, key).in_(values),
         )
-        .order_by(access.c.object_pk)
+        .order_by(order)
     )
     with store.db.read() as conn:
         return [stored_from_row(row) for row in conn.execute(query)]
+
+
+def readable(store: Store, principal: Principal, ids: Iterable[str]) -> dict[str, StoredObject]:
+    """The current versions of the objects among `ids` the reader may read, in one
+    query; unlike `Store.get`, no trace of asking for the others: these are ids another
+    object names (a decision's `restates_id`), not ones the reader asked for."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = (
+        select(*COLUMNS)
+        .select_from(
+            objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+                versions, versions.c.pk == access.c.version_pk
+            )
+        )
+        .where(objects.c.stix_id.in_(wanted), visible(principal, store.bits))
+    )
+    with store.db.read() as conn:
+        found = [stored_from_row(row) for row in conn.execute(query)]
+    return {o.id: o for o in found}
 
 
 @dataclass(frozen=True)

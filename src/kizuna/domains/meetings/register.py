@@ -21,6 +21,7 @@ from kizuna.identity.principal import Principal
 from kizuna.labels import Label, lub
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
+from kizuna.store.listing import readable, with_property
 
 __all__ = [
     "KINDS",
@@ -196,25 +197,51 @@ def _rows(
 
 def timeline(node: Node, principal: Principal, decision_id: str) -> dict[str, Any]:
     """A commitment across meetings: its first decision, every decision that restates
-    it, the work linked to it and its reviews, oldest first."""
-    decisions, roots, links, reviews = _register_state(node, principal)
-    if decision_id not in decisions:
+    it, the work linked to it and its reviews, oldest first.
+
+    Read along the chain, each step through the visibility condition, not the whole
+    register: the root is the first decision up the `restates_id`s whose parent the
+    reader may not read (or that has none), as `_roots` finds it; the chain, every
+    decision the reader reaches down from it."""
+    decision = _decision(node, principal, decision_id)
+    if decision is None:
         raise NotFound(f"no decision {decision_id}", field="id")
-    root = roots[decision_id]
-    chain = sorted(
-        (d for i, d in decisions.items() if roots[i] == root),
-        key=lambda d: (d.object["meeting_date"], d.object["section_number"]),
-    )
-    members = {d.id for d in chain}
+    root, seen = decision, {decision.id}
+    while (parent_id := root.object.get("restates_id")) and parent_id not in seen:
+        parent = _decision(node, principal, parent_id)
+        if parent is None:
+            break
+        root = parent
+        seen.add(root.id)
+    chain, frontier = {root.id: root}, [root.id]
+    while frontier:
+        found = with_property(node.store, principal, model.DECISION, "restates_id", frontier)
+        frontier = [d.id for d in found if d.id not in chain]
+        chain.update((d.id, d) for d in found)
+    members = sorted(chain)
     return {
-        "root": decisions[root],
-        "decisions": chain,
-        "links": [lk for lk in links if lk.object["decision_id"] in members],
+        "root": root,
+        "decisions": sorted(
+            chain.values(),
+            key=lambda d: (d.object["meeting_date"], d.object["section_number"]),
+        ),
+        "links": with_property(
+            node.store, principal, model.LINK, "decision_id", members, newest_first=True
+        ),
         "reviews": sorted(
-            (r for r in reviews if r.object["decision_id"] in members),
+            with_property(
+                node.store, principal, model.REVIEW, "decision_id", members, newest_first=True
+            ),
             key=lambda r: r.object["date"],
         ),
     }
+
+
+def _decision(node: Node, principal: Principal, stix_id: str) -> StoredObject | None:
+    """The decision, if the reader may read it (and it is one)."""
+    if not stix_id.startswith(model.DECISION + "--"):
+        return None
+    return readable(node.store, principal, [stix_id]).get(stix_id)
 
 
 def compliance(node: Node, principal: Principal) -> list[dict[str, Any]]:
