@@ -163,6 +163,49 @@ class RefusedFormsStay:
         await self.app(scope, receive, staying)
 
 
+class HeadAsGet:
+    """HEAD is answered as GET without the body (HTTP semantics; link checkers and
+    proxies ask it). FastAPI routes answer only the methods they name."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headless(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headless)
+
+
+def _form_page(request: Request) -> str | None:
+    """The nearest page above a form's action (`/coordination/items/X/respond` ->
+    `/coordination/items/X`): where a reader who opens the action's address, or a
+    refused form's address bar, means to be."""
+    routes: list[APIRoute] = request.app.state.routes
+    pages = [r.path_regex for r in routes if "GET" in (r.methods or ())]
+    parts = request.url.path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        path = "/".join(parts) or "/"
+        if any(page.match(path) for page in pages):
+            return path
+    return None
+
+
+def _page_error(request: Request, exc: Exception, status: int) -> Response:
+    # A form's action opened as an address (a bookmark, the address bar a refused
+    # plain form left) answers only POST: lead to the form's page, not to a 405.
+    if status == 405 and request.method == "GET" and (page := _form_page(request)):
+        return RedirectResponse(page, status_code=303)
+    return pages.render_error(request, exc, status)
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/federation/"))
 
@@ -207,7 +250,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
         telemetry=NO_TELEMETRY,
     )
     app.state.node = node
-    problems.install(app, is_api=_is_api, page_error=pages.render_error)
+    problems.install(app, is_api=_is_api, page_error=_page_error)
 
     async def login_required(request: Request, _exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -226,10 +269,13 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
     routers.append(start_router)
     for domain in domains.installed():
         routers += domain.routers()
+    # The routes as written (the app keeps its own included form of them).
+    app.state.routes = []
     for router in routers:
         for route in router.routes:
             if not isinstance(route, APIRoute):
                 continue
+            app.state.routes.append(route)
             # A route's one-line docstring is its OpenAPI summary.
             if not route.summary and route.endpoint.__doc__:
                 route.summary = route.endpoint.__doc__.strip().splitlines()[0]
@@ -240,6 +286,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RefusedFormsStay)
+    app.add_middleware(HeadAsGet)
     return app
 
 

@@ -1,0 +1,64 @@
+"""Every address a page shows can be opened: a form's action opened as an address (a
+bookmark, or the address bar a refused plain form leaves) leads to the form's page,
+and HEAD is answered wherever GET is."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+_PARAM = re.compile(r"\{[^}]+\}")
+
+
+def _form_actions(client: TestClient) -> list[str]:
+    """Page addresses that answer POST and not GET, their parameters filled in."""
+    routes: list[APIRoute] = client.app.state.routes  # type: ignore[attr-defined]
+    methods: dict[str, set[str]] = {}
+    for route in routes:
+        if not route.path.startswith(("/api/", "/federation/")):
+            methods.setdefault(route.path, set()).update(route.methods or ())
+    return sorted(
+        _PARAM.sub("x-kizuna-coordination-item--0", path)
+        for path, said in methods.items()
+        if "POST" in said and "GET" not in said
+    )
+
+
+def test_a_forms_action_opened_as_an_address_leads_to_its_page(client: TestClient) -> None:
+    actions = _form_actions(client)
+    assert "/coordination/items/x-kizuna-coordination-item--0/respond" in actions
+    assert len(actions) > 20
+    for path in actions:
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303, path
+        page = answer.headers["location"]
+        assert path.startswith(page.rstrip("/") + "/"), (path, page)
+        # The page answers GET (here: to a signed-out reader, a sign-in or the page).
+        assert client.get(page, follow_redirects=False).status_code in (200, 303, 404), page
+    respond = client.get(
+        "/coordination/items/x-kizuna-coordination-item--0/respond", follow_redirects=False
+    )
+    assert respond.headers["location"] == "/coordination/items/x-kizuna-coordination-item--0"
+    assert (
+        client.get("/coordination/determinations", follow_redirects=False).headers["location"]
+        == "/coordination"
+    )
+
+
+def test_an_address_no_route_answers_is_still_not_found(client: TestClient) -> None:
+    assert client.get("/coordination/items/x/nowhere", follow_redirects=False).status_code == 404
+    # A REST action opened with GET stays a problem: a client, not a reader, asks.
+    answer = client.get("/api/v1/objects/import", follow_redirects=False)
+    assert answer.status_code in (401, 404, 405)
+    assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_head_is_answered_as_get_without_a_body(client: TestClient) -> None:
+    for path in ("/login", "/incidents/public", "/static/kizuna.css", "/api/openapi.json"):
+        got = client.get(path)
+        head = client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"], path
