@@ -391,6 +391,9 @@ def test_pages_upload_show_and_refuse_in_the_readers_language(desk: Desk, lang: 
     page = c.get("/attachments", params={"of": desk.report})
     assert page.status_code == 200
     assert ("添付ファイル" if lang == "ja" else "Attachments") in page.text
+    # The object the files are attached to goes by its title (walk 35 #8), not its id.
+    attached_to = re.compile(r'id="attached-to">([^<]*)<')
+    assert attached_to.findall(page.text) == ["Shared"]
     sent = c.post(
         f"/attachments?of={desk.report}",
         files={"file": ("dot.png", png(), "image/png")},
@@ -401,6 +404,7 @@ def test_pages_upload_show_and_refuse_in_the_readers_language(desk: Desk, lang: 
     shown = c.get(sent.headers["location"])
     assert shown.status_code == 200
     assert 'id="attachment-image"' in shown.text
+    assert attached_to.findall(shown.text) == ["Shared"]
     assert re.search(r'<img src="/attachments/artifact--[0-9a-f-]+/content"', shown.text)
     content = c.get(sent.headers["location"] + "/content")
     assert content.content == png()

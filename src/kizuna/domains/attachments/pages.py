@@ -29,6 +29,7 @@ from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, parse
 from kizuna.runtime import Node
+from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
@@ -70,6 +71,9 @@ def _listing(
         raise HTTPException(404, str(exc)) from exc
     labels = [found.object_label, *(row.label for row in found.items)]
     host = _host_label(node, banner) if fragment else None
+    # The reader may read the object (else NotFound above): it goes by its title.
+    lang = choose_lang(request)
+    target = None if fragment else readable_targets(node.store, principal, [of], lang).get(of)
     return page(
         request,
         "attachments/fragment.html" if fragment else "attachments/list.html",
@@ -77,6 +81,7 @@ def _listing(
         labels=[*labels, *([host] if host else [])],
         listing=found,
         of=of,
+        of_title=target.title if target else of,
         fragment=fragment,
         can_attach=_can_attach(principal, node),
         limit=size_text(attachments(node).limit),
@@ -140,12 +145,15 @@ def attachment_page(
         row = queries.attachment(node, principal, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
+    lang = choose_lang(request)
+    target = readable_targets(node.store, principal, [row.object_ref], lang).get(row.object_ref)
     return page(
         request,
         "attachments/attachment.html",
         principal=principal,
-        labels=[row.label],
+        labels=[row.label, *([target.label] if target else [])],
         row=row,
+        of_title=target.title if target else row.object_ref,
         image=row.mime_type in IMAGES,
         inline=row.mime_type in INLINE,
         kind=ACCEPTED.get(row.mime_type, row.mime_type),
