@@ -279,6 +279,13 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"still to come"), N_("the suspense must be in the future.")),
     (re.compile(r"time zone"), N_("give the time with its time zone.")),
     (re.compile(r"needs a label"), N_("give a label.")),
+    (
+        # A tasker or RFI on an item is stored at the item's label: any label typed
+        # beside an item is refused, and "write a label the policy knows" sent readers
+        # to rewrite a valid label instead of clearing it.
+        re.compile(r"on an item carries the item's label"),
+        N_("leave it empty when you name a coordination item; the item's label applies."),
+    ),
     (re.compile(r"whom the RFI asks, answers it"), N_("only the body asked answers the RFI.")),
     (re.compile(r"a reply says something"), N_("write the reply in Japanese or English.")),
     (re.compile(r"is not tasked"), N_("choose an office the tasker tasks.")),

@@ -1,0 +1,77 @@
+"""What the coordination pages say, in both languages: a refusal names the field as the
+form calls it and the real problem; Japanese reads in Japanese typography; counts
+agree with their number; a misspelt filter is refused; an empty row is not shown."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+
+from kizuna.domains.coordination.inputs import ResponseCreate
+from kizuna.domains.coordination.service import coordination
+from kizuna.identity import service as identity
+from kizuna.runtime import Node
+from tests.factories import bearer, cookies
+from tests.factories.coordination import cast, item, member
+
+
+def _sign_in(node: Node, client: TestClient, name: str, lang: str) -> str:
+    with node.db.write() as conn:
+        user = identity.find_user(conn, name)
+        assert user is not None
+        session = identity.start_session(conn, user)
+    client.cookies.clear()
+    client.cookies.set(cookies(client).session, session)
+    client.cookies.set(cookies(client).lang, lang)
+    client.cookies.set(cookies(client).csrf, "t" * 32)
+    return "t" * 32
+
+
+def _error(text: str) -> str:
+    found = re.search(r'<p class="error" role="alert">(.*?)</p>', text, flags=re.DOTALL)
+    assert found is not None, text
+    return html.unescape(found.group(1))
+
+
+def _tasker(csrf: str, coordination_item: str, label: str) -> dict[str, str]:
+    return {
+        "csrf_token": csrf,
+        "title_en": "Brief",
+        "title_ja": "説明",
+        "issuing_body": "jjoc",
+        "opr": "usfj",
+        "suspense": "2099-01-01T09:00",
+        "precedence": "ROUTINE",
+        "coordination_item": coordination_item,
+        "label": label,
+    }
+
+
+def test_a_label_beside_an_item_is_named_as_the_problem_and_hides_no_item(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    c = coordination(node)
+    secret = c.open_item(people["sato"][0], item(label="SECRET//REL TO JPN, USA"))
+    member(node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL")
+    label = "CONFIDENTIAL//REL TO JPN, USA"
+    csrf = _sign_in(node, client, "sato", "en")
+    said = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
+    assert said.status_code == 422
+    assert _error(said.text) == (
+        "Nothing was recorded. Label: leave it empty when you name a coordination item; "
+        "the item's label applies."
+    )
+    csrf = _sign_in(node, client, "sato", "ja")
+    said = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
+    assert "区分：調整案件を指定したときは空欄にしてください（案件の区分が付きます）。" in said.text
+    # A reader who may not read the item hears what a made-up id would have them hear.
+    csrf = _sign_in(node, client, "mori", "en")
+    hidden = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
+    made_up = "x-kizuna-coordination-item--00000000-0000-4000-8000-000000000000"
+    missing = client.post("/coordination/taskers", data=_tasker(csrf, made_up, label))
+    assert hidden.status_code == missing.status_code
+    assert _error(hidden.text) == _error(missing.text)
+    assert "leave it empty" not in hidden.text
