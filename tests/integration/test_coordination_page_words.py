@@ -75,3 +75,22 @@ def test_a_label_beside_an_item_is_named_as_the_problem_and_hides_no_item(
     assert hidden.status_code == missing.status_code
     assert _error(hidden.text) == _error(missing.text)
     assert "leave it empty" not in hidden.text
+
+
+def test_verifying_a_requested_translation_without_its_text_names_the_box(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    member(node, "yamada", nation="JPN", roles=["translator"], bodies=[])
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item(translation="requested", body_en=""))
+    for lang, words in (
+        ("en", "Translated text: this field is required."),
+        ("ja", "訳文：入力してください。"),
+    ):
+        csrf = _sign_in(node, client, "yamada", lang)
+        said = client.post(
+            f"/coordination/items/{made.id}/translation", data={"csrf_token": csrf, "body": ""}
+        )
+        assert said.status_code == 422
+        assert words in _error(said.text)
