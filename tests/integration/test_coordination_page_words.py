@@ -94,3 +94,27 @@ def test_verifying_a_requested_translation_without_its_text_names_the_box(
         )
         assert said.status_code == 422
         assert words in _error(said.text)
+
+
+def test_notices_and_the_timeline_read_in_japanese_typography(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item())
+    c.respond(people["davis"][0], made.id, ResponseCreate(kind="non_concur", comment="Closed."))
+    _sign_in(node, client, "sato", "ja")
+    notices = client.get("/coordination/notifications").text
+    assert re.search(r"案件への回答：\s*<a", notices)
+    assert not re.search(r":\s*<a href=\"/coordination/items/", notices)
+    page = client.get(f"/coordination/items/{made.id}").text
+    assert re.search(r"版 1：[^<,]+、[^<,]+</td>", page)
+    assert "（算入済み）" in page
+    assert "(算入済み)" not in page
+    # English reads as it did.
+    _sign_in(node, client, "sato", "en")
+    page = client.get(f"/coordination/items/{made.id}").text
+    assert re.search(r"Version 1: [^<]+, [^<]+</td>", page)
+    assert "(counted)" in page
+    notices = client.get("/coordination/notifications").text
+    assert re.search(r"An answer to your item:\s*<a", notices)
