@@ -118,3 +118,17 @@ def test_notices_and_the_timeline_read_in_japanese_typography(
     assert "(counted)" in page
     notices = client.get("/coordination/notifications").text
     assert re.search(r"An answer to your item:\s*<a", notices)
+
+
+def test_one_tasker_is_counted_in_the_singular(node: Node, client: TestClient) -> None:
+    cast(node)
+    csrf = _sign_in(node, client, "sato", "en")
+    assert "0 taskers you may read" in client.get("/coordination/taskers").text
+    data = _tasker(csrf, "", "SECRET//REL TO JPN, USA")
+    posted = client.post("/coordination/taskers", data=data, follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    listed = client.get("/coordination/taskers").text
+    assert "1 tasker you may read" in listed
+    assert "1 taskers" not in listed
+    _sign_in(node, client, "sato", "ja")
+    assert "閲覧できるタスキング：1件" in client.get("/coordination/taskers").text
