@@ -132,3 +132,19 @@ def test_one_tasker_is_counted_in_the_singular(node: Node, client: TestClient) -
     assert "1 taskers" not in listed
     _sign_in(node, client, "sato", "ja")
     assert "閲覧できるタスキング：1件" in client.get("/coordination/taskers").text
+
+
+def test_an_unknown_tier_or_region_is_refused_like_an_unknown_state(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    _sign_in(node, client, "sato", "en")
+    for query, field in (("tier=x", "Tier"), ("state=bogus", "State")):
+        said = client.get(f"/coordination?{query}")
+        assert said.status_code == 422, query
+        assert f"{field}: choose one of the offered values." in said.text
+    assert client.get("/coordination?tier=operational").status_code == 200
+    token = people["sato"][1]
+    for query, field in (("tier=x", "tier"), ("region=atlantis", "region")):
+        said = client.get(f"/api/v1/coordination/items?{query}", headers=bearer(token))
+        assert (said.status_code, said.json()["field"]) == (422, field)
