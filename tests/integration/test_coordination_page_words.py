@@ -148,3 +148,14 @@ def test_an_unknown_tier_or_region_is_refused_like_an_unknown_state(
     for query, field in (("tier=x", "tier"), ("region=atlantis", "region")):
         said = client.get(f"/api/v1/coordination/items?{query}", headers=bearer(token))
         assert (said.status_code, said.json()["field"]) == (422, field)
+
+
+def test_an_item_without_domains_shows_no_domains_row(node: Node, client: TestClient) -> None:
+    people = cast(node)
+    c = coordination(node)
+    bare = c.open_item(people["sato"][0], item(domains=[]))
+    some = c.open_item(people["sato"][0], item(domains=["air", "cyber"]))
+    _sign_in(node, client, "sato", "ja")
+    assert "<dt>領域</dt>" not in client.get(f"/coordination/items/{bare.id}").text
+    page = client.get(f"/coordination/items/{some.id}").text
+    assert re.search(r"<dt>領域</dt><dd>[^<,]+、[^<,]+</dd>", page)
