@@ -224,7 +224,7 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"whole number from 0 to 100"), N_("enter a whole number from 0 to 100.")),
     (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
     (re.compile(r"no file was chosen"), N_("choose a file.")),
-    (re.compile(r"is required"), N_("this field is required.")),
+    (re.compile(r"is required|^give the translated text"), N_("this field is required.")),
     (re.compile(r"at least one"), N_("give at least one.")),
     (re.compile(r"no object"), N_("an id names no object you may see.")),
     (re.compile(r"is not a STIX identifier"), N_("an id is not of the form type--uuid.")),
@@ -279,6 +279,13 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"still to come"), N_("the suspense must be in the future.")),
     (re.compile(r"time zone"), N_("give the time with its time zone.")),
     (re.compile(r"needs a label"), N_("give a label.")),
+    (
+        # A tasker or RFI on an item is stored at the item's label: any label typed
+        # beside an item is refused, and "write a label the policy knows" sent readers
+        # to rewrite a valid label instead of clearing it.
+        re.compile(r"on an item carries the item's label"),
+        N_("leave it empty when you name a coordination item; the item's label applies."),
+    ),
     (re.compile(r"whom the RFI asks, answers it"), N_("only the body asked answers the RFI.")),
     (re.compile(r"a reply says something"), N_("write the reply in Japanese or English.")),
     (re.compile(r"is not tasked"), N_("choose an office the tasker tasks.")),

@@ -447,7 +447,8 @@ def verify_submit(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        # Elsewhere a `body` is a request's; on this form it is the translated text.
+        said = explain(exc, choose_lang(request), fields={"body": N_("Translated text")})
         return _item_page(request, principal, c, stix_id, said, exc.status)
     return RedirectResponse(f"/coordination/items/{stix_id}", status_code=303)
 

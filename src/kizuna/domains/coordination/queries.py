@@ -31,7 +31,7 @@ from kizuna.domains.coordination.schema import (
     coord_steps,
 )
 from kizuna.domains.coordination.service import Coordination, epoch
-from kizuna.domains.coordination.structure import PRECEDENCES
+from kizuna.domains.coordination.structure import PRECEDENCES, TIERS
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.store import StoredObject
@@ -109,6 +109,11 @@ def board(
         raise Invalid(f"limit must be between 1 and {BOARD_LIMIT}", field="limit")
     if state is not None and state not in {s.value for s in ItemState}:
         raise Invalid(f"unknown state '{state}'", field="state")
+    # A misspelt filter refused, not answered with an empty board that reads as "none".
+    if tier is not None and tier not in TIERS:
+        raise Invalid(f"unknown tier '{tier}'; known: {', '.join(TIERS)}", field="tier")
+    if region is not None and region not in c.structure.regions:
+        raise Invalid(f"unknown region '{region}'", field="region")
     if precedence is not None and precedence not in PRECEDENCES:
         raise Invalid(
             f"unknown precedence '{precedence}'; known: {', '.join(PRECEDENCES)}",

@@ -1,0 +1,161 @@
+"""What the coordination pages say, in both languages: a refusal names the field as the
+form calls it and the real problem; Japanese reads in Japanese typography; counts
+agree with their number; a misspelt filter is refused; an empty row is not shown."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+
+from kizuna.domains.coordination.inputs import ResponseCreate
+from kizuna.domains.coordination.service import coordination
+from kizuna.identity import service as identity
+from kizuna.runtime import Node
+from tests.factories import bearer, cookies
+from tests.factories.coordination import cast, item, member
+
+
+def _sign_in(node: Node, client: TestClient, name: str, lang: str) -> str:
+    with node.db.write() as conn:
+        user = identity.find_user(conn, name)
+        assert user is not None
+        session = identity.start_session(conn, user)
+    client.cookies.clear()
+    client.cookies.set(cookies(client).session, session)
+    client.cookies.set(cookies(client).lang, lang)
+    client.cookies.set(cookies(client).csrf, "t" * 32)
+    return "t" * 32
+
+
+def _error(text: str) -> str:
+    found = re.search(r'<p class="error" role="alert">(.*?)</p>', text, flags=re.DOTALL)
+    assert found is not None, text
+    return html.unescape(found.group(1))
+
+
+def _tasker(csrf: str, coordination_item: str, label: str) -> dict[str, str]:
+    return {
+        "csrf_token": csrf,
+        "title_en": "Brief",
+        "title_ja": "説明",
+        "issuing_body": "jjoc",
+        "opr": "usfj",
+        "suspense": "2099-01-01T09:00",
+        "precedence": "ROUTINE",
+        "coordination_item": coordination_item,
+        "label": label,
+    }
+
+
+def test_a_label_beside_an_item_is_named_as_the_problem_and_hides_no_item(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    c = coordination(node)
+    secret = c.open_item(people["sato"][0], item(label="SECRET//REL TO JPN, USA"))
+    member(node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL")
+    label = "CONFIDENTIAL//REL TO JPN, USA"
+    csrf = _sign_in(node, client, "sato", "en")
+    said = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
+    assert said.status_code == 422
+    assert _error(said.text) == (
+        "Nothing was recorded. Label: leave it empty when you name a coordination item; "
+        "the item's label applies."
+    )
+    csrf = _sign_in(node, client, "sato", "ja")
+    said = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
+    assert "区分：調整案件を指定したときは空欄にしてください（案件の区分が付きます）。" in said.text
+    # A reader who may not read the item hears what a made-up id would have them hear.
+    csrf = _sign_in(node, client, "mori", "en")
+    hidden = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
+    made_up = "x-kizuna-coordination-item--00000000-0000-4000-8000-000000000000"
+    missing = client.post("/coordination/taskers", data=_tasker(csrf, made_up, label))
+    assert hidden.status_code == missing.status_code
+    assert _error(hidden.text) == _error(missing.text)
+    assert "leave it empty" not in hidden.text
+
+
+def test_verifying_a_requested_translation_without_its_text_names_the_box(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    member(node, "yamada", nation="JPN", roles=["translator"], bodies=[])
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item(translation="requested", body_en=""))
+    for lang, words in (
+        ("en", "Translated text: this field is required."),
+        ("ja", "訳文：入力してください。"),
+    ):
+        csrf = _sign_in(node, client, "yamada", lang)
+        said = client.post(
+            f"/coordination/items/{made.id}/translation", data={"csrf_token": csrf, "body": ""}
+        )
+        assert said.status_code == 422
+        assert words in _error(said.text)
+
+
+def test_notices_and_the_timeline_read_in_japanese_typography(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item())
+    c.respond(people["davis"][0], made.id, ResponseCreate(kind="non_concur", comment="Closed."))
+    _sign_in(node, client, "sato", "ja")
+    notices = client.get("/coordination/notifications").text
+    assert re.search(r"案件への回答：\s*<a", notices)
+    assert not re.search(r":\s*<a href=\"/coordination/items/", notices)
+    page = client.get(f"/coordination/items/{made.id}").text
+    assert re.search(r"版 1：[^<,]+、[^<,]+</td>", page)
+    assert "（算入済み）" in page
+    assert "(算入済み)" not in page
+    # English reads as it did.
+    _sign_in(node, client, "sato", "en")
+    page = client.get(f"/coordination/items/{made.id}").text
+    assert re.search(r"Version 1: [^<]+, [^<]+</td>", page)
+    assert "(counted)" in page
+    notices = client.get("/coordination/notifications").text
+    assert re.search(r"An answer to your item:\s*<a", notices)
+
+
+def test_one_tasker_is_counted_in_the_singular(node: Node, client: TestClient) -> None:
+    cast(node)
+    csrf = _sign_in(node, client, "sato", "en")
+    assert "0 taskers you may read" in client.get("/coordination/taskers").text
+    data = _tasker(csrf, "", "SECRET//REL TO JPN, USA")
+    posted = client.post("/coordination/taskers", data=data, follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    listed = client.get("/coordination/taskers").text
+    assert "1 tasker you may read" in listed
+    assert "1 taskers" not in listed
+    _sign_in(node, client, "sato", "ja")
+    assert "閲覧できるタスキング：1件" in client.get("/coordination/taskers").text
+
+
+def test_an_unknown_tier_or_region_is_refused_like_an_unknown_state(
+    node: Node, client: TestClient
+) -> None:
+    people = cast(node)
+    _sign_in(node, client, "sato", "en")
+    for query, field in (("tier=x", "Tier"), ("state=bogus", "State")):
+        said = client.get(f"/coordination?{query}")
+        assert said.status_code == 422, query
+        assert f"{field}: choose one of the offered values." in said.text
+    assert client.get("/coordination?tier=operational").status_code == 200
+    token = people["sato"][1]
+    for query, field in (("tier=x", "tier"), ("region=atlantis", "region")):
+        said = client.get(f"/api/v1/coordination/items?{query}", headers=bearer(token))
+        assert (said.status_code, said.json()["field"]) == (422, field)
+
+
+def test_an_item_without_domains_shows_no_domains_row(node: Node, client: TestClient) -> None:
+    people = cast(node)
+    c = coordination(node)
+    bare = c.open_item(people["sato"][0], item(domains=[]))
+    some = c.open_item(people["sato"][0], item(domains=["air", "cyber"]))
+    _sign_in(node, client, "sato", "ja")
+    assert "<dt>領域</dt>" not in client.get(f"/coordination/items/{bare.id}").text
+    page = client.get(f"/coordination/items/{some.id}").text
+    assert re.search(r"<dt>領域</dt><dd>[^<,]+、[^<,]+</dd>", page)
