@@ -428,3 +428,19 @@ def test_follow_ups_the_closing_report_and_a_cancel_are_posted_from_the_events_p
                            data={"reason_en": "no", "csrf_token": reader_csrf})  # fmt: skip
         assert refused.status_code == 403
     assert c.store.get(duty, first.id).object["status"] == "closed"
+
+
+@SQLITE
+def test_the_feed_and_cap_say_they_are_utf_8(usa: Node) -> None:
+    """Without a charset, Chromium read the feed's Japanese in a Western encoding."""
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    c = incidents(usa)
+    made = c.record(duty, event())
+    c.release_public(duty, made.id, public_text())
+    with TestClient(create_app(usa)) as web:
+        feed = web.get("/incidents/public/feed.atom")
+        cap = web.get(f"/incidents/public/{public_id_of(made.id)}.cap")
+    assert feed.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert cap.headers["content-type"] == "application/cap+xml; charset=utf-8"
+    assert "パネル" in feed.content.decode("utf-8")

@@ -424,6 +424,11 @@ def figures_page(request: Request, principal: PagePrincipal, node: NodeDep) -> H
 # -- public: no sign-in -------------------------------------------------------------------
 
 
+# Starlette adds a charset to text/* types only; without one Chromium read the feed's
+# Japanese in a Western encoding.
+ATOM_UTF8 = "application/atom+xml; charset=utf-8"
+CAP_UTF8 = "application/cap+xml; charset=utf-8"
+
 # The public page is for the people where the events happen, in Japan: its times are
 # Japan Standard Time whatever the language and whichever node serves it.
 _PUBLIC_ZONE = zone_for("JPN")
@@ -446,7 +451,7 @@ def public_page(request: Request, node: NodeDep) -> HTMLResponse:
 def public_feed(node: NodeDep) -> Response:
     c = incidents(node)
     text = atom(queries.public_versions(c), base_url=c.settings.base_url, nation=node.nation)
-    return Response(text, media_type="application/atom+xml")
+    return Response(text, media_type=ATOM_UTF8)
 
 
 @router.get("/incidents/public/{stix_id}.cap")
@@ -456,4 +461,4 @@ def public_cap(stix_id: str, node: NodeDep) -> Response:
         public = queries.public_version(c, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    return Response(queries.public_cap(c, public), media_type="application/cap+xml")
+    return Response(queries.public_cap(c, public), media_type=CAP_UTF8)
