@@ -23,7 +23,7 @@ from kizuna.domains.incidents.service import incidents, public_id_of
 from kizuna.labels import Label, parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.domains.incidents.conftest import event, make_node
+from tests.domains.incidents.conftest import FrozenClock, event, make_node
 from tests.domains.incidents.test_events import counts
 from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
@@ -444,3 +444,32 @@ def test_the_feed_and_cap_say_they_are_utf_8(usa: Node) -> None:
     assert feed.headers["content-type"] == "application/atom+xml; charset=utf-8"
     assert cap.headers["content-type"] == "application/cap+xml; charset=utf-8"
     assert "パネル" in feed.content.decode("utf-8")
+
+
+@SQLITE
+def test_the_latency_to_an_acknowledgement_is_said_in_the_readers_words(
+    usa: Node, frozen: FrozenClock
+) -> None:
+    """It read "48 s" and "121 s" on the Japanese page (walk 35)."""
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    g7, _ = member(usa, "g7", nation="USA", roles=["author"], bodies=["mcipac"])
+    c = incidents(usa)
+    made = c.record(duty, event())
+    frozen.advance(seconds=48)
+    c.acknowledge(g7, made.id, AckCreate(addressee="mcipac"))
+    frozen.advance(seconds=73)
+    c.acknowledge(duty, made.id, AckCreate(addressee="usfj"))
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "duty", lang="ja")
+        ja = web.get(f"/incidents/events/{made.id}").text
+        web.get("/lang/en")
+        en = web.get(f"/incidents/events/{made.id}").text
+
+    def latency(html: str, addressee: str) -> str:
+        row = re.search(rf'<tr class="notice" data-addressee="{addressee}".*?</tr>', html, re.S)
+        assert row, addressee
+        return shown(re.findall(r"<td>(.*?)</td>", row.group(0), re.S)[-1]).strip()
+
+    assert (latency(ja, "mcipac"), latency(ja, "usfj")) == ("48秒", "2分")
+    assert (latency(en, "mcipac"), latency(en, "usfj")) == ("48 s", "2 min")

