@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from kizuna import audit
+from kizuna.db.schema import objects, versions
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.cap import CAP_NS
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventUpdate, PublicCreate
@@ -473,3 +475,25 @@ def test_the_latency_to_an_acknowledgement_is_said_in_the_readers_words(
 
     assert (latency(ja, "mcipac"), latency(ja, "usfj")) == ("48秒", "2分")
     assert (latency(en, "mcipac"), latency(en, "usfj")) == ("48 s", "2 min")
+
+
+@SQLITE
+def test_a_version_from_the_partners_node_names_the_node_in_words(jpn: Node) -> None:
+    """The versions list read "node:USA" in either language (walk 35)."""
+    author, _ = member(jpn, "jduty", nation="JPN", roles=["author"], bodies=["jjoc"])
+    made = incidents(jpn).record(author, event(label="CONFIDENTIAL//REL TO JPN"))
+    mine = select(objects.c.pk).where(objects.c.stix_id == made.id).scalar_subquery()
+    with jpn.db.write() as conn:
+        # As the event reads where it came from the US node.
+        conn.execute(
+            versions.update().where(versions.c.object_pk == mine).values(author="node:USA")
+        )
+    with TestClient(create_app(jpn)) as web:
+        sign_in(web, "jauthor", lang="ja")
+        ja = web.get(f"/incidents/events/{made.id}").text
+        web.get("/lang/en")
+        en = web.get(f"/incidents/events/{made.id}").text
+    for html, words in ((ja, "米国のノード"), (en, "the United States node")):
+        versions_list = html.split("<ol>", 1)[1].split("</ol>", 1)[0]
+        assert f'<span class="actor" title="node:USA">{words}</span>' in versions_list
+        assert "node:USA" not in shown(versions_list)
