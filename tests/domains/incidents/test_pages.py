@@ -19,6 +19,7 @@ from kizuna import audit
 from kizuna.db.schema import objects, versions
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.cap import CAP_NS
+from kizuna.domains.incidents.exports import atom
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventUpdate, PublicCreate
 from kizuna.domains.incidents.places import prefecture_name
 from kizuna.domains.incidents.service import incidents, public_id_of
@@ -497,3 +498,16 @@ def test_a_version_from_the_partners_node_names_the_node_in_words(jpn: Node) -> 
         versions_list = html.split("<ol>", 1)[1].split("</ol>", 1)[0]
         assert f'<span class="actor" title="node:USA">{words}</span>' in versions_list
         assert "node:USA" not in shown(versions_list)
+
+
+@SQLITE
+def test_the_feed_summary_joins_the_places_to_the_japanese_text_in_japanese(usa: Node) -> None:
+    """It read 「沖縄県北谷町: 発見。」, an ASCII colon after Japanese (walk 35)."""
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    c = incidents(usa)
+    made = c.record(duty, event())
+    c.release_public(duty, made.id, public_text())
+    feed = xml(atom(queries.public_versions(c), base_url="http://kizuna.test", nation="USA"))
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    assert feed.findtext("atom:entry/atom:summary", namespaces=ns) == "沖縄県北谷町：発見。\nFound."
