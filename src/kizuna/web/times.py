@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-__all__ = ["ZONES", "date_time_group", "render_dtg", "render_time", "zone_for"]
+from kizuna.web.i18n import N_, translations
+
+__all__ = ["ZONES", "date_time_group", "render_dtg", "render_duration", "render_time", "zone_for"]
 
 # The zone a nation's readers see by default.
 JST = ZoneInfo("Asia/Tokyo")
@@ -80,4 +82,25 @@ def render_dtg(value: object) -> Markup:
     exact = moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return Markup('<time class="dtg" datetime="{0}" title="{0}">{1} ({2} JST)</time>').format(
         exact, date_time_group(moment), date_time_group(moment, JST)
+    )
+
+
+def render_duration(seconds: float, lang: str) -> Markup:
+    """A span of time as a reader says it, to the unit that matters: seconds under a
+    minute, then whole minutes, then hours and minutes (48 s, 2 min, 1 h 5 min /
+    48秒、2分、1時間5分); the exact seconds on hover. A latency of "121 s" read as a
+    machine's figure, and untranslated on a Japanese page."""
+    gettext = translations(lang).gettext
+    exact = round(seconds)
+    minutes = round(seconds / 60)
+    if exact < 60:
+        said = gettext(N_("%(n)s s")) % {"n": exact}
+    elif minutes < 60:
+        said = gettext(N_("%(n)s min")) % {"n": minutes}
+    elif minutes % 60 == 0:
+        said = gettext(N_("%(n)s h")) % {"n": minutes // 60}
+    else:
+        said = gettext(N_("%(h)s h %(m)s min")) % {"h": minutes // 60, "m": minutes % 60}
+    return Markup('<span class="duration" title="{0}">{1}</span>').format(
+        gettext(N_("%(n)s s")) % {"n": exact}, said
     )

@@ -13,17 +13,20 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from kizuna import audit
+from kizuna.db.schema import objects, versions
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.cap import CAP_NS
+from kizuna.domains.incidents.exports import atom
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventUpdate, PublicCreate
 from kizuna.domains.incidents.places import prefecture_name
 from kizuna.domains.incidents.service import incidents, public_id_of
 from kizuna.labels import Label, parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.domains.incidents.conftest import event, make_node
+from tests.domains.incidents.conftest import FrozenClock, event, make_node
 from tests.domains.incidents.test_events import counts
 from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
@@ -428,3 +431,83 @@ def test_follow_ups_the_closing_report_and_a_cancel_are_posted_from_the_events_p
                            data={"reason_en": "no", "csrf_token": reader_csrf})  # fmt: skip
         assert refused.status_code == 403
     assert c.store.get(duty, first.id).object["status"] == "closed"
+
+
+@SQLITE
+def test_the_feed_and_cap_say_they_are_utf_8(usa: Node) -> None:
+    """Without a charset, Chromium read the feed's Japanese in a Western encoding."""
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    c = incidents(usa)
+    made = c.record(duty, event())
+    c.release_public(duty, made.id, public_text())
+    with TestClient(create_app(usa)) as web:
+        feed = web.get("/incidents/public/feed.atom")
+        cap = web.get(f"/incidents/public/{public_id_of(made.id)}.cap")
+    assert feed.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert cap.headers["content-type"] == "application/cap+xml; charset=utf-8"
+    assert "パネル" in feed.content.decode("utf-8")
+
+
+@SQLITE
+def test_the_latency_to_an_acknowledgement_is_said_in_the_readers_words(
+    usa: Node, frozen: FrozenClock
+) -> None:
+    """It read "48 s" and "121 s" on the Japanese page (walk 35)."""
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    g7, _ = member(usa, "g7", nation="USA", roles=["author"], bodies=["mcipac"])
+    c = incidents(usa)
+    made = c.record(duty, event())
+    frozen.advance(seconds=48)
+    c.acknowledge(g7, made.id, AckCreate(addressee="mcipac"))
+    frozen.advance(seconds=73)
+    c.acknowledge(duty, made.id, AckCreate(addressee="usfj"))
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "duty", lang="ja")
+        ja = web.get(f"/incidents/events/{made.id}").text
+        web.get("/lang/en")
+        en = web.get(f"/incidents/events/{made.id}").text
+
+    def latency(html: str, addressee: str) -> str:
+        row = re.search(rf'<tr class="notice" data-addressee="{addressee}".*?</tr>', html, re.S)
+        assert row, addressee
+        return shown(re.findall(r"<td>(.*?)</td>", row.group(0), re.S)[-1]).strip()
+
+    assert (latency(ja, "mcipac"), latency(ja, "usfj")) == ("48秒", "2分")
+    assert (latency(en, "mcipac"), latency(en, "usfj")) == ("48 s", "2 min")
+
+
+@SQLITE
+def test_a_version_from_the_partners_node_names_the_node_in_words(jpn: Node) -> None:
+    """The versions list read "node:USA" in either language (walk 35)."""
+    author, _ = member(jpn, "jduty", nation="JPN", roles=["author"], bodies=["jjoc"])
+    made = incidents(jpn).record(author, event(label="CONFIDENTIAL//REL TO JPN"))
+    mine = select(objects.c.pk).where(objects.c.stix_id == made.id).scalar_subquery()
+    with jpn.db.write() as conn:
+        # As the event reads where it came from the US node.
+        conn.execute(
+            versions.update().where(versions.c.object_pk == mine).values(author="node:USA")
+        )
+    with TestClient(create_app(jpn)) as web:
+        sign_in(web, "jauthor", lang="ja")
+        ja = web.get(f"/incidents/events/{made.id}").text
+        web.get("/lang/en")
+        en = web.get(f"/incidents/events/{made.id}").text
+    for html, words in ((ja, "米国のノード"), (en, "the United States node")):
+        versions_list = html.split("<ol>", 1)[1].split("</ol>", 1)[0]
+        assert f'<span class="actor" title="node:USA">{words}</span>' in versions_list
+        assert "node:USA" not in shown(versions_list)
+
+
+@SQLITE
+def test_the_feed_summary_joins_the_places_to_the_japanese_text_in_japanese(usa: Node) -> None:
+    """It read 「沖縄県北谷町: 発見。」, an ASCII colon after Japanese (walk 35)."""
+    duty, _ = member(usa, "duty", nation="USA", roles=["author", "releasing_officer"],
+                     bodies=["usfj"])  # fmt: skip
+    c = incidents(usa)
+    made = c.record(duty, event())
+    c.release_public(duty, made.id, public_text())
+    feed = xml(atom(queries.public_versions(c), base_url="http://kizuna.test", nation="USA"))
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    assert feed.findtext("atom:entry/atom:summary", namespaces=ns) == "沖縄県北谷町：発見。\nFound."

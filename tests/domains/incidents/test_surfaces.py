@@ -47,7 +47,7 @@ def test_rest_records_updates_exports_and_refuses_bad_input(usa: Node, web: Test
     assert {n["addressee"] for n in shown["notices"]} == {"usfj", "mcipac"}
     assert web.get(f"/api/v1/incidents/events/{stix_id}", headers=bearer(reader)).status_code == 404
     cap = web.get(f"/api/v1/incidents/events/{stix_id}/cap", headers=bearer(token))
-    assert cap.headers["content-type"].startswith("application/cap+xml")
+    assert cap.headers["content-type"] == "application/cap+xml; charset=utf-8"
     assert "<msgType>Alert</msgType>" in cap.text
     before = counts(usa)
     for bad, field in (

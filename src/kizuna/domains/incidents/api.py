@@ -167,7 +167,8 @@ def cap(
     index = (revision or len(documents)) - 1
     if index >= len(documents):
         raise NotFound(f"no revision {revision} of {stix_id}", field="revision")
-    return Response(documents[index], media_type=CAP_XML)
+    # Starlette adds a charset to text/* types only, and the documents are Japanese too.
+    return Response(documents[index], media_type=f"{CAP_XML}; charset=utf-8")
 
 
 @router.post("/events/{stix_id}/updates", status_code=201)

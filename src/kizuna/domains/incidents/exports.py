@@ -103,8 +103,10 @@ def atom(public: list[StoredObject], *, base_url: str, nation: str) -> str:
             rel="alternate",
             type="application/cap+xml",
         )
-        places = ", ".join(municipality_name(c) for c in body.get("municipalities", []))
-        sub(entry, "summary", f"{places}: {body['description_ja']}\n{body['description']}")
+        # The places are named in Japanese and lead the Japanese text: Japanese
+        # punctuation, as the pages write it (「沖縄県北谷町：…」).
+        places = "、".join(municipality_name(c) for c in body.get("municipalities", []))
+        sub(entry, "summary", f"{places}：{body['description_ja']}\n{body['description']}")
         author = sub(entry, "author")
         sub(author, "name", f"Kizuna {p.origin}")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(feed, encoding="unicode")

