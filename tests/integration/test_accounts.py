@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from kizuna import audit, clock
 from kizuna.cli.main import app as cli
+from kizuna.identity import accounts
 from kizuna.identity.schema import login_throttle, users
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
@@ -351,13 +352,44 @@ def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) 
                 "/admin/accounts/reader/password", data={"csrf_token": csrf, "password": "short"}
             )
             assert short.status_code == 422
-            assert (
-                admin.post(
-                    "/admin/accounts/admin/deactivate", data={"csrf_token": csrf}
-                ).status_code
-                == 409
-            )
     assert _actions(node).count("user.deactivate") == 1
+
+
+def test_an_admin_is_refused_deactivating_their_own_account_in_words(node: Node) -> None:
+    """No button for it on their own row, and a sent form refused saying why (it was a
+    bare 409, "changed meanwhile"), with the account and its session left as they were."""
+    add_user(node, "admin", roles=["admin"], password=PASSWORD)
+    add_user(node, "tanaka", password=PASSWORD)
+    with _client(node, "10.0.0.9") as admin:
+        assert _login(admin, "admin", PASSWORD).status_code == 303
+        listing = admin.get("/admin/accounts").text
+
+        def row(name: str) -> str:
+            return listing.split(f'data-user="{name}"', 1)[1].split("</tr>")[0]
+
+        assert "/admin/accounts/admin/deactivate" not in row("admin")
+        assert "/admin/accounts/tanaka/deactivate" in row("tanaka")
+        csrf = admin.cookies.get(cookies(admin).csrf) or ""
+        said = {}
+        for lang in ("ja", "en"):
+            admin.cookies.set(cookies(admin).lang, lang)
+            refused = admin.post("/admin/accounts/admin/deactivate", data={"csrf_token": csrf})
+            assert refused.status_code == 422
+            said[lang] = refused.text
+        assert "自分のアカウントは無効化できません。" in said["ja"]
+        assert "You cannot deactivate your own account." in said["en"]
+        assert all("meanwhile" not in t and "その間に" not in t for t in said.values())
+        assert admin.get("/admin/accounts", follow_redirects=False).status_code == 200
+    with node.db.read() as conn:
+        (mine,) = [a for a in accounts.list_accounts(conn) if a.username == "admin"]
+    assert mine.active
+    assert "user.deactivate" not in _actions(node)
+
+
+def test_the_service_refuses_an_actor_deactivating_themselves(node: Node) -> None:
+    add_user(node, "admin", roles=["admin"], password=PASSWORD)
+    with pytest.raises(accounts.OwnAccount), node.db.write() as conn:
+        accounts.deactivate(conn, actor="admin", username="admin")
 
 
 def test_the_accounts_page_reads_in_the_admins_language_and_zone(node: Node) -> None:

@@ -49,10 +49,22 @@ def _admin(principal: Principal, node: NodeDep) -> None:
     node.store.require(principal, Permission.USER_MANAGE, "manage accounts")
 
 
-def _run(node: NodeDep, action: Callable[[Connection], Any]) -> RedirectResponse:
+def _run(
+    request: Request, principal: Principal, node: NodeDep, action: Callable[[Connection], Any]
+) -> Response:
     try:
         with node.db.write() as conn:
             action(conn)
+    except accounts.OwnAccount as exc:
+        # In its own words: the error page's word for a bare 4xx does not say the rule.
+        return page(
+            request,
+            "error.html",
+            principal=principal,
+            status=exc.status,
+            message=N_("You cannot deactivate your own account."),
+            back="/admin/accounts",
+        )
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except Conflict as exc:
@@ -83,20 +95,28 @@ def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> 
 
 
 @router.post("/admin/accounts/tokens/{prefix}/revoke", dependencies=[Depends(check_csrf)])
-def revoke(prefix: str, principal: PagePrincipal, node: NodeDep) -> RedirectResponse:
+def revoke(request: Request, prefix: str, principal: PagePrincipal, node: NodeDep) -> Response:
     _admin(principal, node)
-    return _run(node, lambda conn: accounts.revoke_token(conn, actor=principal.name, prefix=prefix))
+    return _run(
+        request,
+        principal,
+        node,
+        lambda conn: accounts.revoke_token(conn, actor=principal.name, prefix=prefix),
+    )
 
 
 @router.post("/admin/accounts/{username}/password", dependencies=[Depends(check_csrf)])
 def set_password(
+    request: Request,
     username: str,
     principal: PagePrincipal,
     node: NodeDep,
     password: Annotated[str, Form(max_length=1024)],
-) -> RedirectResponse:
+) -> Response:
     _admin(principal, node)
     return _run(
+        request,
+        principal,
         node,
         lambda conn: accounts.set_password(
             conn, actor=principal.name, username=username, password=password
@@ -106,15 +126,15 @@ def set_password(
 
 @router.post("/admin/accounts/{username}/{action}", dependencies=[Depends(check_csrf)])
 def account_action(
-    username: str, action: str, principal: PagePrincipal, node: NodeDep
-) -> RedirectResponse:
+    request: Request, username: str, action: str, principal: PagePrincipal, node: NodeDep
+) -> Response:
     _admin(principal, node)
     act = _ACTIONS.get(action)
     if act is None:
         raise HTTPException(404, f"no account action {action}")
-    if action == "deactivate" and username == principal.name:
-        raise HTTPException(409, "an administrator does not deactivate their own account")
-    return _run(node, lambda conn: act(conn, actor=principal.name, username=username))
+    return _run(
+        request, principal, node, lambda conn: act(conn, actor=principal.name, username=username)
+    )
 
 
 # Offered first: the zones of the alliance's people and places.
