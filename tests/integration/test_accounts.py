@@ -5,6 +5,7 @@ per name and address, answers unknown and known names alike, and is audited."""
 from __future__ import annotations
 
 import base64
+import html
 import re
 import statistics
 import time
@@ -401,6 +402,37 @@ def test_an_admin_is_refused_deactivating_their_own_account_in_words(node: Node)
         (mine,) = [a for a in accounts.list_accounts(conn) if a.username == "admin"]
     assert mine.active
     assert "user.deactivate" not in _actions(node)
+
+
+def test_each_action_on_the_accounts_page_is_confirmed_after_its_redirect(node: Node) -> None:
+    """Setting a password only reloaded the page; each action now says it was done, in
+    a fixed sentence the address names but never writes."""
+    add_user(node, "admin", roles=["admin"], password=PASSWORD)
+    add_user(node, "kato", password=PASSWORD)
+    with _client(node, "10.0.0.10") as admin:
+        assert _login(admin, "admin", PASSWORD).status_code == 303
+        admin.get("/admin/accounts")
+        csrf = admin.cookies.get(cookies(admin).csrf) or ""
+        form = {"csrf_token": csrf, "password": NEW_PASSWORD}
+        sent = admin.post("/admin/accounts/kato/password", data=form, follow_redirects=False)
+        assert sent.status_code == 303
+        assert sent.headers["location"] == "/admin/accounts?done=password"
+        for lang, said in (
+            ("ja", "パスワードを設定しました。"),
+            ("en", "Password set: the user's sessions and tokens have ended."),
+        ):
+            admin.cookies.set(cookies(admin).lang, lang)
+            shown = admin.get(sent.headers["location"]).text
+            notice = shown.split('class="notice" role="status">', 1)[1].split("</p>")[0]
+            assert said in html.unescape(notice)
+        assert 'class="notice"' not in admin.get("/admin/accounts").text
+        forged = admin.get("/admin/accounts?done=%3Cb%3Eowned%3C/b%3E").text
+        assert 'class="notice"' not in forged
+        assert "<b>owned" not in forged
+        assert "&lt;b&gt;owned" not in forged
+        unlocked = admin.post("/admin/accounts/kato/unlock", data={"csrf_token": csrf})
+        assert "Sign-in restriction lifted." in unlocked.text
+    assert "user.password" in _actions(node)
 
 
 def test_the_service_refuses_an_actor_deactivating_themselves(node: Node) -> None:

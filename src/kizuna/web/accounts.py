@@ -37,6 +37,15 @@ ROLE_NAMES = {
     "coordinator": N_("Coordinator"),
     "translator": N_("Translator"),
 }
+# What the page says after each action: `?done=` names one of these, and nothing else
+# in the address is ever shown.
+_DONE = {
+    "deactivate": N_("Account deactivated: its sessions and tokens have ended."),
+    "reactivate": N_("Account reactivated: tokens revoked before stay revoked."),
+    "unlock": N_("Sign-in restriction lifted."),
+    "password": N_("Password set: the user's sessions and tokens have ended."),
+    "revoke": N_("API token revoked."),
+}
 _ACTIONS: dict[str, Callable[..., Any]] = {
     "deactivate": accounts.deactivate,
     "reactivate": accounts.reactivate,
@@ -50,7 +59,11 @@ def _admin(principal: Principal, node: NodeDep) -> None:
 
 
 def _run(
-    request: Request, principal: Principal, node: NodeDep, action: Callable[[Connection], Any]
+    request: Request,
+    principal: Principal,
+    node: NodeDep,
+    action: Callable[[Connection], Any],
+    done: str,
 ) -> Response:
     try:
         with node.db.write() as conn:
@@ -71,11 +84,13 @@ def _run(
         raise HTTPException(409, str(exc)) from exc
     except StoreError as exc:
         raise HTTPException(422, str(exc)) from exc
-    return RedirectResponse("/admin/accounts", status_code=303)
+    return RedirectResponse(f"/admin/accounts?done={done}", status_code=303)
 
 
 @router.get("/admin/accounts")
-def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+def accounts_page(
+    request: Request, principal: PagePrincipal, node: NodeDep, done: str | None = None
+) -> HTMLResponse:
     _admin(principal, node)
     with node.db.read() as conn:
         found = accounts.list_accounts(conn)
@@ -91,6 +106,7 @@ def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> 
         levels={level.rank: level.ja if japanese else level.name for level in node.policy.levels},
         role_names=ROLE_NAMES,
         token_states=_TOKEN_STATES,
+        done=_DONE.get(done or ""),
     )
 
 
@@ -102,6 +118,7 @@ def revoke(request: Request, prefix: str, principal: PagePrincipal, node: NodeDe
         principal,
         node,
         lambda conn: accounts.revoke_token(conn, actor=principal.name, prefix=prefix),
+        "revoke",
     )
 
 
@@ -121,6 +138,7 @@ def set_password(
         lambda conn: accounts.set_password(
             conn, actor=principal.name, username=username, password=password
         ),
+        "password",
     )
 
 
@@ -133,7 +151,11 @@ def account_action(
     if act is None:
         raise HTTPException(404, f"no account action {action}")
     return _run(
-        request, principal, node, lambda conn: act(conn, actor=principal.name, username=username)
+        request,
+        principal,
+        node,
+        lambda conn: act(conn, actor=principal.name, username=username),
+        action,
     )
 
 
