@@ -5,7 +5,8 @@ Each function is one action in the caller's write transaction with its audit ent
 Deactivation and a new password end every session and revoke every token of the user
 at once, and bump the user's generation, so that a sign-in remembered anywhere (the
 TAXII Basic cache of every worker) stops counting on its next use. An unknown user is
-`NotFound`; a change that changes nothing (deactivating an inactive user) is `Conflict`.
+`NotFound`; a change that changes nothing (deactivating an inactive user) is `Conflict`;
+an administrator deactivating their own account is `OwnAccount`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kizuna.identity.schema import api_tokens, login_throttle, sessions, users
 
 __all__ = [
     "Account",
+    "OwnAccount",
     "TokenInfo",
     "deactivate",
     "list_accounts",
@@ -39,6 +41,11 @@ __all__ = [
 
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()
+
+
+class OwnAccount(Invalid):
+    """An action an administrator may not take on their own account: it would end the
+    session they act in, and might leave the node without an administrator."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,10 @@ def _cut_off(conn: Connection, pk: int) -> tuple[int, int]:
 
 def deactivate(conn: Connection, *, actor: str, username: str) -> None:
     """The user can no longer sign in, and every way they were signed in ends now."""
+    if actor == username:
+        # The rule is the service's, so every caller refuses alike and no page has to
+        # restate it (the accounts page did, as a bare 409 read as "changed meanwhile").
+        raise OwnAccount(f"{actor} may not deactivate their own account", field="username")
     row = _row(conn, username)
     if not row.active:
         raise Conflict(f"user {username} is already inactive", field="username")

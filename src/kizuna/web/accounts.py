@@ -37,6 +37,15 @@ ROLE_NAMES = {
     "coordinator": N_("Coordinator"),
     "translator": N_("Translator"),
 }
+# What the page says after each action: `?done=` names one of these, and nothing else
+# in the address is ever shown.
+_DONE = {
+    "deactivate": N_("Account deactivated: its sessions and tokens have ended."),
+    "reactivate": N_("Account reactivated: tokens revoked before stay revoked."),
+    "unlock": N_("Sign-in restriction lifted."),
+    "password": N_("Password set: the user's sessions and tokens have ended."),
+    "revoke": N_("API token revoked."),
+}
 _ACTIONS: dict[str, Callable[..., Any]] = {
     "deactivate": accounts.deactivate,
     "reactivate": accounts.reactivate,
@@ -49,21 +58,39 @@ def _admin(principal: Principal, node: NodeDep) -> None:
     node.store.require(principal, Permission.USER_MANAGE, "manage accounts")
 
 
-def _run(node: NodeDep, action: Callable[[Connection], Any]) -> RedirectResponse:
+def _run(
+    request: Request,
+    principal: Principal,
+    node: NodeDep,
+    action: Callable[[Connection], Any],
+    done: str,
+) -> Response:
     try:
         with node.db.write() as conn:
             action(conn)
+    except accounts.OwnAccount as exc:
+        # In its own words: the error page's word for a bare 4xx does not say the rule.
+        return page(
+            request,
+            "error.html",
+            principal=principal,
+            status=exc.status,
+            message=N_("You cannot deactivate your own account."),
+            back="/admin/accounts",
+        )
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except Conflict as exc:
         raise HTTPException(409, str(exc)) from exc
     except StoreError as exc:
         raise HTTPException(422, str(exc)) from exc
-    return RedirectResponse("/admin/accounts", status_code=303)
+    return RedirectResponse(f"/admin/accounts?done={done}", status_code=303)
 
 
 @router.get("/admin/accounts")
-def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+def accounts_page(
+    request: Request, principal: PagePrincipal, node: NodeDep, done: str | None = None
+) -> HTMLResponse:
     _admin(principal, node)
     with node.db.read() as conn:
         found = accounts.list_accounts(conn)
@@ -79,42 +106,57 @@ def accounts_page(request: Request, principal: PagePrincipal, node: NodeDep) -> 
         levels={level.rank: level.ja if japanese else level.name for level in node.policy.levels},
         role_names=ROLE_NAMES,
         token_states=_TOKEN_STATES,
+        done=_DONE.get(done or ""),
     )
 
 
 @router.post("/admin/accounts/tokens/{prefix}/revoke", dependencies=[Depends(check_csrf)])
-def revoke(prefix: str, principal: PagePrincipal, node: NodeDep) -> RedirectResponse:
+def revoke(request: Request, prefix: str, principal: PagePrincipal, node: NodeDep) -> Response:
     _admin(principal, node)
-    return _run(node, lambda conn: accounts.revoke_token(conn, actor=principal.name, prefix=prefix))
+    return _run(
+        request,
+        principal,
+        node,
+        lambda conn: accounts.revoke_token(conn, actor=principal.name, prefix=prefix),
+        "revoke",
+    )
 
 
 @router.post("/admin/accounts/{username}/password", dependencies=[Depends(check_csrf)])
 def set_password(
+    request: Request,
     username: str,
     principal: PagePrincipal,
     node: NodeDep,
     password: Annotated[str, Form(max_length=1024)],
-) -> RedirectResponse:
+) -> Response:
     _admin(principal, node)
     return _run(
+        request,
+        principal,
         node,
         lambda conn: accounts.set_password(
             conn, actor=principal.name, username=username, password=password
         ),
+        "password",
     )
 
 
 @router.post("/admin/accounts/{username}/{action}", dependencies=[Depends(check_csrf)])
 def account_action(
-    username: str, action: str, principal: PagePrincipal, node: NodeDep
-) -> RedirectResponse:
+    request: Request, username: str, action: str, principal: PagePrincipal, node: NodeDep
+) -> Response:
     _admin(principal, node)
     act = _ACTIONS.get(action)
     if act is None:
         raise HTTPException(404, f"no account action {action}")
-    if action == "deactivate" and username == principal.name:
-        raise HTTPException(409, "an administrator does not deactivate their own account")
-    return _run(node, lambda conn: act(conn, actor=principal.name, username=username))
+    return _run(
+        request,
+        principal,
+        node,
+        lambda conn: act(conn, actor=principal.name, username=username),
+        action,
+    )
 
 
 # Offered first: the zones of the alliance's people and places.

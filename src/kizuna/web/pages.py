@@ -219,8 +219,10 @@ def login(
             principal=None,
             next=_safe_next(next),
             error=message,
-            # No username echoed: a refusal is byte-identical for known and unknown
-            # users (tests/integration/test_accounts.py).
+            # The name comes back as typed whether or not it is a user's, so a known
+            # and an unknown name answer alike but for the name itself
+            # (tests/integration/test_accounts.py); the password never comes back.
+            username=username,
             status=429 if refused.retry_after else 401,
         )
         if refused.retry_after:
