@@ -25,7 +25,7 @@ from sqlalchemy import select
 from kizuna.bootstrap import initialize, open_node
 from kizuna.domains.meetings import OWNER as MEETINGS
 from kizuna.identity import service as identity
-from kizuna.identity.principal import Principal
+from kizuna.identity.principal import Principal, Role
 from kizuna.labels import Label, can_read, dominates, lub, parse
 from kizuna.runtime import Node
 from kizuna.stix.markings import NAMESPACE, marking_id
@@ -2035,6 +2035,7 @@ def test_the_start_page_counts_and_charts_exactly_what_the_oracle_allows(
             clearance=Clearance(
                 nation, node.policy.highest.rank, frozenset(node.policy.compartments)
             ),
+            roles=frozenset({Role.COORDINATOR}),
         )
         [panel, *_] = coordination_today.today(node, everyone)
         waits[nation] = {line.href.rsplit("/", 1)[1] for line in panel.lines}
@@ -2078,6 +2079,11 @@ def test_the_start_page_counts_and_charts_exactly_what_the_oracle_allows(
             "intel-new", "intel-weeks", "commitments-status", "incident-notices",
         }  # fmt: skip
         waiting = panels["coordination-waiting"]
+        # The oracle's readers answer nothing: nothing waits for them. The same reader
+        # as a liaison who answers sees what waits for the nation and they may read.
+        assert (waiting.count, waiting.lines) == (0, ()), who
+        liaison = replace(who, roles=frozenset({Role.COORDINATOR}))
+        [waiting, *_] = coordination_today.today(node, liaison)
         expected = {o.id for o in readable_items if o.id in waits[who.nation]}
         assert waiting.count == len(expected), who
         assert {line.href.rsplit("/", 1)[1] for line in waiting.lines} == expected

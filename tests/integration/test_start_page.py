@@ -127,6 +127,10 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
         _login(client, "smith")
         html = client.get("/").text
         assert _count(html, "coordination-notices") == 1
+        # smith is of usfj too, but a reader: the item's page offers him no answer, and
+        # nothing waits for it (walk 35 #9).
+        assert _count(html, "coordination-waiting") == 0
+        assert _count(html, "coordination-states") == 2
 
         # A question leaves USA's answer due; a concurrence gives it.
         c.respond(

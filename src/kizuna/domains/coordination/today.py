@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, case, or_, select
+from sqlalchemy import Connection, Table, and_, case, false, or_, select
 
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination.model import (
@@ -30,7 +30,7 @@ from kizuna.domains.coordination.schema import (
 from kizuna.domains.coordination.service import Coordination, coordination, epoch
 from kizuna.domains.coordination.structure import BILATERAL
 from kizuna.domains.coordination.words import NOTICE_NAMES, STATE_NAMES
-from kizuna.identity.principal import Principal
+from kizuna.identity.principal import Permission, Principal
 from kizuna.runtime import Node
 from kizuna.store.access import current, visible
 from kizuna.store.rows import COLUMNS, stored_from_row
@@ -83,9 +83,10 @@ def _owes(nation: str) -> Any:
 
 
 def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
-    """Items that take answers, need one from the reader's nation, have no concurrence
-    of it at their current tier yet, and (when the reader belongs to bodies) are
-    addressed to one of those bodies: overdue first, then by deadline."""
+    """Items that take answers, need one from the reader's nation (when the reader may
+    answer), have no concurrence of it at their current tier yet, and (when the reader
+    belongs to bodies) are addressed to one of those bodies: overdue first, then by
+    deadline."""
     source, pending, seen = _items(c, principal)
     # The nation's latest answer at the item's current tier, as the lifecycle reads it
     # (`Facts.latest`): a concurrence there is the answer given; a question (a request
@@ -116,6 +117,10 @@ def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
         _owes(principal.nation),
         or_(latest.is_(None), latest.not_in(sorted(CONCURRING))),
     ]
+    if not principal.can(Permission.OBJECT_ANSWER):
+        # Nothing waits for the answer of one who may not give it (a reader): the
+        # item's page offers them no form.
+        where.append(false())
     if principal.bodies:
         mine = sorted(principal.bodies)
         where.append(
