@@ -26,6 +26,9 @@ def test_machine_actors_are_named_in_words_with_their_handle_on_hover() -> None:
     assert ">the United States node<" in actor_name(POLICY, "JPN", "node:USA", "en")
     assert ">このノード（自動）<" in actor_name(POLICY, "JPN", "system@JPN", "ja")
     assert ">the Japan node (automatic)<" in actor_name(POLICY, "USA", "system@JPN", "en")
+    # A refused sign-in is audited as "anonymous" (walk 35 #7: untranslated on the page).
+    assert ">サインインしていない利用者<" in actor_name(POLICY, "JPN", "anonymous", "ja")
+    assert ">someone not signed in<" in actor_name(POLICY, "JPN", "anonymous", "en")
     # A person is their user name, escaped like any text.
     assert actor_name(POLICY, "JPN", "sato", "ja") == "sato"
     assert actor_name(POLICY, "JPN", "<b>", "en") == "&lt;b&gt;"

@@ -21,6 +21,8 @@ __all__ = ["actor_name", "nation_marked", "nation_name", "nation_names", "person
 
 _NODE = "node:"
 _SYSTEM = "system@"
+# The actor of what nobody signed in did (a refused sign-in), as the audit records it.
+_ANONYMOUS = "anonymous"
 
 
 def nation_name(policy: Policy, code: str, lang: str) -> str:
@@ -74,6 +76,8 @@ def actor_name(policy: Policy, home: str, actor: str, lang: str) -> Markup:
             said = gettext(N_("the %(nation)s node (automatic)")) % {
                 "nation": nation_name(policy, nation, lang)
             }
+    elif actor == _ANONYMOUS:
+        said = gettext(N_("someone not signed in"))
     else:
         return escape(actor)
     return Markup('<span class="actor" title="{0}">{1}</span>').format(actor, said)
