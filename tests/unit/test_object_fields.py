@@ -51,6 +51,11 @@ def test_a_title_is_the_first_naming_property_else_the_id() -> None:
     assert title_of(_decision(), DECISION).startswith("Both sides decided")
     assert title_of({"name": "", "value": "198.51.100.7"}, "x") == "198.51.100.7"
     assert title_of({"type": "x-kizuna-coordination-response"}, "r--1") == "r--1"
+    # An answer to an item goes by its comment, else by its kind (walk 35).
+    response = {"type": "x-kizuna-coordination-response", "kind": "non_concur"}
+    assert title_of({**response, "comment": "Runway closed"}, "r--1") == "Runway closed"
+    assert title_of({**response, "comment": ""}, "r--1") == "non_concur"
+    assert title_of(response, "r--1", "ja") == "non_concur"
 
 
 def test_a_recall_reads_in_words_not_property_names() -> None:

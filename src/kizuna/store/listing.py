@@ -64,8 +64,10 @@ PAGE_SIZES = (25, 50, 100)
 # The column a reader sorts by, and the direction it first sorts in.
 SORTS = {"added": "desc", "type": "asc", "title": "asc", "modified": "desc"}
 DIRECTIONS = ("asc", "desc")
-# Properties that name an object, in the order a title is taken from them.
-TITLE_KEYS = ("name", "title", "value", "sentence", "text", "pattern")
+# Properties that name an object, in the order a title is taken from them. An answer
+# to a coordination item has none of the naming ones: it goes by its comment, or, when
+# it has none (a plain concurrence), by its kind.
+TITLE_KEYS = ("name", "title", "value", "sentence", "text", "pattern", "comment", "kind")
 # Titles sort by their first characters: enough for a person, and a cursor that holds
 # the last one stays well inside a link.
 _TITLE_SORT_CHARS = 64
@@ -81,9 +83,9 @@ def _title_keys(lang: str) -> tuple[str, ...]:
 
 
 def title_of(body: dict[str, Any], stix_id: str, lang: str = "en") -> str:
-    """What a person calls an object: its name, title, value, sentence, text or pattern
-    (in Japanese for `lang` "ja" where the object has it), else its id (the Python
-    twin of `title_column`)."""
+    """What a person calls an object: its name, title, value, sentence, text, pattern,
+    comment or kind (in Japanese for `lang` "ja" where the object has it), else its id
+    (the Python twin of `title_column`)."""
     for key in _title_keys(lang):
         value = body.get(key)
         if value not in (None, ""):
