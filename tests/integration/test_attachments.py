@@ -381,6 +381,65 @@ def test_a_release_keeps_the_attachment_rules(desk: Desk) -> None:
     assert r.status_code == 422, r.text
 
 
+def test_the_search_finds_an_attachment_by_its_file_name(desk: Desk) -> None:
+    """Walk 35: the search offered "Attachment" and found none. An attachment is found
+    by its file name (each version of it: a release too), through the visibility
+    condition: a reader who may not read the file finds nothing."""
+    from kizuna.store.listing import readable_targets
+    from kizuna.store.search import search
+
+    node, c, h = desk.node, desk.client, bearer(desk.token)
+    red = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("red.png", png(), "image/png")},
+        data={"of": desk.report, "label": "SECRET"},
+        headers=h,
+    ).json()
+    data = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("data.csv", b"a,b\n1,2\n", "text/csv")},
+        data={"of": desk.report},
+        headers=h,
+    ).json()
+    assert (red["label"], data["label"]) == ("SECRET//REL TO JPN", "CONFIDENTIAL//REL TO JPN")
+
+    def found(who: Principal, query: str, type: str | None = None) -> set[str]:
+        return {hit.obj.id for hit in search(node.store, who, query, type=type).hits}
+
+    sato = desk.author
+    assert found(sato, "red.png") == {red["id"]}
+    # Its title is its file name, in SQL (the objects list, references) as in Python.
+    titles = readable_targets(node.store, sato, [red["id"], data["id"]])
+    assert {i: t.title for i, t in titles.items()} == {red["id"]: "red.png", data["id"]: "data.csv"}
+    assert found(sato, "data.csv") == {data["id"]}
+    assert found(sato, "png") == {red["id"]}
+    assert found(sato, "red", type="artifact") == {red["id"]}
+    # tanaka (CONFIDENTIAL) finds the file he may read, not the SECRET one.
+    tanaka = identity_principal(node, "tanaka")
+    assert found(tanaka, "png") == found(tanaka, "red.png") == set()
+    assert found(tanaka, "data.csv") == {data["id"]}
+    # Released (a new version), it is still found by its name.
+    released = c.post(f"/api/v1/objects/{data['id']}/release", json={"label": "SECRET"}, headers=h)
+    assert released.status_code == 200, released.text
+    assert found(sato, "data.csv") == {data["id"]}
+    # tanaka may read neither any more: nothing found, nothing counted.
+    assert found(tanaka, "data.csv") == set()
+    assert search(node.store, tanaka, "csv").total == search(node.store, tanaka, "png").total == 0
+    # The page: the file's name is its title and the snippet holds it.
+    sign_in(c, "sato", lang="en")
+    page = c.get("/search", params={"q": "red.png"}).text
+    assert "1 object found" in page
+    assert re.search(rf'<a href="/objects/{red["id"]}">red.png</a>', page)
+    assert "0 objects found" in c.get("/search", params={"q": "png", "type": "report"}).text
+
+
+def identity_principal(node: Node, name: str) -> Principal:
+    with node.db.read() as conn:
+        user = identity.find_user(conn, name)
+    assert user is not None
+    return user.principal
+
+
 # -- pages ------------------------------------------------------------------------------
 
 

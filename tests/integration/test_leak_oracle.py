@@ -86,11 +86,36 @@ def world(
                         # A narrowing release recalls the earlier versions, at their label.
                         truth[_recall_id(stix_id, made.version)] = [before]
         principals = [random_principal(rng, node, i) for i in range(PRINCIPALS)]
+        _attach(node, truth)
         yield World(node, truth, principals, rng)
         node.db.dispose()
     finally:
         if cleanup:
             drop_pg_database(*cleanup)
+
+
+ATTACHED = 60
+
+
+def _attach(node: Node, truth: dict[str, list[Label]]) -> None:
+    """Files attached to random reports, at labels of their own: the search finds an
+    attachment by its file name, which holds words the search tests look for."""
+    from kizuna.domains.attachments.service import Upload, attachments
+    from kizuna.labels import render
+
+    rng = random.Random(SEED + 35)  # its own: the objects and principals stay as they were
+    reports = sorted(i for i in truth if i.startswith("report--"))
+    for n in range(ATTACHED):
+        name = f"r{rng.randrange(OBJECTS)}-log.csv" if n % 2 else f"10.{n}.1.csv"
+        upload = Upload(
+            of=rng.choice(reports),
+            file_name=name,
+            mime_type="text/csv",
+            label=render(node.policy, random_label(rng, node)),
+            data=b"a,b\n1,2\n",
+        )
+        made = attachments(node).attach(node.system, upload)
+        truth[made.id] = [made.label]
 
 
 def _narrows(before: Label, after: Label) -> bool:
@@ -332,7 +357,8 @@ def test_taxii_collections_return_exactly_what_the_oracle_allows(
         intel = set(_taxii_ids(web, token, by_key["intel"]))
         assert intel == {i for i in now if i.startswith("report--")} | markings
         cti = set(_taxii_ids(web, token, by_key["cti"]))
-        assert cti == {i for i in now if i.startswith("indicator--")} | markings
+        # Its types: the indicators, and the attachments (artifacts are observables).
+        assert cti == {i for i in now if i.startswith(("indicator--", "artifact--"))} | markings
         versions = _taxii_ids(web, token, by_key["all"], **{"match[version]": "all"})
         expected_versions = sum(
             can_read(who.clearance, label) for h in world.truth.values() for label in h
@@ -1474,13 +1500,16 @@ def _searchable(world: World) -> dict[str, tuple[str, Label]]:
     """Every current object of the store (this module's and the fixtures' of other
     mechanisms), with its text as the index holds it and its current label, read by
     the system principal, which sees everything."""
-    fields = importlib.import_module("kizuna.db.migrations.versions.0011_search").FIELDS
+    index = importlib.import_module("kizuna.db.migrations.versions.0018_search_file_names")
     found: dict[str, tuple[str, Label]] = {}
     token = None
     while True:
         page = world.node.store.list(world.node.system, limit=500, cursor_token=token)
         for obj in page.items:
-            text = " ".join(str(obj.object.get(f) or "") for f in fields)
+            text = " ".join(str(obj.object.get(f) or "") for f in index.FIELDS)
+            # An attachment's file name (migration 0018).
+            text += " " + str(obj.object.get("extensions", {}).get(index.ATTACHMENT, {})
+                              .get("file_name") or "")  # fmt: skip
             found[obj.id] = (" ".join(text.split()), obj.label)
         token = page.next
         if not token:
@@ -1506,6 +1535,8 @@ def test_search_results_counts_and_snippets_are_exactly_what_the_oracle_allows(
     for query in ("r1", "10.1"):
         holds = _holding(searchable, query)
         assert 0 < len(holds) < len(searchable)
+        # Attachments among them, found by their file names (walk 35).
+        assert any(i.startswith("artifact--") for i in holds)
         for who in world.principals[:40]:
             seen: list[str] = []
             offset = 0
@@ -1530,6 +1561,7 @@ def test_the_search_page_shows_exactly_what_the_oracle_allows(
 ) -> None:
     searchable = _searchable(world)
     holds = _holding(searchable, "r19")
+    assert any(i.startswith("artifact--") for i in holds)
     for who, _, session in list(users.values())[:10]:
         web.cookies.clear()
         web.cookies.set(cookies(web).session, session)

@@ -108,3 +108,54 @@ def test_a_database_with_items_and_phases_keeps_its_deadlines(empty_db_url: str)
         ]
     finally:
         db.dispose()
+
+
+def test_attachments_held_before_0018_are_found_by_their_file_names(empty_db_url: str) -> None:
+    """0018 (walk 35): the index holds an attachment's file name; the attachments
+    already held are indexed again, and the report beside them is left as it was."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from kizuna.db.engine import alembic_config
+    from kizuna.domains.attachments.model import artifact
+
+    db = Database(empty_db_url)
+    try:
+        with db.write() as conn:
+            config = alembic_config(migration_folders())
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0017_meetings_evidence")
+        file = artifact(data=b"a,b\n", mime_type="text/csv", sha256="0" * 64,
+                        file_name="data.csv", object_ref="report--1")  # fmt: skip
+        bodies = {1: file, 2: {"type": "report", "id": "report--1", "name": "Harbour"}}
+        with db.write() as conn:
+            for pk, body in bodies.items():
+                conn.execute(
+                    text(
+                        "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES "
+                        "(:pk, :id, :type, 'JPN', '2026-03-01T00:00:00Z')"
+                    ),
+                    {"pk": pk, "id": body["id"], "type": body["type"]},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO versions (pk, object_pk, number, modified, label, rank,"
+                        " rel_to, compartments, body, author, recorded_at) VALUES (:pk, :pk, 1,"
+                        " '2026-03-01T00:00:00Z', 'UNCLASSIFIED', 0, 'JPN', '', :body, 'test',"
+                        " '2026-03-01T00:00:00Z')"
+                    ),
+                    {"pk": pk, "body": json.dumps(body)},
+                )
+
+        def indexed() -> dict[int, str]:
+            with db.read() as conn:
+                rows = conn.execute(text("SELECT version_pk, text FROM search_text")).all()
+            return {int(r.version_pk): " ".join(r.text.split()) for r in rows}
+
+        assert indexed() == {1: "", 2: "Harbour"}
+        db.migrate(migration_folders())
+        assert indexed() == {1: "data.csv", 2: "Harbour"}
+    finally:
+        db.dispose()

@@ -150,3 +150,54 @@ def test_an_intel_list_counts_what_the_reader_may_read_and_leads_to_sorting(node
         page = client.get("/intel/reports").text
         assert re.search(r'id="count">Objects you may read: 1\b', page)
         assert 'href="/objects?type=report"' in page
+
+
+def test_an_answer_to_an_item_goes_by_its_comment_or_its_kind(node: Node) -> None:
+    """Walk 35: an answer to a coordination item has none of the naming properties, so
+    the picker listed it by its id. It goes by its comment, else by its kind, alike
+    from the search (Python's title) and among the chosen (SQL's title); a reader who
+    may not read it finds nothing."""
+    from kizuna.domains.coordination.inputs import ResponseCreate
+    from kizuna.domains.coordination.model import ResponseKind
+    from kizuna.domains.coordination.service import coordination
+    from tests.factories.coordination import cast, item, member
+
+    people = cast(node)
+    sato, davis = people["sato"][0], people["davis"][0]
+    member(node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL")
+    c = coordination(node)
+    first = c.open_item(sato, item())
+    second = c.open_item(sato, item(title_en="Tanker basing"))
+    plain = c.respond(davis, first.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    reasoned = c.respond(
+        davis, second.id, ResponseCreate(kind=ResponseKind.NON_CONCUR, comment="Runway closed")
+    )
+    with TestClient(create_app(node)) as client:
+        csrf = sign_in(client, "sato", lang="en")
+        answer = client.post(
+            "/intel/reports",
+            data={
+                "csrf_token": csrf,
+                "name": "x",
+                "object_refs": plain.id,
+                "object_refs_q": "Runway closed",
+                "find": "object_refs",
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        titles = re.compile(
+            r'value="([^"]+)"[^>]*>\s*<span class="chip[^"]*">[^<]*</span> ([^<]*)</label>'
+        )
+        shown = dict(titles.findall(answer.text))
+        # Found by the search, and among the chosen.
+        assert shown == {reasoned.id: "Runway closed", plain.id: "concur"}
+    with TestClient(create_app(node)) as client:
+        csrf = sign_in(client, "mori", lang="en")
+        answer = client.post(
+            "/intel/reports",
+            data={"csrf_token": csrf, "name": "x", "object_refs_q": "Runway closed",
+                  "find": "object_refs"},
+        )  # fmt: skip
+        assert answer.status_code == 200
+        assert reasoned.id not in answer.text
+        assert "Runway closed" not in answer.text.replace('value="Runway closed"', "")

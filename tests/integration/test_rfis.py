@@ -272,3 +272,38 @@ def test_each_addressee_receives_and_acknowledges_once(node: Node, people: dict)
     assert receipt.object["acknowledged_by"] == "kato"
     with pytest.raises(Conflict, match="acknowledged by kato"):
         c.acknowledge_receipt(kato, made.id, "bocc")
+
+
+def test_the_page_names_the_item_by_its_title_where_the_reader_may_read_it(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 35: the RFI's item went by its bare id. A reader who may read the item sees
+    its title (and its label raises the banner); one who may not sees the bare id."""
+    import re
+
+    from kizuna.labels import parse
+    from kizuna.labels.marking import render
+    from tests.factories import sign_in
+
+    c = coordination(node)
+    sato = people["sato"][0]
+    made = c.open_item(sato, item())
+    rfi = c.ask(sato, question(coordination_item=made.id))
+    # The item is narrowed to Japan after the question: the RFI stays releasable to
+    # the US, the item is hidden from its US readers.
+    node.store.release(sato, made.id, parse(node.policy, "SECRET", originator="JPN"))
+    shown = re.compile(rf'href="/coordination/items/{made.id}"[^>]*>([^<]*)<')
+    banner = re.compile(r'id="banner-top"[^>]*>([^<]*)<')
+    sign_in(client, "sato", lang="en")
+    page = client.get(f"/coordination/rfis/{rfi.id}").text
+    assert shown.findall(page) == ["Air defence posture, Kyushu"]
+    # The banner covers the item's label, narrower than the RFI's.
+    assert banner.findall(page) == [render(node.policy, node.store.get(sato, made.id).label)]
+    client.get("/lang/ja")
+    assert shown.findall(client.get(f"/coordination/rfis/{rfi.id}").text) == ["九州の防空態勢"]
+    client.cookies.clear()
+    sign_in(client, "davis", lang="en")
+    page = client.get(f"/coordination/rfis/{rfi.id}").text
+    assert shown.findall(page) == [made.id]
+    assert "Air defence posture" not in page
+    assert banner.findall(page) == ["SECRET//REL TO USA, JPN"]  # its own nation first

@@ -294,3 +294,37 @@ def test_pages_log_generate_and_sign_in_both_languages(
     board = client.get("/coordination").text
     assert 'href="/coordination/watch"' in board
     assert 'href="/coordination/handovers"' in board
+
+
+def test_an_entry_names_its_items_by_their_titles_where_the_reader_may_read_them(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 35: an entry's items went by their full ids. A reader who may read an item
+    sees its title, and its label raises the banner; one who may not sees the id."""
+    import re
+
+    from kizuna.labels import parse
+    from kizuna.labels.marking import render
+
+    c = coordination(node)
+    sato = people["sato"][0]
+    made = c.open_item(sato, item())
+    log_entry(c, sato, entry(items=[made.id]))
+    # Narrowed to Japan after the entry: hidden from the US readers of the entry.
+    node.store.release(sato, made.id, parse(node.policy, "SECRET", originator="JPN"))
+    shown = re.compile(rf'href="/coordination/items/{made.id}"[^>]*>([^<]*)<')
+    banner = re.compile(r'id="banner-top"[^>]*>([^<]*)<')
+    # kato keeps another body's log: he reads the JJOC's, with no items to link.
+    sign_in(client, "kato", lang="en")
+    page = client.get("/coordination/watch?body=jjoc").text
+    assert shown.findall(page) == ["Air defence posture, Kyushu"]
+    assert banner.findall(page) == [render(node.policy, node.store.get(sato, made.id).label)]
+    client.get("/lang/ja")
+    assert shown.findall(client.get("/coordination/watch?body=jjoc").text) == ["九州の防空態勢"]
+    client.cookies.clear()
+    sign_in(client, "davis", lang="en")
+    page = client.get("/coordination/watch?body=jjoc").text
+    assert "Unknown aircraft detected off Yonaguni" in page
+    assert shown.findall(page) == [made.id]
+    assert "Air defence posture" not in page
+    assert banner.findall(page) == ["SECRET//REL TO USA, JPN"]  # its own nation first

@@ -3,6 +3,7 @@ and Kizuna's own id-holding properties alike), how values read, and the title.""
 
 from __future__ import annotations
 
+from kizuna.domains.attachments.model import artifact
 from kizuna.labels import Label
 from kizuna.store.listing import Target, title_of
 from kizuna.web.fields import Value, layout, references
@@ -51,6 +52,16 @@ def test_a_title_is_the_first_naming_property_else_the_id() -> None:
     assert title_of(_decision(), DECISION).startswith("Both sides decided")
     assert title_of({"name": "", "value": "198.51.100.7"}, "x") == "198.51.100.7"
     assert title_of({"type": "x-kizuna-coordination-response"}, "r--1") == "r--1"
+    # An answer to an item goes by its comment, else by its kind (walk 35).
+    response = {"type": "x-kizuna-coordination-response", "kind": "non_concur"}
+    assert title_of({**response, "comment": "Runway closed"}, "r--1") == "Runway closed"
+    assert title_of({**response, "comment": ""}, "r--1") == "non_concur"
+    assert title_of(response, "r--1", "ja") == "non_concur"
+    # An attachment goes by its file name (walk 35).
+    file = artifact(data=b"a", mime_type="text/plain", sha256="0" * 64, file_name="data.csv",
+                    object_ref=ITEM)  # fmt: skip
+    assert title_of(file, "artifact--1") == "data.csv"
+    assert title_of({"type": "artifact", "extensions": {}}, "artifact--1") == "artifact--1"
 
 
 def test_a_recall_reads_in_words_not_property_names() -> None:

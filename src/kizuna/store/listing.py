@@ -33,7 +33,7 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
-from kizuna.stix.types import NEW_SDO
+from kizuna.stix.types import NEW_SDO, extension_id
 from kizuna.store import Store, StoredObject
 from kizuna.store import cursor as cursors
 from kizuna.store.access import current, visible
@@ -64,13 +64,19 @@ PAGE_SIZES = (25, 50, 100)
 # The column a reader sorts by, and the direction it first sorts in.
 SORTS = {"added": "desc", "type": "asc", "title": "asc", "modified": "desc"}
 DIRECTIONS = ("asc", "desc")
-# Properties that name an object, in the order a title is taken from them.
-TITLE_KEYS = ("name", "title", "value", "sentence", "text", "pattern")
+# Properties that name an object, in the order a title is taken from them. An answer
+# to a coordination item has none of the naming ones: it goes by its comment, or, when
+# it has none (a plain concurrence), by its kind.
+TITLE_KEYS = ("name", "title", "value", "sentence", "text", "pattern", "comment", "kind")
 # Titles sort by their first characters: enough for a person, and a cursor that holds
 # the last one stays well inside a link.
 _TITLE_SORT_CHARS = 64
 _EXPORT_PAGE = 500
 
+
+# An attachment (an `artifact`) has none of them: it goes by its file name, which
+# Kizuna's attachment extension holds.
+FILE_NAME = ("extensions", extension_id("attachment"), "file_name")
 
 # The Japanese forms of the naming properties that have one, first for a Japanese reader.
 _TITLE_KEYS_JA = ("name_ja", "title_ja", "sentence_ja", "text_ja")
@@ -81,13 +87,18 @@ def _title_keys(lang: str) -> tuple[str, ...]:
 
 
 def title_of(body: dict[str, Any], stix_id: str, lang: str = "en") -> str:
-    """What a person calls an object: its name, title, value, sentence, text or pattern
-    (in Japanese for `lang` "ja" where the object has it), else its id (the Python
-    twin of `title_column`)."""
+    """What a person calls an object: its name, title, value, sentence, text, pattern,
+    comment or kind (in Japanese for `lang` "ja" where the object has it), else an
+    attachment's file name, else its id (the Python twin of `title_column`)."""
     for key in _title_keys(lang):
         value = body.get(key)
         if value not in (None, ""):
             return str(value)
+    held: Any = body
+    for key in FILE_NAME:
+        held = held.get(key) if isinstance(held, dict) else None
+    if held not in (None, ""):
+        return str(held)
     return stix_id
 
 
@@ -97,9 +108,21 @@ def _json_text(dialect: str, key: str) -> ColumnElement[Any]:
     return cast(func.json_extract(versions.c.body, f"$.{key}"), Text)
 
 
+def _json_path_text(dialect: str, keys: tuple[str, ...]) -> ColumnElement[Any]:
+    """A nested property as text (the keys are the module's own, no input)."""
+    if dialect == "postgresql":
+        held: ColumnElement[Any] = cast(versions.c.body, JSON)
+        for key in keys[:-1]:
+            held = held.op("->")(key)
+        return held.op("->>")(keys[-1])
+    path = "$" + "".join(f'."{k}"' for k in keys)
+    return cast(func.json_extract(versions.c.body, path), Text)
+
+
 def title_column(dialect: str, lang: str = "en") -> ColumnElement[Any]:
     """The title of a version row in SQL (rows joined to `versions` and `objects`)."""
     parts = [func.nullif(_json_text(dialect, key), "") for key in _title_keys(lang)]
+    parts.append(func.nullif(_json_path_text(dialect, FILE_NAME), ""))
     return func.coalesce(*parts, objects.c.stix_id)
 
 

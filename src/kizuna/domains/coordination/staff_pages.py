@@ -24,6 +24,7 @@ from kizuna.domains.coordination.service import Coordination, coordination
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import LabelError
+from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import choose_lang
@@ -149,12 +150,20 @@ def _rfi_page(
     )
     events = [e for e, (before, _after) in ASKER_EVENTS.items() if before == o["state"]]
     received = receipts_of(c, principal, rfi_id)
+    # The item asked about goes by its title when the reader may read it (its label
+    # then joins the banner), else by its bare id.
+    on = o.get("coordination_item")
+    item = readable_targets(c.store, principal, [on], choose_lang(request)).get(on) if on else None
     return page(
         request,
         "coordination/rfi.html",
         principal=principal,
         status=status,
-        labels=[rfi.label] + [r.label for r in replies] + [r.label for r in received],
+        labels=[rfi.label]
+        + [r.label for r in replies]
+        + [r.label for r in received]
+        + ([item.label] if item else []),
+        item=item,
         receipts=received,
         ack_bodies=_ack_bodies(c, principal, received),
         rfi=rfi,

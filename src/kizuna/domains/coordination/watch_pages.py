@@ -33,6 +33,7 @@ from kizuna.domains.coordination.words import (
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, LabelError, parse
+from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
@@ -156,13 +157,19 @@ def _watch_page(
     can_write = chosen in mine
     # Items an entry may name: those on the reader's board (the visibility condition).
     linkable = queries.board(c, principal, limit=100) if can_write else []
+    # The items an entry names go by their titles where the reader may read them.
+    named = [i for e in entries for i in e.entry.object.get("items", [])]
+    items = readable_targets(c.store, principal, named, choose_lang(request))
     nation = c.node.nation
     return page(
         request,
         "coordination/watch.html",
         principal=principal,
         status=status,
-        labels=[e.entry.label for e in entries] + [r.item.label for r in linkable],
+        labels=[e.entry.label for e in entries]
+        + [r.item.label for r in linkable]
+        + [t.label for t in items.values()],
+        entry_items=items,
         body=chosen,
         order=order,
         entries=entries,
