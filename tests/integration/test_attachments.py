@@ -31,12 +31,12 @@ from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.attachments import queries
 from kizuna.domains.attachments.model import EXTENSION, artifact
 from kizuna.domains.attachments.schema import att_files
-from kizuna.domains.attachments.service import Upload, attachments
+from kizuna.domains.attachments.service import Upload, attachments, index
 from kizuna.errors import NotFound
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
-from kizuna.labels import Label, can_read, dominates, lub, parse, render
+from kizuna.labels import Clearance, Label, can_read, dominates, lub, parse, render
 from kizuna.runtime import Node
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
@@ -381,6 +381,80 @@ def test_a_release_keeps_the_attachment_rules(desk: Desk) -> None:
     assert r.status_code == 422, r.text
 
 
+def test_narrowing_an_object_narrows_its_files_on_every_read_path(desk: Desk) -> None:
+    """Walk 35: a report narrowed to this nation left its file releasable to the
+    partner, found by the partner's search, objects list and TAXII feed. A file goes
+    where its object goes: the release narrows each of this node's files that the new
+    label does not dominate, as the node (audited, with a recall for the partner),
+    including one the officer may not read; a file already as restrictive is left."""
+    from kizuna.store.search import search
+
+    node, c, h = desk.node, desk.client, bearer(desk.token)
+    policy = node.policy
+    shared = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("shared-plan.png", png(), "image/png")},
+        data={"of": desk.report, "label": "CONFIDENTIAL//REL TO JPN, USA"},
+        headers=h,
+    ).json()
+    own = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("own-notes.txt", b"ours\n", "text/plain")},
+        data={"of": desk.report, "label": "SECRET"},
+        headers=h,
+    ).json()
+    # A file sato (SECRET, no CYBER) may not read, releasable to the partner.
+    above = attachments(node).attach(node.system, Upload(
+        of=desk.report, file_name="above.txt", mime_type="text/plain",
+        label="SECRET//CYBER//REL TO JPN, USA", data=b"above\n",
+    ))  # fmt: skip
+    partner = Principal(
+        name="peer@USA",
+        clearance=Clearance(nation="USA", rank=policy.highest.rank,
+                            compartments=frozenset(policy.compartments)),
+        kind="peer",
+    )  # fmt: skip
+
+    def partner_sees() -> set[str]:
+        listed = {o.id for o in node.store.list(partner, type="artifact").items}
+        for words in ("png", "txt"):
+            listed |= {hit.obj.id for hit in search(node.store, partner, words).hits}
+        return listed
+
+    assert partner_sees() == {shared["id"], above.id}
+    r = c.post(f"/api/v1/objects/{desk.report}/release",
+               json={"label": "CONFIDENTIAL//REL TO JPN"}, headers=h)  # fmt: skip
+    assert r.status_code == 200, r.text
+    # The officer is told of the report only.
+    assert above.id not in r.text
+    assert shared["id"] not in r.text
+
+    def label_of(stix_id: str) -> tuple[str, int]:
+        got = node.store.get(node.system, stix_id)
+        return render(policy, got.label), got.version
+
+    assert label_of(shared["id"]) == ("CONFIDENTIAL//REL TO JPN", 2)
+    assert label_of(above.id) == ("SECRET//CYBER//REL TO JPN", 2)
+    assert label_of(own["id"]) == ("SECRET//REL TO JPN", 1)
+    assert partner_sees() == set()
+    # The partner's TAXII collection no longer offers them; a recall travels for each.
+    with node.db.read() as conn:
+        entries = conn.execute(
+            select(audit_log.c.actor, audit_log.c.target, audit_log.c.detail)
+            .where(audit_log.c.action == "object.release")
+            .order_by(audit_log.c.seq)
+        ).all()
+    followed = {(e.target, json.loads(e.detail).get("follows")) for e in entries
+                if e.actor == "system@JPN"}  # fmt: skip
+    assert followed == {(shared["id"], desk.report), (above.id, desk.report)}
+    recalled = node.store.list(node.system, type="x-kizuna-recall").items
+    recalls = {o.object["object_ref"] for o in recalled}
+    assert {desk.report, shared["id"], above.id} <= recalls
+    # The list on the report's page is unchanged for sato: his file is still there.
+    listed = c.get("/api/v1/attachments", params={"of": desk.report}, headers=h).json()
+    assert {i["id"] for i in listed["items"]} == {shared["id"], own["id"]}
+
+
 def test_the_search_finds_an_attachment_by_its_file_name(desk: Desk) -> None:
     """Walk 35: the search offered "Attachment" and found none. An attachment is found
     by its file name (each version of it: a release too), through the visibility
@@ -591,6 +665,7 @@ def test_every_object_page_leads_to_the_files_its_reader_may_read(desk: Desk) ->
 
 TARGETS = 40
 ATTACHED = 120
+PARTNER_FILES = 10
 READERS = 30
 SEED = 20261205
 
@@ -644,12 +719,38 @@ def world(
             assert made.label == expected
             assert dominates(made.label, targets[target])
             files[made.id] = (target, made.label, data)
-        # Some objects are narrowed after their files were attached: the files go with them.
-        for target in rng.sample(sorted(targets), TARGETS // 5):
+        # Files the partner attached to objects it may read: only its node versions them.
+        shared = sorted(t for t, label in targets.items() if "USA" in label.rel_to)
+        partner_targets = rng.sample(shared, PARTNER_FILES // 2)
+        with node.db.write() as conn:
+            for i in range(PARTNER_FILES):
+                target = partner_targets[i % len(partner_targets)]
+                data = f"partner file {i}\n".encode()
+                body = artifact(data=data, mime_type="text/plain",
+                                sha256=hashlib.sha256(data).hexdigest(),
+                                file_name=f"p{i}.txt", object_ref=target)  # fmt: skip
+                arrived = node.store.accept_in(
+                    conn, body=body, label=targets[target], origin="USA", author="peer@USA",
+                    version=1,
+                )  # fmt: skip
+                assert arrived is not None
+                index(conn, arrived)
+                files[arrived.id] = (target, targets[target], data)
+        # Some objects are narrowed after their files were attached: this node's files
+        # go with them (each to the least upper bound of its label and the new one); the
+        # partner's stay as they are, and the queries hide them with their object.
+        narrowed = set(rng.sample(sorted(targets), TARGETS // 5)) | set(partner_targets[:2])
+        for target in sorted(narrowed):
             narrower = Label(policy.highest.rank, frozenset({"JPN"}), targets[target].compartments)
-            if narrower != targets[target]:
-                node.store.release(system, target, narrower)
-                targets[target] = narrower
+            if narrower == targets[target]:
+                continue
+            node.store.release(system, target, narrower)
+            targets[target] = narrower
+            for a, (t, label, data) in files.items():
+                if t == target and node.store.get(system, a).origin == "JPN":
+                    joined = lub([label, narrower])
+                    assert joined is not None
+                    files[a] = (t, joined, data)
         readers = {}
         with node.db.write() as conn:
             for i in range(READERS):
@@ -674,7 +775,15 @@ def test_the_oracle_data_exercises_the_rule(world: World) -> None:
     ]
     assert min(seen) == 0
     assert max(seen) > ATTACHED // 8
-    # Some files are readable while their object is not (narrowed later): hidden too.
+    # Every file of this node is at least as restrictive as its object, narrowed or not.
+    node = world.node
+    for a, (t, label, _) in world.files.items():
+        stored = node.store.get(node.system, a)
+        assert stored.label == label
+        if stored.origin == "JPN":
+            assert dominates(label, world.targets[t])
+    # Some files are readable while their object is not (the partner's, on an object
+    # narrowed later): hidden too.
     assert any(
         can_read(who.clearance, label) and not can_read(who.clearance, world.targets[t])
         for who, _, _ in world.readers.values()

@@ -22,7 +22,7 @@ from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, Policy
+from kizuna.labels import Label, Policy, lub
 from kizuna.stix.markings import NAMESPACE
 from kizuna.stix.types import RECALL, extension_id
 from kizuna.stix.validate import is_versioned, prepare
@@ -319,9 +319,12 @@ class Store(BatchWriter):
         *,
         changes: dict[str, Any] | None = None,
         owner: OwnerKey | None = None,
+        follows: str | None = None,
     ) -> StoredObject:
         """`release` inside the caller's transaction (a release that follows from other
-        writes of the same action, such as the last approval of a joint product)."""
+        writes of the same action, such as the last approval of a joint product).
+        `follows` names the object whose narrowing this release follows (the audit
+        says so)."""
         cur = self._owned_current(conn, principal, stix_id)
         rules.check_release(principal, self.node.nation, stix_id)
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
@@ -348,11 +351,31 @@ class Store(BatchWriter):
                 "from": cur.label,
                 "to": self.render(label),
                 "version": cur.number + 1,
+                **({"follows": follows} if follows else {}),
             },
         )
         if narrows(before, label):
             self._recall_in(conn, principal, made, before)
+            self._narrow_followers(conn, made, label)
         return made
+
+    def _narrow_followers(self, conn: Connection, made: StoredObject, label: Label) -> None:
+        """The objects of this node that point at a narrowed object and that its new
+        label does not dominate are narrowed with it, each to the least upper bound of
+        its label and the new one: a file attached to a report goes where the report
+        goes. The node releases them itself, since the officer who narrowed the object
+        may not read them all, and is told nothing of them. A partner's follower is the
+        partner node's to version; the pages that show followers hide it with its object.
+        """
+        system = Principal.system(nation=self.node.nation, policy=self.policy)
+        for follower, key in self.owners.followers(conn, made.id):
+            cur = self._current_for_write(conn, system, follower)
+            if cur is None or cur.origin != self.node.nation:
+                continue
+            held = label_of_row(cur)
+            joined = lub([held, label])
+            if joined is not None and joined != held:
+                self.release_in(conn, system, follower, joined, owner=key, follows=made.id)
 
     def _recall_in(
         self, conn: Connection, principal: Principal, made: StoredObject, before: Label

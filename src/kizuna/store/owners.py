@@ -13,11 +13,16 @@ An owner claims a type outright, or only the objects of a type that `claims` say
 its own (a joint product is a STIX `grouping` with Kizuna's joint-product extension);
 a write is judged by the owner of its new body or of the version it replaces, so an
 edit cannot take an object out of its owner's hands.
+
+An owner may also name its *followers* of an object: its objects that point at that
+object and must stay at least as restrictive as it (an attachment and the object it
+is attached to). When a release narrows an object, the store narrows each follower of
+this node's that its new label does not dominate, in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,7 +32,10 @@ from kizuna.errors import Disallowed, Refused, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 
-__all__ = ["Owner", "OwnerKey", "Owners", "Write", "WriteKind"]
+__all__ = ["Followers", "Owner", "OwnerKey", "Owners", "Write", "WriteKind"]
+
+# The ids of an owner's objects that point at the object of this id (whoever may read them).
+Followers = Callable[[Connection, str], Iterable[str]]
 
 WriteKind = Literal["create", "revise", "release", "answer", "accept"]
 
@@ -71,6 +79,7 @@ class Owners:
 
     def __init__(self) -> None:
         self._by_type: dict[str, list[Owner]] = {}
+        self._followers: list[tuple[OwnerKey, Followers]] = []
 
     def register(
         self,
@@ -91,6 +100,14 @@ class Owners:
         made = key or OwnerKey(domain)
         taken.append(Owner(domain, endpoint, rules, open_to, claims, made))
         return made
+
+    def follow(self, key: OwnerKey, followers: Followers) -> None:
+        """Register the owner's followers (see the module's docstring)."""
+        self._followers.append((key, followers))
+
+    def followers(self, conn: Connection, stix_id: str) -> list[tuple[str, OwnerKey]]:
+        """Every object that follows `stix_id`'s label, with its owner's key."""
+        return [(f, key) for key, find in self._followers for f in find(conn, stix_id)]
 
     def owner_of(self, body: dict[str, Any]) -> Owner | None:
         for owner in self._by_type.get(str(body.get("type", "")), []):

@@ -27,7 +27,7 @@ OWNER = OwnerKey("attachments")
 def _install(node: Node) -> None:
     from kizuna.domains.attachments.model import TYPE
     from kizuna.domains.attachments.rules import owner_rules
-    from kizuna.domains.attachments.service import arrived, attachments
+    from kizuna.domains.attachments.service import arrived, attached_to, attachments
 
     mechanism = attachments(node)
     node.store.owners.register(
@@ -39,6 +39,8 @@ def _install(node: Node) -> None:
         open_to=frozenset({"release"}),
         key=OWNER,
     )
+    # A file goes where its object goes: narrowing the object narrows its files.
+    node.store.owners.follow(OWNER, attached_to)
     node.arrival_hooks.append(arrived)
 
 

@@ -4,8 +4,9 @@ one attachment's description and its file.
 Every read joins the store's visibility condition in SQL twice: for the attachment's
 own current version and for the current version of the object it is attached to. A
 reader sees an attachment only when they may read both (its label dominates the
-object's when it is written; should the object be narrowed later, its attachments are
-hidden with it). Nothing is loaded to be filtered in Python, and only `content` loads
+object's when it is written, and a release that narrows the object narrows this node's
+files with it; a partner's file stays as its node wrote it, hidden with its object).
+Nothing is loaded to be filtered in Python, and only `content` loads
 a file. A missing and a hidden attachment, or object, get the same `NotFound`.
 """
 

@@ -158,6 +158,18 @@ def index(conn: Connection, made: StoredObject) -> None:
     )
 
 
+def attached_to(conn: Connection, stix_id: str) -> list[str]:
+    """The ids of the files attached to `stix_id` (the store's followers of it: a
+    release that narrows the object narrows them with it)."""
+    query = (
+        select(objects.c.stix_id)
+        .join(att_files, att_files.c.object_pk == objects.c.pk)
+        .where(att_files.c.target == stix_id)
+        .order_by(objects.c.pk)
+    )
+    return list(conn.execute(query).scalars())
+
+
 def _size(payload: str) -> int:
     return len(payload) // 4 * 3 - payload[-2:].count("=")
 
