@@ -9,7 +9,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from kizuna.domains.coordination.inputs import ResponseCreate
+from kizuna.domains.coordination.inputs import ResponseCreate, RfiCreate
 from kizuna.domains.coordination.service import coordination
 from kizuna.identity import service as identity
 from kizuna.runtime import Node
@@ -118,6 +118,31 @@ def test_notices_and_the_timeline_read_in_japanese_typography(
     assert "(counted)" in page
     notices = client.get("/coordination/notifications").text
     assert re.search(r"An answer to your item:\s*<a", notices)
+
+
+def test_words_in_brackets_take_the_readers_brackets(node: Node, client: TestClient) -> None:
+    """Walk 35: the RFI's state and the escalation step's due time sat in ASCII
+    brackets on the Japanese timeline. Every bracketed word goes through one message:
+    「（回答待ち）」 in Japanese, " (open)" in English."""
+    people = cast(node)
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item())
+    c.ask(people["sato"][0], RfiCreate(
+        title_en="Which runway?", title_ja="使用滑走路は", asking_body="jjoc",
+        addressed_body="usfj", coordination_item=made.id,
+    ))  # fmt: skip
+    _sign_in(node, client, "sato", "ja")
+    page = client.get(f"/coordination/items/{made.id}").text
+    rows = re.findall(r'<tr class="ev-(?:rfi|escalation)">(.*?)</tr>', page, flags=re.DOTALL)
+    assert rows, page  # the RFI (an escalation step shows once it fires)
+    for row in rows:
+        shown = re.sub(r"<[^>]+>", "", row)
+        assert "(" not in shown, shown
+        assert "（" in shown, shown
+    _sign_in(node, client, "sato", "en")
+    page = client.get(f"/coordination/items/{made.id}").text
+    rows = re.findall(r'<tr class="ev-(?:rfi|escalation)">(.*?)</tr>', page, flags=re.DOTALL)
+    assert all(re.search(r"\S \(", re.sub(r"<[^>]+>", "", r)) for r in rows), rows
 
 
 def test_one_tasker_is_counted_in_the_singular(node: Node, client: TestClient) -> None:

@@ -93,3 +93,18 @@ def test_a_word_and_what_follows_it_are_joined_in_the_readers_typography() -> No
     ]
     assert slips == []
     assert translations("ja").gettext("{field}: {message}") == "{field}：{message}"
+
+
+def test_words_in_brackets_go_through_the_readers_brackets() -> None:
+    """「(回答待ち)」 read as a slip on a Japanese page (walk 35): what a template puts in
+    brackets goes through `in_parens`, 「（…）」 in Japanese. Only the numbers of a
+    text's own items keep the text's "(1)"."""
+    slips = [
+        f"{path.relative_to(SRC)}:{n}"
+        for path in sorted(SRC.rglob("*.html"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for found in re.finditer(r"\(\{\{ ([^}]*) \}\}\)", line)
+        if not found.group(1).endswith(("item_number", "item.object.number"))
+    ]
+    assert slips == []
+    assert translations("ja").gettext(" ({text})") == "（{text}）"

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
+from markupsafe import escape
 
 from kizuna import audit
 from kizuna.identity import service as identity
@@ -104,6 +105,8 @@ def page(
         "chip": lambda label: _chip(node, label, lang, first),
         # A word and what follows it: 「区分：」 in Japanese, "Label: " in English.
         "colon_after": lambda word: gettext("{field}: {message}").format(field=word, message=""),
+        # Words in brackets after others: 「（算入済み）」 in Japanese, " (counted)" in English.
+        "in_parens": lambda inner: escape(gettext(" ({text})")).replace("{text}", escape(inner)),
         # Nations by name and machine actors in words, the reader's nation first.
         "nation_name": lambda code: nation_name(node.policy, code, lang),
         "nation_names": lambda codes: nation_names(node.policy, codes, lang, first=first),
