@@ -391,6 +391,48 @@ def test_a_narrowing_the_peer_may_still_read_is_not_recalled_there(jpn: Node, us
         assert "federation.recall" not in _actions(usa)
 
 
+def test_after_a_narrowing_the_origin_serves_no_earlier_version_to_the_one_left_out(
+    jpn: Node, usa: Node
+) -> None:
+    """Walk 36: after JPN narrowed a report to itself, USA's pull token still read the
+    earlier version from JPN's collection (`match[version]=all`, `/versions/`). The
+    earlier versions now take the narrowed label's bounds on the origin too: asked
+    through taxii2-client with USA's own token, JPN serves none of them."""
+    from requests import HTTPError
+    from taxii2client.v21 import Collection
+
+    from kizuna.federation.peers import collection_id
+    from kizuna.federation.pull import BearerAuth
+
+    made = _create(jpn, report("harbour notes"), "SECRET//BIAC//REL TO JPN, USA")
+    kept = _create(jpn, report("still shared"), "SECRET//BIAC//REL TO JPN, USA")
+    with linked(jpn, usa) as link:
+        link.pull()
+        with usa.db.read() as conn:
+            peer = peer_service.find_peer(conn, "JPN")
+        assert peer is not None
+        url = f"{peer.url}/taxii2/kizuna/collections/{collection_id('USA')}/"
+        collection = Collection(url, auth=BearerAuth(peer.pull_token))
+
+        def served(stix_id: str) -> list[str]:
+            page = collection.get_objects(id=stix_id, version="all")
+            return [o["modified"] for o in page.get("objects", [])]
+
+        assert len(served(made.id)) == len(served(kept.id)) == 1
+        jpn.store.release(jpn.system, made.id, _label(jpn, "SECRET//BIAC"))
+        jpn.store.release(jpn.system, kept.id, _label(jpn, "TOP SECRET//BIAC//REL TO JPN, USA"))
+        assert served(made.id) == []
+        with pytest.raises(HTTPError):
+            collection.object_versions(made.id)
+        # A narrowing by level only: USA's agreement (SECRET) reads neither version now.
+        assert served(kept.id) == []
+        # JPN's readers keep reading the earlier version where they may read the new one.
+        assert [v.version for v in jpn.store.history(jpn.system, made.id)] == [1, 2]
+        link.pull()
+        with pytest.raises(NotFound):
+            usa.store.history(usa.system, made.id)
+
+
 def test_a_recall_cannot_be_written_on_a_generic_path(jpn: Node) -> None:
     from kizuna.errors import Disallowed
     from kizuna.stix.types import extension_id

@@ -133,7 +133,7 @@ def test_an_attachment_names_its_authors_nation(node: Node, client: TestClient) 
     )
     assert sent.status_code == 303, sent.text
     shown = client.get(sent.headers["location"]).text
-    assert 'sato (<span class="nation" title="JPN">日本</span>)' in shown
+    assert 'sato（<span class="nation" title="JPN">日本</span>）' in shown
     assert "(JPN)" not in _text(shown)
     client.get("/lang/en")
     shown = client.get(sent.headers["location"]).text

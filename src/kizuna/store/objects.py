@@ -15,7 +15,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, case, delete, select, update
 
 from kizuna import audit, clock
 from kizuna.db import Database
@@ -157,7 +157,8 @@ class Store(BatchWriter):
         return Page([stored_from_row(row) for row in rows], token)
 
     def history(self, principal: Principal, stix_id: str) -> builtins.list[StoredObject]:
-        """Every version the principal may see, by its own label, oldest first."""
+        """Every version the principal may see, oldest first: by its own label and,
+        after a release that narrowed the object, by the narrowed label too."""
         with self.db.read() as conn:
             rows = conn.execute(
                 select(*COLUMNS)
@@ -355,9 +356,34 @@ class Store(BatchWriter):
             },
         )
         if narrows(before, label):
+            self._narrow_earlier(conn, made, label)
             self._recall_in(conn, principal, made, before)
             self._narrow_followers(conn, made, label)
         return made
+
+    def _narrow_earlier(self, conn: Connection, made: StoredObject, label: Label) -> None:
+        """After a narrowing, the earlier versions are read only by whoever may read the
+        narrowed one too: the recall has the peers hide them, and this node no longer
+        shows or serves them to anyone the new label leaves out (a peer's TAXII client
+        asking for every version included). Their access rows take the new label's
+        bounds; the versions and their labels stay as they were written."""
+        object_pk = select(objects.c.pk).where(objects.c.stix_id == made.id).scalar_subquery()
+        earlier = select(versions.c.pk).where(
+            versions.c.object_pk == object_pk, versions.c.number < made.version
+        )
+        conn.execute(
+            delete(access).where(
+                access.c.version_pk.in_(earlier), access.c.nation.not_in(sorted(label.rel_to))
+            )
+        )
+        conn.execute(
+            update(access)
+            .where(access.c.version_pk.in_(earlier))
+            .values(
+                rank=case((access.c.rank < label.rank, label.rank), else_=access.c.rank),
+                comp_mask=access.c.comp_mask.op("|")(self.bits.mask(label.compartments)),
+            )
+        )
 
     def _narrow_followers(self, conn: Connection, made: StoredObject, label: Label) -> None:
         """The objects of this node that point at a narrowed object and that its new

@@ -236,7 +236,7 @@ def test_the_event_page_speaks_the_readers_language_and_zone(jpn: Node) -> None:
     assert "Open (revision 2)" in en
     assert "Alert" in en
     # Places: Japanese for Japanese readers, the English name the routing file gives.
-    assert "沖縄県北谷町 (473260)" in ja
+    assert "沖縄県北谷町（473260）" in ja
     assert "沖縄県北谷町" in board_ja
     assert "Chatan Town (473260)" in en
     assert "Chatan Town" in board_en
@@ -359,7 +359,7 @@ def test_the_figures_name_prefectures_and_places_in_the_readers_language(usa: No
     assert "Okinawa (47)" in english
     assert "Chatan Town (473260)" in english
     assert "北谷町" not in english
-    assert "沖縄県 (47)" in shown(japanese)
+    assert "沖縄県（47）" in shown(japanese)
     # Each bar of the chart says its figure.
     assert re.search(r"<title>2026-12 · [^<]+: 1</title></rect>", japanese)
 

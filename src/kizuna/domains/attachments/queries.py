@@ -57,6 +57,8 @@ class Listing:
     total: int
 
 
+_FIRST = cast(Table, versions.alias("att_first"))
+
 _ROW = (
     objects.c.stix_id,
     objects.c.origin,
@@ -70,7 +72,12 @@ _ROW = (
     versions.c.rank,
     versions.c.rel_to,
     versions.c.compartments,
-    versions.c.author,
+    # Who attached the file: the author of its first version (a release that follows
+    # its object's narrowing is written by the node, and is no new attachment).
+    select(_FIRST.c.author)
+    .where(_FIRST.c.object_pk == att_files.c.object_pk, _FIRST.c.number == 1)
+    .scalar_subquery()
+    .label("author"),
 )
 
 
