@@ -159,6 +159,22 @@ def test_one_tasker_is_counted_in_the_singular(node: Node, client: TestClient) -
     assert "閲覧できるタスキング：1件" in client.get("/coordination/taskers").text
 
 
+def test_one_request_is_counted_in_the_singular(node: Node, client: TestClient) -> None:
+    """Walk 36: "1 requests you may read"."""
+    people = cast(node)
+    _sign_in(node, client, "sato", "en")
+    assert "0 requests you may read" in client.get("/coordination/rfis").text
+    coordination(node).ask(people["sato"][0], RfiCreate(
+        title_en="Which runway?", title_ja="使用滑走路は", asking_body="jjoc",
+        addressed_body="usfj", label="SECRET//REL TO JPN, USA",
+    ))  # fmt: skip
+    listed = client.get("/coordination/rfis").text
+    assert "1 request you may read" in listed
+    assert "1 requests" not in listed
+    _sign_in(node, client, "sato", "ja")
+    assert "閲覧できる情報要求：1件" in client.get("/coordination/rfis").text
+
+
 def test_an_unknown_tier_or_region_is_refused_like_an_unknown_state(
     node: Node, client: TestClient
 ) -> None:

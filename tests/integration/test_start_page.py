@@ -179,6 +179,9 @@ def test_intelligence_new_since_the_last_visit_shows_then_is_gone(
         panel = _panel(second, "intel-new")
         assert _count(second, "intel-new") == 1
         assert "Typhoon track over Kyushu" in panel
+        # Written on this node: added here, not received (walk 36).
+        assert "Added" in panel
+        assert "Received" not in panel
         assert f"/objects/{made.id}" in panel
         assert "Above kato" not in second
         # Within the same visit the list stays, so a reader can open and come back.

@@ -133,7 +133,10 @@ def objects_page(
     per_page = int(size) if size else DEFAULT_SIZE
     shown = list_page(node.store, principal, listing, size=per_page, cursor_token=cursor)
     gettext = translations(choose_lang(request)).gettext
-    types = [(t, f"{gettext(TYPE_NAMES[t])} ({t})" if t in TYPE_NAMES else t)
+    # The type's name, then its STIX code in the reader's brackets (the code is what
+    # TAXII filters and the REST API take).
+    types = [(t, gettext(TYPE_NAMES[t]) + gettext(" ({text})").format(text=t)
+              if t in TYPE_NAMES else t)
              for t in known_types(node.store)]  # fmt: skip
     total, counted_labels = counted(node.store, principal, listing)
     return page(

@@ -102,7 +102,8 @@ def _new(node: Node, conn: Connection, principal: Principal, since: str) -> Pane
                 text_ja=str(obj.object.get("name_ja") or ""),
                 label=obj.label,
                 at=r.created_at,
-                note=N_("Received %(time)s"),
+                # Written here, or received from the partner's node.
+                note=N_("Added %(time)s") if obj.origin == node.nation else N_("Received %(time)s"),
             )
         )
     return Panel(
