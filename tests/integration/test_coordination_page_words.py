@@ -145,6 +145,23 @@ def test_words_in_brackets_take_the_readers_brackets(node: Node, client: TestCli
     assert all(re.search(r"\S \(", re.sub(r"<[^>]+>", "", r)) for r in rows), rows
 
 
+def test_a_concurred_item_shows_no_stopped_clock(node: Node, client: TestClient) -> None:
+    """Walk 36: concurred while a request was still open, the item said its clock was
+    stopped by the request. Only an item that still waits has a clock."""
+    people = cast(node)
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item())
+    c.ask(people["sato"][0], RfiCreate(
+        title_en="Which runway?", title_ja="使用滑走路は", asking_body="jjoc",
+        addressed_body="usfj", coordination_item=made.id,
+    ))  # fmt: skip
+    _sign_in(node, client, "sato", "en")
+    assert 'id="clock-stopped"' in client.get(f"/coordination/items/{made.id}").text
+    c.respond(people["davis"][0], made.id, ResponseCreate(kind="concur"))
+    assert node.store.get(node.system, made.id).object["state"] == "concurred"
+    assert 'id="clock-stopped"' not in client.get(f"/coordination/items/{made.id}").text
+
+
 def test_one_tasker_is_counted_in_the_singular(node: Node, client: TestClient) -> None:
     cast(node)
     csrf = _sign_in(node, client, "sato", "en")
