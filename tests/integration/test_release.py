@@ -150,3 +150,58 @@ def test_an_object_hidden_from_the_officer_is_not_found(client: TestClient, node
     assert missing.status_code == 404
     assert missing.json()["detail"].startswith("no object")
     assert answer.json()["detail"].startswith("no object")
+
+
+def _release_form(page: str) -> bool:
+    return 'action="/objects/' in page and 'id="release-submit"' in page
+
+
+def test_a_releasing_officer_takes_the_decision_on_the_objects_page(
+    client: TestClient, node: Node, shared: str
+) -> None:
+    """Walk 36: only REST took a release decision. The object's page offers it to a
+    releasing officer of the object's nation, in either language; a refused label comes
+    back on the page, named, as typed, with nothing changed; others see no form and are
+    refused by the store as on every other path."""
+    from tests.factories import PASSWORD, sign_in
+
+    add_user(node, "ro3", clearance="SECRET", roles=["releasing_officer"], password=PASSWORD)
+    add_user(node, "tanaka", clearance="SECRET", roles=["author"], password=PASSWORD)
+    csrf = sign_in(client, "ro3", lang="ja")
+    page = client.get(f"/objects/{shared}").text
+    assert _release_form(page)
+    assert 'value="極秘//提供可：日本、米国"' in page
+    bad = "極秘//提供可：日本、火星"
+    refused = client.post(f"/objects/{shared}/release", data={"csrf_token": csrf, "label": bad})
+    assert refused.status_code == 422
+    assert 'id="release-error"' in refused.text
+    assert "新しい区分" in refused.text
+    assert f'value="{bad}"' in refused.text
+    assert len(node.store.history(node.system, shared)) == 1
+    done = client.post(
+        f"/objects/{shared}/release",
+        data={"csrf_token": csrf, "label": "極秘//提供可：日本"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == f"/objects/{shared}?done=released"
+    assert str(node.store.get(node.system, shared).label.rel_to) == str(frozenset({"JPN"}))
+    assert 'id="released"' in client.get(done.headers["location"]).text
+    assert [a for a, t, _ in _audit(node, "object.release") if t == shared] == ["ro3"]
+    # An author is offered nothing, and a forged form is refused and audited.
+    csrf = sign_in(client, "tanaka", lang="en")
+    assert not _release_form(client.get(f"/objects/{shared}").text)
+    forged = client.post(
+        f"/objects/{shared}/release", data={"csrf_token": csrf, "label": "SECRET//REL TO JPN, USA"}
+    )
+    assert forged.status_code == 403
+    assert "releasing officer" in _error_text(forged.text), forged.text[-3000:]
+    assert node.store.get(node.system, shared).version == 2
+
+
+def _error_text(page: str) -> str:
+    import html
+    import re
+
+    found = re.search(r'id="release-error">(.*?)</p>', page, flags=re.DOTALL)
+    return html.unescape(found.group(1)) if found else ""

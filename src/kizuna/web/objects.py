@@ -17,14 +17,16 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from kizuna import audit
-from kizuna.errors import Invalid
-from kizuna.identity.principal import Principal
+from kizuna.errors import Invalid, StoreError
+from kizuna.identity.principal import Permission, Principal
 from kizuna.interchange.exports import bundle_chunks
-from kizuna.labels import render
+from kizuna.labels import LabelError, parse, render
+from kizuna.runtime import Node
+from kizuna.stix.types import RECALL
 from kizuna.store import NotFound
 from kizuna.store.listing import (
     PAGE_SIZES,
@@ -38,7 +40,8 @@ from kizuna.store.listing import (
     readable_targets,
     title_of,
 )
-from kizuna.web.deps import NodeDep, PagePrincipal
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.errors import explain
 from kizuna.web.fields import layout, references
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
@@ -242,9 +245,27 @@ def objects_bundle(
 
 @router.get("/objects/{stix_id}")
 def object_page(
-    request: Request, stix_id: str, principal: PagePrincipal, node: NodeDep
+    request: Request,
+    stix_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    done: str | None = None,
 ) -> HTMLResponse:
     """One object laid out for a person, its references as links, and its history."""
+    return _object_page(request, principal, node, stix_id, done=done == "released")
+
+
+def _object_page(
+    request: Request,
+    principal: Principal,
+    node: Node,
+    stix_id: str,
+    *,
+    error: str | None = None,
+    typed: str | None = None,
+    status: int = 200,
+    done: bool = False,
+) -> HTMLResponse:
     try:
         obj = node.store.get(principal, stix_id)
         versions = node.store.history(principal, stix_id)
@@ -252,10 +273,18 @@ def object_page(
         raise HTTPException(404, str(exc)) from exc
     lang = choose_lang(request)
     targets = readable_targets(node.store, principal, references(obj.object, skip=obj.id), lang)
+    # A releasing officer of the object's own nation, on its own node, takes release
+    # decisions here; anyone else is not offered the form (the store refuses them too).
+    may_release = (
+        principal.can(Permission.OBJECT_RELEASE)
+        and obj.origin == node.nation == principal.nation
+        and not obj.id.startswith(("marking-definition--", f"{RECALL}--"))
+    )
     return page(
         request,
         "object.html",
         principal=principal,
+        status=status,
         # The titles of linked objects are shown, so their labels count for the banner.
         labels=[obj.label, *(v.label for v in versions), *(t.label for t in targets.values())],
         obj=obj,
@@ -264,4 +293,33 @@ def object_page(
         fields=layout(obj.object, targets),
         pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
         versions=list(reversed(versions)),
+        may_release=may_release,
+        release_error=error,
+        release_typed=typed
+        if typed is not None
+        else render(node.policy, obj.label, "ja" if lang == "ja" else "en"),
+        released=done,
     )
+
+
+@router.post("/objects/{stix_id}/release", dependencies=[Depends(check_csrf)])
+def release_form(
+    request: Request,
+    stix_id: str,
+    principal: PagePrincipal,
+    node: NodeDep,
+    label: Annotated[str, Form()] = "",
+) -> Response:
+    """A release decision from the object's page: the object at a new label (wider or
+    narrower), by the store's release, with every rule of every other path."""
+    lang = choose_lang(request)
+    try:
+        node.store.release(principal, stix_id, parse(node.policy, label, originator=node.nation))
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except (StoreError, LabelError) as exc:
+        said = explain(exc, lang, fields={"label": N_("New label")})
+        status = getattr(exc, "status", 422)
+        return _object_page(request, principal, node, stix_id, error=said, typed=label,
+                            status=status)  # fmt: skip
+    return RedirectResponse(f"/objects/{stix_id}?done=released", status_code=303)
