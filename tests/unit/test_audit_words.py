@@ -156,7 +156,14 @@ def test_details_read_as_key_and_value_in_the_readers_words() -> None:
         "stored": 2,
         "reason": "x" * 500,
     }
-    lines = dict(detail_lines(POLICY, detail, "ja", first="JPN"))
+    said = detail_lines(POLICY, detail, "ja", first="JPN")
+    # Keys in words where the table names them, the key itself on hover; others as they are.
+    assert [str(k) for k, _ in said][:2] == [
+        '<span class="key" title="peer">相手国のノード</span>',
+        '<span class="key" title="label">区分</span>',
+    ]
+    assert str(said[4][0]) == "listed"
+    lines = {_code(k): v for k, v in said}
     assert list(lines) == list(detail)  # in the order given
     assert lines["peer"] == '<span class="nation" title="USA">米国</span>'
     assert lines["label"] == "極秘//提供可：日本、米国"
@@ -167,7 +174,7 @@ def test_details_read_as_key_and_value_in_the_readers_words() -> None:
     assert lines["stored"] == "2"
     assert len(lines["reason"]) == 200
     assert lines["reason"].endswith("…")
-    english = dict(detail_lines(POLICY, detail, "en", first="USA"))
+    english = {_code(k): v for k, v in detail_lines(POLICY, detail, "en", first="USA")}
     assert english["label"] == "SECRET//REL TO USA, JPN"
     assert ">United States<" in english["peer"]
     assert target_said(POLICY, "USA", "en") == (
@@ -175,3 +182,10 @@ def test_details_read_as_key_and_value_in_the_readers_words() -> None:
     )
     assert target_said(POLICY, "report--1", "en") == "report--1"
     assert target_said(POLICY, None, "en") == ""
+
+
+def _code(key: str) -> str:
+    import re
+
+    found = re.search(r'title="([^"]+)"', key)
+    return found.group(1) if found else key

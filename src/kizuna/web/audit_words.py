@@ -20,7 +20,7 @@ from kizuna.labels import LabelError, Policy, parse, render
 from kizuna.web.i18n import N_, translations
 from kizuna.web.names import nation_marked
 
-__all__ = ["ACTIONS", "LABEL_KEYS", "action_said", "detail_lines", "target_said"]
+__all__ = ["ACTIONS", "DETAIL_KEYS", "LABEL_KEYS", "action_said", "detail_lines", "target_said"]
 
 ACTIONS: dict[str, str] = {
     # The node and its log
@@ -119,6 +119,39 @@ ACTIONS: dict[str, str] = {
 # may not read, and shows the others' as the reader writes them. "from" and "to" hold
 # a state as often (an item's steps); a value that is no label stays as it is.
 LABEL_KEYS = ("label", "from", "to")
+# The details' keys a reader meets most, in words (the key itself on hover); any other
+# key is shown as it is.
+DETAIL_KEYS: dict[str, str] = {
+    "access_rows_removed": N_("Access rows removed"),
+    "action": N_("Action"),
+    "addressee": N_("Addressee"),
+    "answers": N_("Answers"),
+    "before_version": N_("Versions withdrawn before"),
+    "body": N_("Body"),
+    "changed": N_("Changed"),
+    "channel": N_("Channel"),
+    "clearance": N_("Clearance"),
+    "compartments": N_("Compartments"),
+    "date": N_("Date"),
+    "deadline": N_("Deadline"),
+    "follows": N_("Follows the narrowing of"),
+    "from": N_("Changed from"),
+    "item": N_("Item"),
+    "kind": N_("Kind"),
+    "label": N_("Label"),
+    "narrowed_at": N_("Narrowed at version"),
+    "nation": N_("Nation"),
+    "peer": N_("Partner node"),
+    "reason": N_("Reason"),
+    "recalls": N_("Recalls"),
+    "roles": N_("Roles"),
+    "source": N_("Source address"),
+    "status": N_("Status"),
+    "step": N_("Step"),
+    "to": N_("Changed to"),
+    "type": N_("Type"),
+    "version": N_("Version"),
+}
 # Details that name a nation by its code.
 _NATION_KEYS = frozenset({"nation", "peer"})
 # A value past this many characters is cut on the list; the raw JSON keeps it whole.
@@ -149,7 +182,18 @@ def detail_lines(
     """The details as key: value, in the order the log keeps them: nations in words, a
     label as the reader writes one (their own nation first), a list or a mapping on one
     line, a long text cut short."""
-    return [(key, _value(policy, key, value, lang, first)) for key, value in detail.items()]
+    gettext = translations(lang).gettext
+    return [
+        (_key(key, gettext), _value(policy, key, value, lang, first))
+        for key, value in detail.items()
+    ]
+
+
+def _key(key: str, gettext: Any) -> Markup:
+    words = DETAIL_KEYS.get(key)
+    if words is None:
+        return escape(key)
+    return Markup('<span class="key" title="{0}">{1}</span>').format(key, gettext(words))
 
 
 def _value(policy: Policy, key: str, value: Any, lang: str, first: str) -> Markup:
