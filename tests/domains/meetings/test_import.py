@@ -678,3 +678,26 @@ def test_a_refused_boosted_form_leaves_the_address_where_it_was(node: Node) -> N
         # Opened as an address after all (a bookmark), the action leads to its form.
         opened = web.get("/meetings/import/confirm", follow_redirects=False)
         assert (opened.status_code, opened.headers["location"]) == (303, "/meetings/import")
+
+
+def test_a_sentence_that_decides_several_things_previews_each_by_its_own_clause(
+    node: Node,
+) -> None:
+    """Walk 36: one sentence of the 2019 Motegi–Davidson text read as four decisions
+    (opposed, discussed, confirmed, confirmed with a commitment), each shown with the
+    same sentence, as if repeated. Each now shows its own clause, the sentence on hover."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    text = (CORPUS / "2019-10-31_motegi-davidson-hyokei-gaiyo_ja.txt").read_bytes()
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "ja")
+        token = _csrf(web.get("/meetings/import").text)
+        shown = web.post(
+            "/meetings/import",
+            data={"csrf_token": token, "date": "2019-10-31"},
+            files={"file": ("a.txt", text, "text/plain")},
+        )
+        assert shown.status_code == 200, shown.text
+        clauses = re.findall(r'<span class="clause" title="[^"]*">([^<]*)</span>', shown.text)
+        assert any("北朝鮮のCVID" in c for c in clauses), clauses
+        assert len(clauses) == len(set(clauses))
