@@ -898,3 +898,25 @@ def test_pages_show_exactly_what_the_oracle_allows(world: World, web: TestClient
             if allowed:
                 assert world.files[attachment_id][2] == content.content
     web.cookies.clear()
+
+
+def test_an_attachments_object_page_names_its_properties_in_the_readers_words(
+    desk: Desk,
+) -> None:
+    """Walk 36: /objects/artifact--… listed hashes, mime_type, payload_bin, file_name
+    and extension_type by their STIX names on a Japanese page."""
+    c = desk.client
+    made = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("notes.txt", b"notes\n", "text/plain")},
+        data={"of": desk.report},
+        headers=bearer(desk.token),
+    ).json()
+    sign_in(c, "sato", lang="ja")
+    page = c.get(f"/objects/{made['id']}").text
+    names = re.findall(r'<dt title="([a-z_]+)">([^<]*)</dt>', page)
+    shown = dict(names)
+    assert shown["mime_type"] == "ファイルの種類"
+    assert shown["payload_bin"] == "ファイルの内容（Base64）"
+    assert shown["hashes"] == "チェックサム"
+    assert all(key != words for key, words in names), names

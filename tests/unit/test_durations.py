@@ -32,3 +32,12 @@ def test_a_span_is_said_in_the_unit_that_matters(seconds: float, ja: str, en: st
 def test_the_exact_seconds_are_on_hover() -> None:
     assert 'title="121秒"' in str(render_duration(121, "ja"))
     assert 'title="121 s"' in str(render_duration(121.3, "en"))
+
+
+def test_a_date_time_group_takes_the_readers_brackets() -> None:
+    """Walk 36: 「090839Z DEC 26 (091739I DEC 26 JST)」 on Japanese pages."""
+    from kizuna.web.times import render_dtg
+
+    at = "2026-12-09T08:39:00Z"
+    assert ">090839Z DEC 26 (091739I DEC 26 JST)</time>" in render_dtg(at, "en")
+    assert ">090839Z DEC 26（091739I DEC 26 JST）</time>" in render_dtg(at, "ja")

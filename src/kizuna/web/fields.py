@@ -81,6 +81,12 @@ PROPERTY_NAMES: dict[str, str] = {
     # A recall's (and an attachment's): the object it is about, and its version.
     "object_ref": N_("Object"),
     "version": N_("Version"),
+    # An attachment's file, and the words of STIX extensions.
+    "mime_type": N_("File type"),
+    "payload_bin": N_("File content (Base64)"),
+    "hashes": N_("Checksums"),
+    "file_name": N_("File name"),
+    "extension_type": N_("Kind of extension"),
 }
 # Shown first, in this order; the rest follow by name, the bookkeeping last.
 _FIRST = ("name", "name_ja", "title", "description", "description_ja", "sentence", "text",

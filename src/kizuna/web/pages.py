@@ -120,7 +120,7 @@ def page(
             value, zone_for(first, principal.zone if principal else None)
         ),
         # Date-time groups of staff messages, in Z and JST.
-        "dtg": render_dtg,
+        "dtg": lambda value: render_dtg(value, lang),
     }
     # A page's own names never replace these: a `lang` of the page's form once took
     # the place of the reader's language in <html lang>, and a `banner` would hide the

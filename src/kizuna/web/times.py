@@ -73,16 +73,19 @@ def date_time_group(moment: datetime, zone: tzinfo = UTC) -> str:
     return f"{local:%d%H%M}{letter} {MONTHS[local.month - 1]} {local:%y}"
 
 
-def render_dtg(value: object) -> Markup:
-    """`<time>` with the date-time group in Z and in JST (`041230Z DEC 26 (042130I JST)`),
-    the two that a JJOC and a USFJ watch both read; an em dash for nothing."""
+def render_dtg(value: object, lang: str = "en") -> Markup:
+    """`<time>` with the date-time group in Z and in JST (`041230Z DEC 26 (042130I JST)`,
+    in Japanese brackets on a Japanese page), the two that a JJOC and a USFJ watch both
+    read; an em dash for nothing."""
     moment = _instant(value)
     if moment is None:
         return Markup("—") if value in (None, "") else escape(str(value))
     exact = moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return Markup('<time class="dtg" datetime="{0}" title="{0}">{1} ({2} JST)</time>').format(
-        exact, date_time_group(moment), date_time_group(moment, JST)
-    )
+    if lang == "ja":
+        shape = Markup('<time class="dtg" datetime="{0}" title="{0}">{1}（{2} JST）</time>')
+    else:
+        shape = Markup('<time class="dtg" datetime="{0}" title="{0}">{1} ({2} JST)</time>')
+    return shape.format(exact, date_time_group(moment), date_time_group(moment, JST))
 
 
 def render_duration(seconds: float, lang: str) -> Markup:
