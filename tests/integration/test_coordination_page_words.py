@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -33,6 +34,17 @@ def _error(text: str) -> str:
     found = re.search(r'<p class="error" role="alert">(.*?)</p>', text, flags=re.DOTALL)
     assert found is not None, text
     return html.unescape(found.group(1))
+
+
+def _item_waiting_for_a_request(node: Node, people: dict[str, Any]) -> Any:
+    """An item of sato's whose clock a request of his (to USFJ) has stopped."""
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item())
+    c.ask(people["sato"][0], RfiCreate(
+        title_en="Which runway?", title_ja="使用滑走路は", asking_body="jjoc",
+        addressed_body="usfj", coordination_item=made.id,
+    ))  # fmt: skip
+    return made
 
 
 def _tasker(csrf: str, coordination_item: str, label: str) -> dict[str, str]:
@@ -124,13 +136,7 @@ def test_words_in_brackets_take_the_readers_brackets(node: Node, client: TestCli
     """Walk 35: the RFI's state and the escalation step's due time sat in ASCII
     brackets on the Japanese timeline. Every bracketed word goes through one message:
     「（回答待ち）」 in Japanese, " (open)" in English."""
-    people = cast(node)
-    c = coordination(node)
-    made = c.open_item(people["sato"][0], item())
-    c.ask(people["sato"][0], RfiCreate(
-        title_en="Which runway?", title_ja="使用滑走路は", asking_body="jjoc",
-        addressed_body="usfj", coordination_item=made.id,
-    ))  # fmt: skip
+    made = _item_waiting_for_a_request(node, cast(node))
     _sign_in(node, client, "sato", "ja")
     page = client.get(f"/coordination/items/{made.id}").text
     rows = re.findall(r'<tr class="ev-(?:rfi|escalation)">(.*?)</tr>', page, flags=re.DOTALL)
@@ -150,11 +156,7 @@ def test_a_concurred_item_shows_no_stopped_clock(node: Node, client: TestClient)
     stopped by the request. Only an item that still waits has a clock."""
     people = cast(node)
     c = coordination(node)
-    made = c.open_item(people["sato"][0], item())
-    c.ask(people["sato"][0], RfiCreate(
-        title_en="Which runway?", title_ja="使用滑走路は", asking_body="jjoc",
-        addressed_body="usfj", coordination_item=made.id,
-    ))  # fmt: skip
+    made = _item_waiting_for_a_request(node, people)
     _sign_in(node, client, "sato", "en")
     assert 'id="clock-stopped"' in client.get(f"/coordination/items/{made.id}").text
     c.respond(people["davis"][0], made.id, ResponseCreate(kind="concur"))
