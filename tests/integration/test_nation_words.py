@@ -177,16 +177,18 @@ def test_the_audit_page_says_each_action_in_words(node: Node, client: TestClient
     assert len(signed_ins) == 1
     signed_in = signed_ins[0]
     assert '<span class="action" title="login.success">ログイン</span>' in signed_in
-    assert "<li>source: testclient</li>" in signed_in
-    assert "<li>channel: " in signed_in
+    # The details' keys in words, the key on hover, joined with 「：」.
+    assert '<li><span class="key" title="source">接続元</span>：testclient</li>' in signed_in
+    assert '<li><span class="key" title="channel">経路</span>：' in signed_in
     # The stored JSON stays, folded beneath the words.
     assert "<details><summary>記録された内容（JSON）</summary><code>{" in signed_in
     assert "login.success" not in _text(signed_in)
     row = rows[received.seq]
     assert '<span class="actor" title="node:USA">米国のノード</span>' in row
     assert '<span class="action" title="federation.receive">相手ノードからの受信</span>' in row
-    assert '<li>peer: <span class="nation" title="USA">米国</span></li>' in row
-    assert "<li>stored: 2</li>" in row
+    peer = '<span class="key" title="peer">相手国のノード</span>'
+    assert f'<li>{peer}：<span class="nation" title="USA">米国</span></li>' in row
+    assert "<li>stored：2</li>" in row
     created = [r for r in rows.values() if 'title="node.init"' in r]
     assert len(created) == 1
     assert "ノードの初期設定" in created[0]
@@ -206,7 +208,9 @@ def test_the_audit_page_says_each_action_in_words(node: Node, client: TestClient
     assert (
         '<span class="actor" title="node:USA">the United States node</span>' in rows[received.seq]
     )
+    peer = '<span class="key" title="peer">Partner node</span>'
     assert (
-        '<li>peer: <span class="nation" title="USA">United States</span></li>' in rows[received.seq]
+        f'<li>{peer}: <span class="nation" title="USA">United States</span></li>'
+        in (rows[received.seq])
     )
     assert "<summary>As recorded (JSON)</summary>" in page

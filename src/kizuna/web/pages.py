@@ -104,7 +104,10 @@ def page(
         "csrf_token": csrf_token(request),
         "chip": lambda label: _chip(node, label, lang, first),
         # A word and what follows it: 「区分：」 in Japanese, "Label: " in English.
-        "colon_after": lambda word: gettext("{field}: {message}").format(field=word, message=""),
+        # (Markup: a word that is markup itself, a key with its code on hover, stays so.)
+        "colon_after": lambda word: escape(gettext("{field}: {message}")).format(
+            field=word, message=""
+        ),
         # Words in brackets after others: 「（算入済み）」 in Japanese, " (counted)" in English.
         "in_parens": lambda inner: escape(gettext(" ({text})")).replace("{text}", escape(inner)),
         # Nations by name and machine actors in words, the reader's nation first.
