@@ -153,7 +153,7 @@ def test_the_item_page_names_nations_and_the_nodes_own_work_in_words(
     read = _text(client.get(f"/coordination/items/{made.id}").text)
     assert "Answers needed from" in read
     assert "United States" in read
-    assert "Answer of United States: Non-concur — Not before the exercise." in read
+    assert "Answer (United States): Non-concur — Not before the exercise." in read
     assert "this node (automatic)" in read
 
 
