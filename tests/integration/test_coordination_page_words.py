@@ -12,22 +12,9 @@ from fastapi.testclient import TestClient
 
 from kizuna.domains.coordination.inputs import ResponseCreate, RfiCreate
 from kizuna.domains.coordination.service import coordination
-from kizuna.identity import service as identity
 from kizuna.runtime import Node
-from tests.factories import bearer, cookies
-from tests.factories.coordination import cast, item, member
-
-
-def _sign_in(node: Node, client: TestClient, name: str, lang: str) -> str:
-    with node.db.write() as conn:
-        user = identity.find_user(conn, name)
-        assert user is not None
-        session = identity.start_session(conn, user)
-    client.cookies.clear()
-    client.cookies.set(cookies(client).session, session)
-    client.cookies.set(cookies(client).lang, lang)
-    client.cookies.set(cookies(client).csrf, "t" * 32)
-    return "t" * 32
+from tests.factories import bearer
+from tests.factories.coordination import cast, item, member, sign_in_as
 
 
 def _error(text: str) -> str:
@@ -69,18 +56,18 @@ def test_a_label_beside_an_item_is_named_as_the_problem_and_hides_no_item(
     secret = c.open_item(people["sato"][0], item(label="SECRET//REL TO JPN, USA"))
     member(node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL")
     label = "CONFIDENTIAL//REL TO JPN, USA"
-    csrf = _sign_in(node, client, "sato", "en")
+    csrf = sign_in_as(node, client, "sato", "en")
     said = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
     assert said.status_code == 422
     assert _error(said.text) == (
         "Nothing was recorded. Label: leave it empty when you name a coordination item; "
         "the item's label applies."
     )
-    csrf = _sign_in(node, client, "sato", "ja")
+    csrf = sign_in_as(node, client, "sato", "ja")
     said = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
     assert "区分：調整案件を指定したときは空欄にしてください（案件の区分が付きます）。" in said.text
     # A reader who may not read the item hears what a made-up id would have them hear.
-    csrf = _sign_in(node, client, "mori", "en")
+    csrf = sign_in_as(node, client, "mori", "en")
     hidden = client.post("/coordination/taskers", data=_tasker(csrf, secret.id, label))
     made_up = "x-kizuna-coordination-item--00000000-0000-4000-8000-000000000000"
     missing = client.post("/coordination/taskers", data=_tasker(csrf, made_up, label))
@@ -100,7 +87,7 @@ def test_verifying_a_requested_translation_without_its_text_names_the_box(
         ("en", "Translated text: this field is required."),
         ("ja", "訳文：入力してください。"),
     ):
-        csrf = _sign_in(node, client, "yamada", lang)
+        csrf = sign_in_as(node, client, "yamada", lang)
         said = client.post(
             f"/coordination/items/{made.id}/translation", data={"csrf_token": csrf, "body": ""}
         )
@@ -115,7 +102,7 @@ def test_notices_and_the_timeline_read_in_japanese_typography(
     c = coordination(node)
     made = c.open_item(people["sato"][0], item())
     c.respond(people["davis"][0], made.id, ResponseCreate(kind="non_concur", comment="Closed."))
-    _sign_in(node, client, "sato", "ja")
+    sign_in_as(node, client, "sato", "ja")
     notices = client.get("/coordination/notifications").text
     assert re.search(r"案件への回答：\s*<a", notices)
     assert not re.search(r":\s*<a href=\"/coordination/items/", notices)
@@ -124,7 +111,7 @@ def test_notices_and_the_timeline_read_in_japanese_typography(
     assert "（算入済み）" in page
     assert "(算入済み)" not in page
     # English reads as it did.
-    _sign_in(node, client, "sato", "en")
+    sign_in_as(node, client, "sato", "en")
     page = client.get(f"/coordination/items/{made.id}").text
     assert re.search(r"Version 1: [^<]+, [^<]+</td>", page)
     assert "(counted)" in page
@@ -137,7 +124,7 @@ def test_words_in_brackets_take_the_readers_brackets(node: Node, client: TestCli
     brackets on the Japanese timeline. Every bracketed word goes through one message:
     「（回答待ち）」 in Japanese, " (open)" in English."""
     made = _item_waiting_for_a_request(node, cast(node))
-    _sign_in(node, client, "sato", "ja")
+    sign_in_as(node, client, "sato", "ja")
     page = client.get(f"/coordination/items/{made.id}").text
     rows = re.findall(r'<tr class="ev-(?:rfi|escalation)">(.*?)</tr>', page, flags=re.DOTALL)
     assert rows, page  # the RFI (an escalation step shows once it fires)
@@ -145,7 +132,7 @@ def test_words_in_brackets_take_the_readers_brackets(node: Node, client: TestCli
         shown = re.sub(r"<[^>]+>", "", row)
         assert "(" not in shown, shown
         assert "（" in shown, shown
-    _sign_in(node, client, "sato", "en")
+    sign_in_as(node, client, "sato", "en")
     page = client.get(f"/coordination/items/{made.id}").text
     rows = re.findall(r'<tr class="ev-(?:rfi|escalation)">(.*?)</tr>', page, flags=re.DOTALL)
     assert all(re.search(r"\S \(", re.sub(r"<[^>]+>", "", r)) for r in rows), rows
@@ -157,7 +144,7 @@ def test_a_concurred_item_shows_no_stopped_clock(node: Node, client: TestClient)
     people = cast(node)
     c = coordination(node)
     made = _item_waiting_for_a_request(node, people)
-    _sign_in(node, client, "sato", "en")
+    sign_in_as(node, client, "sato", "en")
     assert 'id="clock-stopped"' in client.get(f"/coordination/items/{made.id}").text
     c.respond(people["davis"][0], made.id, ResponseCreate(kind="concur"))
     assert node.store.get(node.system, made.id).object["state"] == "concurred"
@@ -166,7 +153,7 @@ def test_a_concurred_item_shows_no_stopped_clock(node: Node, client: TestClient)
 
 def test_one_tasker_is_counted_in_the_singular(node: Node, client: TestClient) -> None:
     cast(node)
-    csrf = _sign_in(node, client, "sato", "en")
+    csrf = sign_in_as(node, client, "sato", "en")
     assert "0 taskers you may read" in client.get("/coordination/taskers").text
     data = _tasker(csrf, "", "SECRET//REL TO JPN, USA")
     posted = client.post("/coordination/taskers", data=data, follow_redirects=False)
@@ -174,14 +161,14 @@ def test_one_tasker_is_counted_in_the_singular(node: Node, client: TestClient) -
     listed = client.get("/coordination/taskers").text
     assert "1 tasker you may read" in listed
     assert "1 taskers" not in listed
-    _sign_in(node, client, "sato", "ja")
+    sign_in_as(node, client, "sato", "ja")
     assert "閲覧できるタスキング：1件" in client.get("/coordination/taskers").text
 
 
 def test_one_request_is_counted_in_the_singular(node: Node, client: TestClient) -> None:
     """Walk 36: "1 requests you may read"."""
     people = cast(node)
-    _sign_in(node, client, "sato", "en")
+    sign_in_as(node, client, "sato", "en")
     assert "0 requests you may read" in client.get("/coordination/rfis").text
     coordination(node).ask(people["sato"][0], RfiCreate(
         title_en="Which runway?", title_ja="使用滑走路は", asking_body="jjoc",
@@ -190,7 +177,7 @@ def test_one_request_is_counted_in_the_singular(node: Node, client: TestClient) 
     listed = client.get("/coordination/rfis").text
     assert "1 request you may read" in listed
     assert "1 requests" not in listed
-    _sign_in(node, client, "sato", "ja")
+    sign_in_as(node, client, "sato", "ja")
     assert "閲覧できる情報要求：1件" in client.get("/coordination/rfis").text
 
 
@@ -198,7 +185,7 @@ def test_an_unknown_tier_or_region_is_refused_like_an_unknown_state(
     node: Node, client: TestClient
 ) -> None:
     people = cast(node)
-    _sign_in(node, client, "sato", "en")
+    sign_in_as(node, client, "sato", "en")
     for query, field in (("tier=x", "Tier"), ("state=bogus", "State")):
         said = client.get(f"/coordination?{query}")
         assert said.status_code == 422, query
@@ -215,7 +202,7 @@ def test_an_item_without_domains_shows_no_domains_row(node: Node, client: TestCl
     c = coordination(node)
     bare = c.open_item(people["sato"][0], item(domains=[]))
     some = c.open_item(people["sato"][0], item(domains=["air", "cyber"]))
-    _sign_in(node, client, "sato", "ja")
+    sign_in_as(node, client, "sato", "ja")
     assert "<dt>領域</dt>" not in client.get(f"/coordination/items/{bare.id}").text
     page = client.get(f"/coordination/items/{some.id}").text
     assert re.search(r"<dt>領域</dt><dd>[^<,]+、[^<,]+</dd>", page)

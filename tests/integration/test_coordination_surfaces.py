@@ -13,24 +13,10 @@ from typer.testing import CliRunner
 from kizuna.cli.main import app
 from kizuna.db.schema import audit_log, objects
 from kizuna.domains.coordination.schema import coord_items
-from kizuna.identity import service as identity
 from kizuna.runtime import Node
-from tests.factories import cookies
-from tests.factories.coordination import cast
+from tests.factories.coordination import cast, sign_in_as
 
 runner = CliRunner()
-
-
-def _sign_in(node: Node, client: TestClient, name: str, lang: str) -> str:
-    with node.db.write() as conn:
-        user = identity.find_user(conn, name)
-        assert user is not None
-        session = identity.start_session(conn, user)
-    client.cookies.clear()
-    client.cookies.set(cookies(client).session, session)
-    client.cookies.set(cookies(client).lang, lang)
-    client.cookies.set(cookies(client).csrf, "t" * 32)
-    return "t" * 32
 
 
 def _count(node: Node) -> tuple[int, int]:
@@ -55,7 +41,7 @@ FORM = {
 
 def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient) -> None:
     cast(node)
-    csrf = _sign_in(node, client, "sato", "ja")
+    csrf = sign_in_as(node, client, "sato", "ja")
     before = _count(node)
     # A counterpart of the requesting nation: the form comes back, in Japanese, naming it.
     bad = client.post(
@@ -78,7 +64,7 @@ def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient)
     assert "提案済み" in page.text
     assert "九州の防空態勢" in page.text
 
-    csrf = _sign_in(node, client, "davis", "en")
+    csrf = sign_in_as(node, client, "davis", "en")
     page = client.get(item_url)
     assert "Answer for your nation" in page.text
     refused = client.post(
@@ -100,7 +86,7 @@ def test_forms_open_and_answer_in_both_languages(node: Node, client: TestClient)
     notices = client.get("/coordination/notifications").text
     assert "A new item for your body" in notices
 
-    _sign_in(node, client, "sato", "ja")
+    sign_in_as(node, client, "sato", "ja")
     board = client.get("/coordination").text
     assert "同意済み" in board
     assert "調整ボード" in board
@@ -113,7 +99,7 @@ def test_those_who_may_not_open_items_here_are_refused_at_the_form_and_audited(
     before = _count(node)
     # A reader, and a coordinator of the partner nation: neither opens items on JPN's node.
     for name in ("smith", "davis"):
-        csrf = _sign_in(node, client, name, "en")
+        csrf = sign_in_as(node, client, name, "en")
         assert "/coordination/new" not in client.get("/coordination").text
         form = client.get("/coordination/new")
         assert form.status_code == 403

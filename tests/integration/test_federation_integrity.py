@@ -19,13 +19,16 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
+from requests import HTTPError
 from sqlalchemy import func, select
+from taxii2client.v21 import Collection
 
 from kizuna import audit
 from kizuna.bootstrap import initialize, open_node
 from kizuna.db.schema import objects, versions
 from kizuna.federation import peers as peer_service
-from kizuna.federation.pull import pull_once
+from kizuna.federation.peers import collection_id
+from kizuna.federation.pull import BearerAuth, pull_once
 from kizuna.federation.schema import quarantine, spillage_notices
 from kizuna.federation.signing import SIGNATURE, sign
 from kizuna.labels import Label, parse
@@ -398,12 +401,6 @@ def test_after_a_narrowing_the_origin_serves_no_earlier_version_to_the_one_left_
     earlier version from JPN's collection (`match[version]=all`, `/versions/`). The
     earlier versions now take the narrowed label's bounds on the origin too: asked
     through taxii2-client with USA's own token, JPN serves none of them."""
-    from requests import HTTPError
-    from taxii2client.v21 import Collection
-
-    from kizuna.federation.peers import collection_id
-    from kizuna.federation.pull import BearerAuth
-
     made = _create(jpn, report("harbour notes"), "SECRET//BIAC//REL TO JPN, USA")
     kept = _create(jpn, report("still shared"), "SECRET//BIAC//REL TO JPN, USA")
     with linked(jpn, usa) as link:

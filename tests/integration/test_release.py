@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kizuna.db.schema import audit_log
 from kizuna.runtime import Node
-from tests.factories import add_user, bearer, report
+from tests.factories import PASSWORD, add_user, bearer, report, sign_in
 
 
 def _audit(node: Node, action: str) -> list[tuple[str, str | None, str]]:
@@ -163,8 +166,6 @@ def test_a_releasing_officer_takes_the_decision_on_the_objects_page(
     releasing officer of the object's nation, in either language; a refused label comes
     back on the page, named, as typed, with nothing changed; others see no form and are
     refused by the store as on every other path."""
-    from tests.factories import PASSWORD, sign_in
-
     add_user(node, "ro3", clearance="SECRET", roles=["releasing_officer"], password=PASSWORD)
     add_user(node, "tanaka", clearance="SECRET", roles=["author"], password=PASSWORD)
     csrf = sign_in(client, "ro3", lang="ja")
@@ -200,8 +201,5 @@ def test_a_releasing_officer_takes_the_decision_on_the_objects_page(
 
 
 def _error_text(page: str) -> str:
-    import html
-    import re
-
     found = re.search(r'id="release-error">(.*?)</p>', page, flags=re.DOTALL)
     return html.unescape(found.group(1)) if found else ""

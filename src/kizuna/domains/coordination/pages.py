@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from kizuna.domains.coordination import notices, queries, staff_queries
 from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate, TranslationVerify
-from kizuna.domains.coordination.model import DOMAINS, ResponseKind
+from kizuna.domains.coordination.model import ACCEPTING, DOMAINS, OPEN_STATES, ResponseKind
 from kizuna.domains.coordination.receipts import receipts_of
 from kizuna.domains.coordination.rules import counterparts_for
 from kizuna.domains.coordination.service import (
@@ -283,7 +283,7 @@ def _item_page(
     may_answer = (
         principal.can(Permission.OBJECT_ANSWER)
         and principal.nation in needs
-        and facts["state"] in ("proposed", "in_review", "escalated")
+        and facts["state"] in ACCEPTING
     )
     can_answer = may_answer and answered is None and not elsewhere
     asked = staff_queries.rfis(c, principal, item=stix_id)
@@ -298,7 +298,7 @@ def _item_page(
         principal.nation == c.node.nation
         and principal.can(Permission.OBJECT_ANSWER)
         and bool(ask_bodies)
-        and facts["state"] in ("proposed", "in_review", "escalated", "non_concurred")
+        and facts["state"] in OPEN_STATES
     )
     rfi_default_to = (
         facts["requesting_body"]
@@ -323,6 +323,9 @@ def _item_page(
         events_allowed=[e for e in USER_EVENTS if e in legal] if can_move else [],
         irreversible=IRREVERSIBLE,
         can_answer=can_answer,
+        # The clock runs only while the item waits for something: once concurred,
+        # withdrawn or expired, a request still open says nothing of its deadline.
+        clock_stopped=bool(item.object.get("clock_stopped_by")) and facts["state"] in OPEN_STATES,
         answered=answered if may_answer else None,
         answers_elsewhere=may_answer and elsewhere,
         kinds=list(ResponseKind),
