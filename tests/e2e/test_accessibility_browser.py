@@ -324,6 +324,8 @@ REFUSALS: list[tuple[str, dict[str, str], str]] = [
         "#record",
     ),
     ("/intel/reports", {"name": "A test", "label": "NO SUCH LEVEL"}, "#create-reports"),
+    # A release decision on the object's page (aoki is a releasing officer of JPN).
+    ("/objects/{report}", {"#release-label": "NO SUCH LEVEL"}, "#release-submit"),
 ]
 
 
@@ -341,7 +343,9 @@ def test_refused_form_has_no_serious_violation(
     session = open_session("en-US", signed_in_as=live_node.readers["JPN"])
     page = session.page
     _in_language(page, live_node.base_url, lang)
-    page.goto(f"{live_node.base_url}{path}")
+    page.goto(f"{live_node.base_url}{path.format(**{o.name: o.id for o in live_node.objects})}")
+    # A form folded in a <details> (the release decision) is opened as a reader does.
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     for where, value in fields.items():
         selector = where if where.startswith("#") else f"[name={where}]"
         page.locator(selector).first.fill(value)
