@@ -66,8 +66,11 @@ SORTS = {"added": "desc", "type": "asc", "title": "asc", "modified": "desc"}
 DIRECTIONS = ("asc", "desc")
 # Properties that name an object, in the order a title is taken from them. An answer
 # to a coordination item has none of the naming ones: it goes by its comment, or, when
-# it has none (a plain concurrence), by its kind.
-TITLE_KEYS = ("name", "title", "value", "sentence", "text", "pattern", "comment", "kind")
+# it has none (a plain concurrence), by its kind. A decision goes by its clause where its
+# sentence decides several things, so that each reads as itself.
+TITLE_KEYS = (
+    "name", "title", "value", "clause", "sentence", "text", "pattern", "comment", "kind"
+)  # fmt: skip
 # Titles sort by their first characters: enough for a person, and a cursor that holds
 # the last one stays well inside a link.
 _TITLE_SORT_CHARS = 64

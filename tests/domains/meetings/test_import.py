@@ -701,3 +701,41 @@ def test_a_sentence_that_decides_several_things_previews_each_by_its_own_clause(
         clauses = re.findall(r'<span class="clause" title="[^"]*">([^<]*)</span>', shown.text)
         assert any("北朝鮮のCVID" in c for c in clauses), clauses
         assert len(clauses) == len(set(clauses))
+
+
+def test_the_register_lists_each_decision_of_a_shared_sentence_by_its_own_clause(
+    node: Node,
+) -> None:
+    """Walk 36: the register repeated the whole sentence for each decision it carries
+    (the stored decision kept no clause). Each now reads as its clause, the sentence on
+    hover; the REST register and the objects list name it the same way."""
+    _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    text = (CORPUS / "2019-10-31_motegi-davidson-hyokei-gaiyo_ja.txt").read_text("utf-8")
+    with _app(node) as web:
+        stored = web.post(
+            "/api/v1/meetings/import",
+            json={"text": text, "date": "2019-10-31", "dry_run": False},
+            headers=bearer(token),
+        )
+        assert stored.status_code == 201, stored.text
+        items = web.get("/api/v1/commitments", headers=bearer(token)).json()["items"]
+        shared = [i["object"] for i in items if "北朝鮮のCVID" in i["object"]["sentence"]]
+        assert len(shared) >= 2
+        clauses = [d.get("clause") for d in shared]
+        assert None not in clauses, clauses
+        assert len(set(clauses)) == len(clauses), clauses
+        for clause, decision in zip(clauses, shared, strict=True):
+            assert clause in decision["sentence"]
+            assert clause != decision["sentence"]
+
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "ja")
+        page = web.get("/commitments", params={"kind": "all"})
+        decision_link = r'<a class="decision" href="[^"]*" title="([^"]*)">([^<]*)</a>'
+        links = re.findall(decision_link, page.text)
+        listed = [shown for sentence, shown in links if "北朝鮮のCVID" in sentence]
+        assert len(listed) == len(shared), listed
+        assert len(set(listed)) == len(listed), listed
+
+        objects = web.get("/objects", params={"type": "x-kizuna-decision"}).text
+        assert all(html.escape(c, quote=False) in objects for c in clauses if len(c) < 60)

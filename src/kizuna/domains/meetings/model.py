@@ -121,6 +121,9 @@ _register(
         ("entities", ListProperty(DictionaryProperty())),
         ("keywords", ListProperty(StringProperty())),
         ("sentence", StringProperty(required=True)),
+        # The words of the sentence that carry this decision, where the sentence
+        # carries several (…に反対し、…を確認した): what a list shows of it.
+        ("clause", StringProperty()),
         ("restated", IntegerProperty()),
         ("restates_id", StringProperty()),  # the earlier decision this one restates
         ("speaker", StringProperty()),  # the person named as the actor

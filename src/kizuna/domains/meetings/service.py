@@ -192,6 +192,7 @@ def _objects(record: Record, now: str, scope: str) -> list[dict[str, Any]]:
                     "entities": dec.entities,
                     "keywords": dec.keywords,
                     "sentence": dec.sentence,
+                    "clause": dec.own_words,
                     "restated": int(dec.restated),
                     "reported": int(dec.reported),
                     "commitment": int(dec.commitment),

@@ -55,7 +55,16 @@ class Decision:
         for key in ("speaker", "reported_from", "owner", "due"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.own_words:
+            out["clause"] = self.own_words
         return out
+
+    @property
+    def own_words(self) -> str | None:
+        """The clause, where it is not the whole sentence: what tells this decision from
+        the others of a sentence that decides several things (…に反対し、…を確認した)."""
+        words = self.clause.strip()
+        return words if words and words != self.sentence.strip() else None
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
