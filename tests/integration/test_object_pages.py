@@ -513,3 +513,36 @@ def test_search_finds_a_word_in_either_width_and_marks_it(client: TestClient, no
     assert other not in {h.obj.id for h in search(node.store, reader, "ＮＡＴＯ Other").hits}
     page = client.get("/search", params={"q": "ＮＡＴＯ"})
     assert '<p class="count" id="result-count">2 objects found</p>' in page.text
+
+
+def _history(page: str) -> list[tuple[str, str]]:
+    """(version, what it changed) of each row of an object's history, newest first."""
+    table = page.split('<table tabindex="0" class="history">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td>(\d+)</td>.*?<td class=\"changed\">(.*?)</td></tr>", table, re.S)
+    return [(v, re.sub(r"<[^>]+>", "", said)) for v, said in rows]
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "Description, Label"), ("ja", "説明、区分")])
+def test_the_history_says_what_each_version_changed_in_the_readers_words(
+    client: TestClient, node: Node, lang: str, said: str
+) -> None:
+    """Walk 36: the history listed versions, labels, authors and times, and a reader
+    had to open the JSON of two versions to see what happened between them."""
+    stix_id = _make(node, {**indicator(), "name": "C2 address"}, "CONFIDENTIAL//REL TO JPN")
+    first = node.store.get(node.system, stix_id).object
+    revised = {k: v for k, v in first.items() if k != "modified"}
+    node.store.revise(node.system, stix_id, {**revised, "name": "C2 address (confirmed)"})
+    second = node.store.get(node.system, stix_id).object
+    node.store.release(
+        node.system, stix_id, _label(node, SHARED), changes={"description": "Seen again."}
+    )
+    assert second["name"] != first["name"]
+    _reader(client, node, lang)
+    page = client.get(f"/objects/{stix_id}")
+    assert page.status_code == 200, page.text
+    name = "件名" if lang == "ja" else "Title"
+    first_version = "初版" if lang == "ja" else "First version"
+    assert _history(page.text) == [("3", said), ("2", name), ("1", first_version)]
+    # The property's own key on hover, for whoever reads the JSON.
+    assert '<span title="object_marking_refs">' not in page.text
+    assert '<span title="label">' in page.text

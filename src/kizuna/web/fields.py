@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from kizuna.store.listing import Target
 from kizuna.web.errors import FIELD_NAMES
 from kizuna.web.i18n import N_
 
-__all__ = ["PROPERTY_NAMES", "Value", "layout", "references"]
+__all__ = ["PROPERTY_NAMES", "Value", "changes", "layout", "references"]
 
 STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
@@ -157,3 +158,24 @@ def layout(body: dict[str, Any], targets: dict[str, Target]) -> list[tuple[str, 
     """The object's properties in reading order: (property, its name to translate or
     None for a property without one, its value)."""
     return _entries(body, targets, top=True)
+
+
+# A version's own time changes with every version; its label marking is its label, which
+# the history shows in a column of its own and names as "Label" when it changes.
+_STAMPS = {"modified"}
+_LABEL_KEYS = {"object_marking_refs": "label"}
+
+
+def changes(bodies: list[dict[str, Any]]) -> list[list[tuple[str, str | None]] | None]:
+    """For each version of a history (oldest first, only those the reader may read),
+    what it changed from the one before it: (property, its name to translate or None),
+    in reading order. None for the first, which has nothing before it to compare with."""
+    said: list[list[tuple[str, str | None]] | None] = [None] if bodies else []
+    for before, after in pairwise(bodies):
+        keys = {
+            _LABEL_KEYS.get(k, k)
+            for k in before.keys() | after.keys()
+            if k not in _STAMPS and before.get(k) != after.get(k)
+        }
+        said.append([(k, PROPERTY_NAMES.get(k)) for k in sorted(keys, key=_order)])
+    return said

@@ -42,7 +42,7 @@ from kizuna.store.listing import (
 )
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.fields import layout, references
+from kizuna.web.fields import changes, layout, references
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 from kizuna.web.search import TYPE_NAMES
@@ -292,7 +292,10 @@ def _object_page(
         title=title_of(obj.object, obj.id, lang),
         fields=layout(obj.object, targets),
         pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
-        versions=list(reversed(versions)),
+        # Newest first, each with what it changed from the version before it.
+        versions=list(
+            reversed(list(zip(versions, changes([v.object for v in versions]), strict=True)))
+        ),
         may_release=may_release,
         release_error=error,
         release_typed=typed
