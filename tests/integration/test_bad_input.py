@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -9,7 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna.db.schema import access, objects, versions
+from kizuna.labels import parse as parse_label
 from kizuna.runtime import Node
+from kizuna.web.app import create_app
 from tests.factories import add_user, bearer, indicator, report
 
 
@@ -222,3 +226,90 @@ def test_limits_out_of_range_name_the_parameter(client: TestClient, node: Node) 
         answer = client.get(f"/api/v1/objects?limit={limit}", headers=bearer(token))
         assert answer.status_code == 422
         assert answer.json()["field"] == "limit"
+
+
+_BROKEN = "x\\ud800y"  # as JSON writes it: a lone surrogate, which no database stores
+
+
+def _broken_json(schema: dict[str, Any], spec: dict[str, Any], depth: int = 0) -> str:
+    """A JSON value for `schema` whose every string holds a lone surrogate (written by
+    hand: `json.dumps` would escape the backslash)."""
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    for choice in schema.get("anyOf", []):
+        if choice.get("type") != "null":
+            return _broken_json(choice, spec, depth)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties") or {"type": {}, "name": {}}
+        inner = [f'"{k}":{_broken_json(v, spec, depth + 1)}' for k, v in props.items()]
+        return "{" + ",".join(inner) + "}" if depth < 4 else "{}"
+    if kind == "array":
+        return "[" + _broken_json(schema.get("items", {}), spec, depth + 1) + "]"
+    if kind == "integer" or kind == "number":
+        return "0"
+    if kind == "boolean":
+        return "false"
+    return f'"{_broken_json_string(schema)}"'
+
+
+def _broken_json_string(schema: dict[str, Any]) -> str:
+    # An enumerated string keeps a valid value, so that the request reaches the service.
+    return str(schema["enum"][0]) if "enum" in schema else _BROKEN
+
+
+def test_a_lone_surrogate_anywhere_in_a_json_body_is_refused_not_a_server_error(
+    node: Node,
+) -> None:
+    """Walk 37: `"name": "sur\\ud800here"` in a posted object reached the database, whose
+    driver could not encode it: a 500. Every JSON operation of the REST API now gets
+    such a body in every string it takes, and none answers a server error or writes."""
+    _, token = add_user(
+        node, "author", roles=["author", "releasing_officer", "coordinator", "translator"]
+    )
+    made = node.store.create(node.system, report(), parse_label(node.policy, "SECRET//REL TO JPN"))
+    with TestClient(create_app(node), raise_server_exceptions=False) as web:
+        spec = web.get("/api/openapi.json").json()
+        tried = 0
+        for path, operations in spec["paths"].items():
+            for method, op in operations.items():
+                content = op.get("requestBody", {}).get("content", {})
+                if "application/json" not in content:
+                    continue
+                body = _broken_json(content["application/json"]["schema"], spec)
+                url = re.sub(r"\{[^}]+\}", made.id, path)
+                before = _counts(node)
+                answer = web.request(
+                    method.upper(),
+                    url,
+                    content=body.encode(),
+                    headers={**bearer(token), "content-type": "application/json"},
+                )
+                tried += 1
+                assert answer.status_code < 500, (method, path, answer.text)
+                if answer.status_code == 422 and "surrogate" in answer.text:
+                    assert _counts(node) == before, (method, path)
+        assert tried >= 15
+        posted = web.post(
+            "/api/v1/objects",
+            content=(
+                '{"object":{"type":"report","name":"' + _BROKEN + '","published":'
+                '"2024-07-28T00:00:00Z","object_refs":["' + made.id + '"]},'
+                '"label":"SECRET//REL TO JPN"}'
+            ).encode(),
+            headers={**bearer(token), "content-type": "application/json"},
+        )
+        assert posted.status_code == 422, posted.text
+        assert posted.json()["field"] == "object.name"
+        # A new version, and a key rather than a value.
+        body = {k: v for k, v in made.object.items() if k != "modified"}
+        revised = json.dumps({"object": body})[:-2] + ', "x_\\udc00": 1}}'
+        before = _counts(node)
+        put = web.put(
+            f"/api/v1/objects/{made.id}",
+            content=revised.encode(),
+            headers={**bearer(token), "content-type": "application/json"},
+        )
+        assert put.status_code == 422, put.text
+        assert put.json()["field"] == "object.x_\\udc00"
+        assert _counts(node) == before

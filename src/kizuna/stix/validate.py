@@ -58,6 +58,35 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def not_unicode(value: Any) -> str | None:
+    """The path of the first string, key or value, that holds a lone surrogate (JSON's
+    "\\ud800" escapes decode to one, and no database stores it), or None."""
+    stack: list[tuple[Any, str]] = [(value, "object")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and _surrogate(key):
+                    # Named with the surrogate as its escape: the answer must encode.
+                    return f"{path}.{key.encode('utf-8', 'backslashreplace').decode()}"
+                stack.append((child, f"{path}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{n}]") for n, child in enumerate(item))
+        elif isinstance(item, str) and _surrogate(item):
+            return path
+    return None
+
+
+def _surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def is_versioned(stix_type: str) -> bool:
     """SDOs and SROs carry created/modified; observables (SCOs) have no versions."""
     return stix_type in OBJ_MAP or stix_type in NEW_SDO
@@ -89,6 +118,12 @@ def prepare(obj: Any, *, now: str, built: bool = False) -> dict[str, Any]:
         raise Invalid("the object must be a JSON object", field="object")
     if too_deep(obj):
         raise Invalid(f"the object nests deeper than {MAX_DEPTH} levels", field="object")
+    broken = not_unicode(obj)
+    if broken is not None:
+        raise Invalid(
+            f"{broken} holds a lone surrogate (a \\ud800-\\udfff escape), which is not a character",
+            field=broken,
+        )
     stix_type = obj.get("type")
     if not isinstance(stix_type, str) or not stix_type:
         raise Invalid("the object has no 'type'", field="object.type")
