@@ -88,6 +88,7 @@ def _peer(a: DemoNode, b: DemoNode) -> None:
             public_key_pem=public_key_pem(b.node.key),
             max_level=level,
             compartments=comps,
+            own_key=a.node.key.public_key(),
         )
     with b.node.db.read() as conn:
         known = peer_service.find_peer(conn, a.node.nation) is not None

@@ -122,3 +122,14 @@ def test_serving_an_uninitialized_database_says_what_to_do(tmp_path: Path) -> No
     code, out = _run("serve", "--db", f"sqlite:///{tmp_path / 'k.db'}", key=tmp_path / "k.pem")
     assert code == 2
     assert "kizuna init" in out
+
+
+def test_user_add_names_every_role_it_takes(tmp_path: Path) -> None:
+    """Walk 37: the help listed four roles; coordinator and translator were missing."""
+    from kizuna.identity.principal import Role
+
+    code, out = _run("user", "add", "--help", key=tmp_path / "k.pem")
+    assert code == 0
+    flat = " ".join(out.replace("│", " ").split())
+    for role in Role:
+        assert role.value in flat, role

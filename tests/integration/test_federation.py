@@ -449,6 +449,60 @@ def test_what_peer_init_prints_saved_as_it_is_is_the_partners_key_file(
     assert kept == public_key_pem(usa.key)
 
 
+def test_two_nodes_on_one_key_are_stopped_at_the_first_command_that_can_see_it(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Walk 37: `kizuna init` of a JPN and a USA database from one directory gave both
+    the default key file, silently; `peer add` then took a node's own key as its
+    partner's, one key for two partners, and a USA key file as AUS's."""
+    from typer.testing import CliRunner
+
+    from kizuna.cli.main import app
+
+    runner = CliRunner()
+    shared = {"KIZUNA_KEY_FILE": str(tmp_path / "node_ed25519.pem")}
+    jpn_db, usa_db = db_url, f"sqlite:///{tmp_path / 'usa.db'}"
+    first = runner.invoke(app, ["init", "--db", jpn_db, "--nation", "JPN"], env=shared)
+    assert "(created)" in first.output, first.output
+    second = runner.invoke(app, ["init", "--db", usa_db, "--nation", "USA"], env=shared)
+    assert second.exit_code == 0, second.output
+    assert "already there" in second.output
+    assert "KIZUNA_KEY_FILE of its own" in second.output.replace("\n", " ")
+    usa_file = tmp_path / "usa.peer"
+    usa_file.write_text(runner.invoke(app, ["peer", "init", "--db", usa_db], env=shared).output)
+
+    def add(nation: str, key_file: Path) -> tuple[int, str]:
+        result = runner.invoke(
+            app,
+            [*("peer", "add", nation, "--url", "http://127.0.0.1:8602"),
+             *("--public-key", str(key_file), "--max-level", "SECRET", "--db", jpn_db)],
+            env=shared,
+        )  # fmt: skip
+        return result.exit_code, result.stderr
+
+    code, said = add("USA", usa_file)
+    assert code == 2
+    assert "public_key: this is this node's own key" in said
+    # With a key of its own, USA is added; its file as AUS's is refused, and its key
+    # under another nation's name too.
+    own = tmp_path / "usa.pem"
+    usa_key = {"KIZUNA_KEY_FILE": str(own)}
+    runner.invoke(app, ["init", "--db", f"sqlite:///{tmp_path / 'usa2.db'}", "--nation", "USA"],
+                  env=usa_key)  # fmt: skip
+    printed = runner.invoke(app, ["peer", "init", "--db", f"sqlite:///{tmp_path / 'usa2.db'}"],
+                            env=usa_key).output  # fmt: skip
+    usa_file.write_text(printed)
+    assert add("USA", usa_file)[0] == 0
+    code, said = add("AUS", usa_file)
+    assert code == 2
+    assert "nation: the key file is that of the node of USA, not AUS" in said
+    bare = tmp_path / "bare.pem"
+    bare.write_text(printed[printed.index("-----BEGIN") :])
+    code, said = add("AUS", bare)
+    assert code == 2
+    assert "public_key: USA already signs with this key" in said
+
+
 def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node: Node) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from fastapi.testclient import TestClient

@@ -48,6 +48,8 @@ def init(
 ) -> None:
     """Create the database schema and the node identity (key, secret)."""
     settings = settings_for(db)
+    # A key file holds one node's identity: say so when init takes one already there.
+    existing = Path(settings.key_file).exists()
     try:
         created = initialize(settings, nation=nation.upper(), name=name)
     except (ValueError, StoreError) as exc:
@@ -56,7 +58,13 @@ def init(
         console.print(f"node already initialized ({settings.database_url})")
         return
     console.print(f"initialized node {nation.upper()} at {settings.database_url}")
-    console.print(f"node key: {settings.key_file}")
+    if existing:
+        console.print(
+            f"node key: {settings.key_file} (a key file that was already there: this node "
+            "signs with it; a node of another nation needs a KIZUNA_KEY_FILE of its own)"
+        )
+    else:
+        console.print(f"node key: {settings.key_file} (created)")
     if demo:
         with opened(settings) as node:
             made = seed_demo(node)

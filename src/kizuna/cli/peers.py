@@ -73,6 +73,7 @@ def peer_add(
                     max_level=max_level,
                     compartments=compartment or [],
                     pull_token=pull_token,
+                    own_key=node.key.public_key(),
                 )
         except StoreError as exc:
             failure = exc

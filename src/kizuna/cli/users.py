@@ -18,6 +18,7 @@ from kizuna.cli.common import DbOption, console, fail, opened, operator, print_t
 from kizuna.errors import StoreError
 from kizuna.identity import accounts
 from kizuna.identity import service as identity
+from kizuna.identity.principal import Role
 
 __all__ = ["app"]
 
@@ -52,7 +53,7 @@ def user_add(
     clearance: Annotated[str, typer.Option(help="Level name, e.g. SECRET or 極秘")],
     compartment: Annotated[list[str] | None, typer.Option(help="Repeat for each")] = None,
     role: Annotated[
-        list[str] | None, typer.Option(help="reader, author, releasing_officer, admin")
+        list[str] | None, typer.Option(help=f"Repeat for each: {', '.join(Role)}")
     ] = None,
     body: Annotated[list[str] | None, typer.Option(help="Bodies the user belongs to")] = None,
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,

@@ -8,6 +8,7 @@ and within the agreement"; nothing else decides what a peer receives.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -42,6 +43,8 @@ __all__ = [
 # renewed like any token (`kizuna user token issue peer-XXX`, then `kizuna peer token`
 # on the partner's node) before it runs out.
 PEER_TOKEN_DAYS = 365
+# The line of `kizuna peer init` that names the node's nation, saved with its key.
+_NATION_LINE = re.compile(r"^nation\s+([A-Za-z]{3})\s*$", re.MULTILINE)
 
 
 def collection_id(nation: str) -> str:
@@ -110,9 +113,15 @@ def add_peer(
     max_level: str,
     compartments: list[str],
     pull_token: str = "",
+    own_key: Ed25519PublicKey | None = None,
 ) -> str:
     """Record a partner node; returns the token the partner pulls from this node with
-    (shown once). Nothing is written when anything is wrong."""
+    (shown once). Nothing is written when anything is wrong.
+
+    `own_key`: this node's public key. A partner's key is never this node's own, nor
+    one another peer holds: two nodes that share a key cannot tell each other's
+    signatures apart (nodes initialised from one directory share its default key
+    file). The nation a `kizuna peer init` file names must be the one added."""
     nation = nation.strip().upper()
     try:
         policy.check_nation(nation)
@@ -131,8 +140,24 @@ def add_peer(
         raise Invalid(f"not a PEM public key: {exc}", field="public_key") from exc
     if not isinstance(key, Ed25519PublicKey):
         raise Invalid("the peer's key must be an Ed25519 public key", field="public_key")
+    named = _NATION_LINE.search(public_key_pem)
+    if named and named.group(1).upper() != nation:
+        raise Invalid(
+            f"the key file is that of the node of {named.group(1).upper()}, not {nation}",
+            field="nation",
+        )
+    pem = key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    if own_key is not None and own_key.public_bytes_raw() == key.public_bytes_raw():
+        raise Invalid(
+            "this is this node's own key: each node needs a key of its own "
+            "(KIZUNA_KEY_FILE), and the partner's key comes from `kizuna peer init` there",
+            field="public_key",
+        )
     if conn.execute(select(peers.c.nation).where(peers.c.nation == nation)).first():
         raise Conflict(f"{nation} is already a peer; remove it first", field="nation")
+    holder = conn.execute(select(peers.c.nation).where(peers.c.public_key == pem)).scalar()
+    if holder is not None:
+        raise Conflict(f"{holder} already signs with this key", field="public_key")
     user = identity.add_user(
         conn,
         policy=policy,
@@ -150,7 +175,7 @@ def add_peer(
             nation=nation,
             url=url.rstrip("/"),
             # The key alone: what `peer init` prints around it may come with it.
-            public_key=key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
+            public_key=pem,
             max_rank=level.rank,
             compartments=",".join(comps),
             pull_token=pull_token,
