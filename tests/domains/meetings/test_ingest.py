@@ -221,3 +221,27 @@ def test_lines_joined_between_words_are_not_called_a_broken_word() -> None:
     assert [q.kind for q in joined] == ["line-joined"]
     assert "特に、について" in joined[0].suggestion
     assert not [q for q in record.quality if q.kind == "page-break"]
+
+
+def test_a_clause_shown_on_its_own_begins_with_its_own_words() -> None:
+    """Walk 37: a sentence that decides several things showed its second decision as
+    「し、自由で開かれたインド太平洋地域を擁護する…」: the し、 ends the clause before
+    it. Across the Japanese texts of the corpus no clause begins with what leans back
+    on the word before it (a verb's ending, a particle, punctuation, …とともに, …ことを踏まえ)."""
+    import re
+    from datetime import date
+
+    leaning = re.compile(
+        r"(?:し|する|され|した|た[のが]|とも|共に|こと|対し|上で|[、，。をにがはでと])"
+    )  # noqa: E501
+    shown = []
+    for path in sorted((Path(__file__).parent / "corpus").glob("*_ja.txt")):
+        given = date.fromisoformat(path.name[:10])  # one text gives its day alone
+        meeting = read_summary(path.read_bytes(), "ja", given).meeting
+        for section in meeting.sections:
+            for d in [*section.decisions, *(d for i in section.items for d in i.decisions)]:
+                if d.own_words:
+                    shown.append(d.own_words)
+                    assert not leaning.match(d.own_words), (path.name, d.own_words)
+    assert len(shown) >= 20
+    assert "自由で開かれたインド太平洋地域を擁護するとのコミットメントを改めて力強く表明" in shown

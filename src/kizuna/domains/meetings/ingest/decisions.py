@@ -236,6 +236,22 @@ def _stance_at(tokens: list[Token], n: int) -> str | None:
     return stance
 
 
+# Words that, after a stance, still belong to it: …するとともに、…したことを踏まえ、
+# …したのに対し、…した上で、.
+_TAILS = frozenset({"とも", "共", "こと", "上", "対し", "際"})
+
+
+def _leans_back(tok: Token) -> bool:
+    """A word that attaches to the one before it: a particle, an auxiliary, a suffix,
+    punctuation, a verb that follows another word (し of 確認し, いる, おる), or one of
+    the `_TAILS`."""
+    return (
+        tok.pos[0] in ("助詞", "助動詞", "接尾辞", "補助記号")
+        or (tok.pos[0] == "動詞" and "非自立可能" in tok.pos)
+        or tok.surface in _TAILS
+    )
+
+
 def decisions_ja(
     sentence: str, inherited: str | None, people: list[Attendee] | None = None
 ) -> tuple[list[Decision], str | None]:
@@ -265,7 +281,10 @@ def decisions_ja(
         if _is_complement(tokens, n) or _not_a_decision(tokens, n):
             continue
         clause = tokens[clause_start:n]
-        clause_text = sentence[clause[0].begin if clause else 0 : tok.end]
+        # Shown on its own, a clause does not begin with what ends the one before it
+        # (再確認し、… : the し、 is the previous stance's).
+        lead = next((t for t in clause if not _leans_back(t)), None)
+        clause_text = sentence[lead.begin if lead else tok.begin : tok.end]
         reported = _is_attributive(tokens, n)
         restated = stance == "reaffirm" or any(t.surface == "改めて" for t in clause[-4:])
         window = {t.surface for t in clause[-5:]}
