@@ -228,6 +228,17 @@ def test_limits_out_of_range_name_the_parameter(client: TestClient, node: Node) 
         assert answer.json()["field"] == "limit"
 
 
+def test_an_unknown_type_filter_is_named_as_on_the_page(client: TestClient, node: Node) -> None:
+    """Walk 37: `GET /api/v1/objects?type=foo` answered an empty list (the page, 422)."""
+    _, token = add_user(node, "reader")
+    answer = client.get("/api/v1/objects?type=foo", headers=bearer(token))
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "type"
+    assert "foo" in answer.json()["detail"]
+    known = client.get("/api/v1/objects?type=x-kizuna-decision", headers=bearer(token))
+    assert known.status_code == 200
+
+
 _BROKEN = "x\\ud800y"  # as JSON writes it: a lone surrogate, which no database stores
 
 

@@ -284,3 +284,21 @@ def test_a_lone_surrogate_refuses_only_its_object(base: str) -> None:
     stored = {o["id"] for o in collection.get_objects(type="indicator")["objects"]}
     assert good["id"] in stored
     assert bad["id"] not in stored
+
+
+def test_a_malformed_match_version_is_a_bad_request(base: str) -> None:
+    """Walk 37: `match[version]=notatime` answered 200 with nothing in it."""
+    collection = _collection(base, "ally")
+    for bad in ("notatime", "last,2026-13-01T00:00:00Z"):
+        raw = requests.get(
+            collection.objects_url,
+            params={"match[version]": bad},
+            headers={"Accept": MEDIA},
+            auth=("ally", PASSWORD),
+            timeout=10,
+        )
+        assert raw.status_code == 400, (bad, raw.text)
+        assert raw.headers["content-type"] == MEDIA
+        assert "match[version]" in raw.json()["description"]
+    for good in ("first", "all", "last,first", "2026-01-01T00:00:00.000Z"):
+        assert collection.get_objects(version=good) is not None

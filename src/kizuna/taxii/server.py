@@ -89,9 +89,26 @@ def signed_for_peer(node: Node, item: StoredObject) -> dict[str, Any]:
     )
 
 
+def _versions(value: str | None) -> tuple[str, ...]:
+    """`match[version]`: last, first, all or timestamps (TAXII 2.1 §3.5.1); anything
+    else is the client's mistake, said as one rather than answered with nothing."""
+    asked = _split(value) or ("last",)
+    for v in asked:
+        if v in ("last", "first", "all"):
+            continue
+        try:
+            clock.parse_ts(v)
+        except ValueError:
+            raise TaxiiError(
+                400, "Bad request",
+                f"match[version] takes last, first, all or a timestamp, not {v!r}",
+            ) from None  # fmt: skip
+    return asked
+
+
 def _query(request: Request, collection: Collection, **fixed: Any) -> FeedQuery:
     params = request.query_params
-    versions = _split(params.get("match[version]")) or ("last",)
+    versions = _versions(params.get("match[version]"))
     origin = node_nation(request) if collection.peer else None
     return FeedQuery(
         origin=origin,

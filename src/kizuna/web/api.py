@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kizuna.labels import parse
 from kizuna.store import MAX_LIMIT, StoredObject
+from kizuna.store.listing import Listing
 from kizuna.web.deps import ApiPrincipal, NodeDep
 
 __all__ = ["router"]
@@ -96,6 +97,8 @@ def list_objects(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Objects the caller may see, newest first."""
+    if type is not None:
+        Listing(type=type).checked(node.store)  # an unknown type: 422, as on the page
     page = node.store.list(principal, type=type, limit=limit, cursor_token=cursor)
     items = ",".join(_item(obj) for obj in page.items)
     return _json(f'{{"items":[{items}],"next":{_q(page.next) if page.next else "null"}}}')

@@ -233,7 +233,7 @@ def test_a_clause_shown_on_its_own_begins_with_its_own_words() -> None:
 
     leaning = re.compile(
         r"(?:し|する|され|した|た[のが]|とも|共に|こと|対し|上で|[、，。をにがはでと])"
-    )  # noqa: E501
+    )
     shown = []
     for path in sorted((Path(__file__).parent / "corpus").glob("*_ja.txt")):
         given = date.fromisoformat(path.name[:10])  # one text gives its day alone

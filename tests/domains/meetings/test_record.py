@@ -303,6 +303,15 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
             headers=bearer(token),
         )
         assert secret.status_code == 201
+        # Walk 37: an unknown nation was blamed on the label.
+        unknown = web.post(
+            f"/api/v1/commitments/{decision}/reviews",
+            json={"nation": "XXX", "score": 1, "evidence": "e", "date": "2025-01-01"},
+            headers=bearer(token),
+        )
+        assert unknown.status_code == 422
+        assert unknown.json()["field"] == "nation"
+        assert "XXX" in unknown.json()["detail"]
         # The review is JPN-only: the US reader neither sees it nor its score.
         assert web.get("/api/v1/commitments/compliance", headers=bearer(smith_token)).json() == {
             "label": None,

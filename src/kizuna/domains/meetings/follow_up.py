@@ -53,7 +53,8 @@ def add_review(
     whoever reads the review reads which decision it judges."""
     if score not in (-1, 0, 1):
         raise Invalid("score must be -1, 0 or +1", field="score")
-    node.policy.check_nation(nation)
+    if nation not in node.policy.nations:
+        raise Invalid(f"unknown nation {nation!r}", field="nation")
     if not evidence.strip():
         raise Invalid("evidence is required: say what the score rests on", field="evidence")
     try:
