@@ -16,9 +16,11 @@ from playwright.sync_api import Page, expect
 
 from kizuna.bootstrap import initialize, open_node
 from kizuna.domains.coordination.service import coordination
+from kizuna.domains.incidents.service import incidents
 from kizuna.domains.meetings import service as meetings
 from kizuna.labels import Clearance, parse
 from tests.conftest import node_settings
+from tests.domains.incidents.conftest import event
 from tests.e2e.conftest import LiveNode, OpenSession, Reader, SeededObject, _stop, spawn_serve
 from tests.factories import PASSWORD, report
 from tests.factories.coordination import item, member
@@ -57,10 +59,13 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
         )
         for name in TEXTS:
             meetings.import_summary(node, author, (CORPUS / name).read_bytes())
+        # Walk 37: the label chip in the event's heading did not wrap at 390 px.
+        happened = incidents(node).record(author, event(label="SECRET//REL TO JPN, USA"))
         readers = {"JPN": Reader("kimura", PASSWORD, Clearance("JPN", label.rank))}
         seeded = [
             SeededObject(stored.id, "report", label),
             SeededObject(made.id, "item", label),
+            SeededObject(happened.id, "incident", label),
         ]
     finally:
         node.db.dispose()
@@ -85,7 +90,7 @@ def live_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
 
 
 def _pages(node: LiveNode) -> dict[str, str]:
-    report_id, item_id = node.objects[0].id, node.objects[1].id
+    report_id, item_id, event_id = (o.id for o in node.objects[:3])
     return {
         "start": "/",
         "account": "/account",
@@ -103,6 +108,7 @@ def _pages(node: LiveNode) -> dict[str, str]:
         "incidents-board": "/incidents",
         "incidents-new": "/incidents/new",
         "incidents-figures": "/incidents/figures",
+        "incidents-event": f"/incidents/events/{event_id}",
         "meetings-import": "/meetings/import",
         "intel-joint-products": "/intel/joint-products",
     }
