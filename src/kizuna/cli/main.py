@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -176,7 +177,20 @@ def import_stix(
         for outcome in bad:
             table.add_row(outcome.id or "(no id)", outcome.message)
         err.print(table)
-    console.print(f"imported {len(outcomes) - len(bad)} of {len(outcomes)} objects")
+    # What the import did, not only that nothing failed: a bundle already held (an
+    # export imported back, a partner's replicas) writes nothing and says so.
+    said = Counter(
+        "created" if o.message == "created"
+        else "new versions" if o.message.startswith("version ")
+        else "markings known" if o.message.endswith("marking: known")
+        else "already held" if o.message == "already stored"
+        else "refused"
+        for o in outcomes
+    )  # fmt: skip
+    parts = ("created", "new versions", "already held", "markings known", "refused")
+    console.print(
+        f"{len(outcomes)} objects: " + ", ".join(f"{said[p]} {p}" for p in parts if said[p])
+    )
     if bad:
         raise typer.Exit(1)
 
