@@ -133,3 +133,31 @@ def test_user_add_names_every_role_it_takes(tmp_path: Path) -> None:
     flat = " ".join(out.replace("│", " ").split())
     for role in Role:
         assert role.value in flat, role
+
+
+def test_a_second_serve_on_a_taken_address_writes_nothing(db_url: str, tmp_path: Path) -> None:
+    """Walk 37: a second `kizuna serve` on the same database and port failed with
+    "address already in use" after writing "Node started" and "Node stopped" to the
+    audit log while the first one went on serving."""
+    import socket
+
+    from kizuna.db.schema import audit_log
+
+    key = tmp_path / "node.pem"
+    assert _run("init", "--db", db_url, key=key)[0] == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        node = open_node(node_settings(db_url, tmp_path))
+        try:
+            with node.db.read() as conn:
+                before = conn.execute(select(func.count()).select_from(audit_log)).scalar_one()
+            code, out = _run("serve", "--db", db_url, "--port", str(port), key=key)
+            assert code == 2
+            assert f"cannot listen on 127.0.0.1:{port}" in " ".join(out.split())
+            with node.db.read() as conn:
+                after = conn.execute(select(func.count()).select_from(audit_log)).scalar_one()
+            assert after == before
+        finally:
+            node.db.dispose()

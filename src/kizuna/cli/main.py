@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections import Counter
 from pathlib import Path
@@ -91,14 +92,25 @@ def serve(
     from kizuna.web.app import create_app
 
     settings = settings_for(db, host=host, port=port)
-    with opened(settings) as node:
+    # The address is taken before the node opens: starting writes `node.serve.start` to
+    # the audit log, which a node that cannot listen (another serves there) must not.
+    sock = _listening_socket(settings.host, settings.port)
+    with sock, opened(settings) as node:
         console.print(f"Kizuna node {node.nation} on http://{settings.host}:{settings.port}/")
-        uvicorn.run(
-            create_app(node, checkpoints=True, federate=True),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-        )
+        app_ = create_app(node, checkpoints=True, federate=True)
+        uvicorn.Server(uvicorn.Config(app_, log_level="warning")).run(sockets=[sock])
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror}; nothing was started") from exc
+    return sock
 
 
 @app.command()
