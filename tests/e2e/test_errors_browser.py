@@ -271,8 +271,10 @@ def test_a_refused_report_is_swapped_in_by_htmx_with_its_input(
     assert answer.value.status == 422
     assert answer.value.request.headers.get("hx-request") == "true"
     said = {
-        "ja": "区分：「SECRET//REL TO JPN, USA」のように、規程にある区分を記入してください。",
-        "en": "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",
+        "ja": "区分：規程に等級「SEKRET」はありません。"
+        "「SECRET//REL TO JPN, USA」のように記入してください。",
+        "en": "Label: the policy has no level SEKRET: write a label such as "
+        "SECRET//REL TO JPN, USA.",
     }
     expect(page.locator("#new-reports [role=alert], [role=alert]").first).to_have_text(said[lang])
     expect(page.locator("#new-reports input[name=name]")).to_have_value("Harbour watch, week 48")

@@ -327,6 +327,17 @@ _PYDANTIC: dict[str, str] = {
 }
 
 _LABEL = N_("write a label the policy knows, such as SECRET//REL TO JPN, USA.")
+# What part of a typed label the policy does not know, named (walk 37: "write a label
+# the policy knows" left the writer to find which word of it was wrong).
+_LABEL_PARTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"unknown level '([^']*)'"),
+     N_("the policy has no level {part}: write a label such as SECRET//REL TO JPN, USA.")),
+    (re.compile(r"unknown nation(?: or group)? '([^']*)'"),
+     N_("the policy knows no nation {part}: write a label such as SECRET//REL TO JPN, USA.")),
+    (re.compile(r"unknown compartment '([^']*)'"),
+     N_("the policy has no compartment {part}: write a label such as SECRET//BIAC//REL TO "
+        "JPN, USA.")),
+)  # fmt: skip
 _UNKNOWN = re.compile(r"^(\w+: )?(label .*: )?unknown ")
 _HTTP: dict[int, str] = {
     401: N_("Sign in first."),
@@ -400,6 +411,15 @@ def _recognised(text: str) -> str | None:
     return next((key for pattern, key in _STORE_PATTERNS if pattern.search(text)), None)
 
 
+def _label_said(text: str, gettext: Callable[[str], str]) -> str:
+    """What is wrong with a typed label, naming the part the policy does not know."""
+    for pattern, key in _LABEL_PARTS:
+        found = pattern.search(text)
+        if found:
+            return gettext(key).format(part=found.group(1))
+    return gettext(_LABEL)
+
+
 def _store(exc: StoreError, gettext: Callable[[str], str], names: _Names) -> str:
     if isinstance(exc, NotFound):
         return gettext(_HTTP[404])
@@ -413,7 +433,7 @@ def _store(exc: StoreError, gettext: Callable[[str], str], names: _Names) -> str
     is_label = (exc.field or "").split(".")[-1] in ("label", "target_label")
     if is_label and _UNKNOWN.search(text):
         # A label is typed, not chosen: "choose one of the offered values" misleads.
-        return _with_field(exc.field, gettext(_LABEL), gettext, names)
+        return _with_field(exc.field, _label_said(text, gettext), gettext, names)
     key = _recognised(text)
     if key is not None:
         return _with_field(exc.field, gettext(key), gettext, names)
@@ -445,7 +465,7 @@ def explain(
     if isinstance(exc, StoreError):
         return _store(exc, gettext, names)
     if isinstance(exc, LabelError):
-        return _with_field("label", gettext(_LABEL), gettext, names)
+        return _with_field("label", _label_said(str(exc), gettext), gettext, names)
     if isinstance(exc, HTTPException):
         key = _HTTP.get(exc.status_code, N_("Something went wrong."))
         size = (

@@ -529,7 +529,7 @@ def test_the_import_page_takes_a_label_from_the_form_to_every_stored_object(
         web.cookies.set(cookies(web).lang, "en")
         other = (CORPUS / "2024-06-02_mod-defense-ministerial-summary_en.txt").read_bytes()
         for bad, status, said in (
-            ("SEKRIT", 422, "Label: write a label the policy knows"),
+            ("SEKRIT", 422, "Label: the policy has no level SEKRIT"),
             ("TOP SECRET//REL TO JPN", 403, "Label: this label is above your clearance"),
         ):
             refused = web.post(
