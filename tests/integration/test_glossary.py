@@ -42,7 +42,7 @@ from kizuna.federation.signing import sign
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
-from kizuna.labels import Label, can_read, parse
+from kizuna.labels import Label, can_read, parse, render
 from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.stix.markings import marking_id
@@ -192,6 +192,12 @@ def test_an_author_adds_a_term_a_translator_verifies_it_readers_look_it_up(desk:
 def test_the_pages_add_look_up_and_show_both_languages(desk: Desk) -> None:
     client = desk.client
     form = sign_in(client, "sato", lang="ja")
+    # Walk 37: the label came prefilled in English on the Japanese form.
+    offered = re.search(r'name="label"[^>]*value="([^"]*)"', client.get("/glossary/new").text)
+    assert offered is not None
+    assert offered.group(1) == render(
+        desk.node.policy, Label(desk.node.policy.lowest.rank, frozenset({"JPN"})), "ja"
+    )
     answer = client.post(
         "/glossary/new",
         data={"csrf_token": form, "ja": "仮訳", "en": "provisional translation",

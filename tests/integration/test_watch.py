@@ -4,6 +4,8 @@ changes nothing; the audit log records each action."""
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import timedelta
 
@@ -19,6 +21,7 @@ from kizuna.domains.coordination.watch import log_entry, watch_log
 from kizuna.domains.coordination.watch_model import EntryCreate, HandoverCreate
 from kizuna.domains.coordination.watch_schema import coord_handovers, coord_watch
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
+from kizuna.labels import Label, render
 from kizuna.runtime import Node
 from tests.factories import bearer, sign_in
 from tests.factories.coordination import cast, item, member
@@ -258,6 +261,11 @@ def test_pages_log_generate_and_sign_in_both_languages(
     page = client.get("/coordination/watch")
     assert page.status_code == 200
     assert ("当直日誌" if lang == "ja" else "Watch log") in page.text
+    # Walk 37: the label came prefilled in English on the Japanese page.
+    lowest = Label(node.policy.lowest.rank, frozenset({"JPN"}), frozenset())
+    typed = re.search(r'name="label"[^>]*value="([^"]*)"', page.text)
+    assert typed is not None
+    assert html.unescape(typed.group(1)) == render(node.policy, lowest, lang)
     logged = client.post(
         "/coordination/watch",
         data={"csrf_token": token, "body": "jjoc", "kind": "call", "text_ja": "米側と電話調整",

@@ -32,7 +32,7 @@ from kizuna.domains.coordination.words import (
 )
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Principal
-from kizuna.labels import Label, LabelError, parse
+from kizuna.labels import Label, LabelError, parse, render
 from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
@@ -88,6 +88,12 @@ def _said(exc: BaseException, request: Request) -> str:
                 least = re.search(r"choose at least (.+)$", text)
                 return gettext(words).format(label=least.group(1) if least else "")
     return explain(exc, lang)
+
+
+def _own_lowest(c: Coordination, lang: str) -> str:
+    policy = c.node.policy
+    lowest = Label(policy.lowest.rank, frozenset({c.node.nation}), frozenset())
+    return render(policy, lowest, "ja" if lang == "ja" else "en")
 
 
 def _status(exc: BaseException) -> int:
@@ -160,7 +166,6 @@ def _watch_page(
     # The items an entry names go by their titles where the reader may read them.
     named = [i for e in entries for i in e.entry.object.get("items", [])]
     items = readable_targets(c.store, principal, named, choose_lang(request))
-    nation = c.node.nation
     return page(
         request,
         "coordination/watch.html",
@@ -175,7 +180,9 @@ def _watch_page(
         entries=entries,
         can_write=can_write,
         linkable=linkable,
-        values=values or {"kind": "event", "label": f"UNCLASSIFIED//REL TO {nation}", "items": []},
+        # The lowest level, this nation only, written as the reader writes labels.
+        values=values
+        or {"kind": "event", "label": _own_lowest(c, choose_lang(request)), "items": []},
         error=error,
         **_common(c, request, principal),
     )

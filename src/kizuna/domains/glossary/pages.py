@@ -18,6 +18,7 @@ from kizuna.domains.glossary.rules import TermInvalid
 from kizuna.domains.glossary.service import create_term, edit_term, may_write
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
+from kizuna.labels import Label, render
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
 from kizuna.web.bilingual import glossed, side_by_side
@@ -160,7 +161,9 @@ def _writer_only(node: Node, principal: Principal) -> None:
 @router.get("/glossary/new")
 def new_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
     _writer_only(node, principal)
-    label = f"UNCLASSIFIED//REL TO {node.nation}"
+    # The lowest level, this nation only, written as the reader writes labels.
+    lowest = Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
+    label = render(node.policy, lowest, "ja" if choose_lang(request) == "ja" else "en")
     return _form(request, principal, node, values={"label": label, "status": "provisional"},
                  term=None)  # fmt: skip
 
