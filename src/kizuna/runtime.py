@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from kizuna.config import Settings
 from kizuna.db import Database
 from kizuna.identity.principal import Principal
-from kizuna.labels import Policy
+from kizuna.labels import Label, Policy
 from kizuna.store import Store, StoredObject
 from kizuna.today import Panel
 
@@ -30,7 +30,15 @@ if TYPE_CHECKING:
     from fastapi.telemetry import TelemetryConfig
     from typer import Typer
 
-__all__ = ["NO_TELEMETRY", "ArrivalHook", "Domain", "Node", "Today"]
+__all__ = [
+    "NO_TELEMETRY",
+    "ArrivalHook",
+    "Domain",
+    "HandoverHook",
+    "HandoverPart",
+    "Node",
+    "Today",
+]
 
 # FastAPI's own OpenTelemetry hooks, off for good: a node runs on a closed network and
 # reports to no one, whatever the environment says (FASTAPI_OTEL_AUTO_CONFIGURE and
@@ -54,6 +62,22 @@ ArrivalHook = Callable[["Node", Connection, StoredObject], None]
 Today = Callable[["Node", Principal], list[Panel]]
 
 
+@dataclass(frozen=True)
+class HandoverPart:
+    """What another domain adds to a body's shift handover (the coordination domain
+    writes the handover): rows as the handover stores them (by convention `id`,
+    `name`, `name_ja`, `label`, `at`, `href`, `precedence`, `detail`, `detail_ja`) and
+    the label of each thing listed, which the handover's label must dominate."""
+
+    rows: list[dict[str, Any]]
+    labels: list[Label]
+
+
+# Called in the handover's transaction with the outgoing officer, the body and the
+# shift's period (epoch seconds): lists only what the officer may read.
+HandoverHook = Callable[["Node", Connection, Principal, str, float, float], HandoverPart]
+
+
 @dataclass
 class Node:
     """Everything a running node holds: settings, database, policy, store, key, and what
@@ -65,6 +89,8 @@ class Node:
     store: Store
     key: Ed25519PrivateKey
     arrival_hooks: list[ArrivalHook] = field(default_factory=list)
+    # Sections other domains add to a shift handover: name -> (title msgid, hook).
+    handover_parts: dict[str, tuple[str, HandoverHook]] = field(default_factory=dict)
     # Per-domain services, built once per node (see e.g. `coordination(node)`).
     extras: dict[str, object] = field(default_factory=dict)
 

@@ -336,3 +336,54 @@ def test_an_entry_names_its_items_by_their_titles_where_the_reader_may_read_them
     assert shown.findall(page) == [made.id]
     assert "Air defence posture" not in page
     assert banner.findall(page) == ["SECRET//REL TO USA, JPN"]  # its own nation first
+
+
+def test_a_handover_tells_the_next_watch_of_incident_notices_not_yet_acknowledged(
+    node: Node, people: dict
+) -> None:
+    """Walk 37: JJOC held unacknowledged FLASH notices of a part fallen in Okinawa and
+    its handover said "Unacknowledged notifications: Nothing" (the section read only
+    the coordination items' notices). The incidents domain now adds its own section,
+    listing only the events the outgoing officer may read."""
+    from kizuna.domains.incidents.model import AckCreate
+    from kizuna.domains.incidents.service import incidents
+    from tests.domains.incidents.conftest import event
+
+    c = coordination(node)
+    sato, ito = people["sato"][0], people["ito"][0]
+    duty, _ = member(node, "jduty", nation="JPN", roles=["author", "releasing_officer"],
+                     bodies=["jjoc"], compartments=["CYBER"])  # fmt: skip
+    seen = incidents(node).record(duty, event(label=LABEL))
+    hidden = incidents(node).record(duty, event(label="SECRET//CYBER//REL TO JPN"))
+    listed = handovers.generate(c, sato, HandoverCreate(body="jjoc")).object["sections"]
+    notices = listed["incident-notices"]
+    assert [r["id"] for r in notices] == [seen.id]  # sato holds no CYBER
+    assert notices[0]["name_ja"] == "嘉手納基地付近でF-15のパネルが落下"
+    assert notices[0]["href"] == f"/incidents/events/{seen.id}"
+    assert hidden.id not in str(listed)
+
+    incidents(node).acknowledge(ito, seen.id, AckCreate(addressee="jjoc"))
+    after = handovers.generate(c, sato, HandoverCreate(body="jjoc")).object["sections"]
+    assert after["incident-notices"] == []
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_handover_page_names_the_incident_section_and_links_the_event(
+    node: Node, people: dict, client: TestClient, lang: str
+) -> None:
+    from kizuna.domains.incidents.service import incidents
+    from tests.domains.incidents.conftest import event
+
+    duty, _ = member(
+        node, "jduty", nation="JPN", roles=["author", "releasing_officer"], bodies=["jjoc"]
+    )
+    seen = incidents(node).record(duty, event(label=LABEL))
+    made = handovers.generate(coordination(node), people["sato"][0], HandoverCreate(body="jjoc"))
+    sign_in(client, "sato", lang=lang)
+    page = client.get(f"/coordination/handovers/{made.id}")
+    assert page.status_code == 200, page.text
+    section = page.text.split('id="section-incident-notices"', 1)[1].split("</section>", 1)[0]
+    title = "未確認の事件・事故の通報" if lang == "ja" else "Unacknowledged incident notices"
+    assert title in section
+    assert f'href="/incidents/events/{seen.id}"' in section
+    assert ("第一報" if lang == "ja" else "Alert") in section

@@ -148,6 +148,19 @@ def test_board_notices_acknowledgements_and_cap_show_exactly_what_is_allowed(wor
                 assert queries.acknowledgements(c, who, stix_id) == []
 
 
+def test_a_handovers_incident_section_lists_exactly_what_the_officer_may_read(
+    world: World,
+) -> None:
+    """The part a shift handover takes from this domain (`Node.handover_parts`): the
+    events with a notice to the body nobody acknowledged, read as the outgoing officer."""
+    _, open_notices = world.node.handover_parts["incident-notices"]
+    for who in world.principals:
+        with world.node.db.read() as conn:
+            part = open_notices(world.node, conn, who, "jjoc", 0, 0)
+        assert {r["id"] for r in part.rows} == world.visible(who) - world.acked
+        assert all(can_read(who.clearance, label) for label in part.labels)
+
+
 def test_map_and_chart_figures_count_only_visible_events(world: World) -> None:
     c = incidents(world.node)
     for who in world.principals:

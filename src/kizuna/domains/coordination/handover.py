@@ -130,6 +130,10 @@ def generate(c: Coordination, principal: Principal, data: HandoverCreate) -> Sto
             )
         shift = Shift(c, conn, principal, data.body, epoch(start), epoch(end))
         listed = [section(shift) for section in SECTIONS]
+        # Other domains' sections (incident notices), listed for the same officer.
+        for name, (_title, part) in c.node.handover_parts.items():
+            added = part(c.node, conn, principal, data.body, shift.start, shift.end)
+            listed.append(Listed(name, added.rows, added.labels))
         label = _choose_label(c, principal, data.label, listed)
         body: dict[str, Any] = {
             "type": HANDOVER_TYPE,

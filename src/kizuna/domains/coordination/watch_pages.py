@@ -90,6 +90,27 @@ def _said(exc: BaseException, request: Request) -> str:
     return explain(exc, lang)
 
 
+# Where a handover row leads: the mechanism's own pages by the id's type, or the page
+# another domain's section names, if it is a path of this node's to that very object
+# (a handover may come from a partner: a link of its making never leaves the node).
+_LOCAL_PATH = re.compile(r"/[a-z][a-z0-9-]*(?:/[a-z][a-z0-9-]*)*/")
+_ROW_PAGES = (
+    ("x-kizuna-rfi--", "/coordination/rfis/"),
+    ("x-kizuna-tasker--", "/coordination/taskers/"),
+)
+
+
+def _row_href(row: dict[str, Any]) -> str:
+    stix_id = str(row.get("id", ""))
+    href = row.get("href")
+    if isinstance(href, str) and href.endswith(stix_id):
+        path = href[: len(href) - len(stix_id)]
+        if _LOCAL_PATH.fullmatch(path):
+            return href
+    prefix = next((p for t, p in _ROW_PAGES if stix_id.startswith(t)), "/coordination/items/")
+    return prefix + stix_id
+
+
 def _own_lowest(c: Coordination, lang: str) -> str:
     policy = c.node.policy
     lowest = Label(policy.lowest.rank, frozenset({c.node.nation}), frozenset())
@@ -120,7 +141,11 @@ def _common(c: Coordination, request: Request, principal: Principal) -> dict[str
         "tasker_state_names": TASKER_STATE_NAMES,
         "precedence_names": PRECEDENCE_NAMES,
         "notice_names": NOTICE_NAMES,
-        "section_titles": SECTION_TITLES,
+        "row_href": _row_href,
+        "section_titles": {
+            **SECTION_TITLES,
+            **{name: title for name, (title, _) in c.node.handover_parts.items()},
+        },
         "label_of": label_of,
         "body_name": lambda b: c.structure.bodies[b].name(lang) if b in c.structure.bodies else b,
         "text_of": lambda o, en="text", ja="text_ja": (

@@ -26,6 +26,7 @@ OWNER = OwnerKey("incidents")
 
 
 def _install(node: Node) -> None:
+    from kizuna.domains.incidents import handover
     from kizuna.domains.incidents.federation import arrived
     from kizuna.domains.incidents.model import ACK_TYPE, EVENT_TYPE, PUBLIC_TYPE
     from kizuna.domains.incidents.rules import owner_rules
@@ -41,6 +42,8 @@ def _install(node: Node) -> None:
     ):
         owners.register(stix_type, domain="incidents", endpoint=endpoint, rules=rules, key=OWNER)
     node.arrival_hooks.append(arrived)
+    # A watch that hands over tells the next one of notices still unacknowledged.
+    node.handover_parts["incident-notices"] = (handover.TITLE, handover.open_notices)
 
 
 def _routers() -> list[APIRouter]:
