@@ -90,6 +90,28 @@ CASES: list[tuple[str, dict[str, Any], int, str, str]] = [
         "invalid STIX report",
     ),
     (
+        # Walk 37: stored as "123" by the library's coercion.
+        "a number for a name",
+        {"object": {**report(), "name": 123}, "label": "SECRET"},
+        422,
+        "object.name",
+        "must be a string",
+    ),
+    (
+        "a word for a flag",
+        {"object": {**indicator(), "revoked": "yes"}, "label": "SECRET"},
+        422,
+        "object.revoked",
+        "true or false",
+    ),
+    (
+        "numbers among labels",
+        {"object": {**report(), "labels": ["ok", 7]}, "label": "SECRET"},
+        422,
+        "object.labels",
+        "list of strings",
+    ),
+    (
         "marking posted",
         {"object": {"type": "marking-definition"}, "label": "SECRET"},
         422,

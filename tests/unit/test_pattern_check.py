@@ -16,6 +16,7 @@ from stix2patterns.validator import run_validator
 
 from kizuna.errors import Invalid
 from kizuna.stix import patterns
+from kizuna.stix.standard import mistyped
 from kizuna.stix.validate import prepare
 
 PATTERNS = [
@@ -53,6 +54,10 @@ BASE = {
 
 
 def _library(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The library's verdict and body; but a property of the wrong JSON type, which the
+    library turns into the right one ("name": 5 stored as "5"), Kizuna refuses (walk 37)."""
+    if mistyped(obj) is not None:
+        return None
     try:
         return json.loads(stix2.parse(obj, allow_custom=False, version="2.1").serialize())
     except Exception:  # the empty pattern crashes the library's parser

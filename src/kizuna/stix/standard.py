@@ -33,7 +33,7 @@ import jsonschema_rs
 from stix2 import properties as p
 from stix2.v21 import OBJ_MAP
 
-__all__ = ["FAST_TYPES", "OWN_PREFIX", "STANDIN", "plain_body"]
+__all__ = ["FAST_TYPES", "OWN_PREFIX", "STANDIN", "mistyped", "plain_body"]
 
 # The SDOs and SROs a feed is made of whose every constraint is modelled here.
 FAST_TYPES = (
@@ -90,6 +90,34 @@ def plain_body(obj: dict[str, Any]) -> dict[str, Any] | None:
     if obj["type"] == "malware" and obj["is_family"] and "name" not in obj:
         return None
     return obj
+
+
+def mistyped(obj: dict[str, Any]) -> tuple[str, str] | None:
+    """The first property of a standard object whose JSON type is not the one STIX 2.1
+    gives it, which the library would quietly turn into it (`"name": 123` stored as
+    "123", `"revoked": "yes"` as true), with what it must be; None when all are right."""
+    cls = OBJ_MAP.get(str(obj.get("type")))
+    if cls is None:
+        return None
+    for name, prop in cls._properties.items():
+        if name not in obj:
+            continue
+        value = obj[name]
+        if isinstance(prop, p.ListProperty) and isinstance(value, list):
+            contained = prop.contained
+            if type(contained) in _TEXT and not all(isinstance(v, str) for v in value):
+                return name, "a list of strings"
+            continue
+        if type(prop) in _TEXT and not isinstance(value, str):
+            return name, "a string"
+        if isinstance(prop, p.BooleanProperty) and not isinstance(value, bool):
+            return name, "true or false"
+        if isinstance(prop, p.IntegerProperty) and (type(value) is not int):
+            return name, "an integer"
+    return None
+
+
+_TEXT = (p.StringProperty, p.OpenVocabProperty)
 
 
 @cache

@@ -20,7 +20,7 @@ from stix2.v21 import OBJ_MAP
 
 from kizuna.errors import Invalid
 from kizuna.stix.patterns import pattern_errors
-from kizuna.stix.standard import OWN_PREFIX, STANDIN, plain_body
+from kizuna.stix.standard import OWN_PREFIX, STANDIN, mistyped, plain_body
 from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
 __all__ = [
@@ -169,6 +169,9 @@ def by_library(filled: dict[str, Any]) -> dict[str, Any]:
     ):
         # The stix2 library reads each extension as a mapping before it checks any.
         raise Invalid("extensions map extension ids to objects", field="object.extensions")
+    wrong = mistyped(filled)
+    if wrong is not None:
+        raise Invalid(f"{wrong[0]} must be {wrong[1]}", field=f"object.{wrong[0]}")
     probe, standins = _stand_in(filled)
     pattern = _stix_pattern(probe)
     if pattern is not None:
