@@ -525,6 +525,8 @@ def record_world(world: World) -> RecordWorld:
                     "body": f"m{m}",
                     "lang": "ja",
                     "date": date,
+                    # One text held at several labels, as several records.
+                    "source_digest": "one-text",
                 },
                 label,
                 owner=MEETINGS,
@@ -590,6 +592,9 @@ def test_meetings_register_timeline_and_compliance_show_exactly_what_the_oracle_
     for who in world.principals:
         meetings = {m.id for m in service.list_meetings(world.node, who)}
         assert meetings == _allowed(record_world, who, "x-kizuna-meeting--")
+        # An import's preview names the records of the same text the importer may read.
+        held = service.held_elsewhere(world.node, who, "one-text", "x-kizuna-meeting--none")
+        assert {m.id for m in held} == meetings
         rows = service.register(world.node, who)
         seen = {r.decision.id for r in rows}
         assert seen == _allowed(record_world, who, "x-kizuna-decision--")

@@ -739,3 +739,57 @@ def test_the_register_lists_each_decision_of_a_shared_sentence_by_its_own_clause
 
         objects = web.get("/objects", params={"type": "x-kizuna-decision"}).text
         assert all(html.escape(c, quote=False) in objects for c in clauses if len(c) < 60)
+
+
+def test_the_same_text_at_another_label_is_named_before_it_makes_a_second_record(
+    node: Node,
+) -> None:
+    """Walk 37: a text imported at UNCLASSIFIED//REL TO JPN, USA and then again with the
+    default label became two meetings with the same commitments, and nothing said so.
+    The preview (page and REST) now names the record already held, where the importer
+    may read it; one who may not read it is told nothing of it."""
+    _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    _, low_token = add_user(node, "kudo", roles=["author"], clearance="CONFIDENTIAL")
+    text = (CORPUS / "2023-01-11_scc-joint-statement_ja.txt").read_text("utf-8")
+    with _app(node) as web:
+        first = web.post(
+            "/api/v1/meetings/import",
+            json={"text": text, "label": "SECRET//REL TO JPN, USA", "dry_run": False},
+            headers=bearer(token),
+        )
+        assert first.status_code == 201, first.text
+        held = first.json()["meeting_id"]
+        again = web.post("/api/v1/meetings/import", json={"text": text}, headers=bearer(token))
+        assert again.json()["held_elsewhere"] == [
+            {"meeting_id": held, "label": "SECRET//REL TO JPN, USA"}
+        ]
+        assert again.json()["meeting_id"] != held
+        hidden = web.post("/api/v1/meetings/import", json={"text": text}, headers=bearer(low_token))
+        assert hidden.json()["held_elsewhere"] == []
+
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "ja")
+        token_ = _csrf(web.get("/meetings/import").text)
+        shown = web.post(
+            "/meetings/import",
+            data={"csrf_token": token_},
+            files={"file": ("a.txt", text.encode(), "text/plain")},
+        )
+        assert shown.status_code == 200, shown.text
+        notice = shown.text.split('id="held-elsewhere"', 1)[1].split("</div>", 1)[0]
+        assert "別の区分ですでに取り込まれています" in notice
+        assert f'href="/meetings/{held}"' in notice
+        other = (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
+        many = web.post(
+            "/meetings/import",
+            data={"csrf_token": token_},
+            files=[("file", ("a.txt", text.encode(), "text/plain")),
+                   ("file", ("b.txt", other, "text/plain"))],
+        )  # fmt: skip
+        assert many.status_code == 200, many.text
+        rows = re.findall(r'<tr data-file="([^"]+)".*?</tr>', many.text, re.S)
+        assert rows == ["a.txt", "b.txt"]
+        first_row = many.text.split('<tr data-file="a.txt"', 1)[1].split("</tr>", 1)[0]
+        assert "別の区分で取り込み済み" in first_row
+        assert f'href="/meetings/{held}"' in first_row
+        assert "別の区分" not in many.text.split('<tr data-file="b.txt"', 1)[1].split("</tr>")[0]

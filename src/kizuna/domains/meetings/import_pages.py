@@ -18,7 +18,7 @@ the importer may not write at, brings the form back with the reason and stores n
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -32,6 +32,7 @@ from kizuna.errors import Invalid, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, parse
 from kizuna.runtime import Node
+from kizuna.store import StoredObject
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
@@ -59,6 +60,7 @@ class FileRow:
     meeting_id: str = ""
     created: int = 0
     error: str = ""
+    elsewhere: list[StoredObject] = field(default_factory=list)
 
     @property
     def decisions(self) -> int:
@@ -99,13 +101,13 @@ def _label(node: Node, principal: Principal, text: str) -> Label:
 
 def _preview(
     node: Node, principal: Principal, data: bytes, lang: str, date: str, label: Label
-) -> Record:
+) -> service.ImportResult:
     if len(data) > _MAX_UPLOAD:
         raise Invalid(f"the file is over {_MAX_UPLOAD:,} bytes", field="file")
     given = service.parse_given_date(date)
     return service.import_summary(
         node, principal, data, lang=lang or None, label=label, dry_run=True, date=given
-    ).record
+    )
 
 
 @router.post("/meetings/import", dependencies=[Depends(check_csrf)])
@@ -138,16 +140,18 @@ async def import_preview(
         return await _preview_many(request, principal, node, file, lang, date, label, chosen)
     data = await file[0].read(_MAX_UPLOAD + 1)
     try:
-        record = await run_in_threadpool(_preview, node, principal, data, lang, date, chosen)
+        read = await run_in_threadpool(_preview, node, principal, data, lang, date, chosen)
     except StoreError as exc:
         return _import_form(request, principal, explain(exc, reader), 422, **kept)
     return page(
         request,
         "import_preview.html",
         principal=principal,
-        # The page shows a text to be held at this label: its banner says so.
-        labels=[chosen],
-        record=record,
+        # The page shows a text to be held at this label (its banner says so), and
+        # names the records of the same text the importer may read at other labels.
+        labels=[chosen, *(o.label for o in read.elsewhere)],
+        record=read.record,
+        elsewhere=read.elsewhere,
         data=base64.b64encode(data).decode(),
         doc_lang=lang,
         date=date,
@@ -179,7 +183,8 @@ async def _preview_many(
         row = FileRow(name=(upload.filename or "")[:_NAME])
         try:
             # Off the event loop: the parse is seconds of CPU for many files.
-            row.record = await run_in_threadpool(_preview, node, principal, data, lang, "", label)
+            read = await run_in_threadpool(_preview, node, principal, data, lang, "", label)
+            row.record, row.elsewhere = read.record, read.elsewhere
             row.data = base64.b64encode(data).decode()
         except StoreError as exc:
             # The form's date field is for one file: such a file goes in alone.
@@ -253,7 +258,7 @@ def _confirm_many(
             raw = service.upload_bytes(None, blob)
             result = service.import_summary(node, principal, raw, lang=lang or None, label=label)
             row.record, row.meeting_id = result.record, result.meeting_id
-            row.created = result.created
+            row.created, row.elsewhere = result.created, result.elsewhere
         except StoreError as exc:
             row.error = explain(exc, reader)
         rows.append(row)
@@ -277,7 +282,7 @@ def _files_page(
         request,
         "import_files.html",
         principal=principal,
-        labels=[label],
+        labels=[label, *(o.label for r in rows for o in r.elsewhere)],
         rows=rows,
         readable=done,
         confirmed=confirmed,

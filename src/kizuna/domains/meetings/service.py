@@ -65,6 +65,7 @@ __all__ = [
     "correct_decision",
     "figures",
     "get_meeting",
+    "held_elsewhere",
     "import_label",
     "import_seed",
     "import_summary",
@@ -88,6 +89,9 @@ class ImportResult:
     already: bool
     dry_run: bool
     objects: list[dict[str, Any]] = field(default_factory=list)
+    # The same text held at other labels, as records of their own, that the importer
+    # may read: an import at another label makes one more (walk 37).
+    elsewhere: list[StoredObject] = field(default_factory=list)
 
 
 def _ts(now: str) -> dict[str, str]:
@@ -243,6 +247,15 @@ def import_summary(
     )
 
 
+def held_elsewhere(
+    node: Node, principal: Principal, digest: str, meeting_id: str
+) -> list[StoredObject]:
+    """The meetings of the same text (its digest) but `meeting_id`, each a record at
+    another label, that `principal` may read."""
+    found = with_property(node.store, principal, model.MEETING, "source_digest", digest)
+    return [m for m in found if m.id != meeting_id]
+
+
 def _default_label(node: Node) -> Label:
     return Label(node.policy.lowest.rank, frozenset({node.nation}), frozenset())
 
@@ -303,8 +316,9 @@ def store_record(
         label = _default_label(node)
     made = _objects(record, stamp, _scope(node, label, record.digest))
     meeting_id = made[0]["id"]
+    elsewhere = held_elsewhere(node, principal, record.digest, meeting_id)
     if dry_run:
-        return ImportResult(record, meeting_id, 0, False, True, made)
+        return ImportResult(record, meeting_id, 0, False, True, made, elsewhere)
     if principal.kind == "system" and label.rel_to != {node.nation} and not public_release:
         # Raised in a store transaction: the store audits it, as every refusal.
         with node.store.transaction(principal):
@@ -320,7 +334,7 @@ def store_record(
     except NotFound:
         pass
     else:
-        return ImportResult(record, meeting_id, 0, True, False, made)
+        return ImportResult(record, meeting_id, 0, True, False, made, elsewhere)
     # The lookups below plan on the statistics of what earlier documents wrote.
     node.db.keep_statistics(restate.LOOKUP_TABLES)
     with node.store.transaction(principal) as conn:
@@ -355,7 +369,7 @@ def store_record(
                 **({"relinked": relinked} if relinked else {}),
             },
         )
-    return ImportResult(record, meeting_id, len(made), False, False, made)
+    return ImportResult(record, meeting_id, len(made), False, False, made, elsewhere)
 
 
 def _restated_later(
