@@ -22,8 +22,11 @@ from aiosmtpd.controller import Controller
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from kizuna.bootstrap import open_node
+from kizuna.cli.main import app
+from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.delivery import IncidentSettings
 from kizuna.domains.incidents.model import AckCreate, EventUpdate
 from kizuna.domains.incidents.routing import parse_routing, shipped_text
@@ -98,6 +101,28 @@ def test_relay_down_then_up_every_mail_is_delivered_once(usa: Node, smtp_port: i
     assert {r.status for r in rows} == {"pending"}
     assert all(r.attempts == 1 for r in rows)
     assert all("relay 127.0.0.1" in (r.last_error or "") for r in rows)
+    # Walk 37: the relay refused every message and nothing said so. The operator's scan
+    # and the event's page now do.
+    stuck, last_error = c.failing()
+    assert stuck == expected
+    assert last_error is not None
+    assert "relay 127.0.0.1" in last_error
+    scanned = CliRunner().invoke(
+        app,
+        ["incidents", "scan", "--db", usa.settings.database_url],
+        env={"KIZUNA_KEY_FILE": str(usa.settings.key_file),
+             "KIZUNA_INCIDENT_SMTP_PORT": str(smtp_port)},
+    )  # fmt: skip
+    assert scanned.exit_code == 0, scanned.output
+    assert "not sent after failed attempts" in " ".join(scanned.stderr.split())
+    shown = queries.notices(c, people["duty"], made.id)
+    assert sum(n.failing for n in shown) == expected
+    assert all(n.sent == 0 for n in shown)
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "duty", lang="en")
+        page = web.get(f"/incidents/events/{made.id}").text
+    assert page.count('class="delivery-failing"') >= 1
+    assert "not sent yet" in page
     inbox = Inbox()
     controller = start_smtp(smtp_port, inbox)
     try:
@@ -105,6 +130,10 @@ def test_relay_down_then_up_every_mail_is_delivered_once(usa: Node, smtp_port: i
         again = c.deliver()
     finally:
         controller.stop()
+    assert c.failing() == (0, None)
+    shown = queries.notices(c, people["duty"], made.id)
+    assert sum(n.failing for n in shown) == 0
+    assert sum(n.sent for n in shown) == expected
     assert up.sent == expected
     assert up.failed == 0
     assert again.sent == 0

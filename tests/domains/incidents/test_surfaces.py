@@ -166,7 +166,7 @@ def test_the_record_form_names_each_problem_in_the_readers_language(
             "発生日時：未来の日時は指定できません。",
         ),
         ({"municipality": "999999"}, "市町村コード：「473260」のように、JIS X 0402"),
-        ({"label": "SECRET//NOPE//REL TO JPN, USA"}, "区分：「SECRET//REL TO JPN, USA」のように"),
+        ({"label": "SECRET//NOPE//REL TO JPN, USA"}, "区分：規程に区画「NOPE」はありません。"),
     ):
         refused = web.post("/incidents/new", data={**good, **change})
         assert refused.status_code == 422, change

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 
-from kizuna.cli.common import DbOption, console, fail, opened, settings_for
+from kizuna.cli.common import DbOption, console, err, fail, opened, settings_for
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.exports import csv_text, geojson
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventCreate, EventUpdate
@@ -151,6 +151,9 @@ def scan(db: DbOption = None) -> None:
     """Fire the reminders and escalations that fell due, and send pending mail."""
     with opened(settings_for(db)) as node:
         fired = incidents(node).scan()
+        stuck, last_error = incidents(node).failing()
     for f in fired:
         console.print(f"{f.kind}: {f.event_id} {f.addressee} r{f.revision} {f.to or ''}")
     console.print(f"{len(fired)} step(s) fired")
+    if stuck:
+        err.print(f"{stuck} message(s) not sent after failed attempts; last error: {last_error}")

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, select
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.incidents import cap
 from kizuna.domains.incidents.model import ACK_TYPE, PUBLIC_TYPE
-from kizuna.domains.incidents.schema import inc_events, inc_notices
+from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
 from kizuna.domains.incidents.service import Incidents, public_id_of
 from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
@@ -69,6 +69,11 @@ class NoticeRow:
     acked_at: str | None
     record_to_notice: float | None
     record_to_ack: float | None
+    # Its messages (mail, webhooks): sent, and waiting after failed attempts (walk 37:
+    # a relay that refused every message left no trace on any page).
+    sent: int = 0
+    failing: int = 0
+    attempts: int = 0
 
 
 def public_reader(c: Incidents) -> Principal:
@@ -128,9 +133,22 @@ def notices(c: Incidents, principal: Principal, stix_id: str) -> list[NoticeRow]
     from the event's record (its first version) to each notice and acknowledgement."""
     event = c.store.history(principal, stix_id)[0]  # NotFound when hidden
     recorded = _ts(event.object["created"])
+    of_notice = inc_deliveries.c.notice_pk == inc_notices.c.pk
+    sent = select(func.count()).where(of_notice, inc_deliveries.c.status == "sent")
+    failing = select(func.count()).where(
+        of_notice, inc_deliveries.c.status != "sent", inc_deliveries.c.attempts > 0
+    )
+    attempts = select(func.coalesce(func.max(inc_deliveries.c.attempts), 0)).where(
+        of_notice, inc_deliveries.c.status != "sent"
+    )
     with c.node.db.read() as conn:
         rows = conn.execute(
-            select(inc_notices)
+            select(
+                inc_notices,
+                sent.scalar_subquery().label("sent"),
+                failing.scalar_subquery().label("failing"),
+                attempts.scalar_subquery().label("attempts"),
+            )
             .join(objects, objects.c.pk == inc_notices.c.event_pk)
             .where(objects.c.stix_id == stix_id)
             .order_by(inc_notices.c.created_at, inc_notices.c.addressee, inc_notices.c.revision)
@@ -146,6 +164,9 @@ def notices(c: Incidents, principal: Principal, stix_id: str) -> list[NoticeRow]
             r.acked_at,
             round(_ts(r.created_at) - recorded, 3),
             round(_ts(r.acked_at) - recorded, 3) if r.acked_at else None,
+            r.sent,
+            r.failing,
+            r.attempts,
         )
         for r in rows
     ]

@@ -20,7 +20,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
@@ -40,7 +40,7 @@ from kizuna.domains.incidents.model import (
 )
 from kizuna.domains.incidents.routing import Addressee, Routing, default_routing, load_routing
 from kizuna.domains.incidents.rules import check_event, check_public
-from kizuna.domains.incidents.schema import inc_events, inc_notices
+from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, parse
@@ -272,6 +272,20 @@ class Incidents:
 
     def record_ack(self, conn: Connection, event_pk: int, made: StoredObject) -> None:
         notices.record_ack(self, conn, event_pk, made)
+
+    def failing(self) -> tuple[int, str | None]:
+        """Messages not sent after failed attempts, and the last error of one: what an
+        operator must hear of (a relay down keeps every notice from its addressees)."""
+        with self.node.db.read() as conn:
+            stuck = (inc_deliveries.c.status != "sent") & (inc_deliveries.c.attempts > 0)
+            count = conn.execute(select(func.count()).where(stuck)).scalar_one()
+            last = conn.execute(
+                select(inc_deliveries.c.last_error)
+                .where(stuck, inc_deliveries.c.last_error.is_not(None))
+                .order_by(inc_deliveries.c.pk.desc())
+                .limit(1)
+            ).scalar()
+        return int(count), last
 
     def deliver(self) -> Delivered:
         """Send what the outbox holds (after the change that queued it committed)."""
