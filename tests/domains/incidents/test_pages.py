@@ -181,6 +181,11 @@ def test_a_member_who_only_reads_is_told_of_a_notice_but_not_offered_to_sign_for
         assert web.get(path).status_code == 200
         assert 'id="acknowledge"' not in web.get(path).text
         assert waiting(web.get("/").text) == 0
+        # Walk 37: the reader was not told of the notice to their body, as promised.
+        told = web.get(path).text.split('id="told"', 1)[1].split("</p>", 1)[0]
+        assert "Notified and not yet acknowledged:" in told
+        assert "US Forces Japan" in told
+        assert "an author or a coordinator" in told
         # Nor the form to record one, nor recording by REST: both refused and audited.
         assert web.get("/incidents/new").status_code == 403
         rest = web.post("/api/v1/incidents/events", json=json.loads(event().model_dump_json()),
@@ -195,6 +200,7 @@ def test_a_member_who_only_reads_is_told_of_a_notice_but_not_offered_to_sign_for
         # A coordinator of the body answers, and so acknowledges.
         sign_in(web, "watch", lang="en")
         assert 'id="acknowledge"' in web.get(path).text
+        assert 'id="told"' not in web.get(path).text
         assert waiting(web.get("/").text) == 1
     with usa.db.read() as conn:
         entries = audit.entries(conn, limit=50)

@@ -132,6 +132,12 @@ def _event_page(
     # A body has a notice per revision; it acknowledges them all at once, so it is
     # offered once.
     open_for = dict.fromkeys(n.addressee for n in notices if n.addressee in mine and not n.acked_by)
+    # A member of a notified body who may not sign for it (a reader) is told so.
+    told = dict.fromkeys(
+        n.addressee
+        for n in notices
+        if n.addressee in principal.bodies and n.addressee not in mine and not n.acked_by
+    )
     given = {form: typed} if typed is not None else {}
     if "public" not in given and public is not None:
         # A second release replaces the text of the first: start from that text.
@@ -162,6 +168,7 @@ def _event_page(
         cancel_values=given.get("cancel", {}),
         open_form=form if error else None,
         my_addressees=list(open_for),
+        told_addressees=list(told),
         can_release=(
             principal.can(Permission.OBJECT_RELEASE)
             and principal.can(Permission.OBJECT_WRITE)
