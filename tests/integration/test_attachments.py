@@ -506,6 +506,10 @@ def test_the_search_finds_an_attachment_by_its_file_name(desk: Desk) -> None:
     page = c.get("/search", params={"q": "red.png"}).text
     assert "1 object found" in page
     assert re.search(rf'<a href="/objects/{red["id"]}">red.png</a>', page)
+    # Walk 37: a file (a STIX observable: no created, no modified) read "Attachment · —";
+    # it gives when this node recorded it.
+    meta = page.split(f'href="/objects/{red["id"]}"', 1)[1].split("</span>", 1)[0]
+    assert "<time datetime=" in meta
     assert "0 objects found" in c.get("/search", params={"q": "png", "type": "report"}).text
 
 
