@@ -33,7 +33,7 @@ from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.conftest import node_settings
-from tests.factories import add_user, bearer, cookies, live_server
+from tests.factories import PASSWORD, add_user, bearer, cookies, live_server, sign_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -238,6 +238,40 @@ def test_an_officer_on_each_node_approves_and_the_product_is_released_on_both(
     with jpn.db.read() as conn:
         actions = [e.action for e in audit.entries(conn, limit=200) if e.target == pid]
     assert actions.count("joint.release") == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_last_approval_on_the_partners_node_says_who_releases(
+    peered: tuple[Node, Node], lang: str
+) -> None:
+    """Walk 37: JPN approved first; once USA's officer approved on the USA node, the
+    product there read "Draft" with nothing more until JPN's release arrived. It says
+    every nation approved and that JPN's node releases it."""
+    jpn, usa = peered
+    sato, _ = _user(jpn, "sato", ["author", "releasing_officer"])
+    jones, _ = _user(usa, "jones", ["releasing_officer"])
+    pid = _draft(jpn, sato)
+    joint.approve(jpn.store, sato, pid, joint.joint_state(jpn.store, sato, pid).digest)
+    assert _pull(usa, "JPN") >= 3
+    done = joint.approve(usa.store, jones, pid, joint.joint_state(usa.store, jones, pid).digest)
+    assert done.state == "draft"
+    assert done.waiting_for == []
+    add_user(usa, "viewer", nation="USA", compartments=["BIAC"], password=PASSWORD)
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "viewer", lang=lang)
+        page = web.get(f"/intel/joint/{pid}").text
+    note = page.split('id="joint-releasing">', 1)[1].split("</span>", 1)[0]
+    assert note == (
+        "全ての国が承認しました。日本のノードが公開します。"
+        if lang == "ja"
+        else "Approved by every nation: the node of Japan releases it."
+    )
+    # Before the last approval, no such note.
+    draft_only = _draft(jpn, sato)
+    assert _pull(usa, "JPN") >= 1
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "viewer", lang=lang)
+        assert 'id="joint-releasing"' not in web.get(f"/intel/joint/{draft_only}").text
 
 
 def test_an_edit_after_an_approval_is_not_released(peered: tuple[Node, Node]) -> None:
