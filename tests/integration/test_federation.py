@@ -507,7 +507,7 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from fastapi.testclient import TestClient
 
-    from kizuna.taxii.collections import peer_collection
+    from kizuna.taxii.collections import COLLECTIONS, peer_collection
     from kizuna.web.app import create_app
     from tests.factories import PASSWORD, add_user, bearer
 
@@ -532,6 +532,20 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
         assert client.get(url, headers={**bearer(other), **accept}).status_code == 404
         listed = client.get("/taxii2/kizuna/collections/", headers={**bearer(other), **accept})
         assert peer_collection("USA").id not in listed.text
+        # Walk 37: the peer's token read the REST API and the general collections, which
+        # hold what other nations' nodes sent this one (theirs to share). It reads its own
+        # collection only.
+        own = client.get("/taxii2/kizuna/collections/", headers={**bearer(token), **accept})
+        assert [c["id"] for c in own.json()["collections"]] == [peer_collection("USA").id]
+        for general in COLLECTIONS:
+            path = f"/taxii2/kizuna/collections/{general.id}/objects/"
+            assert client.get(path, headers={**bearer(token), **accept}).status_code == 404
+            assert client.get(path, headers={**bearer(other), **accept}).status_code == 200
+        for path in ("/api/v1/objects", "/api/v1/me", "/api/v1/coordination/items"):
+            refused = client.get(path, headers=bearer(token))
+            assert refused.status_code == 403, (path, refused.text)
+            assert "partner node" in refused.json()["detail"]
+            assert client.get(path, headers=bearer(other)).status_code == 200
         # The hint and checkpoint endpoints answer peers only.
         assert client.post("/federation/hint", headers=bearer(other)).status_code == 403
         assert client.post("/federation/hint", headers=bearer(token)).status_code == 202

@@ -24,6 +24,7 @@ from kizuna import audit, clock
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.federation.schema import peers
 from kizuna.identity import service as identity
+from kizuna.identity.principal import Principal
 from kizuna.identity.schema import api_tokens, users
 from kizuna.labels import Label, LabelError, Policy
 from kizuna.stix.markings import NAMESPACE
@@ -34,8 +35,10 @@ __all__ = [
     "add_peer",
     "collection_id",
     "find_peer",
+    "is_peer_account",
     "list_peers",
     "peer_for_account",
+    "peer_of",
     "remove_peer",
 ]
 
@@ -217,6 +220,18 @@ def list_peers(conn: Connection) -> list[Peer]:
 def find_peer(conn: Connection, nation: str) -> Peer | None:
     row = conn.execute(select(peers).where(peers.c.nation == nation.upper())).first()
     return _peer(row) if row is not None else None
+
+
+def peer_of(conn: Connection, principal: Principal) -> Peer | None:
+    """The partner node whose account `principal` is (its name is that peer's account
+    name, and the peer is recorded here), else None."""
+    if principal.name != account_name(principal.nation):
+        return None
+    return peer_for_account(conn, principal.name)
+
+
+def is_peer_account(conn: Connection, principal: Principal) -> bool:
+    return peer_of(conn, principal) is not None
 
 
 def peer_for_account(conn: Connection, account: str) -> Peer | None:

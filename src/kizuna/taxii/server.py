@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kizuna import audit, clock
 from kizuna.errors import StoreError
-from kizuna.federation.peers import peer_for_account
+from kizuna.federation.peers import peer_of
 from kizuna.federation.signing import sign
 from kizuna.identity.principal import Permission, Principal
 from kizuna.interchange.imports import import_objects
@@ -168,13 +168,17 @@ def _collection(request: Request, collection_id: str, principal: Caller) -> Coll
 
 
 def _collection_in(conn: Connection, collection_id: str, principal: Principal) -> Collection:
+    # A peer's collection exists only for that peer's own account, and that account
+    # reads no other: the general collections hold what other nations' nodes sent this
+    # one, which is theirs to share (walk 37).
+    peer = peer_of(conn, principal)
+    if peer is not None:
+        if peer_collection(peer.nation).id == collection_id:
+            return peer_collection(peer.nation)
+        raise TaxiiError(404, "Not found", f"no collection {collection_id} for a partner node")
     found = find(collection_id)
     if found is not None:
         return found
-    # A peer's collection exists only for that peer's own account.
-    peer = peer_for_account(conn, principal.name)
-    if peer is not None and peer_collection(peer.nation).id == collection_id:
-        return peer_collection(peer.nation)
     raise TaxiiError(404, "Not found", f"no collection {collection_id}")
 
 
@@ -243,8 +247,8 @@ def create_taxii_app(node: Node) -> FastAPI:
     def collections(principal: Caller) -> Response:
         nation = node.store.node.nation
         with node.db.read() as conn:
-            peer = peer_for_account(conn, principal.name)
-        served = [*COLLECTIONS, *([peer_collection(peer.nation)] if peer else [])]
+            peer = peer_of(conn, principal)
+        served = [peer_collection(peer.nation)] if peer else list(COLLECTIONS)
         return _taxii({"collections": [c.resource(principal, nation) for c in served]})
 
     @app.get(f"/{API_ROOT}/collections/{{collection_id}}/")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException, Request
 
+from kizuna.federation.peers import is_peer_account
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
@@ -18,6 +19,7 @@ __all__ = [
     "ApiPrincipal",
     "NodeDep",
     "PagePrincipal",
+    "PeerTokenPrincipal",
     "check_csrf",
     "csrf_token",
     "get_node",
@@ -36,7 +38,9 @@ def get_node(request: Request) -> Node:
 NodeDep = Annotated[Node, Depends(get_node)]
 
 
-def api_principal(request: Request, node: NodeDep) -> Principal:
+def _bearer(request: Request, node: Node) -> tuple[Principal, bool]:
+    """The principal behind the bearer token, and whether it is a partner node's
+    account."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -45,14 +49,36 @@ def api_principal(request: Request, node: NodeDep) -> Principal:
         )
     with node.db.read() as conn:
         principal = identity.principal_for_token(conn, token.strip())
+        peer = principal is not None and is_peer_account(conn, principal)
     if principal is None:
         raise HTTPException(
             401, "the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"}
         )
+    return principal, peer
+
+
+def api_principal(request: Request, node: NodeDep) -> Principal:
+    """A person's (or a program's) token. A partner node's account is refused here:
+    it reads its own TAXII collection, which holds only what this node originated, and
+    calls the federation endpoints; through the REST API it would read what other
+    nations' nodes sent this one (walk 37), which is theirs to share."""
+    principal, peer = _bearer(request, node)
+    if peer:
+        raise HTTPException(
+            403, "a partner node's account reads its own TAXII collection and calls the "
+            "federation endpoints only",
+        )  # fmt: skip
     return principal
 
 
+def peer_token_principal(request: Request, node: NodeDep) -> Principal:
+    """Any valid token, a partner node's account included (the federation endpoints,
+    which check the account themselves)."""
+    return _bearer(request, node)[0]
+
+
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+PeerTokenPrincipal = Annotated[Principal, Depends(peer_token_principal)]
 
 
 def page_principal(request: Request, node: NodeDep) -> Principal:

@@ -20,7 +20,7 @@ from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Clearance, Label, render_ceiling
 from kizuna.store.access import current, visible
 from kizuna.store.tally import tally
-from kizuna.web.deps import ApiPrincipal, NodeDep, PagePrincipal
+from kizuna.web.deps import NodeDep, PagePrincipal, PeerTokenPrincipal
 from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
 
@@ -38,7 +38,7 @@ def _peer(node: NodeDep, principal: Principal) -> Peer:
 
 
 @router.post("/federation/hint", status_code=202)
-def hint(request: Request, principal: ApiPrincipal, node: NodeDep) -> dict[str, str]:
+def hint(request: Request, principal: PeerTokenPrincipal, node: NodeDep) -> dict[str, str]:
     """A peer has something new: pull from it now."""
     peer = _peer(node, principal)
     federator = getattr(request.app.state, "federator", None)
@@ -49,7 +49,7 @@ def hint(request: Request, principal: ApiPrincipal, node: NodeDep) -> dict[str, 
 
 @router.get("/federation/checkpoints")
 def checkpoints(
-    principal: ApiPrincipal,
+    principal: PeerTokenPrincipal,
     node: NodeDep,
     after: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
 ) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def checkpoints(
 
 
 @router.get("/federation/witnessed")
-def witnessed(principal: ApiPrincipal, node: NodeDep) -> dict[str, Any]:
+def witnessed(principal: PeerTokenPrincipal, node: NodeDep) -> dict[str, Any]:
     """The calling peer's checkpoints this node keeps as its witness, signed by this
     node, so the peer can prove its log against them (`kizuna audit verify --peers`)."""
     peer = _peer(node, principal)
@@ -76,7 +76,7 @@ def witnessed(principal: ApiPrincipal, node: NodeDep) -> dict[str, Any]:
 
 @router.post("/federation/spillage")
 def spillage_notice(
-    body: spillage.Notices, principal: ApiPrincipal, node: NodeDep
+    body: spillage.Notices, principal: PeerTokenPrincipal, node: NodeDep
 ) -> dict[str, int]:
     """A peer's guard refused objects of this node as spillage: record and audit each."""
     peer = _peer(node, principal)
