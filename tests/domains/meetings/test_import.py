@@ -8,6 +8,7 @@ import base64
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import Request
@@ -703,6 +704,18 @@ def test_a_sentence_that_decides_several_things_previews_each_by_its_own_clause(
         assert len(clauses) == len(set(clauses))
 
 
+def _store(web: TestClient, token: str, text: str, **fields: str) -> dict[str, Any]:
+    """A text stored over REST (not a preview), as its importer's client does."""
+    stored = web.post(
+        "/api/v1/meetings/import",
+        json={"text": text, "dry_run": False, **fields},
+        headers=bearer(token),
+    )
+    assert stored.status_code == 201, stored.text
+    answer: dict[str, Any] = stored.json()
+    return answer
+
+
 def test_the_register_lists_each_decision_of_a_shared_sentence_by_its_own_clause(
     node: Node,
 ) -> None:
@@ -712,12 +725,7 @@ def test_the_register_lists_each_decision_of_a_shared_sentence_by_its_own_clause
     _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
     text = (CORPUS / "2019-10-31_motegi-davidson-hyokei-gaiyo_ja.txt").read_text("utf-8")
     with _app(node) as web:
-        stored = web.post(
-            "/api/v1/meetings/import",
-            json={"text": text, "date": "2019-10-31", "dry_run": False},
-            headers=bearer(token),
-        )
-        assert stored.status_code == 201, stored.text
+        _store(web, token, text, date="2019-10-31")
         items = web.get("/api/v1/commitments", headers=bearer(token)).json()["items"]
         shared = [i["object"] for i in items if "北朝鮮のCVID" in i["object"]["sentence"]]
         assert len(shared) >= 2
@@ -752,13 +760,7 @@ def test_the_same_text_at_another_label_is_named_before_it_makes_a_second_record
     _, low_token = add_user(node, "kudo", roles=["author"], clearance="CONFIDENTIAL")
     text = (CORPUS / "2023-01-11_scc-joint-statement_ja.txt").read_text("utf-8")
     with _app(node) as web:
-        first = web.post(
-            "/api/v1/meetings/import",
-            json={"text": text, "label": "SECRET//REL TO JPN, USA", "dry_run": False},
-            headers=bearer(token),
-        )
-        assert first.status_code == 201, first.text
-        held = first.json()["meeting_id"]
+        held = _store(web, token, text, label="SECRET//REL TO JPN, USA")["meeting_id"]
         again = web.post("/api/v1/meetings/import", json={"text": text}, headers=bearer(token))
         assert again.json()["held_elsewhere"] == [
             {"meeting_id": held, "label": "SECRET//REL TO JPN, USA"}
