@@ -91,6 +91,9 @@ class Node:
     arrival_hooks: list[ArrivalHook] = field(default_factory=list)
     # Sections other domains add to a shift handover: name -> (title msgid, hook).
     handover_parts: dict[str, tuple[str, HandoverHook]] = field(default_factory=dict)
+    # Titles that are a vocabulary's codes, in words (msgids): type -> code -> words.
+    # An answer to an item without a comment goes by its kind ("concur").
+    title_words: dict[str, dict[str, str]] = field(default_factory=dict)
     # Per-domain services, built once per node (see e.g. `coordination(node)`).
     extras: dict[str, object] = field(default_factory=dict)
 

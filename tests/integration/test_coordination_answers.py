@@ -45,7 +45,7 @@ from kizuna.stix.markings import marking_id
 from kizuna.stix.validate import prepare
 from kizuna.web.app import create_app
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
-from tests.factories import bearer, live_server, report
+from tests.factories import PASSWORD, add_user, bearer, live_server, report, sign_in
 from tests.factories.coordination import item, member
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -487,3 +487,23 @@ def test_the_answering_node_shows_the_deadline_the_items_node_keeps(pair: Pair) 
     with pair.usa.db.read() as conn:
         steps = conn.execute(select(func.count()).select_from(coord_steps)).scalar_one()
     assert steps == 0  # only shown: the USA node never escalates the JPN item
+
+
+@pytest.mark.parametrize(("lang", "words"), [("ja", "同意"), ("en", "Concur")])
+def test_an_answer_without_a_comment_is_titled_by_its_kind_in_words(
+    pair: Pair, lang: str, words: str
+) -> None:
+    """Walk 36: a plain concurrence read "concur" (its code) on the objects list and on
+    its page. The domain gives its codes' words (`Node.title_words`)."""
+    item_id = _opened(pair)
+    made = coordination(pair.usa).respond(
+        pair.davis, item_id, ResponseCreate(kind=ResponseKind.CONCUR)
+    )
+    add_user(pair.usa, "viewer", nation="USA", password=PASSWORD)
+    with TestClient(create_app(pair.usa)) as web:
+        sign_in(web, "viewer", lang=lang)
+        listed = web.get("/objects", params={"type": "x-kizuna-coordination-response"}).text
+        assert f'<a href="/objects/{made.id}">{words}</a>' in listed
+        assert ">concur<" not in listed
+        page = web.get(f"/objects/{made.id}").text
+        assert f"<h1>{words}</h1>" in page

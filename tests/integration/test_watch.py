@@ -275,9 +275,9 @@ def test_pages_log_generate_and_sign_in_both_languages(
     assert logged.status_code == 303, logged.text
     assert "米側と電話調整" in client.get("/coordination/watch?body=jjoc").text
     # Walk 37: a refused entry came back at /coordination/watch, the log of no body.
-    assert 'action="/coordination/watch?body=jjoc"' in client.get(
-        "/coordination/watch?body=jjoc"
-    ).text
+    assert (
+        'action="/coordination/watch?body=jjoc"' in client.get("/coordination/watch?body=jjoc").text
+    )
     future = client.post(
         "/coordination/watch",
         data={"csrf_token": token, "body": "jjoc", "kind": "event", "text_en": "x",

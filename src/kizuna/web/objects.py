@@ -45,7 +45,7 @@ from kizuna.web.errors import explain
 from kizuna.web.fields import changes, layout, references
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
-from kizuna.web.search import TYPE_NAMES
+from kizuna.web.search import TYPE_NAMES, worded
 
 __all__ = ["router"]
 
@@ -148,7 +148,10 @@ def objects_page(
         principal=principal,
         # The count is of every object of the listing, not only of this page's rows.
         labels=[*counted_labels, *(obj.label for obj, _ in shown.rows)],
-        rows=[{"obj": obj, "title": title} for obj, title in shown.rows],
+        rows=[
+            {"obj": obj, "title": worded(node, obj.type, title, listing.lang)}
+            for obj, title in shown.rows
+        ],
         total=total,
         listing=listing,
         size=per_page,
@@ -289,7 +292,7 @@ def _object_page(
         labels=[obj.label, *(v.label for v in versions), *(t.label for t in targets.values())],
         obj=obj,
         type_names=TYPE_NAMES,
-        title=title_of(obj.object, obj.id, lang),
+        title=worded(node, obj.type, title_of(obj.object, obj.id, lang), lang),
         fields=layout(obj.object, targets),
         pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
         # Newest first, each with what it changed from the version before it.

@@ -13,11 +13,12 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
 from kizuna.errors import Invalid
+from kizuna.runtime import Node
 from kizuna.store.listing import title_of
 from kizuna.store.search import MAX_QUERY, Hit, search
 from kizuna.web.deps import NodeDep, PagePrincipal
 from kizuna.web.errors import explain
-from kizuna.web.i18n import N_, choose_lang
+from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 
 __all__ = ["router"]
@@ -120,6 +121,7 @@ def search_page(
     page_number: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
 ) -> HTMLResponse:
     """Search what the reader may read."""
+    lang = choose_lang(request)
     types = {**{t: t for t in sorted(node.store.owners.owned_types())}, **TYPE_NAMES}
     results = None
     refused = _refused(types, type, since, until)
@@ -154,7 +156,11 @@ def search_page(
         types=types,
         results=results,
         hits=[
-            {"hit": h, "snippet": _marked(h), "title": _title(h, choose_lang(request))}
+            {
+                "hit": h,
+                "snippet": _marked(h),
+                "title": worded(node, h.obj.type, _title(h, lang), lang),
+            }
             for h in shown
         ],
         page_number=page_number,
@@ -164,6 +170,13 @@ def search_page(
         error=explain(refused, choose_lang(request)) if refused else None,
         status=422 if refused else 200,
     )
+
+
+def worded(node: Node, stix_type: str, title: str, lang: str) -> str:
+    """A title that is a code of a domain's vocabulary (`Node.title_words`) in the
+    reader's words; any other title as it is."""
+    words = node.title_words.get(stix_type, {}).get(title)
+    return translations(lang).gettext(words) if words else title
 
 
 def _title(hit: Hit, lang: str) -> str:

@@ -46,9 +46,12 @@ def _install(node: Node) -> None:
         task_status_rules,
         tasker_rules,
     )
+    from kizuna.domains.coordination.words import RESPONSE_NAMES
 
     # The structure file is checked now: a bad one stops the node.
     structure = coordination(node).structure
+    # An answer without a comment is titled by its kind: in words on every list.
+    node.title_words[RESPONSE_TYPE] = {str(k): v for k, v in RESPONSE_NAMES.items()}
     owners = node.store.owners
     # Both types keep the mechanism's rules on every write, keyed or not, and on every
     # version that arrives from a peer (owner.py). Answers are never changed: a nation
