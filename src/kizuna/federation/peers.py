@@ -35,7 +35,6 @@ __all__ = [
     "add_peer",
     "collection_id",
     "find_peer",
-    "is_peer_account",
     "list_peers",
     "peer_for_account",
     "peer_of",
@@ -228,10 +227,6 @@ def peer_of(conn: Connection, principal: Principal) -> Peer | None:
     if principal.name != account_name(principal.nation):
         return None
     return peer_for_account(conn, principal.name)
-
-
-def is_peer_account(conn: Connection, principal: Principal) -> bool:
-    return peer_of(conn, principal) is not None
 
 
 def peer_for_account(conn: Connection, account: str) -> Peer | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException, Request
 
-from kizuna.federation.peers import is_peer_account
+from kizuna.federation.peers import peer_of
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
@@ -49,7 +49,7 @@ def _bearer(request: Request, node: Node) -> tuple[Principal, bool]:
         )
     with node.db.read() as conn:
         principal = identity.principal_for_token(conn, token.strip())
-        peer = principal is not None and is_peer_account(conn, principal)
+        peer = principal is not None and peer_of(conn, principal) is not None
     if principal is None:
         raise HTTPException(
             401, "the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"}
