@@ -171,12 +171,19 @@ def test_intelligence_new_since_the_last_visit_shows_then_is_gone(
         _login(client, "kato")
         first = client.get("/").text
         assert _count(first, "intel-new") == 0
+        # A first visit has no last visit to be new since: it shows the last week.
+        assert "Intelligence of the last seven days" in _panel(first, "intel-new")
+        assert "Nothing in the last seven days." in first
+        assert "last visit" not in first
+        frozen.advance(minutes=5)
+        assert "last seven days" in _panel(client.get("/").text, "intel-new")
         frozen.advance(hours=1)
         made = node.store.create(node.system, report("Typhoon track over Kyushu"), secret)
         node.store.create(node.system, report("Above kato's clearance"), top)
         frozen.advance(hours=1)
         second = client.get("/").text
         panel = _panel(second, "intel-new")
+        assert "Intelligence new since your last visit" in panel
         assert _count(second, "intel-new") == 1
         assert "Typhoon track over Kyushu" in panel
         # Written on this node: added here, not received (walk 36).

@@ -27,11 +27,13 @@ intel_approvals = Table(
 )
 
 # Each reader's visits to the start page, which shows the intelligence new since the
-# previous visit (`today.py`): `since` is where the current visit's window starts.
+# previous visit (`today.py`): `since` is where the current visit's window starts;
+# before `first_seen_at` only while the reader is on their first visit.
 intel_visits = Table(
     "intel_visits",
     metadata,
     Column("username", String(128), primary_key=True),
     Column("seen_at", TS, nullable=False),
     Column("since", TS, nullable=False),
+    Column("first_seen_at", TS, nullable=False),
 )

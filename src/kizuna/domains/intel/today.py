@@ -5,7 +5,8 @@ since their last visit, and the intelligence of the last twelve weeks, week by w
 from a peer) after the reader's previous visit. A visit is a run of start-page views
 with less than `VISIT_GAP` between them: within a visit the window stays put, so a
 reader can open a report and come back to the same list; the next visit starts where
-this one ended. A first visit counts the last `FIRST_WINDOW` as new.
+this one ended. A first visit counts the last `FIRST_WINDOW` as new, and says so: it
+has no last visit to be new since.
 
 Every figure is counted in SQL over the rows the reader may see (`visible`), with the
 labels of what it counts (`kizuna.today.tally`).
@@ -39,14 +40,15 @@ LINES = 10
 
 def today(node: Node, principal: Principal) -> list[Panel]:
     with node.db.write() as conn:
-        since = visit(conn, principal.name)
+        since, first = visit(conn, principal.name)
     with node.db.read() as conn:
-        return [_new(node, conn, principal, since), _by_week(node, conn, principal)]
+        return [_new(node, conn, principal, since, first), _by_week(node, conn, principal)]
 
 
-def visit(conn: Connection, username: str) -> str:
+def visit(conn: Connection, username: str) -> tuple[str, bool]:
     """Record a view of the start page by `username` (in the caller's write
-    transaction); returns the instant from which intelligence counts as new."""
+    transaction); returns the instant from which intelligence counts as new, and
+    whether this is the reader's first visit."""
     now = clock.now()
     stamp = clock.format_ts(now)
     row = conn.execute(select(intel_visits).where(intel_visits.c.username == username)).first()
@@ -56,10 +58,10 @@ def visit(conn: Connection, username: str) -> str:
         # Two tabs opened at once both see no row: the second insert is a no-op.
         conn.execute(
             dialect.insert(intel_visits)
-            .values(username=username, seen_at=stamp, since=since)
+            .values(username=username, seen_at=stamp, since=since, first_seen_at=stamp)
             .on_conflict_do_nothing(index_elements=[intel_visits.c.username])
         )
-        return since
+        return since, True
     since = row.since
     if now - clock.parse_ts(row.seen_at) >= VISIT_GAP:
         since = row.seen_at  # a new visit: new is what came after the last one
@@ -68,7 +70,8 @@ def visit(conn: Connection, username: str) -> str:
         .where(intel_visits.c.username == username)
         .values(seen_at=stamp, since=since)
     )
-    return str(since)
+    # Only the first visit's window starts before the reader's first view.
+    return str(since), since < row.first_seen_at
 
 
 def _source() -> FromClause:
@@ -81,7 +84,7 @@ def _seen(node: Node, principal: Principal) -> list[ColumnElement[bool]]:
     return [current(), visible(principal, node.store.bits), access.c.type.in_(INTEL_TYPES)]
 
 
-def _new(node: Node, conn: Connection, principal: Principal, since: str) -> Panel:
+def _new(node: Node, conn: Connection, principal: Principal, since: str, first: bool) -> Panel:
     source = _source()
     where = [*_seen(node, principal), objects.c.created_at > since]
     counted = tally(conn, source, where)
@@ -108,13 +111,19 @@ def _new(node: Node, conn: Connection, principal: Principal, since: str) -> Pane
         )
     return Panel(
         key="intel-new",
-        title=N_("Intelligence new since your last visit"),
+        title=N_("Intelligence of the last seven days")
+        if first
+        else N_("Intelligence new since your last visit"),
         href="/intel/reports",
         count=counted.total,
         lines=tuple(lines),
         note=N_("New since %(time)s."),
         since=since,
-        empty=N_("Nothing new since your last visit."),
+        empty=(
+            N_("Nothing in the last seven days.")
+            if first
+            else N_("Nothing new since your last visit.")
+        ),
         labels=counted.labels,
     )
 
