@@ -287,6 +287,21 @@ def test_rest_pages_and_what_a_partner_sees(node: Node) -> None:
         reg = web.get("/api/v1/commitments?stance=welcome", headers=bearer(token)).json()
         assert reg["items"]
         assert {i["object"]["stance"] for i in reg["items"]} == {"welcome"}
+        # Paged: `limit` rows at a time, `next` leads on, the pages make the whole.
+        whole = web.get("/api/v1/commitments", headers=bearer(token)).json()
+        assert whole["next"] is None
+        assert len(whole["items"]) > 7
+        paged, after = [], 0
+        while after is not None:
+            one = web.get(f"/api/v1/commitments?limit=3&next={after}", headers=bearer(token))
+            assert len(one.json()["items"]) <= 3
+            paged += one.json()["items"]
+            after = one.json()["next"]
+        assert [i["id"] for i in paged] == [i["id"] for i in whole["items"]]
+        for query in ("limit=0", "limit=1001", "next=-1", "next=x"):
+            answer = web.get(f"/api/v1/commitments?{query}", headers=bearer(token))
+            assert answer.status_code == 422, query
+            assert answer.json()["field"] == query.split("=")[0]
         bad = web.get("/api/v1/commitments?status=someday", headers=bearer(token))
         assert bad.status_code == 422
         assert bad.json()["field"] == "status"

@@ -20,6 +20,7 @@ from kizuna.web.deps import ApiPrincipal, NodeDep
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["meetings"])
+REGISTER_LIMIT = 1000
 
 
 class ReviewCreate(BaseModel):
@@ -114,9 +115,12 @@ def commitments(
     status: Annotated[str | None, Query(max_length=32)] = None,
     entity: Annotated[str | None, Query(max_length=64)] = None,
     kind: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=REGISTER_LIMIT)] = REGISTER_LIMIT,
+    next: Annotated[int, Query(ge=0, description="From the previous page's `next`")] = 0,
 ) -> Response:
     """The commitments register, filtered by topic, actor, stance, status, entity or
-    kind (commitment or position; both when absent)."""
+    kind (commitment or position; both when absent), `limit` rows from `next` on;
+    `next` of the answer is where the following page starts (null after the last)."""
     shown = service.figures(
         node,
         principal,
@@ -127,12 +131,17 @@ def commitments(
         entity=entity,
         kind=kind,
     )
+    # The register is derived over every row (a status follows a commitment across
+    # meetings), so a page is a slice of it; `next` counts rows of the same filter.
+    rows = shown.rows[next : next + limit]
+    after = next + limit if next + limit < len(shown.rows) else None
     # `label` is the decision's; `status_label` that of its status and counts, which
-    # come from the commitment's links and reviews too. The listing's own `label`
+    # come from the commitment's links and reviews too. The page's own `label`
     # dominates every label it holds.
     return _json(
         {
-            "label": _render(node, lub(r.label for r in shown.rows)),
+            "label": _render(node, lub(r.label for r in rows)),
+            "next": after,
             "items": [
                 {
                     **_obj(r.decision),
@@ -142,7 +151,7 @@ def commitments(
                     "links": len(r.links),
                     "reviews": len(r.reviews),
                 }
-                for r in shown.rows
+                for r in rows
             ],
         }
     )
