@@ -616,9 +616,16 @@ def test_meetings_rest_and_pages_show_exactly_what_the_oracle_allows(
     users: dict[str, tuple[Principal, str, str]],
     web: TestClient,
 ) -> None:
+    walked = 0  # register pages read: more than one reader each, so paging is met
     for who, token, session in users.values():
         got = web.get("/api/v1/commitments", headers=bearer(token)).json()["items"]
         assert {i["id"] for i in got} == _allowed(record_world, who, "x-kizuna-decision--")
+        paged, after = [], 0
+        while after is not None:
+            one = web.get(f"/api/v1/commitments?limit=7&next={after}", headers=bearer(token))
+            paged += one.json()["items"]
+            after = one.json()["next"]
+        assert [i["id"] for i in paged] == [i["id"] for i in got]
         listed = web.get("/api/v1/meetings", headers=bearer(token)).json()["items"]
         assert {i["id"] for i in listed} == _allowed(record_world, who, "x-kizuna-meeting--")
         reviews = _allowed(record_world, who, "x-kizuna-review--")
@@ -627,8 +634,16 @@ def test_meetings_rest_and_pages_show_exactly_what_the_oracle_allows(
         web.cookies.clear()
         web.cookies.set(cookies(web).session, session)
         # The register page shows commitments by default; every decision with kind=all.
-        html = web.get("/commitments?kind=all").text
-        linked = set(re.findall(r'href="/commitments/(x-kizuna-decision--[0-9a-f-]{36})"', html))
+        linked = set()
+        url: str | None = "/commitments?kind=all"
+        while url:
+            walked += 1
+            html = web.get(url).text
+            on_page = re.findall(r'href="/commitments/(x-kizuna-decision--[0-9a-f-]{36})"', html)
+            assert linked.isdisjoint(on_page)
+            linked.update(on_page)
+            after = re.search(r'<a href="([^"]+)" rel="next">', html)
+            url = after.group(1).replace("&amp;", "&") if after else None
         assert linked == _allowed(record_world, who, "x-kizuna-decision--")
         default = web.get("/commitments").text
         shown = set(re.findall(r'href="/commitments/(x-kizuna-decision--[0-9a-f-]{36})"', default))
@@ -644,6 +659,7 @@ def test_meetings_rest_and_pages_show_exactly_what_the_oracle_allows(
                 assert named - {meeting_id} == {meetings[n ^ 1]} & readable, who.name
                 rest = web.get(f"/api/v1/meetings/{meeting_id}", headers=bearer(token)).json()
                 assert {o["id"] for o in rest["same_day"]} == {meetings[n ^ 1]} & readable
+    assert walked > len(users)
 
 
 # -- coordination: items, answers, the board, the timeline, notifications ---------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,6 +30,9 @@ from kizuna.web.pages import page
 __all__ = ["router", "vocabulary"]
 
 router = APIRouter(include_in_schema=False)
+# Rows of the register on one page: a decade of 2+2 records stays a page a browser
+# lays out at once.
+REGISTER_PAGE = 100
 
 
 def vocabulary(lang: str) -> dict[str, Any]:
@@ -148,6 +152,7 @@ def register_page(
     status: Annotated[str | None, Query(max_length=32)] = None,
     entity: Annotated[str | None, Query(max_length=64)] = None,
     kind: Annotated[str, Query(max_length=16)] = "commitment",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     # Commitments by default; positions (condemn, concern, principles) stay browsable.
     # A filter outside its vocabulary is refused by the register, naming its field.
@@ -161,22 +166,34 @@ def register_page(
         entity=entity or None,
         kind=None if kind == "all" else kind,
     )
+    kept = {
+        "topic": topic or "",
+        "actor": actor or "",
+        "stance": stance or "",
+        "status": status or "",
+        "entity": entity or "",
+        "kind": kind,
+    }
+    pages = max(1, -(-len(shown.rows) // REGISTER_PAGE))
+    rows = shown.rows[(page_number - 1) * REGISTER_PAGE : page_number * REGISTER_PAGE]
+
+    def link(number: int) -> str:
+        return "/commitments?" + urlencode({k: v for k, v in {**kept, "page": number}.items() if v})
+
     return page(
         request,
         "register.html",
         principal=principal,
-        # The statuses and the compliance figures come from links and reviews too.
+        # The statuses and the compliance figures come from links and reviews too; the
+        # page count tells of every row, so every row's label counts, as on a list.
         labels=shown.labels,
-        rows=shown.rows,
+        rows=rows,
         compliance=shown.compliance,
-        f={
-            "topic": topic or "",
-            "actor": actor or "",
-            "stance": stance or "",
-            "status": status or "",
-            "entity": entity or "",
-            "kind": kind,
-        },
+        f=kept,
+        page_number=page_number,
+        pages=pages,
+        prev_url=link(page_number - 1) if 1 < page_number <= pages else None,
+        next_url=link(page_number + 1) if page_number < pages else None,
         statuses=service.STATUSES,
         **vocabulary(choose_lang(request)),
     )
