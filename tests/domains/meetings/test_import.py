@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -795,3 +796,58 @@ def test_the_same_text_at_another_label_is_named_before_it_makes_a_second_record
         assert "別の区分で取り込み済み" in first_row
         assert f'href="/meetings/{held}"' in first_row
         assert "別の区分" not in many.text.split('<tr data-file="b.txt"', 1)[1].split("</tr>")[0]
+
+
+def test_a_text_held_at_this_label_is_said_so_by_the_preview_in_any_line_endings(
+    node: Node,
+) -> None:
+    """Walk 38: a joint statement saved on Windows (CRLF) became a second meeting beside
+    the same text with LF endings, and a preview of a text already held said nothing.
+    Line endings make no other document; the preview (REST, page, several files, CLI
+    words) says the record is held and that importing it writes nothing."""
+    _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    text = (CORPUS / "2023-01-11_scc-joint-statement_ja.txt").read_text("utf-8")
+    windows = text.replace("\n", "\r\n")
+    with _app(node) as web:
+        held = _store(web, token, windows)
+        assert "\r" not in json.dumps(held["record"], ensure_ascii=False)
+        for body in (text, windows, text.replace("\n", "\r")):
+            again = web.post("/api/v1/meetings/import", json={"text": body}, headers=bearer(token))
+            assert again.status_code == 200
+            assert again.json()["already"] is True
+            assert again.json()["meeting_id"] == held["meeting_id"]
+            stored = web.post(
+                "/api/v1/meetings/import",
+                json={"text": body, "dry_run": False},
+                headers=bearer(token),
+            )
+            assert stored.status_code == 200
+            assert stored.json()["created"] == 0
+        meetings = web.get("/api/v1/meetings", headers=bearer(token)).json()["items"]
+        assert [m["id"] for m in meetings] == [held["meeting_id"]]
+
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "ja")
+        csrf = _csrf(web.get("/meetings/import").text)
+        shown = web.post(
+            "/meetings/import",
+            data={"csrf_token": csrf},
+            files={"file": ("a.txt", text.encode(), "text/plain")},
+        )
+        assert shown.status_code == 200, shown.text
+        notice = shown.text.split('id="held-here"', 1)[1].split("</div>", 1)[0]
+        assert "この区分で取り込み済み" in notice
+        assert f'href="/meetings/{held["meeting_id"]}"' in notice
+        assert 'id="held-elsewhere"' not in shown.text
+        other = (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
+        many = web.post(
+            "/meetings/import",
+            data={"csrf_token": csrf},
+            files=[("file", ("a.txt", windows.encode(), "text/plain")),
+                   ("file", ("b.txt", other, "text/plain"))],
+        )  # fmt: skip
+        first_row = many.text.split('<tr data-file="a.txt"', 1)[1].split("</tr>", 1)[0]
+        assert f'href="/meetings/{held["meeting_id"]}"' in first_row
+        assert "取り込み済み" in first_row
+        second_row = many.text.split('<tr data-file="b.txt"', 1)[1].split("</tr>", 1)[0]
+        assert "取り込み済み" not in second_row

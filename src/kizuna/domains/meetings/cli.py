@@ -200,7 +200,9 @@ def _report(result: service.ImportResult, format: str) -> None:
             f"  quality {f.kind} line {f.position['line']} col {f.position['column']}: "
             f"{f.found} -> {f.suggestion}"
         )
-    if result.dry_run:
+    if result.dry_run and result.already:
+        console.print(f"dry run: nothing written; already imported as {result.meeting_id}")
+    elif result.dry_run:
         console.print("dry run: nothing written")
     elif result.already:
         console.print(f"already imported as {result.meeting_id}: nothing new")

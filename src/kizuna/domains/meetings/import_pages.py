@@ -152,6 +152,9 @@ async def import_preview(
         labels=[chosen, *(o.label for o in read.elsewhere)],
         record=read.record,
         elsewhere=read.elsewhere,
+        # This very record (the text at this label) is held already: confirming
+        # writes nothing, and the page says so before the importer confirms.
+        held=read.meeting_id if read.already else "",
         data=base64.b64encode(data).decode(),
         doc_lang=lang,
         date=date,
@@ -185,6 +188,8 @@ async def _preview_many(
             # Off the event loop: the parse is seconds of CPU for many files.
             read = await run_in_threadpool(_preview, node, principal, data, lang, "", label)
             row.record, row.elsewhere = read.record, read.elsewhere
+            if read.already:
+                row.meeting_id = read.meeting_id  # shown as already imported
             row.data = base64.b64encode(data).decode()
         except StoreError as exc:
             # The form's date field is for one file: such a file goes in alone.

@@ -317,8 +317,15 @@ def store_record(
     made = _objects(record, stamp, _scope(node, label, record.digest))
     meeting_id = made[0]["id"]
     elsewhere = held_elsewhere(node, principal, record.digest, meeting_id)
+    try:
+        node.store.get(principal, meeting_id)
+    except NotFound:
+        held = False
+    else:
+        held = True
     if dry_run:
-        return ImportResult(record, meeting_id, 0, False, True, made, elsewhere)
+        # A preview says, as the import would, that this very record is held already.
+        return ImportResult(record, meeting_id, 0, held, True, made, elsewhere)
     if principal.kind == "system" and label.rel_to != {node.nation} and not public_release:
         # Raised in a store transaction: the store audits it, as every refusal.
         with node.store.transaction(principal):
@@ -329,11 +336,7 @@ def store_record(
                 action="meetings:summary:import",
                 target=meeting_id,
             )
-    try:
-        node.store.get(principal, meeting_id)
-    except NotFound:
-        pass
-    else:
+    if held:
         return ImportResult(record, meeting_id, 0, True, False, made, elsewhere)
     # The lookups below plan on the statistics of what earlier documents wrote.
     node.db.keep_statistics(restate.LOOKUP_TABLES)

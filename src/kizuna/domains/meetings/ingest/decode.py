@@ -3,6 +3,8 @@
 Official summaries reach analysts as UTF-8 (with or without a byte-order mark), as
 Shift_JIS / CP932 from older Windows tools, or as EUC-JP from older Unix mirrors.
 Each is tried strictly; a file none of them decodes is refused, never guessed at.
+Line endings become "\n" whatever system wrote the file, so that a text pasted or
+saved on Windows is the same document (the same digest) as the one saved elsewhere.
 """
 
 from __future__ import annotations
@@ -80,4 +82,5 @@ def _text_only(decoded: Decoded) -> Decoded:
         raise IngestRefused(
             "the document is binary (control characters), not a text summary", field="file"
         )
-    return decoded
+    lines = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    return Decoded(lines, decoded.encoding)
