@@ -245,3 +245,60 @@ def test_a_clause_shown_on_its_own_begins_with_its_own_words() -> None:
                     assert not leaning.match(d.own_words), (path.name, d.own_words)
     assert len(shown) >= 20
     assert "自由で開かれたインド太平洋地域を擁護するとのコミットメントを改めて力強く表明" in shown
+
+
+LISTED_EN = """Joint Press Statement of the Japan-U.S. Defense Ministers' Meeting
+
+March 3, 2027
+
+The Minister of Defense and the Secretary of Defense (hereinafter "the Ministers") met \
+in Tokyo on March 3, 2027.
+
+I. Alliance Modernization
+
+1. The Ministers decided to:
+   - expand bilateral training on the Nansei Islands by the end of 2028;
+   - establish a working group on logistics by June 2027; and
+   - begin a study of shared maintenance depots.
+
+2. The Ministers condemned the ballistic missile launches.
+"""
+
+LISTED_JA = """日米防衛相会談（概要）
+
+令和９年３月３日
+
+１　令和９年３月３日、防衛大臣は米国防長官と会談を行ったところ、概要は以下のとおりです。
+
+２　会談の概要
+（１）両大臣は、以下の事項に取り組むことを確認した。
+・南西諸島における共同訓練を２０２８年までに拡大すること
+・後方支援に関する作業部会を年内に設置すること
+（２）両大臣は、弾道ミサイルの発射を非難した。
+"""
+
+
+@pytest.mark.parametrize(("text", "lang"), [(LISTED_EN, "en"), (LISTED_JA, "ja")])
+def test_a_lead_in_decides_each_line_of_its_list(text: str, lang: str) -> None:
+    """Walk 38: 'The Ministers decided to:' followed by a list became one decision of
+    two words, and the listed commitments, their due dates with them, were lost. The
+    lead-in's verb now decides each line, each its own commitment; the item's text
+    keeps the list as the document lays it out."""
+    record = read_summary(text.encode(), lang).as_json()
+    items = [i for s in record["sections"] for i in s["items"]]
+    listed = items[0]
+    decisions = listed["decisions"]
+    lines = 3 if lang == "en" else 2
+    assert listed["text"].count("• ") == lines
+    assert len(decisions) == lines
+    assert {d["stance"] for d in decisions} == ({"decide"} if lang == "en" else {"confirm"})
+    assert all(d["commitment"] for d in decisions)
+    expected = ["2028", "2027-06", None] if lang == "en" else ["2028", "2027"]
+    assert [d.get("due") for d in decisions] == expected
+    first = decisions[0]["clause"]
+    if lang == "en":
+        assert first.startswith("decided to expand bilateral training on the Nansei Islands")
+    else:
+        assert "共同訓練を2028年までに拡大することに取り組むことを確認" in first
+    # The next item is read as before, not as a line of the list.
+    assert [d["stance"] for d in items[1]["decisions"]] == ["condemn"]

@@ -48,6 +48,12 @@ _BULLET = re.compile(r"^[•・\-*●○◆■▪]\s?(.+)$")
 _KANA_ITEM = re.compile(r"^[アイウエオカキクケコ]\s(.+)$")
 _INNER_STOP = re.compile(r"[a-z]\.\s[A-Z]")
 _OPENING_TITLE = {"ja": "冒頭", "en": "Opening"}
+# A bullet kept in its item's text (`- expand …`, `・…すること`).
+BULLET = "• "
+# A sentence that announces a list: its verb decides each line of it.
+_LEAD_EN = re.compile(r":\s*$")
+_LEAD_JA_NOUN = re.compile(r"(?:以下|次|下記)の(?:事項|点|取組|措置|分野|項目|諸点|内容)")
+_LEAD_JA_END = re.compile(r"[:：]\s*$")
 _WHOLE_TITLE = {"ja": "本文", "en": "Text"}
 
 
@@ -184,8 +190,10 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
                 Item(number or 0, text, marker=f"({number})" if kind == "paren" else str(number))
             )
         elif kind == "bullet":
-            if last is not None and last.marker not in ("", "•"):
-                last.text += glue + text
+            if last is not None and (last.marker not in ("", "•") or leads_in(last.text, lang)):
+                # Marked, so that a lead-in's verb reads each bullet (`_led`) and the
+                # meeting's page shows the list as the text has it.
+                last.text += glue + BULLET + text
             else:
                 section.items.append(Item(0, text, marker="•"))
         elif last is not None and last.marker not in ("", "•"):
@@ -196,6 +204,46 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
             section.items.append(Item(0, text))
     _renumber(sections)
     return sections
+
+
+def leads_in(text: str, lang: str) -> bool:
+    """Whether the last sentence of `text` announces a list ('The Ministers decided
+    to:', 「両大臣は、以下の事項に取り組むことを確認した。」)."""
+    last = text.rsplit("\n", 1)[-1]
+    if lang == "en":
+        return _LEAD_EN.search(last) is not None
+    return _LEAD_JA_END.search(last) is not None or _LEAD_JA_NOUN.search(last) is not None
+
+
+def _led(sentences: list[str], lang: str) -> list[str]:
+    """Sentences to read for decisions: a bullet after a lead-in reads as the lead-in
+    deciding that bullet ('The Ministers decided to expand …'; 「両大臣は、…を拡大すること
+    に取り組むことを確認した。」), each its own decision with its own due date; the
+    lead-in alone decides nothing. Any other bullet reads as itself."""
+    out: list[str] = []
+    lead: str | None = None
+    for sentence in sentences:
+        if not sentence.startswith(BULLET):
+            lead = sentence if leads_in(sentence, lang) else None
+            out.append(sentence)
+            continue
+        line = sentence.removeprefix(BULLET).strip()
+        if lead is None:
+            out.append(line)
+            continue
+        if out and out[-1] == lead:
+            out.pop()  # the list says what the lead-in announced
+        out.append(_joined(lead, line, lang))
+    return out
+
+
+def _joined(lead: str, line: str, lang: str) -> str:
+    if lang == "en":
+        return _LEAD_EN.sub("", lead) + " " + line
+    line = line.rstrip("。．")
+    if found := _LEAD_JA_NOUN.search(lead):
+        return lead[: found.start()] + line + lead[found.end() :]
+    return _LEAD_JA_END.sub("", lead) + "、" + line + "。"
 
 
 def _renumber(sections: list[Section]) -> None:
@@ -292,7 +340,7 @@ def _read_decisions(meeting: Meeting) -> None:
 
     def read(text: str, actor: str | None) -> tuple[list[Decision], str | None]:
         out: list[Decision] = []
-        for sentence in split_sentences(text, lang):
+        for sentence in _led(split_sentences(text, lang), lang):
             reader = decisions_ja if lang == "ja" else decisions_en
             made, actor = reader(sentence, actor, meeting.attendees)
             out += made
