@@ -174,8 +174,9 @@ def test_bad_rfis_and_replies_are_refused_and_nothing_is_written(node: Node, peo
         c.ask(sato, question())
     with pytest.raises(Invalid, match="releasable to USA"):
         c.ask(sato, question(addressed_body="usfj", label="SECRET"))
+    # The item's own label may be typed; another is refused, naming the item's.
     with pytest.raises(Invalid, match="leave the label out"):
-        c.ask(sato, question(coordination_item=made.id, label="SECRET//REL TO JPN, USA"))
+        c.ask(sato, question(coordination_item=made.id, label="CONFIDENTIAL//REL TO JPN"))
     with pytest.raises(Invalid, match="only bocc"):
         c.reply(sato, rfi.id, ReplyCreate(body="jjoc", text_en="Yes", answers=True))
     with pytest.raises(Invalid, match="says something"):

@@ -155,7 +155,7 @@ def test_bad_taskers_and_statuses_are_refused_and_nothing_is_written(
         c.issue_tasker(davis, task(issuing_body="usfj"))
     with pytest.raises(Refused, match="not a member of mod-policy"):
         c.issue_tasker(ito, task(issuing_body="mod-policy", opr="bocc", ocrs=[]))
-    with pytest.raises(Invalid, match="still to come"):
+    with pytest.raises(Invalid, match="suspense has passed"):
         c.issue_tasker(sato, task(suspense=clock.now() - timedelta(minutes=1)))
     with pytest.raises(Invalid, match="time zone"):
         c.issue_tasker(sato, task(suspense=datetime(2030, 1, 1)))
@@ -173,6 +173,30 @@ def test_bad_taskers_and_statuses_are_refused_and_nothing_is_written(
         c.report_status(sato, made.id, TaskStatusCreate(office="bocc", status="complete"))
     with pytest.raises(Invalid, match="say why"):
         c.report_status(kato, made.id, TaskStatusCreate(office="bocc", status="cannot_meet"))
+    assert counts(node) == before
+
+
+def test_a_tasker_on_an_item_takes_the_items_label_typed_or_not(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 38: typing the item's own label beside the item was refused with "a tasker
+    on an item carries the item's label", which is what the user had typed. The item's
+    label, in any order of its nations, is taken; another is refused, naming it."""
+    c = coordination(node)
+    sato, sato_token = people["sato"]
+    on = c.open_item(sato, item(label="CONFIDENTIAL//REL TO JPN, USA", propose=False))
+    same = c.issue_tasker(
+        sato, task(coordination_item=on.id, label="CONFIDENTIAL//REL TO USA, JPN")
+    )
+    assert same.label == on.label
+    before = counts(node)
+    with pytest.raises(Invalid, match=r"item's label, CONFIDENTIAL//REL TO JPN, USA: leave"):
+        c.issue_tasker(sato, task(coordination_item=on.id, label="SECRET//REL TO JPN, USA"))
+    body = task(coordination_item=on.id, label="CONFIDENTIAL").model_dump(mode="json")
+    refused = client.post("/api/v1/coordination/taskers", json=body, headers=bearer(sato_token))
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "label"
+    assert "CONFIDENTIAL//REL TO JPN, USA" in refused.json()["detail"]
     assert counts(node) == before
 
 

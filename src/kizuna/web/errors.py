@@ -276,7 +276,7 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("a determination is recorded once it has taken effect, and ended once it has ended."),
     ),
     (re.compile(r"already ended"), N_("this determination has already ended.")),
-    (re.compile(r"still to come"), N_("the suspense must be in the future.")),
+    (re.compile(r"suspense has passed"), N_("the suspense must be in the future.")),
     (re.compile(r"time zone"), N_("give the time with its time zone.")),
     (re.compile(r"needs a label"), N_("give a label.")),
     (

@@ -96,15 +96,12 @@ def ask(c: Coordination, principal: Principal, data: RfiCreate) -> StoredObject:
         if data.coordination_item:
             # The item must be one the asker may read; hidden answers as missing.
             row = c.item_row(conn, principal, data.coordination_item)
-            if data.label is not None:
-                raise Invalid(
-                    "an RFI on an item carries the item's label; leave the label out",
-                    field="label",
-                )
             body["coordination_item"] = data.coordination_item
             made = c.store.answer_in(
                 conn, principal, body, answers=data.coordination_item, owner=OWNER
             )
+            # Refused in the write's transaction: nothing of it stays.
+            c.same_label(data.label, made.label, "an RFI")
             item_pk = row.object_pk
         else:
             if not data.label:

@@ -76,7 +76,7 @@ def issue(c: Coordination, principal: Principal, data: TaskerCreate) -> StoredOb
         if suspense.tzinfo is None:
             raise Invalid("the suspense needs its time zone (e.g. Z or +09:00)", field="suspense")
         if suspense <= clock.now():
-            raise Invalid("the suspense is still to come", field="suspense")
+            raise Invalid("the suspense has passed: give one still to come", field="suspense")
         body: dict[str, Any] = {
             "type": TASKER_TYPE,
             "name": data.title_en,
@@ -98,12 +98,12 @@ def issue(c: Coordination, principal: Principal, data: TaskerCreate) -> StoredOb
         wanted = {opr, *(s.bodies[o] for o in ocrs)}
         if data.coordination_item:
             c.item_row(conn, principal, data.coordination_item)  # hidden answers as missing
-            if data.label is not None:
-                raise Invalid("a tasker on an item carries the item's label", field="label")
             body["coordination_item"] = data.coordination_item
             made = c.store.answer_in(
                 conn, principal, body, answers=data.coordination_item, owner=OWNER
             )
+            # Refused in the write's transaction: nothing of it stays.
+            c.same_label(data.label, made.label, "a tasker")
         else:
             if not data.label:
                 raise Invalid("a tasker without an item needs a label", field="label")
