@@ -391,3 +391,60 @@ def test_the_handover_page_names_the_incident_section_and_links_the_event(
     assert title in section
     assert f'href="/incidents/events/{seen.id}"' in section
     assert ("第一報" if lang == "ja" else "Alert") in section
+
+
+def test_a_handover_handed_to_the_next_officer_lists_what_both_may_read(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 38: an officer holding BIAC generated a handover at SECRET//BIAC, which no
+    other member of the JJOC could read: no one could ever sign it as incoming. Handed
+    to a named officer, it lists what both may read (its label one they read), only
+    they sign it as incoming, and a name that is no member of the body is refused."""
+    c = coordination(node)
+    sato = member(
+        node, "mori", nation="JPN", roles=["author", "releasing_officer"], bodies=["jjoc"],
+        compartments=["BIAC"],
+    )[0]  # fmt: skip
+    noda, noda_token = member(
+        node, "noda", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL"
+    )
+    ito = people["ito"][0]
+    low = log_entry(c, sato, entry(label="CONFIDENTIAL//REL TO JPN"))
+    log_entry(c, sato, entry(label="SECRET//REL TO JPN"))
+    log_entry(c, sato, entry(label="CONFIDENTIAL//BIAC//REL TO JPN"))
+    alone = handovers.generate(c, sato, HandoverCreate(body="jjoc"))
+    assert alone.label_text == "SECRET//BIAC//REL TO JPN"
+    with pytest.raises(NotFound):
+        handovers.handover(c, noda, alone.id)
+    before = counts(node)
+    for name, said in (
+        ("kato", "no member of jjoc"),  # of another body
+        ("nobody", "no member of jjoc"),
+        ("mori", "someone else than you"),
+    ):
+        with pytest.raises(Invalid, match=said) as caught:
+            handovers.generate(c, sato, HandoverCreate(body="jjoc", handed_to=name))
+        assert caught.value.field == "handed_to"
+    assert counts(node) == before
+    made = handovers.generate(c, sato, HandoverCreate(body="jjoc", handed_to="noda"))
+    assert [r["id"] for r in made.object["sections"]["entries"]] == [low.id]
+    assert made.label_text == "CONFIDENTIAL//REL TO JPN"
+    assert made.object["handed_to"] == "noda"
+    with pytest.raises(Conflict, match="handed to noda"):
+        handovers.sign(c, ito, made.id)
+    signed = handovers.sign(c, noda, made.id)
+    assert signed.object["incoming_officer"] == "noda"
+    # Over REST the same, and the page offers the field and says to whom it is handed.
+    web = client
+    answer = web.post(
+        "/api/v1/coordination/handovers",
+        json={"body": "jjoc", "handed_to": "nobody"},
+        headers=bearer(noda_token),
+    )
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "handed_to"
+    sign_in(web, "noda", lang="ja")
+    assert 'name="handed_to"' in web.get("/coordination/handovers").text
+    page = web.get(f"/coordination/handovers/{made.id}").text
+    assert "引継ぎ先" in web.get("/coordination/handovers").text
+    assert re.search(r'<dd id="incoming">noda', page)

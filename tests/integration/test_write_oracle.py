@@ -620,6 +620,7 @@ FORGERIES["x-kizuna-watch-entry"] = [
 FORGERIES["x-kizuna-handover"] = [
     {"incoming_officer": "sato"},
     {"incoming_officer": "forger"},
+    {"handed_to": "forger"},
     {"outgoing_signed_at": "2020-01-01T00:00:00.000Z"},
     {"sections": {"items": []}},
     {"period_end": "2099-01-01T00:00:00.000Z"},

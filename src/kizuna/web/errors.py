@@ -119,10 +119,20 @@ FIELD_NAMES: dict[str, str] = {
     "q": N_("Search words"),
     "body": N_("Request"),
     "zone": N_("Time zone"),
+    "handed_to": N_("Handed to"),
 }
 
 # Store and service messages, recognised by their wording (first match wins).
 _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"keeping its watch on this node"),
+        N_("name a member of the body who keeps its watch on this node."),
+    ),
+    (re.compile(r"someone else than you"), N_("the incoming officer is someone else than you.")),
+    (
+        re.compile(r"is handed to \S+: only they sign"),
+        N_("this handover is handed to another officer: only they sign it as incoming."),
+    ),
     # Refusals (403) that say why.
     (
         re.compile(r"is above the clearance of"),

@@ -11,7 +11,11 @@ refused, naming why; without one, the least upper bound is taken (releasable to 
 nation only, unless the officer is a releasing officer).
 
 It is signed by the outgoing officer when generated (or later, by them), then by the
-incoming officer: another member of the same body, once, after the outgoing. Each
+incoming officer: another member of the same body, once, after the outgoing. Handed
+to a named incoming officer (`handed_to`), it lists only what both officers may read,
+so that its label is one the incoming officer reads, and only they sign it as incoming;
+otherwise an outgoing officer with a compartment no other member holds would write a
+handover nobody can take over. Each
 signature is a new version of the handover (`outgoing_signed_at`, `incoming_officer`,
 `incoming_signed_at`) and an audited action; nothing else of it ever changes.
 
@@ -20,7 +24,7 @@ What a handover lists is in `handover_sections`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -40,6 +44,7 @@ from kizuna.domains.coordination.watch import (
     known_body,
     visible_now,
     visible_object,
+    watch_bodies,
     writer,
 )
 from kizuna.domains.coordination.watch_model import (
@@ -51,7 +56,8 @@ from kizuna.domains.coordination.watch_owner import SKEW, check_handover_body
 from kizuna.domains.coordination.watch_schema import coord_handovers
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, LabelError, dominates, lub, parse, render
+from kizuna.identity.service import find_user
+from kizuna.labels import Clearance, Label, LabelError, dominates, lub, parse, render
 from kizuna.store import StoredObject
 from kizuna.store.objects import COLUMNS, stored_from_row
 
@@ -108,6 +114,32 @@ def _choose_label(
     return chosen
 
 
+def _incoming(
+    c: Coordination, conn: Connection, principal: Principal, body_id: str, name: str
+) -> Principal:
+    """The named incoming officer: another member of the body keeping its watch here."""
+    user = find_user(conn, name)
+    if user is None or body_id not in watch_bodies(c, user.principal):
+        raise Invalid(
+            f"{name} is no member of {body_id} keeping its watch on this node", field="handed_to"
+        )
+    if user.principal.name == principal.name:
+        raise Invalid("the incoming officer is someone else than you", field="handed_to")
+    return user.principal
+
+
+def _both(outgoing: Principal, incoming: Principal) -> Principal:
+    """The outgoing officer reading only what the incoming officer may read too: their
+    nation is the same (both keep this node's watch), the level the lower, the
+    compartments those both hold."""
+    cleared = Clearance(
+        outgoing.nation,
+        min(outgoing.clearance.rank, incoming.clearance.rank),
+        outgoing.clearance.compartments & incoming.clearance.compartments,
+    )
+    return replace(outgoing, clearance=cleared)
+
+
 def generate(c: Coordination, principal: Principal, data: HandoverCreate) -> StoredObject:
     """Generate (and, unless asked not to, sign) the handover of a body's shift, as a
     member of the body."""
@@ -128,11 +160,14 @@ def generate(c: Coordination, principal: Principal, data: HandoverCreate) -> Sto
             raise Invalid(
                 "a shift ends after it starts, and within seven days", field="period_start"
             )
-        shift = Shift(c, conn, principal, data.body, epoch(start), epoch(end))
+        lister = principal
+        if data.handed_to:
+            lister = _both(principal, _incoming(c, conn, principal, data.body, data.handed_to))
+        shift = Shift(c, conn, lister, data.body, epoch(start), epoch(end))
         listed = [section(shift) for section in SECTIONS]
         # Other domains' sections (incident notices), listed for the same officer.
         for name, (_title, part) in c.node.handover_parts.items():
-            added = part(c.node, conn, principal, data.body, shift.start, shift.end)
+            added = part(c.node, conn, lister, data.body, shift.start, shift.end)
             listed.append(Listed(name, added.rows, added.labels))
         label = _choose_label(c, principal, data.label, listed)
         body: dict[str, Any] = {
@@ -143,6 +178,8 @@ def generate(c: Coordination, principal: Principal, data: HandoverCreate) -> Sto
             "sections": {part.name: part.rows for part in listed},
             "outgoing_officer": principal.name,
         }
+        if data.handed_to:
+            body["handed_to"] = data.handed_to
         if data.sign:
             body["outgoing_signed_at"] = clock.format_ts(now)
         made = c.store.create_in(conn, principal, body, label, owner=OWNER)
@@ -201,6 +238,12 @@ def sign(c: Coordination, principal: Principal, stix_id: str) -> StoredObject:
                 raise Conflict(
                     f"{outgoing} signed this handover as its outgoing officer; the incoming "
                     f"officer is another member of {current_body['body']}",
+                    field="id",
+                )
+            handed_to = current_body.get("handed_to")
+            if handed_to is not None and principal.name != handed_to:
+                raise Conflict(
+                    f"this handover is handed to {handed_to}: only they sign it as incoming",
                     field="id",
                 )
             if current_body.get("incoming_officer") is not None:

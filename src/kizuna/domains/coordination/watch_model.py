@@ -83,6 +83,8 @@ class WatchEntry:
         ("sections", DictionaryProperty(required=True)),
         ("outgoing_officer", StringProperty(required=True)),
         ("outgoing_signed_at", TimestampProperty()),
+        # The incoming officer it is handed to, when named: only they sign as incoming.
+        ("handed_to", StringProperty()),
         ("incoming_officer", StringProperty()),
         ("incoming_signed_at", TimestampProperty()),
     ],
@@ -123,3 +125,9 @@ class HandoverCreate(BaseModel):
         "unless the officer is a releasing officer)",
     )
     sign: bool = Field(default=True, description="the outgoing officer signs it at once")
+    handed_to: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the incoming officer, another member of the body on this node: the "
+        "handover lists what both officers may read, and only they sign it as incoming",
+    )

@@ -49,7 +49,7 @@ SKEW = timedelta(minutes=5)
 _ITEM_ID = re.compile(re.escape(ITEM_TYPE) + r"--[0-9a-f-]{36}")
 _ENTRY_ID = re.compile(re.escape(ENTRY_TYPE) + r"--[0-9a-f-]{36}")
 ENTRY_FIELDS = ("body", "kind", "at", "text", "text_ja", "items", "corrects", "author")
-HANDOVER_FIXED = ("body", "period_start", "period_end", "sections", "outgoing_officer")
+HANDOVER_FIXED = ("body", "period_start", "period_end", "sections", "outgoing_officer", "handed_to")
 SIGNATURES = ("outgoing_signed_at", "incoming_officer", "incoming_signed_at")
 
 
@@ -156,7 +156,14 @@ def check_handover_body(s: Structure, body: dict[str, Any], origin: str) -> None
     outgoing = body.get("outgoing_officer")
     if not isinstance(outgoing, str) or not outgoing:
         raise Invalid("a handover names its outgoing officer", field="outgoing_officer")
+    handed_to = body.get("handed_to")
+    if handed_to is not None and (not isinstance(handed_to, str) or handed_to in ("", outgoing)):
+        raise Invalid(
+            "a handover is handed to another member than its outgoing officer", field="handed_to"
+        )
     incoming = body.get("incoming_officer")
+    if incoming is not None and handed_to is not None and incoming != handed_to:
+        raise Invalid(f"this handover is for {handed_to}", field="incoming_officer")
     if (incoming is None) != (body.get("incoming_signed_at") is None):
         raise Invalid("the incoming officer is named when they sign", field="incoming_officer")
     if incoming is not None:

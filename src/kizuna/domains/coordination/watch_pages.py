@@ -318,9 +318,16 @@ def generate_submit(
     period_start: Annotated[str, Form(max_length=64)] = "",
     period_end: Annotated[str, Form(max_length=64)] = "",
     label: Annotated[str, Form(max_length=300)] = "",
+    handed_to: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     c = coordination(node)
-    values = {"body": body, "period_start": period_start, "period_end": period_end, "label": label}
+    values = {
+        "body": body,
+        "period_start": period_start,
+        "period_end": period_end,
+        "label": label,
+        "handed_to": handed_to,
+    }
     try:
         made = handovers_.generate(
             c,
@@ -330,6 +337,7 @@ def generate_submit(
                 period_start=_when(principal, period_start, "period_start"),
                 period_end=_when(principal, period_end, "period_end"),
                 label=label or None,
+                handed_to=handed_to.strip() or None,
             ),
         )
     except (ValidationError, StoreError) as exc:
@@ -356,7 +364,12 @@ def _handover_page(
     if body.get("outgoing_signed_at") is None:
         can_sign = mine and principal.name == outgoing
     else:
-        can_sign = mine and principal.name != outgoing and body.get("incoming_officer") is None
+        can_sign = (
+            mine
+            and principal.name != outgoing
+            and body.get("incoming_officer") is None
+            and body.get("handed_to") in (None, principal.name)
+        )
     return page(
         request,
         "coordination/handover.html",
