@@ -125,6 +125,13 @@ FIELD_NAMES: dict[str, str] = {
 # Store and service messages, recognised by their wording (first match wins).
 _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
+        re.compile(r"the place lies by .* but the municipality codes name"),
+        N_(
+            "the municipality codes are of another prefecture than the place: give the "
+            "codes of the place (notices are routed by them)."
+        ),
+    ),
+    (
         re.compile(r"keeping its watch on this node"),
         N_("name a member of the body who keeps its watch on this node."),
     ),

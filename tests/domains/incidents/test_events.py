@@ -188,6 +188,15 @@ FUTURE = (datetime.now(UTC) + timedelta(days=2)).isoformat()
             "place.geometry",
             "a part_fall is recorded at a place inside Japan",
         ),
+        (
+            # Walk 38: a point at Futenma with a Tokyo code (Chiyoda) was recorded and
+            # routed to Tokyo; Okinawa's offices were never told.
+            {"place": {"geometry": {"type": "Point", "coordinates": [127.755, 26.274]},
+                       "municipalities": ["131016"]}},
+            "place.municipalities",
+            "the place lies by 沖縄県宜野湾市 (472051), in Okinawa, but the municipality "
+            "codes name Tokyo",
+        ),
         ({"occurred": FUTURE, "learned": FUTURE}, "occurred", "in the future"),
         ({"learned": FUTURE}, "learned", "in the future"),
         ({"learned": "2026-12-01T13:00:00+09:00"}, "learned", "learned after it occurs"),

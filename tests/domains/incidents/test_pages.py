@@ -133,6 +133,10 @@ def test_the_record_form_starts_releasable_to_the_authors_nation_and_records_wit
          "Municipality codes: enter six digits, the JIS X 0402 code with its check digit"),
         ("ja", {"municipality": "470007"}, "市町村コード：これは都道府県のコードです。"),
         ("en", {"unit": "u" * 201}, "Unit: at most 200 characters."),
+        ("ja", {"municipality": "131016"},
+         "市町村コード：市区町村コードが場所とは別の都道府県のものです。"),
+        ("en", {"municipality": "131016"},
+         "Municipality codes: the municipality codes are of another prefecture than the place"),
     ],
 )  # fmt: skip
 def test_the_record_form_names_what_is_wrong_and_what_would_do(

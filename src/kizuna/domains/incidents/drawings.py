@@ -3,24 +3,14 @@ and kind as stacked bars, SVG drawn by the server (pages load nothing from outsi
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
-from functools import cache
-from importlib import resources
 from xml.sax.saxutils import escape
 
 from kizuna.domains.incidents.model import KINDS, kind_name
+from kizuna.domains.incidents.places import centroids as shipped
 from kizuna.domains.incidents.places import municipality_name
 
 __all__ = ["chart_svg", "map_svg"]
-
-
-@cache
-def _centroids() -> dict[str, tuple[float, float]]:
-    text = resources.files("kizuna.data").joinpath("incidents/municipalities.csv").read_text()
-    return {
-        r["code"]: (float(r["lon"]), float(r["lat"])) for r in csv.DictReader(text.splitlines())
-    }
 
 
 def map_svg(counts: dict[str, int], lang: str, english: Mapping[str, str] | None = None) -> str:
@@ -28,7 +18,7 @@ def map_svg(counts: dict[str, int], lang: str, english: Mapping[str, str] | None
     shipped centroid (an equirectangular sketch of Okinawa's main island and the
     host cities elsewhere). The page lists every municipality's count beside it, those
     without a shipped centroid included."""
-    centroids = _centroids()
+    centroids = shipped()
     placed = {c: n for c, n in counts.items() if c in centroids}
     width, height = 640, 480
     lons = [centroids[c][0] for c in placed] or [127.6, 128.3]

