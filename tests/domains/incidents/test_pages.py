@@ -114,6 +114,35 @@ def test_the_record_form_starts_releasable_to_the_authors_nation_and_records_wit
 
 
 @SQLITE
+def test_the_record_form_takes_people_hurt_damage_release_and_exercise(jpn: Node) -> None:
+    """Walk 38: the record form had none of people hurt, damage, release and exercise,
+    which the first notice carries (an exercise could not be marked from the page, and
+    its CAP went out as Actual)."""
+    with TestClient(create_app(jpn)) as web:
+        csrf = sign_in(web, "jauthor", lang="ja")
+        form = web.get("/incidents/new").text
+        for name in ("people_hurt", "damage", "release_substance", "release_amount", "exercise"):
+            assert f'name="{name}"' in form, name
+        typed = {**FORM, "label": "CONFIDENTIAL//REL TO JPN", "csrf_token": csrf,
+                 "people_hurt": "2", "damage": "a hangar door", "release_substance": "JP-8",
+                 "release_amount": "200 L", "exercise": "1"}  # fmt: skip
+        refused = web.post("/incidents/new", data={**typed, "people_hurt": "two"})
+        assert refused.status_code == 422
+        assert "負傷者：" in shown(refused.text)
+        assert 'value="JP-8"' in refused.text
+        made = web.post("/incidents/new", data=typed, follow_redirects=False)
+        assert made.status_code == 303, shown(made.text)[-600:]
+        page = web.get(made.headers["location"]).text
+    stix_id = made.headers["location"].rsplit("/", 1)[-1]
+    body = incidents(jpn).store.get(jpn.system, stix_id).object
+    assert (body["people_hurt"], body["damage"]) == (2, "a hangar door")
+    assert (body["release_substance"], body["release_amount"]) == ("JP-8", "200 L")
+    assert body["exercise"] is True
+    assert 'id="exercise"' in page
+    assert "訓練です" in page
+
+
+@SQLITE
 @pytest.mark.parametrize(
     ("lang", "change", "said"),
     [

@@ -55,6 +55,11 @@ TextField = Annotated[str, Form(max_length=_FORM_LIMIT)]
 
 # What each form calls its fields, where the pages' general words differ.
 _RECORD_FIELDS = {
+    "people_hurt": N_("People hurt"),
+    "damage": N_("Damage"),
+    "release_substance": N_("Substance released"),
+    "release_amount": N_("Amount released"),
+    "exercise": N_("Exercise"),
     "description_en": N_("Description (English)"),
     "description_ja": N_("Description (Japanese)"),
     "facility": N_("Facility"),
@@ -360,6 +365,11 @@ def record_submit(
     municipality: TextField = "",
     facility: TextField = "",
     unit: TextField = "",
+    people_hurt: TextField = "",
+    damage: TextField = "",
+    release_substance: TextField = "",
+    release_amount: TextField = "",
+    exercise: Annotated[str, Form(max_length=8)] = "",
     description_en: TextField = "",
     description_ja: TextField = "",
     label: TextField = "",
@@ -368,6 +378,8 @@ def record_submit(
     values = dict(
         kind=kind, title_en=title_en, title_ja=title_ja, occurred=occurred, learned=learned,
         lon=lon, lat=lat, municipality=municipality, facility=facility, unit=unit,
+        people_hurt=people_hurt, damage=damage, release_substance=release_substance,
+        release_amount=release_amount, exercise=exercise,
         description_en=description_en, description_ja=description_ja, label=label,
     )  # fmt: skip
     try:
@@ -387,6 +399,12 @@ def record_submit(
                 "municipalities": [m.strip() for m in municipality.split(",") if m.strip()],
             },
             unit=unit,
+            # Nobody hurt is the form's empty field; a number the model checks.
+            people_hurt=people_hurt.strip() or 0,  # type: ignore[arg-type]
+            damage=damage,
+            release_substance=release_substance,
+            release_amount=release_amount,
+            exercise=bool(exercise),
             description_en=description_en,
             description_ja=description_ja,
             label=label,
