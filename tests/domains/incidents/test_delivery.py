@@ -92,6 +92,16 @@ def test_relay_down_then_up_every_mail_is_delivered_once(usa: Node, smtp_port: i
     people = us_people(usa)
     c = use_relay(usa, smtp_port)
     made = c.record(people["duty"], event())
+    # Before any attempt the messages already wait, and the page says so (walk 38).
+    fresh = queries.notices(c, people["duty"], made.id)
+    assert sum(n.waiting for n in fresh) == len(email_rows(usa))
+    assert sum(n.failing for n in fresh) == 0
+    with TestClient(create_app(usa)) as web:
+        sign_in(web, "duty", lang="ja")
+        page = web.get(f"/incidents/events/{made.id}").text
+    assert 'class="delivery-waiting"' in page
+    assert "未送信" in page
+    assert "失敗" not in page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     down = c.deliver()
     expected = len(email_rows(usa))
     assert expected >= 2

@@ -450,7 +450,13 @@ def test_follow_ups_the_closing_report_and_a_cancel_are_posted_from_the_events_p
                           data={**dent, "closing": "1"}, follow_redirects=False)  # fmt: skip
         assert closed.status_code == 303
         assert c.store.get(duty, first.id).object["status"] == "closed"
-        assert 'id="post-update"' not in web.get(f"/incidents/events/{first.id}").text
+        closed_page = web.get(f"/incidents/events/{first.id}").text
+        assert 'id="post-update"' not in closed_page
+        # Its notices are named for what they are: 続報 for revision 2, 最終報告 for 3.
+        kinds = re.findall(r"<td>(\d+)</td><td>([^<]+)</td>", closed_page)
+        assert ("2", "続報") in kinds
+        assert ("3", "最終報告") in kinds
+        assert ("3", "続報") not in kinds
         # A cancel needs its English reason, named in the reader's language.
         no_reason = web.post(f"/incidents/events/{second.id}/cancel",
                              data={"reason_ja": "誤登録", "csrf_token": csrf})  # fmt: skip

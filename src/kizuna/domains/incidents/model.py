@@ -121,6 +121,8 @@ NOTICE_NAMES = {
     "Alert": ("Alert", "第一報"),
     "Update": ("Update", "続報"),
     "Cancel": ("Cancel", "取消報"),
+    # Not a CAP message type: the last Update of a closed event, as the page names it.
+    "Closing": ("Closing report", "最終報告"),
 }
 
 

@@ -74,6 +74,9 @@ class NoticeRow:
     sent: int = 0
     failing: int = 0
     attempts: int = 0
+    # Not sent yet, tried or not: a message waits from the notice on (walk 38: a fresh
+    # notice's cell stayed empty until the first attempt failed).
+    waiting: int = 0
 
 
 def public_reader(c: Incidents) -> Principal:
@@ -141,6 +144,7 @@ def notices(c: Incidents, principal: Principal, stix_id: str) -> list[NoticeRow]
     attempts = select(func.coalesce(func.max(inc_deliveries.c.attempts), 0)).where(
         of_notice, inc_deliveries.c.status != "sent"
     )
+    waiting = select(func.count()).where(of_notice, inc_deliveries.c.status != "sent")
     with c.node.db.read() as conn:
         rows = conn.execute(
             select(
@@ -148,6 +152,7 @@ def notices(c: Incidents, principal: Principal, stix_id: str) -> list[NoticeRow]
                 sent.scalar_subquery().label("sent"),
                 failing.scalar_subquery().label("failing"),
                 attempts.scalar_subquery().label("attempts"),
+                waiting.scalar_subquery().label("waiting"),
             )
             .join(objects, objects.c.pk == inc_notices.c.event_pk)
             .where(objects.c.stix_id == stix_id)
@@ -167,6 +172,7 @@ def notices(c: Incidents, principal: Principal, stix_id: str) -> list[NoticeRow]
             r.sent,
             r.failing,
             r.attempts,
+            r.waiting,
         )
         for r in rows
     ]
