@@ -94,8 +94,15 @@ class Node:
     # Titles that are a vocabulary's codes, in words (msgids): type -> code -> words.
     # An answer to an item without a comment goes by its kind ("concur").
     title_words: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Paths that take a larger request body than `settings.max_body_bytes` (an official
+    # text's upload): path -> bytes.
+    body_limits: dict[str, int] = field(default_factory=dict)
     # Per-domain services, built once per node (see e.g. `coordination(node)`).
     extras: dict[str, object] = field(default_factory=dict)
+
+    def body_limit(self, path: str) -> int:
+        """The largest request body `path` takes."""
+        return self.body_limits.get(path, self.settings.max_body_bytes)
 
     @property
     def nation(self) -> str:

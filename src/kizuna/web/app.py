@@ -51,17 +51,18 @@ class BodyLimit:
     an error raised while the app itself reads would surface as a 400, not a 413.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, node: Node) -> None:
         self.app = app
-        self.limit = limit
+        self.node = node
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.node.body_limit(str(scope.get("path", "")))
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -71,8 +72,8 @@ class BodyLimit:
                 break
             body = message.get("body", b"")
             size += len(body)
-            if size > self.limit:
-                await self._too_large(scope, receive, send)
+            if size > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -88,8 +89,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"the request body is over {self.limit} bytes"
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        detail = f"the request body is over {limit} bytes"
         path = str(scope.get("path", ""))
         response: Response
         if path.startswith("/taxii2/"):
@@ -283,7 +284,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
             for status, response in problems.PROBLEM_RESPONSES.items():
                 route.responses.setdefault(status, response)
         app.include_router(router)
-    app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
+    app.add_middleware(BodyLimit, node=node)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RefusedFormsStay)
     app.add_middleware(HeadAsGet)

@@ -207,7 +207,10 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"not UTF-8|not text in UTF-8"),
         N_("the file's characters are not in UTF-8, Shift_JIS or EUC-JP."),
     ),
-    (re.compile(r"^the document is [\d,]+ bytes|^the file is over"), N_("the file is too large.")),
+    (
+        re.compile(r"^the document is [\d,]+ bytes|^the file is over"),
+        N_("the file is too large: an official text is at most 4 MB."),
+    ),
     (
         re.compile(r"^the document is in "),
         N_("the text is in another language than the one chosen."),

@@ -150,7 +150,7 @@ def render_error(request: Request, exc: Exception, status: int) -> Response:
     """Any error of a page route as a page: banner, navigation, what went wrong in the
     reader's words and language, and a way back to where they came from."""
     node = get_node(request)
-    message = explain(exc, choose_lang(request), limit=node.settings.max_body_bytes)
+    message = explain(exc, choose_lang(request), limit=node.body_limit(request.url.path))
     response = page(
         request,
         "error.html",

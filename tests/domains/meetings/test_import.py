@@ -851,3 +851,52 @@ def test_a_text_held_at_this_label_is_said_so_by_the_preview_in_any_line_endings
         assert "取り込み済み" in first_row
         second_row = many.text.split('<tr data-file="b.txt"', 1)[1].split("</tr>", 1)[0]
         assert "取り込み済み" not in second_row
+
+
+def test_a_text_over_a_mebibyte_imports_by_page_and_rest_up_to_the_importers_own_limit(
+    node: Node,
+) -> None:
+    """Walk 38: a 1 MB joint statement (the importer takes 4 MB) was refused by the
+    node's 1 MiB body limit on the page and over REST, with a bare 413 page that lost
+    the form. The import routes take what the importer takes; over it, the importer's
+    own refusal names its limit and the form keeps what was typed."""
+    _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    paragraphs = "\n\n".join(
+        f"{n}. The Ministers reviewed the regional situation in detail, item {n}."
+        for n in range(1, 16_000)
+    )
+    text = f"Joint Statement of the Ministers\n\nMarch 3, 2027\n\n{paragraphs}\n"
+    assert node.settings.max_body_bytes < len(text) < 4_000_000
+    with _app(node) as web:
+        answer = web.post("/api/v1/meetings/import", json={"text": text}, headers=bearer(token))
+        assert answer.status_code == 200, answer.text[:300]
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        csrf = _csrf(web.get("/meetings/import").text)
+        shown = web.post(
+            "/meetings/import",
+            data={"csrf_token": csrf, "label": "UNCLASSIFIED//REL TO JPN"},
+            files={"file": ("big.txt", text.encode(), "text/plain")},
+        )
+        assert shown.status_code == 200, shown.text[-300:]
+        huge = web.post(
+            "/meetings/import",
+            data={"csrf_token": csrf, "label": "UNCLASSIFIED//REL TO JPN"},
+            files={"file": ("huge.txt", b"x" * 4_100_000, "text/plain")},
+        )
+        assert huge.status_code == 422
+        assert "公式文書は 4 MB までです" in huge.text
+        assert 'value="UNCLASSIFIED//REL TO JPN"' in huge.text
+        over = web.post(
+            "/api/v1/meetings/import",
+            content=b'{"text": "' + b"x" * 12_100_000 + b'"}',
+            headers={**bearer(token), "content-type": "application/json"},
+        )
+        assert over.status_code == 413
+        assert over.json()["field"] == "body"
+        # Other routes keep the node's limit.
+        other = web.post(
+            "/api/v1/objects",
+            content=b'{"object": {"x": "' + b"x" * 1_100_000 + b'"}}',
+            headers={**bearer(token), "content-type": "application/json"},
+        )
+        assert other.status_code == 413

@@ -19,9 +19,23 @@ __all__ = ["DOMAIN", "OWNER"]
 OWNER = OwnerKey("meetings")
 
 
+# An official text is up to 4 MB (ingest.MAX_BYTES): its upload takes it whole, as a
+# file of a form (several at once on the page), as base64 in the confirm form that
+# carries the previewed files back, and as text or base64 in JSON over REST.
+_TEXT = 4_000_000
+BODY_LIMITS = {
+    "/meetings/import": 10 * _TEXT + 65_536,
+    "/meetings/import/confirm": 14 * _TEXT + 65_536,
+    "/api/v1/meetings/import": 3 * _TEXT + 65_536,  # JSON may escape each character
+}
+
+
 def _install(node: Node) -> None:
     from kizuna.domains.meetings.model import LINK, REVIEW, TYPES
     from kizuna.domains.meetings.owner import follow_up_rules
+
+    for path, limit in BODY_LIMITS.items():
+        node.body_limits[path] = max(limit, node.settings.max_body_bytes)
 
     rules = follow_up_rules(node.policy)
     endpoints = {
