@@ -369,3 +369,36 @@ def test_the_check_sees_a_violation_when_there_is_one(
     violations = _barriers(page, axe_source)
     assert [(v["id"], v["targets"]) for v in violations] == [("label", ["#unlabelled-probe"])]
     assert "label (critical)" in _report("/login", "en", violations)
+
+
+FOCUS_CHECK = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const box = el.getBoundingClientRect();
+  if (box.height === 0) return '';
+  // What a person sees at the field's centre: the field itself, or what covers it.
+  const seen = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  const clear = seen && (seen === el || el.contains(seen) || seen.contains(el));
+  const over = seen ? seen.id || seen.tagName : 'nothing';
+  return clear ? '' : (el.id || el.name || el.tagName) + ' under ' + over;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/incidents/new", "/coordination/new"])
+def test_a_field_reached_by_tab_is_never_under_a_banner(
+    open_session: OpenSession, live_node: LiveNode, path: str
+) -> None:
+    """Walk 38: tabbing down a form at 390 px left the focused field under the sticky
+    bottom banner, so what was typed could not be seen (WCAG 2.4.11)."""
+    session = open_session("ja-JP", signed_in_as=live_node.readers["JPN"])
+    page = session.page
+    for width, height in ((390, 800), (1280, 700)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_node.base_url}{path}")
+        covered = []
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            found = page.evaluate(FOCUS_CHECK)
+            if found:
+                covered.append(found)
+        assert covered == [], (path, width, covered)
