@@ -94,6 +94,8 @@ class Node:
     # Titles that are a vocabulary's codes, in words (msgids): type -> code -> words.
     # An answer to an item without a comment goes by its kind ("concur").
     title_words: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The bodies (offices) a user may belong to, as the installed domains know them.
+    bodies: set[str] = field(default_factory=set)
     # Paths that take a larger request body than `settings.max_body_bytes` (an official
     # text's upload): path -> bytes.
     body_limits: dict[str, int] = field(default_factory=dict)

@@ -81,7 +81,10 @@ def test_bad_user_input_is_named_and_writes_nothing(db_url: str, tmp_path: Path)
         (["--nation", "JPN", "--clearance", "SECRETISH"], "clearance: unknown level"),
         (["--nation", "JPN", "--clearance", "SECRET", "--compartment", "NOPE"], "compartments"),
         (["--nation", "JPN", "--clearance", "SECRET", "--role", "king"], "roles: unknown role"),
-    ]
+        # Walk 38: a mistyped body was taken, leaving the officer out of its notices.
+        (["--nation", "JPN", "--clearance", "SECRET", "--body", "jjco"],
+         "body: unknown body 'jjco'; known:"),
+    ]  # fmt: skip
     for extra, words in cases:
         code, out = _run("user", "add", "bad", *extra, "--db", db_url, key=key)
         assert code == 2, out

@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy import Connection
 
 from kizuna.cli.common import DbOption, console, fail, opened, operator, print_table, settings_for
-from kizuna.errors import StoreError
+from kizuna.errors import Invalid, StoreError
 from kizuna.identity import accounts
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Role
@@ -61,9 +61,14 @@ def user_add(
 ) -> None:
     """Add a user."""
     password = _password_from_stdin() if password_stdin else None
-    _act(
-        db,
-        lambda node, conn: identity.add_user(
+
+    def add(node: Any, conn: Connection) -> Any:
+        # A mistyped body would leave the officer out of every notice of their own.
+        unknown = sorted(set(body or []) - node.bodies)
+        if unknown:
+            known = ", ".join(sorted(node.bodies))
+            raise Invalid(f"unknown body '{unknown[0]}'; known: {known}", field="body")
+        return identity.add_user(
             conn,
             policy=node.policy,
             actor=operator(),
@@ -74,8 +79,9 @@ def user_add(
             roles=role,
             bodies=body,
             password=password,
-        ),
-    )
+        )
+
+    _act(db, add)
     console.print(f"added {username}")
 
 

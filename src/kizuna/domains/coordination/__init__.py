@@ -50,6 +50,7 @@ def _install(node: Node) -> None:
 
     # The structure file is checked now: a bad one stops the node.
     structure = coordination(node).structure
+    node.bodies.update(structure.bodies)
     # An answer without a comment is titled by its kind: in words on every list.
     node.title_words[RESPONSE_TYPE] = {str(k): v for k, v in RESPONSE_NAMES.items()}
     owners = node.store.owners
