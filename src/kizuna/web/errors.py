@@ -125,7 +125,7 @@ FIELD_NAMES: dict[str, str] = {
 # Store and service messages, recognised by their wording (first match wins).
 _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
-        re.compile(r"the place lies by .* but the municipality codes name"),
+        re.compile(r"the place lies by .* but the municipality codes name|km from .* which the"),
         N_(
             "the municipality codes are of another prefecture than the place: give the "
             "codes of the place (notices are routed by them)."

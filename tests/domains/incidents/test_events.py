@@ -197,6 +197,13 @@ FUTURE = (datetime.now(UTC) + timedelta(days=2)).isoformat()
             "the place lies by 沖縄県宜野湾市 (472051), in Okinawa, but the municipality "
             "codes name Tokyo",
         ),
+        (
+            # And the other way round: a place in Tokyo named as Ginowan.
+            {"place": {"geometry": {"type": "Point", "coordinates": [139.753, 35.694]},
+                       "municipalities": ["472051"]}},
+            "place.municipalities",
+            "km from 沖縄県宜野湾市 (472051), which the municipality codes name",
+        ),
         ({"occurred": FUTURE, "learned": FUTURE}, "occurred", "in the future"),
         ({"learned": FUTURE}, "learned", "in the future"),
         ({"learned": "2026-12-01T13:00:00+09:00"}, "learned", "learned after it occurs"),

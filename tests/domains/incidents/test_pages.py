@@ -166,6 +166,8 @@ def test_the_record_form_takes_people_hurt_damage_release_and_exercise(jpn: Node
          "市町村コード：市区町村コードが場所とは別の都道府県のものです。"),
         ("en", {"municipality": "131016"},
          "Municipality codes: the municipality codes are of another prefecture than the place"),
+        ("en", {"lon": "139.753", "lat": "35.694", "municipality": "472051"},
+         "Municipality codes: the municipality codes are of another prefecture than the place"),
     ],
 )  # fmt: skip
 def test_the_record_form_names_what_is_wrong_and_what_would_do(

@@ -18,6 +18,7 @@ from typing import Any
 from kizuna.errors import Invalid
 
 __all__ = [
+    "FAR_KM",
     "JAPAN_BOXES",
     "NEAR_KM",
     "centre",
@@ -177,6 +178,9 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 # the centroid for the host towns shipped, far enough to catch a code typed for
 # another part of Japan.
 NEAR_KM = 5.0
+# No host municipality reaches this far from its centroid, remote islands' waters
+# included: a place farther from every named municipality is not in any of them.
+FAR_KM = 100.0
 
 
 @cache
@@ -193,6 +197,15 @@ def check_near(points: list[tuple[float, float]], codes: list[str]) -> None:
     where the place is by a shipped centroid: routing follows the codes, so a mistyped
     code would tell the wrong offices and none of the right ones."""
     at = centre(points)
+    named = [(c, centroids()[c]) for c in codes if c in centroids()]
+    if named and all(distance_km(at, where) > FAR_KM for _, where in named):
+        code, where = named[0]
+        raise Invalid(
+            f"the place is {distance_km(at, where):.0f} km from {municipality_name(code)} "
+            f"({code}), which the municipality codes name: give the codes of the place "
+            "(routing follows them)",
+            field="place.municipalities",
+        )
     near = min(centroids().items(), key=lambda kv: distance_km(at, kv[1]), default=None)
     if near is None or distance_km(at, near[1]) > NEAR_KM:
         return

@@ -76,13 +76,15 @@ def check_event(
     if not isinstance(place, dict):
         raise Invalid("the place is a GeoJSON geometry", field="place.geometry")
     points = check_geometry(place)
-    check_near(points, codes)
     if kind in routing.inside_japan and not in_japan(points):
         raise Invalid(
             f"a {kind} is recorded at a place inside Japan (the routing rules require it); "
             "the place given is outside",
             field="place.geometry",
         )
+    if in_japan(points):
+        # Outside Japan no code is the place's own; the routing takes the one given.
+        check_near(points, codes)
     latest = clock.now() + SKEW
     occurred = _time(body.get("occurred"), "occurred")
     learned = _time(body.get("learned"), "learned")
