@@ -228,6 +228,10 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("the text gives no meeting date: enter it in the date field."),
     ),
     (
+        re.compile(r"review's date .* is in the future"),
+        N_("a review records what has happened: give a date that has come."),
+    ),
+    (
         re.compile(r"time is in the future|was learned is in the future"),
         N_("the time must not be in the future."),
     ),

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import date as Date
+from datetime import timedelta
 from typing import Any
 
-from kizuna import audit
+from kizuna import audit, clock
 from kizuna.domains.meetings import OWNER, model
 from kizuna.domains.meetings.ingest.vocab import ACTORS, STANCES
 from kizuna.domains.meetings.owner import STIX_ID
@@ -61,6 +62,12 @@ def add_review(
         day = Date.fromisoformat(date)
     except ValueError as exc:
         raise Invalid(f"date must be YYYY-MM-DD, not {date!r}", field="date") from exc
+    # A review records evidence already seen; a day ahead allows for every time zone.
+    if day > (clock.now() + timedelta(days=1)).date():
+        raise Invalid(
+            f"the review's date {day.isoformat()} is in the future: review what has happened",
+            field="date",
+        )
     decision = _decision(node, principal, decision_id)
     body = {
         "type": model.REVIEW,
