@@ -5,6 +5,7 @@ changes nothing; the REST API and the pages."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from kizuna.domains.coordination.service import coordination
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.runtime import Node
 from tests.conftest import node_settings
-from tests.factories import bearer, cookies
+from tests.factories import bearer, cookies, sign_in
 from tests.factories.coordination import cast, item, member
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -257,3 +258,29 @@ def test_rest_and_pages(node: Node, people: dict, client: TestClient) -> None:
         f"/api/v1/coordination/taskers/{new_id}", headers=bearer(sato_token)
     ).json()["object"]["suspense"]
     assert suspense.startswith("2099-01-01T00:00:00")  # 09:00 JST
+
+
+def test_who_may_only_answer_is_offered_a_tasker_on_an_item_and_told_what_they_may_do(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 38: a coordinator was offered the whole tasker form and refused on sending
+    it (a tasker without an item is a new object, which their role does not write),
+    and a reader refused an item was told they "may answer" what they may not."""
+    member(node, "kudo", nation="JPN", roles=["coordinator"], bodies=["jjoc"])
+    reader = member(node, "noma", nation="JPN", roles=["reader"], bodies=["jjoc"])[0]
+    client.cookies.clear()
+    sign_in(client, "kudo", lang="en")
+    form = client.get("/coordination/taskers").text
+    field = re.search(r'<input name="coordination_item"[^>]*>', form)
+    assert field is not None
+    assert "required" in field.group(0)
+    assert "your role tasks on an item" in form
+    client.cookies.clear()
+    sign_in(client, "sato", lang="en")
+    assert "required" not in re.search(  # type: ignore[union-attr]
+        r'<input name="coordination_item"[^>]*>', client.get("/coordination/taskers").text
+    ).group(0)
+    with pytest.raises(Refused) as caught:
+        coordination(node).open_item(reader, item())
+    assert "noma reads them" in str(caught.value)
+    assert "may answer" not in str(caught.value)

@@ -170,9 +170,14 @@ class Coordination:
         if principal.kind != "system" and (
             not principal.can(Permission.OBJECT_WRITE) or principal.nation != self.node.nation
         ):
+            may = (
+                f"may answer those addressed to {principal.nation}"
+                if principal.can(Permission.OBJECT_ANSWER)
+                else "reads them"
+            )
             raise Refused(
                 f"only authors of {self.node.nation} open and move coordination items; "
-                f"{principal.name} may answer those addressed to {principal.nation}",
+                f"{principal.name} {may}",
                 action=str(Action.ITEM_WRITE),
                 target=target,
             )

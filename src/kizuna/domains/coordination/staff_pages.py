@@ -266,6 +266,8 @@ def _taskers_page(
         labels=[t.label for t in rows],
         rows=rows,
         issue_bodies=issue_bodies,
+        # Who may answer but not write tasks on an item only (the tasker answers it).
+        item_required=not principal.can(Permission.OBJECT_WRITE),
         zone_name=str(zone),
         values=values or {"ocrs": [], "precedence": "ROUTINE"},
         error=error,
