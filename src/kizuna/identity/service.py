@@ -177,6 +177,14 @@ def find_user(conn: Connection, username: str) -> User | None:
     return _user(row) if row else None
 
 
+def members(conn: Connection, body_id: str) -> list[User]:
+    """The active users of this node who belong to `body_id`."""
+    rows = conn.execute(
+        select(users).where(users.c.active == 1, users.c.bodies.contains(body_id))
+    ).all()
+    return [u for u in map(_user, rows) if body_id in u.principal.bodies]
+
+
 def authenticate(
     conn: Connection, username: str, password: str, *, source: str, channel: str = "page"
 ) -> User:

@@ -135,6 +135,13 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"keeping its watch on this node"),
         N_("name a member of the body who keeps its watch on this node."),
     ),
+    (
+        re.compile(r"no other member of \S+ may read this handover"),
+        N_(
+            "no other member of the body may read this handover: name the incoming officer "
+            "in Handed to, and it lists what you both may read."
+        ),
+    ),
     (re.compile(r"someone else than you"), N_("the incoming officer is someone else than you.")),
     (
         re.compile(r"is handed to \S+: only they sign"),

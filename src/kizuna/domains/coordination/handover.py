@@ -56,8 +56,8 @@ from kizuna.domains.coordination.watch_owner import SKEW, check_handover_body
 from kizuna.domains.coordination.watch_schema import coord_handovers
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.identity.principal import Permission, Principal
-from kizuna.identity.service import find_user
-from kizuna.labels import Clearance, Label, LabelError, dominates, lub, parse, render
+from kizuna.identity.service import find_user, members
+from kizuna.labels import Clearance, Label, LabelError, can_read, dominates, lub, parse, render
 from kizuna.store import StoredObject
 from kizuna.store.objects import COLUMNS, stored_from_row
 
@@ -128,6 +128,25 @@ def _incoming(
     return user.principal
 
 
+def _someone_reads(
+    c: Coordination, conn: Connection, principal: Principal, body_id: str, label: Label
+) -> None:
+    """Refuse a handover no other member of the body keeping its watch here may read:
+    nobody could take it over. A body of one member hands over to no one."""
+    others = [
+        u.principal
+        for u in members(conn, body_id)
+        if u.principal.name != principal.name and body_id in watch_bodies(c, u.principal)
+    ]
+    if others and not any(can_read(o.clearance, label) for o in others):
+        raise Invalid(
+            f"no other member of {body_id} may read this handover at "
+            f"{render(c.node.policy, label)}: hand it to the incoming officer (handed_to), "
+            "and it lists what you both may read",
+            field="handed_to",
+        )
+
+
 def _both(outgoing: Principal, incoming: Principal) -> Principal:
     """The outgoing officer reading only what the incoming officer may read too: their
     nation is the same (both keep this node's watch), the level the lower, the
@@ -170,6 +189,8 @@ def generate(c: Coordination, principal: Principal, data: HandoverCreate) -> Sto
             added = part(c.node, conn, lister, data.body, shift.start, shift.end)
             listed.append(Listed(name, added.rows, added.labels))
         label = _choose_label(c, principal, data.label, listed)
+        if not data.handed_to:
+            _someone_reads(c, conn, principal, data.body, label)
         body: dict[str, Any] = {
             "type": HANDOVER_TYPE,
             "body": data.body,
