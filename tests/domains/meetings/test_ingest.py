@@ -302,3 +302,33 @@ def test_a_lead_in_decides_each_line_of_its_list(text: str, lang: str) -> None:
         assert "共同訓練を2028年までに拡大することに取り組むことを確認" in first
     # The next item is read as before, not as a line of the list.
     assert [d["stance"] for d in items[1]["decisions"]] == ["condemn"]
+
+
+KANA_ITEMS = """日米防衛相会談（概要）
+
+令和九年三月三日
+
+第１　総論
+　防衛大臣及び国防長官は、令和九年三月三日、東京において会談を行った。
+
+第２　同盟の現代化
+（ア）両大臣は、共同の後方支援拠点を再編することを決定した。
+（イ）両大臣は、弾薬の共同生産を令和十年中に開始することで一致した。
+（ウ）両大臣は、一方的な現状変更の試みに強く反対した。
+"""
+
+
+def test_iroha_items_numbered_sections_and_a_due_year_in_kanji_numerals() -> None:
+    """Walk 38: （ア）（イ）（ウ） items were read as one paragraph of the section, 第２
+    numbered it 1, 「…を決定した」 of a reorganisation was no commitment, and a due
+    date written in kanji numerals (令和十年中) was not read."""
+    record = read_summary(KANA_ITEMS.encode(), "ja").as_json()
+    sections = {s["number"]: s for s in record["sections"]}
+    assert sections[2]["title"] == "同盟の現代化"
+    items = sections[2]["items"]
+    assert [i["number"] for i in items] == [1, 2, 3]
+    assert not items[0]["text"].startswith(("ア", "(", "（"))
+    decided, agreed, opposed = (i["decisions"][0] for i in items)
+    assert (decided["stance"], decided["commitment"]) == ("decide", True)
+    assert (agreed["commitment"], agreed.get("due")) == (True, "2028")
+    assert (opposed["stance"], opposed["commitment"]) == ("oppose", False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from kizuna.domains.meetings.ingest.dates import kanji_number
 from kizuna.domains.meetings.ingest.decisions import Decision
 
 __all__ = ["classify"]
@@ -66,6 +67,10 @@ _ACTIONS_JA = (
     "倍増",
     "提供",
     "行っていく",
+    "再構成",
+    "再編",
+    "開設",
+    "移行",
 )
 _ACTIONS_EN = re.compile(
     r"\b(?:establish\w*|start\w*|begin\w*|launch\w*|strengthen\w*|enhanc\w*|expand\w*|"
@@ -87,7 +92,8 @@ _AGENT_EN = re.compile(
     r"\b(Japan|the United States|the U\.S\.)\s(?:will|would|intends to|plans to)\b"
 )
 _DUE_JA = re.compile(
-    r"(?:(令和|平成)([0-9元]{1,2})|([12][0-9]{3}))\s?年(?:度)?\s?(?:([0-9]{1,2})\s?月)?"
+    r"(?:(令和|平成)([0-9元一二三四五六七八九十]{1,3})|([12][0-9]{3}))\s?年(?:度)?"
+    r"\s?(?:([0-9一二三四五六七八九十]{1,3})\s?月)?"
     r"\s?(?:中|末|まで|内|に|から|以降|頃|めど|目途|初頭|前半|後半)"
 )
 _DUE_EN = re.compile(
@@ -121,12 +127,9 @@ def _due(clause: str, lang: str, year: int) -> str:
         m = _DUE_JA.search(clause)
         if m:
             era, era_year, western, month = m.groups()
-            y = (
-                int(western)
-                if western
-                else {"令和": 2018, "平成": 1988}[era] + (1 if era_year == "元" else int(era_year))
-            )
-            return f"{y}-{int(month):02d}" if month else str(y)
+            # Kanji numerals as well (令和七年中): texts write years both ways.
+            y = int(western) if western else {"令和": 2018, "平成": 1988}[era] + kanji_number(era_year)
+            return f"{y}-{kanji_number(month):02d}" if month else str(y)
         if re.search(r"年内|本年中|今年中|本年末", clause):
             return str(year)
         return ""

@@ -40,8 +40,10 @@ _ROMAN = {
     "IX": 9,
     "X": 10,
 }
-_SECTION = re.compile(r"^(\d{1,2}|[IVX]{1,4})[.．]?\s(\S.{0,70})$")
-_PAREN = re.compile(r"^(?:[-・•]\s?)?[(（](\d{1,2})[)）]\s?(.*)$")
+_SECTION = re.compile(r"^(?:第\s?)?(\d{1,2}|[IVX]{1,4})[.．]?\s(\S.{0,70})$")
+_PAREN = re.compile(r"^(?:[-・•]\s?)?[(（](\d{1,2}|[アイウエオカキクケコサシスセソ])[)）]\s?(.*)$")
+# Items numbered in the iroha of official texts: （ア）, （イ), …
+_KANA_NUMBERS = "アイウエオカキクケコサシスセソ"
 _NUMBERED = re.compile(r"^(\d{1,2})[.．]?\s(.+)$")
 _DOUBLE = re.compile(r"^\d{1,2}[.．]\s{0,3}(?=\d{1,2}\s|[(（]\d)")
 _BULLET = re.compile(r"^[•・\-*●○◆■▪]\s?(.+)$")
@@ -110,7 +112,9 @@ def _block(line: str) -> tuple[str, int | None, str]:
     if dates and dates[0].start == 0 and len(line) - dates[0].end < 12 and not _is_sentence(line):
         return "short", None, line  # a date line (28 July 2024), not a numbered heading
     if m := _PAREN.match(line):
-        return "paren", int(m.group(1)), m.group(2).strip()
+        mark = m.group(1)
+        number = int(mark) if mark.isdigit() else _KANA_NUMBERS.index(mark) + 1
+        return "paren", number, m.group(2).strip()
     m = _SECTION.match(line)
     if m and not _is_sentence(line) and len(line) < 60:
         head = m.group(1)
