@@ -128,7 +128,8 @@ def _due(clause: str, lang: str, year: int) -> str:
         if m:
             era, era_year, western, month = m.groups()
             # Kanji numerals as well (令和七年中): texts write years both ways.
-            y = int(western) if western else {"令和": 2018, "平成": 1988}[era] + kanji_number(era_year)
+            eras = {"令和": 2018, "平成": 1988}
+            y = int(western) if western else eras[era] + kanji_number(era_year)
             return f"{y}-{kanji_number(month):02d}" if month else str(y)
         if re.search(r"年内|本年中|今年中|本年末", clause):
             return str(year)
