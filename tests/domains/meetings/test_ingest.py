@@ -332,3 +332,36 @@ def test_iroha_items_numbered_sections_and_a_due_year_in_kanji_numerals() -> Non
     assert (decided["stance"], decided["commitment"]) == ("decide", True)
     assert (agreed["commitment"], agreed.get("due")) == (True, "2028")
     assert (opposed["stance"], opposed["commitment"]) == ("oppose", False)
+
+
+CLASSIFIED_EN = """Joint Press Statement of the Japan-U.S. Defense Ministers' Meeting
+
+March 3, 2027
+
+The Minister of Defense and the Secretary of Defense (hereinafter "the Ministers") met \\
+in Washington, D.C., on March 3, 2027.
+
+1. The Ministers reaffirmed the unwavering U.S. commitment to the defense of Japan.
+
+2. Secretary Austin welcomed Japan's decision to increase its defense budget.
+
+3. The Ministers instructed their staffs to report progress at the next meeting.
+"""
+
+
+def test_a_joint_press_statement_its_place_and_whose_commitment_it_is() -> None:
+    """Walk 38: a "Joint Press Statement" was filed as a meeting summary, Washington,
+    D.C. lost its last full stop, a welcome of Japan's decision became a US commitment,
+    an affirmation of the alliance's principle a commitment, and an instruction none."""
+    record = read_summary(CLASSIFIED_EN.encode(), "en").as_json()
+    assert record["meeting"]["kind"] == "joint-statement"
+    assert record["meeting"]["place"] == "Washington, D.C."
+    items = [i for s in record["sections"] for i in s["items"]]
+    principle, welcome, instruction = (i["decisions"][0] for i in items)
+    assert (principle["stance"], principle["commitment"]) == ("reaffirm", False)
+    assert (welcome["stance"], welcome["commitment"], welcome["owner"]) == (
+        "welcome",
+        True,
+        "japan",
+    )
+    assert (instruction["stance"], instruction["commitment"]) == ("instruct", True)

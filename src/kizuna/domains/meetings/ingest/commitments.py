@@ -84,12 +84,13 @@ _ACTIONS_EN = re.compile(
 _PRINCIPLE_JA = ("重要性", "重要である", "礎", "基盤である", "不可欠", "適用される", "変更はない")
 _PRINCIPLE_EN = re.compile(
     r"\b(?:importance|significance|cornerstone|bedrock|indispensable|is important|remains|"
-    r"applies)\b",
+    r"applies|unwavering|Article V)\b",
     re.IGNORECASE,
 )
 _AGENT_JA = re.compile(r"(米側|米国|日本側|日本)(?:が|は|による)")
 _AGENT_EN = re.compile(
-    r"\b(Japan|the United States|the U\.S\.)\s(?:will|would|intends to|plans to)\b"
+    r"\b(Japan|the United States|the U\.S\.)(?:\s(?:will|would|intends to|plans to)\b|"
+    r"(?:'s|’s)\s(?:decision|plan|intention)\sto\b)"
 )
 _DUE_JA = re.compile(
     r"(?:(令和|平成)([0-9元一二三四五六七八九十]{1,3})|([12][0-9]{3}))\s?年(?:度)?"
@@ -164,7 +165,10 @@ def classify(decision: Decision, lang: str, year: int) -> None:
     if decision.stance not in _COMMITTING:
         decision.commitment = False
         return
-    if lang == "ja":
+    if decision.stance == "instruct":
+        acts = True  # an instruction is an action by what it is
+        principle = False
+    elif lang == "ja":
         acts = any(a in clause for a in _ACTIONS_JA)
         principle = any(p in clause for p in _PRINCIPLE_JA)
     else:

@@ -37,7 +37,7 @@ KINDS = {
 }
 _KIND_TITLE = [
     ("fact-sheet", re.compile(r"fact sheet|ファクトシート", re.I)),
-    ("joint-statement", re.compile(r"joint statement|共同発表|共同声明", re.I)),
+    ("joint-statement", re.compile(r"joint (?:press )?statement|共同(?:記者)?発表|共同声明", re.I)),
     ("press-conference", re.compile(r"press conference|記者会見", re.I)),
 ]
 _KIND_OPENING = [
@@ -152,7 +152,10 @@ def _place(opening: str, heading_lines: list[str], lang: str) -> str | None:
         m = _PLACE_JA.search(opening) or _VISITING_JA.search(opening)
         return m.group(1) if m else None
     for m in _PLACE_EN.finditer(opening):
-        candidate = re.split(r"\.\s", m.group(1))[0].rstrip(".,")
+        candidate = re.split(r"\.\s", m.group(1))[0].rstrip(",")
+        # A full stop ends the sentence, not an initialism (Washington, D.C.).
+        if not re.search(r"\b(?:[A-Z]\.){2,}$", candidate):
+            candidate = candidate.rstrip(".,")
         if place_zone(candidate) is not None or candidate.startswith(
             ("the Ministry", "the Department")
         ):
