@@ -110,6 +110,26 @@ def test_page_chrome_is_left_out_and_reported() -> None:
     }
 
 
+def test_a_pdfs_page_numbers_are_chrome_wherever_a_page_ends() -> None:
+    """Walk 38: a page number between two items ("- 2 -") became part of the item."""
+    text = (
+        "Joint Statement\n\nOctober 5, 2026\n\n"
+        "1. The Ministers condemned the missile launches.\n"
+        "                - 2 -\n"
+        "2. The Ministers agreed to expand exercises.\nPage 3 of 4\n"
+        "3. The Ministers agreed to hold the next meeting in 2027.\n"
+    )
+    record = read_summary(text.encode(), "en")
+    chrome = [q.found for q in record.quality if q.kind == "page-chrome"]
+    assert chrome == ["- 2 -", "Page 3 of 4"]
+    texts = [i.text for s in record.meeting.sections for i in s.items]
+    assert texts == [
+        "The Ministers condemned the missile launches.",
+        "The Ministers agreed to expand exercises.",
+        "The Ministers agreed to hold the next meeting in 2027.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "name"),
     [

@@ -3,9 +3,10 @@
 Language switches (英語版/English), navigation (このページのトップへ戻る, Back to
 Index), image and photo captions (画像1, image1.jpeg, (Photo)…-1, 両外相の様子),
 link markers ((PDF)別ウィンドウで開く, Open a New Window), site and section names
-(外務省・新着情報, アメリカ合衆国 above the title), bylines, like counters and the
-header of a document database. Each is blanked with spaces of the same length, so
-offsets into the text stay those of the original, and reported as a finding.
+(外務省・新着情報, アメリカ合衆国 above the title), bylines, like counters, the
+header of a document database and a PDF's page numbers (- 2 -). Each is blanked with
+spaces of the same length, so offsets into the text stay those of the original, and
+reported as a finding.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ _LINES: list[tuple[str, re.Pattern[str]]] = [
     ("image caption", re.compile(r"^.{2,40}(?:の様子|の模様)$")),
     ("link", re.compile(r"^.{0,160}\(PDF\)\s?(?:別ウィンドウで開く|Open a New Window)?\.?$")),
     ("counter", re.compile(r"^\d{1,4}$")),
+    # A PDF's page numbers, wherever a page ended: - 2 -, 2 / 5, Page 2 of 5, 2ページ.
+    (
+        "page number",
+        re.compile(
+            r"^(?:[-–—]\s?\d{1,4}\s?[-–—]|\d{1,4}\s?/\s?\d{1,4}|Page\s\d{1,4}(?:\sof\s\d{1,4})?|"
+            r"\d{1,4}\s?ページ)$",
+            re.I,
+        ),
+    ),
     ("byline", re.compile(r"^[^|]{2,60}\s\|\s[^|]{2,60}$")),
     (
         "site",
