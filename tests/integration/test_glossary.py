@@ -227,6 +227,14 @@ def test_the_pages_add_look_up_and_show_both_languages(desk: Desk) -> None:
     assert "日本語の表記：入力してください" in refused.text
     assert "Japanese form: required" in refused.text
     assert 'value="gray-zone situation"' in refused.text
+    # Walk 38: a label naming a nation the policy lacks is named, as on every form.
+    unknown = client.post(
+        "/glossary/new",
+        data={"csrf_token": form, "ja": "仮訳", "en": "x", "label": "指定なし//提供可：日本、月"},
+    )
+    assert unknown.status_code == 422
+    assert "規程に国「月」はありません" in unknown.text
+    assert 'value="指定なし//提供可：日本、月"' in unknown.text
     # An edit by the page.
     edit = client.get(f"{term_url}/edit")
     assert edit.status_code == 200

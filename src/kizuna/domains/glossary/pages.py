@@ -18,7 +18,7 @@ from kizuna.domains.glossary.rules import TermInvalid
 from kizuna.domains.glossary.service import create_term, edit_term, may_write
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, render
+from kizuna.labels import Label, LabelError, render
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
 from kizuna.web.bilingual import glossed, side_by_side
@@ -42,6 +42,9 @@ def _split(text: str) -> list[str]:
 
 def _error(exc: Exception, lang: str) -> dict[str, str]:
     """What went wrong, in both languages (a term's own refusals), or in the reader's."""
+    if isinstance(exc, TermInvalid) and isinstance(exc.__cause__, LabelError):
+        # A label's refusal names the part the policy does not know, as on every form.
+        return {code: explain(exc.__cause__, code) for code in ("en", "ja")}
     if isinstance(exc, TermInvalid):
         return {"en": exc.en, "ja": exc.ja}
     said = explain(exc, lang)
