@@ -206,3 +206,22 @@ def test_pages_load_nothing_from_outside_the_node(client: TestClient, node: Node
     icon = client.get("/static/kizuna.svg")
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_every_type_of_the_objects_filter_is_named_in_the_readers_words(
+    client: TestClient, node: Node
+) -> None:
+    """Walk 38: STIX's own `incident` stood bare (and in English on the Japanese page)
+    beside Kizuna's incident type, which the navigation and the type named apart."""
+    add_user(node, "tanaka", password=PASSWORD)
+    _login(client, "tanaka")
+    client.cookies.set(cookies(client).lang, "ja")
+    page = client.get("/objects").text
+    select = page.split('name="type"', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select)
+    assert options
+    bare = [value for value, text in options if text.strip() == value]
+    assert bare == []
+    named = dict(options)
+    assert named["incident"] == "サイバーインシデント（STIX）（incident）"
+    assert named["x-kizuna-incident"] == "事案（x-kizuna-incident）"

@@ -387,7 +387,7 @@ def test_the_handover_page_names_the_incident_section_and_links_the_event(
     page = client.get(f"/coordination/handovers/{made.id}")
     assert page.status_code == 200, page.text
     section = page.text.split('id="section-incident-notices"', 1)[1].split("</section>", 1)[0]
-    title = "未確認の事件・事故の通報" if lang == "ja" else "Unacknowledged incident notices"
+    title = "未受領の事案通報" if lang == "ja" else "Unacknowledged incident notices"
     assert title in section
     assert f'href="/incidents/events/{seen.id}"' in section
     assert ("第一報" if lang == "ja" else "Alert") in section

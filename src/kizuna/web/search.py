@@ -57,9 +57,10 @@ TYPE_NAMES = {
     "x-kizuna-approval": N_("Approval"),
     "x-kizuna-receipt": N_("Receipt"),
     "x-kizuna-recall": N_("Recall"),
-    # The other STIX 2.1 types a partner or a feed may send (the stub `incident` is
-    # left out: Kizuna's incidents are its own type, and two "Incident"s would read
-    # as one in the type filter).
+    # The other STIX 2.1 types a partner or a feed may send. STIX's `incident` is a
+    # stub for cyber incidents, named apart from Kizuna's own (an accident or event
+    # near a base) so that the two never read as one in a type filter.
+    "incident": N_("Cyber incident (STIX)"),
     "attack-pattern": N_("Attack pattern"),
     "campaign": N_("Campaign"),
     "course-of-action": N_("Course of action"),
