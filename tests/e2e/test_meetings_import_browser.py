@@ -92,6 +92,8 @@ def test_upload_preview_confirm_then_correct_a_decision(
     page.locator("#import-confirm").click()
     expect(page.locator("h1")).to_have_text(name)
     expect(page.locator("#m-date")).to_have_text(day)
+    # Walk 38: the address bar kept the form's address; it names the meeting now.
+    assert "/meetings/x-kizuna-meeting--" in page.url, page.url
 
     stance, shown, due = CORRECTION[lang]
     first = page.locator("ul.decisions > li").first
