@@ -515,3 +515,37 @@ def test_the_2024_summary_separates_commitments_with_owners_from_positions() -> 
     positions = [d for d in made if d.stance in ("condemn", "share concern", "oppose")]
     assert len(positions) >= 6
     assert not any(d.commitment for d in positions)
+
+
+def test_footnotes_are_a_part_of_their_own_not_the_tail_of_the_last_item() -> None:
+    """Walk 38: footnotes ([1] …, Footnote 2:, ※1 …, (注) …) were glued to the item or
+    the section printed above them."""
+    english = (
+        "Joint Statement\n\nOctober 5, 2026\n\n"
+        "1. The Ministers condemned the missile launches.[1]\n"
+        "2. The Ministers agreed to expand exercises.\n"
+        "[1] See the statement of September 2026.\n"
+        "Footnote 2: Issued in Tokyo and Washington.\n"
+    )
+    record = read_summary(english.encode(), "en")
+    *_, notes = record.meeting.sections
+    assert notes.title == "Notes"
+    assert notes.text.splitlines() == [
+        "[1] See the statement of September 2026.",
+        "Footnote 2: Issued in Tokyo and Washington.",
+    ]
+    items = [i.text for s in record.meeting.sections for i in s.items]
+    assert items[-1] == "The Ministers agreed to expand exercises."
+    japanese = (
+        "日米防衛相会談\n\n令和8年10月5日\n\n"
+        "(1)両大臣は、共同生産を年内に開始することで一致した。※1\n"
+        "(2)両大臣は、弾道ミサイルの発射を非難した。\n"
+        "※1 AMRAAMを指す。\n（注）本概要は速報である。\n"
+    )
+    record = read_summary(japanese.encode(), "ja")
+    *_, notes = record.meeting.sections
+    assert notes.title == "注"
+    assert notes.text.splitlines() == ["※1 AMRAAMを指す。", "(注)本概要は速報である。"]
+    assert notes.decisions == []
+    items = [i.text for s in record.meeting.sections for i in s.items]
+    assert items[-1] == "両大臣は、弾道ミサイルの発射を非難した。"

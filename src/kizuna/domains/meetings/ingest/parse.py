@@ -50,6 +50,12 @@ _BULLET = re.compile(r"^[•・\-*●○◆■▪]\s?(.+)$")
 _KANA_ITEM = re.compile(r"^[アイウエオカキクケコ]\s(.+)$")
 _INNER_STOP = re.compile(r"[a-z]\.\s[A-Z]")
 _OPENING_TITLE = {"ja": "冒頭", "en": "Opening"}
+# Footnotes ([1] …, Footnote 2: …, ※1 …, (注) …): a part of their own at the end, not
+# the tail of whichever item they were printed under.
+_NOTE = re.compile(
+    r"^(?:\[\d{1,2}\]|Footnote\s\d{1,2}:|※\s?\d{0,2}|\(注\d{0,2}\)|\*\d{1,2})\s?(\S.*)$"
+)
+_NOTES_TITLE = {"ja": "注", "en": "Notes"}
 # A bullet kept in its item's text (`- expand …`, `・…すること`).
 BULLET = "• "
 # A sentence that announces a list: its verb decides each line of it.
@@ -106,8 +112,11 @@ def _is_sentence(line: str) -> bool:
 
 
 def _block(line: str) -> tuple[str, int | None, str]:
-    """(kind, number, text): kind is section, paren, numbered, bullet, short or para."""
+    """(kind, number, text): kind is section, paren, numbered, bullet, note, short or
+    para."""
     line = _DOUBLE.sub("", line)
+    if _NOTE.match(line):
+        return "note", None, line
     dates = find_dates(line)
     if dates and dates[0].start == 0 and len(line) - dates[0].end < 12 and not _is_sentence(line):
         return "short", None, line  # a date line (28 July 2024), not a numbered heading
@@ -170,6 +179,8 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
     sections: list[Section] = []
     implicit = False
     blocks = _promote(blocks)
+    notes = [text for kind, _, text in blocks if kind == "note"]
+    blocks = [b for b in blocks if b[0] != "note"]
     for i, (kind, number, text) in enumerate(blocks):
         nxt = blocks[i + 1][0] if i + 1 < len(blocks) else None
         if kind == "short" and nxt in ("para", "bullet"):
@@ -206,6 +217,8 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
             section.text += (glue if section.text else "") + text
         else:
             section.items.append(Item(0, text))
+    if notes:
+        sections.append(Section(0, _NOTES_TITLE[lang], glue.join(notes)))
     _renumber(sections)
     return sections
 
