@@ -549,3 +549,19 @@ def test_footnotes_are_a_part_of_their_own_not_the_tail_of_the_last_item() -> No
     assert notes.decisions == []
     items = [i.text for s in record.meeting.sections for i in s.items]
     assert items[-1] == "両大臣は、弾道ミサイルの発射を非難した。"
+
+
+def test_a_finding_on_full_width_words_points_at_them_in_the_original() -> None:
+    """Walk 38: the zone-assumed finding on 午後３時３０分 pointed at the title (line 1),
+    since the text read had half-width digits the original does not."""
+    text = (
+        "日米防衛相会談\n\n令和８年１１月２０日\n\n"
+        "１　令和８年１１月２０日（金）午後３時３０分から約７０分間、防衛省において、"
+        "防衛大臣は米国防長官と会談を行ったところ、概要は以下のとおりです。\n\n"
+        "２　会談の概要\n（１）両大臣は、共同訓練を拡大することで一致した。\n"
+    )
+    record = read_summary(text.encode(), "ja")
+    zone = next(q for q in record.quality if q.kind == "zone-assumed")
+    assert zone.found == "午後３時３０分"
+    assert zone.position["line"] == 5
+    assert text[zone.position["offset"] :].startswith("午後３時３０分")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -105,6 +106,18 @@ def _refuse_markup(text: str) -> None:
         )
 
 
+def _folded(original: str) -> tuple[str, list[int]]:
+    """The original with each character NFKC-normalized, and for each character of the
+    result the offset of the original's character it came from."""
+    parts: list[str] = []
+    where: list[int] = []
+    for offset, ch in enumerate(original):
+        folded = unicodedata.normalize("NFKC", ch)
+        parts.append(folded)
+        where += [offset] * len(folded)
+    return "".join(parts), where
+
+
 def _anchor(original: str, text: str) -> tuple[int, str]:
     """Where a heading finding's words are in the original (their first line's start,
     when normalization changed them), and the original's words there."""
@@ -112,6 +125,13 @@ def _anchor(original: str, text: str) -> tuple[int, str]:
         at = original.find(probe) if probe.strip() else -1
         if at >= 0:
             return at, original[at : at + max(len(probe), 1)]
+    # Normalized words (午後3時30分 for 午後３時３０分): found in the original's
+    # characters each normalized on its own, then mapped back to where they were.
+    folded, where = _folded(original)
+    at = folded.find(text) if text.strip() else -1
+    if at >= 0:
+        start, end = where[at], where[at + len(text) - 1] + 1
+        return start, original[start:end]
     at = len(original) - len(original.lstrip())
     return at, original[at : at + 20].split("\n")[0]
 
