@@ -207,7 +207,7 @@ def test_dates_in_every_form(text: str, expected: str) -> None:
 
 def test_a_date_without_year_takes_the_given_one_and_none_at_all_asks_for_it() -> None:
     text = "Meeting\n\nOn June 6, the Ministers met.\n"
-    with pytest.raises(IngestRefused, match=r"6/6 without a year.*--date YYYY-MM-DD"):
+    with pytest.raises(IngestRefused, match=r"6/6 without a year.*give the date as YYYY-MM-DD"):
         read(text)
     assert read(text, date(2021, 6, 6)).meeting.date == date(2021, 6, 6)
     # A press release's "this 31st" (本31日) names only the day.

@@ -41,7 +41,8 @@ def test_rest_previews_then_stores_and_asks_for_a_date_the_text_lacks(node: Node
         before = counts(node)
         refused = web.post("/api/v1/meetings/import", json={"text": text}, headers=bearer(token))
         assert refused.status_code == 422
-        assert "--date YYYY-MM-DD" in refused.json()["detail"]
+        assert "give the date as YYYY-MM-DD" in refused.json()["detail"]
+        assert "--" not in refused.json()["detail"]  # no command-line flags over REST
         preview = web.post(
             "/api/v1/meetings/import",
             json={"text": text, "date": "2021-03-16"},

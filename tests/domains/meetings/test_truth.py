@@ -122,7 +122,7 @@ def test_every_text_of_the_corpus_imports_with_the_cli(name: str, tmp_path: Path
 def test_a_text_without_a_year_asks_for_the_date(name: str) -> None:
     result = CliRunner().invoke(app, ["ingest", "summary", "--dry-run", str(CORPUS / name)])
     assert result.exit_code == 2
-    assert "--date YYYY-MM-DD" in result.output
+    assert "give the date as YYYY-MM-DD (--date)" in " ".join(result.output.split())
 
 
 def _full_width(text: str) -> str:

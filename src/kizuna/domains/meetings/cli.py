@@ -122,7 +122,9 @@ def _parsed(file: Path, lang: str | None, given: Date | None) -> service.ImportR
     try:
         record = read_summary(_read(file), lang, given)
     except StoreError as exc:
-        return str(exc)
+        # The service speaks of fields; here each field is an option.
+        flag = {"date": "--date", "lang": "--lang", "label": "--label"}.get(exc.field or "")
+        return f"{exc} ({flag})" if flag else str(exc)
     return service.ImportResult(record, "", 0, False, True)
 
 
@@ -139,7 +141,9 @@ def _imported(
             node, principal, _read(file), lang=lang, label=label, date=given
         )
     except StoreError as exc:
-        return str(exc)
+        # The service speaks of fields; here each field is an option.
+        flag = {"date": "--date", "lang": "--lang", "label": "--label"}.get(exc.field or "")
+        return f"{exc} ({flag})" if flag else str(exc)
 
 
 def _report_many(

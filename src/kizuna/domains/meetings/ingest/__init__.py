@@ -141,7 +141,7 @@ def read_summary(data: bytes, lang: str | None = None, given: date | None = None
 
     `given` is the meeting's date when the text gives none (or no year)."""
     if lang is not None and lang not in LANGS:
-        raise IngestRefused(f"--lang must be ja or en, not {lang!r}", field="lang")
+        raise IngestRefused(f"the language must be ja or en, not {lang!r}", field="lang")
     if len(data) > MAX_BYTES:
         raise IngestRefused(
             f"the document is {len(data):,} bytes: a meeting's text is at most {MAX_BYTES:,}",
@@ -153,7 +153,7 @@ def read_summary(data: bytes, lang: str | None = None, given: date | None = None
     if lang is not None and lang != found:
         names = {"ja": "Japanese", "en": "English"}
         raise IngestRefused(
-            f"the document is in {names[found]}, not {names[lang]} (--lang {lang})", field="lang"
+            f"the document is in {names[found]}, not {names[lang]} as asked", field="lang"
         )
     stripped = strip_chrome(decoded.text)
     normalized = normalize(stripped.text, found)

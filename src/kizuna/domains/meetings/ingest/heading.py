@@ -199,7 +199,7 @@ def read_heading(
         else:
             hint = ""
         raise IngestRefused(
-            f"no meeting date: {hint}pass the date with --date YYYY-MM-DD", field="date"
+            f"no meeting date: {hint}give the date as YYYY-MM-DD", field="date"
         )
     read_people = attendees_ja if lang == "ja" else attendees_en
     attendees = read_people(opening)
