@@ -201,7 +201,7 @@ def test_each_encoding_is_decoded_and_named(source: bytes, encoding: str) -> Non
         (JOINT_EN, "ja", "in English, not Japanese"),
         (SEED, "fr", "the language must be ja or en"),
         ("今日は良い天気です。会議はありません。".encode(), "ja", "no meeting date"),
-        ("日米安全保障協議委員会\n\n7月28日に開催されました。".encode(), "ja", "give the date as YYYY-MM-DD"),
+        ("日米安全保障協議委員会\n\n7月28日に開催されました。".encode(), "ja", "the date as YYYY"),
     ],
 )
 def test_what_is_not_a_summary_is_refused_with_its_reason(
