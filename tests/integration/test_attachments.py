@@ -838,6 +838,45 @@ def web(world: World) -> Iterator[TestClient]:
         yield client
 
 
+def test_the_generic_read_paths_show_a_file_only_with_its_object(world: World) -> None:
+    """Walk 39: a partner's file on an object this node narrowed was hidden by the
+    attachment pages only; the object's own page and REST, the objects list, search
+    and TAXII served it to a reader the narrowed object leaves out. Every path now
+    reads it only with its object: `store.get`, `store.list` and search (which every
+    page, REST route and TAXII collection read through)."""
+    from kizuna.domains.attachments.model import attached
+    from kizuna.store.search import search
+
+    node = world.node
+    partner_files = {a for a in world.files if node.store.get(node.system, a).origin == "USA"}
+    narrowed = {a for a in partner_files if "USA" not in world.targets[world.files[a][0]].rel_to}
+    assert narrowed  # the world narrows objects that carry a partner's file
+    for who, _, _ in world.readers.values():
+        expected = {a for a in world.files if world.may_read(who, a)}
+        listed: set[str] = set()
+        cursor = None
+        while True:
+            page = node.store.list(who, type="artifact", limit=500, cursor_token=cursor)
+            listed |= {o.id for o in page.items}
+            cursor = page.next
+            if cursor is None:
+                break
+        assert listed == expected, who.name
+        for a in narrowed:
+            if world.may_read(who, a):
+                assert node.store.get(who, a).id == a
+            else:
+                with pytest.raises(NotFound):
+                    node.store.get(who, a)
+    # Search, by each narrowed file's own name, for a few readers.
+    for who, _, _ in list(world.readers.values())[:6]:
+        for a in narrowed:
+            name = attached(node.store.get(node.system, a).object)
+            assert name is not None
+            hits = {h.obj.id for h in search(node.store, who, name.file_name).hits}
+            assert (a in hits) == world.may_read(who, a), (who.name, a)
+
+
 def test_rest_returns_exactly_what_the_oracle_allows(world: World, web: TestClient) -> None:
     rng = random.Random(SEED + 1)
     for who, token, _ in world.readers.values():

@@ -367,10 +367,18 @@ class Store(BatchWriter):
         shows or serves them to anyone the new label leaves out (a peer's TAXII client
         asking for every version included). Their access rows take the new label's
         bounds; the versions and their labels stay as they were written."""
-        object_pk = select(objects.c.pk).where(objects.c.stix_id == made.id).scalar_subquery()
-        earlier = select(versions.c.pk).where(
-            versions.c.object_pk == object_pk, versions.c.number < made.version
-        )
+        self._bound_access(conn, made.id, label, below=made.version)
+
+    def _bound_access(
+        self, conn: Connection, stix_id: str, label: Label, below: int | None = None
+    ) -> None:
+        """Bound who reads the versions of `stix_id` (those numbered below `below`, or
+        all) on this node by `label`: their access rows take its nations, level and
+        compartments; the versions and their labels stay as they were written."""
+        object_pk = select(objects.c.pk).where(objects.c.stix_id == stix_id).scalar_subquery()
+        earlier = select(versions.c.pk).where(versions.c.object_pk == object_pk)
+        if below is not None:
+            earlier = earlier.where(versions.c.number < below)
         conn.execute(
             delete(access).where(
                 access.c.version_pk.in_(earlier), access.c.nation.not_in(sorted(label.rel_to))
@@ -391,17 +399,30 @@ class Store(BatchWriter):
         its label and the new one: a file attached to a report goes where the report
         goes. The node releases them itself, since the officer who narrowed the object
         may not read them all, and is told nothing of them. A partner's follower is the
-        partner node's to version; the pages that show followers hide it with its object.
+        partner node's to version: here, who reads it on any path is bounded the same
+        way (its access rows), and a later version of it arrives only at a label that
+        dominates the object's (its owner's rule).
         """
         system = Principal.system(nation=self.node.nation, policy=self.policy)
         for follower, key in self.owners.followers(conn, made.id):
             cur = self._current_for_write(conn, system, follower)
-            if cur is None or cur.origin != self.node.nation:
+            if cur is None:
                 continue
             held = label_of_row(cur)
             joined = lub([held, label])
-            if joined is not None and joined != held:
+            if joined is None or joined == held:
+                continue
+            if cur.origin == self.node.nation:
                 self.release_in(conn, system, follower, joined, owner=key, follows=made.id)
+                continue
+            self._bound_access(conn, follower, joined)
+            audit.append(
+                conn,
+                actor=system.name,
+                action="object.bounded",
+                target=follower,
+                detail={"follows": made.id, "to": self.render(joined), "origin": cur.origin},
+            )
 
     def _recall_in(
         self, conn: Connection, principal: Principal, made: StoredObject, before: Label

@@ -198,9 +198,7 @@ def read_heading(
             hint = f"the text gives the day ({start.day}) without a month or year; "
         else:
             hint = ""
-        raise IngestRefused(
-            f"no meeting date: {hint}give the date as YYYY-MM-DD", field="date"
-        )
+        raise IngestRefused(f"no meeting date: {hint}give the date as YYYY-MM-DD", field="date")
     read_people = attendees_ja if lang == "ja" else attendees_en
     attendees = read_people(opening)
     if {a.nation for a in attendees} != {"JPN", "USA"}:
