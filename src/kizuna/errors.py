@@ -46,11 +46,20 @@ class Refused(StoreError):
     status = 403
 
     def __init__(
-        self, message: str, *, field: str | None = None, action: str, target: str | None = None
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        action: str,
+        target: str | None = None,
+        label: str | None = None,
     ) -> None:
         super().__init__(message, field=field)
         self.action = action
         self.target = target
+        # The label the refusal names, if any: its audit entry records it apart, so that
+        # the audit page withholds the entry from an admin who may not read that label.
+        self.label = label
 
 
 class Disallowed(Refused):

@@ -14,7 +14,7 @@ from kizuna import audit, clock
 from kizuna.identity.schema import api_tokens, login_throttle
 from kizuna.labels import lub, parse, render
 from kizuna.runtime import Node
-from tests.factories import PASSWORD, add_user, cookies, report
+from tests.factories import PASSWORD, add_user, bearer, cookies, report
 
 
 def _csrf(client: TestClient) -> str:
@@ -225,3 +225,26 @@ def test_every_type_of_the_objects_filter_is_named_in_the_readers_words(
     named = dict(options)
     assert named["incident"] == "サイバーインシデント（STIX）（incident）"
     assert named["x-kizuna-incident"] == "事案（x-kizuna-incident）"
+
+
+def test_a_refusal_naming_a_label_above_the_admin_is_withheld_from_them(
+    client: TestClient, node: Node
+) -> None:
+    """Walk 39: a CONFIDENTIAL admin read, in a refusal's reason, the SECRET label an
+    author had tried to write. The refusal records the label it names apart, and the
+    audit page withholds the entry from an admin who may not read that label."""
+    add_user(node, "adm2", roles=["admin"], clearance="CONFIDENTIAL", password=PASSWORD)
+    add_user(node, "boss", roles=["admin"], clearance="TOP SECRET", password=PASSWORD)
+    _, token = add_user(node, "ito", roles=["author"], clearance="CONFIDENTIAL")
+    refused = client.post(
+        "/api/v1/objects", json={"object": report("x"), "label": "SECRET"}, headers=bearer(token)
+    )
+    assert refused.status_code == 403
+    with node.db.read() as conn:
+        entry = next(e for e in audit.entries(conn, limit=50) if e.action == "refused")
+    assert entry.detail["label"] == "SECRET//REL TO JPN"
+    for name, shows in (("adm2", False), ("boss", True)):
+        client.cookies.clear()
+        _login(client, name)
+        page = client.get("/audit").text
+        assert ("is above the clearance of ito" in page) is shows, name

@@ -103,6 +103,7 @@ class BatchWriter(VersionWriter):
                         "action": exc.action,
                         "reason": str(exc),
                         "batch_index": index,
+                        **({"label": exc.label} if exc.label else {}),
                     },
                 )
                 for index, exc in sorted(batch.refused, key=lambda pair: pair[0])

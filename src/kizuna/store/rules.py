@@ -59,6 +59,7 @@ def check_label(
             field="label",
             action="store:object:label",
             target=target,
+            label=render(policy, label),
         )
 
 

@@ -54,7 +54,11 @@ class VersionWriter:
                     actor=principal.name,
                     action="refused",
                     target=exc.target,
-                    detail={"action": exc.action, "reason": str(exc)},
+                    detail={
+                        "action": exc.action,
+                        "reason": str(exc),
+                        **({"label": exc.label} if exc.label else {}),
+                    },
                 )
             raise
 
