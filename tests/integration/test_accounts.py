@@ -127,6 +127,16 @@ def test_a_new_password_cuts_off_the_old_one_everywhere(
     code, output = _user_cli(node, "password", "tanaka", stdin="short\n")
     assert code == 2
     assert "12 characters" in output
+    # Walk 39: twelve spaces were a password, and signed in.
+    code, output = _user_cli(node, "password", "tanaka", stdin=" " * 12 + "\n")
+    assert code == 2
+    assert "more than spaces" in output
+    assert _login(client, "tanaka", NEW_PASSWORD).status_code == 303
+    # A token lives one day to a year; 0 was taken as the default, any length as given.
+    for days in ("0", "-5", "100000"):
+        code, output = _user_cli(node, "token", "issue", "tanaka", "--days", days)
+        assert code == 2, days
+        assert "from one day to 366 days" in output, days
 
 
 def test_a_revoked_token_is_refused_at_once(node: Node, signed_in: tuple[TestClient, str]) -> None:

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kizuna import audit
+from kizuna.errors import Invalid
 from kizuna.identity import service as identity
 from kizuna.labels import Label, lub, parse, render
 from kizuna.runtime import Node
@@ -511,6 +512,13 @@ def test_search_finds_a_word_in_either_width_and_marks_it(client: TestClient, no
         assert found.total == 2, query
         assert all(h.marks for h in found.hits), query
     assert other not in {h.obj.id for h in search(node.store, reader, "ＮＡＴＯ Other").hits}
+    # Walk 39: a quoted word found nothing (the quotes were searched for), and a
+    # query of NUL characters matched everything.
+    for query in ('"NATO"', "“NATO”", "「ＮＡＴＯ」", "『2024』"):
+        assert {h.obj.id for h in search(node.store, reader, query).hits} == {wide, narrow}
+    for query in ("\x00", "\x00\x00", '""'):
+        with pytest.raises(Invalid):
+            search(node.store, reader, query)
     page = client.get("/search", params={"q": "ＮＡＴＯ"})
     assert '<p class="count" id="result-count">2 objects found</p>' in page.text
 

@@ -159,7 +159,10 @@ def token_issue(
         if user is None:
             raise StoreError(f"no active user {username}", field="username")
         return identity.issue_token(
-            conn, user=user, actor=operator(), days=days or node.settings.token_days
+            conn,
+            user=user,
+            actor=operator(),
+            days=node.settings.token_days if days is None else days,
         )
 
     print(_act(db, issue))

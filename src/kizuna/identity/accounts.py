@@ -23,6 +23,7 @@ from kizuna import audit, clock
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.identity import throttle
 from kizuna.identity.schema import api_tokens, login_throttle, sessions, users
+from kizuna.identity.service import check_password
 
 __all__ = [
     "Account",
@@ -39,7 +40,6 @@ __all__ = [
     "zones",
 ]
 
-MIN_PASSWORD = 12
 _hasher = PasswordHasher()
 
 
@@ -192,8 +192,7 @@ def reactivate(conn: Connection, *, actor: str, username: str) -> None:
 
 def set_password(conn: Connection, *, actor: str, username: str, password: str) -> None:
     """A new password; every session and token of the user ends with the old one."""
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(f"a password has at least {MIN_PASSWORD} characters", field="password")
+    check_password(password)
     row = _row(conn, username)
     conn.execute(
         update(users).where(users.c.pk == row.pk).values(password_hash=_hasher.hash(password))

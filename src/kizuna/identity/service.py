@@ -133,8 +133,8 @@ def add_user(
     except ValueError as exc:
         known = ", ".join(r.value for r in Role)
         raise Invalid(f"unknown role; known: {known}", field="roles") from exc
-    if password is not None and len(password) < 12:
-        raise Invalid("a password has at least 12 characters", field="password")
+    if password is not None:
+        check_password(password)
     if conn.execute(select(users.c.pk).where(users.c.username == username)).first():
         raise Conflict(f"user {username} exists", field="username")
     pk = conn.execute(
@@ -260,11 +260,23 @@ _CREDENTIAL_CURRENT = select(users.c.pk).where(
 )
 
 
+def check_password(password: str) -> None:
+    """At least 12 characters, not all of them spaces (a password typed as blanks)."""
+    if len(password) < 12:
+        raise Invalid("a password has at least 12 characters", field="password")
+    if not password.strip():
+        raise Invalid("a password is more than spaces", field="password")
+
+
+# A token outlives no agreement: a partner's lives a year, a person's less.
+MAX_TOKEN_DAYS = 366
+
+
 def issue_token(conn: Connection, *, user: User, actor: str, days: int = TOKEN_DAYS) -> str:
     """A new API token for `user`, valid for `days`: returned once, stored only as its
     digest; its first characters (the prefix) name it in listings and revocations."""
-    if days < 1:
-        raise Invalid("a token lives at least one day", field="days")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise Invalid(f"a token lives from one day to {MAX_TOKEN_DAYS} days", field="days")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     expires = clock.format_ts(now + timedelta(days=days))

@@ -66,8 +66,14 @@ class Results:
     labels: list[Label] = field(default_factory=list)
 
 
+# Quotes around words mark them as words in every language's habit ("…", “…”, 「…」,
+# 『…』); the index holds none of them, so they go. Control characters (NUL matched
+# every text) are no word.
+_NOT_WORDS = re.compile(r"[\"“”„「」『』\x00-\x1f\x7f]")
+
+
 def _terms(query: str) -> list[str]:
-    terms = [t for t in re.split(r"\s+", query.strip()) if t]
+    terms = [t for t in re.split(r"\s+", _NOT_WORDS.sub(" ", query).strip()) if t]
     if not terms:
         raise Invalid("the search needs at least one word", field="q")
     if len(query) > MAX_QUERY:

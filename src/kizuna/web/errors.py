@@ -331,6 +331,7 @@ _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("the target label is the draft's own: there is nothing to release."),
     ),
     (re.compile(r"at least 12 characters"), N_("use at least 12 characters.")),
+    (re.compile(r"a password is more than spaces"), N_("a password is more than spaces.")),
     (re.compile(r"a username is"), N_("use 1 to 64 letters, digits, '-', '_' or '.'.")),
     (re.compile(r"^user .* exists"), N_("this name is already taken.")),
     (re.compile(r"^limit must be"), N_("the page size is out of range.")),
