@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from kizuna.bootstrap import initialize, open_node
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.attachments import queries
-from kizuna.domains.attachments.model import EXTENSION, artifact
+from kizuna.domains.attachments.model import EXTENSION, artifact, attached
 from kizuna.domains.attachments.schema import att_files
 from kizuna.domains.attachments.service import Upload, attachments, index
 from kizuna.errors import NotFound
@@ -220,6 +220,28 @@ def test_the_same_file_attaches_twice(desk: Desk) -> None:
         assert made.status_code == 201, made.text
     listed = desk.client.get("/api/v1/attachments", params={"of": desk.report}, headers=h)
     assert listed.json()["total"] == 2
+
+
+def test_a_file_name_loses_the_controls_that_would_disguise_its_type(desk: Desk) -> None:
+    """Walk 39: "報告書 ①\u202etxt.exe" was kept as sent: shown as "…exe.txt", saved
+    as "…txt.exe". Bidirectional controls go, as control characters do."""
+    made = desk.client.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("報告書 ①\u202egnp.png\u2066", png(), "image/png")},
+        data={"of": desk.report},
+        headers=bearer(desk.token),
+    )
+    assert made.status_code == 201, made.text
+    name = attached(desk.node.store.get(desk.node.system, made.json()["id"]).object)
+    assert name is not None
+    assert name.file_name == "報告書 ①gnp.png"
+    # An attachment takes no file: its own list offers no form (walk 39).
+    desk.client.cookies.clear()
+    sign_in(desk.client, "sato", lang="en", password="correct horse battery staple")
+    own = desk.client.get("/attachments", params={"of": made.json()["id"]})
+    assert own.status_code == 200
+    assert 'id="attach-form"' not in own.text
+    assert 'id="attach-form"' in desk.client.get("/attachments", params={"of": desk.report}).text
 
 
 def test_an_object_the_author_cannot_read_is_answered_like_one_that_does_not_exist(
@@ -844,7 +866,6 @@ def test_the_generic_read_paths_show_a_file_only_with_its_object(world: World) -
     and TAXII served it to a reader the narrowed object leaves out. Every path now
     reads it only with its object: `store.get`, `store.list` and search (which every
     page, REST route and TAXII collection read through)."""
-    from kizuna.domains.attachments.model import attached
     from kizuna.store.search import search
 
     node = world.node

@@ -521,6 +521,10 @@ def test_search_finds_a_word_in_either_width_and_marks_it(client: TestClient, no
             search(node.store, reader, query)
     page = client.get("/search", params={"q": "ＮＡＴＯ"})
     assert '<p class="count" id="result-count">2 objects found</p>' in page.text
+    # Past the last page: said so, not "nothing holds these words" under "2 found".
+    past = client.get("/search", params={"q": "ＮＡＴＯ", "page": 2}).text
+    assert 'id="past-the-end"' in past
+    assert "Nothing you may read holds these words." not in past
 
 
 def _history(page: str) -> list[tuple[str, str]]:

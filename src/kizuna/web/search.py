@@ -166,6 +166,7 @@ def search_page(
         ],
         page_number=page_number,
         pages=pages,
+        first_url=link(1),
         prev_url=link(page_number - 1) if page_number > 1 else None,
         next_url=link(page_number + 1) if page_number < pages else None,
         error=explain(refused, choose_lang(request)) if refused else None,

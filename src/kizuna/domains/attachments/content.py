@@ -68,7 +68,9 @@ _MARKUP = re.compile(
     re.IGNORECASE,
 )
 # Control characters other than tab, line feed, form feed and carriage return.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Control characters, and the bidirectional controls that make "…txt.exe" read as
+# "…exe.txt" (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 MAX_NAME = 255
 
 
@@ -135,8 +137,9 @@ def _found(data: bytes) -> str:
 
 
 def clean_name(name: str) -> str:
-    """The file name as stored and shown: the last part of a path, no control
-    characters, normalized (NFC), trimmed; empty when nothing is left."""
+    """The file name as stored and shown: the last part of a path, no control or
+    bidirectional control characters, normalized (NFC), trimmed; empty when nothing
+    is left."""
     last = re.split(r"[\\/]", name)[-1]
     last = unicodedata.normalize("NFC", _CONTROL.sub("", last).replace("\n", "").replace("\r", ""))
     return last.replace("\t", " ").strip().strip(".")

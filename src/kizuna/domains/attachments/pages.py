@@ -83,7 +83,8 @@ def _listing(
         of=of,
         of_title=target.title if target else of,
         fragment=fragment,
-        can_attach=_can_attach(principal, node),
+        # An attachment, a label marking or a recall takes no file: no form for one.
+        can_attach=_can_attach(principal, node) and takes_attachments(of),
         limit=size_text(attachments(node).limit),
         size_text=size_text,
         error=error,
