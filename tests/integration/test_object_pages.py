@@ -558,3 +558,27 @@ def test_the_history_says_what_each_version_changed_in_the_readers_words(
     # The property's own key on hover, for whoever reads the JSON.
     assert '<span title="object_marking_refs">' not in page.text
     assert '<span title="label">' in page.text
+
+
+def test_the_search_dates_are_the_readers_days(client: TestClient, node: Node) -> None:
+    """Walk 39: a report shown as 2026-12-07 01:49 JST was found by "until 2026-12-06"
+    and not by "from 2026-12-07": the filter took UTC days, the page shows JST."""
+    from datetime import UTC, datetime
+
+    from kizuna import clock
+
+    clock.set_clock(lambda: datetime(2026, 12, 6, 16, 49, tzinfo=UTC))
+    try:
+        made = _make(node, report("Typhoon track"))
+    finally:
+        clock.set_clock(None)
+    _reader(client, node)  # tanaka, JPN: reads times in Japan's zone
+
+    def found(**days: str) -> bool:
+        page = client.get("/search", params={"q": "Typhoon", **days}).text
+        return f"/objects/{made}" in page
+
+    assert found(since="2026-12-07")
+    assert found(until="2026-12-07")
+    assert not found(until="2026-12-06")
+    assert not found(since="2026-12-08")

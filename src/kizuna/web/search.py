@@ -4,7 +4,7 @@ does the work through the visibility condition (store/search.py)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -20,6 +20,7 @@ from kizuna.web.deps import NodeDep, PagePrincipal
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
+from kizuna.web.times import zone_for
 
 __all__ = ["router"]
 
@@ -127,13 +128,15 @@ def search_page(
     results = None
     refused = _refused(types, type, since, until)
     if refused is None and q.strip():
+        # The days are the reader's, as the results' times are shown in their zone.
+        zone = zone_for(principal.nation, principal.zone)
         results = search(
             node.store,
             principal,
             q,
             type=type or None,
-            since=since or None,
-            until=until or None,
+            since=_day_bound(since, zone, end=False) if since else None,
+            until=_day_bound(until, zone, end=True) if until else None,
             limit=PAGE_SIZE,
             offset=(page_number - 1) * PAGE_SIZE,
         )
@@ -172,6 +175,14 @@ def search_page(
         error=explain(refused, choose_lang(request)) if refused else None,
         status=422 if refused else 200,
     )
+
+
+def _day_bound(day: str, zone: tzinfo, *, end: bool) -> str:
+    """The first (or last) instant of a day in the reader's zone, as stored times are
+    written (UTC, milliseconds)."""
+    start = datetime.combine(date.fromisoformat(day), time.min, tzinfo=zone)
+    moment = start + timedelta(days=1, milliseconds=-1) if end else start
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def worded(node: Node, stix_type: str, title: str, lang: str) -> str:
