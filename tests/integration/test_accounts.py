@@ -471,3 +471,41 @@ def test_the_accounts_page_reads_in_the_admins_language_and_zone(node: Node) -> 
         row = admin.get("/admin/accounts").text.split('data-user="sato"', 1)[1].split("</tr>")[0]
         assert "TOP SECRET" in row
         assert "Author, Releasing officer" in row
+
+
+def test_a_partner_nodes_account_is_managed_with_kizuna_peer_not_as_a_person(
+    node: Node,
+) -> None:
+    """Walk 39: the accounts page offered to deactivate a partner node's account and to
+    give it a password, and after deactivating and reactivating it the partner could
+    never pull again (its token stays revoked), with nothing said."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna.federation import peers as peer_service
+    from kizuna.node import public_key_pem
+
+    with node.db.write() as conn:
+        peer_service.add_peer(
+            conn, policy=node.policy, own_nation=node.nation, actor="test", nation="USA",
+            url="http://127.0.0.1:9", public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
+            max_level="SECRET", compartments=[],
+        )  # fmt: skip
+    add_user(node, "admin", roles=["admin"], password=PASSWORD)
+    with _client(node, "10.0.0.9") as admin:
+        assert _login(admin, "admin", PASSWORD).status_code == 303
+        admin.cookies.set(cookies(admin).lang, "en")
+        listing = admin.get("/admin/accounts").text
+        row = listing.split('data-user="peer-usa"', 1)[1].split("</tr>")[0]
+        assert "/admin/accounts/peer-usa/deactivate" not in row
+        assert "/password" not in row
+        assert "managed with kizuna peer" in row
+        csrf = admin.cookies.get(cookies(admin).csrf) or ""
+        for sent in ("deactivate", "password"):
+            refused = admin.post(f"/admin/accounts/peer-usa/{sent}",
+                                 data={"csrf_token": csrf, "password": "x" * 16})  # fmt: skip
+            assert refused.status_code == 409, sent
+            assert "managed with kizuna peer" in refused.text
+    assert "user.deactivate" not in _actions(node)
+    code, output = _user_cli(node, "deactivate", "peer-usa")
+    assert code == 0, output
+    assert "kizuna user token issue peer-usa" in " ".join(output.split())

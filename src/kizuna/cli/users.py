@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from kizuna.cli.common import DbOption, console, fail, opened, operator, print_table, settings_for
 from kizuna.errors import Invalid, StoreError
+from kizuna.federation.peers import peer_for_account
 from kizuna.identity import accounts
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Role
@@ -40,6 +41,21 @@ def _act(db: str | None, action: Callable[[Any, Connection], Any]) -> Any:
     if failure is not None:
         raise fail(f"{failure.field}: {failure}" if failure.field else str(failure))
     return result
+
+
+def _peer_note(db: str | None, username: str) -> None:
+    """What a partner node's account needs that a person's does not: a pull token,
+    which deactivation revoked and reactivation does not give back."""
+    with opened(settings_for(db)) as node, node.db.read() as conn:
+        peer = peer_for_account(conn, username)
+    if peer is not None:
+        console.print(
+            f"{username} is the account of the partner node {peer.nation}: its pull token "
+            f"is revoked; to let {peer.nation} pull again, reactivate it, then run "
+            f"`kizuna user token issue {username}` here and `kizuna peer token "
+            f"{node.nation} TOKEN` on {peer.nation}'s node (`kizuna peer remove "
+            f"{peer.nation}` ends the partnership instead)"
+        )
 
 
 def _password_from_stdin() -> str:
@@ -115,6 +131,7 @@ def user_deactivate(username: str, db: DbOption = None) -> None:
     """Stop a user signing in; end their sessions and revoke their tokens now."""
     _act(db, lambda _n, conn: accounts.deactivate(conn, actor=operator(), username=username))
     console.print(f"deactivated {username}: sessions ended, tokens revoked")
+    _peer_note(db, username)
 
 
 @app.command("reactivate")
@@ -122,6 +139,7 @@ def user_reactivate(username: str, db: DbOption = None) -> None:
     """Let a deactivated user sign in again (revoked tokens stay revoked)."""
     _act(db, lambda _n, conn: accounts.reactivate(conn, actor=operator(), username=username))
     console.print(f"reactivated {username}")
+    _peer_note(db, username)
 
 
 @app.command("password")

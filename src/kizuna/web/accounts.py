@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from kizuna import clock
 from kizuna.errors import Conflict, NotFound, StoreError
+from kizuna.federation.peers import list_peers, peer_for_account
 from kizuna.identity import accounts
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label
@@ -58,6 +59,15 @@ def _admin(principal: Principal, node: NodeDep) -> None:
     node.store.require(principal, Permission.USER_MANAGE, "manage accounts")
 
 
+class PeerAccount(Conflict):
+    """A partner node's account, which `kizuna peer` manages."""
+
+
+def _not_a_peer(conn: Connection, username: str) -> None:
+    if peer_for_account(conn, username) is not None:
+        raise PeerAccount(f"{username} is a partner node's account", field="username")
+
+
 def _run(
     request: Request,
     principal: Principal,
@@ -68,6 +78,15 @@ def _run(
     try:
         with node.db.write() as conn:
             action(conn)
+    except PeerAccount:
+        return page(
+            request,
+            "error.html",
+            principal=principal,
+            status=409,
+            message=N_("A partner node's account: managed with kizuna peer (remove, token)."),
+            back="/admin/accounts",
+        )
     except accounts.OwnAccount as exc:
         # In its own words: the error page's word for a bare 4xx does not say the rule.
         return page(
@@ -95,6 +114,7 @@ def accounts_page(
     with node.db.read() as conn:
         found = accounts.list_accounts(conn)
         tokens = accounts.list_tokens(conn)
+        peer_accounts = {p.account for p in list_peers(conn)}
     japanese = choose_lang(request) == "ja"
     return page(
         request,
@@ -103,6 +123,7 @@ def accounts_page(
         labels=[Label(node.policy.lowest.rank, frozenset({node.nation}))],
         accounts=found,
         tokens=tokens,
+        peer_accounts=peer_accounts,
         levels={level.rank: level.ja if japanese else level.name for level in node.policy.levels},
         role_names=ROLE_NAMES,
         token_states=_TOKEN_STATES,
@@ -135,8 +156,9 @@ def set_password(
         request,
         principal,
         node,
-        lambda conn: accounts.set_password(
-            conn, actor=principal.name, username=username, password=password
+        lambda conn: (
+            _not_a_peer(conn, username),
+            accounts.set_password(conn, actor=principal.name, username=username, password=password),
         ),
         "password",
     )
@@ -154,7 +176,10 @@ def account_action(
         request,
         principal,
         node,
-        lambda conn: act(conn, actor=principal.name, username=username),
+        lambda conn: (
+            _not_a_peer(conn, username),
+            act(conn, actor=principal.name, username=username),
+        ),
         action,
     )
 
