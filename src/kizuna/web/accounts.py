@@ -63,9 +63,15 @@ class PeerAccount(Conflict):
     """A partner node's account, which `kizuna peer` manages."""
 
 
-def _not_a_peer(conn: Connection, username: str) -> None:
-    if peer_for_account(conn, username) is not None:
-        raise PeerAccount(f"{username} is a partner node's account", field="username")
+def _unless_peer(username: str, action: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
+    """`action` on an account, refused for a partner node's account."""
+
+    def run(conn: Connection) -> Any:
+        if peer_for_account(conn, username) is not None:
+            raise PeerAccount(f"{username} is a partner node's account", field="username")
+        return action(conn)
+
+    return run
 
 
 def _run(
@@ -156,9 +162,11 @@ def set_password(
         request,
         principal,
         node,
-        lambda conn: (
-            _not_a_peer(conn, username),
-            accounts.set_password(conn, actor=principal.name, username=username, password=password),
+        _unless_peer(
+            username,
+            lambda conn: accounts.set_password(
+                conn, actor=principal.name, username=username, password=password
+            ),
         ),
         "password",
     )
@@ -176,10 +184,7 @@ def account_action(
         request,
         principal,
         node,
-        lambda conn: (
-            _not_a_peer(conn, username),
-            act(conn, actor=principal.name, username=username),
-        ),
+        _unless_peer(username, lambda conn: act(conn, actor=principal.name, username=username)),
         action,
     )
 
