@@ -188,6 +188,12 @@ def test_a_releasing_officer_takes_the_decision_on_the_objects_page(
     assert done.headers["location"] == f"/objects/{shared}?done=released"
     assert str(node.store.get(node.system, shared).label.rel_to) == str(frozenset({"JPN"}))
     assert 'id="released"' in client.get(done.headers["location"]).text
+    # The label it has already: said so, not "write a label the policy knows" (walk 39).
+    same = client.post(
+        f"/objects/{shared}/release", data={"csrf_token": csrf, "label": "極秘//提供可：日本"}
+    )
+    assert same.status_code == 422
+    assert "すでにこの区分です" in _error_text(same.text)
     assert [a for a, t, _ in _audit(node, "object.release") if t == shared] == ["ro3"]
     # An author is offered nothing, and a forged form is refused and audited.
     csrf = sign_in(client, "tanaka", lang="en")

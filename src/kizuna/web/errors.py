@@ -125,6 +125,10 @@ FIELD_NAMES: dict[str, str] = {
 # Store and service messages, recognised by their wording (first match wins).
 _STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
+        re.compile(r"is already labelled "),
+        N_("the object already has this label: give the label it should have now."),
+    ),
+    (
         re.compile(r"the place lies by .* but the municipality codes name|km from .* which the"),
         N_(
             "the municipality codes are of another prefecture than the place: give the "
