@@ -984,3 +984,17 @@ def test_an_attachments_object_page_names_its_properties_in_the_readers_words(
     assert shown["payload_bin"] == "ファイルの内容（Base64）"
     assert shown["hashes"] == "チェックサム"
     assert all(key != words for key, words in names), names
+
+
+@pytest.mark.parametrize("size", [99, 100, 101, 102, 103])
+def test_a_base64_file_over_the_limit_is_named_by_its_own_size(size: int) -> None:
+    """Walk 39: a file one byte over the limit sent as base64 was said to be two bytes
+    larger than it was (its padding counted)."""
+    from kizuna.domains.attachments.content import AttachmentRefused, decode
+
+    payload = b64(b"x" * size)
+    if size <= 100:
+        assert len(decode(payload, limit=100)) == size
+        return
+    with pytest.raises(AttachmentRefused, match=f"the file is {size} bytes"):
+        decode(payload, limit=100)

@@ -155,9 +155,10 @@ def decode(payload: Any, *, limit: int) -> bytes:
             "url to fetch it from is not accepted",
             field="payload_bin",
         )
-    estimate = len(payload) // 4 * 3
-    if estimate - 2 > limit:
-        raise too_large(estimate, limit)
+    # The decoded size, from the text's length less its padding (exact for strict base64).
+    size = len(payload) // 4 * 3 - len(payload[-2:]) + len(payload[-2:].rstrip("="))
+    if size > limit:
+        raise too_large(size, limit)
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
