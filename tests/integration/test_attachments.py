@@ -984,6 +984,10 @@ def test_an_attachments_object_page_names_its_properties_in_the_readers_words(
     assert shown["payload_bin"] == "ファイルの内容（Base64）"
     assert shown["hashes"] == "チェックサム"
     assert all(key != words for key, words in names), names
+    # The content is named by its size, not embedded twice (walk 39: a 780 KB file
+    # made a 2 MB page).
+    assert b64(b"notes\n") not in page
+    assert f"… (6 bytes: /attachments/{made['id']}/content)" in page
 
 
 @pytest.mark.parametrize("size", [99, 100, 101, 102, 103])

@@ -258,6 +258,16 @@ def object_page(
     return _object_page(request, principal, node, stix_id, done=done == "released")
 
 
+def _shown(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as the object's page shows it: a file's base64 content (megabytes of
+    it, twice over) is named by its size; the file itself is served on its own."""
+    payload = body.get("payload_bin")
+    if not isinstance(payload, str):
+        return body
+    size = len(payload) // 4 * 3 - len(payload[-2:]) + len(payload[-2:].rstrip("="))
+    return {**body, "payload_bin": f"… ({size:,} bytes: /attachments/{body.get('id')}/content)"}
+
+
 def _object_page(
     request: Request,
     principal: Principal,
@@ -293,8 +303,8 @@ def _object_page(
         obj=obj,
         type_names=TYPE_NAMES,
         title=worded(node, obj.type, title_of(obj.object, obj.id, lang), lang),
-        fields=layout(obj.object, targets),
-        pretty=json.dumps(obj.object, indent=2, ensure_ascii=False, sort_keys=True),
+        fields=layout(_shown(obj.object), targets),
+        pretty=json.dumps(_shown(obj.object), indent=2, ensure_ascii=False, sort_keys=True),
         # Newest first, each with what it changed from the version before it.
         versions=list(
             reversed(list(zip(versions, changes([v.object for v in versions]), strict=True)))
