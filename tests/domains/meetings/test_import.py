@@ -751,6 +751,21 @@ def test_the_register_lists_each_decision_of_a_shared_sentence_by_its_own_clause
         assert all(html.escape(c, quote=False) in objects for c in clauses if len(c) < 60)
 
 
+def _previewed(web: TestClient, node: Node, text: str, notice: str) -> tuple[str, str, str]:
+    """sato's preview of `text` on the Japanese page: the page, its notice of id
+    `notice`, and the form token."""
+    web.cookies.set(cookies(web).session, _session(node, "sato"))
+    web.cookies.set(cookies(web).lang, "ja")
+    csrf = _csrf(web.get("/meetings/import").text)
+    shown = web.post(
+        "/meetings/import",
+        data={"csrf_token": csrf},
+        files={"file": ("a.txt", text.encode(), "text/plain")},
+    )
+    assert shown.status_code == 200, shown.text
+    return shown.text, shown.text.split(f'id="{notice}"', 1)[1].split("</div>", 1)[0], csrf
+
+
 def test_the_same_text_at_another_label_is_named_before_it_makes_a_second_record(
     node: Node,
 ) -> None:
@@ -771,16 +786,7 @@ def test_the_same_text_at_another_label_is_named_before_it_makes_a_second_record
         hidden = web.post("/api/v1/meetings/import", json={"text": text}, headers=bearer(low_token))
         assert hidden.json()["held_elsewhere"] == []
 
-        web.cookies.set(cookies(web).session, _session(node, "sato"))
-        web.cookies.set(cookies(web).lang, "ja")
-        token_ = _csrf(web.get("/meetings/import").text)
-        shown = web.post(
-            "/meetings/import",
-            data={"csrf_token": token_},
-            files={"file": ("a.txt", text.encode(), "text/plain")},
-        )
-        assert shown.status_code == 200, shown.text
-        notice = shown.text.split('id="held-elsewhere"', 1)[1].split("</div>", 1)[0]
+        _, notice, token_ = _previewed(web, node, text, "held-elsewhere")
         assert "別の区分ですでに取り込まれています" in notice
         assert f'href="/meetings/{held}"' in notice
         other = (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
@@ -827,19 +833,10 @@ def test_a_text_held_at_this_label_is_said_so_by_the_preview_in_any_line_endings
         meetings = web.get("/api/v1/meetings", headers=bearer(token)).json()["items"]
         assert [m["id"] for m in meetings] == [held["meeting_id"]]
 
-        web.cookies.set(cookies(web).session, _session(node, "sato"))
-        web.cookies.set(cookies(web).lang, "ja")
-        csrf = _csrf(web.get("/meetings/import").text)
-        shown = web.post(
-            "/meetings/import",
-            data={"csrf_token": csrf},
-            files={"file": ("a.txt", text.encode(), "text/plain")},
-        )
-        assert shown.status_code == 200, shown.text
-        notice = shown.text.split('id="held-here"', 1)[1].split("</div>", 1)[0]
+        shown, notice, csrf = _previewed(web, node, text, "held-here")
         assert "この区分で取り込み済み" in notice
         assert f'href="/meetings/{held["meeting_id"]}"' in notice
-        assert 'id="held-elsewhere"' not in shown.text
+        assert 'id="held-elsewhere"' not in shown
         other = (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
         many = web.post(
             "/meetings/import",
