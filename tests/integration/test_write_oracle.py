@@ -289,6 +289,8 @@ FORGERIES: dict[str, list[dict[str, Any]]] = {
     APPROVAL_TYPE: [{"nation": "AUS"}, {"product_digest": "0" * 64}, {"officer": "forger"}],
     "x-kizuna-incident": [
         {"municipalities": ["472019"]},
+        # A Tokyo code (and prefecture) for a place by Kadena: routed to the wrong offices.
+        {"municipalities": ["131016"], "prefecture": "13"},
         {"occurred": "2099-01-01T00:00:00Z"},
         {"place": {"type": "Point", "coordinates": [2.35, 48.85]}},
         {"status": "cancelled", "revision": 7},

@@ -29,6 +29,7 @@ from kizuna.domains.coordination.escalation import epoch
 from kizuna.domains.coordination.inputs import ReplyCreate, RfiCreate
 from kizuna.domains.coordination.model import OPEN_STATES, REPLY_TYPE, RFI_TYPE, Action, RfiState
 from kizuna.domains.coordination.notify import Notice
+from kizuna.domains.coordination.rules import same_label
 from kizuna.domains.coordination.schema import coord_rfi_replies, coord_rfis, coord_steps
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
@@ -101,7 +102,7 @@ def ask(c: Coordination, principal: Principal, data: RfiCreate) -> StoredObject:
                 conn, principal, body, answers=data.coordination_item, owner=OWNER
             )
             # Refused in the write's transaction: nothing of it stays.
-            c.same_label(data.label, made.label, "an RFI")
+            same_label(c.node.policy, c.node.nation, data.label, made.label, "an RFI")
             item_pk = row.object_pk
         else:
             if not data.label:

@@ -8,9 +8,9 @@ from kizuna.domains.coordination.inputs import ItemCreate
 from kizuna.domains.coordination.model import DOMAINS
 from kizuna.domains.coordination.structure import TIERS, Body, Structure
 from kizuna.errors import Invalid
-from kizuna.labels import Label, LabelError, Policy, parse
+from kizuna.labels import Label, LabelError, Policy, parse, render
 
-__all__ = ["body_of", "check_item", "counterpart_refusal", "counterparts_for"]
+__all__ = ["body_of", "check_item", "counterpart_refusal", "counterparts_for", "same_label"]
 
 
 def body_of(s: Structure, body_id: str, field: str) -> Body:
@@ -102,3 +102,20 @@ def check_item(
     except LabelError as exc:
         raise Invalid(str(exc), field="label") from exc
     return tier, needs, label
+
+
+def same_label(policy: Policy, nation: str, typed: str | None, label: Label, what: str) -> None:
+    """A label typed beside an item: none, or the item's own (in any order of its
+    nations); another is refused, naming the item's."""
+    if typed is None or not typed.strip():
+        return
+    try:
+        same = parse(policy, typed, originator=nation) == label
+    except LabelError:
+        same = False
+    if not same:
+        raise Invalid(
+            f"{what} on an item carries the item's label, "
+            f"{render(policy, label, 'en')}: leave the label out",
+            field="label",
+        )

@@ -70,7 +70,7 @@ from kizuna.domains.coordination.structure import (
 )
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, LabelError, dominates, parse
+from kizuna.labels import Label, dominates
 from kizuna.runtime import Node
 from kizuna.store import Store, StoredObject
 from kizuna.store.access import current, visible
@@ -129,22 +129,6 @@ class Coordination:
     def notify(self, conn: Connection, notices: list[Notice]) -> None:
         for channel in self.channels:
             channel.deliver(conn, notices)
-
-    def same_label(self, typed: str | None, label: Label, what: str) -> None:
-        """A label typed beside an item: none, or the item's own (in any order of its
-        nations); another is refused, naming the item's."""
-        if typed is None or not typed.strip():
-            return
-        try:
-            same = parse(self.node.policy, typed, originator=self.node.nation) == label
-        except LabelError:
-            same = False
-        if not same:
-            raise Invalid(
-                f"{what} on an item carries the item's label, "
-                f"{self.store.render(label)}: leave the label out",
-                field="label",
-            )
 
     def _body(self, body_id: str, field: str) -> Any:
         return body_of(self.structure, body_id, field)

@@ -31,6 +31,7 @@ from kizuna.domains.coordination.model import (
     TaskerState,
 )
 from kizuna.domains.coordination.notify import Notice
+from kizuna.domains.coordination.rules import same_label
 from kizuna.domains.coordination.schema import coord_task_statuses, coord_taskers
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
@@ -103,7 +104,7 @@ def issue(c: Coordination, principal: Principal, data: TaskerCreate) -> StoredOb
                 conn, principal, body, answers=data.coordination_item, owner=OWNER
             )
             # Refused in the write's transaction: nothing of it stays.
-            c.same_label(data.label, made.label, "a tasker")
+            same_label(c.node.policy, c.node.nation, data.label, made.label, "a tasker")
         else:
             if not data.label:
                 raise Invalid("a tasker without an item needs a label", field="label")

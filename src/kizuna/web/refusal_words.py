@@ -1,0 +1,232 @@
+"""Store and service refusals in a reader's words: each message is known by its
+wording (developers' and logs' English) and said as the form's reader needs it, in
+words the catalog translates. `errors.explain` looks them up; the table lives apart so
+that adding a refusal's words touches nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kizuna.web.i18n import N_
+
+__all__ = ["STORE_PATTERNS"]
+
+# Store and service messages, recognised by their wording (first match wins).
+STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"is already labelled "),
+        N_("the object already has this label: give the label it should have now."),
+    ),
+    (
+        re.compile(r"the place lies by .* but the municipality codes name|km from .* which the"),
+        N_(
+            "the municipality codes are of another prefecture than the place: give the "
+            "codes of the place (notices are routed by them)."
+        ),
+    ),
+    (
+        re.compile(r"keeping its watch on this node"),
+        N_("name a member of the body who keeps its watch on this node."),
+    ),
+    (
+        re.compile(r"no other member of \S+ may read this handover"),
+        N_(
+            "no other member of the body may read this handover: name the incoming officer "
+            "in Handed to, and it lists what you both may read."
+        ),
+    ),
+    (re.compile(r"someone else than you"), N_("the incoming officer is someone else than you.")),
+    (
+        re.compile(r"is handed to \S+: only they sign"),
+        N_("this handover is handed to another officer: only they sign it as incoming."),
+    ),
+    # Refusals (403) that say why.
+    (
+        re.compile(r"is above the clearance of"),
+        N_("this label is above your clearance: write at or below your own."),
+    ),
+    (
+        re.compile(r"only a releasing officer of \S+"),
+        N_("only a releasing officer of the originating nation may take this release decision."),
+    ),
+    (
+        re.compile(r"cursor"),
+        N_("this page link is no longer valid; start again from the first page."),
+    ),
+    (
+        re.compile(r"^unknown (state|tier|kind|phase|stance|status|actor|topic)\b"),
+        N_("choose one of the offered values."),
+    ),
+    (re.compile(r"^unknown body"), N_("choose one of the offered bodies.")),
+    (
+        re.compile(r"^unknown municipality code"),
+        N_("enter a municipality code of JIS X 0402, such as 473260."),
+    ),
+    (
+        re.compile(r"is not a JIS X 0402 code"),
+        N_("enter six digits, the JIS X 0402 code with its check digit, such as 473260."),
+    ),
+    (
+        re.compile(r"is the code of .* itself, not of a municipality"),
+        N_("this is a prefecture's code: enter the code of a municipality, such as 473260."),
+    ),
+    (
+        re.compile(r"municipalities of one event are in one prefecture"),
+        N_("the municipalities of one event are in one prefecture."),
+    ),
+    (
+        re.compile(r"^an update changes at least one field"),
+        N_("change at least one field, or mark it the closing report."),
+    ),
+    (
+        re.compile(r"needs its zone"),
+        N_("give the time with its zone, such as 2026-12-05T09:00+09:00."),
+    ),
+    (re.compile(r"^the latitude .* is outside"), N_("the latitude is a number from −90 to 90.")),
+    (
+        re.compile(r"^the longitude .* is outside"),
+        N_("the longitude is a number from −180 to 180."),
+    ),
+    (
+        re.compile(r"^unknown nation"),
+        N_("a nation code is not known (write codes such as USA, AUS)."),
+    ),
+    (re.compile(r"^unknown "), N_("choose one of the offered values.")),
+    (re.compile(r"needs .* in 'comment'"), N_("give the reason in the comment.")),
+    # An official text refused by the importer.
+    (re.compile(r"^the document is empty"), N_("the file is empty.")),
+    (
+        re.compile(r"^the document is binary"),
+        N_("the file is not text: choose the text of a summary."),
+    ),
+    (
+        re.compile(r"^the document is an HTML page"),
+        N_("the file is a web page: save the summary as plain text and import that."),
+    ),
+    (
+        re.compile(r"not UTF-8|not text in UTF-8"),
+        N_("the file's characters are not in UTF-8, Shift_JIS or EUC-JP."),
+    ),
+    (
+        re.compile(r"^the document is [\d,]+ bytes|^the file is over"),
+        N_("the file is too large: an official text is at most 4 MB."),
+    ),
+    (
+        re.compile(r"^the document is in "),
+        N_("the text is in another language than the one chosen."),
+    ),
+    (
+        re.compile(r"^due must be YYYY"),
+        N_("write a year (2026), a month (2026-12) or a day (2026-12-05)."),
+    ),
+    (
+        re.compile(r"^a meeting date is for one file"),
+        N_("a meeting date is for one file: upload a text that gives no date on its own."),
+    ),
+    (
+        re.compile(r"^no meeting date"),
+        N_("the text gives no meeting date: enter it in the date field."),
+    ),
+    (
+        re.compile(r"review's date .* is in the future"),
+        N_("a review records what has happened: give a date that has come."),
+    ),
+    (
+        re.compile(r"time is in the future|was learned is in the future"),
+        N_("the time must not be in the future."),
+    ),
+    (
+        re.compile(r"^a position is \[longitude, latitude\]"),
+        N_("enter the longitude and latitude."),
+    ),
+    (re.compile(r"learned after it occurs"), N_("the learned time comes after the occurrence.")),
+    (re.compile(r"at a place inside Japan"), N_("the place must be inside Japan.")),
+    (re.compile(r"date must be YYYY-MM-DD"), N_("enter a date such as 2026-12-03.")),
+    (re.compile(r"last date comes before the first"), N_("the last date comes before the first.")),
+    (re.compile(r"not a time|not a timestamp"), N_("enter a date and time.")),
+    (re.compile(r"score must be"), N_("choose +1, 0 or −1.")),
+    (re.compile(r"whole number from 0 to 100"), N_("enter a whole number from 0 to 100.")),
+    (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
+    (re.compile(r"no file was chosen"), N_("choose a file.")),
+    (re.compile(r"is required|^give the translated text"), N_("this field is required.")),
+    (re.compile(r"at least one"), N_("give at least one.")),
+    (re.compile(r"no object"), N_("an id names no object you may see.")),
+    (re.compile(r"is not a STIX identifier"), N_("an id is not of the form type--uuid.")),
+    (re.compile(r"already released"), N_("this was already released.")),
+    (
+        re.compile(r"approves another version"),
+        N_("the product was revised after you opened it: read the current version, then approve."),
+    ),
+    (
+        re.compile(r"is the requesting body itself"),
+        N_("the counterpart cannot be the requesting body itself: choose another body."),
+    ),
+    (
+        re.compile(r"addressed to another body"),
+        N_("a request cannot be addressed to the body that asks it: choose another body."),
+    ),
+    (
+        re.compile(r"like the requesting nation"),
+        N_("choose a body of the partner nation, or a bilateral one."),
+    ),
+    (re.compile(r"is not a counterpart of"), N_("this body is not a counterpart of yours.")),
+    (re.compile(r"on this node is opened by"), N_("choose a body of this node's nation.")),
+    (re.compile(r"is not a member of"), N_("you are not a member of this body.")),
+    (
+        # A label that leaves out the node's own nation (SECRET//REL TO USA on JPN).
+        re.compile(r"must be releasable to \S+, the originating nation"),
+        N_("release it to your own nation too: name it after REL TO."),
+    ),
+    (
+        re.compile(r"must be releasable to .* before it is proposed"),
+        N_("the label must be releasable to the partner nation before the item is proposed."),
+    ),
+    (re.compile(r"it takes answers when"), N_("the item does not take answers in its state.")),
+    (re.compile(r"is not a transition"), N_("this step is not possible now.")),
+    (
+        re.compile(r"is not a determination of"),
+        N_("choose one of your nation's determinations."),
+    ),
+    (
+        re.compile(r"does not record determinations"),
+        N_("this body does not record determinations."),
+    ),
+    (
+        re.compile(r"^only authorised officers of"),
+        N_("only your nation's authorised officers record and end its determinations."),
+    ),
+    (
+        re.compile(r"once it has (taken effect|ended)"),
+        N_("a determination is recorded once it has taken effect, and ended once it has ended."),
+    ),
+    (re.compile(r"already ended"), N_("this determination has already ended.")),
+    (re.compile(r"suspense has passed"), N_("the suspense must be in the future.")),
+    (re.compile(r"time zone"), N_("give the time with its time zone.")),
+    (re.compile(r"needs a label"), N_("give a label.")),
+    (
+        # A tasker or RFI on an item is stored at the item's label: any label typed
+        # beside an item is refused, and "write a label the policy knows" sent readers
+        # to rewrite a valid label instead of clearing it.
+        re.compile(r"on an item carries the item's label"),
+        N_("leave it empty when you name a coordination item; the item's label applies."),
+    ),
+    (re.compile(r"whom the RFI asks, answers it"), N_("only the body asked answers the RFI.")),
+    (re.compile(r"a reply says something"), N_("write the reply in Japanese or English.")),
+    (re.compile(r"is not tasked"), N_("choose an office the tasker tasks.")),
+    (re.compile(r"say why the suspense"), N_("say in the note why the suspense cannot be met.")),
+    (re.compile(r"neither an OCR nor"), N_("the OPR is neither an OCR nor the issuing body.")),
+    (
+        re.compile(r"no item sets a phase"),
+        N_("each nation records its own situation determination."),
+    ),
+    (
+        re.compile(r"target label is the draft's"),
+        N_("the target label is the draft's own: there is nothing to release."),
+    ),
+    (re.compile(r"at least 12 characters"), N_("use at least 12 characters.")),
+    (re.compile(r"a password is more than spaces"), N_("a password is more than spaces.")),
+    (re.compile(r"a username is"), N_("use 1 to 64 letters, digits, '-', '_' or '.'.")),
+    (re.compile(r"^user .* exists"), N_("this name is already taken.")),
+    (re.compile(r"^limit must be"), N_("the page size is out of range.")),
+]
