@@ -26,11 +26,13 @@ from taxii2client.v21 import Collection
 from kizuna import audit
 from kizuna.bootstrap import initialize, open_node
 from kizuna.db.schema import objects, versions
+from kizuna.domains.attachments.service import Upload, attachments
 from kizuna.federation import peers as peer_service
 from kizuna.federation.peers import collection_id
 from kizuna.federation.pull import BearerAuth, pull_once
 from kizuna.federation.schema import quarantine, spillage_notices
 from kizuna.federation.signing import SIGNATURE, sign
+from kizuna.identity.service import principal_for_token
 from kizuna.labels import Label, parse
 from kizuna.node import public_key_pem
 from kizuna.runtime import Node
@@ -382,16 +384,47 @@ def test_observables_reach_every_releasable_version_and_a_narrowing_is_recalled(
             assert [v.version for v in usa.store.history(usa.system, stix_id)] == [5]
 
 
-def test_a_narrowing_the_peer_may_still_read_is_not_recalled_there(jpn: Node, usa: Node) -> None:
+def test_a_narrowing_the_peer_may_still_read_bounds_the_earlier_versions_there(
+    jpn: Node, usa: Node
+) -> None:
+    """Walk 40 #1: after JPN narrowed a report from CONFIDENTIAL to SECRET (USA still
+    in it), USA kept what it held and its CONFIDENTIAL reader still read version 1 in
+    the history and over TAXII. USA keeps both versions, but the earlier one is read
+    only by whoever may read the narrowed one, as on JPN; its own file on the report
+    goes where the report goes."""
     made = _create(jpn, report("r"), "CONFIDENTIAL//REL TO JPN, AUS, USA")
+    _, low = add_user(usa, "moore", nation="USA", clearance="CONFIDENTIAL")
+    _, high = add_user(usa, "clark", nation="USA", clearance="SECRET", roles=["author"])
+    with usa.db.read() as conn:
+        moore = principal_for_token(conn, low)
+        clark = principal_for_token(conn, high)
+    assert moore is not None and clark is not None
     with linked(jpn, usa) as link:
         link.pull()
+        note = attachments(usa).attach(clark, Upload(
+            of=made.id, file_name="notes.txt", mime_type="text/plain",
+            label="CONFIDENTIAL", data=b"notes\n",
+        ))  # fmt: skip
+        assert usa.store.get(moore, note.id).version == 1
+        assert [v.version for v in usa.store.history(moore, made.id)] == [1]
         jpn.store.release(jpn.system, made.id, _label(jpn, "SECRET//REL TO JPN, USA"))
         assert link.pull().stored == 2  # the new version, and the recall (for AUS)
-        here = usa.store.get(usa.system, made.id)
+        here = usa.store.get(clark, made.id)
         assert (here.version, here.label) == (2, _label(jpn, "SECRET//REL TO JPN, USA"))
-        assert [v.version for v in usa.store.history(usa.system, made.id)] == [1, 2]
-        assert "federation.recall" not in _actions(usa)
+        assert [v.version for v in usa.store.history(clark, made.id)] == [1, 2]
+        with pytest.raises(NotFound):
+            usa.store.history(moore, made.id)
+        client = TestClient(create_app(usa))
+        answer = client.get(
+            f"/api/v1/objects/{made.id}/history", headers={"Authorization": f"Bearer {low}"}
+        )
+        assert answer.status_code == 404
+        assert "federation.recall" in _actions(usa)
+        # USA's own file on the report now goes where the report goes.
+        with pytest.raises(NotFound):
+            usa.store.get(moore, note.id)
+        filed = usa.store.get(clark, note.id)
+        assert (filed.version, filed.label) == (2, _label(usa, "SECRET"))
 
 
 def test_after_a_narrowing_the_origin_serves_no_earlier_version_to_the_one_left_out(

@@ -7,9 +7,13 @@ the label before the narrowing, so that it travels, signed, through the normal f
 exactly the peers that could have received the earlier versions. The narrowed version
 is written before the recall, so a peer that may read it has received it first.
 
-On arrival: a node that holds the narrowed version (or a later one) may read it and
-keeps what it holds; any other node hides every earlier version of the object from
-its readers (their `access` rows go; the versions stay for the audit) and audits it.
+On arrival: a node that holds the narrowed version may read it; it keeps what it
+holds, but here too the earlier versions are read only by whoever may read the
+narrowed one, and its own followers of the object go where the object goes, as on the
+originating node (`Store.narrowed_by_peer`). Any other node hides every earlier
+version of the object from its readers, even when a later version that widened the
+object again is here (their `access` rows go; the versions stay for the audit). Both
+are audited.
 A later version that widens the object again arrives as any version does.
 
 The recall type is owned by the federation: no generic path writes it.
@@ -51,9 +55,17 @@ def apply(node: Node, conn: Connection, peer: Peer, made: StoredObject) -> None:
     if row.origin != peer.nation:
         raise ValueError(f"{peer.nation} recalls {target}, which belongs to {row.origin}")
     holds = conn.execute(
-        select(exists().where(versions.c.object_pk == row.pk, versions.c.number >= number))
+        select(exists().where(versions.c.object_pk == row.pk, versions.c.number == number))
     ).scalar_one()
     if holds:
+        node.store.narrowed_by_peer(conn, target, number)
+        audit.append(
+            conn,
+            actor=f"node:{peer.nation}",
+            action="federation.recall",
+            target=target,
+            detail={"peer": peer.nation, "narrowed_at": number, "held": True},
+        )
         return
     earlier = select(versions.c.pk).where(
         versions.c.object_pk == row.pk, versions.c.number < number

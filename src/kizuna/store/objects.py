@@ -358,8 +358,22 @@ class Store(BatchWriter):
         if narrows(before, label):
             self._narrow_earlier(conn, made, label)
             self._recall_in(conn, principal, made, before)
-            self._narrow_followers(conn, made, label)
+            self._narrow_followers(conn, made.id, label)
         return made
+
+    def narrowed_by_peer(self, conn: Connection, stix_id: str, number: int) -> None:
+        """A peer narrowed its object `stix_id` at version `number`, which this node
+        holds: here too the earlier versions are read only by whoever may read that one,
+        and this node's followers of the object go where it goes (as `release_in` does
+        on the peer's own node)."""
+        row = conn.execute(
+            select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
+            .join(objects, objects.c.pk == versions.c.object_pk)
+            .where(objects.c.stix_id == stix_id, versions.c.number == number)
+        ).one()
+        label = label_of_row(row)
+        self._bound_access(conn, stix_id, label, below=number)
+        self._narrow_followers(conn, stix_id, label)
 
     def _narrow_earlier(self, conn: Connection, made: StoredObject, label: Label) -> None:
         """After a narrowing, the earlier versions are read only by whoever may read the
@@ -393,7 +407,7 @@ class Store(BatchWriter):
             )
         )
 
-    def _narrow_followers(self, conn: Connection, made: StoredObject, label: Label) -> None:
+    def _narrow_followers(self, conn: Connection, stix_id: str, label: Label) -> None:
         """The objects of this node that point at a narrowed object and that its new
         label does not dominate are narrowed with it, each to the least upper bound of
         its label and the new one: a file attached to a report goes where the report
@@ -404,7 +418,7 @@ class Store(BatchWriter):
         dominates the object's (its owner's rule).
         """
         system = Principal.system(nation=self.node.nation, policy=self.policy)
-        for follower, key in self.owners.followers(conn, made.id):
+        for follower, key in self.owners.followers(conn, stix_id):
             cur = self._current_for_write(conn, system, follower)
             if cur is None:
                 continue
@@ -413,7 +427,7 @@ class Store(BatchWriter):
             if joined is None or joined == held:
                 continue
             if cur.origin == self.node.nation:
-                self.release_in(conn, system, follower, joined, owner=key, follows=made.id)
+                self.release_in(conn, system, follower, joined, owner=key, follows=stix_id)
                 continue
             self._bound_access(conn, follower, joined)
             audit.append(
@@ -421,7 +435,7 @@ class Store(BatchWriter):
                 actor=system.name,
                 action="object.bounded",
                 target=follower,
-                detail={"follows": made.id, "to": self.render(joined), "origin": cur.origin},
+                detail={"follows": stix_id, "to": self.render(joined), "origin": cur.origin},
             )
 
     def _recall_in(
