@@ -398,7 +398,8 @@ def test_a_narrowing_the_peer_may_still_read_bounds_the_earlier_versions_there(
     with usa.db.read() as conn:
         moore = principal_for_token(conn, low)
         clark = principal_for_token(conn, high)
-    assert moore is not None and clark is not None
+    assert moore is not None
+    assert clark is not None
     with linked(jpn, usa) as link:
         link.pull()
         note = attachments(usa).attach(clark, Upload(
