@@ -680,3 +680,48 @@ def test_a_link_naming_what_its_label_does_not_cover_is_refused_on_every_path(
     node.store.get(node.system, pages[1]["id"])
     with pytest.raises(NotFound):
         node.store.get(node.system, pages[0]["id"])
+
+
+def test_a_part_marked_with_another_label_is_refused_on_every_path(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Walk 40 #2: a report at SECRET//BIAC carried a granular marking of
+    CONFIDENTIAL//REL TO JPN, USA on its name and pattern, stored as sent (the object's
+    own refs were checked, its parts' were not). A part takes the object's label or a
+    TLP marking the label dominates: any other label is refused on every path,
+    arrival included, and a language marking, which names no label, is stored."""
+    node = world.node
+    wider = parse(node.policy, "CONFIDENTIAL//REL TO JPN, USA")
+    node.store.create(node.system, report("makes the marking known"), wider)
+    held = node.store.create(
+        world.principal, report("held"), parse(node.policy, "SECRET//REL TO JPN")
+    )
+    other = [{"marking_ref": marking_id(node.policy, wider), "selectors": ["name"]}]
+
+    def marked(stix_id: str | None = None) -> dict[str, Any]:
+        body = report("parts marked otherwise")
+        return {**body, "id": stix_id or f"report--{uuid.uuid4()}", "granular_markings": other}
+
+    before = snapshot(node)
+    for path in ("rest-post", "rest-put", "taxii-post", "import"):
+        status, told = attempt(world, path, marked(held.id if path == "rest-put" else None))
+        assert status in (403, 422), (path, told)
+        assert "another label" in told, (path, told)
+    assert snapshot(node) == before
+    peer = _usa_peer(world, tmp_path_factory)
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    sent = sign(
+        _USA_KEY,
+        {**marked(), "spec_version": "2.1", "created": now, "modified": now,
+         "object_marking_refs": [marking_id(node.policy, shared)]},
+        origin="USA", label=shared, added=clock.now_ts(), version=1,
+    )  # fmt: skip
+    applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (0, 1)
+    assert snapshot(node) == before
+    in_english = {**report("in two languages"), "id": f"report--{uuid.uuid4()}",
+                  "granular_markings": [
+        {"lang": "ja", "selectors": ["name"]}]}  # fmt: skip
+    status, told = attempt(world, "rest-post", in_english)
+    assert status == 201, told

@@ -111,11 +111,26 @@ class VersionWriter:
         refs = [str(r) for r in body.get("object_marking_refs", []) if r not in dropped]
         for ref in refs:
             self._check_marking(conn, ref, label, str(body.get("id", "")))
+        # A part of the object marked otherwise would be served with the object to
+        # everyone its label lets read it: a part takes the object's label or a TLP
+        # marking the label dominates, nothing else (a language marking names no ref).
+        for ref in _granular_refs(body):
+            if ref not in dropped:
+                self._check_marking(conn, ref, label, str(body.get("id", "")),
+                                    field="object.granular_markings")  # fmt: skip
         if ensure:
             self._ensure_marking(conn, label)
         return {**body, "object_marking_refs": [mine, *refs]}
 
-    def _check_marking(self, conn: Connection, ref: str, label: Label, target: str) -> None:
+    def _check_marking(
+        self,
+        conn: Connection,
+        ref: str,
+        label: Label,
+        target: str,
+        *,
+        field: str = "object.object_marking_refs",
+    ) -> None:
         if ref in TLP:
             allowed = tlp_label(self.policy, TLP[ref], nation=self.node.nation)
             if dominates(allowed, label):
@@ -124,10 +139,10 @@ class VersionWriter:
         elif conn.execute(select(objects.c.pk).where(objects.c.stix_id == ref)).first():
             reason = f"{ref} is the marking of another label; an object carries its own only"
         else:
-            raise Invalid(f"unknown marking {ref}", field="object.object_marking_refs")
+            raise Invalid(f"unknown marking {ref}", field=field)
         raise Disallowed(
             f"{reason} ({self.render(label)}): widening is a release decision",
-            field="object.object_marking_refs",
+            field=field,
             action="store:object:marking",
             target=target or None,
         )
@@ -430,3 +445,11 @@ class VersionWriter:
             author=principal.name,
             recorded_at=clock.now_ts(),
         )
+
+
+def _granular_refs(body: dict[str, Any]) -> list[str]:
+    """The marking refs of an object's granular markings."""
+    granular = body.get("granular_markings") or []
+    if not isinstance(granular, list) or not all(isinstance(g, dict) for g in granular):
+        raise Invalid("granular_markings is a list of markings", field="object.granular_markings")
+    return [str(g["marking_ref"]) for g in granular if "marking_ref" in g]
