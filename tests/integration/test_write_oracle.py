@@ -725,3 +725,55 @@ def test_a_part_marked_with_another_label_is_refused_on_every_path(
         {"lang": "ja", "selectors": ["name"]}]}  # fmt: skip
     status, told = attempt(world, "rest-post", in_english)
     assert status == 201, told
+
+
+def test_a_revoked_object_of_a_partner_takes_no_new_version_on_arrival(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Walk 40 #3, on the last path: a partner's version that revokes its object no
+    more is quarantined; the revoked version stays current here."""
+    node = world.node
+    peer = _usa_peer(world, tmp_path_factory)
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    now = clock.now()
+    body = {**report("Revoked by its author"), "id": f"report--{uuid.uuid4()}",
+            "spec_version": "2.1", "created": clock.format_ts(now)[:23] + "Z",
+            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
+
+    def version(number: int, **change: Any) -> dict[str, Any]:
+        at = clock.format_ts(now + timedelta(seconds=number))[:23] + "Z"
+        return sign(_USA_KEY, {**body, "modified": at, **change}, origin="USA", label=shared,
+                    added=clock.now_ts(), version=number)  # fmt: skip
+
+    first = apply_page(node, peer, [version(1, revoked=True)], page_end=clock.now_ts())
+    assert first.stored == 1
+    held = snapshot(node)
+    second = apply_page(node, peer, [version(2, revoked=False)], page_end=clock.now_ts())
+    assert (second.stored, second.quarantined) == (0, 1)
+    assert snapshot(node) == held
+    assert node.store.get(node.system, body["id"]).object["revoked"] is True
+
+
+def test_an_import_of_a_partners_object_is_told_whose_it_is(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Walk 40 #6: a new version of a partner's object, imported without its marking,
+    was told that a new label is a release decision, and the release endpoint then
+    said the object is the partner's. The import says whose it is first."""
+    node = world.node
+    peer = _usa_peer(world, tmp_path_factory)
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    at = clock.format_ts(clock.now())[:23] + "Z"
+    body = {**report("USA's report"), "id": f"report--{uuid.uuid4()}", "spec_version": "2.1",
+            "created": at, "modified": at,
+            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
+    sent = sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
+    assert apply_page(node, peer, [sent], page_end=clock.now_ts()).stored == 1
+    later = clock.format_ts(clock.now() + timedelta(seconds=5))[:23] + "Z"
+    changed = {k: v for k, v in body.items() if k != "object_marking_refs"}
+    [outcome] = import_objects(
+        node.store, world.principal, [{**changed, "name": "Ours now", "modified": later}],
+        source="oracle",
+    )  # fmt: skip
+    assert not outcome.ok
+    assert "belongs to the node of USA" in outcome.message

@@ -165,3 +165,45 @@ def test_tlp_clear_stays_on_what_every_nation_may_read(node: Node) -> None:
         node.system, {**report("Public"), "object_marking_refs": [CLEAR]}, everyone
     )
     assert CLEAR in made.object["object_marking_refs"]
+
+
+def test_the_object_just_read_goes_back_changed_and_a_revoked_one_takes_only_a_label(
+    node: Node, author: tuple[TestClient, dict[str, str]]
+) -> None:
+    """Walk 40 #3 and #9: a PUT of the object just read (its `modified` included) was
+    refused for its `modified`; and a revoked object took new versions, one of which
+    revoked it no more. The node fills in `modified` for the version read; a revoked
+    object is refused any new version but a new label, on every path."""
+    client, headers = author
+    made = client.post(
+        "/api/v1/objects",
+        json={"object": report("Port visit"), "label": "SECRET//REL TO JPN, USA"},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    stix_id = made.json()["id"]
+    read = client.get(f"/api/v1/objects/{stix_id}", headers=headers).json()["object"]
+    revoked = client.put(
+        f"/api/v1/objects/{stix_id}", json={"object": {**read, "revoked": True}}, headers=headers
+    )
+    assert revoked.status_code == 200, revoked.text
+    held = client.get(f"/api/v1/objects/{stix_id}", headers=headers).json()["object"]
+    assert held["revoked"] is True
+    assert held["modified"] > read["modified"]
+    before = counts(node)
+    for change in ({"revoked": False}, {"name": "Port visit, again"}):
+        again = client.put(
+            f"/api/v1/objects/{stix_id}", json={"object": {**held, **change}}, headers=headers
+        )
+        assert again.status_code == 422, again.text
+        assert "is revoked" in again.json()["detail"]
+    status, told = post_taxii(client, headers, json.dumps({"objects": [
+        {**held, "revoked": False, "modified": "2099-01-01T00:00:00.000Z"}]}))  # fmt: skip
+    assert status == 202
+    assert "is revoked" in told
+    assert counts(node)[:2] == before[:2]
+    narrowed = client.post(
+        f"/api/v1/objects/{stix_id}/release", json={"label": "SECRET//REL TO JPN"}, headers=headers
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    assert client.get(f"/api/v1/objects/{stix_id}", headers=headers).json()["object"]["revoked"]

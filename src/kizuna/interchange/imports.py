@@ -178,7 +178,9 @@ def _held(
     if current.modified == (version or "") or not is_versioned(current.type):
         # The same version again: stored once, reported as a success.
         return Outcome(stix_id, current.modified or None, True, "already stored")
-    if current.label != label:
+    # A partner's object is refused by the store for whose it is (audited), before
+    # anything is said of its label.
+    if current.label != label and current.origin == store.node.nation:
         raise Invalid(
             f"{stix_id} is labelled {current.label_text}; a new label is a release "
             "decision, taken through the release endpoint",

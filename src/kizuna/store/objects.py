@@ -274,8 +274,12 @@ class Store(BatchWriter):
             if key in obj and obj[key] != previous[key]:
                 raise Invalid(f"a new version keeps the {key} of the object", field=f"object.{key}")
         merged = {**obj, "id": stix_id, "type": cur.type, "created": previous["created"]}
-        merged.setdefault("modified", later_than(cur.modified))
+        # The version just read, sent back changed: its `modified` is the node's to
+        # fill in, as when none is sent.
+        if merged.get("modified") in (None, cur.modified):
+            merged["modified"] = later_than(cur.modified)
         body = prepare(merged, now=stix_ts(clock.now()))
+        rules.check_not_revoked(previous, body)
         if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
             raise Invalid(f"modified must be later than {cur.modified}", field="object.modified")
         write = Write(
@@ -340,6 +344,7 @@ class Store(BatchWriter):
             body = prepare({**body, **changes}, now=stix_ts(clock.now()))
         if is_versioned(cur.type):
             body["modified"] = later_than(cur.modified)
+        rules.check_not_revoked(previous, body)
         write = Write("release", principal, body, label, cur.origin, previous, before)
         self.owners.check(conn, write, owner)
         made = self._next_version(conn, cur, body, label, principal)

@@ -6,11 +6,13 @@ naming the label when it is the label that is at fault.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kizuna.errors import Invalid, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, render
 
-__all__ = ["check_label", "check_release", "may", "require"]
+__all__ = ["check_label", "check_not_revoked", "check_release", "may", "require"]
 
 
 def may(principal: Principal, permission: Permission, nation: str) -> bool:
@@ -81,4 +83,22 @@ def check_release(principal: Principal, origin: str, target: str | None) -> None
             field="label",
             action=str(Permission.OBJECT_RELEASE),
             target=target,
+        )
+
+
+_A_LABEL_ONLY = {"modified", "object_marking_refs"}
+
+
+def check_not_revoked(previous: dict[str, Any] | None, body: dict[str, Any]) -> None:
+    """A revoked object takes no new version (STIX 2.1), except a new label: an object
+    revoked after it was released too widely must still be narrowed, and a release
+    changes nothing else."""
+    if previous is None or previous.get("revoked") is not True:
+        return
+    changed = {k for k in previous.keys() | body.keys() if previous.get(k) != body.get(k)}
+    if changed - _A_LABEL_ONLY:
+        raise Invalid(
+            f"{body.get('id')} is revoked: a revoked object takes no new version; "
+            "write a new object instead",
+            field="object.revoked",
         )
