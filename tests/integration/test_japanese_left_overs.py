@@ -238,3 +238,35 @@ def test_an_observation_labelled_above_the_authors_clearance_is_refused_with_the
     assert refused.status_code == 403
     assert said in refused.text
     assert "above the clearance of low" not in refused.text
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("ja", "この区分には、あなたが持たない区画が含まれています。"),
+        ("en", "this label names a compartment you do not hold"),
+    ],
+)
+def test_a_label_naming_a_compartment_not_held_says_so_not_above_the_clearance(
+    node: Node, lang: str, said: str
+) -> None:
+    """Walk 40 #7: SECRET//CYBER by a SECRET author without CYBER was called above
+    his clearance; the level is his, the compartment is what he lacks."""
+    add_user(node, "mid", clearance="SECRET", roles=["author"], password=PASSWORD)
+    with TestClient(create_app(node)) as web:
+        csrf = sign_in(web, "mid", lang=lang)
+        refused = web.post(
+            "/intel/observations",
+            data={
+                "csrf_token": csrf,
+                "observed_at": "2026-11-28T10:00:00Z",
+                "place": "Naha",
+                "description": "seen",
+                "source_reliability": "C",
+                "label": "SECRET//CYBER//REL TO JPN",
+            },
+        )
+    assert refused.status_code == 403
+    assert said in refused.text
+    assert "above" not in refused.text

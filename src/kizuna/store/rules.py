@@ -55,14 +55,23 @@ def check_label(
             field="label",
         )
     held = principal.clearance
-    if label.rank > held.rank or not label.compartments <= held.compartments:
-        raise Refused(
-            f"the label {render(policy, label)} is above the clearance of {principal.name}",
-            field="label",
-            action="store:object:label",
-            target=target,
-            label=render(policy, label),
+    missing = sorted(label.compartments - held.compartments)
+    if label.rank > held.rank:
+        reason = f"the label {render(policy, label)} is above the clearance of {principal.name}"
+    elif missing:
+        reason = (
+            f"the label {render(policy, label)} names {', '.join(missing)}, a compartment "
+            f"{principal.name} does not hold"
         )
+    else:
+        return
+    raise Refused(
+        reason,
+        field="label",
+        action="store:object:label",
+        target=target,
+        label=render(policy, label),
+    )
 
 
 def check_release(principal: Principal, origin: str, target: str | None) -> None:

@@ -47,6 +47,10 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("this label is above your clearance: write at or below your own."),
     ),
     (
+        re.compile(r"a compartment \S+ does not hold$"),
+        N_("this label names a compartment you do not hold: write without it."),
+    ),
+    (
         re.compile(r"only a releasing officer of \S+"),
         N_("only a releasing officer of the originating nation may take this release decision."),
     ),
