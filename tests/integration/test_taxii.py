@@ -227,11 +227,13 @@ def test_a_bundle_made_with_stix2_imports_cleanly(node: Node, base: str) -> None
         valid_from="2026-01-01T00:00:00Z",
     )
     rel = stix2.Relationship(ind, "indicates", malware)
-    bundle = json.loads(stix2.Bundle(malware, ind, rel).serialize())
+    # Walk 40 #8: a cyber incident is threat intelligence too; the collection refused it.
+    incident = stix2.Incident(name="Phishing wave at a ministry")
+    bundle = json.loads(stix2.Bundle(malware, ind, rel, incident).serialize())
     status = _collection(base, "analyst", CTI).add_objects({"objects": bundle["objects"]})
-    assert status.success_count == 3, status.failures if hasattr(status, "failures") else status
+    assert status.success_count == 4, status.failures if hasattr(status, "failures") else status
     got = _collection(base, "analyst", CTI).get_objects()["objects"]
-    assert {malware.id, ind.id, rel.id} <= {o["id"] for o in got}
+    assert {malware.id, ind.id, rel.id, incident.id} <= {o["id"] for o in got}
     _valid(got)
 
 

@@ -59,7 +59,7 @@ class Collection:
 
 
 _CTI = (
-    "attack-pattern", "campaign", "course-of-action", "identity", "indicator",
+    "attack-pattern", "campaign", "course-of-action", "identity", "incident", "indicator",
     "infrastructure", "intrusion-set", "location", "malware", "malware-analysis",
     "observed-data", "relationship", "sighting", "threat-actor", "tool", "vulnerability",
     "artifact", "autonomous-system", "directory", "domain-name", "email-addr",
@@ -85,8 +85,8 @@ COLLECTIONS = (
     Collection(
         "cti",
         "Cyber threat intelligence",
-        "Indicators, malware, attack patterns, vulnerabilities, sightings and the "
-        "observables and relationships between them.",
+        "Indicators, malware, attack patterns, vulnerabilities, sightings, cyber "
+        "incidents and the observables and relationships between them.",
         _CTI,
     ),
 )
