@@ -203,3 +203,17 @@ def test_every_query_parameter_of_a_page_is_named_in_the_readers_words() -> None
             if not takes_anything and param.alias not in FIELD_NAMES:
                 unnamed.append(f"{route.path}?{param.alias}")
     assert unnamed == []
+
+
+def test_a_file_just_over_the_limit_is_not_said_to_be_the_limit() -> None:
+    """Walk 39: "The file is too large: 762 KiB. An attachment may be at most 762 KiB."
+    Sizes that round alike are said in bytes; others as people say them."""
+    from kizuna.domains.attachments.content import too_large
+    from kizuna.domains.attachments.words import words
+
+    limit = 780_000
+    assert "780,001 B" in words(too_large(limit + 1, limit), "en")
+    assert "780,000 B" in words(too_large(limit + 1, limit), "en")
+    far = words(too_large(3 * 2**20, limit), "en")
+    assert "3.0 MiB" in far
+    assert "762 KiB" in far

@@ -56,9 +56,11 @@ def words(exc: BaseException, lang: str) -> str:
         return explain(exc, lang)
     gettext = translations(lang).gettext
     params = {k: str(v) for k, v in exc.params.items()}
-    for key in ("size", "limit"):
-        if key in exc.params:
-            params[key] = size_text(int(exc.params[key]))
+    sizes = {k: int(exc.params[k]) for k in ("size", "limit") if k in exc.params}
+    said = {k: size_text(v) for k, v in sizes.items()}
+    # A file just over the limit rounds to the limit's own words: say both in bytes.
+    exact = len(set(said.values())) < len(said)
+    params.update({k: f"{v:,} B" for k, v in sizes.items()} if exact else said)
     if "found" in params:
         found = params["found"]
         params["found"] = gettext(FOUND[found]) if found in FOUND else ACCEPTED.get(found, found)
