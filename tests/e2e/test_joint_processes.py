@@ -104,10 +104,8 @@ def test_an_officer_on_each_node_approves_and_it_is_released_on_both(tmp_path: P
         assert _show(jpn, pid, "sato")["state"] == "draft"  # waiting for USA
         usa.cli("intel", "approve", pid, "--as", "jones", "--digest", on_usa["digest"])
 
-        _until("JPN did not release", lambda: _show(jpn, pid, "sato")["state"] == "released")
-        _until(
-            "USA did not get the release", lambda: _show(usa, pid, "jones")["state"] == "released"
-        )
+        _until("JPN did not release", lambda: _state(jpn, pid) == "released")
+        _until("USA did not get the release", lambda: _state(usa, pid) == "released")
         for proc, user in ((jpn, "sato"), (usa, "jones")):
             shown = _show(proc, pid, user)
             assert shown["label"] == TARGET
