@@ -9,6 +9,9 @@ import re
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from kizuna.runtime import Node
+from tests.factories import PASSWORD, add_user, sign_in
+
 _PARAM = re.compile(r"\{[^}]+\}")
 
 
@@ -62,3 +65,20 @@ def test_head_is_answered_as_get_without_a_body(client: TestClient) -> None:
         assert head.status_code == got.status_code == 200, path
         assert head.content == b""
         assert head.headers["content-type"] == got.headers["content-type"], path
+
+
+def test_an_error_no_route_reached_still_shows_who_is_signed_in(
+    node: Node, client: TestClient
+) -> None:
+    """Walk 39: a 405 page (and a 404 of an unknown address) showed no navigation and
+    no sign-out: no route had read the session. The error page reads it itself."""
+    add_user(node, "sato", password=PASSWORD)
+    sign_in(client, "sato", lang="en")
+    for answer in (client.put("/objects"), client.get("/no/such/page")):
+        assert answer.status_code in (404, 405)
+        assert 'aria-label="Main"' in answer.text
+        assert "Sign out" in answer.text
+    client.cookies.clear()
+    signed_out = client.put("/objects")
+    assert signed_out.status_code == 405
+    assert "Sign out" not in signed_out.text

@@ -204,6 +204,11 @@ def _page_error(request: Request, exc: Exception, status: int) -> Response:
     # plain form left) answers only POST: lead to the form's page, not to a 405.
     if status == 405 and request.method == "GET" and (page := _form_page(request)):
         return RedirectResponse(page, status_code=303)
+    if getattr(request.state, "principal", None) is None:
+        # No route read the session (an unknown address, a method no route takes):
+        # the page still shows who is signed in, and their navigation.
+        with contextlib.suppress(LoginRequired):
+            page_principal(request, request.app.state.node)
     return pages.render_error(request, exc, status)
 
 
