@@ -1002,3 +1002,32 @@ def test_a_base64_file_over_the_limit_is_named_by_its_own_size(size: int) -> Non
         return
     with pytest.raises(AttachmentRefused, match=f"the file is {size} bytes"):
         decode(payload, limit=100)
+
+
+def test_a_page_upload_over_the_limit_with_of_in_the_body_is_said_not_404(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walk 39: a form that names its object in the body only (not the page's own,
+    which puts `of` in the address) answered 404 for a file over the limit. A file
+    read and found too large comes back on its object's list; a body refused before
+    it is read says why on a page of its own."""
+    desk.node.extras.pop("attachments", None)
+    monkeypatch.setenv("KIZUNA_ATTACHMENT_MAX_BYTES", "1000")
+    c = desk.client
+    token = sign_in(c, "sato", lang="en")
+    read = c.post(
+        "/attachments",
+        files={"file": ("big.txt", b"x" * 1500, "text/plain")},
+        data={"csrf_token": token, "of": desk.report, "label": ""},
+    )
+    assert read.status_code == 413
+    assert "An attachment may be at most" in read.text
+    assert 'id="attached-to">Shared<' in read.text
+    unread = c.post(
+        "/attachments",
+        files={"file": ("big.txt", b"x" * 90_000, "text/plain")},
+        data={"csrf_token": token, "of": desk.report, "label": ""},
+    )
+    assert unread.status_code == 413
+    assert "An attachment may be at most" in unread.text
+    assert "Sign out" in unread.text

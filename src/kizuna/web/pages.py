@@ -146,11 +146,15 @@ def page(
     return response
 
 
-def render_error(request: Request, exc: Exception, status: int) -> Response:
+def render_error(
+    request: Request, exc: Exception, status: int, *, message: str | None = None
+) -> Response:
     """Any error of a page route as a page: banner, navigation, what went wrong in the
-    reader's words and language, and a way back to where they came from."""
+    reader's words and language (or a domain's own `message`), and a way back to where
+    they came from."""
     node = get_node(request)
-    message = explain(exc, choose_lang(request), limit=node.body_limit(request.url.path))
+    if message is None:
+        message = explain(exc, choose_lang(request), limit=node.body_limit(request.url.path))
     response = page(
         request,
         "error.html",

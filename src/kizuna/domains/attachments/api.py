@@ -176,6 +176,7 @@ async def read_upload(
         await form.close()
     if len(data) > mechanism.limit:
         refusal = too_large(len(data), mechanism.limit)
+        refusal.sent = fields
         await run_in_threadpool(mechanism.refuse, principal, refusal)
     return fields, name, claimed, data
 

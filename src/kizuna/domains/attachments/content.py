@@ -87,6 +87,7 @@ class AttachmentRefused(Disallowed):
         )
         self.reason = reason
         self.params = params
+        self.sent: dict[str, str] = {}  # the form's other fields, when it was read
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from kizuna.runtime import Node
 from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.i18n import choose_lang
-from kizuna.web.pages import page
+from kizuna.web.pages import page, render_error
 
 __all__ = ["router"]
 
@@ -129,6 +129,11 @@ async def attach(request: Request, principal: PagePrincipal, node: NodeDep) -> R
     except (StoreError, LabelError) as exc:
         # The list comes back with the reason in words, and the label as it was typed.
         said, status = words(exc, lang), getattr(exc, "status", 422)
+        of = of or getattr(exc, "sent", {}).get("of", "")
+        if not of:
+            # Refused before the form named its object (a file over the limit, `of` in
+            # the body only): no list to come back to, the reason on a page of its own.
+            return render_error(request, exc, status, message=said)
         kept = {"label": (fields or getattr(exc, "sent", {})).get("label", "")}
         return await run_in_threadpool(
             lambda: _listing(
