@@ -31,7 +31,7 @@ from kizuna.runtime import Node
 from kizuna.web.deps import ApiPrincipal, NodeDep, PagePrincipal
 from kizuna.web.i18n import N_, choose_lang, translations
 
-__all__ = ["MEDIA_TYPE", "api_router", "calendar_bytes", "router"]
+__all__ = ["MEDIA_TYPE", "api_router", "calendar_bytes", "entries_for", "router"]
 
 MEDIA_TYPE = "text/calendar"
 PRODID = "-//Kizuna//Kizuna calendar//EN"
