@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection
 
+from kizuna.agenda import Entry
 from kizuna.config import Settings
 from kizuna.db import Database
 from kizuna.identity.principal import Principal
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NO_TELEMETRY",
+    "Agenda",
     "ArrivalHook",
     "Domain",
     "HandoverHook",
@@ -60,6 +62,10 @@ ArrivalHook = Callable[["Node", Connection, StoredObject], None]
 # What a domain puts on a reader's start page (kizuna.today): every figure counted
 # through the visibility condition for that reader.
 Today = Callable[["Node", Principal], list[Panel]]
+
+# What a domain puts in a reader's calendar (kizuna.agenda): only objects read through
+# the visibility condition for that reader, each entry with its object's label.
+Agenda = Callable[["Node", Principal], list[Entry]]
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,8 @@ class Domain:
     `seed_demo` adds the domain's part of the demo (`make run`). `scan` acts on the
     domain's work that fell due (escalation steps, reminders); a serving node runs it
     every `settings.coordination_scan_seconds`. `today` builds the domain's panels of a
-    reader's start page: what waits for them, counts and charts.
+    reader's start page: what waits for them, counts and charts. `agenda` lists the
+    dated entries of a reader's calendar (meetings, due dates) for the iCalendar feed.
     """
 
     name: str
@@ -138,3 +145,4 @@ class Domain:
     seed_demo: Callable[[Node], Any] | None = None
     scan: Callable[[Node], Any] | None = None
     today: Today | None = None
+    agenda: Agenda | None = None

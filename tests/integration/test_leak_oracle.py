@@ -2239,3 +2239,91 @@ def test_a_forms_picker_shows_exactly_what_the_oracle_allows(world: World) -> No
         assert len(found) >= min(HITS, len(readable)) - len(set(chosen) & readable)
         assert set(picker.targets) == {i for i in chosen if i in world.visible_now(who)}
         assert picker.chosen == chosen
+
+
+# -- the reader's calendar (iCalendar) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calendar_world(world: World, record_world: RecordWorld) -> dict[str, Label]:
+    """Commitments with due dates at random labels on the record's meetings, and
+    positions with one (which have no event): commitment id -> its label. They join
+    the record's truth, so that every later reader of the register expects them."""
+    from kizuna.domains.meetings import model
+
+    rng = random.Random(SEED + 17)
+    meetings = [i for i in record_world.truth if i.startswith("x-kizuna-meeting--")]
+    due: dict[str, Label] = {}
+    with world.node.db.write() as conn:
+        for n in range(60):
+            label = random_label(rng, world.node)
+            body = {
+                "type": model.DECISION,
+                "meeting_id": rng.choice(meetings),
+                "meeting_date": "2024-07-28",
+                "section_number": 2,
+                "item_number": n,
+                "actor": "both",
+                "stance": "welcome",
+                "sentence": f"c{n}",
+                "commitment": 1 if n % 4 else 0,
+                "due": rng.choice(["2025", "2026-03", "2027-11-30"]),
+            }
+            made = world.node.store.create_in(conn, world.node.system, body, label, owner=MEETINGS)
+            record_world.truth[made.id] = label
+            record_world.decisions.append(made.id)
+            if n % 4:
+                due[made.id] = label
+    return due
+
+
+def test_the_calendar_holds_exactly_what_the_oracle_allows_and_is_labelled(
+    world: World,
+    record_world: RecordWorld,
+    tasker_world: dict[str, list[str]],
+    calendar_world: dict[str, Label],
+    users: dict[str, tuple[Principal, str, str]],
+    web: TestClient,
+) -> None:
+    """Meetings, commitments' due dates and taskers' suspenses (web/calendar_feed.py), by
+    token and by session: exactly the readable ones, each event with its object's label,
+    the calendar with their least upper bound; every download audited."""
+    from icalendar import Calendar
+
+    from kizuna import audit
+
+    current = {i: lab for i, lab in record_world.truth.items() if i.startswith("x-kizuna-meeting")}
+    events = {i: (i, lab) for i, lab in current.items()}
+    events |= {f"{i}/due": (i, lab) for i, lab in calendar_world.items()}
+    events |= {f"{t}/suspense": (t, world.truth[t][-1]) for t in tasker_world}
+    with world.node.db.read() as conn:
+        before = max((e.seq for e in audit.entries(conn, limit=1)), default=0)
+    fetched = Counter[str]()
+    for n, (who, token, session) in enumerate(users.values()):
+        expected = {uid for uid, (_, lab) in events.items() if can_read(who.clearance, lab)}
+        answers = [web.get("/api/v1/calendar.ics?lang=en", headers=bearer(token))]
+        if n < 10:
+            web.cookies.clear()
+            web.cookies.set(cookies(web).session, session)
+            answers.append(web.get("/calendar.ics?lang=en"))
+        for answer in answers:
+            assert answer.status_code == 200
+            fetched[who.name] += 1
+            cal = Calendar.from_ical(answer.content)
+            shown = {str(ev["UID"]): ev for ev in cal.walk("VEVENT")}
+            assert set(shown) == expected, who.name
+            for uid, ev in shown.items():
+                stix_id, label = events[uid]
+                assert parse(world.node.policy, str(ev["X-KIZUNA-LABEL"])) == label
+                assert str(ev["URL"]).endswith(stix_id)
+            whole = lub(events[uid][1] for uid in expected)
+            if whole is None:
+                assert str(cal["X-KIZUNA-LABEL"]) == world.node.policy.lowest.name
+            else:
+                assert parse(world.node.policy, str(cal["X-KIZUNA-LABEL"])) == whole
+            # Nothing of an unreadable object is anywhere in the text.
+            for uid in events.keys() - expected:
+                assert events[uid][0].encode() not in answer.content, who.name
+    with world.node.db.read() as conn:
+        done = [e for e in audit.entries(conn, limit=1000) if e.seq > before]
+    assert Counter(e.actor for e in done if e.action == "calendar.export") == fetched

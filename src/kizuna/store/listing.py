@@ -58,6 +58,7 @@ __all__ = [
     "title_column",
     "title_of",
     "with_property",
+    "with_property_set",
 ]
 
 PAGE_SIZES = (25, 50, 100)
@@ -324,6 +325,32 @@ def with_property(
             _json_text(store.db.engine.dialect.name, key).in_(values),
         )
         .order_by(order)
+    )
+    with store.db.read() as conn:
+        return [stored_from_row(row) for row in conn.execute(query)]
+
+
+def with_property_set(
+    store: Store, principal: Principal, stix_type: str, key: str
+) -> list[StoredObject]:
+    """The current objects of `stix_type` the reader may read whose top-level `key` is
+    set and not empty (a decision's `due`), oldest object first, found in SQL."""
+    held = _json_text(store.db.engine.dialect.name, key)
+    query = (
+        select(*COLUMNS)
+        .select_from(
+            access.join(versions, versions.c.pk == access.c.version_pk).join(
+                objects, objects.c.pk == access.c.object_pk
+            )
+        )
+        .where(
+            current(),
+            visible(principal, store.bits),
+            access.c.type == stix_type,
+            held.is_not(None),
+            held != "",
+        )
+        .order_by(access.c.object_pk)
     )
     with store.db.read() as conn:
         return [stored_from_row(row) for row in conn.execute(query)]

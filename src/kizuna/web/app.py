@@ -20,7 +20,7 @@ from kizuna.identity import service as identity
 from kizuna.runtime import NO_TELEMETRY, Node
 from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
-from kizuna.web import accounts, api, objects, pages, problems, schemas, search
+from kizuna.web import accounts, api, calendar_feed, objects, pages, problems, schemas, search
 from kizuna.web import federation as federation_web
 from kizuna.web.deps import LoginRequired, page_principal
 from kizuna.web.start import router as start_router
@@ -273,6 +273,7 @@ def create_app(node: Node, *, checkpoints: bool = False, federate: bool = False)
     routers.append(schemas.router)
     routers.append(federation_web.router)
     routers.append(start_router)
+    routers += [calendar_feed.router, calendar_feed.api_router]
     for domain in domains.installed():
         routers += domain.routers()
     # The routes as written (the app keeps its own included form of them).

@@ -55,6 +55,7 @@ ACTIONS: dict[str, str] = {
     "object.recall.hidden": N_("Recall over an id the author may not read (nothing stored)"),
     "object.read.denied": N_("Reading refused"),
     "objects.export": N_("Object list downloaded"),
+    "calendar.export": N_("Calendar downloaded"),
     "stix.export": N_("STIX bundle exported"),
     "stix.import": N_("STIX bundle imported"),
     "refused": N_("Refused"),

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from typer import Typer
 
+    from kizuna.agenda import Entry
     from kizuna.identity.principal import Principal
     from kizuna.today import Panel
 
@@ -200,6 +201,12 @@ def _today(node: Node, principal: Principal) -> list[Panel]:
     return today(node, principal)
 
 
+def _agenda(node: Node, principal: Principal) -> list[Entry]:
+    from kizuna.domains.coordination.agenda import agenda
+
+    return agenda(node, principal)
+
+
 DOMAIN = Domain(
     name="coordination",
     install=_install,
@@ -208,5 +215,6 @@ DOMAIN = Domain(
     seed_demo=_seed,
     scan=_scan,
     today=_today,
+    agenda=_agenda,
     migrations=Path(__file__).parent / "migrations",
 )

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from typer import Typer
 
+    from kizuna.agenda import Entry
     from kizuna.identity.principal import Principal
     from kizuna.today import Panel
 
@@ -79,6 +80,12 @@ def _today(node: Node, principal: Principal) -> list[Panel]:
     return today(node, principal)
 
 
+def _agenda(node: Node, principal: Principal) -> list[Entry]:
+    from kizuna.domains.meetings.agenda import agenda
+
+    return agenda(node, principal)
+
+
 DOMAIN = Domain(
     name="meetings",
     install=_install,
@@ -86,4 +93,5 @@ DOMAIN = Domain(
     commands=_commands,
     seed_demo=_seed,
     today=_today,
+    agenda=_agenda,
 )
