@@ -214,3 +214,30 @@ def test_the_audit_page_says_each_action_in_words(node: Node, client: TestClient
         in (rows[received.seq])
     )
     assert "<summary>As recorded (JSON)</summary>" in page
+
+
+def test_the_federation_page_names_its_peers_in_the_readers_language(node: Node) -> None:
+    """The peer was "USA" on the Japanese page (walk 40): 米国, as every page names it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna.federation import peers
+    from kizuna.node import public_key_pem
+    from kizuna.web.app import create_app
+
+    with node.db.write() as conn:
+        peers.add_peer(
+            conn, policy=node.policy, own_nation="JPN", actor="test", nation="USA",
+            url="http://127.0.0.1:9", public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
+            max_level="SECRET", compartments=[],
+        )  # fmt: skip
+    add_user(node, "suzuki", roles=["admin"], password=PASSWORD)
+    cells = {}
+    with TestClient(create_app(node)) as client:
+        for lang in ("ja", "en"):
+            sign_in(client, "suzuki", lang=lang)
+            page = client.get("/federation").text
+            row = re.search(r'id="peers">.*?<tbody>\s*<tr>\s*<td>([^<]*)</td>', page, re.S)
+            assert row is not None
+            cells[lang] = row.group(1)
+            client.cookies.clear()
+    assert cells == {"ja": "米国", "en": "United States"}
