@@ -241,3 +241,35 @@ def test_the_federation_page_names_its_peers_in_the_readers_language(node: Node)
             cells[lang] = row.group(1)
             client.cookies.clear()
     assert cells == {"ja": "米国", "en": "United States"}
+
+
+def test_the_audit_page_gives_a_refusals_reason_in_the_readers_language(
+    node: Node, client: TestClient
+) -> None:
+    """「… belongs to the node of USA」 read in English on the Japanese page (walk 40): the
+    reason as the pages word the refusal, the stored English on hover and in the JSON."""
+    import uuid
+
+    import pytest
+
+    from kizuna.errors import Refused
+
+    theirs = f"report--{uuid.uuid4()}"
+    body = report("Theirs", id=theirs, spec_version="2.1", created="2026-12-01T00:00:00.000Z",
+                  modified="2026-12-01T00:00:00.000Z")  # fmt: skip
+    with node.store.transaction(node.system) as conn:
+        node.store.accept_in(conn, body=body, label=parse(node.policy, BOTH), origin="USA",
+                             author="node:USA", version=1)  # fmt: skip
+    with pytest.raises(Refused) as refused:
+        node.store.revise(node.system, theirs, {**body, "name": "Ours"})
+    stored = str(refused.value)
+    assert "belongs to the node of USA" in stored
+    add_user(node, "suzuki", roles=["admin"], password=PASSWORD)
+    sign_in(client, "suzuki", lang="ja")
+    row = next(r for r in _rows(client.get("/audit").text).values() if 'title="refused"' in r)
+    said = "このオブジェクトは作成国のノードに属します。新しい版を作れるのはそのノードだけです。"
+    assert f'<span class="reason" title="{html.escape(stored)}">{said}</span>' in row
+    assert "belongs to the node of" not in _text(row).split("{")[0]
+    client.get("/lang/en")
+    row = next(r for r in _rows(client.get("/audit").text).values() if 'title="refused"' in r)
+    assert stored in _text(row).split("{")[0]  # an English reader reads what was stored
