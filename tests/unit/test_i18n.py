@@ -72,6 +72,26 @@ def test_a_label_given_as_an_example_is_the_same_label_in_japanese() -> None:
         assert parse(policy, japanese) == parse(policy, english)
 
 
+def test_a_label_given_as_an_example_in_a_sentence_is_written_as_the_reader_writes_it() -> None:
+    """A refusal's example label (walk 40: 「「SECRET//REL TO JPN, USA」のように記入して
+    ください」) is the label as a Japanese reader writes it, as the forms' placeholders
+    and the labels they start from give it: the policy reads both, and one reader is
+    shown one way."""
+    from kizuna.labels import parse, render
+    from kizuna.labels.policy import default_policy
+
+    policy, ja = default_policy(), translations("ja")
+    inside = re.compile(r"[A-Z]+(?://[A-Z]+)*//REL TO [A-Z]{3}(?:, [A-Z]{3})*")
+    sentences = [m for m in _messages() if isinstance(m, str) and inside.search(m)]
+    sentences = [m for m in sentences if not inside.fullmatch(m)]
+    assert len(sentences) >= 4
+    for english in sentences:
+        for example in inside.findall(english):
+            written = render(policy, parse(policy, example), "ja")
+            assert f"「{written}」" in ja.gettext(english), english
+            assert example not in ja.gettext(english), english
+
+
 def test_each_message_is_translated_once() -> None:
     """A message given twice reads by the first entry, whatever the second says (a page's
     "Received" was written 受信日時 and 受領 in two places of the catalog)."""
