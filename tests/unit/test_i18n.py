@@ -44,7 +44,9 @@ def test_english_is_the_message_itself() -> None:
 
 # One Japanese word for each of these in every message that names it: a page that says
 # 取決め in its column and 協定 in its explanation reads as two different things.
-TERMS = {"agreement": "取決め", "audit": "監査記録"}
+# A joint product was 共同作成物 on the objects and search pages and 共同分析成果物 on
+# the intel tabs (walk 40).
+TERMS = {"agreement": "取決め", "audit": "監査記録", "joint product": "共同分析成果物"}
 
 
 def test_a_term_reads_the_same_in_every_japanese_message() -> None:
@@ -54,6 +56,14 @@ def test_a_term_reads_the_same_in_every_japanese_message() -> None:
         assert named, english
         differ = sorted(m for m in named if japanese not in ja.gettext(m))
         assert differ == [], english
+
+
+def test_the_intel_tabs_name_the_joint_product_as_the_catalog_does() -> None:
+    from kizuna.domains.intel.model import kind_of
+
+    joint = kind_of("joint-products")
+    assert joint is not None
+    assert joint.ja == TERMS["joint product"]
 
 
 def test_a_label_given_as_an_example_is_the_same_label_in_japanese() -> None:
