@@ -40,6 +40,7 @@ __all__ = [
     "HandoverPart",
     "Node",
     "Today",
+    "ValueWords",
 ]
 
 # FastAPI's own OpenTelemetry hooks, off for good: a node runs on a closed network and
@@ -79,6 +80,11 @@ class HandoverPart:
     labels: list[Label]
 
 
+# A coded value of a domain's property in the reader's words, for the object page:
+# called with the property's path ("kind", "place.type"), the value and the reader's
+# language; None shows the value as it is.
+ValueWords = Callable[[str, str, str], str | None]
+
 # Called in the handover's transaction with the outgoing officer, the body and the
 # shift's period (epoch seconds): lists only what the officer may read.
 HandoverHook = Callable[["Node", Connection, Principal, str, float, float], HandoverPart]
@@ -100,6 +106,11 @@ class Node:
     # Titles that are a vocabulary's codes, in words (msgids): type -> code -> words.
     # An answer to an item without a comment goes by its kind ("concur").
     title_words: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The words of a type's own properties on the object page, over the common ones
+    # (web/fields.py): type -> property -> words (msgid).
+    property_words: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A type's coded values in words on the object page (an incident's kind).
+    value_words: dict[str, ValueWords] = field(default_factory=dict)
     # The bodies (offices) a user may belong to, as the installed domains know them.
     bodies: set[str] = field(default_factory=set)
     # Paths that take a larger request body than `settings.max_body_bytes` (an official

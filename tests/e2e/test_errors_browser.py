@@ -272,7 +272,7 @@ def test_a_refused_report_is_swapped_in_by_htmx_with_its_input(
     assert answer.value.request.headers.get("hx-request") == "true"
     said = {
         "ja": "区分：規程に等級「SEKRET」はありません。"
-        "「SECRET//REL TO JPN, USA」のように記入してください。",
+        "「極秘//提供可：日本、米国」のように記入してください。",
         "en": "Label: the policy has no level SEKRET: write a label such as "
         "SECRET//REL TO JPN, USA.",
     }

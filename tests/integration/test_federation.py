@@ -559,7 +559,7 @@ def test_only_the_peer_account_sees_its_collection_and_admins_see_the_page(node:
         client.post("/login", data={"username": "suzuki", "password": PASSWORD, "csrf_token": csrf})
         page = client.get("/federation")
         assert page.status_code == 200
-        assert "USA" in page.text
+        assert "米国" in page.text  # the peer, named in the reader's language
 
 
 def test_the_federation_page_counts_only_what_its_reader_may_read(node: Node) -> None:

@@ -12,7 +12,7 @@ from kizuna.domains.intel import joint, model, service
 from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
-from tests.factories import PASSWORD, add_user, cookies
+from tests.factories import PASSWORD, add_user, cookies, report
 
 
 def _login(client: TestClient, name: str) -> None:
@@ -248,3 +248,44 @@ def test_a_joint_products_nations_and_target_label_read_as_its_chip_does(node: N
         page = client.get(f"/intel/joint/{pid}").text
         assert facts(page) == ("SECRET//REL TO USA, JPN", "United States, Japan")
         assert "SECRET//BIAC//REL TO USA, JPN" in page
+
+
+def test_an_object_created_from_its_list_ends_on_its_own_address(node: Node) -> None:
+    """Walk 40 read the address bar as staying on /intel/reports after a report was
+    made, so that reloading showed the list: each kind's form answers 303 to the new
+    object's page (a joint product's to its approvals), which the browser, or htmx for
+    the boosted form, leaves in the address bar."""
+    add_user(node, "kato", roles=["author", "releasing_officer"], password=PASSWORD)
+    gathered = node.store.create(
+        node.system, report("Gathered"), parse(node.policy, "UNCLASSIFIED//REL TO JPN")
+    ).id
+    fills = {
+        "reports": {"name": "Made from the list", "object_refs": [gathered]},
+        "assessments": {"name": "Judged", "judgement": "j", "confidence": "60"},
+        "observations": {"observed_at": "2026-11-28T10:00:00Z", "place": "Naha",
+                         "description": "seen", "source_reliability": "C", "domains": ["air"]},
+        "joint-products": {"name": "Joint", "target_label": "SECRET//REL TO JPN, USA",
+                           "contributions": [gathered], "label": "CONFIDENTIAL//REL TO JPN, USA"},
+    }  # fmt: skip
+    ends = {
+        "reports": r"/objects/report--[0-9a-f-]{36}",
+        "assessments": r"/objects/x-kizuna-assessment--[0-9a-f-]{36}",
+        "observations": r"/objects/x-kizuna-observation--[0-9a-f-]{36}",
+        "joint-products": r"/intel/joint/grouping--[0-9a-f-]{36}",
+    }
+    with TestClient(create_app(node)) as client:
+        _login(client, "kato")
+        for key, fill in fills.items():
+            form = client.get(f"/intel/{key}")
+            made = client.post(f"/intel/{key}", data={"csrf_token": _csrf(form.text), **fill},
+                               headers={"HX-Request": "true", "HX-Boosted": "true"})  # fmt: skip
+            said = re.search(r'id="intel-error">([^<]*)', made.text)
+            assert made.status_code == 200, (key, said and said.group(1))
+            assert [r.status_code for r in made.history] == [303], key
+            assert re.fullmatch(ends[key], made.url.path), (key, made.url)
+            # Reloading the address shows the object again, not the list.
+            again = client.get(made.url.path)
+            assert again.status_code == 200
+            kind = model.kind_of(key)
+            assert kind is not None
+            assert f"<h1>{kind.ja}</h1>" not in again.text, key

@@ -214,3 +214,62 @@ def test_the_audit_page_says_each_action_in_words(node: Node, client: TestClient
         in (rows[received.seq])
     )
     assert "<summary>As recorded (JSON)</summary>" in page
+
+
+def test_the_federation_page_names_its_peers_in_the_readers_language(node: Node) -> None:
+    """The peer was "USA" on the Japanese page (walk 40): 米国, as every page names it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna.federation import peers
+    from kizuna.node import public_key_pem
+    from kizuna.web.app import create_app
+
+    with node.db.write() as conn:
+        peers.add_peer(
+            conn, policy=node.policy, own_nation="JPN", actor="test", nation="USA",
+            url="http://127.0.0.1:9", public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
+            max_level="SECRET", compartments=[],
+        )  # fmt: skip
+    add_user(node, "suzuki", roles=["admin"], password=PASSWORD)
+    cells = {}
+    with TestClient(create_app(node)) as client:
+        for lang in ("ja", "en"):
+            sign_in(client, "suzuki", lang=lang)
+            page = client.get("/federation").text
+            row = re.search(r'id="peers">.*?<tbody>\s*<tr>\s*<td>([^<]*)</td>', page, re.S)
+            assert row is not None
+            cells[lang] = row.group(1)
+            client.cookies.clear()
+    assert cells == {"ja": "米国", "en": "United States"}
+
+
+def test_the_audit_page_gives_a_refusals_reason_in_the_readers_language(
+    node: Node, client: TestClient
+) -> None:
+    """「… belongs to the node of USA」 read in English on the Japanese page (walk 40): the
+    reason as the pages word the refusal, the stored English on hover and in the JSON."""
+    import uuid
+
+    import pytest
+
+    from kizuna.errors import Refused
+
+    theirs = f"report--{uuid.uuid4()}"
+    body = report("Theirs", id=theirs, spec_version="2.1", created="2026-12-01T00:00:00.000Z",
+                  modified="2026-12-01T00:00:00.000Z")  # fmt: skip
+    with node.store.transaction(node.system) as conn:
+        node.store.accept_in(conn, body=body, label=parse(node.policy, BOTH), origin="USA",
+                             author="node:USA", version=1)  # fmt: skip
+    with pytest.raises(Refused) as refused:
+        node.store.revise(node.system, theirs, {**body, "name": "Ours"})
+    stored = str(refused.value)
+    assert "belongs to the node of USA" in stored
+    add_user(node, "suzuki", roles=["admin"], password=PASSWORD)
+    sign_in(client, "suzuki", lang="ja")
+    row = next(r for r in _rows(client.get("/audit").text).values() if 'title="refused"' in r)
+    said = "このオブジェクトは作成国のノードに属します。新しい版を作れるのはそのノードだけです。"
+    assert f'<span class="reason" title="{html.escape(stored)}">{said}</span>' in row
+    assert "belongs to the node of" not in _text(row).split("{")[0]
+    client.get("/lang/en")
+    row = next(r for r in _rows(client.get("/audit").text).values() if 'title="refused"' in r)
+    assert stored in _text(row).split("{")[0]  # an English reader reads what was stored

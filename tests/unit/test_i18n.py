@@ -44,7 +44,9 @@ def test_english_is_the_message_itself() -> None:
 
 # One Japanese word for each of these in every message that names it: a page that says
 # 取決め in its column and 協定 in its explanation reads as two different things.
-TERMS = {"agreement": "取決め", "audit": "監査記録"}
+# A joint product was 共同作成物 on the objects and search pages and 共同分析成果物 on
+# the intel tabs (walk 40).
+TERMS = {"agreement": "取決め", "audit": "監査記録", "joint product": "共同分析成果物"}
 
 
 def test_a_term_reads_the_same_in_every_japanese_message() -> None:
@@ -54,6 +56,14 @@ def test_a_term_reads_the_same_in_every_japanese_message() -> None:
         assert named, english
         differ = sorted(m for m in named if japanese not in ja.gettext(m))
         assert differ == [], english
+
+
+def test_the_intel_tabs_name_the_joint_product_as_the_catalog_does() -> None:
+    from kizuna.domains.intel.model import kind_of
+
+    joint = kind_of("joint-products")
+    assert joint is not None
+    assert joint.ja == TERMS["joint product"]
 
 
 def test_a_label_given_as_an_example_is_the_same_label_in_japanese() -> None:
@@ -70,6 +80,26 @@ def test_a_label_given_as_an_example_is_the_same_label_in_japanese() -> None:
         japanese = ja.gettext(english)
         assert "提供可" in japanese, english
         assert parse(policy, japanese) == parse(policy, english)
+
+
+def test_a_label_given_as_an_example_in_a_sentence_is_written_as_the_reader_writes_it() -> None:
+    """A refusal's example label (walk 40: 「「SECRET//REL TO JPN, USA」のように記入して
+    ください」) is the label as a Japanese reader writes it, as the forms' placeholders
+    and the labels they start from give it: the policy reads both, and one reader is
+    shown one way."""
+    from kizuna.labels import parse, render
+    from kizuna.labels.policy import default_policy
+
+    policy, ja = default_policy(), translations("ja")
+    inside = re.compile(r"[A-Z]+(?://[A-Z]+)*//REL TO [A-Z]{3}(?:, [A-Z]{3})*")
+    sentences = [m for m in _messages() if isinstance(m, str) and inside.search(m)]
+    sentences = [m for m in sentences if not inside.fullmatch(m)]
+    assert len(sentences) >= 4
+    for english in sentences:
+        for example in inside.findall(english):
+            written = render(policy, parse(policy, example), "ja")
+            assert f"「{written}」" in ja.gettext(english), english
+            assert example not in ja.gettext(english), english
 
 
 def test_each_message_is_translated_once() -> None:

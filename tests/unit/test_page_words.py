@@ -99,7 +99,7 @@ def _refusal(**values: object) -> ValidationError:
             # A label is typed, never chosen from offered values.
             Invalid("label: unknown level 'SECRTE'", field="label"),
             "区分：規程に等級「SECRTE」はありません。"
-            "「SECRET//REL TO JPN, USA」のように記入してください。",
+            "「極秘//提供可：日本、米国」のように記入してください。",
             "Label: the policy has no level SECRTE: write a label such as SECRET//REL TO JPN, USA.",
         ),
         (
@@ -112,26 +112,26 @@ def _refusal(**values: object) -> ValidationError:
         (
             LabelError("unknown level 'SEKRET'", field="level"),
             "区分：規程に等級「SEKRET」はありません。"
-            "「SECRET//REL TO JPN, USA」のように記入してください。",
+            "「極秘//提供可：日本、米国」のように記入してください。",
             "Label: the policy has no level SEKRET: write a label such as SECRET//REL TO JPN, USA.",
         ),
         (
             # Walk 37: the part the policy does not know is named.
             LabelError("unknown nation or group 'XXX'", field="rel_to"),
             "区分：規程に国「XXX」はありません。"
-            "「SECRET//REL TO JPN, USA」のように記入してください。",
+            "「極秘//提供可：日本、米国」のように記入してください。",
             "Label: the policy knows no nation XXX: write a label such as SECRET//REL TO JPN, USA.",
         ),
         (
             LabelError("unknown compartment 'FOO'; known: BIAC, CYBER", field="compartments"),
             "区分：規程に区画「FOO」はありません。"
-            "「SECRET//BIAC//REL TO JPN, USA」のように記入してください。",
+            "「極秘//BIAC//提供可：日本、米国」のように記入してください。",
             "Label: the policy has no compartment FOO: write a label such as "
             "SECRET//BIAC//REL TO JPN, USA.",
         ),
         (
             LabelError("label 'SECRET//' has an empty part between '//'"),
-            "区分：「SECRET//REL TO JPN, USA」のように、規程にある区分を記入してください。",
+            "区分：「極秘//提供可：日本、米国」のように、規程にある区分を記入してください。",
             "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",
         ),
     ],

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from kizuna.errors import Conflict, NotFound, Refused, StoreError
 from kizuna.labels import LabelError
 from kizuna.web.i18n import N_, translations
-from kizuna.web.refusal_words import STORE_PATTERNS
+from kizuna.web.refusal_words import recognised
 
 __all__ = ["FIELD_NAMES", "explain", "field_name"]
 
@@ -226,7 +226,7 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str], na
 
 def _recognised(text: str) -> str | None:
     """The message for a store or service refusal, known by its wording."""
-    return next((key for pattern, key in STORE_PATTERNS if pattern.search(text)), None)
+    return recognised(text)
 
 
 def _label_said(text: str, gettext: Callable[[str], str]) -> str:

@@ -12,7 +12,7 @@ target that is hidden reads exactly like one that does not exist.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -21,7 +21,7 @@ from kizuna.store.listing import Target
 from kizuna.web.errors import FIELD_NAMES
 from kizuna.web.i18n import N_
 
-__all__ = ["PROPERTY_NAMES", "Value", "changes", "layout", "references"]
+__all__ = ["PROPERTY_NAMES", "Value", "Words", "changes", "layout", "references", "words_of"]
 
 STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
@@ -88,6 +88,8 @@ PROPERTY_NAMES: dict[str, str] = {
     "hashes": N_("Checksums"),
     "file_name": N_("File name"),
     "extension_type": N_("Kind of extension"),
+    # A GeoJSON geometry's (a place's): its points, longitude first.
+    "coordinates": N_("Coordinates"),
 }
 # Shown first, in this order; the rest follow by name, the bookkeeping last.
 _FIRST = ("name", "name_ja", "title", "description", "description_ja", "sentence", "text",
@@ -123,7 +125,23 @@ def references(body: Any, *, skip: str | None = None) -> Iterator[str]:
             yield from references(value, skip=skip)
 
 
-def _value(raw: Any, targets: dict[str, Target]) -> Value:
+# A coded value's words: (the property's path, the value) -> words, or None.
+_Worded = Callable[[str, str], str | None]
+
+
+def _none(path: str, value: str) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words of a type's properties (msgids) and of its coded values."""
+
+    names: Mapping[str, str] = field(default_factory=lambda: PROPERTY_NAMES)
+    value: _Worded = _none
+
+
+def _value(raw: Any, targets: dict[str, Target], path: str, words: Words) -> Value:
     if isinstance(raw, bool):
         return Value("flag", "yes" if raw else "no")
     if isinstance(raw, str):
@@ -131,11 +149,11 @@ def _value(raw: Any, targets: dict[str, Target]) -> Value:
             return Value("ref", raw, target=targets.get(raw))
         if TIMESTAMP.fullmatch(raw):
             return Value("time", raw)
-        return Value("text", raw)
+        return Value("text", words.value(path, raw) or raw)
     if isinstance(raw, list):
-        return Value("list", items=[_value(item, targets) for item in raw])
+        return Value("list", items=[_value(item, targets, path, words) for item in raw])
     if isinstance(raw, dict):
-        return Value("map", entries=_entries(raw, targets, top=False))
+        return Value("map", entries=_entries(raw, targets, words, path=path))
     return Value("text", "" if raw is None else str(raw))
 
 
@@ -148,16 +166,28 @@ def _order(key: str) -> tuple[int, int, str]:
 
 
 def _entries(
-    body: dict[str, Any], targets: dict[str, Target], *, top: bool
+    body: dict[str, Any], targets: dict[str, Target], words: Words, *, path: str = ""
 ) -> list[tuple[str, str | None, Value]]:
+    top = not path
     keys = sorted((k for k in body if not (top and k in _FACTS)), key=_order if top else str)
-    return [(k, PROPERTY_NAMES.get(k), _value(body[k], targets)) for k in keys]
+    return [
+        (k, words.names.get(k), _value(body[k], targets, f"{path}.{k}" if path else k, words))
+        for k in keys
+    ]
 
 
-def layout(body: dict[str, Any], targets: dict[str, Target]) -> list[tuple[str, str | None, Value]]:
+def words_of(names: Mapping[str, str] | None = None, value: _Worded | None = None) -> Words:
+    """The words of one type: its own property names (msgids) over the common ones,
+    and its coded values' words by (path, value)."""
+    return Words({**PROPERTY_NAMES, **(names or {})}, value or _none)
+
+
+def layout(
+    body: dict[str, Any], targets: dict[str, Target], words: Words | None = None
+) -> list[tuple[str, str | None, Value]]:
     """The object's properties in reading order: (property, its name to translate or
-    None for a property without one, its value)."""
-    return _entries(body, targets, top=True)
+    None for a property without one, its value, a coded one in words)."""
+    return _entries(body, targets, words or Words())
 
 
 # A version's own time changes with every version; its label marking is its label, which
@@ -166,7 +196,9 @@ _STAMPS = {"modified"}
 _LABEL_KEYS = {"object_marking_refs": "label"}
 
 
-def changes(bodies: list[dict[str, Any]]) -> list[list[tuple[str, str | None]] | None]:
+def changes(
+    bodies: list[dict[str, Any]], names: Mapping[str, str] = PROPERTY_NAMES
+) -> list[list[tuple[str, str | None]] | None]:
     """For each version of a history (oldest first, only those the reader may read),
     what it changed from the one before it: (property, its name to translate or None),
     in reading order. None for the first, which has nothing before it to compare with."""
@@ -177,5 +209,5 @@ def changes(bodies: list[dict[str, Any]]) -> list[list[tuple[str, str | None]] |
             for k in before.keys() | after.keys()
             if k not in _STAMPS and before.get(k) != after.get(k)
         }
-        said.append([(k, PROPERTY_NAMES.get(k)) for k in sorted(keys, key=_order)])
+        said.append([(k, names.get(k)) for k in sorted(keys, key=_order)])
     return said

@@ -42,7 +42,7 @@ from kizuna.store.listing import (
 )
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.fields import changes, layout, references
+from kizuna.web.fields import changes, layout, references, words_of
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 from kizuna.web.search import TYPE_NAMES, worded
@@ -286,6 +286,12 @@ def _object_page(
         raise HTTPException(404, str(exc)) from exc
     lang = choose_lang(request)
     targets = readable_targets(node.store, principal, references(obj.object, skip=obj.id), lang)
+    # The type's own words, as its domain registered them.
+    value_words = node.value_words.get(obj.type)
+    words = words_of(
+        node.property_words.get(obj.type),
+        (lambda path, value: value_words(path, value, lang)) if value_words else None,
+    )
     # A releasing officer of the object's own nation, on its own node, takes release
     # decisions here; anyone else is not offered the form (the store refuses them too).
     may_release = (
@@ -303,11 +309,13 @@ def _object_page(
         obj=obj,
         type_names=TYPE_NAMES,
         title=worded(node, obj.type, title_of(obj.object, obj.id, lang), lang),
-        fields=layout(_shown(obj.object), targets),
+        fields=layout(_shown(obj.object), targets, words),
         pretty=json.dumps(_shown(obj.object), indent=2, ensure_ascii=False, sort_keys=True),
         # Newest first, each with what it changed from the version before it.
         versions=list(
-            reversed(list(zip(versions, changes([v.object for v in versions]), strict=True)))
+            reversed(
+                list(zip(versions, changes([v.object for v in versions], words.names), strict=True))
+            )
         ),
         may_release=may_release,
         release_error=error,

@@ -10,10 +10,17 @@ import re
 
 from kizuna.web.i18n import N_
 
-__all__ = ["STORE_PATTERNS"]
+__all__ = ["STORE_PATTERNS", "recognised"]
 
 # Store and service messages, recognised by their wording (first match wins).
 STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"belongs to the node of \S+; only it makes new versions"),
+        N_(
+            "the object belongs to its originating nation's node: only that node makes new "
+            "versions of it."
+        ),
+    ),
     (
         re.compile(r"is already labelled "),
         N_("the object already has this label: give the label it should have now."),
@@ -234,3 +241,8 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^user .* exists"), N_("this name is already taken.")),
     (re.compile(r"^limit must be"), N_("the page size is out of range.")),
 ]
+
+
+def recognised(text: str) -> str | None:
+    """The words (msgid) of a store or service refusal, known by its wording."""
+    return next((key for pattern, key in STORE_PATTERNS if pattern.search(text)), None)

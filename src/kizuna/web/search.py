@@ -31,7 +31,9 @@ TYPE_NAMES = {
     "report": N_("Report"),
     "note": N_("Note"),
     "indicator": N_("Indicator"),
-    "observed-data": N_("Observation"),
+    # STIX's observed data, named apart from the cell's observation reports (both were
+    # "Observation" to a reader of the objects filter and the intel tabs).
+    "observed-data": N_("Observed data (STIX)"),
     "x-kizuna-coordination-item": N_("Coordination item"),
     "x-kizuna-coordination-response": N_("Answer to an item"),
     "grouping": N_("Joint product"),

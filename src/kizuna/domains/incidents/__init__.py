@@ -31,6 +31,7 @@ def _install(node: Node) -> None:
     from kizuna.domains.incidents.model import ACK_TYPE, EVENT_TYPE, PUBLIC_TYPE
     from kizuna.domains.incidents.rules import owner_rules
     from kizuna.domains.incidents.service import incidents
+    from kizuna.domains.incidents.words import PROPERTY_WORDS, value_words
 
     mechanism = incidents(node)  # the routing file is checked now: a bad one stops the node
     rules = owner_rules(mechanism.routing, node.policy)
@@ -42,6 +43,9 @@ def _install(node: Node) -> None:
     ):
         owners.register(stix_type, domain="incidents", endpoint=endpoint, rules=rules, key=OWNER)
     node.arrival_hooks.append(arrived)
+    # The object page names an incident's properties and coded values as its pages do.
+    node.property_words.update(PROPERTY_WORDS)
+    node.value_words.update(dict.fromkeys(PROPERTY_WORDS, value_words))
     # A watch that hands over tells the next one of notices still unacknowledged.
     node.handover_parts["incident-notices"] = (handover.TITLE, handover.open_notices)
 

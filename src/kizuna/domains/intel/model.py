@@ -46,7 +46,7 @@ class Kind:
 KINDS = (
     Kind("reports", "report", "Reports", "報告"),
     Kind("assessments", "x-kizuna-assessment", "Assessments", "評価"),
-    Kind("observations", "x-kizuna-observation", "Observations", "観察"),
+    Kind("observations", "x-kizuna-observation", "Observation reports", "観察報告"),
     Kind("joint-products", "grouping", "Joint products", "共同分析成果物"),
 )
 
