@@ -56,8 +56,8 @@ def words(exc: BaseException, lang: str) -> str:
         return explain(exc, lang)
     gettext = translations(lang).gettext
     params = {k: str(v) for k, v in exc.params.items()}
-    sizes = {k: int(exc.params[k]) for k in ("size", "limit") if k in exc.params}
-    said = {k: size_text(v) for k, v in sizes.items()}
+    sizes: dict[str, int] = {k: int(exc.params[k]) for k in ("size", "limit") if k in exc.params}
+    said: dict[str, str] = {k: size_text(v) for k, v in sizes.items()}
     # A file just over the limit rounds to the limit's own words: say both in bytes.
     exact = len(set(said.values())) < len(said)
     params.update({k: f"{v:,} B" for k, v in sizes.items()} if exact else said)
