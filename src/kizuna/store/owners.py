@@ -124,6 +124,15 @@ class Owners:
         """Each registered type and its owning domain (for the README and the tests)."""
         return {t: owners[0].domain for t, owners in self._by_type.items()}
 
+    def closed_to(self, kind: WriteKind, body: Any) -> Owner | None:
+        """The owner that refuses `kind` of write of `body` through any path but its own
+        service (None when the type has no owner or the owner opened that kind to every
+        path). `admit` refuses by it; a generic page offers a form only where it is None."""
+        owner = self.owner_of(body) if isinstance(body, dict) else None
+        if owner is None or kind == "accept" or kind in owner.open_to:
+            return None
+        return owner
+
     def admit(
         self,
         kind: WriteKind,
@@ -135,9 +144,9 @@ class Owners:
         kind of write the owner opened): checked on the raw object, before anything
         else, so that a forged write is refused, and audited, however malformed."""
         bodies = [b for b in (obj, previous) if isinstance(b, dict)]
-        for owner in {self.owner_of(b) for b in bodies} - {None}:
+        for owner in {self.closed_to(kind, b) for b in bodies} - {None}:
             assert owner is not None
-            if (key is not None and key is owner.key) or kind == "accept" or kind in owner.open_to:
+            if key is not None and key is owner.key:
                 continue
             first = bodies[0]
             target = first.get("id") if isinstance(first.get("id"), str) else None

@@ -17,10 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from kizuna.errors import Conflict, NotFound, Refused, StoreError
+from kizuna.errors import Conflict, Disallowed, NotFound, Refused, StoreError
 from kizuna.labels import LabelError
 from kizuna.web.i18n import N_, translations
 from kizuna.web.refusal_words import recognised
+from kizuna.web.type_names import TYPE_NAMES
 
 __all__ = ["FIELD_NAMES", "explain", "field_name"]
 
@@ -238,10 +239,36 @@ def _label_said(text: str, gettext: Callable[[str], str]) -> str:
     return gettext(_LABEL)
 
 
+# A type's owner refusing a write that does not come through its service (`Owners.admit`):
+# the owner's message, in the reader's words ("Type: the value was not accepted" said
+# nothing of why, walk: an incident's release form).
+_OWNED = re.compile(
+    r"^(?P<type>\S+) objects belong to the (?P<domain>\S+) mechanism and keep its rules: "
+    r"write them through (?P<endpoint>.+), not this path$"
+)
+
+
+def _owner_said(text: str, gettext: Callable[[str], str]) -> str | None:
+    found = _OWNED.match(text)
+    if found is None:
+        return None
+    stix_type = found.group("type")
+    kind = gettext(TYPE_NAMES[stix_type]) if stix_type in TYPE_NAMES else stix_type
+    return gettext(
+        N_(
+            "{kind} objects belong to the {domain} mechanism and keep its rules: this page "
+            "does not write them. Use that mechanism's own pages, or {endpoint}."
+        )
+    ).format(kind=kind, domain=found.group("domain"), endpoint=found.group("endpoint"))
+
+
 def _store(exc: StoreError, gettext: Callable[[str], str], names: _Names) -> str:
     if isinstance(exc, NotFound):
         return gettext(_HTTP[404])
     text = str(exc)
+    owned = _owner_said(text, gettext) if isinstance(exc, Disallowed) else None
+    if owned is not None:
+        return owned
     if isinstance(exc, Refused) and exc.status == 403:
         # A refusal that says why (not a member of the body) is more use than "no".
         key = _recognised(text)

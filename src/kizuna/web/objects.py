@@ -293,11 +293,14 @@ def _object_page(
         (lambda path, value: value_words(path, value, lang)) if value_words else None,
     )
     # A releasing officer of the object's own nation, on its own node, takes release
-    # decisions here; anyone else is not offered the form (the store refuses them too).
+    # decisions here; anyone else is not offered the form (the store refuses them too),
+    # nor is it offered for a type whose owner takes no release but through its own
+    # service (walk: an incident's form always failed with "the value was not accepted").
     may_release = (
         principal.can(Permission.OBJECT_RELEASE)
         and obj.origin == node.nation == principal.nation
         and not obj.id.startswith(("marking-definition--", f"{RECALL}--"))
+        and node.store.owners.closed_to("release", obj.object) is None
     )
     return page(
         request,

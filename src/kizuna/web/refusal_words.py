@@ -87,6 +87,18 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("the municipalities of one event are in one prefecture."),
     ),
     (
+        re.compile(r"reason for the public is published in both languages"),
+        N_("give the reason for the public in English and in Japanese, or leave both empty."),
+    ),
+    (
+        re.compile(r"a reason for the public is given only when"),
+        N_("no public version was released: leave the reason for the public empty."),
+    ),
+    (
+        re.compile(r"was cancelled: its public version says so"),
+        N_("the event was cancelled: its public version says so and takes no new text."),
+    ),
+    (
         re.compile(r"^an update changes at least one field"),
         N_("change at least one field, or mark it the closing report."),
     ),

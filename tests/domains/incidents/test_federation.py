@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from kizuna.bootstrap import initialize, open_node
 from kizuna.domains.incidents import queries
-from kizuna.domains.incidents.model import AckCreate, EventUpdate
+from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventUpdate, PublicCreate
 from kizuna.domains.incidents.schema import inc_notices
 from kizuna.domains.incidents.service import incidents
 from kizuna.federation import peers as peer_service
@@ -125,3 +125,43 @@ def test_recorded_on_usa_notified_on_jpn_acknowledged_back(pair: tuple[Node, Nod
         incidents(usa).update(people["duty"], made.id, EventUpdate(damage="a car window"))
         pull_once(jpn, _peer_of(jpn, "USA"))
         assert {(a, 2, "Update") for a in JAPANESE} <= _notices(jpn)
+
+
+def test_a_cancel_on_usa_reaches_the_public_record_on_jpn(pair: tuple[Node, Node]) -> None:
+    """The public version is the event node's object: its cancelled version travels like
+    any other, and the partner's public page, feed and CAP say it is cancelled (walk:
+    the cancelled event's public version stayed a live Alert)."""
+    usa, jpn = pair
+    people = us_people(usa)
+    made = incidents(usa).record(people["duty"], event())
+    public = incidents(usa).release_public(
+        people["duty"],
+        made.id,
+        PublicCreate(
+            title_en="Part fell near Kadena",
+            title_ja="嘉手納基地付近で部品落下",
+            description_en="No one was hurt.",
+            description_ja="けが人なし。",
+        ),
+    )
+    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
+        token_for_jpn = _peer(usa, jpn, jpn_url)
+        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
+        with usa.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
+        pull_once(jpn, _peer_of(jpn, "USA"))
+        assert [p.id for p in queries.public_versions(incidents(jpn))] == [public.id]
+
+        incidents(usa).cancel(
+            people["duty"], made.id, CancelRequest(reason_en="debris from a truck")
+        )
+        pull_once(jpn, _peer_of(jpn, "USA"))
+        c = incidents(jpn)
+        on_jpn = queries.public_version(c, public.id)
+        assert (on_jpn.version, on_jpn.object["status"]) == (2, "cancelled")
+        document = queries.public_cap(c, on_jpn)
+        assert "<msgType>Cancel</msgType>" in document
+        assert f"<references>kizuna@usa.alliance,urn:kizuna:{public.id}:r1," in document
+        assert "debris" not in document
+        # The Cancel notices reach the Japanese bodies too.
+        assert {(a, 2, "Cancel") for a in JAPANESE} <= _notices(jpn)

@@ -92,14 +92,7 @@ def world(
                 ),
             )
             w.labels[made.id], w.places[made.id] = label, place
-            if i % 4 == 1:
-                c.update(system, made.id, EventUpdate(damage=f"damage {i}"))
-            if i % 7 == 2:
-                c.cancel(system, made.id, CancelRequest(reason_en="in error"))
-                w.cancelled.add(made.id)
-            elif i % 3 == 0:
-                c.acknowledge(system, made.id, AckCreate(addressee="jjoc"))
-                w.acked.add(made.id)
+            # Released before any cancel, which then marks it cancelled.
             if i % 5 == 0:
                 public = c.release_public(
                     system,
@@ -112,6 +105,15 @@ def world(
                     ),
                 )
                 w.public[public.id] = made.id
+            if i % 4 == 1:
+                c.update(system, made.id, EventUpdate(damage=f"damage {i}"))
+            if i % 7 == 2:
+                reason = f"restricted-reason-{i}"
+                c.cancel(system, made.id, CancelRequest(reason_en=reason, reason_ja=reason))
+                w.cancelled.add(made.id)
+            elif i % 3 == 0:
+                c.acknowledge(system, made.id, AckCreate(addressee="jjoc"))
+                w.acked.add(made.id)
         w.principals = [random_principal(rng, node, i) for i in range(PRINCIPALS)]
         yield w
         node.db.dispose()
@@ -262,11 +264,25 @@ def test_the_public_page_feed_and_cap_show_only_released_public_versions(
     assert shown == set(world.public)
     in_feed = set(re.findall(r"urn:kizuna:(x-kizuna-incident-public--[0-9a-f-]{36}):v", feed.text))
     assert in_feed == set(world.public)
-    for text in (page.text, feed.text):
+    caps = {p: web.get(f"/incidents/public/{p}.cap") for p in world.public}
+    for text in (page.text, feed.text, *(cap.text for cap in caps.values())):
         assert "secret-title" not in text
         assert "x-kizuna-incident--" not in text
-    for public_id in world.public:
-        assert web.get(f"/incidents/public/{public_id}.cap").status_code == 200
+        # A cancel says so publicly, never with the event's own (restricted) reason.
+        assert "restricted-reason" not in text
+    cancelled = {p for p, event in world.public.items() if event in world.cancelled}
+    assert cancelled, "no public version of a cancelled event: the data misses a case"
+    for public_id, cap in caps.items():
+        assert cap.status_code == 200
+        kind = "Cancel" if public_id in cancelled else "Alert"
+        assert f"<msgType>{kind}</msgType>" in cap.text
+    marked = set(
+        re.findall(
+            r'data-id="(x-kizuna-incident-public--[0-9a-f-]{36})" data-status="cancelled"',
+            page.text,
+        )
+    )
+    assert marked == cancelled
     for stix_id in list(world.labels)[:5]:
         # An event id is not a public version, whatever its label.
         assert web.get(f"/incidents/public/{stix_id}.cap").status_code == 404

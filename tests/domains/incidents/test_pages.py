@@ -291,6 +291,7 @@ def test_cap_says_each_block_in_its_own_language(usa: Node) -> None:
                      bodies=["usfj"])  # fmt: skip
     c = incidents(usa)
     made = c.record(duty, event())
+    c.release_public(duty, made.id, public_text())
     c.cancel(duty, made.id, CancelRequest(reason_en="Recorded in error", reason_ja="誤登録"))
     ns = {"cap": CAP_NS}
     cancel = xml(queries.cap_documents(c, duty, made.id)[-1])
@@ -304,8 +305,7 @@ def test_cap_says_each_block_in_its_own_language(usa: Node) -> None:
     assert "誤登録" not in en_text
     assert "誤登録" in ja_text
     assert "Recorded in error" not in ja_text
-    # The public version's CAP too.
-    c.release_public(duty, made.id, public_text())
+    # The public version's CAP too (a Cancel: it says the fact, not the event's reason).
     public = queries.public_version(c, public_id_of(made.id))
     doc = xml(queries.public_cap(c, public))
     areas = [a.findtext("cap:areaDesc", namespaces=ns) for a in doc.iter(f"{{{CAP_NS}}}area")]

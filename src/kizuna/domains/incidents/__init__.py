@@ -51,9 +51,9 @@ def _install(node: Node) -> None:
 
 
 def _routers() -> list[APIRouter]:
-    from kizuna.domains.incidents import api, pages
+    from kizuna.domains.incidents import api, pages, public_pages
 
-    return [api.router, pages.router]
+    return [api.router, pages.router, public_pages.router]
 
 
 def _commands() -> list[tuple[str, Typer]]:

@@ -91,10 +91,22 @@ def cancel(
     stix_id: str,
     reason: Annotated[str, typer.Option(help="Why (English)")],
     reason_ja: Annotated[str, typer.Option(help="Why (Japanese)")] = "",
+    public_reason: Annotated[
+        str, typer.Option(help="Why, for the public version (English; with the Japanese)")
+    ] = "",
+    public_reason_ja: Annotated[
+        str, typer.Option(help="Why, for the public version (Japanese)")
+    ] = "",
     db: DbOption = None,
 ) -> None:
-    """Cancel an event recorded in error."""
-    data = CancelRequest(reason_en=reason, reason_ja=reason_ja)
+    """Cancel an event recorded in error (its public version, if released, is marked
+    cancelled, with the public reason if given)."""
+    data = CancelRequest(
+        reason_en=reason,
+        reason_ja=reason_ja,
+        public_reason_en=public_reason,
+        public_reason_ja=public_reason_ja,
+    )
     _act(db, as_user, lambda c, p: c.cancel(p, stix_id, data))
 
 

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from kizuna import clock
+from kizuna.domains.incidents.model import EventStatus, public_cancel_reason
 from kizuna.domains.incidents.places import municipality_name
 from kizuna.store import StoredObject
 
@@ -94,7 +95,10 @@ def atom(public: list[StoredObject], *, base_url: str, nation: str) -> str:
         body = p.object
         entry = sub(feed, "entry")
         sub(entry, "id", f"urn:kizuna:{p.id}:v{p.version}")
-        sub(entry, "title", f"{body['name_ja']} / {body['name']}")
+        cancelled = body.get("status") == EventStatus.CANCELLED
+        # A cancelled notice says so first, in both languages (the CAP is a Cancel).
+        mark = ("【取消】", "Cancelled: ") if cancelled else ("", "")
+        sub(entry, "title", f"{mark[0]}{body['name_ja']} / {mark[1]}{body['name']}")
         sub(entry, "updated", p.modified)
         sub(
             entry,
@@ -106,10 +110,19 @@ def atom(public: list[StoredObject], *, base_url: str, nation: str) -> str:
         # The places are named in Japanese and lead the Japanese text: Japanese
         # punctuation, as the pages write it (「沖縄県北谷町：…」).
         places = "、".join(municipality_name(c) for c in body.get("municipalities", []))
-        sub(entry, "summary", f"{places}：{body['description_ja']}\n{body['description']}")
+        summary = f"{places}：{body['description_ja']}\n{body['description']}"
+        if cancelled:
+            summary += "\n" + "\n".join(_cancelled(body))
+        sub(entry, "summary", summary)
         author = sub(entry, "author")
         sub(author, "name", f"Kizuna {p.origin}")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(feed, encoding="unicode")
+
+
+def _cancelled(body: dict[str, Any]) -> tuple[str, str]:
+    """What the public reads of a cancellation, in Japanese and English."""
+    ja, en = public_cancel_reason(body, "ja"), public_cancel_reason(body, "en")
+    return f"取消：{ja}", f"Cancelled: {en}"
 
 
 def dumps(value: Any) -> bytes:

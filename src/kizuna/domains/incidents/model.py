@@ -42,6 +42,7 @@ __all__ = [
     "PublicCreate",
     "kind_name",
     "notice_name",
+    "public_cancel_reason",
     "status_name",
 ]
 
@@ -126,6 +127,18 @@ NOTICE_NAMES = {
 }
 
 
+# What the public reads of a cancelled notice whose sender gave no reason for the public.
+PUBLIC_CANCELLED = ("The sender has cancelled this notice.", "発信者がこの通報を取り消しました。")
+
+
+def public_cancel_reason(body: dict[str, Any], lang: str) -> str:
+    """The reason a cancelled public version gives, in `lang` (the fact, if none)."""
+    en, ja = PUBLIC_CANCELLED
+    if lang == "ja":
+        return str(body.get("cancel_reason_ja") or ja)
+    return str(body.get("cancel_reason") or en)
+
+
 def _named(names: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     en, ja = names.get(key, (key, key))
     return ja if lang == "ja" else en
@@ -192,11 +205,18 @@ class IncidentEvent:
         ("municipalities", ListProperty(StringProperty, required=True)),
         ("description", StringProperty(required=True)),
         ("description_ja", StringProperty(required=True)),
+        # "cancelled" once the event is cancelled (absent before): the public record
+        # says so, with the reason given for the public in both languages, if any.
+        ("status", StringProperty()),
+        ("cancel_reason", StringProperty()),
+        ("cancel_reason_ja", StringProperty()),
     ],
     extension_name=PUBLIC_EXTENSION,
 )
 class IncidentPublic:
-    """What the public may know of an event: UNCLASSIFIED, releasable to all."""
+    """What the public may know of an event: UNCLASSIFIED, releasable to all. Its
+    text is only what was composed for the public; a cancellation of the event adds
+    the fact and the public reason, never the event's own (restricted) reason."""
 
 
 @CustomObject(
@@ -275,6 +295,10 @@ class CancelRequest(BaseModel):
 
     reason_en: str = Field(min_length=1, max_length=2_000)
     reason_ja: str = Field(default="", max_length=2_000)
+    # Published with the public version, if one was released (the reasons above stay
+    # at the event's label): both languages or neither, and a releasing officer's.
+    public_reason_en: str = Field(default="", max_length=2_000)
+    public_reason_ja: str = Field(default="", max_length=2_000)
 
 
 class PublicCreate(BaseModel):

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.drawings import chart_svg, map_svg
-from kizuna.domains.incidents.exports import atom
 from kizuna.domains.incidents.model import (
     KINDS,
     AckCreate,
@@ -40,9 +39,9 @@ from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
-from kizuna.web.times import render_duration, render_time, zone_for
+from kizuna.web.times import render_duration
 
-__all__ = ["TEMPLATES", "router"]
+__all__ = ["TEMPLATES", "common", "router"]
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -71,7 +70,7 @@ _PUBLIC_FIELDS = {
 }
 
 
-def _common(c: Incidents, request: Request) -> dict[str, Any]:
+def common(c: Incidents, request: Request) -> dict[str, Any]:
     lang = choose_lang(request)
     english = c.routing.english_names()
     return {
@@ -108,7 +107,7 @@ def board_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTM
         labels=[r.event.label for r in rows],
         rows=rows,
         can_record=rules.may(principal, Permission.OBJECT_WRITE, node.nation),
-        **_common(c, request),
+        **common(c, request),
     )
 
 
@@ -174,10 +173,17 @@ def _event_page(
         open_form=form if error else None,
         my_addressees=list(open_for),
         told_addressees=list(told),
+        # A cancelled event's public version says so and takes no new text.
         can_release=(
             principal.can(Permission.OBJECT_RELEASE)
             and principal.can(Permission.OBJECT_WRITE)
             and event.origin == c.node.nation
+            and event.object.get("status") != EventStatus.CANCELLED.value
+        ),
+        # A cancel marks the public version cancelled; a releasing officer may give the
+        # public a reason with it.
+        can_give_public_reason=(
+            public is not None and rules.may(principal, Permission.OBJECT_RELEASE, c.node.nation)
         ),
         # Follow-ups are the origin's: its authors post them while the event is open.
         can_follow_up=(
@@ -186,7 +192,7 @@ def _event_page(
             and rules.may(principal, Permission.OBJECT_WRITE, c.node.nation)
         ),
         error=error,
-        **_common(c, request),
+        **common(c, request),
     )
 
 
@@ -256,7 +262,12 @@ _FOLLOW_UP_FIELDS = {
     "description_en": N_("Description (English)"),
     "body": N_("Follow-up"),
 }
-_CANCEL_FIELDS = {"reason_en": N_("Reason (English)"), "reason_ja": N_("Reason (Japanese)")}
+_CANCEL_FIELDS = {
+    "reason_en": N_("Reason (English)"),
+    "reason_ja": N_("Reason (Japanese)"),
+    "public_reason_en": N_("Reason for the public (English)"),
+    "public_reason_ja": N_("Reason for the public (Japanese)"),
+}
 
 
 def _follow_up_values(body: dict[str, Any]) -> dict[str, str]:
@@ -306,12 +317,16 @@ def cancel_submit(
     node: NodeDep,
     reason_en: TextField = "",
     reason_ja: TextField = "",
+    public_reason_en: TextField = "",
+    public_reason_ja: TextField = "",
 ) -> Response:
-    """An event recorded in error: a Cancel to everyone told, with the reason."""
+    """An event recorded in error: a Cancel to everyone told, with the reason; its
+    public version, if released, is marked cancelled with the reason for the public."""
     c = incidents(node)
-    typed = dict(reason_en=reason_en, reason_ja=reason_ja)
+    typed = dict(reason_en=reason_en, reason_ja=reason_ja, public_reason_en=public_reason_en,
+                 public_reason_ja=public_reason_ja)  # fmt: skip
     try:
-        c.cancel(principal, stix_id, CancelRequest(reason_en=reason_en, reason_ja=reason_ja))
+        c.cancel(principal, stix_id, CancelRequest(**typed))
     except (ValidationError, StoreError) as exc:
         status = exc.status if isinstance(exc, StoreError) else 422
         message = explain(exc, choose_lang(request), fields=_CANCEL_FIELDS)
@@ -346,7 +361,7 @@ def record_form(request: Request, principal: PagePrincipal, node: NodeDep) -> HT
         principal=principal,
         values={"label": label},
         error=None,
-        **_common(c, request),
+        **common(c, request),
     )
 
 
@@ -420,7 +435,7 @@ def record_submit(
             status=status,
             values=values,
             error=message,
-            **_common(c, request),
+            **common(c, request),
         )
     c.deliver()
     return RedirectResponse(f"/incidents/events/{made.id}", status_code=303)
@@ -443,48 +458,5 @@ def figures_page(request: Request, principal: PagePrincipal, node: NodeDep) -> H
         chart_svg=chart_svg(f.by_month_kind, lang),
         by_prefecture=sorted(f.by_month_prefecture.items()),
         by_municipality=sorted(f.by_municipality.items()),
-        **_common(c, request),
+        **common(c, request),
     )
-
-
-# -- public: no sign-in -------------------------------------------------------------------
-
-
-# Starlette adds a charset to text/* types only; without one Chromium read the feed's
-# Japanese in a Western encoding.
-ATOM_UTF8 = "application/atom+xml; charset=utf-8"
-CAP_UTF8 = "application/cap+xml; charset=utf-8"
-
-# The public page is for the people where the events happen, in Japan: its times are
-# Japan Standard Time whatever the language and whichever node serves it.
-_PUBLIC_ZONE = zone_for("JPN")
-
-
-@router.get("/incidents/public")
-def public_page(request: Request, node: NodeDep) -> HTMLResponse:
-    c = incidents(node)
-    return page(
-        request,
-        "incidents/public.html",
-        principal=None,
-        public=queries.public_versions(c),
-        local_time=lambda value: render_time(value, _PUBLIC_ZONE),
-        **_common(c, request),
-    )
-
-
-@router.get("/incidents/public/feed.atom")
-def public_feed(node: NodeDep) -> Response:
-    c = incidents(node)
-    text = atom(queries.public_versions(c), base_url=c.settings.base_url, nation=node.nation)
-    return Response(text, media_type=ATOM_UTF8)
-
-
-@router.get("/incidents/public/{stix_id}.cap")
-def public_cap(stix_id: str, node: NodeDep) -> Response:
-    try:
-        c = incidents(node)
-        public = queries.public_version(c, stix_id)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    return Response(queries.public_cap(c, public), media_type=CAP_UTF8)

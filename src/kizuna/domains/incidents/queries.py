@@ -15,7 +15,12 @@ from sqlalchemy import and_, case, func, select
 
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.incidents import cap
-from kizuna.domains.incidents.model import ACK_TYPE, PUBLIC_TYPE
+from kizuna.domains.incidents.model import (
+    ACK_TYPE,
+    PUBLIC_TYPE,
+    EventStatus,
+    public_cancel_reason,
+)
 from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
 from kizuna.domains.incidents.service import Incidents, public_id_of
 from kizuna.errors import NotFound
@@ -312,13 +317,22 @@ def public_of_event(c: Incidents, principal: Principal, stix_id: str) -> StoredO
 
 
 def public_cap(c: Incidents, public: StoredObject) -> str:
-    """A public version as a Public CAP 1.2 alert (its version is its revision)."""
+    """A public version as a Public CAP 1.2 alert (its version is its revision): an
+    Alert, then an Update for each new text and a Cancel once the event is cancelled,
+    each naming in `references` every earlier public version this node holds (read as
+    the public reads them: they are all UNCLASSIFIED, releasable to all)."""
     body = {**public.object, "revision": public.version}
+    if body.get("status") == EventStatus.CANCELLED:
+        # A Cancel says why in each block: the public reason, or the fact alone.
+        body["cancel_reason"] = public_cancel_reason(body, "en")
+        body["cancel_reason_ja"] = public_cancel_reason(body, "ja")
+    seen = {v.version: v.modified for v in c.store.history(public_reader(c), public.id)}
+    earlier = sorted((n, at) for n, at in seen.items() if n < public.version)
     return cap.alert(
         body,
         nation=public.origin,
         sent=public.modified,
-        earlier=[],
+        earlier=earlier,
         restriction=None,
         sender_name=f"Kizuna {public.origin}",
         english=c.routing.english_names(),

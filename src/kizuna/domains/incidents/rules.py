@@ -5,7 +5,8 @@ took: the service's own writes, a generic write, and a version arriving from a p
 `Invalid` names the field at fault: an unknown kind or municipality code, a place that
 is not a Point or Polygon, a place outside Japan for a kind the routing rules require
 inside, a time in the future or a learned time before the occurrence, a new version
-of a cancelled event, a public version that is not UNCLASSIFIED and releasable to all.
+of a cancelled event, a public version that is not UNCLASSIFIED and releasable to all,
+a new version of a cancelled public version.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from kizuna.errors import Invalid
 from kizuna.labels import Label, Policy
 from kizuna.store.owners import Write
 
-__all__ = ["SKEW", "check_event", "check_public", "owner_rules"]
+__all__ = ["SKEW", "check_event", "check_public", "check_public_status", "owner_rules"]
 
 # Clocks of the recording desk and the node may differ a little; more is an error.
 SKEW = timedelta(minutes=5)
@@ -114,6 +115,25 @@ def check_public(policy: Policy, label: Label) -> None:
         )
 
 
+def check_public_status(body: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    """A public version is live (no status) or cancelled, and a cancelled one stays as
+    it is: the public record keeps what its sender retracted, and says so."""
+    if body.get("status") not in (None, EventStatus.CANCELLED.value):
+        raise Invalid(
+            f"a public version's status is 'cancelled' or none, not '{body.get('status')}'",
+            field="status",
+        )
+    if previous is not None and previous.get("status") == EventStatus.CANCELLED:
+        raise Invalid(
+            f"the public version {previous.get('id')} was cancelled: it takes no new version",
+            field="status",
+        )
+    if body.get("status") is None and (body.get("cancel_reason") or body.get("cancel_reason_ja")):
+        raise Invalid(
+            "only a cancelled public version gives a reason for cancelling", field="cancel_reason"
+        )
+
+
 def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write], None]:
     """The rules the store runs on every write of the mechanism's types."""
 
@@ -126,6 +146,7 @@ def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write
                 raise Invalid("an event keeps its label", field="label")
         elif kind == PUBLIC_TYPE:
             check_public(policy, write.label)
+            check_public_status(write.body, write.previous)
         elif kind == ACK_TYPE and write.body.get("nation") != write.origin:
             raise Invalid(
                 "an acknowledgement is an object of the acknowledging nation",

@@ -16,7 +16,7 @@ already acknowledged.
 from __future__ import annotations
 
 import json
-import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,12 +24,11 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.incidents import OWNER, notices
+from kizuna.domains.incidents import OWNER, notices, public
 from kizuna.domains.incidents.delivery import Delivered, IncidentSettings, deliver_pending
 from kizuna.domains.incidents.model import (
     ACK_TYPE,
     EVENT_TYPE,
-    PUBLIC_TYPE,
     AckCreate,
     Action,
     CancelRequest,
@@ -38,24 +37,18 @@ from kizuna.domains.incidents.model import (
     EventUpdate,
     PublicCreate,
 )
+from kizuna.domains.incidents.public import public_id_of
 from kizuna.domains.incidents.routing import Addressee, Routing, default_routing, load_routing
-from kizuna.domains.incidents.rules import check_event, check_public
+from kizuna.domains.incidents.rules import check_event
 from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, LabelError, parse
+from kizuna.labels import LabelError, parse
 from kizuna.runtime import Node
 from kizuna.store import Store, StoredObject, rules
 from kizuna.store.access import current, visible
 
 __all__ = ["Incidents", "incidents", "public_id_of"]
-
-_PUBLIC_NS = uuid.UUID("6f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f")
-
-
-def public_id_of(stix_id: str) -> str:
-    """An event's public version has an id derived from the event's: one per event."""
-    return f"{PUBLIC_TYPE}--{uuid.uuid5(_PUBLIC_NS, stix_id)}"
 
 
 def _zone(value: datetime, field: str) -> str:
@@ -202,8 +195,16 @@ class Incidents:
             conn.execute(update(inc_events).where(inc_events.c.object_pk == pk).values(**values))
 
     def _revise(
-        self, principal: Principal, stix_id: str, change: dict[str, Any], msg_type: str, action: str
+        self,
+        principal: Principal,
+        stix_id: str,
+        change: dict[str, Any],
+        msg_type: str,
+        action: str,
+        also: Callable[[Connection], StoredObject | None] | None = None,
     ) -> StoredObject:
+        """The event's next revision and its notices; `also` writes what follows from it
+        in the same transaction (a cancel's public version), named in the audit entry."""
         self._author(principal, stix_id)
         with self.store.transaction(principal) as conn:
             row = self.event_row(conn, principal, stix_id, lock=True)
@@ -214,13 +215,11 @@ class Incidents:
             made = self.store.revise_in(conn, principal, stix_id, body, owner=OWNER)
             self.mirror(conn, row.object_pk, made.object)
             told = self.route_in(conn, row.object_pk, made.object, msg_type)
-            audit.append(
-                conn,
-                actor=principal.name,
-                action=action,
-                target=stix_id,
-                detail={"revision": body["revision"], "notified": told},
-            )
+            detail: dict[str, Any] = {"revision": body["revision"], "notified": told}
+            followed = also(conn) if also is not None else None
+            if followed is not None:
+                detail["public"] = {"id": followed.id, "version": followed.version}
+            audit.append(conn, actor=principal.name, action=action, target=stix_id, detail=detail)
             return made
 
     def update(self, principal: Principal, stix_id: str, data: EventUpdate) -> StoredObject:
@@ -244,11 +243,22 @@ class Incidents:
         return self._revise(principal, stix_id, change, "Update", "incidents.update")
 
     def cancel(self, principal: Principal, stix_id: str, data: CancelRequest) -> StoredObject:
-        """Cancel an event recorded in error: a Cancel to everyone told of it."""
+        """Cancel an event recorded in error: a Cancel to everyone told of it, and, in
+        the same transaction, its public version (if released) marked cancelled, with
+        the reason given for the public (see `public.cancel_in`)."""
         change = {"status": EventStatus.CANCELLED.value, "cancel_reason": data.reason_en}
         if data.reason_ja:
             change["cancel_reason_ja"] = data.reason_ja
-        return self._revise(principal, stix_id, change, "Cancel", "incidents.cancel")
+        self._author(principal, stix_id)
+        public.check_cancel(self, principal, stix_id, data)
+        return self._revise(
+            principal,
+            stix_id,
+            change,
+            "Cancel",
+            "incidents.cancel",
+            also=lambda conn: public.cancel_in(self, conn, principal, stix_id, data),
+        )
 
     # -- routing and acknowledgement rows (notices.py) -----------------------------------
 
@@ -293,60 +303,16 @@ class Incidents:
             self.node.db, self.settings, self.node.key, self.node.nation, self.routing
         )
 
-    # -- public version ------------------------------------------------------------------
+    # -- public version (public.py) -----------------------------------------------------
 
     def release_public(
         self, principal: Principal, stix_id: str, data: PublicCreate
     ) -> StoredObject:
-        """Compose the public version of an event of this node and release it at
-        UNCLASSIFIED to every nation: a releasing officer's decision (the store refuses
-        anyone else). A second release replaces the text of the first."""
-        self._author(principal, stix_id)
-        policy = self.node.policy
-        label = Label(policy.lowest.rank, frozenset(policy.nations), frozenset())
-        check_public(policy, label)
-        with self.store.transaction(principal) as conn:
-            row = self.event_row(conn, principal, stix_id)
-            if row.origin != self.node.nation:
-                raise Invalid(
-                    f"the public version is released by the node of {row.origin}", field="id"
-                )
-            event = json.loads(row.body)
-            body = {
-                "type": PUBLIC_TYPE,
-                "id": public_id_of(stix_id),
-                "incident": stix_id,
-                "name": data.title_en,
-                "name_ja": data.title_ja,
-                "kind": event["kind"],
-                "occurred": event["occurred"],
-                "prefecture": event["prefecture"],
-                "municipalities": event["municipalities"],
-                "description": data.description_en,
-                "description_ja": data.description_ja,
-            }
-            existing = self.public_of(conn, stix_id)
-            if existing is not None:
-                body.pop("id")
-            if existing is None:
-                made = self.store.create_in(conn, principal, body, label, owner=OWNER)
-            else:
-                made = self.store.revise_in(conn, principal, existing, body, owner=OWNER)
-            audit.append(
-                conn,
-                actor=principal.name,
-                action="incidents.public",
-                target=stix_id,
-                detail={"public": made.id, "version": made.version},
-            )
-            return made
+        """Compose and release the event's public version (see `public.release`)."""
+        return public.release(self, principal, stix_id, data)
 
     def public_of(self, conn: Connection, stix_id: str) -> str | None:
-        """The id of the event's public version, if released (the node's own lookup
-        before writing: the id only, nothing shown)."""
-        public_id = public_id_of(stix_id)
-        found = conn.execute(select(objects.c.pk).where(objects.c.stix_id == public_id)).first()
-        return public_id if found else None
+        return public.public_of(conn, stix_id)
 
     # -- acknowledgement -----------------------------------------------------------------
 

@@ -1,0 +1,90 @@
+"""The generic object page offers a release decision only for the types whose owner takes
+one through any path (walk: an incident's page offered the form, which always failed
+with "Type: the value was not accepted."); a release posted anyway is refused with the
+owner's message in the reader's language, on the page as over REST."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kizuna.domains.incidents.service import incidents
+from kizuna.runtime import Node
+from kizuna.store.owners import Owners
+from kizuna.web.app import create_app
+from tests.domains.incidents.conftest import event
+from tests.domains.incidents.test_events import counts
+from tests.factories import bearer, report, sign_in
+from tests.factories.coordination import member
+
+WIDER = "CONFIDENTIAL//REL TO JPN, USA, AUS"
+
+
+def shown(page: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+@pytest.fixture
+def web(usa: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(usa)) as client:
+        yield client
+
+
+def test_the_registry_says_which_kinds_of_write_an_owner_keeps_to_itself() -> None:
+    owners = Owners()
+    owners.register("x-kept", domain="kept", endpoint="POST /kept")
+    owners.register("x-open", domain="open", endpoint="POST /open", open_to=frozenset({"release"}))
+    assert owners.closed_to("release", {"type": "x-kept"}) is not None
+    assert owners.closed_to("accept", {"type": "x-kept"}) is None
+    assert owners.closed_to("release", {"type": "x-open"}) is None
+    assert owners.closed_to("revise", {"type": "x-open"}) is not None
+    assert owners.closed_to("release", {"type": "note"}) is None
+    assert owners.closed_to("release", "not a body") is None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_incident_page_offers_no_release_form_and_says_why_a_forged_one_fails(
+    usa: Node, web: TestClient
+) -> None:
+    duty, token = member(
+        usa, "clark", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"]
+    )
+    made = incidents(usa).record(duty, event())
+    other = web.post(
+        "/api/v1/objects",
+        json={"object": report("Kadena ramp"), "label": "CONFIDENTIAL//REL TO USA"},
+        headers=bearer(token),
+    )
+    assert other.status_code == 201, other.text
+    csrf = sign_in(web, "clark", lang="en")
+    assert 'id="release-submit"' not in web.get(f"/objects/{made.id}").text
+    # A type its owner opens to release (or no owner at all) keeps the form.
+    assert 'id="release-submit"' in web.get(f"/objects/{other.json()['id']}").text
+
+    before = counts(usa)
+    english = web.post(f"/objects/{made.id}/release", data={"label": WIDER, "csrf_token": csrf})
+    assert english.status_code == 422
+    said = shown(english.text)
+    assert "the value was not accepted" not in said
+    assert (
+        "Incident objects belong to the incidents mechanism and keep its rules: this page "
+        "does not write them. Use that mechanism's own pages, or POST /api/v1/incidents/events"
+    ) in said
+    web.get("/lang/ja")
+    japanese = shown(
+        web.post(f"/objects/{made.id}/release", data={"label": WIDER, "csrf_token": csrf}).text
+    )
+    assert "事案は専用の仕組み（incidents）に属し、その規則に従います。" in japanese
+    assert "このページでは書き込めません。" in japanese
+    # REST keeps its precise problem.
+    rest = web.post(
+        f"/api/v1/objects/{made.id}/release", json={"label": WIDER}, headers=bearer(token)
+    )
+    assert rest.status_code == 422
+    assert "belong to the incidents mechanism" in rest.json()["detail"]
+    assert counts(usa) == before
+    assert usa.store.get(duty, made.id).label_text == "CONFIDENTIAL//REL TO JPN, USA"
