@@ -54,6 +54,13 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("this label is above your clearance: write at or below your own."),
     ),
     (
+        re.compile(r"^an event's label only narrows"),
+        N_(
+            "An event's label only narrows: keep its level or raise it, and keep its "
+            "nations or fewer."
+        ),
+    ),
+    (
         re.compile(r"a compartment \S+ does not hold$"),
         N_("this label names a compartment you do not hold: write without it."),
     ),

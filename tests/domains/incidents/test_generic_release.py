@@ -17,8 +17,8 @@ from kizuna.runtime import Node
 from kizuna.store.owners import Owners
 from kizuna.web.app import create_app
 from tests.domains.incidents.conftest import event
-from tests.domains.incidents.test_events import counts
-from tests.factories import bearer, report, sign_in
+from tests.domains.incidents.test_events import PUBLIC, counts
+from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
 
 WIDER = "CONFIDENTIAL//REL TO JPN, USA, AUS"
@@ -47,44 +47,45 @@ def test_the_registry_says_which_kinds_of_write_an_owner_keeps_to_itself() -> No
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_an_incident_page_offers_no_release_form_and_says_why_a_forged_one_fails(
+def test_an_event_takes_only_a_narrower_label_and_its_public_version_no_release_form(
     usa: Node, web: TestClient
 ) -> None:
+    """The generic release form is offered where the owner takes a release: an event
+    released too widely is narrowed there (walk 40 #5: nothing could narrow it), and
+    a wider label is refused in the owner's words; the public version, whose label
+    its own rules fix, is offered no form, and a forged release says why."""
     duty, token = member(
         usa, "clark", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"]
     )
     made = incidents(usa).record(duty, event())
-    other = web.post(
-        "/api/v1/objects",
-        json={"object": report("Kadena ramp"), "label": "CONFIDENTIAL//REL TO USA"},
-        headers=bearer(token),
-    )
-    assert other.status_code == 201, other.text
+    public = incidents(usa).release_public(duty, made.id, PUBLIC)
     csrf = sign_in(web, "clark", lang="en")
-    assert 'id="release-submit"' not in web.get(f"/objects/{made.id}").text
-    # A type its owner opens to release (or no owner at all) keeps the form.
-    assert 'id="release-submit"' in web.get(f"/objects/{other.json()['id']}").text
+    assert 'id="release-submit"' in web.get(f"/objects/{made.id}").text
+    assert 'id="release-submit"' not in web.get(f"/objects/{public.id}").text
 
     before = counts(usa)
-    english = web.post(f"/objects/{made.id}/release", data={"label": WIDER, "csrf_token": csrf})
-    assert english.status_code == 422
-    said = shown(english.text)
-    assert "the value was not accepted" not in said
-    assert (
-        "Incident objects belong to the incidents mechanism and keep its rules: this page "
-        "does not write them. Use that mechanism's own pages, or POST /api/v1/incidents/events"
-    ) in said
+    wider = web.post(f"/objects/{made.id}/release", data={"label": WIDER, "csrf_token": csrf})
+    assert wider.status_code == 422
+    assert "An event's label only narrows" in shown(wider.text)
     web.get("/lang/ja")
     japanese = shown(
-        web.post(f"/objects/{made.id}/release", data={"label": WIDER, "csrf_token": csrf}).text
+        web.post(f"/objects/{public.id}/release", data={"label": WIDER, "csrf_token": csrf}).text
     )
-    assert "事案は専用の仕組み（incidents）に属し、その規則に従います。" in japanese
+    assert "事案の公表は専用の仕組み（incidents）に属し、その規則に従います。" in japanese
     assert "このページでは書き込めません。" in japanese
-    # REST keeps its precise problem.
     rest = web.post(
-        f"/api/v1/objects/{made.id}/release", json={"label": WIDER}, headers=bearer(token)
+        f"/api/v1/objects/{public.id}/release", json={"label": WIDER}, headers=bearer(token)
     )
     assert rest.status_code == 422
     assert "belong to the incidents mechanism" in rest.json()["detail"]
     assert counts(usa) == before
-    assert usa.store.get(duty, made.id).label_text == "CONFIDENTIAL//REL TO JPN, USA"
+
+    narrowed = web.post(
+        f"/api/v1/objects/{made.id}/release",
+        json={"label": "SECRET//REL TO USA"},
+        headers=bearer(token),
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    assert usa.store.get(duty, made.id).label_text == "SECRET//REL TO USA"
+    # The event is still the mechanism's: its page and its follow-ups go on.
+    assert web.get(f"/incidents/events/{made.id}").status_code == 200

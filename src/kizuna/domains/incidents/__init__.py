@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kizuna.runtime import Domain, Node
-from kizuna.store.owners import OwnerKey
+from kizuna.store.owners import OwnerKey, WriteKind
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -36,12 +36,17 @@ def _install(node: Node) -> None:
     mechanism = incidents(node)  # the routing file is checked now: a bad one stops the node
     rules = owner_rules(mechanism.routing, node.policy)
     owners = node.store.owners
-    for stix_type, endpoint in (
-        (EVENT_TYPE, "POST /api/v1/incidents/events (and /events/{id}/updates, /cancel)"),
-        (PUBLIC_TYPE, "POST /api/v1/incidents/events/{id}/public"),
-        (ACK_TYPE, "POST /api/v1/incidents/events/{id}/acknowledgements"),
-    ):
-        owners.register(stix_type, domain="incidents", endpoint=endpoint, rules=rules, key=OWNER)
+    # An event released too widely is narrowed by a releasing officer's release
+    # decision on the generic paths (the rules take nothing but a narrower label).
+    kinds: tuple[tuple[str, str, frozenset[WriteKind]], ...] = (
+        (EVENT_TYPE, "POST /api/v1/incidents/events (and /events/{id}/updates, /cancel)",
+         frozenset({"release"})),
+        (PUBLIC_TYPE, "POST /api/v1/incidents/events/{id}/public", frozenset()),
+        (ACK_TYPE, "POST /api/v1/incidents/events/{id}/acknowledgements", frozenset()),
+    )  # fmt: skip
+    for stix_type, endpoint, open_to in kinds:
+        owners.register(stix_type, domain="incidents", endpoint=endpoint, rules=rules,
+                        key=OWNER, open_to=open_to)  # fmt: skip
     node.arrival_hooks.append(arrived)
     # The object page names an incident's properties and coded values as its pages do.
     node.property_words.update(PROPERTY_WORDS)

@@ -34,7 +34,7 @@ from kizuna.domains.incidents.places import (
 )
 from kizuna.domains.incidents.routing import Routing
 from kizuna.errors import Invalid
-from kizuna.labels import Label, Policy
+from kizuna.labels import Label, Policy, dominates
 from kizuna.store.owners import Write
 
 __all__ = ["SKEW", "check_event", "check_public", "check_public_status", "owner_rules"]
@@ -134,12 +134,31 @@ def check_public_status(body: dict[str, Any], previous: dict[str, Any] | None) -
         )
 
 
+def check_narrowing(label: Label, before: Label | None) -> None:
+    """An event's label only narrows: everyone told of it was told under the label it
+    had, and a wider one would tell more people than the routing chose."""
+    if before is None or not dominates(label, before):
+        raise Invalid(
+            "an event's label only narrows: a release of an event gives a label that "
+            "keeps its level or raises it, and its nations or fewer",
+            field="label",
+        )
+
+
 def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write], None]:
     """The rules the store runs on every write of the mechanism's types."""
 
     def rules(_conn: Connection, write: Write) -> None:
         kind = write.body.get("type")
-        if kind == EVENT_TYPE:
+        if kind == EVENT_TYPE and write.kind == "release":
+            # A release is no revision: the event as it was, at a narrower label.
+            check_narrowing(write.label, write.previous_label)
+            unchanged = {"modified", "object_marking_refs"}
+            if {k: v for k, v in write.body.items() if k not in unchanged} != {
+                k: v for k, v in (write.previous or {}).items() if k not in unchanged
+            }:
+                raise Invalid("a release of an event changes its label only", field="object")
+        elif kind == EVENT_TYPE:
             check_event(routing, write.body, write.previous)
             relabelled = write.previous is not None and write.label != write.previous_label
             if relabelled and write.kind != "accept":
