@@ -380,6 +380,8 @@ def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) 
                 "/admin/accounts/reader/password", data={"csrf_token": csrf, "password": "short"}
             )
             assert short.status_code == 422
+            # Walk 39: the page said only that something was wrong.
+            assert "use at least 12 characters" in short.text
     assert _actions(node).count("user.deactivate") == 1
 
 

@@ -23,7 +23,7 @@ from kizuna.labels import Label
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang
-from kizuna.web.pages import page
+from kizuna.web.pages import page, render_error
 
 __all__ = ["router"]
 
@@ -108,7 +108,9 @@ def _run(
     except Conflict as exc:
         raise HTTPException(409, str(exc)) from exc
     except StoreError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        # Said in the reader's words (a password too short, a token's days), not as
+        # "something was wrong with the form".
+        return render_error(request, exc, 422)
     return RedirectResponse(f"/admin/accounts?done={done}", status_code=303)
 
 
