@@ -19,9 +19,18 @@ from typing import Any
 
 from kizuna.store.listing import Target
 from kizuna.web.errors import FIELD_NAMES
-from kizuna.web.i18n import N_
+from kizuna.web.i18n import N_, translations
 
-__all__ = ["PROPERTY_NAMES", "Value", "Words", "changes", "layout", "references", "words_of"]
+__all__ = [
+    "PROPERTY_NAMES",
+    "Value",
+    "Words",
+    "changes",
+    "coded",
+    "layout",
+    "references",
+    "words_of",
+]
 
 STIX_ID = re.compile(r"[a-z0-9][a-z0-9-]*--[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
@@ -174,6 +183,17 @@ def _entries(
         (k, words.names.get(k), _value(body[k], targets, f"{path}.{k}" if path else k, words))
         for k in keys
     ]
+
+
+def coded(tables: Mapping[str, Mapping[str, str]]) -> Callable[[str, str, str], str | None]:
+    """A type's value words (`Node.value_words`) from its vocabularies: property path ->
+    code -> words (msgid), said in the reader's language; None for any other value."""
+
+    def said(path: str, value: str, lang: str) -> str | None:
+        msgid = tables.get(path, {}).get(value)
+        return translations(lang).gettext(msgid) if msgid else None
+
+    return said
 
 
 def words_of(names: Mapping[str, str] | None = None, value: _Worded | None = None) -> Words:

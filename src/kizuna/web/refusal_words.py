@@ -189,6 +189,28 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("the product was revised after you opened it: read the current version, then approve."),
     ),
     (
+        re.compile(r"the draft must be readable by the contributing nations"),
+        N_(
+            "the draft must be readable by the nations whose objects it gathers: write a "
+            "label releasable to each of them."
+        ),
+    ),
+    (
+        re.compile(r"a joint product is of at least two nations"),
+        N_(
+            "a joint product is of at least two nations: write a label releasable to the "
+            "partner nations who approve it."
+        ),
+    ),
+    (
+        re.compile(r"the target label must be releasable to"),
+        N_("the target label must be releasable to every approving nation."),
+    ),
+    (
+        re.compile(r"only a releasing officer approves a joint product"),
+        N_("only a releasing officer approves a joint product."),
+    ),
+    (
         re.compile(r"is the requesting body itself"),
         N_("the counterpart cannot be the requesting body itself: choose another body."),
     ),

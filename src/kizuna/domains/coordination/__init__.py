@@ -153,6 +153,11 @@ def _install(node: Node) -> None:
     )
     # -- end of the watch log and the shift handover --
     node.arrival_hooks.append(arrived)
+    # The object page names each type's properties and coded values as its pages do.
+    from kizuna.domains.coordination.property_words import PROPERTY_WORDS, VALUE_WORDS
+
+    node.property_words.update(PROPERTY_WORDS)
+    node.value_words.update(VALUE_WORDS)
 
 
 def _routers() -> list[APIRouter]:

@@ -43,6 +43,11 @@ def _install(node: Node) -> None:
     )
     node.arrival_hooks.append(arrived)
     node.extras[MARKS] = lambda principal, text: queries.marks(node.store, principal, text)
+    # The object page names the properties and coded values as the glossary pages do.
+    from kizuna.domains.glossary.property_words import PROPERTY_WORDS, VALUE_WORDS
+
+    node.property_words.update(PROPERTY_WORDS)
+    node.value_words.update(VALUE_WORDS)
 
 
 def _routers() -> list[APIRouter]:

@@ -73,6 +73,11 @@ def _install(node: Node) -> None:
         key=OWNER,
     )
     node.arrival_hooks.append(arrived)
+    # The object page names the properties and coded values as the intel pages do.
+    from kizuna.domains.intel.property_words import PROPERTY_WORDS, VALUE_WORDS
+
+    node.property_words.update(PROPERTY_WORDS)
+    node.value_words.update(VALUE_WORDS)
 
 
 def _routers() -> list[APIRouter]:

@@ -51,6 +51,11 @@ def _install(node: Node) -> None:
             rules=rules if stix_type in endpoints else None,
             key=OWNER,
         )
+    # The object page names each type's properties and codes as the record's pages do.
+    from kizuna.domains.meetings.property_words import PROPERTY_WORDS, value_words
+
+    node.property_words.update(PROPERTY_WORDS)
+    node.value_words.update(dict.fromkeys(PROPERTY_WORDS, value_words))
 
 
 def _routers() -> list[APIRouter]:
