@@ -29,7 +29,6 @@ from kizuna.federation.peers import Peer
 from kizuna.runtime import Node
 from kizuna.stix.types import RECALL
 from kizuna.store import StoredObject
-from kizuna.web.i18n import N_
 
 __all__ = ["apply", "register"]
 
@@ -41,8 +40,6 @@ def register(node: Node) -> None:
         domain="federation",
         endpoint="no endpoint: a release that narrows an object issues its recall",
     )
-    # The object page names a recall's properties: the object, the version narrowed.
-    node.property_words[RECALL] = {"object_ref": N_("Object"), "version": N_("Version")}
 
 
 def apply(node: Node, conn: Connection, peer: Peer, made: StoredObject) -> None:

@@ -35,7 +35,12 @@ _EVENT = {
 # msgids by type: the words of each property the type declares beyond the common ones.
 PROPERTY_WORDS: dict[str, dict[str, str]] = {
     EVENT_TYPE: _EVENT,
-    PUBLIC_TYPE: {"incident": N_("Incident"), "prefecture": N_("Prefecture")},
+    PUBLIC_TYPE: {
+        "incident": N_("Incident"),
+        "prefecture": N_("Prefecture"),
+        "cancel_reason": N_("Reason for cancelling"),
+        "cancel_reason_ja": N_("Reason for cancelling (Japanese)"),
+    },
     ACK_TYPE: {
         "incident": N_("Incident"),
         "addressee": N_("Addressee"),
