@@ -10,6 +10,7 @@ they are translated only where a page shows them."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -216,15 +217,11 @@ def test_a_review_labelled_above_the_authors_clearance_is_refused_with_the_reaso
     assert meetings.timeline(node, user.principal, decision)["reviews"] == []
 
 
-@SQLITE
-@pytest.mark.parametrize(("lang", "said"), [("ja", ABOVE_JA), ("en", ABOVE_EN)])
-def test_an_observation_labelled_above_the_authors_clearance_is_refused_with_the_reason(
-    node: Node, lang: str, said: str
-) -> None:
-    add_user(node, "low", clearance="CONFIDENTIAL", roles=["author"], password=PASSWORD)
+def _observed(node: Node, user: str, lang: str, label: str) -> Any:
+    """An observation sent by `user` from the cell's page at `label`."""
     with TestClient(create_app(node)) as web:
-        csrf = sign_in(web, "low", lang=lang)
-        refused = web.post(
+        csrf = sign_in(web, user, lang=lang)
+        return web.post(
             "/intel/observations",
             data={
                 "csrf_token": csrf,
@@ -232,9 +229,18 @@ def test_an_observation_labelled_above_the_authors_clearance_is_refused_with_the
                 "place": "Naha",
                 "description": "seen",
                 "source_reliability": "C",
-                "label": "SECRET//REL TO JPN",
+                "label": label,
             },
         )
+
+
+@SQLITE
+@pytest.mark.parametrize(("lang", "said"), [("ja", ABOVE_JA), ("en", ABOVE_EN)])
+def test_an_observation_labelled_above_the_authors_clearance_is_refused_with_the_reason(
+    node: Node, lang: str, said: str
+) -> None:
+    add_user(node, "low", clearance="CONFIDENTIAL", roles=["author"], password=PASSWORD)
+    refused = _observed(node, "low", lang, "SECRET//REL TO JPN")
     assert refused.status_code == 403
     assert said in refused.text
     assert "above the clearance of low" not in refused.text
@@ -254,19 +260,7 @@ def test_a_label_naming_a_compartment_not_held_says_so_not_above_the_clearance(
     """Walk 40 #7: SECRET//CYBER by a SECRET author without CYBER was called above
     his clearance; the level is his, the compartment is what he lacks."""
     add_user(node, "mid", clearance="SECRET", roles=["author"], password=PASSWORD)
-    with TestClient(create_app(node)) as web:
-        csrf = sign_in(web, "mid", lang=lang)
-        refused = web.post(
-            "/intel/observations",
-            data={
-                "csrf_token": csrf,
-                "observed_at": "2026-11-28T10:00:00Z",
-                "place": "Naha",
-                "description": "seen",
-                "source_reliability": "C",
-                "label": "SECRET//CYBER//REL TO JPN",
-            },
-        )
+    refused = _observed(node, "mid", lang, "SECRET//CYBER//REL TO JPN")
     assert refused.status_code == 403
     assert said in refused.text
     assert "above" not in refused.text

@@ -311,23 +311,8 @@ def with_property(
     if not values:
         return []
     order = access.c.object_pk.desc() if newest_first else access.c.object_pk
-    query = (
-        select(*COLUMNS)
-        .select_from(
-            access.join(versions, versions.c.pk == access.c.version_pk).join(
-                objects, objects.c.pk == access.c.object_pk
-            )
-        )
-        .where(
-            current(),
-            visible(principal, store.bits),
-            access.c.type == stix_type,
-            _json_text(store.db.engine.dialect.name, key).in_(values),
-        )
-        .order_by(order)
-    )
-    with store.db.read() as conn:
-        return [stored_from_row(row) for row in conn.execute(query)]
+    held = _json_text(store.db.engine.dialect.name, key)
+    return _current_where(store, principal, stix_type, [held.in_(values)], order)
 
 
 def with_property_set(
@@ -336,6 +321,18 @@ def with_property_set(
     """The current objects of `stix_type` the reader may read whose top-level `key` is
     set and not empty (a decision's `due`), oldest object first, found in SQL."""
     held = _json_text(store.db.engine.dialect.name, key)
+    conditions = [held.is_not(None), held != ""]
+    return _current_where(store, principal, stix_type, conditions, access.c.object_pk)
+
+
+def _current_where(
+    store: Store,
+    principal: Principal,
+    stix_type: str,
+    conditions: list[ColumnElement[bool]],
+    order: Any,
+) -> list[StoredObject]:
+    """The current objects of `stix_type` the reader may read that meet `conditions`."""
     query = (
         select(*COLUMNS)
         .select_from(
@@ -343,14 +340,8 @@ def with_property_set(
                 objects, objects.c.pk == access.c.object_pk
             )
         )
-        .where(
-            current(),
-            visible(principal, store.bits),
-            access.c.type == stix_type,
-            held.is_not(None),
-            held != "",
-        )
-        .order_by(access.c.object_pk)
+        .where(current(), visible(principal, store.bits), access.c.type == stix_type, *conditions)
+        .order_by(order)
     )
     with store.db.read() as conn:
         return [stored_from_row(row) for row in conn.execute(query)]
