@@ -9,17 +9,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kizuna.bootstrap import initialize, open_node
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventUpdate, PublicCreate
-from kizuna.domains.incidents.schema import inc_notices
+from kizuna.domains.incidents.schema import inc_notices, inc_steps
 from kizuna.domains.incidents.service import incidents
 from kizuna.federation import peers as peer_service
 from kizuna.federation.pull import pull_once
+from kizuna.labels import parse
 from kizuna.node import public_key_pem
 from kizuna.runtime import Node
+from kizuna.store import NotFound
 from tests.conftest import node_settings
 from tests.domains.incidents.conftest import event, us_people
 from tests.factories import live_server
@@ -165,3 +167,29 @@ def test_a_cancel_on_usa_reaches_the_public_record_on_jpn(pair: tuple[Node, Node
         assert "debris" not in document
         # The Cancel notices reach the Japanese bodies too.
         assert {(a, 2, "Cancel") for a in JAPANESE} <= _notices(jpn)
+
+
+def test_an_event_narrowed_past_the_partner_is_not_reminded_there(
+    pair: tuple[Node, Node],
+) -> None:
+    """Walk 40 #5 (left by it): once USA narrowed an event to itself, JPN's node, which
+    may no longer read it, would still have reminded and escalated its bodies' notices
+    of it. Its notices stay in the record; nothing more is sent for them."""
+    usa, jpn = pair
+    people = us_people(usa)
+    made = incidents(usa).record(people["duty"], event())
+    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
+        token_for_jpn = _peer(usa, jpn, jpn_url)
+        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
+        with usa.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
+        pull_once(jpn, _peer_of(jpn, "USA"))
+        assert _notices(jpn) == {(a, 1, "Alert") for a in JAPANESE}
+        usa.store.release(people["duty"], made.id, parse(usa.policy, "CONFIDENTIAL//REL TO USA"))
+        pull_once(jpn, _peer_of(jpn, "USA"))
+    with pytest.raises(NotFound):
+        jpn.store.get(jpn.system, made.id)
+    with jpn.db.write() as conn:
+        conn.execute(update(inc_steps).values(due_at=0))  # every deadline has passed
+    assert incidents(jpn).scan() == []
+    assert _notices(jpn) == {(a, 1, "Alert") for a in JAPANESE}
