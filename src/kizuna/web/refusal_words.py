@@ -56,8 +56,8 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"^an event's label only narrows"),
         N_(
-            "An event's label only narrows: keep its level or raise it, and keep its "
-            "nations or fewer."
+            "An event's label only narrows: keep its level or raise it, keep its "
+            "compartments or add some, and keep its nations or fewer."
         ),
     ),
     (

@@ -193,3 +193,32 @@ def test_an_event_narrowed_past_the_partner_is_not_reminded_there(
         conn.execute(update(inc_steps).values(due_at=0))  # every deadline has passed
     assert incidents(jpn).scan() == []
     assert _notices(jpn) == {(a, 1, "Alert") for a in JAPANESE}
+
+
+def test_an_event_narrowed_within_the_partners_reach_arrives_there(
+    pair: tuple[Node, Node],
+) -> None:
+    """Walk 41 #1: USA's narrowing of an event (JPN kept in it) was quarantined on JPN
+    (a release keeps the revision, which the event's rules took for a bad update), and
+    the recall that followed left nothing readable there; a cancelled event's too."""
+    usa, jpn = pair
+    people = us_people(usa)
+    c = incidents(usa)
+    made = c.record(people["duty"], event())
+    gone = c.record(people["duty"], event())
+    c.cancel(people["duty"], gone.id, CancelRequest(reason_en="Recorded twice"))
+    secret = parse(usa.policy, "SECRET//REL TO JPN, USA")
+    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
+        token_for_jpn = _peer(usa, jpn, jpn_url)
+        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
+        with usa.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
+        pull_once(jpn, _peer_of(jpn, "USA"))
+        for stix_id in (made.id, gone.id):
+            usa.store.release(people["duty"], stix_id, secret)
+        pulled = pull_once(jpn, _peer_of(jpn, "USA"))
+    assert pulled.quarantined == 0
+    for stix_id in (made.id, gone.id):
+        here = jpn.store.get(jpn.system, stix_id)
+        assert here.label_text == "SECRET//REL TO JPN, USA"
+    assert jpn.store.get(jpn.system, gone.id).object["status"] == "cancelled"

@@ -140,9 +140,22 @@ def check_narrowing(label: Label, before: Label | None) -> None:
     if before is None or not dominates(label, before):
         raise Invalid(
             "an event's label only narrows: a release of an event gives a label that "
-            "keeps its level or raises it, and its nations or fewer",
+            "keeps its level or raises it, keeps its compartments or adds some, and "
+            "keeps its nations or fewer",
             field="label",
         )
+
+
+_A_LABEL_ONLY = {"modified", "object_marking_refs"}
+
+
+def _relabels_only(write: Write) -> bool:
+    """The version is the event as it was at another label (a release decision)."""
+    if write.previous is None or write.label == write.previous_label:
+        return False
+    return {k: v for k, v in write.body.items() if k not in _A_LABEL_ONLY} == {
+        k: v for k, v in write.previous.items() if k not in _A_LABEL_ONLY
+    }
 
 
 def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write], None]:
@@ -150,14 +163,12 @@ def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write
 
     def rules(_conn: Connection, write: Write) -> None:
         kind = write.body.get("type")
-        if kind == EVENT_TYPE and write.kind == "release":
-            # A release is no revision: the event as it was, at a narrower label.
+        if kind == EVENT_TYPE and write.kind in ("release", "accept") and _relabels_only(write):
+            # A release is no revision: the event as it was (cancelled or not), at a
+            # narrower label; arriving from its node, as that node decided it.
             check_narrowing(write.label, write.previous_label)
-            unchanged = {"modified", "object_marking_refs"}
-            if {k: v for k, v in write.body.items() if k not in unchanged} != {
-                k: v for k, v in (write.previous or {}).items() if k not in unchanged
-            }:
-                raise Invalid("a release of an event changes its label only", field="object")
+        elif kind == EVENT_TYPE and write.kind == "release":
+            raise Invalid("a release of an event changes its label only", field="object")
         elif kind == EVENT_TYPE:
             check_event(routing, write.body, write.previous)
             relabelled = write.previous is not None and write.label != write.previous_label
