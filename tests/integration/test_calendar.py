@@ -7,6 +7,7 @@ and the commitments register link to it in both languages."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -229,3 +230,25 @@ def test_the_meetings_list_and_the_register_link_to_the_calendar(
         html = client.get(path).text
         assert 'href="/calendar.ics"' in html, path
         assert words in html.split('href="/calendar.ics"', 1)[1][:200], path
+
+
+def test_an_admin_below_what_was_exported_sees_no_count_of_it(
+    node: Node, client: TestClient, readers: dict[str, str], record: dict[str, str]
+) -> None:
+    """Walk 41 #2: a CONFIDENTIAL admin read on the audit page that a SECRET reader's
+    calendar held 7 events where theirs held 4, so that 3 existed above them. The
+    count carries the label of what it counts, and is withheld by it."""
+    add_user(node, "admlow", clearance="CONFIDENTIAL", roles=["admin"], password=PASSWORD)
+    assert client.get("/api/v1/calendar.ics", headers=bearer(readers["hi"])).status_code == 200
+    assert client.get("/api/v1/calendar.ics", headers=bearer(readers["lo"])).status_code == 200
+    with node.db.read() as conn:
+        done = {e.actor: e.detail for e in audit.entries(conn, limit=50)
+                if e.action == "calendar.export"}  # fmt: skip
+    assert done["hi"]["label"].startswith("SECRET")
+    assert done["lo"]["label"].startswith("CONFIDENTIAL")
+    sign_in(client, "admlow", lang="en")
+    page = client.get("/audit").text
+    shown = {
+        int(n) for n in re.findall(r"events\s*(?:<[^>]*>\s*)*[:：]\s*(?:<[^>]*>\s*)*(\d+)", page)
+    }
+    assert shown == {done["lo"]["events"]}, shown

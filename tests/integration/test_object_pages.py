@@ -298,8 +298,10 @@ def test_exports_hold_what_the_list_shows_and_are_audited(client: TestClient, no
     # Formulas are written as text, not run by a spreadsheet.
     assert [r["title"] for r in rows] == ["'" + t for t in listed]
     assert {r["label"] for r in rows} == {SHARED}
+    # The count carries the label of what it counts (walk 41 #2).
     assert _audited(node, "objects.export")[0] == {
-        "format": "csv", "rows": len(listed), "type": "report", "sort": "title", "dir": "desc"
+        "format": "csv", "rows": len(listed), "type": "report", "sort": "title", "dir": "desc",
+        "label": SHARED,
     }  # fmt: skip
 
     bundle = client.get("/objects.stix.json?type=report&sort=title&dir=desc")

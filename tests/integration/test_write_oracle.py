@@ -750,6 +750,9 @@ def test_a_revoked_object_of_a_partner_takes_no_new_version_on_arrival(
     held = snapshot(node)
     second = apply_page(node, peer, [version(2, revoked=False)], page_end=clock.now_ts())
     assert (second.stored, second.quarantined) == (0, 1)
+    # Walk 41 #3: the same object again, only `modified` moved, is a new version too.
+    again = apply_page(node, peer, [version(3, revoked=True)], page_end=clock.now_ts())
+    assert (again.stored, again.quarantined) == (0, 1)
     assert snapshot(node) == held
     assert node.store.get(node.system, body["id"]).object["revoked"] is True
 

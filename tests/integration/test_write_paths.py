@@ -191,7 +191,8 @@ def test_the_object_just_read_goes_back_changed_and_a_revoked_one_takes_only_a_l
     assert held["revoked"] is True
     assert held["modified"] > read["modified"]
     before = counts(node)
-    for change in ({"revoked": False}, {"name": "Port visit, again"}):
+    # Walk 41 #3: the object sent back as it was read made a new version too.
+    for change in ({"revoked": False}, {"name": "Port visit, again"}, {}):
         again = client.put(
             f"/api/v1/objects/{stix_id}", json={"object": {**held, **change}}, headers=headers
         )

@@ -232,7 +232,7 @@ class BatchWriter(VersionWriter):
             before_label = label_of_row(below[-1]) if below else None
             latest = not known or version > known[-1].number
             previous = known[-1].pk if latest and known else None
-        rules.check_not_revoked(before, body)
+        rules.check_not_revoked(before, body, relabelled=before_label != label)
         write = Write("accept", None, body, label, origin, before, before_label)
         self.owners.check(conn, write, None)
         made = self._insert_version(

@@ -279,9 +279,13 @@ class Store(BatchWriter):
         if merged.get("modified") in (None, cur.modified):
             merged["modified"] = later_than(cur.modified)
         body = prepare(merged, now=stix_ts(clock.now()))
-        rules.check_not_revoked(previous, body)
+        rules.check_not_revoked(previous, body, relabelled=False)
         if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
-            raise Invalid(f"modified must be later than {cur.modified}", field="object.modified")
+            raise Invalid(
+                f"modified must be later than {cur.modified}, the version held: the object "
+                "changed since the version sent was read; read it again",
+                field="object.modified",
+            )
         write = Write(
             "revise", principal, body, label_of_row(cur), cur.origin, previous, label_of_row(cur)
         )
@@ -344,7 +348,7 @@ class Store(BatchWriter):
             body = prepare({**body, **changes}, now=stix_ts(clock.now()))
         if is_versioned(cur.type):
             body["modified"] = later_than(cur.modified)
-        rules.check_not_revoked(previous, body)
+        rules.check_not_revoked(previous, body, relabelled=True)
         write = Write("release", principal, body, label, cur.origin, previous, before)
         self.owners.check(conn, write, owner)
         made = self._next_version(conn, cur, body, label, principal)

@@ -98,14 +98,17 @@ def check_release(principal: Principal, origin: str, target: str | None) -> None
 _A_LABEL_ONLY = {"modified", "object_marking_refs"}
 
 
-def check_not_revoked(previous: dict[str, Any] | None, body: dict[str, Any]) -> None:
+def check_not_revoked(
+    previous: dict[str, Any] | None, body: dict[str, Any], *, relabelled: bool
+) -> None:
     """A revoked object takes no new version (STIX 2.1), except a new label: an object
     revoked after it was released too widely must still be narrowed, and a release
     changes nothing else."""
     if previous is None or previous.get("revoked") is not True:
         return
     changed = {k for k in previous.keys() | body.keys() if previous.get(k) != body.get(k)}
-    if changed - _A_LABEL_ONLY:
+    # The same object again (only `modified` moved) is a new version too: refused.
+    if changed - _A_LABEL_ONLY or not relabelled:
         raise Invalid(
             f"{body.get('id')} is revoked: a revoked object takes no new version; "
             "write a new object instead",

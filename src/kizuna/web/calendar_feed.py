@@ -121,13 +121,17 @@ def calendar_bytes(
 def _answer(request: Request, node: Node, principal: Principal, lang: str | None) -> Response:
     chosen = lang or choose_lang(request)
     entries = entries_for(node, principal)
+    # The count is derived from what was exported: it carries their label, by which the
+    # audit page withholds it from an admin who may not read them (walk 41 #2).
+    bound = lub(e.label for e in entries)
     with node.db.write() as conn:
         audit.append(
             conn,
             actor=principal.name,
             action="calendar.export",
-            detail={"format": "ics", "events": len(entries), "lang": chosen},
-        )
+            detail={"format": "ics", "events": len(entries), "lang": chosen,
+                    **({"label": render(node.policy, bound)} if bound else {})},
+        )  # fmt: skip
     base = str(request.base_url).rstrip("/")
     return Response(
         calendar_bytes(node, principal, entries, chosen, base),

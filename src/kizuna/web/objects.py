@@ -24,7 +24,7 @@ from kizuna import audit
 from kizuna.errors import Invalid, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.interchange.exports import bundle_chunks
-from kizuna.labels import LabelError, parse, render
+from kizuna.labels import LabelError, lub, parse, render
 from kizuna.runtime import Node
 from kizuna.stix.types import RECALL
 from kizuna.store import NotFound
@@ -32,7 +32,6 @@ from kizuna.store.listing import (
     PAGE_SIZES,
     SORTS,
     Listing,
-    count,
     counted,
     every_row,
     known_types,
@@ -176,13 +175,17 @@ def _cell(value: str) -> str:
 def _csv_lines(node: Any, principal: Principal, listing: Listing, lang: str) -> Iterator[str]:
     """The listing as CSV, every page of it in its order. Audited before the first line
     is made, so what leaves is on record even when the reader stops half way."""
+    # The count carries the label of what it counts (the audit page withholds by it).
+    rows, labels = counted(node.store, principal, listing)
+    bound = lub(labels)
     with node.db.write() as conn:
         audit.append(
             conn,
             actor=principal.name,
             action="objects.export",
-            detail={"format": "csv", "rows": count(node.store, principal, listing),
-                    "type": listing.type, "sort": listing.sort, "dir": listing.dir},
+            detail={"format": "csv", "rows": rows, "type": listing.type,
+                    "sort": listing.sort, "dir": listing.dir,
+                    **({"label": render(node.policy, bound)} if bound else {})},
         )  # fmt: skip
     out = io.StringIO()
     writer = csv.writer(out)
