@@ -249,6 +249,7 @@ def test_an_admin_below_what_was_exported_sees_no_count_of_it(
     sign_in(client, "admlow", lang="en")
     page = client.get("/audit").text
     shown = {
-        int(n) for n in re.findall(r"events\s*(?:<[^>]*>\s*)*[:：]\s*(?:<[^>]*>\s*)*(\d+)", page)
+        int(n)
+        for n in re.findall(r"Events exported\s*(?:<[^>]*>\s*)*[:：]\s*(?:<[^>]*>\s*)*(\d+)", page)
     }
     assert shown == {done["lo"]["events"]}, shown

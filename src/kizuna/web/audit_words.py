@@ -154,6 +154,12 @@ DETAIL_KEYS: dict[str, str] = {
     "to": N_("Changed to"),
     "type": N_("Type"),
     "version": N_("Version"),
+    # An export's record: what it held and how it was asked for.
+    "events": N_("Events exported"),
+    "rows": N_("Rows exported"),
+    "format": N_("File format"),
+    "lang": N_("Language"),
+    "sort": N_("Order"),
 }
 # Details that name a nation by its code.
 _NATION_KEYS = frozenset({"nation", "peer"})
