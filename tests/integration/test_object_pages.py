@@ -584,3 +584,20 @@ def test_the_search_dates_are_the_readers_days(client: TestClient, node: Node) -
     assert found(until="2026-12-07")
     assert not found(until="2026-12-06")
     assert not found(since="2026-12-08")
+
+
+def test_a_partners_stix_identity_and_indicator_read_in_words(
+    client: TestClient, node: Node
+) -> None:
+    """Walk 41 #5: identity_class and pattern_version showed as keys in Japanese."""
+    ident = _make(node, {"type": "identity", "name": "JMSDF", "identity_class": "organization",
+                         "sectors": ["defense"]})  # fmt: skip
+    ind = _make(node, {**indicator(), "pattern_version": "2.1"})
+    _reader(client, node, "ja")
+    shown = _properties(client.get(f"/objects/{ident}").text)
+    assert "主体の種類" in shown
+    assert "業種" in shown
+    assert ">identity_class<" not in shown  # the key stays on hover only
+    shown = _properties(client.get(f"/objects/{ind}").text)
+    assert "パターン言語の版" in shown
+    assert ">pattern_version<" not in shown
