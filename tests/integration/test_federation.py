@@ -957,3 +957,51 @@ def test_a_jjoc_watch_entry_and_handover_released_to_the_us_reach_the_usfj_watch
     assert [h.handover.id for h in listed] == [shift.id]
     with pytest.raises(Conflict, match="signed on its own node"):
         sign(coordination(usa), miller, shift.id)
+
+
+def test_the_quarantine_withholds_from_an_admin_what_is_above_them(node: Node) -> None:
+    """Walk 41 #6, and what it led to: every admin read the id, label and reason of
+    every quarantined object, a TOP SECRET one included, in English only. An entry
+    above the reader keeps its time and peer and shows nothing else (as the audit page
+    withholds); the others' labels and reasons are in the reader's words, their labels
+    raise the banner."""
+    from kizuna.federation.schema import quarantine
+    from kizuna.web.app import create_app
+    from tests.factories import PASSWORD, add_user
+
+    hidden, shown = f"report--{uuid.uuid4()}", f"report--{uuid.uuid4()}"
+    with node.db.write() as conn:
+        for stix_id, label in ((hidden, "TOP SECRET//REL TO JPN, USA"),
+                               (shown, "CONFIDENTIAL//REL TO JPN, USA")):  # fmt: skip
+            conn.execute(
+                quarantine.insert().values(
+                    peer="USA", object_id=stix_id, payload="{}", label=label,
+                    reason=f"{stix_id} belongs to the node of JPN; only it makes new versions",
+                    received_at="2026-12-01T00:00:00.000Z",
+                )
+            )  # fmt: skip
+    add_user(node, "low", clearance="CONFIDENTIAL", roles=["admin"], password=PASSWORD)
+    add_user(node, "high", clearance="TOP SECRET", roles=["admin"], password=PASSWORD)
+    pages = {}
+    for who, lang in (("low", "ja"), ("high", "en")):
+        with TestClient(create_app(node)) as client:
+            client.get("/login")
+            csrf = client.cookies.get(cookies(client).csrf, "")
+            client.post("/login", data={"username": who, "password": PASSWORD, "csrf_token": csrf})
+            client.cookies.set(cookies(client).lang, lang)
+            answer = client.get("/federation")
+        assert answer.status_code == 200
+        pages[who] = answer.text
+    assert shown in pages["low"]
+    assert hidden not in pages["low"]
+    assert "TOP SECRET" not in pages["low"]
+    assert "機密" not in pages["low"]
+    assert "秘//提供可" in pages["low"]  # the label shown, in Japanese
+    table = pages["low"].split('id="quarantine"', 1)[1].split("</table>", 1)[0]
+    assert "作成国のノードに属します" in table  # the reason in the reader's words
+    assert 'title="report--' in table  # the stored English on hover
+    assert hidden in pages["high"]
+    assert shown in pages["high"]
+    banner = re.search(r'id="banner-top"[^>]*>([^<]*)<', pages["high"])
+    assert banner is not None
+    assert banner.group(1).startswith("TOP SECRET")

@@ -4,6 +4,8 @@ quarantine, and the spillage its peers reported)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -17,12 +19,13 @@ from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation.schema import quarantine, spillage_notices
 from kizuna.federation.witness import envelope
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Clearance, Label, render_ceiling
+from kizuna.labels import Clearance, Label, LabelError, can_read, parse, render, render_ceiling
 from kizuna.store.access import current, visible
 from kizuna.store.tally import tally
 from kizuna.web.deps import NodeDep, PagePrincipal, PeerTokenPrincipal
-from kizuna.web.i18n import choose_lang
+from kizuna.web.i18n import choose_lang, translations
 from kizuna.web.pages import page
+from kizuna.web.refusal_words import recognised
 
 __all__ = ["router"]
 
@@ -146,12 +149,53 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
             node.policy, peer.max_rank, peer.compartments, "ja" if lang == "ja" else "en"
         )
         rows.append({"peer": peer, "agreement": agreement, "lag": lag, "in": into, "out": out})
+    held_rows, held_labels = _refusals(node, principal, held, lang)
+    spilled_rows, spilled_labels = _refusals(node, principal, spilled, lang)
     return page(
         request,
         "federation.html",
         principal=principal,
-        labels=[Label(node.policy.lowest.rank, frozenset({node.nation})), *counted],
+        labels=[
+            Label(node.policy.lowest.rank, frozenset({node.nation})),
+            *counted,
+            *held_labels,
+            *spilled_labels,
+        ],
         rows=rows,
-        held=held,
-        spilled=spilled,
+        held=held_rows,
+        spilled=spilled_rows,
     )
+
+
+def _refusals(
+    node: Any, principal: Principal, found: Sequence[Any], lang: str
+) -> tuple[list[dict[str, Any]], list[Label]]:
+    """Quarantined or spilled objects as rows: one whose label the admin may not read
+    keeps its time and peer and shows no id, label or reason (as the audit page withholds
+    an entry); the others' labels and reasons in the reader's words, their labels
+    counted for the banner."""
+    rows: list[dict[str, Any]] = []
+    shown: list[Label] = []
+    for r in found:
+        label = None
+        with contextlib.suppress(LabelError):
+            label = parse(node.policy, r.label) if r.label else None
+        withheld = label is not None and not can_read(principal.clearance, label)
+        if label is not None and not withheld:
+            shown.append(label)
+        words = recognised(r.reason) if lang != "en" else None
+        rows.append({
+            "received_at": r.received_at,
+            "peer": r.peer,
+            "withheld": withheld,
+            "object_id": r.object_id,
+            "label": _said(node, principal, label, lang) if label else (r.label or ""),
+            "reason": translations(lang).gettext(words) if words else r.reason,
+            "stored_reason": r.reason,
+            "spillage": bool(getattr(r, "spillage", 0)),
+        })  # fmt: skip
+    return rows, shown
+
+
+def _said(node: Any, principal: Principal, label: Label, lang: str) -> str:
+    return render(node.policy, label, "ja" if lang == "ja" else "en", first=principal.nation)
