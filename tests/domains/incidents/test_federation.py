@@ -6,6 +6,7 @@ node, whose timeline then shows who knew what, and when."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,17 @@ def _peer(a: Node, b: Node, url: str, token: str = "") -> str:
         )
 
 
+@contextmanager
+def peered(usa: Node, jpn: Node) -> Iterator[None]:
+    """Both nodes served and peered, each with the token it pulls the other with."""
+    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
+        token_for_jpn = _peer(usa, jpn, jpn_url)
+        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
+        with usa.db.write() as conn:
+            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
+        yield
+
+
 def _peer_of(here: Node, nation: str) -> peer_service.Peer:
     with here.db.read() as conn:
         found = peer_service.find_peer(conn, nation)
@@ -96,12 +108,7 @@ def test_recorded_on_usa_notified_on_jpn_acknowledged_back(pair: tuple[Node, Nod
     people = us_people(usa)
     liaison, _ = member(jpn, "chatan-liaison", nation="JPN", roles=["author"], bodies=["chatan"])
     made = incidents(usa).record(people["duty"], event())
-    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
-        token_for_jpn = _peer(usa, jpn, jpn_url)
-        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
-        with usa.db.write() as conn:
-            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
-
+    with peered(usa, jpn):
         assert pull_once(jpn, _peer_of(jpn, "USA")).stored >= 1
         # The JPN node told the Japanese bodies; the US node the US ones.
         assert _notices(jpn) == {(a, 1, "Alert") for a in JAPANESE}
@@ -146,11 +153,7 @@ def test_a_cancel_on_usa_reaches_the_public_record_on_jpn(pair: tuple[Node, Node
             description_ja="けが人なし。",
         ),
     )
-    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
-        token_for_jpn = _peer(usa, jpn, jpn_url)
-        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
-        with usa.db.write() as conn:
-            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
+    with peered(usa, jpn):
         pull_once(jpn, _peer_of(jpn, "USA"))
         assert [p.id for p in queries.public_versions(incidents(jpn))] == [public.id]
 
@@ -178,11 +181,7 @@ def test_an_event_narrowed_past_the_partner_is_not_reminded_there(
     usa, jpn = pair
     people = us_people(usa)
     made = incidents(usa).record(people["duty"], event())
-    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
-        token_for_jpn = _peer(usa, jpn, jpn_url)
-        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
-        with usa.db.write() as conn:
-            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
+    with peered(usa, jpn):
         pull_once(jpn, _peer_of(jpn, "USA"))
         assert _notices(jpn) == {(a, 1, "Alert") for a in JAPANESE}
         usa.store.release(people["duty"], made.id, parse(usa.policy, "CONFIDENTIAL//REL TO USA"))
@@ -208,11 +207,7 @@ def test_an_event_narrowed_within_the_partners_reach_arrives_there(
     gone = c.record(people["duty"], event())
     c.cancel(people["duty"], gone.id, CancelRequest(reason_en="Recorded twice"))
     secret = parse(usa.policy, "SECRET//REL TO JPN, USA")
-    with live_server(usa) as usa_url, live_server(jpn) as jpn_url:
-        token_for_jpn = _peer(usa, jpn, jpn_url)
-        token_for_usa = _peer(jpn, usa, usa_url, token_for_jpn)
-        with usa.db.write() as conn:
-            peer_service.set_pull_token(conn, actor="test", nation="JPN", token=token_for_usa)
+    with peered(usa, jpn):
         pull_once(jpn, _peer_of(jpn, "USA"))
         for stix_id in (made.id, gone.id):
             usa.store.release(people["duty"], stix_id, secret)
