@@ -527,9 +527,9 @@ def test_spillage_keeps_no_body_and_the_sender_is_told(jpn: Node, usa: Node) -> 
             assert conn.execute(select(func.count()).select_from(spillage_notices)).scalar() == 2
         assert len(_held(usa)) == 2
 
-    def federation_page(node: Node, admin: str) -> str:
+    def federation_page(node: Node, admin: str, compartments: list[str]) -> str:
         add_user(node, admin, nation=node.nation, clearance="TOP SECRET", roles=["admin"],
-                 password=PASSWORD)  # fmt: skip
+                 compartments=compartments, password=PASSWORD)  # fmt: skip
         with TestClient(create_app(node)) as client:
             client.get("/login")
             csrf = client.cookies.get(cookies(client).csrf, "")
@@ -540,10 +540,14 @@ def test_spillage_keeps_no_body_and_the_sender_is_told(jpn: Node, usa: Node) -> 
             assert page.status_code == 200
             return page.text.split('id="spillage"', 1)[-1] if node is jpn else page.text
 
-    told = federation_page(jpn, "suzuki")
+    told = federation_page(jpn, "suzuki", ["BIAC", "CYBER"])
     assert top.id in told
     assert cyber.id in told
-    held_page = federation_page(usa, "miller")
+    # An admin without CYBER is not told of the CYBER object's spillage (walk 41 #6).
+    untold = federation_page(jpn, "kato", ["BIAC"])
+    assert top.id in untold
+    assert cyber.id not in untold
+    held_page = federation_page(usa, "miller", [])
     assert top.id in held_page
     assert "漏えい：保持せず" in held_page  # "spillage: not kept"; pages open in Japanese
     assert secret not in held_page
