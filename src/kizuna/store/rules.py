@@ -12,7 +12,14 @@ from kizuna.errors import Invalid, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, render
 
-__all__ = ["check_label", "check_not_revoked", "check_release", "may", "require"]
+__all__ = [
+    "changes_label_only",
+    "check_label",
+    "check_not_revoked",
+    "check_release",
+    "may",
+    "require",
+]
 
 
 def may(principal: Principal, permission: Permission, nation: str) -> bool:
@@ -98,6 +105,12 @@ def check_release(principal: Principal, origin: str, target: str | None) -> None
 _A_LABEL_ONLY = {"modified", "object_marking_refs"}
 
 
+def changes_label_only(previous: dict[str, Any], body: dict[str, Any]) -> bool:
+    """The new body is the previous one but for its label markings and `modified`."""
+    changed = {k for k in previous.keys() | body.keys() if previous.get(k) != body.get(k)}
+    return not changed - _A_LABEL_ONLY
+
+
 def check_not_revoked(
     previous: dict[str, Any] | None, body: dict[str, Any], *, relabelled: bool
 ) -> None:
@@ -106,9 +119,8 @@ def check_not_revoked(
     changes nothing else."""
     if previous is None or previous.get("revoked") is not True:
         return
-    changed = {k for k in previous.keys() | body.keys() if previous.get(k) != body.get(k)}
     # The same object again (only `modified` moved) is a new version too: refused.
-    if changed - _A_LABEL_ONLY or not relabelled:
+    if not changes_label_only(previous, body) or not relabelled:
         raise Invalid(
             f"{body.get('id')} is revoked: a revoked object takes no new version; "
             "write a new object instead",

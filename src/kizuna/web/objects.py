@@ -48,9 +48,6 @@ from kizuna.web.search import TYPE_NAMES, worded
 
 __all__ = ["router"]
 
-# The federation's recall, named here: the federation sits below the pages' catalog.
-_OWN_WORDS = {RECALL: {"object_ref": N_("Object"), "version": N_("Version")}}
-
 router = APIRouter(include_in_schema=False)
 
 DEFAULT_SIZE = 50
@@ -295,7 +292,7 @@ def _object_page(
     # The type's own words, as its domain registered them.
     value_words = node.value_words.get(obj.type)
     words = words_of(
-        node.property_words.get(obj.type) or _OWN_WORDS.get(obj.type),
+        node.property_words.get(obj.type),
         (lambda path, value: value_words(path, value, lang)) if value_words else None,
     )
     # A releasing officer of the object's own nation, on its own node, takes release

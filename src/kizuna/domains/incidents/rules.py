@@ -36,6 +36,7 @@ from kizuna.domains.incidents.routing import Routing
 from kizuna.errors import Invalid
 from kizuna.labels import Label, Policy, dominates
 from kizuna.store.owners import Write
+from kizuna.store.rules import changes_label_only
 
 __all__ = ["SKEW", "check_event", "check_public", "check_public_status", "owner_rules"]
 
@@ -146,16 +147,11 @@ def check_narrowing(label: Label, before: Label | None) -> None:
         )
 
 
-_A_LABEL_ONLY = {"modified", "object_marking_refs"}
-
-
 def _relabels_only(write: Write) -> bool:
     """The version is the event as it was at another label (a release decision)."""
     if write.previous is None or write.label == write.previous_label:
         return False
-    return {k: v for k, v in write.body.items() if k not in _A_LABEL_ONLY} == {
-        k: v for k, v in write.previous.items() if k not in _A_LABEL_ONLY
-    }
+    return changes_label_only(write.previous, write.body)
 
 
 def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write], None]:
