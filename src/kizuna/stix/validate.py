@@ -43,24 +43,33 @@ MAX_DEPTH = 32
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     """True when lists and objects nest deeper than `limit` (walked without recursion)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    if limit < 1:
+        return True
+    # Only containers are walked: an object's strings and numbers cost nothing here.
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
     return False
 
 
 def not_unicode(value: Any) -> str | None:
     """The path of the first string, key or value, that holds a lone surrogate (JSON's
     "\\ud800" escapes decode to one, and no database stores it), or None."""
+    try:
+        # One encode in C answers for nearly every object; only a refused one is walked
+        # to name the string at fault.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError):  # UnicodeEncodeError among them
+        pass
+    else:
+        return None
     stack: list[tuple[Any, str]] = [(value, "object")]
     while stack:
         item, path = stack.pop()

