@@ -11,12 +11,14 @@ import io
 import json
 import re
 import uuid
+from importlib import resources
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kizuna import audit
+from kizuna.domains.meetings.service import import_summary
 from kizuna.errors import Invalid
 from kizuna.identity import service as identity
 from kizuna.labels import Label, lub, parse, render
@@ -592,12 +594,32 @@ def test_a_partners_stix_identity_and_indicator_read_in_words(
     """Walk 41 #5: identity_class and pattern_version showed as keys in Japanese."""
     ident = _make(node, {"type": "identity", "name": "JMSDF", "identity_class": "organization",
                          "sectors": ["defense"]})  # fmt: skip
-    ind = _make(node, {**indicator(), "pattern_version": "2.1"})
+    ind = _make(node, {**indicator(), "pattern_version": "2.1",
+                       "indicator_types": ["malicious-activity", "x-own-word"]})  # fmt: skip
     _reader(client, node, "ja")
     shown = _properties(client.get(f"/objects/{ident}").text)
     assert "主体の種類" in shown
     assert "業種" in shown
     assert ">identity_class<" not in shown  # the key stays on hover only
+    # STIX's vocabularies in words (walk 41 left `organization` as sent).
+    assert "組織" in shown
+    assert "organization" not in shown
     shown = _properties(client.get(f"/objects/{ind}").text)
     assert "パターン言語の版" in shown
     assert ">pattern_version<" not in shown
+    assert "悪意ある活動" in shown
+    assert "malicious-activity" not in shown
+    # An open vocabulary admits any value: one outside STIX's list is shown as sent.
+    assert "x-own-word" in shown
+    client.get("/lang/en")
+    assert "Malicious activity" in _properties(client.get(f"/objects/{ind}").text)
+
+
+def test_an_extensions_kind_reads_in_words(client: TestClient, node: Node) -> None:
+    """Kizuna's own types carry their extension's `extension_type` under its id."""
+    seed = resources.files("kizuna.data").joinpath("seed/scc-2024-07-28-summary.ja.txt")
+    meeting = import_summary(node, node.system, seed.read_bytes(), lang="ja").meeting_id
+    _reader(client, node, "ja")
+    shown = _properties(client.get(f"/objects/{meeting}").text)
+    assert "新しいドメインオブジェクト型" in shown
+    assert "new-sdo" not in shown

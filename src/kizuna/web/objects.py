@@ -45,6 +45,7 @@ from kizuna.web.fields import changes, layout, references, words_of
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 from kizuna.web.search import TYPE_NAMES, worded
+from kizuna.web.stix_values import stix_value
 
 __all__ = ["router"]
 
@@ -291,10 +292,12 @@ def _object_page(
     targets = readable_targets(node.store, principal, references(obj.object, skip=obj.id), lang)
     # The type's own words, as its domain registered them.
     value_words = node.value_words.get(obj.type)
-    words = words_of(
-        node.property_words.get(obj.type),
-        (lambda path, value: value_words(path, value, lang)) if value_words else None,
-    )
+
+    def said(path: str, value: str) -> str | None:
+        own = value_words(path, value, lang) if value_words else None
+        return own or stix_value(path, value, lang)
+
+    words = words_of(node.property_words.get(obj.type), said)
     # A releasing officer of the object's own nation, on its own node, takes release
     # decisions here; anyone else is not offered the form (the store refuses them too),
     # nor is it offered for a type whose owner takes no release but through its own
