@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from kizuna.db.schema import objects
-from kizuna.domains.coordination.inputs import ResponseCreate
+from kizuna.domains.coordination.inputs import DeterminationCreate, ResponseCreate
 from kizuna.domains.coordination.model import ResponseKind
 from kizuna.domains.coordination.rules import counterparts_for
 from kizuna.domains.coordination.service import coordination
@@ -48,6 +48,11 @@ def _options_html(page: str, name: str) -> list[str]:
     found = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
     assert found, name
     return re.findall(r"<option [^>]*>", found.group(1))
+
+
+def _properties(page: str) -> str:
+    """The object page's properties as read (the STIX JSON below them is as sent)."""
+    return _text(page.split('<dl class="facts properties">', 1)[1].split("</dl>\n<details", 1)[0])
 
 
 def _text(page: str) -> str:
@@ -232,3 +237,29 @@ def test_the_start_page_lists_the_notices_it_counts(node: Node, client: TestClie
     assert "所属組織あての新しい調整案件：" in shown
     assert "港湾使用" in shown
     assert "航空回廊" in shown
+
+
+def test_bodies_regions_and_determinations_read_by_name_on_the_object_page(
+    node: Node, client: TestClient
+) -> None:
+    """Walk 41 left the structure's codes (`usfj`, `jpn-gray-zone`) on /objects/{id}."""
+    people = cast(node)
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item())
+    determined = c.determine(
+        people["sato"][0],
+        DeterminationCreate(kind="jpn-gray-zone", regions=["kyushu"], determining_body="jjoc",
+                            label="SECRET//REL TO JPN, USA"),
+    )  # fmt: skip
+    sign_in(client, "sato", lang="ja")
+    page = _properties(client.get(f"/objects/{made.id}").text)
+    assert "在日米軍（統合軍司令部）" in page
+    assert "自衛隊統合作戦司令部（JJOC）" in page
+    assert not re.search(r"\b(usfj|jjoc)\b", page)
+    page = _properties(client.get(f"/objects/{determined.id}").text)
+    assert "グレーゾーン事態" in page
+    assert "九州" in page
+    assert "jpn-gray-zone" not in page
+    client.get("/lang/en")
+    page = _properties(client.get(f"/objects/{made.id}").text)
+    assert "U.S. Forces Japan (joint force headquarters)" in page

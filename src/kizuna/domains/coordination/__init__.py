@@ -154,10 +154,10 @@ def _install(node: Node) -> None:
     # -- end of the watch log and the shift handover --
     node.arrival_hooks.append(arrived)
     # The object page names each type's properties and coded values as its pages do.
-    from kizuna.domains.coordination.property_words import PROPERTY_WORDS, VALUE_WORDS
+    from kizuna.domains.coordination.property_words import PROPERTY_WORDS, value_words
 
     node.property_words.update(PROPERTY_WORDS)
-    node.value_words.update(VALUE_WORDS)
+    node.value_words.update(value_words(structure))
 
 
 def _routers() -> list[APIRouter]:

@@ -31,10 +31,11 @@ from kizuna.domains.coordination.words import (
     TASKER_STATE_NAMES,
     TIER_NAMES,
 )
+from kizuna.domains.coordination.structure import RUNG_JOIN, Structure
 from kizuna.runtime import ValueWords
 from kizuna.web.fields import coded
 
-__all__ = ["PROPERTY_WORDS", "VALUE_WORDS"]
+__all__ = ["PROPERTY_WORDS", "VALUE_WORDS", "value_words"]
 
 # A body, a nation and a translation's record, as the pages say them.
 _BODY = {"body": N_("Body"), "nation": N_("Nation")}
@@ -130,3 +131,37 @@ VALUE_WORDS: dict[str, ValueWords] = {
     TASK_STATUS_TYPE: coded({"status": _str(OFFICE_STATUS_NAMES)}),
     ENTRY_TYPE: coded({"kind": ENTRY_KIND_NAMES}),
 }
+
+# The properties that hold a body of the alliance structure by its id (`usfj`), said by
+# the body's name as the pages say it.
+_BODY_PATHS = frozenset(
+    {
+        "requesting_body", "counterpart_body", "needs", "responding_body",
+        "determining_body", "asking_body", "addressed_body", "body", "issuing_body",
+        "handed_to", "opr", "ocrs", "escalated_to",
+    }
+)  # fmt: skip
+
+
+def value_words(structure: Structure) -> dict[str, ValueWords]:
+    """VALUE_WORDS, and beside them what only the node's alliance structure names: its
+    bodies, its regions and the kinds of situation a government determines."""
+
+    def named(codes: ValueWords | None) -> ValueWords:
+        def said(path: str, value: str, lang: str) -> str | None:
+            found = codes(path, value, lang) if codes else None
+            if found:
+                return found
+            if path in _BODY_PATHS:
+                bodies = [structure.bodies.get(b) for b in value.split(RUNG_JOIN)]
+                if all(bodies):
+                    return " / ".join(b.name(lang) for b in bodies if b)
+            if path == "regions" and value in structure.regions:
+                return structure.regions[value].name(lang)
+            if path == "kind" and value in structure.determinations:
+                return structure.determinations[value].name(lang)
+            return None
+
+        return said
+
+    return {t: named(VALUE_WORDS.get(t)) for t in PROPERTY_WORDS}
