@@ -622,4 +622,6 @@ def test_an_extensions_kind_reads_in_words(client: TestClient, node: Node) -> No
     _reader(client, node, "ja")
     shown = _properties(client.get(f"/objects/{meeting}").text)
     assert "新しいドメインオブジェクト型" in shown
+    # The extension is named as one; its definition's id stays on hover.
+    assert re.search(r'<dt title="extension-definition--[0-9a-f-]+">拡張定義</dt>', shown)
     assert "new-sdo" not in shown

@@ -198,9 +198,16 @@ def _entries(
     top = not path
     keys = sorted((k for k in body if not (top and k in _FACTS)), key=_order if top else str)
     return [
-        (k, words.names.get(k), _value(body[k], targets, f"{path}.{k}" if path else k, words))
+        (k, _name(k, path, words), _value(body[k], targets, f"{path}.{k}" if path else k, words))
         for k in keys
     ]
+
+
+def _name(key: str, path: str, words: Words) -> str | None:
+    # An extension sits under its definition's id: named as one, the id on hover.
+    if path == "extensions" and key.startswith("extension-definition--"):
+        return N_("Extension definition")
+    return words.names.get(key)
 
 
 def coded(tables: Mapping[str, Mapping[str, str]]) -> Callable[[str, str, str], str | None]:

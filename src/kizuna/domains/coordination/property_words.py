@@ -18,6 +18,7 @@ from kizuna.domains.coordination.model import (
     TASK_STATUS_TYPE,
     TASKER_TYPE,
 )
+from kizuna.domains.coordination.structure import RUNG_JOIN, Structure
 from kizuna.domains.coordination.watch_model import ENTRY_KIND_NAMES, ENTRY_TYPE, HANDOVER_TYPE
 from kizuna.domains.coordination.words import (
     DOMAIN_NAMES,
@@ -31,7 +32,6 @@ from kizuna.domains.coordination.words import (
     TASKER_STATE_NAMES,
     TIER_NAMES,
 )
-from kizuna.domains.coordination.structure import RUNG_JOIN, Structure
 from kizuna.runtime import ValueWords
 from kizuna.web.fields import coded
 
