@@ -780,3 +780,48 @@ def test_an_import_of_a_partners_object_is_told_whose_it_is(
     )  # fmt: skip
     assert not outcome.ok
     assert "belongs to the node of USA" in outcome.message
+
+
+def test_a_version_stamped_ahead_of_the_clock_is_refused_on_every_path(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Stop 39 left it open: a `modified` hours ahead was stored, and stood in the way
+    of every honest version until its time came. Five minutes ahead (a clock running
+    a little fast) is taken; more is refused on every path, arrival included."""
+    node = world.node
+    held = node.store.create(
+        world.principal, report("held"), parse(node.policy, "SECRET//REL TO JPN")
+    )
+    ahead = clock.format_ts(clock.now() + timedelta(hours=3))[:23] + "Z"
+
+    def stamped(stix_id: str | None = None, at: str = ahead) -> dict[str, Any]:
+        return {**report("stamped ahead"), "id": stix_id or f"report--{uuid.uuid4()}",
+                "created": at, "modified": at}  # fmt: skip
+
+    before = snapshot(node)
+    for path in ("rest-post", "taxii-post", "import"):
+        status, told = attempt(world, path, stamped())
+        assert status == 422, (path, told)
+        assert "later than this node's clock" in told, (path, told)
+    # The generic PUT of the oracle sends no `modified`: this one does.
+    again = {**held.object, "name": "changed", "modified": ahead}
+    put = world.client.put(
+        f"/api/v1/objects/{held.id}", json={"object": again}, headers=bearer(world.token)
+    )
+    assert put.status_code == 422, put.text
+    assert "later than this node's clock" in put.text
+    assert snapshot(node) == before
+    peer = _usa_peer(world, tmp_path_factory)
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    sent = sign(
+        _USA_KEY,
+        {**stamped(), "spec_version": "2.1",
+         "object_marking_refs": [marking_id(node.policy, shared)]},
+        origin="USA", label=shared, added=clock.now_ts(), version=1,
+    )  # fmt: skip
+    applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (0, 1)
+    assert snapshot(node) == before
+    a_little = clock.format_ts(clock.now() + timedelta(minutes=2))[:23] + "Z"
+    status, told = attempt(world, "rest-post", stamped(at=a_little))
+    assert status == 201, told

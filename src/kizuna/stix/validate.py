@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import stix2
 import stix2.exceptions
 from stix2.v21 import OBJ_MAP
 
+from kizuna.clock import parse_ts
 from kizuna.errors import Invalid
 from kizuna.stix.patterns import pattern_errors
 from kizuna.stix.standard import OWN_PREFIX, STANDIN, mistyped, plain_body
@@ -35,6 +37,11 @@ __all__ = [
 
 # Kizuna keeps labels as its own markings; a client does not post marking objects.
 _REFUSED_TYPES = {"marking-definition", "bundle"}
+
+# How far ahead of this node's clock a version may be stamped: a writer's clock runs a
+# little fast at times (Kerberos tolerates five minutes too). A version stamped later
+# would stand in the way of every honest version written before its time came.
+CLOCK_SKEW = timedelta(minutes=5)
 
 # STIX objects are shallow (an extension inside an object, a list of dicts inside it);
 # a deeper one is refused before anything walks it recursively.
@@ -146,12 +153,29 @@ def prepare(obj: Any, *, now: str, built: bool = False) -> dict[str, Any]:
         filled.setdefault("id", f"{stix_type}--{uuid.uuid4()}")
         filled.setdefault("created", now)
         filled.setdefault("modified", filled["created"])
+        _not_ahead(filled, now)
     if built:
         return filled
     if stix_type in NEW_SDO:
         # Not known to the stix2 library: checked against Kizuna's published schema.
         return check_new_sdo(filled)
     return short_way(filled) or by_library(filled)
+
+
+def _not_ahead(filled: dict[str, Any], now: str) -> None:
+    for key in ("modified", "created"):
+        stamp = filled.get(key)
+        try:
+            ahead = isinstance(stamp, str) and parse_ts(stamp) > parse_ts(now) + CLOCK_SKEW
+        except ValueError:
+            continue  # not a timestamp: said with the rest of what is wrong with it
+        if ahead:
+            minutes = int(CLOCK_SKEW.total_seconds() // 60)
+            raise Invalid(
+                f"{key} {stamp} is later than this node's clock ({now}) by more than "
+                f"{minutes} minutes",
+                field=f"object.{key}",
+            )
 
 
 def short_way(filled: dict[str, Any]) -> dict[str, Any] | None:
