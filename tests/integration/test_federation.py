@@ -854,6 +854,7 @@ def test_receipts_show_on_both_nodes(node: Node, usa: Node) -> None:
     from kizuna.domains.coordination.inputs import ItemCreate
     from kizuna.domains.coordination.receipts import receipts_of
     from kizuna.domains.coordination.service import coordination
+    from kizuna.errors import Refused
 
     with node.db.write() as conn:
         sato = identity.add_user(
@@ -864,6 +865,10 @@ def test_receipts_show_on_both_nodes(node: Node, usa: Node) -> None:
         baker = identity.add_user(
             conn, policy=usa.policy, actor="test", username="baker", nation="USA",
             clearance="SECRET", roles=["coordinator"], bodies=["usfj"],
+        ).principal  # fmt: skip
+        lowe = identity.add_user(
+            conn, policy=usa.policy, actor="test", username="lowe", nation="USA",
+            clearance="SECRET", roles=["reader"], bodies=["usfj"],
         ).principal  # fmt: skip
     item = coordination(node).open_item(
         sato,
@@ -882,6 +887,9 @@ def test_receipts_show_on_both_nodes(node: Node, usa: Node) -> None:
         assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
         (there,) = receipts_of(coordination(usa), baker, item.id)
         assert (there.origin, there.object["body"]) == ("USA", "usfj")
+        # Walk 42: a reader of USFJ signed for it, and its coordinator could not.
+        with pytest.raises(Refused, match="may not acknowledge for usfj"):
+            coordination(usa).acknowledge_receipt(lowe, item.id, "usfj")
         coordination(usa).acknowledge_receipt(baker, item.id, "usfj")
         assert pull_once(node, _peer_of(node, "USA")).stored >= 1
         (here,) = receipts_of(coordination(node), sato, item.id)

@@ -457,8 +457,9 @@ def verify_submit(
 
 
 def _ack_bodies(c: Coordination, principal: Principal, received: list[Any]) -> list[str]:
-    """The reader's bodies whose receipt here waits for their acknowledgement."""
-    if principal.nation != c.node.nation:
+    """The reader's bodies whose receipt here waits for their acknowledgement (a reader
+    of a body reads what reached it; only one who may answer signs for it)."""
+    if principal.nation != c.node.nation or not principal.can(Permission.OBJECT_ANSWER):
         return []
     return [
         r.object["body"]

@@ -22,7 +22,7 @@ from kizuna.domains.coordination import OWNER
 from kizuna.domains.coordination.model import RECEIPT_TYPE, Action
 from kizuna.domains.coordination.schema import coord_receipts
 from kizuna.errors import Conflict, NotFound, Refused
-from kizuna.identity.principal import Principal
+from kizuna.identity.principal import Permission, Principal
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
@@ -119,6 +119,14 @@ def acknowledge(c: Coordination, principal: Principal, of: str, body_id: str) ->
         ):
             raise Refused(
                 f"a member of {body_id} acknowledges on its own nation's node",
+                action=str(Action.RECEIPT_WRITE),
+                target=of,
+            )
+        if principal.kind != "system" and not principal.can(Permission.OBJECT_ANSWER):
+            # A reader of the body reads what reached it; acknowledging signs for the body.
+            raise Refused(
+                f"{principal.name} may not acknowledge for {body_id}: "
+                f"the role that grants {Permission.OBJECT_ANSWER} is missing",
                 action=str(Action.RECEIPT_WRITE),
                 target=of,
             )
