@@ -111,6 +111,7 @@ def test_japanese_author_opens_us_officer_concurs_board_shows_it_in_both_languag
     page.locator("select[name=region]").select_option("southwest-islands")
     page.locator("input[name=domains][value=air]").check()
     page.locator("input[name=label]").fill(LABEL)
+    page.locator("input[name=propose]").check()  # not ticked until the label names the US
     page.locator("#submit-item").click()
     expect(page.locator("h1")).to_have_text(TITLE["ja"])
     expect(page.locator("#item-state")).to_have_text(STATE["ja"]["proposed"])
@@ -186,6 +187,7 @@ def test_japan_records_a_determination_the_us_officer_sees_it_on_the_map(
     page.locator("select[name=region]").select_option("southwest-islands")
     page.locator("select[name=precedence]").select_option("IMMEDIATE")
     page.locator("input[name=label]").fill(LABEL)
+    page.locator("input[name=propose]").check()  # not ticked until the label names the US
     page.locator("#submit-item").click()
     expect(page.locator("span.precedence-immediate")).to_have_text("IMMEDIATE（緊急）")
     expect(page.locator("time.dtg").first).to_contain_text("JST")

@@ -105,6 +105,7 @@ def test_a_day_of_coordination_on_two_nodes(nodes: tuple[Proc, Proc], browser: B
         jp.locator("select[name=precedence]").select_option("IMMEDIATE")
         jp.locator("select[name=translation]").select_option("provisional")
         jp.locator("input[name=label]").fill(LABEL)
+        jp.locator("input[name=propose]").check()  # not ticked until the label names the US
         jp.locator("#submit-item").click()
         expect(jp.locator("span.precedence-immediate")).to_be_visible()
         item_url = jp.url

@@ -93,11 +93,14 @@ def test_the_open_form_offers_only_counterparts_the_rule_accepts(
     assert "selected>" not in "".join(_options_html(gone, "counterpart_body"))
     # A body that is not the reader's is not chosen for them.
     assert _options(client.get("/coordination/new?requesting_body=nss").text, "counterpart_body")
-    # The label is offered as a Japanese reader writes one, and it is the same label.
+    # The label is offered as a Japanese reader writes one, and it is the same label:
+    # this nation's alone, and "propose" not ticked (walk 42: a releasing officer who
+    # filled in only the titles released the item to the US without deciding to).
     label = re.search(r'name="label" value="([^"]*)"', form)
     assert label
-    assert label.group(1) == "指定なし//提供可：日本、米国"
-    assert parse(node.policy, label.group(1)) == parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+    assert label.group(1) == "指定なし//提供可：日本"
+    assert parse(node.policy, label.group(1)) == parse(node.policy, "UNCLASSIFIED//REL TO JPN")
+    assert re.search(r'name="propose" value="1"\s*>', form)
 
     before = _objects(node)
     itself = client.post(
@@ -117,7 +120,7 @@ def test_the_open_form_offers_only_counterparts_the_rule_accepts(
         "/coordination/new", data={**FORM, "counterpart_body": "jjoc", "csrf_token": csrf}
     ).text
     assert "Counterpart body: the counterpart cannot be the requesting body itself" in said
-    assert 'value="UNCLASSIFIED//REL TO JPN, USA"' in client.get("/coordination/new").text
+    assert 'value="UNCLASSIFIED//REL TO JPN"' in client.get("/coordination/new").text
     assert _objects(node) == before
     # A body offered is accepted: the item is opened.
     made = client.post(
@@ -170,7 +173,7 @@ def test_the_regions_page_names_the_nations(node: Node, client: TestClient) -> N
     assert heads == [("JPN", "日本"), ("USA", "米国")]
     assert "日本の事態認定を記録" in page
     assert "JPNの事態認定" not in page
-    assert 'name="label" value="指定なし//提供可：日本、米国"' in page
+    assert 'name="label" value="指定なし//提供可：日本"' in page
     client.get("/lang/en")
     page = client.get("/coordination/regions").text
     heads = re.findall(r'<th scope="col" data-nation="(\w+)">([^<]+)</th>', page)

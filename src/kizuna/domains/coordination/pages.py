@@ -146,8 +146,10 @@ def board_page(
 
 def default_label(c: Coordination, principal: Principal, lang: str) -> str:
     """A new record's label as the form first offers it: the lowest level, releasable to
-    the alliance's nations, written as the reader writes a label (指定なし//提供可：日本、米国)."""
-    label = Label(c.node.policy.lowest.rank, frozenset(c.structure.nations))
+    this node's nation only, written as the reader writes a label (指定なし//提供可：日本).
+    Naming the partner is a release decision, taken by typing it, never by default
+    (walk 42: a releasing officer who filled in only the titles released to the US)."""
+    label = Label(c.node.policy.lowest.rank, frozenset({c.node.nation}))
     return render(c.node.policy, label, "ja" if lang == "ja" else "en", first=principal.nation)
 
 
@@ -200,7 +202,9 @@ def open_form(
             "requesting_body": requesting_body,
             "counterpart_body": counterpart_body,
             "domains": [],
-            "propose": True,
+            # Proposing takes a label that names the counterpart's nation: not offered
+            # ticked beside a label that names none.
+            "propose": False,
             "precedence": "ROUTINE",
         },
     )
