@@ -712,3 +712,40 @@ def test_a_provisional_translation_is_flagged_until_a_translator_verifies_it(
     with pytest.raises(Conflict, match="no translation waiting"):
         c.verify_translation(yamada, made.id, TranslationVerify())
     assert 'data-status="verified"' in client.get(f"/coordination/items/{made.id}").text
+
+
+def test_an_item_names_only_decisions_and_items_its_label_covers(node: Node, people: dict) -> None:
+    """Walk 42: an item at CONFIDENTIAL//REL TO JPN, USA named a decision held at
+    SECRET//BIAC//REL TO JPN, and a US reader read its id; a made-up id and an RFI's
+    were taken as decisions too. What an item names is one the node holds, of its
+    type, at a label the item's dominates: at opening and at every later release."""
+    from importlib import resources
+
+    from kizuna.domains.meetings.service import import_summary
+    from kizuna.errors import Disallowed
+    from kizuna.labels import parse
+
+    seed = resources.files("kizuna.data").joinpath("seed/scc-2024-07-28-summary.ja.txt")
+    japan_only = parse(node.policy, "SECRET//REL TO JPN")
+    imported = import_summary(node, node.system, seed.read_bytes(), lang="ja", label=japan_only)
+    decision = next(o["id"] for o in imported.objects if o["type"] == "x-kizuna-decision")
+    c = coordination(node)
+    sato = people["sato"][0]
+    before = counts(node)
+    with pytest.raises(Disallowed, match="at least as restrictive as SECRET//REL TO JPN") as wide:
+        c.open_item(sato, item(label="CONFIDENTIAL//REL TO JPN, USA", decision_refs=[decision]))
+    assert wide.value.field == "label"
+    made_up = "x-kizuna-decision--aed7b02f-0000-4000-8000-000000000000"
+    for ref in (made_up, c.open_item(sato, item(label="SECRET", propose=False)).id):
+        with pytest.raises(NotFound, match="no decision"):
+            c.open_item(sato, item(decision_refs=[ref]))
+    related = c.open_item(sato, item(label="SECRET", propose=False))
+    before = counts(node)
+    with pytest.raises(Disallowed, match="at least as restrictive"):
+        c.open_item(sato, item(label="CONFIDENTIAL//REL TO JPN, USA", item_refs=[related.id]))
+    assert counts(node) == before
+    # Named at a label that covers it, the item is opened; released wider, refused.
+    named = c.open_item(sato, item(label="SECRET", propose=False, decision_refs=[decision]))
+    assert named.object["decisions"] == [decision]
+    with pytest.raises(Disallowed, match="at least as restrictive"):
+        node.store.release(sato, named.id, parse(node.policy, "SECRET//REL TO JPN, USA"))

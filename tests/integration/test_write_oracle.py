@@ -40,6 +40,7 @@ from kizuna.domains.coordination.inputs import (
 )
 from kizuna.domains.coordination.model import (
     DETERMINATION_TYPE,
+    ITEM_EXTENSION,
     ITEM_TYPE,
     RECEIPT_TYPE,
     REPLY_TYPE,
@@ -63,7 +64,7 @@ from kizuna.federation.schema import quarantine
 from kizuna.federation.signing import sign
 from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
-from kizuna.labels import parse, render
+from kizuna.labels import dominates, parse, render
 from kizuna.node import public_key_pem
 from kizuna.runtime import Node
 from kizuna.stix.markings import marking_id
@@ -825,3 +826,45 @@ def test_a_version_stamped_ahead_of_the_clock_is_refused_on_every_path(
     a_little = clock.format_ts(clock.now() + timedelta(minutes=2))[:23] + "Z"
     status, told = attempt(world, "rest-post", stamped(at=a_little))
     assert status == 201, told
+
+
+def test_a_partners_item_naming_what_its_label_does_not_cover_is_quarantined(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Walk 42 #1 on the last path: an item arriving from the partner names a decision
+    held here under a label its own does not dominate. Quarantined; named at a label
+    that covers the decision, or naming one this node does not hold, it is stored."""
+    from importlib import resources
+
+    from kizuna.domains.meetings.service import import_summary
+
+    node = world.node
+    seed = resources.files("kizuna.data").joinpath("seed/scc-2024-07-28-summary.ja.txt")
+    another = seed.read_text().replace("令和6年7月28日", "令和6年8月28日", 1).encode()
+    secret = parse(node.policy, "SECRET//REL TO JPN, USA")
+    imported = import_summary(node, world.principal, another, lang="ja", label=secret)
+    decision = next(o["id"] for o in imported.objects if o["type"] == meetings.DECISION)
+    peer = _usa_peer(world, tmp_path_factory)
+    shared = parse(node.policy, "CONFIDENTIAL//REL TO JPN, USA")
+    assert not dominates(shared, secret)
+    now = clock.format_ts(clock.now())[:23] + "Z"
+
+    def usa_item(decisions: list[str]) -> dict[str, Any]:
+        body = {
+            "type": ITEM_TYPE, "id": f"{ITEM_TYPE}--{uuid.uuid4()}", "spec_version": "2.1",
+            "created": now, "modified": now, "name": "Port call", "name_ja": "寄港",
+            "requesting_body": "usfj", "counterpart_body": "jjoc", "tier": "operational",
+            "region": "kyushu", "precedence": "ROUTINE", "state": "draft", "needs": ["JPN"],
+            "decisions": decisions,
+            "object_marking_refs": [marking_id(node.policy, shared)],
+            "extensions": {ITEM_EXTENSION: {"extension_type": "new-sdo"}},
+        }  # fmt: skip
+        return sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
+
+    held = snapshot(node)
+    applied = apply_page(node, peer, [usa_item([decision])], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (0, 1)
+    assert snapshot(node) == held
+    elsewhere = f"x-kizuna-decision--{uuid.uuid4()}"
+    applied = apply_page(node, peer, [usa_item([elsewhere])], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (1, 0)

@@ -65,7 +65,7 @@ def _install(node: Node) -> None:
         domain="coordination",
         endpoint="POST /api/v1/coordination/items (and /items/{id}/transitions)",
         open_to=frozenset({"release"}),
-        rules=item_rules(structure),
+        rules=item_rules(structure, node.policy),
         key=OWNER,
     )
     owners.register(

@@ -24,7 +24,7 @@ from kizuna.domains.coordination.model import ITEM_TYPE, ItemState
 from kizuna.domains.coordination.notify import Notice
 from kizuna.domains.coordination.rules import check_item
 from kizuna.domains.coordination.schema import coord_items
-from kizuna.errors import Invalid
+from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import render
 from kizuna.store import StoredObject
@@ -56,6 +56,14 @@ def open_item(c: Coordination, principal: Principal, data: ItemCreate) -> Stored
         for ref in data.decision_refs:
             if not STIX_ID.fullmatch(ref):
                 raise Invalid(f"'{ref}' is not a STIX identifier", field="decision_refs")
+            # One the author may not read reads as one that does not exist; the owner
+            # rules hold the item's label to the decision's on every path.
+            try:
+                named = c.store.get(principal, ref)
+            except NotFound:
+                named = None
+            if named is None or named.type != "x-kizuna-decision":
+                raise NotFound(f"no decision {ref}", field="decision_refs")
         body: dict[str, Any] = {
             "type": ITEM_TYPE,
             "name": data.title_en,

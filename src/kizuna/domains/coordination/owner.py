@@ -43,9 +43,9 @@ from kizuna.domains.coordination.model import (
 )
 from kizuna.domains.coordination.schema import coord_responses
 from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Structure
-from kizuna.errors import Conflict, Invalid
-from kizuna.labels import Label
-from kizuna.store.access import current
+from kizuna.errors import Conflict, Invalid, NotFound
+from kizuna.labels import Label, Policy, dominates, render
+from kizuna.store.access import current, held_label
 from kizuna.store.owners import Write
 from kizuna.web.bilingual import TRANSLATION_PROPERTY, check_translation
 
@@ -203,11 +203,42 @@ def _check_step(s: Structure, write: Write, previous: dict[str, Any]) -> None:
                 raise Invalid(f"a release changes the label only, not {field}", field=field)
 
 
-def item_rules(s: Structure) -> Callable[[Connection, Write], None]:
+# What an item names, it tells whoever reads it: the decisions it carries out (the
+# 2+2 record's, named by type only: no domain imports another) and the items it relates
+# to. Each is named only under a label that dominates its own (DESIGN: derived data
+# carries its label), and on this node must be one it holds, of its type.
+_NAMED = (
+    ("decisions", "x-kizuna-decision", "decision_refs", "decision"),
+    ("related_items", ITEM_TYPE, "item_refs", "coordination item"),
+)
+
+
+def _check_named(conn: Connection, policy: Policy, write: Write) -> None:
+    for prop, stix_type, field, noun in _NAMED:
+        named = write.body.get(prop) or []
+        if not isinstance(named, list):
+            raise Invalid(f"{prop} is a list of ids", field=field)
+        for ref in named:
+            held = held_label(conn, str(ref), stix_type)
+            if held is None:
+                # A partner's item may name what was never released to this node.
+                if write.kind == "accept":
+                    continue
+                raise NotFound(f"no {noun} {ref}", field=field)
+            if not dominates(write.label, held):
+                raise Invalid(
+                    f"the label must be at least as restrictive as {render(policy, held)}, "
+                    f"the label of {ref}, which the item names",
+                    field="label",
+                )
+
+
+def item_rules(s: Structure, policy: Policy) -> Callable[[Connection, Write], None]:
     def rules(conn: Connection, write: Write) -> None:
         if write.body.get("type") != ITEM_TYPE:
             return
         check_item_body(s, write.body, write.origin)
+        _check_named(conn, policy, write)
         if write.previous is not None:
             _check_step(s, write, write.previous)
         elif write.kind == "create":
