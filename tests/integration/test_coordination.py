@@ -749,3 +749,22 @@ def test_an_item_names_only_decisions_and_items_its_label_covers(node: Node, peo
     assert named.object["decisions"] == [decision]
     with pytest.raises(Disallowed, match="at least as restrictive"):
         node.store.release(sato, named.id, parse(node.policy, "SECRET//REL TO JPN, USA"))
+
+
+def test_a_narrowed_item_takes_the_answers_about_it_along(node: Node, people: dict) -> None:
+    """Walk 42: what is written about an item follows its narrowing. This node's own
+    answer is released with it (an answer is never changed but for that); a partner's
+    answer held here is read only by whoever may read the narrowed item."""
+    from kizuna.labels import parse
+
+    c = coordination(node)
+    sato, davis, smith = people["sato"][0], people["davis"][0], people["smith"][0]
+    made = c.open_item(sato, item(counterpart_body="bocc", tier="operational"))
+    theirs = c.respond(davis, made.id, ResponseCreate(kind=ResponseKind.CONCUR))
+    ours = c.respond(sato, made.id, ResponseCreate(kind="concur_with_comments", comment="ok"))
+    assert node.store.get(smith, theirs.id).id == theirs.id
+    node.store.release(sato, made.id, parse(node.policy, "SECRET//REL TO JPN"))
+    assert node.store.get(sato, ours.id).label.rel_to == {"JPN"}
+    for hidden in (made.id, ours.id, theirs.id):
+        with pytest.raises(NotFound):
+            node.store.get(smith, hidden)

@@ -23,7 +23,7 @@ from kizuna.federation.pull import pull_once
 from kizuna.federation.schema import quarantine, signatures
 from kizuna.federation.signing import unwrap, verify
 from kizuna.identity import service as identity
-from kizuna.labels import Label, can_read
+from kizuna.labels import Label, can_read, parse
 from kizuna.labels.label import Clearance
 from kizuna.node import public_key_pem
 from kizuna.runtime import Node
@@ -845,6 +845,55 @@ def test_a_us_rfi_stops_the_jpn_items_clock_across_nodes(node: Node, usa: Node) 
             _rfi, replies = staff_queries.rfi_thread(coordination(here), who, rfi.id)
             assert [r.id for r in replies] == [answer.id]
         assert usa.store.get(miller, item.id).body == node.store.get(sato, item.id).body
+
+
+def test_a_narrowed_item_takes_this_nodes_replies_about_it_along(node: Node, usa: Node) -> None:
+    """Walk 42: JJOC narrowed its item to Japan after answering a US RFI about it; on
+    the US node the item was gone but JJOC's reply, at the item's old label, still read.
+    What this node wrote about the item (its replies, answers, receipts) goes where
+    the narrowing takes the item, and the partner hides it when the narrowing arrives."""
+    from kizuna.domains.coordination.inputs import ItemCreate, ReplyCreate, RfiCreate
+    from kizuna.domains.coordination.service import coordination
+    from kizuna.errors import NotFound
+
+    with node.db.write() as conn:
+        sato = identity.add_user(
+            conn, policy=node.policy, actor="test", username="sato", nation="JPN",
+            clearance="SECRET", roles=["author", "releasing_officer"], bodies=["jjoc"],
+        ).principal  # fmt: skip
+    with usa.db.write() as conn:
+        miller = identity.add_user(
+            conn, policy=usa.policy, actor="test", username="miller", nation="USA",
+            clearance="SECRET", roles=["author", "releasing_officer"], bodies=["usfj"],
+        ).principal  # fmt: skip
+    item = coordination(node).open_item(
+        sato,
+        ItemCreate(title_en="Fuel storage at Sasebo", title_ja="佐世保の燃料貯蔵",
+                   requesting_body="jjoc", counterpart_body="usfj", region="kyushu",
+                   label="SECRET//REL TO JPN, USA"),
+    )  # fmt: skip
+    with _linked(node, usa):
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
+        rfi = coordination(usa).ask(
+            miller,
+            RfiCreate(title_en="Which tanks?", title_ja="どのタンクか", asking_body="usfj",
+                      addressed_body="jjoc", coordination_item=item.id),
+        )  # fmt: skip
+        assert pull_once(node, _peer_of(node, "USA")).stored >= 1
+        reply = coordination(node).reply(
+            sato, rfi.id, ReplyCreate(body="jjoc", text_en="Tanks 3 and 4.", answers=True)
+        )
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 1
+        assert usa.store.get(miller, reply.id).object["text"] == "Tanks 3 and 4."
+        node.store.release(sato, item.id, parse(node.policy, "SECRET//REL TO JPN"))
+        # Here, the reply went with the item, released by the node itself.
+        assert node.store.get(sato, reply.id).label.rel_to == {"JPN"}
+        assert pull_once(usa, _peer_of(usa, "JPN")).stored >= 0
+        for gone in (item.id, reply.id):
+            with pytest.raises(NotFound):
+                usa.store.get(miller, gone)
+        # The US node's own question stays its own.
+        assert usa.store.get(miller, rfi.id).object["name"] == "Which tanks?"
 
 
 def test_receipts_show_on_both_nodes(node: Node, usa: Node) -> None:

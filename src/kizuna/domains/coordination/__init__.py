@@ -153,6 +153,10 @@ def _install(node: Node) -> None:
     )
     # -- end of the watch log and the shift handover --
     node.arrival_hooks.append(arrived)
+    # What hangs on an item or an RFI goes where a narrowing takes it.
+    from kizuna.domains.coordination.followers import followers
+
+    node.store.owners.follow(OWNER, followers)
     # The object page names each type's properties and coded values as its pages do.
     from kizuna.domains.coordination.property_words import PROPERTY_WORDS, value_words
 

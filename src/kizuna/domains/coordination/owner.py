@@ -299,6 +299,10 @@ def response_rules(conn: Connection, write: Write) -> None:
     if body.get("type") != RESPONSE_TYPE:
         return
     if write.previous is not None:
+        # Narrowed with its item (a release that changes the label only, by the store
+        # when it narrows the item's followers), never otherwise changed.
+        if write.kind == "release" and _same_but_label(body, write.previous):
+            return
         raise Conflict(
             "an answer is never changed: a nation answers each item version once",
             field="object.id",

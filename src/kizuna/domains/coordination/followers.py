@@ -1,0 +1,44 @@
+"""What hangs on an item or an RFI, for the store's followers (`Owners.follow`): the
+answers to an item, the RFIs asked about it, the replies in their threads and the
+receipts of each. Written at the label of what they are about, they say something of
+it; when a release narrows the item (or a standalone RFI), the store narrows this
+node's own followers with it, and a partner's follow there when its narrowing arrives
+(walk 42: after an item was narrowed to Japan, the US still read Japan's reply about
+it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, or_, select, union
+
+from kizuna.db.schema import objects
+from kizuna.domains.coordination.schema import (
+    coord_receipts,
+    coord_responses,
+    coord_rfi_replies,
+    coord_rfis,
+)
+
+__all__ = ["followers"]
+
+
+def followers(conn: Connection, stix_id: str) -> list[str]:
+    """The ids of what hangs on `stix_id` (an item or an RFI), oldest first."""
+    target = select(objects.c.pk).where(objects.c.stix_id == stix_id).scalar_subquery()
+    # The RFIs about an item, or the RFI itself: their threads hang on it too.
+    rfis = select(coord_rfis.c.object_pk).where(
+        or_(coord_rfis.c.item_pk == target, coord_rfis.c.object_pk == target)
+    )
+    hanging = union(
+        select(coord_responses.c.object_pk).where(coord_responses.c.item_pk == target),
+        select(coord_rfis.c.object_pk).where(coord_rfis.c.item_pk == target),
+        select(coord_rfi_replies.c.object_pk).where(coord_rfi_replies.c.rfi_pk.in_(rfis)),
+        select(coord_receipts.c.object_pk).where(
+            or_(coord_receipts.c.of_pk == target, coord_receipts.c.of_pk.in_(rfis))
+        ),
+    ).subquery()
+    query = (
+        select(objects.c.stix_id)
+        .where(objects.c.pk.in_(select(hanging.c.object_pk)))
+        .order_by(objects.c.pk)
+    )
+    return list(conn.execute(query).scalars())
