@@ -60,6 +60,8 @@ _NOTES_TITLE = {"ja": "注", "en": "Notes"}
 BULLET = "• "
 # A sentence that announces a list: its verb decides each line of it.
 _LEAD_EN = re.compile(r":\s*$")
+_LEAD_EN_WORDS = re.compile(r"(?:\s(?:the following|as follows))?:\s*$")
+_LIST_TAIL = re.compile(r"[;,]\s?(?:and|or)?\s*$")
 _LEAD_JA_NOUN = re.compile(r"(?:以下|次|下記)の(?:事項|点|取組|措置|分野|項目|諸点|内容)")
 _LEAD_JA_END = re.compile(r"[:：]\s*$")
 _WHOLE_TITLE = {"ja": "本文", "en": "Text"}
@@ -205,7 +207,9 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
                 Item(number or 0, text, marker=f"({number})" if kind == "paren" else str(number))
             )
         elif kind == "bullet":
-            if last is not None and (last.marker not in ("", "•") or leads_in(last.text, lang)):
+            if last is not None and (
+                last.marker not in ("", "•") or leads_in(last.text, lang) or _listing(last)
+            ):
                 # Marked, so that a lead-in's verb reads each bullet (`_led`) and the
                 # meeting's page shows the list as the text has it.
                 last.text += glue + BULLET + text
@@ -221,6 +225,12 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
         sections.append(Section(0, _NOTES_TITLE[lang], glue.join(notes)))
     _renumber(sections)
     return sections
+
+
+def _listing(item: Item) -> bool:
+    """Whether a plain paragraph already holds the list its lead-in announced: only a
+    lead-in takes bullets into such a paragraph, so the next bullet is the list's too."""
+    return item.marker == "" and item.text.rsplit("\n", 1)[-1].startswith(BULLET)
 
 
 def leads_in(text: str, lang: str) -> bool:
@@ -256,7 +266,10 @@ def _led(sentences: list[str], lang: str) -> list[str]:
 
 def _joined(lead: str, line: str, lang: str) -> str:
     if lang == "en":
-        return _LEAD_EN.sub("", lead) + " " + line
+        # 'would work on the following:' + 'establishing …' reads 'would work on
+        # establishing …'; a list's '; and' is the list's, not the decision's.
+        line = _LIST_TAIL.sub("", line)
+        return _LEAD_EN_WORDS.sub("", lead) + " " + line
     line = line.rstrip("。．")
     if found := _LEAD_JA_NOUN.search(lead):
         return lead[: found.start()] + line + lead[found.end() :]
