@@ -375,7 +375,7 @@ def _read_decisions(meeting: Meeting) -> None:
             made, actor = reader(sentence, actor, meeting.attendees)
             out += made
         for d in out:
-            classify(d, lang, meeting.date.year)
+            classify(d, lang, meeting.date)
         return out, actor
 
     for section in meeting.sections:
