@@ -86,3 +86,87 @@ def test_this_fiscal_year_before_april_is_the_one_that_began_the_april_before() 
     text = FISCAL.replace("令和８年７月１日", "令和８年２月１日").format(when="今年度内に")
     (decision,) = _items(read_summary(text.encode(), "ja").as_json())[0]["decisions"]
     assert decision["due"] == "2026-03-31"
+
+
+def test_lines_a_pdf_broke_inside_a_paragraph_are_joined_not_read_as_headings() -> None:
+    """'…transition of⏎U.S. Forces Japan…' became a heading '2 U.S. Forces Japan…',
+    '…in the Indo-⏎Pacific.' section 1's title (its decision lost) and 'Marco⏎Rubio'
+    no attendee at all."""
+    record = _read("own2_en.txt")
+    assert [s["title"] for s in record["sections"]] == ["Text"]
+    m = record["meeting"]
+    assert [(a["nation"], a["name"]) for a in m["attendees"]] == [
+        ("USA", "Marco Rubio"),
+        ("USA", "Pete Hegseth"),
+        ("JPN", "Toshimitsu Motegi"),
+        ("JPN", "Shinjiro Koizumi"),
+    ]
+    items = _items(record)
+    alliance = items[0]["decisions"]
+    assert [d["stance"] for d in alliance] == ["reaffirm"]
+    assert alliance[0]["sentence"].endswith("in the Indo-Pacific.")
+    listed = items[1]["decisions"]
+    assert "transition of U.S. Forces Japan to a joint force headquarters" in listed[0]["clause"]
+    assert [d.get("due") for d in listed] == ["2026", "2027", None]
+    joins = {(f["kind"], f["suggestion"]) for f in record["quality"]}
+    assert ("page-break", "Indo-Pacific.") in joins
+    assert ("line-joined", "ition of U.S. For") in joins
+    assert "no-attendees" not in {f["kind"] for f in record["quality"]}
+
+
+def test_a_japanese_line_ending_on_a_particle_continues_its_numbered_paragraph() -> None:
+    """「２　両者は、在日米軍の航空機の⏎事故現場…」: the first line became a section's title."""
+    record = _read("own3_ja_sjis.txt")
+    assert "両者は、在日米軍の航空機の" not in [s["title"] for s in record["sections"]]
+    texts = [i["text"] for i in _items(record)]
+    assert (
+        "両者は、在日米軍の航空機の事故現場における協力に関するガイドラインの改正に合意した。"
+        in texts
+    )
+    kinds = [f["kind"] for f in record["quality"]]
+    assert "line-joined" in kinds
+
+
+DOUBTFUL_EN = """Japan-U.S. Foreign Ministers' Meeting
+
+July 1, 2026
+
+On July 1, 2026, Foreign Minister Motegi held a meeting with Secretary Rubio.
+
+Regional affairs
+
+The Ministers condemned the launches.
+
+The Ministers reaffirmed the importance of peace in the
+
+Indo-Pacific region and beyond it.
+"""
+
+
+def test_a_heading_that_ends_inside_a_sentence_is_reported_as_doubtful() -> None:
+    """A line cut with a blank line after it is not joined; read as a heading, the
+    quality report says it may be a line of its paragraph. A true heading is not."""
+    record = read_summary(DOUBTFUL_EN.encode(), "en").as_json()
+    titles = [s["title"] for s in record["sections"]]
+    doubtful = [f["found"] for f in record["quality"] if f["kind"] == "doubtful-heading"]
+    assert "Regional affairs" in titles
+    assert doubtful == ["The Ministers reaffirmed the importance of peace in the"]
+
+
+@pytest.mark.parametrize(
+    ("name", "headings"),
+    [
+        (
+            "2010-05-21_mofa-fm-meeting-summary_en.txt",
+            ["The Outline", "The issue of child custody"],
+        ),
+        ("2017-08-15_kono-2plus2-attendance-press_ja.txt", []),
+    ],
+)
+def test_the_corpus_headings_stay_headings(name: str, headings: list[str]) -> None:
+    corpus = Path(__file__).parent / "corpus" / name
+    record = read_summary(corpus.read_bytes()).as_json()
+    found = [s["title"] for s in record["sections"]] + [i["text"] for i in _items(record)]
+    for heading in headings:
+        assert any(t.startswith(heading) for t in found), (heading, found)
+    assert not any(f["kind"] == "doubtful-heading" for f in record["quality"])

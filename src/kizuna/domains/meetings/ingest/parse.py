@@ -23,10 +23,11 @@ from kizuna.domains.meetings.ingest.dates import find_dates
 from kizuna.domains.meetings.ingest.decisions import Decision, decisions_ja, split_sentences
 from kizuna.domains.meetings.ingest.decisions_en import decisions_en
 from kizuna.domains.meetings.ingest.heading import Heading, is_lead, read_heading
+from kizuna.domains.meetings.ingest.normalize import ends_open
 from kizuna.domains.meetings.ingest.people import Attendee
 from kizuna.domains.meetings.ingest.vocab import place_zone
 
-__all__ = ["Attendee", "Item", "Meeting", "Section", "parse"]
+__all__ = ["DOUBTFUL", "Attendee", "Item", "Meeting", "Section", "parse"]
 
 _ROMAN = {
     "I": 1,
@@ -175,7 +176,15 @@ def _promote(blocks: list[tuple[str, int | None, str]]) -> list[tuple[str, int |
     return [("section-text", n, t) if k == "numbered" else (k, n, t) for k, n, t in blocks]
 
 
-def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Section]:
+DOUBTFUL = (
+    "read as a heading, but it ends inside a sentence: check it is not a line of the "
+    "paragraph below"
+)
+
+
+def _structure(
+    blocks: list[tuple[str, int | None, str]], lang: str, findings: list[tuple[str, str, str]]
+) -> list[Section]:
     # Paragraphs stay apart: a title line ((1) The Outline) is not its paragraph's subject.
     glue = "\n"
     sections: list[Section] = []
@@ -190,6 +199,10 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
         if kind == "section" and nxt is None and len(text.split()) > 4:
             kind = "para"  # a last line cut off by the extractor, not a heading
         if kind == "section":
+            if ends_open(text, lang):
+                # Normalization joins a line cut inside its paragraph; one it left (a
+                # blank line between) may still be one.
+                findings.append(("doubtful-heading", text, DOUBTFUL))
             sections.append(Section(number or 0, text))
             implicit = False
             continue
@@ -327,8 +340,8 @@ def parse(text: str, lang: str, given: date | None = None) -> Meeting:
     # Facts may sit in the paragraph after the opening (attendees, a plan's verbs).
     following = [b[2] for b in blocks[:2] if b[0] != "section"]
     head = read_heading(heading, opening_text, lang, given, "\n".join(following))
-    sections = _structure(blocks, lang)
     findings = list(head.findings)
+    sections = _structure(blocks, lang, findings)
     if opening:
         sections.insert(0, Section(0, _OPENING_TITLE[lang], "\n".join(opening)))
     if not sections:
