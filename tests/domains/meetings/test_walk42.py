@@ -170,3 +170,21 @@ def test_the_corpus_headings_stay_headings(name: str, headings: list[str]) -> No
     for heading in headings:
         assert any(t.startswith(heading) for t in found), (heading, found)
     assert not any(f["kind"] == "doubtful-heading" for f in record["quality"])
+
+
+@pytest.mark.parametrize("name", ["own3b_ja.txt", "own3_ja_sjis.txt"])
+def test_a_numbered_opening_paragraph_is_read_as_the_opening(name: str) -> None:
+    """「１　本５日（木曜日）午前１０時３０分から、外務省において、…開催された。」 was item 1:
+    no start, no place, and a no-start finding, where the same words unnumbered read."""
+    record = _read(name)
+    m = record["meeting"]
+    assert (m["date"], m["start"], m["start_zone"], m["place"]) == (
+        "2019-12-05",
+        "10:30",
+        "JST",
+        "外務省",
+    )
+    assert "no-start" not in {f["kind"] for f in record["quality"]}
+    # The numbered items after it are the text's, numbered as the text numbers them.
+    assert [i["number"] for i in _items(record)] == [2, 3]
+    assert not any(i["text"].startswith("本5日") for i in _items(record))

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kizuna.domains.meetings.ingest.commitments import classify
-from kizuna.domains.meetings.ingest.dates import find_dates
+from kizuna.domains.meetings.ingest.dates import find_dates, find_start
 from kizuna.domains.meetings.ingest.decisions import Decision, decisions_ja, split_sentences
 from kizuna.domains.meetings.ingest.decisions_en import decisions_en
 from kizuna.domains.meetings.ingest.heading import Heading, is_lead, read_heading
@@ -150,8 +150,8 @@ def _split_opening(
     marked_later = any(b[0] in ("section", "paren", "numbered") for b in blocks[k + 1 :])
     opening: list[str] = []
     if k < len(blocks):
-        kind, _, text = blocks[k]
-        if kind == "para" or (kind in ("numbered", "paren") and is_lead(text)):
+        kind, number, text = blocks[k]
+        if kind == "para" or (kind in ("numbered", "paren") and _opens(number, text)):
             opening.append(text)
             k += 1
             # More unmarked paragraphs before the first numbered part are opening too.
@@ -159,6 +159,13 @@ def _split_opening(
                 opening.append(blocks[k][2])
                 k += 1
     return heading, opening, blocks[k:]
+
+
+def _opens(number: int | None, text: str) -> bool:
+    """A numbered first paragraph is the opening when it leads the summary in (…概要は
+    以下のとおり) or, numbered 1, gives the meeting's start: 「１　本５日午前１０時３０分
+    から、外務省において、…が開催された。」 says what an unnumbered opening says."""
+    return is_lead(text) or (number == 1 and find_start(text) is not None)
 
 
 def _promote(blocks: list[tuple[str, int | None, str]]) -> list[tuple[str, int | None, str]]:
