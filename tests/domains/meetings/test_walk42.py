@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kizuna.domains.meetings.agenda import due_day
-from kizuna.domains.meetings.ingest import read_summary
+from kizuna.domains.meetings.ingest import IngestRefused, read_summary
 
 TEXTS = Path(__file__).parent / "docs" / "walk42"
 
@@ -188,3 +188,50 @@ def test_a_numbered_opening_paragraph_is_read_as_the_opening(name: str) -> None:
     # The numbered items after it are the text's, numbered as the text numbers them.
     assert [i["number"] for i in _items(record)] == [2, 3]
     assert not any(i["text"].startswith("本5日") for i in _items(record))
+
+
+def _dated(line: str) -> bytes:
+    opening = "　茂木外務大臣は、ルビオ米国務長官と会談を行った。"
+    return f"日米外相会談（概要）\n\n{line}\n\n{opening}\n".encode()
+
+
+def test_a_day_that_is_no_day_of_the_calendar_is_refused_by_name() -> None:
+    """令和8年2月29日 was refused as giving no meeting date at all."""
+    with pytest.raises(IngestRefused) as refused:
+        read_summary(_dated("令和8年2月29日"), "ja")
+    said = str(refused.value)
+    assert "令和8年2月29日 is no day of the calendar (2026-02-29)" in said
+    assert "without a year" not in said
+    assert "give the date as YYYY-MM-DD" in said
+    # The analyst's date imports it.
+    given = read_summary(_dated("令和8年2月29日"), "ja", date(2026, 2, 28))
+    assert given.meeting.date == date(2026, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("line", "day", "fault"),
+    [
+        ("令和元年四月三十日", "2019-04-30", "is no day of 令和, which began on 2019-05-01"),
+        ("平成三十一年五月一日", "2019-05-01", "is no day of 平成, which ended on 2019-04-30"),
+    ],
+)
+def test_an_era_date_outside_its_era_is_reported(line: str, day: str, fault: str) -> None:
+    """Era dates that never existed were taken silently."""
+    record = read_summary(_dated(line), "ja").as_json()
+    assert record["meeting"]["date"] == day
+    found = [
+        (f["found"], f["suggestion"]) for f in record["quality"] if f["kind"] == "no-such-date"
+    ]
+    assert found == [(line, f"{line} {fault}")]
+
+
+def test_an_era_date_inside_its_era_is_not_reported() -> None:
+    for line in ("令和元年五月一日", "平成三十一年四月三十日", "平成元年一月八日"):
+        record = read_summary(_dated(line), "ja").as_json()
+        assert "no-such-date" not in {f["kind"] for f in record["quality"]}, line
+
+
+@pytest.mark.parametrize("line", ["2026/2/13", "R8.2.13"])
+def test_numeric_dates_are_read(line: str) -> None:
+    """2026/2/13 and R8.2.13 were refused as no meeting date."""
+    assert read_summary(_dated(line), "ja").meeting.date == date(2026, 2, 13)

@@ -28,6 +28,7 @@ KIND_NAMES = {
     "no-start": N_("no start time"),
     "announced": N_("announcement of a meeting to come"),
     "doubtful-heading": N_("doubtful heading"),
+    "no-such-date": N_("a date that never was"),
 }
 
 _NOTES = {
