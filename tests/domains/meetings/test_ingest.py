@@ -163,7 +163,9 @@ def test_an_english_joint_statement() -> None:
     assert [d["stance"] for d in items[(2, 1)]["decisions"]] == ["condemn", "share concern"]
     assert ("japan", "request") in [(d["actor"], d["stance"]) for d in items[(2, 2)]["decisions"]]
     assert "importance of peace" in items[(2, 2)]["text"]
-    assert [q["suggestion"] for q in record["quality"]] == ["importance"]
+    # "…support from the⏎United States…" ends on a word no sentence ends on: one line.
+    assert "from the United States on the abductions issue." in items[(2, 2)]["text"]
+    assert [q["suggestion"] for q in record["quality"]] == ["importance", "from the United S"]
 
 
 @pytest.mark.parametrize(

@@ -131,7 +131,9 @@ _register(
         ("reported_from", StringProperty()),  # that meeting, where the text names it
         ("commitment", IntegerProperty()),  # 1: an action someone will take; 0: a position
         ("owner", StringProperty()),  # who acts (an actor key)
-        ("due", StringProperty()),  # YYYY or YYYY-MM the text states
+        # YYYY or YYYY-MM the text states; a day (YYYY-MM-DD) where the text names
+        # one by its period: a Japanese fiscal year ends on 31 March (2027-03-31).
+        ("due", StringProperty()),
     ],
 )
 _register(

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from kizuna.domains.meetings.ingest.heading import ANNOUNCED
+from kizuna.domains.meetings.ingest.parse import DOUBTFUL
 from kizuna.web.i18n import N_
 
 __all__ = ["KIND_NAMES", "note", "start_said"]
@@ -26,6 +27,8 @@ KIND_NAMES = {
     "no-attendees": N_("no attendees"),
     "no-start": N_("no start time"),
     "announced": N_("announcement of a meeting to come"),
+    "doubtful-heading": N_("doubtful heading"),
+    "no-such-date": N_("a date that never was"),
 }
 
 _NOTES = {
@@ -33,6 +36,10 @@ _NOTES = {
     "no attendee could be read": N_("no attendee could be read"),
     "no start time in the opening": N_("no start time in the opening"),
     ANNOUNCED: N_("an announcement: dated the day it was made; the attendees are those expected"),
+    DOUBTFUL: N_(
+        "read as a heading, but it ends inside a sentence: check it is not a line of the "
+        "paragraph below"
+    ),
 }
 
 # The pieces of a web page the importer leaves out (chrome.py), by kind.

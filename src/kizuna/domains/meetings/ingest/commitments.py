@@ -6,7 +6,10 @@ instructed, approved, or a welcome of an initiative — whose clause names an ac
 is a position: condemning, concern, opposing, noting, or affirming a principle
 (…の重要性を確認, the importance of …). The owner is the actor unless the clause
 names who acts (米側が…, Japan will …); the due date is the one the clause states
-(2024年に開始, by the end of May, 年内, later in the year).
+(2024年に開始, by the end of May, 年内, later in the year). Japan's fiscal year runs
+from April to March: a due in a fiscal year (2026年度内, 令和8年度中, 今年度内, 来年度中)
+is the day it ends, 31 March of the next calendar year, held as that day
+(`2027-03-31`), since a year alone would read as its 31 December.
 
 The classification is a reading, not a fact: the analyst corrects it on the page.
 """
@@ -14,6 +17,7 @@ The classification is a reading, not a fact: the analyst corrects it on the page
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from kizuna.domains.meetings.ingest.dates import kanji_number
 from kizuna.domains.meetings.ingest.decisions import Decision
@@ -93,10 +97,12 @@ _AGENT_EN = re.compile(
     r"(?:'s|’s)\s(?:decision|plan|intention)\sto\b)"
 )
 _DUE_JA = re.compile(
-    r"(?:(令和|平成)([0-9元一二三四五六七八九十]{1,3})|([12][0-9]{3}))\s?年(?:度)?"
+    r"(?:(令和|平成)([0-9元一二三四五六七八九十]{1,3})|([12][0-9]{3}))\s?年(度)?"
     r"\s?(?:([0-9一二三四五六七八九十]{1,3})\s?月)?"
     r"\s?(?:中|末|まで|内|に|から|以降|頃|めど|目途|初頭|前半|後半)"
 )
+# A fiscal year named from the meeting's: this one (今年度内) or the next (来年度中).
+_DUE_JA_FISCAL = re.compile(r"(今|本|当|来|翌)?年度\s?(?:中|末|内|まで)")
 _DUE_EN = re.compile(
     r"\b(?:by|in|before|from|starting in|beginning in|no later than)\s(?:the end of\s)?"
     r"(?:(January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -123,15 +129,25 @@ _MONTHS = {
 }
 
 
-def _due(clause: str, lang: str, year: int) -> str:
+def _fiscal_end(fiscal_year: int) -> str:
+    return date(fiscal_year + 1, 3, 31).isoformat()
+
+
+def _due(clause: str, lang: str, day: date) -> str:
+    year = day.year
     if lang == "ja":
         m = _DUE_JA.search(clause)
         if m:
-            era, era_year, western, month = m.groups()
+            era, era_year, western, fiscal, month = m.groups()
             # Kanji numerals as well (令和七年中): texts write years both ways.
             eras = {"令和": 2018, "平成": 1988}
             y = int(western) if western else eras[era] + kanji_number(era_year)
+            if fiscal:
+                return _fiscal_end(y)
             return f"{y}-{kanji_number(month):02d}" if month else str(y)
+        if fiscal_m := _DUE_JA_FISCAL.search(clause):
+            current = year if day.month >= 4 else year - 1
+            return _fiscal_end(current + (fiscal_m.group(1) in ("来", "翌")))
         if re.search(r"年内|本年中|今年中|本年末", clause):
             return str(year)
         return ""
@@ -159,8 +175,9 @@ def _owner(decision: Decision, lang: str) -> str:
     return agents.pop() if len(agents) == 1 else decision.actor
 
 
-def classify(decision: Decision, lang: str, year: int) -> None:
-    """Set commitment, owner and due on a decision (in place)."""
+def classify(decision: Decision, lang: str, day: date) -> None:
+    """Set commitment, owner and due on a decision (in place); `day` is the meeting's,
+    from which 年内 and 来年度 count."""
     clause = decision.clause or decision.sentence
     if decision.stance not in _COMMITTING:
         decision.commitment = False
@@ -177,4 +194,4 @@ def classify(decision: Decision, lang: str, year: int) -> None:
     decision.commitment = acts and not (principle and decision.stance != "commit")
     if decision.commitment:
         decision.owner = _owner(decision, lang)
-        decision.due = _due(clause, lang, year)
+        decision.due = _due(clause, lang, day)

@@ -1,8 +1,10 @@
 """Dates, times and lengths as official texts write them.
 
-Dates: Japanese era (令和, 平成, 元年, kanji numerals), Western (2024年7月28日,
-July 28, 2024, 28 July 2024, January 7th a.m., 2022) and month-day without a year
-(7月28日, On June 6), whose year the caller supplies. Times: 午後3時15分, 正午,
+Dates: Japanese era (令和, 平成, 元年, kanji numerals, R8.2.13), Western (2024年7月28日,
+July 28, 2024, 28 July 2024, January 7th a.m., 2022, 2026/2/13) and month-day without
+a year (7月28日, On June 6), whose year the caller supplies. A date that is no day of
+the calendar (令和8年2月29日) or of its era (令和元年4月30日: 令和 began on 1 May 2019)
+says so (`DateMention.fault`). Times: 午後3時15分, 正午,
 9時45分すぎ, 10時55分頃, 17:11~18:04, 3:45 p.m., 16:25, each with the zone the
 text names beside it ((現地時間), 日本時間, (EST), (ChST), (local time)). Lengths:
 約1時間20分, 約85分間, seventy minutes, about 1 hour and 20 minutes.
@@ -20,6 +22,13 @@ from datetime import date
 __all__ = ["Start", "find_date", "find_dates", "find_duration", "find_start", "kanji_number"]
 
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
+# The first and last day of each era: a date outside its era's days never existed.
+_ERA_DAYS = {
+    "令和": (date(2019, 5, 1), None),
+    "平成": (date(1989, 1, 8), date(2019, 4, 30)),
+    "昭和": (date(1926, 12, 25), date(1989, 1, 7)),
+}
+_ERA_INITIALS = {"R": "令和", "H": "平成", "S": "昭和"}
 _DIGITS = dict(zip("〇零一二三四五六七八九", (0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _NUM = r"[0-9]{1,4}|[〇零一二三四五六七八九十]{1,4}|元"
 _JA_DATE = re.compile(rf"(令和|平成|昭和)?\s?(?:({_NUM})\s?年\s?)?({_NUM})\s?月\s?({_NUM})\s?日")
@@ -45,6 +54,11 @@ _EN_MDY = re.compile(
     r"(?:\s?[ap]\.m\.)?(?:,?\s{0,3}(\d{4})\b)?"
 )
 _EN_DMY = re.compile(r"\b(\d{1,2})\s([A-Z][a-z]{2,8})\s(\d{4})\b")
+# Numeric forms of forms and tables: 2026/2/13, and an era's initial (R8.2.13).
+_SLASHED = re.compile(r"(?<![\d/.])([12][0-9]{3})/([0-9]{1,2})/([0-9]{1,2})(?![\d/])")
+_ERA_INITIAL = re.compile(
+    r"(?<![A-Za-z\d])([RHS])\s?([0-9]{1,2})[./]([0-9]{1,2})[./]([0-9]{1,2})(?![\d./])"
+)
 
 # Zones the texts name, with their offset from UTC where the name fixes one.
 ZONES: dict[str, tuple[str, str | None]] = {
@@ -163,10 +177,30 @@ class DateMention:
     day: int
     start: int
     end: int
+    era: str = ""  # 令和, 平成, 昭和 where the text dates by era
+    text: str = ""  # the words of the date
 
     def on(self, year: int | None) -> date | None:
         y = self.year if self.year is not None else year
         return _safe_date(y, self.month, self.day) if y is not None else None
+
+    @property
+    def fault(self) -> str:
+        """Why the date is none ("" for a good one): no such day (令和8年2月29日), or a
+        day outside its era (令和元年4月30日, 平成31年5月1日)."""
+        if self.year is None:
+            return ""
+        day = self.on(None)
+        if day is None:
+            shown = f"{self.year}-{self.month:02d}-{self.day:02d}"
+            return f"{self.text} is no day of the calendar ({shown})"
+        if self.era:
+            first, last = _ERA_DAYS[self.era]
+            if day < first:
+                return f"{self.text} is no day of {self.era}, which began on {first.isoformat()}"
+            if last is not None and day > last:
+                return f"{self.text} is no day of {self.era}, which ended on {last.isoformat()}"
+        return ""
 
 
 def find_dates(text: str) -> list[DateMention]:
@@ -181,14 +215,27 @@ def find_dates(text: str) -> list[DateMention]:
                 year = None
         month, day = kanji_number(mo), kanji_number(d)
         if 1 <= month <= 12 and 1 <= day <= 31:
-            out.append(DateMention(year, month, day, m.start(), m.end()))
+            era_name = era if y is not None and era else ""
+            out.append(DateMention(year, month, day, m.start(), m.end(), era_name, m.group(0)))
+    for m in _SLASHED.finditer(text):
+        year, month, day = (int(g) for g in m.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            out.append(DateMention(year, month, day, m.start(), m.end(), "", m.group(0)))
+    for m in _ERA_INITIAL.finditer(text):
+        era = _ERA_INITIALS[m.group(1)]
+        year = _ERAS[era] + int(m.group(2))
+        month, day = int(m.group(3)), int(m.group(4))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            out.append(DateMention(year, month, day, m.start(), m.end(), era, m.group(0)))
     for m in _EN_MDY.finditer(text):
         name = m.group(1).lower()
         if name in _MONTHS:
             day = int(m.group(2))
             if 1 <= day <= 31:
                 year = int(m.group(3)) if m.group(3) else None
-                out.append(DateMention(year, _MONTHS[name], day, m.start(), m.end()))
+                out.append(
+                    DateMention(year, _MONTHS[name], day, m.start(), m.end(), "", m.group(0))
+                )
     for m in _EN_DMY.finditer(text):
         if m.group(2).lower() in _MONTHS:
             out.append(
@@ -198,6 +245,8 @@ def find_dates(text: str) -> list[DateMention]:
                     int(m.group(1)),
                     m.start(),
                     m.end(),
+                    "",
+                    m.group(0),
                 )
             )
     out.sort(key=lambda d: d.start)

@@ -189,6 +189,15 @@ def read_heading(
             source = "text" if first.year else "heading"
     if when is None and dateline is not None and given is None:
         when, source = dateline.on(None), "heading"
+    # A date the text gives that never was: refused as the meeting's date when nothing
+    # else dates the meeting, reported wherever it stands.
+    faulty = [d for d in (mentions[:1] + ([dateline] if dateline else [])) if d.fault]
+    if when is None and faulty:
+        raise IngestRefused(
+            f"no meeting date: {faulty[0].fault}; give the date as YYYY-MM-DD", field="date"
+        )
+    for mention in {d.text: d for d in faulty}.values():
+        findings.append(("no-such-date", mention.text, mention.fault))
     if when is None:
         partial = mentions[0] if mentions else None
         if partial is not None:

@@ -1,7 +1,8 @@
 """Normalize an extracted summary without losing meaning, and report what looks wrong.
 
 Two outputs, never mixed: the normalized text the parser reads (compatibility forms
-folded by NFKC, lines broken across page breaks rejoined) and a quality report of
+folded by NFKC, lines broken across page breaks or inside a paragraph rejoined) and a
+quality report of
 suspicious characters in the *original* text, each with its position and a
 suggested reading. Suggestions are never applied: the stored original and the
 normalized text both keep what the document says, and the analyst decides.
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 from kizuna.domains.meetings.ingest.morph import Token, tokenize
 from kizuna.domains.meetings.ingest.vocab import TRADITIONAL_FORMS
 
-__all__ = ["Finding", "Normalized", "normalize", "position", "quality"]
+__all__ = ["Finding", "Normalized", "ends_open", "normalize", "position", "quality"]
 
 _ASCII_COMMA = re.compile(r"(?<=[^\x00-\x7f]),(?=[^\s\d])")
 # Where the token checks below can fire: 是, a hiragana doubled, ず before a noun, て
@@ -28,6 +29,21 @@ _SUSPECT = re.compile(
 _WINDOW = 12
 _TERMINAL = tuple("。．.!?！？）)」』:：")
 _ITEM_START = ("(", "（", "- (", "-(", "・")
+# What begins a part of its own, never the rest of the line above: a bullet, a
+# numbered heading (第1, I.), a footnote.
+_BLOCK_START = re.compile(
+    r"^(?:[•\-*●○◆■▪※]|第\s?[0-9０-９一二三四五六七八九十]|[IVX]{1,4}[.．]\s|\[\d)"
+)
+# English words a sentence does not end on: a line ending on one was cut inside it.
+_OPEN_WORDS = frozenset(
+    re.split(
+        r"\s",
+        "a an the of to in on at by for with from into between among and or nor but that "
+        "which who whose as than its their his her our your this these those",
+    )
+)
+# Japanese particles (and the comma) a sentence or a heading does not end on.
+_OPEN_JA = tuple("のにをはがでとへやも、，,")
 # Auxiliaries that legitimately follow a verb's irrealis (未然形) stem.
 _AFTER_IRREALIS = {
     "ない",
@@ -79,16 +95,47 @@ def _is_heading_or_item(line: str) -> bool:
     return head.isdigit() and len(stripped) < 40
 
 
-def _continues(previous: str, following: str, lang: str) -> bool:
-    """True when `following` is the rest of a line a page break cut off."""
+def _continues(previous: str, following: str, lang: str, adjacent: bool) -> bool:
+    """True when `following` is the rest of a line a page break cut off, or (`adjacent`:
+    no blank line between them) the rest of a paragraph's line an extractor broke."""
     prev = previous.rstrip()
     nxt = following.strip()
     if not prev or not nxt or prev.endswith(_TERMINAL) or _is_heading_or_item(nxt):
         return False
     if lang == "en":
-        return nxt[0].islower()
+        return nxt[0].islower() or (adjacent and _cut_en(prev, nxt))
     # A Japanese page line runs the width of the page; headings and titles are short.
-    return len(prev) >= 30 and not nxt[0].isdigit()
+    if len(prev) >= 30 and not nxt[0].isdigit():
+        return True
+    return adjacent and prev.endswith(_OPEN_JA) and not _starts_part(nxt)
+
+
+def _starts_part(line: str) -> bool:
+    return _BLOCK_START.match(line) is not None or line[0].isdigit()
+
+
+def _cut_en(prev: str, nxt: str) -> bool:
+    """A line a heading is not: it ends inside a word (Indo-), on a word no sentence
+    ends on (…the transition of), or in a sentence already under way (a line of
+    eight words and more with a comma: …, Secretary of State Marco)."""
+    if _starts_part(nxt) or not nxt[0].isalpha():
+        return False
+    words = prev.split()
+    if prev.endswith("-") and prev[-2:-1].isalpha():
+        return True
+    if words[-1].lower() in _OPEN_WORDS:
+        return True
+    return len(words) >= 8 and ", " in prev and not _is_heading_or_item(prev)
+
+
+def ends_open(line: str, lang: str) -> bool:
+    """Whether a line ends as no heading does: inside a word or a sentence."""
+    line = line.rstrip()
+    if not line:
+        return False
+    if lang == "ja":
+        return line.endswith(_OPEN_JA)
+    return line.endswith(("-", ",")) or line.split()[-1].lower() in _OPEN_WORDS
 
 
 def normalize(original: str, lang: str) -> Normalized:
@@ -109,10 +156,13 @@ def normalize(original: str, lang: str) -> Normalized:
             k = j
             while k < len(lines) and not lines[k].strip():
                 k += 1
-            if k >= len(lines) or not _continues(current, lines[k], lang):
+            if k >= len(lines) or not _continues(current, lines[k], lang, k == j):
                 break
             tail, head = current.rstrip(), lines[k].strip()
-            if lang == "en" and tail.endswith("-"):
+            if lang == "en" and tail.endswith("-") and head[0].isupper():
+                # Indo-⏎Pacific: the hyphen is the word's own (Indo-Pacific).
+                joined, glue = tail + head, ""
+            elif lang == "en" and tail.endswith("-"):
                 joined, glue = tail[:-1] + head, ""
             else:
                 glue = "" if lang == "ja" else " "
@@ -147,6 +197,8 @@ def _word_across(tail: str, head: str, glue: str, lang: str) -> str:
     if lang == "en":
         if glue:
             return ""  # an English line ends at a space unless a hyphen cut a word
+        if head[:1].isupper():
+            return tail.rsplit(" ", 1)[-1] + head.split(" ", 1)[0]
         return tail.rstrip("-").rsplit(" ", 1)[-1] + head.split(" ", 1)[0]
     window = tail[-12:] + head[:12]
     cut = len(tail[-12:])

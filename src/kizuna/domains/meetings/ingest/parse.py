@@ -19,14 +19,15 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kizuna.domains.meetings.ingest.commitments import classify
-from kizuna.domains.meetings.ingest.dates import find_dates
+from kizuna.domains.meetings.ingest.dates import find_dates, find_start
 from kizuna.domains.meetings.ingest.decisions import Decision, decisions_ja, split_sentences
 from kizuna.domains.meetings.ingest.decisions_en import decisions_en
 from kizuna.domains.meetings.ingest.heading import Heading, is_lead, read_heading
+from kizuna.domains.meetings.ingest.normalize import ends_open
 from kizuna.domains.meetings.ingest.people import Attendee
 from kizuna.domains.meetings.ingest.vocab import place_zone
 
-__all__ = ["Attendee", "Item", "Meeting", "Section", "parse"]
+__all__ = ["DOUBTFUL", "Attendee", "Item", "Meeting", "Section", "parse"]
 
 _ROMAN = {
     "I": 1,
@@ -60,6 +61,8 @@ _NOTES_TITLE = {"ja": "注", "en": "Notes"}
 BULLET = "• "
 # A sentence that announces a list: its verb decides each line of it.
 _LEAD_EN = re.compile(r":\s*$")
+_LEAD_EN_WORDS = re.compile(r"(?:\s(?:the following|as follows))?:\s*$")
+_LIST_TAIL = re.compile(r"[;,]\s?(?:and|or)?\s*$")
 _LEAD_JA_NOUN = re.compile(r"(?:以下|次|下記)の(?:事項|点|取組|措置|分野|項目|諸点|内容)")
 _LEAD_JA_END = re.compile(r"[:：]\s*$")
 _WHOLE_TITLE = {"ja": "本文", "en": "Text"}
@@ -147,8 +150,8 @@ def _split_opening(
     marked_later = any(b[0] in ("section", "paren", "numbered") for b in blocks[k + 1 :])
     opening: list[str] = []
     if k < len(blocks):
-        kind, _, text = blocks[k]
-        if kind == "para" or (kind in ("numbered", "paren") and is_lead(text)):
+        kind, number, text = blocks[k]
+        if kind == "para" or (kind in ("numbered", "paren") and _opens(number, text)):
             opening.append(text)
             k += 1
             # More unmarked paragraphs before the first numbered part are opening too.
@@ -156,6 +159,13 @@ def _split_opening(
                 opening.append(blocks[k][2])
                 k += 1
     return heading, opening, blocks[k:]
+
+
+def _opens(number: int | None, text: str) -> bool:
+    """A numbered first paragraph is the opening when it leads the summary in (…概要は
+    以下のとおり) or, numbered 1, gives the meeting's start: 「１　本５日午前１０時３０分
+    から、外務省において、…が開催された。」 says what an unnumbered opening says."""
+    return is_lead(text) or (number == 1 and find_start(text) is not None)
 
 
 def _promote(blocks: list[tuple[str, int | None, str]]) -> list[tuple[str, int | None, str]]:
@@ -173,7 +183,15 @@ def _promote(blocks: list[tuple[str, int | None, str]]) -> list[tuple[str, int |
     return [("section-text", n, t) if k == "numbered" else (k, n, t) for k, n, t in blocks]
 
 
-def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Section]:
+DOUBTFUL = (
+    "read as a heading, but it ends inside a sentence: check it is not a line of the "
+    "paragraph below"
+)
+
+
+def _structure(
+    blocks: list[tuple[str, int | None, str]], lang: str, findings: list[tuple[str, str, str]]
+) -> list[Section]:
     # Paragraphs stay apart: a title line ((1) The Outline) is not its paragraph's subject.
     glue = "\n"
     sections: list[Section] = []
@@ -188,6 +206,10 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
         if kind == "section" and nxt is None and len(text.split()) > 4:
             kind = "para"  # a last line cut off by the extractor, not a heading
         if kind == "section":
+            if ends_open(text, lang):
+                # Normalization joins a line cut inside its paragraph; one it left (a
+                # blank line between) may still be one.
+                findings.append(("doubtful-heading", text, DOUBTFUL))
             sections.append(Section(number or 0, text))
             implicit = False
             continue
@@ -205,7 +227,9 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
                 Item(number or 0, text, marker=f"({number})" if kind == "paren" else str(number))
             )
         elif kind == "bullet":
-            if last is not None and (last.marker not in ("", "•") or leads_in(last.text, lang)):
+            if last is not None and (
+                last.marker not in ("", "•") or leads_in(last.text, lang) or _listing(last)
+            ):
                 # Marked, so that a lead-in's verb reads each bullet (`_led`) and the
                 # meeting's page shows the list as the text has it.
                 last.text += glue + BULLET + text
@@ -221,6 +245,12 @@ def _structure(blocks: list[tuple[str, int | None, str]], lang: str) -> list[Sec
         sections.append(Section(0, _NOTES_TITLE[lang], glue.join(notes)))
     _renumber(sections)
     return sections
+
+
+def _listing(item: Item) -> bool:
+    """Whether a plain paragraph already holds the list its lead-in announced: only a
+    lead-in takes bullets into such a paragraph, so the next bullet is the list's too."""
+    return item.marker == "" and item.text.rsplit("\n", 1)[-1].startswith(BULLET)
 
 
 def leads_in(text: str, lang: str) -> bool:
@@ -256,7 +286,10 @@ def _led(sentences: list[str], lang: str) -> list[str]:
 
 def _joined(lead: str, line: str, lang: str) -> str:
     if lang == "en":
-        return _LEAD_EN.sub("", lead) + " " + line
+        # 'would work on the following:' + 'establishing …' reads 'would work on
+        # establishing …'; a list's '; and' is the list's, not the decision's.
+        line = _LIST_TAIL.sub("", line)
+        return _LEAD_EN_WORDS.sub("", lead) + " " + line
     line = line.rstrip("。．")
     if found := _LEAD_JA_NOUN.search(lead):
         return lead[: found.start()] + line + lead[found.end() :]
@@ -314,8 +347,8 @@ def parse(text: str, lang: str, given: date | None = None) -> Meeting:
     # Facts may sit in the paragraph after the opening (attendees, a plan's verbs).
     following = [b[2] for b in blocks[:2] if b[0] != "section"]
     head = read_heading(heading, opening_text, lang, given, "\n".join(following))
-    sections = _structure(blocks, lang)
     findings = list(head.findings)
+    sections = _structure(blocks, lang, findings)
     if opening:
         sections.insert(0, Section(0, _OPENING_TITLE[lang], "\n".join(opening)))
     if not sections:
@@ -362,7 +395,7 @@ def _read_decisions(meeting: Meeting) -> None:
             made, actor = reader(sentence, actor, meeting.attendees)
             out += made
         for d in out:
-            classify(d, lang, meeting.date.year)
+            classify(d, lang, meeting.date)
         return out, actor
 
     for section in meeting.sections:
