@@ -25,6 +25,8 @@ from kizuna.stix.standard import FAST_TYPES, plain_body
 from kizuna.stix.validate import by_library, prepare, short_way
 
 NOW = "2024-07-28T06:15:00.000Z"
+# The node's clock when it judges them: after every stamp of the objects below.
+JUDGED = "2024-08-01T00:00:00.000Z"
 UUID = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
 
 
@@ -143,7 +145,7 @@ def test_each_valid_object_takes_the_short_way_and_is_stored_as_the_library_woul
     assert short_way(obj) is not None
     expected = _library(obj)
     assert expected is not None
-    assert prepare(obj, now=NOW) == expected
+    assert prepare(obj, now=JUDGED) == expected
 
 
 @st.composite
@@ -185,7 +187,7 @@ def _prepared(obj: dict[str, Any], *, library_only: bool = False) -> dict[str, A
         mock.patch.object(stix2.base, "get_timestamp", return_value=now),
     ):
         try:
-            return prepare(obj, now=NOW)
+            return prepare(obj, now=JUDGED)
         except Invalid:
             return None
 
@@ -235,4 +237,4 @@ def test_every_order_of_every_two_timestamps_is_judged_as_the_library_does(kind:
 def test_an_input_that_trips_the_library_is_refused_as_bad_input(value: Any) -> None:
     # The library raises AttributeError on some of these; the client gets a 422.
     with pytest.raises(Invalid):
-        prepare({**_object("report"), "custom_properties": value}, now=NOW)
+        prepare({**_object("report"), "custom_properties": value}, now=JUDGED)
