@@ -33,7 +33,7 @@ from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.glossary import queries
 from kizuna.domains.glossary.model import TERM_EXTENSION, TERM_TYPE, TermCreate
 from kizuna.domains.glossary.schema import glossary_terms
-from kizuna.domains.glossary.service import create_term
+from kizuna.domains.glossary.service import create_term, load_terms
 from kizuna.domains.glossary.termfile import read_file
 from kizuna.errors import Invalid
 from kizuna.federation.peers import add_peer, find_peer
@@ -470,6 +470,40 @@ def test_a_peer_cannot_send_a_term_that_breaks_the_rules(desk: Desk) -> None:
     found = desk.client.get("/api/v1/glossary", params={"q": "合同委員会"},
                             headers=bearer(desk.tokens["tanaka"]))  # fmt: skip
     assert [t["origin"] for t in found.json()["terms"]] == ["USA"]
+
+
+def test_a_load_leaves_the_terms_the_partner_defined_already(desk: Desk) -> None:
+    """Walk 42: the starter set loaded on both nodes held every term twice on each (the
+    partner's copy arrived beside the node's own). A term the partner's node defined,
+    with both names of the file's, is not defined again; the load says so."""
+    node = desk.node
+    with node.db.write() as conn:
+        add_peer(conn, policy=node.policy, own_nation=node.nation, actor="test", nation="USA",
+                 url="http://127.0.0.1:9", public_key_pem=public_key_pem(_USA_KEY),
+                 max_level="SECRET", compartments=["BIAC"])  # fmt: skip
+        peer = find_peer(conn, "USA")
+    assert peer is not None
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    label = parse(node.policy, "UNCLASSIFIED//REL TO USA, JPN", originator="USA")
+    term = {
+        "type": TERM_TYPE, "spec_version": "2.1", "id": f"{TERM_TYPE}--{uuid.uuid4()}",
+        "created": now, "modified": now, "name": "Joint Committee", "name_ja": "日米合同委員会",
+        "status": "provisional", "extensions": {TERM_EXTENSION: {"extension_type": "new-sdo"}},
+        "object_marking_refs": [marking_id(node.policy, label)],
+    }  # fmt: skip
+    sent = sign(_USA_KEY, term, origin="USA", label=label, added=clock.now_ts(), version=1)
+    assert apply_page(node, peer, [sent], page_end=clock.now_ts()).stored == 1
+    shipped = Path(str(resources.files("kizuna.data").joinpath("glossary/alliance-terms.yaml")))
+    terms = read_file(shipped, policy=node.policy, nation="JPN")
+    done = load_terms(node, node.system, ((t.fields, t.label) for t in terms))
+    assert done.partners == [term["id"]]
+    assert len(done.created) == len(terms) - 1
+    found = desk.client.get("/api/v1/glossary", params={"q": "合同委員会"},
+                            headers=bearer(desk.tokens["tanaka"]))  # fmt: skip
+    assert [t["origin"] for t in found.json()["terms"]] == ["USA"]
+    sign_in(desk.client, "tanaka", lang="ja")
+    card = desk.client.get("/glossary", params={"q": "合同委員会"}).text
+    assert '定義した国：<span class="origin">米国</span>' in card
 
 
 # -- the leak oracle ------------------------------------------------------------------

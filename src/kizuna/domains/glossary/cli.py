@@ -71,6 +71,7 @@ def load(
     console.print(
         f"{file.name}: {len(done.created)} added, {len(done.edited)} edited, "
         f"{len(done.unchanged)} unchanged"
+        + (f", {len(done.partners)} held from the partner already" if done.partners else "")
     )
 
 

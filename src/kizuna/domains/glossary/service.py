@@ -193,6 +193,8 @@ class Loaded:
     created: list[str] = field(default_factory=list)
     edited: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Terms the partner's node defined already, as the file does: not defined twice.
+    partners: list[str] = field(default_factory=list)
 
 
 def load_terms(
@@ -209,6 +211,9 @@ def load_terms(
             body = term_body(fields)
             check_term(body, principal)
             existing = duplicate_of(conn, Write("create", None, body, label, node.nation))
+            if existing is None and (theirs := _partners_term(conn, node, principal, body)):
+                done.partners.append(theirs)
+                continue
             if existing is None:
                 made = node.store.create_in(conn, principal, body, label, owner=OWNER)
                 mirror(conn, _pk(conn, made.id), made.object)
@@ -231,6 +236,30 @@ def load_terms(
                 "created": len(done.created),
                 "edited": len(done.edited),
                 "unchanged": len(done.unchanged),
+                "partners": len(done.partners),
             },
         )
     return done
+
+
+def _partners_term(
+    conn: Connection, node: Node, principal: Principal, body: dict[str, Any]
+) -> str | None:
+    """A term of the partner's the principal may read, with both names of `body`: the
+    starter set loaded on both nodes was every term twice (walk 42)."""
+    found = conn.execute(
+        select(objects.c.stix_id)
+        .select_from(
+            glossary_terms.join(objects, objects.c.pk == glossary_terms.c.object_pk).join(
+                access, and_(access.c.object_pk == objects.c.pk, current())
+            )
+        )
+        .where(
+            glossary_terms.c.ja_key == fold(str(body.get("name_ja", "")))[:MAX_FORM],
+            glossary_terms.c.en_key == fold(str(body.get("name", "")))[:MAX_FORM],
+            objects.c.origin != node.nation,
+            visible(principal, node.store.bits),
+        )
+        .limit(1)
+    ).first()
+    return None if found is None else str(found.stix_id)
