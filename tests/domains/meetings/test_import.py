@@ -652,6 +652,20 @@ def test_the_preview_heads_read_as_japanese_with_a_full_width_colon(node: Node) 
             assert heads[2] in several.text, lang
 
 
+def test_a_commitment_previews_under_a_singular_chip(node: Node) -> None:
+    """Walk 40: the English preview marked each commitment "Commitments"."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    one = {"file": ("a.txt", DEFENCE_JA.read_bytes(), "text/plain")}
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "en")
+        token = _csrf(web.get("/meetings/import").text)
+        preview = web.post("/meetings/import", data={"csrf_token": token}, files=one).text
+        chips = re.findall(r'<span class="commitment">([^<]*)</span>', preview)
+        assert chips
+        assert set(chips) == {"Commitment"}
+
+
 def test_a_refused_boosted_form_leaves_the_address_where_it_was(node: Node) -> None:
     """Walk 33 #3: a confirmation refused (a label the policy does not read) came back
     on the form, with /meetings/import/confirm in the address bar; reloading it asked
