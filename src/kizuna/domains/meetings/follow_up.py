@@ -5,6 +5,7 @@ object (or version) of the record, written with the domain's owner key and audit
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date as Date
 from datetime import timedelta
 from typing import Any
@@ -150,13 +151,24 @@ def correct_decision(
     commitment: bool | None = None,
     owner: str | None = None,
     due: str | None = None,
+    meeting_id: str | None = None,
 ) -> StoredObject:
     """An analyst's correction of what the importer read: a new version of the
     decision at the same label, with an audit entry naming the fields changed.
     Refuses (Invalid, nothing written) an unknown actor, stance or owner, or a due
-    date that is not YYYY, YYYY-MM or YYYY-MM-DD."""
+    date that is not YYYY, YYYY-MM or YYYY-MM-DD (in either width of digits); and
+    (NotFound) a decision that is not of `meeting_id`, when one is given."""
     # Before anything else: "nothing changed" is no answer to one who may not write.
     node.store.require(principal, Permission.OBJECT_WRITE, "correct decisions", decision_id)
+    # The page's address names the meeting: a decision of another is not on it, and is
+    # said as a missing one is (the answer tells nothing of the other meeting).
+    of_meeting = meeting_id is None or (
+        _decision(node, principal, decision_id).object.get("meeting_id") == meeting_id
+    )
+    if not of_meeting:
+        raise NotFound(f"no decision {decision_id} of meeting {meeting_id}", field="decision")
+    # A date typed with full-width digits (２０２７) is the same date: search takes both.
+    due = unicodedata.normalize("NFKC", due).strip() if due is not None else None
     for value, allowed, name in ((actor, ACTORS, "actor"), (stance, STANCES, "stance")):
         if value is not None and value not in allowed:
             raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)
