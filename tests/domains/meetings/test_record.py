@@ -24,9 +24,11 @@ from kizuna.errors import Invalid, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import parse
 from kizuna.runtime import Node
+from kizuna.web.app import create_app
 from tests.conftest import node_settings
 from tests.domains.meetings.test_ingest import JOINT_EN, OTHER_JA, SEED
 from tests.factories import add_user, bearer, cookies
+from tests.factories.coordination import sign_in_as
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -243,6 +245,41 @@ def test_reviews_links_status_and_compliance(node: Node) -> None:
     with pytest.raises(Invalid, match="unknown stance"):
         service.register(node, who, stance="shrug")
     assert counts(node) == before
+
+
+def test_a_review_round_is_a_year_and_a_refused_one_is_named(node: Node) -> None:
+    """Walk 40: `"round": "abc"` was stored, and compliance then showed a row for round
+    "abc". A round is a year (its default is the date's year)."""
+    who, token = _author(node)
+    made = service.import_summary(node, who, SEED)
+    decision = next(o["id"] for o in made.objects if o["type"] == model.DECISION)
+    review = {"nation": "JPN", "score": 1, "evidence": "seen", "date": "2025-07-01"}
+    before = counts(node)
+    with pytest.raises(Invalid, match="round must be a year") as caught:
+        service.add_review(node, who, decision_id=decision, round="abc", **review)
+    assert caught.value.field == "round"
+    with TestClient(create_app(node)) as web:
+        answer = web.post(
+            f"/api/v1/commitments/{decision}/reviews",
+            json={**review, "round": "abc"},
+            headers=bearer(token),
+        )
+        assert answer.status_code == 422
+        assert answer.json()["field"] == "round"
+        csrf = sign_in_as(node, web, "sato", "ja")
+        page = web.post(
+            f"/commitments/{decision}/reviews",
+            data={"csrf_token": csrf, **review, "round": "abc"},
+        )
+        assert page.status_code == 422
+        assert "評価回：年を入力してください（例：2025）。" in page.text
+        assert counts(node) == before
+        assert (
+            web.get("/api/v1/commitments/compliance", headers=bearer(token)).json()["items"] == []
+        )
+    # A year in full-width digits is the same year.
+    wide = service.add_review(node, who, decision_id=decision, round="２０２５", **review)
+    assert wide.object["round"] == "2025"
 
 
 def test_a_meeting_shows_its_own_parts_in_the_order_of_its_text(node: Node) -> None:

@@ -36,6 +36,9 @@ def _label_or_default(node: Node, label: Label | None, *named: StoredObject) -> 
     return label or lub([floor, *(o.label for o in named)]) or floor
 
 
+_ROUND = re.compile(r"[12][0-9]{3}")
+
+
 def add_review(
     node: Node,
     principal: Principal,
@@ -50,7 +53,8 @@ def add_review(
 ) -> StoredObject:
     """A review of one nation's compliance with a decision: score −1, 0 or +1.
 
-    Refuses a score outside −1..+1, an unknown nation, an empty evidence or a bad date.
+    Refuses a score outside −1..+1, an unknown nation, an empty evidence, a bad date or
+    a round that is not a year (default: the date's year).
     The label may be higher than the decision's (assessments often are), never lower:
     whoever reads the review reads which decision it judges."""
     if score not in (-1, 0, 1):
@@ -69,6 +73,14 @@ def add_review(
             f"the review's date {day.isoformat()} is in the future: review what has happened",
             field="date",
         )
+    # A round is a year's review (the G7 Research Group reviews by summit year): the
+    # compliance table has a row per round, so free text there made rows of its own.
+    round = unicodedata.normalize("NFKC", round).strip() if round else str(day.year)
+    if not _ROUND.fullmatch(round):
+        raise Invalid(
+            f"round must be a year, such as {day.year} (the review round), not {round!r}",
+            field="round",
+        )
     decision = _decision(node, principal, decision_id)
     body = {
         "type": model.REVIEW,
@@ -77,7 +89,7 @@ def add_review(
         "score": score,
         "evidence": evidence.strip(),
         "date": day.isoformat(),
-        "round": (round or str(day.year)).strip(),
+        "round": round,
     }
     return node.store.create(principal, body, _label_or_default(node, label, decision), owner=OWNER)
 
