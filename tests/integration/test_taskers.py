@@ -26,7 +26,7 @@ from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.runtime import Node
 from tests.conftest import node_settings
 from tests.factories import bearer, cookies, sign_in
-from tests.factories.coordination import cast, item, member
+from tests.factories.coordination import cast, item, member, sign_in_as
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -258,6 +258,17 @@ def test_rest_and_pages(node: Node, people: dict, client: TestClient) -> None:
         f"/api/v1/coordination/taskers/{new_id}", headers=bearer(sato_token)
     ).json()["object"]["suspense"]
     assert suspense.startswith("2099-01-01T00:00:00")  # 09:00 JST
+
+
+@pytest.mark.parametrize(("lang", "none"), [("ja", "訳なし"), ("en", "No translation")])
+def test_a_tasker_without_instructions_says_so_once(
+    node: Node, people: dict, client: TestClient, lang: str, none: str
+) -> None:
+    """Walk 40: a tasker with no instructions showed 「訳なし」 twice, once a column."""
+    made = coordination(node).issue_tasker(people["sato"][0], task())
+    sign_in_as(node, client, "sato", lang)
+    page = client.get(f"/coordination/taskers/{made.id}").text
+    assert page.count(none) == 1
 
 
 def test_who_may_only_answer_is_offered_a_tasker_on_an_item_and_told_what_they_may_do(
