@@ -271,6 +271,24 @@ def test_a_tasker_without_instructions_says_so_once(
     assert page.count(none) == 1
 
 
+@pytest.mark.parametrize(("lang", "complete"), [("ja", "完了"), ("en", "Complete")])
+def test_the_status_that_completed_a_tasker_is_named_on_its_object_page(
+    node: Node, people: dict, client: TestClient, lang: str, complete: str
+) -> None:
+    """Walk 40: a tasker's 完了させた者 (completed_by) showed the status's raw id; it
+    reads as the tasker's page lists a status, its office and its status in words."""
+    c = coordination(node)
+    sato, kato = people["sato"][0], people["kato"][0]
+    made = c.issue_tasker(sato, task())
+    done = c.report_status(kato, made.id, TaskStatusCreate(office="bocc", status="complete"))
+    sign_in_as(node, client, "sato", lang)
+    page = client.get(f"/objects/{made.id}").text
+    linked = re.findall(rf'<a class="ref" href="/objects/{done.id}">([^<]*)</a>', page)
+    bocc = c.structure.bodies["bocc"].name(lang)
+    colon = "：" if lang == "ja" else ": "
+    assert linked == [f"{bocc}{colon}{complete}"]
+
+
 def test_who_may_only_answer_is_offered_a_tasker_on_an_item_and_told_what_they_may_do(
     node: Node, people: dict, client: TestClient
 ) -> None:
