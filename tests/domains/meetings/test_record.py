@@ -512,6 +512,49 @@ def test_cli_ingest(db_url: str, tmp_path: Path) -> None:
     assert run("ingest", "summary", str(en), "--lang", "en", *env_db).returncode == 0
 
 
+def test_cli_lists_and_the_register_show_labels_and_read_as_a_user(
+    node: Node, db_url: str, tmp_path: Path
+) -> None:
+    """Walk 40: `kizuna meetings list` and `register` printed records without their
+    labels, and read as the node only (unlike `kizuna intel list --user`)."""
+    from typer.testing import CliRunner
+
+    from kizuna.cli.main import app
+
+    who, _ = _author(node)
+    add_user(node, "smith", nation="USA", roles=["reader"])
+    shared = parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+    service.import_summary(node, who, SEED, lang="ja", label=shared)
+    own = parse(node.policy, "SECRET//REL TO JPN")
+    service.import_summary(node, who, JOINT_EN, label=own)
+    own_date = read_summary(JOINT_EN, None).meeting.date.isoformat()
+    env = {"KIZUNA_KEY_FILE": str(node_settings(db_url, tmp_path).key_file)}
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(app, ["meetings", *args, "--db", db_url], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    every = run("list")
+    assert "label" in every
+    assert "UNCLASSIFIED//REL TO JPN, USA" in every
+    assert "SECRET//REL TO JPN" in every
+    assert own_date in every
+    read = run("list", "--user", "smith")
+    assert "2024-07-28" in read
+    assert own_date not in read
+    assert "SECRET" not in read.replace("UNCLASSIFIED", "")
+    register = run("register", "--kind", "all", "--user", "smith")
+    assert "UNCLASSIFIED//REL TO JPN, USA" in register
+    assert "SECRET" not in register.replace("UNCLASSIFIED", "")
+    assert "SECRET//REL TO JPN" in run("register", "--kind", "all")
+    nobody = CliRunner().invoke(
+        app, ["meetings", "list", "--user", "nobody", "--db", db_url], env=env
+    )
+    assert nobody.exit_code == 2
+    assert "no user nobody" in nobody.stderr
+
+
 @dataclass(frozen=True)
 class Result:
     """A command's answer, read alike from a process or in this one."""
