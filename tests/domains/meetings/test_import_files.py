@@ -211,12 +211,14 @@ def test_files_imported_before_are_counted_apart_from_those_stored_now(node: Nod
 
 
 def test_the_import_form_names_the_languages_in_words(node: Node) -> None:
-    """Walk 40: the document language was offered as "ja" and "en"."""
+    """Walk 40: the document language was offered as "ja" and "en". Each language is
+    named in itself, as the coordination form and the side-by-side texts name them."""
     add_user(node, "sato", roles=["author"])
     with TestClient(create_app(node)) as web:
-        for lang, names in (("ja", ["日本語", "English"]), ("en", ["Japanese", "English"])):
+        for lang in ("ja", "en"):
             _signed_in(node, web, lang)
             form = web.get("/meetings/import").text
             chosen = re.search(r'<select name="lang">(.*?)</select>', form, re.S)
             assert chosen is not None
-            assert re.findall(r'<option value="(?:ja|en)"\s*>([^<]*)<', chosen.group(1)) == names
+            offered = re.findall(r'<option value="(?:ja|en)"\s*>([^<]*)<', chosen.group(1))
+            assert offered == ["日本語", "English"]
