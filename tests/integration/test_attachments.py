@@ -38,6 +38,7 @@ from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
 from kizuna.labels import Clearance, Label, can_read, dominates, lub, parse, render
 from kizuna.runtime import Node
+from kizuna.stix.markings import marking_id
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
@@ -1064,4 +1065,13 @@ def test_a_file_sent_to_an_object_that_takes_none_says_why(
     assert refused.status_code == 422
     assert re.search(rf'id="attach-error">{said}', refused.text)
     assert 'id="attach-form"' not in refused.text
+    # A label marking the report carries: the same.
+    marking = marking_id(desk.node.policy, desk.node.store.get(desk.author, desk.report).label)
+    refused = c.post(
+        f"/attachments?of={marking}",
+        files={"file": ("dot.png", png(), "image/png")},
+        data={"csrf_token": token, "of": marking, "label": ""},
+    )
+    assert refused.status_code == 422
+    assert re.search(rf'id="attach-error">{said}', refused.text)
     assert snapshot(desk.node) == before
