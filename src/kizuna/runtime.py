@@ -106,6 +106,10 @@ class Node:
     # Titles that are a vocabulary's codes, in words (msgids): type -> code -> words.
     # An answer to an item without a comment goes by its kind ("concur").
     title_words: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Titles of types that have no naming property, said from their body in the
+    # reader's language ("ja"/"en"): a tasker's status is its office and status, where
+    # its id was shown. type -> (body, lang) -> title.
+    body_titles: dict[str, Callable[[dict[str, Any], str], str]] = field(default_factory=dict)
     # The words of a type's own properties on the object page, over the common ones
     # (web/fields.py): type -> property -> words (msgid).
     property_words: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -38,6 +38,7 @@ from kizuna.identity.principal import Principal
 from kizuna.interchange.imports import import_objects
 from kizuna.labels import Clearance, Label, can_read, dominates, lub, parse, render
 from kizuna.runtime import Node
+from kizuna.stix.markings import marking_id
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
@@ -1031,3 +1032,46 @@ def test_a_page_upload_over_the_limit_with_of_in_the_body_is_said_not_404(
     assert unread.status_code == 413
     assert "An attachment may be at most" in unread.text
     assert "Sign out" in unread.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("ja", "このオブジェクトにはファイルを添付できません。"),
+        ("en", "This object takes no file: an attachment, a label marking or a recall"),
+    ],
+)
+def test_a_file_sent_to_an_object_that_takes_none_says_why(
+    desk: Desk, lang: str, said: str
+) -> None:
+    """Walk 40: a file sent from the page to an artifact or a marking definition came
+    back as a 422 page with no reason: the list offers no form, and the reason went
+    with it."""
+    c = desk.client
+    token = sign_in(c, "sato", lang=lang)
+    sent = c.post(
+        f"/attachments?of={desk.report}",
+        files={"file": ("dot.png", png(), "image/png")},
+        data={"csrf_token": token, "of": desk.report, "label": ""},
+        follow_redirects=False,
+    )
+    artifact_id = sent.headers["location"].rsplit("/", 1)[1]
+    before = snapshot(desk.node)
+    refused = c.post(
+        f"/attachments?of={artifact_id}",
+        files={"file": ("dot.png", png(), "image/png")},
+        data={"csrf_token": token, "of": artifact_id, "label": ""},
+    )
+    assert refused.status_code == 422
+    assert re.search(rf'id="attach-error">{said}', refused.text)
+    assert 'id="attach-form"' not in refused.text
+    # A label marking the report carries: the same.
+    marking = marking_id(desk.node.policy, desk.node.store.get(desk.author, desk.report).label)
+    refused = c.post(
+        f"/attachments?of={marking}",
+        files={"file": ("dot.png", png(), "image/png")},
+        data={"csrf_token": token, "of": marking, "label": ""},
+    )
+    assert refused.status_code == 422
+    assert re.search(rf'id="attach-error">{said}', refused.text)
+    assert snapshot(desk.node) == before

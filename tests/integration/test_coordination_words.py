@@ -130,6 +130,30 @@ def test_the_open_form_offers_only_counterparts_the_rule_accepts(
     assert "/coordination/items/" in str(made.url)
 
 
+def test_a_refused_language_choice_names_the_field_as_the_form_does(
+    node: Node, client: TestClient
+) -> None:
+    """Walk 40: refusals read "source_lang：表示されている選択肢から選んでください" and
+    "translation：…": the fields' codes, not their labels."""
+    cast(node)
+    csrf = sign_in(client, "sato", lang="ja")
+    before = _objects(node)
+    for field, ja, en in (
+        ("source_lang", "原文の言語", "Written in"),
+        ("translation", "もう一方の言語", "The other language"),
+    ):
+        sent = {**FORM, field: "xx", "csrf_token": csrf}
+        client.get("/lang/ja")
+        said = _text(client.post("/coordination/new", data=sent).text)
+        assert f"{ja}：" in said
+        assert field not in said
+        client.get("/lang/en")
+        said = _text(client.post("/coordination/new", data=sent).text)
+        assert f"{en}: choose one of the offered values." in said
+        assert f"{field}:" not in said
+    assert _objects(node) == before
+
+
 def test_the_item_page_names_nations_and_the_nodes_own_work_in_words(
     node: Node, client: TestClient
 ) -> None:

@@ -26,7 +26,7 @@ from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.runtime import Node
 from tests.conftest import node_settings
 from tests.factories import bearer, cookies, sign_in
-from tests.factories.coordination import cast, item, member
+from tests.factories.coordination import cast, item, member, sign_in_as
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -258,6 +258,35 @@ def test_rest_and_pages(node: Node, people: dict, client: TestClient) -> None:
         f"/api/v1/coordination/taskers/{new_id}", headers=bearer(sato_token)
     ).json()["object"]["suspense"]
     assert suspense.startswith("2099-01-01T00:00:00")  # 09:00 JST
+
+
+@pytest.mark.parametrize(("lang", "none"), [("ja", "訳なし"), ("en", "No translation")])
+def test_a_tasker_without_instructions_says_so_once(
+    node: Node, people: dict, client: TestClient, lang: str, none: str
+) -> None:
+    """Walk 40: a tasker with no instructions showed 「訳なし」 twice, once a column."""
+    made = coordination(node).issue_tasker(people["sato"][0], task())
+    sign_in_as(node, client, "sato", lang)
+    page = client.get(f"/coordination/taskers/{made.id}").text
+    assert page.count(none) == 1
+
+
+@pytest.mark.parametrize(("lang", "complete"), [("ja", "完了"), ("en", "Complete")])
+def test_the_status_that_completed_a_tasker_is_named_on_its_object_page(
+    node: Node, people: dict, client: TestClient, lang: str, complete: str
+) -> None:
+    """Walk 40: a tasker's 完了させた者 (completed_by) showed the status's raw id; it
+    reads as the tasker's page lists a status, its office and its status in words."""
+    c = coordination(node)
+    sato, kato = people["sato"][0], people["kato"][0]
+    made = c.issue_tasker(sato, task())
+    done = c.report_status(kato, made.id, TaskStatusCreate(office="bocc", status="complete"))
+    sign_in_as(node, client, "sato", lang)
+    page = client.get(f"/objects/{made.id}").text
+    linked = re.findall(rf'<a class="ref" href="/objects/{done.id}">([^<]*)</a>', page)
+    bocc = c.structure.bodies["bocc"].name(lang)
+    colon = "：" if lang == "ja" else ": "
+    assert linked == [f"{bocc}{colon}{complete}"]
 
 
 def test_who_may_only_answer_is_offered_a_tasker_on_an_item_and_told_what_they_may_do(

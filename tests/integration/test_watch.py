@@ -422,8 +422,8 @@ def test_a_handover_handed_to_the_next_officer_lists_what_both_may_read(
         handovers.generate(c, sato, HandoverCreate(body="jjoc"))
     assert said.value.field == "handed_to"
     for name, said in (
-        ("kato", "no member of jjoc"),  # of another body
-        ("nobody", "no member of jjoc"),
+        ("kato", "not a member of jjoc"),  # of another body
+        ("nobody", "not a member of jjoc"),
         ("mori", "someone else than you"),
     ):
         with pytest.raises(Invalid, match=said) as caught:
@@ -452,3 +452,85 @@ def test_a_handover_handed_to_the_next_officer_lists_what_both_may_read(
     page = web.get(f"/coordination/handovers/{made.id}").text
     assert "引継ぎ先" in web.get("/coordination/handovers").text
     assert re.search(r'<dd id="incoming">noda', page)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_refused_entry_for_a_body_one_does_not_keep_says_why_on_the_page(
+    node: Node, people: dict, client: TestClient, lang: str
+) -> None:
+    """Walk 40: ito (of the JJOC) posting from the page for the USFJ got a 403 that
+    showed the log with no reason: the reason was shown only with the form, which the
+    log of a body one does not keep never offers."""
+    token = sign_in(client, "ito", lang=lang)
+    before = counts(node)
+    refused = client.post(
+        "/coordination/watch?body=usfj",
+        data={"csrf_token": token, "body": "usfj", "kind": "event", "text_en": "x",
+              "label": LABEL},
+    )  # fmt: skip
+    assert refused.status_code == 403
+    said = re.search(r'class="error" role="alert"[^>]*>([^<]*)<', refused.text)
+    assert said is not None
+    usfj = coordination(node).structure.bodies["usfj"].name(lang)
+    expected = (
+        f"itoは{usfj}の構成員ではありません。"
+        if lang == "ja"
+        else f"ito is not a member of {usfj}."
+    )
+    assert expected in html.unescape(said.group(1))
+    assert counts(node) == before
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_who_does_not_keep_a_watch_is_told_the_condition_that_fails(
+    node: Node, people: dict, client: TestClient, lang: str
+) -> None:
+    """Walk 40: handing over to tanaka, a JJOC member with the reader role only, said
+    he was "no member of jjoc"; hall, a US member of the USFJ on the Japanese node,
+    was told he was "not a member of usfj". Each is a member: the words say what fails."""
+    c = coordination(node)
+    member(node, "tanaka", nation="JPN", roles=["reader"], bodies=["jjoc"])
+    hall = member(node, "hall", nation="USA", roles=["author"], bodies=["usfj"])[0]
+    ota = member(node, "ota", nation="JPN", roles=["author"], bodies=["usfj"])[0]
+    sato = people["sato"][0]
+    log_entry(c, sato, entry())
+    before = counts(node)
+    with pytest.raises(Invalid, match="tanaka is a member of jjoc as a reader"):
+        handovers.generate(c, sato, HandoverCreate(body="jjoc", handed_to="tanaka"))
+    with pytest.raises(Refused, match="hall is of USA: a member keeps the watch of usfj on"):
+        log_entry(c, hall, entry(body="usfj"))
+    with pytest.raises(Refused, match="usfj is a body of USA: its watch is kept on"):
+        log_entry(c, ota, entry(body="usfj"))
+    assert counts(node) == before
+    token = sign_in(client, "sato", lang=lang)
+    page = client.post(
+        "/coordination/handovers",
+        data={"csrf_token": token, "body": "jjoc", "handed_to": "tanaka"},
+    )
+    assert page.status_code == 422
+    jjoc = c.structure.bodies["jjoc"].name(lang)
+    expected = (
+        f"tanakaは{jjoc}の構成員ですが閲覧者であり、閲覧者は当直に就きません。"
+        if lang == "ja"
+        else f"tanaka is a member of {jjoc} as a reader, and a reader does not keep its watch."
+    )
+    assert expected in html.unescape(page.text)
+    client.cookies.clear()
+    token = sign_in(client, "hall", lang=lang)
+    usfj = c.structure.bodies["usfj"].name(lang)
+    page = client.post(
+        "/coordination/watch?body=usfj",
+        data={"csrf_token": token, "body": "usfj", "kind": "event", "text_en": "x", "label": LABEL},
+    )
+    assert page.status_code == 403
+    expected = (
+        f"hallは米国の所属です。{usfj}の当直は構成員が自国のノードで行い、このノードは日本のノードです。"
+        if lang == "ja"
+        else f"hall belongs to United States: a member keeps the watch of {usfj} on their own "
+        "nation's node, and this is the node of Japan."
+    )
+    assert expected in html.unescape(page.text)
+    # Signing in is audited; nothing else was.
+    assert {k: v for k, v in counts(node).items() if not k.startswith("audit")} == {
+        k: v for k, v in before.items() if not k.startswith("audit")
+    }

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -32,6 +33,7 @@ from kizuna.store.listing import (
     PAGE_SIZES,
     SORTS,
     Listing,
+    Target,
     counted,
     every_row,
     known_types,
@@ -272,6 +274,22 @@ def _shown(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "payload_bin": f"… ({size:,} bytes: /attachments/{body.get('id')}/content)"}
 
 
+def _titled(
+    node: Node, principal: Principal, targets: dict[str, Target], lang: str
+) -> dict[str, Target]:
+    """The targets, those of a type with no naming property (their title is their id)
+    titled as their domain says them (`Node.body_titles`)."""
+    titled = {}
+    for stix_id, target in targets.items():
+        titler = node.body_titles.get(stix_id.split("--", 1)[0])
+        if titler is not None and target.title == stix_id:
+            # Read as the reader (the target is one they may read: it is listed).
+            body = node.store.get(principal, stix_id).object
+            target = replace(target, title=titler(body, lang))
+        titled[stix_id] = target
+    return titled
+
+
 def _object_page(
     request: Request,
     principal: Principal,
@@ -289,7 +307,8 @@ def _object_page(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     lang = choose_lang(request)
-    targets = readable_targets(node.store, principal, references(obj.object, skip=obj.id), lang)
+    found = readable_targets(node.store, principal, references(obj.object, skip=obj.id), lang)
+    targets = _titled(node, principal, found, lang)
     # The type's own words, as its domain registered them.
     value_words = node.value_words.get(obj.type)
 

@@ -158,6 +158,7 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^no meeting date"),
         N_("the text gives no meeting date: enter it in the date field."),
     ),
+    (re.compile(r"^round must be a year"), N_("enter a year, such as 2025.")),
     (
         re.compile(r"review's date .* is in the future"),
         N_("a review records what has happened: give a date that has come."),

@@ -197,6 +197,23 @@ def test_the_timeline_names_linked_work_and_offers_reviews_only_to_those_who_wri
         assert "Cell report" not in page.text  # a link tanaka may not read is not listed
 
 
+def test_the_owner_and_the_work_that_carries_it_out_read_differently_in_japanese(
+    node: Node,
+) -> None:
+    """Walk 40: 実施する取組 said "Owner" (the register's column), "Work that carries it
+    out" and "Carried out by" alike: the owner is who answers for it, not the work."""
+    sato, _, decision = _setup(node)
+    service.add_link(node, sato, decision_id=decision, target="ACM working group")
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "sato", lang="ja")
+        register = client.get("/commitments").text
+        assert "<th>実施主体</th>" in register
+        timeline = client.get(f"/commitments/{decision}").text
+        assert "<h2>実施する取組</h2>" in timeline
+        assert "実施を担う取組: ACM working group" in timeline
+        assert "実施主体" not in timeline.split("<h2>実施する取組</h2>", 1)[1].split("</ul>")[0]
+
+
 def test_the_timeline_shows_no_message_a_link_chose(node: Node) -> None:
     """`/commitments/{id}?error=…` showed any text as the page's alert, so a crafted
     link could put words of its sender's choosing on the node's own page."""

@@ -28,6 +28,7 @@ from tests.factories import add_user, bearer, cookies, form_without_file
 CORPUS = Path(__file__).parent / "corpus"
 NO_YEAR = CORPUS / "2021-03-16_mod-scc-summary_en.txt"
 DEFENCE_JA = CORPUS / "2025-03-30_mod-boeisho-kaidan-gaiyo_ja.txt"
+DEFENCE_EN = CORPUS / "2024-06-02_mod-defense-ministerial-summary_en.txt"
 
 
 def _app(node: Node) -> TestClient:
@@ -380,6 +381,57 @@ def test_a_refused_correction_says_which_field_and_why_in_the_readers_words(
         assert counts(node) == before
 
 
+def test_a_correction_sent_for_another_meetings_decision_is_not_found(node: Node) -> None:
+    """Walk 40: POST /meetings/{meeting A}/decisions/{decision of meeting B} answered 303
+    and changed B's decision: the meeting in the address was ignored."""
+    from kizuna.domains.meetings import model
+
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    ours = service.import_summary(node, user.principal, DEFENCE_JA.read_bytes())
+    other = service.import_summary(node, user.principal, DEFENCE_EN.read_bytes())
+    theirs = next(o for o in other.objects if o["type"] == model.DECISION)
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        token = _csrf(web.get(f"/meetings/{ours.meeting_id}").text)
+        before = counts(node)
+        sent = web.post(
+            f"/meetings/{ours.meeting_id}/decisions/{theirs['id']}",
+            data={"csrf_token": token, "actor": theirs["actor"], "stance": "note", "due": "2030"},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 404
+        assert counts(node) == before
+        assert node.store.get(user.principal, theirs["id"]).version == 1
+        # Its own meeting's address corrects it.
+        own = web.post(
+            f"/meetings/{other.meeting_id}/decisions/{theirs['id']}",
+            data={"csrf_token": token, "actor": theirs["actor"], "stance": "note"},
+            follow_redirects=False,
+        )
+        assert own.status_code == 303
+
+
+def test_a_due_date_in_full_width_digits_is_read_as_the_same_date(node: Node) -> None:
+    """Walk 40: ２０２７ was refused in the due-date field, though search takes both
+    widths of digits."""
+    from kizuna.domains.meetings import model
+
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    made = service.import_summary(node, user.principal, DEFENCE_JA.read_bytes())
+    decision = next(o for o in made.objects if o["type"] == model.DECISION)
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        token = _csrf(web.get(f"/meetings/{made.meeting_id}").text)
+        sent = web.post(
+            f"/meetings/{made.meeting_id}/decisions/{decision['id']}",
+            data={"csrf_token": token, "actor": decision["actor"],
+                  "stance": decision["stance"], "due": "２０２７－０３"},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert sent.status_code == 303, sent.text
+    assert node.store.get(user.principal, decision["id"]).object["due"] == "2027-03"
+
+
 def test_attendees_read_once_and_with_an_english_gloss_only_where_it_adds_one(
     node: Node,
 ) -> None:
@@ -650,6 +702,20 @@ def test_the_preview_heads_read_as_japanese_with_a_full_width_colon(node: Node) 
             assert heads[0] in single.text, lang
             assert heads[1] in several.text, lang
             assert heads[2] in several.text, lang
+
+
+def test_a_commitment_previews_under_a_singular_chip(node: Node) -> None:
+    """Walk 40: the English preview marked each commitment "Commitments"."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    one = {"file": ("a.txt", DEFENCE_JA.read_bytes(), "text/plain")}
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "en")
+        token = _csrf(web.get("/meetings/import").text)
+        preview = web.post("/meetings/import", data={"csrf_token": token}, files=one).text
+        chips = re.findall(r'<span class="commitment">([^<]*)</span>', preview)
+        assert chips
+        assert set(chips) == {"Commitment"}
 
 
 def test_a_refused_boosted_form_leaves_the_address_where_it_was(node: Node) -> None:

@@ -59,7 +59,10 @@ def test_several_files_preview_one_row_each_then_store_each_on_its_own(node: Nod
             "defence-en.txt": "read",
         }
         # The refused file's reason, in the reader's language; the others' dates.
-        assert "本文に会議の日付がありません。このファイルは1件だけで" in preview.text
+        assert (
+            "本文に会議の日付がありません。このファイルだけを選び、日付を入力して取り込んでください。"
+            in preview.text
+        )
         assert "2025-03-30" in preview.text
         assert "2024-06-02" in preview.text
         assert "3 件中 2 件を取り込めます。" in preview.text
@@ -94,7 +97,10 @@ def test_several_files_preview_one_row_each_then_store_each_on_its_own(node: Nod
         )
         assert again.status_code == 200
         assert again.text.count("(already imported)") == 2
-        assert "2 of 2 files stored." in again.text
+        assert (
+            "0 of 2 files stored. 2 files were imported before: nothing new was written for them."
+            in again.text
+        )
 
 
 def test_a_file_refused_at_confirmation_leaves_the_others_stored(node: Node) -> None:
@@ -165,3 +171,54 @@ def test_several_files_go_in_at_the_label_of_the_form(node: Node) -> None:
         for meeting in meetings:
             view = service.get_meeting(node, user.principal, meeting.id)
             assert {node.store.render(x) for x in view["labels"]} == {label}
+
+
+def test_files_imported_before_are_counted_apart_from_those_stored_now(node: Node) -> None:
+    """Walk 40: with two of three files imported before, the preview said 「3 件中 3 件を
+    取り込めます」 and the confirmation 「3 件中 3 件を保存しました」: both counted the
+    files held already as stored now."""
+    user, _ = add_user(node, "sato", roles=["author", "releasing_officer"])
+    other = CORPUS / "2018-10-19_mod-defense-ministerial-summary_en.txt"
+    for held in (DEFENCE_JA, DEFENCE_EN):
+        service.import_summary(node, user.principal, held.read_bytes())
+    with TestClient(create_app(node)) as web:
+        token = _signed_in(node, web, "ja")
+        upload = _files(
+            ("defence-ja.txt", DEFENCE_JA.read_bytes()),
+            ("defence-en.txt", DEFENCE_EN.read_bytes()),
+            ("other.txt", other.read_bytes()),
+        )
+        preview = web.post("/meetings/import", data={"csrf_token": token}, files=upload)
+        assert preview.status_code == 200
+        said = re.search(r'<p id="files-summary">([^<]*)</p>', preview.text)
+        assert said is not None
+        assert said.group(1).startswith("3 件中 1 件を取り込めます。")
+        assert said.group(1).endswith("2 件は取り込み済みのため、新たに書き込むものはありません。")
+        assert "確認して 1 件を取り込む" in preview.text
+        names = re.findall(r'name="name" value="([^"]+)"', preview.text)
+        blobs = re.findall(r'name="data" value="([^"]+)"', preview.text)
+        done = web.post(
+            "/meetings/import/confirm", data={"csrf_token": token, "name": names, "data": blobs}
+        )
+        assert done.status_code == 200
+        said = re.search(r'<p id="files-summary">([^<]*)</p>', done.text)
+        assert said is not None
+        assert said.group(1) == (
+            "3 件中 1 件を保存しました。 "
+            "2 件は取り込み済みのため、新たに書き込んだものはありません。"
+        )
+        assert len(service.list_meetings(node, user.principal)) == 3
+
+
+def test_the_import_form_names_the_languages_in_words(node: Node) -> None:
+    """Walk 40: the document language was offered as "ja" and "en". Each language is
+    named in itself, as the coordination form and the side-by-side texts name them."""
+    add_user(node, "sato", roles=["author"])
+    with TestClient(create_app(node)) as web:
+        for lang in ("ja", "en"):
+            _signed_in(node, web, lang)
+            form = web.get("/meetings/import").text
+            chosen = re.search(r'<select name="lang">(.*?)</select>', form, re.S)
+            assert chosen is not None
+            offered = re.findall(r'<option value="(?:ja|en)"\s*>([^<]*)<', chosen.group(1))
+            assert offered == ["日本語", "English"]

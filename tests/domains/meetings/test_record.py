@@ -24,9 +24,11 @@ from kizuna.errors import Invalid, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import parse
 from kizuna.runtime import Node
+from kizuna.web.app import create_app
 from tests.conftest import node_settings
 from tests.domains.meetings.test_ingest import JOINT_EN, OTHER_JA, SEED
 from tests.factories import add_user, bearer, cookies
+from tests.factories.coordination import sign_in_as
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -243,6 +245,41 @@ def test_reviews_links_status_and_compliance(node: Node) -> None:
     with pytest.raises(Invalid, match="unknown stance"):
         service.register(node, who, stance="shrug")
     assert counts(node) == before
+
+
+def test_a_review_round_is_a_year_and_a_refused_one_is_named(node: Node) -> None:
+    """Walk 40: `"round": "abc"` was stored, and compliance then showed a row for round
+    "abc". A round is a year (its default is the date's year)."""
+    who, token = _author(node)
+    made = service.import_summary(node, who, SEED)
+    decision = next(o["id"] for o in made.objects if o["type"] == model.DECISION)
+    review = {"nation": "JPN", "score": 1, "evidence": "seen", "date": "2025-07-01"}
+    before = counts(node)
+    with pytest.raises(Invalid, match="round must be a year") as caught:
+        service.add_review(node, who, decision_id=decision, round="abc", **review)
+    assert caught.value.field == "round"
+    with TestClient(create_app(node)) as web:
+        answer = web.post(
+            f"/api/v1/commitments/{decision}/reviews",
+            json={**review, "round": "abc"},
+            headers=bearer(token),
+        )
+        assert answer.status_code == 422
+        assert answer.json()["field"] == "round"
+        csrf = sign_in_as(node, web, "sato", "ja")
+        page = web.post(
+            f"/commitments/{decision}/reviews",
+            data={"csrf_token": csrf, **review, "round": "abc"},
+        )
+        assert page.status_code == 422
+        assert "評価回：年を入力してください（例：2025）。" in page.text
+        assert counts(node) == before
+        assert (
+            web.get("/api/v1/commitments/compliance", headers=bearer(token)).json()["items"] == []
+        )
+    # A year in full-width digits is the same year.
+    wide = service.add_review(node, who, decision_id=decision, round="２０２５", **review)
+    assert wide.object["round"] == "2025"
 
 
 def test_a_meeting_shows_its_own_parts_in_the_order_of_its_text(node: Node) -> None:
@@ -473,6 +510,49 @@ def test_cli_ingest(db_url: str, tmp_path: Path) -> None:
     assert "1 refused" in many.stdout
     assert en_date in run("meetings", "list", *env_db).stdout
     assert run("ingest", "summary", str(en), "--lang", "en", *env_db).returncode == 0
+
+
+def test_cli_lists_and_the_register_show_labels_and_read_as_a_user(
+    node: Node, db_url: str, tmp_path: Path
+) -> None:
+    """Walk 40: `kizuna meetings list` and `register` printed records without their
+    labels, and read as the node only (unlike `kizuna intel list --user`)."""
+    from typer.testing import CliRunner
+
+    from kizuna.cli.main import app
+
+    who, _ = _author(node)
+    add_user(node, "smith", nation="USA", roles=["reader"])
+    shared = parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+    service.import_summary(node, who, SEED, lang="ja", label=shared)
+    own = parse(node.policy, "SECRET//REL TO JPN")
+    service.import_summary(node, who, JOINT_EN, label=own)
+    own_date = read_summary(JOINT_EN, None).meeting.date.isoformat()
+    env = {"KIZUNA_KEY_FILE": str(node_settings(db_url, tmp_path).key_file)}
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(app, ["meetings", *args, "--db", db_url], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    every = run("list")
+    assert "label" in every
+    assert "UNCLASSIFIED//REL TO JPN, USA" in every
+    assert "SECRET//REL TO JPN" in every
+    assert own_date in every
+    read = run("list", "--user", "smith")
+    assert "2024-07-28" in read
+    assert own_date not in read
+    assert "SECRET" not in read.replace("UNCLASSIFIED", "")
+    register = run("register", "--kind", "all", "--user", "smith")
+    assert "UNCLASSIFIED//REL TO JPN, USA" in register
+    assert "SECRET" not in register.replace("UNCLASSIFIED", "")
+    assert "SECRET//REL TO JPN" in run("register", "--kind", "all")
+    nobody = CliRunner().invoke(
+        app, ["meetings", "list", "--user", "nobody", "--db", db_url], env=env
+    )
+    assert nobody.exit_code == 2
+    assert "no user nobody" in nobody.stderr
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,14 @@ def check_artifact(body: dict[str, Any], *, limit: int) -> tuple[Attached, Check
             "file_name",
         )
     ref = said.object_ref
-    if not isinstance(ref, str) or not STIX_ID.match(ref) or not takes_attachments(ref):
+    if isinstance(ref, str) and STIX_ID.match(ref) and not takes_attachments(ref):
+        raise _refused(
+            "takes_no_file",
+            f"{ref.split('--')[0]} takes no file: an attachment, a label marking or a recall "
+            "has no attachments",
+            "of",
+        )
+    if not isinstance(ref, str) or not STIX_ID.match(ref):
         raise _refused(
             "bad_target",
             "object_ref must be the id of the object the file is attached to (type--uuid), "

@@ -30,6 +30,10 @@ REASONS = {
     "bad_type_name": N_("The declared type must be a plain type name, such as image/png."),
     "not_attachment": N_("This object is not an attachment of this node."),
     "bad_target": N_("Choose the object the file is attached to (not another attachment)."),
+    "takes_no_file": N_(
+        "This object takes no file: an attachment, a label marking or a recall has no "
+        "attachments of its own."
+    ),
     "changed": N_("An attachment's file, name and object cannot change: attach a new file."),
     "label_below": N_(
         "The label must be at least as restrictive as the label of the object it is attached to."

@@ -5,6 +5,7 @@ escalation up the ACG's levels to the national security staffs (DESIGN §1)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ def _install(node: Node) -> None:
         TASKER_TYPE,
     )
     from kizuna.domains.coordination.owner import item_rules, response_rules
+    from kizuna.domains.coordination.property_words import status_title
     from kizuna.domains.coordination.service import coordination
     from kizuna.domains.coordination.staff_owner import (
         determination_rules,
@@ -54,6 +56,9 @@ def _install(node: Node) -> None:
     node.bodies.update(structure.bodies)
     # An answer without a comment is titled by its kind: in words on every list.
     node.title_words[RESPONSE_TYPE] = {str(k): v for k, v in RESPONSE_NAMES.items()}
+    # A tasker's status has no naming property: it goes by its office and status, as
+    # the tasker's page lists it (a completed tasker names the status that completed it).
+    node.body_titles[TASK_STATUS_TYPE] = functools.partial(status_title, structure)
     owners = node.store.owners
     # Both types keep the mechanism's rules on every write, keyed or not, and on every
     # version that arrives from a peer (owner.py). Answers are never changed: a nation

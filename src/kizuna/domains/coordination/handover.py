@@ -42,6 +42,7 @@ from kizuna.domains.coordination.handover_sections import (
 )
 from kizuna.domains.coordination.watch import (
     known_body,
+    not_keeping,
     visible_now,
     visible_object,
     watch_bodies,
@@ -119,9 +120,14 @@ def _incoming(
 ) -> Principal:
     """The named incoming officer: another member of the body keeping its watch here."""
     user = find_user(conn, name)
-    if user is None or body_id not in watch_bodies(c, user.principal):
+    if user is None:
+        why: str | None = f"{name} is not a member of {body_id}"
+    else:
+        why = not_keeping(c, user.principal, body_id)
+    if user is None or why:
         raise Invalid(
-            f"{name} is no member of {body_id} keeping its watch on this node", field="handed_to"
+            f"{why}: name a member of {body_id} keeping its watch on this node",
+            field="handed_to",
         )
     if user.principal.name == principal.name:
         raise Invalid("the incoming officer is someone else than you", field="handed_to")

@@ -210,6 +210,10 @@ def open_form(
     )
 
 
+# The open form's fields by their labels on the form, which a refusal names.
+_OPEN_FIELDS = {"source_lang": N_("Written in"), "translation": N_("The other language")}
+
+
 @router.post("/coordination/new", dependencies=[Depends(check_csrf)])
 def open_submit(
     request: Request,
@@ -252,10 +256,12 @@ def open_submit(
     try:
         made = c.open_item(principal, ItemCreate(**values))
     except ValidationError as exc:
-        return _form(request, principal, c, values, explain(exc, choose_lang(request)), 422)
+        said = explain(exc, choose_lang(request), fields=_OPEN_FIELDS)
+        return _form(request, principal, c, values, said, 422)
     except (StoreError, LabelError) as exc:
         status = getattr(exc, "status", 422)
-        return _form(request, principal, c, values, explain(exc, choose_lang(request)), status)
+        said = explain(exc, choose_lang(request), fields=_OPEN_FIELDS)
+        return _form(request, principal, c, values, said, status)
     return RedirectResponse(f"/coordination/items/{made.id}", status_code=303)
 
 

@@ -34,8 +34,9 @@ from kizuna.domains.coordination.words import (
 )
 from kizuna.runtime import ValueWords
 from kizuna.web.fields import coded
+from kizuna.web.i18n import translations
 
-__all__ = ["PROPERTY_WORDS", "VALUE_WORDS", "value_words"]
+__all__ = ["PROPERTY_WORDS", "VALUE_WORDS", "status_title", "value_words"]
 
 # A body, a nation and a translation's record, as the pages say them.
 _BODY = {"body": N_("Body"), "nation": N_("Nation")}
@@ -165,3 +166,16 @@ def value_words(structure: Structure) -> dict[str, ValueWords]:
         return said
 
     return {t: named(VALUE_WORDS.get(t)) for t in PROPERTY_WORDS}
+
+
+def status_title(structure: Structure, body: Mapping[str, Any], lang: str) -> str:
+    """A tasker's status as the tasker's page lists it: its office and its status, in
+    words ("BOCC: Complete"); a code the structure or the vocabulary does not know, as
+    it is."""
+    gettext = translations(lang).gettext
+    office, status = str(body.get("office", "")), str(body.get("status", ""))
+    named = structure.bodies[office].name(lang) if office in structure.bodies else office
+    words = _str(OFFICE_STATUS_NAMES).get(status)
+    return gettext("{field}: {message}").format(
+        field=named, message=gettext(words) if words else status
+    )

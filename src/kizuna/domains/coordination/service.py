@@ -90,7 +90,7 @@ class IllegalTransition(Conflict):
         super().__init__(
             f"an item that is {state} cannot {event}; legal now: {allowed}", field="event"
         )
-        self.legal = legal
+        self.event, self.state, self.legal = event, state, legal
 
 
 class Coordination:
@@ -385,7 +385,13 @@ class Coordination:
             self._member(principal, row.requesting_body, f"{event} this item", stix_id)
             if event == "propose" and row.state == ItemState.DRAFT:
                 return opening.propose(self, conn, principal, row)
-            row = self.move(conn, principal, row, event)
+            try:
+                row = self.move(conn, principal, row, event)
+            except IllegalTransition as exc:
+                # Only what the caller may send: "review" and "escalate" follow from
+                # answers and deadlines, and sent here they are refused.
+                sendable = [e for e in exc.legal if e in USER_EVENTS]
+                raise IllegalTransition(exc.event, exc.state, sendable) from None
             if row.state not in OPEN_STATES:
                 self._cancel_pending(conn, row.object_pk)
             if event in ("decide", "withdraw"):

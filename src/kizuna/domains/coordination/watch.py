@@ -55,6 +55,7 @@ __all__ = [
     "LogEntry",
     "log_entry",
     "mirror_entry",
+    "not_keeping",
     "watch_bodies",
     "watch_log",
     "writer",
@@ -83,19 +84,38 @@ def watch_bodies(c: Coordination, principal: Principal) -> list[str]:
     )
 
 
+def not_keeping(c: Coordination, principal: Principal, body_id: str) -> str | None:
+    """Why the principal does not keep the watch of `body_id` on this node, or None if
+    they do. Each condition has its own words: "not a member" was said of a member who
+    only reads, and of a partner's member on this node, who both are members."""
+    if body_id in watch_bodies(c, principal):
+        return None
+    name = principal.name
+    if body_id not in principal.bodies:
+        return f"{name} is not a member of {body_id}"
+    if principal.nation != c.node.nation:
+        return (
+            f"{name} is of {principal.nation}: a member keeps the watch of {body_id} on "
+            f"their own nation's node, and this is the node of {c.node.nation}"
+        )
+    if not principal.can(Permission.OBJECT_WRITE):
+        return f"{name} is a member of {body_id} as a reader, who does not keep its watch"
+    nation = c.structure.bodies[body_id].nation if body_id in c.structure.bodies else "?"
+    return (
+        f"{body_id} is a body of {nation}: its watch is kept on that nation's node, and "
+        f"this is the node of {c.node.nation}"
+    )
+
+
 def writer(
     c: Coordination, principal: Principal, body_id: str, action: str, target: str | None
 ) -> None:
     """Refuse (audited) anyone but a member of `body_id` who writes on this node."""
     if principal.kind == "system":
         return
-    if body_id not in watch_bodies(c, principal):
-        raise Refused(
-            f"{principal.name} is not a member of {body_id} of {c.node.nation} (or a "
-            "bilateral body) and may not keep its watch",
-            action=action,
-            target=target,
-        )
+    why = not_keeping(c, principal, body_id)
+    if why is not None:
+        raise Refused(why, action=action, target=target)
 
 
 def known_body(c: Coordination, body_id: str) -> None:

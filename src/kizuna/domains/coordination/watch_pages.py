@@ -37,6 +37,7 @@ from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.names import nation_name
 from kizuna.web.pages import page
 from kizuna.web.times import zone_for
 
@@ -59,7 +60,31 @@ WORDS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"entry's label .* must be at least as restrictive"),
         N_("The entry's label must be at least as restrictive as that of every item it names."),
     ),
-    (re.compile(r"is not a member of"), N_("You are not a member of this body of your nation.")),
+    # Who does not keep a body's watch here, and why (`watch.not_keeping`).
+    (
+        re.compile(
+            r"^(?P<who>\S+) is of (?P<nation>\S+): a member keeps the watch of (?P<body>\S+)"
+        ),
+        N_(
+            "{who} belongs to {nation}: a member keeps the watch of {body} on their own "
+            "nation's node, and this is the node of {node}."
+        ),
+    ),
+    (
+        re.compile(r"^(?P<who>\S+) is a member of (?P<body>\S+) as a reader"),
+        N_("{who} is a member of {body} as a reader, and a reader does not keep its watch."),
+    ),
+    (
+        re.compile(r"^(?P<body>\S+) is a body of (?P<nation>\S+): its watch is kept"),
+        N_(
+            "{body} is a body of {nation}: its watch is kept on that nation's node, and this "
+            "is the node of {node}."
+        ),
+    ),
+    (
+        re.compile(r"^(?P<who>\S+) is not a member of (?P<body>\S+)"),
+        N_("{who} is not a member of {body}."),
+    ),
     (re.compile(r"signs first"), N_("The outgoing officer signs first.")),
     (
         re.compile(r"as its outgoing officer"),
@@ -78,15 +103,27 @@ WORDS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def _said(exc: BaseException, request: Request) -> str:
+def _said(exc: BaseException, request: Request, c: Coordination) -> str:
     lang = choose_lang(request)
     if isinstance(exc, StoreError):
         gettext = translations(lang).gettext
         text = str(exc)
         for pattern, words in WORDS:
-            if pattern.search(text):
+            found = pattern.search(text)
+            if found:
                 least = re.search(r"choose at least (.+)$", text)
-                return gettext(words).format(label=least.group(1) if least else "")
+                named = found.groupdict()
+                body = named.get("body", "")
+                # Bodies and nations by their names in the reader's language, not codes.
+                return gettext(words).format(
+                    label=least.group(1) if least else "",
+                    who=named.get("who", ""),
+                    body=c.structure.bodies[body].name(lang)
+                    if body in c.structure.bodies
+                    else body,
+                    nation=nation_name(c.node.policy, named.get("nation", ""), lang),
+                    node=nation_name(c.node.policy, c.node.nation, lang),
+                )
     return explain(exc, lang)
 
 
@@ -262,7 +299,7 @@ def watch_submit(
         )
         log_entry(c, principal, data)
     except (ValidationError, StoreError) as exc:
-        said = _said(exc, request)
+        said = _said(exc, request, c)
         return _watch_page(
             request, principal, c, body or None, "newest", values, said, _status(exc)
         )
@@ -341,7 +378,7 @@ def generate_submit(
             ),
         )
     except (ValidationError, StoreError) as exc:
-        said = _said(exc, request)
+        said = _said(exc, request, c)
         return _handovers_page(request, principal, c, None, values, said, _status(exc))
     return RedirectResponse(f"/coordination/handovers/{made.id}", status_code=303)
 
@@ -402,5 +439,5 @@ def sign_submit(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        return _handover_page(request, principal, c, stix_id, _said(exc, request), exc.status)
+        return _handover_page(request, principal, c, stix_id, _said(exc, request, c), exc.status)
     return RedirectResponse(f"/coordination/handovers/{stix_id}", status_code=303)

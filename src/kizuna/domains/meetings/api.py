@@ -29,7 +29,9 @@ class ReviewCreate(BaseModel):
     score: int = Field(description="-1, 0 or +1 (G7 Research Group scale)")
     evidence: str = Field(max_length=4000)
     date: str = Field(description="YYYY-MM-DD")
-    round: str | None = Field(default=None, description="Review round (default: the year)")
+    round: str | None = Field(
+        default=None, description="Review round: a year (default: the date's year)"
+    )
     label: str | None = Field(default=None, description="Default: lowest level, this nation")
 
 

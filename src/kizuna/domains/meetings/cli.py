@@ -18,7 +18,7 @@ from kizuna.domains.meetings.ingest import read_summary
 from kizuna.errors import StoreError
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
-from kizuna.labels import Label, LabelError, Policy
+from kizuna.labels import Label, LabelError, Policy, render
 from kizuna.labels import parse as parse_label
 from kizuna.runtime import Node
 
@@ -214,14 +214,29 @@ def _report(result: service.ImportResult, format: str) -> None:
         console.print(f"imported {result.meeting_id}: {result.created} objects")
 
 
-@meetings_app.command("list")
-def meetings_list(db: DbOption = None) -> None:
-    """Meetings on this node (as the node itself sees them)."""
+# As `kizuna intel list --user`: what this user may read, through the store's
+# visibility condition; without it, everything on the node.
+UserOption = Annotated[str | None, typer.Option("--user", help="List what this user may read")]
 
-    table = Table("date", "meeting", "id")
+
+def _reader(node: Node, user: str | None) -> Principal:
+    if user is None:
+        return node.system
+    with node.db.read() as conn:
+        account = identity.find_user(conn, user)
+    if account is None:
+        raise fail(f"no user {user}")
+    return account.principal
+
+
+@meetings_app.command("list")
+def meetings_list(user: UserOption = None, db: DbOption = None) -> None:
+    """Meetings on this node, each with its label (as USER, or everything on the node)."""
+
+    table = Table("label", "date", "meeting", "id")
     with opened(settings_for(db)) as node:
-        for m in service.list_meetings(node, node.system):
-            table.add_row(m.object["date"], m.object["body"], m.id)
+        for m in service.list_meetings(node, _reader(node, user)):
+            table.add_row(m.label_text, m.object["date"], m.object["body"], m.id)
     print_table(table)
 
 
@@ -234,17 +249,21 @@ def meetings_register(
     kind: Annotated[
         str, typer.Option(help="commitment (default), position, or all")
     ] = "commitment",
+    user: UserOption = None,
     db: DbOption = None,
 ) -> None:
-    """The commitments register, filtered: commitments by default."""
+    """The commitments register, filtered: commitments by default (as USER, or
+    everything on the node). A row's label covers its decision and the links and
+    reviews its status comes from."""
 
-    table = Table("date", "item", "actor", "stance", "owner", "due", "status", "sentence")
+    table = Table("label", "date", "item", "actor", "stance", "owner", "due", "status", "sentence")
     failure: StoreError | None = None
     with opened(settings_for(db)) as node:
+        reader = _reader(node, user)
         try:
             rows = service.register(
                 node,
-                node.system,
+                reader,
                 topic=topic,
                 actor=actor,
                 stance=stance,
@@ -257,6 +276,7 @@ def meetings_register(
         for row in rows:
             b = row.decision.object
             table.add_row(
+                render(node.policy, row.label),
                 b["meeting_date"],
                 f"{b['section_number']}({b.get('item_number', '-')})",
                 b["actor"],

@@ -5,6 +5,7 @@ object (or version) of the record, written with the domain's owner key and audit
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date as Date
 from datetime import timedelta
 from typing import Any
@@ -35,6 +36,9 @@ def _label_or_default(node: Node, label: Label | None, *named: StoredObject) -> 
     return label or lub([floor, *(o.label for o in named)]) or floor
 
 
+_ROUND = re.compile(r"[12][0-9]{3}")
+
+
 def add_review(
     node: Node,
     principal: Principal,
@@ -49,7 +53,8 @@ def add_review(
 ) -> StoredObject:
     """A review of one nation's compliance with a decision: score −1, 0 or +1.
 
-    Refuses a score outside −1..+1, an unknown nation, an empty evidence or a bad date.
+    Refuses a score outside −1..+1, an unknown nation, an empty evidence, a bad date or
+    a round that is not a year (default: the date's year).
     The label may be higher than the decision's (assessments often are), never lower:
     whoever reads the review reads which decision it judges."""
     if score not in (-1, 0, 1):
@@ -68,6 +73,14 @@ def add_review(
             f"the review's date {day.isoformat()} is in the future: review what has happened",
             field="date",
         )
+    # A round is a year's review (the G7 Research Group reviews by summit year): the
+    # compliance table has a row per round, so free text there made rows of its own.
+    round = unicodedata.normalize("NFKC", round).strip() if round else str(day.year)
+    if not _ROUND.fullmatch(round):
+        raise Invalid(
+            f"round must be a year, such as {day.year} (the review round), not {round!r}",
+            field="round",
+        )
     decision = _decision(node, principal, decision_id)
     body = {
         "type": model.REVIEW,
@@ -76,7 +89,7 @@ def add_review(
         "score": score,
         "evidence": evidence.strip(),
         "date": day.isoformat(),
-        "round": (round or str(day.year)).strip(),
+        "round": round,
     }
     return node.store.create(principal, body, _label_or_default(node, label, decision), owner=OWNER)
 
@@ -150,13 +163,24 @@ def correct_decision(
     commitment: bool | None = None,
     owner: str | None = None,
     due: str | None = None,
+    meeting_id: str | None = None,
 ) -> StoredObject:
     """An analyst's correction of what the importer read: a new version of the
     decision at the same label, with an audit entry naming the fields changed.
     Refuses (Invalid, nothing written) an unknown actor, stance or owner, or a due
-    date that is not YYYY, YYYY-MM or YYYY-MM-DD."""
+    date that is not YYYY, YYYY-MM or YYYY-MM-DD (in either width of digits); and
+    (NotFound) a decision that is not of `meeting_id`, when one is given."""
     # Before anything else: "nothing changed" is no answer to one who may not write.
     node.store.require(principal, Permission.OBJECT_WRITE, "correct decisions", decision_id)
+    # The page's address names the meeting: a decision of another is not on it, and is
+    # said as a missing one is (the answer tells nothing of the other meeting).
+    of_meeting = meeting_id is None or (
+        _decision(node, principal, decision_id).object.get("meeting_id") == meeting_id
+    )
+    if not of_meeting:
+        raise NotFound(f"no decision {decision_id} of meeting {meeting_id}", field="decision")
+    # A date typed with full-width digits (２０２７) is the same date: search takes both.
+    due = unicodedata.normalize("NFKC", due).strip() if due is not None else None
     for value, allowed, name in ((actor, ACTORS, "actor"), (stance, STANCES, "stance")):
         if value is not None and value not in allowed:
             raise Invalid(f"unknown {name} {value!r}: one of {', '.join(allowed)}", field=name)

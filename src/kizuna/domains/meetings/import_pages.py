@@ -281,15 +281,21 @@ def _files_page(
     confirmed: bool,
 ) -> HTMLResponse:
     """The table of several files: before confirmation, those read; after, those
-    stored. Not one of them: 422."""
+    stored. Not one of them: 422.
+
+    A file held already is counted apart from the new ones: counted with them, "3 of 3
+    files stored" was said of two files imported before and one stored now."""
     done = sum(1 for r in rows if (r.meeting_id if confirmed else r.record is not None))
+    # Before confirmation a held file has its meeting; after, one not created now.
+    held = sum(1 for r in rows if r.meeting_id and (not r.created or not confirmed))
     return page(
         request,
         "import_files.html",
         principal=principal,
         labels=[label, *(o.label for r in rows for o in r.elsewhere)],
         rows=rows,
-        readable=done,
+        readable=done - held,
+        held=held,
         confirmed=confirmed,
         doc_lang=lang,
         label=label,

@@ -97,6 +97,7 @@ def correct_decision(
         commitment=commitment == "1",
         owner=owner,
         due=due.strip(),
+        meeting_id=meeting_id,
     )
     return RedirectResponse(f"/meetings/{meeting_id}#{decision_id}", status_code=303)
 
