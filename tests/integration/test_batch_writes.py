@@ -9,11 +9,12 @@ import json
 import random
 import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, select
 
-from kizuna import audit
+from kizuna import audit, clock
 from kizuna.db.schema import access, audit_log, objects, versions
 from kizuna.errors import Conflict, Disallowed, Invalid, Refused, StoreError
 from kizuna.identity.principal import Principal, Role
@@ -171,7 +172,9 @@ def test_an_import_of_new_and_known_objects_creates_revises_and_refuses_each_alo
 
     sato = author(node)
     held = node.store.create(sato, report("first"), label(node, "UNCLASSIFIED//REL TO JPN"))
-    revised = {**held.object, "name": "second", "modified": "2030-01-01T00:00:00.000Z"}
+    # A second later: a stamp hours ahead of the clock is refused (five minutes are taken).
+    soon = clock.format_ts(clock.now() + timedelta(seconds=1))[:23] + "Z"
+    revised = {**held.object, "name": "second", "modified": soon}
     revised.pop("object_marking_refs")
     objs = [
         indicator("192.0.2.50"),

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from threading import Barrier
 from typing import Any
@@ -174,12 +175,15 @@ def test_a_forged_item_version_is_refused_on_every_path_and_the_partner_can_answ
     jpn, usa = pair.jpn, pair.usa
     item_id = _opened(pair)
     current = jpn.store.get(jpn.system, item_id)
+    # Stamped just after the item's version: hours ahead of the clock, a version is
+    # refused for that alone, before any rule of the item is judged.
+    soon, later = (clock.format_ts(clock.now() + timedelta(seconds=n))[:23] + "Z" for n in (1, 2))
     forged = {
         **current.object,
         "state": "decided",
         "tier": "ministerial",
         "needs": ["JPN"],
-        "modified": "2030-01-01T00:00:00.000Z",
+        "modified": soon,
     }
     forged.pop("object_marking_refs", None)
 
@@ -207,11 +211,11 @@ def test_a_forged_item_version_is_refused_on_every_path_and_the_partner_can_answ
 
     # A forged version signed by JPN's own key (a buggy or compromised sender) is
     # quarantined on USA; the mirror keeps the truth; the rest of the page is stored.
-    body = prepare(forged, now="2030-01-01T00:00:00.000Z")
+    body = prepare(forged, now=soon)
     # The state jump alone, every other field as the item has it.
-    jump = {**body, "state": "decided", "modified": "2030-01-02T00:00:00.000Z"}
+    jump = {**body, "state": "decided", "modified": later}
     jump.update({k: current.object[k] for k in ("tier", "needs")})
-    other = prepare(report("after the forgery"), now="2030-01-01T00:00:00.000Z")
+    other = prepare(report("after the forgery"), now=soon)
     with usa.db.read() as conn:
         peer = peer_service.find_peer(conn, "JPN")
     assert peer is not None

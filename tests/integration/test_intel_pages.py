@@ -193,8 +193,8 @@ def test_a_kinds_list_is_in_the_order_of_the_date_it_shows(node: Node) -> None:
 
     add_user(node, "sato", password=PASSWORD)
     label = parse(node.policy, "SECRET//REL TO JPN")
-    stamps = {"mid": "2026-01-01T00:00:00.000Z", "old": "2025-01-01T00:00:00.000Z",
-              "new": "2027-01-01T00:00:00.000Z"}  # fmt: skip
+    stamps = {"mid": "2025-06-01T00:00:00.000Z", "old": "2025-01-01T00:00:00.000Z",
+              "new": "2026-01-01T00:00:00.000Z"}  # fmt: skip
     with node.db.write() as conn:
         for name, at in stamps.items():  # arriving mid, old, new
             node.store.create_in(conn, node.system,

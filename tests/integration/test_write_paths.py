@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from kizuna import clock
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.labels import parse
 from kizuna.runtime import Node
@@ -198,8 +200,9 @@ def test_the_object_just_read_goes_back_changed_and_a_revoked_one_takes_only_a_l
         )
         assert again.status_code == 422, again.text
         assert "is revoked" in again.json()["detail"]
+    soon = clock.format_ts(clock.now() + timedelta(seconds=1))[:23] + "Z"
     status, told = post_taxii(client, headers, json.dumps({"objects": [
-        {**held, "revoked": False, "modified": "2099-01-01T00:00:00.000Z"}]}))  # fmt: skip
+        {**held, "revoked": False, "modified": soon}]}))  # fmt: skip
     assert status == 202
     assert "is revoked" in told
     assert counts(node)[:2] == before[:2]
