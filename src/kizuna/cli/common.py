@@ -15,6 +15,8 @@ from rich.table import Table
 
 from kizuna.bootstrap import open_node, policy_for
 from kizuna.config import Settings
+from kizuna.identity import service as identity
+from kizuna.identity.principal import Principal
 from kizuna.labels import Policy
 from kizuna.runtime import Node
 
@@ -27,6 +29,7 @@ __all__ = [
     "operator",
     "policy_of",
     "print_table",
+    "reader",
     "settings_for",
 ]
 
@@ -87,3 +90,15 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def operator() -> str:
     """Who acts from the command line, as the audit log names them."""
     return f"cli:{os.environ.get('USER', 'operator')}"
+
+
+def reader(node: Node, username: str | None) -> Principal:
+    """Who a command reads (or writes) as: the user named by `--user`, whose reads go
+    through the store's visibility condition, or the node itself when none is named."""
+    if username is None:
+        return node.system
+    with node.db.read() as conn:
+        account = identity.find_user(conn, username)
+    if account is None:
+        raise fail(f"no user {username}")
+    return account.principal

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kizuna.cli.common import console, fail, opened, operator, print_table, settings_for
+from kizuna.cli.common import (
+    console,
+    fail,
+    opened,
+    operator,
+    print_table,
+    reader,
+    settings_for,
+)
 from kizuna.domains.glossary import queries
 from kizuna.domains.glossary.model import TermFields
 from kizuna.domains.glossary.service import load_terms
@@ -17,21 +25,8 @@ from kizuna.domains.glossary.termfile import GlossaryFileError, read_file
 from kizuna.errors import StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
-from kizuna.runtime import Node
 
 app = typer.Typer(help="The alliance glossary: terms in Japanese and English.")
-
-
-def _principal(node: Node, username: str | None) -> Principal:
-    if username is None:
-        return node.system
-    from kizuna.identity import service as identity
-
-    with node.db.read() as conn:
-        account = identity.find_user(conn, username)
-    if account is None:
-        raise fail(f"no user {username}")
-    return account.principal
 
 
 @app.command("load")
@@ -51,7 +46,7 @@ def load(
         if check:
             console.print(f"{file.name}: {len(terms)} terms, no error")
             return
-        principal = _principal(node, user)
+        principal = reader(node, user)
         if principal.kind == "system":
             principal = Principal(name=operator(), clearance=principal.clearance, kind="system")
         # The term being written, for an error to name its line as the file's checks do.
@@ -86,7 +81,7 @@ def list_terms(
     """The terms (as USER, or everything on the node), or those a look-up finds."""
     with opened(settings_for(db)) as node:
         try:
-            found = queries.look_up(node.store, _principal(node, user), q, limit=200)
+            found = queries.look_up(node.store, reader(node, user), q, limit=200)
         except StoreError as exc:
             raise fail(str(exc)) from None
     table = Table("label", "id", "日本語", "English", "status", title=f"{found.total} terms")

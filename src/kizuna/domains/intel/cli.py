@@ -8,11 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kizuna.cli.common import fail, opened, print_table, settings_for
+from kizuna.cli.common import fail, opened, print_table, reader, settings_for
 from kizuna.domains.intel import joint, model, service
 from kizuna.errors import StoreError
-from kizuna.identity.principal import Principal
-from kizuna.runtime import Node
 
 app = typer.Typer(help="BIAC: reports, assessments, observations, joint products.")
 console = Console()
@@ -25,36 +23,17 @@ def list_intel(
     db: Annotated[str | None, typer.Option("--db", help="Database URL")] = None,
 ) -> None:
     """List the newest objects of a kind (as USER, or everything on the node)."""
-    from kizuna.identity import service as identity
-
     found = model.kind_of(kind)
     if found is None:
         raise fail(f"no kind {kind}; known: {', '.join(k.key for k in model.KINDS)}")
     with opened(settings_for(db)) as node:
-        principal = node.system
-        if user is not None:
-            with node.db.read() as conn:
-                account = identity.find_user(conn, user)
-            if account is None:
-                raise fail(f"no user {user}")
-            principal = account.principal
-        page = service.listing(node.store, principal, found, limit=100)
+        page = service.listing(node.store, reader(node, user), found, limit=100)
     table = Table("label", "id", "title", "version", "modified", title=found.en)
     for obj in page.items:
         body = obj.object
         title = str(body.get("name") or body.get("place") or "")
         table.add_row(obj.label_text, obj.id, title, str(obj.version), obj.modified)
     print_table(table)
-
-
-def _principal(node: Node, username: str) -> Principal:
-    from kizuna.identity import service as identity
-
-    with node.db.read() as conn:
-        account = identity.find_user(conn, username)
-    if account is None:
-        raise fail(f"no user {username}")
-    return account.principal
 
 
 def _print(state: joint.JointState) -> None:
@@ -79,7 +58,7 @@ def show_joint(
     """A joint product's state, the digest of its current version, and its approvals."""
     with opened(settings_for(db)) as node:
         try:
-            state = joint.joint_state(node.store, _principal(node, user), stix_id)
+            state = joint.joint_state(node.store, reader(node, user), stix_id)
         except StoreError as exc:
             raise fail(str(exc)) from None
     _print(state)
@@ -96,7 +75,7 @@ def approve_joint(
     this node's nation."""
     with opened(settings_for(db)) as node:
         try:
-            state = joint.approve(node.store, _principal(node, user), stix_id, digest)
+            state = joint.approve(node.store, reader(node, user), stix_id, digest)
         except StoreError as exc:
             raise fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from None
     _print(state)

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kizuna.cli.common import fail, opened, policy_of, print_table, settings_for
+from kizuna.cli.common import fail, opened, policy_of, print_table, reader, settings_for
 from kizuna.domains.meetings import service
 from kizuna.domains.meetings.ingest import read_summary
 from kizuna.errors import StoreError
@@ -219,23 +219,13 @@ def _report(result: service.ImportResult, format: str) -> None:
 UserOption = Annotated[str | None, typer.Option("--user", help="List what this user may read")]
 
 
-def _reader(node: Node, user: str | None) -> Principal:
-    if user is None:
-        return node.system
-    with node.db.read() as conn:
-        account = identity.find_user(conn, user)
-    if account is None:
-        raise fail(f"no user {user}")
-    return account.principal
-
-
 @meetings_app.command("list")
 def meetings_list(user: UserOption = None, db: DbOption = None) -> None:
     """Meetings on this node, each with its label (as USER, or everything on the node)."""
 
     table = Table("label", "date", "meeting", "id")
     with opened(settings_for(db)) as node:
-        for m in service.list_meetings(node, _reader(node, user)):
+        for m in service.list_meetings(node, reader(node, user)):
             table.add_row(m.label_text, m.object["date"], m.object["body"], m.id)
     print_table(table)
 
@@ -259,11 +249,10 @@ def meetings_register(
     table = Table("label", "date", "item", "actor", "stance", "owner", "due", "status", "sentence")
     failure: StoreError | None = None
     with opened(settings_for(db)) as node:
-        reader = _reader(node, user)
         try:
             rows = service.register(
                 node,
-                reader,
+                reader(node, user),
                 topic=topic,
                 actor=actor,
                 stance=stance,
