@@ -313,3 +313,53 @@ def test_who_may_only_answer_is_offered_a_tasker_on_an_item_and_told_what_they_m
         coordination(node).open_item(reader, item())
     assert "noma reads them" in str(caught.value)
     assert "may answer" not in str(caught.value)
+
+
+def test_a_narrowed_item_takes_its_taskers_along(
+    node: Node, people: dict, frozen: list[datetime]
+) -> None:
+    """Stop 40 left it: a tasker on an item carries the item's label and names it, and
+    stayed with the partner when the item was narrowed away from it. The tasker, each
+    office's status and the offices' receipts now follow the item: released with it
+    (a partner's held here would be bounded, as its answers are); so does what hangs on
+    a tasker narrowed by itself."""
+    from kizuna.labels import parse
+
+    c = coordination(node)
+    sato, kato = people["sato"][0], people["kato"][0]
+    davis, smith = people["davis"][0], people["smith"][0]
+    on = c.open_item(sato, item(label="SECRET//REL TO JPN, USA", propose=False))
+    tasker = c.issue_tasker(
+        sato, task(coordination_item=on.id, opr="bocc", ocrs=["mod-policy", "usfj"])
+    )
+    ours = c.report_status(
+        sato, tasker.id, TaskStatusCreate(office="mod-policy", status="acknowledged")
+    )
+    theirs = c.report_status(kato, tasker.id, TaskStatusCreate(office="bocc", status="in_progress"))
+    got = receipts_of(c, sato, tasker.id)
+    assert {r.object["body"] for r in got} == {"bocc", "mod-policy"}
+    hanging = [tasker.id, ours.id, theirs.id, *(r.id for r in got)]
+    for each in hanging:
+        assert node.store.get(smith, each).id == each
+    before = counts(node)["audit"]
+
+    node.store.release(sato, on.id, parse(node.policy, "SECRET//REL TO JPN"))
+
+    for each in hanging:
+        with pytest.raises(NotFound):
+            node.store.get(smith, each)
+        with pytest.raises(NotFound):
+            node.store.get(davis, each)
+        assert node.store.get(sato, each).id == each
+    assert node.store.get(sato, tasker.id).label.rel_to == {"JPN"}
+    assert node.store.get(sato, ours.id).label.rel_to == {"JPN"}
+    assert receipts_of(c, smith, tasker.id) == []
+    assert counts(node)["audit"] > before  # each release and bound is audited
+
+    # A tasker without an item, narrowed by itself, takes its statuses along.
+    alone = c.issue_tasker(sato, task(opr="bocc", ocrs=["usfj"]))
+    status = c.report_status(kato, alone.id, TaskStatusCreate(office="bocc", status="acknowledged"))
+    node.store.release(sato, alone.id, parse(node.policy, "SECRET//REL TO JPN"))
+    with pytest.raises(NotFound):
+        node.store.get(smith, status.id)
+    assert receipts_of(c, smith, alone.id) == []

@@ -207,8 +207,11 @@ coord_taskers = Table(
     Column("steps", Integer, nullable=False, server_default="0"),
     Column("escalated_to", String(64), nullable=True),
     Column("updated_at", TS, nullable=False),
+    # The item it is on, by id (it may not have arrived yet): its taskers follow it.
+    Column("item", String(128), nullable=True),
 )
 Index("ix_coord_taskers_next", coord_taskers.c.next_at)
+Index("ix_coord_taskers_item", coord_taskers.c.item)
 coord_task_statuses = Table(
     "coord_task_statuses",
     metadata,

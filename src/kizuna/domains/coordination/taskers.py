@@ -149,6 +149,7 @@ def mirror(c: Coordination, conn: Connection, made: StoredObject) -> None:
         "suspense_at": suspense,
         "escalated_to": body.get("escalated_to"),
         "updated_at": clock.now_ts(),
+        "item": body.get("coordination_item"),
     }
     known = conn.execute(
         select(coord_taskers.c.object_pk, coord_taskers.c.next_at).where(
