@@ -511,3 +511,72 @@ def test_a_partner_nodes_account_is_managed_with_kizuna_peer_not_as_a_person(
     code, output = _user_cli(node, "deactivate", "peer-usa")
     assert code == 0, output
     assert "kizuna user token issue peer-usa" in " ".join(output.split())
+
+
+def test_an_admin_manages_only_accounts_their_clearance_covers(node: Node) -> None:
+    """Walk 43: a CONFIDENTIAL administrator set a TOP SECRET user's password, signed in
+    as that user and read everything they read. An account cleared above the
+    administrator (a higher level, or a compartment the administrator does not hold)
+    offers no action on the page, and each action sent anyway is refused (403, in the
+    reader's words), audited, and changes nothing: the password, the sessions, the
+    tokens and the sign-in throttle stay as they were."""
+    add_user(node, "kato", clearance="CONFIDENTIAL", roles=["admin"], password=PASSWORD)
+    add_user(node, "suzuki", clearance="TOP SECRET", roles=["admin"], password=PASSWORD)
+    add_user(node, "ito", clearance="CONFIDENTIAL", compartments=["BIAC"], password=PASSWORD)
+    add_user(node, "tanaka", clearance="CONFIDENTIAL", password=PASSWORD)
+    _user, token = add_user(node, "sato", clearance="SECRET", password=PASSWORD)
+    with _client(node, "10.0.0.21") as victim:
+        assert _login(victim, "sato", PASSWORD).status_code == 303
+        with _client(node, "10.0.0.22") as kato:
+            assert _login(kato, "kato", PASSWORD).status_code == 303
+            kato.cookies.set(cookies(kato).lang, "en")
+            listing = kato.get("/admin/accounts").text
+
+            def row(name: str) -> str:
+                return listing.split(f'data-user="{name}"', 1)[1].split("</tr>")[0]
+
+            for above in ("suzuki", "ito", "sato"):
+                assert "/admin/accounts/" not in row(above), above
+                assert "Cleared above you" in row(above)
+            assert "/admin/accounts/tanaka/deactivate" in row("tanaka")
+            assert f"/admin/accounts/tokens/{token[:8]}" not in listing
+            csrf = kato.cookies.get(cookies(kato).csrf) or ""
+            sent = {
+                "/admin/accounts/suzuki/password": {"password": "Kato-took-over-1!"},
+                "/admin/accounts/sato/password": {"password": "Kato-took-over-1!"},
+                "/admin/accounts/ito/password": {"password": "Kato-took-over-1!"},
+                "/admin/accounts/sato/deactivate": {},
+                "/admin/accounts/sato/unlock": {},
+                f"/admin/accounts/tokens/{token[:10]}/revoke": {},
+            }
+            for address, data in sent.items():
+                refused = kato.post(address, data={"csrf_token": csrf, **data})
+                assert refused.status_code == 403, address
+                assert "cleared above you" in refused.text, address
+            kato.cookies.set(cookies(kato).lang, "ja")
+            refused = kato.post(
+                "/admin/accounts/suzuki/password",
+                data={"csrf_token": csrf, "password": "Kato-took-over-1!"},
+            )
+            assert "あなたより上の" in refused.text
+            # Within reach, as before.
+            done = kato.post(
+                "/admin/accounts/tanaka/password",
+                data={"csrf_token": csrf, "password": NEW_PASSWORD},
+                follow_redirects=False,
+            )
+            assert done.status_code == 303
+        assert victim.get("/objects", follow_redirects=False).status_code == 200
+        assert victim.get("/api/v1/objects", headers=bearer(token)).status_code == 200
+    with _client(node, "10.0.0.23") as thief:
+        assert _login(thief, "suzuki", "Kato-took-over-1!").status_code == 401
+        assert _login(thief, "suzuki", PASSWORD).status_code == 303
+    with node.db.read() as conn:
+        refused_entries = [
+            e for e in audit.entries(conn, limit=200) if e.action == "refused" and e.actor == "kato"
+        ]
+    assert len(refused_entries) == len(sent) + 1
+    assert _actions(node).count("user.password") == 1  # tanaka's
+    # The command line is the node's operator: it manages every account.
+    code, output = _user_cli(node, "unlock", "suzuki")
+    assert code == 0, output

@@ -7,6 +7,12 @@ at once, and bump the user's generation, so that a sign-in remembered anywhere (
 TAXII Basic cache of every worker) stops counting on its next use. An unknown user is
 `NotFound`; a change that changes nothing (deactivating an inactive user) is `Conflict`;
 an administrator deactivating their own account is `OwnAccount`.
+
+An administrator acting through the node (`reach`: their clearance) manages only the
+accounts their clearance covers: a level no higher, no compartment they do not hold.
+Otherwise a CONFIDENTIAL administrator could set a TOP SECRET user's password, sign in
+as that user and read all they read (walk 43). The command line passes none: its
+operator holds the node's database already.
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ from argon2 import PasswordHasher
 from sqlalchemy import Connection, func, select, update
 
 from kizuna import audit, clock
-from kizuna.errors import Conflict, Invalid, NotFound
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity import throttle
 from kizuna.identity.schema import api_tokens, login_throttle, sessions, users
 from kizuna.identity.service import check_password
+from kizuna.labels import Clearance
 
 __all__ = [
+    "AboveReach",
     "Account",
     "OwnAccount",
     "TokenInfo",
@@ -48,6 +56,27 @@ class OwnAccount(Invalid):
     session they act in, and might leave the node without an administrator."""
 
 
+class AboveReach(Refused):
+    """An account cleared above the administrator who would manage it."""
+
+
+def _covers(reach: Clearance, rank: int, compartments: str) -> bool:
+    held = frozenset(c for c in compartments.split(",") if c)
+    return rank <= reach.rank and held <= reach.compartments
+
+
+def _within(reach: Clearance | None, actor: str, row: Any, action: str) -> None:
+    if reach is None or _covers(reach, row.clearance_rank, row.compartments):
+        return
+    raise AboveReach(
+        f"{actor} may not manage {row.username}, who is cleared above them: an "
+        "administrator manages only accounts their own clearance covers",
+        field="username",
+        action=action,
+        target=row.username,
+    )
+
+
 @dataclass(frozen=True)
 class Account:
     username: str
@@ -63,6 +92,10 @@ class Account:
     throttled_sources: int
     sessions: int
     tokens: int
+
+    def within(self, reach: Clearance) -> bool:
+        """Whether an administrator cleared to `reach` may manage this account."""
+        return _covers(reach, self.clearance_rank, self.compartments)
 
 
 @dataclass(frozen=True)
@@ -157,13 +190,16 @@ def _cut_off(conn: Connection, pk: int) -> tuple[int, int]:
     return int(ended), int(revoked)
 
 
-def deactivate(conn: Connection, *, actor: str, username: str) -> None:
+def deactivate(
+    conn: Connection, *, actor: str, username: str, reach: Clearance | None = None
+) -> None:
     """The user can no longer sign in, and every way they were signed in ends now."""
     if actor == username:
         # The rule is the service's, so every caller refuses alike and no page has to
         # restate it (the accounts page did, as a bare 409 read as "changed meanwhile").
         raise OwnAccount(f"{actor} may not deactivate their own account", field="username")
     row = _row(conn, username)
+    _within(reach, actor, row, "user.deactivate")
     if not row.active:
         raise Conflict(f"user {username} is already inactive", field="username")
     conn.execute(update(users).where(users.c.pk == row.pk).values(active=0))
@@ -177,9 +213,12 @@ def deactivate(conn: Connection, *, actor: str, username: str) -> None:
     )
 
 
-def reactivate(conn: Connection, *, actor: str, username: str) -> None:
+def reactivate(
+    conn: Connection, *, actor: str, username: str, reach: Clearance | None = None
+) -> None:
     """The user may sign in again; tokens revoked meanwhile stay revoked."""
     row = _row(conn, username)
+    _within(reach, actor, row, "user.reactivate")
     if row.active:
         raise Conflict(f"user {username} is active", field="username")
     conn.execute(
@@ -190,10 +229,18 @@ def reactivate(conn: Connection, *, actor: str, username: str) -> None:
     audit.append(conn, actor=actor, action="user.reactivate", target=username)
 
 
-def set_password(conn: Connection, *, actor: str, username: str, password: str) -> None:
+def set_password(
+    conn: Connection,
+    *,
+    actor: str,
+    username: str,
+    password: str,
+    reach: Clearance | None = None,
+) -> None:
     """A new password; every session and token of the user ends with the old one."""
     check_password(password)
     row = _row(conn, username)
+    _within(reach, actor, row, "user.password")
     conn.execute(
         update(users).where(users.c.pk == row.pk).values(password_hash=_hasher.hash(password))
     )
@@ -223,9 +270,9 @@ def set_zone(conn: Connection, *, actor: str, username: str, zone: str | None) -
                  detail={"zone": zone})  # fmt: skip
 
 
-def unlock(conn: Connection, *, actor: str, username: str) -> int:
+def unlock(conn: Connection, *, actor: str, username: str, reach: Clearance | None = None) -> int:
     """Forget the failed sign-ins under this name from every address."""
-    _row(conn, username)
+    _within(reach, actor, _row(conn, username), "user.unlock")
     cleared = throttle.unlock(conn, username)
     audit.append(
         conn, actor=actor, action="user.unlock", target=username, detail={"addresses": cleared}
@@ -248,12 +295,14 @@ def list_tokens(conn: Connection, *, username: str | None = None) -> list[TokenI
     ]
 
 
-def revoke_token(conn: Connection, *, actor: str, prefix: str) -> TokenInfo:
+def revoke_token(
+    conn: Connection, *, actor: str, prefix: str, reach: Clearance | None = None
+) -> TokenInfo:
     """Revoke the one live token that starts with `prefix` (its listed first characters)."""
     if len(prefix) < 6:
         raise Invalid("name a token by at least its first 6 characters", field="prefix")
     rows = conn.execute(
-        select(api_tokens, users.c.username)
+        select(api_tokens, users.c.username, users.c.clearance_rank, users.c.compartments)
         .select_from(api_tokens.join(users, users.c.pk == api_tokens.c.user_pk))
         .where(
             api_tokens.c.prefix.startswith(prefix, autoescape=True),
@@ -265,6 +314,7 @@ def revoke_token(conn: Connection, *, actor: str, prefix: str) -> TokenInfo:
     if len(rows) > 1:
         raise Conflict(f"{len(rows)} live tokens start with {prefix}", field="prefix")
     [row] = rows
+    _within(reach, actor, row, "token.revoke")
     now = clock.now_ts()
     conn.execute(update(api_tokens).where(api_tokens.c.pk == row.pk).values(revoked_at=now))
     audit.append(

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from kizuna import clock
-from kizuna.errors import Conflict, NotFound, StoreError
+from kizuna.errors import Conflict, NotFound, Refused, StoreError
 from kizuna.federation.peers import list_peers, peer_for_account
 from kizuna.identity import accounts
 from kizuna.identity.principal import Permission, Principal
@@ -82,7 +82,9 @@ def _run(
     done: str,
 ) -> Response:
     try:
-        with node.db.write() as conn:
+        # The store's transaction: a refusal (an account above the administrator) is
+        # rolled back and audited.
+        with node.store.transaction(principal) as conn:
             action(conn)
     except PeerAccount:
         return page(
@@ -107,6 +109,8 @@ def _run(
         raise HTTPException(404, str(exc)) from exc
     except Conflict as exc:
         raise HTTPException(409, str(exc)) from exc
+    except Refused as exc:
+        return render_error(request, exc, 403)
     except StoreError as exc:
         # Said in the reader's words (a password too short, a token's days), not as
         # "something was wrong with the form".
@@ -123,6 +127,8 @@ def accounts_page(
         found = accounts.list_accounts(conn)
         tokens = accounts.list_tokens(conn)
         peer_accounts = {p.account for p in list_peers(conn)}
+    # Accounts cleared above the administrator are listed, but offer no action.
+    above = {a.username for a in found if not a.within(principal.clearance)}
     japanese = choose_lang(request) == "ja"
     return page(
         request,
@@ -132,6 +138,7 @@ def accounts_page(
         accounts=found,
         tokens=tokens,
         peer_accounts=peer_accounts,
+        above=above,
         levels={level.rank: level.ja if japanese else level.name for level in node.policy.levels},
         role_names=ROLE_NAMES,
         token_states=_TOKEN_STATES,
@@ -146,7 +153,9 @@ def revoke(request: Request, prefix: str, principal: PagePrincipal, node: NodeDe
         request,
         principal,
         node,
-        lambda conn: accounts.revoke_token(conn, actor=principal.name, prefix=prefix),
+        lambda conn: accounts.revoke_token(
+            conn, actor=principal.name, prefix=prefix, reach=principal.clearance
+        ),
         "revoke",
     )
 
@@ -167,7 +176,11 @@ def set_password(
         _unless_peer(
             username,
             lambda conn: accounts.set_password(
-                conn, actor=principal.name, username=username, password=password
+                conn,
+                actor=principal.name,
+                username=username,
+                password=password,
+                reach=principal.clearance,
             ),
         ),
         "password",
@@ -186,7 +199,12 @@ def account_action(
         request,
         principal,
         node,
-        _unless_peer(username, lambda conn: act(conn, actor=principal.name, username=username)),
+        _unless_peer(
+            username,
+            lambda conn: act(
+                conn, actor=principal.name, username=username, reach=principal.clearance
+            ),
+        ),
         action,
     )
 

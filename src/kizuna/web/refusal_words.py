@@ -50,6 +50,13 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # Refusals (403) that say why.
     (
+        re.compile(r"who is cleared above them"),
+        N_(
+            "this account is cleared above you: an administrator manages only the "
+            "accounts their own clearance covers."
+        ),
+    ),
+    (
         re.compile(r"is above the clearance of"),
         N_("this label is above your clearance: write at or below your own."),
     ),
