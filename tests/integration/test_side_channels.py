@@ -301,3 +301,53 @@ def test_every_chip_on_a_page_is_under_its_banner(node: Node, web: TestClient) -
         assert all(dominates(top, c) for c in shown), path
         assert can_read(officer.principal.clearance, top)
         assert lub(shown) is not None
+
+
+def test_an_admin_below_what_arrived_sees_no_count_of_it(node: Node, web: TestClient) -> None:
+    """Walk 43: a CONFIDENTIAL admin read on the audit page that a partner's pull had
+    stored 1 object, beside a withheld SECRET//BIAC entry: an object above them had
+    arrived. The count carries the label of what it counts (their least upper bound),
+    by which the audit page withholds it; an admin cleared for them reads it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna import clock
+    from kizuna.federation.peers import add_peer, find_peer
+    from kizuna.federation.receive import apply_page
+    from kizuna.federation.signing import sign
+    from kizuna.node import public_key_pem
+    from kizuna.stix.markings import marking_id
+
+    key = Ed25519PrivateKey.generate()
+    with node.db.write() as conn:
+        add_peer(conn, policy=node.policy, own_nation=node.nation, actor="test", nation="USA",
+                 url="http://127.0.0.1:9", public_key_pem=public_key_pem(key),
+                 max_level="SECRET", compartments=["BIAC"])  # fmt: skip
+        peer = find_peer(conn, "USA")
+    assert peer is not None
+    low, _ = add_user(node, "kato", clearance="CONFIDENTIAL", roles=["admin"])
+    high, _ = add_user(node, "mori", compartments=["BIAC"], roles=["admin"])
+
+    def sent(label_text: str) -> dict[str, object]:
+        label = parse(node.policy, label_text)
+        at = clock.format_ts(clock.now())[:23] + "Z"
+        body = {**report("From USA"), "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+                "created": at, "modified": at,
+                "object_marking_refs": [marking_id(node.policy, label)]}  # fmt: skip
+        return sign(key, body, origin="USA", label=label, added=clock.now_ts(), version=1)
+
+    assert apply_page(node, peer, [sent(BOTH)], page_end=clock.now_ts()).stored == 1
+    held = "SECRET//BIAC//REL TO JPN, USA"
+    assert apply_page(node, peer, [sent(held), sent(BOTH)], page_end=clock.now_ts()).stored == 2
+
+    def counts(html: str) -> list[int]:
+        said = (
+            r"Objects received from a partner node.*?stored"
+            r"\s*(?:<[^>]*>\s*)*[:：]\s*(?:<[^>]*>\s*)*(\d+)"
+        )
+        return sorted(int(n) for n in re.findall(said, html, re.S))
+
+    html = _page(web, _session(node, low), "/audit")
+    assert counts(html) == [1]
+    assert "SECRET//" not in html
+    html = _page(web, _session(node, high), "/audit")
+    assert counts(html) == [1, 2]

@@ -42,6 +42,7 @@ from kizuna.federation import recall
 from kizuna.federation.guard import Accepted, Refusal, judge
 from kizuna.federation.peers import Peer
 from kizuna.federation.schema import peers, quarantine, signatures
+from kizuna.labels import Label, lub, render
 from kizuna.runtime import Node
 from kizuna.stix.types import RECALL
 from kizuna.store import Arrival, StoredObject
@@ -79,6 +80,7 @@ def apply_page(
     is the page's X-TAXII-Date-Added-Last (without it the cursor does not move)."""
     stored = duplicates = refused = 0
     newest: str | None = None
+    labels: list[Label] = []
     if verdicts is None:
         verdicts = judge_page(node, peer, objects)
     if len(verdicts) != len(objects):
@@ -92,6 +94,8 @@ def apply_page(
                 if not isinstance(outcome, Refusal):
                     stored += outcome == "stored"
                     duplicates += outcome == "duplicate"
+                    if outcome == "stored":
+                        labels.append(judged.label)
                     continue
                 judged = outcome
             newest = _later(newest, judged.added)
@@ -110,11 +114,18 @@ def apply_page(
             )
         )
         if stored:
+            # The count is derived from what arrived: it carries their label, by which
+            # the audit page withholds it from an admin who may not read them (walk 43).
+            bound = lub(labels)
             audit.append(
                 conn,
                 actor=f"node:{peer.nation}",
                 action="federation.receive",
-                detail={"peer": peer.nation, "stored": stored},
+                detail={
+                    "peer": peer.nation,
+                    "stored": stored,
+                    **({"label": render(node.policy, bound)} if bound else {}),
+                },
             )
     return Applied(stored, duplicates, refused, cursor)
 
