@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from kizuna import audit
 from kizuna.identity.principal import Principal
+from kizuna.labels import lub
 from kizuna.stix.markings import identity
 from kizuna.stix.types import extension_definitions
 from kizuna.store import Store
@@ -30,13 +31,17 @@ def bundle_chunks(
     when the reader stops half way. Nothing is read until the first chunk is asked for,
     so an export made and never read is neither read nor audited."""
     query = FeedQuery(types=(*types, "marking-definition") if types else ())
+    sent, labels = count(store, principal, query)
+    # The count carries the label of what it counts: the audit page withholds it from
+    # an admin who may not read them (walk 43; as the calendar's and CSV's).
+    bound = lub(labels)
     with store.db.write() as conn:
         audit.append(
             conn,
             actor=principal.name,
             action="stix.export",
-            detail={"objects": count(store, principal, query), "types": list(types),
-                    "reason": reason},
+            detail={"objects": sent, "types": list(types), "reason": reason,
+                    **({"label": store.render(bound)} if bound else {})},
         )  # fmt: skip
     yield f'{{"type":"bundle","id":"bundle--{uuid.uuid4()}","objects":['
     for n, fixed in enumerate([identity(), *extension_definitions()]):

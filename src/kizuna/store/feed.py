@@ -32,9 +32,11 @@ from kizuna import clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
+from kizuna.labels import Label
 from kizuna.store import cursor
 from kizuna.store.access import visibility_params, visible_bound
 from kizuna.store.objects import COLUMNS, MAX_LIMIT, Page, Store, stored_from_row
+from kizuna.store.rows import LABEL_COLUMNS, label_of_row
 
 __all__ = ["Bodies", "Entries", "Entry", "FeedQuery", "bodies", "count", "entries", "feed"]
 
@@ -194,12 +196,16 @@ def _page(
     return rows, token
 
 
-def count(store: Store, principal: Principal, query: FeedQuery) -> int:
-    """How many versions the whole feed holds for `principal` (what an export sends)."""
+def count(store: Store, principal: Principal, query: FeedQuery) -> tuple[int, list[Label]]:
+    """How many versions the whole feed holds for `principal` (what an export sends),
+    with their distinct labels: a count is derived from what it counts, and whoever
+    may not read that may not read the count either."""
     added_after = _added_after(query.added_after)
-    stmt = _select((func.count(),), _Shape.of(query, added_after))
+    stmt = _select((*LABEL_COLUMNS, func.count().label("n")), _Shape.of(query, added_after))
+    stmt = stmt.group_by(*LABEL_COLUMNS)
     with store.db.read() as conn:
-        return int(conn.execute(stmt, _params(store, principal, query, added_after)).scalar_one())
+        rows = conn.execute(stmt, _params(store, principal, query, added_after)).all()
+    return sum(int(r.n) for r in rows), [label_of_row(r) for r in rows]
 
 
 # The columns a page is read as, by name (a name, not the columns, keys the cache).
