@@ -163,3 +163,30 @@ def _label(node: Node):  # type: ignore[no-untyped-def]
     from kizuna.labels import parse
 
     return parse(node.policy, "CONFIDENTIAL//REL TO JPN")
+
+
+def test_a_body_sent_as_another_media_type_is_415_naming_it(client: TestClient, node: Node) -> None:
+    """Walk 43: a valid JSON body sent as text/plain was answered 422 "Input should be a
+    valid dictionary"; the problem is the media type, and the answer says which."""
+    import json
+
+    _, token = add_user(node, "sato", clearance="SECRET", roles=["author"])
+    sent = json.dumps({"object": report("Okinawa"), "label": "SECRET"})
+    for media in ("text/plain", "application/x-www-form-urlencoded"):
+        answer = client.post(
+            "/api/v1/objects",
+            content=sent,
+            headers={**bearer(token), "Content-Type": media},
+        )
+        assert answer.status_code == 415, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["field"] == "content-type"
+        assert media in answer.json()["detail"]
+    assert client.get("/api/v1/objects", headers=bearer(token)).json()["items"] == []
+    # JSON under its own name, with a charset, is read.
+    made = client.post(
+        "/api/v1/objects",
+        content=sent,
+        headers={**bearer(token), "Content-Type": "application/json; charset=utf-8"},
+    )
+    assert made.status_code == 201, made.text

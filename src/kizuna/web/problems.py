@@ -66,10 +66,14 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "Not found (or not visible)"),
         (409, "Conflict"),
         (413, "Request body too large"),
+        (415, "Unsupported media type"),
         (422, "Invalid request"),
         (429, "Too many requests"),
     )
 }
+
+# What the REST API reads a body as (the attachments' multipart forms are read apart).
+_JSON = "application/json"
 
 
 def problem(
@@ -130,6 +134,17 @@ def install(app: FastAPI, *, is_api: Any, page_error: Any) -> None:
         if not is_api(request):
             response: Response = page_error(request, exc, 422)
             return response
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        of_body = any(tuple(e.get("loc", ()))[:1] == ("body",) for e in exc.errors())
+        if of_body and media and media != _JSON and not media.endswith("+json"):
+            # The body was sent as something else than JSON (walk 43: text/plain read as
+            # "Input should be a valid dictionary"): say so, naming the type sent.
+            return problem(
+                415,
+                f"the body is read as {_JSON}, not {media}: send it with Content-Type: {_JSON}",
+                field="content-type",
+                instance=request.url.path,
+            )
         errors = [
             {
                 # A JSON syntax error's location is a character offset: the body is at fault.
