@@ -72,21 +72,29 @@ def world(
         node = open_node(settings)
         rng = random.Random(SEED)
         truth: dict[str, list[Label]] = {}
-        with node.db.write() as conn:
-            for i in range(OBJECTS):
-                obj = report(f"r{i}") if i % 2 else indicator(f"10.{i // 256}.{i % 256}.1")
-                label = random_label(rng, node)
-                truth[node.store.create_in(conn, node.system, obj, label).id] = [label]
-        for stix_id in rng.sample(sorted(truth), OBJECTS // 10):
-            for _ in range(rng.randint(1, 3)):
-                label = random_label(rng, node)
-                before = truth[stix_id][-1]
-                if label != before:
-                    made = node.store.release(node.system, stix_id, label)
-                    truth[stix_id].append(label)
-                    if _narrows(before, label):
-                        # A narrowing release recalls the earlier versions, at their label.
-                        truth[_recall_id(stix_id, made.version)] = [before]
+        # Written in batches and the releases in one transaction: the same rows as one
+        # write at a time, in a third of the time (the world is built once per module).
+        items = [
+            (report(f"r{i}") if i % 2 else indicator(f"10.{i // 256}.{i % 256}.1"),
+             random_label(rng, node))
+            for i in range(OBJECTS)
+        ]  # fmt: skip
+        with node.store.transaction(node.system) as conn:
+            batch = node.store.create_many_in(conn, node.system, items)
+            assert not batch.refused
+            for made, (_obj, label) in zip(batch.made, items, strict=True):
+                truth[made.id] = [label]
+            for stix_id in rng.sample(sorted(truth), OBJECTS // 10):
+                for _ in range(rng.randint(1, 3)):
+                    label = random_label(rng, node)
+                    before = truth[stix_id][-1]
+                    if label != before:
+                        made = node.store.release_in(conn, node.system, stix_id, label)
+                        truth[stix_id].append(label)
+                        if _narrows(before, label):
+                            # A narrowing release recalls the earlier versions, at their
+                            # label.
+                            truth[_recall_id(stix_id, made.version)] = [before]
         principals = [random_principal(rng, node, i) for i in range(PRINCIPALS)]
         _attach(node, truth)
         yield World(node, truth, principals, rng)
