@@ -180,7 +180,11 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"whole number from 0 to 100"), N_("enter a whole number from 0 to 100.")),
     (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
     (re.compile(r"no file was chosen"), N_("choose a file.")),
-    (re.compile(r"is required|^give the translated text"), N_("this field is required.")),
+    (
+        # The service's own, and the schema's (jsonschema: "'name' is a required property").
+        re.compile(r"is required|is a required property|^give the translated text"),
+        N_("this field is required."),
+    ),
     (re.compile(r"at least one"), N_("give at least one.")),
     (re.compile(r"no object"), N_("an id names no object you may see.")),
     (re.compile(r"is not a STIX identifier"), N_("an id is not of the form type--uuid.")),

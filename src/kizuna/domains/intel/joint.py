@@ -59,8 +59,21 @@ class JointState:
 
     @property
     def waiting_for(self) -> list[str]:
+        """The nations whose approval is still to come: none once released (every
+        nation approved the version released, whether or not the reader sees it)."""
+        if self.state == "released":
+            return []
         done = {a.nation for a in self.approvals}
         return [n for n in self.nations if n not in done]
+
+    @property
+    def withheld(self) -> list[str]:
+        """The nations that approved a released product but whose approval the reader
+        may not read (an approval keeps the draft's label): approved, not named."""
+        if self.state != "released":
+            return []
+        seen = {a.nation for a in self.approvals}
+        return [n for n in self.nations if n not in seen]
 
 
 def _ext(product: StoredObject) -> dict[str, Any]:

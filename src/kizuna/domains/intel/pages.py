@@ -105,6 +105,9 @@ async def intel_create(
     fields["sources"] = [s.strip() for s in text.get("sources", "").splitlines() if s.strip()]
     for many in _PICKED:
         fields[many] = chosen_ids(form, many)
+    # The form holds every kind's inputs and the pickers' own (a search, pasted ids);
+    # the service takes only the kind's fields, and refuses any other key.
+    fields = {k: v for k, v in fields.items() if k in service.FIELDS[kind.key]}
     try:
         made = service.create(node.store, principal, kind, fields, text.get("label") or None)
     except (StoreError, LabelError) as exc:

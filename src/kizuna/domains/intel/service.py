@@ -18,7 +18,22 @@ from kizuna.labels import Label, LabelError, parse, render
 from kizuna.store import Page, Store, StoredObject
 from kizuna.store.listing import Listing, counted, list_page
 
-__all__ = ["check_refs", "create", "listing"]
+__all__ = ["FIELDS", "check_refs", "create", "listing"]
+
+# What each kind's `fields` may hold. The object is built from these alone, so any
+# other key (a typo, a custom `x_` property) would be dropped unseen: it is refused.
+# A custom property travels in a STIX bundle or a TAXII POST, which keep the whole body.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "reports": ("name", "description", "object_refs", "published", "lang"),
+    "assessments": (
+        "name", "name_ja", "judgement", "confidence", "sources", "region", "domains",
+    ),
+    "observations": (
+        "observed_at", "place", "description", "description_ja", "source_reliability",
+        "domains",
+    ),
+    "joint-products": ("name", "description", "contributions", "nations", "target_label"),
+}  # fmt: skip
 
 
 _BY_MODIFIED = {k.key: Listing(type=k.stix_type, sort="modified", dir="desc") for k in model.KINDS}
@@ -67,7 +82,15 @@ def create(
     store: Store, principal: Principal, kind: model.Kind, fields: dict[str, Any],
     label_text: str | None,
 ) -> StoredObject:  # fmt: skip
-    """A new report, assessment, observation or joint product at `label_text`."""
+    """A new report, assessment, observation or joint product at `label_text`. A key
+    of `fields` the kind does not take is refused, naming it."""
+    unknown = sorted(set(fields) - set(FIELDS[kind.key]))
+    if unknown:
+        raise Invalid(
+            f"fields: unknown key {unknown[0]!r}; {kind.en.lower()} take "
+            f"{', '.join(FIELDS[kind.key])}",
+            field=f"fields.{unknown[0]}",
+        )
     label = _label(store, label_text, "label")
     if kind.key == "reports":
         refs = list(fields.get("object_refs") or [])
@@ -106,12 +129,17 @@ def create(
 
 
 def _confidence(value: Any) -> int:
+    # Missing is said as the schema says every other missing property, not as a bad
+    # number; int() would also take True, or cut 60.5 down to 60: not what was written.
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise Invalid("'confidence' is a required property", field="confidence")
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise Invalid(
-            "confidence must be a whole number from 0 to 100", field="confidence"
-        ) from None
+        number = None
+    cut = isinstance(value, bool) or (isinstance(value, float) and value != number)
+    if number is None or cut:
+        raise Invalid("confidence must be a whole number from 0 to 100", field="confidence")
     return number
 
 
