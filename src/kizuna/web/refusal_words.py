@@ -201,6 +201,28 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
+        re.compile(r"is not readable by every reader of the draft"),
+        N_(
+            "a contribution is not readable by every reader of the draft: gather only "
+            "objects releasable to every approving nation, at the draft's level and "
+            "compartments or below."
+        ),
+    ),
+    (
+        re.compile(r"is no longer readable by every approving nation"),
+        N_(
+            "a contribution is no longer readable by every approving nation at the draft's "
+            "label: the product must be edited to drop or replace it, then approved."
+        ),
+    ),
+    (
+        re.compile(r"is above what this node agreed with"),
+        N_(
+            "this label is above what this node agreed with an approving nation: its node "
+            "would never receive the product. Write a label within the agreement."
+        ),
+    ),
+    (
         re.compile(r"a joint product is of at least two nations"),
         N_(
             "a joint product is of at least two nations: write a label releasable to the "

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from kizuna import clock
-from kizuna.domains.intel import OWNER, model
+from kizuna.domains.intel import OWNER, approvers, model
 from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, LabelError, parse, render
+from kizuna.stix.types import JOINT_PRODUCT
 from kizuna.store import Page, Store, StoredObject
 from kizuna.store.listing import Listing, counted, list_page
 
@@ -124,7 +125,16 @@ def create(
             domains=list(fields.get("domains") or []),
         )
     else:
-        obj = _joint_product(store, principal, fields, label)
+        obj, target = _joint_product(store, principal, fields, label)
+        # In the store's transaction, so that a refusal is audited as the store's are.
+        with store.transaction(principal) as conn:
+            approvers.check_target(store.policy, principal, target)
+            nations = obj["extensions"][JOINT_PRODUCT]["nations"]
+            for what, checked in (("label", label), ("target_label", target)):
+                approvers.check_agreements(
+                    conn, store.policy, store.node.nation, nations, checked, what
+                )
+            return store.create_in(conn, principal, obj, label, owner=OWNER)
     return store.create(principal, obj, label, owner=OWNER)
 
 
@@ -152,7 +162,7 @@ def _timestamp(value: Any) -> str:
 
 def _joint_product(
     store: Store, principal: Principal, fields: dict[str, Any], draft: Label
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Label]:
     contributions = list(fields.get("contributions") or [])
     found = check_refs(store, principal, contributions, "contributions")
     if not found:
@@ -179,6 +189,7 @@ def _joint_product(
             f"the draft must be readable by the contributing nations; add {', '.join(missing)}",
             field="label",
         )
+    approvers.check_contributions(store.policy, found, draft)
     target = _label(store, fields.get("target_label"), "target_label")
     missing = [n for n in nations if n not in target.rel_to]
     if missing:
@@ -194,4 +205,4 @@ def _joint_product(
         contributions=contributions,
         nations=nations,
         target_label=render(store.policy, target),
-    )
+    ), target
