@@ -161,8 +161,16 @@ def test_the_kinds_map_to_valid_stix(
         headers=who["kato"],
     )
     assert rep.status_code == 201, rep.text
-    product = _product(client, who["sato"], [rep.json()["id"]])
-    for item in (obs.json(), rep.json(), product):
+    # A joint product gathers what every approving nation reads at its draft's label.
+    shared = client.post(
+        "/api/v1/intel/reports",
+        json={"fields": {"name": "Shared report", "object_refs": [obs.json()["id"]]},
+              "label": DRAFT},
+        headers=who["sato"],
+    )  # fmt: skip
+    assert shared.status_code == 201, shared.text
+    product = _product(client, who["sato"], [shared.json()["id"]])
+    for item in (obs.json(), rep.json(), shared.json(), product):
         result = validate_instance(item["object"], ValidationOptions(version="2.1"))
         assert result.is_valid, [str(e) for e in result.errors]
     listed = client.get("/api/v1/intel/observations", headers=who["kato"]).json()

@@ -256,9 +256,9 @@ def test_an_object_created_from_its_list_ends_on_its_own_address(node: Node) -> 
     object's page (a joint product's to its approvals), which the browser, or htmx for
     the boosted form, leaves in the address bar."""
     add_user(node, "kato", roles=["author", "releasing_officer"], password=PASSWORD)
-    gathered = node.store.create(
-        node.system, report("Gathered"), parse(node.policy, "UNCLASSIFIED//REL TO JPN")
-    ).id
+    # Releasable to the USA: a joint product gathers what every approving nation reads.
+    shared = parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+    gathered = node.store.create(node.system, report("Gathered"), shared).id
     fills = {
         "reports": {"name": "Made from the list", "object_refs": [gathered]},
         "assessments": {"name": "Judged", "judgement": "j", "confidence": "60"},

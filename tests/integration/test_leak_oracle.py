@@ -1457,7 +1457,6 @@ def test_joint_product_approvals_show_exactly_what_the_oracle_allows(
 
     policy = world.node.policy
     kind = next(k for k in model.KINDS if k.key == "joint-products")
-    contribution = sorted(world.truth)[0]
     officer = Principal(
         "oracle-officer",
         Clearance("JPN", policy.highest.rank, frozenset(policy.compartments)),
@@ -1471,6 +1470,11 @@ def test_joint_product_approvals_show_exactly_what_the_oracle_allows(
         target = Label(0, draft.rel_to)
         if target == draft:
             target = Label(0, draft.rel_to | {next(iter(set(policy.nations) - draft.rel_to))})
+        # A contribution every reader of the draft reads (the cell refuses any other).
+        contribution = world.node.store.create(
+            world.node.system, report(f"contribution {n}"), draft
+        ).id
+        world.truth[contribution] = [draft]
         fields = {
             "name": "joint",
             "contributions": [contribution],

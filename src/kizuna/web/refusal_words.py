@@ -187,7 +187,11 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"whole number from 0 to 100"), N_("enter a whole number from 0 to 100.")),
     (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
     (re.compile(r"no file was chosen"), N_("choose a file.")),
-    (re.compile(r"is required|^give the translated text"), N_("this field is required.")),
+    (
+        # The service's own, and the schema's (jsonschema: "'name' is a required property").
+        re.compile(r"is required|is a required property|^give the translated text"),
+        N_("this field is required."),
+    ),
     (re.compile(r"at least one"), N_("give at least one.")),
     (re.compile(r"no object"), N_("an id names no object you may see.")),
     (re.compile(r"is not a STIX identifier"), N_("an id is not of the form type--uuid.")),
@@ -201,6 +205,28 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_(
             "the draft must be readable by the nations whose objects it gathers: write a "
             "label releasable to each of them."
+        ),
+    ),
+    (
+        re.compile(r"is not readable by every reader of the draft"),
+        N_(
+            "a contribution is not readable by every reader of the draft: gather only "
+            "objects releasable to every approving nation, at the draft's level and "
+            "compartments or below."
+        ),
+    ),
+    (
+        re.compile(r"is no longer readable by every approving nation"),
+        N_(
+            "a contribution is no longer readable by every approving nation at the draft's "
+            "label: the product must be edited to drop or replace it, then approved."
+        ),
+    ),
+    (
+        re.compile(r"is above what this node agreed with"),
+        N_(
+            "this label is above what this node agreed with an approving nation: its node "
+            "would never receive the product. Write a label within the agreement."
         ),
     ),
     (

@@ -21,11 +21,13 @@ router = APIRouter(prefix="/api/v1/intel", tags=["intel"])
 class IntelCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fields: dict[str, Any] = Field(
-        description="reports: name, description, object_refs, lang; assessments: name, "
+        description="reports: name, description, object_refs, published, lang; "
+        "assessments: name, "
         "name_ja, judgement, confidence (0-100), sources, region, domains; observations: "
         "observed_at, place, description, description_ja, source_reliability (A-F), "
         "domains; joint-products: name, description, contributions, target_label (the "
-        "approving nations are those of the draft label's REL TO)"
+        "approving nations are those of the draft label's REL TO). Any other key is "
+        "refused (422)"
     )
     label: str | None = Field(
         default=None, description="Label; default: lowest level, this nation only"
@@ -66,11 +68,14 @@ def _joint(state: joint.JointState) -> str:
         for a in state.approvals
     )
     waiting = ",".join(_q(n) for n in state.waiting_for)
+    # A released product's approvals the reader may not read: approved, not named.
+    withheld = ",".join(_q(n) for n in state.withheld)
     nations = ",".join(_q(n) for n in state.nations)
     return (
         f'{{"product":{_item(state.product)},"state":{_q(state.state)},'
         f'"nations":[{nations}],"target_label":{_q(state.target_label)},'
-        f'"digest":{_q(state.digest)},"approvals":[{approvals}],"waiting_for":[{waiting}]}}'
+        f'"digest":{_q(state.digest)},"approvals":[{approvals}],"withheld":[{withheld}],'
+        f'"waiting_for":[{waiting}]}}'
     )
 
 
@@ -98,7 +103,8 @@ def create_intel(kind: str, body: IntelCreate, principal: ApiPrincipal, node: No
 @router.get("/joint-products/{stix_id}/approvals")
 def joint_state(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
     """A joint product's state, the digest of its current version, and the approvals
-    of that version."""
+    of that version (`withheld`: nations that approved a released product, whose
+    approval the caller may not read)."""
     return _json(_joint(joint.joint_state(node.store, principal, stix_id)))
 
 

@@ -45,6 +45,8 @@ def _print(state: joint.JointState) -> None:
     console.print(f"digest: {state.digest}")
     for a in state.approvals:
         console.print(f"approved: {a.nation} {a.officer} {a.approved_at}")
+    for nation in state.withheld:
+        console.print(f"approved: {nation} (the approval's record is not releasable to you)")
     for nation in state.waiting_for:
         console.print(f"waiting for: {nation}")
 

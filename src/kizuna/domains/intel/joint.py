@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, insert, select
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
-from kizuna.domains.intel import OWNER, model
+from kizuna.domains.intel import OWNER, approvers, model
 from kizuna.domains.intel.schema import intel_approvals
 from kizuna.domains.intel.service import check_refs
 from kizuna.errors import Conflict, Invalid, NotFound, Refused, StoreError
@@ -59,8 +59,21 @@ class JointState:
 
     @property
     def waiting_for(self) -> list[str]:
+        """The nations whose approval is still to come: none once released (every
+        nation approved the version released, whether or not the reader sees it)."""
+        if self.state == "released":
+            return []
         done = {a.nation for a in self.approvals}
         return [n for n in self.nations if n not in done]
+
+    @property
+    def withheld(self) -> list[str]:
+        """The nations that approved a released product but whose approval the reader
+        may not read (an approval keeps the draft's label): approved, not named."""
+        if self.state != "released":
+            return []
+        seen = {a.nation for a in self.approvals}
+        return [n for n in self.nations if n not in seen]
 
 
 def _ext(product: StoredObject) -> dict[str, Any]:
@@ -177,6 +190,23 @@ def _judge(store: Store, conn: Connection, product: StoredObject, nation: str, d
         )
     if nation in _approved(conn, product.id, digest):
         raise Conflict(f"{nation} has already approved this version", field="approval")
+    # What was true when the product was drafted may have changed since: a contribution
+    # narrowed, raised or recalled, or an agreement lowered. The product's label and
+    # target never change, so it cannot follow: its drafter edits it (a new version,
+    # approved afresh), and until then no nation approves what some may not read.
+    unfit = approvers.unfit_contributions(conn, store, product.object.get("object_refs", []),
+                                          product.label)  # fmt: skip
+    if unfit:
+        raise Conflict(
+            f"contribution {unfit[0]} is no longer readable by every approving nation at "
+            "the draft's label (narrowed, raised or recalled after drafting): the product "
+            "must be edited to drop or replace it, then its new version approved",
+            field="contributions",
+        )
+    target = parse(store.policy, str(ext["target_label"]), originator=product.origin)
+    approvers.check_agreements(
+        conn, store.policy, store.node.nation, ext["nations"], target, "target_label"
+    )
 
 
 def _record(conn: Connection, made: StoredObject, actor: str) -> None:
@@ -319,6 +349,7 @@ def revise(store: Store, principal: Principal, stix_id: str, fields: dict[str, A
                     "product, need a product drafted for it",
                     field="contributions",
                 )
+            approvers.check_contributions(store.policy, found, product.label)
             body["object_refs"] = refs
         body.pop("modified", None)
         store.revise(principal, stix_id, body, owner=OWNER)

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from kizuna.domains.intel import joint, model, service
 from kizuna.errors import NotFound, StoreError
 from kizuna.identity.principal import Permission
-from kizuna.labels import LabelError, parse
+from kizuna.labels import LabelError, dominates, parse
 from kizuna.store import rules
 from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
@@ -105,6 +105,9 @@ async def intel_create(
     fields["sources"] = [s.strip() for s in text.get("sources", "").splitlines() if s.strip()]
     for many in _PICKED:
         fields[many] = chosen_ids(form, many)
+    # The form holds every kind's inputs and the pickers' own (a search, pasted ids);
+    # the service takes only the kind's fields, and refuses any other key.
+    fields = {k: v for k, v in fields.items() if k in service.FIELDS[kind.key]}
     try:
         made = service.create(node.store, principal, kind, fields, text.get("label") or None)
     except (StoreError, LabelError) as exc:
@@ -136,6 +139,19 @@ def _joint(
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    refs = state.product.object.get("object_refs", [])
+    try:
+        target = parse(node.policy, state.target_label, originator=state.product.origin)
+    except LabelError:
+        target = None  # a label this node's policy does not know: shown as it was written
+    contributions = readable_targets(node.store, principal, refs, choose_lang(request))
+    # Each officer reads what they approve: a contribution the reader may not read, or
+    # one no longer within the draft's label, is no version to approve (the approval
+    # would be refused); the draft is edited first.
+    unfit = state.state == "draft" and any(
+        ref not in contributions or not dominates(state.product.label, contributions[ref].label)
+        for ref in refs
+    )
     # An officer approves on their own nation's node (the approval is an object of
     # their nation); the version they see is the one the form names.
     can_approve = (
@@ -143,13 +159,8 @@ def _joint(
         and principal.nation == node.nation
         and principal.nation in state.waiting_for
         and state.state == "draft"
+        and not unfit
     )
-    refs = state.product.object.get("object_refs", [])
-    try:
-        target = parse(node.policy, state.target_label, originator=state.product.origin)
-    except LabelError:
-        target = None  # a label this node's policy does not know: shown as it was written
-    contributions = readable_targets(node.store, principal, refs, choose_lang(request))
     return page(
         request,
         "intel_joint.html",
@@ -160,6 +171,7 @@ def _joint(
         state=state,
         target=target,
         can_approve=can_approve,
+        unfit=unfit,
         elsewhere=(
             principal.can(Permission.OBJECT_RELEASE)
             and principal.nation != node.nation

@@ -11,14 +11,30 @@ from __future__ import annotations
 from typing import Any
 
 from kizuna import clock
-from kizuna.domains.intel import OWNER, model
+from kizuna.domains.intel import OWNER, approvers, model
 from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, LabelError, parse, render
+from kizuna.stix.types import JOINT_PRODUCT
 from kizuna.store import Page, Store, StoredObject
 from kizuna.store.listing import Listing, counted, list_page
 
-__all__ = ["check_refs", "create", "listing"]
+__all__ = ["FIELDS", "check_refs", "create", "listing"]
+
+# What each kind's `fields` may hold. The object is built from these alone, so any
+# other key (a typo, a custom `x_` property) would be dropped unseen: it is refused.
+# A custom property travels in a STIX bundle or a TAXII POST, which keep the whole body.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "reports": ("name", "description", "object_refs", "published", "lang"),
+    "assessments": (
+        "name", "name_ja", "judgement", "confidence", "sources", "region", "domains",
+    ),
+    "observations": (
+        "observed_at", "place", "description", "description_ja", "source_reliability",
+        "domains",
+    ),
+    "joint-products": ("name", "description", "contributions", "nations", "target_label"),
+}  # fmt: skip
 
 
 _BY_MODIFIED = {k.key: Listing(type=k.stix_type, sort="modified", dir="desc") for k in model.KINDS}
@@ -67,7 +83,15 @@ def create(
     store: Store, principal: Principal, kind: model.Kind, fields: dict[str, Any],
     label_text: str | None,
 ) -> StoredObject:  # fmt: skip
-    """A new report, assessment, observation or joint product at `label_text`."""
+    """A new report, assessment, observation or joint product at `label_text`. A key
+    of `fields` the kind does not take is refused, naming it."""
+    unknown = sorted(set(fields) - set(FIELDS[kind.key]))
+    if unknown:
+        raise Invalid(
+            f"fields: unknown key {unknown[0]!r}; {kind.en.lower()} take "
+            f"{', '.join(FIELDS[kind.key])}",
+            field=f"fields.{unknown[0]}",
+        )
     label = _label(store, label_text, "label")
     if kind.key == "reports":
         refs = list(fields.get("object_refs") or [])
@@ -101,17 +125,31 @@ def create(
             domains=list(fields.get("domains") or []),
         )
     else:
-        obj = _joint_product(store, principal, fields, label)
+        obj, target = _joint_product(store, principal, fields, label)
+        # In the store's transaction, so that a refusal is audited as the store's are.
+        with store.transaction(principal) as conn:
+            approvers.check_target(store.policy, principal, target)
+            nations = obj["extensions"][JOINT_PRODUCT]["nations"]
+            for what, checked in (("label", label), ("target_label", target)):
+                approvers.check_agreements(
+                    conn, store.policy, store.node.nation, nations, checked, what
+                )
+            return store.create_in(conn, principal, obj, label, owner=OWNER)
     return store.create(principal, obj, label, owner=OWNER)
 
 
 def _confidence(value: Any) -> int:
+    # Missing is said as the schema says every other missing property, not as a bad
+    # number; int() would also take True, or cut 60.5 down to 60: not what was written.
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise Invalid("'confidence' is a required property", field="confidence")
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise Invalid(
-            "confidence must be a whole number from 0 to 100", field="confidence"
-        ) from None
+        number = None
+    cut = isinstance(value, bool) or (isinstance(value, float) and value != number)
+    if number is None or cut:
+        raise Invalid("confidence must be a whole number from 0 to 100", field="confidence")
     return number
 
 
@@ -124,7 +162,7 @@ def _timestamp(value: Any) -> str:
 
 def _joint_product(
     store: Store, principal: Principal, fields: dict[str, Any], draft: Label
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Label]:
     contributions = list(fields.get("contributions") or [])
     found = check_refs(store, principal, contributions, "contributions")
     if not found:
@@ -151,6 +189,7 @@ def _joint_product(
             f"the draft must be readable by the contributing nations; add {', '.join(missing)}",
             field="label",
         )
+    approvers.check_contributions(store.policy, found, draft)
     target = _label(store, fields.get("target_label"), "target_label")
     missing = [n for n in nations if n not in target.rel_to]
     if missing:
@@ -166,4 +205,4 @@ def _joint_product(
         contributions=contributions,
         nations=nations,
         target_label=render(store.policy, target),
-    )
+    ), target
