@@ -108,6 +108,7 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"a reason for the public is given only when"),
         N_("no public version was released: leave the reason for the public empty."),
     ),
+    (re.compile(r"^the event \S+ is already cancelled"), N_("the event is already cancelled.")),
     (
         re.compile(r"was cancelled: its public version says so"),
         N_("the event was cancelled: its public version says so and takes no new text."),

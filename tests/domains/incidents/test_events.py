@@ -233,8 +233,11 @@ def test_a_cancelled_event_takes_no_update(usa: Node) -> None:
     with pytest.raises(Invalid, match="a cancelled event takes no update") as caught:
         c.update(people["duty"], made.id, EventUpdate(damage="more"))
     assert caught.value.field == "status"
-    with pytest.raises(Invalid, match="a cancelled event takes no update"):
+    # A second cancel is told the event is already cancelled (walk: it was told that a
+    # cancelled event takes no update, which it never asked for).
+    with pytest.raises(Invalid, match=f"the event {made.id} is already cancelled") as again:
         c.cancel(people["duty"], made.id, CancelRequest(reason_en="again"))
+    assert again.value.field == "status"
     assert counts(usa) == before
 
 

@@ -217,3 +217,69 @@ def test_an_event_narrowed_within_the_partners_reach_arrives_there(
         here = jpn.store.get(jpn.system, stix_id)
         assert here.label_text == "SECRET//REL TO JPN, USA"
     assert jpn.store.get(jpn.system, gone.id).object["status"] == "cancelled"
+
+
+def test_a_narrowed_event_takes_the_acknowledgements_of_each_node_along(
+    pair: tuple[Node, Node],
+) -> None:
+    """Walk: davis acknowledged an event for USFJ, jones narrowed the event to the US;
+    JPN's node hid the event but a Japanese reader there still read davis's
+    acknowledgement (comment, revision, event id). What hangs on the event goes where
+    the narrowing takes it, on both nodes, and the partner's own follows on arrival."""
+    usa, jpn = pair
+    people = us_people(usa)
+    davis, _ = member(usa, "davis", nation="USA", roles=["author"], bodies=["usfj"])
+    liaison, _ = member(jpn, "chatan-liaison", nation="JPN", roles=["author"], bodies=["chatan"])
+    reader, _ = member(
+        jpn, "ito", nation="JPN", roles=["reader"], bodies=[], clearance="CONFIDENTIAL"
+    )
+    c = incidents(usa)
+    past = c.record(people["duty"], event())  # narrowed past JPN
+    within = c.record(people["duty"], event())  # narrowed to SECRET, JPN kept
+    acks = {
+        stix_id: c.acknowledge(
+            davis, stix_id, AckCreate(addressee="usfj", comment="USFJ ack davis")
+        )
+        for stix_id in (past.id, within.id)
+    }
+    with peered(usa, jpn):
+        pull_once(jpn, _peer_of(jpn, "USA"))
+        assert jpn.store.get(reader, acks[past.id].id).object["comment"] == "USFJ ack davis"
+        theirs = incidents(jpn).acknowledge(
+            liaison, within.id, AckCreate(addressee="chatan", comment="受領しました")
+        )
+        pull_once(usa, _peer_of(usa, "JPN"))
+        usa.store.release(people["duty"], past.id, parse(usa.policy, "CONFIDENTIAL//REL TO USA"))
+        secret = "SECRET//REL TO JPN, USA"
+        usa.store.release(people["duty"], within.id, parse(usa.policy, secret))
+        # On USA: its own acknowledgements released with the events; JPN's bounded.
+        assert usa.store.get(people["duty"], acks[past.id].id).label_text == (
+            "CONFIDENTIAL//REL TO USA"
+        )
+        assert usa.store.get(people["duty"], acks[within.id].id).label_text == secret
+        usa_reader, _ = member(
+            usa, "lee", nation="USA", roles=["reader"], bodies=[], clearance="CONFIDENTIAL"
+        )
+        with pytest.raises(NotFound):
+            usa.store.get(usa_reader, theirs.id)
+
+        pulled = pull_once(jpn, _peer_of(jpn, "USA"))
+        assert pulled.quarantined == 0
+        # On JPN: the acknowledgement of the event narrowed past it is hidden with it.
+        for gone in (past.id, acks[past.id].id):
+            with pytest.raises(NotFound):
+                jpn.store.get(reader, gone)
+        listed = jpn.store.list(reader, type="x-kizuna-incident-ack").items
+        assert acks[past.id].id not in {o.id for o in listed}
+        # The one narrowed within reach arrives narrowed, and JPN's own follows it.
+        assert jpn.store.get(jpn.system, acks[within.id].id).label_text == secret
+        assert jpn.store.get(jpn.system, theirs.id).label_text == secret
+        for hidden in (within.id, acks[within.id].id, theirs.id):
+            with pytest.raises(NotFound):
+                jpn.store.get(reader, hidden)
+
+        # JPN's narrowed acknowledgement is taken back on USA, where it stays readable
+        # by whoever may read the event.
+        assert pull_once(usa, _peer_of(usa, "JPN")).quarantined == 0
+        back = usa.store.get(people["duty"], theirs.id)
+        assert (back.label_text, back.object["comment"]) == (secret, "受領しました")

@@ -8,6 +8,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from kizuna.domains.incidents.service import incidents
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.domains.incidents.conftest import event
@@ -45,3 +46,28 @@ def test_an_acknowledgement_for_a_body_one_is_not_in_is_refused_in_the_readers_l
     assert said in refused.text
     # The service's own sentence (for logs and the API) is on neither page.
     assert "not a member of usfj" not in refused.text
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("ja", "この事案はすでに取り消されています。"), ("en", "the event is already cancelled.")],
+)
+def test_a_second_cancel_on_the_page_is_told_the_event_is_already_cancelled(
+    usa: Node, lang: str, said: str
+) -> None:
+    """Walk: a second cancel (a page left open) answered "a cancelled event takes no
+    update"; it is told, in its reader's language, that the event is already cancelled."""
+    duty, _ = member(
+        usa, "duty", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"]
+    )
+    made = incidents(usa).record(duty, event())
+    with TestClient(create_app(usa)) as web:
+        csrf = sign_in(web, "duty", lang=lang)
+        form = {"reason_en": "Recorded in error", "csrf_token": csrf}
+        first = web.post(f"/incidents/events/{made.id}/cancel", data=form, follow_redirects=False)
+        assert first.status_code == 303
+        again = web.post(f"/incidents/events/{made.id}/cancel", data=form)
+    assert again.status_code == 422
+    assert said in again.text
+    assert "takes no update" not in again.text

@@ -48,6 +48,10 @@ def _install(node: Node) -> None:
         owners.register(stix_type, domain="incidents", endpoint=endpoint, rules=rules,
                         key=OWNER, open_to=open_to)  # fmt: skip
     node.arrival_hooks.append(arrived)
+    # An event's acknowledgements go where a narrowing takes the event.
+    from kizuna.domains.incidents.followers import followers
+
+    owners.follow(OWNER, followers)
     # The object page names an incident's properties and coded values as its pages do.
     node.property_words.update(PROPERTY_WORDS)
     node.value_words.update(

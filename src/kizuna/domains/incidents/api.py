@@ -139,9 +139,7 @@ def figures(principal: ApiPrincipal, node: NodeDep) -> Response:
 def show(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
     """An event with who was told, when, and who acknowledged, when (404 when hidden)."""
     c = incidents(node)
-    history = c.store.history(principal, stix_id)
-    if history[-1].type != "x-kizuna-incident":
-        raise NotFound(f"no event {stix_id}", field="id")
+    history = queries.event_history(c, principal, stix_id)
     notices = queries.notices(c, principal, stix_id)
     return _json(
         {

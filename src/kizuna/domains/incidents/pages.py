@@ -125,7 +125,7 @@ def _event_page(
     see; `typed` is what `form` (public, update or cancel) sent, given back with its
     `error`."""
     try:
-        history = c.store.history(principal, stix_id)
+        history = queries.event_history(c, principal, stix_id)
         notices = queries.notices(c, principal, stix_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc

@@ -17,6 +17,7 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.domains.incidents import cap
 from kizuna.domains.incidents.model import (
     ACK_TYPE,
+    EVENT_TYPE,
     PUBLIC_TYPE,
     EventStatus,
     public_cancel_reason,
@@ -37,6 +38,7 @@ __all__ = [
     "acknowledgements",
     "board",
     "cap_documents",
+    "event_history",
     "figures",
     "notices",
     "public_cap",
@@ -136,10 +138,21 @@ def board(c: Incidents, principal: Principal, *, limit: int = 200) -> list[Board
     ]
 
 
+def event_history(c: Incidents, principal: Principal, stix_id: str) -> list[StoredObject]:
+    """The versions of an event the principal may see, oldest first. NotFound, the same
+    for each, when the id is missing, hidden or of another type: every route under
+    /events/{id} reads through here, and an assessment is no event (walk: its CAP was
+    a 500, its page rendered it as an incident)."""
+    history = c.store.history(principal, stix_id)
+    if history[-1].type != EVENT_TYPE:
+        raise NotFound(f"no event {stix_id}", field="id")
+    return history
+
+
 def notices(c: Incidents, principal: Principal, stix_id: str) -> list[NoticeRow]:
     """Who was told of the event, when, and who acknowledged, when; with the latency
     from the event's record (its first version) to each notice and acknowledgement."""
-    event = c.store.history(principal, stix_id)[0]  # NotFound when hidden
+    event = event_history(c, principal, stix_id)[0]
     recorded = _ts(event.object["created"])
     of_notice = inc_deliveries.c.notice_pk == inc_notices.c.pk
     sent = select(func.count()).where(of_notice, inc_deliveries.c.status == "sent")
@@ -213,7 +226,7 @@ def acknowledgements(c: Incidents, principal: Principal, stix_id: str) -> list[S
 
 def cap_documents(c: Incidents, principal: Principal, stix_id: str) -> list[str]:
     """One CAP 1.2 document per revision the principal may see, oldest first."""
-    history = c.store.history(principal, stix_id)
+    history = event_history(c, principal, stix_id)
     earlier: list[tuple[int, str]] = []
     made = []
     for version in history:

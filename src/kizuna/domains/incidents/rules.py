@@ -1,12 +1,14 @@
 """The rules every event, public version and acknowledgement meets, whatever path it
 took: the service's own writes, a generic write, and a version arriving from a peer
-(registered as the owner's `rules`). Pure but for the clock.
+(registered as the owner's `rules`). Pure but for the clock, and for the label of
+the event an acknowledgement names, read from the store.
 
 `Invalid` names the field at fault: an unknown kind or municipality code, a place that
 is not a Point or Polygon, a place outside Japan for a kind the routing rules require
 inside, a time in the future or a learned time before the occurrence, a new version
 of a cancelled event, a public version that is not UNCLASSIFIED and releasable to all,
-a new version of a cancelled public version.
+a new version of a cancelled public version, an acknowledgement wider than its event.
+`Conflict` for an acknowledgement changed in anything but its label.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from kizuna import clock
+from kizuna.db.schema import objects, versions
 from kizuna.domains.incidents.model import (
     ACK_TYPE,
     EVENT_TYPE,
@@ -33,12 +36,13 @@ from kizuna.domains.incidents.places import (
     prefecture_of,
 )
 from kizuna.domains.incidents.routing import Routing
-from kizuna.errors import Invalid
+from kizuna.errors import Conflict, Invalid
 from kizuna.labels import Label, Policy, dominates
 from kizuna.store.owners import Write
+from kizuna.store.rows import label_of_row
 from kizuna.store.rules import changes_label_only
 
-__all__ = ["SKEW", "check_event", "check_public", "check_public_status", "owner_rules"]
+__all__ = ["SKEW", "check_ack", "check_event", "check_public", "check_public_status", "owner_rules"]
 
 # Clocks of the recording desk and the node may differ a little; more is an error.
 SKEW = timedelta(minutes=5)
@@ -157,7 +161,7 @@ def _relabels_only(write: Write) -> bool:
 def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write], None]:
     """The rules the store runs on every write of the mechanism's types."""
 
-    def rules(_conn: Connection, write: Write) -> None:
+    def rules(conn: Connection, write: Write) -> None:
         kind = write.body.get("type")
         if kind == EVENT_TYPE and write.kind in ("release", "accept") and _relabels_only(write):
             # A release is no revision: the event as it was (cancelled or not), at a
@@ -173,10 +177,43 @@ def owner_rules(routing: Routing, policy: Policy) -> Callable[[Connection, Write
         elif kind == PUBLIC_TYPE:
             check_public(policy, write.label)
             check_public_status(write.body, write.previous)
-        elif kind == ACK_TYPE and write.body.get("nation") != write.origin:
-            raise Invalid(
-                "an acknowledgement is an object of the acknowledging nation",
-                field="nation",
-            )
+        elif kind == ACK_TYPE:
+            check_ack(conn, write)
 
     return rules
+
+
+def check_ack(conn: Connection, write: Write) -> None:
+    """An acknowledgement is its nation's, never changed but for its label (the store
+    narrows it with its event: followers.py), and never wider than the event it
+    acknowledges as held here: a partner's arriving after the event was narrowed here
+    would otherwise show its comment to readers the event is now hidden from."""
+    body = write.body
+    if body.get("nation") != write.origin:
+        raise Invalid("an acknowledgement is an object of the acknowledging nation", field="nation")
+    if write.previous is not None and not (
+        write.kind in ("release", "accept") and changes_label_only(write.previous, body)
+    ):
+        raise Conflict(
+            "an acknowledgement is never changed: acknowledge the next notice instead",
+            field="object.id",
+        )
+    held = _event_label(conn, str(body.get("incident", "")))
+    if held is not None and not dominates(write.label, held):
+        raise Invalid(
+            "an acknowledgement's label is at least as restrictive as the current label "
+            "of the event it acknowledges",
+            field="label",
+        )
+
+
+def _event_label(conn: Connection, stix_id: str) -> Label | None:
+    """The current label of the event `stix_id` on this node (None when not held)."""
+    row = conn.execute(
+        select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
+        .join(objects, objects.c.pk == versions.c.object_pk)
+        .where(objects.c.stix_id == stix_id, objects.c.type == EVENT_TYPE)
+        .order_by(versions.c.number.desc())
+        .limit(1)
+    ).first()
+    return label_of_row(row) if row is not None else None

@@ -209,6 +209,10 @@ class Incidents:
         with self.store.transaction(principal) as conn:
             row = self.event_row(conn, principal, stix_id, lock=True)
             previous = json.loads(row.body)
+            if msg_type == "Cancel" and previous.get("status") == EventStatus.CANCELLED:
+                # A second cancel (a stale page, a retry) is told what happened, not
+                # that an update was refused.
+                raise Invalid(f"the event {stix_id} is already cancelled", field="status")
             body = {**previous, **change, "revision": int(previous["revision"]) + 1}
             body.pop("modified", None)
             check_event(self.routing, body, previous)
