@@ -724,7 +724,34 @@ def coord_world(world: World) -> CoordWorld:
                 node.store.release(node.system, made.id, relabel)
     for stix_id in items + [a for ids in answers.values() for a in ids]:
         world.truth[stix_id] = [v.label for v in node.store.history(node.system, stix_id)]
+    # The officer's answers are USA's: on an item narrowed after them they are bounded
+    # here, not versioned, and read only by whoever may read both.
+    for target, to in _bounded(node):
+        if target in world.truth:
+            world.truth[target] = [_joined(label, to) for label in world.truth[target]]
     return CoordWorld(items, answers)
+
+
+def _bounded(node: Node) -> list[tuple[str, Label]]:
+    """(id, label) of each partner's object this node bounded to `label` when what it
+    follows was narrowed (the audit's `object.bounded`), in order."""
+    with node.db.read() as conn:
+        rows = conn.execute(
+            select(audit_log.c.target, audit_log.c.detail)
+            .where(audit_log.c.action == "object.bounded")
+            .order_by(audit_log.c.seq)
+        ).all()
+    found = []
+    for target, detail in rows:
+        said = detail if isinstance(detail, dict) else json.loads(detail)
+        found.append((str(target), parse(node.policy, said["to"])))
+    return found
+
+
+def _joined(label: Label, to: Label) -> Label:
+    joined = lub([label, to])
+    assert joined is not None
+    return joined
 
 
 def _coord_visible(world: World, cw: CoordWorld, who: Principal) -> set[str]:
@@ -1918,20 +1945,9 @@ def _current(world: World, type: str | None = None, *, written: bool = False) ->
     # A partner's object that follows one of this node's narrowed here is read only by
     # whoever may read both (its access rows are bounded, its version's label is the
     # partner's): the audit says to what.
-    node = world.node
-    with node.db.read() as conn:
-        bounded = conn.execute(
-            select(audit_log.c.target, audit_log.c.detail).where(
-                audit_log.c.action == "object.bounded"
-            )
-        ).all()
-    for target, detail in bounded:
+    for target, to in _bounded(world.node):
         if target in found:
-            said = detail if isinstance(detail, dict) else json.loads(detail)
-            to = parse(node.policy, said["to"])
-            joined = lub([found[target], to])
-            assert joined is not None
-            found[target] = joined
+            found[target] = _joined(found[target], to)
     return found
 
 
