@@ -492,11 +492,30 @@ def test_a_partner_nodes_account_is_managed_with_kizuna_peer_not_as_a_person(
             url="http://127.0.0.1:9", public_key_pem=public_key_pem(Ed25519PrivateKey.generate()),
             max_level="SECRET", compartments=[],
         )  # fmt: skip
+    from kizuna.identity import service as identity
+
+    with node.db.write() as conn:
+        account = identity.find_user(conn, "peer-usa")
+        assert account is not None
+        pull = identity.issue_token(conn, user=account, actor="t")
     add_user(node, "admin", roles=["admin"], password=PASSWORD)
     with _client(node, "10.0.0.9") as admin:
         assert _login(admin, "admin", PASSWORD).status_code == 303
         admin.cookies.set(cookies(admin).lang, "en")
         listing = admin.get("/admin/accounts").text
+        # Walk 44: the partner's pull token was revoked from the page, and the partner
+        # stopped receiving: neither offered nor taken.
+        token_row = listing.split(f'data-prefix="{pull[:8]}', 1)[1].split("</tr>")[0]
+        assert "/revoke" not in token_row
+        csrf = admin.cookies.get(cookies(admin).csrf) or ""
+        refused = admin.post(f"/admin/accounts/tokens/{pull[:10]}/revoke",
+                             data={"csrf_token": csrf})  # fmt: skip
+        assert refused.status_code == 409
+        assert "managed with kizuna peer" in refused.text
+        with node.db.read() as conn:
+            held = accounts.list_tokens(conn, username="peer-usa")
+        assert pull[:8] in {t.prefix[:8] for t in held}
+        assert {t.state for t in held} == {"active"}
         row = listing.split('data-user="peer-usa"', 1)[1].split("</tr>")[0]
         assert "/admin/accounts/peer-usa/deactivate" not in row
         assert "/password" not in row

@@ -44,6 +44,7 @@ __all__ = [
     "revoke_token",
     "set_password",
     "set_zone",
+    "token_owner",
     "unlock",
     "zones",
 ]
@@ -299,6 +300,24 @@ def revoke_token(
     conn: Connection, *, actor: str, prefix: str, reach: Clearance | None = None
 ) -> TokenInfo:
     """Revoke the one live token that starts with `prefix` (its listed first characters)."""
+    row = _live_token(conn, prefix)
+    _within(reach, actor, row, "token.revoke")
+    now = clock.now_ts()
+    conn.execute(update(api_tokens).where(api_tokens.c.pk == row.pk).values(revoked_at=now))
+    audit.append(
+        conn, actor=actor, action="token.revoke", target=row.username, detail={"prefix": row.prefix}
+    )
+    return TokenInfo(
+        row.prefix, row.username, row.created_at, row.expires_at, row.last_used_at, now
+    )
+
+
+def token_owner(conn: Connection, prefix: str) -> str:
+    """The user of the one live token that starts with `prefix`."""
+    return str(_live_token(conn, prefix).username)
+
+
+def _live_token(conn: Connection, prefix: str) -> Any:
     if len(prefix) < 6:
         raise Invalid("name a token by at least its first 6 characters", field="prefix")
     rows = conn.execute(
@@ -314,12 +333,4 @@ def revoke_token(
     if len(rows) > 1:
         raise Conflict(f"{len(rows)} live tokens start with {prefix}", field="prefix")
     [row] = rows
-    _within(reach, actor, row, "token.revoke")
-    now = clock.now_ts()
-    conn.execute(update(api_tokens).where(api_tokens.c.pk == row.pk).values(revoked_at=now))
-    audit.append(
-        conn, actor=actor, action="token.revoke", target=row.username, detail={"prefix": row.prefix}
-    )
-    return TokenInfo(
-        row.prefix, row.username, row.created_at, row.expires_at, row.last_used_at, now
-    )
+    return row

@@ -149,15 +149,19 @@ def accounts_page(
 @router.post("/admin/accounts/tokens/{prefix}/revoke", dependencies=[Depends(check_csrf)])
 def revoke(request: Request, prefix: str, principal: PagePrincipal, node: NodeDep) -> Response:
     _admin(principal, node)
-    return _run(
-        request,
-        principal,
-        node,
-        lambda conn: accounts.revoke_token(
-            conn, actor=principal.name, prefix=prefix, reach=principal.clearance
-        ),
-        "revoke",
-    )
+
+    def revoke_one(conn: Connection) -> Any:
+        # A partner node's pull token is `kizuna peer`'s: revoked here, the partner
+        # stops receiving with nothing to say why (walk 44).
+        owner = accounts.token_owner(conn, prefix)
+        return _unless_peer(
+            owner,
+            lambda conn: accounts.revoke_token(
+                conn, actor=principal.name, prefix=prefix, reach=principal.clearance
+            ),
+        )(conn)
+
+    return _run(request, principal, node, revoke_one, "revoke")
 
 
 @router.post("/admin/accounts/{username}/password", dependencies=[Depends(check_csrf)])

@@ -48,6 +48,10 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"is handed to \S+: only they sign"),
         N_("this handover is handed to another officer: only they sign it as incoming."),
     ),
+    (
+        re.compile(r"^name a token by at least its first"),
+        N_("name the token by at least its first 6 characters, as the list shows them."),
+    ),
     # Refusals (403) that say why.
     (
         re.compile(r"who is cleared above them"),
