@@ -182,6 +182,10 @@ def test_a_body_sent_as_another_media_type_is_415_naming_it(client: TestClient, 
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["field"] == "content-type"
         assert media in answer.json()["detail"]
+    # Walk 44: and with no Content-Type at all.
+    answer = client.post("/api/v1/objects", content=sent.encode(), headers=bearer(token))
+    assert answer.status_code == 415, answer.text
+    assert "no Content-Type" in answer.json()["detail"]
     assert client.get("/api/v1/objects", headers=bearer(token)).json()["items"] == []
     # JSON under its own name, with a charset, is read.
     made = client.post(

@@ -48,7 +48,8 @@ ACTIONS: dict[str, str] = {
     "object.answer": N_("Answer recorded"),
     "object.release": N_("Release decision"),
     "object.recall": N_("Earlier versions recalled"),
-    "object.bounded": N_("A partner's file read here only with its narrowed object"),
+    # A file, an answer, a status or an acknowledgement: whatever follows the object.
+    "object.bounded": N_("A partner's record read here only with what it is about, narrowed"),
     # A write over an id the writer may not read is answered as if it were free, and
     # nothing is stored: these entries are how the security officers learn of it.
     "object.create.hidden": N_("Creation over an id the author may not read (nothing stored)"),

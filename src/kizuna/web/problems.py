@@ -136,12 +136,14 @@ def install(app: FastAPI, *, is_api: Any, page_error: Any) -> None:
             return response
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         of_body = any(tuple(e.get("loc", ()))[:1] == ("body",) for e in exc.errors())
-        if of_body and media and media != _JSON and not media.endswith("+json"):
-            # The body was sent as something else than JSON (walk 43: text/plain read as
-            # "Input should be a valid dictionary"): say so, naming the type sent.
+        sent = request.headers.get("content-length", "0") not in ("", "0")
+        if of_body and (media or sent) and media != _JSON and not media.endswith("+json"):
+            # The body was sent as something else than JSON, or as nothing named (walk
+            # 43, 44: read as "Input should be a valid dictionary"): say so.
+            said = media or "no Content-Type"
             return problem(
                 415,
-                f"the body is read as {_JSON}, not {media}: send it with Content-Type: {_JSON}",
+                f"the body is read as {_JSON}, not {said}: send it with Content-Type: {_JSON}",
                 field="content-type",
                 instance=request.url.path,
             )

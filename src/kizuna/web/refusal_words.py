@@ -306,7 +306,7 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"a reply says something"), N_("write the reply in Japanese or English.")),
     (re.compile(r"is not tasked"), N_("choose an office the tasker tasks.")),
     (re.compile(r"say why the suspense"), N_("say in the note why the suspense cannot be met.")),
-    (re.compile(r"neither an OCR nor"), N_("the OPR is neither an OCR nor the issuing body.")),
+    (re.compile(r"neither an OCR nor"), N_("the OPR may be neither an OCR nor the issuing body.")),
     (
         re.compile(r"no item sets a phase"),
         N_("each nation records its own situation determination."),

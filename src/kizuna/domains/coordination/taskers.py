@@ -71,7 +71,7 @@ def issue(c: Coordination, principal: Principal, data: TaskerCreate) -> StoredOb
         for office in ocrs:
             c._body(office, "ocrs")
         if opr.id in ocrs or issuing.id == opr.id:
-            raise Invalid("the OPR is neither an OCR nor the issuing body", field="opr")
+            raise Invalid("the OPR may be neither an OCR nor the issuing body", field="opr")
         c._member(principal, issuing.id, "task for it", data.coordination_item, Action.TASKER_WRITE)
         suspense = data.suspense
         if suspense.tzinfo is None:
