@@ -235,6 +235,10 @@ def test_an_officer_on_each_node_approves_and_the_product_is_released_on_both(
     assert there.product.body == released.body
     assert there.product.label == parse(usa.policy, TARGET)
     assert sorted(a.nation for a in there.approvals) == ["JPN", "USA"]
+    # Walk 44: each node said its own arrival time for the same approval.
+    assert sorted((a.nation, a.approved_at) for a in there.approvals) == sorted(
+        (a.nation, a.approved_at) for a in done.approvals
+    )
     with jpn.db.read() as conn:
         actions = [e.action for e in audit.entries(conn, limit=200) if e.target == pid]
     assert actions.count("joint.release") == 1

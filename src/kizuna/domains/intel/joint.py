@@ -218,7 +218,9 @@ def _record(conn: Connection, made: StoredObject, actor: str) -> None:
             digest=body["product_digest"],
             nation=body["nation"],
             officer=body["officer"],
-            approved_at=clock.now_ts(),
+            # When the officer approved, as the approval says: the same on both nodes
+            # (each node's arrival time differed, walk 44).
+            approved_at=clock.format_ts(clock.parse_ts(str(body["created"]))),
         )
     )
     audit.append(
