@@ -342,6 +342,14 @@ def test_an_unknown_field_is_refused_naming_it_and_nothing_is_written(node: Node
             assert answer.status_code == 422, answer.text
             assert answer.json()["field"] == f"fields.{key}"
             assert f"unknown key '{key}'" in answer.json()["detail"]
+        # Walk 44: every unknown key named at once.
+        answer = client.post(
+            "/api/v1/intel/assessments",
+            json={"fields": {**valid, "x_foo": 1, "bogus": 2}},
+            headers=token,
+        )
+        assert answer.status_code == 422
+        assert "unknown keys 'bogus', 'x_foo'" in answer.json()["detail"]
     assert _counts(node) == before
 
 

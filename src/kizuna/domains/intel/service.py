@@ -87,9 +87,11 @@ def create(
     of `fields` the kind does not take is refused, naming it."""
     unknown = sorted(set(fields) - set(FIELDS[kind.key]))
     if unknown:
+        # Every one named at once (walk 44: a second was told only after the first).
+        said = ", ".join(repr(k) for k in unknown)
         raise Invalid(
-            f"fields: unknown key {unknown[0]!r}; {kind.en.lower()} take "
-            f"{', '.join(FIELDS[kind.key])}",
+            f"fields: unknown key{'s' if len(unknown) > 1 else ''} {said}; "
+            f"{kind.en.lower()} take {', '.join(FIELDS[kind.key])}",
             field=f"fields.{unknown[0]}",
         )
     label = _label(store, label_text, "label")
