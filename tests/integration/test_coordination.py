@@ -767,6 +767,14 @@ def test_a_narrowed_item_takes_the_answers_about_it_along(node: Node, people: di
     assert node.store.get(smith, theirs.id).id == theirs.id
     node.store.release(sato, made.id, parse(node.policy, "SECRET//REL TO JPN"))
     assert node.store.get(sato, ours.id).label.rel_to == {"JPN"}
+    # Walk 44: the timeline named the node, which only narrowed it, as who answered,
+    # and moved the answer to the narrowing's time.
+    from kizuna.domains.coordination import queries
+
+    _facts, events = queries.timeline(c, sato, made.id)
+    said = {e.response.id: e for e in events if e.response is not None}
+    assert said[ours.id].answered_by == "sato"
+    assert said[ours.id].at == ours.recorded_at
     for hidden in (made.id, ours.id, theirs.id):
         with pytest.raises(NotFound):
             node.store.get(smith, hidden)

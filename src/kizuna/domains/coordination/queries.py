@@ -81,6 +81,9 @@ class Event:
     # For an answer, the verdict of the item's node: counted, not counted, or None
     # while the item's record has not said (an answer on its way to the item's node).
     counted: bool | None = None
+    # For an answer, who gave it (its first version's author): a later version only
+    # follows the item's narrowing, written by the node (walk 44).
+    answered_by: str | None = None
 
 
 def visible_current(c: Coordination, principal: Principal) -> Any:
@@ -342,10 +345,21 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
     """The item's scheduling row and its timeline: the versions the principal may see,
     the answers they may see, the escalation steps that fired. NotFound when the
     item's current version is hidden, as for a missing one."""
+    first = versions.alias("first")
+    given = (
+        select(first.c.author, first.c.recorded_at)
+        .where(first.c.object_pk == access.c.object_pk, first.c.number == 1)
+        .correlate(access)
+    )
     with c.node.db.read() as conn:
         row = c.item_row(conn, principal, stix_id)
         answers = conn.execute(
-            select(*COLUMNS, coord_responses.c.counted)
+            select(
+                *COLUMNS,
+                coord_responses.c.counted,
+                given.with_only_columns(first.c.author).scalar_subquery().label("given_by"),
+                given.with_only_columns(first.c.recorded_at).scalar_subquery().label("given_at"),
+            )
             .select_from(
                 coord_responses.join(access, access.c.object_pk == coord_responses.c.object_pk)
                 .join(versions, versions.c.pk == access.c.version_pk)
@@ -382,10 +396,11 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
     ]
     events += [
         Event(
-            a.recorded_at,
+            a.given_at or a.recorded_at,
             "response",
             response=stored_from_row(a),
             counted=None if a.counted is None else bool(a.counted),
+            answered_by=a.given_by,
         )
         for a in answers
     ]
