@@ -164,3 +164,16 @@ def test_a_second_serve_on_a_taken_address_writes_nothing(db_url: str, tmp_path:
             assert after == before
         finally:
             node.db.dispose()
+
+
+def test_a_command_without_the_nodes_key_names_the_key_not_init(tmp_path: Path) -> None:
+    """Walk 44: a command on a node made long before, run without KIZUNA_KEY_FILE, was
+    told to run `kizuna init`; the key file is what is missing, and it says so."""
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    assert _run("init", "--db", db, "--nation", "JPN", key=tmp_path / "k.pem")[0] == 0
+    code, out = _run("meetings", "list", "--db", db, key=tmp_path / "elsewhere.pem")
+    assert code == 2
+    said = " ".join(out.split())
+    assert "elsewhere.pem was not found: set KIZUNA_KEY_FILE" in said
+    assert "run `kizuna init` first" not in said
+    assert _run("meetings", "list", "--db", db, key=tmp_path / "k.pem")[0] == 0

@@ -65,7 +65,16 @@ def opened(settings: Settings) -> Iterator[Node]:
     """The node for one command, its connections closed when the command ends."""
     try:
         node = open_node(settings)
-    except (RuntimeError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
+        if exc.filename is not None and str(exc.filename) == str(settings.key_file):
+            # The database may well be the node's: the key file is what is missing (walk
+            # 44: told to run `kizuna init` on a node made long before).
+            raise fail(
+                f"the node's key file {settings.key_file} was not found: set "
+                "KIZUNA_KEY_FILE to the key `kizuna init` made for this node's database"
+            ) from exc
+        raise fail(f"{exc} (run `kizuna init` first)") from exc
+    except RuntimeError as exc:
         raise fail(f"{exc} (run `kizuna init` first)") from exc
     except ValueError as exc:
         # A data file a domain checks when the node opens (the alliance structure...).
