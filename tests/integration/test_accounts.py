@@ -599,3 +599,47 @@ def test_an_admin_manages_only_accounts_their_clearance_covers(node: Node) -> No
     # The command line is the node's operator: it manages every account.
     code, output = _user_cli(node, "unlock", "suzuki")
     assert code == 0, output
+
+
+def test_the_operator_changes_a_clearance_and_roles_and_it_holds_at_once(
+    node: Node, signed_in: tuple[TestClient, str]
+) -> None:
+    """Walk 43: there was no way to change a user's clearance or roles but to make a new
+    account. `kizuna user change` replaces what it is given; a lowered clearance holds
+    on the user's next request, on REST and TAXII Basic (whose remembered sign-in is
+    read anew); bad input exits 2, naming it, and changes nothing."""
+    from tests.factories import report
+
+    client, token = signed_in  # tanaka: SECRET reader
+    _, writer = add_user(node, "sato", clearance="SECRET", roles=["author"])
+    made = client.post(
+        "/api/v1/objects",
+        json={"object": report("held"), "label": "SECRET"},
+        headers=bearer(writer),
+    ).json()["id"]
+    assert client.get(f"/api/v1/objects/{made}", headers=bearer(token)).status_code == 200
+    code, output = _user_cli(node, "change", "tanaka", "--clearance", "CONFIDENTIAL",
+                             "--role", "author", "--role", "reader")  # fmt: skip
+    assert code == 0, output
+    assert "clearance CONFIDENTIAL" in output
+    assert client.get(f"/api/v1/objects/{made}", headers=bearer(token)).status_code == 404
+    listed = client.get("/taxii2/", headers=_basic("tanaka", PASSWORD))
+    assert listed.status_code == 200  # still signed in: nothing of the sign-in was wrong
+    now = client.post(
+        "/api/v1/objects",
+        json={"object": report("mine"), "label": "CONFIDENTIAL"},
+        headers=bearer(token),
+    )
+    assert now.status_code == 201, now.text  # an author now
+    before = _actions(node).count("user.change")
+    for args, said in (
+        (("--clearance", "NOPE"), "clearance"),
+        ((), "name what changes"),
+        (("--clearance", "CONFIDENTIAL"), "holds these already"),
+        (("--role", "pilot"), "unknown role"),
+        (("--body", "nowhere"), "unknown body"),
+    ):
+        code, output = _user_cli(node, "change", "tanaka", *args)
+        assert code == 2, (args, output)
+        assert said in " ".join(output.split()), (args, output)
+    assert _actions(node).count("user.change") == before == 1

@@ -101,6 +101,53 @@ def user_add(
     console.print(f"added {username}")
 
 
+@app.command("change")
+def user_change(
+    username: str,
+    clearance: Annotated[str | None, typer.Option(help="Level name, e.g. SECRET")] = None,
+    compartment: Annotated[
+        list[str] | None, typer.Option(help="Repeat for each; replaces them all")
+    ] = None,
+    no_compartments: Annotated[bool, typer.Option(help="Take every compartment away")] = False,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(help=f"Repeat for each; replaces them all: {', '.join(Role)}"),
+    ] = None,
+    body: Annotated[
+        list[str] | None, typer.Option(help="Repeat for each; replaces them all")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Change a user's clearance, compartments, roles or bodies (what is given replaces
+    what they held); a lowered clearance holds on their next request."""
+
+    def change(node: Any, conn: Connection) -> Any:
+        peer = peer_for_account(conn, username)
+        if peer is not None:
+            raise Invalid(
+                f"{username} is the account of the partner node {peer.nation}: its "
+                "clearance is the agreement (`kizuna peer remove`, then `kizuna peer add`)",
+                field="username",
+            )
+        unknown = sorted(set(body or []) - node.bodies)
+        if unknown:
+            known = ", ".join(sorted(node.bodies))
+            raise Invalid(f"unknown body '{unknown[0]}'; known: {known}", field="body")
+        return accounts.change(
+            conn,
+            policy=node.policy,
+            actor=operator(),
+            username=username,
+            clearance=clearance,
+            compartments=[] if no_compartments else compartment,
+            roles=role,
+            bodies=body,
+        )
+
+    said = _act(db, change)
+    console.print(f"changed {username}: " + "; ".join(f"{k} {v}" for k, v in said.items()))
+
+
 @app.command("list")
 def user_list(db: DbOption = None) -> None:
     """Every user: nation, clearance, roles, whether active, what holds them signed in."""

@@ -29,14 +29,20 @@ from kizuna import audit, clock
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity import throttle
 from kizuna.identity.schema import api_tokens, login_throttle, sessions, users
-from kizuna.identity.service import check_password
-from kizuna.labels import Clearance
+from kizuna.identity.service import (
+    check_compartments,
+    check_level,
+    check_password,
+    check_roles,
+)
+from kizuna.labels import Clearance, Policy
 
 __all__ = [
     "AboveReach",
     "Account",
     "OwnAccount",
     "TokenInfo",
+    "change",
     "deactivate",
     "list_accounts",
     "list_tokens",
@@ -253,6 +259,49 @@ def set_password(
         target=username,
         detail={"sessions_ended": ended, "tokens_revoked": revoked},
     )
+
+
+def change(
+    conn: Connection,
+    *,
+    policy: Policy,
+    actor: str,
+    username: str,
+    clearance: str | None = None,
+    compartments: list[str] | None = None,
+    roles: list[str] | None = None,
+    bodies: list[str] | None = None,
+) -> dict[str, Any]:
+    """A new clearance, compartments, roles or bodies: each one given replaces what the
+    user held. Returns what changed. Whatever remembers the user's sign-in (a session,
+    the TAXII Basic cache) reads the account anew on its next use, so a lowered
+    clearance holds at once; sessions and tokens stay, as nothing of them was wrong."""
+    row = _row(conn, username)
+    wanted: dict[str, Any] = {}
+    if clearance is not None:
+        wanted["clearance_rank"] = check_level(policy, clearance).rank
+    if compartments is not None:
+        wanted["compartments"] = ",".join(check_compartments(policy, compartments))
+    if roles is not None:
+        wanted["roles"] = ",".join(check_roles(roles))
+    if bodies is not None:
+        wanted["bodies"] = ",".join(sorted(set(bodies)))
+    if not wanted:
+        raise Invalid("name what changes: a clearance, compartments, roles or bodies",
+                      field="username")  # fmt: skip
+    changed = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+    if not changed:
+        raise Conflict(f"user {username} holds these already", field="username")
+    conn.execute(
+        update(users)
+        .where(users.c.pk == row.pk)
+        .values(**changed, generation=users.c.generation + 1)
+    )
+    said = {k: v for k, v in changed.items() if k != "clearance_rank"}
+    if "clearance_rank" in changed:
+        said["clearance"] = policy.level(changed["clearance_rank"]).name
+    audit.append(conn, actor=actor, action="user.change", target=username, detail=said)
+    return said
 
 
 @cache

@@ -25,7 +25,7 @@ from kizuna.errors import Conflict, Invalid
 from kizuna.identity import throttle
 from kizuna.identity.principal import Principal, Role
 from kizuna.identity.schema import api_tokens, sessions, users
-from kizuna.labels import Clearance, LabelError, Policy
+from kizuna.labels import Clearance, LabelError, Level, Policy
 
 __all__ = [
     "SESSION_HOURS",
@@ -34,6 +34,9 @@ __all__ = [
     "User",
     "add_user",
     "authenticate",
+    "check_compartments",
+    "check_level",
+    "check_roles",
     "credential_current",
     "end_session",
     "issue_token",
@@ -100,6 +103,29 @@ def _user(row: Any) -> User:
     return User(row.pk, row.username, row.display_name, principal, row.generation)
 
 
+def check_level(policy: Policy, clearance: str) -> Level:
+    """The level named `clearance` (its name in either language)."""
+    try:
+        return policy.level_named(clearance)
+    except LabelError as exc:
+        raise Invalid(str(exc), field="clearance") from exc
+
+
+def check_compartments(policy: Policy, compartments: list[str]) -> list[str]:
+    try:
+        return sorted({policy.check_compartment(c.strip().upper()) for c in compartments})
+    except LabelError as exc:
+        raise Invalid(str(exc), field="compartments") from exc
+
+
+def check_roles(roles: list[str] | list[Role]) -> list[Role]:
+    try:
+        return sorted({Role(r) for r in roles})
+    except ValueError as exc:
+        known = ", ".join(r.value for r in Role)
+        raise Invalid(f"unknown role; known: {known}", field="roles") from exc
+
+
 def add_user(
     conn: Connection,
     *,
@@ -123,16 +149,11 @@ def add_user(
         raise Invalid("a username is 1-64 letters, digits, '-', '_' or '.'", field="username")
     try:
         policy.check_nation(nation)
-        level = policy.level_named(clearance)
-        comps = sorted({policy.check_compartment(c.strip().upper()) for c in compartments or []})
     except LabelError as exc:
-        field = {"rel_to": "nation", "level": "clearance"}.get(exc.field, exc.field)
-        raise Invalid(str(exc), field=field) from exc
-    try:
-        role_set = sorted({Role(r) for r in roles or [Role.READER]})
-    except ValueError as exc:
-        known = ", ".join(r.value for r in Role)
-        raise Invalid(f"unknown role; known: {known}", field="roles") from exc
+        raise Invalid(str(exc), field="nation") from exc
+    level = check_level(policy, clearance)
+    comps = check_compartments(policy, compartments or [])
+    role_set = check_roles(roles or [Role.READER])
     if password is not None:
         check_password(password)
     if conn.execute(select(users.c.pk).where(users.c.username == username)).first():

@@ -30,6 +30,7 @@ ACTIONS: dict[str, str] = {
     "node.serve.stop": N_("Node stopped"),
     # Accounts and signing in
     "user.create": N_("Account created"),
+    "user.change": N_("Account changed (clearance, compartments, roles or bodies)"),
     "user.deactivate": N_("Account deactivated"),
     "user.reactivate": N_("Account reactivated"),
     "user.password": N_("Password set"),
