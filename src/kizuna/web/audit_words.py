@@ -133,6 +133,7 @@ DETAIL_KEYS: dict[str, str] = {
     "answers": N_("Answers"),
     "before_version": N_("Versions withdrawn before"),
     "body": N_("Body"),
+    "bodies": N_("Bodies"),
     "changed": N_("Changed"),
     "channel": N_("Channel"),
     "clearance": N_("Clearance"),
