@@ -115,7 +115,10 @@ def hidden_here(conn: Connection, stix_id: str) -> bool:
     row = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
     if row is None:
         return False
-    readable = conn.execute(select(access.c.object_pk).where(access.c.object_pk == row.pk).limit(1))
+    # By version key: the access table's own key leads with it (no index leads with
+    # the object), and versions are indexed by their object.
+    held = select(versions.c.pk).where(versions.c.object_pk == row.pk)
+    readable = conn.execute(select(access.c.nation).where(access.c.version_pk.in_(held)).limit(1))
     return readable.first() is None
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, select
 
 from kizuna import audit
-from kizuna.db.schema import access, objects
+from kizuna.db.schema import access, objects, versions
 from kizuna.store.owners import Owners
 
 __all__ = ["hide"]
@@ -40,7 +40,9 @@ def hide(conn: Connection, owners: Owners, stix_id: str, *, actor: str) -> list[
             row = conn.execute(
                 select(objects.c.pk, objects.c.origin).where(objects.c.stix_id == follower)
             ).one()
-            gone = conn.execute(delete(access).where(access.c.object_pk == row.pk)).rowcount
+            # By version key, which the access table's key leads with.
+            held = select(versions.c.pk).where(versions.c.object_pk == row.pk)
+            gone = conn.execute(delete(access).where(access.c.version_pk.in_(held))).rowcount
             if not gone:
                 continue  # hidden already, by an earlier recall
             hidden.append(follower)
