@@ -19,13 +19,16 @@ from sqlalchemy import select
 
 from kizuna import audit, clock
 from kizuna.db.schema import objects, versions
+from kizuna.errors import Recalled
+from kizuna.federation.guard import Refusal
 from kizuna.federation.pull import pull_once
+from kizuna.federation.receive import _quarantine
 from kizuna.federation.schema import quarantine
 from kizuna.identity.principal import Principal, Role
 from kizuna.labels import parse
 from kizuna.labels.label import Clearance
 from kizuna.runtime import Node
-from kizuna.store import NotFound, StoreError
+from kizuna.store import NotFound
 from kizuna.store.feed import FeedQuery, feed
 from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
@@ -189,9 +192,15 @@ def test_a_recall_hides_what_the_partner_wrote_about_the_item(node: Node, usa: N
         late.update(id=f"{held.type}--{uuid.uuid4()}", nation="JPN", office="bocc")
         for key in ("object_marking_refs", "created_by_ref"):
             late.pop(key, None)
-        with pytest.raises(StoreError, match="was recalled from this node"), usa.db.write() as conn:
+        with pytest.raises(Recalled, match="was recalled from this node"), usa.db.write() as conn:
             usa.store.accept_in(conn, body=late, label=parse(usa.policy, "SECRET//REL TO JPN, USA"),
                                 origin="JPN", author="node:JPN", version=1)  # fmt: skip
+        # Quarantined, it keeps no body: the quarantine page would show it to admins.
+        refused = Refusal("x", "recalled", withheld=True)
+        with usa.db.write() as conn:
+            assert _quarantine(conn, _peer_of(usa, "JPN"), late, refused)
+            kept = conn.execute(select(quarantine.c.payload)).scalars().all()
+        assert kept == [""]
 
 
 def test_a_narrowing_that_keeps_the_partner_takes_its_followers_back_unquarantined(

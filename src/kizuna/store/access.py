@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from kizuna.db.schema import access, compartment_bits, objects, versions
-from kizuna.errors import Invalid
+from kizuna.errors import Recalled
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, Policy
 from kizuna.store.owners import Write
@@ -127,9 +127,12 @@ def refuse_if_hidden(conn: Connection, write: Write, followed: Any, field: str) 
     follower or a later version of one): kept, it would be read here about an object
     this node may no longer read, and undo what the recall hid."""
     if write.kind == "accept" and isinstance(followed, str) and hidden_here(conn, followed):
-        raise Invalid(
+        target = write.body.get("id")
+        raise Recalled(
             f"{followed} was recalled from this node: what is written about it is not kept",
             field=field,
+            action="federation:recalled",
+            target=str(target) if target else None,
         )
 
 
