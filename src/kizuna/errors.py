@@ -4,7 +4,7 @@ A module of its own, importing nothing, so that every layer can raise them."""
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Disallowed", "Invalid", "NotFound", "Refused", "StoreError"]
+__all__ = ["Conflict", "Disallowed", "Invalid", "NotFound", "Recalled", "Refused", "StoreError"]
 
 
 class StoreError(Exception):
@@ -60,6 +60,12 @@ class Refused(StoreError):
         # The label the refusal names, if any: its audit entry records it apart, so that
         # the audit page withholds the entry from an admin who may not read that label.
         self.label = label
+
+
+class Recalled(Refused):
+    """A version about an object a recall hid from this node (store.access): refused,
+    and a peer's is quarantined without its body, which the quarantine page would
+    otherwise show this node's admins."""
 
 
 class Disallowed(Refused):

@@ -43,6 +43,8 @@ class Refusal:
     spillage: bool = False
     # The signed `added` claim, only when the signature verified.
     added: str | None = None
+    # Its body is not kept either: it is about an object a recall hid here.
+    withheld: bool = False
 
 
 def _label(policy: Policy, claims: dict[str, Any]) -> Label:

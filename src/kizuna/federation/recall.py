@@ -12,7 +12,11 @@ holds, but here too the earlier versions are read only by whoever may read the
 narrowed one, and its own followers of the object go where the object goes, as on the
 originating node (`Store.narrowed_by_peer`). Any other node hides every earlier
 version of the object from its readers, even when a later version that widened the
-object again is here (their `access` rows go; the versions stay for the audit). Both
+object again is here (their `access` rows go; the versions stay for the audit), and
+every follower of it that it holds, its own and any other node's, in the same way
+(`Store.hide_followers`): it cannot read the narrowed version, so none of its readers
+may read what was written about it, and its own are no longer served to the peer
+either. A follower of it arriving later is refused by its owner (`hidden_here`). Both
 are audited.
 A later version that widens the object again arrives as any version does.
 
@@ -71,10 +75,18 @@ def apply(node: Node, conn: Connection, peer: Peer, made: StoredObject) -> None:
         versions.c.object_pk == row.pk, versions.c.number < number
     )
     hidden = conn.execute(delete(access).where(access.c.version_pk.in_(earlier))).rowcount
+    # What this node holds about the object says something of it too (an answer, a
+    # status, a receipt, an acknowledgement): hidden with it, its own and a third's.
+    followers = node.store.hide_followers(conn, target)
     audit.append(
         conn,
         actor=f"node:{peer.nation}",
         action="federation.recall",
         target=target,
-        detail={"peer": peer.nation, "narrowed_at": number, "access_rows_removed": hidden},
+        detail={
+            "peer": peer.nation,
+            "narrowed_at": number,
+            "access_rows_removed": hidden,
+            "followers_hidden": followers,
+        },
     )

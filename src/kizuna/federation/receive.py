@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from kizuna import audit, clock
-from kizuna.errors import StoreError
+from kizuna.errors import Recalled, StoreError
 from kizuna.federation import recall
 from kizuna.federation.guard import Accepted, Refusal, judge
 from kizuna.federation.peers import Peer
@@ -239,7 +239,13 @@ def _signature_row(peer: Peer, made: StoredObject, verdict: Accepted) -> dict[st
 def _refused(verdict: Accepted, exc: Exception) -> Refusal:
     """The refusal of an authentic object whose storing failed."""
     signed = verdict.signed
-    return Refusal(_object_id(signed.body), _reason(exc), verdict.label_text, added=signed.added)
+    return Refusal(
+        _object_id(signed.body),
+        _reason(exc),
+        verdict.label_text,
+        withheld=isinstance(exc, Recalled),
+        added=signed.added,
+    )
 
 
 def _reason(exc: Exception) -> str:
@@ -260,7 +266,8 @@ def digest_of(obj: Any) -> str:
 
 def _quarantine(conn: Connection, peer: Peer, obj: Any, verdict: Refusal) -> bool:
     """Hold a refused object with its reason and audit it; False when the same object
-    (peer, id, digest) is held already. A spilled object's body is never kept."""
+    (peer, id, digest) is held already. A spilled object's body is never kept, nor one
+    about an object a recall hid here."""
     digest = digest_of(obj)
     object_id = _text(verdict.object_id)[:128]
     held = conn.execute(
@@ -273,7 +280,7 @@ def _quarantine(conn: Connection, peer: Peer, obj: Any, verdict: Refusal) -> boo
     if held is not None:
         return False
     payload = ""
-    if not verdict.spillage:
+    if not verdict.spillage and not verdict.withheld:
         payload = json.dumps(obj, ensure_ascii=False, default=str)[:PAYLOAD_LIMIT]
     conn.execute(
         insert(quarantine).values(

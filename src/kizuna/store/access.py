@@ -23,8 +23,10 @@ from sqlalchemy import (
 )
 
 from kizuna.db.schema import access, compartment_bits, objects, versions
+from kizuna.errors import Recalled
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, Policy
+from kizuna.store.owners import Write
 from kizuna.store.rows import label_of_row
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "CompartmentBits",
     "current",
     "held_label",
+    "hidden_here",
+    "refuse_if_hidden",
     "visibility_params",
     "visible",
     "visible_bound",
@@ -101,6 +105,35 @@ def held_label(conn: Connection, stix_id: str, stix_type: str | None = None) -> 
         query = query.where(objects.c.type == stix_type)
     row = conn.execute(query).first()
     return None if row is None else label_of_row(row)
+
+
+def hidden_here(conn: Connection, stix_id: str) -> bool:
+    """Whether the node holds the object but nobody here reads any version of it: a
+    recall took it (or what it follows) from this node's readers (federation/recall.py).
+    For an owner's rules: what arrives about such an object would show its readers
+    what the recall hid, so it is refused."""
+    row = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
+    if row is None:
+        return False
+    # By version key: the access table's own key leads with it (no index leads with
+    # the object), and versions are indexed by their object.
+    held = select(versions.c.pk).where(versions.c.object_pk == row.pk)
+    readable = conn.execute(select(access.c.nation).where(access.c.version_pk.in_(held)).limit(1))
+    return readable.first() is None
+
+
+def refuse_if_hidden(conn: Connection, write: Write, followed: Any, field: str) -> None:
+    """Refuse a version arriving from a peer about an object a recall hid here (a new
+    follower or a later version of one): kept, it would be read here about an object
+    this node may no longer read, and undo what the recall hid."""
+    if write.kind == "accept" and isinstance(followed, str) and hidden_here(conn, followed):
+        target = write.body.get("id")
+        raise Recalled(
+            f"{followed} was recalled from this node: what is written about it is not kept",
+            field=field,
+            action="federation:recalled",
+            target=str(target) if target else None,
+        )
 
 
 def visible(

@@ -26,7 +26,7 @@ from kizuna.labels import Label, Policy, lub
 from kizuna.stix.markings import NAMESPACE
 from kizuna.stix.types import RECALL, extension_id
 from kizuna.stix.validate import is_versioned, prepare
-from kizuna.store import cursor, rules
+from kizuna.store import cursor, followers, rules
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.batch import Arrival, BatchWriter
 from kizuna.store.nodes import NodeRow, load_node
@@ -383,6 +383,11 @@ class Store(BatchWriter):
         label = label_of_row(row)
         self._bound_access(conn, stix_id, label, below=number)
         self._narrow_followers(conn, stix_id, label)
+
+    def hide_followers(self, conn: Connection, stix_id: str) -> builtins.list[str]:
+        """Hide what this node holds about `stix_id`, recalled past it (followers.py)."""
+        system = Principal.system(nation=self.node.nation, policy=self.policy)
+        return followers.hide(conn, self.owners, stix_id, actor=system.name)
 
     def _narrow_earlier(self, conn: Connection, made: StoredObject, label: Label) -> None:
         """After a narrowing, the earlier versions are read only by whoever may read the

@@ -10,13 +10,15 @@ from typing import Any
 
 from kizuna.errors import Invalid, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, Policy, render
+from kizuna.labels import Label, Policy, dominates, render
+from kizuna.store.owners import Write
 
 __all__ = [
     "changes_label_only",
     "check_label",
     "check_not_revoked",
     "check_release",
+    "follows_a_narrowing",
     "may",
     "require",
 ]
@@ -109,6 +111,25 @@ def changes_label_only(previous: dict[str, Any], body: dict[str, Any]) -> bool:
     """The new body is the previous one but for its label markings and `modified`."""
     changed = {k for k in previous.keys() | body.keys() if previous.get(k) != body.get(k)}
     return not changed - _A_LABEL_ONLY
+
+
+def follows_a_narrowing(write: Write) -> bool:
+    """A later version of a follower (`Owners.follow`) that is the one before at another
+    label only: a release here (the store narrowing it with its object, or an officer's
+    decision), or, arriving from a peer, the peer's store narrowing it with its object
+    when its narrowing arrived there. An arriving one is only ever narrower: a follower
+    carries its object's label, and no narrowing widens it."""
+    if write.previous is None or not changes_label_only(write.previous, write.body):
+        return False
+    if write.kind == "release":
+        return True
+    before = write.previous_label
+    return (
+        write.kind == "accept"
+        and before is not None
+        and write.label != before
+        and dominates(write.label, before)
+    )
 
 
 def check_not_revoked(

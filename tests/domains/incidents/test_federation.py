@@ -283,3 +283,64 @@ def test_a_narrowed_event_takes_the_acknowledgements_of_each_node_along(
         assert pull_once(usa, _peer_of(usa, "JPN")).quarantined == 0
         back = usa.store.get(people["duty"], theirs.id)
         assert (back.label_text, back.object["comment"]) == (secret, "受領しました")
+
+
+def test_an_event_recalled_past_the_partner_hides_the_partners_own_acknowledgement(
+    pair: tuple[Node, Node],
+) -> None:
+    """Walk: USA narrowed its event to the US alone; on JPN the event was hidden, but a
+    CONFIDENTIAL reader there still read JPN's own acknowledgement of it, at the
+    event's old label. The recall hides it with the event on every read path there,
+    and JPN no longer serves it to the US node."""
+    from fastapi.testclient import TestClient
+
+    from kizuna.web.app import create_app
+    from tests.factories import bearer, sign_in
+
+    usa, jpn = pair
+    people = us_people(usa)
+    davis, _ = member(usa, "davis", nation="USA", roles=["author"], bodies=["usfj"])
+    liaison, _ = member(jpn, "chatan-liaison", nation="JPN", roles=["author"], bodies=["chatan"])
+    reader, token = member(
+        jpn, "ito", nation="JPN", roles=["reader"], bodies=[], clearance="CONFIDENTIAL"
+    )
+    recorded = incidents(usa).record(people["duty"], event())
+    ack = incidents(usa).acknowledge(
+        davis, recorded.id, AckCreate(addressee="usfj", comment="USFJ ack davis")
+    )
+    with peered(usa, jpn):
+        pull_once(jpn, _peer_of(jpn, "USA"))
+        ours = incidents(jpn).acknowledge(
+            liaison, recorded.id, AckCreate(addressee="chatan", comment="北谷町受領")
+        )
+        assert jpn.store.get(reader, ours.id).object["comment"] == "北谷町受領"
+        pull_once(usa, _peer_of(usa, "JPN"))
+        usa.store.release(
+            people["duty"], recorded.id, parse(usa.policy, "CONFIDENTIAL//REL TO USA")
+        )
+        assert pull_once(jpn, _peer_of(jpn, "USA")).quarantined == 0
+
+        for gone in (recorded.id, ack.id, ours.id):
+            with pytest.raises(NotFound):
+                jpn.store.get(reader, gone)
+        with TestClient(create_app(jpn)) as web:
+            for gone in (ack.id, ours.id):
+                assert web.get(f"/api/v1/objects/{gone}", headers=bearer(token)).status_code == 404
+            listed = web.get("/api/v1/objects?limit=1000", headers=bearer(token)).json()
+            assert not {ack.id, ours.id} & {o["id"] for o in listed["items"]}
+            sign_in(web, "chatan-liaison", lang="en")
+            assert web.get(f"/objects/{ours.id}").status_code == 404
+        assert not {ack.id, ours.id} & {
+            o.id for o in jpn.store.list(liaison, type="x-kizuna-incident-ack").items
+        }
+        # Not served to the US node again, in any version.
+        from kizuna.identity.principal import Principal, Role
+        from kizuna.labels.label import Clearance
+        from kizuna.store.feed import FeedQuery, feed
+
+        peer = Principal(
+            name="peer-USA", clearance=Clearance("USA", 40, frozenset()),
+            roles=frozenset({Role.READER}),
+        )  # fmt: skip
+        served = feed(jpn.store, peer, FeedQuery(versions=("all",)), limit=1000).items
+        assert ours.id not in {o.id for o in served}

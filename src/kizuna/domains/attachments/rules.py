@@ -29,7 +29,7 @@ from kizuna.domains.attachments.content import (
 )
 from kizuna.domains.attachments.model import EXTENSION, STIX_ID, Attached, attached
 from kizuna.labels import dominates
-from kizuna.store.access import held_label
+from kizuna.store.access import held_label, refuse_if_hidden
 from kizuna.store.owners import Write
 
 __all__ = ["check_artifact", "owner_rules", "takes_attachments"]
@@ -128,6 +128,7 @@ def owner_rules(limit: Callable[[], int]) -> Callable[[Connection, Write], None]
                     "an attachment's file, name and object are fixed: attach a new file instead",
                     "object",
                 )
+        refuse_if_hidden(conn, write, said.object_ref, "object_ref")
         held = held_label(conn, str(said.object_ref))
         if held is not None and not dominates(write.label, held):
             raise _refused(

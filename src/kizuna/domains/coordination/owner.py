@@ -45,8 +45,9 @@ from kizuna.domains.coordination.schema import coord_responses
 from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Structure
 from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.labels import Label, Policy, dominates, render
-from kizuna.store.access import current, held_label
+from kizuna.store.access import current, held_label, refuse_if_hidden
 from kizuna.store.owners import Write
+from kizuna.store.rules import follows_a_narrowing
 from kizuna.web.bilingual import TRANSLATION_PROPERTY, check_translation
 
 __all__ = [
@@ -255,14 +256,6 @@ def item_rules(s: Structure, policy: Policy) -> Callable[[Connection, Write], No
     return rules
 
 
-def _same_but_label(body: dict[str, Any], previous: dict[str, Any]) -> bool:
-    """A release's version: the same object, but for its markings and `modified`."""
-    ignored = {"modified", "object_marking_refs"}
-    return {k: v for k, v in body.items() if k not in ignored} == {
-        k: v for k, v in previous.items() if k not in ignored
-    }
-
-
 def _label(row: Any) -> Label:
     return Label(
         row.rank,
@@ -298,10 +291,12 @@ def response_rules(conn: Connection, write: Write) -> None:
     body = write.body
     if body.get("type") != RESPONSE_TYPE:
         return
+    refuse_if_hidden(conn, write, body.get("coordination_item"), "coordination_item")
     if write.previous is not None:
         # Narrowed with its item (a release that changes the label only, by the store
-        # when it narrows the item's followers), never otherwise changed.
-        if write.kind == "release" and _same_but_label(body, write.previous):
+        # when it narrows the item's followers, here or on the answer's own node when
+        # the narrowing arrived there), never otherwise changed.
+        if follows_a_narrowing(write):
             return
         raise Conflict(
             "an answer is never changed: a nation answers each item version once",

@@ -44,12 +44,12 @@ from kizuna.domains.coordination.owner import (
     _RFI_ID,
     _label,
     _one_of,
-    _same_but_label,
 )
 from kizuna.domains.coordination.structure import PRECEDENCES, Structure
 from kizuna.errors import Conflict, Invalid
-from kizuna.store.access import current
+from kizuna.store.access import current, refuse_if_hidden
 from kizuna.store.owners import Write
+from kizuna.store.rules import follows_a_narrowing
 
 __all__ = [
     "check_determination_body",
@@ -186,6 +186,7 @@ def rfi_rules(s: Structure) -> Callable[[Connection, Write], None]:
         body = write.body
         if body.get("type") != RFI_TYPE:
             return
+        refuse_if_hidden(conn, write, body.get("coordination_item"), "coordination_item")
         check_rfi_body(s, body, write.origin)
         previous = write.previous
         if previous is None:
@@ -216,8 +217,10 @@ def reply_rules(s: Structure) -> Callable[[Connection, Write], None]:
 
 def _check_reply(s: Structure, conn: Connection, write: Write) -> None:
     body = write.body
+    refuse_if_hidden(conn, write, body.get("rfi"), "rfi")
     if write.previous is not None:
-        if write.kind == "release" and _same_but_label(body, write.previous):
+        # Narrowed with its RFI, here or on its own node (store/rules.py).
+        if follows_a_narrowing(write):
             return
         raise Conflict("a reply is never changed: write another", field="object.id")
     if body.get("nation") != write.origin:
@@ -259,6 +262,7 @@ def receipt_rules(s: Structure) -> Callable[[Connection, Write], None]:
         body = write.body
         if body.get("type") != RECEIPT_TYPE:
             return
+        refuse_if_hidden(conn, write, body.get("of"), "of")
         if body.get("nation") != write.origin:
             raise Invalid(f"a receipt of {write.origin} names {write.origin}", field="nation")
         _one_of(body.get("body"), list(s.bodies), "body")
@@ -315,6 +319,7 @@ def tasker_rules(s: Structure) -> Callable[[Connection, Write], None]:
         body = write.body
         if body.get("type") != TASKER_TYPE:
             return
+        refuse_if_hidden(conn, write, body.get("coordination_item"), "coordination_item")
         _one_of(body.get("issuing_body"), list(s.bodies), "issuing_body")
         issuing = s.bodies[body["issuing_body"]]
         if not issuing.bilateral and issuing.nation != write.origin:
@@ -376,8 +381,10 @@ def task_status_rules(s: Structure) -> Callable[[Connection, Write], None]:
         body = write.body
         if body.get("type") != TASK_STATUS_TYPE:
             return
+        refuse_if_hidden(conn, write, body.get("tasker"), "tasker")
         if write.previous is not None:
-            if write.kind == "release" and _same_but_label(body, write.previous):
+            # Narrowed with its tasker, here or on its own node (store/rules.py).
+            if follows_a_narrowing(write):
                 return
             raise Conflict("a status is never changed: report another", field="object.id")
         if body.get("nation") != write.origin:

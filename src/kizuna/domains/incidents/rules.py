@@ -38,9 +38,10 @@ from kizuna.domains.incidents.places import (
 from kizuna.domains.incidents.routing import Routing
 from kizuna.errors import Conflict, Invalid
 from kizuna.labels import Label, Policy, dominates
+from kizuna.store.access import refuse_if_hidden
 from kizuna.store.owners import Write
 from kizuna.store.rows import label_of_row
-from kizuna.store.rules import changes_label_only
+from kizuna.store.rules import changes_label_only, follows_a_narrowing
 
 __all__ = ["SKEW", "check_ack", "check_event", "check_public", "check_public_status", "owner_rules"]
 
@@ -191,9 +192,10 @@ def check_ack(conn: Connection, write: Write) -> None:
     body = write.body
     if body.get("nation") != write.origin:
         raise Invalid("an acknowledgement is an object of the acknowledging nation", field="nation")
-    if write.previous is not None and not (
-        write.kind in ("release", "accept") and changes_label_only(write.previous, body)
-    ):
+    refuse_if_hidden(conn, write, body.get("incident"), "incident")
+    # Narrowed with its event, here or on its own node when the narrowing arrived there;
+    # one arriving wider is no narrowing (store/rules.py).
+    if write.previous is not None and not follows_a_narrowing(write):
         raise Conflict(
             "an acknowledgement is never changed: acknowledge the next notice instead",
             field="object.id",
