@@ -174,6 +174,7 @@ def test_a_command_without_the_nodes_key_names_the_key_not_init(tmp_path: Path) 
     code, out = _run("meetings", "list", "--db", db, key=tmp_path / "elsewhere.pem")
     assert code == 2
     said = " ".join(out.split())
-    assert "key file" in said and "was not found: set KIZUNA_KEY_FILE" in said
+    assert "key file" in said
+    assert "was not found: set KIZUNA_KEY_FILE" in said
     assert "run `kizuna init` first" not in said
     assert _run("meetings", "list", "--db", db, key=tmp_path / "k.pem")[0] == 0
