@@ -76,17 +76,14 @@ def apply(node: Node, conn: Connection, peer: Peer, made: StoredObject) -> None:
     )
     hidden = conn.execute(delete(access).where(access.c.version_pk.in_(earlier))).rowcount
     # What this node holds about the object says something of it too (an answer, a
-    # status, a receipt, an acknowledgement): hidden with it, its own and a third's.
-    followers = node.store.hide_followers(conn, target)
+    # status, a receipt, an acknowledgement): hidden with it, its own and a third's,
+    # each with an `object.hidden` entry of its own (the audit page withholds each by
+    # its target; a list of them here would name them to every admin).
+    node.store.hide_followers(conn, target)
     audit.append(
         conn,
         actor=f"node:{peer.nation}",
         action="federation.recall",
         target=target,
-        detail={
-            "peer": peer.nation,
-            "narrowed_at": number,
-            "access_rows_removed": hidden,
-            "followers_hidden": followers,
-        },
+        detail={"peer": peer.nation, "narrowed_at": number, "access_rows_removed": hidden},
     )

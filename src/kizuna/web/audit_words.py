@@ -51,6 +51,7 @@ ACTIONS: dict[str, str] = {
     "object.recall": N_("Earlier versions recalled"),
     # A file, an answer, a status or an acknowledgement: whatever follows the object.
     "object.bounded": N_("A partner's record read here only with what it is about, narrowed"),
+    "object.hidden": N_("A record hidden with what it is about, recalled past this node"),
     # A write over an id the writer may not read is answered as if it were free, and
     # nothing is stored: these entries are how the security officers learn of it.
     "object.create.hidden": N_("Creation over an id the author may not read (nothing stored)"),
@@ -147,6 +148,7 @@ DETAIL_KEYS: dict[str, str] = {
     "label": N_("Label"),
     "narrowed_at": N_("Narrowed at version"),
     "nation": N_("Nation"),
+    "origin": N_("Originating nation"),
     "peer": N_("Partner node"),
     "reason": N_("Reason"),
     "recalls": N_("Recalls"),
@@ -165,7 +167,7 @@ DETAIL_KEYS: dict[str, str] = {
     "sort": N_("Order"),
 }
 # Details that name a nation by its code.
-_NATION_KEYS = frozenset({"nation", "peer"})
+_NATION_KEYS = frozenset({"nation", "origin", "peer"})
 # A value past this many characters is cut on the list; the raw JSON keeps it whole.
 _LONGEST = 200
 
