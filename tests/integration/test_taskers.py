@@ -363,3 +363,32 @@ def test_a_narrowed_item_takes_its_taskers_along(
     with pytest.raises(NotFound):
         node.store.get(smith, status.id)
     assert receipts_of(c, smith, alone.id) == []
+
+
+def test_what_follows_an_item_is_never_released_wider_than_it(
+    node: Node, people: dict, frozen: list[datetime]
+) -> None:
+    """The recall helper's leftover: a releasing officer could release a tasker or a
+    status on it through the generic release endpoint to a nation the item (or the
+    tasker) is not released to, telling it of what it may not read. Refused, naming
+    the label; once what it is about is released that widely, it may follow."""
+    from kizuna.errors import Disallowed
+    from kizuna.labels import parse
+
+    c = coordination(node)
+    sato, kato = people["sato"][0], people["kato"][0]
+    on = c.open_item(sato, item(label="SECRET//REL TO JPN, USA", propose=False))
+    tasker = c.issue_tasker(sato, task(coordination_item=on.id, opr="bocc", ocrs=[]))
+    status = c.report_status(kato, tasker.id, TaskStatusCreate(office="bocc", status="in_progress"))
+    wide = on.label
+    node.store.release(sato, on.id, parse(node.policy, "SECRET//REL TO JPN"))
+    assert node.store.get(sato, status.id).label.rel_to == {"JPN"}  # followed
+    for what in (tasker.id, status.id):
+        with pytest.raises(Disallowed, match="never released wider than what it is about"):
+            node.store.release(sato, what, wide)
+        assert node.store.get(sato, what).label.rel_to == {"JPN"}
+    node.store.release(sato, on.id, wide)
+    with pytest.raises(Disallowed, match="never released wider"):
+        node.store.release(sato, status.id, wide)  # its tasker is still narrower
+    assert node.store.release(sato, tasker.id, wide).label == wide
+    assert node.store.release(sato, status.id, wide).label == wide

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Connection
+
 from kizuna.errors import Invalid, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
+from kizuna.store.access import held_label
 from kizuna.store.owners import Write
 
 __all__ = [
@@ -20,6 +23,7 @@ __all__ = [
     "check_release",
     "follows_a_narrowing",
     "may",
+    "never_wider_than",
     "require",
 ]
 
@@ -130,6 +134,22 @@ def follows_a_narrowing(write: Write) -> bool:
         and write.label != before
         and dominates(write.label, before)
     )
+
+
+def never_wider_than(conn: Connection, write: Write, followed: object, noun: str) -> None:
+    """A release of a follower keeps it within what it is about: an answer, a reply or
+    a status released wider than its item, RFI or tasker would tell the nations it
+    adds of an object they may not read (derived data carries its label). Widened
+    with it (the object released more widely first), it may follow."""
+    if write.kind != "release" or not isinstance(followed, str):
+        return
+    held = held_label(conn, followed)
+    if held is not None and not dominates(write.label, held):
+        raise Invalid(
+            f"{noun} is never released wider than what it is about: {followed} is read "
+            "under a narrower label; release that first",
+            field="label",
+        )
 
 
 def check_not_revoked(

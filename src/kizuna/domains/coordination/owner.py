@@ -47,7 +47,7 @@ from kizuna.errors import Conflict, Invalid, NotFound
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.store.access import current, held_label, refuse_if_hidden
 from kizuna.store.owners import Write
-from kizuna.store.rules import follows_a_narrowing
+from kizuna.store.rules import follows_a_narrowing, never_wider_than
 from kizuna.web.bilingual import TRANSLATION_PROPERTY, check_translation
 
 __all__ = [
@@ -296,6 +296,7 @@ def response_rules(conn: Connection, write: Write) -> None:
         # Narrowed with its item (a release that changes the label only, by the store
         # when it narrows the item's followers, here or on the answer's own node when
         # the narrowing arrived there), never otherwise changed.
+        never_wider_than(conn, write, body.get("coordination_item"), "an answer")
         if follows_a_narrowing(write):
             return
         raise Conflict(

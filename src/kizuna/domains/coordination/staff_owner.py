@@ -49,7 +49,7 @@ from kizuna.domains.coordination.structure import PRECEDENCES, Structure
 from kizuna.errors import Conflict, Invalid
 from kizuna.store.access import current, refuse_if_hidden
 from kizuna.store.owners import Write
-from kizuna.store.rules import follows_a_narrowing
+from kizuna.store.rules import follows_a_narrowing, never_wider_than
 
 __all__ = [
     "check_determination_body",
@@ -220,6 +220,7 @@ def _check_reply(s: Structure, conn: Connection, write: Write) -> None:
     refuse_if_hidden(conn, write, body.get("rfi"), "rfi")
     if write.previous is not None:
         # Narrowed with its RFI, here or on its own node (store/rules.py).
+        never_wider_than(conn, write, body.get("rfi"), "a reply")
         if follows_a_narrowing(write):
             return
         raise Conflict("a reply is never changed: write another", field="object.id")
@@ -349,6 +350,7 @@ def tasker_rules(s: Structure) -> Callable[[Connection, Write], None]:
             if body["state"] != TaskerState.OPEN or escalated is not None:
                 raise Invalid("a tasker is issued open, at its own tier", field="state")
             return
+        never_wider_than(conn, write, body.get("coordination_item"), "a tasker")
         for field in TASKER_FIXED:
             if body.get(field) != previous.get(field):
                 raise Invalid(f"{field} of a tasker never changes: issue a new one", field=field)
@@ -384,6 +386,7 @@ def task_status_rules(s: Structure) -> Callable[[Connection, Write], None]:
         refuse_if_hidden(conn, write, body.get("tasker"), "tasker")
         if write.previous is not None:
             # Narrowed with its tasker, here or on its own node (store/rules.py).
+            never_wider_than(conn, write, body.get("tasker"), "a status")
             if follows_a_narrowing(write):
                 return
             raise Conflict("a status is never changed: report another", field="object.id")
