@@ -187,6 +187,7 @@ def rfi_rules(s: Structure) -> Callable[[Connection, Write], None]:
         if body.get("type") != RFI_TYPE:
             return
         refuse_if_hidden(conn, write, body.get("coordination_item"), "coordination_item")
+        never_wider_than(conn, write, body.get("coordination_item"), "an RFI")
         check_rfi_body(s, body, write.origin)
         previous = write.previous
         if previous is None:
@@ -264,6 +265,7 @@ def receipt_rules(s: Structure) -> Callable[[Connection, Write], None]:
         if body.get("type") != RECEIPT_TYPE:
             return
         refuse_if_hidden(conn, write, body.get("of"), "of")
+        never_wider_than(conn, write, body.get("of"), "a receipt")
         if body.get("nation") != write.origin:
             raise Invalid(f"a receipt of {write.origin} names {write.origin}", field="nation")
         _one_of(body.get("body"), list(s.bodies), "body")
