@@ -754,6 +754,19 @@ def _joined(label: Label, to: Label) -> Label:
     return joined
 
 
+def _release_unless_wider(node: Node, stix_id: str, label: Label) -> None:
+    """Relabel a follower at random, as an officer may: a label wider than what it is
+    about is refused by its owner (`never_wider_than`), and the world keeps it as it
+    was."""
+    from kizuna.errors import Disallowed
+
+    try:
+        node.store.release(node.system, stix_id, label)
+    except Disallowed as exc:
+        if "never released wider than what it is about" not in str(exc):
+            raise
+
+
 def _coord_visible(world: World, cw: CoordWorld, who: Principal) -> set[str]:
     return {i for i in cw.items if can_read(who.clearance, world.truth[i][-1])}
 
@@ -1005,7 +1018,7 @@ def rfi_world(world: World, coord_world: CoordWorld) -> RfiWorld:
         if rng.random() < 0.25:
             relabel = random_label(rng, node)
             if relabel != node.store.get(node.system, made.id).label:
-                node.store.release(node.system, made.id, relabel)
+                _release_unless_wider(node, made.id, relabel)
     from kizuna.domains.coordination.receipts import receipts_of
 
     for rfi_id in found.rfis:
@@ -1015,7 +1028,7 @@ def rfi_world(world: World, coord_world: CoordWorld) -> RfiWorld:
             receipt = found.receipts[rfi_id][0]
             relabel = random_label(rng, node)
             if relabel != node.store.get(node.system, receipt).label:
-                node.store.release(node.system, receipt, relabel)
+                _release_unless_wider(node, receipt, relabel)
     every = [
         *found.rfis,
         *(r for rs in found.replies.values() for r in rs),
@@ -1231,7 +1244,7 @@ def tasker_world(world: World, coord_world: CoordWorld) -> dict[str, list[str]]:
             if rng.random() < 0.2:
                 relabel = random_label(rng, node)
                 if relabel != node.store.get(node.system, stix_id).label:
-                    node.store.release(node.system, stix_id, relabel)
+                    _release_unless_wider(node, stix_id, relabel)
         made_ids[made.id] = related
     for stix_id in [*made_ids, *(r for rs in made_ids.values() for r in rs)]:
         world.truth[stix_id] = [v.label for v in node.store.history(node.system, stix_id)]
