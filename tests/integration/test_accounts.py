@@ -642,4 +642,12 @@ def test_the_operator_changes_a_clearance_and_roles_and_it_holds_at_once(
         code, output = _user_cli(node, "change", "tanaka", *args)
         assert code == 2, (args, output)
         assert said in " ".join(output.split()), (args, output)
+    add_user(node, "smith", nation="USA", clearance="CONFIDENTIAL")
+    for args, said in (
+        (("--role", "admin"), "a user of USA may not be admin on the JPN node"),
+        (("--role", "releasing_officer", "--role", "reader"), "may not be releasing_officer"),
+    ):
+        code, output = _user_cli(node, "change", "smith", *args)
+        assert code == 2, (args, output)
+        assert said in " ".join(output.split()), (args, output)
     assert _actions(node).count("user.change") == before == 1

@@ -84,6 +84,11 @@ def test_bad_user_input_is_named_and_writes_nothing(db_url: str, tmp_path: Path)
         # Walk 38: a mistyped body was taken, leaving the officer out of its notices.
         (["--nation", "JPN", "--clearance", "SECRET", "--body", "jjco"],
          "body: unknown body 'jjco'; known:"),
+        # A partner's user as admin or releasing officer was taken and acted nowhere.
+        (["--nation", "USA", "--clearance", "SECRET", "--role", "admin"],
+         "roles: a user of USA may not be admin on the JPN node"),
+        (["--nation", "USA", "--clearance", "SECRET", "--role", "releasing_officer"],
+         "roles: a user of USA may not be releasing_officer on the JPN node"),
     ]  # fmt: skip
     for extra, words in cases:
         code, out = _run("user", "add", "bad", *extra, "--db", db_url, key=key)

@@ -62,6 +62,14 @@ def _password_from_stdin() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
+def _known_bodies(node: Any, body: list[str] | None) -> None:
+    # A mistyped body would leave the officer out of every notice of their own.
+    unknown = sorted(set(body or []) - node.bodies)
+    if unknown:
+        known = ", ".join(sorted(node.bodies))
+        raise Invalid(f"unknown body '{unknown[0]}'; known: {known}", field="body")
+
+
 @app.command("add")
 def user_add(
     username: str,
@@ -79,11 +87,7 @@ def user_add(
     password = _password_from_stdin() if password_stdin else None
 
     def add(node: Any, conn: Connection) -> Any:
-        # A mistyped body would leave the officer out of every notice of their own.
-        unknown = sorted(set(body or []) - node.bodies)
-        if unknown:
-            known = ", ".join(sorted(node.bodies))
-            raise Invalid(f"unknown body '{unknown[0]}'; known: {known}", field="body")
+        _known_bodies(node, body)
         return identity.add_user(
             conn,
             policy=node.policy,
@@ -95,6 +99,7 @@ def user_add(
             roles=role,
             bodies=body,
             password=password,
+            home=node.nation,
         )
 
     _act(db, add)
@@ -129,10 +134,7 @@ def user_change(
                 "clearance is the agreement (`kizuna peer remove`, then `kizuna peer add`)",
                 field="username",
             )
-        unknown = sorted(set(body or []) - node.bodies)
-        if unknown:
-            known = ", ".join(sorted(node.bodies))
-            raise Invalid(f"unknown body '{unknown[0]}'; known: {known}", field="body")
+        _known_bodies(node, body)
         return accounts.change(
             conn,
             policy=node.policy,
@@ -142,6 +144,7 @@ def user_change(
             compartments=[] if no_compartments else compartment,
             roles=role,
             bodies=body,
+            home=node.nation,
         )
 
     said = _act(db, change)

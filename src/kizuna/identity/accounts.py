@@ -271,9 +271,11 @@ def change(
     compartments: list[str] | None = None,
     roles: list[str] | None = None,
     bodies: list[str] | None = None,
+    home: str | None = None,
 ) -> dict[str, Any]:
     """A new clearance, compartments, roles or bodies: each one given replaces what the
-    user held. Returns what changed. Whatever remembers the user's sign-in (a session,
+    user held (`home`, the node's nation, refuses a role that would act nowhere). Returns
+    what changed. Whatever remembers the user's sign-in (a session,
     the TAXII Basic cache) reads the account anew on its next use, so a lowered
     clearance holds at once; sessions and tokens stay, as nothing of them was wrong."""
     row = _row(conn, username)
@@ -283,7 +285,7 @@ def change(
     if compartments is not None:
         wanted["compartments"] = ",".join(check_compartments(policy, compartments))
     if roles is not None:
-        wanted["roles"] = ",".join(check_roles(roles))
+        wanted["roles"] = ",".join(check_roles(roles, nation=row.nation, home=home))
     if bodies is not None:
         wanted["bodies"] = ",".join(sorted(set(bodies)))
     if not wanted:

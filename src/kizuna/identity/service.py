@@ -118,12 +118,28 @@ def check_compartments(policy: Policy, compartments: list[str]) -> list[str]:
         raise Invalid(str(exc), field="compartments") from exc
 
 
-def check_roles(roles: list[str] | list[Role]) -> list[Role]:
+# Roles that act only for the node's own nation (`store.rules.require`): given to a
+# partner's user they would do nothing, and say nothing of it.
+HOME_ONLY = frozenset({Role.ADMIN, Role.RELEASING_OFFICER})
+
+
+def check_roles(
+    roles: list[str] | list[Role], *, nation: str | None = None, home: str | None = None
+) -> list[Role]:
     try:
-        return sorted({Role(r) for r in roles})
+        role_set = sorted({Role(r) for r in roles})
     except ValueError as exc:
         known = ", ".join(r.value for r in Role)
         raise Invalid(f"unknown role; known: {known}", field="roles") from exc
+    idle = sorted(HOME_ONLY.intersection(role_set)) if home and nation != home else []
+    if idle:
+        partner = ", ".join(r.value for r in Role if r not in HOME_ONLY)
+        raise Invalid(
+            f"a user of {nation} may not be {idle[0].value} on the {home} node: that role "
+            f"acts only for {home}'s own users (a partner's user may be: {partner})",
+            field="roles",
+        )
+    return role_set
 
 
 def add_user(
@@ -139,6 +155,7 @@ def add_user(
     bodies: list[str] | None = None,
     password: str | None = None,
     display_name: str | None = None,
+    home: str | None = None,
 ) -> User:
     """Create a user; Invalid names the field that is wrong, nothing is written then."""
     if (
@@ -153,7 +170,7 @@ def add_user(
         raise Invalid(str(exc), field="nation") from exc
     level = check_level(policy, clearance)
     comps = check_compartments(policy, compartments or [])
-    role_set = check_roles(roles or [Role.READER])
+    role_set = check_roles(roles or [Role.READER], nation=nation, home=home)
     if password is not None:
         check_password(password)
     if conn.execute(select(users.c.pk).where(users.c.username == username)).first():
