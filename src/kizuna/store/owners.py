@@ -72,6 +72,9 @@ class Owner:
     open_to: frozenset[WriteKind] = frozenset()
     claims: Callable[[dict[str, Any]], bool] | None = None
     key: OwnerKey = field(default_factory=lambda: OwnerKey(""), compare=False)
+    # Rules of a release alone (a part never released wider than its whole): kept
+    # apart from `rules`, which make a batch of creates write one object at a time.
+    release_rules: Callable[[Connection, Write], None] | None = None
 
 
 class Owners:
@@ -91,6 +94,7 @@ class Owners:
         open_to: frozenset[WriteKind] = frozenset(),
         claims: Callable[[dict[str, Any]], bool] | None = None,
         key: OwnerKey | None = None,
+        release_rules: Callable[[Connection, Write], None] | None = None,
     ) -> OwnerKey:
         """Register `domain` as the owner of `stix_type` (or of the objects of it that
         `claims`); pass the same `key` to register several types under one key."""
@@ -98,7 +102,7 @@ class Owners:
         if any(o.claims is None or claims is None for o in taken):
             raise RuntimeError(f"{stix_type} already has an owner ({taken[0].domain})")
         made = key or OwnerKey(domain)
-        taken.append(Owner(domain, endpoint, rules, open_to, claims, made))
+        taken.append(Owner(domain, endpoint, rules, open_to, claims, made, release_rules))
         return made
 
     def follow(self, key: OwnerKey, followers: Followers) -> None:
@@ -167,10 +171,13 @@ class Owners:
             owners.add(self.owner_of(write.previous))
         for owner in owners - {None}:
             assert owner is not None
-            if owner.rules is None:
-                continue
+            checks = [owner.rules]
+            if write.kind == "release":
+                checks.append(owner.release_rules)
             try:
-                owner.rules(conn, write)
+                for check in checks:
+                    if check is not None:
+                        check(conn, write)
             except Refused:
                 raise
             except StoreError as exc:

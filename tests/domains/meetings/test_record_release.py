@@ -1,0 +1,123 @@
+"""A meeting record imported at too wide a label is narrowed by a release of the
+meeting, which takes every part along, here and on the partner's node (walk 45: the
+generic release refused a meeting record, and `kizuna ingest summary`, which its words
+pointed to, cannot narrow one)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kizuna.domains.meetings import model, service
+from kizuna.errors import Disallowed, NotFound
+from kizuna.federation.pull import pull_once
+from kizuna.labels import parse
+from kizuna.runtime import Node
+from kizuna.web.app import create_app
+from tests.domains.meetings.test_ingest import SEED
+from tests.factories import PASSWORD, add_user, bearer
+from tests.integration.test_federation import _linked, _peer_of, usa
+
+__all__ = ["usa"]  # the fixture, imported for pytest
+
+WIDE = "UNCLASSIFIED//REL TO JPN, USA"
+NARROW = "UNCLASSIFIED//REL TO JPN"
+
+
+def _record(node: Node) -> tuple[str, list[str], str]:
+    """The seed imported at WIDE, a review of one decision: the meeting's id, its
+    parts' ids and the officer's token."""
+    user, token = add_user(node, "sato", roles=["author", "releasing_officer"], password=PASSWORD)
+    sato = user.principal
+    meeting = service.import_summary(node, sato, SEED, lang="ja", label=parse(node.policy, WIDE))
+    parts = [
+        o.id
+        for kind in (model.SECTION, model.ITEM, model.DECISION)
+        for o in node.store.list(sato, type=kind, limit=1000).items
+    ]
+    decision = next(p for p in parts if p.startswith(model.DECISION))
+    review = service.add_review(node, sato, decision_id=decision, nation="JPN", score=1,
+                                evidence="met", date="2025-03-30",
+                                label=parse(node.policy, WIDE))  # fmt: skip
+    return meeting.meeting_id, [*parts, review.id], token
+
+
+def test_narrowing_a_meeting_takes_its_parts_along(node: Node) -> None:
+    meeting, parts, token = _record(node)
+    assert len(parts) > 10
+    smith, smith_token = add_user(node, "smith", nation="USA", clearance="SECRET")
+    for each in (meeting, *parts):
+        assert node.store.get(smith.principal, each).id == each
+    with TestClient(create_app(node)) as client:
+        released = client.post(
+            f"/api/v1/objects/{meeting}/release", json={"label": NARROW}, headers=bearer(token)
+        )
+        assert released.status_code == 200, released.text
+        for each in (meeting, *parts):
+            got = client.get(f"/api/v1/objects/{each}", headers=bearer(smith_token))
+            assert got.status_code == 404, (each, got.text)
+        listed = client.get("/api/v1/objects?limit=1000", headers=bearer(smith_token)).json()
+        assert not {meeting, *parts} & {o["id"] for o in listed["items"]}
+    for each in (meeting, *parts):
+        assert node.store.get(node.system, each).label_text == NARROW
+
+    # Widened again, the meeting goes alone; a part never goes wider than it.
+    decision = next(p for p in parts if p.startswith(model.DECISION))
+    with TestClient(create_app(node)) as client:
+        wider = client.post(
+            f"/api/v1/objects/{decision}/release", json={"label": WIDE}, headers=bearer(token)
+        )
+        assert wider.status_code == 422, wider.text
+        assert "a decision is never released wider than what it is about" in wider.text
+        assert meeting in wider.text
+        again = client.post(
+            f"/api/v1/objects/{meeting}/release", json={"label": WIDE}, headers=bearer(token)
+        )
+        assert again.status_code == 200, again.text
+        assert (
+            client.post(
+                f"/api/v1/objects/{decision}/release", json={"label": WIDE}, headers=bearer(token)
+            ).status_code
+            == 200
+        )
+    assert node.store.get(smith.principal, decision).id == decision
+    with pytest.raises(NotFound):
+        node.store.get(smith.principal, parts[0])
+
+
+def test_a_part_is_still_written_only_by_the_importer(node: Node) -> None:
+    """Opening the release opened nothing else: a new version of a decision through
+    the generic path is still refused, naming the importer."""
+    meeting, parts, _ = _record(node)
+    decision = next(p for p in parts if p.startswith(model.DECISION))
+    held = node.store.get(node.system, decision)
+    user, _ = add_user(node, "ito", roles=["author"])
+    body = {**json.loads(held.body), "text": "changed"}
+    with pytest.raises(Disallowed, match="kizuna ingest summary"):
+        node.store.revise(user.principal, decision, body)
+    assert node.store.get(node.system, decision).version == held.version
+    assert node.store.get(node.system, meeting).version == 1
+
+
+def test_the_partner_hides_a_narrowed_record_and_its_parts(node: Node, usa: Node) -> None:
+    with _linked(node, usa):
+        meeting, parts, token = _record(node)
+        assert pull_once(usa, _peer_of(usa, "JPN")).quarantined == 0
+        jones, _ = add_user(usa, "jones", nation="USA", clearance="SECRET")
+        for each in (meeting, *parts):
+            assert usa.store.get(jones.principal, each).id == each
+        with TestClient(create_app(node)) as client:
+            assert (
+                client.post(
+                    f"/api/v1/objects/{meeting}/release",
+                    json={"label": NARROW},
+                    headers=bearer(token),
+                ).status_code
+                == 200
+            )
+        assert pull_once(usa, _peer_of(usa, "JPN")).quarantined == 0
+        for each in (meeting, *parts):
+            with pytest.raises(NotFound):
+                usa.store.get(jones.principal, each)
