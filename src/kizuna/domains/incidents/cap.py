@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kizuna import clock
@@ -40,9 +40,11 @@ MSG_TYPE = {1: "Alert"}
 
 
 def cap_time(value: str | datetime) -> str:
-    """CAP's form of a time: seconds and an explicit offset, never 'Z'."""
-    moment = clock.parse_ts(value) if isinstance(value, str) else value
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    """CAP's form of a time, in UTC to the second. CAP 1.2 §3.3.2 (DateTime Data Type):
+    no 'Z', and UTC itself is written `-00:00` (a `+00:00` is refused by readers that
+    follow the standard to the letter)."""
+    moment = clock.parse_ts(value) if isinstance(value, str) else value.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S-00:00")
 
 
 def sender(nation: str) -> str:
