@@ -20,6 +20,7 @@ from typing import Any
 from kizuna import clock
 from kizuna.domains.incidents.model import kind_name
 from kizuna.domains.incidents.places import municipality_name
+from kizuna.stix.validate import xml_safe
 
 __all__ = ["CAP_NS", "alert", "cap_time", "identifier", "sender"]
 
@@ -64,7 +65,10 @@ def msg_type(body: dict[str, Any]) -> str:
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
     if text is not None:
-        element.text = text
+        # Input refuses what XML cannot carry, but a version stored before that, or
+        # one a peer's node took, may hold it: dropped, the document still parses
+        # (ElementTree writes a vertical tab as it is, and no reader reads past it).
+        element.text = xml_safe(text)
     return element
 
 
