@@ -39,7 +39,7 @@ from kizuna.domains.incidents.model import (
 )
 from kizuna.domains.incidents.public import public_id_of
 from kizuna.domains.incidents.routing import Addressee, Routing, default_routing, load_routing
-from kizuna.domains.incidents.rules import check_event
+from kizuna.domains.incidents.rules import check_event, event_problems, refuse
 from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
@@ -126,10 +126,12 @@ class Incidents:
         """Record an event (revision 1) and notify, in the same transaction, every
         addressee of this nation the rules name (an Alert each)."""
         self._author(principal, None)
+        # Every field at fault is named at once: the label's with the event's own.
+        problems: list[Invalid] = []
         try:
             label = parse(self.node.policy, data.label, originator=self.node.nation)
         except LabelError as exc:
-            raise Invalid(str(exc), field="label") from exc
+            problems.append(Invalid(str(exc), field="label"))
         body: dict[str, Any] = {
             "type": EVENT_TYPE,
             "name": data.title_en,
@@ -157,7 +159,7 @@ class Incidents:
             "exercise": data.exercise,
         }
         body.update({k: v for k, v in optional.items() if v})
-        check_event(self.routing, body)
+        refuse(problems + event_problems(self.routing, body))
         with self.store.transaction(principal) as conn:
             made = self.store.create_in(conn, principal, body, label, owner=OWNER)
             pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
