@@ -11,6 +11,7 @@ property.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -27,12 +28,15 @@ from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
 __all__ = [
     "MAX_DEPTH",
+    "bidi_control",
     "by_library",
     "canonical_json",
     "is_versioned",
     "prepare",
     "short_way",
     "too_deep",
+    "xml_safe",
+    "xml_unsafe",
 ]
 
 # Kizuna keeps labels as its own markings; a client does not post marking objects.
@@ -101,6 +105,35 @@ def _surrogate(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+# What XML 1.0 cannot carry (its `Char` production): the C0 controls but tab, LF and
+# CR, the noncharacters U+FFFE and U+FFFF, and lone surrogates. JSON carries them all,
+# so the store keeps them (a PDF's form feed in a meeting summary); a field that goes
+# out as XML (CAP, Atom) refuses them on input, and its writer drops them on output.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Bidirectional embeddings, overrides and isolates: they reorder what a reader sees
+# (a headline that reads otherwise than it is written).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _code_point(found: re.Match[str] | None) -> str | None:
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def xml_unsafe(text: str) -> str | None:
+    """The first character of `text` XML 1.0 cannot carry, as `U+000B`; None if none."""
+    return _code_point(_NOT_XML.search(text))
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry (for a writer of XML)."""
+    return _NOT_XML.sub("", text)
+
+
+def bidi_control(text: str) -> str | None:
+    """The first bidirectional embedding, override or isolate in `text`, as `U+202E`."""
+    return _code_point(_BIDI.search(text))
 
 
 def is_versioned(stix_type: str) -> bool:

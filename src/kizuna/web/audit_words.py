@@ -113,6 +113,9 @@ ACTIONS: dict[str, str] = {
     "incidents.acknowledge": N_("Incident notice acknowledged"),
     "incidents.reminder": N_("Reminder of an unacknowledged incident notice"),
     "incidents.escalation": N_("Unacknowledged incident notice escalated"),
+    "incidents.withdrawn": N_(
+        "Incident messages not yet sent withdrawn: the event is no longer readable on this node"
+    ),
     # Intelligence: joint products
     "joint.approve": N_("Joint product approved for release"),
     "joint.release": N_("Joint product released"),
@@ -165,6 +168,9 @@ DETAIL_KEYS: dict[str, str] = {
     "format": N_("File format"),
     "lang": N_("Language"),
     "sort": N_("Order"),
+    # Incident messages and reminders withdrawn with their event.
+    "messages": N_("Messages withdrawn"),
+    "reminders": N_("Reminders and escalations withdrawn"),
 }
 # Details that name a nation by its code.
 _NATION_KEYS = frozenset({"nation", "origin", "peer"})

@@ -105,3 +105,38 @@ def test_a_point_is_a_circle_and_a_public_version_a_public_alert(usa: Node) -> N
     assert doc.findtext("cap:scope", namespaces=NS) == "Public"
     assert doc.find("cap:restriction", NS) is None
     assert doc.findtext("cap:info/cap:headline", namespaces=NS) == "北谷町で部品落下"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_cap_time_writes_utc_as_minus_zero(usa: Node) -> None:
+    """Walk: `<sent>2026-12-07T04:18:16+00:00</sent>`. CAP 1.2 §3.3.2 writes UTC as
+    `-00:00` (and never 'Z'): sent, onset and the times an Update references, in an
+    event's alerts and in its public version's."""
+    people = us_people(usa)
+    c = incidents(usa)
+    made = c.record(people["duty"], event())
+    c.update(people["duty"], made.id, EventUpdate(damage="a car window"))
+    public = c.release_public(
+        people["duty"],
+        made.id,
+        PublicCreate(title_en="Part fell", title_ja="部品落下", description_en="No one was hurt.",
+                     description_ja="けが人なし。"),
+    )  # fmt: skip
+    documents = [
+        *queries.cap_documents(c, people["duty"], made.id),
+        queries.public_cap(c, queries.public_version(c, public.id)),
+    ]
+    for document in documents:
+        alert = parsed(document)
+        times = [alert.findtext("cap:sent", namespaces=NS)]
+        times += [i.findtext("cap:onset", namespaces=NS) for i in alert.findall("cap:info", NS)]
+        for ref in (alert.findtext("cap:references", namespaces=NS) or "").split():
+            times.append(ref.rsplit(",", 1)[1])
+        assert len(times) >= 3
+        for at in times:
+            assert at is not None
+            assert at.endswith("-00:00"), at
+        assert "+00:00" not in document
+        assert "Z<" not in document
+    # 13:40 in Japan is 04:40 UTC.
+    assert "<onset>2026-12-01T04:40:00-00:00</onset>" in documents[0]

@@ -51,8 +51,8 @@ def test_rest_records_updates_exports_and_refuses_bad_input(usa: Node, web: Test
     assert "<msgType>Alert</msgType>" in cap.text
     before = counts(usa)
     for bad, field in (
-        (payload(place={"geometry": {"type": "Point", "coordinates": [127.7, 26.3]},
-                         "municipalities": ["999999"]}), "place.municipalities"),
+        ({**payload(), "place": {"geometry": {"type": "Point", "coordinates": [127.7, 26.3]},
+                                  "municipalities": ["999999"]}}, "place.municipalities"),
         (payload(occurred="2099-01-01T00:00:00+09:00", learned="2099-01-01T00:00:00+09:00"),
          "occurred"),
         (payload(place={"geometry": {"type": "Point", "coordinates": [139.0, 52.0]},
@@ -129,7 +129,7 @@ def test_the_cli_records_and_refuses_bad_input_with_exit_2(usa: Node, tmp_path: 
     good = tmp_path / "event.json"
     good.write_text(json.dumps(payload()))
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(payload(kind="meteor")))
+    bad.write_text(json.dumps({**payload(), "kind": "meteor"}))
     runner = CliRunner()
     ok = runner.invoke(cli, ["incidents", "record", "--as", "duty", str(good)], env=env)
     assert ok.exit_code == 0, ok.output

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.exports import csv_text, dumps, geojson
@@ -18,12 +18,14 @@ from kizuna.domains.incidents.model import (
     EventUpdate,
     PublicCreate,
 )
+from kizuna.domains.incidents.rules import Problems
 from kizuna.domains.incidents.service import incidents
 from kizuna.errors import NotFound
 from kizuna.labels import lub, render
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
 from kizuna.web.deps import ApiPrincipal, NodeDep
+from kizuna.web.problems import problem
 
 __all__ = ["router"]
 
@@ -63,6 +65,18 @@ def _deliver(node: Node) -> None:
     incidents(node).deliver()
 
 
+def _every(exc: Problems, request: Request) -> Response:
+    """A refusal naming several fields: each in `errors`, as a request's own errors
+    are (the shared answer to a refusal names its first field only)."""
+    return problem(
+        exc.status,
+        str(exc),
+        field=exc.field,
+        errors=[{"field": p.field or "body", "detail": str(p)} for p in exc.problems],
+        instance=request.url.path,
+    )
+
+
 @router.get("/events")
 def board(
     principal: ApiPrincipal,
@@ -88,10 +102,17 @@ def board(
 
 @router.post("/events", status_code=201)
 def record(
-    body: EventCreate, principal: ApiPrincipal, node: NodeDep, tasks: BackgroundTasks
+    body: EventCreate,
+    principal: ApiPrincipal,
+    node: NodeDep,
+    tasks: BackgroundTasks,
+    request: Request,
 ) -> Response:
     """Record an event; every addressee of this nation the rules name is notified."""
-    made = incidents(node).record(principal, body)
+    try:
+        made = incidents(node).record(principal, body)
+    except Problems as exc:
+        return _every(exc, request)
     tasks.add_task(_deliver, node)
     return _json(_obj(made), 201)
 
@@ -176,9 +197,13 @@ def update(
     principal: ApiPrincipal,
     node: NodeDep,
     tasks: BackgroundTasks,
+    request: Request,
 ) -> Response:
     """A follow-up or the closing report: the next revision, an Update to everyone told."""
-    made = incidents(node).update(principal, stix_id, body)
+    try:
+        made = incidents(node).update(principal, stix_id, body)
+    except Problems as exc:
+        return _every(exc, request)
     tasks.add_task(_deliver, node)
     return _json(_obj(made), 201)
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kizuna import clock
 from kizuna.domains.incidents.model import kind_name
 from kizuna.domains.incidents.places import municipality_name
+from kizuna.stix.validate import xml_safe
 
 __all__ = ["CAP_NS", "alert", "cap_time", "identifier", "sender"]
 
@@ -40,9 +41,11 @@ MSG_TYPE = {1: "Alert"}
 
 
 def cap_time(value: str | datetime) -> str:
-    """CAP's form of a time: seconds and an explicit offset, never 'Z'."""
-    moment = clock.parse_ts(value) if isinstance(value, str) else value
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    """CAP's form of a time, in UTC to the second. CAP 1.2 §3.3.2 (DateTime Data Type):
+    no 'Z', and UTC itself is written `-00:00` (a `+00:00` is refused by readers that
+    follow the standard to the letter)."""
+    moment = clock.parse_ts(value) if isinstance(value, str) else value.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S-00:00")
 
 
 def sender(nation: str) -> str:
@@ -62,7 +65,10 @@ def msg_type(body: dict[str, Any]) -> str:
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
     if text is not None:
-        element.text = text
+        # Input refuses what XML cannot carry, but a version stored before that, or
+        # one a peer's node took, may hold it: dropped, the document still parses
+        # (ElementTree writes a vertical tab as it is, and no reader reads past it).
+        element.text = xml_safe(text)
     return element
 
 

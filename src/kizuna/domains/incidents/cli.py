@@ -16,6 +16,7 @@ from kizuna.cli.common import DbOption, console, err, fail, opened, settings_for
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.exports import csv_text, geojson
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventCreate, EventUpdate
+from kizuna.domains.incidents.rules import Problems
 from kizuna.domains.incidents.service import incidents
 from kizuna.errors import StoreError
 from kizuna.identity import service as identity
@@ -45,9 +46,11 @@ def _read(model: type[M], path: Path) -> M:
     except json.JSONDecodeError as exc:
         raise fail(f"{path}: not JSON: {exc}") from exc
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise fail(f"{path}: {where}: {first.get('msg')}") from exc
+        # Every field at fault, not only the first.
+        said = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        )
+        raise fail(f"{path}: {said}") from exc
 
 
 def _act(db: str | None, as_user: str, action: Any) -> Any:
@@ -55,6 +58,8 @@ def _act(db: str | None, as_user: str, action: Any) -> Any:
         c = incidents(node)
         try:
             made = action(c, _principal(node, as_user))
+        except Problems as exc:
+            raise fail(str(exc)) from exc  # each field at fault, named
         except StoreError as exc:
             raise fail(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
         delivered = c.deliver()

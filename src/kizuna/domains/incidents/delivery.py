@@ -33,6 +33,9 @@ from kizuna.db.schema import objects
 from kizuna.domains.incidents.model import PRECEDENCE_NAMES
 from kizuna.domains.incidents.routing import Routing
 from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
+from kizuna.domains.incidents.withdrawal import readable, withdraw_unreadable
+from kizuna.identity.principal import Principal
+from kizuna.store.access import CompartmentBits
 
 __all__ = ["Delivered", "IncidentSettings", "deliver_pending", "signature"]
 
@@ -73,12 +76,21 @@ def signature(key: Ed25519PrivateKey, payload: bytes) -> str:
     return base64.b64encode(key.sign(payload)).decode()
 
 
-def _claim(db: Database, settings: IncidentSettings) -> list[Any]:
+def _claim(
+    db: Database, settings: IncidentSettings, system: Principal, bits: CompartmentBits
+) -> list[Any]:
     now = clock.now()
     stale = int(now.timestamp()) - settings.lease_seconds
     with db.write() as conn:
+        # A message of an event this node may no longer read is never sent: withdrawn
+        # (audited), and the claim below takes only what the node's system principal
+        # reads, whatever left it waiting.
+        withdraw_unreadable(conn, system, bits, actor=system.name)
         rows = conn.execute(
             select(inc_deliveries.c.pk, inc_deliveries.c.status)
+            .select_from(
+                inc_deliveries.join(inc_notices, inc_notices.c.pk == inc_deliveries.c.notice_pk)
+            )
             .where(
                 or_(
                     inc_deliveries.c.status == "pending",
@@ -86,7 +98,8 @@ def _claim(db: Database, settings: IncidentSettings) -> list[Any]:
                         inc_deliveries.c.status == "sending",
                         inc_deliveries.c.claimed_at < stale,
                     ),
-                )
+                ),
+                readable(inc_notices.c.event_pk, system, bits),
             )
             .order_by(inc_deliveries.c.pk)
             .limit(settings.batch)
@@ -225,10 +238,19 @@ def _send(
 
 
 def deliver_pending(
-    db: Database, settings: IncidentSettings, key: Ed25519PrivateKey, nation: str, routing: Routing
+    db: Database,
+    settings: IncidentSettings,
+    key: Ed25519PrivateKey,
+    routing: Routing,
+    *,
+    system: Principal,
+    bits: CompartmentBits,
 ) -> Delivered:
-    """Send every pending delivery (at most one batch); failures stay pending."""
-    rows = _claim(db, settings)
+    """Send every pending delivery (at most one batch) of an event the node's `system`
+    principal reads; failures stay pending; those of an event it no longer reads are
+    withdrawn (withdrawal.py)."""
+    nation = system.clearance.nation
+    rows = _claim(db, settings, system, bits)
     if not rows:
         return Delivered(0, 0)
     sent, failed = _send(rows, settings, key, nation, routing)

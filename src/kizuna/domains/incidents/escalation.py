@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import insert, select, update
 
 from kizuna import audit, clock
-from kizuna.db.schema import access, objects
+from kizuna.db.schema import objects
 from kizuna.domains.incidents.schema import inc_events, inc_notices, inc_steps
-from kizuna.store.access import current
+from kizuna.domains.incidents.withdrawal import readable
 
 if TYPE_CHECKING:
     from kizuna.domains.incidents.service import Incidents
@@ -81,11 +81,11 @@ def _fire(c: Incidents, conn: Any, step_pk: int) -> Fired | None:
     ).one()
     if row.acked_by is not None:
         return None
-    # An event no one here may read any more (its node narrowed it past this nation)
+    # An event this node may no longer read (its node narrowed it past this nation)
     # is not reminded or escalated: its notices stay in the record, and nothing more
-    # asks a body to act on what it cannot open.
-    readable = exists().where(access.c.object_pk == row.event_pk, current())
-    if not conn.execute(select(readable)).scalar_one():
+    # asks a body to act on what it cannot open (a recall withdraws these steps when it
+    # arrives: withdrawal.py; this holds for any way the event left).
+    if not conn.execute(select(readable(row.event_pk, c.node.system, c.store.bits))).scalar_one():
         return None
     addressee = c.routing.addressees.get(row.addressee)
     if addressee is None:

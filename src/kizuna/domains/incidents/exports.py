@@ -13,6 +13,7 @@ from typing import Any
 from kizuna import clock
 from kizuna.domains.incidents.model import EventStatus, public_cancel_reason
 from kizuna.domains.incidents.places import municipality_name
+from kizuna.stix.validate import xml_safe
 from kizuna.store import StoredObject
 
 __all__ = ["atom", "csv_text", "geojson"]
@@ -82,7 +83,9 @@ def atom(public: list[StoredObject], *, base_url: str, nation: str) -> str:
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
         if text is not None:
-            element.text = text
+            # A version stored before input refused what XML cannot carry (or taken
+            # from a peer's node) must not make the whole feed unreadable.
+            element.text = xml_safe(text)
         return element
 
     feed = ET.Element(f"{{{ATOM}}}feed")

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from stix2.properties import (
     BooleanProperty,
     DictionaryProperty,
@@ -26,12 +27,17 @@ from stix2.properties import (
 )
 from stix2.v21 import CustomObject
 
+from kizuna.domains.incidents.places import check_geometry, municipality, prefecture_of
+from kizuna.errors import Invalid
+from kizuna.stix.validate import bidi_control, xml_unsafe
+
 __all__ = [
     "ACK_TYPE",
     "EVENT_TYPE",
     "KINDS",
     "PRECEDENCES",
     "PUBLIC_TYPE",
+    "TEXT_REFUSALS",
     "AckCreate",
     "Action",
     "CancelRequest",
@@ -238,6 +244,45 @@ class IncidentAck:
     """A person's acknowledgement, for their body, of one revision of an event."""
 
 
+# The refusals of a character a notice cannot carry, by their pydantic error type: the
+# pages say them in the reader's words (pages.py), REST with these.
+TEXT_REFUSALS = ("xml_character", "bidi_character")
+
+
+def _carried(value: str) -> str:
+    """Text a CAP or Atom document carries: every event and public field goes out in one,
+    and one character XML 1.0 cannot carry (a vertical tab, a NUL) made the public
+    feed and every CAP document of the node unreadable (walk)."""
+    found = xml_unsafe(value)
+    if found is not None:
+        raise PydanticCustomError(
+            "xml_character",
+            "the text holds {char}, a control character that CAP and Atom documents "
+            "cannot carry: remove it",
+            {"char": found},
+        )
+    return value
+
+
+def _headline(value: str) -> str:
+    """A title, which is a CAP headline: also no bidirectional control, which would
+    show a public alert's readers a text other than the one written (U+202E)."""
+    _carried(value)
+    found = bidi_control(value)
+    if found is not None:
+        raise PydanticCustomError(
+            "bidi_character",
+            "the title holds {char}, a bidirectional control that shows the text "
+            "otherwise than it is written: remove it",
+            {"char": found},
+        )
+    return value
+
+
+Text = Annotated[str, AfterValidator(_carried)]
+Headline = Annotated[str, AfterValidator(_headline)]
+
+
 class Place(BaseModel):
     """Where: a GeoJSON geometry, the facility if inside one, JIS X 0402 codes."""
 
@@ -246,10 +291,35 @@ class Place(BaseModel):
     geometry: dict[str, Any] = Field(
         description='GeoJSON Point or Polygon, e.g. {"type": "Point", "coordinates": [127.7, 26.2]}'
     )
-    facility: str = Field(default="", max_length=200)
-    municipalities: list[str] = Field(
+    facility: Text = Field(default="", max_length=200)
+    municipalities: list[Text] = Field(
         min_length=1, max_length=20, description="JIS X 0402 codes (6 digits, with check digit)"
     )
+
+    # Each field's own check here, so that every field at fault is named at once (the
+    # rules check them again on every write path, with what needs the routing rules).
+    @field_validator("geometry")
+    @classmethod
+    def _geometry(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _as_value_error(check_geometry, value)
+        return value
+
+    @field_validator("municipalities")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            _as_value_error(municipality, code)
+        _as_value_error(prefecture_of, value)
+        return value
+
+
+def _as_value_error(check: Any, value: Any) -> None:
+    """Run one of the rules' checks as a field's validator: its words, as they are (the
+    pages recognise them), in pydantic's list of every field at fault."""
+    try:
+        check(value)
+    except Invalid as exc:
+        raise ValueError(str(exc)) from None
 
 
 class EventCreate(BaseModel):
@@ -257,21 +327,37 @@ class EventCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    kind: str = Field(max_length=32)
-    title_en: str = Field(min_length=1, max_length=300)
-    title_ja: str = Field(min_length=1, max_length=300)
+    kind: Text = Field(max_length=32)
+    title_en: Headline = Field(min_length=1, max_length=300)
+    title_ja: Headline = Field(min_length=1, max_length=300)
     occurred: datetime = Field(description="with its zone, e.g. 2026-12-01T14:05:00+09:00")
     learned: datetime
     place: Place
-    unit: str = Field(default="", max_length=200)
+    unit: Text = Field(default="", max_length=200)
     people_hurt: int = Field(default=0, ge=0, le=100_000)
-    damage: str = Field(default="", max_length=5_000)
-    release_substance: str = Field(default="", max_length=200)
-    release_amount: str = Field(default="", max_length=200)
-    description_en: str = Field(default="", max_length=20_000)
-    description_ja: str = Field(default="", max_length=20_000)
-    label: str = Field(max_length=300, description="e.g. 'CONFIDENTIAL//REL TO JPN, USA'")
+    damage: Text = Field(default="", max_length=5_000)
+    release_substance: Text = Field(default="", max_length=200)
+    release_amount: Text = Field(default="", max_length=200)
+    description_en: Text = Field(default="", max_length=20_000)
+    description_ja: Text = Field(default="", max_length=20_000)
+    label: Text = Field(max_length=300, description="e.g. 'CONFIDENTIAL//REL TO JPN, USA'")
     exercise: bool = Field(default=False, description="CAP status Exercise instead of Actual")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"unknown kind '{value}'; known: {', '.join(KINDS)}")
+        return value
+
+    @field_validator("occurred", "learned")
+    @classmethod
+    def _zoned(cls, value: datetime, info: ValidationInfo) -> datetime:
+        if value.utcoffset() is None:
+            raise ValueError(
+                f"the {info.field_name} time needs its zone, e.g. 2026-12-05T09:00+09:00"
+            )
+        return value
 
 
 class EventUpdate(BaseModel):
@@ -279,39 +365,39 @@ class EventUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title_en: str | None = Field(default=None, min_length=1, max_length=300)
-    title_ja: str | None = Field(default=None, min_length=1, max_length=300)
+    title_en: Headline | None = Field(default=None, min_length=1, max_length=300)
+    title_ja: Headline | None = Field(default=None, min_length=1, max_length=300)
     people_hurt: int | None = Field(default=None, ge=0, le=100_000)
-    damage: str | None = Field(default=None, max_length=5_000)
-    release_substance: str | None = Field(default=None, max_length=200)
-    release_amount: str | None = Field(default=None, max_length=200)
-    description_en: str | None = Field(default=None, max_length=20_000)
-    description_ja: str | None = Field(default=None, max_length=20_000)
+    damage: Text | None = Field(default=None, max_length=5_000)
+    release_substance: Text | None = Field(default=None, max_length=200)
+    release_amount: Text | None = Field(default=None, max_length=200)
+    description_en: Text | None = Field(default=None, max_length=20_000)
+    description_ja: Text | None = Field(default=None, max_length=20_000)
     closing: bool = Field(default=False, description="the closing report")
 
 
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason_en: str = Field(min_length=1, max_length=2_000)
-    reason_ja: str = Field(default="", max_length=2_000)
+    reason_en: Text = Field(min_length=1, max_length=2_000)
+    reason_ja: Text = Field(default="", max_length=2_000)
     # Published with the public version, if one was released (the reasons above stay
     # at the event's label): both languages or neither, and a releasing officer's.
-    public_reason_en: str = Field(default="", max_length=2_000)
-    public_reason_ja: str = Field(default="", max_length=2_000)
+    public_reason_en: Text = Field(default="", max_length=2_000)
+    public_reason_ja: Text = Field(default="", max_length=2_000)
 
 
 class PublicCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title_en: str = Field(min_length=1, max_length=300)
-    title_ja: str = Field(min_length=1, max_length=300)
-    description_en: str = Field(min_length=1, max_length=5_000)
-    description_ja: str = Field(min_length=1, max_length=5_000)
+    title_en: Headline = Field(min_length=1, max_length=300)
+    title_ja: Headline = Field(min_length=1, max_length=300)
+    description_en: Text = Field(min_length=1, max_length=5_000)
+    description_ja: Text = Field(min_length=1, max_length=5_000)
 
 
 class AckCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    addressee: str = Field(min_length=1, max_length=64)
-    comment: str = Field(default="", max_length=2_000)
+    addressee: Text = Field(min_length=1, max_length=64)
+    comment: Text = Field(default="", max_length=2_000)

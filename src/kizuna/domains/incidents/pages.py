@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from kizuna.domains.incidents import queries
 from kizuna.domains.incidents.drawings import chart_svg, map_svg
+from kizuna.domains.incidents.form_words import said
 from kizuna.domains.incidents.model import (
     KINDS,
     AckCreate,
@@ -36,7 +37,6 @@ from kizuna.labels import Label, LabelError, render
 from kizuna.runtime import Node
 from kizuna.store import rules
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
-from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang
 from kizuna.web.pages import page
 from kizuna.web.times import render_duration
@@ -218,7 +218,7 @@ def acknowledge_submit(
     except (ValidationError, StoreError) as exc:
         # A refusal answers 403 on the page as over REST; a bad form 422.
         status = exc.status if isinstance(exc, StoreError) else 422
-        message = explain(exc, choose_lang(request))
+        message = said(exc, choose_lang(request))
         return _event_page(request, principal, c, stix_id, message, status=status)
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
 
@@ -240,7 +240,7 @@ def public_submit(
     try:
         c.release_public(principal, stix_id, PublicCreate(**typed))
     except (ValidationError, StoreError) as exc:
-        message = explain(exc, choose_lang(request), fields=_PUBLIC_FIELDS)
+        message = said(exc, choose_lang(request), fields=_PUBLIC_FIELDS)
         return _event_page(request, principal, c, stix_id, message, typed)
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
 
@@ -304,7 +304,7 @@ def update_submit(
         c.update(principal, stix_id, data)
     except (ValidationError, StoreError) as exc:
         status = exc.status if isinstance(exc, StoreError) else 422
-        message = explain(exc, choose_lang(request), fields=_FOLLOW_UP_FIELDS)
+        message = said(exc, choose_lang(request), fields=_FOLLOW_UP_FIELDS)
         return _event_page(request, principal, c, stix_id, message, typed, status, "update")
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
 
@@ -329,7 +329,7 @@ def cancel_submit(
         c.cancel(principal, stix_id, CancelRequest(**typed))
     except (ValidationError, StoreError) as exc:
         status = exc.status if isinstance(exc, StoreError) else 422
-        message = explain(exc, choose_lang(request), fields=_CANCEL_FIELDS)
+        message = said(exc, choose_lang(request), fields=_CANCEL_FIELDS)
         return _event_page(request, principal, c, stix_id, message, typed, status, "cancel")
     return RedirectResponse(f"/incidents/events/{stix_id}", status_code=303)
 
@@ -426,7 +426,7 @@ def record_submit(
         )
         made = c.record(principal, data)
     except (ValidationError, StoreError) as exc:
-        message = explain(exc, choose_lang(request), fields=_RECORD_FIELDS)
+        message = said(exc, choose_lang(request), fields=_RECORD_FIELDS)
         status = exc.status if isinstance(exc, StoreError) else 422
         return page(
             request,

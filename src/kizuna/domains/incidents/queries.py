@@ -24,6 +24,7 @@ from kizuna.domains.incidents.model import (
 )
 from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
 from kizuna.domains.incidents.service import Incidents, public_id_of
+from kizuna.domains.incidents.withdrawal import UNSENT
 from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Clearance, Label
@@ -156,13 +157,13 @@ def notices(c: Incidents, principal: Principal, stix_id: str) -> list[NoticeRow]
     recorded = _ts(event.object["created"])
     of_notice = inc_deliveries.c.notice_pk == inc_notices.c.pk
     sent = select(func.count()).where(of_notice, inc_deliveries.c.status == "sent")
-    failing = select(func.count()).where(
-        of_notice, inc_deliveries.c.status != "sent", inc_deliveries.c.attempts > 0
-    )
+    # A message withdrawn (withdrawal.py) neither waits nor fails.
+    unsent = inc_deliveries.c.status.in_(UNSENT)
+    failing = select(func.count()).where(of_notice, unsent, inc_deliveries.c.attempts > 0)
     attempts = select(func.coalesce(func.max(inc_deliveries.c.attempts), 0)).where(
-        of_notice, inc_deliveries.c.status != "sent"
+        of_notice, unsent
     )
-    waiting = select(func.count()).where(of_notice, inc_deliveries.c.status != "sent")
+    waiting = select(func.count()).where(of_notice, unsent)
     with c.node.db.read() as conn:
         rows = conn.execute(
             select(

@@ -43,7 +43,17 @@ from kizuna.store.owners import Write
 from kizuna.store.rows import label_of_row
 from kizuna.store.rules import changes_label_only, follows_a_narrowing
 
-__all__ = ["SKEW", "check_ack", "check_event", "check_public", "check_public_status", "owner_rules"]
+__all__ = [
+    "SKEW",
+    "Problems",
+    "check_ack",
+    "check_event",
+    "check_public",
+    "check_public_status",
+    "event_problems",
+    "owner_rules",
+    "refuse",
+]
 
 # Clocks of the recording desk and the node may differ a little; more is an error.
 SKEW = timedelta(minutes=5)
@@ -56,20 +66,69 @@ def _time(value: Any, field: str) -> datetime:
         raise Invalid(f"'{value}' is not a time", field=field) from None
 
 
+class Problems(Invalid):
+    """Several fields at fault at once, each its own `Invalid` (in `problems`, the first
+    also the field of the whole): a form says every one, REST lists each (api.py)."""
+
+    def __init__(self, problems: list[Invalid]) -> None:
+        said = "; ".join(f"{p.field}: {p}" if p.field else str(p) for p in problems)
+        super().__init__(said, field=problems[0].field)
+        self.problems = problems
+
+
+def refuse(problems: list[Invalid]) -> None:
+    """Raise what was found: the one problem as it is, several as `Problems`."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise Problems(problems)
+
+
 def check_event(
     routing: Routing, body: dict[str, Any], previous: dict[str, Any] | None = None
 ) -> None:
-    """An event's body, and its change from `previous` (the version it replaces)."""
+    """An event's body, and its change from `previous` (the version it replaces): every
+    field at fault at once (`Problems`), one alone as it is."""
+    refuse(event_problems(routing, body, previous))
+
+
+def event_problems(
+    routing: Routing, body: dict[str, Any], previous: dict[str, Any] | None = None
+) -> list[Invalid]:
+    """What is wrong with an event's body: one problem at most of each independent part
+    (its kind and status, its place, its times, its revision), so that a second field at
+    fault is named with the first (walk: the record form named only the first)."""
     if previous is not None and previous.get("status") == EventStatus.CANCELLED:
-        raise Invalid(
-            f"the event {previous.get('id')} was cancelled: a cancelled event takes no update",
-            field="status",
-        )
+        return [
+            Invalid(
+                f"the event {previous.get('id')} was cancelled: a cancelled event takes no update",
+                field="status",
+            )
+        ]
+    found: list[Invalid] = []
+    parts: tuple[Callable[[], None], ...] = (
+        lambda: _kind_and_status(body),
+        lambda: _place(routing, body),
+        lambda: _times(body),
+        lambda: _revision(body, previous),
+    )
+    for part in parts:
+        try:
+            part()
+        except Invalid as exc:
+            found.append(exc)
+    return found
+
+
+def _kind_and_status(body: dict[str, Any]) -> None:
     kind = body.get("kind")
     if kind not in KINDS:
         raise Invalid(f"unknown kind '{kind}'; known: {', '.join(KINDS)}", field="kind")
     if body.get("status") not in tuple(EventStatus):
         raise Invalid(f"unknown status '{body.get('status')}'", field="status")
+
+
+def _place(routing: Routing, body: dict[str, Any]) -> None:
     codes = list(body.get("municipalities") or [])
     if not codes:
         raise Invalid("an event names the municipality of its place", field="place.municipalities")
@@ -83,6 +142,7 @@ def check_event(
     if not isinstance(place, dict):
         raise Invalid("the place is a GeoJSON geometry", field="place.geometry")
     points = check_geometry(place)
+    kind = body.get("kind")
     if kind in routing.inside_japan and not in_japan(points):
         raise Invalid(
             f"a {kind} is recorded at a place inside Japan (the routing rules require it); "
@@ -92,6 +152,9 @@ def check_event(
     if in_japan(points):
         # Outside Japan no code is the place's own; the routing takes the one given.
         check_near(points, codes)
+
+
+def _times(body: dict[str, Any]) -> None:
     latest = clock.now() + SKEW
     occurred = _time(body.get("occurred"), "occurred")
     learned = _time(body.get("learned"), "learned")
@@ -101,15 +164,19 @@ def check_event(
         raise Invalid("the time the event was learned is in the future", field="learned")
     if learned < occurred:
         raise Invalid("an event is learned after it occurs, not before", field="learned")
-    if previous is not None:
-        if int(body.get("revision", 0)) != int(previous.get("revision", 0)) + 1:
-            raise Invalid("each new version of an event is its next revision", field="revision")
-        for key in ("kind", "occurred", "prefecture"):
-            if body.get(key) != previous.get(key):
-                raise Invalid(
-                    f"an update keeps the event's {key}; cancel it and record anew",
-                    field=key,
-                )
+
+
+def _revision(body: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    if previous is None:
+        return
+    if int(body.get("revision", 0)) != int(previous.get("revision", 0)) + 1:
+        raise Invalid("each new version of an event is its next revision", field="revision")
+    for key in ("kind", "occurred", "prefecture"):
+        if body.get(key) != previous.get(key):
+            raise Invalid(
+                f"an update keeps the event's {key}; cancel it and record anew",
+                field=key,
+            )
 
 
 def check_public(policy: Policy, label: Label) -> None:

@@ -61,7 +61,8 @@ Index(
 Index("ix_inc_notices_addressee", inc_notices.c.addressee, inc_notices.c.pk)
 
 # An outbox: one row per (notice, channel, target, reason), sent by the deliverer
-# after the change that made it is committed. Claimed pending -> sending -> sent.
+# after the change that made it is committed. Claimed pending -> sending -> sent;
+# cancelled unsent when the event is no longer readable here.
 inc_deliveries = Table(
     "inc_deliveries",
     metadata,
@@ -70,7 +71,8 @@ inc_deliveries = Table(
     Column("channel", String(16), nullable=False),  # email | webhook
     Column("target", String(300), nullable=False),
     Column("reason", String(16), nullable=False),  # notice | reminder
-    Column("status", String(10), nullable=False),  # pending | sending | sent
+    # pending | sending | sent | cancelled (its event left this node: withdrawal.py)
+    Column("status", String(10), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("claimed_at", BigInteger, nullable=True),
     Column("sent_at", TS, nullable=True),

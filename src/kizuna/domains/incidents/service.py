@@ -39,8 +39,9 @@ from kizuna.domains.incidents.model import (
 )
 from kizuna.domains.incidents.public import public_id_of
 from kizuna.domains.incidents.routing import Addressee, Routing, default_routing, load_routing
-from kizuna.domains.incidents.rules import check_event
+from kizuna.domains.incidents.rules import check_event, event_problems, refuse
 from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
+from kizuna.domains.incidents.withdrawal import UNSENT
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import LabelError, parse
@@ -126,10 +127,12 @@ class Incidents:
         """Record an event (revision 1) and notify, in the same transaction, every
         addressee of this nation the rules name (an Alert each)."""
         self._author(principal, None)
+        # Every field at fault is named at once: the label's with the event's own.
+        problems: list[Invalid] = []
         try:
             label = parse(self.node.policy, data.label, originator=self.node.nation)
         except LabelError as exc:
-            raise Invalid(str(exc), field="label") from exc
+            problems.append(Invalid(str(exc), field="label"))
         body: dict[str, Any] = {
             "type": EVENT_TYPE,
             "name": data.title_en,
@@ -157,7 +160,7 @@ class Incidents:
             "exercise": data.exercise,
         }
         body.update({k: v for k, v in optional.items() if v})
-        check_event(self.routing, body)
+        refuse(problems + event_problems(self.routing, body))
         with self.store.transaction(principal) as conn:
             made = self.store.create_in(conn, principal, body, label, owner=OWNER)
             pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == made.id)).scalar_one()
@@ -291,7 +294,8 @@ class Incidents:
         """Messages not sent after failed attempts, and the last error of one: what an
         operator must hear of (a relay down keeps every notice from its addressees)."""
         with self.node.db.read() as conn:
-            stuck = (inc_deliveries.c.status != "sent") & (inc_deliveries.c.attempts > 0)
+            # A message withdrawn (its event left this node) is no longer waited for.
+            stuck = inc_deliveries.c.status.in_(UNSENT) & (inc_deliveries.c.attempts > 0)
             count = conn.execute(select(func.count()).where(stuck)).scalar_one()
             last = conn.execute(
                 select(inc_deliveries.c.last_error)
@@ -304,7 +308,12 @@ class Incidents:
     def deliver(self) -> Delivered:
         """Send what the outbox holds (after the change that queued it committed)."""
         return deliver_pending(
-            self.node.db, self.settings, self.node.key, self.node.nation, self.routing
+            self.node.db,
+            self.settings,
+            self.node.key,
+            self.routing,
+            system=self.node.system,
+            bits=self.store.bits,
         )
 
     # -- public version (public.py) -----------------------------------------------------
