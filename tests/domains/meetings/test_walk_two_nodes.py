@@ -330,3 +330,50 @@ def test_the_several_files_button_counts_and_a_text_without_attendees_or_titles_
             ).text
             assert '<dd id="p-attendees">—</dd>' in preview
             assert f"<h3>{heading}</h3>" in preview
+
+
+# -- parse quality (pure: no database) ---------------------------------------------------
+
+
+def test_a_reported_agreement_is_named_by_its_noun_and_the_next_clause_keeps_it() -> None:
+    """Walk: 「首脳間で一致した事項を踏まえつつ」 was cut mid-phrase into "…首脳間で一致"
+    (agree, reported) and "事項を踏まえつつ…". The report reads on to the noun it
+    qualifies; the decision built on it keeps it (the 2008 notice's 基本合意したこと
+    too, whose next clause began 踏まえ、…)."""
+    from kizuna.domains.meetings.ingest import read_summary
+
+    def clauses(path: Path) -> list[tuple[str, bool, str]]:
+        meeting = read_summary(path.read_bytes()).meeting
+        return [
+            (d.stance, d.reported, d.own_words or d.sentence)
+            for s in meeting.sections
+            for d in [*s.decisions, *(d for i in s.items for d in i.decisions)]
+        ]
+
+    made = clauses(CORPUS / "2025-03-30_mod-boeisho-kaidan-gaiyo_ja.txt")
+    reported = [c for _, was, c in made if was]
+    assert reported == ["本年2月7日の日米首脳会談における首脳間で一致した事項"]
+    built = next(c for stance, _, c in made if stance == "confirm" and "踏まえつつ" in c)
+    assert built.startswith("本年2月7日の日米首脳会談における首脳間で一致した事項を踏まえつつ、")
+    assert not any(c.startswith(("事項", "踏まえ")) for _, _, c in made)
+    notice = clauses(DESERTERS_2008)
+    assert [c[-12:] for _, was, c in notice if was] == ["こと等について基本合意したこと"[-12:]]
+    assert not any(c.startswith("踏まえ") for _, _, c in notice)
+
+
+def test_a_section_name_before_the_title_on_its_line_is_page_chrome() -> None:
+    """Walk: the 2019 fact sheet's title kept the republishing site's section, "Press
+    Releases: U.S.-Japan …". A site's or section's name before a colon at the head of
+    the title line is chrome, reported as such; the title stays."""
+    from kizuna.domains.meetings.ingest import read_summary
+
+    record = read_summary((CORPUS / "2019-04-19_scc-fact-sheet_en.txt").read_bytes())
+    assert record.meeting.title == "U.S.-Japan Security Consultative Committee 2019 Fact Sheet"
+    assert record.meeting.kind == "fact-sheet"
+    chrome = [(q.found, q.suggestion) for q in record.quality if q.kind == "page-chrome"]
+    assert ("Press Releases:", "left out (site)") in chrome
+    # Below the title, such words are the text's own.
+    text = (
+        "Meeting\n\nJuly 1, 2024\n\nThe Ministers met.\n\nPress Releases: the Ministers noted it.\n"
+    )
+    assert "Press Releases:" in read_summary(text.encode()).normalized
