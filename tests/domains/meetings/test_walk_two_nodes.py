@@ -107,6 +107,26 @@ def test_a_rest_preview_is_refused_as_the_import_and_never_names_a_hidden_record
     assert any("above the clearance" in e.detail["reason"] for e in refusals)
 
 
+def test_a_readers_confirmation_of_several_files_is_one_refusal(node: Node) -> None:
+    """The page's confirmation is refused to a reader as its preview is: once, before
+    any file it carries is read (it was a refusal, audited, per file)."""
+    import base64
+
+    add_user(node, "tanaka", clearance="CONFIDENTIAL")
+    blobs = [base64.b64encode(p.read_bytes()).decode() for p in (FM_2012, DEFENCE_2024)]
+    before, refused_before = _written(node), len(_refusals(node))
+    with TestClient(create_app(node)) as web:
+        web.cookies.set(cookies(web).session, _session(node, "tanaka"))
+        token = _csrf(web.get("/meetings").text)
+        sent = web.post(
+            "/meetings/import/confirm",
+            data={"csrf_token": token, "data": blobs, "name": ["a.txt", "b.txt"]},
+        )
+        assert sent.status_code == 403
+    assert _written(node) == before
+    assert len(_refusals(node)) == refused_before + 1
+
+
 def _cli(node: Node, db_url: str, tmp_path: Path, *args: str) -> tuple[int, str, str]:
     env = {"KIZUNA_KEY_FILE": str(node_settings(db_url, tmp_path).key_file)}
     result = CliRunner().invoke(app, ["ingest", "summary", *args, "--db", db_url], env=env)

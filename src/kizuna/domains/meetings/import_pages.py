@@ -223,6 +223,8 @@ def import_confirm(
 ) -> Response:
     """Store what the preview showed; then the meeting's page (one file) or what became
     of each file (several)."""
+    # As the preview: one refusal for the form, not one per file it carries.
+    _importer_only(node, principal)
     reader = choose_lang(request)
     label = label.strip()
     try:
