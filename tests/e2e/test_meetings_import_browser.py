@@ -110,6 +110,20 @@ def test_upload_preview_confirm_then_correct_a_decision(
     assert_stayed_on_the_node(session)
     assert [m for m in session.console if m.startswith("error")] == []
 
+    # A refused correction (no month 13) comes back on the meeting's page, its form
+    # open with what was typed and the reason beside the due date (walk: a bare error
+    # page, the meeting and the form gone).
+    corrected.locator("details.correct summary").click()
+    corrected.locator("input[name=due]").fill("2025-13")
+    corrected.locator("form.correct-form button[type=submit]").click()
+    expect(page.locator("#correction-refused")).to_be_visible()
+    expect(page.locator("h1")).to_have_text(name)
+    refused = page.locator(f"li[id='{decision_id}']")
+    expect(refused.locator("details.correct")).to_have_attribute("open", "")
+    expect(refused.locator("input[name=due]")).to_have_value("2025-13")
+    expect(refused.locator("select[name=stance]")).to_have_value(stance)
+    expect(refused.locator("#correct-error")).to_contain_text("2026-12")
+
 
 def test_several_files_at_once_each_stored_or_named_with_its_reason(
     open_session: OpenSession, live_node: LiveNode

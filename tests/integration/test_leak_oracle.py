@@ -9,6 +9,7 @@ read path joins this file.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import random
@@ -27,7 +28,7 @@ from kizuna.bootstrap import initialize, open_node
 from kizuna.db.schema import audit_log
 from kizuna.domains.meetings import OWNER as MEETINGS
 from kizuna.identity import service as identity
-from kizuna.identity.principal import Principal, Role
+from kizuna.identity.principal import Permission, Principal, Role
 from kizuna.labels import Clearance, Label, can_read, dominates, lub, parse
 from kizuna.runtime import Node
 from kizuna.stix.markings import NAMESPACE, marking_id
@@ -1375,6 +1376,77 @@ def test_a_commitments_timeline_is_exactly_its_readable_chain(node: Node) -> Non
             followed += len(chain) > 1
         assert set(readable(node.store, who, decisions)) == mine
     assert followed > 10  # chains of several decisions, not single ones
+
+
+def test_an_import_preview_names_only_records_the_oracle_allows(node: Node) -> None:
+    """A preview of an import (REST `dry_run`) at any label: refused (403) to one who
+    may not import at it (a role that does not write here, a partner's user, a label
+    above their clearance or a release they may not decide), exactly as the import is;
+    answered, it names only records of the text its caller may read: `meeting_id` the
+    record at that label (`already` when held), `held_elsewhere` those at the others.
+    (A node of its own: the records would change what the module's world holds.)"""
+    from kizuna.domains.meetings import service
+
+    corpus = Path(__file__).parents[1] / "domains/meetings/corpus"
+    text = (corpus / "2012-07-08_mofa-fm-meeting-summary_en.txt").read_bytes()
+    rng = random.Random(SEED + 11)
+    held: dict[str, Label] = {}
+    while len(held) < 8:
+        label = random_label(rng, node)
+        if rng.random() < 0.5:
+            # Half at this nation only: a label an author imports at without a release.
+            label = Label(label.rank, frozenset({node.nation}), label.compartments)
+        made = service.import_summary(node, node.system, text, label=label, public_release=True)
+        held[made.meeting_id] = label
+    tokens = []
+    with node.db.write() as conn:
+        for n in range(40):
+            who = random_principal(rng, node, n)
+            # Mostly this node's own users (only they import), some partners' too.
+            nation = node.nation if n % 4 else who.nation
+            home = nation == node.nation
+            roles = rng.choice([["reader"], ["author"]] + [["author", "releasing_officer"]] * home)
+            user = identity.add_user(
+                conn, policy=node.policy, actor="test", username=who.name, nation=nation,
+                clearance=node.policy.level(who.clearance.rank).name,
+                compartments=sorted(who.clearance.compartments), roles=roles,
+            )  # fmt: skip
+            tokens.append((user.principal, identity.issue_token(conn, user=user, actor="test")))
+    answered = refused = 0
+    with TestClient(create_app(node)) as web:
+        for who, token in tokens:
+            readable = {i for i, lab in held.items() if can_read(who.clearance, lab)}
+            for label in [*held.values(), random_label(rng, node)]:
+                may = (
+                    who.can(Permission.OBJECT_WRITE)
+                    and who.nation == node.nation
+                    and can_read(who.clearance, label)
+                    and (label.rel_to == {node.nation} or who.can(Permission.OBJECT_RELEASE))
+                )
+                shown = node.store.render(label)
+                answer = web.post(
+                    "/api/v1/meetings/import",
+                    json={"data": base64.b64encode(text).decode(), "label": shown},
+                    headers=bearer(token),
+                )
+                named = set(re.findall(r"x-kizuna-meeting--[0-9a-f-]{36}", answer.text))
+                assert named <= readable | {answer.json().get("meeting_id")}, who.name
+                if not may:
+                    assert answer.status_code == 403, (who.name, shown, answer.text)
+                    assert not named
+                    refused += 1
+                    continue
+                assert answer.status_code == 200, (who.name, shown, answer.text)
+                body = answer.json()
+                here = [i for i, lab in held.items() if lab == label]
+                assert body["already"] == bool(here)
+                assert here in ([], [body["meeting_id"]])
+                assert {o["meeting_id"] for o in body["held_elsewhere"]} == readable - {
+                    body["meeting_id"]
+                }
+                answered += 1
+    assert answered > 20
+    assert refused > 20
 
 
 # -- The restatement index: what an import reads to link a decision to an earlier one -

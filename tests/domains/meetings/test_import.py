@@ -140,7 +140,16 @@ def test_the_import_page_previews_with_the_quality_report_then_confirms(node: No
             files={"file": ("a.txt", NO_YEAR.read_bytes(), "text/plain")},
         )
         assert bad_date.status_code == 422
-        assert "日付：2026-12-03 のような形式で日付を入力してください。" in bad_date.text
+        # The shape is right, the day is none: said so (walk: "must be YYYY-MM-DD").
+        assert "日付：2021-02-30という日はありません。" in bad_date.text
+        assert "2026-12-03 のような形式" not in bad_date.text
+        bad_shape = web.post(
+            "/meetings/import",
+            data={"csrf_token": token, "date": "16/03/2021"},
+            files={"file": ("a.txt", NO_YEAR.read_bytes(), "text/plain")},
+        )
+        assert bad_shape.status_code == 422
+        assert "日付：2026-12-03 のような形式で日付を入力してください。" in bad_shape.text
         preview = web.post(
             "/meetings/import",
             data={"csrf_token": token, "date": "2021-03-16"},

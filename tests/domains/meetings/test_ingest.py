@@ -225,6 +225,9 @@ def test_lines_joined_between_words_are_not_called_a_broken_word() -> None:
     assert not [q for q in record.quality if q.kind == "page-break"]
 
 
+NO_YEAR_JA = {"2019-10-31_motegi-davidson-hyokei-gaiyo_ja.txt"}
+
+
 def test_a_clause_shown_on_its_own_begins_with_its_own_words() -> None:
     """Walk 37: a sentence that decides several things showed its second decision as
     「し、自由で開かれたインド太平洋地域を擁護する…」: the し、 ends the clause before
@@ -238,7 +241,9 @@ def test_a_clause_shown_on_its_own_begins_with_its_own_words() -> None:
     )
     shown = []
     for path in sorted((Path(__file__).parent / "corpus").glob("*_ja.txt")):
-        given = date.fromisoformat(path.name[:10])  # one text gives its day alone
+        # One text gives its day alone: its date is given. Not the others': the 2015
+        # text's meeting was on the 27th (New York), a day before its file's name.
+        given = date.fromisoformat(path.name[:10]) if path.name in NO_YEAR_JA else None
         meeting = read_summary(path.read_bytes(), "ja", given).meeting
         for section in meeting.sections:
             for d in [*section.decisions, *(d for i in section.items for d in i.decisions)]:

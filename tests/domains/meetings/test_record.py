@@ -591,7 +591,8 @@ def test_cli_json_of_several_files_names_each_file_with_its_outcome(
         assert many.exit_code == 2, many.output
         listed = json.loads(many.stdout)
         assert [e["file"] for e in listed] == files, dry
-        assert set(listed[1]) == {"file", "refused"}, dry
+        assert set(listed[1]) == {"file", "outcome", "refused"}, dry
+        assert listed[1]["outcome"] == "refused", dry
         assert "HTML page" in listed[1]["refused"], dry
         # The others keep the record's shape, as for one file.
         assert [listed[0]["meeting"]["date"], listed[2]["meeting"]["date"]] == [

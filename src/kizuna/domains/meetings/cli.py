@@ -63,14 +63,14 @@ def ingest_summary(
     if format not in ("text", "json"):
         raise fail(f"--format must be text or json, not {format!r}")
     try:
-        given = Date.fromisoformat(date) if date else None
-    except ValueError as exc:
-        raise fail(f"--date must be YYYY-MM-DD, not {date!r}") from exc
+        given = service.parse_given_date(date)
+    except StoreError as exc:
+        raise fail(f"--{exc}") from exc  # "--date must be …", "--date … is not a day …"
     if given is not None and len(files) > 1:
         # One date for several texts would date every undated one the same day.
         raise fail("--date is one meeting's date: give it with one file")
     outcomes: list[service.ImportResult | str] = []
-    if dry_run:
+    if dry_run and not as_user:
         # Parsing needs no node: a dry run works before `kizuna init`, and writes nothing;
         # its label is still read against the node's policy, as the import would.
         if label:
@@ -78,6 +78,8 @@ def ingest_summary(
         for file in files:
             outcomes.append(_parsed(file, lang, given))
     else:
+        # A dry run as a user checks what the import would, through the node: the user,
+        # their role and clearance, the label, and whether the record is held already.
         failure: StoreError | None = None
         with opened(settings_for(db)) as node:
             try:
@@ -89,13 +91,17 @@ def ingest_summary(
                         raise StoreError(f"no user {as_user}", field="as")
                     principal = user.principal
                 parsed_label = _label(node.policy, label, node.nation) if label else None
+                # Refused for every file alike (a role, a label): said once, nothing read.
+                service.admit(node, principal, parsed_label)
             except StoreError as exc:
                 failure = exc
             else:
                 for file in files:
-                    outcomes.append(_imported(node, principal, file, lang, parsed_label, given))
+                    outcomes.append(
+                        _imported(node, principal, file, lang, parsed_label, given, dry_run)
+                    )
         if failure is not None:
-            raise fail(str(failure))
+            raise fail(f"{_said(failure)}; nothing was imported")
     if len(files) == 1:
         if isinstance(outcomes[0], str):
             raise fail(outcomes[0])
@@ -111,6 +117,14 @@ def _label(policy: Policy, text: str, nation: str | None) -> Label:
         raise fail(f"--label {text!r}: {exc}; nothing was imported") from exc
 
 
+def _said(exc: StoreError) -> str:
+    # The service speaks of fields; here each field is an option.
+    flag = {"date": "--date", "lang": "--lang", "label": "--label", "as": "--as"}.get(
+        exc.field or ""
+    )
+    return f"{exc} ({flag})" if flag else str(exc)
+
+
 def _read(file: Path) -> bytes:
     try:
         return file.read_bytes()
@@ -122,9 +136,7 @@ def _parsed(file: Path, lang: str | None, given: Date | None) -> service.ImportR
     try:
         record = read_summary(_read(file), lang, given)
     except StoreError as exc:
-        # The service speaks of fields; here each field is an option.
-        flag = {"date": "--date", "lang": "--lang", "label": "--label"}.get(exc.field or "")
-        return f"{exc} ({flag})" if flag else str(exc)
+        return _said(exc)
     return service.ImportResult(record, "", 0, False, True)
 
 
@@ -135,15 +147,14 @@ def _imported(
     lang: str | None,
     label: Label | None,
     given: Date | None,
+    dry_run: bool,
 ) -> service.ImportResult | str:
     try:
         return service.import_summary(
-            node, principal, _read(file), lang=lang, label=label, date=given
+            node, principal, _read(file), lang=lang, label=label, date=given, dry_run=dry_run
         )
     except StoreError as exc:
-        # The service speaks of fields; here each field is an option.
-        flag = {"date": "--date", "lang": "--lang", "label": "--label"}.get(exc.field or "")
-        return f"{exc} ({flag})" if flag else str(exc)
+        return _said(exc)
 
 
 def _report_many(
@@ -154,9 +165,9 @@ def _report_many(
         # Every file, in the order given, so that a script sees which were refused: a
         # record as for one file with its `file`, or the `file` and why it was `refused`.
         named = [
-            {"file": str(file), "refused": o}
+            {"file": str(file), "outcome": "refused", "refused": o}
             if isinstance(o, str)
-            else {"file": str(file), **o.record.as_json()}
+            else {"file": str(file), **_entry(o)}
             for file, o in zip(files, outcomes, strict=True)
         ]
         print(json.dumps(named, ensure_ascii=False, indent=2))
@@ -180,12 +191,37 @@ def _report_many(
         raise typer.Exit(2)  # as for one file refused: bad input
 
 
+def _entry(result: service.ImportResult) -> dict[str, object]:
+    """A file's JSON: what became of it, then its record. `outcome` is `imported`,
+    `already-imported` (the record was held: nothing written) or `dry-run`; `already`
+    is null where the dry run read the text alone (no `--as`: no node asked).
+    `meeting_id` names the record held, which its importer may read; a dry run of a
+    text not held names none."""
+    checked = bool(result.meeting_id)  # a result of the node always names its record
+    if result.dry_run:
+        outcome = "dry-run"
+    elif result.already:
+        outcome = "already-imported"
+    else:
+        outcome = "imported"
+    held = checked and (result.already or not result.dry_run)
+    return {
+        "outcome": outcome,
+        "meeting_id": result.meeting_id if held else None,
+        "already": result.already if checked else None,
+        "created": result.created,
+        **result.record.as_json(),
+    }
+
+
 def _report(result: service.ImportResult, format: str) -> None:
     if format == "json":
-        print(json.dumps(result.record.as_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(_entry(result), ensure_ascii=False, indent=2))
         return
     m = result.record.meeting
-    zone = f" ({m.start_zone}{' ' + m.start_utc_offset if m.start_utc_offset else ''})"
+    # "12:30 (None)" said a zone the text does not give: only what the record has.
+    said = " ".join(z for z in (m.start_zone, m.start_utc_offset) if z)
+    zone = f" ({said})" if said else ""
     console.print(
         f"{m.kind}: {m.body} {m.date.isoformat()} {m.start or '?'}{zone if m.start else ''} "
         f"{m.duration_minutes or '?'} min, {m.place or '?'}, encoding {result.record.encoding}"
@@ -206,8 +242,15 @@ def _report(result: service.ImportResult, format: str) -> None:
         )
     if result.dry_run and result.already:
         console.print(f"dry run: nothing written; already imported as {result.meeting_id}")
+    elif result.dry_run and not result.meeting_id:
+        # Without --as no node was asked: the label and the record held are unchecked.
+        console.print(
+            "dry run: nothing written; the text alone was read (with --as USER the node "
+            "checks the label and whether it holds this text already)",
+            soft_wrap=True,
+        )
     elif result.dry_run:
-        console.print("dry run: nothing written")
+        console.print("dry run: nothing written; not held at this label")
     elif result.already:
         console.print(f"already imported as {result.meeting_id}: nothing new")
     else:

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from kizuna.domains.meetings import service
+from kizuna.domains.meetings import service, words
 from kizuna.domains.meetings.ingest import Record
 from kizuna.domains.meetings.pages import vocabulary
 from kizuna.errors import Invalid, StoreError
@@ -34,7 +34,7 @@ from kizuna.labels import Label, LabelError, parse
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
-from kizuna.web.errors import explain
+from kizuna.web.errors import explain, field_name
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 from kizuna.web.uploads import NoFileChosen, no_file_chosen
@@ -70,6 +70,17 @@ class FileRow:
             len(s.decisions) + sum(len(i.decisions) for i in s.items)
             for s in self.record.meeting.sections
         )
+
+
+def _explain(exc: Exception, reader: str) -> str:
+    """`explain`, but for the refusals of a given date that the importer words itself
+    (a day that is none, a date the text says otherwise), named by the field."""
+    gettext = translations(reader).gettext
+    said = words.date_refused(gettext, exc)
+    if said is None:
+        return explain(exc, reader)
+    named = field_name(getattr(exc, "field", None), gettext)
+    return gettext("{field}: {message}").format(field=named, message=said) if named else said
 
 
 def _import_form(
@@ -128,21 +139,21 @@ async def import_preview(
     kept = {"lang": lang, "date": date, "label": label}
     file = [f for f in file or [] if not no_file_chosen(f)]
     if not file:
-        said = explain(NoFileChosen(), reader)
+        said = _explain(NoFileChosen(), reader)
         return _import_form(request, principal, said, 422, **kept)
     try:
         chosen = _label(node, principal, label)
     except (StoreError, LabelError) as exc:
         # A label above the importer's clearance (403) too comes back on the form.
         status = getattr(exc, "status", 422)
-        return _import_form(request, principal, explain(exc, reader), status, **kept)
+        return _import_form(request, principal, _explain(exc, reader), status, **kept)
     if len(file) > 1:
         return await _preview_many(request, principal, node, file, lang, date, label, chosen)
     data = await file[0].read(_MAX_UPLOAD + 1)
     try:
         read = await run_in_threadpool(_preview, node, principal, data, lang, date, chosen)
     except StoreError as exc:
-        return _import_form(request, principal, explain(exc, reader), 422, **kept)
+        return _import_form(request, principal, _explain(exc, reader), 422, **kept)
     return page(
         request,
         "import_preview.html",
@@ -178,7 +189,7 @@ async def _preview_many(
     gettext = translations(reader).gettext
     if date:
         refused = Invalid("a meeting date is for one file: upload such a file alone", field="date")
-        said = explain(refused, reader)
+        said = _explain(refused, reader)
         return _import_form(request, principal, said, 422, lang=lang, label=label_text)
     rows = []
     for upload in files:
@@ -194,7 +205,7 @@ async def _preview_many(
         except StoreError as exc:
             # The form's date field is for one file: such a file goes in alone.
             undated = exc.field == "date"
-            row.error = gettext(_UNDATED) if undated else explain(exc, reader)
+            row.error = gettext(_UNDATED) if undated else _explain(exc, reader)
         rows.append(row)
     return _files_page(request, principal, rows, lang, label_text, label, confirmed=False)
 
@@ -212,6 +223,8 @@ def import_confirm(
 ) -> Response:
     """Store what the preview showed; then the meeting's page (one file) or what became
     of each file (several)."""
+    # As the preview: one refusal for the form, not one per file it carries.
+    _importer_only(node, principal)
     reader = choose_lang(request)
     label = label.strip()
     try:
@@ -219,7 +232,7 @@ def import_confirm(
         chosen = _label(node, principal, label)
     except (StoreError, LabelError) as exc:
         status = getattr(exc, "status", 422)
-        said = explain(exc, reader)
+        said = _explain(exc, reader)
         return _import_form(request, principal, said, status, lang=lang, date=date, label=label)
     if len(data) > 1 or name:
         return _confirm_many(request, principal, node, data, name or [], lang, label, chosen)
@@ -232,7 +245,7 @@ def import_confirm(
     except StoreError as exc:
         # A refusal (403) too comes back on the form, with its reason in the reader's words.
         status = 403 if exc.status == 403 else 422
-        said = explain(exc, reader)
+        said = _explain(exc, reader)
         return _import_form(request, principal, said, status, lang=lang, date=date, label=label)
     # The same text again writes nothing: the meeting's page says so, as the CLI does.
     again = "?already=1" if result.already else ""
@@ -252,7 +265,7 @@ def _confirm_many(
     reader = choose_lang(request)
     if len(names) != len(data):
         refused = Invalid("each file needs its name: upload the files again", field="file")
-        said = explain(refused, reader)
+        said = _explain(refused, reader)
         return _import_form(request, principal, said, 422, lang=lang, label=label_text)
     rows = []
     for blob, file_name in zip(data, names, strict=True):
@@ -265,7 +278,7 @@ def _confirm_many(
             row.record, row.meeting_id = result.record, result.meeting_id
             row.created, row.elsewhere = result.created, result.elsewhere
         except StoreError as exc:
-            row.error = explain(exc, reader)
+            row.error = _explain(exc, reader)
         rows.append(row)
     return _files_page(request, principal, rows, lang, label_text, label, confirmed=True)
 

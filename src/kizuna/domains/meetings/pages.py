@@ -45,6 +45,7 @@ def vocabulary(lang: str) -> dict[str, Any]:
         "quality_kind": {k: gettext(v) for k, v in words.KIND_NAMES.items()},
         "quality_note": functools.partial(words.note, gettext),
         "start_said": functools.partial(words.start_said, gettext),
+        "section_said": functools.partial(words.section_said, gettext),
         "stance_name": {k: (s.ja if ja else s.en) for k, s in STANCES.items()},
         "actor_name": {k: str(v["ja_label"] if ja else v["en_label"]) for k, v in ACTORS.items()},
         "topic_name": {k: (v[1] if ja else v[0]) for k, v in TOPICS.items()},
@@ -87,18 +88,35 @@ def correct_decision(
     due: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Correct what the importer read of one decision: a new version, audited. A
-    refusal is an error page in the reader's words, naming the field at fault."""
-    service.correct_decision(
-        node,
-        principal,
-        decision_id,
-        actor=actor,
-        stance=stance,
-        commitment=commitment == "1",
-        owner=owner,
-        due=due.strip(),
-        meeting_id=meeting_id,
-    )
+    refusal brings the meeting's page back with the decision's form open, what was
+    typed in it, and the reason beside the field at fault, in the reader's words."""
+    try:
+        service.correct_decision(
+            node,
+            principal,
+            decision_id,
+            actor=actor,
+            stance=stance,
+            commitment=commitment == "1",
+            owner=owner,
+            due=due.strip(),
+            meeting_id=meeting_id,
+        )
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except StoreError as exc:
+        if not service.may_write(node, principal):
+            raise  # no form is offered to bring back: the error page says why
+        typed = {"actor": actor, "stance": stance, "commitment": commitment, "owner": owner,
+                 "due": due}  # fmt: skip
+        correction = {
+            "decision": decision_id,
+            "error": explain(exc, choose_lang(request)),
+            # The field the reason stands beside; one the form has not, above the form.
+            "field": exc.field if exc.field in typed else "",
+            "typed": typed,
+        }
+        return _meeting(request, meeting_id, principal, node, correction, exc.status)
     return RedirectResponse(f"/meetings/{meeting_id}#{decision_id}", status_code=303)
 
 
@@ -123,6 +141,22 @@ def meeting_page(
     node: NodeDep,
     already: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
+    return _meeting(request, meeting_id, principal, node, already=already)
+
+
+def _meeting(
+    request: Request,
+    meeting_id: str,
+    principal: Principal,
+    node: Node,
+    correction: dict[str, Any] | None = None,
+    status: int = 200,
+    *,
+    already: bool = False,
+) -> HTMLResponse:
+    """The meeting's page; `correction` is a refused correction of one of its decisions
+    (the decision, the reason, the field at fault and what was typed), shown in its
+    form."""
     try:
         view = service.get_meeting(node, principal, meeting_id)
     except NotFound as exc:
@@ -131,6 +165,8 @@ def meeting_page(
         request,
         "meeting.html",
         principal=principal,
+        status=status,
+        correction=correction or {},
         labels=view["labels"],
         view=view,
         m=view["meeting"].object,

@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 
 from kizuna import audit, clock
 from kizuna.domains.meetings import OWNER, model, restate
+from kizuna.domains.meetings.bodies import bodies
 from kizuna.domains.meetings.follow_up import (
     add_link,
     add_review,
@@ -36,6 +37,7 @@ from kizuna.domains.meetings.follow_up import (
     may_write,
 )
 from kizuna.domains.meetings.ingest import IngestRefused, Record, read_summary
+from kizuna.domains.meetings.ingest.given import given_date
 from kizuna.domains.meetings.register import (
     STATUSES,
     Figures,
@@ -61,6 +63,7 @@ __all__ = [
     "ImportResult",
     "add_link",
     "add_review",
+    "admit",
     "compliance",
     "correct_decision",
     "figures",
@@ -94,10 +97,6 @@ class ImportResult:
     elsewhere: list[StoredObject] = field(default_factory=list)
 
 
-def _ts(now: str) -> dict[str, str]:
-    return {"created": now, "modified": now}
-
-
 def _scope(node: Node, label: Label, digest: str) -> str:
     """What the ids of a stored summary derive from: its digest, keyed with a key from
     the node secret and bound to its label. Keyed, so that nobody holding a candidate
@@ -108,117 +107,6 @@ def _scope(node: Node, label: Label, digest: str) -> str:
     key = subkey(node.store.node.secret, "meeting record ids")
     canon = f"{label.rank}|{','.join(sorted(label.rel_to))}|{'/'.join(sorted(label.compartments))}"
     return hmac.new(key, f"{canon}\n{digest}".encode(), hashlib.sha256).hexdigest()
-
-
-def _objects(record: Record, now: str, scope: str) -> list[dict[str, Any]]:
-    m = record.meeting
-    d = scope
-    meeting_id = model.object_id(model.MEETING, d, "meeting")
-    made: list[dict[str, Any]] = [
-        {
-            "type": model.MEETING,
-            "id": meeting_id,
-            **_ts(now),
-            "name": m.body,
-            "body": m.body,
-            "lang": m.lang,
-            "kind": m.kind,
-            **({"title": m.title} if m.title else {}),
-            "date": m.date.isoformat(),
-            "date_source": m.date_source,
-            **({"start": m.start} if m.start else {}),
-            **({"start_zone": m.start_zone} if m.start_zone else {}),
-            **({"start_utc_offset": m.start_utc_offset} if m.start_utc_offset else {}),
-            **({"duration_minutes": m.duration_minutes} if m.duration_minutes else {}),
-            **({"place": m.place} if m.place else {}),
-            "attendees": [a.as_dict() for a in m.attendees],
-            "source_digest": record.digest,
-            "source_encoding": record.encoding,
-            "original_text": record.original,
-            "normalized_text": record.normalized,
-            "quality": [
-                {
-                    "kind": f.kind,
-                    "offset": f.position["offset"],
-                    "line": f.position["line"],
-                    "column": f.position["column"],
-                    "found": f.found,
-                    "suggestion": f.suggestion,
-                }
-                for f in record.quality
-            ],
-        }
-    ]
-    for s in m.sections:
-        section_id = model.object_id(model.SECTION, d, f"s{s.number}")
-        made.append(
-            {
-                "type": model.SECTION,
-                "id": section_id,
-                **_ts(now),
-                "meeting_id": meeting_id,
-                "number": s.number,
-                "title": s.title,
-                **({"text": s.text} if s.text else {}),
-            }
-        )
-        places: list[tuple[str, int | None, str | None, list[Any]]] = [
-            (f"s{s.number}", None, None, s.decisions)
-        ]
-        for i in s.items:
-            item_id = model.object_id(model.ITEM, d, f"s{s.number}.i{i.number}")
-            made.append(
-                {
-                    "type": model.ITEM,
-                    "id": item_id,
-                    **_ts(now),
-                    "meeting_id": meeting_id,
-                    "section_id": section_id,
-                    "section_number": s.number,
-                    "number": i.number,
-                    **({"marker": i.marker} if i.marker else {}),
-                    "text": i.text,
-                }
-            )
-            places.append((f"s{s.number}.i{i.number}", i.number, item_id, i.decisions))
-        for place, item_number, owner_item, decisions in places:
-            for n, dec in enumerate(decisions):
-                body: dict[str, Any] = {
-                    "type": model.DECISION,
-                    "id": model.object_id(model.DECISION, d, f"{place}.d{n}"),
-                    **_ts(now),
-                    "meeting_id": meeting_id,
-                    "meeting_date": m.date.isoformat(),
-                    "section_number": s.number,
-                    "actor": dec.actor,
-                    "stance": dec.stance,
-                    "topics": dec.topics,
-                    "entities": dec.entities,
-                    "keywords": dec.keywords,
-                    "sentence": dec.sentence,
-                    "clause": dec.own_words,
-                    "restated": int(dec.restated),
-                    "reported": int(dec.reported),
-                    "commitment": int(dec.commitment),
-                    **{
-                        k: getattr(dec, k)
-                        for k in ("speaker", "reported_from", "owner", "due")
-                        if getattr(dec, k)
-                    },
-                }
-                if item_number is not None:
-                    body["item_number"] = item_number
-                    body["item_id"] = owner_item
-                made.append(body)
-    # As the stix2 library would store them (the store takes these bodies as built,
-    # without that parse): no empty properties, and the type's extension definition.
-    return [
-        {
-            **{k: v for k, v in body.items() if v is not None and v != []},
-            "extensions": {model.extension_id(body["type"]): {"extension_type": "new-sdo"}},
-        }
-        for body in made
-    ]
 
 
 def import_summary(
@@ -235,8 +123,12 @@ def import_summary(
     """Parse an official summary and store it, all or nothing, with one audit entry.
 
     Refuses (IngestRefused, nothing written) what is not a summary. The same document
-    imported again creates nothing: its objects have the same ids.
+    imported again creates nothing: its objects have the same ids. A preview
+    (`dry_run`) is refused exactly as the import would be (`admit`), before a word of
+    the text is read: its answer names the record's id, which only one who may import
+    at that label, and so read it, may learn.
     """
+    admit(node, principal, label, public_release=public_release)
     return store_record(
         node,
         principal,
@@ -278,6 +170,29 @@ def import_label(node: Node, principal: Principal, label: Label | None) -> Label
     return chosen
 
 
+def admit(
+    node: Node, principal: Principal, label: Label | None, *, public_release: bool = False
+) -> Label:
+    """What every import checks first, its preview as much as the import itself, and
+    the label it stores at. Refused (`Refused`, 403, audited): one whose role does not
+    write on this node; a label above their clearance, or naming other nations without
+    being a releasing officer of this one (`import_label`); and a label naming other
+    nations for the node's own system principal, which takes no release decision but
+    for the summary it ships (`public_release`)."""
+    node.store.require(principal, Permission.OBJECT_WRITE, "import official texts")
+    chosen = import_label(node, principal, label)
+    if principal.kind == "system" and chosen.rel_to != {node.nation} and not public_release:
+        # Raised in a store transaction: the store audits it, as every refusal.
+        with node.store.transaction(principal):
+            raise Refused(
+                "a label naming other nations is a release decision: import as a releasing "
+                f"officer of {node.nation} (--as NAME)",
+                field="label",
+                action="meetings:summary:import",
+            )
+    return chosen
+
+
 def upload_bytes(text: str | None, data_b64: str | None) -> bytes:
     """The document of an upload: its text, or its bytes in base64 (one of them)."""
     if (text is None) == (data_b64 is None):
@@ -291,13 +206,9 @@ def upload_bytes(text: str | None, data_b64: str | None) -> bytes:
 
 
 def parse_given_date(value: str | None) -> Date | None:
-    """The `--date` of a page or REST import (YYYY-MM-DD), or None."""
-    if not value:
-        return None
-    try:
-        return Date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(f"date must be YYYY-MM-DD, not {value!r}", field="date") from exc
+    """The date an import is given (`--date`, REST, the page's field), or None:
+    YYYY-MM-DD and a day of the calendar (`ingest.given`)."""
+    return given_date(value) if value else None
 
 
 def store_record(
@@ -311,10 +222,9 @@ def store_record(
 ) -> ImportResult:
     """Store a parsed summary (`import_summary` without the parsing), with the same
     rules: all or nothing, one audit entry, nothing new for a document stored before."""
+    label = admit(node, principal, label, public_release=public_release)
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if label is None:
-        label = _default_label(node)
-    made = _objects(record, stamp, _scope(node, label, record.digest))
+    made = bodies(record, stamp, _scope(node, label, record.digest))
     meeting_id = made[0]["id"]
     elsewhere = held_elsewhere(node, principal, record.digest, meeting_id)
     try:
@@ -326,16 +236,6 @@ def store_record(
     if dry_run:
         # A preview says, as the import would, that this very record is held already.
         return ImportResult(record, meeting_id, 0, held, True, made, elsewhere)
-    if principal.kind == "system" and label.rel_to != {node.nation} and not public_release:
-        # Raised in a store transaction: the store audits it, as every refusal.
-        with node.store.transaction(principal):
-            raise Refused(
-                "a label naming other nations is a release decision: import as a releasing "
-                f"officer of {node.nation} (--as NAME)",
-                field="label",
-                action="meetings:summary:import",
-                target=meeting_id,
-            )
     if held:
         return ImportResult(record, meeting_id, 0, True, False, made, elsewhere)
     # The lookups below plan on the statistics of what earlier documents wrote.

@@ -1,4 +1,5 @@
-"""The quality report, and a meeting's start, in the reader's language.
+"""The quality report, a meeting's start and the importer's refusals of a given date,
+in the reader's language.
 
 A record keeps its findings as the importer wrote them: a stable code for the kind and
 an English note where the finding is a note (they are data, and in records stored
@@ -9,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from kizuna.domains.meetings.ingest.given import DateDisagrees, NoSuchDay
 from kizuna.domains.meetings.ingest.heading import ANNOUNCED
 from kizuna.domains.meetings.ingest.parse import DOUBTFUL
 from kizuna.web.i18n import N_
 
-__all__ = ["KIND_NAMES", "note", "start_said"]
+__all__ = ["KIND_NAMES", "date_refused", "note", "section_said", "start_said"]
 
 KIND_NAMES = {
     "traditional-form": N_("traditional character form"),
@@ -93,3 +95,35 @@ def start_said(
     if not said:
         return start
     return gettext(N_("{time} ({zone})")).format(time=start, zone=" ".join(said))
+
+
+def section_said(gettext: Callable[[str], str], number: int, title: str) -> str:
+    """A section's heading: its number and title, "2 Regional affairs". A text's
+    numbered paragraphs (「1. 日米両政府は、…」) are sections the text gives no title:
+    a bare "1" read as a heading lost its words, so it is named "Paragraph 1" (第1項)."""
+    if title:
+        return f"{number} {title}"
+    return gettext(N_("Paragraph %(n)s")) % {"n": number}
+
+
+def date_refused(gettext: Callable[[str], str], exc: Exception) -> str | None:
+    """A given date's refusal as the import page's reader needs it, where the page's
+    general words ("enter a date such as 2026-12-03") would mislead: a day that is
+    not one, and a date the text itself says otherwise (None for any other error)."""
+    if isinstance(exc, NoSuchDay):
+        return gettext(N_("%(day)s is not a day of the calendar.")) % {"day": exc.typed}
+    if isinstance(exc, DateDisagrees) and exc.partial:
+        return gettext(
+            N_(
+                "the text dates the meeting %(said)s without a year, and %(given)s is not "
+                "that day: enter that day with its year."
+            )
+        ) % {"said": exc.said, "given": exc.given.isoformat()}
+    if isinstance(exc, DateDisagrees):
+        return gettext(
+            N_(
+                "the text dates the meeting %(said)s, not %(given)s: leave the date empty, "
+                "it is for a text that gives none."
+            )
+        ) % {"said": exc.said, "given": exc.given.isoformat()}
+    return None

@@ -18,6 +18,17 @@ from dataclasses import dataclass
 
 __all__ = ["Stripped", "strip_chrome"]
 
+# Names of the sites and sections that publish the texts, above a text's title.
+_SITES = (
+    r"外務省・新着情報|アメリカ合衆国|報道発表|Press Releases?|"
+    r"Japan-United States of America Relations|"
+    r"U\.S\. Department of State|Office of the Spokes(?:man|person)|"
+    r"Ministry of Defense|Ministry of Foreign Affairs|防衛省|外務省"
+)
+# A site's section put before the title on the title's own line, as a republishing
+# site does ("Press Releases: U.S.-Japan … Fact Sheet"): the name goes, the title stays.
+_SITE_PREFIX = re.compile(rf"^(?:{_SITES})\s?[:：]\s?(?=\S)", re.I)
+
 # Whole lines (after trimming) that are chrome, with the kind reported.
 _LINES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -57,17 +68,7 @@ _LINES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("byline", re.compile(r"^[^|]{2,60}\s\|\s[^|]{2,60}$")),
-    (
-        "site",
-        re.compile(
-            r"^(?:外務省・新着情報|アメリカ合衆国|報道発表|Press Releases?|"
-            r"Japan-United States of America Relations|"
-            r"U\.S\. Department of State|Office of the Spokes(?:man|person)|"
-            r"Ministry of Defense|Ministry of Foreign Affairs|防衛省|外務省|"
-            r"Fact Sheet)$",
-            re.I,
-        ),
-    ),
+    ("site", re.compile(rf"^(?:{_SITES}|Fact Sheet)$", re.I)),
     (
         "database header",
         re.compile(
@@ -124,6 +125,7 @@ def strip_chrome(text: str) -> Stripped:
     out: list[str] = []
     offset = 0
     top = True
+    kept = False  # a line of the text kept: the title's, at first
     # Numbered photo captions: two or more lines that differ only by a final digit.
     stems = Counter(
         m.group(1)
@@ -142,6 +144,13 @@ def strip_chrome(text: str) -> Stripped:
         cap = _CAPTION.match(stripped) if stripped else None
         if kind is None and cap is not None and cap.group(1) in captions:
             kind = "image caption"
+        # Only on the title's line: the first the page keeps.
+        titled = kind is None and stripped and not kept
+        prefix = _SITE_PREFIX.match(stripped) if titled else None
+        if prefix is not None:
+            cut = lead + prefix.end()
+            found.append(ChromeFinding("site", offset + lead, original[lead:cut].strip()))
+            original = " " * cut + original[cut:]
         if kind is not None:
             found.append(ChromeFinding(kind, offset + lead, original.strip()))
             out.append(" " * len(line))
@@ -158,6 +167,7 @@ def strip_chrome(text: str) -> Stripped:
                 )
                 original = original[: m.start()] + " " * (m.end() - m.start()) + original[m.end() :]
             out.append(original)
+            kept = kept or bool(stripped)
             if stripped and _is_sentence(stripped):
                 top = False
         offset += len(line) + 1

@@ -189,6 +189,18 @@ def _is_attributive(tokens: list[Token], n: int) -> bool:
     return nxt.has("名詞") and nxt.surface not in ("旨", "上", "ため", "後", "中", "際", "の")
 
 
+def _qualified_end(tokens: list[Token], n: int) -> int:
+    """The index of the last word of the noun an attributive stance at n qualifies
+    (一致した事項, 基本合意したこと): the report is named by that noun."""
+    m = n + 1
+    while m < len(tokens) and tokens[m].lemma in ("為る", "する", "た", "れる", "られる"):
+        m += 1
+    last = n
+    while m < len(tokens) and (tokens[m].has("名詞") or tokens[m].pos[0] == "接尾辞"):
+        last, m = m, m + 1
+    return last
+
+
 def _not_a_decision(tokens: list[Token], n: int) -> bool:
     """協議する予定 (a plan), 一致して (jointly), 要請を行う場合 (a condition)."""
     ahead = "".join(t.surface for t in tokens[n + 1 : n + 5])
@@ -284,8 +296,12 @@ def decisions_ja(
         # Shown on its own, a clause does not begin with what ends the one before it
         # (再確認し、… : the し、 is the previous stance's).
         lead = next((t for t in clause if not _leans_back(t)), None)
-        clause_text = sentence[lead.begin if lead else tok.begin : tok.end]
         reported = _is_attributive(tokens, n)
+        # A report is named by the noun it qualifies (…首脳間で一致した事項), and the
+        # sentence's next decision builds on it (…事項を踏まえつつ、…を確認した): its
+        # clause reads on to that noun, and the next one's keeps it, never cut after 一致.
+        end = tokens[_qualified_end(tokens, n)].end if reported else tok.end
+        clause_text = sentence[lead.begin if lead else tok.begin : end]
         restated = stance == "reaffirm" or any(t.surface == "改めて" for t in clause[-4:])
         window = {t.surface for t in clause[-5:]}
         if stance in ("express", "emphasize") and "懸念" in window:
@@ -320,5 +336,6 @@ def decisions_ja(
                 clause=clause_text,
             )
         )
-        clause_start = n + 1
+        if not reported:
+            clause_start = n + 1
     return made, actor

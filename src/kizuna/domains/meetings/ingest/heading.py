@@ -4,7 +4,9 @@ start with its zone, length), where and who attended.
 The opening is the heading lines (short lines above the first sentence) and the
 first paragraph. The meeting's date is the one the opening sentence gives (a
 date with the time, 現地時間16日) before the date line of the page, whose year fills
-a date written without one; `given` (the importer's `--date`) overrides both.
+a date written without one. `given` (the importer's `--date`) dates a text that gives
+no date, or gives it without a year; where the text dates the meeting, a given date
+must be that day (`given.DateDisagrees`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from kizuna.domains.meetings.ingest.dates import (
     find_start,
 )
 from kizuna.domains.meetings.ingest.decode import IngestRefused
+from kizuna.domains.meetings.ingest.given import DateDisagrees
 from kizuna.domains.meetings.ingest.people import Attendee, attendees_en, attendees_ja
 from kizuna.domains.meetings.ingest.vocab import place_zone
 
@@ -166,6 +169,25 @@ def _place(opening: str, heading_lines: list[str], lang: str) -> str | None:
 ANNOUNCED = "an announcement: dated the day it was made; the attendees are those expected"
 
 
+def _agrees(
+    given: date, said: date | None, mentions: list[DateMention], start: Start | None
+) -> None:
+    """Refuse (DateDisagrees) a given date that is not the day the text gives: `said`,
+    its whole date, or the month and day (or the day alone, 本31日) it gives without
+    a year. A date of the text that never was (`fault`) gives no day to agree with."""
+    if said is not None:
+        if said != given:
+            raise DateDisagrees(said.isoformat(), given, partial=False)
+        return
+    day = start.day if start is not None and start.day is not None else None
+    first = mentions[0] if mentions and mentions[0].year is None else None
+    if first is not None and (first.month, day or first.day) != (given.month, given.day):
+        raise DateDisagrees(first.text or f"{first.month}/{day or first.day}", given, partial=True)
+    if first is None and not mentions and day is not None and day != given.day:
+        # 本31日: the text's own words for the day (the one form that gives a day alone).
+        raise DateDisagrees(f"{day}日", given, partial=True)
+
+
 def read_heading(
     heading_lines: list[str], opening: str, lang: str, given: date | None, following: str = ""
 ) -> Heading:
@@ -178,17 +200,20 @@ def read_heading(
     mentions = find_dates(opening)
     when: date | None = None
     source = "text"
-    if given is not None:
-        when, source = given, "given"
-    elif mentions:
+    used: DateMention | None = None  # the date of the text `when` comes from
+    if mentions:
         first = mentions[0]
         year = first.year or (dateline.year if dateline else None)
         day = start.day if start is not None and start.day is not None else first.day
         if year is not None:
-            when = DateMention(year, first.month, day, 0, 0).on(None)
+            when, used = DateMention(year, first.month, day, 0, 0).on(None), first
             source = "text" if first.year else "heading"
-    if when is None and dateline is not None and given is None:
-        when, source = dateline.on(None), "heading"
+    if when is None and dateline is not None:
+        when, source, used = dateline.on(None), "heading", dateline
+    if given is not None:
+        _agrees(given, when if used is not None and not used.fault else None, mentions, start)
+        if when is None or (used is not None and used.fault):
+            when, source = given, "given"
     # A date the text gives that never was: refused as the meeting's date when nothing
     # else dates the meeting, reported wherever it stands.
     faulty = [d for d in (mentions[:1] + ([dateline] if dateline else [])) if d.fault]
