@@ -75,7 +75,8 @@ def opened(settings: Settings) -> Iterator[Node]:
             ) from exc
         raise fail(f"{exc} (run `kizuna init` first)") from exc
     except RuntimeError as exc:
-        raise fail(f"{exc} (run `kizuna init` first)") from exc
+        # Its own words say what to run (store/objects.py).
+        raise fail(str(exc)) from exc
     except ValueError as exc:
         # A data file a domain checks when the node opens (the alliance structure...).
         raise fail(str(exc)) from exc
