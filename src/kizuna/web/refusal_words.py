@@ -193,8 +193,14 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
     (re.compile(r"no file was chosen"), N_("choose a file.")),
     (
+        # A coordination item's title in the other language: left out only when its
+        # translation is requested, which the form offers below.
+        re.compile(r"is required unless its translation is requested"),
+        N_("this field is required, unless the other language is “Translation requested”."),
+    ),
+    (
         # The service's own, and the schema's (jsonschema: "'name' is a required property").
-        re.compile(r"is required|is a required property|^give the translated text"),
+        re.compile(r"is required|is a required property|^give the translated (text|title)"),
         N_("this field is required."),
     ),
     (re.compile(r"at least one"), N_("give at least one.")),
