@@ -1596,7 +1596,7 @@ def _searchable(world: World) -> dict[str, tuple[str, Label]]:
     """Every current object of the store (this module's and the fixtures' of other
     mechanisms), with its text as the index holds it and its current label, read by
     the system principal, which sees everything."""
-    index = importlib.import_module("kizuna.db.migrations.versions.0018_search_file_names")
+    index = importlib.import_module("kizuna.db.migrations.versions.0019_search_more_text")
     found: dict[str, tuple[str, Label]] = {}
     token = None
     while True:
