@@ -2022,7 +2022,7 @@ def test_exports_hold_exactly_what_the_oracle_allows_and_are_audited(
         readable = {i for i, lab in current.items() if can_read(who.clearance, lab)}
         answer = web.get("/objects.csv?sort=modified&dir=asc")
         assert answer.status_code == 200
-        rows = list(csv.DictReader(io.StringIO(answer.text)))
+        rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
         assert len(rows) == len(readable)
         assert {r["id"] for r in rows} == readable, who.name
         for row in rows:
