@@ -193,6 +193,11 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
     (re.compile(r"no file was chosen"), N_("choose a file.")),
     (
+        # The attachments panel's banner, which the page passes in its URL.
+        re.compile(r"^the banner is not a label of the policy that you may read"),
+        N_("this is not a label you may read. Reload the page."),
+    ),
+    (
         # A coordination item's title in the other language: left out only when its
         # translation is requested, which the form offers below.
         re.compile(r"is required unless its translation is requested"),
