@@ -53,6 +53,32 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("name the token by at least its first 6 characters, as the list shows them."),
     ),
     # Refusals (403) that say why.
+    # A partner's user on this node: what their nation writes, it writes on its own node.
+    (
+        re.compile(r"has its own node, peered with this one: answer there"),
+        N_(
+            "your nation has its own node, peered with this one: answer there, so that "
+            "both nodes hold the answer."
+        ),
+    ),
+    (
+        re.compile(r"acknowledges on its own nation's node"),
+        N_("a member of a partner nation acknowledges on their own nation's node."),
+    ),
+    (
+        re.compile(r"^only users of \S+ may .* on this node$"),
+        N_(
+            "users of a partner nation write on their own nation's node; on this one "
+            "they read what is released to them."
+        ),
+    ),
+    (
+        re.compile(r"^only authors of \S+ open and move coordination items"),
+        N_(
+            "only authors of this node's nation open and move coordination items; a "
+            "partner's user answers those addressed to their nation."
+        ),
+    ),
     (
         re.compile(r"who is cleared above them"),
         N_(
