@@ -633,6 +633,51 @@ def test_the_fragment_swaps_the_banners_to_what_the_page_then_shows(desk: Desk) 
     assert "hx-swap-oob" not in whole.text
 
 
+def test_the_fragment_never_shows_a_banner_its_reader_may_not_read(desk: Desk) -> None:
+    """Walk: tanaka (CONFIDENTIAL) passed `banner=TOP SECRET//CYBER` in the panel's URL
+    and both banners read 機密//CYBER//提供可：日本. The value only adds to the labels the
+    server knows, and must be a label she may read: anything else is refused, naming it,
+    and nothing is swapped."""
+    c = desk.client
+    with desk.node.db.write() as conn:
+        user = identity.find_user(conn, "tanaka")
+        assert user is not None
+        c.cookies.set(cookies(c).session, identity.start_session(conn, user))
+    c.cookies.set(cookies(c).lang, "ja")
+
+    def panel(banner: str) -> Any:
+        return c.get(
+            "/attachments",
+            params={"of": desk.report, "banner": banner},
+            headers={"HX-Request": "true"},
+        )
+
+    for forged in (
+        "TOP SECRET//CYBER",  # read, before, as releasable to this node's nation
+        "TOP SECRET//CYBER//REL TO JPN",
+        "SECRET//REL TO JPN, USA",  # above her clearance
+        "CONFIDENTIAL//REL TO USA",  # not releasable to her nation
+        "CONFIDENTIAL",  # no releasability: no banner over a label reads so
+        "SECRET//NOPE//REL TO JPN",
+    ):
+        refused = panel(forged)
+        assert refused.status_code == 422, forged
+        assert "hx-swap-oob" not in refused.text
+        assert "機密" not in refused.text
+        assert "このページの秘密区分：閲覧できる区分ではありません。" in refused.text
+    for shown, expected in (
+        ("CONFIDENTIAL//REL TO JPN, USA", "秘//提供可：日本、米国"),
+        ("秘//提供可：日本", "秘//提供可：日本"),
+        (desk.node.policy.lowest.ja, "秘//提供可：日本、米国"),
+        (desk.node.policy.lowest.name, "秘//提供可：日本、米国"),
+    ):
+        part = panel(shown)
+        assert part.status_code == 200, shown
+        top = re.search(r'id="banner-top" hx-swap-oob="true"[^>]*>([^<]+)<', part.text)
+        assert top is not None
+        assert top.group(1) == expected, shown
+
+
 def _panel(page: str) -> str:
     """The URL an object page loads its attachments panel from (htmx, on load)."""
     found = re.search(r'<div hx-get="([^"]+)" hx-trigger="load" hx-swap="outerHTML"', page)

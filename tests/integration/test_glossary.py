@@ -267,6 +267,34 @@ def test_the_pages_add_look_up_and_show_both_languages(desk: Desk) -> None:
     assert all("write the glossary" in json.loads(r.detail)["reason"] for r in refusals)
 
 
+def test_an_over_long_form_is_named_by_its_label_with_the_form_kept(desk: Desk) -> None:
+    """Walk: an English form of 5,001 characters read "en: at most 5000 characters." /
+    "en：5000 文字以内で入力してください。", the field by its name in the request."""
+    client = desk.client
+    form = sign_in(client, "sato", lang="ja")
+    term = client.get("/glossary/new")
+    assert term.status_code == 200
+    long = "x" * 5_001
+    for sent, words in (
+        ({"en": long}, ("English form: at most 200 characters", "英語の表記：200 文字以内")),
+        (
+            {"definition_en": "y" * 20_000},
+            ("Definition (English): at most 4000 characters", "定義（英語）：4000 文字以内"),
+        ),
+    ):
+        refused = client.post(
+            "/glossary/new",
+            data={"csrf_token": form, "ja": "仮訳", "en": "provisional translation",
+                  "label": SHARED, **sent},
+        )  # fmt: skip
+        assert refused.status_code == 422
+        for said in words:
+            assert said in refused.text, said
+        assert "en：" not in refused.text
+        assert "en: at most" not in refused.text
+        assert 'value="仮訳"' in refused.text  # the form comes back as it was filled
+
+
 BAD: list[tuple[str, dict[str, Any], str]] = [
     ("no Japanese form", {"ja": "  "}, "name_ja"),
     ("no English form", {"en": ""}, "name"),

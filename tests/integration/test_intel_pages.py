@@ -289,3 +289,62 @@ def test_an_object_created_from_its_list_ends_on_its_own_address(node: Node) -> 
             kind = model.kind_of(key)
             assert kind is not None
             assert f"<h1>{kind.ja}</h1>" not in again.text, key
+
+
+def test_a_reader_of_the_released_product_hears_why_its_drafts_are_not_there(
+    node: Node,
+) -> None:
+    """Walk: the joint product's page showed "Versions" with nothing under it to a
+    reader who may not read the draft (BIAC), only the released product. The page
+    says the drafts are not releasable to that reader; a reader of the draft is not
+    told so. Both reach the history of what they may read."""
+    import uuid
+
+    sato, _ = add_user(
+        node, "sato", compartments=["BIAC"], roles=["author", "releasing_officer"],
+        password=PASSWORD,
+    )  # fmt: skip
+    add_user(node, "tanaka", password=PASSWORD)  # SECRET, no BIAC
+    kinds = {k.key: k for k in model.KINDS}
+    draft = "SECRET//BIAC//REL TO JPN, USA"
+    aid = service.create(
+        node.store, sato.principal, kinds["assessments"],
+        {"name": "Assessment", "judgement": "j", "confidence": 50}, draft,
+    ).id  # fmt: skip
+    pid = service.create(
+        node.store, sato.principal, kinds["joint-products"],
+        {"name": "Joint product", "contributions": [aid],
+         "target_label": "SECRET//REL TO JPN, USA"}, draft,
+    ).id  # fmt: skip
+    state = joint.joint_state(node.store, sato.principal, pid)
+    joint.approve(node.store, sato.principal, pid, state.digest)
+    approval = model.approval(
+        product=pid, product_digest=state.digest, product_modified=state.product.modified,
+        nation="USA", officer="jones",
+    )  # fmt: skip
+    with node.store.transaction(node.system) as conn:  # as the federation receives it
+        made = node.store.accept_in(
+            conn, body={"id": f"{model.APPROVAL_TYPE}--{uuid.uuid4()}", **approval},
+            label=parse(node.policy, draft), origin="USA", author="node:USA", version=1,
+        )  # fmt: skip
+        assert made is not None
+        for hook in node.arrival_hooks:
+            hook(node, conn, made)
+    assert joint.joint_state(node.store, sato.principal, pid).state == "released"
+    with TestClient(create_app(node)) as client:
+        for who, lang, withheld in (
+            ("tanaka", "en", "The drafts before its release are not releasable to you."),
+            ("tanaka", "ja", "公開前の草案は、あなたには提供されていません。"),
+            ("sato", "en", None),
+        ):
+            _login(client, who)
+            client.get(f"/lang/{lang}")
+            page = client.get(f"/intel/joint/{pid}").text
+            assert f'<a href="/objects/{pid}" id="joint-history">' in page
+            assert '">Versions</a></p>' not in page
+            if withheld is None:
+                assert 'id="joint-drafts-withheld"' not in page
+            else:
+                assert withheld in page
+                history = client.get(f"/objects/{pid}").text
+                assert "<td>1</td>" not in history

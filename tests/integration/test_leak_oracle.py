@@ -1668,7 +1668,7 @@ def _searchable(world: World) -> dict[str, tuple[str, Label]]:
     """Every current object of the store (this module's and the fixtures' of other
     mechanisms), with its text as the index holds it and its current label, read by
     the system principal, which sees everything."""
-    index = importlib.import_module("kizuna.db.migrations.versions.0018_search_file_names")
+    index = importlib.import_module("kizuna.db.migrations.versions.0019_search_more_text")
     found: dict[str, tuple[str, Label]] = {}
     token = None
     while True:
@@ -2094,7 +2094,7 @@ def test_exports_hold_exactly_what_the_oracle_allows_and_are_audited(
         readable = {i for i, lab in current.items() if can_read(who.clearance, lab)}
         answer = web.get("/objects.csv?sort=modified&dir=asc")
         assert answer.status_code == 200
-        rows = list(csv.DictReader(io.StringIO(answer.text)))
+        rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
         assert len(rows) == len(readable)
         assert {r["id"] for r in rows} == readable, who.name
         for row in rows:

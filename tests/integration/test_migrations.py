@@ -159,3 +159,56 @@ def test_attachments_held_before_0018_are_found_by_their_file_names(empty_db_url
         assert indexed() == {1: "data.csv", 2: "Harbour"}
     finally:
         db.dispose()
+
+
+def test_notes_held_before_0019_are_found_by_their_content(empty_db_url: str) -> None:
+    """0019 (walk: a US note "about Delta zebrafish" was not found): the index holds a
+    note's content and an opinion's explanation; the versions already held that carry
+    them are indexed again, and a report beside them is left as it was."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from kizuna.db.engine import alembic_config
+
+    db = Database(empty_db_url)
+    try:
+        with db.write() as conn:
+            config = alembic_config(migration_folders())
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0018_search_file_names")
+        bodies = {
+            1: {"type": "note", "id": "note--1", "content": "Delta zebrafish", "abstract": "US"},
+            2: {"type": "opinion", "id": "opinion--1", "explanation": "Seen twice"},
+            3: {"type": "report", "id": "report--1", "name": "Harbour"},
+        }
+        with db.write() as conn:
+            for pk, body in bodies.items():
+                conn.execute(
+                    text(
+                        "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES "
+                        "(:pk, :id, :type, 'USA', '2026-03-01T00:00:00Z')"
+                    ),
+                    {"pk": pk, "id": body["id"], "type": body["type"]},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO versions (pk, object_pk, number, modified, label, rank,"
+                        " rel_to, compartments, body, author, recorded_at) VALUES (:pk, :pk, 1,"
+                        " '2026-03-01T00:00:00Z', 'UNCLASSIFIED', 0, 'USA', '', :body, 'test',"
+                        " '2026-03-01T00:00:00Z')"
+                    ),
+                    {"pk": pk, "body": json.dumps(body)},
+                )
+
+        def indexed() -> dict[int, str]:
+            with db.read() as conn:
+                rows = conn.execute(text("SELECT version_pk, text FROM search_text")).all()
+            return {int(r.version_pk): " ".join(r.text.split()) for r in rows}
+
+        assert indexed() == {1: "", 2: "", 3: "Harbour"}
+        db.migrate(migration_folders())
+        assert indexed() == {1: "Delta zebrafish US", 2: "Seen twice", 3: "Harbour"}
+    finally:
+        db.dispose()

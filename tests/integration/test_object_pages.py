@@ -296,10 +296,20 @@ def test_exports_hold_what_the_list_shows_and_are_audited(client: TestClient, no
     answer = client.get("/objects.csv?type=report&sort=title&dir=desc")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    # UTF-8 with a byte order mark, so that Excel on a Japanese Windows reads it as
+    # UTF-8 (without one it reads Shift_JIS and garbles the labels).
+    assert answer.content.startswith("\ufeffid,type,title,".encode())
+    assert answer.content.count("\ufeff".encode()) == 1
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
     # Formulas are written as text, not run by a spreadsheet.
     assert [r["title"] for r in rows] == ["'" + t for t in listed]
     assert {r["label"] for r in rows} == {SHARED}
+    client.cookies.set(cookies(client).lang, "ja")
+    japanese = client.get("/objects.csv?type=report&sort=title&dir=desc").content
+    assert japanese.startswith("\ufeff".encode())
+    ja_rows = list(csv.DictReader(io.StringIO(japanese.decode("utf-8-sig"))))
+    assert {r["label"] for r in ja_rows} == {"秘//提供可：日本、米国"}
+    client.cookies.set(cookies(client).lang, "en")
     # The count carries the label of what it counts (walk 41 #2).
     assert _audited(node, "objects.export")[0] == {
         "format": "csv", "rows": len(listed), "type": "report", "sort": "title", "dir": "desc",
@@ -438,7 +448,7 @@ def test_an_export_is_on_record_before_its_first_byte_leaves(node: Node) -> None
     # withholds it from an admin below (the SECRET report is among what it counts).
     assert _audited(node, "stix.export")[0]["label"] == "SECRET//REL TO JPN"
     lines = _csv_lines(node, node.system, Listing(type="report"), "en")
-    assert next(lines).startswith("id,")
+    assert next(lines).startswith("\ufeffid,")
     lines.close()
     assert _audited(node, "objects.export")[0]["rows"] == 4
 

@@ -260,13 +260,22 @@ def test_each_addressee_receives_and_acknowledges_once(node: Node, people: dict)
         assert (receipt.object["body"], receipt.object["nation"]) == ("bocc", "JPN")
         assert receipt.label == node.store.get(sato, target).label
         assert "acknowledged" not in receipt.object
+    wilson = member(node, "wilson", nation="USA", roles=["coordinator"], bodies=["bocc"])[0]
     before = counts(node)
-    with pytest.raises(Refused):
-        c.acknowledge_receipt(sato, made.id, "bocc")  # not a member of the BOCC
-    with pytest.raises(NotFound):
-        c.acknowledge_receipt(davis, made.id, "bocc")  # the US receives on its own node
-    with pytest.raises(NotFound):
+    # Each is told why, naming the body (walk: a "nothing here" for an item one sees).
+    with pytest.raises(Refused, match="not a member of bocc"):
+        c.acknowledge_receipt(sato, made.id, "bocc")
+    with pytest.raises(Refused, match="not a member of bocc"):
+        c.acknowledge_receipt(davis, made.id, "bocc")
+    with pytest.raises(Refused, match="not a member of usfj"):
         c.acknowledge_receipt(kato, made.id, "usfj")
+    # A US member of the BOCC receives on the US node, and acknowledges there.
+    with pytest.raises(Refused, match="on its own nation's node"):
+        c.acknowledge_receipt(wilson, made.id, "bocc")
+    with pytest.raises(Invalid, match="did not reach jjoc"):
+        c.acknowledge_receipt(sato, made.id, "jjoc")
+    with pytest.raises(NotFound):
+        c.acknowledge_receipt(kato, f"{made.type}--00000000-0000-4000-8000-000000000000", "bocc")
     assert counts(node) == before
     c.acknowledge_receipt(kato, made.id, "bocc")
     (receipt,) = receipts_of(c, sato, made.id)

@@ -14,7 +14,8 @@ The store has no title column, so the title is read from the stored JSON in SQL
 walks every visible row; the default order (newest first) keeps the listing index.
 
 Titles are in the reader's language: a Japanese reader gets an object's Japanese name
-or title (`name_ja`, `title_ja`, ...) where it has one, and sorts by it. A cursor
+or title (`name_ja`, `title_ja`, ...) where it has one, and sorts by it; an English
+reader gets the Japanese one only where the object has no English one. A cursor
 remembers the language it was made in; sorted by title, one of the other language
 starts the listing again rather than continue from a title the reader no longer sees.
 """
@@ -87,7 +88,9 @@ _TITLE_KEYS_JA = ("name_ja", "title_ja", "sentence_ja", "text_ja")
 
 
 def _title_keys(lang: str) -> tuple[str, ...]:
-    return (*_TITLE_KEYS_JA, *TITLE_KEYS) if lang == "ja" else TITLE_KEYS
+    # An object written in Japanese whose English is still to come (a translation
+    # requested) goes by its Japanese name before its id.
+    return (*_TITLE_KEYS_JA, *TITLE_KEYS) if lang == "ja" else (*TITLE_KEYS, *_TITLE_KEYS_JA)
 
 
 def title_of(body: dict[str, Any], stix_id: str, lang: str = "en") -> str:

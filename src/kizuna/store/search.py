@@ -1,7 +1,8 @@
 """Full-text search over what a reader may read, in Japanese and in English.
 
 The text of every version is indexed by a trigger on `versions` (migration
-0011_search): SQLite's FTS5 with the trigram tokenizer, PostgreSQL's `pg_trgm`. Both
+0011_search; the fields it takes are listed in the latest migration that changed
+them, 0019_search_more_text): SQLite's FTS5 with the trigram tokenizer, PostgreSQL's `pg_trgm`. Both
 match any run of characters, so a Japanese phrase needs no word segmentation. A search
 joins the index to `access` with `current = 1` and the visibility condition, in SQL:
 results, the count and the snippets come only from current versions the reader may

@@ -168,6 +168,9 @@ def objects_page(
     )
 
 
+_BOM = "\ufeff"
+
+
 def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA) else value
 
@@ -188,6 +191,9 @@ def _csv_lines(node: Any, principal: Principal, listing: Listing, lang: str) -> 
                     **({"label": render(node.policy, bound)} if bound else {})},
         )  # fmt: skip
     out = io.StringIO()
+    # UTF-8 with its byte order mark: Excel on a Japanese Windows reads a file without
+    # one as Shift_JIS, and the labels (秘//提供可：日本、米国) come out garbled.
+    out.write(_BOM)
     writer = csv.writer(out)
     writer.writerow(_CSV_COLUMNS)
     for obj, title in every_row(node.store, principal, listing):

@@ -53,6 +53,32 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("name the token by at least its first 6 characters, as the list shows them."),
     ),
     # Refusals (403) that say why.
+    # A partner's user on this node: what their nation writes, it writes on its own node.
+    (
+        re.compile(r"has its own node, peered with this one: answer there"),
+        N_(
+            "your nation has its own node, peered with this one: answer there, so that "
+            "both nodes hold the answer."
+        ),
+    ),
+    (
+        re.compile(r"acknowledges on its own nation's node"),
+        N_("a member of a partner nation acknowledges on their own nation's node."),
+    ),
+    (
+        re.compile(r"^only users of \S+ may .* on this node$"),
+        N_(
+            "users of a partner nation write on their own nation's node; on this one "
+            "they read what is released to them."
+        ),
+    ),
+    (
+        re.compile(r"^only authors of \S+ open and move coordination items"),
+        N_(
+            "only authors of this node's nation open and move coordination items; a "
+            "partner's user answers those addressed to their nation."
+        ),
+    ),
     (
         re.compile(r"who is cleared above them"),
         N_(
@@ -193,8 +219,19 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
     (re.compile(r"no file was chosen"), N_("choose a file.")),
     (
+        # The attachments panel's banner, which the page passes in its URL.
+        re.compile(r"^the banner is not a label of the policy that you may read"),
+        N_("this is not a label you may read. Reload the page."),
+    ),
+    (
+        # A coordination item's title in the other language: left out only when its
+        # translation is requested, which the form offers below.
+        re.compile(r"is required unless its translation is requested"),
+        N_("this field is required, unless the other language is “Translation requested”."),
+    ),
+    (
         # The service's own, and the schema's (jsonschema: "'name' is a required property").
-        re.compile(r"is required|is a required property|^give the translated text"),
+        re.compile(r"is required|is a required property|^give the translated (text|title)"),
         N_("this field is required."),
     ),
     (re.compile(r"at least one"), N_("give at least one.")),

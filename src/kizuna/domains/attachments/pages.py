@@ -7,6 +7,15 @@ show an object's attachments without importing this package: loaded with htmx
 banners swapped out of band to the least upper bound of the labels the page then
 shows (pass the host page's banner text as `banner`, e.g.
 `hx-get="/attachments?of={{ id }}&banner={{ banner.text | urlencode }}"`).
+
+The `banner` comes from the client, so it only ever adds to what the server knows:
+the new banner is the least upper bound of the object's label, the attachments shown
+and that value, so it always covers what the fragment shows. The value must be a whole
+label of the policy (its releasability written out, as every banner over a label is)
+that the reader may read, or the lowest level's bare name of a page with nothing
+labelled on it; anything else (a label above the reader, as `TOP SECRET//CYBER` was
+to a CONFIDENTIAL reader) is refused with a 422 naming the banner, and nothing is
+swapped. A legitimate banner always passes: it is the bound of labels its reader read.
 """
 
 from __future__ import annotations
@@ -25,9 +34,9 @@ from kizuna.domains.attachments.rules import takes_attachments
 from kizuna.domains.attachments.serve import file_response
 from kizuna.domains.attachments.service import Upload, attachments
 from kizuna.domains.attachments.words import size_text, words
-from kizuna.errors import NotFound, StoreError
+from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import Label, LabelError, parse
+from kizuna.labels import Label, LabelError, can_read, parse
 from kizuna.runtime import Node
 from kizuna.store.listing import readable_targets
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
@@ -43,14 +52,24 @@ def _can_attach(principal: Principal, node: Node) -> bool:
     return principal.can(Permission.OBJECT_WRITE) and principal.nation == node.nation
 
 
-def _host_label(node: Node, text: str | None) -> Label | None:
-    # The host page's banner, as it showed it; only what it adds to the page matters.
-    if not text:
+def _host_label(node: Node, principal: Principal, text: str | None) -> Label | None:
+    """The host page's banner, as it showed it (see the module's docstring); `Invalid`
+    (field `banner`) for a value that is no label the reader may read."""
+    if not text or not text.strip():
         return None
+    lowest = node.policy.lowest
+    if text.strip() in (lowest.name, lowest.ja):
+        return None  # a page with nothing labelled on it: it adds nothing
+    refused = Invalid("the banner is not a label of the policy that you may read", field="banner")
     try:
-        return parse(node.policy, text, originator=node.nation)
-    except LabelError:
-        return None
+        # No originator: a banner over labels names its releasability; a label without
+        # one would be read as this node's nation only.
+        label = parse(node.policy, text)
+    except LabelError as exc:
+        raise refused from exc
+    if not can_read(principal.clearance, label):
+        raise refused
+    return label
 
 
 def _listing(
@@ -70,7 +89,7 @@ def _listing(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     labels = [found.object_label, *(row.label for row in found.items)]
-    host = _host_label(node, banner) if fragment else None
+    host = _host_label(node, principal, banner) if fragment else None
     # The reader may read the object (else NotFound above): it goes by its title.
     lang = choose_lang(request)
     target = None if fragment else readable_targets(node.store, principal, [of], lang).get(of)
@@ -100,14 +119,17 @@ def attachments_of(
     node: NodeDep,
     of: Annotated[str, Query(max_length=200)],
     banner: Annotated[str | None, Query(max_length=300)] = None,
-) -> HTMLResponse:
+) -> Response:
     fragment = request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted")
     if fragment and not takes_attachments(of):
         # The generic object page asks for every object: one that can take no file
         # (an attachment itself, a label marking) shows no panel and no "Attach a file".
         # Judged by the id alone, so the answer tells nothing of what is stored.
         return HTMLResponse("")
-    return _listing(request, principal, node, of, fragment=fragment, banner=banner)
+    try:
+        return _listing(request, principal, node, of, fragment=fragment, banner=banner)
+    except Invalid as exc:
+        return render_error(request, exc, exc.status)
 
 
 @router.post("/attachments")

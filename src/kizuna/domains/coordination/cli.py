@@ -22,6 +22,7 @@ from kizuna.domains.coordination.structure import PRECEDENCES, StructureError
 from kizuna.errors import StoreError
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
+from kizuna.store.listing import title_of
 
 __all__ = ["app"]
 
@@ -72,7 +73,7 @@ def list_items(
         due = iso_time(r.due_at) + (" OVERDUE" if r.overdue else "") if r.due_at else ""
         table.add_row(
             r.item.id,
-            r.item.object["name"],
+            title_of(r.item.object, r.item.id, "en"),
             r.state,
             r.tier,
             r.region,

@@ -35,6 +35,7 @@ from kizuna.domains.coordination.watch_schema import coord_watch
 from kizuna.domains.coordination.words import N_
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, render
+from kizuna.store.listing import title_of
 from kizuna.store.objects import COLUMNS, stored_from_row
 from kizuna.store.rows import label_of_row
 
@@ -124,8 +125,8 @@ def open_items(shift: Shift) -> Listed:
         deadline = r.i_due if r.i_due is not None else r.i_stated
         row = {
             "id": item.id,
-            "name": item.object.get("name", item.id),
-            "name_ja": item.object.get("name_ja", item.id),
+            "name": title_of(item.object, item.id, "en"),
+            "name_ja": title_of(item.object, item.id, "ja"),
             "label": _label_text(shift, item.label),
             "state": r.i_state,
             "precedence": r.i_precedence,
@@ -173,8 +174,8 @@ def unacknowledged(shift: Shift) -> Listed:
             item = json.loads(r.item_body)
             row.update(
                 id=r.stix_id,
-                name=item.get("name", r.stix_id),
-                name_ja=item.get("name_ja", r.stix_id),
+                name=title_of(item, r.stix_id, "en"),
+                name_ja=title_of(item, r.stix_id, "ja"),
                 label=_label_text(shift, label),
             )
             listed.labels.append(label)
@@ -241,8 +242,8 @@ def _open_threads(shift: Shift, name: str, table: Any, stix_type: str, states: t
         found = stored_from_row(r)
         row = {
             "id": found.id,
-            "name": found.object.get("name", found.id),
-            "name_ja": found.object.get("name_ja", found.id),
+            "name": title_of(found.object, found.id, "en"),
+            "name_ja": title_of(found.object, found.id, "ja"),
             "label": _label_text(shift, found.label),
             "state": r.t_state,
             "precedence": r.t_prec,

@@ -31,8 +31,10 @@ class ItemCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title_en: str = Field(min_length=1, max_length=300)
-    title_ja: str = Field(min_length=1, max_length=300)
+    # Both titles are required, but for the other language's when its translation is
+    # requested (the service says which is missing: it depends on `translation`).
+    title_en: str = Field(default="", max_length=300)
+    title_ja: str = Field(default="", max_length=300)
     body_en: str = Field(default="", max_length=20_000)
     body_ja: str = Field(default="", max_length=20_000)
     requesting_body: str = Field(min_length=1, max_length=64)
@@ -161,8 +163,10 @@ class TaskStatusCreate(BaseModel):
 
 
 class TranslationVerify(BaseModel):
-    """A translator verifies an item's translation, writing the missing text if asked."""
+    """A translator verifies an item's translation, writing the missing title and text
+    of a requested one."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    title: str = Field(default="", max_length=300, description="the translated title, if any")
     body: str = Field(default="", max_length=20_000, description="the translated text, if any")

@@ -9,7 +9,8 @@ version cannot put on the board what the service could not have written:
 
 - every field of an item is one the model knows (state, tier, precedence, region,
   bodies of the structure, domains), and the nations it needs are the ones the
-  structure says must answer it;
+  structure says must answer it; it has both titles, but for the other language's
+  while its translation is requested;
 - a new version moves the state along one edge of the lifecycle (or keeps it); tier,
   needs and the rung escalated to change only by one escalation, one rung up; the
   bodies and region change never; its record of answers only grows; no new item sets
@@ -41,6 +42,7 @@ from kizuna.domains.coordination.model import (
     Lifecycle,
     ResponseKind,
 )
+from kizuna.domains.coordination.rules import title_refusal
 from kizuna.domains.coordination.schema import coord_responses
 from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Structure
 from kizuna.errors import Conflict, Invalid, NotFound
@@ -158,8 +160,17 @@ def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
         )
     for field in RECORDS:
         _ids(body, field)
+    record = None
     if body.get(TRANSLATION_PROPERTY) is not None:
-        check_translation(body[TRANSLATION_PROPERTY])
+        record = check_translation(body[TRANSLATION_PROPERTY])
+    untitled = title_refusal(
+        {"ja": str(body.get("name_ja") or ""), "en": str(body.get("name") or "")},
+        source=record.source if record else "ja",
+        status=record.status if record else None,
+        fields={"ja": "name_ja", "en": "name"},
+    )
+    if untitled is not None:
+        raise untitled
     stopped = body.get("clock_stopped_by", [])
     if not isinstance(stopped, list) or not all(
         isinstance(v, str) and _RFI_ID.fullmatch(v) for v in stopped

@@ -39,6 +39,7 @@ from kizuna.domains.coordination.words import (
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, render
+from kizuna.store.listing import title_of
 from kizuna.web.bilingual import side_by_side, translation_of
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
@@ -107,7 +108,8 @@ def _common(c: Coordination, request: Request) -> dict[str, Any]:
             if kind in c.structure.determinations
             else kind
         ),
-        "title_of": lambda obj: obj.object.get("name_ja" if lang == "ja" else "name", obj.id),
+        # An item whose title waits for its translation goes by the title it has.
+        "title_of": lambda obj: title_of(obj.object, obj.id, lang),
     }
 
 
@@ -342,6 +344,7 @@ def _item_page(
         error=error,
         # What the reader chose and wrote, kept after a refusal.
         answer=answer or {},
+        title_view=side_by_side(item.object, "name", "name_ja"),
         text_view=side_by_side(item.object, "description", "description_ja"),
         can_verify=(
             principal.can(Permission.TRANSLATION_VERIFY)
@@ -446,22 +449,30 @@ def translation_waits(body: dict[str, Any]) -> bool:
     return record is not None and record.status != "verified"
 
 
+# Elsewhere a `body` is a request's and a `title` an object's; on this form they are
+# the translated text and title.
+_VERIFY_FIELDS = {"body": N_("Translated text"), "title": N_("Translated title")}
+
+
 @router.post("/coordination/items/{stix_id}/translation", dependencies=[Depends(check_csrf)])
 def verify_submit(
     request: Request,
     stix_id: str,
     principal: PagePrincipal,
     node: NodeDep,
+    title: Annotated[str, Form(max_length=4000)] = "",
     body: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     c = coordination(node)
     try:
-        c.verify_translation(principal, stix_id, TranslationVerify(body=body))
+        c.verify_translation(principal, stix_id, TranslationVerify(title=title, body=body))
+    except ValidationError as exc:
+        said = explain(exc, choose_lang(request), fields=_VERIFY_FIELDS)
+        return _item_page(request, principal, c, stix_id, said, 422)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        # Elsewhere a `body` is a request's; on this form it is the translated text.
-        said = explain(exc, choose_lang(request), fields={"body": N_("Translated text")})
+        said = explain(exc, choose_lang(request), fields=_VERIFY_FIELDS)
         return _item_page(request, principal, c, stix_id, said, exc.status)
     return RedirectResponse(f"/coordination/items/{stix_id}", status_code=303)
 

@@ -20,8 +20,9 @@ from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.coordination import OWNER
 from kizuna.domains.coordination.model import RECEIPT_TYPE, Action
+from kizuna.domains.coordination.rules import body_of
 from kizuna.domains.coordination.schema import coord_receipts
-from kizuna.errors import Conflict, NotFound, Refused
+from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
@@ -95,30 +96,34 @@ def mirror(c: Coordination, conn: Connection, made: StoredObject) -> None:
 
 
 def acknowledge(c: Coordination, principal: Principal, of: str, body_id: str) -> StoredObject:
-    """A member of the addressee body acknowledges, on its nation's node."""
+    """A member of the addressee body acknowledges, on its nation's node.
+
+    Refuses, in this order: an object the principal may not read (`NotFound`, the same
+    as a missing one); a body the structure does not know (`Invalid`, field `body`);
+    one who is not a member of the body, a partner's member (who acknowledges on their
+    own nation's node) and one whose role does not answer (`Refused`, field `body`);
+    a body the object did not reach here (`Invalid`, field `body`)."""
     with c.store.transaction(principal) as conn:
-        found = conn.execute(
-            select(versions.c.body, objects.c.stix_id)
-            .select_from(
-                coord_receipts.join(objects, objects.c.pk == coord_receipts.c.object_pk)
-                .join(access, and_(access.c.object_pk == objects.c.pk, current()))
-                .join(versions, versions.c.pk == access.c.version_pk)
-            )
-            .where(
-                coord_receipts.c.of_pk
-                == select(objects.c.pk).where(objects.c.stix_id == of).scalar_subquery(),
-                coord_receipts.c.body == body_id,
-                coord_receipts.c.nation == principal.nation,
-                visible(principal, c.store.bits),
-            )
+        seen = conn.execute(
+            select(objects.c.pk)
+            .select_from(objects.join(access, and_(access.c.object_pk == objects.c.pk, current())))
+            .where(objects.c.stix_id == of, visible(principal, c.store.bits))
         ).first()
-        if found is None:
-            raise NotFound(f"no receipt of {of} for {body_id}", field="id")
-        if principal.kind != "system" and (
-            principal.nation != c.node.nation or body_id not in principal.bodies
-        ):
+        if seen is None:
+            raise NotFound(f"no object {of}", field="id")
+        body_of(c.structure, body_id, "body")
+        if principal.kind != "system" and body_id not in principal.bodies:
+            raise Refused(
+                f"{principal.name} is not a member of {body_id}: only its members "
+                "acknowledge what reached it",
+                field="body",
+                action=str(Action.RECEIPT_WRITE),
+                target=of,
+            )
+        if principal.kind != "system" and principal.nation != c.node.nation:
             raise Refused(
                 f"a member of {body_id} acknowledges on its own nation's node",
+                field="body",
                 action=str(Action.RECEIPT_WRITE),
                 target=of,
             )
@@ -127,8 +132,29 @@ def acknowledge(c: Coordination, principal: Principal, of: str, body_id: str) ->
             raise Refused(
                 f"{principal.name} may not acknowledge for {body_id}: "
                 f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                field="body",
                 action=str(Action.RECEIPT_WRITE),
                 target=of,
+            )
+        # The receipt carries the label of what it acknowledges: visible with it.
+        found = conn.execute(
+            select(versions.c.body, objects.c.stix_id)
+            .select_from(
+                coord_receipts.join(objects, objects.c.pk == coord_receipts.c.object_pk)
+                .join(access, and_(access.c.object_pk == objects.c.pk, current()))
+                .join(versions, versions.c.pk == access.c.version_pk)
+            )
+            .where(
+                coord_receipts.c.of_pk == seen.pk,
+                coord_receipts.c.body == body_id,
+                coord_receipts.c.nation == principal.nation,
+                visible(principal, c.store.bits),
+            )
+        ).first()
+        if found is None:
+            raise Invalid(
+                f"{of} did not reach {body_id} on this node: there is no receipt to acknowledge",
+                field="body",
             )
         receipt: dict[str, Any] = json.loads(found.body)
         if receipt.get("acknowledged"):

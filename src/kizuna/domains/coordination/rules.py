@@ -10,7 +10,16 @@ from kizuna.domains.coordination.structure import TIERS, Body, Structure
 from kizuna.errors import Invalid
 from kizuna.labels import Label, LabelError, Policy, parse, render
 
-__all__ = ["body_of", "check_item", "counterpart_refusal", "counterparts_for", "same_label"]
+__all__ = [
+    "body_of",
+    "check_item",
+    "counterpart_refusal",
+    "counterparts_for",
+    "same_label",
+    "title_refusal",
+]
+
+_LANGUAGE_NAMES = {"ja": "Japanese", "en": "English"}
 
 
 def body_of(s: Structure, body_id: str, field: str) -> Body:
@@ -64,11 +73,43 @@ def counterparts_for(s: Structure, nation: str, requesting_id: str) -> list[str]
     ]
 
 
+def title_refusal(
+    titles: dict[str, str], *, source: str, status: str | None, fields: dict[str, str]
+) -> Invalid | None:
+    """Why an item's titles (`titles` by language, ja and en) fall short, or None: both
+    are given, but for the other language's when its translation is requested (then the
+    title exists in the source language only, web/bilingual.py). `fields` names each
+    language's field as the caller's input calls it."""
+    other = "en" if source == "ja" else "ja"
+    if not titles.get(source, "").strip():
+        return Invalid(
+            f"{fields[source]} is required: the item is written in "
+            f"{_LANGUAGE_NAMES.get(source, source)}",
+            field=fields[source],
+        )
+    if status != "requested" and not titles.get(other, "").strip():
+        return Invalid(
+            f"{fields[other]} is required unless its translation is requested "
+            "(translation: requested)",
+            field=fields[other],
+        )
+    return None
+
+
 def check_item(
     s: Structure, policy: Policy, nation: str, data: ItemCreate
 ) -> tuple[str, frozenset[str], Label]:
-    """Check an item against the structure before anything is written: its tier,
-    the nations whose answers it needs, and its label. `Invalid` names the field."""
+    """Check an item against the structure before anything is written: its titles
+    (see `title_refusal`), its tier, the nations whose answers it needs, and its label.
+    `Invalid` names the field."""
+    untitled = title_refusal(
+        {"ja": data.title_ja, "en": data.title_en},
+        source=data.source_lang,
+        status=data.translation,
+        fields={"ja": "title_ja", "en": "title_en"},
+    )
+    if untitled is not None:
+        raise untitled
     requesting = body_of(s, data.requesting_body, "requesting_body")
     counterpart = body_of(s, data.counterpart_body, "counterpart_body")
     if not requesting.bilateral and requesting.nation != nation:

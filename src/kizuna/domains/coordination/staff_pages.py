@@ -57,7 +57,10 @@ def acknowledge_receipt_submit(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        lang = choose_lang(request)
+        # The form is one button that names the body: a refusal names it the same way.
+        known = c.structure.bodies.get(body)
+        said = explain(exc, lang, fields={"body": known.name(lang)} if known else None)
         if of.startswith("x-kizuna-tasker--"):
             return _tasker_page(request, principal, c, of, said, exc.status)
         if back:

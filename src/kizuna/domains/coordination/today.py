@@ -33,6 +33,7 @@ from kizuna.domains.coordination.words import NOTICE_NAMES, STATE_NAMES
 from kizuna.identity.principal import Permission, Principal
 from kizuna.runtime import Node
 from kizuna.store.access import current, visible
+from kizuna.store.listing import title_of
 from kizuna.store.rows import COLUMNS, stored_from_row
 from kizuna.today import Bar, Chart, Line, Panel, tally
 from kizuna.web.i18n import N_
@@ -148,8 +149,8 @@ def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
         lines.append(
             Line(
                 href=f"/coordination/items/{item.id}",
-                text=str(item.object.get("name") or item.id),
-                text_ja=str(item.object.get("name_ja") or ""),
+                text=title_of(item.object, item.id, "en"),
+                text_ja=title_of(item.object, item.id, "ja"),
                 label=item.label,
                 at=r.due_at,
                 note=N_("Overdue since %(time)s") if late else N_("Due %(time)s"),
@@ -218,8 +219,8 @@ def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> 
         lines.append(
             Line(
                 href=f"/coordination/items/{item.id}",
-                text=str(item.object.get("name") or item.id),
-                text_ja=str(item.object.get("name_ja") or ""),
+                text=title_of(item.object, item.id, "en"),
+                text_ja=title_of(item.object, item.id, "ja"),
                 label=item.label,
                 at=r.created_at,
                 note=N_("Sent %(time)s"),

@@ -4,7 +4,7 @@ version of the item that only adds to its record.
 
 Refusals: `Refused` (403) for one who is not a translator of this node's nation;
 `Conflict` (409) when no translation waits; `Invalid` (422) when a requested
-translation comes without its text.
+translation comes without its title or its text.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def verify(
     c: Coordination, principal: Principal, stix_id: str, data: TranslationVerify
 ) -> StoredObject:
     """A translator of this node's nation verifies the item's translation (仮訳 to
-    verified), writing the requested text where none was given."""
+    verified), writing the requested title and text where none was given."""
     with c.store.transaction(principal) as conn:
         row = c.item_row(conn, principal, stix_id, lock=True)
         if principal.kind != "system" and (
@@ -45,7 +45,10 @@ def verify(
         record = translation_of(body)
         if record is None or record.status == "verified":
             raise Conflict("this item has no translation waiting to be verified", field="id")
-        target = "description" if record.source == "ja" else "description_ja"
+        english = record.source == "ja"
+        title = "name" if english else "name_ja"
+        target = "description" if english else "description_ja"
+        original = "description_ja" if english else "description"
         changes: dict[str, Any] = {
             TRANSLATION_PROPERTY: translation_record(
                 source=record.source,
@@ -54,9 +57,15 @@ def verify(
                 at=stix_ts(clock.now()),
             )
         }
+        # A requested translation may lack its title as well as its text: a verified
+        # one has both (the owner rules refuse a verified item without its title).
+        if data.title:
+            changes[title] = data.title
+        elif not body.get(title):
+            raise Invalid("give the translated title", field="title")
         if data.body:
             changes[target] = data.body
-        elif record.status == "requested" and not body.get(target):
+        elif record.status == "requested" and body.get(original) and not body.get(target):
             raise Invalid("give the translated text", field="body")
         c.move(conn, principal, row, "record", changes=changes, detail={"translation": "verified"})
         return c.store_get_in(conn, stix_id)

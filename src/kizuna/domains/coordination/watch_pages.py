@@ -33,7 +33,7 @@ from kizuna.domains.coordination.words import (
 from kizuna.errors import Invalid, NotFound, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, LabelError, parse, render
-from kizuna.store.listing import readable_targets
+from kizuna.store.listing import readable_targets, title_of
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
@@ -185,6 +185,7 @@ def _common(c: Coordination, request: Request, principal: Principal) -> dict[str
         },
         "label_of": label_of,
         "body_name": lambda b: c.structure.bodies[b].name(lang) if b in c.structure.bodies else b,
+        "title_of": lambda o: title_of(o.object, o.id, lang),
         "text_of": lambda o, en="text", ja="text_ja": (
             (o.get(ja) or o.get(en)) if lang == "ja" else (o.get(en) or o.get(ja))
         ),

@@ -161,6 +161,9 @@ def _joint(
         and state.state == "draft"
         and not unfit
     )
+    # The versions the reader may read, through the visibility condition: one who reads
+    # only the released product reads none of the drafts before it (version 1 on).
+    readable = node.store.history(principal, state.product.id)
     return page(
         request,
         "intel_joint.html",
@@ -172,6 +175,7 @@ def _joint(
         target=target,
         can_approve=can_approve,
         unfit=unfit,
+        drafts_withheld=readable[0].version > 1,
         elsewhere=(
             principal.can(Permission.OBJECT_RELEASE)
             and principal.nation != node.nation
