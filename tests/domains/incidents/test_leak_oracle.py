@@ -219,7 +219,8 @@ def test_rest_and_pages_show_exactly_what_is_allowed(
         assert {e["id"] for e in listed} == allowed
         geo = web.get("/api/v1/incidents/events.geojson", headers=bearer(token)).json()
         assert {f["id"] for f in geo["features"]} == allowed
-        csv_ids = web.get("/api/v1/incidents/events.csv", headers=bearer(token)).text
+        csv_ids = web.get("/api/v1/incidents/events.csv", headers=bearer(token)).content
+        csv_ids = csv_ids.decode("utf-8-sig")
         assert {line.split(",")[0] for line in csv_ids.splitlines()[1:]} == allowed
         figures = web.get("/api/v1/incidents/figures", headers=bearer(token)).json()
         expected = Counter(world.places[i] for i in allowed - world.cancelled)

@@ -68,7 +68,9 @@ def test_rest_records_updates_exports_and_refuses_bad_input(usa: Node, web: Test
     again = web.post(f"{url}/updates", json={"damage": "x"}, headers=bearer(token))
     assert again.status_code == 422
     assert "cancelled" in again.json()["detail"]
-    csv_text = web.get("/api/v1/incidents/events.csv", headers=bearer(token)).text
+    got = web.get("/api/v1/incidents/events.csv", headers=bearer(token))
+    assert got.content.startswith(b"\xef\xbb\xbf")  # for Excel on a Japanese Windows
+    csv_text = got.content.decode("utf-8-sig")
     assert csv_text.splitlines()[1].startswith(f'{stix_id},"CONFIDENTIAL//REL TO JPN, USA"')
     assert web.get("/api/v1/incidents/events.csv", headers=bearer(reader)).text.count("\n") == 1
 
