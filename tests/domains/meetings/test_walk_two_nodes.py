@@ -397,3 +397,16 @@ def test_a_section_name_before_the_title_on_its_line_is_page_chrome() -> None:
         "Meeting\n\nJuly 1, 2024\n\nThe Ministers met.\n\nPress Releases: the Ministers noted it.\n"
     )
     assert "Press Releases:" in read_summary(text.encode()).normalized
+
+
+def test_the_text_output_says_what_the_text_does_not_give(
+    node: Node, db_url: str, tmp_path: Path
+) -> None:
+    """Walk: the dry run printed `?` for a time, duration or place the text does not
+    give; it says so in words."""
+    fact_sheet = CORPUS / "2019-04-19_scc-fact-sheet_en.txt"
+    code, out, err = _cli(node, db_url, tmp_path, str(fact_sheet), "--dry-run")
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert "time not given, duration not given, Washington, DC" in said
+    assert "?" not in said.split("encoding")[0]

@@ -223,8 +223,10 @@ def _report(result: service.ImportResult, format: str) -> None:
     said = " ".join(z for z in (m.start_zone, m.start_utc_offset) if z)
     zone = f" ({said})" if said else ""
     console.print(
-        f"{m.kind}: {m.body} {m.date.isoformat()} {m.start or '?'}{zone if m.start else ''} "
-        f"{m.duration_minutes or '?'} min, {m.place or '?'}, encoding {result.record.encoding}"
+        f"{m.kind}: {m.body} {m.date.isoformat()} "
+        f"{m.start + zone if m.start else 'time not given'}, "
+        f"{f'{m.duration_minutes} min' if m.duration_minutes else 'duration not given'}, "
+        f"{m.place or 'place not given'}, encoding {result.record.encoding}"
     )
     for a in m.attendees:
         console.print(f"  {a.nation} {a.name} {a.title}")
