@@ -121,3 +121,48 @@ def test_the_partner_hides_a_narrowed_record_and_its_parts(node: Node, usa: Node
         for each in (meeting, *parts):
             with pytest.raises(NotFound):
                 usa.store.get(jones.principal, each)
+
+
+def test_the_text_imported_again_after_a_narrowing_is_the_narrowed_record(node: Node) -> None:
+    """Walk 46: imported again at the label its record was narrowed to, the text made a
+    second record (every commitment listed twice); at the label it was first imported
+    at, the answer said "already held at this label" of a record held now narrower."""
+    meeting, _, token = _record(node)
+    with TestClient(create_app(node)) as client:
+        assert (
+            client.post(
+                f"/api/v1/objects/{meeting}/release", json={"label": NARROW}, headers=bearer(token)
+            ).status_code
+            == 200
+        )
+        text = SEED.decode("utf-8")
+        for label, held_at in ((NARROW, None), (WIDE, NARROW), (None, None)):
+            for dry_run in (True, False):
+                sent = {"text": text, "dry_run": dry_run, **({"label": label} if label else {})}
+                got = client.post("/api/v1/meetings/import", json=sent, headers=bearer(token))
+                assert got.status_code == 200, got.text
+                said = got.json()
+                assert (said["meeting_id"], said["already"], said["created"]) == (
+                    meeting,
+                    True,
+                    0,
+                ), (label, dry_run)
+                assert said["held_at"] == held_at, (label, dry_run)
+                assert said["held_elsewhere"] == []
+        # The page's preview says where the record is held now.
+        from tests.domains.meetings.test_import import _csrf, _session
+        from tests.factories import cookies
+
+        client.cookies.set(cookies(client).session, _session(node, "sato"))
+        client.cookies.set(cookies(client).lang, "en")
+        csrf = _csrf(client.get("/meetings/import").text)
+        shown = client.post(
+            "/meetings/import",
+            data={"csrf_token": csrf, "label": WIDE},
+            files={"file": ("a.txt", SEED, "text/plain")},
+        )
+        assert shown.status_code == 200, shown.text
+        notice = shown.text.split('id="held-here"', 1)[1].split("</div>", 1)[0]
+        assert f"narrowed since, and is held now at {NARROW}" in " ".join(notice.split())
+        assert f'href="/meetings/{meeting}"' in notice
+    assert [m.id for m in service.list_meetings(node, node.system)] == [meeting]

@@ -198,6 +198,8 @@ def import_meeting(body: SummaryImport, principal: ApiPrincipal, node: NodeDep) 
         "dry_run": result.dry_run,
         # The same text at other labels the caller may read: records of their own.
         "held_elsewhere": [{"meeting_id": o.id, "label": o.label_text} for o in result.elsewhere],
+        # Held, but narrowed since it was imported at the label asked for.
+        "held_at": result.held_at,
     }
     return _json(out, 200 if result.dry_run or result.already else 201)
 

@@ -209,6 +209,8 @@ def _entry(result: service.ImportResult) -> dict[str, object]:
         "outcome": outcome,
         "meeting_id": result.meeting_id if held else None,
         "already": result.already if checked else None,
+        # Held, but narrowed since it was imported at the label asked for.
+        "held_at": result.held_at,
         "created": result.created,
         **result.record.as_json(),
     }
@@ -242,8 +244,11 @@ def _report(result: service.ImportResult, format: str) -> None:
             f"  quality {f.kind} line {f.position['line']} col {f.position['column']}: "
             f"{f.found} -> {f.suggestion}"
         )
+    narrowed = f" (held now at {result.held_at})" if result.held_at else ""
     if result.dry_run and result.already:
-        console.print(f"dry run: nothing written; already imported as {result.meeting_id}")
+        console.print(
+            f"dry run: nothing written; already imported as {result.meeting_id}{narrowed}"
+        )
     elif result.dry_run and not result.meeting_id:
         # Without --as no node was asked: the label and the record held are unchecked.
         console.print(
@@ -254,7 +259,7 @@ def _report(result: service.ImportResult, format: str) -> None:
     elif result.dry_run:
         console.print("dry run: nothing written; not held at this label")
     elif result.already:
-        console.print(f"already imported as {result.meeting_id}: nothing new")
+        console.print(f"already imported as {result.meeting_id}{narrowed}: nothing new")
     else:
         console.print(f"imported {result.meeting_id}: {result.created} objects")
 

@@ -166,6 +166,7 @@ async def import_preview(
         # This very record (the text at this label) is held already: confirming
         # writes nothing, and the page says so before the importer confirms.
         held=read.meeting_id if read.already else "",
+        held_at=read.held_at,
         data=base64.b64encode(data).decode(),
         doc_lang=lang,
         date=date,

@@ -95,6 +95,10 @@ class ImportResult:
     # The same text held at other labels, as records of their own, that the importer
     # may read: an import at another label makes one more (walk 37).
     elsewhere: list[StoredObject] = field(default_factory=list)
+    # The label the record is held at now, when a release has narrowed it since it
+    # was imported at the label asked for (walk 46: "already held at this label" then
+    # let the importer believe the partner held it).
+    held_at: str | None = None
 
 
 def _scope(node: Node, label: Label, digest: str) -> str:
@@ -227,17 +231,23 @@ def store_record(
     made = bodies(record, stamp, _scope(node, label, record.digest))
     meeting_id = made[0]["id"]
     elsewhere = held_elsewhere(node, principal, record.digest, meeting_id)
+    stored: StoredObject | None
     try:
-        node.store.get(principal, meeting_id)
+        stored = node.store.get(principal, meeting_id)
     except NotFound:
-        held = False
-    else:
-        held = True
-    if dry_run:
+        # A record narrowed since its import keeps the ids of the label it was imported
+        # at: the same text at the label it is held at now is that record, not a
+        # second one (walk 46: the register listed every commitment twice).
+        stored = next((m for m in elsewhere if m.label == label), None)
+        if stored is not None:
+            meeting_id = stored.id
+            elsewhere = [m for m in elsewhere if m.id != meeting_id]
+    held = stored is not None
+    narrowed = stored is not None and stored.label != label
+    held_at = node.store.render(stored.label) if stored is not None and narrowed else None
+    if dry_run or held:
         # A preview says, as the import would, that this very record is held already.
-        return ImportResult(record, meeting_id, 0, held, True, made, elsewhere)
-    if held:
-        return ImportResult(record, meeting_id, 0, True, False, made, elsewhere)
+        return ImportResult(record, meeting_id, 0, held, dry_run, made, elsewhere, held_at=held_at)
     # The lookups below plan on the statistics of what earlier documents wrote.
     node.db.keep_statistics(restate.LOOKUP_TABLES)
     with node.store.transaction(principal) as conn:
