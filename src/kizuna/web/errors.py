@@ -17,7 +17,15 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused, StoreError
+from kizuna.errors import (
+    Conflict,
+    Disallowed,
+    Invalid,
+    NotFound,
+    Refused,
+    StoreError,
+    validator_said,
+)
 from kizuna.labels import LabelError
 from kizuna.web.i18n import N_, translations
 from kizuna.web.refusal_words import recognised
@@ -216,7 +224,7 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str], na
             )
         elif kind == "value_error":
             # A validator's own words: the store's messages, recognised as they are.
-            said_by = str(error.get("msg", "")).removeprefix("Value error, ")
+            said_by = validator_said(error)
             key = _recognised(said_by) or N_("the value was not accepted.")
         else:
             key = _PYDANTIC.get(kind, N_("the value was not accepted."))
