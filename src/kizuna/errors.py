@@ -4,7 +4,19 @@ A module of its own, importing nothing, so that every layer can raise them."""
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Disallowed", "Invalid", "NotFound", "Recalled", "Refused", "StoreError"]
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "Conflict",
+    "Disallowed",
+    "Invalid",
+    "NotFound",
+    "Recalled",
+    "Refused",
+    "StoreError",
+    "validator_said",
+]
 
 
 class StoreError(Exception):
@@ -86,3 +98,10 @@ class Disallowed(Refused):
     ) -> None:
         super().__init__(message, field=field, action=action, target=target)
         self.status = status
+
+
+def validator_said(error: Mapping[str, Any]) -> str:
+    """A pydantic error's message as its validator said it: pydantic puts "Value
+    error, " before what a validator raises, which tells a reader nothing (walk 46:
+    "Value error, unknown municipality code '473250'")."""
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")

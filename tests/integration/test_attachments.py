@@ -653,11 +653,11 @@ def test_the_fragment_never_shows_a_banner_its_reader_may_not_read(desk: Desk) -
         )
 
     for forged in (
-        "TOP SECRET//CYBER",  # read, before, as releasable to this node's nation
+        "TOP SECRET//CYBER",  # this node's nation only, and above her clearance
+        "機密",  # a bare level above her clearance
         "TOP SECRET//CYBER//REL TO JPN",
         "SECRET//REL TO JPN, USA",  # above her clearance
         "CONFIDENTIAL//REL TO USA",  # not releasable to her nation
-        "CONFIDENTIAL",  # no releasability: no banner over a label reads so
         "SECRET//NOPE//REL TO JPN",
     ):
         refused = panel(forged)
@@ -668,6 +668,9 @@ def test_the_fragment_never_shows_a_banner_its_reader_may_not_read(desk: Desk) -
     for shown, expected in (
         ("CONFIDENTIAL//REL TO JPN, USA", "秘//提供可：日本、米国"),
         ("秘//提供可：日本", "秘//提供可：日本"),
+        # A bare level is a label (README): this node's nation only (walk 46).
+        ("CONFIDENTIAL", "秘//提供可：日本"),
+        ("秘", "秘//提供可：日本"),
         (desk.node.policy.lowest.ja, "秘//提供可：日本、米国"),
         (desk.node.policy.lowest.name, "秘//提供可：日本、米国"),
     ):

@@ -134,6 +134,13 @@ def _refusal(**values: object) -> ValidationError:
             "区分：「極秘//提供可：日本、米国」のように、規程にある区分を記入してください。",
             "Label: write a label the policy knows, such as SECRET//REL TO JPN, USA.",
         ),
+        (
+            # Walk 46: a valid label an owner's rule refuses, with no words of its own,
+            # is said as the store says it, never as a label the policy does not know.
+            Invalid("a minute is never wider than its agenda", field="label"),
+            "区分：a minute is never wider than its agenda",
+            "Label: a minute is never wider than its agenda",
+        ),
     ],
 )
 def test_errors_read_as_words_in_both_languages(exc: Exception, ja: str, en: str) -> None:

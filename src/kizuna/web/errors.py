@@ -17,7 +17,15 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from kizuna.errors import Conflict, Disallowed, NotFound, Refused, StoreError
+from kizuna.errors import (
+    Conflict,
+    Disallowed,
+    Invalid,
+    NotFound,
+    Refused,
+    StoreError,
+    validator_said,
+)
 from kizuna.labels import LabelError
 from kizuna.web.i18n import N_, translations
 from kizuna.web.refusal_words import recognised
@@ -216,7 +224,7 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str], na
             )
         elif kind == "value_error":
             # A validator's own words: the store's messages, recognised as they are.
-            said_by = str(error.get("msg", "")).removeprefix("Value error, ")
+            said_by = validator_said(error)
             key = _recognised(said_by) or N_("the value was not accepted.")
         else:
             key = _PYDANTIC.get(kind, N_("the value was not accepted."))
@@ -284,6 +292,10 @@ def _store(exc: StoreError, gettext: Callable[[str], str], names: _Names) -> str
         return _with_field(exc.field, gettext(key), gettext, names)
     if isinstance(exc, Conflict):
         return gettext(_HTTP[409])
+    if is_label and _UNKNOWN.search(text) is None and isinstance(exc, Refused | Invalid):
+        # A valid label some rule refuses (an owner's, a part's): the store's own reason,
+        # as REST gives it, not "write a label the policy knows" (walk 46).
+        return _with_field(exc.field, text, gettext, names)
     if is_label:
         return _with_field(exc.field, gettext(_LABEL), gettext, names)
     return _with_field(exc.field, gettext(N_("the value was not accepted.")), gettext, names)

@@ -207,7 +207,9 @@ def _name(key: str, path: str, words: Words) -> str | None:
     # An extension sits under its definition's id: named as one, the id on hover.
     if path == "extensions" and key.startswith("extension-definition--"):
         return N_("Extension definition")
-    return words.names.get(key)
+    # A nested key by its path first: an attendee's `name` is a person's name, not the
+    # object's title (walk 46: both read "Title").
+    return words.names.get(f"{path}.{key}" if path else key) or words.names.get(key)
 
 
 def coded(tables: Mapping[str, Mapping[str, str]]) -> Callable[[str, str, str], str | None]:

@@ -45,6 +45,7 @@ from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.fields import changes, layout, references, words_of
 from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.names import nation_name
 from kizuna.web.pages import page
 from kizuna.web.search import TYPE_NAMES, worded
 from kizuna.web.stix_values import stix_value
@@ -320,6 +321,9 @@ def _object_page(
 
     def said(path: str, value: str) -> str | None:
         own = value_words(path, value, lang) if value_words else None
+        if own is None and path.rsplit(".", 1)[-1] == "nation" and value in node.policy.nations:
+            # A nation in words, as every page says it (walk 46: an attendee's read JPN).
+            own = nation_name(node.policy, value, lang)
         return own or stix_value(path, value, lang)
 
     words = words_of(node.property_words.get(obj.type), said)

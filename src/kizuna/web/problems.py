@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kizuna.errors import validator_said
 from kizuna.labels import LabelError
 from kizuna.store import StoreError
 
@@ -151,7 +152,7 @@ def install(app: FastAPI, *, is_api: Any, page_error: Any) -> None:
             {
                 # A JSON syntax error's location is a character offset: the body is at fault.
                 "field": "body" if e.get("type") == "json_invalid" else _field_of(e.get("loc", ())),
-                "detail": e.get("msg", "invalid"),
+                "detail": validator_said(e),
             }
             for e in exc.errors()
         ]

@@ -22,6 +22,20 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
+        # A part released wider than its whole (a meeting's section, an item's answer):
+        # the label is valid, the whole is narrower (walk 46: the page said "write a
+        # label the policy knows").
+        re.compile(r"is never released wider than what it is about"),
+        N_(
+            "a part is never released wider than what it is about, which is read under a "
+            "narrower label: release that first."
+        ),
+    ),
+    (
+        re.compile(r"^the label must be at least as restrictive as .*, which (it|the item) names$"),
+        N_("the label must be at least as restrictive as that of every object it names."),
+    ),
+    (
         re.compile(r"is already labelled "),
         N_("the object already has this label: give the label it should have now."),
     ),

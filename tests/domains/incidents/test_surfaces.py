@@ -176,3 +176,20 @@ def test_the_record_form_names_each_problem_in_the_readers_language(
         # The form comes back with what was typed.
         assert 'value="パネル落下"' in refused.text
     assert counts(usa) == before
+
+
+def test_rest_says_a_validators_words_without_pydantics_prefix(usa: Node, web: TestClient) -> None:
+    """Walk 46: details read "Value error, the occurred time needs its zone…"."""
+    _, token = member(usa, "duty", nation="USA", roles=["author"], bodies=["usfj"])
+    place = {"geometry": {"type": "Point", "coordinates": [127.764, 26.309]},
+             "municipalities": ["473250"]}  # fmt: skip
+    for bad, said in (
+        ({**payload(), "occurred": "2026-12-01T13:40:00"}, "needs its zone"),
+        ({**payload(), "place": place}, "unknown municipality code '473250'"),
+    ):
+        refused = web.post("/api/v1/incidents/events", json=bad, headers=bearer(token))
+        assert refused.status_code == 422, refused.text
+        problem = refused.json()
+        details = [problem["detail"], *(e["detail"] for e in problem.get("errors", []))]
+        assert any(said in d for d in details), details
+        assert not any("Value error" in d for d in details), details

@@ -5,7 +5,9 @@ pointed to, cannot narrow one)."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +19,7 @@ from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.domains.meetings.test_ingest import SEED
-from tests.factories import PASSWORD, add_user, bearer
+from tests.factories import PASSWORD, add_user, bearer, sign_in
 from tests.integration.test_federation import _linked, _peer_of, usa
 
 __all__ = ["usa"]  # the fixture, imported for pytest
@@ -166,3 +168,43 @@ def test_the_text_imported_again_after_a_narrowing_is_the_narrowed_record(node: 
         assert f"narrowed since, and is held now at {NARROW}" in " ".join(notice.split())
         assert f'href="/meetings/{meeting}"' in notice
     assert [m.id for m in service.list_meetings(node, node.system)] == [meeting]
+
+
+def _release_error(page: str) -> str:
+    found = re.search(r'id="release-error">(.*?)</p>', page, flags=re.DOTALL)
+    return html.unescape(found.group(1)) if found else ""
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_objects_page_says_why_a_part_is_not_released_wider(node: Node, lang: str) -> None:
+    """Walk 46: a section released wider than its narrowed meeting, from the object's
+    page, said "write a label the policy knows" of a valid label; it says why, as REST."""
+    meeting, parts, _ = _record(node)
+    node.store.release(node.system, meeting, parse(node.policy, NARROW))
+    section = next(p for p in parts if p.startswith(model.SECTION))
+    review = next(p for p in parts if p.startswith(model.REVIEW))
+    with TestClient(create_app(node)) as client:
+        csrf = sign_in(client, "sato", lang=lang)
+        refused = client.post(
+            f"/objects/{section}/release", data={"csrf_token": csrf, "label": WIDE}
+        )
+        assert refused.status_code == 422, refused.text
+        said = _release_error(refused.text)
+        assert said, refused.text
+        assert "policy knows" not in said
+        assert "規程にある区分" not in said
+        if lang == "en":
+            assert "never released wider than what it is about" in said
+            assert "release that first" in said
+        else:
+            assert "それを先に提供" in said
+        # A review names its decision: the owner's own reason, as REST gives it.
+        refused = client.post(
+            f"/objects/{review}/release", data={"csrf_token": csrf, "label": WIDE}
+        )
+        assert refused.status_code == 422, refused.text
+        said = _release_error(refused.text)
+        assert "policy knows" not in said
+        assert "規程にある区分" not in said
+        assert ("at least as restrictive" if lang == "en" else "制限") in said
+    assert node.store.get(node.system, section).label_text == NARROW

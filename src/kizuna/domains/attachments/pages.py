@@ -10,9 +10,9 @@ shows (pass the host page's banner text as `banner`, e.g.
 
 The `banner` comes from the client, so it only ever adds to what the server knows:
 the new banner is the least upper bound of the object's label, the attachments shown
-and that value, so it always covers what the fragment shows. The value must be a whole
-label of the policy (its releasability written out, as every banner over a label is)
-that the reader may read, or the lowest level's bare name of a page with nothing
+and that value, so it always covers what the fragment shows. The value must be a label
+of the policy that the reader may read (a bare level is a label of this node's nation
+only, as everywhere else), or the lowest level's bare name of a page with nothing
 labelled on it; anything else (a label above the reader, as `TOP SECRET//CYBER` was
 to a CONFIDENTIAL reader) is refused with a 422 naming the banner, and nothing is
 swapped. A legitimate banner always passes: it is the bound of labels its reader read.
@@ -62,9 +62,9 @@ def _host_label(node: Node, principal: Principal, text: str | None) -> Label | N
         return None  # a page with nothing labelled on it: it adds nothing
     refused = Invalid("the banner is not a label of the policy that you may read", field="banner")
     try:
-        # No originator: a banner over labels names its releasability; a label without
-        # one would be read as this node's nation only.
-        label = parse(node.policy, text)
+        # A bare level is a label like any other (README): this node's nation only
+        # (walk 46: `CONFIDENTIAL` and `秘` were refused though the label is valid).
+        label = parse(node.policy, text, originator=node.nation)
     except LabelError as exc:
         raise refused from exc
     if not can_read(principal.clearance, label):

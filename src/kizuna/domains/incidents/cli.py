@@ -18,7 +18,7 @@ from kizuna.domains.incidents.exports import csv_text, geojson
 from kizuna.domains.incidents.model import AckCreate, CancelRequest, EventCreate, EventUpdate
 from kizuna.domains.incidents.rules import Problems
 from kizuna.domains.incidents.service import incidents
-from kizuna.errors import StoreError
+from kizuna.errors import StoreError, validator_said
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
@@ -48,7 +48,8 @@ def _read(model: type[M], path: Path) -> M:
     except ValidationError as exc:
         # Every field at fault, not only the first.
         said = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {validator_said(e)}"
+            for e in exc.errors()
         )
         raise fail(f"{path}: {said}") from exc
 
@@ -127,7 +128,7 @@ def acknowledge(
     try:
         data = AckCreate(addressee=addressee, comment=comment)
     except ValidationError as exc:
-        raise fail(str(exc.errors()[0].get("msg"))) from exc
+        raise fail(validator_said(exc.errors()[0])) from exc
     _act(db, as_user, lambda c, p: c.acknowledge(p, stix_id, data))
 
 

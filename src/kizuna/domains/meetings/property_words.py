@@ -31,6 +31,11 @@ PROPERTY_WORDS: dict[str, dict[str, str]] = {
         "start_utc_offset": N_("Start: offset from UTC"),
         "duration_minutes": N_("Length (minutes)"),
         "attendees": N_("Attendees"),
+        # An attendee is a person: their name and their office, not a title of the record.
+        "attendees.name": N_("Name"),
+        "attendees.title": N_("Official title"),
+        "attendees.name_en": N_("Name (English)"),
+        "attendees.title_en": N_("Official title (English)"),
         "nation": N_("Nation"),
         "name_en": N_("English form"),
         "title_en": N_("Title (English)"),
