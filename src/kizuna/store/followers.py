@@ -16,13 +16,39 @@ nothing undoes this.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 from sqlalchemy import Connection, delete, select
 
 from kizuna import audit
 from kizuna.db.schema import access, objects, versions
 from kizuna.store.owners import Owners
 
-__all__ = ["hide"]
+__all__ = ["hide", "naming"]
+
+
+def naming(conn: Connection, names: Mapping[str, str], stix_id: str) -> list[str]:
+    """The ids of the objects this node holds, oldest first, of the types of `names`
+    whose first version names `stix_id` under the property `names` gives for its type
+    (an owner's `Followers`, for followers that never change what they follow). The
+    text match only narrows the search (no index holds what a body names); the body
+    read back settles it. Runs on a narrowing or a recall, never per row of a page."""
+    query = (
+        select(objects.c.stix_id, objects.c.type, versions.c.body)
+        .join(versions, versions.c.object_pk == objects.c.pk)
+        .where(
+            objects.c.type.in_(list(names)),
+            versions.c.number == 1,
+            versions.c.body.contains(stix_id, autoescape=True),
+        )
+        .order_by(objects.c.pk)
+    )
+    return [
+        row.stix_id
+        for row in conn.execute(query)
+        if json.loads(row.body).get(names[row.type]) == stix_id
+    ]
 
 
 def hide(conn: Connection, owners: Owners, stix_id: str, *, actor: str) -> list[str]:

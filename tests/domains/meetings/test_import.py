@@ -719,7 +719,7 @@ def test_the_preview_heads_read_as_japanese_with_a_full_width_colon(node: Node) 
 
 def test_a_commitment_previews_under_a_singular_chip(node: Node) -> None:
     """Walk 40: the English preview marked each commitment "Commitments"."""
-    add_user(node, "sato", roles=["author", "releasing_officer"])
+    _, token_of = add_user(node, "sato", roles=["author", "releasing_officer"])
     one = {"file": ("a.txt", DEFENCE_JA.read_bytes(), "text/plain")}
     with _app(node) as web:
         web.cookies.set(cookies(web).session, _session(node, "sato"))
@@ -729,6 +729,16 @@ def test_a_commitment_previews_under_a_singular_chip(node: Node) -> None:
         chips = re.findall(r'<span class="commitment">([^<]*)</span>', preview)
         assert chips
         assert set(chips) == {"Commitment"}
+        # The meeting's page too, each decision's chip (walk 46).
+        made = web.post(
+            "/api/v1/meetings/import",
+            json={"text": DEFENCE_JA.read_text("utf-8"), "dry_run": False},
+            headers=bearer(token_of),
+        ).json()["meeting_id"]
+        page = web.get(f"/meetings/{made}").text
+        chips = re.findall(r'<span class="commitment">([^<:(]*)', page)
+        assert chips
+        assert {c.strip() for c in chips} == {"Commitment"}
 
 
 def test_a_refused_boosted_form_leaves_the_address_where_it_was(node: Node) -> None:

@@ -14,12 +14,11 @@ shown only beside an event the reader may see (queries.py).
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import Connection, select
 
-from kizuna.db.schema import objects, versions
+from kizuna.db.schema import objects
 from kizuna.domains.incidents.model import ACK_TYPE, EVENT_TYPE
+from kizuna.store.followers import naming
 
 __all__ = ["followers"]
 
@@ -27,25 +26,8 @@ __all__ = ["followers"]
 def followers(conn: Connection, stix_id: str) -> list[str]:
     """The ids of the acknowledgements of `stix_id` (an event) this node holds, oldest
     first; none for any other object. Found by what each names, not by the notice rows:
-    an acknowledgement may reach a node before its event does, and gets no row there."""
+    an acknowledgement may reach a node before its event does, and gets no row there.
+    An acknowledgement never changes what it names (rules.py): its first version says
+    it."""
     kind = conn.execute(select(objects.c.type).where(objects.c.stix_id == stix_id)).scalar()
-    if kind != EVENT_TYPE:
-        return []
-    # The text match only narrows the search (no index holds what a body names); the
-    # body read back settles it. An acknowledgement never changes what it names
-    # (rules.py), so its first version says it.
-    query = (
-        select(objects.c.stix_id, versions.c.body)
-        .join(versions, versions.c.object_pk == objects.c.pk)
-        .where(
-            objects.c.type == ACK_TYPE,
-            versions.c.number == 1,
-            versions.c.body.contains(stix_id, autoescape=True),
-        )
-        .order_by(objects.c.pk)
-    )
-    return [
-        row.stix_id
-        for row in conn.execute(query)
-        if json.loads(row.body).get("incident") == stix_id
-    ]
+    return naming(conn, {ACK_TYPE: "incident"}, stix_id) if kind == EVENT_TYPE else []

@@ -15,12 +15,11 @@ takes nothing along: each part is released on its own, never wider than its meet
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import Connection, select
 
-from kizuna.db.schema import objects, versions
+from kizuna.db.schema import objects
 from kizuna.domains.meetings.model import DECISION, ITEM, LINK, MEETING, REVIEW, SECTION
+from kizuna.store.followers import naming
 from kizuna.store.owners import Write
 from kizuna.store.rules import never_wider_than
 
@@ -38,30 +37,12 @@ _NOUNS = {SECTION: "a section", ITEM: "an item", DECISION: "a decision"}
 
 def followers(conn: Connection, stix_id: str) -> list[str]:
     """The ids of the parts of `stix_id` this node holds, oldest first; none for an
-    object that is not a meeting, a section, an item or a decision."""
+    object that is not a meeting, a section, an item or a decision. A part never
+    changes what it belongs to (a correction changes its words): its first version
+    says it."""
     kind = conn.execute(select(objects.c.type).where(objects.c.stix_id == stix_id)).scalar()
     parts = _PARTS.get(str(kind))
-    if not parts:
-        return []
-    by_type = dict(parts)
-    # The text match only narrows the search (no index holds what a body names); the
-    # body read back settles it. A part never changes what it belongs to (a correction
-    # changes its words), so its first version says it.
-    query = (
-        select(objects.c.stix_id, objects.c.type, versions.c.body)
-        .join(versions, versions.c.object_pk == objects.c.pk)
-        .where(
-            objects.c.type.in_(by_type),
-            versions.c.number == 1,
-            versions.c.body.contains(stix_id, autoescape=True),
-        )
-        .order_by(objects.c.pk)
-    )
-    return [
-        row.stix_id
-        for row in conn.execute(query)
-        if json.loads(row.body).get(by_type[row.type]) == stix_id
-    ]
+    return naming(conn, dict(parts), stix_id) if parts else []
 
 
 def release_rules(conn: Connection, write: Write) -> None:
