@@ -187,6 +187,18 @@ def _received(usa: Proc) -> dict[str, list[tuple[str, str]]]:
     return got
 
 
+def _count(usa: Proc) -> int:
+    """How many of JPN's objects USA holds: a cheap look, for the kills' timing."""
+    engine = create_engine(usa.db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT count(*) FROM objects WHERE origin = 'JPN'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def _wait_for(usa: Proc, wanted: set[str], seconds: float) -> dict[str, list[tuple[str, str]]]:
     deadline = time.monotonic() + seconds
     got: dict[str, list[tuple[str, str]]] = {}
@@ -232,8 +244,10 @@ def test_usa_ends_with_exactly_what_is_releasable(pair: Pair) -> None:
 
 
 def test_the_receiver_killed_20_times_mid_sync_converges(pair: Pair) -> None:
-    # Small pages: many transactions to be killed in the middle of.
-    pair.usa.env["KIZUNA_PULL_PAGE"] = "10"
+    # Small pages: many transactions to be killed in the middle of, and a sync slow
+    # enough that twenty kills come before its end (with pages of 10 and a kill up to
+    # 130 ms after progress, a quick run finished after 19).
+    pair.usa.env["KIZUNA_PULL_PAGE"] = "3"
     pair.jpn.start()
     rng = random.Random(20)
     kills = 0
@@ -242,12 +256,12 @@ def test_the_receiver_killed_20_times_mid_sync_converges(pair: Pair) -> None:
         pair.usa.start()
         # Kill only once the sync has moved on since the last kill: mid-sync, not idle.
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(_received(pair.usa)) <= last:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 0.08))
+        while time.monotonic() < deadline and _count(pair.usa) <= last:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.04))
         pair.usa.kill()
         kills += 1
-        last = len(_received(pair.usa))
+        last = _count(pair.usa)
         if last >= len(pair.expected()):
             break
     assert kills == 20, f"the sync finished after only {kills} kills"
