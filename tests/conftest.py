@@ -114,7 +114,9 @@ class PgDatabases:
     inodes are searched for past the recently deleted ones: 0.03 s a creation on a
     quiet machine, 0.3-0.5 s during the suite). Emptying one takes a few statements and
     no file. A copy is dropped after `USES` tests, so that the dead rows of its deletes
-    (this server runs without autovacuum) never pile up. `fingerprint` is what
+    (this server runs without autovacuum) never pile up. The server's counters of
+    its tables (pg_stat_user_tables) are not emptied: a test of them takes a database
+    of its own (`test_statistics.py`). `fingerprint` is what
     `tests/integration/test_test_databases.py` compares with the template's."""
 
     USES = 12

@@ -4,15 +4,37 @@ planned on the statistics of an empty table took seconds instead of a millisecon
 
 from __future__ import annotations
 
+import shutil
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from kizuna.domains.meetings import restate
 from kizuna.domains.meetings.ingest import read_summary
 from kizuna.domains.meetings.service import store_record
 from kizuna.runtime import Node
+from tests.conftest import drop_pg_database, make_pg_database
 from tests.domains.meetings.test_ingest import SEED
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database, never used before: the server's counters of a database used
+    again (`tests.conftest.PgDatabases`) remember the tests before."""
+    if request.param == "sqlite":
+        path = tmp_path / "kizuna.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    admin = request.getfixturevalue("pg_server")
+    url, name = make_pg_database(admin, template=request.getfixturevalue("pg_template"))
+    try:
+        yield url
+    finally:
+        drop_pg_database(admin, name)
 
 
 def _counts(node: Node, table: str) -> tuple[int, int, bool]:
