@@ -120,6 +120,10 @@ class Node:
     # Paths that take a larger request body than `settings.max_body_bytes` (an official
     # text's upload): path -> bytes.
     body_limits: dict[str, int] = field(default_factory=dict)
+    # Whether an object's page loads the attachments panel (`/attachments?of=<id>`),
+    # as the attachments domain judges it by the id alone: an object that takes no
+    # file shows no panel. None: no domain offers attachments, no panel at all.
+    takes_attachments: Callable[[str], bool] | None = None
     # Per-domain services, built once per node (see e.g. `coordination(node)`).
     extras: dict[str, object] = field(default_factory=dict)
 

@@ -39,6 +39,7 @@ from kizuna.interchange.imports import import_objects
 from kizuna.labels import Clearance, Label, can_read, dominates, lub, parse, render
 from kizuna.runtime import Node
 from kizuna.stix.markings import marking_id
+from kizuna.stix.types import RECALL
 from kizuna.taxii.collections import COLLECTIONS
 from kizuna.web.app import create_app
 from tests.conftest import drop_pg_database, make_pg_database, node_settings
@@ -637,20 +638,23 @@ def test_the_fragment_never_shows_a_banner_its_reader_may_not_read(desk: Desk) -
     """Walk: tanaka (CONFIDENTIAL) passed `banner=TOP SECRET//CYBER` in the panel's URL
     and both banners read 機密//CYBER//提供可：日本. The value only adds to the labels the
     server knows, and must be a label she may read: anything else is refused, naming it,
-    and nothing is swapped."""
+    and nothing is swapped. Walk 47: the same URL loaded without htmx (the whole page)
+    answered 200 and ignored the value; the rule is the same there, and for an object
+    that takes no file."""
     c = desk.client
+    marking = marking_id(desk.node.policy, desk.node.store.get(desk.node.system, desk.report).label)
     with desk.node.db.write() as conn:
         user = identity.find_user(conn, "tanaka")
         assert user is not None
         c.cookies.set(cookies(c).session, identity.start_session(conn, user))
     c.cookies.set(cookies(c).lang, "ja")
 
-    def panel(banner: str) -> Any:
-        return c.get(
-            "/attachments",
-            params={"of": desk.report, "banner": banner},
-            headers={"HX-Request": "true"},
-        )
+    def panel(banner: str, of: str = desk.report) -> Any:
+        return c.get("/attachments", params={"of": of, "banner": banner},
+                     headers={"HX-Request": "true"})  # fmt: skip
+
+    def whole(banner: str) -> Any:
+        return c.get("/attachments", params={"of": desk.report, "banner": banner})
 
     for forged in (
         "TOP SECRET//CYBER",  # this node's nation only, and above her clearance
@@ -660,11 +664,11 @@ def test_the_fragment_never_shows_a_banner_its_reader_may_not_read(desk: Desk) -
         "CONFIDENTIAL//REL TO USA",  # not releasable to her nation
         "SECRET//NOPE//REL TO JPN",
     ):
-        refused = panel(forged)
-        assert refused.status_code == 422, forged
-        assert "hx-swap-oob" not in refused.text
-        assert "機密" not in refused.text
-        assert "このページの秘密区分：閲覧できる区分ではありません。" in refused.text
+        for refused in (panel(forged), whole(forged), panel(forged, marking)):
+            assert refused.status_code == 422, forged
+            assert "hx-swap-oob" not in refused.text
+            assert "機密" not in refused.text
+            assert "このページの秘密区分：閲覧できる区分ではありません。" in refused.text
     for shown, expected in (
         ("CONFIDENTIAL//REL TO JPN, USA", "秘//提供可：日本、米国"),
         ("秘//提供可：日本", "秘//提供可：日本"),
@@ -679,6 +683,15 @@ def test_the_fragment_never_shows_a_banner_its_reader_may_not_read(desk: Desk) -
         top = re.search(r'id="banner-top" hx-swap-oob="true"[^>]*>([^<]+)<', part.text)
         assert top is not None
         assert top.group(1) == expected, shown
+        # The whole page judges it too, and is a page of its own: its banners are those
+        # of what it shows.
+        page = whole(shown)
+        assert page.status_code == 200, shown
+        assert "hx-swap-oob" not in page.text
+        top = re.search(r'id="banner-top"[^>]*>([^<]+)<', page.text)
+        assert top is not None
+        assert top.group(1) == "秘//提供可：日本、米国", shown
+        assert panel(shown, marking).text == ""
 
 
 def _panel(page: str) -> str:
@@ -727,15 +740,47 @@ def test_every_object_page_leads_to_the_files_its_reader_may_read(desk: Desk) ->
         assert ('href="/attachments?of=' in part.text and "Attach a file" in part.text) == (
             who == "sato"
         )
-    # An attachment's own page takes no file: its panel is nothing at all.
+    # An attachment's own page takes no file: its panel, asked for, is nothing at all
+    # (its page asks for none: the test below).
     c.cookies.clear()
     sign_in(c, "sato", lang="en")
-    artifact_page = c.get(f"/objects/{made['brief.pdf']}")
-    assert artifact_page.status_code == 200
-    assert c.get(_panel(artifact_page.text), headers={"HX-Request": "true"}).text == ""
+    own = f"/attachments?of={made['brief.pdf']}&banner=UNCLASSIFIED"
+    assert c.get(own, headers={"HX-Request": "true"}).text == ""
     # An object the reader may not read: the panel answers as for one that does not exist.
     hidden = c.get(f"/attachments?of={desk.hidden}", headers={"HX-Request": "true"})
     assert hidden.status_code == 404
+
+
+def test_an_object_that_takes_no_file_shows_no_attachments_panel(desk: Desk) -> None:
+    """Walk 47: a label marking's page loaded the attachments panel ("添付ファイル",
+    "0 件"), though it takes no file and shows none; the attachments domain's rule names
+    attachments and recalls too. Their pages show no panel and no link to one; a
+    report's page still does."""
+    c = desk.client
+    sent = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("brief.pdf", PDF, "application/pdf")},
+        data={"of": desk.report},
+        headers=bearer(desk.token),
+    )
+    assert sent.status_code == 201, sent.text
+    shared = desk.node.store.get(desk.node.system, desk.report).label
+    # A narrowing release recalls the earlier version from the partner.
+    desk.node.store.release(
+        desk.author, desk.report, parse(desk.node.policy, "CONFIDENTIAL//REL TO JPN")
+    )
+    with desk.node.db.read() as conn:
+        recalls = list(
+            conn.execute(select(objects.c.stix_id).where(objects.c.type == RECALL)).scalars()
+        )
+    assert len(recalls) == 1
+    sign_in(c, "sato", lang="ja", password="correct horse battery staple")
+    for stix_id in (marking_id(desk.node.policy, shared), sent.json()["id"], recalls[0]):
+        page = c.get(f"/objects/{stix_id}")
+        assert page.status_code == 200, stix_id
+        assert 'id="attachments-panel"' not in page.text, stix_id
+        assert "/attachments?of=" not in page.text, stix_id
+    assert 'id="attachments-panel"' in c.get(f"/objects/{desk.report}").text
 
 
 # -- the leak oracle ----------------------------------------------------------------------

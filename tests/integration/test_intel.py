@@ -303,3 +303,15 @@ def test_every_extension_names_a_schema_the_node_publishes(node: Node) -> None:
             result = validate_instance(definition, ValidationOptions(version="2.1"))
             assert result.is_valid, [str(e) for e in result.errors]
         assert client.get("/stix/schemas/secrets.json").status_code == 404
+        # Walk 47: README named `/stix/schemas/`, which answered 404. It lists every
+        # schema with its path, and each path answers it.
+        index = client.get("/stix/schemas/")
+        assert index.status_code == 200
+        assert index.headers["content-type"] == "application/json"
+        listed = {entry["name"]: entry["url"] for entry in index.json()}
+        assert set(listed) == {"label", "assessment", "observation", "joint-product",
+                               "approval", "recall"}  # fmt: skip
+        assert {d["schema"] for d in extension_definitions()} == set(listed.values())
+        for name, url in listed.items():
+            assert url == f"/stix/schemas/{name}.json"
+            assert client.get(url).json()["$id"] == url

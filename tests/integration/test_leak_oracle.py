@@ -354,17 +354,21 @@ def test_store_feed_returns_every_version_exactly_as_the_oracle_allows(world: Wo
         assert set(got) == expected | markings, who
 
 
-def _taxii_ids(web: TestClient, token: str, collection: str, **params: str) -> list[str]:
+def _taxii_objects(web: TestClient, token: str, collection: str, **params: str) -> list[dict]:
     headers = {**bearer(token), "Accept": "application/taxii+json;version=2.1"}
     url = f"/taxii2/kizuna/collections/{collection}/objects/"
-    seen: list[str] = []
+    seen: list[dict] = []
     query = {"limit": "1000", **params}
     while True:
         envelope = web.get(url, params=query, headers=headers).json()
-        seen += [o["id"] for o in envelope.get("objects", [])]
+        seen += envelope.get("objects", [])
         if not envelope["more"]:
             return seen
         query = {**query, "next": envelope["next"]}
+
+
+def _taxii_ids(web: TestClient, token: str, collection: str, **params: str) -> list[str]:
+    return [o["id"] for o in _taxii_objects(web, token, collection, **params)]
 
 
 def test_taxii_collections_return_exactly_what_the_oracle_allows(
@@ -405,6 +409,58 @@ def test_taxii_collections_return_exactly_what_the_oracle_allows(
                 assert len(answer.json()["versions"]) == len(readable)
             else:
                 assert answer.status_code == 404
+
+
+def _stamp(obj: dict) -> str:
+    """What tells one version from another: `modified`, else `created`; observables
+    have neither and only ever one version here."""
+    return str(obj.get("modified", obj.get("created", "")))
+
+
+def test_taxii_first_is_the_earliest_version_the_oracle_allows(
+    world: World, users: dict[str, tuple[Principal, str, str]], web: TestClient
+) -> None:
+    """`match[version]=first`, listed and per object, answers the earliest version of
+    each object that the caller may read: version 1 may be above the caller (a
+    product drafted higher than it is released), and must not hide the rest."""
+    every = feed(world.node.store, world.node.system, FeedQuery(versions=("all",)), limit=1000)
+    stamps: dict[str, dict[int, str]] = {}
+    while True:
+        for o in every.items:
+            stamps.setdefault(o.id, {})[o.version] = o.modified
+        if every.next is None:
+            break
+        every = feed(world.node.store, world.node.system, FeedQuery(versions=("all",)),
+                     limit=1000, cursor_token=every.next)  # fmt: skip
+    assert all(len(stamps[i]) == len(h) for i, h in world.truth.items())
+    collection = next(c.id for c in COLLECTIONS if c.key == "all")
+    versioned = sorted(i for i, h in world.truth.items() if len(h) > 1)
+    later = 0  # callers whose first is not version 1: what the old rule hid
+    for who, token, _ in users.values():
+        expected: dict[str, str] = {}
+        for stix_id, history in world.truth.items():
+            readable = [
+                n for n in range(len(history)) if version_readable(who.clearance, history, n)
+            ]
+            if readable:
+                expected[stix_id] = stamps[stix_id][readable[0] + 1]
+                later += readable[0] > 0
+        listed = _taxii_objects(web, token, collection, **{"match[version]": "first"})
+        got = {o["id"]: _stamp(o) for o in listed if o["type"] != "marking-definition"}
+        assert len(got) == len(listed) - len(_readable_markings(world, who))
+        assert got == expected, who
+        headers = {**bearer(token), "Accept": "application/taxii+json;version=2.1"}
+        for stix_id in world.rng.sample(versioned, 10):
+            answer = web.get(
+                f"/taxii2/kizuna/collections/{collection}/objects/{stix_id}/",
+                params={"match[version]": "first"},
+                headers=headers,
+            )
+            if stix_id in expected:
+                assert [_stamp(o) for o in answer.json()["objects"]] == [expected[stix_id]]
+            else:
+                assert answer.status_code == 404
+    assert later > 0
 
 
 def test_intel_listings_return_exactly_what_the_oracle_allows(

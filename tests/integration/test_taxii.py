@@ -189,6 +189,50 @@ def test_filters_versions_and_manifest(node: Node, base: str) -> None:
     assert all("date_added" in m for m in manifest)
 
 
+def test_first_is_the_earliest_version_the_caller_may_read(node: Node, base: str) -> None:
+    """A product drafted at SECRET and released at CONFIDENTIAL: its CONFIDENTIAL reader
+    reads version 2 only, and `first` answers it, as `last` and `all` do; an object
+    whose version 1 never came to this node (a peer sends only what it may) likewise.
+    `added_after` then bounds the answer like any other: for the SECRET reader the
+    first version was added before the instant, so the page is empty."""
+    add_user(node, "reader", nation="USA", clearance="CONFIDENTIAL", password=PASSWORD)
+    drafted = Label(20, frozenset({"JPN", "USA"}))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    clock.set_clock(lambda: start)
+    try:
+        [product] = _load(node, 1, drafted, "draft")
+        clock.set_clock(lambda: start + timedelta(hours=1))
+        released = node.store.release(node.system, product, Label(10, drafted.rel_to))
+        theirs = f"report--{uuid.uuid4()}"
+        stamps = {"created": "2025-12-01T00:00:00.000Z", "modified": "2025-12-02T00:00:00.000Z"}
+        body = report("theirs v2", id=theirs, spec_version="2.1", **stamps)
+        with node.store.transaction(node.system) as conn:
+            node.store.accept_in(
+                conn, body=body, label=BOTH, origin="USA", author="node:USA", version=2
+            )
+    finally:
+        clock.set_clock(None)
+    reader = _collection(base, "reader")
+    for version in ("first", "last", "all"):
+        got = reader.get_object(product, version=version)["objects"]
+        assert [(o["id"], o["modified"]) for o in got] == [(product, released.modified)], version
+        got = reader.get_object(theirs, version=version)["objects"]
+        assert [o["name"] for o in got] == ["theirs v2"], version
+    listed = reader.get_objects(version="first", type="report")["objects"]
+    assert sorted(o["id"] for o in listed) == sorted([product, theirs])
+    assert reader.get_manifest(version="first", id=product)["objects"][0]["version"] == (
+        released.modified
+    )
+    # The SECRET reader reads both versions; its first is version 1, drafted earlier.
+    officer = _collection(base, "officer")
+    [first] = officer.get_object(product, version="first")["objects"]
+    assert first["name"] == "draft0"
+    assert first["modified"] != released.modified
+    after = {"added_after": "2026-01-01T00:30:00Z", "type": "report", "version": "first"}
+    assert [o["id"] for o in reader.get_objects(**after)["objects"]] == [product, theirs]
+    assert [o["id"] for o in officer.get_objects(**after)["objects"]] == [theirs]
+
+
 def test_post_then_status_until_complete(node: Node, base: str) -> None:
     collection = _collection(base, "analyst")
     objects = [

@@ -13,12 +13,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Table,
     and_,
     bindparam,
     false,
@@ -68,6 +69,32 @@ class FeedQuery:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# Made once: a new alias builds its column collection again on first use.
+_EARLIER = cast(Table, versions.alias("earlier"))
+_EARLIER_ACCESS = cast(Table, access.alias("earlier_access"))
+
+
+def _first_readable() -> ColumnElement[bool]:
+    """The row is the earliest version of its object that the caller may read here.
+
+    TAXII 2.1 §3.4.1 (Supported Fields for Match): `first` "requests the earliest
+    version of an object". A caller's versions of an object are those it may read, as
+    `all` answers them: version 1 may be above the caller (drafted higher, released
+    lower) or never have come to this node (a peer sends only what is releasable),
+    and neither may hide the versions the caller reads. Earliest by the origin's
+    number, not by the row: a version that arrives late keeps its number. The
+    caller's figures are the page's own parameters (`visible_bound`)."""
+    earliest = (
+        select(_EARLIER.c.number)
+        .select_from(_EARLIER.join(_EARLIER_ACCESS, _EARLIER_ACCESS.c.version_pk == _EARLIER.c.pk))
+        .where(_EARLIER.c.object_pk == access.c.object_pk, visible_bound(_EARLIER_ACCESS))
+        .order_by(_EARLIER.c.number)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return versions.c.number == earliest
+
+
 def _versions_condition(kinds: frozenset[str]) -> ColumnElement[bool]:
     """`kinds` holds "last", "first", "all" and "stamp" (`modified` timestamps, bound
     as the list `stamps`)."""
@@ -77,7 +104,7 @@ def _versions_condition(kinds: frozenset[str]) -> ColumnElement[bool]:
     if "last" in kinds:
         parts.append(access.c.current == literal_column("1"))
     if "first" in kinds:
-        parts.append(versions.c.number == 1)
+        parts.append(_first_readable())
     if "stamp" in kinds:
         parts.append(versions.c.modified.in_(bindparam("stamps", expanding=True)))
     return or_(*parts) if parts else false()

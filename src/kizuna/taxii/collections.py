@@ -79,7 +79,8 @@ COLLECTIONS = (
     Collection(
         "intel",
         "BIAC reports and joint products",
-        "Reports, assessments, observations, joint products, notes and opinions.",
+        "Reports, assessments, observations, joint products and their approvals, notes "
+        "and opinions.",
         ("report", "grouping", "note", "opinion", *(t for t in NEW_SDO if t != RECALL)),
     ),
     Collection(

@@ -90,7 +90,7 @@ def signed_for_peer(node: Node, item: StoredObject) -> dict[str, Any]:
 
 
 def _versions(value: str | None) -> tuple[str, ...]:
-    """`match[version]`: last, first, all or timestamps (TAXII 2.1 §3.5.1); anything
+    """`match[version]`: last, first, all or timestamps (TAXII 2.1 §3.4.1); anything
     else is the client's mistake, said as one rather than answered with nothing."""
     asked = _split(value) or ("last",)
     for v in asked:

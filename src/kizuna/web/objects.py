@@ -356,6 +356,8 @@ def _object_page(
             )
         ),
         may_release=may_release,
+        # An attachment, a label marking or a recall takes no file: no panel, no link.
+        attachments_panel=node.takes_attachments is not None and node.takes_attachments(obj.id),
         release_error=error,
         release_typed=typed
         if typed is not None

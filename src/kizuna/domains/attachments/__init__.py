@@ -26,7 +26,7 @@ OWNER = OwnerKey("attachments")
 
 def _install(node: Node) -> None:
     from kizuna.domains.attachments.model import TYPE
-    from kizuna.domains.attachments.rules import owner_rules
+    from kizuna.domains.attachments.rules import owner_rules, takes_attachments
     from kizuna.domains.attachments.service import arrived, attached_to, attachments
 
     mechanism = attachments(node)
@@ -42,6 +42,8 @@ def _install(node: Node) -> None:
     # A file goes where its object goes: narrowing the object narrows its files.
     node.store.owners.follow(OWNER, attached_to)
     node.arrival_hooks.append(arrived)
+    # The generic object page loads the panel only for an object that may take a file.
+    node.takes_attachments = takes_attachments
 
 
 def _routers() -> list[APIRouter]:

@@ -16,6 +16,8 @@ only, as everywhere else), or the lowest level's bare name of a page with nothin
 labelled on it; anything else (a label above the reader, as `TOP SECRET//CYBER` was
 to a CONFIDENTIAL reader) is refused with a 422 naming the banner, and nothing is
 swapped. A legitimate banner always passes: it is the bound of labels its reader read.
+The same rule holds without htmx (the whole page): a bad value is the same 422, and a
+good one is judged and adds nothing there, a page of its own with its own banners.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def _listing(
     of: str,
     *,
     fragment: bool,
-    banner: str | None = None,
+    host: Label | None = None,
     error: str | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
@@ -89,7 +91,9 @@ def _listing(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     labels = [found.object_label, *(row.label for row in found.items)]
-    host = _host_label(node, principal, banner) if fragment else None
+    # The host page's banner counts only where the list is part of that page: the whole
+    # page is a page of its own, its banners those of what it shows.
+    host = host if fragment else None
     # The reader may read the object (else NotFound above): it goes by its title.
     lang = choose_lang(request)
     target = None if fragment else readable_targets(node.store, principal, [of], lang).get(of)
@@ -121,13 +125,17 @@ def attachments_of(
     banner: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
     fragment = request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted")
-    if fragment and not takes_attachments(of):
-        # The generic object page asks for every object: one that can take no file
-        # (an attachment itself, a label marking) shows no panel and no "Attach a file".
-        # Judged by the id alone, so the answer tells nothing of what is stored.
-        return HTMLResponse("")
     try:
-        return _listing(request, principal, node, of, fragment=fragment, banner=banner)
+        # Judged on every request, with htmx or without (walk 47: the whole page let a
+        # forged value pass unremarked, while README promised a 422). It depends on the
+        # reader and the policy alone, so judging it first tells nothing of what is stored.
+        host = _host_label(node, principal, banner)
+        if fragment and not takes_attachments(of):
+            # A page that asks for an object that can take no file (an attachment, a
+            # label marking, a recall) gets no panel and no "Attach a file". Judged by
+            # the id alone, so the answer tells nothing of what is stored.
+            return HTMLResponse("")
+        return _listing(request, principal, node, of, fragment=fragment, host=host)
     except Invalid as exc:
         return render_error(request, exc, exc.status)
 
