@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from kizuna.labels import LabelError, Policy, parse, render
 from kizuna.web.i18n import N_, translations
 from kizuna.web.names import nation_marked
-from kizuna.web.refusal_words import recognised
+from kizuna.web.refusal_words import refusal_said
 
 __all__ = ["ACTIONS", "DETAIL_KEYS", "LABEL_KEYS", "action_said", "detail_lines", "target_said"]
 
@@ -220,10 +220,9 @@ def _value(policy: Policy, key: str, value: Any, lang: str, first: str) -> Marku
     if isinstance(value, str):
         if key in _NATION_KEYS and value in policy.nations:
             return nation_marked(policy, value, lang)
-        if key == "reason" and lang != "en" and (words := recognised(value)):
+        if key == "reason" and lang != "en" and (said := refusal_said(value, lang, policy)):
             # A refusal's reason as the pages word it, in the reader's language; the
             # stored English (what it names exactly) on hover and in the raw JSON.
-            said = translations(lang).gettext(words)
             return Markup('<span class="reason" title="{0}">{1}</span>').format(
                 _short(value), said[:1].upper() + said[1:]
             )

@@ -23,9 +23,9 @@ from kizuna.labels import Clearance, Label, LabelError, can_read, parse, render,
 from kizuna.store.access import current, visible
 from kizuna.store.tally import tally
 from kizuna.web.deps import NodeDep, PagePrincipal, PeerTokenPrincipal
-from kizuna.web.i18n import choose_lang, translations
+from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page
-from kizuna.web.refusal_words import recognised
+from kizuna.web.refusal_words import refusal_said
 
 __all__ = ["router"]
 
@@ -183,14 +183,14 @@ def _refusals(
         withheld = label is not None and not can_read(principal.clearance, label)
         if label is not None and not withheld:
             shown.append(label)
-        words = recognised(r.reason) if lang != "en" else None
+        words = refusal_said(r.reason, lang, node.policy) if lang != "en" else None
         rows.append({
             "received_at": r.received_at,
             "peer": r.peer,
             "withheld": withheld,
             "object_id": r.object_id,
             "label": _said(node, principal, label, lang) if label else (r.label or ""),
-            "reason": translations(lang).gettext(words) if words else r.reason,
+            "reason": words or r.reason,
             "stored_reason": r.reason,
             "spillage": bool(getattr(r, "spillage", 0)),
         })  # fmt: skip

@@ -60,7 +60,8 @@ def acknowledge_receipt_submit(
         lang = choose_lang(request)
         # The form is one button that names the body: a refusal names it the same way.
         known = c.structure.bodies.get(body)
-        said = explain(exc, lang, fields={"body": known.name(lang)} if known else None)
+        fields = {"body": known.name(lang)} if known else None
+        said = explain(exc, lang, fields=fields, policy=c.node.policy)
         if of.startswith("x-kizuna-tasker--"):
             return _tasker_page(request, principal, c, of, said, exc.status)
         if back:
@@ -100,12 +101,12 @@ def ask_submit(
     try:
         made = c.ask(principal, RfiCreate(**values))
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _item_page(request, principal, c, stix_id, said, 422, rfi_values=values)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _item_page(request, principal, c, stix_id, said, exc.status, rfi_values=values)
     return RedirectResponse(f"/coordination/rfis/{made.id}", status_code=303)
 
@@ -207,12 +208,12 @@ def reply_submit(
             ReplyCreate(body=body, text_en=text_en, text_ja=text_ja, answers=bool(answers)),
         )
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _rfi_page(request, principal, c, rfi_id, said, 422, values)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _rfi_page(request, principal, c, rfi_id, said, exc.status, values)
     return RedirectResponse(f"/coordination/rfis/{rfi_id}", status_code=303)
 
@@ -231,7 +232,7 @@ def rfi_step_submit(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _rfi_page(request, principal, c, rfi_id, said, exc.status)
     return RedirectResponse(f"/coordination/rfis/{rfi_id}", status_code=303)
 
@@ -329,11 +330,11 @@ def issue_submit(
     try:
         made = c.issue_tasker(principal, TaskerCreate(**data))
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _taskers_page(request, principal, c, values, said, 422)
     except (StoreError, LabelError) as exc:
         status = getattr(exc, "status", 422)
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _taskers_page(request, principal, c, values, said, status)
     return RedirectResponse(f"/coordination/taskers/{made.id}", status_code=303)
 
@@ -409,11 +410,11 @@ def status_submit(
             TaskStatusCreate(office=office, status=status, note=note),  # type: ignore[arg-type]
         )
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _tasker_page(request, principal, c, tasker_id, said, 422)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _tasker_page(request, principal, c, tasker_id, said, exc.status)
     return RedirectResponse(f"/coordination/taskers/{tasker_id}", status_code=303)
