@@ -163,8 +163,10 @@ def test_bad_rfis_and_replies_are_refused_and_nothing_is_written(node: Node, peo
         node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL"
     )[0]
     before = counts(node)
-    with pytest.raises(NotFound):  # hidden from her: as if it did not exist
+    # Hidden from her: as if it did not exist, refused as the field's.
+    with pytest.raises(Invalid, match="names no coordination item mori may read") as caught:
         c.ask(junior, question(coordination_item=hidden.id))
+    assert caught.value.field == "coordination_item"
     with pytest.raises(Invalid, match="a body of USA") as caught:
         c.ask(sato, question(asking_body="usfj"))
     assert caught.value.field == "asking_body"
@@ -317,3 +319,37 @@ def test_the_page_names_the_item_by_its_title_where_the_reader_may_read_it(
     assert hidden.status_code == 404
     assert "Air defence posture" not in hidden.text
     assert made.id not in hidden.text
+
+
+def test_the_caller_is_refused_for_role_then_clearance_before_the_labels_rules(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 47: a reader asking an RFI was told (422) about its label before (403) that
+    his role does not ask. As an assessment is checked: the role (403), then the
+    clearance (403), then the label's rules (422); each refusal audited."""
+    c = coordination(node)
+    sato = people["sato"][0]
+    on = c.open_item(sato, item())
+    reader, token = member(node, "noma", nation="JPN", roles=["reader"], bodies=["jjoc"])
+    junior = member(
+        node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL"
+    )[0]
+    before = counts(node)
+    for label in (None, "NOT A LABEL", "SECRET"):
+        sent = question(addressed_body="usfj", label=label).model_dump(mode="json")
+        answer = client.post("/api/v1/coordination/rfis", json=sent, headers=bearer(token))
+        assert answer.status_code == 403, answer.text
+        assert "noma may not ask a standalone RFI" in answer.json()["detail"]
+    with pytest.raises(Refused, match="noma may not ask RFIs"):
+        c.ask(reader, question(coordination_item=on.id))
+    with pytest.raises(Refused, match="above the clearance of mori"):
+        c.ask(junior, question(addressed_body="usfj", label="TOP SECRET"))
+    # Who may write at the label is then told of the label's own rule.
+    with pytest.raises(Invalid, match="releasable to USA"):
+        c.ask(sato, question(addressed_body="usfj", label="SECRET"))
+    assert counts(node) == before
+    with node.db.read() as conn:
+        refused = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "refused")
+        ).scalar_one()
+    assert refused >= 5
