@@ -353,3 +353,70 @@ def test_the_caller_is_refused_for_role_then_clearance_before_the_labels_rules(
             select(func.count()).select_from(audit_log).where(audit_log.c.action == "refused")
         ).scalar_one()
     assert refused >= 5
+
+
+def _asked(**overrides: str) -> dict[str, str]:
+    values = {"title_en": "Which runway?", "title_ja": "使用滑走路は",
+              "question_en": "Which runway will the tankers use?", "question_ja": "",
+              "asking_body": "mod-policy", "addressed_body": "usfj", "precedence": "IMMEDIATE",
+              "label": "SECRET//REL TO JPN, USA"}  # fmt: skip
+    values.update(overrides)
+    return values
+
+
+def test_a_standalone_rfi_is_asked_on_the_rfis_page_in_both_languages(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 47: the README says an RFI is asked on an item or standalone, but only the
+    item's page offered a form. /coordination/rfis offers the standalone one, to who
+    writes on this node: the same service call as REST, its refusals in the reader's
+    words with what was typed kept, and nothing written."""
+    import html
+    import re
+
+    from tests.factories.coordination import sign_in_as
+
+    alert = re.compile(r'role="alert">([^<]*)<')
+    member(node, "noma", nation="JPN", roles=["reader"], bodies=["jjoc"])
+    member(node, "kudo", nation="JPN", roles=["coordinator"], bodies=["jjoc"])
+    for name in ("noma", "kudo"):
+        sign_in_as(node, client, name, "en")
+        assert 'id="ask-standalone"' not in client.get("/coordination/rfis").text
+    said = {}
+    for lang in ("ja", "en"):
+        token = sign_in_as(node, client, "sato", lang)
+        assert 'id="ask-standalone"' in client.get("/coordination/rfis").text
+        before = counts(node)
+        refused = client.post(
+            "/coordination/rfis", data={"csrf_token": token, **_asked(label="CONFIDENTIAL")}
+        )
+        assert refused.status_code == 422
+        said[lang] = [html.unescape(m) for m in alert.findall(refused.text)]
+        form = refused.text.split('id="ask-standalone"', 1)[1]
+        for kept in ('value="Which runway?"', 'value="CONFIDENTIAL"',
+                     '<option value="mod-policy" selected', '<option value="usfj" selected',
+                     '<option value="IMMEDIATE" selected'):  # fmt: skip
+            assert kept in form, kept
+        assert counts(node) == before
+    assert said == {
+        "ja": [
+            "記録されませんでした。 区分：情報要求は、宛先の組織が属する国（米国）に提供可で"
+            "ある必要があります。提供可（REL TO）にその国を含めてください。"
+        ],
+        "en": [
+            "Nothing was recorded. Label: the request for information must be releasable to "
+            "United States, whose body it asks: name them after REL TO."
+        ],
+    }
+    token = sign_in_as(node, client, "sato", "en")
+    unsigned = client.post("/coordination/rfis", data=_asked(), follow_redirects=False)
+    assert unsigned.status_code == 403
+    made = client.post(
+        "/coordination/rfis", data={"csrf_token": token, **_asked()}, follow_redirects=False
+    )
+    assert made.status_code == 303, made.text
+    rfi_id = made.headers["location"].rsplit("/", 1)[1]
+    rfi = node.store.get(people["sato"][0], rfi_id)
+    assert (rfi.object["addressed_body"], rfi.object.get("coordination_item")) == ("usfj", None)
+    assert node.store.render(rfi.label) == "SECRET//REL TO JPN, USA"
+    assert f'href="/coordination/rfis/{rfi_id}"' in client.get("/coordination/rfis").text
