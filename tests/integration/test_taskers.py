@@ -402,7 +402,8 @@ _ALERT = re.compile(r'role="alert">([^<]*)<')
 
 def _form(**overrides: str) -> dict[str, str]:
     values = {"title_en": "Brief", "title_ja": "説明", "issuing_body": "jjoc", "opr": "usfj",
-              "suspense": "2099-01-01T09:00", "precedence": "ROUTINE", "label": "CONFIDENTIAL"}  # fmt: skip
+              "suspense": "2099-01-01T09:00", "precedence": "ROUTINE",
+              "label": "CONFIDENTIAL"}  # fmt: skip
     values.update(overrides)
     return values
 
