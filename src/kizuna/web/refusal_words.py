@@ -412,6 +412,11 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (re.compile(r"^an RFI that is \w+ cannot \w+$"), N_("this step is not possible now.")),
+    (
+        re.compile(r"did not reach \S+ on this node: there is no receipt"),
+        N_("it did not reach this body on this node: there is nothing to acknowledge."),
+    ),
+    (re.compile(r"^acknowledged by \S+ already$"), N_("this receipt is already acknowledged.")),
     (re.compile(r"is not a step of an RFI"), N_("choose one of the offered steps.")),
     (re.compile(r"a reply says something"), N_("write the reply in Japanese or English.")),
     (re.compile(r"is not tasked"), N_("choose an office the tasker tasks.")),
