@@ -36,7 +36,9 @@ def _said(html: str) -> str:
 def test_a_draft_a_contributing_nation_cannot_read_is_refused_in_its_own_words(
     node: Node,
 ) -> None:
-    add_user(node, "kato", roles=["author"], password=PASSWORD)
+    # A releasing officer: a draft of several nations is a release decision, refused
+    # (403) to anyone else before any rule of its label (walk 47).
+    add_user(node, "kato", roles=["author", "releasing_officer"], password=PASSWORD)
     # A report of Australia's, arrived from its node: the draft gathers it.
     with node.store.transaction(node.system) as conn:
         made = node.store.accept_in(
