@@ -164,7 +164,7 @@ class Coordination:
     ) -> Any:  # fmt: skip
         """The item's scheduling row, when its current version is visible to the
         principal; NotFound otherwise (the same for missing and hidden), or `Invalid`
-        naming the field `named` when a form's field names the item (a tasker's).
+        naming the field `named` when a field names the item (a tasker's, an RFI's).
 
         With `lock`, the row is locked for the transaction (PostgreSQL; SQLite's write
         transaction holds the whole database): every writer locks the item's row
