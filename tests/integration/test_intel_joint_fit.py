@@ -173,6 +173,35 @@ def test_a_target_or_draft_above_the_agreement_with_an_approving_nation_is_refus
     assert _counts(node) == before
 
 
+def test_a_draft_above_the_drafters_clearance_is_refused_for_it_before_the_agreement(
+    node: Node,
+) -> None:
+    """Walk 47: a SECRET author drafting at TOP SECRET//BIAC//REL TO JPN, USA was told
+    (422) it was above what this node agreed with USA, where the same label on an
+    assessment is refused (403) as above his clearance. The caller is checked first, as
+    on every other path: role, then clearance (403), then the label's rules (422)."""
+    sato, token = _officer(node, "sato")
+    _agree(node, "USA", "SECRET", ["BIAC"])
+    aid = _assessment(node, sato)
+    high = "TOP SECRET//BIAC//REL TO JPN, USA"
+    before = _counts(node)
+    with TestClient(create_app(node)) as client:
+        fields = {"name": "j", "contributions": [aid], "target_label": TARGET}
+        answer = client.post(JOINT, json={"fields": fields, "label": high}, headers=token)
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["field"] == "label"
+        assert "above the clearance of sato" in answer.json()["detail"]
+        as_assessment = client.post(
+            "/api/v1/intel/assessments",
+            json={"fields": {"name": "a", "judgement": "j", "confidence": 50}, "label": high},
+            headers=token,
+        )
+        assert (as_assessment.status_code, as_assessment.json()["detail"]) == (
+            answer.status_code, answer.json()["detail"],
+        )  # fmt: skip
+    assert _counts(node) == before
+
+
 # -- 2. contributions every approving nation reads --------------------------------------
 
 

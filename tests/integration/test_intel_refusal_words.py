@@ -36,7 +36,9 @@ def _said(html: str) -> str:
 def test_a_draft_a_contributing_nation_cannot_read_is_refused_in_its_own_words(
     node: Node,
 ) -> None:
-    add_user(node, "kato", roles=["author"], password=PASSWORD)
+    # A releasing officer: a draft of several nations is a release decision, refused
+    # (403) to anyone else before any rule of its label (walk 47).
+    add_user(node, "kato", roles=["author", "releasing_officer"], password=PASSWORD)
     # A report of Australia's, arrived from its node: the draft gathers it.
     with node.store.transaction(node.system) as conn:
         made = node.store.accept_in(
@@ -110,3 +112,36 @@ def test_an_approval_by_someone_not_a_releasing_officer_says_why(node: Node) -> 
             said[lang] = re.findall(r'<p class="error" role="alert">([^<]*)', answer.text)
     assert said["en"] == ["Only a releasing officer approves a joint product."]
     assert said["ja"] == ["共同分析成果物を承認できるのは提供責任者だけです。"]
+
+
+def test_a_draft_above_the_agreement_names_the_nation_and_the_agreement(node: Node) -> None:
+    """Walk 47: the page said "above what this node agreed with an approving nation"
+    (「その国のノードは…」) where REST names the nation and what was agreed: the
+    agreement with a partner is the author's to know. The page names both, in the
+    reader's words."""
+    from tests.integration.test_intel_joint_fit import _agree, _assessment, _officer
+
+    sato, _ = _officer(node, "sato", clearance="TOP SECRET", compartments=("BIAC",))
+    _agree(node, "USA", "SECRET", ["BIAC"])
+    high = "TOP SECRET//BIAC//REL TO JPN, USA"
+    fill = {"name": "Joint", "contributions": _assessment(node, sato, high),
+            "target_label": "SECRET//REL TO JPN, USA", "label": high}  # fmt: skip
+    said = {}
+    with TestClient(create_app(node)) as client:
+        for lang in ("ja", "en"):
+            sign_in(client, "sato", lang=lang)
+            form = client.get("/intel/joint-products")
+            answer = client.post(
+                "/intel/joint-products", data={"csrf_token": _csrf(form.text), **fill}
+            )
+            assert answer.status_code == 422, answer.text
+            said[lang] = _said(answer.text)
+    assert said["en"] == (
+        "Label: this label is above what this node agreed with United States "
+        "(SECRET//BIAC): the node of United States would never receive the product. "
+        "Write a label within the agreement."
+    )
+    assert said["ja"] == (
+        "区分：この区分は、このノードが米国と結んだ取決め（極秘//BIAC）の範囲を超えています。"
+        "米国のノードは成果物を受け取れません。取決めの範囲内の区分を入力してください。"
+    )

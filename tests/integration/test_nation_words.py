@@ -179,7 +179,11 @@ def test_the_audit_page_says_each_action_in_words(node: Node, client: TestClient
     assert '<span class="action" title="login.success">ログイン</span>' in signed_in
     # The details' keys in words, the key on hover, joined with 「：」.
     assert '<li><span class="key" title="source">接続元</span>：testclient</li>' in signed_in
-    assert '<li><span class="key" title="channel">経路</span>：' in signed_in
+    # A value of a closed set in words too, the stored value on hover (walk 47: 経路：page).
+    assert (
+        '<li><span class="key" title="channel">経路</span>：'
+        '<span class="value" title="page">ログインページ</span></li>' in signed_in
+    )
     # The stored JSON stays, folded beneath the words.
     assert "<details><summary>記録された内容（JSON）</summary><code>{" in signed_in
     assert "login.success" not in _text(signed_in)
@@ -188,7 +192,7 @@ def test_the_audit_page_says_each_action_in_words(node: Node, client: TestClient
     assert '<span class="action" title="federation.receive">相手ノードからの受信</span>' in row
     peer = '<span class="key" title="peer">相手国のノード</span>'
     assert f'<li>{peer}：<span class="nation" title="USA">米国</span></li>' in row
-    assert "<li>stored：2</li>" in row
+    assert '<li><span class="key" title="stored">保存したオブジェクト</span>：2</li>' in row
     created = [r for r in rows.values() if 'title="node.init"' in r]
     assert len(created) == 1
     assert "ノードの初期設定" in created[0]

@@ -163,8 +163,10 @@ def test_bad_rfis_and_replies_are_refused_and_nothing_is_written(node: Node, peo
         node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL"
     )[0]
     before = counts(node)
-    with pytest.raises(NotFound):  # hidden from her: as if it did not exist
+    # Hidden from her: as if it did not exist, refused as the field's.
+    with pytest.raises(Invalid, match="names no coordination item mori may read") as caught:
         c.ask(junior, question(coordination_item=hidden.id))
+    assert caught.value.field == "coordination_item"
     with pytest.raises(Invalid, match="a body of USA") as caught:
         c.ask(sato, question(asking_body="usfj"))
     assert caught.value.field == "asking_body"
@@ -317,3 +319,104 @@ def test_the_page_names_the_item_by_its_title_where_the_reader_may_read_it(
     assert hidden.status_code == 404
     assert "Air defence posture" not in hidden.text
     assert made.id not in hidden.text
+
+
+def test_the_caller_is_refused_for_role_then_clearance_before_the_labels_rules(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 47: a reader asking an RFI was told (422) about its label before (403) that
+    his role does not ask. As an assessment is checked: the role (403), then the
+    clearance (403), then the label's rules (422); each refusal audited."""
+    c = coordination(node)
+    sato = people["sato"][0]
+    on = c.open_item(sato, item())
+    reader, token = member(node, "noma", nation="JPN", roles=["reader"], bodies=["jjoc"])
+    junior = member(
+        node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL"
+    )[0]
+    before = counts(node)
+    for label in (None, "NOT A LABEL", "SECRET"):
+        sent = question(addressed_body="usfj", label=label).model_dump(mode="json")
+        answer = client.post("/api/v1/coordination/rfis", json=sent, headers=bearer(token))
+        assert answer.status_code == 403, answer.text
+        assert "noma may not ask a standalone RFI" in answer.json()["detail"]
+    with pytest.raises(Refused, match="noma may not ask RFIs"):
+        c.ask(reader, question(coordination_item=on.id))
+    with pytest.raises(Refused, match="above the clearance of mori"):
+        c.ask(junior, question(addressed_body="usfj", label="TOP SECRET"))
+    # Who may write at the label is then told of the label's own rule.
+    with pytest.raises(Invalid, match="releasable to USA"):
+        c.ask(sato, question(addressed_body="usfj", label="SECRET"))
+    assert counts(node) == before
+    with node.db.read() as conn:
+        refused = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "refused")
+        ).scalar_one()
+    assert refused >= 5
+
+
+def _asked(**overrides: str) -> dict[str, str]:
+    values = {"title_en": "Which runway?", "title_ja": "使用滑走路は",
+              "question_en": "Which runway will the tankers use?", "question_ja": "",
+              "asking_body": "mod-policy", "addressed_body": "usfj", "precedence": "IMMEDIATE",
+              "label": "SECRET//REL TO JPN, USA"}  # fmt: skip
+    values.update(overrides)
+    return values
+
+
+def test_a_standalone_rfi_is_asked_on_the_rfis_page_in_both_languages(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 47: the README says an RFI is asked on an item or standalone, but only the
+    item's page offered a form. /coordination/rfis offers the standalone one, to who
+    writes on this node: the same service call as REST, its refusals in the reader's
+    words with what was typed kept, and nothing written."""
+    import html
+    import re
+
+    from tests.factories.coordination import sign_in_as
+
+    alert = re.compile(r'role="alert">([^<]*)<')
+    member(node, "noma", nation="JPN", roles=["reader"], bodies=["jjoc"])
+    member(node, "kudo", nation="JPN", roles=["coordinator"], bodies=["jjoc"])
+    for name in ("noma", "kudo"):
+        sign_in_as(node, client, name, "en")
+        assert 'id="ask-standalone"' not in client.get("/coordination/rfis").text
+    said = {}
+    for lang in ("ja", "en"):
+        token = sign_in_as(node, client, "sato", lang)
+        assert 'id="ask-standalone"' in client.get("/coordination/rfis").text
+        before = counts(node)
+        refused = client.post(
+            "/coordination/rfis", data={"csrf_token": token, **_asked(label="CONFIDENTIAL")}
+        )
+        assert refused.status_code == 422
+        said[lang] = [html.unescape(m) for m in alert.findall(refused.text)]
+        form = refused.text.split('id="ask-standalone"', 1)[1]
+        for kept in ('value="Which runway?"', 'value="CONFIDENTIAL"',
+                     '<option value="mod-policy" selected', '<option value="usfj" selected',
+                     '<option value="IMMEDIATE" selected'):  # fmt: skip
+            assert kept in form, kept
+        assert counts(node) == before
+    assert said == {
+        "ja": [
+            "記録されませんでした。 区分：情報要求は、宛先の組織が属する国（米国）に提供可で"
+            "ある必要があります。提供可（REL TO）にその国を含めてください。"
+        ],
+        "en": [
+            "Nothing was recorded. Label: the request for information must be releasable to "
+            "United States, whose body it asks: name them after REL TO."
+        ],
+    }
+    token = sign_in_as(node, client, "sato", "en")
+    unsigned = client.post("/coordination/rfis", data=_asked(), follow_redirects=False)
+    assert unsigned.status_code == 403
+    made = client.post(
+        "/coordination/rfis", data={"csrf_token": token, **_asked()}, follow_redirects=False
+    )
+    assert made.status_code == 303, made.text
+    rfi_id = made.headers["location"].rsplit("/", 1)[1]
+    rfi = node.store.get(people["sato"][0], rfi_id)
+    assert (rfi.object["addressed_body"], rfi.object.get("coordination_item")) == ("usfj", None)
+    assert node.store.render(rfi.label) == "SECRET//REL TO JPN, USA"
+    assert f'href="/coordination/rfis/{rfi_id}"' in client.get("/coordination/rfis").text

@@ -5,6 +5,7 @@ changes nothing; the REST API and the pages."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -166,8 +167,10 @@ def test_bad_taskers_and_statuses_are_refused_and_nothing_is_written(
         c.issue_tasker(sato, task(opr="nope"))
     with pytest.raises(Invalid, match="releasable to USA"):
         c.issue_tasker(sato, task(opr="usfj", ocrs=[], label="SECRET"))
-    with pytest.raises(NotFound):
+    # Named by a field of the tasker: refused as the field's, as if it did not exist.
+    with pytest.raises(Invalid, match="names no coordination item mori may read") as caught:
         c.issue_tasker(junior, task(coordination_item=hidden.id, label=None))
+    assert caught.value.field == "coordination_item"
     with pytest.raises(Invalid, match="not tasked"):
         c.report_status(kato, made.id, TaskStatusCreate(office="jjoc", status="complete"))
     with pytest.raises(Refused, match="not a member of bocc"):
@@ -392,3 +395,89 @@ def test_what_follows_an_item_is_never_released_wider_than_it(
         node.store.release(sato, status.id, wide)  # its tasker is still narrower
     assert node.store.release(sato, tasker.id, wide).label == wide
     assert node.store.release(sato, status.id, wide).label == wide
+
+
+_ALERT = re.compile(r'role="alert">([^<]*)<')
+
+
+def _form(**overrides: str) -> dict[str, str]:
+    values = {"title_en": "Brief", "title_ja": "説明", "issuing_body": "jjoc", "opr": "usfj",
+              "suspense": "2099-01-01T09:00", "precedence": "ROUTINE",
+              "label": "CONFIDENTIAL"}  # fmt: skip
+    values.update(overrides)
+    return values
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "ja",
+            "記録されませんでした。 区分：タスキングは、対象の部署が属する国（米国）に提供可で"
+            "ある必要があります。提供可（REL TO）にその国を含めてください。",
+        ),
+        (
+            "en",
+            "Nothing was recorded. Label: the tasker must be releasable to United States, "
+            "whose offices it tasks: name them after REL TO.",
+        ),
+    ],
+)
+def test_a_tasker_its_offices_may_not_read_is_refused_in_the_readers_words(
+    node: Node, people: dict, client: TestClient, lang: str, said: str
+) -> None:
+    """Walk 47: a tasker for USFJ at CONFIDENTIAL (Japan only) was refused on the
+    Japanese page in English: 「区分：the tasker must be releasable to USA, whose
+    offices it tasks」. It is said in the reader's words, the nation in words."""
+    token = sign_in_as(node, client, "sato", lang)
+    before = counts(node)
+    answer = client.post("/coordination/taskers", data={"csrf_token": token, **_form()})
+    assert answer.status_code == 422
+    assert _ALERT.findall(answer.text) == [said]
+    assert 'value="CONFIDENTIAL"' in answer.text  # what was typed is kept
+    assert counts(node) == before
+
+
+def test_a_tasker_form_names_an_item_it_may_not_read_as_its_fields_error(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 47: an unknown item id on the tasker form answered 404 "There is nothing
+    here, or you may not see it". The form names the field, the same words for an item
+    that does not exist and one the author may not read, and keeps what was typed."""
+    c = coordination(node)
+    hidden = c.open_item(people["sato"][0], item(label="SECRET", propose=False))
+    member(node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL")
+    token = sign_in_as(node, client, "mori", "en")
+    before = counts(node)
+    said = set()
+    for named in (hidden.id, "x-kizuna-coordination-item--00000000-0000-4000-8000-000000000000"):
+        sent = _form(opr="bocc", coordination_item=named, label="", title_en="Kept title")
+        answer = client.post("/coordination/taskers", data={"csrf_token": token, **sent})
+        assert answer.status_code == 422
+        said.update(html.unescape(m) for m in _ALERT.findall(answer.text))
+        assert 'value="Kept title"' in answer.text
+        assert f'value="{named}"' in answer.text
+    assert said == {
+        "Nothing was recorded. Coordination item: this names no coordination item you may "
+        "read: copy the id from the item's page."
+    }
+    assert counts(node) == before
+
+
+def test_a_reader_is_refused_for_his_role_before_anything_of_the_label(
+    node: Node, people: dict, client: TestClient
+) -> None:
+    """Walk 47: as for an RFI, the caller first: role (403), then clearance (403),
+    then the label's rules (422), as an assessment is checked."""
+    c = coordination(node)
+    reader = member(node, "noma", nation="JPN", roles=["reader"], bodies=["jjoc"])[0]
+    junior = member(
+        node, "mori", nation="JPN", roles=["author"], bodies=["jjoc"], clearance="CONFIDENTIAL"
+    )[0]
+    before = counts(node)
+    for label in (None, "NOT A LABEL", "SECRET"):
+        with pytest.raises(Refused, match="noma may not issue a tasker without an item"):
+            c.issue_tasker(reader, task(opr="usfj", ocrs=[], label=label))
+    with pytest.raises(Refused, match="above the clearance of mori"):
+        c.issue_tasker(junior, task(opr="usfj", ocrs=[], label="TOP SECRET"))
+    assert counts(node) == before

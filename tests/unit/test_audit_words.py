@@ -1,18 +1,29 @@
 """The audit log in the reader's words (kizuna.web.audit_words): every action code the
 code base writes has its words, read from the source, so a new code without words
 fails here; a code the table does not know is shown as it is; the details read as
-key: value."""
+key: value, every key the code base writes in words, and the values of a closed set
+too (walk 47: 経路：page, objects：7, 理由：objects page, max_level: SECRET)."""
 
 from __future__ import annotations
 
 import ast
+import re
+from collections import defaultdict
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from kizuna.domains.coordination.model import EVENTS
 from kizuna.domains.coordination.rfis import ASKER_EVENTS
 from kizuna.labels import default_policy
-from kizuna.web.audit_words import ACTIONS, action_said, detail_lines, target_said
+from kizuna.web.audit_words import (
+    ACTIONS,
+    DETAIL_KEYS,
+    DETAIL_VALUES,
+    action_said,
+    detail_lines,
+    target_said,
+)
 from kizuna.web.i18n import translations
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kizuna"
@@ -151,7 +162,7 @@ def test_details_read_as_key_and_value_in_the_readers_words() -> None:
         "label": "SECRET//REL TO USA, JPN",
         "from": "proposed",
         "compartments": ["BIAC", "CYBER"],
-        "listed": {"entries": 3},
+        "unheard_of": {"entries": 3},
         "retry_after": None,
         "stored": 2,
         "reason": "x" * 500,
@@ -162,14 +173,14 @@ def test_details_read_as_key_and_value_in_the_readers_words() -> None:
         '<span class="key" title="peer">相手国のノード</span>',
         '<span class="key" title="label">区分</span>',
     ]
-    assert str(said[4][0]) == "listed"
+    assert str(said[4][0]) == "unheard_of"
     lines = {_code(k): v for k, v in said}
     assert list(lines) == list(detail)  # in the order given
     assert lines["peer"] == '<span class="nation" title="USA">米国</span>'
     assert lines["label"] == "極秘//提供可：日本、米国"
     assert lines["from"] == "proposed"
     assert lines["compartments"] == "BIAC, CYBER"
-    assert lines["listed"] == "entries: 3"
+    assert lines["unheard_of"] == "entries: 3"
     assert lines["retry_after"] == "—"
     assert lines["stored"] == "2"
     assert len(lines["reason"]) == 200
@@ -185,7 +196,201 @@ def test_details_read_as_key_and_value_in_the_readers_words() -> None:
 
 
 def _code(key: str) -> str:
-    import re
-
     found = re.search(r'title="([^"]+)"', key)
     return found.group(1) if found else key
+
+
+# -- the details' keys and values, read from the source ---------------------------------
+
+_Fn = ast.FunctionDef | ast.AsyncFunctionDef
+# Keys the source computes in a way this reading does not follow: where, and which.
+_COMPUTED_KEYS = {
+    # user.change: the columns changed, but the clearance's rank (said by its level).
+    ("identity/accounts.py", "{k: v for k, v in changed.items() if k != 'clearance_rank'}"): {
+        "compartments", "roles", "bodies",
+    },
+}  # fmt: skip
+
+
+@cache
+def _parsed() -> tuple[tuple[str, ast.Module], ...]:
+    """The source read once: a name is followed in the very trees it was found in."""
+    return tuple(_trees())
+
+
+@cache
+def _source() -> tuple[dict[ast.AST, ast.AST], dict[str, list[tuple[str, ast.Call]]]]:
+    """Each node's parent, and the calls of each function or method name."""
+    parents: dict[ast.AST, ast.AST] = {}
+    calls: dict[str, list[tuple[str, ast.Call]]] = defaultdict(list)
+    for module, tree in _parsed():
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                parents[child] = node
+            if isinstance(node, ast.Call) and (name := _called(node)):
+                calls[name].append((module, node))
+    return parents, calls
+
+
+def _function(node: ast.AST) -> _Fn | None:
+    parents = _source()[0]
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, _Fn):
+            return node
+    return None
+
+
+def _leaves(
+    expr: ast.expr, module: str, seen: frozenset[int] = frozenset()
+) -> Iterator[tuple[str, ast.expr]]:
+    """What an expression can be, followed through conditionals and names: a name's
+    assignments in its function (`d["k"] = v` as a dict of its own), and a parameter's
+    default and the arguments every call of its function passes for it."""
+    if id(expr) in seen:
+        return
+    seen |= {id(expr)}
+    if isinstance(expr, ast.IfExp):
+        yield from _leaves(expr.body, module, seen)
+        yield from _leaves(expr.orelse, module, seen)
+    elif isinstance(expr, ast.BoolOp):
+        for value in expr.values:
+            yield from _leaves(value, module, seen)
+    elif isinstance(expr, ast.Name) and (scope := _function(expr)) is not None:
+        found = list(_named(expr.id, scope, module, seen))
+        yield from found or [(module, expr)]
+    else:
+        yield module, expr
+
+
+def _named(
+    name: str, scope: _Fn, module: str, seen: frozenset[int]
+) -> Iterator[tuple[str, ast.expr]]:
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    yield from _leaves(node.value, module, seen)
+                elif isinstance(target, ast.Subscript) and ast.unparse(target.value) == name:
+                    yield module, ast.Dict(keys=[target.slice], values=[node.value])
+    positional = [a.arg for a in (*scope.args.posonlyargs, *scope.args.args)]
+    defaults = dict(zip(reversed(positional), reversed(scope.args.defaults), strict=False))
+    for arg, default in zip(scope.args.kwonlyargs, scope.args.kw_defaults, strict=True):
+        if default is not None:
+            defaults[arg.arg] = default
+    if name not in positional and name not in {a.arg for a in scope.args.kwonlyargs}:
+        return
+    if name in defaults:
+        yield from _leaves(defaults[name], module, seen)
+    index = None
+    if name in positional:
+        index = positional.index(name) - (positional[:1] in (["self"], ["cls"]))
+    for where, call in _source()[1][scope.name]:
+        for keyword in call.keywords:
+            if keyword.arg == name:
+                yield from _leaves(keyword.value, where, seen)
+        if index is not None and len(call.args) > index:
+            yield from _leaves(call.args[index], where, seen)
+
+
+def _details() -> Iterator[tuple[str, ast.expr]]:
+    """The detail of each audit entry the code base writes (see `_audit_writes`)."""
+    for module, tree in _parsed():
+        if module == "audit/log.py":
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            if _called(node) == "append" and any(k.arg == "action" for k in node.keywords):
+                detail = next((k.value for k in node.keywords if k.arg == "detail"), None)
+            elif isinstance(node.func, ast.Attribute) and ast.unparse(node.func) == "audit.Item":
+                detail = node.args[3] if len(node.args) > 3 else None
+            else:
+                continue
+            if detail is not None:
+                yield module, detail
+
+
+def _entries(expr: ast.expr, module: str) -> Iterator[tuple[str | None, list[ast.expr], str]]:
+    """(key, what its value can be, where), or (None, [], what this reading cannot
+    follow) for a detail whose keys the source does not say itself."""
+    for where, leaf in _leaves(expr, module):
+        if isinstance(leaf, ast.Dict):
+            for key, value in zip(leaf.keys, leaf.values, strict=True):
+                if key is None:
+                    yield from _entries(value, where)
+                elif isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    yield key.value, [v for _, v in _leaves(value, where)], where
+                else:
+                    yield None, [], f"{where}:{key.lineno}: {ast.unparse(key)}"
+        elif (where, ast.unparse(leaf)) in _COMPUTED_KEYS:
+            for key in _COMPUTED_KEYS[(where, ast.unparse(leaf))]:
+                yield key, [], where
+        elif not (isinstance(leaf, ast.Constant) and leaf.value is None):
+            yield None, [], f"{where}:{leaf.lineno}: {ast.unparse(leaf)}"
+
+
+@cache
+def written_details() -> dict[str, set[str]]:
+    """Every key the code base writes in an audit entry's detail, with the strings it
+    writes for it where the source says them."""
+    written: dict[str, set[str]] = defaultdict(set)
+    unknown: list[str] = []
+    for module, detail in _details():
+        for key, values, where in _entries(detail, module):
+            if key is None:
+                unknown.append(where)
+                continue
+            written[key] |= {
+                v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            }
+    assert unknown == [], "a computed detail: say in _COMPUTED_KEYS which keys it holds"
+    return dict(written)
+
+
+def test_every_detail_key_the_code_base_writes_has_words_and_every_word_a_key() -> None:
+    written = written_details()
+    # The reading followed names, parameters and calls (`move`'s and `_insert_new`'s
+    # detail, `bundle_chunks`'s reason, a login's `where`, an incident's `detail[...]`).
+    assert {"clock", "response", "answers", "channel", "public", "roles", "types"} <= set(written)
+    assert {"objects page", "all"} <= written["reason"]
+    assert {"page", "taxii"} <= written["channel"]
+    assert sorted(set(written) - DETAIL_KEYS.keys()) == []
+    assert sorted(DETAIL_KEYS.keys() - set(written)) == []
+
+
+def test_every_closed_value_the_code_base_writes_has_words() -> None:
+    written = written_details()
+    unsaid = sorted(
+        f"{key}: {value}"
+        for key, words in DETAIL_VALUES.items()
+        for value in written.get(key, set()) - words.keys()
+        if key != "reason" or value[:1].islower() or " " in value  # not a refusal's text
+    )
+    assert unsaid == []
+
+
+def test_every_detail_key_and_value_reads_in_japanese_and_english() -> None:
+    ja = translations("ja")
+    said = [*DETAIL_KEYS.values(), *(w for words in DETAIL_VALUES.values() for w in words.values())]
+    assert sorted(m for m in said if ja.gettext(m) == m) == []
+    detail = {"channel": "page", "objects": 7, "reason": "objects page", "types": ["grouping"],
+              "max_level": "SECRET", "held": True, "lang": "ja"}  # fmt: skip
+    lines = {
+        lang: [(re.sub(r"<[^>]+>", "", str(k)), re.sub(r"<[^>]+>", "", str(v)))
+               for k, v in detail_lines(POLICY, detail, lang, first="JPN")]
+        for lang in ("ja", "en")
+    }  # fmt: skip
+    assert lines["ja"] == [
+        ("経路", "ログインページ"), ("オブジェクト", "7"), ("理由", "オブジェクト一覧ページ"),
+        ("種別", "共同分析成果物"), ("取決めの最高の程度", "極秘"), ("このノードで保持", "はい"),
+        ("言語", "日本語"),
+    ]  # fmt: skip
+    assert lines["en"] == [
+        ("Channel", "the sign-in page"), ("Objects", "7"), ("Reason", "the objects page"),
+        ("Types", "Joint product"), ("Highest level agreed", "SECRET"),
+        ("Held on this node", "yes"), ("Language", "Japanese"),
+    ]  # fmt: skip
+    # The stored value stays on hover.
+    assert 'title="objects page"' in str(detail_lines(POLICY, detail, "ja", first="JPN")[2][1])

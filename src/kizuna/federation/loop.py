@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 
 import requests
@@ -15,12 +16,15 @@ from sqlalchemy import func, insert, select, update
 from kizuna import audit, clock
 from kizuna.audit.checkpoints import Checkpoint, signed_by
 from kizuna.db.schema import versions
+from kizuna.federation import failures
 from kizuna.federation.peers import Peer, list_peers
 from kizuna.federation.pull import BearerAuth, pull_once
 from kizuna.federation.schema import peer_checkpoints, peers
 from kizuna.runtime import Node
 
 __all__ = ["Federator"]
+
+_log = logging.getLogger("kizuna.federation")
 
 HINT_POLL = 0.2
 MAX_BACKOFF = 60.0
@@ -62,11 +66,11 @@ class Federator:
             await asyncio.to_thread(pull_once, self.node, peer)
             await asyncio.to_thread(self._witness, peer)
         except Exception as exc:
-            failures = self._failures.get(peer.nation, 0) + 1
-            self._failures[peer.nation] = failures
-            delay = min(MAX_BACKOFF, self.interval * 2**failures)
+            failed = self._failures.get(peer.nation, 0) + 1
+            self._failures[peer.nation] = failed
+            delay = min(MAX_BACKOFF, self.interval * 2**failed)
             self._due[peer.nation] = time.monotonic() + delay
-            await asyncio.to_thread(self._record_error, peer, f"{type(exc).__name__}: {exc}")
+            await asyncio.to_thread(self._record_error, peer, exc)
             return
         self._failures[peer.nation] = 0
         self._due[peer.nation] = time.monotonic() + self.interval
@@ -79,10 +83,16 @@ class Federator:
         with self.node.db.read() as conn:
             return int(conn.execute(select(func.coalesce(func.max(versions.c.pk), 0))).scalar_one())
 
-    def _record_error(self, peer: Peer, message: str) -> None:
+    def _record_error(self, peer: Peer, exc: BaseException) -> None:
+        """The failure as a code the federation page words, its detail beside it, and
+        the whole of it (its traceback) in the node's log."""
+        kind = failures.classify(exc)
+        _log.warning("pull from %s at %s failed (%s)", peer.nation, peer.url, kind, exc_info=exc)
         with self.node.db.write() as conn:
             conn.execute(
-                update(peers).where(peers.c.nation == peer.nation).values(last_error=message[:500])
+                update(peers)
+                .where(peers.c.nation == peer.nation)
+                .values(last_error=failures.detail(exc), last_error_kind=kind)
             )
 
     def _send_hints(self, known: list[Peer]) -> None:

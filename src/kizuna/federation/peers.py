@@ -67,6 +67,8 @@ class Peer:
     added_after: str | None
     last_pull_at: str | None
     last_error: str | None
+    # Why the last pull failed, as a code (federation/failures.py); None before 0020.
+    last_error_kind: str | None
     received: int
     quarantined: int
 
@@ -94,6 +96,7 @@ def _peer(row: object) -> Peer:
         added_after=r["added_after"],
         last_pull_at=r["last_pull_at"],
         last_error=r["last_error"],
+        last_error_kind=r["last_error_kind"],
         received=r["received"],
         quarantined=r["quarantined"],
     )

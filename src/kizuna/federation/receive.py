@@ -109,6 +109,7 @@ def apply_page(
                 added_after=cursor,
                 last_pull_at=clock.now_ts(),
                 last_error=None,
+                last_error_kind=None,
                 received=peers.c.received + stored,
                 quarantined=peers.c.quarantined + refused,
             )

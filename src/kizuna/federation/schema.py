@@ -23,7 +23,9 @@ peers = Table(
     Column("added_at", TS, nullable=False),
     Column("added_after", TS),
     Column("last_pull_at", TS),
+    # The last pull's failure: its code (federation/failures.py) and its detail.
     Column("last_error", Text),
+    Column("last_error_kind", String(32)),
     Column("received", Integer, nullable=False, server_default="0"),
     Column("quarantined", Integer, nullable=False, server_default="0"),
 )

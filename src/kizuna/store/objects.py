@@ -77,13 +77,17 @@ class Store(BatchWriter):
         return cls(db, policy, node, bits)
 
     def require(
-        self, principal: Principal, permission: Permission, what: str, target: str | None = None
-    ) -> None:
+        self, principal: Principal, permission: Permission, what: str, target: str | None = None,
+        *, label: Label | None = None,
+    ) -> None:  # fmt: skip
         """Refuse one who may not `what` on this node before any form is shown or read,
-        audited as every refusal is (`rules.may` is the same rule as a question)."""
-        if not rules.may(principal, permission, self.node.nation):
+        audited as every refusal is (`rules.may` is the same rule as a question). With
+        `label`, one who may not write at it too (`rules.author_refusal`)."""
+        refused = rules.author_refusal(self.policy, principal, self.node.nation, label,
+                                       permission=permission, what=what, target=target)  # fmt: skip
+        if refused is not None:
             with self.transaction(principal):
-                rules.require(principal, permission, what, self.node.nation, target)
+                raise refused
 
     def get(self, principal: Principal, stix_id: str) -> StoredObject:
         """The current version, or NotFound when missing or not visible."""

@@ -17,7 +17,9 @@ from kizuna.store.access import held_label
 from kizuna.store.owners import Write
 
 __all__ = [
+    "author_refusal",
     "changes_label_only",
+    "check_clearance",
     "check_label",
     "check_not_revoked",
     "check_release",
@@ -57,6 +59,32 @@ def require(
         )
 
 
+def author_refusal(
+    policy: Policy,
+    principal: Principal,
+    nation: str,
+    label: Label | None,
+    *,
+    permission: Permission = Permission.OBJECT_WRITE,
+    what: str = "create objects",
+    target: str | None = None,
+) -> Refused | None:
+    """Why `principal` may not write on `nation`'s node (at `label`), in the order a
+    creation checks: the role, then the clearance and, for a label wider than
+    `nation`, the releasing officer; None when they may. A service asks it before its
+    own rules of a label, so that every path refuses the caller (403) before the label
+    (422); raised in a store transaction, the refusal is audited."""
+    try:
+        require(principal, permission, what, nation, target)
+        if label is not None:
+            check_clearance(policy, principal, label, target)
+            if label.rel_to != {nation}:
+                check_release(principal, nation, target)
+    except Refused as exc:
+        return exc
+    return None
+
+
 def check_label(
     policy: Policy, principal: Principal, label: Label, origin: str, target: str | None
 ) -> None:
@@ -67,6 +95,11 @@ def check_label(
             f"the label must be releasable to {origin}, the originating nation",
             field="label",
         )
+    check_clearance(policy, principal, label, target)
+
+
+def check_clearance(policy: Policy, principal: Principal, label: Label, target: str | None) -> None:
+    """The label is within the author's own clearance: its level and compartments."""
     held = principal.clearance
     missing = sorted(label.compartments - held.compartments)
     if label.rank > held.rank:

@@ -19,9 +19,18 @@ from markupsafe import Markup, escape
 from kizuna.labels import LabelError, Policy, parse, render
 from kizuna.web.i18n import N_, translations
 from kizuna.web.names import nation_marked
-from kizuna.web.refusal_words import recognised
+from kizuna.web.refusal_words import refusal_said
+from kizuna.web.type_names import TYPE_NAMES
 
-__all__ = ["ACTIONS", "DETAIL_KEYS", "LABEL_KEYS", "action_said", "detail_lines", "target_said"]
+__all__ = [
+    "ACTIONS",
+    "DETAIL_KEYS",
+    "DETAIL_VALUES",
+    "LABEL_KEYS",
+    "action_said",
+    "detail_lines",
+    "target_said",
+]
 
 ACTIONS: dict[str, str] = {
     # The node and its log
@@ -128,8 +137,9 @@ ACTIONS: dict[str, str] = {
 # may not read, and shows the others' as the reader writes them. "from" and "to" hold
 # a state as often (an item's steps); a value that is no label stays as it is.
 LABEL_KEYS = ("label", "from", "to")
-# The details' keys a reader meets most, in words (the key itself on hover); any other
-# key is shown as it is.
+# The details' keys, in words (the key itself on hover): every key the code base
+# writes, which `tests/unit/test_audit_words.py` reads from the source; a key of an
+# older version that the table does not know is shown as it is.
 DETAIL_KEYS: dict[str, str] = {
     "access_rows_removed": N_("Access rows removed"),
     "action": N_("Action"),
@@ -165,13 +175,101 @@ DETAIL_KEYS: dict[str, str] = {
     # An export's record: what it held and how it was asked for.
     "events": N_("Events exported"),
     "rows": N_("Rows exported"),
+    "objects": N_("Objects"),
+    "types": N_("Types"),
     "format": N_("File format"),
     "lang": N_("Language"),
     "sort": N_("Order"),
+    "dir": N_("Direction of the order"),
     # Incident messages and reminders withdrawn with their event.
     "messages": N_("Messages withdrawn"),
     "reminders": N_("Reminders and escalations withdrawn"),
+    # The node, its accounts and signing in.
+    "key_id": N_("Signing key"),
+    "policy": N_("Label policy"),
+    "failures": N_("Failed attempts"),
+    "retry_after": N_("Retry after (seconds)"),
+    "seconds": N_("Restricted for (seconds)"),
+    "prefix": N_("Token (its first characters)"),
+    "expires_at": N_("Expires"),
+    "sessions_ended": N_("Sessions ended"),
+    "tokens_revoked": N_("Tokens revoked"),
+    "addresses": N_("Addresses released"),
+    "zone": N_("Time zone"),
+    # Partner nodes and what came from them.
+    "url": N_("Address"),
+    "max_level": N_("Highest level agreed"),
+    "stored": N_("Objects stored"),
+    "held": N_("Held on this node"),
+    "seq": N_("Checkpoint number"),
+    "batch_index": N_("Position in the batch"),
+    "digest": N_("Checksum"),
+    # Imports: official texts, STIX bundles, the glossary.
+    "encoding": N_("Character encoding"),
+    "public_release": N_("Released to the public"),
+    "relinked": N_("Decisions linked anew"),
+    "total": N_("Objects sent"),
+    "ok": N_("Objects imported"),
+    "failed": N_("Objects refused"),
+    "created": N_("Terms added"),
+    "edited": N_("Terms edited"),
+    "unchanged": N_("Terms unchanged"),
+    "partners": N_("Partner's terms"),
+    "ja": N_("Japanese"),
+    "en": N_("English"),
+    # Coordination: items, RFIs, taskers, determinations, the watch and handovers.
+    "tier": N_("Tier"),
+    "response": N_("Answer"),
+    "uncounted": N_("Not counted because"),
+    "translation": N_("Translation"),
+    "clock": N_("Item's clock"),
+    "rfis": N_("Requests for information"),
+    "stopped_for": N_("Clock stopped for (seconds)"),
+    "reply": N_("Reply"),
+    "receipt": N_("Receipt"),
+    "opr": N_("OPR"),
+    "ocrs": N_("OCRs"),
+    "office": N_("Office"),
+    "suspense": N_("Suspense"),
+    "overdue_since": N_("Overdue since"),
+    "regions": N_("Regions"),
+    "deadlines": N_("Deadlines set anew"),
+    "ended": N_("Ended"),
+    "items": N_("Coordination items"),
+    "listed": N_("Listed"),
+    "as": N_("Signed as"),
+    # Incidents and joint products.
+    "revision": N_("Revision"),
+    "notified": N_("Notified"),
+    "public": N_("Public version"),
+    "ack": N_("Acknowledgement"),
+    "approval": N_("Approval"),
+    "officer": N_("Approving officer"),
 }
+# Values of a closed set that the code base writes, in words, by key (the stored value
+# on hover). A refusal's reason is said as the pages say it (`refusal_said`).
+DETAIL_VALUES: dict[str, dict[str, str]] = {
+    "channel": {"page": N_("the sign-in page"), "taxii": N_("the TAXII server")},
+    "reason": {
+        "objects page": N_("the objects page"),
+        "all": N_("everything the node holds"),
+        "TAXII POST": N_("a write over TAXII"),
+        "unknown or inactive user": N_("an unknown or inactive user"),
+        "deadline": N_("its deadline passed"),
+        "non_concurrence": N_("not concurred"),
+        "determination": N_("a situation determination"),
+        "recalled": N_("recalled by its node"),
+        "not readable here": N_("no longer readable on this node"),
+    },
+    "clock": {"stopped": N_("stopped"), "restarted": N_("restarted")},
+    "as": {"outgoing": N_("Outgoing officer"), "incoming": N_("Incoming officer")},
+    "translation": {"verified": N_("Verified")},
+    "lang": {"ja": N_("Japanese"), "en": N_("English")},
+    "dir": {"asc": N_("ascending"), "desc": N_("descending")},
+}
+# Details that name a level of the policy by its name, a type by its code.
+_LEVEL_KEYS = frozenset({"clearance", "max_level"})
+_TYPE_KEYS = frozenset({"type", "types"})
 # Details that name a nation by its code.
 _NATION_KEYS = frozenset({"nation", "origin", "peer"})
 # A value past this many characters is cut on the list; the raw JSON keeps it whole.
@@ -218,12 +316,14 @@ def _key(key: str, gettext: Any) -> Markup:
 
 def _value(policy: Policy, key: str, value: Any, lang: str, first: str) -> Markup:
     if isinstance(value, str):
+        words = _worded(policy, key, value, lang)
+        if words is not None:
+            return Markup('<span class="value" title="{0}">{1}</span>').format(value, words)
         if key in _NATION_KEYS and value in policy.nations:
             return nation_marked(policy, value, lang)
-        if key == "reason" and lang != "en" and (words := recognised(value)):
+        if key == "reason" and lang != "en" and (said := refusal_said(value, lang, policy)):
             # A refusal's reason as the pages word it, in the reader's language; the
             # stored English (what it names exactly) on hover and in the raw JSON.
-            said = translations(lang).gettext(words)
             return Markup('<span class="reason" title="{0}">{1}</span>').format(
                 _short(value), said[:1].upper() + said[1:]
             )
@@ -237,11 +337,32 @@ def _value(policy: Policy, key: str, value: Any, lang: str, first: str) -> Marku
         return escape(_short(value))
     if value is None:
         return Markup("—")
+    if isinstance(value, bool):
+        return escape(translations(lang).gettext(N_("yes") if value else N_("no")))
     if isinstance(value, list):
-        return escape(_short(", ".join(_plain(v) for v in value)) or "—")
+        items = [(_worded(policy, key, v, lang) if isinstance(v, str) else None) or _plain(v)
+                 for v in value]  # fmt: skip
+        return escape(_short(", ".join(items)) or "—")
     if isinstance(value, dict):
         return escape(_short(", ".join(f"{k}: {_plain(v)}" for k, v in value.items())) or "—")
     return escape(_plain(value))
+
+
+def _worded(policy: Policy, key: str, value: str, lang: str) -> str | None:
+    """A value of a closed set in the reader's words: a known code, a level, a type."""
+    gettext = translations(lang).gettext
+    words = DETAIL_VALUES.get(key, {}).get(value)
+    if words is not None:
+        return gettext(words)
+    if key in _TYPE_KEYS and value in TYPE_NAMES:
+        return gettext(TYPE_NAMES[value])
+    if key in _LEVEL_KEYS:
+        try:
+            level = policy.level_named(value)
+        except LabelError:
+            return None
+        return level.ja if lang == "ja" else level.name
+    return None
 
 
 def _plain(value: Any) -> str:

@@ -26,9 +26,9 @@ from kizuna.errors import (
     StoreError,
     validator_said,
 )
-from kizuna.labels import LabelError
+from kizuna.labels import LabelError, Policy
 from kizuna.web.i18n import N_, translations
-from kizuna.web.refusal_words import recognised
+from kizuna.web.refusal_words import refusal_said
 from kizuna.web.type_names import TYPE_NAMES
 
 __all__ = ["FIELD_NAMES", "explain", "field_name"]
@@ -130,6 +130,7 @@ FIELD_NAMES: dict[str, str] = {
     "body": N_("Request"),
     "zone": N_("Time zone"),
     "handed_to": N_("Handed to"),
+    "coordination_item": N_("Coordination item"),
 }
 
 _PYDANTIC: dict[str, str] = {
@@ -203,7 +204,8 @@ def _with_field(
     return gettext("{field}: {message}").format(field=named, message=message)
 
 
-def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str], names: _Names) -> str:
+def _pydantic(errors: list[Mapping[str, Any]], lang: str, names: _Names) -> str:
+    gettext = translations(lang).gettext
     said = []
     for error in errors[:3]:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
@@ -224,18 +226,15 @@ def _pydantic(errors: list[Mapping[str, Any]], gettext: Callable[[str], str], na
             )
         elif kind == "value_error":
             # A validator's own words: the store's messages, recognised as they are.
-            said_by = validator_said(error)
-            key = _recognised(said_by) or N_("the value was not accepted.")
+            worded = refusal_said(validator_said(error), lang)
+            message = worded or gettext(N_("the value was not accepted."))
+            said.append(_with_field(".".join(loc), message, gettext, names))
+            continue
         else:
             key = _PYDANTIC.get(kind, N_("the value was not accepted."))
         field = None if kind == "json_invalid" else ".".join(loc)
         said.append(_with_field(field, gettext(key).format(**ctx), gettext, names))
     return " ".join(said)
-
-
-def _recognised(text: str) -> str | None:
-    """The message for a store or service refusal, known by its wording."""
-    return recognised(text)
 
 
 def _label_said(text: str, gettext: Callable[[str], str]) -> str:
@@ -270,7 +269,8 @@ def _owner_said(text: str, gettext: Callable[[str], str]) -> str | None:
     ).format(kind=kind, domain=found.group("domain"), endpoint=found.group("endpoint"))
 
 
-def _store(exc: StoreError, gettext: Callable[[str], str], names: _Names) -> str:
+def _store(exc: StoreError, lang: str, names: _Names, policy: Policy | None) -> str:
+    gettext = translations(lang).gettext
     if isinstance(exc, NotFound):
         return gettext(_HTTP[404])
     text = str(exc)
@@ -279,17 +279,17 @@ def _store(exc: StoreError, gettext: Callable[[str], str], names: _Names) -> str
         return owned
     if isinstance(exc, Refused) and exc.status == 403:
         # A refusal that says why (not a member of the body) is more use than "no".
-        key = _recognised(text)
-        if key is not None:
-            return _with_field(exc.field, gettext(key), gettext, names)
+        worded = refusal_said(text, lang, policy)
+        if worded is not None:
+            return _with_field(exc.field, worded, gettext, names)
         return gettext(N_("You may not do this: your role or clearance does not allow it."))
     is_label = (exc.field or "").split(".")[-1] in ("label", "target_label")
     if is_label and _UNKNOWN.search(text):
         # A label is typed, not chosen: "choose one of the offered values" misleads.
         return _with_field(exc.field, _label_said(text, gettext), gettext, names)
-    key = _recognised(text)
-    if key is not None:
-        return _with_field(exc.field, gettext(key), gettext, names)
+    worded = refusal_said(text, lang, policy)
+    if worded is not None:
+        return _with_field(exc.field, worded, gettext, names)
     if isinstance(exc, Conflict):
         return gettext(_HTTP[409])
     if is_label and _UNKNOWN.search(text) is None and isinstance(exc, Refused | Invalid):
@@ -307,20 +307,23 @@ def explain(
     *,
     limit: int | None = None,
     fields: Mapping[str, str] | None = None,
+    policy: Policy | None = None,
 ) -> str:
     """What went wrong, for a person reading `lang`, naming the field when there is one.
 
     `fields`: what this form calls a field where FIELD_NAMES says something more
-    general (the coordination item's `kind` is its "Answer")."""
+    general (the coordination item's `kind` is its "Answer"). `policy`: the node's,
+    for a refusal that names nations or a level (in words, as the pages write them);
+    without it they stay as codes."""
     gettext = translations(lang).gettext
     names = {**FIELD_NAMES, **fields} if fields else FIELD_NAMES
     if isinstance(exc, ValidationError):
-        return _pydantic(list(exc.errors()), gettext, names)
+        return _pydantic(list(exc.errors()), lang, names)
     errors = getattr(exc, "errors", None)
     if callable(errors) and not isinstance(exc, StoreError):
-        return _pydantic(list(errors()), gettext, names)
+        return _pydantic(list(errors()), lang, names)
     if isinstance(exc, StoreError):
-        return _store(exc, gettext, names)
+        return _store(exc, lang, names, policy)
     if isinstance(exc, LabelError):
         return _with_field("label", _label_said(str(exc), gettext), gettext, names)
     if isinstance(exc, HTTPException):

@@ -23,9 +23,9 @@ from kizuna.labels import Clearance, Label, LabelError, can_read, parse, render,
 from kizuna.store.access import current, visible
 from kizuna.store.tally import tally
 from kizuna.web.deps import NodeDep, PagePrincipal, PeerTokenPrincipal
-from kizuna.web.i18n import choose_lang, translations
+from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
-from kizuna.web.refusal_words import recognised
+from kizuna.web.refusal_words import refusal_said
 
 __all__ = ["router"]
 
@@ -148,7 +148,8 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
         agreement = render_ceiling(
             node.policy, peer.max_rank, peer.compartments, "ja" if lang == "ja" else "en"
         )
-        rows.append({"peer": peer, "agreement": agreement, "lag": lag, "in": into, "out": out})
+        rows.append({"peer": peer, "agreement": agreement, "lag": lag, "in": into, "out": out,
+                     "failure": _failure(peer, lang)})  # fmt: skip
     held_rows, held_labels = _refusals(node, principal, held, lang)
     spilled_rows, spilled_labels = _refusals(node, principal, spilled, lang)
     return page(
@@ -167,6 +168,45 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
     )
 
 
+# Why the last pull failed (federation/failures.py), as an operator acts on it.
+_FAILURES: dict[str, str] = {
+    "refused": N_("Could not connect to the partner node at {url} (connection refused): "
+                  "is it running, at this address and port?"),
+    "unreachable": N_("Could not reach the partner node at {url}: its name does not "
+                      "resolve, or there is no route to it."),
+    "timeout": N_("The partner node at {url} did not answer in time."),
+    "tls": N_("The secure connection to the partner node at {url} failed: check its "
+              "certificate and this node's trust in it."),
+    "http-401": N_("The partner node at {url} did not accept this node's token (HTTP 401): "
+                   "set the token it issued, with kizuna peer token."),
+    "http-403": N_("The partner node at {url} refused this node's account (HTTP 403)."),
+    "http-404": N_("The partner node at {url} has no collection for this nation (HTTP 404): "
+                   "is this node added as its peer?"),
+    "http-5xx": N_("The partner node at {url} failed to answer (HTTP {status}): see its "
+                   "log."),
+    "http": N_("The partner node at {url} answered HTTP {status}."),
+    "answer": N_("The partner node at {url} answered, but not as a TAXII server does."),
+    "node": N_("This node failed while pulling from {url}: see this node's log."),
+}  # fmt: skip
+
+
+def _failure(peer: Peer, lang: str) -> str | None:
+    """The last pull's failure in the reader's words, or None when the last pull
+    went through. A failure recorded without a code (before migration 0020) is said
+    to be one, its detail beside it."""
+    if not peer.last_error and not peer.last_error_kind:
+        return None
+    kind = peer.last_error_kind or ""
+    status = kind.removeprefix("http-") if kind.startswith("http-") else ""
+    key = kind if kind in _FAILURES else ""
+    if status and not key:
+        key = "http-5xx" if status.startswith("5") else "http"
+    gettext = translations(lang).gettext
+    if not key:
+        return gettext(N_("The last pull from {url} failed.")).format(url=peer.url)
+    return gettext(_FAILURES[key]).format(url=peer.url, status=status)
+
+
 def _refusals(
     node: Any, principal: Principal, found: Sequence[Any], lang: str
 ) -> tuple[list[dict[str, Any]], list[Label]]:
@@ -183,14 +223,14 @@ def _refusals(
         withheld = label is not None and not can_read(principal.clearance, label)
         if label is not None and not withheld:
             shown.append(label)
-        words = recognised(r.reason) if lang != "en" else None
+        words = refusal_said(r.reason, lang, node.policy) if lang != "en" else None
         rows.append({
             "received_at": r.received_at,
             "peer": r.peer,
             "withheld": withheld,
             "object_id": r.object_id,
             "label": _said(node, principal, label, lang) if label else (r.label or ""),
-            "reason": translations(lang).gettext(words) if words else r.reason,
+            "reason": words or r.reason,
             "stored_reason": r.reason,
             "spillage": bool(getattr(r, "spillage", 0)),
         })  # fmt: skip

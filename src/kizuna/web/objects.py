@@ -45,7 +45,7 @@ from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.fields import changes, layout, references, words_of
 from kizuna.web.i18n import N_, choose_lang, translations
-from kizuna.web.names import nation_name
+from kizuna.web.label_words import MARKING_WORDS, policy_value
 from kizuna.web.pages import page
 from kizuna.web.search import TYPE_NAMES, worded
 from kizuna.web.stix_values import stix_value
@@ -321,12 +321,13 @@ def _object_page(
 
     def said(path: str, value: str) -> str | None:
         own = value_words(path, value, lang) if value_words else None
-        if own is None and path.rsplit(".", 1)[-1] == "nation" and value in node.policy.nations:
-            # A nation in words, as every page says it (walk 46: an attendee's read JPN).
-            own = nation_name(node.policy, value, lang)
+        # A nation, a label or a level in words, as every page says them (walk 46: an
+        # attendee's nation read JPN; walk 47: a joint product's nations and target).
+        own = own or policy_value(node.policy, path, value, lang, principal.nation)
         return own or stix_value(path, value, lang)
 
-    words = words_of(node.property_words.get(obj.type), said)
+    named = MARKING_WORDS if obj.type == "marking-definition" else None
+    words = words_of({**(named or {}), **node.property_words.get(obj.type, {})}, said)
     # A releasing officer of the object's own nation, on its own node, takes release
     # decisions here; anyone else is not offered the form (the store refuses them too),
     # nor is it offered for a type whose owner takes no release but through its own

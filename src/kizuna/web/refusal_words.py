@@ -2,15 +2,22 @@
 wording (developers' and logs' English) and said as the form's reader needs it, in
 words the catalog translates. `errors.explain` looks them up; the table lives apart so
 that adding a refusal's words touches nothing else.
+
+A pattern's named groups fill the words' placeholders of the same name, so that a
+refusal names what its reader may know (the nation an agreement is with, the level
+agreed): `nation` and `nations` (codes) in words, `agreed` (a level and compartments)
+as the reader writes a label.
 """
 
 from __future__ import annotations
 
 import re
 
-from kizuna.web.i18n import N_
+from kizuna.labels import LabelError, Policy
+from kizuna.web.i18n import N_, translations
+from kizuna.web.names import nation_names
 
-__all__ = ["STORE_PATTERNS", "recognised"]
+__all__ = ["STORE_PATTERNS", "recognised", "refusal_said"]
 
 # Store and service messages, recognised by their wording (first match wins).
 STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -80,7 +87,11 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("a member of a partner nation acknowledges on their own nation's node."),
     ),
     (
-        re.compile(r"^only users of \S+ may .* on this node$"),
+        # The store's, and the staff's own (taskers, RFIs and their statuses).
+        re.compile(
+            r"^only users of \S+ may .* on this node$"
+            r"|(issues the taskers of|writes the RFIs of|reports for) \S+ on its own node$"
+        ),
         N_(
             "users of a partner nation write on their own nation's node; on this one "
             "they read what is released to them."
@@ -279,10 +290,13 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
-        re.compile(r"is above what this node agreed with"),
+        # The agreement with an approving nation is the author's to know (REST names it).
+        re.compile(
+            r"is above what this node agreed with (?P<nation>[A-Z]{3}) \((?P<agreed>[^)]+)\)"
+        ),
         N_(
-            "this label is above what this node agreed with an approving nation: its node "
-            "would never receive the product. Write a label within the agreement."
+            "this label is above what this node agreed with {nation} ({agreed}): the node of "
+            "{nation} would never receive the product. Write a label within the agreement."
         ),
     ),
     (
@@ -314,6 +328,14 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"is not a counterpart of"), N_("this body is not a counterpart of yours.")),
     (re.compile(r"on this node is opened by"), N_("choose a body of this node's nation.")),
+    (
+        re.compile(r"on this node is (issued|asked) by"),
+        N_("choose a body of this node's nation, or a bilateral one."),
+    ),
+    (
+        re.compile(r"^'\S+' is a body of \S+, not of \S+$"),
+        N_("choose a body of your own nation, or a bilateral one."),
+    ),
     (re.compile(r"is not a member of"), N_("you are not a member of this body.")),
     (
         # A label that leaves out the node's own nation (SECRET//REL TO USA on JPN).
@@ -354,6 +376,48 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("leave it empty when you name a coordination item; the item's label applies."),
     ),
     (re.compile(r"whom the RFI asks, answers it"), N_("only the body asked answers the RFI.")),
+    (
+        re.compile(r"^the tasker must be releasable to (?P<nations>.+), whose offices it tasks$"),
+        N_(
+            "the tasker must be releasable to {nations}, whose offices it tasks: name them "
+            "after REL TO."
+        ),
+    ),
+    (
+        re.compile(r"^the RFI must be releasable to (?P<nations>.+), whose body it asks$"),
+        N_(
+            "the request for information must be releasable to {nations}, whose body it "
+            "asks: name them after REL TO."
+        ),
+    ),
+    (
+        # A tasker or an RFI names its item on a form: one missing and one hidden from
+        # the author read the same.
+        re.compile(r"names no coordination item \S+ may read$"),
+        N_("this names no coordination item you may read: copy the id from the item's page."),
+    ),
+    (
+        re.compile(r"^the tasker is \w+$"),
+        N_("the tasker is no longer open: it takes no more statuses."),
+    ),
+    (
+        re.compile(r"^the RFI is \w+: its thread is over$"),
+        N_("the request for information is closed or withdrawn: its thread takes no more replies."),
+    ),
+    (
+        re.compile(r"^an RFI of \S+ is moved on its own node$"),
+        N_(
+            "this request for information is the partner nation's: it is closed, withdrawn "
+            "or reopened on their node."
+        ),
+    ),
+    (re.compile(r"^an RFI that is \w+ cannot \w+$"), N_("this step is not possible now.")),
+    (
+        re.compile(r"did not reach \S+ on this node: there is no receipt"),
+        N_("it did not reach this body on this node: there is nothing to acknowledge."),
+    ),
+    (re.compile(r"^acknowledged by \S+ already$"), N_("this receipt is already acknowledged.")),
+    (re.compile(r"is not a step of an RFI"), N_("choose one of the offered steps.")),
     (re.compile(r"a reply says something"), N_("write the reply in Japanese or English.")),
     (re.compile(r"is not tasked"), N_("choose an office the tasker tasks.")),
     (re.compile(r"say why the suspense"), N_("say in the note why the suspense cannot be met.")),
@@ -377,3 +441,35 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 def recognised(text: str) -> str | None:
     """The words (msgid) of a store or service refusal, known by its wording."""
     return next((key for pattern, key in STORE_PATTERNS if pattern.search(text)), None)
+
+
+def refusal_said(text: str, lang: str, policy: Policy | None = None) -> str | None:
+    """A store or service refusal in `lang`, its named parts filled in (nations in
+    words, an agreed level as the reader writes it, when `policy` is given); None when
+    its wording is not known."""
+    for pattern, key in STORE_PATTERNS:
+        found = pattern.search(text)
+        if found is None:
+            continue
+        said = translations(lang).gettext(key)
+        parts = found.groupdict()
+        if not parts:
+            return said
+        return said.format(**{name: _part(name, v, lang, policy) for name, v in parts.items()})
+    return None
+
+
+def _part(name: str, value: str, lang: str, policy: Policy | None) -> str:
+    if policy is None:
+        return value
+    if name in ("nation", "nations"):
+        return nation_names(policy, value.split(","), lang)
+    if name == "agreed" and lang == "ja":
+        # "SECRET//BIAC/CYBER": the level in the reader's words, compartments as written.
+        level, _, rest = value.partition("//")
+        try:
+            said = policy.level_named(level).ja
+        except LabelError:
+            return value
+        return f"{said}//{rest}" if rest else said
+    return value

@@ -106,6 +106,11 @@ _INFRASTRUCTURE_TYPES = {
     "workstation": N_("Workstation"),
     "unknown": N_("Unknown"),
 }
+_GROUPING_CONTEXT = {
+    "suspicious-activity": N_("Suspicious activity"),
+    "malware-analysis": N_("Malware analysis"),
+    "unspecified": N_("Unspecified"),
+}
 _EXTENSION_TYPES = {
     "new-sdo": N_("New domain object type"),
     "new-sco": N_("New observable type"),
@@ -125,6 +130,7 @@ _CODED = coded(
         "infrastructure_types": _INFRASTRUCTURE_TYPES,
         "extension_types": _EXTENSION_TYPES,
         "extension_type": _EXTENSION_TYPES,
+        "context": _GROUPING_CONTEXT,
     }
 )
 

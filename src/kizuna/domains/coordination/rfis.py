@@ -29,11 +29,10 @@ from kizuna.domains.coordination.escalation import epoch
 from kizuna.domains.coordination.inputs import ReplyCreate, RfiCreate
 from kizuna.domains.coordination.model import OPEN_STATES, REPLY_TYPE, RFI_TYPE, Action, RfiState
 from kizuna.domains.coordination.notify import Notice
-from kizuna.domains.coordination.rules import same_label
+from kizuna.domains.coordination.rules import same_label, staff_label, staff_writer
 from kizuna.domains.coordination.schema import coord_rfi_replies, coord_rfis, coord_steps
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import LabelError, parse
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
 
@@ -70,6 +69,8 @@ def ask(c: Coordination, principal: Principal, data: RfiCreate) -> StoredObject:
     s = c.structure
     with c.store.transaction(principal) as conn:
         _on_this_node(c, principal, data.coordination_item)
+        # The caller's role first (403), before anything of what was typed.
+        staff_writer(principal, c.node.nation, kind="RFI", item=data.coordination_item)
         asking = c._body(data.asking_body, "asking_body")
         addressed = c._body(data.addressed_body, "addressed_body")
         if not asking.bilateral and asking.nation != c.node.nation:
@@ -95,8 +96,8 @@ def ask(c: Coordination, principal: Principal, data: RfiCreate) -> StoredObject:
         if data.question_ja:
             body["question_ja"] = data.question_ja
         if data.coordination_item:
-            # The item must be one the asker may read; hidden answers as missing.
-            row = c.item_row(conn, principal, data.coordination_item)
+            # The item must be one the asker may read; missing and hidden answer alike.
+            row = c.item_row(conn, principal, data.coordination_item, named="coordination_item")
             body["coordination_item"] = data.coordination_item
             made = c.store.answer_in(
                 conn, principal, body, answers=data.coordination_item, owner=OWNER
@@ -105,12 +106,9 @@ def ask(c: Coordination, principal: Principal, data: RfiCreate) -> StoredObject:
             same_label(c.node.policy, c.node.nation, data.label, made.label, "an RFI")
             item_pk = row.object_pk
         else:
-            if not data.label:
-                raise Invalid("a standalone RFI needs a label", field="label")
-            try:
-                label = parse(c.node.policy, data.label, originator=c.node.nation)
-            except LabelError as exc:
-                raise Invalid(str(exc), field="label") from exc
+            # Read, and within the author's clearance (403), before its own rule (422).
+            label = staff_label(c.node.policy, principal, c.node.nation, kind="RFI",
+                                typed=data.label)  # fmt: skip
             wanted = set(s.nations) if addressed.bilateral else {addressed.nation}
             missing = sorted(wanted - label.rel_to - {c.node.nation})
             if missing:

@@ -1,6 +1,7 @@
 """The rules an item must meet against the alliance structure: known bodies, a
 counterpart of the partner nation (or a bilateral body), a known tier, region and
-domains; and which nations must answer it. Pure: no I/O."""
+domains; and which nations must answer it; and who may write what follows an item (a
+tasker, an RFI) before any rule of its label. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from kizuna.domains.coordination.inputs import ItemCreate
 from kizuna.domains.coordination.model import DOMAINS
 from kizuna.domains.coordination.structure import TIERS, Body, Structure
 from kizuna.errors import Invalid
+from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, Policy, parse, render
+from kizuna.store.rules import author_refusal, require
 
 __all__ = [
     "body_of",
@@ -16,6 +19,8 @@ __all__ = [
     "counterpart_refusal",
     "counterparts_for",
     "same_label",
+    "staff_label",
+    "staff_writer",
     "title_refusal",
 ]
 
@@ -160,3 +165,39 @@ def same_label(policy: Policy, nation: str, typed: str | None, label: Label, wha
             f"{render(policy, label, 'en')}: leave the label out",
             field="label",
         )
+
+
+# What a staff's object (an RFI, a tasker) is, in refusals: on an item, standalone.
+_STAFF = {
+    "RFI": ("ask RFIs", "ask a standalone RFI", "a standalone RFI needs a label"),
+    "tasker": ("issue taskers", "issue a tasker without an item",
+               "a tasker without an item needs a label"),
+}  # fmt: skip
+
+
+def staff_writer(principal: Principal, nation: str, *, kind: str, item: str | None) -> None:
+    """Refuse, before anything of what was typed, one whose role may not write this
+    RFI or tasker (`kind`) on `nation`'s node, as the store would refuse its write: on
+    an item (stored as an answer to it, at its label), the role that answers;
+    standalone, the role that writes."""
+    on_item, alone, _ = _STAFF[kind]
+    permission = Permission.OBJECT_ANSWER if item else Permission.OBJECT_WRITE
+    require(principal, permission, on_item if item else alone, nation, item)
+
+
+def staff_label(policy: Policy, principal: Principal, nation: str, *, kind: str,
+                typed: str | None) -> Label:  # fmt: skip
+    """A standalone RFI's or tasker's label, read, and within what its author may
+    write (clearance, and a release's officer: 403), as a creation checks them, before
+    any rule of the staff's about the label (422). `Invalid` naming the label when none
+    is given or it does not read."""
+    if not typed:
+        raise Invalid(_STAFF[kind][2], field="label")
+    try:
+        label = parse(policy, typed, originator=nation)
+    except LabelError as exc:
+        raise Invalid(str(exc), field="label") from exc
+    refused = author_refusal(policy, principal, nation, label)
+    if refused is not None:
+        raise refused
+    return label

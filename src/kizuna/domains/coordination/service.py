@@ -58,16 +58,8 @@ from kizuna.domains.coordination.model import (
 )
 from kizuna.domains.coordination.notify import Channel, InApp, Notice
 from kizuna.domains.coordination.rules import body_of
-from kizuna.domains.coordination.schema import (
-    coord_items,
-    coord_responses,
-    coord_steps,
-)
-from kizuna.domains.coordination.structure import (
-    Structure,
-    default_structure,
-    load_structure,
-)
+from kizuna.domains.coordination.schema import coord_items, coord_responses, coord_steps
+from kizuna.domains.coordination.structure import Structure, default_structure, load_structure
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, dominates
@@ -167,10 +159,12 @@ class Coordination:
             )
 
     def item_row(
-        self, conn: Connection, principal: Principal, stix_id: str, *, lock: bool = False
-    ) -> Any:
+        self, conn: Connection, principal: Principal, stix_id: str, *, lock: bool = False,
+        named: str | None = None,
+    ) -> Any:  # fmt: skip
         """The item's scheduling row, when its current version is visible to the
-        principal; NotFound otherwise (the same for missing and hidden).
+        principal; NotFound otherwise (the same for missing and hidden), or `Invalid`
+        naming the field `named` when a field names the item (a tasker's, an RFI's).
 
         With `lock`, the row is locked for the transaction (PostgreSQL; SQLite's write
         transaction holds the whole database): every writer locks the item's row
@@ -188,6 +182,9 @@ class Coordination:
         if lock:
             query = query.with_for_update(of=coord_items)
         row = conn.execute(query).first()
+        if row is None and named:
+            who = principal.name
+            raise Invalid(f"{stix_id} names no coordination item {who} may read", field=named)
         if row is None:
             raise NotFound(f"no coordination item {stix_id}", field="id")
         return row

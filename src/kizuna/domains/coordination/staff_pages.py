@@ -60,7 +60,8 @@ def acknowledge_receipt_submit(
         lang = choose_lang(request)
         # The form is one button that names the body: a refusal names it the same way.
         known = c.structure.bodies.get(body)
-        said = explain(exc, lang, fields={"body": known.name(lang)} if known else None)
+        fields = {"body": known.name(lang)} if known else None
+        said = explain(exc, lang, fields=fields, policy=c.node.policy)
         if of.startswith("x-kizuna-tasker--"):
             return _tasker_page(request, principal, c, of, said, exc.status)
         if back:
@@ -100,28 +101,92 @@ def ask_submit(
     try:
         made = c.ask(principal, RfiCreate(**values))
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _item_page(request, principal, c, stix_id, said, 422, rfi_values=values)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _item_page(request, principal, c, stix_id, said, exc.status, rfi_values=values)
     return RedirectResponse(f"/coordination/rfis/{made.id}", status_code=303)
 
 
-@router.get("/coordination/rfis")
-def rfis_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
-    c = coordination(node)
+def _ask_bodies(c: Coordination, principal: Principal) -> list[str]:
+    """The bodies a user asks for on this node: theirs, of its nation or bilateral."""
+    return [
+        b
+        for b in sorted(principal.bodies)
+        if b in c.structure.bodies
+        and (c.structure.bodies[b].bilateral or c.structure.bodies[b].nation == c.node.nation)
+    ]
+
+
+def _rfis_page(
+    request: Request,
+    principal: Principal,
+    c: Coordination,
+    values: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     rows = staff_queries.rfis(c, principal)
+    # A standalone RFI is a new object: offered to who writes on this node (one who
+    # only answers asks on an item's page, where the RFI is an answer to the item).
+    ask_bodies = _ask_bodies(c, principal) if _can_open(principal, c) else []
     return page(
         request,
         "coordination/rfis.html",
         principal=principal,
+        status=status,
         labels=[r.label for r in rows],
         rows=rows,
+        ask_bodies=ask_bodies,
+        values=values or {"precedence": "ROUTINE"},
+        error=error,
         **_common(c, request),
     )
+
+
+@router.get("/coordination/rfis")
+def rfis_page(request: Request, principal: PagePrincipal, node: NodeDep) -> HTMLResponse:
+    return _rfis_page(request, principal, coordination(node))
+
+
+@router.post("/coordination/rfis", dependencies=[Depends(check_csrf)])
+def ask_standalone_submit(
+    request: Request,
+    principal: PagePrincipal,
+    node: NodeDep,
+    title_en: Annotated[str, Form(max_length=4000)] = "",
+    title_ja: Annotated[str, Form(max_length=4000)] = "",
+    question_en: Annotated[str, Form(max_length=20_000)] = "",
+    question_ja: Annotated[str, Form(max_length=20_000)] = "",
+    asking_body: Annotated[str, Form(max_length=64)] = "",
+    addressed_body: Annotated[str, Form(max_length=64)] = "",
+    precedence: Annotated[str, Form(max_length=32)] = "ROUTINE",
+    label: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """A standalone RFI: the same service call as `POST /api/v1/coordination/rfis`."""
+    c = coordination(node)
+    values = {
+        "title_en": title_en,
+        "title_ja": title_ja,
+        "question_en": question_en,
+        "question_ja": question_ja,
+        "asking_body": asking_body,
+        "addressed_body": addressed_body,
+        "precedence": precedence,
+        "label": label,
+    }
+    try:
+        made = c.ask(principal, RfiCreate.model_validate({**values, "label": label or None}))
+    except ValidationError as exc:
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
+        return _rfis_page(request, principal, c, values, said, 422)
+    except StoreError as exc:
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
+        return _rfis_page(request, principal, c, values, said, exc.status)
+    return RedirectResponse(f"/coordination/rfis/{made.id}", status_code=303)
 
 
 def _rfi_page(
@@ -207,12 +272,12 @@ def reply_submit(
             ReplyCreate(body=body, text_en=text_en, text_ja=text_ja, answers=bool(answers)),
         )
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _rfi_page(request, principal, c, rfi_id, said, 422, values)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _rfi_page(request, principal, c, rfi_id, said, exc.status, values)
     return RedirectResponse(f"/coordination/rfis/{rfi_id}", status_code=303)
 
@@ -231,7 +296,7 @@ def rfi_step_submit(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _rfi_page(request, principal, c, rfi_id, said, exc.status)
     return RedirectResponse(f"/coordination/rfis/{rfi_id}", status_code=303)
 
@@ -329,11 +394,11 @@ def issue_submit(
     try:
         made = c.issue_tasker(principal, TaskerCreate(**data))
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _taskers_page(request, principal, c, values, said, 422)
     except (StoreError, LabelError) as exc:
         status = getattr(exc, "status", 422)
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _taskers_page(request, principal, c, values, said, status)
     return RedirectResponse(f"/coordination/taskers/{made.id}", status_code=303)
 
@@ -409,11 +474,11 @@ def status_submit(
             TaskStatusCreate(office=office, status=status, note=note),  # type: ignore[arg-type]
         )
     except ValidationError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _tasker_page(request, principal, c, tasker_id, said, 422)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=c.node.policy)
         return _tasker_page(request, principal, c, tasker_id, said, exc.status)
     return RedirectResponse(f"/coordination/taskers/{tasker_id}", status_code=303)

@@ -31,11 +31,10 @@ from kizuna.domains.coordination.model import (
     TaskerState,
 )
 from kizuna.domains.coordination.notify import Notice
-from kizuna.domains.coordination.rules import same_label
+from kizuna.domains.coordination.rules import same_label, staff_label, staff_writer
 from kizuna.domains.coordination.schema import coord_task_statuses, coord_taskers
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
-from kizuna.labels import LabelError, parse
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
 
@@ -59,6 +58,8 @@ def issue(c: Coordination, principal: Principal, data: TaskerCreate) -> StoredOb
                 action=str(Action.TASKER_WRITE),
                 target=data.coordination_item,
             )
+        # The caller's role first (403), before anything of what was typed.
+        staff_writer(principal, c.node.nation, kind="tasker", item=data.coordination_item)
         issuing = c._body(data.issuing_body, "issuing_body")
         if not issuing.bilateral and issuing.nation != c.node.nation:
             raise Invalid(
@@ -98,7 +99,8 @@ def issue(c: Coordination, principal: Principal, data: TaskerCreate) -> StoredOb
                 body[key] = value
         wanted = {opr, *(s.bodies[o] for o in ocrs)}
         if data.coordination_item:
-            c.item_row(conn, principal, data.coordination_item)  # hidden answers as missing
+            # Named by a field: missing and hidden answer alike, naming the field.
+            c.item_row(conn, principal, data.coordination_item, named="coordination_item")
             body["coordination_item"] = data.coordination_item
             made = c.store.answer_in(
                 conn, principal, body, answers=data.coordination_item, owner=OWNER
@@ -106,12 +108,9 @@ def issue(c: Coordination, principal: Principal, data: TaskerCreate) -> StoredOb
             # Refused in the write's transaction: nothing of it stays.
             same_label(c.node.policy, c.node.nation, data.label, made.label, "a tasker")
         else:
-            if not data.label:
-                raise Invalid("a tasker without an item needs a label", field="label")
-            try:
-                label = parse(c.node.policy, data.label, originator=c.node.nation)
-            except LabelError as exc:
-                raise Invalid(str(exc), field="label") from exc
+            # Read, and within the author's clearance (403), before its own rule (422).
+            label = staff_label(c.node.policy, principal, c.node.nation, kind="tasker",
+                                typed=data.label)  # fmt: skip
             nations = {n for b in wanted for n in ((s.nations) if b.bilateral else (b.nation,))}
             missing = sorted(nations - label.rel_to - {c.node.nation})
             if missing:

@@ -112,7 +112,7 @@ async def intel_create(
         made = service.create(node.store, principal, kind, fields, text.get("label") or None)
     except (StoreError, LabelError) as exc:
         # The form comes back as it was sent, boxes ticked, with the reason in words.
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=node.policy)
         return _list(request, principal, node, kind, None, error=said, form=kept, sent=form,
                      status=getattr(exc, "status", 422))  # fmt: skip
     target = f"/intel/joint/{made.id}" if kind.key == "joint-products" else f"/objects/{made.id}"
@@ -198,6 +198,6 @@ async def joint_approve(
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
         state = joint.joint_state(node.store, principal, stix_id)
-        said = explain(exc, choose_lang(request))
+        said = explain(exc, choose_lang(request), policy=node.policy)
         return _joint(request, principal, node, state, error=said, status=exc.status)
     return RedirectResponse(f"/intel/joint/{stix_id}", status_code=303)

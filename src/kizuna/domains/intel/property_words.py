@@ -1,11 +1,11 @@
 """The cell's types on the object page (/objects/{id}): an assessment's, an
 observation's, a joint product's (its extension's too) and an approval's properties
-named as the intel pages name them, a joint product's state in their words;
+named as the intel pages name them, a joint product's state and context in their words;
 registered on the node when the domain installs."""
 
 from __future__ import annotations
 
-from kizuna.domains.intel.model import APPROVAL_TYPE
+from kizuna.domains.intel.model import APPROVAL_TYPE, JOINT_CONTEXT
 from kizuna.stix.types import JOINT_PRODUCT
 from kizuna.web.fields import coded
 from kizuna.web.i18n import N_
@@ -30,4 +30,10 @@ PROPERTY_WORDS: dict[str, dict[str, str]] = {
     },
 }
 _STATES = {"draft": N_("Draft"), "released": N_("Released")}
-VALUE_WORDS = {_JOINT: coded({f"extensions.{JOINT_PRODUCT}.state": _STATES})}
+VALUE_WORDS = {
+    _JOINT: coded({
+        f"extensions.{JOINT_PRODUCT}.state": _STATES,
+        # A grouping's context, ours beside STIX's own vocabulary (web/stix_values.py).
+        "context": {JOINT_CONTEXT: N_("Joint product")},
+    })
+}  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 from kizuna import clock
 from kizuna.domains.intel import OWNER, approvers, model
 from kizuna.errors import Invalid, NotFound
-from kizuna.identity.principal import Principal
+from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, parse, render
 from kizuna.stix.types import JOINT_PRODUCT
 from kizuna.store import Page, Store, StoredObject
@@ -95,6 +95,9 @@ def create(
             field=f"fields.{unknown[0]}",
         )
     label = _label(store, label_text, "label")
+    # The caller first, as the store checks a creation: role, then clearance (403), and
+    # only then the cell's own rules of the label (a joint product's agreement, 422).
+    store.require(principal, Permission.OBJECT_WRITE, "create objects", label=label)
     if kind.key == "reports":
         refs = list(fields.get("object_refs") or [])
         if not refs:
