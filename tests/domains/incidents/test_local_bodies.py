@@ -62,9 +62,7 @@ def test_a_town_and_the_prefecture_acknowledge_their_notices_and_are_reminded_no
             assert 'id="acknowledge"' in page
             form = page.split('class="ack"', 1)[1].split("</form>", 1)[0]
             # Offered for the town, in words, and for no other body.
-            assert re.findall(r'<option value="([^"]+)">([^<]+)<', form) == [
-                ("kadena", "嘉手納町")
-            ]
+            assert re.findall(r'<option value="([^"]+)">([^<]+)<', form) == [("kadena", "嘉手納町")]
             # Another town's notice is not theirs to sign for.
             other = web.post(f"{path}/acknowledge",
                              data={"addressee": "chatan", "csrf_token": csrf})  # fmt: skip
@@ -103,4 +101,3 @@ def test_a_town_and_the_prefecture_acknowledge_their_notices_and_are_reminded_no
         }
     finally:
         jpn.db.dispose()
-

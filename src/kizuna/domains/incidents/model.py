@@ -392,8 +392,11 @@ class EventUpdate(BaseModel):
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    # Both languages, as an event's titles: the Cancel reaches the bodies of both
+    # nations, each of which reads the reason in its own (walk 48: only English was
+    # required, on the Japanese node too).
     reason_en: Text = Field(min_length=1, max_length=2_000)
-    reason_ja: Text = Field(default="", max_length=2_000)
+    reason_ja: Text = Field(min_length=1, max_length=2_000)
     # Published with the public version, if one was released (the reasons above stay
     # at the event's label): both languages or neither, and a releasing officer's.
     public_reason_en: Text = Field(default="", max_length=2_000)
