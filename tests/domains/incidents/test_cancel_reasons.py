@@ -53,8 +53,11 @@ def test_a_cancel_without_its_japanese_or_english_reason_is_refused_everywhere(
             assert japanese_only.status_code == 422
             assert _error(japanese_only.text).startswith("Reason (English):")
             assert 'value="二重登録"' in japanese_only.text
-            rest = web.post(f"/api/v1/incidents/events/{made.id}/cancel",
-                            json={"reason_en": "Recorded twice"}, headers=bearer(token))  # fmt: skip
+            rest = web.post(
+                f"/api/v1/incidents/events/{made.id}/cancel",
+                json={"reason_en": "Recorded twice"},
+                headers=bearer(token),
+            )
             assert rest.status_code == 422
             assert rest.json()["field"] == "reason_ja"
         refused = CliRunner().invoke(

@@ -112,7 +112,8 @@ def test_rest_and_the_cli_list_every_field_at_fault(
 @pytest.mark.parametrize(
     ("lang", "said"),
     [
-        ("ja", ["発生日時：日時は 2026-12-07T17:00+09:00 の形", "市町村コード：市区町村コードが場所とは別の都道府県のもの"]),
+        ("ja", ["発生日時：日時は 2026-12-07T17:00+09:00 の形",
+                "市町村コード：市区町村コードが場所とは別の都道府県のもの"]),
         ("en", ["Occurred: write the date and time as 2026-12-07T17:00+09:00",
                 "Municipality codes: "]),
     ],

@@ -476,7 +476,8 @@ def test_follow_ups_the_closing_report_and_a_cancel_are_posted_from_the_events_p
         page = web.get(f"/incidents/events/{first.id}").text
         assert 'id="cancel-event"' not in page
         refused = web.post(f"/incidents/events/{first.id}/cancel",
-                           data={"reason_en": "no", "reason_ja": "否", "csrf_token": reader_csrf})  # fmt: skip
+                           data={"reason_en": "no", "reason_ja": "否",
+                                 "csrf_token": reader_csrf})  # fmt: skip
         assert refused.status_code == 403
     assert c.store.get(duty, first.id).object["status"] == "closed"
 

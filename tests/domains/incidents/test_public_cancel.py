@@ -149,7 +149,7 @@ def test_a_reason_for_the_public_in_both_languages_from_a_releasing_officer(
             made.id,
             CancelRequest(
                 reason_en=RESTRICTED, reason_ja="誤登録", public_reason_en="Not from an aircraft."
-            ),  # fmt: skip
+            ),
         )
     assert caught.value.field == "public_reason_ja"
     # A text for the public is a release decision: an author who is not a releasing
@@ -243,7 +243,7 @@ def test_the_event_page_offers_no_public_version_once_cancelled_and_cancels_with
             "reason_ja": "誤登録",
             "public_reason_en": "Not ours.",
             "csrf_token": csrf,
-        },  # fmt: skip
+        },
     )
     assert half.status_code == 422
     assert (
