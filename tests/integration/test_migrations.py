@@ -212,3 +212,48 @@ def test_notes_held_before_0019_are_found_by_their_content(empty_db_url: str) ->
         assert indexed() == {1: "Delta zebrafish US", 2: "Seen twice", 3: "Harbour"}
     finally:
         db.dispose()
+
+
+def test_glossary_keys_held_before_0002_find_a_term_however_its_words_are_joined(
+    empty_db_url: str,
+) -> None:
+    """0002_glossary_joiners (walk 48: "gray zone" did not find "gray-zone situation"):
+    the keys already held are folded again, hyphens and dashes as spaces; the Japanese
+    and its long-vowel mark are left as they were."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from kizuna.db.engine import alembic_config
+
+    db = Database(empty_db_url)
+    try:
+        with db.write() as conn:
+            config = alembic_config(migration_folders())
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001_glossary")
+        with db.write() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES (1,"
+                    " 'x-kizuna-term--1', 'x-kizuna-term', 'JPN', '2026-03-01T00:00:00Z')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO glossary_terms (object_pk, ja_key, en_key, lookup, sort_ja,"
+                    " status, updated_at) VALUES (1, 'ぐれーぞーん事態', 'gray-zone situation',"
+                    " :lookup, 'ぐれーぞーんじたい', 'verified', '2026-03-01T00:00:00Z')"
+                ),
+                {"lookup": "\nぐれーぞーん事態\ngray-zone situation\nぐれーぞーんじたい\nc2–isr\n"},
+            )
+        db.migrate(migration_folders())
+        with db.read() as conn:
+            row = conn.execute(text("SELECT * FROM glossary_terms")).one()
+        assert (row.ja_key, row.en_key, row.sort_ja) == (
+            "ぐれーぞーん事態",
+            "gray zone situation",
+            "ぐれーぞーんじたい",
+        )
+        assert row.lookup == "\nぐれーぞーん事態\ngray zone situation\nぐれーぞーんじたい\nc2 isr\n"
+    finally:
+        db.dispose()

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -196,6 +197,39 @@ def test_a_notice_mail_says_what_it_is_and_to_whom_in_words_and_links_to_the_eve
     with TestClient(create_app(usa)) as web:
         sign_in(web, "duty", lang="en")
         assert web.get(path).status_code == 200
+
+
+def test_a_notice_mail_is_dated_and_its_subject_tells_two_events_apart(
+    usa: Node, frozen: FrozenClock, smtp_port: int
+) -> None:
+    people = us_people(usa)
+    c = use_relay(usa, smtp_port)
+    inbox = Inbox()
+    controller = start_smtp(smtp_port, inbox)
+    try:
+        first = c.record(people["duty"], event())
+        second = c.record(people["duty"], event(title_en="Another panel fell"))
+        frozen.advance(minutes=3)  # sent a little after the record
+        c.deliver()
+    finally:
+        controller.stop()
+    assert inbox.messages
+    subjects: dict[tuple[str, str], str] = {}
+    for m in inbox.messages:
+        # Walk 48: no Date header at all.
+        assert parsedate_to_datetime(str(m["Date"])) == frozen.now
+        subject = str(make_header(decode_header(m["Subject"])))
+        text = m.get_payload(decode=True).decode()
+        link = re.search(r"http://\S+/incidents/events/(\S+)", text)
+        assert link is not None
+        # The subject names the event as the mail does, and says nothing the mail does not.
+        reference = link.group(1).split("--", 1)[1][:8]
+        assert subject.endswith(f" · event {reference} / 事案 {reference}"), subject
+        assert f"事案 / Event: {reference}" in text
+        assert "panel" not in subject.lower()
+        subjects[(link.group(1), str(m["To"]))] = subject
+    to = str(inbox.messages[0]["To"])
+    assert subjects[(first.id, to)] != subjects[(second.id, to)]
 
 
 def test_reminders_and_escalation_fire_once_across_a_restart(

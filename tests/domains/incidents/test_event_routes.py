@@ -27,7 +27,7 @@ REST = {
     "": None,
     "/cap": None,
     "/updates": {"damage": "a car window"},
-    "/cancel": {"reason_en": "Recorded in error"},
+    "/cancel": {"reason_en": "Recorded in error", "reason_ja": "誤登録"},
     "/public": {"title_en": "t", "title_ja": "t", "description_en": "d", "description_ja": "d"},
     "/acknowledgements": {"addressee": "usfj", "comment": "seen"},
 }
@@ -36,7 +36,7 @@ PAGES = {
     "/acknowledge": {"addressee": "usfj", "comment": "seen"},
     "/public": {"title_en": "t", "title_ja": "t", "description_en": "d", "description_ja": "d"},
     "/update": {"damage": "a car window"},
-    "/cancel": {"reason_en": "Recorded in error"},
+    "/cancel": {"reason_en": "Recorded in error", "reason_ja": "誤登録"},
 }
 
 

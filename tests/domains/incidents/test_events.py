@@ -137,7 +137,9 @@ def test_updates_close_and_cancel_are_new_revisions_to_the_same_addressees(usa: 
         ("usfj", 3, "Update"),
     ]
     assert pending == 2  # only the newest revision's reminders are pending
-    cancelled = c.cancel(people["duty"], made.id, CancelRequest(reason_en="recorded twice"))
+    cancelled = c.cancel(
+        people["duty"], made.id, CancelRequest(reason_en="recorded twice", reason_ja="誤登録")
+    )
     assert cancelled.object["status"] == "cancelled"
 
 
@@ -236,7 +238,7 @@ def test_a_cancelled_event_takes_no_update(usa: Node) -> None:
     people = us_people(usa)
     c = incidents(usa)
     made = c.record(people["duty"], event())
-    c.cancel(people["duty"], made.id, CancelRequest(reason_en="wrong aircraft"))
+    c.cancel(people["duty"], made.id, CancelRequest(reason_en="wrong aircraft", reason_ja="誤登録"))
     before = counts(usa)
     with pytest.raises(Invalid, match="a cancelled event takes no update") as caught:
         c.update(people["duty"], made.id, EventUpdate(damage="more"))
@@ -244,7 +246,7 @@ def test_a_cancelled_event_takes_no_update(usa: Node) -> None:
     # A second cancel is told the event is already cancelled (walk: it was told that a
     # cancelled event takes no update, which it never asked for).
     with pytest.raises(Invalid, match=f"the event {made.id} is already cancelled") as again:
-        c.cancel(people["duty"], made.id, CancelRequest(reason_en="again"))
+        c.cancel(people["duty"], made.id, CancelRequest(reason_en="again", reason_ja="誤登録"))
     assert again.value.field == "status"
     assert counts(usa) == before
 

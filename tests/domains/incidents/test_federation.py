@@ -158,7 +158,9 @@ def test_a_cancel_on_usa_reaches_the_public_record_on_jpn(pair: tuple[Node, Node
         assert [p.id for p in queries.public_versions(incidents(jpn))] == [public.id]
 
         incidents(usa).cancel(
-            people["duty"], made.id, CancelRequest(reason_en="debris from a truck")
+            people["duty"],
+            made.id,
+            CancelRequest(reason_en="debris from a truck", reason_ja="誤登録"),
         )
         pull_once(jpn, _peer_of(jpn, "USA"))
         c = incidents(jpn)
@@ -205,7 +207,7 @@ def test_an_event_narrowed_within_the_partners_reach_arrives_there(
     c = incidents(usa)
     made = c.record(people["duty"], event())
     gone = c.record(people["duty"], event())
-    c.cancel(people["duty"], gone.id, CancelRequest(reason_en="Recorded twice"))
+    c.cancel(people["duty"], gone.id, CancelRequest(reason_en="Recorded twice", reason_ja="誤登録"))
     secret = parse(usa.policy, "SECRET//REL TO JPN, USA")
     with peered(usa, jpn):
         pull_once(jpn, _peer_of(jpn, "USA"))

@@ -107,3 +107,28 @@ def test_rest_and_the_cli_list_every_field_at_fault(
         output = " ".join(refused.output.split())
         for name in named:
             assert name in output, output
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("ja", ["発生日時：日時は 2026-12-07T17:00+09:00 の形",
+                "市町村コード：市区町村コードが場所とは別の都道府県のもの"]),
+        ("en", ["Occurred: write the date and time as 2026-12-07T17:00+09:00",
+                "Municipality codes: "]),
+    ],
+)  # fmt: skip
+def test_a_time_in_another_form_and_a_code_far_from_the_place_are_named_together(
+    usa: Node, web: TestClient, lang: str, said: list[str]
+) -> None:
+    # Walk 48: only 「発生日時：日時を入力してください。」, as if no time had been typed.
+    csrf = sign_in(web, "duty", lang=lang)
+    typed = {"occurred": "2026/12/07 17:00", "municipality": "131016",
+             "lon": "127.68", "lat": "26.21"}  # fmt: skip
+    page = web.post("/incidents/new", data={**FORM, "csrf_token": csrf, **typed})
+    assert page.status_code == 422
+    shown = error_of(page.text)
+    for words in said:
+        assert words in shown, shown
+    assert 'value="2026/12/07 17:00"' in page.text
+    assert 'value="131016"' in page.text

@@ -459,7 +459,8 @@ def test_follow_ups_the_closing_report_and_a_cancel_are_posted_from_the_events_p
         assert ("2", "続報") in kinds
         assert ("3", "最終報告") in kinds
         assert ("3", "続報") not in kinds
-        # A cancel needs its English reason, named in the reader's language.
+        # A cancel needs its reason in both languages, the missing one named in the
+        # reader's language.
         no_reason = web.post(f"/incidents/events/{second.id}/cancel",
                              data={"reason_ja": "誤登録", "csrf_token": csrf})  # fmt: skip
         assert no_reason.status_code == 422
@@ -475,7 +476,8 @@ def test_follow_ups_the_closing_report_and_a_cancel_are_posted_from_the_events_p
         page = web.get(f"/incidents/events/{first.id}").text
         assert 'id="cancel-event"' not in page
         refused = web.post(f"/incidents/events/{first.id}/cancel",
-                           data={"reason_en": "no", "csrf_token": reader_csrf})  # fmt: skip
+                           data={"reason_en": "no", "reason_ja": "否",
+                                 "csrf_token": reader_csrf})  # fmt: skip
         assert refused.status_code == 403
     assert c.store.get(duty, first.id).object["status"] == "closed"
 

@@ -147,7 +147,9 @@ def test_a_reason_for_the_public_in_both_languages_from_a_releasing_officer(
         c.cancel(
             people["duty"],
             made.id,
-            CancelRequest(reason_en=RESTRICTED, public_reason_en="Not from an aircraft."),
+            CancelRequest(
+                reason_en=RESTRICTED, reason_ja="誤登録", public_reason_en="Not from an aircraft."
+            ),
         )
     assert caught.value.field == "public_reason_ja"
     # A text for the public is a release decision: an author who is not a releasing
@@ -156,7 +158,9 @@ def test_a_reason_for_the_public_in_both_languages_from_a_releasing_officer(
         c.cancel(
             people["writer"],
             made.id,
-            CancelRequest(reason_en="x", public_reason_en="a", public_reason_ja="あ"),
+            CancelRequest(
+                reason_en="x", reason_ja="誤", public_reason_en="a", public_reason_ja="あ"
+            ),
         )
     assert counts(usa) == before
     c.cancel(
@@ -164,6 +168,7 @@ def test_a_reason_for_the_public_in_both_languages_from_a_releasing_officer(
         made.id,
         CancelRequest(
             reason_en=RESTRICTED,
+            reason_ja="トラックの落下物",
             public_reason_en="The object was not from an aircraft.",
             public_reason_ja="落下物は航空機のものではありませんでした。",
         ),
@@ -190,10 +195,12 @@ def test_a_public_reason_without_a_public_version_is_refused_and_a_cancel_withou
         c.cancel(
             people["duty"],
             made.id,
-            CancelRequest(reason_en="x", public_reason_en="a", public_reason_ja="あ"),
+            CancelRequest(
+                reason_en="x", reason_ja="誤", public_reason_en="a", public_reason_ja="あ"
+            ),
         )
     assert caught.value.field == "public_reason_en"
-    c.cancel(people["writer"], made.id, CancelRequest(reason_en="in error"))
+    c.cancel(people["writer"], made.id, CancelRequest(reason_en="in error", reason_ja="誤登録"))
     assert queries.public_versions(c) == []
     # Nothing public is composed for a cancelled event afterwards.
     with pytest.raises(Invalid, match="was cancelled"):
@@ -211,7 +218,7 @@ def test_an_author_who_is_not_a_releasing_officer_cancels_and_the_public_hears_t
     # Nor may they rewrite the public text (a release decision, the second as the first).
     with pytest.raises(Refused, match="only a releasing officer of USA"):
         c.release_public(people["writer"], made.id, PUBLIC.model_copy(update={"title_en": "x"}))
-    c.cancel(people["writer"], made.id, CancelRequest(reason_en=RESTRICTED))
+    c.cancel(people["writer"], made.id, CancelRequest(reason_en=RESTRICTED, reason_ja="誤登録"))
     public = queries.public_version(c, public_id_of(made.id))
     assert public.object["status"] == "cancelled"
     assert "cancel_reason" not in public.object
@@ -231,7 +238,12 @@ def test_the_event_page_offers_no_public_version_once_cancelled_and_cancels_with
     assert 'id="cancel-public-reason-en"' in page
     half = web.post(
         f"/incidents/events/{made.id}/cancel",
-        data={"reason_en": RESTRICTED, "public_reason_en": "Not ours.", "csrf_token": csrf},
+        data={
+            "reason_en": RESTRICTED,
+            "reason_ja": "誤登録",
+            "public_reason_en": "Not ours.",
+            "csrf_token": csrf,
+        },
     )
     assert half.status_code == 422
     assert (
@@ -243,6 +255,7 @@ def test_the_event_page_offers_no_public_version_once_cancelled_and_cancels_with
         f"/incidents/events/{made.id}/cancel",
         data={
             "reason_en": RESTRICTED,
+            "reason_ja": "トラックの落下物",
             "public_reason_en": "Not ours.",
             "public_reason_ja": "米軍機のものではありません。",
             "csrf_token": csrf,
@@ -277,7 +290,7 @@ def test_the_owner_rules_keep_a_cancelled_public_version_as_it_is_on_every_path(
     c = incidents(usa)
     made = c.record(people["duty"], event())
     c.release_public(people["duty"], made.id, PUBLIC)
-    c.cancel(people["duty"], made.id, CancelRequest(reason_en="in error"))
+    c.cancel(people["duty"], made.id, CancelRequest(reason_en="in error", reason_ja="誤登録"))
     public = queries.public_version(c, public_id_of(made.id))
     owner = usa.store.owners.owner_of(public.object)
     assert owner is not None

@@ -64,7 +64,7 @@ def test_a_second_cancel_on_the_page_is_told_the_event_is_already_cancelled(
     made = incidents(usa).record(duty, event())
     with TestClient(create_app(usa)) as web:
         csrf = sign_in(web, "duty", lang=lang)
-        form = {"reason_en": "Recorded in error", "csrf_token": csrf}
+        form = {"reason_en": "Recorded in error", "reason_ja": "誤登録", "csrf_token": csrf}
         first = web.post(f"/incidents/events/{made.id}/cancel", data=form, follow_redirects=False)
         assert first.status_code == 303
         again = web.post(f"/incidents/events/{made.id}/cancel", data=form)

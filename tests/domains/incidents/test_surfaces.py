@@ -62,7 +62,7 @@ def test_rest_records_updates_exports_and_refuses_bad_input(usa: Node, web: Test
         assert refused.status_code == 422, refused.text
         assert refused.json()["field"] == field
     assert counts(usa) == before
-    cancel = {"reason_en": "duplicate"}
+    cancel = {"reason_en": "duplicate", "reason_ja": "重複"}
     url = f"/api/v1/incidents/events/{stix_id}"
     assert web.post(f"{url}/cancel", json=cancel, headers=bearer(token)).status_code == 201
     again = web.post(f"{url}/updates", json={"damage": "x"}, headers=bearer(token))
@@ -162,7 +162,7 @@ def test_the_record_form_names_each_problem_in_the_readers_language(
     before = counts(usa)
     for change, said in (
         ({"title_en": ""}, "件名（英語）：入力してください。"),
-        ({"occurred": "yesterday"}, "発生日時：日時を入力してください。"),
+        ({"occurred": "yesterday"}, "発生日時：日時は 2026-12-07T17:00+09:00 の形"),
         (
             {"occurred": "2099-01-01T00:00:00+09:00", "learned": "2099-01-01T00:00:00+09:00"},
             "発生日時：未来の日時は指定できません。",

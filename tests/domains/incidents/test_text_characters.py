@@ -91,7 +91,7 @@ def test_rest_refuses_what_a_notice_cannot_carry_naming_the_field(
         ("/updates", {"damage": "a car\x00window"}, "damage", "U+0000"),
         ("/updates", {"description_en": "x\ufffe"}, "description_en", "U+FFFE"),
         ("/updates", {"title_en": "Panel \u202efell"}, "title_en", "U+202E"),
-        ("/cancel", {"reason_en": "dup\x1flicate"}, "reason_en", "U+001F"),
+        ("/cancel", {"reason_en": "dup\x1flicate", "reason_ja": "重複"}, "reason_en", "U+001F"),
         ("/acknowledgements", {"addressee": "usfj", "comment": "ok\x07"}, "comment", "U+0007"),
     ]  # fmt: skip
     for path, body, field, char in refused:

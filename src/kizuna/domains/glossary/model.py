@@ -132,14 +132,22 @@ def term_body(fields: TermFields) -> dict[str, Any]:
 
 
 _SPACE = re.compile(r"\s+")
+# Hyphens, dashes, the minus sign and the underscore join words as a space does (walk 48:
+# "gray zone" did not find "gray-zone situation"). The long-vowel mark (ー) is not one.
+JOINERS = frozenset("-_\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u309d\u309e\u30fd\u30fe\s]+$")
 
 
 def fold(text: str) -> str:
     """The form a look-up compares: NFKC (full-width letters become ASCII), case folded,
-    katakana as hiragana, runs of spaces as one. The same on both sides of a match."""
+    katakana as hiragana, hyphens and dashes as spaces, runs of spaces as one. The same
+    on both sides of a match (the stored keys were folded again by migration
+    0002_glossary_joiners when hyphens joined the spaces)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    folded = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in folded)
+    folded = "".join(
+        " " if c in JOINERS else chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c
+        for c in folded
+    )
     return _SPACE.sub(" ", folded).strip()
 
 

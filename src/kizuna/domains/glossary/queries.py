@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 
 from kizuna.db.schema import MAX_INTEGER, access, objects, versions
-from kizuna.domains.glossary.model import MAX_FORM, TERM_TYPE, fold
+from kizuna.domains.glossary.model import JOINERS, MAX_FORM, TERM_TYPE, fold
 from kizuna.domains.glossary.schema import glossary_terms
 from kizuna.errors import Invalid, NotFound
 from kizuna.identity.principal import Principal
@@ -54,7 +54,9 @@ def _folded_chars(text: str) -> tuple[str, list[int]]:
     origin: list[int] = []
     for i, char in enumerate(text):
         for c in unicodedata.normalize("NFKC", char).casefold():
-            out.append(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c)
+            out.append(
+                " " if c in JOINERS else chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c
+            )
             origin.append(i)
     return "".join(out), origin
 

@@ -57,6 +57,12 @@ def _install(node: Node) -> None:
     node.value_words.update(
         dict.fromkeys(PROPERTY_WORDS, value_words(mechanism.routing.english_names()))
     )
+    # Each addressee of this nation's notices is a body a user may belong to: its
+    # members acknowledge for it, as the mails ask (a partner's addressees acknowledge
+    # on their own node).
+    node.bodies.update(
+        a.id for a in mechanism.routing.addressees.values() if a.nation == node.nation
+    )
     # A watch that hands over tells the next one of notices still unacknowledged.
     node.handover_parts["incident-notices"] = (handover.TITLE, handover.open_notices)
 

@@ -96,7 +96,7 @@ def cancel(
     as_user: AsUser,
     stix_id: str,
     reason: Annotated[str, typer.Option(help="Why (English)")],
-    reason_ja: Annotated[str, typer.Option(help="Why (Japanese)")] = "",
+    reason_ja: Annotated[str, typer.Option(help="Why (Japanese)")],
     public_reason: Annotated[
         str, typer.Option(help="Why, for the public version (English; with the Japanese)")
     ] = "",

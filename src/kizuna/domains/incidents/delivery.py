@@ -8,8 +8,11 @@ loses nothing. A claim older than the lease (a node killed while sending) is tak
 again: delivery is at least once, and every message carries a Message-ID made of its
 de-duplication key (event, addressee, revision, reason), the same on every try.
 
-A message carries no text a label protects: the notice's type, precedence and revision
-and a link to the event, which a reader signs in to see.
+A message carries no text a label protects: the notice's type, precedence and revision,
+the event's reference (the first part of its id, which the link to the event carries
+whole) and the link, which a reader signs in to follow. The subject says the same, the
+reference telling one event's notices from another's; the event's title, place and time
+stay behind the sign-in, since they are the labelled record.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import smtplib
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -152,14 +156,18 @@ def _message(row: Any, settings: IncidentSettings, nation: str, routing: Routing
     precedence_en, precedence_ja = PRECEDENCE_NAMES.get(row.precedence, (row.precedence,) * 2)
     addressee = routing.addressees.get(row.addressee)
     to_en, to_ja = (addressee.en, addressee.ja) if addressee else (row.addressee,) * 2
+    uid = row.stix_id.split("--", 1)[-1]
+    reference = uid[:8]
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = row.target
+    # The time of this try (RFC 5322 requires one; a retry is sent anew).
+    msg["Date"] = format_datetime(clock.now())
     prefix = "[Kizuna] " + ("Reminder / 督促: " if reminder else "")
     msg["Subject"] = (
         f"{prefix}{kind_en} / {kind_ja} ({precedence_en} / {precedence_ja}) rev {row.revision}"
+        f" · event {reference} / 事案 {reference}"
     )
-    uid = row.stix_id.split("--", 1)[-1]
     msg["Message-ID"] = (
         f"<{uid}.{row.addressee}.{row.revision}.{row.reason}@kizuna.{nation.lower()}>"
     )
@@ -167,7 +175,8 @@ def _message(row: Any, settings: IncidentSettings, nation: str, routing: Routing
         f"事案通報（{kind_ja}、第{row.revision}版、{precedence_ja}）が{to_ja}宛てに届いています。"
         "サインインして内容を確認し、受領してください。\n"
         f"An incident notice ({kind_en}, revision {row.revision}, {precedence_en}) "
-        f"is addressed to {to_en}. Sign in to read and acknowledge it.\n\n{link}\n"
+        f"is addressed to {to_en}. Sign in to read and acknowledge it.\n\n"
+        f"事案 / Event: {reference}\n{link}\n"
     )
     return msg
 

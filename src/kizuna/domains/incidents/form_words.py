@@ -34,6 +34,14 @@ _CHARACTER = dict(
 )
 
 
+# A time typed in another form (2026/12/07 17:00) was told "enter a date and time", as
+# if none had been typed: the form the field takes is said instead.
+_TIME_FORM = N_(
+    "write the date and time as 2026-12-07T17:00+09:00: year-month-day, T, hours:minutes "
+    "and the zone."
+)
+
+
 class _OneError(Exception):
     """One error of a request, as `explain` reads a request's errors."""
 
@@ -56,7 +64,10 @@ def said(exc: BaseException, lang: str, fields: Mapping[str, str] | None = None)
 
 
 def _error(error: Mapping[str, Any], lang: str, fields: Mapping[str, str] | None) -> str:
-    words = _CHARACTER.get(str(error.get("type", "")))
+    kind = str(error.get("type", ""))
+    words = _CHARACTER.get(kind)
+    if kind.startswith("datetime_"):
+        words = _TIME_FORM
     if words is None:
         return explain(_OneError(error), lang, fields=fields)
     gettext = translations(lang).gettext

@@ -27,7 +27,13 @@ from stix2.properties import (
 )
 from stix2.v21 import CustomObject
 
-from kizuna.domains.incidents.places import check_geometry, municipality, prefecture_of
+from kizuna.domains.incidents.places import (
+    check_geometry,
+    check_near,
+    in_japan,
+    municipality,
+    prefecture_of,
+)
 from kizuna.errors import Invalid
 from kizuna.stix.validate import bidi_control, xml_unsafe
 
@@ -306,10 +312,17 @@ class Place(BaseModel):
 
     @field_validator("municipalities")
     @classmethod
-    def _codes(cls, value: list[str]) -> list[str]:
+    def _codes(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for code in value:
             _as_value_error(municipality, code)
         _as_value_error(prefecture_of, value)
+        # Against the place when it is itself right (walk 48: a Tokyo code for a point
+        # at Naha was named only once the time, wrong too, had been put right).
+        geometry = info.data.get("geometry")
+        if geometry is not None:
+            points = check_geometry(geometry)
+            if in_japan(points):
+                _as_value_error(lambda codes: check_near(points, codes), value)
         return value
 
 
@@ -379,8 +392,11 @@ class EventUpdate(BaseModel):
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    # Both languages, as an event's titles: the Cancel reaches the bodies of both
+    # nations, each of which reads the reason in its own (walk 48: only English was
+    # required, on the Japanese node too).
     reason_en: Text = Field(min_length=1, max_length=2_000)
-    reason_ja: Text = Field(default="", max_length=2_000)
+    reason_ja: Text = Field(min_length=1, max_length=2_000)
     # Published with the public version, if one was released (the reasons above stay
     # at the event's label): both languages or neither, and a releasing officer's.
     public_reason_en: Text = Field(default="", max_length=2_000)
