@@ -83,6 +83,14 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
+        # A reader of a body reads what reached it; signing for the body is an answer.
+        re.compile(r"may not acknowledge .*: the role that grants \S+ is missing$"),
+        N_(
+            "a reader does not acknowledge: a member who may answer (an author or a "
+            "coordinator) acknowledges for the body."
+        ),
+    ),
+    (
         re.compile(r"acknowledges on its own nation's node"),
         N_("a member of a partner nation acknowledges on their own nation's node."),
     ),
