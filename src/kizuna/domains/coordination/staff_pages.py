@@ -434,12 +434,19 @@ def _tasker_page(
         else []
     )
     received = receipts_of(c, principal, tasker_id)
+    # The item tasked on goes by its title when the reader may read it, as on an RFI.
+    on = o.get("coordination_item")
+    item = readable_targets(c.store, principal, [on], choose_lang(request)).get(on) if on else None
     return page(
         request,
         "coordination/tasker.html",
         principal=principal,
         status=status,
-        labels=[tasker.label] + [x.label for x in statuses] + [r.label for r in received],
+        labels=[tasker.label]
+        + [x.label for x in statuses]
+        + [r.label for r in received]
+        + ([item.label] if item else []),
+        item=item,
         tasker=tasker,
         statuses=statuses,
         report_offices=report_offices,
