@@ -149,6 +149,8 @@ def test_a_day_of_coordination_on_two_nodes(nodes: tuple[Proc, Proc], browser: B
         jp.locator("textarea[name=text_ja]").fill("経路Bを使用する。")
         jp.locator("#reply-answers").check()
         jp.locator("#submit-reply").click()
+        # Sent by htmx: the thread shows the answer once it is taken.
+        expect(jp.locator("li.reply.answer")).to_have_count(1)
         jp.goto(item_url)
         expect(jp.locator("#clock-stopped")).to_have_count(0)
         _until(us, rfi_url, lambda p: p.locator("#rfi-state").inner_text() == "Answered",

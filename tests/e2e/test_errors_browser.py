@@ -247,6 +247,8 @@ def test_withdraw_asks_for_confirmation(open_session: OpenSession, live_node: Li
     page.locator("#event-withdraw").click()
     expect(page.locator("[role=alert]")).to_contain_text("tick the box to confirm")
     expect(page.locator("#item-state")).to_have_text(before)
+    # The address bar stays on the item (walk 48 #3: it showed the form's action).
+    assert page.url == f"{live_node.base_url}/coordination/items/{item_id}"
     page.locator("#confirm-withdraw").check()
     page.locator("#event-withdraw").click()
     expect(page.locator("#item-state")).to_have_text("Withdrawn")

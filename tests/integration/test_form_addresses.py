@@ -5,12 +5,16 @@ and HEAD is answered wherever GET is."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from kizuna.domains.coordination.inputs import RfiCreate, TaskerCreate
+from kizuna.domains.coordination.service import coordination
 from kizuna.runtime import Node
 from tests.factories import PASSWORD, add_user, sign_in
+from tests.factories.coordination import cast, item, sign_in_as
 
 _PARAM = re.compile(r"\{[^}]+\}")
 
@@ -82,3 +86,48 @@ def test_an_error_no_route_reached_still_shows_who_is_signed_in(
     signed_out = client.put("/objects")
     assert signed_out.status_code == 405
     assert "Sign out" not in signed_out.text
+
+
+def _form_tag(html: str, action: str) -> str:
+    found = re.search(rf'<form [^>]*action="{re.escape(action)}"[^>]*>', html)
+    assert found, action
+    return found.group()
+
+
+def test_a_refused_coordination_form_leaves_the_address_bar_on_its_page(
+    node: Node, client: TestClient
+) -> None:
+    """Walk 48 #3: a refused answer, reply, status, withdrawal or release left the
+    address bar on the form's action (a plain form). Each is sent by htmx (boosted), and
+    its refusal answers HX-Push-Url: false, so the bar stays on the page."""
+    people = cast(node)
+    c = coordination(node)
+    sato = people["sato"][0]
+    made = c.open_item(sato, item())
+    rfi = c.ask(sato, RfiCreate(
+        title_en="Which runway?", title_ja="使用滑走路は", asking_body="jjoc",
+        addressed_body="usfj", coordination_item=made.id,
+    ))  # fmt: skip
+    tasker = c.issue_tasker(sato, TaskerCreate(
+        title_en="Brief", title_ja="説明", issuing_body="jjoc", opr="mod-policy",
+        suspense=datetime.now(UTC) + timedelta(days=3), coordination_item=made.id,
+    ))  # fmt: skip
+    boosted = {"HX-Request": "true", "HX-Boosted": "true"}
+    cases = [
+        ("davis", f"/coordination/items/{made.id}", "respond", {"kind": "non_concur"}),
+        ("sato", f"/coordination/rfis/{rfi.id}", "reply", {"body": "jjoc"}),
+        ("sato", f"/coordination/taskers/{tasker.id}", "status",
+         {"office": "mod-policy", "status": "cannot_meet"}),
+        ("sato", f"/coordination/items/{made.id}", "transition", {"event": "withdraw"}),
+        ("sato", f"/objects/{made.id}", "release", {"label": "NO SUCH LEVEL"}),
+    ]  # fmt: skip
+    for who, page, action, data in cases:
+        csrf = sign_in_as(node, client, who, "en")
+        shown = client.get(page)
+        assert 'hx-boost="false"' not in _form_tag(shown.text, f"{page}/{action}"), action
+        refused = client.post(
+            f"{page}/{action}", data={**data, "csrf_token": csrf}, headers=boosted
+        )
+        assert 400 <= refused.status_code < 500, (action, refused.status_code)
+        assert refused.headers.get("hx-push-url") == "false", action
+        assert f'action="{page}/{action}"' in refused.text, action  # the page, with its form

@@ -255,3 +255,28 @@ def usa(db_url: str, tmp_path: Path) -> Iterator[Node]:
         yield opened
     finally:
         opened.db.dispose()
+
+
+def test_an_escalated_item_waits_for_the_author_it_offers_the_answer_to(
+    node: Node, frozen: FrozenClock
+) -> None:
+    """Walk 48 #7: escalated to the ACG, an item needs Japan's answer and its page
+    offers sato 「自国として回答」, but the start page counted only items addressed to
+    (or escalated to) one of his bodies: 0. It counts what the item's page offers."""
+    people = cast(node)
+    sato = people["sato"][0]
+    c = coordination(node)
+    made = c.open_item(sato, item())
+    frozen.advance(hours=c.structure.hours("ROUTINE") + 1)
+    assert [f.item_id for f in c.scan()] == [made.id]
+    with TestClient(create_app(node)) as client:
+        _login(client, "sato")
+        assert "Answer for your nation" in client.get(f"/coordination/items/{made.id}").text
+        html = client.get("/").text
+        assert _count(html, "coordination-waiting") == 1
+        assert made.id in _panel(html, "coordination-waiting")
+        # A reader of the same bodies is offered no form, and nothing waits for them.
+        member(node, "tanaka", nation="JPN", roles=["reader"], bodies=["jjoc"])
+        _login(client, "tanaka")
+        assert "Answer for your nation" not in client.get(f"/coordination/items/{made.id}").text
+        assert _count(client.get("/").text, "coordination-waiting") == 0

@@ -29,6 +29,7 @@ from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 __all__ = [
     "MAX_DEPTH",
     "bidi_control",
+    "bidi_said",
     "by_library",
     "canonical_json",
     "is_versioned",
@@ -134,6 +135,18 @@ def xml_safe(text: str) -> str:
 def bidi_control(text: str) -> str | None:
     """The first bidirectional embedding, override or isolate in `text`, as `U+202E`."""
     return _code_point(_BIDI.search(text))
+
+
+def bidi_said(text: str) -> str | None:
+    """Why `text` is refused for a bidirectional control, or None: one wording for every
+    domain whose short texts (titles) refuse them, which the pages recognise."""
+    found = bidi_control(text)
+    if found is None:
+        return None
+    return (
+        f"the text holds {found}, a bidirectional control that shows the text otherwise "
+        "than it is written: remove it"
+    )
 
 
 def is_versioned(stix_type: str) -> bool:

@@ -83,6 +83,22 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
+        # Any domain's short text (stix/validate.py bidi_said): named with its character.
+        re.compile(r"holds (?P<char>U\+[0-9A-F]{4}), a bidirectional control that shows"),
+        N_(
+            "remove {char}, a character that makes the text read otherwise than it is "
+            "written (it would show other readers a reversed or reordered title)."
+        ),
+    ),
+    (
+        # A reader of a body reads what reached it; signing for the body is an answer.
+        re.compile(r"may not acknowledge .*: the role that grants \S+ is missing$"),
+        N_(
+            "a reader does not acknowledge: a member who may answer (an author or a "
+            "coordinator) acknowledges for the body."
+        ),
+    ),
+    (
         re.compile(r"acknowledges on its own nation's node"),
         N_("a member of a partner nation acknowledges on their own nation's node."),
     ),

@@ -166,7 +166,7 @@ def _install(node: Node) -> None:
     from kizuna.domains.coordination.property_words import PROPERTY_WORDS, value_words
 
     node.property_words.update(PROPERTY_WORDS)
-    node.value_words.update(value_words(structure))
+    node.value_words.update(value_words(structure, node.policy))
 
 
 def _routers() -> list[APIRouter]:

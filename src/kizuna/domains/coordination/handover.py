@@ -181,10 +181,12 @@ def generate(c: Coordination, principal: Principal, data: HandoverCreate) -> Sto
             raise Invalid(
                 "a handover closes a shift that has ended: not later than now", field="period_end"
             )
-        if not start < end or end - start > LONGEST:
-            raise Invalid(
-                "a shift ends after it starts, and within seven days", field="period_start"
-            )
+        # Each fault on its own, naming the field to change (walk 48: one message
+        # for both named no field and said "within seven days" of an end before start).
+        if not start < end:
+            raise Invalid("a shift ends after it starts", field="period_end")
+        if end - start > LONGEST:
+            raise Invalid("a shift lasts at most seven days", field="period_start")
         lister = principal
         if data.handed_to:
             lister = _both(principal, _incoming(c, conn, principal, data.body, data.handed_to))

@@ -6,11 +6,12 @@ kinds, no unknown field); the service then checks each against the structure.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from kizuna.domains.coordination.model import OfficeStatus, Precedence, ResponseKind
+from kizuna.stix.validate import bidi_said
 
 __all__ = [
     "DeterminationCreate",
@@ -26,6 +27,19 @@ __all__ = [
 ]
 
 
+def _shown_as_written(value: str) -> str:
+    # A right-to-left override reverses a title on every other reader's board (walk 48).
+    said = bidi_said(value)
+    if said is not None:
+        raise ValueError(said)
+    return value
+
+
+# A title or other short text: shown as written (the owner's rules check it again on
+# every path, arrival too: owner.py, staff_owner.py).
+Short = Annotated[str, AfterValidator(_shown_as_written)]
+
+
 class ItemCreate(BaseModel):
     """What opening an item takes; the service checks it against the structure."""
 
@@ -33,8 +47,8 @@ class ItemCreate(BaseModel):
 
     # Both titles are required, but for the other language's when its translation is
     # requested (the service says which is missing: it depends on `translation`).
-    title_en: str = Field(default="", max_length=300)
-    title_ja: str = Field(default="", max_length=300)
+    title_en: Short = Field(default="", max_length=300)
+    title_ja: Short = Field(default="", max_length=300)
     body_en: str = Field(default="", max_length=20_000)
     body_ja: str = Field(default="", max_length=20_000)
     requesting_body: str = Field(min_length=1, max_length=64)
@@ -91,8 +105,8 @@ class DeterminationCreate(BaseModel):
     effective: datetime | None = Field(
         default=None, description="when it took effect (default: now); never in the future"
     )
-    title_en: str = Field(default="", max_length=300, description="default: the kind's name")
-    title_ja: str = Field(default="", max_length=300)
+    title_en: Short = Field(default="", max_length=300, description="default: the kind's name")
+    title_ja: Short = Field(default="", max_length=300)
     legal_basis_en: str = Field(default="", max_length=2_000, description="default: the kind's")
     legal_basis_ja: str = Field(default="", max_length=2_000)
     body_en: str = Field(default="", max_length=20_000)
@@ -110,8 +124,8 @@ class RfiCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title_en: str = Field(min_length=1, max_length=300)
-    title_ja: str = Field(min_length=1, max_length=300)
+    title_en: Short = Field(min_length=1, max_length=300)
+    title_ja: Short = Field(min_length=1, max_length=300)
     question_en: str = Field(default="", max_length=20_000)
     question_ja: str = Field(default="", max_length=20_000)
     asking_body: str = Field(min_length=1, max_length=64)
@@ -139,8 +153,8 @@ class ReplyCreate(BaseModel):
 class TaskerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title_en: str = Field(min_length=1, max_length=300)
-    title_ja: str = Field(min_length=1, max_length=300)
+    title_en: Short = Field(min_length=1, max_length=300)
+    title_ja: Short = Field(min_length=1, max_length=300)
     instructions_en: str = Field(default="", max_length=20_000)
     instructions_ja: str = Field(default="", max_length=20_000)
     issuing_body: str = Field(min_length=1, max_length=64)
@@ -168,5 +182,5 @@ class TranslationVerify(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(default="", max_length=300, description="the translated title, if any")
+    title: Short = Field(default="", max_length=300, description="the translated title, if any")
     body: str = Field(default="", max_length=20_000, description="the translated text, if any")

@@ -79,6 +79,7 @@ class Action(StrEnum):
     DETERMINATION_WRITE = "coordination:determination:write"
     RFI_WRITE = "coordination:rfi:write"
     RECEIPT_WRITE = "coordination:receipt:write"
+    NOTICE_ACK = "coordination:notice:acknowledge"
     TASKER_WRITE = "coordination:tasker:write"
 
 

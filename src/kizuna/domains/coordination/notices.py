@@ -15,16 +15,23 @@ from sqlalchemy import and_, or_, select, update
 
 from kizuna import audit, clock
 from kizuna.db.schema import MAX_INTEGER, access, objects, versions
+from kizuna.domains.coordination.model import Action
 from kizuna.domains.coordination.queries import visible_current
 from kizuna.domains.coordination.schema import coord_notifications
 from kizuna.domains.coordination.service import Coordination
 from kizuna.domains.coordination.structure import BILATERAL
-from kizuna.errors import Conflict, NotFound
-from kizuna.identity.principal import Principal
+from kizuna.errors import Conflict, NotFound, Refused
+from kizuna.identity.principal import Permission, Principal
 from kizuna.store import StoredObject
 from kizuna.store.objects import COLUMNS, stored_from_row
 
-__all__ = ["Notification", "acknowledge", "notification_scope", "notifications"]
+__all__ = [
+    "Notification",
+    "acknowledge",
+    "may_acknowledge",
+    "notification_scope",
+    "notifications",
+]
 
 
 @dataclass(frozen=True)
@@ -97,8 +104,17 @@ def notifications(
     ]
 
 
+def may_acknowledge(principal: Principal) -> bool:
+    """Whether the principal's role signs for a body: acknowledging is an answer (as a
+    receipt's and an incident notice's), so a reader is told and does not sign."""
+    return principal.kind == "system" or principal.can(Permission.OBJECT_ANSWER)
+
+
 def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
     """A member of the body acknowledges a notice; the first acknowledgement stands.
+
+    One whose role may not answer is refused (`Refused`, audited by the store) before
+    anything about the notice is looked at, so the refusal tells nothing of it.
 
     A member is someone the account lists in the body *and* of the body's nation (or
     of either nation, for a bilateral body): an account that names a partner nation's
@@ -114,6 +130,13 @@ def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
             f"no notification {pk}: notification ids run from 1 to {MAX_INTEGER}", field="id"
         )
     with c.store.transaction(principal) as conn:
+        if not may_acknowledge(principal):
+            raise Refused(
+                f"{principal.name} may not acknowledge notifications: "
+                f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                action=str(Action.NOTICE_ACK),
+                target=str(pk),
+            )
         done = conn.execute(
             update(coord_notifications)
             .where(

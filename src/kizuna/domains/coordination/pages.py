@@ -36,7 +36,7 @@ from kizuna.domains.coordination.words import (
     TASKER_STATE_NAMES,
     TIER_NAMES,
 )
-from kizuna.errors import Invalid, NotFound, StoreError
+from kizuna.errors import Conflict, Invalid, NotFound, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, render
 from kizuna.store.listing import title_of
@@ -45,7 +45,7 @@ from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.names import nation_name
-from kizuna.web.pages import page
+from kizuna.web.pages import page, render_error
 
 __all__ = ["TEMPLATES", "default_label", "router"]
 
@@ -428,18 +428,24 @@ def notifications_page(request: Request, principal: PagePrincipal, node: NodeDep
         principal=principal,
         labels=[n.item.label for n in found if n.item is not None],
         notices=found,
+        may_acknowledge=notices.may_acknowledge(principal),
         **_common(c, request),
     )
 
 
 @router.post("/coordination/notifications/{pk}/acknowledge", dependencies=[Depends(check_csrf)])
-def acknowledge_submit(pk: int, principal: PagePrincipal, node: NodeDep) -> Response:
+def acknowledge_submit(
+    request: Request, pk: int, principal: PagePrincipal, node: NodeDep
+) -> Response:
     try:
         notices.acknowledge(coordination(node), principal, pk)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    except StoreError:
+    except Conflict:
         pass  # acknowledged meanwhile by another member: the list shows by whom
+    except StoreError as exc:
+        # A refusal (a reader's forged form) is said, not swallowed as if it was taken.
+        return render_error(request, exc, exc.status)
     return RedirectResponse("/coordination/notifications", status_code=303)
 
 

@@ -32,9 +32,11 @@ from kizuna.domains.coordination.words import (
     TASKER_STATE_NAMES,
     TIER_NAMES,
 )
+from kizuna.labels import Policy
 from kizuna.runtime import ValueWords
 from kizuna.web.fields import coded
 from kizuna.web.i18n import translations
+from kizuna.web.names import nation_name
 
 __all__ = ["PROPERTY_WORDS", "VALUE_WORDS", "status_title", "value_words"]
 
@@ -144,9 +146,10 @@ _BODY_PATHS = frozenset(
 )  # fmt: skip
 
 
-def value_words(structure: Structure) -> dict[str, ValueWords]:
+def value_words(structure: Structure, policy: Policy) -> dict[str, ValueWords]:
     """VALUE_WORDS, and beside them what only the node's alliance structure names: its
-    bodies, its regions and the kinds of situation a government determines."""
+    bodies, its regions and the kinds of situation a government determines; and the
+    nations an item needs answers from, as the policy names them (walk 48: 「USA」)."""
 
     def named(codes: ValueWords | None) -> ValueWords:
         def said(path: str, value: str, lang: str) -> str | None:
@@ -157,7 +160,9 @@ def value_words(structure: Structure) -> dict[str, ValueWords]:
                 bodies = [structure.bodies.get(b) for b in value.split(RUNG_JOIN)]
                 if all(bodies):
                     return " / ".join(b.name(lang) for b in bodies if b)
-            if path == "regions" and value in structure.regions:
+            if path == "needs" and value in policy.nations:
+                return nation_name(policy, value, lang)
+            if path in ("region", "regions") and value in structure.regions:
                 return structure.regions[value].name(lang)
             if path == "kind" and value in structure.determinations:
                 return structure.determinations[value].name(lang)

@@ -5,12 +5,15 @@ tasker, an RFI) before any rule of its label. Pure: no I/O."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from kizuna.domains.coordination.inputs import ItemCreate
 from kizuna.domains.coordination.model import DOMAINS
 from kizuna.domains.coordination.structure import TIERS, Body, Structure
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, Policy, parse, render
+from kizuna.stix.validate import bidi_said
 from kizuna.store.rules import author_refusal, require
 
 __all__ = [
@@ -19,6 +22,7 @@ __all__ = [
     "counterpart_refusal",
     "counterparts_for",
     "same_label",
+    "short_text_refusal",
     "staff_label",
     "staff_writer",
     "title_refusal",
@@ -76,6 +80,17 @@ def counterparts_for(s: Structure, nation: str, requesting_id: str) -> list[str]
     return [
         b.id for b in s.bodies.values() if counterpart_refusal(s, nation, requesting, b) is None
     ]
+
+
+def short_text_refusal(body: dict[str, Any], fields: tuple[str, ...]) -> Invalid | None:
+    """A bidirectional control in one of a version's titles or short texts (`fields`),
+    which would show every other reader a text other than the one written."""
+    for field in fields:
+        value = body.get(field)
+        said = bidi_said(value) if isinstance(value, str) else None
+        if said is not None:
+            return Invalid(f"{field}: {said}", field=field)
+    return None
 
 
 def title_refusal(

@@ -42,9 +42,11 @@ from kizuna.domains.coordination.model import (
 from kizuna.domains.coordination.owner import (
     _ITEM_ID,
     _RFI_ID,
+    TITLES,
     _label,
     _one_of,
 )
+from kizuna.domains.coordination.rules import short_text_refusal
 from kizuna.domains.coordination.structure import PRECEDENCES, Structure
 from kizuna.errors import Conflict, Invalid
 from kizuna.store.access import current, refuse_if_hidden
@@ -80,6 +82,12 @@ def _current_version(conn: Connection, stix_id: str) -> Any:
     ).first()
 
 
+def _shown_as_written(body: dict[str, Any]) -> None:
+    refused = short_text_refusal(body, TITLES)
+    if refused is not None:
+        raise refused
+
+
 # What a later version of a determination never changes: it only ends.
 DETERMINATION_FIXED = (
     "nation",
@@ -98,6 +106,7 @@ DETERMINATION_FIXED = (
 
 def check_determination_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     """One version of a determination, alone. `Invalid` names the field."""
+    _shown_as_written(body)
     if body.get("nation") != origin:
         raise Invalid(
             f"a determination of {origin} names {origin} as its nation, not "
@@ -157,6 +166,7 @@ RFI_FIXED = (
 
 def check_rfi_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     """One version of an RFI, alone. `Invalid` names the field."""
+    _shown_as_written(body)
     _one_of(body.get("asking_body"), list(s.bodies), "asking_body")
     _one_of(body.get("addressed_body"), list(s.bodies), "addressed_body")
     asking = s.bodies[body["asking_body"]]
@@ -323,6 +333,7 @@ def tasker_rules(s: Structure) -> Callable[[Connection, Write], None]:
         if body.get("type") != TASKER_TYPE:
             return
         refuse_if_hidden(conn, write, body.get("coordination_item"), "coordination_item")
+        _shown_as_written(body)
         _one_of(body.get("issuing_body"), list(s.bodies), "issuing_body")
         issuing = s.bodies[body["issuing_body"]]
         if not issuing.bilateral and issuing.nation != write.origin:

@@ -264,7 +264,7 @@ def reply_submit(
     answers: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     c = coordination(node)
-    values = {"text_en": text_en, "text_ja": text_ja}
+    values = {"text_en": text_en, "text_ja": text_ja, "body": body, "answers": answers}
     try:
         c.reply(
             principal,
@@ -410,6 +410,7 @@ def _tasker_page(
     tasker_id: str,
     error: str | None = None,
     status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     try:
         tasker, statuses = staff_queries.tasker_detail(c, principal, tasker_id)
@@ -433,17 +434,25 @@ def _tasker_page(
         else []
     )
     received = receipts_of(c, principal, tasker_id)
+    # The item tasked on goes by its title when the reader may read it, as on an RFI.
+    on = o.get("coordination_item")
+    item = readable_targets(c.store, principal, [on], choose_lang(request)).get(on) if on else None
     return page(
         request,
         "coordination/tasker.html",
         principal=principal,
         status=status,
-        labels=[tasker.label] + [x.label for x in statuses] + [r.label for r in received],
+        labels=[tasker.label]
+        + [x.label for x in statuses]
+        + [r.label for r in received]
+        + ([item.label] if item else []),
+        item=item,
         tasker=tasker,
         statuses=statuses,
         report_offices=report_offices,
         receipts=received,
         ack_bodies=_ack_bodies(c, principal, received),
+        values=values or {},
         error=error,
         **_common(c, request),
     )
@@ -467,6 +476,8 @@ def status_submit(
     note: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     c = coordination(node)
+    # A refused report comes back with every choice kept (walk 48 #4).
+    values = {"office": office, "status": status, "note": note}
     try:
         c.report_status(
             principal,
@@ -475,10 +486,10 @@ def status_submit(
         )
     except ValidationError as exc:
         said = explain(exc, choose_lang(request), policy=c.node.policy)
-        return _tasker_page(request, principal, c, tasker_id, said, 422)
+        return _tasker_page(request, principal, c, tasker_id, said, 422, values)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except StoreError as exc:
         said = explain(exc, choose_lang(request), policy=c.node.policy)
-        return _tasker_page(request, principal, c, tasker_id, said, exc.status)
+        return _tasker_page(request, principal, c, tasker_id, said, exc.status, values)
     return RedirectResponse(f"/coordination/taskers/{tasker_id}", status_code=303)

@@ -85,9 +85,8 @@ def _owes(nation: str) -> Any:
 
 def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
     """Items that take answers, need one from the reader's nation (when the reader may
-    answer), have no concurrence of it at their current tier yet, and (when the reader
-    belongs to bodies) are addressed to one of those bodies: overdue first, then by
-    deadline."""
+    answer, as the item's page offers the form) and have no concurrence of it at their
+    current tier yet: overdue first, then by deadline."""
     source, pending, seen = _items(c, principal)
     # The nation's latest answer at the item's current tier, as the lifecycle reads it
     # (`Facts.latest`): a concurrence there is the answer given; a question (a request
@@ -118,15 +117,13 @@ def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
         _owes(principal.nation),
         or_(latest.is_(None), latest.not_in(sorted(CONCURRING))),
     ]
-    if not principal.can(Permission.OBJECT_ANSWER):
-        # Nothing waits for the answer of one who may not give it (a reader): the
-        # item's page offers them no form.
+    if not principal.can(Permission.OBJECT_ANSWER) or c.answers_elsewhere(conn, principal):
+        # Nothing waits for the answer of one whom the item's page offers no form: a
+        # reader, or a partner's user whose nation answers on its own node.
         where.append(false())
-    if principal.bodies:
-        mine = sorted(principal.bodies)
-        where.append(
-            or_(coord_items.c.counterpart_body.in_(mine), coord_items.c.escalated_to.in_(mine))
-        )
+    # No condition on the reader's bodies: the page offers the answer to whoever may
+    # answer for a nation it needs (walk 48: escalated to the ACG, an item the author's
+    # page offered 「自国として回答」 was counted 0 here, for he is not of the ACG).
     now = epoch()
     deadline = deadline_of(pending)
     overdue = case((and_(deadline.is_not(None), deadline <= now), 1), else_=0)

@@ -71,7 +71,7 @@ WORDS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
-        re.compile(r"^(?P<who>\S+) is a member of (?P<body>\S+) as a reader"),
+        re.compile(r"^(?P<who>\S+) is a member of (?P<body>[^\s:]+) as a reader"),
         N_("{who} is a member of {body} as a reader, and a reader does not keep its watch."),
     ),
     (
@@ -82,7 +82,8 @@ WORDS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
-        re.compile(r"^(?P<who>\S+) is not a member of (?P<body>\S+)"),
+        # The body's code ends before the colon of what follows ("of jjoc: name a...").
+        re.compile(r"^(?P<who>\S+) is not a member of (?P<body>[^\s:]+)"),
         N_("{who} is not a member of {body}."),
     ),
     (re.compile(r"signs first"), N_("The outgoing officer signs first.")),
@@ -94,10 +95,8 @@ WORDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"needs its text"), N_("Write the text in Japanese or in English.")),
     (re.compile(r"no coordination item"), N_("A linked item is not one you may see.")),
     (re.compile(r"no watch-log entry"), N_("The corrected entry is not one you may see.")),
-    (
-        re.compile(r"shift ends after it starts"),
-        N_("The shift ends after it starts, within seven days."),
-    ),
+    (re.compile(r"shift ends after it starts"), N_("the shift ends after it starts.")),
+    (re.compile(r"shift lasts at most seven days"), N_("a shift lasts at most seven days.")),
     (re.compile(r"closes a shift that has ended"), N_("The shift ends no later than now.")),
     (re.compile(r"needs its time zone|not a time"), N_("Enter a date and time.")),
 ]
@@ -115,7 +114,7 @@ def _said(exc: BaseException, request: Request, c: Coordination) -> str:
                 named = found.groupdict()
                 body = named.get("body", "")
                 # Bodies and nations by their names in the reader's language, not codes.
-                return gettext(words).format(
+                said = gettext(words).format(
                     label=least.group(1) if least else "",
                     who=named.get("who", ""),
                     body=c.structure.bodies[body].name(lang)
@@ -124,7 +123,15 @@ def _said(exc: BaseException, request: Request, c: Coordination) -> str:
                     nation=nation_name(c.node.policy, named.get("nation", ""), lang),
                     node=nation_name(c.node.policy, c.node.nation, lang),
                 )
+                if exc.field in _SHIFT_FIELDS:
+                    # The time to change, by its name on the form.
+                    field = gettext(_SHIFT_FIELDS[exc.field])
+                    return gettext("{field}: {message}").format(field=field, message=said)
+                return said
     return explain(exc, lang)
+
+
+_SHIFT_FIELDS = {"period_start": N_("Shift start"), "period_end": N_("Shift end")}
 
 
 # Where a handover row leads: the mechanism's own pages by the id's type, or the page

@@ -89,6 +89,7 @@ NOTICE_NAMES = {
     "escalated": N_("An item was escalated"),
     "phase": N_("The alliance phase changed"),
     "rfi": N_("A request for information, or its answer"),
+    "tasker": N_("A tasker your body issued was completed"),
 }
 
 # An answer to an item, an RFI's state, a tasker's and an office's.
@@ -105,7 +106,8 @@ RFI_STATE_NAMES = {
     RfiState.WITHDRAWN: N_("Withdrawn"),
 }
 TASKER_STATE_NAMES = {
-    TaskerState.OPEN: N_("Open"),
+    # Not "Open": its Japanese (回答待ち, awaiting an answer) is an item's and an RFI's.
+    TaskerState.OPEN: N_("Not yet complete"),
     TaskerState.COMPLETE: N_("Complete"),
     TaskerState.CANCELLED: N_("Cancelled"),
 }
