@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from kizuna.labels import LabelError, Policy, parse, render
 from kizuna.web.i18n import N_, translations
-from kizuna.web.names import nation_marked
+from kizuna.web.names import level_name, nation_marked
 from kizuna.web.refusal_words import refusal_said
 from kizuna.web.type_names import TYPE_NAMES
 
@@ -357,11 +357,7 @@ def _worded(policy: Policy, key: str, value: str, lang: str) -> str | None:
     if key in _TYPE_KEYS and value in TYPE_NAMES:
         return gettext(TYPE_NAMES[value])
     if key in _LEVEL_KEYS:
-        try:
-            level = policy.level_named(value)
-        except LabelError:
-            return None
-        return level.ja if lang == "ja" else level.name
+        return level_name(policy, value, lang)
     return None
 
 

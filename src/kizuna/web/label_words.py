@@ -14,7 +14,7 @@ from __future__ import annotations
 from kizuna.labels import LabelError, Policy, parse, render
 from kizuna.stix.markings import LABEL_EXTENSION
 from kizuna.web.i18n import N_
-from kizuna.web.names import nation_name
+from kizuna.web.names import level_name, nation_name
 
 __all__ = ["MARKING_WORDS", "policy_value"]
 
@@ -46,9 +46,5 @@ def policy_value(policy: Policy, path: str, value: str, lang: str, first: str) -
             return None
         return render(policy, label, "ja" if lang == "ja" else "en", first=first)
     if path == f"{_MARKING}.level":
-        try:
-            level = policy.level_named(value)
-        except LabelError:
-            return None
-        return level.ja if lang == "ja" else level.name
+        return level_name(policy, value, lang)
     return None

@@ -14,10 +14,17 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
-from kizuna.labels import Policy
+from kizuna.labels import LabelError, Policy
 from kizuna.web.i18n import N_, translations
 
-__all__ = ["actor_name", "nation_marked", "nation_name", "nation_names", "person_name"]
+__all__ = [
+    "actor_name",
+    "level_name",
+    "nation_marked",
+    "nation_name",
+    "nation_names",
+    "person_name",
+]
 
 _NODE = "node:"
 _SYSTEM = "system@"
@@ -31,6 +38,16 @@ def nation_name(policy: Policy, code: str, lang: str) -> str:
     if nation is None:
         return code
     return nation.ja if lang == "ja" else nation.en
+
+
+def level_name(policy: Policy, name: str, lang: str) -> str | None:
+    """The level the policy calls `name` (its English name) in `lang`; None for a
+    name the policy does not know."""
+    try:
+        level = policy.level_named(name)
+    except LabelError:
+        return None
+    return level.ja if lang == "ja" else level.name
 
 
 def nation_marked(policy: Policy, code: str, lang: str) -> Markup:
