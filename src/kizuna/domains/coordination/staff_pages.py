@@ -112,7 +112,8 @@ def ask_submit(
 
 
 def _ask_bodies(c: Coordination, principal: Principal) -> list[str]:
-    """The bodies a user asks for on this node: theirs, of its nation or bilateral."""
+    """The bodies a user asks or tasks for on this node: theirs, of its nation or
+    bilateral."""
     return [
         b
         for b in sorted(principal.bodies)
@@ -314,12 +315,7 @@ def _taskers_page(
 ) -> HTMLResponse:
     rows = staff_queries.taskers(c, principal)
     issue_bodies = (
-        [
-            b
-            for b in sorted(principal.bodies)
-            if b in c.structure.bodies
-            and (c.structure.bodies[b].bilateral or c.structure.bodies[b].nation == c.node.nation)
-        ]
+        _ask_bodies(c, principal)
         if principal.nation == c.node.nation and principal.can(Permission.OBJECT_ANSWER)
         else []
     )
