@@ -382,6 +382,15 @@ def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) 
             assert short.status_code == 422
             # Walk 39: the page said only that something was wrong.
             assert "use at least 12 characters" in short.text
+            # And it was an error page to come back from: the list comes back, the
+            # reason named with the account and its password field marked.
+            assert 'class="accounts"' in short.text
+            row = short.text.split('data-user="reader"', 1)[1].split("</tr>")[0]
+            assert 'aria-invalid="true"' in row
+            assert 'aria-describedby="account-error"' in row
+            assert 'id="account-error"' in short.text and "reader: " in short.text
+            other = short.text.split('data-user="tanaka"', 1)[1].split("</tr>")[0]
+            assert "aria-invalid" not in other
     assert _actions(node).count("user.deactivate") == 1
 
 
@@ -407,6 +416,7 @@ def test_an_admin_is_refused_deactivating_their_own_account_in_words(node: Node)
             assert refused.status_code == 422
             said[lang] = refused.text
         assert "自分のアカウントは無効化できません。" in said["ja"]
+        assert all('class="accounts"' in t for t in said.values())
         assert "You cannot deactivate your own account." in said["en"]
         assert all("meanwhile" not in t and "その間に" not in t for t in said.values())
         assert admin.get("/admin/accounts", follow_redirects=False).status_code == 200

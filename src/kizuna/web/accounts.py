@@ -15,15 +15,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from kizuna import clock
-from kizuna.errors import Conflict, NotFound, Refused, StoreError
+from kizuna.errors import Conflict, NotFound, StoreError
 from kizuna.federation.peers import list_peers, peer_for_account
 from kizuna.identity import accounts
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.i18n import N_, choose_lang
-from kizuna.web.pages import page, render_error
+from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.pages import page
 
 __all__ = ["router"]
 
@@ -80,42 +80,45 @@ def _run(
     node: NodeDep,
     action: Callable[[Connection], Any],
     done: str,
+    about: str,
 ) -> Response:
+    """`action` in the store's transaction, then back to the page saying it was done.
+
+    A refusal (an account above the administrator, a password too short) is rolled
+    back and audited, and answered with the accounts page itself, the reason on the
+    row of `about` (a username or a token's prefix) in the reader's words: the
+    administrator sees the list where they were, not an error page to come back from."""
     try:
-        # The store's transaction: a refusal (an account above the administrator) is
-        # rolled back and audited.
         with node.store.transaction(principal) as conn:
             action(conn)
-    except PeerAccount:
-        return page(
-            request,
-            "error.html",
-            principal=principal,
-            status=409,
-            message=N_("A partner node's account: managed with kizuna peer (remove, token)."),
-            back="/admin/accounts",
-        )
-    except accounts.OwnAccount as exc:
-        # In its own words: the error page's word for a bare 4xx does not say the rule.
-        return page(
-            request,
-            "error.html",
-            principal=principal,
-            status=exc.status,
-            message=N_("You cannot deactivate your own account."),
-            back="/admin/accounts",
-        )
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    except Conflict as exc:
-        raise HTTPException(409, str(exc)) from exc
-    except Refused as exc:
-        return render_error(request, exc, 403)
     except StoreError as exc:
-        # Said in the reader's words (a password too short, a token's days), not as
-        # "something was wrong with the form".
-        return render_error(request, exc, 422)
+        return _refused(request, principal, node, exc, (about, done))
     return RedirectResponse(f"/admin/accounts?done={done}", status_code=303)
+
+
+# Refusals said in their own words: the generic word for a bare 409 ("changed
+# meanwhile") does not say the rule.
+_OWN_WORDS: dict[type[StoreError], str] = {
+    PeerAccount: N_("A partner node's account: managed with kizuna peer (remove, token)."),
+    accounts.OwnAccount: N_("You cannot deactivate your own account."),
+}
+
+
+def _refused(
+    request: Request,
+    principal: Principal,
+    node: NodeDep,
+    exc: StoreError,
+    about: tuple[str, str],
+) -> HTMLResponse:
+    lang = choose_lang(request)
+    own = _OWN_WORDS.get(type(exc))
+    said = translations(lang).gettext(own) if own else explain(exc, lang)
+    # A bare StoreError (400) is something wrong with what was sent.
+    status = exc.status if exc.status > 400 else 422
+    return _listing(request, principal, node, status=status, error=(*about, said))
 
 
 @router.get("/admin/accounts")
@@ -123,6 +126,20 @@ def accounts_page(
     request: Request, principal: PagePrincipal, node: NodeDep, done: str | None = None
 ) -> HTMLResponse:
     _admin(principal, node)
+    return _listing(request, principal, node, done=_DONE.get(done or ""))
+
+
+def _listing(
+    request: Request,
+    principal: Principal,
+    node: NodeDep,
+    *,
+    done: str | None = None,
+    error: tuple[str, str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The page; `error` is (the username or token prefix refused, the action, the
+    reason said)."""
     with node.db.read() as conn:
         found = accounts.list_accounts(conn)
         tokens = accounts.list_tokens(conn)
@@ -142,7 +159,9 @@ def accounts_page(
         levels={level.rank: level.ja if japanese else level.name for level in node.policy.levels},
         role_names=ROLE_NAMES,
         token_states=_TOKEN_STATES,
-        done=_DONE.get(done or ""),
+        done=done,
+        error=error,
+        status=status,
     )
 
 
@@ -161,7 +180,7 @@ def revoke(request: Request, prefix: str, principal: PagePrincipal, node: NodeDe
             ),
         )(conn)
 
-    return _run(request, principal, node, revoke_one, "revoke")
+    return _run(request, principal, node, revoke_one, "revoke", prefix)
 
 
 @router.post("/admin/accounts/{username}/password", dependencies=[Depends(check_csrf)])
@@ -188,6 +207,7 @@ def set_password(
             ),
         ),
         "password",
+        username,
     )
 
 
@@ -210,6 +230,7 @@ def account_action(
             ),
         ),
         action,
+        username,
     )
 
 
