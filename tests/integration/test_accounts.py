@@ -388,7 +388,8 @@ def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) 
             row = short.text.split('data-user="reader"', 1)[1].split("</tr>")[0]
             assert 'aria-invalid="true"' in row
             assert 'aria-describedby="account-error"' in row
-            assert 'id="account-error"' in short.text and "reader: " in short.text
+            assert 'id="account-error"' in short.text
+            assert "reader: " in short.text
             other = short.text.split('data-user="tanaka"', 1)[1].split("</tr>")[0]
             assert "aria-invalid" not in other
     assert _actions(node).count("user.deactivate") == 1
