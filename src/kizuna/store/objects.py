@@ -26,7 +26,7 @@ from kizuna.labels import Label, Policy, lub
 from kizuna.stix.markings import NAMESPACE
 from kizuna.stix.types import RECALL, extension_id
 from kizuna.stix.validate import is_versioned, prepare
-from kizuna.store import cursor, followers, rules
+from kizuna.store import cursor, followers, parts, rules
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.batch import Arrival, BatchWriter
 from kizuna.store.nodes import NodeRow, load_node
@@ -353,7 +353,7 @@ class Store(BatchWriter):
         if is_versioned(cur.type):
             body["modified"] = later_than(cur.modified)
         rules.check_not_revoked(previous, body, relabelled=True)
-        write = Write("release", principal, body, label, cur.origin, previous, before)
+        write = Write("release", principal, body, label, cur.origin, previous, before, follows)
         self.owners.check(conn, write, owner)
         made = self._next_version(conn, cur, body, label, principal)
         audit.append(
@@ -368,6 +368,7 @@ class Store(BatchWriter):
                 **({"follows": follows} if follows else {}),
             },
         )
+        parts.carry(self, conn, made.id, before, label)
         if narrows(before, label):
             self._narrow_earlier(conn, made, label)
             self._recall_in(conn, principal, made, before)

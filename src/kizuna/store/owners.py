@@ -18,6 +18,12 @@ An owner may also name its *followers* of an object: its objects that point at t
 object and must stay at least as restrictive as it (an attachment and the object it
 is attached to). When a release narrows an object, the store narrows each follower of
 this node's that its new label does not dominate, in the same transaction.
+
+And its *parts* of a whole: objects whose words the whole carries too (a meeting's
+original text holds every section, item and decision). A part is read by exactly
+whoever reads its whole: each release of the whole takes the parts held at its old
+label to the new one (`store/parts.py`), and the owner refuses a release of a part on
+its own (`Write.follows` says which release followed a whole's).
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ class Write:
     origin: str
     previous: dict[str, Any] | None = None
     previous_label: Label | None = None
+    # The object whose release this one follows (a part taken along by its whole, a
+    # follower by a narrowing), None for a release decision on the object itself.
+    follows: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +92,8 @@ class Owners:
     def __init__(self) -> None:
         self._by_type: dict[str, list[Owner]] = {}
         self._followers: list[tuple[OwnerKey, Followers]] = []
+        self._parts: list[tuple[OwnerKey, Followers]] = []
+        self._wholes: list[Callable[[dict[str, Any]], str | None]] = []
 
     def register(
         self,
@@ -108,6 +119,24 @@ class Owners:
     def follow(self, key: OwnerKey, followers: Followers) -> None:
         """Register the owner's followers (see the module's docstring)."""
         self._followers.append((key, followers))
+
+    def have_parts(
+        self, key: OwnerKey, parts: Followers, whole_of: Callable[[dict[str, Any]], str | None]
+    ) -> None:
+        """Register the owner's parts of a whole (see the module's docstring): `parts`
+        finds a whole's, `whole_of` names a part's whole from its body (None for an
+        object that is no part)."""
+        self._parts.append((key, parts))
+        self._wholes.append(whole_of)
+
+    def whole_of(self, body: dict[str, Any]) -> str | None:
+        """The whole `body` is a part of, released with it (a page offers no release of
+        the part itself, but the whole's)."""
+        return next((w for find in self._wholes if (w := find(body)) is not None), None)
+
+    def parts(self, conn: Connection, stix_id: str) -> list[tuple[str, OwnerKey]]:
+        """Every part of the whole `stix_id`, with its owner's key."""
+        return [(p, key) for key, find in self._parts for p in find(conn, stix_id)]
 
     def followers(self, conn: Connection, stix_id: str) -> list[tuple[str, OwnerKey]]:
         """Every object that follows `stix_id`'s label, with its owner's key."""

@@ -338,6 +338,9 @@ def _object_page(
         and not obj.id.startswith(("marking-definition--", f"{RECALL}--"))
         and node.store.owners.closed_to("release", obj.object) is None
     )
+    # A part of a whole (a meeting's section) is released with it: the page says so and
+    # leads to the whole's form instead of offering one that refuses every new label.
+    whole = node.store.owners.whole_of(obj.object)
     return page(
         request,
         "object.html",
@@ -356,7 +359,8 @@ def _object_page(
                 list(zip(versions, changes([v.object for v in versions], words.names), strict=True))
             )
         ),
-        may_release=may_release,
+        may_release=may_release and whole is None,
+        released_with=whole if may_release else None,
         # An attachment, a label marking or a recall takes no file: no panel, no link.
         attachments_panel=node.takes_attachments is not None and node.takes_attachments(obj.id),
         release_error=error,

@@ -39,6 +39,22 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
+        # A meeting record is released whole (store/parts.py, meetings/followers.py).
+        re.compile(r"of a meeting record is released with its meeting"),
+        N_(
+            "a part of a meeting record is released with its meeting, whose text holds its "
+            "words: release the meeting, and its parts go with it."
+        ),
+    ),
+    (
+        re.compile(r"is held under a narrower label, which \S+ carries the words of"),
+        N_(
+            "a part of the record is held under a narrower label, and the record's text holds "
+            "its words: release that part to the record's label first, or the record no "
+            "wider than it."
+        ),
+    ),
+    (
         re.compile(r"^the label must be at least as restrictive as .*, which (it|the item) names$"),
         N_("the label must be at least as restrictive as that of every object it names."),
     ),

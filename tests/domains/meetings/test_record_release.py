@@ -12,6 +12,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from kizuna import audit
 from kizuna.domains.meetings import model, service
 from kizuna.errors import Disallowed, NotFound
 from kizuna.federation.pull import pull_once
@@ -65,28 +66,29 @@ def test_narrowing_a_meeting_takes_its_parts_along(node: Node) -> None:
     for each in (meeting, *parts):
         assert node.store.get(node.system, each).label_text == NARROW
 
-    # Widened again, the meeting goes alone; a part never goes wider than it.
+    # Widened again, the meeting takes its parts along (its text holds their words);
+    # a review is no part of it, and stays as narrow as the narrowing left it.
     decision = next(p for p in parts if p.startswith(model.DECISION))
+    review = next(p for p in parts if p.startswith(model.REVIEW))
     with TestClient(create_app(node)) as client:
-        wider = client.post(
+        alone = client.post(
             f"/api/v1/objects/{decision}/release", json={"label": WIDE}, headers=bearer(token)
         )
-        assert wider.status_code == 422, wider.text
-        assert "a decision is never released wider than what it is about" in wider.text
-        assert meeting in wider.text
+        assert alone.status_code == 422, alone.text
+        assert "released with its meeting" in alone.text
+        assert meeting in alone.text
         again = client.post(
             f"/api/v1/objects/{meeting}/release", json={"label": WIDE}, headers=bearer(token)
         )
         assert again.status_code == 200, again.text
-        assert (
-            client.post(
-                f"/api/v1/objects/{decision}/release", json={"label": WIDE}, headers=bearer(token)
-            ).status_code
-            == 200
-        )
-    assert node.store.get(smith.principal, decision).id == decision
+    for each in (meeting, *parts):
+        if each != review:
+            assert node.store.get(smith.principal, each).label_text == WIDE, each
     with pytest.raises(NotFound):
-        node.store.get(smith.principal, parts[0])
+        node.store.get(smith.principal, review)
+    with node.db.read() as conn:
+        taken = [e for e in audit.entries(conn, limit=1000) if e.action == "object.release"]
+    assert {e.target for e in taken if e.detail.get("follows") == meeting} >= set(parts) - {review}
 
 
 def test_a_part_is_still_written_only_by_the_importer(node: Node) -> None:
@@ -178,7 +180,8 @@ def _release_error(page: str) -> str:
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_the_objects_page_says_why_a_part_is_not_released_wider(node: Node, lang: str) -> None:
     """Walk 46: a section released wider than its narrowed meeting, from the object's
-    page, said "write a label the policy knows" of a valid label; it says why, as REST."""
+    page, said "write a label the policy knows" of a valid label; it says why, as REST
+    (walk 49: a part is released with its meeting, which the page offers instead)."""
     meeting, parts, _ = _record(node)
     node.store.release(node.system, meeting, parse(node.policy, NARROW))
     section = next(p for p in parts if p.startswith(model.SECTION))
@@ -194,10 +197,10 @@ def test_the_objects_page_says_why_a_part_is_not_released_wider(node: Node, lang
         assert "policy knows" not in said
         assert "規程にある区分" not in said
         if lang == "en":
-            assert "never released wider than what it is about" in said
-            assert "release that first" in said
+            assert "released with its meeting" in said
+            assert "release the meeting" in said
         else:
-            assert "それを先に提供" in said
+            assert "会議を提供してください" in said
         # A review names its decision: the owner's own reason, as REST gives it.
         refused = client.post(
             f"/objects/{review}/release", data={"csrf_token": csrf, "label": WIDE}
@@ -208,3 +211,109 @@ def test_the_objects_page_says_why_a_part_is_not_released_wider(node: Node, lang
         assert "規程にある区分" not in said
         assert ("at least as restrictive" if lang == "en" else "制限") in said
     assert node.store.get(node.system, section).label_text == NARROW
+
+
+def _text_words(node: Node, item: str) -> str:
+    """A phrase of `item`'s own words, which its meeting's text holds too."""
+    words = str(node.store.get(node.system, item).object["text"])
+    return words[: min(len(words), 20)]
+
+
+def test_a_part_narrowed_alone_is_refused_and_its_words_stay_with_its_meeting(
+    node: Node,
+) -> None:
+    """Walk 49: an item narrowed alone was hidden from the partner's reader, who read
+    its words all the same in its meeting's original and normalized texts. A part is
+    released with its meeting, which holds its words: alone it is refused, and nothing
+    changes."""
+    meeting, parts, token = _record(node)
+    item = next(p for p in parts if p.startswith(model.ITEM))
+    assert _text_words(node, item) in node.store.get(node.system, meeting).object["original_text"]
+    held = {p: node.store.get(node.system, p).version for p in (meeting, *parts)}
+    with TestClient(create_app(node)) as client:
+        for label in (NARROW, "SECRET//REL TO JPN, USA", WIDE.replace("USA", "USA, AUS")):
+            alone = client.post(
+                f"/api/v1/objects/{item}/release", json={"label": label}, headers=bearer(token)
+            )
+            assert alone.status_code == 422, (label, alone.text)
+            assert "released with its meeting" in alone.text
+    assert {p: node.store.get(node.system, p).version for p in (meeting, *parts)} == held
+    with node.db.read() as conn:
+        refused = [e for e in audit.entries(conn, limit=100) if e.action == "refused"]
+    assert len(refused) >= 3
+    assert all(e.target == item for e in refused[:3])
+
+
+def test_a_part_s_page_leads_to_its_meeting_s_release(node: Node) -> None:
+    meeting, parts, _ = _record(node)
+    item = next(p for p in parts if p.startswith(model.ITEM))
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "sato", lang="en")
+        page = client.get(f"/objects/{item}").text
+        assert 'id="released-with"' in page
+        assert f'href="/objects/{meeting}"' in page
+        assert 'id="release-label"' not in page
+        whole = client.get(f"/objects/{meeting}").text
+        assert 'id="release-label"' in whole
+        assert 'id="released-with"' not in whole
+
+
+def test_a_meeting_widened_carries_its_parts_to_the_partner(node: Node, usa: Node) -> None:
+    """Walk 49: releasing only the meeting shipped the whole text of its parts, which
+    stayed unreleased: the partner read every word, and no part. Now they go with it."""
+    with _linked(node, usa):
+        user, token = add_user(node, "sato", roles=["author", "releasing_officer"],
+                               password=PASSWORD)  # fmt: skip
+        record = service.import_summary(node, user.principal, SEED, lang="ja",
+                                        label=parse(node.policy, NARROW))  # fmt: skip
+        with TestClient(create_app(node)) as client:
+            wider = client.post(f"/api/v1/objects/{record.meeting_id}/release",
+                                json={"label": WIDE}, headers=bearer(token))  # fmt: skip
+            assert wider.status_code == 200, wider.text
+        assert pull_once(usa, _peer_of(usa, "JPN")).quarantined == 0
+        jones, _ = add_user(usa, "jones", nation="USA", clearance="SECRET")
+        held = node.store.list(node.system, limit=1000).items
+        made = [o.id for o in held if o.type in (model.SECTION, model.ITEM, model.DECISION)]
+        assert len(made) > 10
+        for each in (record.meeting_id, *made):
+            assert usa.store.get(jones.principal, each).label_text == WIDE
+
+
+def test_a_part_narrowed_before_the_rule_holds_its_meeting_back_until_put_in_step(
+    node: Node,
+) -> None:
+    """A part narrowed alone before records were released whole (the store still takes
+    a part's release that follows another object's) keeps its meeting from being
+    widened past it, naming the part; released on its own to its meeting's label (the
+    one release of a part alone that is taken), it is in step and goes with it."""
+    from kizuna.domains.meetings import OWNER
+
+    meeting, parts, token = _record(node)
+    item = next(p for p in parts if p.startswith(model.ITEM))
+    with node.store.transaction(node.system) as conn:
+        node.store.release_in(conn, node.system, item, parse(node.policy, NARROW),
+                              owner=OWNER, follows="x-kizuna-meeting--before-the-rule")  # fmt: skip
+    wider = "UNCLASSIFIED//REL TO JPN, USA, AUS"
+    with TestClient(create_app(node)) as client:
+        refused = client.post(
+            f"/api/v1/objects/{meeting}/release", json={"label": wider}, headers=bearer(token)
+        )
+        assert refused.status_code == 422, refused.text
+        assert item in refused.text
+        assert node.store.get(node.system, meeting).label_text == WIDE
+        # The item's narrowing took its decisions along: each is named, and each put
+        # in step on its own.
+        behind = re.findall(r"x-kizuna-(?:item|decision)--[0-9a-f-]{36}", refused.json()["detail"])
+        assert len(set(behind)) > 1
+        for part in dict.fromkeys(behind):
+            if part == meeting:
+                continue
+            in_step = client.post(
+                f"/api/v1/objects/{part}/release", json={"label": WIDE}, headers=bearer(token)
+            )
+            assert in_step.status_code == 200, in_step.text
+        again = client.post(
+            f"/api/v1/objects/{meeting}/release", json={"label": wider}, headers=bearer(token)
+        )
+        assert again.status_code == 200, again.text
+    assert node.store.get(node.system, item).label == parse(node.policy, wider)

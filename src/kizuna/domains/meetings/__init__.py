@@ -32,7 +32,12 @@ BODY_LIMITS = {
 
 
 def _install(node: Node) -> None:
-    from kizuna.domains.meetings.followers import followers, release_rules
+    from kizuna.domains.meetings.followers import (
+        followers,
+        parts,
+        release_rules,
+        whole_of,
+    )
     from kizuna.domains.meetings.model import LINK, REVIEW, TYPES
     from kizuna.domains.meetings.owner import follow_up_rules
 
@@ -50,13 +55,14 @@ def _install(node: Node) -> None:
             domain="meetings",
             endpoint=endpoints.get(stix_type, "kizuna ingest summary (an official summary)"),
             rules=rules if stix_type in endpoints else None,
-            # A record imported at too wide a label is narrowed by a release decision
-            # on the generic path, which takes its parts along (followers.py).
+            # A record is released whole by a release decision on its meeting, on the
+            # generic path, which takes its parts along (followers.py).
             open_to=frozenset({"release"}),
             release_rules=release_rules,
             key=OWNER,
         )
     node.store.owners.follow(OWNER, followers)
+    node.store.owners.have_parts(OWNER, parts, whole_of)
     # The object page names each type's properties and codes as the record's pages do.
     from kizuna.domains.meetings.property_words import PROPERTY_WORDS, value_words
 
