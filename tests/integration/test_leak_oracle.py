@@ -875,6 +875,11 @@ def test_coordination_timeline_returns_exactly_what_the_oracle_allows(
                 for a in coord_world.answers[stix_id]
                 if can_read(who.clearance, world.truth[a][-1])
             }
+            # Who gave each answer, and when: a version of it the reader may read.
+            for e in events:
+                if e.response is not None:
+                    readable = world.node.store.history(who, e.response.id)
+                    assert (e.answered_by, e.at) == (readable[0].author, readable[0].recorded_at)
 
 
 def test_coordination_notifications_return_only_visible_items(
