@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection
@@ -38,6 +38,7 @@ __all__ = [
     "Domain",
     "HandoverHook",
     "HandoverPart",
+    "NamedBody",
     "Node",
     "Today",
     "ValueWords",
@@ -90,6 +91,16 @@ ValueWords = Callable[[str, str, str], str | None]
 HandoverHook = Callable[["Node", Connection, Principal, str, float, float], HandoverPart]
 
 
+class NamedBody(Protocol):
+    """A body (an office) as a domain knows it: named in English and in Japanese."""
+
+    @property
+    def en(self) -> str: ...
+
+    @property
+    def ja(self) -> str: ...
+
+
 @dataclass
 class Node:
     """Everything a running node holds: settings, database, policy, store, key, and what
@@ -115,8 +126,9 @@ class Node:
     property_words: dict[str, dict[str, str]] = field(default_factory=dict)
     # A type's coded values in words on the object page (an incident's kind).
     value_words: dict[str, ValueWords] = field(default_factory=dict)
-    # The bodies (offices) a user may belong to, as the installed domains know them.
-    bodies: set[str] = field(default_factory=set)
+    # The bodies (offices) a user may belong to, as the installed domains know them,
+    # each with its name in both languages: id -> body.
+    bodies: dict[str, NamedBody] = field(default_factory=dict)
     # Paths that take a larger request body than `settings.max_body_bytes` (an official
     # text's upload): path -> bytes.
     body_limits: dict[str, int] = field(default_factory=dict)

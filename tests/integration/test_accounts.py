@@ -333,6 +333,22 @@ def test_user_list_shows_the_state_of_every_account(node: Node) -> None:
     assert _user_cli(node, "unlock", "nobody")[0] == 2
 
 
+def test_user_list_names_bodies_with_their_ids_beside(node: Node) -> None:
+    """Walk 49: the list showed a member's bodies as ids only (jjoc, mod-policy)."""
+    add_user(node, "sato", password=PASSWORD)
+    assert _user_cli(node, "change", "sato", "--body", "jjoc", "--body", "mod-policy")[0] == 0
+    result = runner.invoke(
+        cli,
+        ["user", "list", "--db", node.settings.database_url],
+        env={"KIZUNA_KEY_FILE": str(node.settings.key_file), "COLUMNS": "400"},
+    )
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.output.splitlines() if "│ sato" in line]
+    cells = [cell.strip() for cell in line.split("│")]
+    assert "Japan Joint Operations Command (JJOC)" in cells[5]
+    assert "jjoc, mod-policy" in cells[6]
+
+
 def test_the_accounts_page_manages_accounts_for_this_nations_admins(node: Node) -> None:
     add_user(node, "admin", roles=["admin"], password=PASSWORD)
     add_user(node, "reader", password=PASSWORD)

@@ -405,6 +405,33 @@ def test_a_release_keeps_the_attachment_rules(desk: Desk) -> None:
     assert r.status_code == 422, r.text
 
 
+def test_who_attached_a_file_is_read_from_a_version_its_reader_may_read(desk: Desk) -> None:
+    """A file attached at SECRET and released lower: a CONFIDENTIAL reader reads its
+    second version, and is told the author of that version (the releasing node), never
+    who wrote the first one he may not read; the author's own page still names him."""
+    node, c = desk.node, desk.client
+    made = c.post(
+        "/api/v1/attachments/upload",
+        files={"file": ("drafted-high.txt", b"high\n", "text/plain")},
+        data={"of": desk.report, "label": "SECRET//REL TO JPN, USA"},
+        headers=bearer(desk.token),
+    ).json()
+    node.store.release(node.system, made["id"], parse(node.policy, "CONFIDENTIAL//REL TO JPN, USA"))
+    tanaka = identity_principal(node, "tanaka")
+    assert queries.attachment(node, tanaka, made["id"]).author == "system@JPN"
+    assert queries.attachment(node, desk.author, made["id"]).author == "sato"
+    listed = c.get("/api/v1/attachments", params={"of": desk.report},
+                   headers=bearer(desk.reader_token)).json()  # fmt: skip
+    assert [(i["id"], i["author"]) for i in listed["items"]] == [(made["id"], "system@JPN")]
+    from tests.factories.coordination import sign_in_as
+
+    sign_in_as(node, c, "tanaka", "en")
+    page = c.get(f"/attachments/{made['id']}")
+    assert page.status_code == 200
+    assert "drafted-high.txt" in page.text
+    assert "sato" not in page.text
+
+
 def test_narrowing_an_object_narrows_its_files_on_every_read_path(desk: Desk) -> None:
     """Walk 35: a report narrowed to this nation left its file releasable to the
     partner, found by the partner's search, objects list and TAXII feed. A file goes
@@ -941,6 +968,9 @@ def test_queries_return_exactly_what_the_oracle_allows(world: World) -> None:
                 row, got = queries.content(node, who, attachment_id)
                 assert (row.label, got) == (label, data)
                 assert queries.attachment(node, who, attachment_id).label == label
+                # Who attached it: the author of a version the reader may read.
+                readable = node.store.history(who, attachment_id)
+                assert row.author == readable[0].author
             else:
                 with pytest.raises(NotFound):
                     queries.content(node, who, attachment_id)

@@ -778,3 +778,33 @@ def test_a_narrowed_item_takes_the_answers_about_it_along(node: Node, people: di
     for hidden in (made.id, ours.id, theirs.id):
         with pytest.raises(NotFound):
             node.store.get(smith, hidden)
+
+
+def test_who_gave_an_answer_is_read_from_a_version_its_reader_may_read(
+    node: Node, people: dict
+) -> None:
+    """The timeline names who gave an answer, and when, from the earliest version of it
+    the reader may read: a version 1 they may not read (one that never came to this
+    node, or sits above them) tells them neither its author nor its time. Simulated by
+    taking version 1's access rows, which is what a reader who may not read it meets."""
+    from kizuna.db.schema import access
+    from kizuna.labels import parse
+
+    c = coordination(node)
+    sato = people["sato"][0]
+    made = c.open_item(sato, item(counterpart_body="bocc", tier="operational"))
+    ours = c.respond(sato, made.id, ResponseCreate(kind="concur_with_comments", comment="ok"))
+    node.store.release(sato, made.id, parse(node.policy, "SECRET//REL TO JPN"))
+    later = node.store.history(sato, ours.id)[-1]
+    assert later.version == 2
+    with node.db.write() as conn:
+        first = conn.execute(
+            select(versions.c.pk)
+            .join(objects, objects.c.pk == versions.c.object_pk)
+            .where(objects.c.stix_id == ours.id, versions.c.number == 1)
+        ).scalar_one()
+        conn.execute(access.delete().where(access.c.version_pk == first))
+    _facts, events = queries.timeline(c, sato, made.id)
+    said = {e.response.id: e for e in events if e.response is not None}
+    assert said[ours.id].answered_by == later.author != "sato"
+    assert said[ours.id].at == later.recorded_at

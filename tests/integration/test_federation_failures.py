@@ -200,3 +200,26 @@ def test_a_failure_recorded_before_the_codes_is_said_to_be_one(node: Node) -> No
     cell = _cells(node)["en"]
     assert _said(cell).startswith("The last pull from http://127.0.0.1:")
     assert "OSError: from an older version" in cell
+
+
+def test_peer_list_says_the_failure_as_the_page_does_and_keeps_its_detail(node: Node) -> None:
+    """Walk 49: `kizuna peer list` printed the exception as Python raised it, where the
+    page says what failed and what to do; the detail follows the table, by nation."""
+    from typer.testing import CliRunner
+
+    from kizuna.cli.main import app
+
+    _peer_at(node, f"http://127.0.0.1:{_free_port()}")
+    _pull(node)
+    result = CliRunner().invoke(
+        app,
+        ["peer", "list", "--db", node.settings.database_url],
+        env={"KIZUNA_KEY_FILE": str(node.settings.key_file), "COLUMNS": "400"},
+    )
+    assert result.exit_code == 0, result.output
+    [row] = [line for line in result.output.splitlines() if "│ USA" in line]
+    said = row.split("│")[-2].strip()
+    assert said.startswith("Could not connect to the partner node at http://127.0.0.1:")
+    assert "Error" not in said
+    [detail] = [line for line in result.output.splitlines() if line.startswith("USA detail: ")]
+    assert "Error" in detail

@@ -875,6 +875,11 @@ def test_coordination_timeline_returns_exactly_what_the_oracle_allows(
                 for a in coord_world.answers[stix_id]
                 if can_read(who.clearance, world.truth[a][-1])
             }
+            # Who gave each answer, and when: a version of it the reader may read.
+            for e in events:
+                if e.response is not None:
+                    readable = world.node.store.history(who, e.response.id)
+                    assert (e.answered_by, e.at) == (readable[0].author, readable[0].recorded_at)
 
 
 def test_coordination_notifications_return_only_visible_items(
@@ -2376,8 +2381,12 @@ def test_the_start_page_counts_and_charts_exactly_what_the_oracle_allows(
         assert panels["commitments-status"].count == sum(
             1 for d in decisions if can_read(who.clearance, d.label) and d.object.get("commitment")
         )
-        # Notices to every body of the reader's nation, about items they may read.
+        # Notices to every body of the reader's nation, about items they may read, for
+        # one who signs for the bodies (a reader is put none to acknowledge).
         member = replace(who, bodies=frozenset(c.structure.bodies))
+        [_, put_to_reader, _] = coordination_today.today(node, member)
+        assert (put_to_reader.count, put_to_reader.lines) == (0, ()), who
+        member = replace(member, roles=frozenset({Role.COORDINATOR}))
         own = {
             b for b, body in c.structure.bodies.items() if body.nation in (who.nation, BILATERAL)
         }

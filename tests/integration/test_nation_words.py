@@ -277,3 +277,37 @@ def test_the_audit_page_gives_a_refusals_reason_in_the_readers_language(
     client.get("/lang/en")
     row = next(r for r in _rows(client.get("/audit").text).values() if 'title="refused"' in r)
     assert stored in _text(row).split("{")[0]  # an English reader reads what was stored
+
+
+def test_the_audit_page_names_bodies_and_a_mappings_keys_in_words(
+    node: Node, client: TestClient
+) -> None:
+    """Walk 49: an account change showed its bodies as ids (jjoc,usfj), and a decision's
+    correction its changed fields by their keys (stance: …)."""
+    add_user(node, "suzuki", roles=["admin"], password=PASSWORD)
+    with node.db.write() as conn:
+        changed = audit.append(
+            conn,
+            actor="cli:op",
+            action="user.change",
+            target="sato",
+            detail={"bodies": "jjoc,usfj"},
+        )
+        corrected = audit.append(
+            conn,
+            actor="sato",
+            action="meetings.correct",
+            detail={"changed": {"stance": "support"}, "version": 2},
+        )
+    sign_in(client, "suzuki", lang="ja")
+    rows = _rows(client.get("/audit").text)
+    assert (
+        '<span class="body" title="jjoc">自衛隊統合作戦司令部（JJOC）</span>、'
+        '<span class="body" title="usfj">在日米軍（統合軍司令部）</span>'
+    ) in rows[changed.seq]
+    assert '<span class="key" title="stance">立場</span>：support' in rows[corrected.seq]
+    client.get("/lang/en")
+    rows = _rows(client.get("/audit").text)
+    jjoc = '<span class="body" title="jjoc">Japan Joint Operations Command (JJOC)</span>'
+    assert jjoc in rows[changed.seq]
+    assert '<span class="key" title="stance">Stance</span>: support' in rows[corrected.seq]

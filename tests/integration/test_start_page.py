@@ -85,6 +85,8 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
     node: Node, frozen: FrozenClock
 ) -> None:
     people = cast(node)
+    # Another coordinator of usfj, who signs for it as davis does.
+    member(node, "jones", nation="USA", roles=["coordinator"], bodies=["usfj"])
     sato, davis = people["sato"][0], people["davis"][0]
     c = coordination(node)
     late = c.open_item(sato, item(title_en="Overdue posture review"))
@@ -124,12 +126,22 @@ def test_the_answering_nation_sees_its_items_overdue_first_and_its_notices(
             n for n in notices.notifications(c, davis, unacknowledged=True) if n.item is not None
         ]
         notices.acknowledge(c, davis, first.pk)
+        _login(client, "jones")
+        assert _count(client.get("/").text, "coordination-notices") == 1
         _login(client, "smith")
         html = client.get("/").text
-        assert _count(html, "coordination-notices") == 1
         # smith is of usfj too, but a reader: the item's page offers him no answer, and
-        # nothing waits for it (walk 35 #9).
+        # nothing waits for it (walk 35 #9); he does not acknowledge either, so no
+        # notice is put to him to act on: he is told who does, and where to read them.
         assert _count(html, "coordination-waiting") == 0
+        notes = _panel(html, "coordination-notices")
+        assert _count(html, "coordination-notices") == 0
+        assert 'class="lines"' not in notes
+        assert "acknowledges the notices to your body" in notes
+        assert "No notification waits" not in notes
+        client.cookies.set(cookies(client).lang, "ja")
+        notes = _panel(client.get("/").text, "coordination-notices")
+        assert "回答できる構成員（作成者または調整官）が確認します" in notes
         assert _count(html, "coordination-states") == 2
 
         # A question leaves USA's answer due; a concurrence gives it.

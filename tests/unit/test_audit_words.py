@@ -10,6 +10,7 @@ import ast
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -180,7 +181,8 @@ def test_details_read_as_key_and_value_in_the_readers_words() -> None:
     assert lines["label"] == "極秘//提供可：日本、米国"
     assert lines["from"] == "proposed"
     assert lines["compartments"] == "BIAC, CYBER"
-    assert lines["unheard_of"] == "entries: 3"
+    # A mapping's keys in words too, where the table names them, as it does at the top.
+    assert lines["unheard_of"] == "entries：3"
     assert lines["retry_after"] == "—"
     assert lines["stored"] == "2"
     assert len(lines["reason"]) == 200
@@ -193,6 +195,50 @@ def test_details_read_as_key_and_value_in_the_readers_words() -> None:
     )
     assert target_said(POLICY, "report--1", "en") == "report--1"
     assert target_said(POLICY, None, "en") == ""
+
+
+@dataclass(frozen=True)
+class _Body:
+    en: str
+    ja: str
+
+
+def test_nested_keys_and_bodies_read_in_the_readers_words() -> None:
+    """Walk 49: a correction's changed fields showed as `stance: ...`, and an account's
+    bodies, a notice's addressee or a tasker's offices as their ids (jjoc, usfj)."""
+    bodies = {"jjoc": _Body("Joint Staff", "統合幕僚監部"), "usfj": _Body("USFJ", "在日米軍")}
+    detail = {
+        "changed": {"stance": "support", "commitment": True, "unheard_of": 1},
+        "bodies": "jjoc,usfj",
+        "addressee": "jjoc",
+        "ocrs": ["usfj", "nsx"],
+        "to": "usfj",
+        "public": {"id": "x-kizuna-incident--1", "version": 2},
+    }
+    ja = {_code(k): v for k, v in detail_lines(POLICY, detail, "ja", first="JPN", bodies=bodies)}
+    assert ja["changed"] == (
+        '<span class="key" title="stance">立場</span>：support、'
+        '<span class="key" title="commitment">コミットメント</span>：はい、unheard_of：1'
+    )
+    assert ja["bodies"] == (
+        '<span class="body" title="jjoc">統合幕僚監部</span>、'
+        '<span class="body" title="usfj">在日米軍</span>'
+    )
+    assert ja["addressee"] == '<span class="body" title="jjoc">統合幕僚監部</span>'
+    # An id no domain knows stays as it is, never hidden.
+    assert ja["ocrs"] == '<span class="body" title="usfj">在日米軍</span>、nsx'
+    assert ja["to"] == '<span class="body" title="usfj">在日米軍</span>'
+    assert "識別子" in ja["public"]
+    en = {_code(k): v for k, v in detail_lines(POLICY, detail, "en", first="USA", bodies=bodies)}
+    assert en["changed"].startswith('<span class="key" title="stance">Stance</span>: support, ')
+    assert en["bodies"] == (
+        '<span class="body" title="jjoc">Joint Staff</span>, '
+        '<span class="body" title="usfj">USFJ</span>'
+    )
+    # A label is still a label where "to" holds one.
+    [(_, label)] = detail_lines(POLICY, {"to": "SECRET//REL TO USA, JPN"}, "ja", first="JPN",
+                                bodies=bodies)  # fmt: skip
+    assert label == "極秘//提供可：日本、米国"
 
 
 def _code(key: str) -> str:
@@ -208,6 +254,11 @@ _COMPUTED_KEYS = {
     # user.change: the columns changed, but the clearance's rank (said by its level).
     ("identity/accounts.py", "{k: v for k, v in changed.items() if k != 'clearance_rank'}"): {
         "compartments", "roles", "bodies",
+    },
+    # meetings.correct: the fields of the decision a correction changed.
+    ("domains/meetings/follow_up.py",
+     "{k: v for k, v in wanted.items() if v is not None and body.get(k, '') != v}"): {
+        "actor", "stance", "commitment", "owner", "due",
     },
 }  # fmt: skip
 
@@ -321,7 +372,14 @@ def _entries(expr: ast.expr, module: str) -> Iterator[tuple[str | None, list[ast
                 if key is None:
                     yield from _entries(value, where)
                 elif isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    yield key.value, [v for _, v in _leaves(value, where)], where
+                    values = list(_leaves(value, where))
+                    yield key.value, [v for _, v in values], where
+                    # A mapping within (the fields a correction changed): its keys
+                    # are said in words as well.
+                    for at, inner in values:
+                        computed = (at, ast.unparse(inner)) in _COMPUTED_KEYS
+                        if isinstance(inner, ast.Dict) or computed:
+                            yield from _entries(inner, at)
                 else:
                     yield None, [], f"{where}:{key.lineno}: {ast.unparse(key)}"
         elif (where, ast.unparse(leaf)) in _COMPUTED_KEYS:

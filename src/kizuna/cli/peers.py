@@ -101,6 +101,8 @@ def peer_token(
 @app.command("list")
 def peer_list(db: Db = None) -> None:
     """Partners with their agreement and where the pull stands."""
+    # The federation page's words (loaded here only: the other commands need no web).
+    from kizuna.web.federation import failure_said
 
     with opened(settings_for(db)) as node, node.db.read() as conn:
         known = peer_service.list_peers(conn)
@@ -108,9 +110,14 @@ def peer_list(db: Db = None) -> None:
     table = Table("nation", "url", "agreement", "last pull", "in", "quarantined", "last error")
     for p in known:
         agreement = render_ceiling(policy, p.max_rank, p.compartments)
+        # The failure as the federation page says it, what to do about it included.
         table.add_row(p.nation, p.url, agreement, p.last_pull_at or "-", str(p.received),
-                      str(p.quarantined), p.last_error or "")  # fmt: skip
+                      str(p.quarantined), failure_said(p, "en") or "")  # fmt: skip
     print_table(table)
+    # The technical detail, for the operator who reads the node's log with it.
+    for p in known:
+        if p.last_error:
+            console.print(f"{p.nation} detail: {p.last_error}", markup=False, highlight=False)
 
 
 @app.command("remove")

@@ -20,6 +20,7 @@ from kizuna.federation.peers import peer_for_account
 from kizuna.identity import accounts
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Role
+from kizuna.web.names import body_name
 
 __all__ = ["app"]
 
@@ -64,7 +65,7 @@ def _password_from_stdin() -> str:
 
 def _known_bodies(node: Any, body: list[str] | None) -> None:
     # A mistyped body would leave the officer out of every notice of their own.
-    unknown = sorted(set(body or []) - node.bodies)
+    unknown = sorted(set(body or []) - set(node.bodies))
     if unknown:
         known = ", ".join(sorted(node.bodies))
         raise Invalid(f"unknown body '{unknown[0]}'; known: {known}", field="body")
@@ -157,7 +158,12 @@ def user_list(db: DbOption = None) -> None:
     with opened(settings_for(db)) as node, node.db.read() as conn:
         found = accounts.list_accounts(conn)
         names = {level.rank: level.name for level in node.policy.levels}
-    table = Table("user", "nation", "clearance", "roles", "bodies", "state", "sessions", "tokens")
+        bodies = node.bodies
+    # Bodies by name, their ids beside them: what `--body` takes.
+    table = Table(
+        "user", "nation", "clearance", "roles", "bodies", "body ids", "state", "sessions",
+        "tokens",
+    )  # fmt: skip
     for a in found:
         state = "active" if a.active else "inactive"
         if a.throttled_sources:
@@ -168,6 +174,7 @@ def user_list(db: DbOption = None) -> None:
             names.get(a.clearance_rank, str(a.clearance_rank))
             + (f"//{a.compartments.replace(',', '/')}" if a.compartments else ""),
             a.roles.replace(",", ", "),
+            ", ".join(body_name(bodies, b, "en") for b in a.bodies.split(",") if b),
             a.bodies.replace(",", ", "),
             state,
             str(a.sessions),

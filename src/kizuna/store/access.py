@@ -8,12 +8,13 @@ the first time the node sees them, so a policy may add compartments later.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    ScalarSelect,
     Table,
     and_,
     bindparam,
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_COMPARTMENTS",
     "CompartmentBits",
     "current",
+    "earliest_readable",
     "held_label",
     "hidden_here",
     "refuse_if_hidden",
@@ -160,6 +162,37 @@ def visibility_params(principal: Principal, bits: CompartmentBits) -> dict[str, 
         "v_rank": clearance.rank,
         "v_hidden": bits.not_held(clearance.compartments),
     }
+
+
+# Made once: a new alias builds its column collection again on first use.
+_EARLIEST = cast(Table, versions.alias("earliest"))
+_EARLIEST_ACCESS = cast(Table, access.alias("earliest_access"))
+
+
+def earliest_readable(
+    column: str,
+    object_pk: ColumnElement[Any],
+    readable: Callable[[Table], ColumnElement[bool]],
+) -> ScalarSelect[Any]:
+    """`column` of the earliest version of the object at `object_pk` (a column of the
+    enclosing query) that passes `readable` over its access rows (`visible_bound`, or
+    `visible` with the principal's figures): one SQL scalar subquery.
+
+    Version 1 may be above the caller (drafted higher, released lower) or never have
+    come to this node, and who wrote it, or when, is then not the caller's to learn:
+    a page that names "who gave an answer" or "who attached a file" names the author
+    of the first version its reader may read. Earliest by the origin's number, not by
+    the row: a version that arrives late keeps its number."""
+    return (
+        select(_EARLIEST.c[column])
+        .select_from(
+            _EARLIEST.join(_EARLIEST_ACCESS, _EARLIEST_ACCESS.c.version_pk == _EARLIEST.c.pk)
+        )
+        .where(_EARLIEST.c.object_pk == object_pk, readable(_EARLIEST_ACCESS))
+        .order_by(_EARLIEST.c.number)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _condition(table: Table, nation: Any, rank: Any, hidden: Any) -> ColumnElement[bool]:

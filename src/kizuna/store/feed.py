@@ -13,13 +13,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    Table,
     and_,
     bindparam,
     false,
@@ -35,7 +34,7 @@ from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.store import cursor
-from kizuna.store.access import visibility_params, visible_bound
+from kizuna.store.access import earliest_readable, visibility_params, visible_bound
 from kizuna.store.objects import COLUMNS, MAX_LIMIT, Page, Store, stored_from_row
 from kizuna.store.rows import LABEL_COLUMNS, label_of_row
 
@@ -69,11 +68,6 @@ class FeedQuery:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-# Made once: a new alias builds its column collection again on first use.
-_EARLIER = cast(Table, versions.alias("earlier"))
-_EARLIER_ACCESS = cast(Table, access.alias("earlier_access"))
-
-
 def _first_readable() -> ColumnElement[bool]:
     """The row is the earliest version of its object that the caller may read here.
 
@@ -81,18 +75,9 @@ def _first_readable() -> ColumnElement[bool]:
     version of an object". A caller's versions of an object are those it may read, as
     `all` answers them: version 1 may be above the caller (drafted higher, released
     lower) or never have come to this node (a peer sends only what is releasable),
-    and neither may hide the versions the caller reads. Earliest by the origin's
-    number, not by the row: a version that arrives late keeps its number. The
-    caller's figures are the page's own parameters (`visible_bound`)."""
-    earliest = (
-        select(_EARLIER.c.number)
-        .select_from(_EARLIER.join(_EARLIER_ACCESS, _EARLIER_ACCESS.c.version_pk == _EARLIER.c.pk))
-        .where(_EARLIER.c.object_pk == access.c.object_pk, visible_bound(_EARLIER_ACCESS))
-        .order_by(_EARLIER.c.number)
-        .limit(1)
-        .scalar_subquery()
-    )
-    return versions.c.number == earliest
+    and neither may hide the versions the caller reads. The caller's figures are the
+    page's own parameters (`visible_bound`)."""
+    return versions.c.number == earliest_readable("number", access.c.object_pk, visible_bound)
 
 
 def _versions_condition(kinds: frozenset[str]) -> ColumnElement[bool]:

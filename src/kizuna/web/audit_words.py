@@ -12,13 +12,15 @@ the table does not name.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from kizuna.labels import LabelError, Policy, parse, render
+from kizuna.runtime import NamedBody
 from kizuna.web.i18n import N_, translations
-from kizuna.web.names import level_name, nation_marked
+from kizuna.web.names import body_marked, level_name, nation_marked
 from kizuna.web.refusal_words import refusal_said
 from kizuna.web.type_names import TYPE_NAMES
 
@@ -245,6 +247,14 @@ DETAIL_KEYS: dict[str, str] = {
     "ack": N_("Acknowledgement"),
     "approval": N_("Approval"),
     "officer": N_("Approving officer"),
+    # A decision's fields a correction changed (meetings.correct's `changed`).
+    "actor": N_("Decided by"),
+    "stance": N_("Stance"),
+    "commitment": N_("Commitment"),
+    "owner": N_("Owner"),
+    "due": N_("Due"),
+    # What a mapping names (an incident's public version: its id and version).
+    "id": N_("Identifier"),
 }
 # Values of a closed set that the code base writes, in words, by key (the stored value
 # on hover). A refusal's reason is said as the pages say it (`refusal_said`).
@@ -272,6 +282,9 @@ _LEVEL_KEYS = frozenset({"clearance", "max_level"})
 _TYPE_KEYS = frozenset({"type", "types"})
 # Details that name a nation by its code.
 _NATION_KEYS = frozenset({"nation", "origin", "peer"})
+# Details that name bodies (offices) by their ids, one or several (a list, or an
+# account's comma-separated bodies); "to" names one where an escalation climbs.
+_BODY_KEYS = frozenset({"body", "bodies", "addressee", "office", "opr", "ocrs"})
 # A value past this many characters is cut on the list; the raw JSON keeps it whole.
 _LONGEST = 200
 
@@ -295,16 +308,20 @@ def target_said(policy: Policy, target: str | None, lang: str) -> Markup:
 
 
 def detail_lines(
-    policy: Policy, detail: dict[str, Any], lang: str, *, first: str
+    policy: Policy,
+    detail: dict[str, Any],
+    lang: str,
+    *,
+    first: str,
+    bodies: Mapping[str, NamedBody] | None = None,
 ) -> list[tuple[str, Markup]]:
-    """The details as key: value, in the order the log keeps them: nations in words, a
-    label as the reader writes one (their own nation first), a list or a mapping on one
-    line, a long text cut short."""
+    """The details as key: value, in the order the log keeps them: nations and bodies
+    (`bodies`, the node's) in words, a label as the reader writes one (their own nation
+    first), a list or a mapping on one line (a mapping's keys in words too), a long
+    text cut short."""
     gettext = translations(lang).gettext
-    return [
-        (_key(key, gettext), _value(policy, key, value, lang, first))
-        for key, value in detail.items()
-    ]
+    said = _Said(policy, lang, first, bodies or {})
+    return [(_key(key, gettext), said.value(key, value)) for key, value in detail.items()]
 
 
 def _key(key: str, gettext: Any) -> Markup:
@@ -314,38 +331,66 @@ def _key(key: str, gettext: Any) -> Markup:
     return Markup('<span class="key" title="{0}">{1}</span>').format(key, gettext(words))
 
 
-def _value(policy: Policy, key: str, value: Any, lang: str, first: str) -> Markup:
-    if isinstance(value, str):
-        words = _worded(policy, key, value, lang)
-        if words is not None:
-            return Markup('<span class="value" title="{0}">{1}</span>').format(value, words)
-        if key in _NATION_KEYS and value in policy.nations:
-            return nation_marked(policy, value, lang)
-        if key == "reason" and lang != "en" and (said := refusal_said(value, lang, policy)):
-            # A refusal's reason as the pages word it, in the reader's language; the
-            # stored English (what it names exactly) on hover and in the raw JSON.
-            return Markup('<span class="reason" title="{0}">{1}</span>').format(
-                _short(value), said[:1].upper() + said[1:]
-            )
-        if key in LABEL_KEYS:
-            try:
-                label = parse(policy, value)
-            except LabelError:
-                pass
-            else:
-                return escape(render(policy, label, "ja" if lang == "ja" else "en", first=first))
-        return escape(_short(value))
-    if value is None:
-        return Markup("—")
-    if isinstance(value, bool):
-        return escape(translations(lang).gettext(N_("yes") if value else N_("no")))
-    if isinstance(value, list):
-        items = [(_worded(policy, key, v, lang) if isinstance(v, str) else None) or _plain(v)
-                 for v in value]  # fmt: skip
-        return escape(_short(", ".join(items)) or "—")
-    if isinstance(value, dict):
-        return escape(_short(", ".join(f"{k}: {_plain(v)}" for k, v in value.items())) or "—")
-    return escape(_plain(value))
+class _Said:
+    """One entry's values in the reader's words."""
+
+    def __init__(
+        self, policy: Policy, lang: str, first: str, bodies: Mapping[str, NamedBody]
+    ) -> None:
+        self.policy, self.lang, self.first, self.bodies = policy, lang, first, bodies
+
+    def value(self, key: str, value: Any) -> Markup:
+        policy, lang = self.policy, self.lang
+        if isinstance(value, str):
+            words = _worded(policy, key, value, lang)
+            if words is not None:
+                return Markup('<span class="value" title="{0}">{1}</span>').format(value, words)
+            if key in _NATION_KEYS and value in policy.nations:
+                return nation_marked(policy, value, lang)
+            if key in _BODY_KEYS or (key == "to" and value in self.bodies):
+                return self._bodies(value.split(",") if key == "bodies" else [value])
+            if key == "reason" and lang != "en" and (said := refusal_said(value, lang, policy)):
+                # A refusal's reason as the pages word it, in the reader's language; the
+                # stored English (what it names exactly) on hover and in the raw JSON.
+                return Markup('<span class="reason" title="{0}">{1}</span>').format(
+                    _short(value), said[:1].upper() + said[1:]
+                )
+            if key in LABEL_KEYS:
+                try:
+                    label = parse(policy, value)
+                except LabelError:
+                    pass
+                else:
+                    return escape(render(policy, label, "ja" if lang == "ja" else "en",
+                                         first=self.first))  # fmt: skip
+            return escape(_short(value))
+        if value is None:
+            return Markup("—")
+        if isinstance(value, bool):
+            return escape(translations(lang).gettext(N_("yes") if value else N_("no")))
+        if isinstance(value, list):
+            if key in _BODY_KEYS and all(isinstance(v, str) for v in value):
+                return self._bodies(value)
+            items = [(_worded(policy, key, v, lang) if isinstance(v, str) else None) or _plain(v)
+                     for v in value]  # fmt: skip
+            return escape(_short(", ".join(items)) or "—")
+        if isinstance(value, dict):
+            # A mapping (the fields a correction changed): each key in words as well.
+            gettext = translations(lang).gettext
+            pair = escape(gettext("{field}: {message}"))
+            parts = [
+                pair.format(field=_key(k, gettext), message=self.value(k, v))
+                for k, v in value.items()
+            ]
+            return self._joined(parts) if parts else Markup("—")
+        return escape(_plain(value))
+
+    def _bodies(self, ids: list[str]) -> Markup:
+        named = [body_marked(self.bodies, b.strip(), self.lang) for b in ids if b.strip()]
+        return self._joined(named) if named else Markup("—")
+
+    def _joined(self, parts: list[Markup]) -> Markup:
+        return escape("、" if self.lang == "ja" else ", ").join(parts)
 
 
 def _worded(policy: Policy, key: str, value: str, lang: str) -> str | None:

@@ -27,7 +27,7 @@ from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 from kizuna.web.refusal_words import refusal_said
 
-__all__ = ["router"]
+__all__ = ["failure_said", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -149,7 +149,7 @@ def federation_page(request: Request, principal: PagePrincipal, node: NodeDep) -
             node.policy, peer.max_rank, peer.compartments, "ja" if lang == "ja" else "en"
         )
         rows.append({"peer": peer, "agreement": agreement, "lag": lag, "in": into, "out": out,
-                     "failure": _failure(peer, lang)})  # fmt: skip
+                     "failure": failure_said(peer, lang)})  # fmt: skip
     held_rows, held_labels = _refusals(node, principal, held, lang)
     spilled_rows, spilled_labels = _refusals(node, principal, spilled, lang)
     return page(
@@ -190,7 +190,7 @@ _FAILURES: dict[str, str] = {
 }  # fmt: skip
 
 
-def _failure(peer: Peer, lang: str) -> str | None:
+def failure_said(peer: Peer, lang: str) -> str | None:
     """The last pull's failure in the reader's words, or None when the last pull
     went through. A failure recorded without a code (before migration 0020) is said
     to be one, its detail beside it."""

@@ -1,24 +1,29 @@
-"""Nations and the node's own actors in the reader's words.
+"""Nations, bodies and the node's own actors in the reader's words.
 
 Stored rows name a nation by its code (JPN) and a machine actor by a handle
 (`node:USA` for what a partner's node sent, `system@JPN` for a node's background
 work). A page shows instead the nation's name from the label policy, in the reader's
 language (日本 / Japan), and a machine actor as what it is (米国のノード / the United
 States node). The exact handle stays on hover, for whoever compares a page with the
-audit log. A code the policy does not know is shown as it is, never hidden.
+audit log. A body (an office: jjoc, usfj) goes by its name as the installed domains
+know it (`Node.bodies`), its id on hover. A code the policy, or an id the domains, do
+not know is shown as it is, never hidden.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from markupsafe import Markup, escape
 
 from kizuna.labels import LabelError, Policy
+from kizuna.runtime import NamedBody
 from kizuna.web.i18n import N_, translations
 
 __all__ = [
     "actor_name",
+    "body_marked",
+    "body_name",
     "level_name",
     "nation_marked",
     "nation_name",
@@ -38,6 +43,24 @@ def nation_name(policy: Policy, code: str, lang: str) -> str:
     if nation is None:
         return code
     return nation.ja if lang == "ja" else nation.en
+
+
+def body_name(bodies: Mapping[str, NamedBody], body_id: str, lang: str) -> str:
+    """The body of `body_id` by its name in `lang`; an id no domain knows, as it is."""
+    body = bodies.get(body_id)
+    if body is None:
+        return body_id
+    return body.ja if lang == "ja" else body.en
+
+
+def body_marked(bodies: Mapping[str, NamedBody], body_id: str, lang: str) -> Markup:
+    """The body of `body_id` in words with its id on hover, for whoever compares the
+    page with what was typed or stored; an id no domain knows, as it is."""
+    if body_id not in bodies:
+        return escape(body_id)
+    return Markup('<span class="body" title="{0}">{1}</span>').format(
+        body_id, body_name(bodies, body_id, lang)
+    )
 
 
 def level_name(policy: Policy, name: str, lang: str) -> str | None:

@@ -329,7 +329,9 @@ def _audit_rows(
                 "detail": None if withheld else e.detail,
                 "lines": []
                 if withheld
-                else detail_lines(node.policy, e.detail, lang, first=principal.nation),
+                else detail_lines(
+                    node.policy, e.detail, lang, first=principal.nation, bodies=node.bodies
+                ),
                 "withheld": withheld,
             }
         )

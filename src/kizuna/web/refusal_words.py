@@ -103,7 +103,7 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"holds (?P<char>U\+[0-9A-F]{4}), a bidirectional control that shows"),
         N_(
             "remove {char}, a character that makes the text read otherwise than it is "
-            "written (it would show other readers a reversed or reordered title)."
+            "written (it would show other readers a reversed or reordered title or text)."
         ),
     ),
     (

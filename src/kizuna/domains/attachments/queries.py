@@ -26,7 +26,7 @@ from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.runtime import Node
-from kizuna.store.access import current, visible
+from kizuna.store.access import current, earliest_readable, visible
 from kizuna.store.rows import label_of_row
 
 __all__ = ["AttachmentRow", "Listing", "attachment", "content", "listing", "readable_label"]
@@ -57,8 +57,6 @@ class Listing:
     total: int
 
 
-_FIRST = cast(Table, versions.alias("att_first"))
-
 _ROW = (
     objects.c.stix_id,
     objects.c.origin,
@@ -72,13 +70,19 @@ _ROW = (
     versions.c.rank,
     versions.c.rel_to,
     versions.c.compartments,
-    # Who attached the file: the author of its first version (a release that follows
-    # its object's narrowing is written by the node, and is no new attachment).
-    select(_FIRST.c.author)
-    .where(_FIRST.c.object_pk == att_files.c.object_pk, _FIRST.c.number == 1)
-    .scalar_subquery()
-    .label("author"),
 )
+
+
+def _shown(node: Node, principal: Principal) -> tuple[Any, ...]:
+    """The columns of a row, with who attached the file: the author of its earliest
+    version the reader may read (a release that follows its object's narrowing is
+    written by the node, and is no new attachment; version 1 may be above the reader,
+    and its author is then not theirs to learn)."""
+    bits = node.store.bits
+    author = earliest_readable(
+        "author", att_files.c.object_pk, lambda table: visible(principal, bits, table)
+    )
+    return (*_ROW, author.label("author"))
 
 
 # Made once: a new alias builds its column collection again on first use, which cost
@@ -151,7 +155,7 @@ def listing(node: Node, principal: Principal, of: str, *, limit: int = LIST_LIMI
     joined = _readable(node, principal)
     with node.db.read() as conn:
         rows = conn.execute(
-            select(*_ROW)
+            select(*_shown(node, principal))
             .select_from(joined)
             .where(att_files.c.target == of)
             .order_by(att_files.c.object_pk.desc())
@@ -167,7 +171,7 @@ def attachment(node: Node, principal: Principal, stix_id: str) -> AttachmentRow:
     """One attachment's description (not its file)."""
     with node.db.read() as conn:
         row = conn.execute(
-            select(*_ROW)
+            select(*_shown(node, principal))
             .select_from(_readable(node, principal))
             .where(objects.c.stix_id == stix_id)
         ).first()
@@ -181,7 +185,7 @@ def content(node: Node, principal: Principal, stix_id: str) -> tuple[AttachmentR
     """One attachment's description and its file."""
     with node.db.read() as conn:
         row = conn.execute(
-            select(*_ROW, versions.c.body)
+            select(*_shown(node, principal), versions.c.body)
             .select_from(_readable(node, principal))
             .where(objects.c.stix_id == stix_id)
         ).first()

@@ -53,6 +53,7 @@ def _install(node: Node) -> None:
 
     # The structure file is checked now: a bad one stops the node.
     structure = coordination(node).structure
+    # The structure's names stand over another domain's for the same body.
     node.bodies.update(structure.bodies)
     # An answer without a comment is titled by its kind: in words on every list.
     node.title_words[RESPONSE_TYPE] = {str(k): v for k, v in RESPONSE_NAMES.items()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -19,7 +20,7 @@ from kizuna.domains.coordination.inputs import ItemCreate, ResponseCreate
 from kizuna.domains.coordination.model import ResponseKind
 from kizuna.domains.coordination.service import coordination, iso_time
 from kizuna.domains.coordination.structure import PRECEDENCES, StructureError
-from kizuna.errors import StoreError
+from kizuna.errors import StoreError, validator_said
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Principal
 from kizuna.store.listing import title_of
@@ -44,7 +45,15 @@ def _principal(node: object, username: str) -> Principal:
     return user.principal
 
 
-def _error(exc: StoreError | StructureError) -> typer.Exit:
+def _error(exc: StoreError | StructureError | ValidationError) -> typer.Exit:
+    if isinstance(exc, ValidationError):
+        # What was typed, by its option (a title or text that would not show as written):
+        # a refusal that names the option, not a traceback.
+        said = [
+            f"--{'-'.join(str(p) for p in e.get('loc', ())).replace('_', '-')}: {validator_said(e)}"
+            for e in exc.errors()
+        ]
+        return fail("; ".join(said))
     field = getattr(exc, "field", None)
     return fail(f"{field}: {exc}" if field else str(exc))
 
@@ -153,7 +162,7 @@ def open_item(
                 propose=not draft,
             )
             made = coordination(node).open_item(_principal(node, as_user), data)
-        except (StoreError, StructureError) as exc:
+        except (StoreError, StructureError, ValidationError) as exc:
             failure = exc
     if failure is not None or made is None:
         raise _error(failure)  # type: ignore[arg-type]
@@ -177,7 +186,7 @@ def respond(
             who = _principal(node, as_user)
             made = c.respond(who, stix_id, ResponseCreate(kind=kind, comment=comment))
             state = node.store.get(who, stix_id).object["state"]
-        except (StoreError, StructureError) as exc:
+        except (StoreError, StructureError, ValidationError) as exc:
             failure = exc
     if failure is not None or made is None:
         raise _error(failure)  # type: ignore[arg-type]

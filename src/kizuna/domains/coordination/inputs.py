@@ -20,6 +20,7 @@ __all__ = [
     "ReplyCreate",
     "ResponseCreate",
     "RfiCreate",
+    "Shown",
     "TaskStatusCreate",
     "TaskerCreate",
     "TransitionRequest",
@@ -28,16 +29,18 @@ __all__ = [
 
 
 def _shown_as_written(value: str) -> str:
-    # A right-to-left override reverses a title on every other reader's board (walk 48).
+    # A right-to-left override reverses a title on every other reader's board (walk 48),
+    # and a text on every other reader's page.
     said = bidi_said(value)
     if said is not None:
         raise ValueError(said)
     return value
 
 
-# A title or other short text: shown as written (the owner's rules check it again on
-# every path, arrival too: owner.py, staff_owner.py).
-Short = Annotated[str, AfterValidator(_shown_as_written)]
+# A title or a text one user types and others read: shown as written (the owner's
+# rules check it again on every path, arrival too: owner.py, staff_owner.py,
+# watch_owner.py).
+Shown = Annotated[str, AfterValidator(_shown_as_written)]
 
 
 class ItemCreate(BaseModel):
@@ -47,10 +50,10 @@ class ItemCreate(BaseModel):
 
     # Both titles are required, but for the other language's when its translation is
     # requested (the service says which is missing: it depends on `translation`).
-    title_en: Short = Field(default="", max_length=300)
-    title_ja: Short = Field(default="", max_length=300)
-    body_en: str = Field(default="", max_length=20_000)
-    body_ja: str = Field(default="", max_length=20_000)
+    title_en: Shown = Field(default="", max_length=300)
+    title_ja: Shown = Field(default="", max_length=300)
+    body_en: Shown = Field(default="", max_length=20_000)
+    body_ja: Shown = Field(default="", max_length=20_000)
     requesting_body: str = Field(min_length=1, max_length=64)
     counterpart_body: str = Field(min_length=1, max_length=64)
     tier: str | None = Field(default=None, description="default: the requesting body's tier")
@@ -82,7 +85,7 @@ class ResponseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: ResponseKind
-    comment: str = Field(default="", max_length=20_000)
+    comment: Shown = Field(default="", max_length=20_000)
     responding_body: str | None = Field(default=None, max_length=64)
 
 
@@ -105,12 +108,12 @@ class DeterminationCreate(BaseModel):
     effective: datetime | None = Field(
         default=None, description="when it took effect (default: now); never in the future"
     )
-    title_en: Short = Field(default="", max_length=300, description="default: the kind's name")
-    title_ja: Short = Field(default="", max_length=300)
-    legal_basis_en: str = Field(default="", max_length=2_000, description="default: the kind's")
-    legal_basis_ja: str = Field(default="", max_length=2_000)
-    body_en: str = Field(default="", max_length=20_000)
-    body_ja: str = Field(default="", max_length=20_000)
+    title_en: Shown = Field(default="", max_length=300, description="default: the kind's name")
+    title_ja: Shown = Field(default="", max_length=300)
+    legal_basis_en: Shown = Field(default="", max_length=2_000, description="default: the kind's")
+    legal_basis_ja: Shown = Field(default="", max_length=2_000)
+    body_en: Shown = Field(default="", max_length=20_000)
+    body_ja: Shown = Field(default="", max_length=20_000)
 
 
 class DeterminationEnd(BaseModel):
@@ -124,10 +127,10 @@ class RfiCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title_en: Short = Field(min_length=1, max_length=300)
-    title_ja: Short = Field(min_length=1, max_length=300)
-    question_en: str = Field(default="", max_length=20_000)
-    question_ja: str = Field(default="", max_length=20_000)
+    title_en: Shown = Field(min_length=1, max_length=300)
+    title_ja: Shown = Field(min_length=1, max_length=300)
+    question_en: Shown = Field(default="", max_length=20_000)
+    question_ja: Shown = Field(default="", max_length=20_000)
     asking_body: str = Field(min_length=1, max_length=64)
     addressed_body: str = Field(min_length=1, max_length=64)
     precedence: Precedence = "ROUTINE"
@@ -145,18 +148,18 @@ class ReplyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     body: str = Field(min_length=1, max_length=64, description="the body one replies for")
-    text_en: str = Field(default="", max_length=20_000)
-    text_ja: str = Field(default="", max_length=20_000)
+    text_en: Shown = Field(default="", max_length=20_000)
+    text_ja: Shown = Field(default="", max_length=20_000)
     answers: bool = Field(default=False, description="this reply answers the question")
 
 
 class TaskerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title_en: Short = Field(min_length=1, max_length=300)
-    title_ja: Short = Field(min_length=1, max_length=300)
-    instructions_en: str = Field(default="", max_length=20_000)
-    instructions_ja: str = Field(default="", max_length=20_000)
+    title_en: Shown = Field(min_length=1, max_length=300)
+    title_ja: Shown = Field(min_length=1, max_length=300)
+    instructions_en: Shown = Field(default="", max_length=20_000)
+    instructions_ja: Shown = Field(default="", max_length=20_000)
     issuing_body: str = Field(min_length=1, max_length=64)
     opr: str = Field(min_length=1, max_length=64, description="office of primary responsibility")
     ocrs: list[str] = Field(default_factory=list, max_length=20)
@@ -173,7 +176,7 @@ class TaskStatusCreate(BaseModel):
 
     office: str = Field(min_length=1, max_length=64)
     status: OfficeStatus
-    note: str = Field(default="", max_length=20_000)
+    note: Shown = Field(default="", max_length=20_000)
 
 
 class TranslationVerify(BaseModel):
@@ -182,5 +185,5 @@ class TranslationVerify(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: Short = Field(default="", max_length=300, description="the translated title, if any")
-    body: str = Field(default="", max_length=20_000, description="the translated text, if any")
+    title: Shown = Field(default="", max_length=300, description="the translated title, if any")
+    body: Shown = Field(default="", max_length=20_000, description="the translated text, if any")

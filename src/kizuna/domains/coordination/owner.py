@@ -42,7 +42,7 @@ from kizuna.domains.coordination.model import (
     Lifecycle,
     ResponseKind,
 )
-from kizuna.domains.coordination.rules import short_text_refusal, title_refusal
+from kizuna.domains.coordination.rules import TEXTS, short_text_refusal, title_refusal
 from kizuna.domains.coordination.schema import coord_responses
 from kizuna.domains.coordination.structure import PRECEDENCES, TIERS, Structure
 from kizuna.errors import Conflict, Invalid, NotFound
@@ -100,10 +100,6 @@ def expected_needs(s: Structure, body: dict[str, Any]) -> frozenset[str]:
     if body.get("escalated_to"):
         return frozenset(s.nations)
     return frozenset({counterpart.nation})
-
-
-# The titles of a coordination record, shown on boards and lists as written.
-TITLES = ("name", "name_ja")
 
 
 def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
@@ -167,7 +163,7 @@ def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     record = None
     if body.get(TRANSLATION_PROPERTY) is not None:
         record = check_translation(body[TRANSLATION_PROPERTY])
-    untitled = short_text_refusal(body, TITLES) or title_refusal(
+    untitled = short_text_refusal(body, TEXTS) or title_refusal(
         {"ja": str(body.get("name_ja") or ""), "en": str(body.get("name") or "")},
         source=record.source if record else "ja",
         status=record.status if record else None,
@@ -319,6 +315,9 @@ def response_rules(conn: Connection, write: Write) -> None:
             field="object.id",
         )
     _one_of(body.get("kind"), [k.value for k in ResponseKind], "kind")
+    refused = short_text_refusal(body, TEXTS)
+    if refused is not None:
+        raise refused
     if body.get("nation") != write.origin:
         raise Invalid(
             f"an answer of {write.origin} names {write.origin} as its nation, "

@@ -35,7 +35,7 @@ from kizuna.domains.coordination.structure import PRECEDENCES, TIERS
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Principal
 from kizuna.store import StoredObject
-from kizuna.store.access import current, visible
+from kizuna.store.access import current, earliest_readable, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
 
 __all__ = [
@@ -81,8 +81,9 @@ class Event:
     # For an answer, the verdict of the item's node: counted, not counted, or None
     # while the item's record has not said (an answer on its way to the item's node).
     counted: bool | None = None
-    # For an answer, who gave it (its first version's author): a later version only
-    # follows the item's narrowing, written by the node (walk 44).
+    # For an answer, who gave it (the author of its earliest version the reader may
+    # read): a later version only follows the item's narrowing, written by the node
+    # (walk 44).
     answered_by: str | None = None
 
 
@@ -345,20 +346,22 @@ def timeline(c: Coordination, principal: Principal, stix_id: str) -> tuple[Any, 
     """The item's scheduling row and its timeline: the versions the principal may see,
     the answers they may see, the escalation steps that fired. NotFound when the
     item's current version is hidden, as for a missing one."""
-    first = versions.alias("first")
-    given = (
-        select(first.c.author, first.c.recorded_at)
-        .where(first.c.object_pk == access.c.object_pk, first.c.number == 1)
-        .correlate(access)
-    )
+
+    # Who gave an answer, and when: its earliest version the reader may read (version
+    # 1 may be above them), judged in SQL like every other read.
+    def given(column: str) -> Any:
+        return earliest_readable(
+            column, access.c.object_pk, lambda table: visible(principal, c.store.bits, table)
+        )
+
     with c.node.db.read() as conn:
         row = c.item_row(conn, principal, stix_id)
         answers = conn.execute(
             select(
                 *COLUMNS,
                 coord_responses.c.counted,
-                given.with_only_columns(first.c.author).scalar_subquery().label("given_by"),
-                given.with_only_columns(first.c.recorded_at).scalar_subquery().label("given_at"),
+                given("author").label("given_by"),
+                given("recorded_at").label("given_at"),
             )
             .select_from(
                 coord_responses.join(access, access.c.object_pk == coord_responses.c.object_pk)

@@ -5,6 +5,7 @@ tasker, an RFI) before any rule of its label. Pure: no I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kizuna.domains.coordination.inputs import ItemCreate
@@ -17,6 +18,7 @@ from kizuna.stix.validate import bidi_said
 from kizuna.store.rules import author_refusal, require
 
 __all__ = [
+    "TEXTS",
     "body_of",
     "check_item",
     "counterpart_refusal",
@@ -82,14 +84,39 @@ def counterparts_for(s: Structure, nation: str, requesting_id: str) -> list[str]
     ]
 
 
-def short_text_refusal(body: dict[str, Any], fields: tuple[str, ...]) -> Invalid | None:
-    """A bidirectional control in one of a version's titles or short texts (`fields`),
-    which would show every other reader a text other than the one written."""
+# A record's titles, and everything else a user types that other users read on a
+# page, as written: an item's or a determination's text, an answer's comment, a
+# question, a reply, a tasker's instructions, a status note, a watch-log entry.
+TEXTS = (
+    "name",
+    "name_ja",
+    "description",
+    "description_ja",
+    "legal_basis",
+    "legal_basis_ja",
+    "comment",
+    "question",
+    "question_ja",
+    "text",
+    "text_ja",
+    "instructions",
+    "instructions_ja",
+    "note",
+)
+
+
+def short_text_refusal(
+    body: dict[str, Any], fields: tuple[str, ...], names: Mapping[str, str] | None = None
+) -> Invalid | None:
+    """A bidirectional control in one of a version's titles or texts (`fields`), which
+    would show every other reader a text other than the one written. The refusal names
+    the field as `names` calls it (the writer's input), else as the version does."""
     for field in fields:
         value = body.get(field)
         said = bidi_said(value) if isinstance(value, str) else None
         if said is not None:
-            return Invalid(f"{field}: {said}", field=field)
+            named = (names or {}).get(field, field)
+            return Invalid(f"{named}: {said}", field=named)
     return None
 
 

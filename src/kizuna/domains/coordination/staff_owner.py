@@ -42,11 +42,10 @@ from kizuna.domains.coordination.model import (
 from kizuna.domains.coordination.owner import (
     _ITEM_ID,
     _RFI_ID,
-    TITLES,
     _label,
     _one_of,
 )
-from kizuna.domains.coordination.rules import short_text_refusal
+from kizuna.domains.coordination.rules import TEXTS, short_text_refusal
 from kizuna.domains.coordination.structure import PRECEDENCES, Structure
 from kizuna.errors import Conflict, Invalid
 from kizuna.store.access import current, refuse_if_hidden
@@ -83,7 +82,7 @@ def _current_version(conn: Connection, stix_id: str) -> Any:
 
 
 def _shown_as_written(body: dict[str, Any]) -> None:
-    refused = short_text_refusal(body, TITLES)
+    refused = short_text_refusal(body, TEXTS)
     if refused is not None:
         raise refused
 
@@ -235,6 +234,7 @@ def _check_reply(s: Structure, conn: Connection, write: Write) -> None:
         if follows_a_narrowing(write):
             return
         raise Conflict("a reply is never changed: write another", field="object.id")
+    _shown_as_written(body)
     if body.get("nation") != write.origin:
         raise Invalid(
             f"a reply of {write.origin} names {write.origin} as its nation, "
@@ -406,6 +406,7 @@ def task_status_rules(s: Structure) -> Callable[[Connection, Write], None]:
         if body.get("nation") != write.origin:
             raise Invalid(f"a status of {write.origin} names {write.origin}", field="nation")
         _one_of(body.get("status"), [x.value for x in OfficeStatus], "status")
+        _shown_as_written(body)
         _one_of(body.get("office"), list(s.bodies), "office")
         office = s.bodies[body["office"]]
         if not office.bilateral and office.nation != write.origin:

@@ -19,7 +19,7 @@ from kizuna.domains.coordination.model import (
     ITEM_TYPE,
     ItemState,
 )
-from kizuna.domains.coordination.notices import notification_scope
+from kizuna.domains.coordination.notices import may_acknowledge, notification_scope
 from kizuna.domains.coordination.queries import deadline_of
 from kizuna.domains.coordination.schema import (
     coord_items,
@@ -169,7 +169,12 @@ def _waiting(c: Coordination, conn: Connection, principal: Principal) -> Panel:
 def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> Panel:
     """Notices to a body the reader is a member of (listed in the account and of the
     body's nation, as `notices.acknowledge` asks), about an item they may see, that
-    nobody has acknowledged yet."""
+    nobody has acknowledged yet.
+
+    Only for one whose role signs for the body (`notices.may_acknowledge`), as the
+    answers that wait: a to-do list that never empties by the reader's own act teaches
+    them to stop reading it. A reader is told who acknowledges instead, and reads the
+    notices themselves on the notifications page, where they stay information."""
     own = [
         b
         for b in sorted(principal.bodies)
@@ -188,6 +193,9 @@ def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> 
         coord_notifications.c.body.in_(own),
         coord_notifications.c.acked_at.is_(None),
     ]
+    signs = may_acknowledge(principal)
+    if not signs:
+        where.append(false())
     counted = tally(conn, source, where)
     # The newest notices, each with the item it is about: a notice of no item (a phase
     # notice of an earlier version) is counted, and read on the notifications page.
@@ -230,7 +238,12 @@ def _unacknowledged(c: Coordination, conn: Connection, principal: Principal) -> 
         href="/coordination/notifications",
         count=counted.total,
         lines=tuple(lines),
-        empty=N_("No notification waits for your body."),
+        empty=N_("No notification waits for your body.")
+        if signs
+        else N_(
+            "A member who may answer (an author or a coordinator) acknowledges the "
+            "notices to your body; you read them under Notifications."
+        ),
         labels=counted.labels,
     )
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stix2.properties import DictionaryProperty, ListProperty, StringProperty, TimestampProperty
 from stix2.v21 import CustomObject
 
+from kizuna.domains.coordination.inputs import Shown
 from kizuna.domains.coordination.words import N_
 
 __all__ = [
@@ -103,8 +104,9 @@ class EntryCreate(BaseModel):
     body: str = Field(min_length=1, max_length=64, description="the body whose log it is")
     kind: str = Field(min_length=1, max_length=16, description="event, call, decision or note")
     at: datetime | None = Field(default=None, description="when it happened; default: now")
-    text_en: str = Field(default="", max_length=20_000)
-    text_ja: str = Field(default="", max_length=20_000)
+    # What the officer of the next shift reads, in the log and the handover, as written.
+    text_en: Shown = Field(default="", max_length=20_000)
+    text_ja: Shown = Field(default="", max_length=20_000)
     items: list[str] = Field(default_factory=list, max_length=50)
     corrects: str | None = Field(default=None, max_length=120)
     label: str = Field(min_length=1, max_length=300, description="e.g. 'SECRET//REL TO JPN'")

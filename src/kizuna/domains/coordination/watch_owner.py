@@ -7,15 +7,16 @@ the coordination key; only a release decision on an entry is open to the generic
 endpoint), and these rules hold on the service's writes and on arrivals alike:
 
 - an entry is of a known body of its nation (or a bilateral body), of a kind of the
-  vocabulary, has a time, a text in ja or en, an author, and links only to
-  coordination items; it is never edited (a correction is a new entry naming it in
-  `corrects`); a release changes only its label, and that label still dominates every
-  item it links to and the entry it corrects, so that no id travels where its object
-  may not;
+  vocabulary, has a time, a text in ja or en (shown as written: no bidirectional
+  control), an author, and links only to coordination items; it is never edited (a
+  correction is a new entry naming it in `corrects`); a release changes only its
+  label, and that label still dominates every item it links to and the entry it
+  corrects, so that no id travels where its object may not;
 - a handover is of a known body of its nation (or a bilateral body), its period ends
-  after it starts, and its contents never change; the outgoing officer's signature
-  and then the incoming officer's (someone else's) are each given once, and never
-  altered; the incoming officer signs only after the outgoing.
+  after it starts, a new one copies no text with a bidirectional control, and its
+  contents never change; the outgoing officer's signature and then the incoming
+  officer's (someone else's) are each given once, and never altered; the incoming
+  officer signs only after the outgoing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import Connection
 
 from kizuna import clock
 from kizuna.domains.coordination.model import ITEM_TYPE
+from kizuna.domains.coordination.rules import short_text_refusal
 from kizuna.domains.coordination.structure import Structure
 from kizuna.domains.coordination.watch_model import ENTRY_KINDS, ENTRY_TYPE, HANDOVER_TYPE
 from kizuna.errors import Conflict, Invalid, NotFound
@@ -82,6 +84,9 @@ def check_entry_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     _time(body, "at")
     if not str(body.get("text") or "").strip() and not str(body.get("text_ja") or "").strip():
         raise Invalid("an entry needs its text in Japanese or English", field="text_en")
+    refused = short_text_refusal(body, ("text", "text_ja"), {"text": "text_en"})
+    if refused is not None:
+        raise refused
     items = body.get("items", [])
     if not isinstance(items, list) or not all(
         isinstance(i, str) and _ITEM_ID.fullmatch(i) for i in items
@@ -183,6 +188,18 @@ def check_handover_body(s: Structure, body: dict[str, Any], origin: str) -> None
             )
 
 
+def _sections_as_written(sections: dict[str, Any]) -> None:
+    """What the incoming officer reads, as written: a new handover (generated here or
+    arriving from a peer) carries no bidirectional control in any text it copies."""
+    for rows in sections.values():
+        for row in rows:
+            texts = row if isinstance(row, dict) else {}
+            fields = tuple(k for k, v in texts.items() if isinstance(v, str))
+            refused = short_text_refusal(texts, fields)
+            if refused is not None:
+                raise Invalid(f"sections: {refused}", field="sections")
+
+
 def handover_rules(s: Structure) -> Callable[[Connection, Write], None]:
     def rules(conn: Connection, write: Write) -> None:
         body = write.body
@@ -193,6 +210,7 @@ def handover_rules(s: Structure) -> Callable[[Connection, Write], None]:
         local = who is not None and who.kind != "system"
         previous = write.previous
         if previous is None:
+            _sections_as_written(body["sections"])
             if body.get("incoming_officer") is not None and write.kind != "accept":
                 raise Invalid(
                     "a new handover is signed by no incoming officer yet", field="incoming_officer"

@@ -60,9 +60,10 @@ def _install(node: Node) -> None:
     # Each addressee of this nation's notices is a body a user may belong to: its
     # members acknowledge for it, as the mails ask (a partner's addressees acknowledge
     # on their own node).
-    node.bodies.update(
-        a.id for a in mechanism.routing.addressees.values() if a.nation == node.nation
-    )
+    for a in mechanism.routing.addressees.values():
+        if a.nation == node.nation:
+            # A body the alliance structure names too goes by the structure's name.
+            node.bodies.setdefault(a.id, a)
     # A watch that hands over tells the next one of notices still unacknowledged.
     node.handover_parts["incident-notices"] = (handover.TITLE, handover.open_notices)
 
