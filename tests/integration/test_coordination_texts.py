@@ -8,6 +8,7 @@ other path (a generic write, a peer's arrival) through the owner's rules."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,3 +207,30 @@ def test_an_answers_comment_is_refused_on_the_page_rest_and_command_line(
     assert result.exit_code == 2, out
     assert "--comment: the text holds U+202E" in out
     assert _objects(node) == before
+
+
+def test_a_text_stored_before_the_rule_does_not_stop_its_item_s_narrowing(node: Node) -> None:
+    """A text carried unchanged from the version before is not judged again: an item
+    whose text holds a bidi control from before the rule is still narrowed (a release
+    must never be stopped by what it withdraws); a version that writes the text anew is
+    still refused."""
+    from kizuna.db.schema import versions
+
+    people = cast(node)
+    c = coordination(node)
+    made = c.open_item(people["sato"][0], item())
+    stored = {**made.object, "description_ja": f"本文{REVERSED}"}
+    with node.db.write() as conn:
+        conn.execute(
+            versions.update()
+            .where(versions.c.object_pk == select(objects.c.pk).where(objects.c.stix_id == made.id)
+                   .scalar_subquery())
+            .values(body=json.dumps(stored, ensure_ascii=False, sort_keys=True))
+        )  # fmt: skip
+    narrower = parse(node.policy, "TOP SECRET//REL TO JPN, USA")
+    released = node.store.release(node.system, made.id, narrower)
+    assert released.label == narrower
+    assert released.object["description_ja"] == stored["description_ja"]
+    anew = {**stored, "description_ja": f"新しい本文{REVERSED}"}
+    with pytest.raises(Invalid, match="U\\+202E"):
+        check_item_body(c.structure, anew, "JPN", stored)

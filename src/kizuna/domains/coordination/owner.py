@@ -102,7 +102,9 @@ def expected_needs(s: Structure, body: dict[str, Any]) -> frozenset[str]:
     return frozenset({counterpart.nation})
 
 
-def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
+def check_item_body(
+    s: Structure, body: dict[str, Any], origin: str, previous: dict[str, Any] | None = None
+) -> None:
     """Every field of one version of an item, alone. `Invalid` names the field."""
     _one_of(body.get("state"), [x.value for x in ItemState], "state")
     _one_of(body.get("tier"), TIERS, "tier")
@@ -163,7 +165,7 @@ def check_item_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     record = None
     if body.get(TRANSLATION_PROPERTY) is not None:
         record = check_translation(body[TRANSLATION_PROPERTY])
-    untitled = short_text_refusal(body, TEXTS) or title_refusal(
+    untitled = short_text_refusal(body, TEXTS, previous=previous) or title_refusal(
         {"ja": str(body.get("name_ja") or ""), "en": str(body.get("name") or "")},
         source=record.source if record else "ja",
         status=record.status if record else None,
@@ -249,7 +251,7 @@ def item_rules(s: Structure, policy: Policy) -> Callable[[Connection, Write], No
     def rules(conn: Connection, write: Write) -> None:
         if write.body.get("type") != ITEM_TYPE:
             return
-        check_item_body(s, write.body, write.origin)
+        check_item_body(s, write.body, write.origin, write.previous)
         _check_named(conn, policy, write)
         if write.previous is not None:
             _check_step(s, write, write.previous)
@@ -315,7 +317,7 @@ def response_rules(conn: Connection, write: Write) -> None:
             field="object.id",
         )
     _one_of(body.get("kind"), [k.value for k in ResponseKind], "kind")
-    refused = short_text_refusal(body, TEXTS)
+    refused = short_text_refusal(body, TEXTS, previous=write.previous)
     if refused is not None:
         raise refused
     if body.get("nation") != write.origin:

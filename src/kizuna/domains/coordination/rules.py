@@ -106,13 +106,21 @@ TEXTS = (
 
 
 def short_text_refusal(
-    body: dict[str, Any], fields: tuple[str, ...], names: Mapping[str, str] | None = None
+    body: dict[str, Any],
+    fields: tuple[str, ...],
+    names: Mapping[str, str] | None = None,
+    previous: dict[str, Any] | None = None,
 ) -> Invalid | None:
     """A bidirectional control in one of a version's titles or texts (`fields`), which
     would show every other reader a text other than the one written. The refusal names
-    the field as `names` calls it (the writer's input), else as the version does."""
+    the field as `names` calls it (the writer's input), else as the version does. A
+    text carried unchanged from `previous`, the version before, is not judged again:
+    one stored before the rule must not stop the next version, a narrowing least of
+    all."""
     for field in fields:
         value = body.get(field)
+        if previous is not None and previous.get(field) == value:
+            continue
         said = bidi_said(value) if isinstance(value, str) else None
         if said is not None:
             named = (names or {}).get(field, field)

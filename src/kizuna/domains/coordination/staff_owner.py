@@ -81,8 +81,8 @@ def _current_version(conn: Connection, stix_id: str) -> Any:
     ).first()
 
 
-def _shown_as_written(body: dict[str, Any]) -> None:
-    refused = short_text_refusal(body, TEXTS)
+def _shown_as_written(body: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    refused = short_text_refusal(body, TEXTS, previous=previous)
     if refused is not None:
         raise refused
 
@@ -103,9 +103,11 @@ DETERMINATION_FIXED = (
 )
 
 
-def check_determination_body(s: Structure, body: dict[str, Any], origin: str) -> None:
+def check_determination_body(
+    s: Structure, body: dict[str, Any], origin: str, previous: dict[str, Any] | None = None
+) -> None:
     """One version of a determination, alone. `Invalid` names the field."""
-    _shown_as_written(body)
+    _shown_as_written(body, previous)
     if body.get("nation") != origin:
         raise Invalid(
             f"a determination of {origin} names {origin} as its nation, not "
@@ -131,7 +133,7 @@ def determination_rules(s: Structure) -> Callable[[Connection, Write], None]:
         body = write.body
         if body.get("type") != DETERMINATION_TYPE:
             return
-        check_determination_body(s, body, write.origin)
+        check_determination_body(s, body, write.origin, write.previous)
         previous = write.previous
         if previous is None:
             if body.get("ended") is not None and write.kind == "create":
@@ -163,9 +165,11 @@ RFI_FIXED = (
 )
 
 
-def check_rfi_body(s: Structure, body: dict[str, Any], origin: str) -> None:
+def check_rfi_body(
+    s: Structure, body: dict[str, Any], origin: str, previous: dict[str, Any] | None = None
+) -> None:
     """One version of an RFI, alone. `Invalid` names the field."""
-    _shown_as_written(body)
+    _shown_as_written(body, previous)
     _one_of(body.get("asking_body"), list(s.bodies), "asking_body")
     _one_of(body.get("addressed_body"), list(s.bodies), "addressed_body")
     asking = s.bodies[body["asking_body"]]
@@ -197,7 +201,7 @@ def rfi_rules(s: Structure) -> Callable[[Connection, Write], None]:
             return
         refuse_if_hidden(conn, write, body.get("coordination_item"), "coordination_item")
         never_wider_than(conn, write, body.get("coordination_item"), "an RFI")
-        check_rfi_body(s, body, write.origin)
+        check_rfi_body(s, body, write.origin, write.previous)
         previous = write.previous
         if previous is None:
             if body["state"] != RfiState.OPEN:
@@ -234,7 +238,7 @@ def _check_reply(s: Structure, conn: Connection, write: Write) -> None:
         if follows_a_narrowing(write):
             return
         raise Conflict("a reply is never changed: write another", field="object.id")
-    _shown_as_written(body)
+    _shown_as_written(body, write.previous)
     if body.get("nation") != write.origin:
         raise Invalid(
             f"a reply of {write.origin} names {write.origin} as its nation, "
@@ -333,7 +337,7 @@ def tasker_rules(s: Structure) -> Callable[[Connection, Write], None]:
         if body.get("type") != TASKER_TYPE:
             return
         refuse_if_hidden(conn, write, body.get("coordination_item"), "coordination_item")
-        _shown_as_written(body)
+        _shown_as_written(body, write.previous)
         _one_of(body.get("issuing_body"), list(s.bodies), "issuing_body")
         issuing = s.bodies[body["issuing_body"]]
         if not issuing.bilateral and issuing.nation != write.origin:
@@ -406,7 +410,7 @@ def task_status_rules(s: Structure) -> Callable[[Connection, Write], None]:
         if body.get("nation") != write.origin:
             raise Invalid(f"a status of {write.origin} names {write.origin}", field="nation")
         _one_of(body.get("status"), [x.value for x in OfficeStatus], "status")
-        _shown_as_written(body)
+        _shown_as_written(body, write.previous)
         _one_of(body.get("office"), list(s.bodies), "office")
         office = s.bodies[body["office"]]
         if not office.bilateral and office.nation != write.origin:

@@ -74,7 +74,9 @@ def _own_body(s: Structure, body: dict[str, Any], origin: str) -> None:
         )
 
 
-def check_entry_body(s: Structure, body: dict[str, Any], origin: str) -> None:
+def check_entry_body(
+    s: Structure, body: dict[str, Any], origin: str, previous: dict[str, Any] | None = None
+) -> None:
     """One version of an entry, alone. `Invalid` names the field."""
     _own_body(s, body, origin)
     if body.get("kind") not in ENTRY_KINDS:
@@ -84,7 +86,7 @@ def check_entry_body(s: Structure, body: dict[str, Any], origin: str) -> None:
     _time(body, "at")
     if not str(body.get("text") or "").strip() and not str(body.get("text_ja") or "").strip():
         raise Invalid("an entry needs its text in Japanese or English", field="text_en")
-    refused = short_text_refusal(body, ("text", "text_ja"), {"text": "text_en"})
+    refused = short_text_refusal(body, ("text", "text_ja"), {"text": "text_en"}, previous)
     if refused is not None:
         raise refused
     items = body.get("items", [])
@@ -124,7 +126,7 @@ def entry_rules(s: Structure) -> Callable[[Connection, Write], None]:
         body = write.body
         if body.get("type") != ENTRY_TYPE:
             return
-        check_entry_body(s, body, write.origin)
+        check_entry_body(s, body, write.origin, write.previous)
         accept = write.kind == "accept"
         previous = write.previous
         if previous is not None:
