@@ -23,7 +23,7 @@ from kizuna.errors import Invalid
 from kizuna.identity import service as identity
 from kizuna.labels import Label, lub, parse, render
 from kizuna.runtime import Node
-from tests.factories import add_user, cookies, indicator, report
+from tests.factories import PASSWORD, add_user, cookies, indicator, report, sign_in
 
 SHARED = "CONFIDENTIAL//REL TO JPN, USA"
 HIDDEN = "SECRET//BIAC//REL TO JPN"  # the reader holds no BIAC
@@ -639,3 +639,35 @@ def test_an_extensions_kind_reads_in_words(client: TestClient, node: Node) -> No
     # The extension is named as one; its definition's id stays on hover.
     assert re.search(r'<dt title="extension-definition--[0-9a-f-]+">拡張定義</dt>', shown)
     assert "new-sdo" not in shown
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_release_above_a_partners_agreement_says_that_node_never_receives_it(
+    client: TestClient, node: Node, lang: str
+) -> None:
+    """Walk 50: an officer released an object to SECRET//REL TO JPN, USA, AUS with the
+    AUS agreement at CONFIDENTIAL//CYBER, was told "recorded", and AUS never received
+    it. The object's page tells its officer which nations the label names that their
+    node will never receive it, with the agreed ceiling; within the agreement, nothing."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna.federation import peers as peer_service
+    from kizuna.node import public_key_pem
+
+    key = public_key_pem(Ed25519PrivateKey.generate())
+    with node.db.write() as conn:
+        peer_service.add_peer(conn, policy=node.policy, own_nation=node.nation, actor="test",
+                              nation="USA", url="http://127.0.0.1:9", max_level="CONFIDENTIAL",
+                              compartments=["CYBER"], public_key_pem=key)  # fmt: skip
+    add_user(node, "sato", clearance="TOP SECRET", roles=["author", "releasing_officer"],
+             password=PASSWORD)  # fmt: skip
+    above = _make(node, report("above"), "SECRET//REL TO JPN, USA")
+    within = _make(node, report("within"), "CONFIDENTIAL//REL TO JPN, USA")
+    home = _make(node, report("home"), "SECRET//REL TO JPN")
+    sign_in(client, "sato", lang=lang)
+    page = client.get(f"/objects/{above}").text
+    said = html.unescape(page.split('id="not-received">', 1)[1].split("</p>", 1)[0])
+    assert ("United States" if lang == "en" else "米国") in said
+    assert "CONFIDENTIAL//CYBER" in said
+    for quiet in (within, home):
+        assert 'id="not-received"' not in client.get(f"/objects/{quiet}").text

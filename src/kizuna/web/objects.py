@@ -23,9 +23,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from kizuna import audit
 from kizuna.errors import Invalid, StoreError
+from kizuna.federation.peers import find_peer
 from kizuna.identity.principal import Permission, Principal
 from kizuna.interchange.exports import bundle_chunks
-from kizuna.labels import LabelError, lub, parse, render
+from kizuna.labels import Label, LabelError, lub, parse, render, render_ceiling
 from kizuna.runtime import Node
 from kizuna.stix.types import RECALL
 from kizuna.store import NotFound
@@ -281,6 +282,20 @@ def _shown(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "payload_bin": f"… ({size:,} bytes: /attachments/{body.get('id')}/content)"}
 
 
+def _not_received(node: Node, label: Label) -> list[tuple[str, str]]:
+    """The nations `label` names whose node never receives the object: a release above
+    this node's agreement with their node is recorded, and the guard on both sides
+    keeps it home (walk 50: the officer was told "recorded" and nothing more). Each
+    with the agreed ceiling, for the officer to choose a label that reaches it."""
+    with node.db.read() as conn:
+        peers = {n: find_peer(conn, n) for n in sorted(label.rel_to - {node.nation})}
+    return [
+        (nation, render_ceiling(node.policy, peer.max_rank, peer.compartments))
+        for nation, peer in peers.items()
+        if peer is not None and not peer.within(label)
+    ]
+
+
 def _titled(
     node: Node, principal: Principal, targets: dict[str, Target], lang: str
 ) -> dict[str, Target]:
@@ -361,6 +376,7 @@ def _object_page(
         ),
         may_release=may_release and whole is None,
         released_with=whole if may_release else None,
+        short_of=_not_received(node, obj.label) if may_release else [],
         # An attachment, a label marking or a recall takes no file: no panel, no link.
         attachments_panel=node.takes_attachments is not None and node.takes_attachments(obj.id),
         release_error=error,
