@@ -306,15 +306,17 @@ def test_unauthenticated_and_unknown(base: str) -> None:
         _collection(base, "analyst", str(uuid.uuid4())).refresh()
 
 
-def test_a_lone_surrogate_refuses_only_its_object(base: str) -> None:
+@pytest.mark.parametrize("broken", ["sur\ud800here", "nul\u0000here"])
+def test_a_lone_surrogate_refuses_only_its_object(base: str, broken: str) -> None:
     """Walk 37: a string holding a lone surrogate (JSON's "\\ud800") reached the database,
     which could not encode it: a 500. taxii2-client cannot send one (it encodes first);
-    another client can: that object is refused by name, the rest of the envelope stored."""
+    another client can: that object is refused by name, the rest of the envelope stored.
+    Walk 50: U+0000 likewise, which PostgreSQL's text cannot hold."""
     collection = _collection(base, "analyst", CTI)
     good = {**indicator("192.0.2.77"), "id": f"indicator--{uuid.uuid4()}",
             "spec_version": "2.1", "created": "2026-01-01T00:00:00.000Z",
             "modified": "2026-01-01T00:00:00.000Z"}  # fmt: skip
-    bad = {**good, "id": f"indicator--{uuid.uuid4()}", "name": "sur\ud800here"}
+    bad = {**good, "id": f"indicator--{uuid.uuid4()}", "name": broken}
     raw = requests.post(
         collection.objects_url,
         data=json.dumps({"objects": [bad, good]}),  # ASCII: the surrogate as an escape
@@ -326,6 +328,7 @@ def test_a_lone_surrogate_refuses_only_its_object(base: str) -> None:
     status = _root(base, "analyst").get_status(raw.json()["id"])
     assert (status.success_count, status.failure_count) == (1, 1)
     assert [f["id"] for f in status.failures] == [bad["id"]]
+    assert "object.name" in status.failures[0]["message"]
     assert "surrogate" in status.failures[0]["message"]
     stored = {o["id"] for o in collection.get_objects(type="indicator")["objects"]}
     assert good["id"] in stored

@@ -73,32 +73,38 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 def not_unicode(value: Any) -> str | None:
     """The path of the first string, key or value, that holds a lone surrogate (JSON's
-    "\\ud800" escapes decode to one, and no database stores it), or None."""
+    "\\ud800" escapes decode to one, and no database stores it) or U+0000 (PostgreSQL's
+    text cannot hold it, so SQLite alone would keep it), or None."""
     try:
         # One encode in C answers for nearly every object; only a refused one is walked
-        # to name the string at fault.
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        # to name the string at fault. JSON writes U+0000 as an escape, so its text is
+        # looked for (an escaped backslash before "u0000" only costs the walk).
+        dumped = json.dumps(value, ensure_ascii=False)
+        dumped.encode("utf-8")
     except (TypeError, ValueError):  # UnicodeEncodeError among them
         pass
     else:
-        return None
+        if "\\u0000" not in dumped:
+            return None
     stack: list[tuple[Any, str]] = [(value, "object")]
     while stack:
         item, path = stack.pop()
         if isinstance(item, dict):
             for key, child in item.items():
-                if isinstance(key, str) and _surrogate(key):
+                if isinstance(key, str) and _not_text(key):
                     # Named with the surrogate as its escape: the answer must encode.
                     return f"{path}.{key.encode('utf-8', 'backslashreplace').decode()}"
                 stack.append((child, f"{path}.{key}"))
         elif isinstance(item, list):
             stack.extend((child, f"{path}[{n}]") for n, child in enumerate(item))
-        elif isinstance(item, str) and _surrogate(item):
+        elif isinstance(item, str) and _not_text(item):
             return path
     return None
 
 
-def _surrogate(text: str) -> bool:
+def _not_text(text: str) -> bool:
+    if "\x00" in text:
+        return True
     if text.isascii():
         return False
     try:
@@ -183,7 +189,8 @@ def prepare(obj: Any, *, now: str, built: bool = False) -> dict[str, Any]:
     broken = not_unicode(obj)
     if broken is not None:
         raise Invalid(
-            f"{broken} holds a lone surrogate (a \\ud800-\\udfff escape), which is not a character",
+            f"{broken} holds U+0000 or a lone surrogate (a \\ud800-\\udfff escape), which no "
+            "text may hold",
             field=broken,
         )
     stix_type = obj.get("type")

@@ -69,9 +69,13 @@ DIRECTIONS = ("asc", "desc")
 # Properties that name an object, in the order a title is taken from them. An answer
 # to a coordination item has none of the naming ones: it goes by its comment, or, when
 # it has none (a plain concurrence), by its kind. A decision goes by its clause where its
-# sentence decides several things, so that each reads as itself.
+# sentence decides several things, so that each reads as itself. A report of what was
+# seen (an intel observation) has no name but its place, as its list titles it (walk
+# 50: its page and the pickers showed the bare id); last, since a place of other types
+# (an incident's map point) is no title.
 TITLE_KEYS = (
-    "name", "title", "value", "clause", "sentence", "text", "pattern", "comment", "kind"
+    "name", "title", "value", "clause", "sentence", "text", "pattern", "comment", "kind",
+    "place",
 )  # fmt: skip
 # Titles sort by their first characters: enough for a person, and a cursor that holds
 # the last one stays well inside a link.

@@ -8,6 +8,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 
 from kizuna.federation.peers import peer_of
 from kizuna.identity import service as identity
@@ -105,8 +106,29 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
-    """Double-submit check: the form field must equal the cookie set by this node."""
+async def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
+    """Double-submit check: the form field must equal the cookie set by this node. Then
+    no field may hold U+0000, which PostgreSQL's text cannot store (a 500 there, kept on
+    SQLite): every page form passes here, so each is refused alike, naming the field."""
+    check_csrf_token(request, csrf_token)
+    # Parsed once: the route's own `request.form()` gets the same, cached.
+    form = await request.form()
+    for key, value in form.multi_items():
+        if isinstance(value, str) and "\x00" in value:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ("body", key),
+                        "msg": f"{key} holds U+0000, which no text may hold",
+                        "input": None,
+                    }
+                ]
+            )
+
+
+def check_csrf_token(request: Request, csrf_token: str) -> None:
+    """The double-submit check alone, for a route that reads its form itself."""
     cookie = request.cookies.get(cookies_of(request).csrf, "")
     if not cookie or not hmac.compare_digest(cookie, csrf_token):
         raise HTTPException(403, "the form is stale or was not sent by this site (CSRF)")

@@ -272,6 +272,14 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"last date comes before the first"), N_("the last date comes before the first.")),
     (re.compile(r"not a time|not a timestamp"), N_("enter a date and time.")),
     (re.compile(r"score must be"), N_("choose +1, 0 or −1.")),
+    (
+        # A NUL in a form's field or an object's string (deps.check_csrf, stix.validate).
+        re.compile(r"holds U\+0000"),
+        N_(
+            "the text holds a character no text may hold (U+0000, a null character, or a "
+            "lone surrogate): remove it."
+        ),
+    ),
     (re.compile(r"whole number from 0 to 100"), N_("enter a whole number from 0 to 100.")),
     (re.compile(r"^confirmation"), N_("tick the box to confirm: this step cannot be undone.")),
     (re.compile(r"no file was chosen"), N_("choose a file.")),

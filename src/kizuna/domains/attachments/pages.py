@@ -41,7 +41,7 @@ from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, parse
 from kizuna.runtime import Node
 from kizuna.store.listing import readable_targets
-from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
+from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf_token
 from kizuna.web.i18n import choose_lang
 from kizuna.web.pages import page, render_error
 
@@ -150,7 +150,7 @@ async def attach(request: Request, principal: PagePrincipal, node: NodeDep) -> R
         fields, name, claimed, data = await read_upload(request, principal, mechanism)
         of = fields.get("of", of)
         # The form's token, checked once the form is read (its size was judged first).
-        check_csrf(request, fields.get("csrf_token", ""))
+        check_csrf_token(request, fields.get("csrf_token", ""))
         upload = Upload(of=of, file_name=name, mime_type=claimed,
                         label=fields.get("label") or None, data=data)  # fmt: skip
         made = await run_in_threadpool(mechanism.attach, principal, upload)

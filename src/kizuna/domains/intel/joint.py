@@ -23,7 +23,7 @@ from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.intel import OWNER, approvers, model
 from kizuna.domains.intel.schema import intel_approvals
-from kizuna.domains.intel.service import check_refs
+from kizuna.domains.intel.service import check_refs, check_types
 from kizuna.errors import Conflict, Invalid, NotFound, Refused, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import parse
@@ -318,6 +318,22 @@ def approve(store: Store, principal: Principal, stix_id: str, digest: str) -> Jo
     return joint_state(store, principal, stix_id)
 
 
+def _check_drafter(store: Store, principal: Principal, stix_id: str) -> None:
+    # An edit voids every approval given: only the drafter, who answers for the
+    # product, may do that to the officers' work (walk 50: any author could).
+    first = store.history(principal, stix_id)[0]
+    if first.version == 1 and first.author == principal.name:
+        return
+    with store.transaction(principal):
+        raise Refused(
+            f"only the drafter of a joint product edits it ({first.author} drafted this one); "
+            "an edit voids the approvals given",
+            field="author",
+            action="intel:joint:revise",
+            target=stix_id,
+        )
+
+
 def revise(store: Store, principal: Principal, stix_id: str, fields: dict[str, Any]) -> JointState:
     """A new draft version: its name, description or contributions. Its approving
     nations and target label stay those it was drafted with."""
@@ -329,9 +345,11 @@ def revise(store: Store, principal: Principal, stix_id: str, fields: dict[str, A
                 "nations and the target label are fixed when the product is drafted",
                 field=unknown[0],
             )
+        check_types("joint-products", fields)
         product = store.get(principal, stix_id)
         if _ext(product)["state"] != "draft":
             raise Conflict(f"{stix_id} is released; it has no further versions", field="state")
+        _check_drafter(store, principal, stix_id)
         body = dict(product.object)
         for key in ("name", "description"):
             if key in fields:

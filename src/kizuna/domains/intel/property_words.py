@@ -15,7 +15,8 @@ __all__ = ["PROPERTY_WORDS", "VALUE_WORDS"]
 _JOINT = "grouping"
 PROPERTY_WORDS: dict[str, dict[str, str]] = {
     "x-kizuna-assessment": {"judgement_ja": N_("Judgement (Japanese)")},
-    "x-kizuna-observation": {"observed_at": N_("Observed at (UTC)")},
+    # Shown in the reader's zone, which the time names (web/times.py).
+    "x-kizuna-observation": {"observed_at": N_("Observed at")},
     _JOINT: {
         "context": N_("Context"),
         "state": N_("Status"),

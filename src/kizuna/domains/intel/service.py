@@ -19,22 +19,80 @@ from kizuna.stix.types import JOINT_PRODUCT
 from kizuna.store import Page, Store, StoredObject
 from kizuna.store.listing import Listing, counted, list_page
 
-__all__ = ["FIELDS", "check_refs", "create", "listing"]
+__all__ = ["FIELDS", "REQUIRED", "check_refs", "check_types", "create", "listing", "missing"]
 
-# What each kind's `fields` may hold. The object is built from these alone, so any
-# other key (a typo, a custom `x_` property) would be dropped unseen: it is refused.
-# A custom property travels in a STIX bundle or a TAXII POST, which keep the whole body.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "reports": ("name", "description", "object_refs", "published", "lang"),
-    "assessments": (
-        "name", "name_ja", "judgement", "confidence", "sources", "region", "domains",
-    ),
-    "observations": (
-        "observed_at", "place", "description", "description_ja", "source_reliability",
-        "domains",
-    ),
-    "joint-products": ("name", "description", "contributions", "nations", "target_label"),
+# What each kind's `fields` may hold, with the JSON type each takes. The object is
+# built from these alone, so any other key (a typo, a custom `x_` property) would be
+# dropped unseen: it is refused. A custom property travels in a STIX bundle or a TAXII
+# POST, which keep the whole body. A value of another type is refused by its name
+# before anything reads it: a string split as a list would be stored as its letters.
+TEXT, TEXTS, NUMBER = "a string", "a list of strings", "a whole number"
+FIELDS: dict[str, dict[str, str]] = {
+    "reports": {
+        "name": TEXT, "description": TEXT, "object_refs": TEXTS, "published": TEXT,
+        "lang": TEXT,
+    },
+    "assessments": {
+        "name": TEXT, "name_ja": TEXT, "judgement": TEXT, "confidence": NUMBER,
+        "sources": TEXTS, "region": TEXT, "domains": TEXTS,
+    },
+    "observations": {
+        "observed_at": TEXT, "place": TEXT, "description": TEXT, "description_ja": TEXT,
+        "source_reliability": TEXT, "domains": TEXTS,
+    },
+    "joint-products": {
+        "name": TEXT, "description": TEXT, "contributions": TEXTS, "nations": TEXTS,
+        "target_label": TEXT,
+    },
 }  # fmt: skip
+
+# What a kind cannot be without: every one missing is named at once.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "reports": ("name", "object_refs"),
+    "assessments": ("name", "judgement", "confidence"),
+    "observations": ("observed_at", "place", "description", "source_reliability"),
+    "joint-products": ("contributions",),
+}
+
+
+def _is(value: Any, json_type: str) -> bool:
+    if value is None:
+        return True  # left out, as a missing key is
+    if json_type == TEXT:
+        return isinstance(value, str)
+    if json_type == TEXTS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    # A page's form sends the number as text; `_confidence` reads it.
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number or isinstance(value, str)
+
+
+def check_types(kind_key: str, fields: dict[str, Any], prefix: str = "fields") -> None:
+    """Refuse, naming it, the first field whose JSON type is not the one it takes."""
+    for key, json_type in FIELDS[kind_key].items():
+        if key in fields and not _is(fields[key], json_type):
+            raise Invalid(
+                f"{prefix}.{key} must be {json_type}, not {_json_name(fields[key])}",
+                field=f"{prefix}.{key}",
+            )
+
+
+def _json_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list holding something other than strings"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
+
+
+def missing(kind_key: str, fields: dict[str, Any]) -> list[str]:
+    """The required fields left out or empty, in the order the form shows them."""
+    return [k for k in REQUIRED[kind_key] if fields.get(k) in (None, "", [])
+            or (isinstance(fields.get(k), str) and not fields[k].strip())]  # fmt: skip
 
 
 _BY_MODIFIED = {k.key: Listing(type=k.stix_type, sort="modified", dir="desc") for k in model.KINDS}
@@ -94,10 +152,19 @@ def create(
             f"{kind.en.lower()} take {', '.join(FIELDS[kind.key])}",
             field=f"fields.{unknown[0]}",
         )
+    check_types(kind.key, fields)
     label = _label(store, label_text, "label")
     # The caller first, as the store checks a creation: role, then clearance (403), and
     # only then the cell's own rules of the label (a joint product's agreement, 422).
     store.require(principal, Permission.OBJECT_WRITE, "create objects", label=label)
+    # Every one at once (walk 50: an empty form named only the confidence).
+    absent = missing(kind.key, fields)
+    if absent:
+        said = ", ".join(repr(k) for k in absent)
+        raise Invalid(
+            f"{said} {'are required properties' if len(absent) > 1 else 'is a required property'}",
+            field=absent[0],  # as the schema names a missing property
+        )
     if kind.key == "reports":
         refs = list(fields.get("object_refs") or [])
         if not refs:
@@ -153,7 +220,9 @@ def _confidence(value: Any) -> int:
     except (TypeError, ValueError):
         number = None
     cut = isinstance(value, bool) or (isinstance(value, float) and value != number)
-    if number is None or cut:
+    # The range too: the schema's "101 is greater than the maximum of 100" reached a
+    # page as "the value was not accepted" (walk 50).
+    if number is None or cut or not 0 <= number <= 100:
         raise Invalid("confidence must be a whole number from 0 to 100", field="confidence")
     return number
 
