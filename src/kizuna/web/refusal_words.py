@@ -259,6 +259,13 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("a review records what has happened: give a date that has come."),
     ),
     (
+        re.compile(r"review's date \S+ is before (?P<met>\S+), the date of the meeting"),
+        N_(
+            "a review records what was done about a decision: give a date no earlier than "
+            "the meeting that took it ({met})."
+        ),
+    ),
+    (
         re.compile(r"time is in the future|was learned is in the future"),
         N_("the time must not be in the future."),
     ),
