@@ -250,6 +250,17 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("a meeting date is for one file: upload a text that gives no date on its own."),
     ),
     (
+        # The text's own date is none: its reason, as the command line gives it (walk
+        # 49: the page said only that the text gave no date).
+        re.compile(
+            r"^no meeting date: (?P<written>.+) is no day of the calendar \((?P<shown>[^)]+)\)"
+        ),
+        N_(
+            "the text dates the meeting {written}, which is no day of the calendar ({shown}): "
+            "give the meeting's date in the date field, with this file alone."
+        ),
+    ),
+    (
         re.compile(r"^no meeting date"),
         N_("the text gives no meeting date: enter it in the date field."),
     ),

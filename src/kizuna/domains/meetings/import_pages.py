@@ -205,7 +205,8 @@ async def _preview_many(
             row.data = base64.b64encode(data).decode()
         except StoreError as exc:
             # The form's date field is for one file: such a file goes in alone.
-            undated = exc.field == "date"
+            # (A date the text gives that is no day says so, as on the one-file page.)
+            undated = exc.field == "date" and "is no day of" not in str(exc)
             row.error = gettext(_UNDATED) if undated else _explain(exc, reader)
         rows.append(row)
     return _files_page(request, principal, rows, lang, label_text, label, confirmed=False)
