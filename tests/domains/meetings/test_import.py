@@ -1058,3 +1058,20 @@ def test_a_mark_and_spaces_alone_are_an_empty_file(node: Node) -> None:
         assert page.status_code == 422, page.text
         assert "the file is empty" in page.text
         assert "no meeting date" not in page.text
+
+
+def test_rest_names_the_text_field_for_what_the_text_holds(node: Node) -> None:
+    """Walk 49 #4: an empty text and a text holding NUL were refused as "file", a field
+    REST has not."""
+    _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    with _app(node) as web:
+        for text, said in (("", "empty"), ("日米\x00会談", "binary")):
+            refused = web.post(
+                "/api/v1/meetings/import", json={"text": text}, headers=bearer(token)
+            )
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["field"] == "text"
+            assert said in refused.json()["detail"]
+        data = base64.b64encode(b"\x00\x01").decode()
+        refused = web.post("/api/v1/meetings/import", json={"data": data}, headers=bearer(token))
+        assert refused.json()["field"] == "data"

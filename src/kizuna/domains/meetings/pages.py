@@ -24,7 +24,7 @@ from kizuna.store import StoredObject
 from kizuna.store.listing import title_of
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.i18n import choose_lang, translations
+from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 
 __all__ = ["router", "vocabulary"]
@@ -74,6 +74,9 @@ def _chart(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+_CORRECTION_FIELDS = {"actor": N_("Decided by")}
+
+
 @router.post("/meetings/{meeting_id}/decisions/{decision_id}", dependencies=[Depends(check_csrf)])
 def correct_decision(
     request: Request,
@@ -111,7 +114,8 @@ def correct_decision(
                  "due": due}  # fmt: skip
         correction = {
             "decision": decision_id,
-            "error": explain(exc, choose_lang(request)),
+            # Named as the form names its fields (walk 49: "Actor:" beside "Decided by").
+            "error": explain(exc, choose_lang(request), fields=_CORRECTION_FIELDS),
             # The field the reason stands beside; one the form has not, above the form.
             "field": exc.field if exc.field in typed else "",
             "typed": typed,
