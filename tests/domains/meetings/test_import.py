@@ -1075,3 +1075,63 @@ def test_rest_names_the_text_field_for_what_the_text_holds(node: Node) -> None:
         data = base64.b64encode(b"\x00\x01").decode()
         refused = web.post("/api/v1/meetings/import", json={"data": data}, headers=bearer(token))
         assert refused.json()["field"] == "data"
+
+
+def test_several_files_confirmed_list_every_file_with_its_outcome(node: Node) -> None:
+    """Walk 49 #5: after confirming several files, the page listed only those stored
+    ("3 of 3 files stored") and dropped the file the preview had refused."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    other = (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "en")
+        csrf = _csrf(web.get("/meetings/import").text)
+        files = [("file", ("a.txt", SEED, "text/plain")),
+                 ("file", ("empty.txt", b"", "text/plain")),
+                 ("file", ("b.txt", other, "text/plain"))]  # fmt: skip
+        preview = web.post("/meetings/import", data={"csrf_token": csrf}, files=files)
+        assert preview.status_code == 200, preview.text
+        form = re.search(r'<form method="post" action="/meetings/import/confirm".*?</form>',
+                         preview.text, re.S)  # fmt: skip
+        assert form is not None
+        fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))
+        sent: dict[str, list[str]] = {}
+        for k, v in fields:
+            sent.setdefault(k, []).append(html.unescape(v))
+        done = web.post("/meetings/import/confirm", data=sent)
+        assert done.status_code == 200, done.text
+        rows = re.findall(r'<tr data-file="([^"]+)"', done.text)
+        assert rows == ["a.txt", "empty.txt", "b.txt"]
+        refused = done.text.split('<tr data-file="empty.txt"', 1)[1].split("</tr>", 1)[0]
+        assert "File: the file is empty." in refused
+        assert "2 of 3 files stored." in done.text
+
+
+def test_a_held_text_confirmed_again_lands_on_its_meetings_page(node: Node) -> None:
+    """Walk 49 #5: a second confirm of a held text: the meeting's page says it was
+    imported before, as the README says."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "en")
+        csrf = _csrf(web.get("/meetings/import").text)
+        preview = web.post(
+            "/meetings/import",
+            data={"csrf_token": csrf},
+            files={"file": ("a.txt", SEED, "text/plain")},
+        )
+        form = re.search(r'<form method="post" action="/meetings/import/confirm".*?</form>',
+                         preview.text, re.S)  # fmt: skip
+        assert form is not None
+        fields = dict(
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))
+        )
+        sent = {k: html.unescape(v) for k, v in fields.items()}
+        first = web.post("/meetings/import/confirm", data=sent)
+        again = web.post("/meetings/import/confirm", data=sent)
+        for answer in (first, again):
+            assert answer.status_code == 200, answer.text
+        h1 = re.findall(r"<h1>([^<]*)</h1>", again.text)
+        assert not any(h.startswith("Preview") for h in h1)
+        assert "This text was imported before: nothing new was written." in again.text
+        assert str(again.url).split("?")[0] == str(first.url).split("?")[0]
