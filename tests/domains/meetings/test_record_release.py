@@ -11,7 +11,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from kizuna import audit
 from kizuna.db.schema import access, objects
@@ -362,3 +362,29 @@ def test_a_link_to_a_decision_since_narrowed_is_looked_up_again(node: Node) -> N
             .where(current(), objects.c.stix_id.in_([d.id for d in linked]))
         ).scalars()
         assert set(heads) <= indexed
+
+
+def test_a_meeting_page_says_when_parts_of_its_record_are_withheld(node: Node) -> None:
+    """Walk 49 #6: a partner's page numbered items (1) then (4) and said nothing. Old
+    data (an item narrowed alone before records were released whole) is made here by
+    taking the partner's access rows of one item."""
+    meeting, parts, _ = _record(node)
+    add_user(node, "smith", nation="USA", clearance="SECRET", password=PASSWORD)
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "smith", lang="en")
+        whole = client.get(f"/meetings/{meeting}")
+        assert whole.status_code == 200, whole.text
+        assert 'id="withheld"' not in whole.text
+        second = next(
+            p for p in parts if p.startswith(model.ITEM)
+            and node.store.get(node.system, p).object["number"] == 2
+        )  # fmt: skip
+        with node.db.write() as conn:
+            pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == second)).scalar()
+            conn.execute(delete(access).where(access.c.object_pk == pk, access.c.nation == "USA"))
+        shown = client.get(f"/meetings/{meeting}")
+        assert shown.status_code == 200, shown.text
+        assert "Some parts of this record are not shown to you" in shown.text
+        sign_in(client, "sato", lang="ja")
+        own = client.get(f"/meetings/{meeting}")
+        assert 'id="withheld"' not in own.text
