@@ -5,6 +5,7 @@ Japan-only decision never travels to the United States (walk 31, defect 1)."""
 from __future__ import annotations
 
 import html
+import re
 import uuid
 from typing import Any
 
@@ -272,3 +273,26 @@ def test_a_review_dated_before_its_meeting_is_refused_on_every_path(node: Node) 
     assert (applied.stored, applied.quarantined) == (0, 1)
     with pytest.raises(NotFound):
         node.store.get(node.system, body["id"])
+
+
+def test_the_review_form_lists_partners_by_name_and_evidence_breaks_anywhere(
+    node: Node,
+) -> None:
+    """Walk 49 #7: the nations were sorted by code ("Republic of Korea" before
+    "Philippines"), and a long unbroken evidence squeezed the date, nation and score."""
+    sato, _, decision = _setup(node)
+    long = "x" * 300
+    service.add_review(node, sato, decision_id=decision, nation="JPN", score=1,
+                       evidence=long, date="2025-03-30")  # fmt: skip
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "sato", lang="en")
+        page = client.get(f"/commitments/{decision}").text
+        css = client.get("/static/kizuna.css").text
+    listed = re.findall(r"<option value=\"([A-Z]{3})\"[^>]*>([^<]+)</option>", page)
+    names = [n for _, n in listed]
+    assert names[:2] == ["Japan", "United States"]
+    assert names[2:] == sorted(names[2:])
+    assert names.index("Philippines") < names.index("Republic of Korea")
+    assert f'<td class="evidence">{long}</td>' in page
+    assert "td.evidence" in css
+    assert "overflow-wrap: anywhere" in css.split("td.evidence", 1)[1].split("}", 1)[0]

@@ -25,6 +25,7 @@ from kizuna.store.listing import title_of
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.names import nation_name
 from kizuna.web.pages import page
 
 __all__ = ["router", "vocabulary"]
@@ -283,7 +284,8 @@ def _timeline(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     labels = [d.label for d in t["decisions"]] + [x.label for x in t["links"] + t["reviews"]]
-    targets = _link_targets(node, principal, t["links"], choose_lang(request))
+    lang = choose_lang(request)
+    targets = _link_targets(node, principal, t["links"], lang)
     labels += [o.label for o, _ in targets.values()]
     return page(
         request,
@@ -296,8 +298,12 @@ def _timeline(
         error=error,
         # Reviews are written by those who write here; others read them.
         can_review=service.may_write(node, principal),
-        # The alliance's two nations first, then the partners, so nobody scrolls to ALB.
-        nations=sorted(node.policy.nations, key=lambda n: (n not in ("JPN", "USA"), n)),
+        # The alliance's two nations first, then the partners by the names the reader
+        # reads (by code, "Republic of Korea" came before "Philippines").
+        nations=sorted(
+            node.policy.nations,
+            key=lambda n: (n not in ("JPN", "USA"), nation_name(node.policy, n, lang)),
+        ),
         form=form or {},
         status=status,
         **vocabulary(choose_lang(request)),
