@@ -373,6 +373,7 @@ class Store(BatchWriter):
             self._narrow_earlier(conn, made, label)
             self._recall_in(conn, principal, made, before)
             self._narrow_followers(conn, made.id, label)
+            self.owners.narrowed(conn, made.id, label)
         return made
 
     def narrowed_by_peer(self, conn: Connection, stix_id: str, number: int) -> None:
@@ -388,6 +389,7 @@ class Store(BatchWriter):
         label = label_of_row(row)
         self._bound_access(conn, stix_id, label, below=number)
         self._narrow_followers(conn, stix_id, label)
+        self.owners.narrowed(conn, stix_id, label)
 
     def hide_followers(self, conn: Connection, stix_id: str) -> builtins.list[str]:
         """Hide what this node holds about `stix_id`, recalled past it (followers.py)."""

@@ -24,6 +24,11 @@ original text holds every section, item and decision). A part is read by exactly
 whoever reads its whole: each release of the whole takes the parts held at its old
 label to the new one (`store/parts.py`), and the owner refuses a release of a part on
 its own (`Write.follows` says which release followed a whole's).
+
+And a hook on a narrowing (`on_narrowed`): an owner whose objects name another in a
+way a follower cannot keep up with (a decision's link to the one it restates, which
+may change, where a follower's label would have to) revises them itself, in the
+transaction of the narrowing.
 """
 
 from __future__ import annotations
@@ -38,10 +43,13 @@ from kizuna.errors import Disallowed, Refused, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 
-__all__ = ["Followers", "Owner", "OwnerKey", "Owners", "Write", "WriteKind"]
+__all__ = ["Followers", "Narrowed", "Owner", "OwnerKey", "Owners", "Write", "WriteKind"]
 
 # The ids of an owner's objects that point at the object of this id (whoever may read them).
 Followers = Callable[[Connection, str], Iterable[str]]
+# Told, inside the transaction, that the object of this id is now held at this label,
+# which some reader of the version before may not read.
+Narrowed = Callable[[Connection, str, Label], None]
 
 WriteKind = Literal["create", "revise", "release", "answer", "accept"]
 
@@ -94,6 +102,7 @@ class Owners:
         self._followers: list[tuple[OwnerKey, Followers]] = []
         self._parts: list[tuple[OwnerKey, Followers]] = []
         self._wholes: list[Callable[[dict[str, Any]], str | None]] = []
+        self._narrowed: list[tuple[OwnerKey, Narrowed]] = []
 
     def register(
         self,
@@ -119,6 +128,15 @@ class Owners:
     def follow(self, key: OwnerKey, followers: Followers) -> None:
         """Register the owner's followers (see the module's docstring)."""
         self._followers.append((key, followers))
+
+    def on_narrowed(self, key: OwnerKey, hook: Narrowed) -> None:
+        """Register the owner's hook on a narrowing (see the module's docstring)."""
+        self._narrowed.append((key, hook))
+
+    def narrowed(self, conn: Connection, stix_id: str, label: Label) -> None:
+        """Tell every owner's hook that `stix_id` was narrowed to `label`."""
+        for _key, hook in self._narrowed:
+            hook(conn, stix_id, label)
 
     def have_parts(
         self, key: OwnerKey, parts: Followers, whole_of: Callable[[dict[str, Any]], str | None]

@@ -181,6 +181,9 @@ def _value(raw: Any, targets: dict[str, Target], path: str, words: Words) -> Val
         return Value("list", items=[_value(item, targets, path, words) for item in raw])
     if isinstance(raw, dict):
         return Value("map", entries=_entries(raw, targets, words, path=path))
+    if isinstance(raw, int):
+        # A code kept as a number (a yes-or-no stored as 0 or 1) has words too.
+        return Value("text", words.value(path, str(raw)) or str(raw))
     return Value("text", "" if raw is None else str(raw))
 
 

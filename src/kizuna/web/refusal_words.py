@@ -250,6 +250,17 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("a meeting date is for one file: upload a text that gives no date on its own."),
     ),
     (
+        # The text's own date is none: its reason, as the command line gives it (walk
+        # 49: the page said only that the text gave no date).
+        re.compile(
+            r"^no meeting date: (?P<written>.+) is no day of the calendar \((?P<shown>[^)]+)\)"
+        ),
+        N_(
+            "the text dates the meeting {written}, which is no day of the calendar ({shown}): "
+            "give the meeting's date in the date field, with this file alone."
+        ),
+    ),
+    (
         re.compile(r"^no meeting date"),
         N_("the text gives no meeting date: enter it in the date field."),
     ),
@@ -257,6 +268,13 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"review's date .* is in the future"),
         N_("a review records what has happened: give a date that has come."),
+    ),
+    (
+        re.compile(r"review's date \S+ is before (?P<met>\S+), the date of the meeting"),
+        N_(
+            "a review records what was done about a decision: give a date no earlier than "
+            "the meeting that took it ({met})."
+        ),
     ),
     (
         re.compile(r"time is in the future|was learned is in the future"),

@@ -4,6 +4,8 @@ Japan-only decision never travels to the United States (walk 31, defect 1)."""
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from typing import Any
 
@@ -224,3 +226,73 @@ def test_the_timeline_shows_no_message_a_link_chose(node: Node) -> None:
         assert page.status_code == 200
         assert "Call 555-0100 now" not in page.text  # (the language link keeps it encoded)
         assert 'role="alert"' not in page.text
+
+
+def test_a_review_dated_before_its_meeting_is_refused_on_every_path(node: Node) -> None:
+    """Walk 49 #2: a review of 1800-01-01 was stored, and the register's compliance
+    then read "1800 United States 100%"."""
+    sato, token, decision = _setup(node, "UNCLASSIFIED//REL TO JPN, USA")
+    old = {"nation": "USA", "score": 1, "evidence": "long ago", "date": "1800-01-01"}
+    before = _count(node)
+    with pytest.raises(Disallowed, match="before 2024-07-28") as refused:
+        service.add_review(node, sato, decision_id=decision, **old)  # type: ignore[arg-type]
+    assert refused.value.field == "date"
+    with TestClient(create_app(node)) as client:
+        r = client.post(f"/api/v1/commitments/{decision}/reviews", headers=bearer(token), json=old)
+        assert r.status_code == 422, r.text
+        assert r.json()["field"] == "date"
+        for lang, said in (
+            ("en", "Date: a review records what was done about a decision: give a date no "
+                   "earlier than the meeting that took it (2024-07-28)."),
+            ("ja", "決定した会合の日付（2024-07-28）以降の日付を入力してください。"),
+        ):  # fmt: skip
+            csrf = sign_in(client, "sato", lang=lang)
+            page = client.post(f"/commitments/{decision}/reviews", data={**old, "csrf_token": csrf})
+            assert page.status_code == 422, page.text
+            assert said in html.unescape(page.text), page.text
+    assert _count(node) == before
+    # The meeting's own day is a fair date.
+    same_day = service.add_review(node, sato, decision_id=decision, **{**old, "date": "2024-07-28"})  # type: ignore[arg-type]
+    assert same_day.object["date"] == "2024-07-28"
+
+    # A peer's review meets the rule too: quarantined with its reason.
+    with node.db.write() as conn:
+        add_peer(conn, policy=node.policy, own_nation="JPN", actor="test", nation="USA",
+                 url="http://127.0.0.1:9", public_key_pem=public_key_pem(_USA_KEY),
+                 max_level="SECRET", compartments=[])  # fmt: skip
+        peer = find_peer(conn, "USA")
+    assert peer is not None
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    label = parse(node.policy, "UNCLASSIFIED//REL TO JPN, USA")
+    body = {"type": model.REVIEW, "spec_version": "2.1", "created": now, "modified": now,
+            "id": f"{model.REVIEW}--{uuid.uuid4()}", "decision_id": decision,
+            "nation": "USA", "score": 1, "evidence": "long ago", "date": "1800-01-01",
+            "round": "1800", "object_marking_refs": [marking_id(node.policy, label)]}  # fmt: skip
+    signed = sign(_USA_KEY, body, origin="USA", label=label, added=clock.now_ts(), version=1)
+    applied = apply_page(node, peer, [signed], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (0, 1)
+    with pytest.raises(NotFound):
+        node.store.get(node.system, body["id"])
+
+
+def test_the_review_form_lists_partners_by_name_and_evidence_breaks_anywhere(
+    node: Node,
+) -> None:
+    """Walk 49 #7: the nations were sorted by code ("Republic of Korea" before
+    "Philippines"), and a long unbroken evidence squeezed the date, nation and score."""
+    sato, _, decision = _setup(node)
+    long = "x" * 300
+    service.add_review(node, sato, decision_id=decision, nation="JPN", score=1,
+                       evidence=long, date="2025-03-30")  # fmt: skip
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "sato", lang="en")
+        page = client.get(f"/commitments/{decision}").text
+        css = client.get("/static/kizuna.css").text
+    listed = re.findall(r"<option value=\"([A-Z]{3})\"[^>]*>([^<]+)</option>", page)
+    names = [n for _, n in listed]
+    assert names[:2] == ["Japan", "United States"]
+    assert names[2:] == sorted(names[2:])
+    assert names.index("Philippines") < names.index("Republic of Korea")
+    assert f'<td class="evidence">{long}</td>' in page
+    assert "td.evidence" in css
+    assert "overflow-wrap: anywhere" in css.split("td.evidence", 1)[1].split("}", 1)[0]

@@ -987,3 +987,151 @@ def test_a_text_over_a_mebibyte_imports_by_page_and_rest_up_to_the_importers_own
             headers={**bearer(token), "content-type": "application/json"},
         )
         assert other.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("line", "written", "shown"),
+    [
+        ("令和8年2月29日", "令和8年2月29日", "2026-02-29"),
+        ("On Feb 30, 2024", "Feb 30, 2024", "2024-02-30"),
+    ],
+)
+def test_a_text_dated_on_no_day_is_refused_with_its_reason_on_the_page_and_rest(
+    node: Node, line: str, written: str, shown: str
+) -> None:
+    """Walk 49 #3: the page said "the text gives no meeting date" where the command line
+    named the day that is none."""
+    _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    opening = "　茂木外務大臣は、ルビオ米国務長官と会談を行った。"
+    text = f"日米外相会談（概要）\n\n{line}\n\n{opening}\n".encode()
+    before = counts(node)
+    with _app(node) as web:
+        rest = web.post(
+            "/api/v1/meetings/import", json={"text": text.decode()}, headers=bearer(token)
+        )
+        assert rest.status_code == 422, rest.text
+        assert rest.json()["field"] == "date"
+        assert f"is no day of the calendar ({shown})" in rest.json()["detail"]
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        for lang, said in (
+            ("en", f"Date: the text dates the meeting {written}, which is no day of the "
+                   f"calendar ({shown})"),
+            ("ja", f"本文の会合の日付「{written}」は暦にない日付です（{shown}）"),
+        ):  # fmt: skip
+            web.cookies.set(cookies(web).lang, lang)
+            csrf = _csrf(web.get("/meetings/import").text)
+            one = web.post(
+                "/meetings/import",
+                data={"csrf_token": csrf},
+                files={"file": ("a.txt", text, "text/plain")},
+            )
+            assert one.status_code == 422, one.text
+            assert said in html.unescape(one.text)
+            many = web.post(
+                "/meetings/import",
+                data={"csrf_token": csrf},
+                files=[("file", ("a.txt", text, "text/plain")),
+                       ("file", ("b.txt", SEED, "text/plain"))],
+            )  # fmt: skip
+            row = html.unescape(many.text.split('<tr data-file="a.txt"', 1)[1].split("</tr>")[0])
+            assert said.split(": ", 1)[-1] in row
+    assert counts(node) == before
+
+
+def test_a_mark_and_spaces_alone_are_an_empty_file(node: Node) -> None:
+    """Walk 49 #3: a byte-order mark and spaces were read as a text without a date."""
+    from kizuna.domains.meetings.ingest import IngestRefused, read_summary
+
+    blank = "\ufeff   \n　\n".encode()
+    with pytest.raises(IngestRefused, match="the document is empty"):
+        read_summary(blank)
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "en")
+        csrf = _csrf(web.get("/meetings/import").text)
+        page = web.post(
+            "/meetings/import",
+            data={"csrf_token": csrf},
+            files={"file": ("a.txt", blank, "text/plain")},
+        )
+        assert page.status_code == 422, page.text
+        assert "the file is empty" in page.text
+        assert "no meeting date" not in page.text
+
+
+def test_rest_names_the_text_field_for_what_the_text_holds(node: Node) -> None:
+    """Walk 49 #4: an empty text and a text holding NUL were refused as "file", a field
+    REST has not."""
+    _, token = add_user(node, "sato", roles=["author", "releasing_officer"])
+    with _app(node) as web:
+        for text, said in (("", "empty"), ("日米\x00会談", "binary")):
+            refused = web.post(
+                "/api/v1/meetings/import", json={"text": text}, headers=bearer(token)
+            )
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["field"] == "text"
+            assert said in refused.json()["detail"]
+        data = base64.b64encode(b"\x00\x01").decode()
+        refused = web.post("/api/v1/meetings/import", json={"data": data}, headers=bearer(token))
+        assert refused.json()["field"] == "data"
+
+
+def test_several_files_confirmed_list_every_file_with_its_outcome(node: Node) -> None:
+    """Walk 49 #5: after confirming several files, the page listed only those stored
+    ("3 of 3 files stored") and dropped the file the preview had refused."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    other = (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "en")
+        csrf = _csrf(web.get("/meetings/import").text)
+        files = [("file", ("a.txt", SEED, "text/plain")),
+                 ("file", ("empty.txt", b"", "text/plain")),
+                 ("file", ("b.txt", other, "text/plain"))]  # fmt: skip
+        preview = web.post("/meetings/import", data={"csrf_token": csrf}, files=files)
+        assert preview.status_code == 200, preview.text
+        form = re.search(r'<form method="post" action="/meetings/import/confirm".*?</form>',
+                         preview.text, re.S)  # fmt: skip
+        assert form is not None
+        fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))
+        sent: dict[str, list[str]] = {}
+        for k, v in fields:
+            sent.setdefault(k, []).append(html.unescape(v))
+        done = web.post("/meetings/import/confirm", data=sent)
+        assert done.status_code == 200, done.text
+        rows = re.findall(r'<tr data-file="([^"]+)"', done.text)
+        assert rows == ["a.txt", "empty.txt", "b.txt"]
+        refused = done.text.split('<tr data-file="empty.txt"', 1)[1].split("</tr>", 1)[0]
+        assert "File: the file is empty." in refused
+        assert "2 of 3 files stored." in done.text
+
+
+def test_a_held_text_confirmed_again_lands_on_its_meetings_page(node: Node) -> None:
+    """Walk 49 #5: a second confirm of a held text: the meeting's page says it was
+    imported before, as the README says."""
+    add_user(node, "sato", roles=["author", "releasing_officer"])
+    with _app(node) as web:
+        web.cookies.set(cookies(web).session, _session(node, "sato"))
+        web.cookies.set(cookies(web).lang, "en")
+        csrf = _csrf(web.get("/meetings/import").text)
+        preview = web.post(
+            "/meetings/import",
+            data={"csrf_token": csrf},
+            files={"file": ("a.txt", SEED, "text/plain")},
+        )
+        form = re.search(r'<form method="post" action="/meetings/import/confirm".*?</form>',
+                         preview.text, re.S)  # fmt: skip
+        assert form is not None
+        fields = dict(
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))
+        )
+        sent = {k: html.unescape(v) for k, v in fields.items()}
+        first = web.post("/meetings/import/confirm", data=sent)
+        again = web.post("/meetings/import/confirm", data=sent)
+        for answer in (first, again):
+            assert answer.status_code == 200, answer.text
+        h1 = re.findall(r"<h1>([^<]*)</h1>", again.text)
+        assert not any(h.startswith("Preview") for h in h1)
+        assert "This text was imported before: nothing new was written." in again.text
+        assert str(again.url).split("?")[0] == str(first.url).split("?")[0]

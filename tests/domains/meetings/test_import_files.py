@@ -77,13 +77,16 @@ def test_several_files_preview_one_row_each_then_store_each_on_its_own(node: Nod
 
         names = re.findall(r'name="name" value="([^"]+)"', preview.text)
         blobs = re.findall(r'name="data" value="([^"]+)"', preview.text)
-        assert names == ["defence-ja.txt", "defence-en.txt"]
+        # Every file goes to the confirmation, the refused one too, so that the page
+        # after it names every file with its outcome (walk 49).
+        assert names == ["defence-ja.txt", "no-year.txt", "defence-en.txt"]
         done = web.post(
             "/meetings/import/confirm",
             data={"csrf_token": token, "name": names, "data": blobs},
         )
         assert done.status_code == 200
-        assert "2 件中 2 件を保存しました。" in done.text
+        assert "3 件中 2 件を保存しました。" in done.text
+        assert _rows(done.text)["no-year.txt"] == "refused"
         dates = sorted(m.object["date"] for m in service.list_meetings(node, user.principal))
         assert dates == ["2024-06-02", "2025-03-30"]
         for meeting_id in re.findall(r'href="/meetings/(x-kizuna-meeting--[0-9a-f-]+)"', done.text):
@@ -98,7 +101,7 @@ def test_several_files_preview_one_row_each_then_store_each_on_its_own(node: Nod
         assert again.status_code == 200
         assert again.text.count("(already imported)") == 2
         assert (
-            "0 of 2 files stored. 2 files were imported before: nothing new was written for them."
+            "0 of 3 files stored. 2 files were imported before: nothing new was written for them."
             in again.text
         )
 

@@ -5,6 +5,7 @@ nation a code, and the correction form of one decision offered "Commitments").""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,8 @@ from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.domains.meetings.test_ingest import SEED
 from tests.factories import PASSWORD, add_user, sign_in
+
+CORPUS = Path(__file__).parent / "corpus"
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -50,3 +53,61 @@ def test_an_attendee_reads_as_a_person(
     box = re.search(r'name="commitment" value="1"[^>]*> ([^<]+)</label>', meeting)
     assert box is not None
     assert box.group(1) == ("コミットメント" if lang == "ja" else "Commitment")
+
+
+def _terms(page: str) -> list[tuple[str, str, str]]:
+    """(property, its words, its value's words) of every property on an object page."""
+    found = re.findall(r'<dt title="([^"]+)">([^<]*)</dt><dd>(?:<span class="text">)?([^<]*)', page)
+    return [(k, n, v.strip()) for k, n, v in found]
+
+
+def test_a_records_codes_and_yes_or_no_read_in_words(node: Node) -> None:
+    """Walk 49 #4: a finding's kind was named "Kind of document", codes stayed English
+    on the Japanese page, and yes-or-no properties read 0 and 1."""
+    from kizuna.domains.meetings import model
+
+    user, _ = add_user(node, "sato", roles=["author"], password=PASSWORD)
+    label = parse(node.policy, "UNCLASSIFIED//REL TO JPN")
+    seed = service.import_summary(node, user.principal, SEED, lang="ja", label=label)
+    local = (CORPUS / "2023-01-11_gaisho-kaidan-gaiyo_ja.txt").read_bytes()
+    other = service.import_summary(node, user.principal, local, lang="ja", label=label)
+    decision = next(o for o in seed.objects if o["type"] == model.DECISION)
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "sato", lang="ja")
+        meeting = _terms(client.get(f"/objects/{seed.meeting_id}").text)
+        zoned = _terms(client.get(f"/objects/{other.meeting_id}").text)
+        decided = _terms(client.get(f"/objects/{decision['id']}").text)
+    assert ("date_source", "日付の出所", "見出し") in meeting
+    kinds = [n for k, n, _ in meeting if k == "kind"]
+    assert kinds[0] == "文書の種類"
+    assert set(kinds[1:]) == {"指摘の種類"}  # each finding's
+    assert ("start_zone", "タイムゾーン", "現地時間") in zoned
+    flags = {k: v for k, _, v in decided if k in ("commitment", "restated", "reported")}
+    assert flags == {
+        k: ("はい" if decision[k] else "いいえ") for k in ("commitment", "restated", "reported")
+    }
+    names = [(n, v) for k, n, v in decided if k in ("kind", "text")]
+    assert ("名称の種類", "国") in names
+    assert ("本文中の表記", "日本") in names
+    assert not {"heading", "local", "nation", "place", "organisation"} & {
+        v for page in (meeting, zoned, decided) for _, _, v in page
+    }
+
+
+def test_the_correction_forms_refusal_names_the_field_as_the_form_does(node: Node) -> None:
+    """Walk 49 #4: the form's "Decided by" (主体) was "Actor" (実行者) in its error."""
+    from kizuna.domains.meetings import model
+
+    user, _ = add_user(node, "sato", roles=["author"], password=PASSWORD)
+    label = parse(node.policy, "UNCLASSIFIED//REL TO JPN")
+    seed = service.import_summary(node, user.principal, SEED, lang="ja", label=label)
+    decision = next(o for o in seed.objects if o["type"] == model.DECISION)
+    with TestClient(create_app(node)) as client:
+        csrf = sign_in(client, "sato", lang="ja")
+        page = client.post(
+            f"/meetings/{seed.meeting_id}/decisions/{decision['id']}",
+            data={"csrf_token": csrf, "actor": "nobody", "stance": decision["stance"]},
+        )
+        assert page.status_code == 422, page.text
+        assert '<span class="error" id="correct-error">主体：' in page.text
+        assert "実行者" not in page.text

@@ -11,15 +11,19 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete, select
 
 from kizuna import audit
+from kizuna.db.schema import access, objects
 from kizuna.domains.meetings import model, service
+from kizuna.domains.meetings.schema import meetings_decisions
 from kizuna.errors import Disallowed, NotFound
 from kizuna.federation.pull import pull_once
 from kizuna.labels import parse
 from kizuna.runtime import Node
+from kizuna.store.access import current
 from kizuna.web.app import create_app
-from tests.domains.meetings.test_ingest import SEED
+from tests.domains.meetings.test_ingest import OTHER_JA, SEED
 from tests.factories import PASSWORD, add_user, bearer, sign_in
 from tests.integration.test_federation import _linked, _peer_of, usa
 
@@ -317,3 +321,70 @@ def test_a_part_narrowed_before_the_rule_holds_its_meeting_back_until_put_in_ste
         )
         assert again.status_code == 200, again.text
     assert node.store.get(node.system, item).label == parse(node.policy, wider)
+
+
+def test_a_link_to_a_decision_since_narrowed_is_looked_up_again(node: Node) -> None:
+    """Walk 49 #1: a decision kept its `restates_id` to a decision of an earlier
+    meeting narrowed since, so a partner read a bare id and a 404 behind it."""
+    user, token = add_user(node, "sato", roles=["author", "releasing_officer"], password=PASSWORD)
+    sato, wide = user.principal, parse(node.policy, WIDE)
+    service.import_summary(node, sato, OTHER_JA, lang="ja", label=wide)
+    earlier = service.import_summary(node, sato, SEED, lang="ja", label=wide)
+    seed_decisions = {d["id"] for d in earlier.objects if d["type"] == model.DECISION}
+    linked = [d for d in node.store.list(sato, type=model.DECISION, limit=500).items
+              if d.object.get("restates_id") in seed_decisions]  # fmt: skip
+    assert linked  # the later text restates the seed's decisions
+    smith, _ = add_user(node, "smith", nation="USA", clearance="SECRET")
+    with TestClient(create_app(node)) as client:
+        released = client.post(
+            f"/api/v1/objects/{earlier.meeting_id}/release",
+            json={"label": NARROW},
+            headers=bearer(token),
+        )
+        assert released.status_code == 200, released.text
+    for each in linked:
+        now = node.store.get(smith.principal, each.id)
+        assert now.version == each.version + 1
+        target = now.object.get("restates_id")
+        assert target not in seed_decisions
+        if target is not None:
+            assert node.store.get(smith.principal, target).id == target
+    # Nothing the partner reads names a decision it may not read.
+    for d in node.store.list(smith.principal, type=model.DECISION, limit=500).items:
+        if target := d.object.get("restates_id"):
+            assert node.store.get(smith.principal, target).id == target
+    # The relinked versions are in the index the register's lookups read.
+    with node.db.read() as conn:
+        indexed = set(conn.execute(select(meetings_decisions.c.version_pk)).scalars())
+        heads = conn.execute(
+            select(access.c.version_pk)
+            .join(objects, objects.c.pk == access.c.object_pk)
+            .where(current(), objects.c.stix_id.in_([d.id for d in linked]))
+        ).scalars()
+        assert set(heads) <= indexed
+
+
+def test_a_meeting_page_says_when_parts_of_its_record_are_withheld(node: Node) -> None:
+    """Walk 49 #6: a partner's page numbered items (1) then (4) and said nothing. Old
+    data (an item narrowed alone before records were released whole) is made here by
+    taking the partner's access rows of one item."""
+    meeting, parts, _ = _record(node)
+    add_user(node, "smith", nation="USA", clearance="SECRET", password=PASSWORD)
+    with TestClient(create_app(node)) as client:
+        sign_in(client, "smith", lang="en")
+        whole = client.get(f"/meetings/{meeting}")
+        assert whole.status_code == 200, whole.text
+        assert 'id="withheld"' not in whole.text
+        second = next(
+            p for p in parts if p.startswith(model.ITEM)
+            and node.store.get(node.system, p).object["number"] == 2
+        )  # fmt: skip
+        with node.db.write() as conn:
+            pk = conn.execute(select(objects.c.pk).where(objects.c.stix_id == second)).scalar()
+            conn.execute(delete(access).where(access.c.object_pk == pk, access.c.nation == "USA"))
+        shown = client.get(f"/meetings/{meeting}")
+        assert shown.status_code == 200, shown.text
+        assert "Some parts of this record are not shown to you" in shown.text
+        sign_in(client, "sato", lang="ja")
+        own = client.get(f"/meetings/{meeting}")
+        assert 'id="withheld"' not in own.text

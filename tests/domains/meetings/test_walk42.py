@@ -4,6 +4,7 @@ that do not exist. Pure parsing: no database."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -235,3 +236,15 @@ def test_an_era_date_inside_its_era_is_not_reported() -> None:
 def test_numeric_dates_are_read(line: str) -> None:
     """2026/2/13 and R8.2.13 were refused as no meeting date."""
     assert read_summary(_dated(line), "ja").meeting.date == date(2026, 2, 13)
+
+
+def test_a_findings_quote_of_english_words_ends_at_a_word() -> None:
+    """Walk 49 #7: "Secretary of State M" quoted a name cut in two."""
+    text = (
+        b"Japan-U.S. Foreign Ministers' Meeting\nFebruary 13, 2026\n\n"
+        b"Secretary of State Marco Rubio met Foreign Minister Motegi.\n"
+    )
+    quoted = [f["found"] for f in read_summary(text, "en").as_json()["quality"]]
+    assert quoted
+    for found in quoted:
+        assert not re.search(r"\b[A-Z]$", found), found

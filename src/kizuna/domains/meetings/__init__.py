@@ -63,6 +63,12 @@ def _install(node: Node) -> None:
         )
     node.store.owners.follow(OWNER, followers)
     node.store.owners.have_parts(OWNER, parts, whole_of)
+    # A restatement link is looked up again when the decision it names is narrowed.
+    from kizuna.domains.meetings.relink import narrowed
+
+    node.store.owners.on_narrowed(
+        OWNER, lambda conn, stix_id, label: narrowed(node, conn, stix_id, label)
+    )
     # The object page names each type's properties and codes as the record's pages do.
     from kizuna.domains.meetings.property_words import PROPERTY_WORDS, value_words
 

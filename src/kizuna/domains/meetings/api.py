@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kizuna.domains.meetings import service
+from kizuna.domains.meetings.ingest import IngestRefused
 from kizuna.labels import Label, lub, parse
 from kizuna.runtime import Node
 from kizuna.store import StoredObject
@@ -187,9 +188,15 @@ def import_meeting(body: SummaryImport, principal: ApiPrincipal, node: NodeDep) 
     data = service.upload_bytes(body.text, body.data)
     given = service.parse_given_date(body.date)
     label = parse(node.policy, body.label, originator=node.nation) if body.label else None
-    result = service.import_summary(
-        node, principal, data, lang=body.lang, label=label, dry_run=body.dry_run, date=given
-    )
+    try:
+        result = service.import_summary(
+            node, principal, data, lang=body.lang, label=label, dry_run=body.dry_run, date=given
+        )
+    except IngestRefused as exc:
+        # What the importer says of a file's bytes is said of the field that sent them.
+        if exc.field != "file":
+            raise
+        raise IngestRefused(str(exc), field="text" if body.text is not None else "data") from exc
     out = {
         "record": result.record.as_json(),
         "meeting_id": result.meeting_id,

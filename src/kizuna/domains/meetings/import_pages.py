@@ -187,7 +187,6 @@ async def _preview_many(
     label: Label,
 ) -> HTMLResponse:
     reader = choose_lang(request)
-    gettext = translations(reader).gettext
     if date:
         refused = Invalid("a meeting date is for one file: upload such a file alone", field="date")
         said = _explain(refused, reader)
@@ -195,18 +194,17 @@ async def _preview_many(
     rows = []
     for upload in files:
         data = await upload.read(_MAX_UPLOAD + 1)
-        row = FileRow(name=(upload.filename or "")[:_NAME])
+        # Every file goes to the confirm form, a refused one too: the page after the
+        # confirmation lists every file with what became of it (walk 49).
+        row = FileRow(name=(upload.filename or "")[:_NAME], data=base64.b64encode(data).decode())
         try:
             # Off the event loop: the parse is seconds of CPU for many files.
             read = await run_in_threadpool(_preview, node, principal, data, lang, "", label)
             row.record, row.elsewhere = read.record, read.elsewhere
             if read.already:
                 row.meeting_id = read.meeting_id  # shown as already imported
-            row.data = base64.b64encode(data).decode()
         except StoreError as exc:
-            # The form's date field is for one file: such a file goes in alone.
-            undated = exc.field == "date"
-            row.error = gettext(_UNDATED) if undated else _explain(exc, reader)
+            row.error = _file_refused(exc, reader)
         rows.append(row)
     return _files_page(request, principal, rows, lang, label_text, label, confirmed=False)
 
@@ -279,9 +277,18 @@ def _confirm_many(
             row.record, row.meeting_id = result.record, result.meeting_id
             row.created, row.elsewhere = result.created, result.elsewhere
         except StoreError as exc:
-            row.error = _explain(exc, reader)
+            row.error = _file_refused(exc, reader)
         rows.append(row)
     return _files_page(request, principal, rows, lang, label_text, label, confirmed=True)
+
+
+def _file_refused(exc: StoreError, reader: str) -> str:
+    """Why one of several files was not read: the form's date field is for one file,
+    so a file without a date goes in alone (a date the text gives that is no day says
+    so, as on the one-file page)."""
+    if exc.field == "date" and "is no day of" not in str(exc):
+        return translations(reader).gettext(_UNDATED)
+    return _explain(exc, reader)
 
 
 def _files_page(

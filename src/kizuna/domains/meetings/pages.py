@@ -24,7 +24,8 @@ from kizuna.store import StoredObject
 from kizuna.store.listing import title_of
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
-from kizuna.web.i18n import choose_lang, translations
+from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.names import nation_name
 from kizuna.web.pages import page
 
 __all__ = ["router", "vocabulary"]
@@ -74,6 +75,9 @@ def _chart(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+_CORRECTION_FIELDS = {"actor": N_("Decided by")}
+
+
 @router.post("/meetings/{meeting_id}/decisions/{decision_id}", dependencies=[Depends(check_csrf)])
 def correct_decision(
     request: Request,
@@ -111,7 +115,8 @@ def correct_decision(
                  "due": due}  # fmt: skip
         correction = {
             "decision": decision_id,
-            "error": explain(exc, choose_lang(request)),
+            # Named as the form names its fields (walk 49: "Actor:" beside "Decided by").
+            "error": explain(exc, choose_lang(request), fields=_CORRECTION_FIELDS),
             # The field the reason stands beside; one the form has not, above the form.
             "field": exc.field if exc.field in typed else "",
             "typed": typed,
@@ -279,7 +284,8 @@ def _timeline(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     labels = [d.label for d in t["decisions"]] + [x.label for x in t["links"] + t["reviews"]]
-    targets = _link_targets(node, principal, t["links"], choose_lang(request))
+    lang = choose_lang(request)
+    targets = _link_targets(node, principal, t["links"], lang)
     labels += [o.label for o, _ in targets.values()]
     return page(
         request,
@@ -292,8 +298,12 @@ def _timeline(
         error=error,
         # Reviews are written by those who write here; others read them.
         can_review=service.may_write(node, principal),
-        # The alliance's two nations first, then the partners, so nobody scrolls to ALB.
-        nations=sorted(node.policy.nations, key=lambda n: (n not in ("JPN", "USA"), n)),
+        # The alliance's two nations first, then the partners by the names the reader
+        # reads (by code, "Republic of Korea" came before "Philippines").
+        nations=sorted(
+            node.policy.nations,
+            key=lambda n: (n not in ("JPN", "USA"), nation_name(node.policy, n, lang)),
+        ),
         form=form or {},
         status=status,
         **vocabulary(choose_lang(request)),

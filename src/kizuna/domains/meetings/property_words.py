@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from kizuna.domains.meetings.model import DECISION, ITEM, LINK, MEETING, REVIEW, SECTION
+from kizuna.domains.meetings.words import ZONE_WORDS, note
 from kizuna.web.i18n import N_
 
 __all__ = ["PROPERTY_WORDS", "value_words"]
@@ -44,6 +45,8 @@ PROPERTY_WORDS: dict[str, dict[str, str]] = {
         "original_text": N_("Original text"),
         "normalized_text": N_("Normalized text"),
         "quality": N_("Quality report"),
+        # A finding's kind is what it found, not the kind of the document.
+        "quality.kind": N_("Kind of finding"),
         "offset": N_("Position in the text"),
         "line": N_("Line"),
         "column": N_("Column"),
@@ -59,6 +62,8 @@ PROPERTY_WORDS: dict[str, dict[str, str]] = {
         "stance": N_("Stance"),
         "topics": N_("Topics"),
         "entities": N_("Names in the text"),
+        "entities.kind": N_("Kind of name"),
+        "entities.text": N_("As written"),
         "keywords": N_("Keywords"),
         "clause": N_("Clause"),
         "restated": N_("Restates an earlier decision"),
@@ -78,6 +83,24 @@ PROPERTY_WORDS: dict[str, dict[str, str]] = {
     },
 }
 _RELATIONS = {"carried-out-by": N_("Carried out by")}
+# Where the meeting's date was read (ingest/heading.py).
+_DATE_SOURCES = {
+    "text": N_("the text"),
+    "heading": N_("the heading"),
+    "given": N_("the date entered"),
+}
+# The gazetteer's kinds of name (ingest/vocab.py).
+_NAME_KINDS = {
+    "nation": N_("nation"),
+    "region": N_("region"),
+    "place": N_("place"),
+    "organisation": N_("organisation"),
+    "body": N_("committee or forum"),
+    "system": N_("equipment or system"),
+    "capability": N_("capability"),
+}
+# A decision's yes-or-no properties, stored as 0 or 1.
+_FLAGS = ("restated", "reported", "commitment")
 
 
 @cache
@@ -88,7 +111,12 @@ def _said(lang: str) -> dict[str, dict[str, str]]:
     words: dict[str, Any] = vocabulary(lang)
     actors: dict[str, str] = words["actor_name"]
     gettext = translations(lang).gettext
+    yes_no = {"1": gettext(N_("yes")), "0": gettext(N_("no"))}
     return {
+        **dict.fromkeys(_FLAGS, yes_no),
+        "date_source": {k: gettext(v) for k, v in _DATE_SOURCES.items()},
+        "start_zone": {k: gettext(v) for k, v in ZONE_WORDS.items()},
+        "entities.kind": {k: gettext(v) for k, v in _NAME_KINDS.items()},
         "kind": words["meeting_kind"],
         "quality.kind": words["quality_kind"],
         "stance": words["stance_name"],
@@ -102,4 +130,11 @@ def _said(lang: str) -> dict[str, dict[str, str]]:
 def value_words(path: str, value: str, lang: str) -> str | None:
     """A code of the record's in the reader's words, as its pages say it; None for any
     other value."""
+    if path == "quality.suggestion":
+        # A note of the importer's ("left out (link)") is translated; a reading of the
+        # text stays as it is.
+        from kizuna.web.i18n import translations
+
+        noted = note(translations(lang).gettext, value)
+        return noted if noted != value else None
     return _said(lang).get(path, {}).get(value)

@@ -383,7 +383,28 @@ def get_meeting(node: Node, principal: Principal, meeting_id: str) -> dict[str, 
         if o.id != meeting.id
     ]
     labels = [meeting.label] + [o.label for o in sections + items + decisions + same_day]
-    return {"meeting": meeting, "sections": out, "same_day": same_day, "labels": labels}
+    numbered = {s.object["number"] for s in sections}
+    withheld = _gaps(sorted(numbered)) or any(
+        _gaps([i.object["number"] for i in items if i.object["section_number"] == n])
+        for n in numbered
+    )
+    return {
+        "meeting": meeting,
+        "sections": out,
+        "same_day": same_day,
+        "labels": labels,
+        "withheld": withheld,
+    }
+
+
+def _gaps(numbers: list[int]) -> bool:
+    """Whether the numbers of the parts a reader may read skip one the text numbers
+    (a partner's record, or one narrowed in part before records were released whole):
+    told from those numbers alone, which the reader reads in the meeting's text too,
+    so it says nothing of the withheld parts but that they are there."""
+    if not numbers:
+        return False
+    return sorted(numbers) != list(range(min(1, min(numbers)), max(numbers) + 1))
 
 
 def record_json(result: ImportResult) -> str:

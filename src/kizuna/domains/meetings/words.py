@@ -15,7 +15,7 @@ from kizuna.domains.meetings.ingest.heading import ANNOUNCED
 from kizuna.domains.meetings.ingest.parse import DOUBTFUL
 from kizuna.web.i18n import N_
 
-__all__ = ["KIND_NAMES", "date_refused", "note", "section_said", "start_said"]
+__all__ = ["KIND_NAMES", "ZONE_WORDS", "date_refused", "note", "section_said", "start_said"]
 
 KIND_NAMES = {
     "traditional-form": N_("traditional character form"),
@@ -73,7 +73,7 @@ def note(gettext: Callable[[str], str], suggestion: str) -> str:
 
 # The zones a text names only in words (ingest/dates.py ZONES); the others are codes
 # (JST, EST, ChST) that read the same in both languages.
-_ZONE_WORDS = {
+ZONE_WORDS = {
     "local": N_("local time"),
     "US": N_("US time"),
     "US Eastern": N_("US Eastern time"),
@@ -88,7 +88,7 @@ def start_said(
     time −04:00)"; "—" when the text gave no start."""
     if not start:
         return "—"
-    said = [gettext(_ZONE_WORDS[zone]) if zone in _ZONE_WORDS else zone] if zone else []
+    said = [gettext(ZONE_WORDS[zone]) if zone in ZONE_WORDS else zone] if zone else []
     if offset:
         # A typographic minus: a hyphen before the hours reads as a dash.
         said.append(offset.replace("-", "\N{MINUS SIGN}", 1))

@@ -82,5 +82,8 @@ def _text_only(decoded: Decoded) -> Decoded:
         raise IngestRefused(
             "the document is binary (control characters), not a text summary", field="file"
         )
+    # A byte-order mark and spaces alone (of any width) are no text either.
+    if not decoded.text.strip().strip("\ufeff").strip():
+        raise IngestRefused("the document is empty", field="file")
     lines = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
     return Decoded(lines, decoded.encoding)

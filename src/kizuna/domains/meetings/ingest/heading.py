@@ -246,9 +246,9 @@ def read_heading(
             elif len(person.name) > len(attendees[same[0]].name):
                 attendees[same[0]] = person  # 河野太郎 names 河野 in full
     if not attendees:
-        findings.append(("no-attendees", opening[:20], "no attendee could be read"))
+        findings.append(("no-attendees", _snippet(opening), "no attendee could be read"))
     if start is None:
-        findings.append(("no-start", opening[:20], "no start time in the opening"))
+        findings.append(("no-start", _snippet(opening), "no start time in the opening"))
     duration = find_duration(opening) if start is not None else None
     if start is not None and start.until is not None:
         duration = start.minutes_to_until
@@ -256,7 +256,7 @@ def read_heading(
     if kind == "announcement":
         # The record is of the announcement: a reader must not take its date for the
         # meeting's, nor those it expects for those who attended.
-        findings.append(("announced", title[:20], ANNOUNCED))
+        findings.append(("announced", _snippet(title), ANNOUNCED))
     place = _place(opening, heading_lines, lang)
     return Heading(
         kind=kind,
@@ -275,3 +275,15 @@ def read_heading(
 def is_lead(paragraph: str) -> bool:
     """True for a summary's lead paragraph (…概要は以下のとおりです / as follows)."""
     return bool(_LEAD.search(paragraph))
+
+
+def _snippet(text: str, size: int = 20) -> str:
+    """The opening words of `text` a finding quotes: cut at a space where a Latin word
+    would be cut in two ("Secretary of State M"); Japanese, written without spaces,
+    where it ends."""
+    if len(text) <= size:
+        return text
+    cut = text[:size]
+    if text[size].isascii() and text[size].isalnum() and " " in cut.strip():
+        return cut[: cut.rstrip().rindex(" ")].rstrip()
+    return cut
