@@ -209,14 +209,19 @@ def login(
         )  # fmt: skip
     source = request.client.host if request.client else "unknown"
     refused: identity.LoginRefused | None = None
-    # The write transaction commits even when the login fails: the failure count
-    # and its audit entry must be kept.
-    with node.db.write() as conn:
-        try:
-            user = identity.authenticate(conn, username, password, source=source)
-            session_id = identity.start_session(conn, user)
-        except identity.LoginRefused as exc:
-            refused = exc
+    # No transaction around the check: `authenticate` holds none while argon2 runs.
+    try:
+        user = identity.authenticate(node.db, username, password, source=source)
+    except identity.LoginRefused as exc:
+        refused = exc
+    if isinstance(refused, identity.Busy):
+        busy = page(
+            request, "login.html", principal=None, next=_safe_next(next),
+            error=N_("The node is busy checking other sign-ins. Try again in a few seconds."),
+            username=username, status=503,
+        )  # fmt: skip
+        busy.headers["Retry-After"] = str(refused.retry_after)
+        return busy
     if refused is not None:
         message = (
             N_("Too many failed attempts. Try again later.")
@@ -238,6 +243,8 @@ def login(
         if refused.retry_after:
             failed.headers["Retry-After"] = str(refused.retry_after)
         return failed
+    with node.db.write() as conn:
+        session_id = identity.start_session(conn, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         cookies_of(request).session,
