@@ -7,7 +7,7 @@ are made by `kizuna init`, the key in a file beside the database.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     alliance_file: Path | None = None
     # Seconds between two scans for due escalation steps while serving.
     coordination_scan_seconds: float = 30
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed, comma
+    # separated; none by default, so no local process names the client's address (which
+    # the sign-in throttle counts by and the audit log records).
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _production_is_not_a_demo(self) -> Settings:
@@ -48,6 +52,15 @@ class Settings(BaseSettings):
                 "KIZUNA_ENV=production needs an explicit KIZUNA_DATABASE_URL, not the demo default"
             )
         return self
+
+    def proxy_options(self) -> dict[str, Any]:
+        """uvicorn's options for forwarded headers: believed only from the proxies
+        named in `trusted_proxies`, ignored when none are (uvicorn by default believes
+        127.0.0.1, so that any process on the node's machine chose its client address)."""
+        proxies = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        if not proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
     @property
     def secure_cookies(self) -> bool:

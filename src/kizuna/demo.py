@@ -120,6 +120,7 @@ async def serve(nodes: list[DemoNode]) -> None:
                 host=d.node.settings.host,
                 port=d.node.settings.port,
                 log_level="warning",
+                **d.node.settings.proxy_options(),
             )
         )
         for d in nodes

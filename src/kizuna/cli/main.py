@@ -98,7 +98,8 @@ def serve(
     with sock, opened(settings) as node:
         console.print(f"Kizuna node {node.nation} on http://{settings.host}:{settings.port}/")
         app_ = create_app(node, checkpoints=True, federate=True)
-        uvicorn.Server(uvicorn.Config(app_, log_level="warning")).run(sockets=[sock])
+        config = uvicorn.Config(app_, log_level="warning", **settings.proxy_options())
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

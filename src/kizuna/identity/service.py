@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,6 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kizuna import audit, clock
+from kizuna.db import Database
 from kizuna.errors import Conflict, Invalid
 from kizuna.identity import throttle
 from kizuna.identity.principal import Principal, Role
@@ -30,6 +33,7 @@ from kizuna.labels import Clearance, LabelError, Level, Policy
 __all__ = [
     "SESSION_HOURS",
     "TOKEN_DAYS",
+    "Busy",
     "LoginRefused",
     "User",
     "add_user",
@@ -223,63 +227,112 @@ def members(conn: Connection, body_id: str) -> list[User]:
     return [u for u in map(_user, rows) if body_id in u.principal.bodies]
 
 
+class Busy(LoginRefused):
+    """Every password-check slot stayed taken for the whole wait: the node is busy."""
+
+
+# Password checks run at once in one process: about one a core. Each is a tenth of a
+# second of CPU by design; unbounded, a crowd of strangers' guesses starves every
+# other request of the node (security test, finding 1).
+CHECK_SLOTS = max(1, os.cpu_count() or 1)
+CHECK_WAIT_SECONDS = 2.0
+BUSY_RETRY_SECONDS = 5
+_checks = threading.BoundedSemaphore(CHECK_SLOTS)
+
+
+def _verified(stored: str | None, password: str) -> tuple[bool, str | None]:
+    """(whether `password` matches `stored`, a stronger hash to store or None), with a
+    check slot held. An unknown name is checked against the stand-in hash, so that it
+    takes the same work as a known one."""
+    if not _checks.acquire(timeout=CHECK_WAIT_SECONDS):
+        raise Busy("the node is busy checking other sign-ins", retry_after=BUSY_RETRY_SECONDS)
+    try:
+        try:
+            _hasher.verify(stored or _dummy_hash(), password or "-")
+        except (VerificationError, InvalidHashError):
+            return False, None
+        if stored is None:
+            return False, None
+        return True, (_hasher.hash(password) if _hasher.check_needs_rehash(stored) else None)
+    finally:
+        _checks.release()
+
+
 def authenticate(
-    conn: Connection, username: str, password: str, *, source: str, channel: str = "page"
+    db: Database, username: str, password: str, *, source: str, channel: str = "page"
 ) -> User:
-    """Check a password in the caller's write transaction. The caller commits even
-    when this raises, so that the failure count and its audit entry are kept.
+    """Check a password, holding no database connection while argon2 runs: the account
+    is read in a short read, the hash checked with none held, and the outcome (the
+    failure count, the audit entry, a stronger hash) written in a short write. Inside
+    a transaction, each guess held a connection (SQLite's write lock, even) for the
+    check's tenth of a second, and a crowd of guesses stopped the node.
 
     `source` is the client address: the throttle counts per name and address (see
     `throttle`). An unknown name, an inactive user and a wrong password get the same
     refusal after the same work (one argon2 verification, one count); a throttled
-    attempt is refused before any password is checked, whoever the name is."""
-    wait, failures = throttle.remaining(conn, username, source)
+    attempt is refused before any password is checked, whoever the name is. When no
+    check slot frees up in time, `Busy` (a `LoginRefused`) is raised, and audited."""
     where = {"source": source, "channel": channel}
+    name = username[:128]
+    with db.read() as conn:
+        wait, failures = throttle.remaining(conn, username, source)
+        row = None if wait else _active_row(conn, username)
     if wait:
-        audit.append(
-            conn,
-            actor="anonymous",
-            action="login.throttled",
-            target=username[:128],
-            detail={**where, "failures": failures, "retry_after": wait},
-        )
+        with db.write() as conn:
+            audit.append(
+                conn, actor="anonymous", action="login.throttled", target=name,
+                detail={**where, "failures": failures, "retry_after": wait},
+            )  # fmt: skip
         raise LoginRefused(f"too many failed attempts; try again in {wait} s", retry_after=wait)
-    row = conn.execute(
+    stored = row.password_hash if row is not None else None
+    try:
+        ok, stronger = _verified(stored, password)
+    except Busy as busy:
+        with db.write() as conn:
+            audit.append(
+                conn, actor="anonymous", action="login.busy", target=name,
+                detail={**where, "retry_after": busy.retry_after},
+            )  # fmt: skip
+        raise
+    with db.write() as conn:
+        # The account may have changed while its hash was checked (a new password,
+        # deactivation): the check stands only for the hash it was made against.
+        if ok and row is not None:
+            now = _active_row(conn, username)
+            ok = now is not None and now.pk == row.pk and now.password_hash == stored
+            row = now
+        if not ok or row is None:
+            failures = throttle.fail(conn, username, source)
+            reason = {} if stored is not None else {"reason": "unknown or inactive user"}
+            audit.append(
+                conn, actor="anonymous", action="login.failure", target=name,
+                detail={**where, "failures": failures, **reason},
+            )  # fmt: skip
+            if failures == throttle.FREE_ATTEMPTS:
+                audit.append(
+                    conn, actor="anonymous", action="login.locked", target=name,
+                    detail={**where, "seconds": throttle.delay(failures)},
+                )  # fmt: skip
+            refused = True
+        else:
+            refused = False
+            throttle.clear(conn, username, source)
+            if stronger is not None:
+                conn.execute(
+                    update(users)
+                    .where(users.c.pk == row.pk, users.c.password_hash == stored)
+                    .values(password_hash=stronger)
+                )
+            audit.append(conn, actor=username, action="login.success", detail=where)
+    if refused or row is None:
+        raise LoginRefused("wrong username or password")
+    return _user(row)
+
+
+def _active_row(conn: Connection, username: str) -> Any:
+    return conn.execute(
         select(users).where(users.c.username == username, users.c.active == 1)
     ).first()
-    stored = row.password_hash if row is not None else None
-    known = stored is not None
-    try:
-        _hasher.verify(stored or _dummy_hash(), password or "-")
-        ok = known
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or row is None:
-        failures = throttle.fail(conn, username, source)
-        reason = {} if known else {"reason": "unknown or inactive user"}
-        audit.append(
-            conn,
-            actor="anonymous",
-            action="login.failure",
-            target=username[:128],
-            detail={**where, "failures": failures, **reason},
-        )
-        if failures == throttle.FREE_ATTEMPTS:
-            audit.append(
-                conn,
-                actor="anonymous",
-                action="login.locked",
-                target=username[:128],
-                detail={**where, "seconds": throttle.delay(failures)},
-            )
-        raise LoginRefused("wrong username or password")
-    throttle.clear(conn, username, source)
-    if _hasher.check_needs_rehash(row.password_hash):
-        conn.execute(
-            update(users).where(users.c.pk == row.pk).values(password_hash=_hasher.hash(password))
-        )
-    audit.append(conn, actor=username, action="login.success", detail=where)
-    return _user(row)
 
 
 def credential_current(conn: Connection, user: User) -> bool:

@@ -30,7 +30,7 @@ from kizuna.identity.principal import Principal
 from kizuna.runtime import Node
 from kizuna.taxii.errors import TaxiiError
 
-__all__ = ["BasicCache", "principal_of"]
+__all__ = ["BasicCache", "StaleSignIn", "principal_of", "sign_in_basic"]
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="kizuna", Bearer'}
 
@@ -69,33 +69,58 @@ class BasicCache:
             self._seen.clear()
 
 
-def _basic(
-    node: Node, cache: BasicCache, request: Request, encoded: str, conn: Connection
-) -> Principal:
+class StaleSignIn(Exception):
+    """A remembered Basic sign-in no longer stands: check the password again, outside
+    the read that found it."""
+
+
+def _credentials(encoded: str) -> tuple[str, str]:
     try:
         username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise TaxiiError(401, "Not authenticated", "malformed Basic credentials",
                          headers=_CHALLENGE) from exc  # fmt: skip
+    return username, password
+
+
+def _remembered(cache: BasicCache, request: Request, conn: Connection) -> Principal | None:
+    """The caller of a Basic request whose check is remembered and still stands."""
+    username, password = _credentials(_basic_value(request))
     cached = cache.get(username, password)
     if cached is not None:
         if identity.credential_current(conn, cached):
             return cached.principal
         cache.forget(username, password)
+    return None
+
+
+def sign_in_basic(node: Node, cache: BasicCache, request: Request) -> None:
+    """Check the request's Basic password, holding no connection (`authenticate` reads
+    and writes in short transactions of its own): a check made inside the caller's
+    read held a pooled connection for each stranger's guess, and thirty of them
+    emptied the pool. A success is remembered, so the caller's read finds it."""
+    value = _basic_value(request)
+    if not value:
+        return
+    username, password = _credentials(value)
+    if cache.get(username, password) is not None:
+        return
     source = request.client.host if request.client else "unknown"
-    refused: identity.LoginRefused | None = None
-    # Committed even when the check fails: the failure count and its entry stay.
-    with node.db.write() as writing:
-        try:
-            user = identity.authenticate(
-                writing, username, password, source=source, channel="taxii"
-            )
-        except identity.LoginRefused as exc:
-            refused = exc
-    if refused is not None:
-        raise TaxiiError(401, "Not authenticated", str(refused), headers=_CHALLENGE)
+    try:
+        user = identity.authenticate(node.db, username, password, source=source, channel="taxii")
+    except identity.Busy as busy:
+        raise TaxiiError(
+            503, "Service unavailable", "the node is busy checking other sign-ins; try again"
+            f" in {busy.retry_after} s", headers={"Retry-After": str(busy.retry_after)},
+        ) from busy  # fmt: skip
+    except identity.LoginRefused as refused:
+        raise TaxiiError(401, "Not authenticated", str(refused), headers=_CHALLENGE) from refused
     cache.put(username, password, user)
-    return user.principal
+
+
+def _basic_value(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "basic" else ""
 
 
 def principal_of(node: Node, cache: BasicCache, request: Request, conn: Connection) -> Principal:
@@ -104,7 +129,13 @@ def principal_of(node: Node, cache: BasicCache, request: Request, conn: Connecti
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     value = value.strip()
     if scheme.lower() == "basic" and value:
-        return _basic(node, cache, request, value, conn)
+        principal = _remembered(cache, request, conn)
+        if principal is None:
+            # Checked before this read began (`sign_in_basic`), but what was remembered
+            # no longer stands (the account changed): it is forgotten, and the caller
+            # checks the password again once this read has ended.
+            raise StaleSignIn
+        return principal
     if scheme.lower() == "bearer" and value:
         principal = identity.principal_for_token(conn, value)
         if principal is None:

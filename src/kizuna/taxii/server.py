@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -28,7 +29,7 @@ from kizuna.interchange.imports import import_objects
 from kizuna.runtime import NO_TELEMETRY, Node
 from kizuna.store import MAX_LIMIT, StoredObject
 from kizuna.store.feed import Entry, FeedQuery, bodies, entries, feed
-from kizuna.taxii.auth import BasicCache, principal_of
+from kizuna.taxii.auth import BasicCache, StaleSignIn, principal_of, sign_in_basic
 from kizuna.taxii.collections import COLLECTIONS, STIX_MEDIA, Collection, find, peer_collection
 from kizuna.taxii.errors import TAXII_MEDIA, TaxiiError, error_response
 from kizuna.taxii.schema import taxii_status
@@ -150,9 +151,34 @@ def _joined(items: list[bytes]) -> list[bytes]:
 
 
 def _caller(request: Request) -> Principal:
+    with _read_as_caller(request) as (_, principal):
+        return principal
+
+
+@contextmanager
+def _read_as_caller(request: Request) -> Iterator[tuple[Connection, Principal]]:
+    """A read transaction and the caller, whose Basic password (if any) was checked
+    before the read began, so that no connection waits on argon2."""
     node: Node = request.app.state.node
-    with node.db.read() as conn:
-        return _caller_in(conn, request)
+    for _ in range(2):
+        _sign_in(request)
+        with node.db.read() as conn:
+            try:
+                principal = _caller_in(conn, request)
+            except StaleSignIn:
+                continue  # forgotten: checked anew with this read ended
+            yield conn, principal
+            return
+    raise TaxiiError(401, "Not authenticated", "wrong username or password",
+                     headers={"WWW-Authenticate": 'Basic realm="kizuna", Bearer'})  # fmt: skip
+
+
+def _sign_in(request: Request) -> None:
+    """A Basic password is checked before the caller's read begins, so that no
+    connection waits on argon2; call before `_caller_in`."""
+    if not _acceptable(request.headers.get("accept", "")):
+        raise TaxiiError(406, "Not acceptable", f"Accept must be {TAXII_MEDIA}")
+    sign_in_basic(request.app.state.node, request.app.state.basic, request)
 
 
 def _caller_in(conn: Connection, request: Request) -> Principal:
@@ -261,8 +287,7 @@ def create_taxii_app(node: Node) -> FastAPI:
         # the thread pool), and has no parameters for FastAPI to solve (issue 12).
         collection_id = request.path_params["collection_id"]
         # The caller's checks, its collection and its page are read in one transaction.
-        with node.db.read() as conn:
-            principal = _caller_in(conn, request)
+        with _read_as_caller(request) as (conn, principal):
             coll = _collection_in(conn, collection_id, principal)
             query = _query(request, coll)
             limit = _limit(request.query_params.get("limit"))

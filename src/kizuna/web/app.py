@@ -12,6 +12,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import audit, domains
@@ -22,6 +23,7 @@ from kizuna.taxii.errors import TaxiiError, error_response
 from kizuna.taxii.server import create_taxii_app
 from kizuna.web import accounts, api, calendar_feed, objects, pages, problems, schemas, search
 from kizuna.web import federation as federation_web
+from kizuna.web.cookies import cookie_names
 from kizuna.web.deps import LoginRequired, page_principal
 from kizuna.web.start import router as start_router
 
@@ -59,7 +61,21 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.node.body_limit(str(scope.get("path", "")))
+        path = str(scope.get("path", ""))
+        limit = self.node.body_limit(path)
+        if limit > self.node.settings.max_body_bytes and not await run_in_threadpool(
+            self._signed_in, scope
+        ):
+            # A raised limit is for a signed-in caller: a stranger holding tens of
+            # megabytes per request in the node's memory is refused before they are read.
+            if path.startswith("/api/"):
+                refused = problems.problem(
+                    401, "a valid bearer token is required",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )  # fmt: skip
+                await refused(scope, receive, send)
+                return
+            limit = self.node.settings.max_body_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._too_large(scope, receive, send, limit)
@@ -88,6 +104,17 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _signed_in(self, scope: Scope) -> bool:
+        """Whether the request carries a valid API token or page session (the digest
+        look-ups of every request, no password check)."""
+        request = Request(scope)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        session = request.cookies.get(cookie_names(self.node).session, "")
+        with self.node.db.read() as conn:
+            if scheme.lower() == "bearer" and token.strip():
+                return identity.principal_for_token(conn, token.strip()) is not None
+            return bool(session) and identity.principal_for_session(conn, session) is not None
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         detail = f"the request body is over {limit} bytes"

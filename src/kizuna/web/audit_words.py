@@ -53,6 +53,7 @@ ACTIONS: dict[str, str] = {
     "login.failure": N_("Sign-in failed"),
     "login.locked": N_("Sign-in restricted after failed attempts"),
     "login.throttled": N_("Sign-in refused while restricted"),
+    "login.busy": N_("Sign-in refused while the node was busy"),
     "logout": N_("Signed out"),
     # Objects, whatever their domain
     "object.create": N_("Object created"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from kizuna import audit
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
+from kizuna.runtime import Node
 from kizuna.store.mentions import mentions
 from kizuna.web.audit_words import LABEL_KEYS, action_said, detail_lines, target_said
 from kizuna.web.cookies import cookies_of
@@ -136,14 +138,19 @@ def page(
     )
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf:
-        response.set_cookie(
-            cookies_of(request).csrf,
-            new_csrf,
-            httponly=True,
-            samesite="strict",
-            secure=node.settings.secure_cookies,
-        )
+        _set_csrf(request, response, new_csrf)
     return response
+
+
+def _set_csrf(request: Request, response: Response, token: str) -> None:
+    node: Node = request.app.state.node
+    response.set_cookie(
+        cookies_of(request).csrf,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=node.settings.secure_cookies,
+    )
 
 
 def render_error(
@@ -209,14 +216,19 @@ def login(
         )  # fmt: skip
     source = request.client.host if request.client else "unknown"
     refused: identity.LoginRefused | None = None
-    # The write transaction commits even when the login fails: the failure count
-    # and its audit entry must be kept.
-    with node.db.write() as conn:
-        try:
-            user = identity.authenticate(conn, username, password, source=source)
-            session_id = identity.start_session(conn, user)
-        except identity.LoginRefused as exc:
-            refused = exc
+    # No transaction around the check: `authenticate` holds none while argon2 runs.
+    try:
+        user = identity.authenticate(node.db, username, password, source=source)
+    except identity.LoginRefused as exc:
+        refused = exc
+    if isinstance(refused, identity.Busy):
+        busy = page(
+            request, "login.html", principal=None, next=_safe_next(next),
+            error=N_("The node is busy checking other sign-ins. Try again in a few seconds."),
+            username=username, status=503,
+        )  # fmt: skip
+        busy.headers["Retry-After"] = str(refused.retry_after)
+        return busy
     if refused is not None:
         message = (
             N_("Too many failed attempts. Try again later.")
@@ -238,6 +250,8 @@ def login(
         if refused.retry_after:
             failed.headers["Retry-After"] = str(refused.retry_after)
         return failed
+    with node.db.write() as conn:
+        session_id = identity.start_session(conn, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         cookies_of(request).session,
@@ -247,6 +261,9 @@ def login(
         secure=node.settings.secure_cookies,
         max_age=identity.SESSION_HOURS * 3600,
     )
+    # A new form token with the new session: one planted or read before the sign-in
+    # (by another site on the same host, say) forges no form of the signed-in user.
+    _set_csrf(request, response, secrets.token_urlsafe(32))
     return response
 
 
@@ -257,7 +274,10 @@ def logout(request: Request, principal: PagePrincipal, node: NodeDep) -> Redirec
             conn, request.cookies.get(cookies_of(request).session, ""), actor=principal.name
         )
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(cookies_of(request).session)
+    secure = node.settings.secure_cookies
+    response.delete_cookie(cookies_of(request).session, secure=secure, httponly=True)
+    # The next sign-in form gets a token of its own, not the signed-out session's.
+    response.delete_cookie(cookies_of(request).csrf, secure=secure, httponly=True)
     return response
 
 
