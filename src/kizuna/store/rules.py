@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from kizuna.errors import Invalid, Refused
+from kizuna.errors import Invalid, Refused, Stale
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.store.access import held_label
@@ -23,6 +23,7 @@ __all__ = [
     "check_label",
     "check_not_revoked",
     "check_release",
+    "check_version",
     "follows_a_narrowing",
     "may",
     "never_wider_than",
@@ -142,6 +143,20 @@ def check_release(principal: Principal, origin: str, target: str | None) -> None
 
 
 _A_LABEL_ONLY = {"modified", "object_marking_refs"}
+
+
+def check_version(held: int, seen: int | None, stix_id: str, action: str) -> None:
+    """A decision names the version its taker saw (`seen`); once another version is
+    current, what they decided on is not what would be written or released. None: the
+    caller named no version (older clients), and the decision is on the current one."""
+    if seen is not None and seen != held:
+        raise Stale(
+            f"{stix_id} changed after version {seen} was read: version {held} is now "
+            "current; read it, then decide again",
+            action=action,
+            target=stix_id,
+            current=held,
+        )
 
 
 def changes_label_only(previous: dict[str, Any], body: dict[str, Any]) -> bool:

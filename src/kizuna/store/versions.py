@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from kizuna import audit, clock
 from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
-from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused
+from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused, Stale
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
@@ -47,7 +47,7 @@ class VersionWriter:
             with self.db.write() as conn:
                 audit.lock(conn)
                 yield conn
-        except Refused as exc:
+        except (Refused, Stale) as exc:
             with self.db.write() as conn:
                 audit.append(
                     conn,
