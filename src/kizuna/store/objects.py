@@ -224,6 +224,7 @@ class Store(BatchWriter):
             raise NotFound(f"no object {answers}", field="id")
         self.owners.admit("answer", obj, owner)
         body = prepare(obj, now=stix_ts(clock.now()))
+        rules.check_creator(principal, body, Permission.OBJECT_ANSWER)
         self.owners.check(
             conn, Write("answer", principal, body, label_of_row(question), principal.nation), owner
         )
@@ -292,6 +293,7 @@ class Store(BatchWriter):
         if merged.get("modified") in (None, cur.modified):
             merged["modified"] = later_than(cur.modified)
         body = prepare(merged, now=stix_ts(clock.now()))
+        rules.check_creator(principal, body, Permission.OBJECT_WRITE)
         rules.check_not_revoked(previous, body, relabelled=False)
         if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
             raise Invalid(
@@ -328,9 +330,8 @@ class Store(BatchWriter):
         Only a releasing officer of the originating nation may take it, within their
         own clearance, and the originating nation always stays released to.
         `changes` (top-level properties) go into the released version in the same
-        transaction, for a release that also records its own outcome in the object.
-        `version`, the one the officer reviewed, must still be current (`Stale`).
-        """
+        transaction, for a release that also records its own outcome in the object;
+        `version`, the one the officer reviewed, must still be current (`Stale`)."""
         with self.transaction(principal) as conn:
             return self.release_in(
                 conn, principal, stix_id, label, changes=changes, owner=owner, version=version

@@ -18,7 +18,7 @@ from kizuna import audit, clock
 from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused, Stale
-from kizuna.identity.principal import Principal
+from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
@@ -344,6 +344,7 @@ class VersionWriter:
                 body, label, secret=self.node.secret, floor_label=floor
             )
         stix_id = str(body["id"])
+        rules.check_creator(principal, body, Permission.OBJECT_WRITE)
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
         if label.rel_to != {self.node.nation}:
             rules.check_release(principal, self.node.nation, stix_id)
