@@ -14,6 +14,7 @@ __all__ = [
     "NotFound",
     "Recalled",
     "Refused",
+    "Stale",
     "StoreError",
     "validator_said",
 ]
@@ -50,6 +51,18 @@ class Conflict(StoreError):
     def __init__(self, message: str, *, field: str | None = None, target: str | None = None):
         super().__init__(message, field=field)
         self.target = target
+
+
+class Stale(Conflict):
+    """A decision taken on a version that is no longer current (409): the object
+    changed after its reader saw it. `current` is the version now held. Audited, as a
+    refusal is: a decision that did not take effect is part of the record."""
+
+    def __init__(self, message: str, *, action: str, target: str, current: int) -> None:
+        super().__init__(message, field="version", target=target)
+        self.action = action
+        self.current = current
+        self.label: str | None = None
 
 
 class Refused(StoreError):

@@ -8,8 +8,11 @@ HTTPConnectionPool(…) Max retries exceeded…") is not something an operator c
 
 Codes: `refused` (nothing listens at the peer's address), `unreachable` (its name does
 not resolve, no route), `timeout`, `tls` (the secure connection failed: a certificate,
-a TLS setting), `http-<status>` (the peer answered with an HTTP error), `answer` (what
-it answered is not a TAXII answer), `node` (this node failed: its database, a bug).
+a TLS setting), `http-<status>` (the peer answered with an HTTP error), `redirect`
+(the peer answered with a redirect, which a pull never follows), `too-large` (its
+answer ran past the size a page may have), `answer` (what it answered is not a TAXII
+answer), `node` (this node failed: its database, a bug). An answer read for longer
+than its deadline is a `timeout`.
 """
 
 from __future__ import annotations
@@ -22,11 +25,29 @@ from collections.abc import Iterator
 import requests
 from taxii2client.exceptions import TAXIIServiceException
 
-__all__ = ["KINDS", "classify", "detail"]
+__all__ = ["KINDS", "Redirected", "TooLarge", "TooSlow", "classify", "detail"]
 
-KINDS = ("refused", "unreachable", "timeout", "tls", "http", "answer", "node")
+KINDS = (
+    "refused", "unreachable", "timeout", "tls", "http", "redirect", "too-large", "answer",
+    "node",
+)  # fmt: skip
 # The detail kept beside the code: enough to diagnose, bounded.
 _LONGEST = 500
+
+
+class Redirected(requests.RequestException):
+    """The peer answered a pull with a redirect. Never followed: the address is the
+    peer's to choose, and the pull's token and this node's position in the network
+    would go with the request to wherever it names."""
+
+
+class TooLarge(requests.RequestException):
+    """The peer's answer ran past the size a page of the pull may have."""
+
+
+class TooSlow(requests.Timeout):
+    """The peer's answer took longer than its deadline to arrive, however steadily it
+    trickled in."""
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -50,6 +71,10 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 def classify(exc: BaseException) -> str:
     """The code of a failed pull (see the module's docstring)."""
     chain = list(_chain(exc))
+    if any(isinstance(e, Redirected) for e in chain):
+        return "redirect"
+    if any(isinstance(e, TooLarge) for e in chain):
+        return "too-large"
     for found in chain:
         if isinstance(found, requests.HTTPError) and found.response is not None:
             return f"http-{found.response.status_code}"
@@ -63,7 +88,8 @@ def classify(exc: BaseException) -> str:
     if any(isinstance(e, requests.ConnectionError | ConnectionError | socket.gaierror)
            for e in chain):  # fmt: skip
         return "unreachable"
-    if any(isinstance(e, TAXIIServiceException | json.JSONDecodeError) for e in chain):
+    broken = requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    if any(isinstance(e, TAXIIServiceException | json.JSONDecodeError | broken) for e in chain):
         return "answer"
     return "node"
 

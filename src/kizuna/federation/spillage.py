@@ -72,9 +72,14 @@ def report(node: Node, peer: Peer, *, timeout: float = 10.0) -> int:
             json={"notices": notices},
             headers={"Authorization": f"Bearer {peer.pull_token}"},
             timeout=timeout,
+            # As the pull (pull.py): no redirect followed, and the body, never read, is
+            # not taken in whole.
+            allow_redirects=False,
+            stream=True,
         )
     except requests.RequestException:
         return 0
+    answer.close()
     if answer.status_code != 200:
         return 0
     with node.db.write() as conn:

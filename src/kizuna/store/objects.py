@@ -224,6 +224,7 @@ class Store(BatchWriter):
             raise NotFound(f"no object {answers}", field="id")
         self.owners.admit("answer", obj, owner)
         body = prepare(obj, now=stix_ts(clock.now()))
+        rules.check_creator(principal, body, Permission.OBJECT_ANSWER)
         self.owners.check(
             conn, Write("answer", principal, body, label_of_row(question), principal.nation), owner
         )
@@ -246,11 +247,18 @@ class Store(BatchWriter):
             return self.create_in(conn, principal, obj, label, owner=owner)
 
     def revise(
-        self, principal: Principal, stix_id: str, obj: Any, *, owner: OwnerKey | None = None
+        self,
+        principal: Principal,
+        stix_id: str,
+        obj: Any,
+        *,
+        owner: OwnerKey | None = None,
+        version: int | None = None,
     ) -> StoredObject:
-        """A new version of an object this node owns, at the same label."""
+        """A new version of an object this node owns, at the same label; `version`, the
+        one its author read, must still be current (`Stale` otherwise)."""
         with self.transaction(principal) as conn:
-            return self.revise_in(conn, principal, stix_id, obj, owner=owner)
+            return self.revise_in(conn, principal, stix_id, obj, owner=owner, version=version)
 
     def revise_in(
         self,
@@ -260,12 +268,14 @@ class Store(BatchWriter):
         obj: Any,
         *,
         owner: OwnerKey | None = None,
+        version: int | None = None,
     ) -> StoredObject:
         """`revise` inside the caller's transaction (for services that write several)."""
         rules.require(
             principal, Permission.OBJECT_WRITE, "change objects", self.node.nation, stix_id
         )
         cur = self._owned_current(conn, principal, stix_id)
+        rules.check_version(cur.number, version, stix_id, "revise")
         previous = json.loads(cur.body)
         # The owner of a type refuses a write that does not come through it first (an
         # audited refusal that names the way to write it), whatever else is wrong.
@@ -283,6 +293,7 @@ class Store(BatchWriter):
         if merged.get("modified") in (None, cur.modified):
             merged["modified"] = later_than(cur.modified)
         body = prepare(merged, now=stix_ts(clock.now()))
+        rules.check_creator(principal, body, Permission.OBJECT_WRITE)
         rules.check_not_revoked(previous, body, relabelled=False)
         if clock.parse_ts(body["modified"]) <= clock.parse_ts(cur.modified):
             raise Invalid(
@@ -312,16 +323,19 @@ class Store(BatchWriter):
         *,
         changes: dict[str, Any] | None = None,
         owner: OwnerKey | None = None,
+        version: int | None = None,
     ) -> StoredObject:
         """A release decision: a new version of the object at a new label.
 
         Only a releasing officer of the originating nation may take it, within their
         own clearance, and the originating nation always stays released to.
         `changes` (top-level properties) go into the released version in the same
-        transaction, for a release that also records its own outcome in the object.
-        """
+        transaction, for a release that also records its own outcome in the object;
+        `version`, the one the officer reviewed, must still be current (`Stale`)."""
         with self.transaction(principal) as conn:
-            return self.release_in(conn, principal, stix_id, label, changes=changes, owner=owner)
+            return self.release_in(
+                conn, principal, stix_id, label, changes=changes, owner=owner, version=version
+            )
 
     def release_in(
         self,
@@ -333,6 +347,7 @@ class Store(BatchWriter):
         changes: dict[str, Any] | None = None,
         owner: OwnerKey | None = None,
         follows: str | None = None,
+        version: int | None = None,
     ) -> StoredObject:
         """`release` inside the caller's transaction (a release that follows from other
         writes of the same action, such as the last approval of a joint product).
@@ -340,6 +355,7 @@ class Store(BatchWriter):
         says so)."""
         cur = self._owned_current(conn, principal, stix_id)
         rules.check_release(principal, self.node.nation, stix_id)
+        rules.check_version(cur.number, version, stix_id, "release")
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
         before = label_of_row(cur)
         if label == before:

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from kizuna.errors import Invalid, Refused
+from kizuna.errors import Invalid, Refused, Stale
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
+from kizuna.stix.markings import KIZUNA_IDENTITY
 from kizuna.store.access import held_label
 from kizuna.store.owners import Write
 
@@ -20,9 +21,11 @@ __all__ = [
     "author_refusal",
     "changes_label_only",
     "check_clearance",
+    "check_creator",
     "check_label",
     "check_not_revoked",
     "check_release",
+    "check_version",
     "follows_a_narrowing",
     "may",
     "never_wider_than",
@@ -142,6 +145,35 @@ def check_release(principal: Principal, origin: str, target: str | None) -> None
 
 
 _A_LABEL_ONLY = {"modified", "object_marking_refs"}
+
+
+def check_creator(principal: Principal, body: dict[str, Any], action: Permission) -> None:
+    """No one's object is credited to Kizuna itself, the identity that makes the label
+    markings and extension definitions every node holds: exported, it would read as
+    the platform's own statement, and a partner would take it as such. Any other
+    identity a user names stays theirs to name (a report credited to its agency)."""
+    if principal.kind != "system" and body.get("created_by_ref") == KIZUNA_IDENTITY:
+        raise Refused(
+            f"created_by_ref names {KIZUNA_IDENTITY}, Kizuna's own identity, which only "
+            "the objects Kizuna makes itself carry: name the object's creator, or none",
+            field="object.created_by_ref",
+            action=str(action),
+            target=str(body.get("id")),
+        )
+
+
+def check_version(held: int, seen: int | None, stix_id: str, action: str) -> None:
+    """A decision names the version its taker saw (`seen`); once another version is
+    current, what they decided on is not what would be written or released. None: the
+    caller named no version (older clients), and the decision is on the current one."""
+    if seen is not None and seen != held:
+        raise Stale(
+            f"{stix_id} changed after version {seen} was read: version {held} is now "
+            "current; read it, then decide again",
+            action=action,
+            target=stix_id,
+            current=held,
+        )
 
 
 def changes_label_only(previous: dict[str, Any], body: dict[str, Any]) -> bool:

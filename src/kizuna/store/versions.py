@@ -17,8 +17,8 @@ from sqlalchemy import Connection, and_, insert, select, update
 from kizuna import audit, clock
 from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
-from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused
-from kizuna.identity.principal import Principal
+from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused, Stale
+from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
@@ -47,7 +47,7 @@ class VersionWriter:
             with self.db.write() as conn:
                 audit.lock(conn)
                 yield conn
-        except Refused as exc:
+        except (Refused, Stale) as exc:
             with self.db.write() as conn:
                 audit.append(
                     conn,
@@ -344,6 +344,7 @@ class VersionWriter:
                 body, label, secret=self.node.secret, floor_label=floor
             )
         stix_id = str(body["id"])
+        rules.check_creator(principal, body, Permission.OBJECT_WRITE)
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
         if label.rel_to != {self.node.nation}:
             rules.check_release(principal, self.node.nation, stix_id)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from kizuna.errors import Invalid, Stale
 from kizuna.labels import parse
 from kizuna.store import MAX_LIMIT, StoredObject
 from kizuna.store.listing import Listing
@@ -31,11 +32,23 @@ class ObjectCreate(BaseModel):
 class ObjectUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     object: dict[str, Any] = Field(description="The new version of the STIX object")
+    version: int | None = Field(
+        None,
+        ge=1,
+        description="The version this one revises, as read; 409 when another is current. "
+        "Or send it as If-Match (the object's ETag): 412 when another is current",
+    )
 
 
 class ReleaseDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str = Field(description="The new label")
+    version: int | None = Field(
+        None,
+        ge=1,
+        description="The version the releasing officer reviewed; 409 Conflict, naming the "
+        "version now current, when the object changed since",
+    )
 
 
 class ObjectRead(BaseModel):
@@ -81,11 +94,28 @@ def _json(text: str, status: int = 200) -> Response:
     return Response(text.encode(), status_code=status, media_type="application/json")
 
 
+def _one(obj: StoredObject, status: int = 200) -> Response:
+    # The version is the object's state as a client may name it back (If-Match).
+    answer = _json(_item(obj), status)
+    answer.headers["ETag"] = f'"{obj.version}"'
+    return answer
+
+
+def _matched(if_match: str | None) -> int | None:
+    """The version an If-Match header names: one strong ETag this API gave, or `*`."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip()
+    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+        return int(tag[1:-1])
+    raise Invalid('If-Match names one version as its ETag, such as "3"', field="If-Match")
+
+
 @router.post("/objects", status_code=201, response_model=ObjectRead)
 def create_object(body: ObjectCreate, principal: ApiPrincipal, node: NodeDep) -> Response:
     """Create a labelled object."""
     label = parse(node.policy, body.label, originator=node.nation)
-    return _json(_item(node.store.create(principal, body.object, label)), 201)
+    return _one(node.store.create(principal, body.object, label), 201)
 
 
 @router.get("/objects", response_model=ObjectList)
@@ -107,15 +137,29 @@ def list_objects(
 @router.get("/objects/{stix_id}", response_model=ObjectRead)
 def get_object(stix_id: str, principal: ApiPrincipal, node: NodeDep) -> Response:
     """One object (404 when missing or not visible)."""
-    return _json(_item(node.store.get(principal, stix_id)))
+    return _one(node.store.get(principal, stix_id))
 
 
 @router.put("/objects/{stix_id}", response_model=ObjectRead)
 def revise_object(
-    stix_id: str, body: ObjectUpdate, principal: ApiPrincipal, node: NodeDep
+    stix_id: str,
+    body: ObjectUpdate,
+    principal: ApiPrincipal,
+    node: NodeDep,
+    if_match: Annotated[str | None, Header(max_length=64)] = None,
 ) -> Response:
     """A new version of an object this node owns, at the same label."""
-    return _json(_item(node.store.revise(principal, stix_id, body.object)))
+    matched = _matched(if_match)
+    if matched is not None and body.version not in (None, matched):
+        raise Invalid("If-Match and version name different versions", field="version")
+    try:
+        made = node.store.revise(principal, stix_id, body.object, version=matched or body.version)
+    except Stale as exc:
+        # A failed precondition is 412 in HTTP's words (RFC 9110), 409 in the body's.
+        if matched is not None:
+            exc.status = 412
+        raise
+    return _one(made)
 
 
 @router.get("/objects/{stix_id}/history", response_model=History)
@@ -136,7 +180,7 @@ def release_object(
 ) -> Response:
     """A release decision: relabel the object (a new version)."""
     label = parse(node.policy, body.label, originator=node.nation)
-    return _json(_item(node.store.release(principal, stix_id, label)))
+    return _one(node.store.release(principal, stix_id, label, version=body.version))
 
 
 @router.get("/me")

@@ -185,6 +185,10 @@ _FAILURES: dict[str, str] = {
     "http-5xx": N_("The partner node at {url} failed to answer (HTTP {status}): see its "
                    "log."),
     "http": N_("The partner node at {url} answered HTTP {status}."),
+    "redirect": N_("The partner node at {url} answered with a redirect to another address, "
+                   "which a pull never follows: check its address here and its proxy."),
+    "too-large": N_("The partner node at {url} sent more than a page of objects may hold; "
+                    "nothing of it was stored. See its log."),
     "answer": N_("The partner node at {url} answered, but not as a TAXII server does."),
     "node": N_("This node failed while pulling from {url}: see this node's log."),
 }  # fmt: skip

@@ -394,12 +394,15 @@ def release_form(
     principal: PagePrincipal,
     node: NodeDep,
     label: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
     """A release decision from the object's page: the object at a new label (wider or
-    narrower), by the store's release, with every rule of every other path."""
+    narrower), by the store's release, with every rule of every other path. `version`
+    is the one the page showed: a version written since is refused, and shown."""
     lang = choose_lang(request)
     try:
-        node.store.release(principal, stix_id, parse(node.policy, label, originator=node.nation))
+        chosen = parse(node.policy, label, originator=node.nation)
+        node.store.release(principal, stix_id, chosen, version=version)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except (StoreError, LabelError) as exc:

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kizuna.errors import validator_said
+from kizuna.errors import Stale, validator_said
 from kizuna.labels import LabelError
 from kizuna.store import StoreError
 
@@ -27,6 +27,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid request",
@@ -66,6 +67,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Refused"),
         (404, "Not found (or not visible)"),
         (409, "Conflict"),
+        (412, "Precondition failed (If-Match names a version no longer current)"),
         (413, "Request body too large"),
         (415, "Unsupported media type"),
         (422, "Invalid request"),
@@ -120,7 +122,11 @@ def install(app: FastAPI, *, is_api: Any, page_error: Any) -> None:
         if not is_api(request):
             response: Response = page_error(request, exc, exc.status)
             return response
-        return problem(exc.status, str(exc), field=exc.field, instance=request.url.path)
+        # A stale decision's answer names the version now current, as its ETag too.
+        tag = {"ETag": f'"{exc.current}"'} if isinstance(exc, Stale) else None
+        return problem(
+            exc.status, str(exc), field=exc.field, instance=request.url.path, headers=tag
+        )
 
     async def label_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LabelError)

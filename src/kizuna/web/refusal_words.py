@@ -59,6 +59,14 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("the label must be at least as restrictive as that of every object it names."),
     ),
     (
+        # A decision on a version another has replaced since (store.rules.check_version).
+        re.compile(r"changed after version (?P<seen>\d+) was read: version (?P<current>\d+) is"),
+        N_(
+            "the object changed after you read version {seen}: version {current}, shown "
+            "here now, is current. Review it, then take the decision again."
+        ),
+    ),
+    (
         re.compile(r"is already labelled "),
         N_("the object already has this label: give the label it should have now."),
     ),
