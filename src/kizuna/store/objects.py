@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import uuid
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, select, update
@@ -23,14 +22,13 @@ from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, lub
-from kizuna.stix.markings import NAMESPACE
-from kizuna.stix.types import RECALL, extension_id
 from kizuna.stix.validate import is_versioned, prepare
 from kizuna.store import cursor, followers, parts, rules
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.batch import Arrival, BatchWriter
 from kizuna.store.nodes import NodeRow, load_node
 from kizuna.store.owners import OwnerKey, Owners, Write
+from kizuna.store.recalls import recall_body
 from kizuna.store.rows import (
     COLUMNS,
     MAX_LIMIT,
@@ -484,16 +482,7 @@ class Store(BatchWriter):
         narrowed version (a peer that may read the new version has it by then, and keeps
         what it holds). Peers apply it on arrival (`federation/recall.py`)."""
         now = stix_ts(clock.now())
-        recall = {
-            "type": RECALL,
-            "spec_version": "2.1",
-            "id": f"{RECALL}--{uuid.uuid5(NAMESPACE, f'recall/{made.id}/{made.version}')}",
-            "created": now,
-            "modified": now,
-            "object_ref": made.id,
-            "version": made.version,
-            "extensions": {extension_id("recall"): {"extension_type": "new-sdo"}},
-        }
+        recall = recall_body(made.id, made.version, now)
         detail = {"recalls": made.id, "before_version": made.version}
         body = prepare(recall, now=now)
         return self._insert_new(conn, principal, body, before, self.node.nation,
