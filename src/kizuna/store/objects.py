@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, case, delete, select, update
 from kizuna import audit, clock
 from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
-from kizuna.errors import Invalid, NotFound, Refused
+from kizuna.errors import Invalid, NotFound, Refused, Unseen
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, lub
 from kizuna.stix.markings import NAMESPACE
@@ -221,7 +221,9 @@ class Store(BatchWriter):
             )
         question = self._current_for_write(conn, principal, answers)
         if question is None:
-            raise NotFound(f"no object {answers}", field="id")
+            raise Unseen(
+                f"no object {answers}", field="id", action=Permission.OBJECT_ANSWER, target=answers
+            )
         self.owners.admit("answer", obj, owner)
         body = prepare(obj, now=stix_ts(clock.now()))
         self.owners.check(
@@ -265,7 +267,7 @@ class Store(BatchWriter):
         rules.require(
             principal, Permission.OBJECT_WRITE, "change objects", self.node.nation, stix_id
         )
-        cur = self._owned_current(conn, principal, stix_id)
+        cur = self._owned_current(conn, principal, stix_id, action=Permission.OBJECT_WRITE)
         previous = json.loads(cur.body)
         # The owner of a type refuses a write that does not come through it first (an
         # audited refusal that names the way to write it), whatever else is wrong.
@@ -338,7 +340,7 @@ class Store(BatchWriter):
         writes of the same action, such as the last approval of a joint product).
         `follows` names the object whose narrowing this release follows (the audit
         says so)."""
-        cur = self._owned_current(conn, principal, stix_id)
+        cur = self._owned_current(conn, principal, stix_id, action=Permission.OBJECT_RELEASE)
         rules.check_release(principal, self.node.nation, stix_id)
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)
         before = label_of_row(cur)

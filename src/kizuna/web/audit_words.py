@@ -69,6 +69,10 @@ ACTIONS: dict[str, str] = {
     "object.answer.hidden": N_("Answer over an id the author may not read (nothing stored)"),
     "object.recall.hidden": N_("Recall over an id the author may not read (nothing stored)"),
     "object.read.denied": N_("Reading refused"),
+    # The same entry for a hidden id and a missing one: the log says no more than the answer.
+    "object.write.denied": N_(
+        "Change refused: no object the user may read under this id (nothing stored)"
+    ),
     "objects.export": N_("Object list downloaded"),
     "calendar.export": N_("Calendar downloaded"),
     "stix.export": N_("STIX bundle exported"),
