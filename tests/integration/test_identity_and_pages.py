@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kizuna import audit, clock
+from kizuna.bootstrap import initialize, open_node
 from kizuna.identity.schema import api_tokens, login_throttle
 from kizuna.labels import lub, parse, render
 from kizuna.runtime import Node
+from kizuna.web.app import create_app
+from tests.conftest import node_settings
 from tests.factories import PASSWORD, add_user, bearer, cookies, report
 
 
@@ -248,3 +252,41 @@ def test_a_refusal_naming_a_label_above_the_admin_is_withheld_from_them(
         _login(client, name)
         page = client.get("/audit").text
         assert ("is above the clearance of ito" in page) is shows, name
+
+
+def test_the_language_nobody_chose_is_the_nodes_own(
+    client: TestClient, db_url: str, tmp_path: Path
+) -> None:
+    # Walk 50: the AUS node served Japanese to a browser that asked for French and to
+    # a client that asked for nothing.
+    def lang_of(web: TestClient, headers: dict[str, str]) -> str:
+        found = re.search(r'<html lang="(\w+)"', web.get("/login", headers=headers).text)
+        assert found is not None
+        return found.group(1)
+
+    assert lang_of(client, {}) == "ja"
+    assert lang_of(client, {"accept-language": "fr-FR,fr;q=0.9"}) == "ja"
+    if db_url.startswith("postgresql"):
+        return  # one database is enough for a second node; the words are the same
+    (tmp_path / "aus").mkdir()
+    settings = node_settings(f"sqlite:///{tmp_path / 'aus' / 'kizuna.db'}", tmp_path / "aus")
+    initialize(settings, nation="AUS")
+    aus = open_node(settings)
+    try:
+        with TestClient(create_app(aus)) as web:
+            assert lang_of(web, {}) == "en"
+            assert lang_of(web, {"accept-language": "fr-FR,fr;q=0.9"}) == "en"
+            assert lang_of(web, {"accept-language": "ja"}) == "ja"
+    finally:
+        aus.db.dispose()
+
+
+def test_a_language_not_offered_is_named_and_changes_nothing(client: TestClient) -> None:
+    # Walk 50: /lang/fr landed on the start page, saying nothing.
+    client.get("/lang/en")
+    answer = client.get("/lang/fr?next=/objects", follow_redirects=False)
+    assert answer.status_code == 404
+    assert "There are no pages in “fr”: this node offers 日本語 (ja) and English (en)." in (
+        answer.text
+    )
+    assert client.cookies.get(cookies(client).lang) == "en"
