@@ -176,6 +176,10 @@ def test_the_audit_page_is_for_this_nations_admins(client: TestClient, node: Nod
         answer = client.get("/audit")
         assert answer.status_code == status, name
     assert "node.init" in answer.text
+    # Walk 50: the page said a refused look's action as its code (audit:log:read), and
+    # its reason named the permission, not the role to ask for.
+    assert "監査ログと連携ページの閲覧" in answer.text
+    assert "あなたの役割ではこの操作はできません。管理者の役割が必要です。" in answer.text
     # Each refused look is itself in the log, naming who and what they asked for.
     with node.db.read() as conn:
         refused = [e for e in audit.entries(conn, limit=100) if e.action == "refused"]
@@ -183,13 +187,9 @@ def test_the_audit_page_is_for_this_nations_admins(client: TestClient, node: Nod
     assert asked == [
         (
             "tanaka",
-            "tanaka may not see the federation page: "
-            "the role that grants audit:log:read is missing",
+            "tanaka may not see the federation page: it needs the admin role",
         ),
-        (
-            "tanaka",
-            "tanaka may not read the audit log: the role that grants audit:log:read is missing",
-        ),
+        ("tanaka", "tanaka may not read the audit log: it needs the admin role"),
         ("smith", "only users of JPN may see the federation page on this node"),
         ("smith", "only users of JPN may read the audit log on this node"),
     ]
@@ -290,3 +290,18 @@ def test_a_language_not_offered_is_named_and_changes_nothing(client: TestClient)
         answer.text
     )
     assert client.cookies.get(cookies(client).lang) == "en"
+
+
+def test_a_rest_refusal_names_the_role_in_words(client: TestClient, node: Node) -> None:
+    # Walk 50: "jones may not create objects: the role that grants store:object:write
+    # is missing".
+    _, token = add_user(node, "jones", roles=["reader"])
+    answer = client.post(
+        "/api/v1/objects",
+        json={"object": report("A plan"), "label": "UNCLASSIFIED//REL TO JPN"},
+        headers=bearer(token),
+    )
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == (
+        "jones may not create objects: it needs the author or translator role"
+    )

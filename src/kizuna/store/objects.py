@@ -21,7 +21,7 @@ from kizuna import audit, clock
 from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
 from kizuna.errors import Invalid, NotFound, Refused, Unseen
-from kizuna.identity.principal import Permission, Principal
+from kizuna.identity.principal import Permission, Principal, roles_needed
 from kizuna.labels import Label, Policy, lub
 from kizuna.stix.markings import NAMESPACE
 from kizuna.stix.types import RECALL, extension_id
@@ -215,7 +215,7 @@ class Store(BatchWriter):
         if not principal.can(Permission.OBJECT_ANSWER):
             raise Refused(
                 f"{principal.name} may not answer objects: "
-                f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                f"it needs {roles_needed(Permission.OBJECT_ANSWER)}",
                 action=str(Permission.OBJECT_ANSWER),
                 target=answers,
             )

@@ -241,9 +241,9 @@ def test_a_member_who_only_reads_is_told_of_a_notice_but_not_offered_to_sign_for
         entries = audit.entries(conn, limit=50)
     said = [e.detail["reason"] for e in reversed(entries) if e.action == "refused"]
     assert said == [
-        "ureader may not record events: the role that grants store:object:write is missing",
+        "ureader may not record events: it needs the author or translator role",
         "only authors of USA record and update events on this node",
-        "ureader may not acknowledge for usfj: the role that grants store:object:answer is missing",
+        "ureader may not acknowledge for usfj: it needs the author or coordinator role",
     ]
 
 
