@@ -568,8 +568,18 @@ def test_only_a_peer_may_report_spillage(jpn: Node) -> None:
         answer = client.post("/federation/spillage", json={"notices": [notice]},
                              headers=bearer(token))  # fmt: skip
         assert answer.status_code == 403
+        # Walk 50: without a body, a person's token heard "notices: Field required"
+        # (422) before it heard it is no peer, and the refusal left no trace.
+        bare = client.post("/federation/spillage", json={}, headers=bearer(token))
+        assert bare.status_code == 403
+        assert bare.json()["detail"] == "only a peer node's account may call this"
     with jpn.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(spillage_notices)).scalar() == 0
+        refused = [e for e in audit.entries(conn, limit=20) if e.action == "refused"]
+    assert [(e.actor, e.detail["action"]) for e in refused] == [
+        ("smith", "federation:peer:call"),
+        ("smith", "federation:peer:call"),
+    ]
 
 
 def test_a_page_takes_every_version_of_objects_new_here_in_order(jpn: Node, usa: Node) -> None:

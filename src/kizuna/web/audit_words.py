@@ -293,6 +293,7 @@ DETAIL_VALUES: dict[str, dict[str, str]] = {
         "translation:text:verify": N_("verifying translations"),
         "intel:joint:approve": N_("approving a joint product"),
         "intel:joint:revise": N_("revising a joint product"),
+        "federation:peer:call": N_("a call only a partner node's account makes"),
     },
 }
 # Details that name a level of the policy by its name, a type by its code.
