@@ -89,11 +89,19 @@ def test_bad_user_input_is_named_and_writes_nothing(db_url: str, tmp_path: Path)
          "roles: a user of USA may not be admin on the JPN node"),
         (["--nation", "USA", "--clearance", "SECRET", "--role", "releasing_officer"],
          "roles: a user of USA may not be releasing_officer on the JPN node"),
+        # Walk 50: a partner's author was taken, and every write of theirs refused.
+        (["--nation", "AUS", "--clearance", "SECRET", "--role", "author"],
+         "roles: a user of AUS may not be author on the JPN node: that role acts only for "
+         "JPN's own users, and a partner's user writes on its own nation's node (here it "
+         "may be reader or coordinator: it reads, and a coordinator answers what is "
+         "addressed to its nation)"),
+        (["--nation", "USA", "--clearance", "SECRET", "--role", "translator"],
+         "roles: a user of USA may not be translator on the JPN node"),
     ]  # fmt: skip
     for extra, words in cases:
         code, out = _run("user", "add", "bad", *extra, "--db", db_url, key=key)
         assert code == 2, out
-        assert words in out
+        assert words in " ".join(out.split())
     code, out = _run(
         "user",
         "add",
