@@ -178,7 +178,7 @@ def test_the_audit_page_is_for_this_nations_admins(client: TestClient, node: Nod
     assert "node.init" in answer.text
     # Walk 50: the page said a refused look's action as its code (audit:log:read), and
     # its reason named the permission, not the role to ask for.
-    assert "監査ログと連携ページの閲覧" in answer.text
+    assert "監査記録と連携ページの閲覧" in answer.text
     assert "あなたの役割ではこの操作はできません。管理者の役割が必要です。" in answer.text
     # Each refused look is itself in the log, naming who and what they asked for.
     with node.db.read() as conn:
