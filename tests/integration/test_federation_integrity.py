@@ -549,7 +549,8 @@ def test_spillage_keeps_no_body_and_the_sender_is_told(jpn: Node, usa: Node) -> 
     assert cyber.id not in untold
     held_page = federation_page(usa, "miller", [])
     assert top.id in held_page
-    assert "漏えい：保持せず" in held_page  # "spillage: not kept"; pages open in Japanese
+    # USA's node opens in English when nobody chose (walk 50).
+    assert "spillage: not kept" in held_page
     assert secret not in held_page
 
 
