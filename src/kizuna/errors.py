@@ -16,6 +16,7 @@ __all__ = [
     "Refused",
     "Stale",
     "StoreError",
+    "Unseen",
     "validator_said",
 ]
 
@@ -40,6 +41,19 @@ class NotFound(StoreError):
     """Missing or not visible to the caller: the same answer for both (404)."""
 
     status = 404
+
+
+class Unseen(NotFound):
+    """A write on an object the writer cannot see, hidden or missing alike: answered as
+    NotFound, and audited after the rollback (`action` is the permission the write
+    used), since probing writes against hidden ids are what the security officers look
+    for; one entry for both cases, so the log of a missing id says nothing of a hidden
+    one either."""
+
+    def __init__(self, message: str, *, field: str | None = None, action: str, target: str):
+        super().__init__(message, field=field)
+        self.action = action
+        self.target = target
 
 
 class Conflict(StoreError):

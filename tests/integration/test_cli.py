@@ -89,11 +89,19 @@ def test_bad_user_input_is_named_and_writes_nothing(db_url: str, tmp_path: Path)
          "roles: a user of USA may not be admin on the JPN node"),
         (["--nation", "USA", "--clearance", "SECRET", "--role", "releasing_officer"],
          "roles: a user of USA may not be releasing_officer on the JPN node"),
+        # Walk 50: a partner's author was taken, and every write of theirs refused.
+        (["--nation", "AUS", "--clearance", "SECRET", "--role", "author"],
+         "roles: a user of AUS may not be author on the JPN node: that role acts only for "
+         "JPN's own users, and a partner's user writes on its own nation's node (here it "
+         "may be reader or coordinator: it reads, and a coordinator answers what is "
+         "addressed to its nation)"),
+        (["--nation", "USA", "--clearance", "SECRET", "--role", "translator"],
+         "roles: a user of USA may not be translator on the JPN node"),
     ]  # fmt: skip
     for extra, words in cases:
         code, out = _run("user", "add", "bad", *extra, "--db", db_url, key=key)
         assert code == 2, out
-        assert words in out
+        assert words in " ".join(out.split())
     code, out = _run(
         "user",
         "add",
@@ -183,3 +191,40 @@ def test_a_command_without_the_nodes_key_names_the_key_not_init(tmp_path: Path) 
     assert "was not found: set KIZUNA_KEY_FILE" in said
     assert "run `kizuna init` first" not in said
     assert _run("meetings", "list", "--db", db, key=tmp_path / "k.pem")[0] == 0
+
+
+def test_a_partners_pull_token_renewed_as_readme_says_lives_a_year(
+    db_url: str, tmp_path: Path
+) -> None:
+    # Walk 50: README says a partner's pull token lives a year and is renewed with
+    # `kizuna user token issue peer-usa`, which gave a person's 90 days.
+    from datetime import timedelta
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kizuna import clock
+    from kizuna.identity.schema import api_tokens
+    from kizuna.node import public_key_pem
+
+    key = tmp_path / "node.pem"
+    assert _run("init", "--db", db_url, "--nation", "JPN", key=key)[0] == 0
+    partner = tmp_path / "usa.pem"
+    partner.write_text(public_key_pem(Ed25519PrivateKey.generate()))
+    code, out = _run(
+        "peer", "add", "USA", "--url", "http://127.0.0.1:9", "--public-key", str(partner),
+        "--max-level", "SECRET", "--db", db_url, key=key,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = _run("user", "token", "issue", "peer-usa", "--db", db_url, key=key)
+    assert code == 0, out
+    renewed = out.strip().splitlines()[-1]
+    node = open_node(node_settings(db_url, tmp_path))
+    try:
+        with node.db.read() as conn:
+            expires = conn.execute(
+                select(api_tokens.c.expires_at).where(api_tokens.c.prefix == renewed[:10])
+            ).scalar_one()
+    finally:
+        node.db.dispose()
+    lives = clock.parse_ts(expires) - clock.now()
+    assert timedelta(days=364) < lives <= timedelta(days=365)

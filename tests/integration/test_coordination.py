@@ -498,7 +498,7 @@ def test_notifications_are_acknowledged_once(node: Node, people: dict) -> None:
     ]
     assert notices.notifications(c, sato) == []  # jjoc is not told of its own item
     notices.acknowledge(c, davis, mine[0].pk)
-    with pytest.raises(Refused, match="role that grants"):
+    with pytest.raises(Refused, match="it needs the author or coordinator role"):
         notices.acknowledge(c, smith, mine[0].pk)  # a reader of usfj does not sign for it
     with pytest.raises(NotFound):
         notices.acknowledge(c, sato, mine[0].pk)  # not a notice to sato's bodies

@@ -666,12 +666,13 @@ def test_a_concurrence_written_on_the_usa_node_moves_the_jpn_item(node: Node, us
         with TestClient(create_app(usa)) as web:
             with usa.db.write() as conn:
                 web.cookies.set(cookies(web).session, identity.start_session(conn, davis))
+            web.cookies.set(cookies(web).lang, "ja")
             shown = web.get(f"/coordination/items/{item.id}").text
             web.cookies.set(cookies(web).lang, "en")
             history = web.get(f"/objects/{item.id}").text
         assert f'<time datetime="{due[:19]}Z" title="{due[:19]}Z">' in shown
         # A version that came from JPN was written here by the JPN node: named in the
-        # reader's words (Japanese by default, English when chosen), its handle on hover.
+        # reader's words (Japanese or English, as chosen), its handle on hover.
         assert '<span class="actor" title="node:JPN">日本のノード</span>' in shown
         assert '<span class="actor" title="node:JPN">the Japan node</span>' in history
         assert ">node:JPN<" not in shown + history

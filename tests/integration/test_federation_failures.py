@@ -223,3 +223,20 @@ def test_peer_list_says_the_failure_as_the_page_does_and_keeps_its_detail(node: 
     assert "Error" not in said
     [detail] = [line for line in result.output.splitlines() if line.startswith("USA detail: ")]
     assert "Error" in detail
+
+
+def test_a_new_pull_token_ends_the_backoff(node: Node, peer_server: ThreadingHTTPServer) -> None:
+    # Walk 50: after `kizuna peer token USA T` the pull stayed in its backoff for
+    # about a minute, as if the new token did not work either.
+    peer_server.status = 401  # type: ignore[attr-defined]
+    _peer_at(node, f"http://127.0.0.1:{peer_server.server_address[1]}")
+    federator = Federator(node)
+    (peer,) = federator._peers()
+    asyncio.run(federator._pull(peer))
+    (peer,) = federator._peers()
+    assert not federator.is_due(peer)  # the same token: the backoff holds
+    with node.db.write() as conn:
+        peers.set_pull_token(conn, actor="test", nation="USA", token="n" * 32)
+    (peer,) = federator._peers()
+    assert federator.is_due(peer)
+    assert federator._failures["USA"] == 0

@@ -549,7 +549,8 @@ def test_spillage_keeps_no_body_and_the_sender_is_told(jpn: Node, usa: Node) -> 
     assert cyber.id not in untold
     held_page = federation_page(usa, "miller", [])
     assert top.id in held_page
-    assert "漏えい：保持せず" in held_page  # "spillage: not kept"; pages open in Japanese
+    # USA's node opens in English when nobody chose (walk 50).
+    assert "spillage: not kept" in held_page
     assert secret not in held_page
 
 
@@ -568,8 +569,18 @@ def test_only_a_peer_may_report_spillage(jpn: Node) -> None:
         answer = client.post("/federation/spillage", json={"notices": [notice]},
                              headers=bearer(token))  # fmt: skip
         assert answer.status_code == 403
+        # Walk 50: without a body, a person's token heard "notices: Field required"
+        # (422) before it heard it is no peer, and the refusal left no trace.
+        bare = client.post("/federation/spillage", json={}, headers=bearer(token))
+        assert bare.status_code == 403
+        assert bare.json()["detail"] == "only a peer node's account may call this"
     with jpn.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(spillage_notices)).scalar() == 0
+        refused = [e for e in audit.entries(conn, limit=20) if e.action == "refused"]
+    assert [(e.actor, e.detail["action"]) for e in refused] == [
+        ("smith", "federation:peer:call"),
+        ("smith", "federation:peer:call"),
+    ]
 
 
 def test_a_page_takes_every_version_of_objects_new_here_in_order(jpn: Node, usa: Node) -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kizuna import audit, clock
+from kizuna.bootstrap import initialize, open_node
 from kizuna.identity.schema import api_tokens, login_throttle
 from kizuna.labels import lub, parse, render
 from kizuna.runtime import Node
+from kizuna.web.app import create_app
+from tests.conftest import node_settings
 from tests.factories import PASSWORD, add_user, bearer, cookies, report
 
 
@@ -172,6 +176,10 @@ def test_the_audit_page_is_for_this_nations_admins(client: TestClient, node: Nod
         answer = client.get("/audit")
         assert answer.status_code == status, name
     assert "node.init" in answer.text
+    # Walk 50: the page said a refused look's action as its code (audit:log:read), and
+    # its reason named the permission, not the role to ask for.
+    assert "監査記録と連携ページの閲覧" in answer.text
+    assert "あなたの役割ではこの操作はできません。管理者の役割が必要です。" in answer.text
     # Each refused look is itself in the log, naming who and what they asked for.
     with node.db.read() as conn:
         refused = [e for e in audit.entries(conn, limit=100) if e.action == "refused"]
@@ -179,13 +187,9 @@ def test_the_audit_page_is_for_this_nations_admins(client: TestClient, node: Nod
     assert asked == [
         (
             "tanaka",
-            "tanaka may not see the federation page: "
-            "the role that grants audit:log:read is missing",
+            "tanaka may not see the federation page: it needs the admin role",
         ),
-        (
-            "tanaka",
-            "tanaka may not read the audit log: the role that grants audit:log:read is missing",
-        ),
+        ("tanaka", "tanaka may not read the audit log: it needs the admin role"),
         ("smith", "only users of JPN may see the federation page on this node"),
         ("smith", "only users of JPN may read the audit log on this node"),
     ]
@@ -248,3 +252,56 @@ def test_a_refusal_naming_a_label_above_the_admin_is_withheld_from_them(
         _login(client, name)
         page = client.get("/audit").text
         assert ("is above the clearance of ito" in page) is shows, name
+
+
+def test_the_language_nobody_chose_is_the_nodes_own(
+    client: TestClient, db_url: str, tmp_path: Path
+) -> None:
+    # Walk 50: the AUS node served Japanese to a browser that asked for French and to
+    # a client that asked for nothing.
+    def lang_of(web: TestClient, headers: dict[str, str]) -> str:
+        found = re.search(r'<html lang="(\w+)"', web.get("/login", headers=headers).text)
+        assert found is not None
+        return found.group(1)
+
+    assert lang_of(client, {}) == "ja"
+    assert lang_of(client, {"accept-language": "fr-FR,fr;q=0.9"}) == "ja"
+    if db_url.startswith("postgresql"):
+        return  # one database is enough for a second node; the words are the same
+    (tmp_path / "aus").mkdir()
+    settings = node_settings(f"sqlite:///{tmp_path / 'aus' / 'kizuna.db'}", tmp_path / "aus")
+    initialize(settings, nation="AUS")
+    aus = open_node(settings)
+    try:
+        with TestClient(create_app(aus)) as web:
+            assert lang_of(web, {}) == "en"
+            assert lang_of(web, {"accept-language": "fr-FR,fr;q=0.9"}) == "en"
+            assert lang_of(web, {"accept-language": "ja"}) == "ja"
+    finally:
+        aus.db.dispose()
+
+
+def test_a_language_not_offered_is_named_and_changes_nothing(client: TestClient) -> None:
+    # Walk 50: /lang/fr landed on the start page, saying nothing.
+    client.get("/lang/en")
+    answer = client.get("/lang/fr?next=/objects", follow_redirects=False)
+    assert answer.status_code == 404
+    assert "There are no pages in “fr”: this node offers 日本語 (ja) and English (en)." in (
+        answer.text
+    )
+    assert client.cookies.get(cookies(client).lang) == "en"
+
+
+def test_a_rest_refusal_names_the_role_in_words(client: TestClient, node: Node) -> None:
+    # Walk 50: "jones may not create objects: the role that grants store:object:write
+    # is missing".
+    _, token = add_user(node, "jones", roles=["reader"])
+    answer = client.post(
+        "/api/v1/objects",
+        json={"object": report("A plan"), "label": "UNCLASSIFIED//REL TO JPN"},
+        headers=bearer(token),
+    )
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == (
+        "jones may not create objects: it needs the author or translator role"
+    )

@@ -52,7 +52,7 @@ def test_a_reader_of_the_body_is_refused_on_every_path(node: Node, client: TestC
     smith, token = people["smith"]
     c.open_item(people["sato"][0], item())
     [notice] = notices.notifications(c, smith)
-    with pytest.raises(Refused, match="role that grants"):
+    with pytest.raises(Refused, match="it needs the author or coordinator role"):
         notices.acknowledge(c, smith, notice.pk)
     rest = client.post(
         f"/api/v1/coordination/notifications/{notice.pk}/acknowledge", headers=bearer(token)

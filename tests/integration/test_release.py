@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -209,3 +210,45 @@ def test_a_releasing_officer_takes_the_decision_on_the_objects_page(
 def _error_text(page: str) -> str:
     found = re.search(r'id="release-error">(.*?)</p>', page, flags=re.DOTALL)
     return html.unescape(found.group(1)) if found else ""
+
+
+def test_a_write_on_a_hidden_or_missing_id_is_audited_and_says_nothing(
+    client: TestClient, node: Node
+) -> None:
+    # Walk 50: a CONFIDENTIAL user's release and PUT of a SECRET object answered 404
+    # and left no trace, while a GET of the same id wrote "object.read.denied".
+    _, author = add_user(node, "ro-secret", clearance="SECRET", roles=["author"])
+    made = client.post(
+        "/api/v1/objects",
+        json={"object": report("Hidden plan"), "label": "SECRET//REL TO JPN"},
+        headers=bearer(author),
+    )
+    assert made.status_code == 201, made.text
+    hidden = str(made.json()["id"])
+    missing = "report--00000000-0000-4000-8000-000000000000"
+    _, prober = add_user(
+        node, "prober", clearance="CONFIDENTIAL", roles=["author", "releasing_officer"]
+    )
+    said = []
+    for stix_id in (hidden, missing):
+        release = client.post(
+            f"/api/v1/objects/{stix_id}/release",
+            json={"label": "CONFIDENTIAL//REL TO JPN, USA"},
+            headers=bearer(prober),
+        )
+        put = client.put(
+            f"/api/v1/objects/{stix_id}",
+            json={"object": report("Changed")},
+            headers=bearer(prober),
+        )
+        assert (release.status_code, put.status_code) == (404, 404)
+        # The same answer for a hidden id as for a missing one, but for the id itself.
+        said.append((release.json()["detail"].replace(stix_id, "?"), put.json()["detail"]))
+    assert said[0][0] == said[1][0] == "no object ?"
+    entries = [(a, t, json.loads(d)) for a, t, d in _audit(node, "object.write.denied")]
+    assert entries == [
+        ("prober", hidden, {"action": "store:object:release"}),
+        ("prober", hidden, {"action": "store:object:write"}),
+        ("prober", missing, {"action": "store:object:release"}),
+        ("prober", missing, {"action": "store:object:write"}),
+    ]

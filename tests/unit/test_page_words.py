@@ -57,9 +57,15 @@ def _refusal(**values: object) -> ValidationError:
             "Page: this page link is no longer valid; start again from the first page.",
         ),
         (
-            Refused("the role that grants store:object:answer is missing", action="x"),
+            Refused("a refusal the pages have no words for", action="x"),
             "この操作は許可されていません。あなたの役割または資格では行えません。",
             "You may not do this: your role or clearance does not allow it.",
+        ),
+        (
+            # Walk 50: the role in words, not the permission's code.
+            Refused("x may not answer: it needs the author or coordinator role", action="x"),
+            "あなたの役割ではこの操作はできません。作成者または調整担当者の役割が必要です。",
+            "Your roles do not allow this: it needs the author or coordinator role.",
         ),
         (
             Refused(

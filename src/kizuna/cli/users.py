@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from kizuna.cli.common import DbOption, console, fail, opened, operator, print_table, settings_for
 from kizuna.errors import Invalid, StoreError
-from kizuna.federation.peers import peer_for_account
+from kizuna.federation.peers import PEER_TOKEN_DAYS, peer_for_account
 from kizuna.identity import accounts
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Role
@@ -223,7 +223,11 @@ def user_unlock(username: str, db: DbOption = None) -> None:
 def token_issue(
     username: str,
     days: Annotated[
-        int | None, typer.Option(help="Days the token lives (default: KIZUNA_TOKEN_DAYS, 90)")
+        int | None,
+        typer.Option(
+            help="Days the token lives (default: KIZUNA_TOKEN_DAYS, 90; a partner node's "
+            "account, 365, as `kizuna peer add` gives)"
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -233,12 +237,15 @@ def token_issue(
         user = identity.find_user(conn, username)
         if user is None:
             raise StoreError(f"no active user {username}", field="username")
-        return identity.issue_token(
-            conn,
-            user=user,
-            actor=operator(),
-            days=node.settings.token_days if days is None else days,
-        )
+        if days is not None:
+            lifetime = days
+        elif peer_for_account(conn, username) is not None:
+            # A partner's renewal lives as long as the token `peer add` first gave it,
+            # so renewing does not shorten the pull to a person's token.
+            lifetime = PEER_TOKEN_DAYS
+        else:
+            lifetime = node.settings.token_days
+        return identity.issue_token(conn, user=user, actor=operator(), days=lifetime)
 
     print(_act(db, issue))
 

@@ -38,6 +38,8 @@ class Federator:
         self._hinted: set[str] = set()
         self._due: dict[str, float] = {}
         self._failures: dict[str, int] = {}
+        # What a failing pull was tried with (token, address), by nation.
+        self._tried: dict[str, tuple[str, str]] = {}
 
     def hint(self, nation: str) -> None:
         """A peer says it has something new: pull from it now."""
@@ -49,8 +51,7 @@ class Federator:
         while True:
             known = await asyncio.to_thread(self._peers)
             for peer in known:
-                now = time.monotonic()
-                if peer.nation in self._hinted or now >= self._due.get(peer.nation, 0.0):
+                if self.is_due(peer):
                     self._hinted.discard(peer.nation)
                     await self._pull(peer)
             newest = await asyncio.to_thread(self._newest)
@@ -61,6 +62,18 @@ class Federator:
                 await asyncio.wait_for(self._wake.wait(), timeout=HINT_POLL)
             self._wake.clear()
 
+    def is_due(self, peer: Peer) -> bool:
+        """Whether to pull from `peer` now: hinted, its time come, or its token or
+        address changed since a pull failed. An operator who sets a new token (`kizuna
+        peer token`, another process) fixed what failed: waiting out a backoff of up
+        to a minute for it would only look as if the new token did not work either."""
+        tried = self._tried.get(peer.nation)
+        if tried is not None and tried != (peer.pull_token, peer.url):
+            del self._tried[peer.nation]
+            self._failures[peer.nation] = 0
+            self._due.pop(peer.nation, None)
+        return peer.nation in self._hinted or time.monotonic() >= self._due.get(peer.nation, 0.0)
+
     async def _pull(self, peer: Peer) -> None:
         try:
             await asyncio.to_thread(pull_once, self.node, peer)
@@ -70,9 +83,11 @@ class Federator:
             self._failures[peer.nation] = failed
             delay = min(MAX_BACKOFF, self.interval * 2**failed)
             self._due[peer.nation] = time.monotonic() + delay
+            self._tried[peer.nation] = (peer.pull_token, peer.url)
             await asyncio.to_thread(self._record_error, peer, exc)
             return
         self._failures[peer.nation] = 0
+        self._tried.pop(peer.nation, None)
         self._due[peer.nation] = time.monotonic() + self.interval
 
     def _peers(self) -> list[Peer]:

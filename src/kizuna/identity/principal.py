@@ -12,7 +12,7 @@ from typing import Literal
 
 from kizuna.labels import Clearance, Policy
 
-__all__ = ["ROLE_PERMISSIONS", "Permission", "Principal", "Role"]
+__all__ = ["ROLE_PERMISSIONS", "ROLE_WORDS", "Permission", "Principal", "Role", "roles_needed"]
 
 
 class Role(StrEnum):
@@ -55,6 +55,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.OBJECT_READ, Permission.OBJECT_WRITE, Permission.TRANSLATION_VERIFY}
     ),
 }
+
+
+# A role as a refusal names it (README's words): a permission's code is for the log.
+ROLE_WORDS: dict[Role, str] = {
+    Role.READER: "reader",
+    Role.AUTHOR: "author",
+    Role.RELEASING_OFFICER: "releasing officer",
+    Role.ADMIN: "admin",
+    Role.COORDINATOR: "coordinator",
+    Role.TRANSLATOR: "translator",
+}
+
+
+def roles_needed(permission: Permission) -> str:
+    """The roles that grant `permission`, as a refusal says them: "the author or
+    translator role" (walk 50: "the role that grants store:object:write is missing"
+    told a user nothing they could ask their administrator for)."""
+    named = [ROLE_WORDS[role] for role in Role if permission in ROLE_PERMISSIONS[role]]
+    if len(named) > 1:
+        return f"the {', '.join(named[:-1])} or {named[-1]} role"
+    return f"the {named[0]} role"
 
 
 @dataclass(frozen=True)

@@ -123,8 +123,11 @@ def check_compartments(policy: Policy, compartments: list[str]) -> list[str]:
 
 
 # Roles that act only for the node's own nation (`store.rules.require`): given to a
-# partner's user they would do nothing, and say nothing of it.
-HOME_ONLY = frozenset({Role.ADMIN, Role.RELEASING_OFFICER})
+# partner's user they would do nothing, and say nothing of it. An author's writes and a
+# translator's are refused to a partner's user too (walk 50: "only users of JPN may
+# create objects"): the one thing of theirs that acts here, answering, is the
+# coordinator's, which says so.
+HOME_ONLY = frozenset({Role.ADMIN, Role.RELEASING_OFFICER, Role.AUTHOR, Role.TRANSLATOR})
 
 
 def check_roles(
@@ -137,10 +140,12 @@ def check_roles(
         raise Invalid(f"unknown role; known: {known}", field="roles") from exc
     idle = sorted(HOME_ONLY.intersection(role_set)) if home and nation != home else []
     if idle:
-        partner = ", ".join(r.value for r in Role if r not in HOME_ONLY)
+        partner = " or ".join(r.value for r in Role if r not in HOME_ONLY)
         raise Invalid(
             f"a user of {nation} may not be {idle[0].value} on the {home} node: that role "
-            f"acts only for {home}'s own users (a partner's user may be: {partner})",
+            f"acts only for {home}'s own users, and a partner's user writes on its own "
+            f"nation's node (here it may be {partner}: it reads, and a coordinator answers "
+            "what is addressed to its nation)",
             field="roles",
         )
     return role_set

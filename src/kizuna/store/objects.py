@@ -19,8 +19,8 @@ from sqlalchemy import Connection, and_, case, delete, select, update
 from kizuna import audit, clock
 from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
-from kizuna.errors import Invalid, NotFound, Refused
-from kizuna.identity.principal import Permission, Principal
+from kizuna.errors import Invalid, NotFound, Refused, Unseen
+from kizuna.identity.principal import Permission, Principal, roles_needed
 from kizuna.labels import Label, Policy, lub
 from kizuna.stix.validate import is_versioned, prepare
 from kizuna.store import cursor, followers, parts, rules
@@ -213,13 +213,15 @@ class Store(BatchWriter):
         if not principal.can(Permission.OBJECT_ANSWER):
             raise Refused(
                 f"{principal.name} may not answer objects: "
-                f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                f"it needs {roles_needed(Permission.OBJECT_ANSWER)}",
                 action=str(Permission.OBJECT_ANSWER),
                 target=answers,
             )
         question = self._current_for_write(conn, principal, answers)
         if question is None:
-            raise NotFound(f"no object {answers}", field="id")
+            raise Unseen(
+                f"no object {answers}", field="id", action=Permission.OBJECT_ANSWER, target=answers
+            )
         self.owners.admit("answer", obj, owner)
         body = prepare(obj, now=stix_ts(clock.now()))
         rules.check_creator(principal, body, Permission.OBJECT_ANSWER)
@@ -272,7 +274,7 @@ class Store(BatchWriter):
         rules.require(
             principal, Permission.OBJECT_WRITE, "change objects", self.node.nation, stix_id
         )
-        cur = self._owned_current(conn, principal, stix_id)
+        cur = self._owned_current(conn, principal, stix_id, action=Permission.OBJECT_WRITE)
         rules.check_version(cur.number, version, stix_id, "revise")
         previous = json.loads(cur.body)
         # The owner of a type refuses a write that does not come through it first (an
@@ -351,7 +353,7 @@ class Store(BatchWriter):
         writes of the same action, such as the last approval of a joint product).
         `follows` names the object whose narrowing this release follows (the audit
         says so)."""
-        cur = self._owned_current(conn, principal, stix_id)
+        cur = self._owned_current(conn, principal, stix_id, action=Permission.OBJECT_RELEASE)
         rules.check_release(principal, self.node.nation, stix_id)
         rules.check_version(cur.number, version, stix_id, "release")
         rules.check_label(self.policy, principal, label, self.node.nation, stix_id)

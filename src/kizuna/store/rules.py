@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kizuna.errors import Invalid, Refused, Stale
-from kizuna.identity.principal import Permission, Principal
+from kizuna.identity.principal import Permission, Principal, roles_needed
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.stix.markings import KIZUNA_IDENTITY
 from kizuna.store.access import held_label
@@ -50,7 +50,7 @@ def require(
     users on a node read what is released to them, but write on their own node."""
     if not principal.can(permission):
         raise Refused(
-            f"{principal.name} may not {what}: the role that grants {permission} is missing",
+            f"{principal.name} may not {what}: it needs {roles_needed(permission)}",
             action=str(permission),
             target=target,
         )

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from kizuna import audit, clock
 from kizuna.db import Database
 from kizuna.db.schema import access, objects, versions
-from kizuna.errors import Conflict, Disallowed, Invalid, NotFound, Refused, Stale
+from kizuna.errors import Conflict, Disallowed, Invalid, Refused, Stale, Unseen
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
@@ -61,6 +61,16 @@ class VersionWriter:
                     },
                 )
             raise
+        except Unseen as exc:
+            with self.db.write() as conn:
+                audit.append(
+                    conn,
+                    actor=principal.name,
+                    action="object.write.denied",
+                    target=exc.target,
+                    detail={"action": exc.action},
+                )
+            raise
 
     def render(self, label: Label) -> str:
         return render(self.policy, label, "en")
@@ -77,10 +87,12 @@ class VersionWriter:
             .with_for_update(of=objects)
         ).first()
 
-    def _owned_current(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
+    def _owned_current(
+        self, conn: Connection, principal: Principal, stix_id: str, *, action: str
+    ) -> Any:
         cur = self._current_for_write(conn, principal, stix_id)
         if cur is None:
-            raise NotFound(f"no object {stix_id}", field="id")
+            raise Unseen(f"no object {stix_id}", field="id", action=action, target=stix_id)
         if cur.origin != self.node.nation:
             raise Refused(
                 f"{stix_id} belongs to the node of {cur.origin}; only it makes new versions",

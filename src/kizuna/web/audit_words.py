@@ -70,6 +70,10 @@ ACTIONS: dict[str, str] = {
     "object.answer.hidden": N_("Answer over an id the author may not read (nothing stored)"),
     "object.recall.hidden": N_("Recall over an id the author may not read (nothing stored)"),
     "object.read.denied": N_("Reading refused"),
+    # The same entry for a hidden id and a missing one: the log says no more than the answer.
+    "object.write.denied": N_(
+        "Change refused: no object the user may read under this id (nothing stored)"
+    ),
     "objects.export": N_("Object list downloaded"),
     "calendar.export": N_("Calendar downloaded"),
     "stix.export": N_("STIX bundle exported"),
@@ -277,6 +281,21 @@ DETAIL_VALUES: dict[str, dict[str, str]] = {
     "translation": {"verified": N_("Verified")},
     "lang": {"ja": N_("Japanese"), "en": N_("English")},
     "dir": {"asc": N_("ascending"), "desc": N_("descending")},
+    # A refusal's action: what was asked, not the permission's code (walk 50: a refused
+    # look at the federation page read "audit:log:read"). A domain's own codes show as
+    # they are until they have words here.
+    "action": {
+        "store:object:read": N_("reading objects"),
+        "store:object:write": N_("writing objects"),
+        "store:object:release": N_("release decisions"),
+        "store:object:answer": N_("answering objects"),
+        "audit:log:read": N_("reading the audit log and the federation page"),
+        "identity:user:manage": N_("managing accounts"),
+        "translation:text:verify": N_("verifying translations"),
+        "intel:joint:approve": N_("approving a joint product"),
+        "intel:joint:revise": N_("revising a joint product"),
+        "federation:peer:call": N_("a call only a partner node's account makes"),
+    },
 }
 # Details that name a level of the policy by its name, a type by its code.
 _LEVEL_KEYS = frozenset({"clearance", "max_level"})

@@ -8,12 +8,13 @@ import contextlib
 from collections.abc import Sequence
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Table, and_, select
 
 from kizuna import clock
 from kizuna.db.schema import MAX_INTEGER, access, audit_checkpoints, objects, versions
+from kizuna.errors import Refused
 from kizuna.federation import spillage
 from kizuna.federation.peers import Peer, list_peers, peer_for_account
 from kizuna.federation.schema import quarantine, spillage_notices
@@ -27,7 +28,10 @@ from kizuna.web.i18n import N_, choose_lang, translations
 from kizuna.web.pages import page
 from kizuna.web.refusal_words import refusal_said
 
-__all__ = ["failure_said", "router"]
+__all__ = ["PEER_CALL", "failure_said", "router"]
+
+# The action a refused call of the peers' endpoints is audited under.
+PEER_CALL = "federation:peer:call"
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,8 +40,19 @@ def _peer(node: NodeDep, principal: Principal) -> Peer:
     with node.db.read() as conn:
         peer = peer_for_account(conn, principal.name)
     if peer is None:
-        raise HTTPException(403, "only a peer node's account may call this")
+        # Audited as every refusal is: a person's token tried on the nodes' own door.
+        with node.store.transaction(principal):
+            raise Refused("only a peer node's account may call this", action=PEER_CALL, target=None)
     return peer
+
+
+def _peer_caller(principal: PeerTokenPrincipal, node: NodeDep) -> Peer:
+    return _peer(node, principal)
+
+
+# A dependency, so that the caller is checked before the body is read: a person's
+# token sent with a malformed body hears it is no peer, not what the body lacks.
+PeerCaller = Annotated[Peer, Depends(_peer_caller)]
 
 
 @router.post("/federation/hint", status_code=202)
@@ -78,11 +93,8 @@ def witnessed(principal: PeerTokenPrincipal, node: NodeDep) -> dict[str, Any]:
 
 
 @router.post("/federation/spillage")
-def spillage_notice(
-    body: spillage.Notices, principal: PeerTokenPrincipal, node: NodeDep
-) -> dict[str, int]:
+def spillage_notice(peer: PeerCaller, body: spillage.Notices, node: NodeDep) -> dict[str, int]:
     """A peer's guard refused objects of this node as spillage: record and audit each."""
-    peer = _peer(node, principal)
     with node.db.write() as conn:
         new = spillage.record(conn, peer, body.notices)
     return {"recorded": new}

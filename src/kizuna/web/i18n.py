@@ -15,10 +15,9 @@ from fastapi import Request
 
 from kizuna.web.cookies import cookies_of
 
-__all__ = ["DEFAULT_LANG", "LANGS", "N_", "choose_lang", "translations"]
+__all__ = ["LANGS", "N_", "choose_lang", "node_lang", "translations"]
 
 LANGS = ("ja", "en")
-DEFAULT_LANG = "ja"
 
 
 def N_(message: str) -> str:
@@ -39,8 +38,16 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def node_lang(nation: str) -> str:
+    """The language a node speaks when nobody chose one: Japanese on Japan's node,
+    English on every other nation's (walk 50: the AUS node served Japanese to a
+    browser that asked for French, and to a client that asked for nothing)."""
+    return "ja" if nation == "JPN" else "en"
+
+
 def choose_lang(request: Request) -> str:
-    """The language cookie, else the browser's first choice we speak, else Japanese."""
+    """The language cookie, else the browser's first choice we speak, else the node's
+    own (`node_lang`)."""
     chosen = request.cookies.get(cookies_of(request).lang)
     if chosen in LANGS:
         return chosen
@@ -48,4 +55,4 @@ def choose_lang(request: Request) -> str:
         tag = part.split(";")[0].strip().lower()[:2]
         if tag in LANGS:
             return tag
-    return DEFAULT_LANG
+    return node_lang(request.app.state.node.nation)

@@ -22,6 +22,7 @@ from jinja2 import FileSystemLoader
 from markupsafe import escape
 
 from kizuna import audit
+from kizuna.errors import NotFound
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
@@ -186,11 +187,18 @@ def _back(request: Request) -> str:
 
 
 @router.get("/lang/{lang}")
-def switch_language(request: Request, lang: str, next: str | None = None) -> RedirectResponse:
+def switch_language(request: Request, lang: str, next: str | None = None) -> Response:
     """Switch the page language, then go back where the reader was."""
+    if lang not in LANGS:
+        # An address typed or kept from elsewhere: landing on the start page in the
+        # same language said nothing of why; the error page names what is offered and
+        # leads back, the language unchanged.
+        message = translations(choose_lang(request)).gettext(
+            "There are no pages in “%(lang)s”: this node offers 日本語 (ja) and English (en)."
+        ) % {"lang": lang[:20]}
+        return render_error(request, NotFound(message, field="lang"), 404, message=message)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    if lang in LANGS:
-        response.set_cookie(cookies_of(request).lang, lang, samesite="lax", max_age=365 * 86400)
+    response.set_cookie(cookies_of(request).lang, lang, samesite="lax", max_age=365 * 86400)
     return response
 
 

@@ -116,7 +116,7 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         # A reader of a body reads what reached it; signing for the body is an answer.
-        re.compile(r"may not acknowledge .*: the role that grants \S+ is missing$"),
+        re.compile(r"may not acknowledge .*: it needs the .+ role$"),
         N_(
             "a reader does not acknowledge: a member who may answer (an author or a "
             "coordinator) acknowledges for the body."
@@ -501,7 +501,22 @@ STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"a username is"), N_("use 1 to 64 letters, digits, '-', '_' or '.'.")),
     (re.compile(r"^user .* exists"), N_("this name is already taken.")),
     (re.compile(r"^limit must be"), N_("the page size is out of range.")),
+    # Any role a permission needs (identity.principal.roles_needed), after the
+    # refusals above that say more for their own case.
+    (
+        re.compile(r" may not .+: it needs the (?P<roles>.+) role$"),
+        N_("your roles do not allow this: it needs the {roles} role."),
+    ),
 ]
+# Roles as `roles_needed` writes them, in the words of the accounts page.
+_ROLES = {
+    "reader": N_("Reader"),
+    "author": N_("Author"),
+    "releasing officer": N_("Releasing officer"),
+    "admin": N_("Administrator"),
+    "coordinator": N_("Coordinator"),
+    "translator": N_("Translator"),
+}
 
 
 def recognised(text: str) -> str | None:
@@ -526,6 +541,9 @@ def refusal_said(text: str, lang: str, policy: Policy | None = None) -> str | No
 
 
 def _part(name: str, value: str, lang: str, policy: Policy | None) -> str:
+    if name == "roles" and lang == "ja":
+        gettext = translations(lang).gettext
+        return "または".join(gettext(_ROLES.get(r, r)) for r in re.split(r", | or ", value))
     if policy is None:
         return value
     if name in ("nation", "nations"):

@@ -22,6 +22,10 @@ from tests.domains.incidents.test_events import counts
 from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
 
+# USA's node opens in English when nobody chose (walk 50); these readers' browsers
+# prefer Japanese, and the tests that switch to English choose it.
+JAPANESE = {"accept-language": "ja"}
+
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 FORM = {
@@ -35,7 +39,7 @@ FORM = {
 @pytest.fixture
 def web(usa: Node) -> Iterator[TestClient]:
     member(usa, "duty", nation="USA", roles=["author", "releasing_officer"], bodies=["usfj"])
-    with TestClient(create_app(usa)) as client:
+    with TestClient(create_app(usa), headers=JAPANESE) as client:
         yield client
 
 

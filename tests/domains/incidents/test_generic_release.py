@@ -21,6 +21,10 @@ from tests.domains.incidents.test_events import PUBLIC, counts
 from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
 
+# USA's node opens in English when nobody chose (walk 50); these readers' browsers
+# prefer Japanese, and the tests that switch to English choose it.
+JAPANESE = {"accept-language": "ja"}
+
 WIDER = "CONFIDENTIAL//REL TO JPN, USA, AUS"
 
 
@@ -30,7 +34,7 @@ def shown(page: str) -> str:
 
 @pytest.fixture
 def web(usa: Node) -> Iterator[TestClient]:
-    with TestClient(create_app(usa)) as client:
+    with TestClient(create_app(usa), headers=JAPANESE) as client:
         yield client
 
 

@@ -20,12 +20,16 @@ from tests.domains.incidents.test_events import counts
 from tests.factories import PASSWORD, bearer, cookies
 from tests.factories.coordination import member
 
+# USA's node opens in English when nobody chose (walk 50); these readers' browsers
+# prefer Japanese, and the tests that switch to English choose it.
+JAPANESE = {"accept-language": "ja"}
+
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
 def web(usa: Node) -> Iterator[TestClient]:
-    with TestClient(create_app(usa)) as client:
+    with TestClient(create_app(usa), headers=JAPANESE) as client:
         yield client
 
 

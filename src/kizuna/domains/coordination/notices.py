@@ -21,7 +21,7 @@ from kizuna.domains.coordination.schema import coord_notifications
 from kizuna.domains.coordination.service import Coordination
 from kizuna.domains.coordination.structure import BILATERAL
 from kizuna.errors import Conflict, NotFound, Refused
-from kizuna.identity.principal import Permission, Principal
+from kizuna.identity.principal import Permission, Principal, roles_needed
 from kizuna.store import StoredObject
 from kizuna.store.objects import COLUMNS, stored_from_row
 
@@ -133,7 +133,7 @@ def acknowledge(c: Coordination, principal: Principal, pk: int) -> None:
         if not may_acknowledge(principal):
             raise Refused(
                 f"{principal.name} may not acknowledge notifications: "
-                f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                f"it needs {roles_needed(Permission.OBJECT_ANSWER)}",
                 action=str(Action.NOTICE_ACK),
                 target=str(pk),
             )

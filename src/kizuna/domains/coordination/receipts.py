@@ -23,7 +23,7 @@ from kizuna.domains.coordination.model import RECEIPT_TYPE, Action
 from kizuna.domains.coordination.rules import body_of
 from kizuna.domains.coordination.schema import coord_receipts
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
-from kizuna.identity.principal import Permission, Principal
+from kizuna.identity.principal import Permission, Principal, roles_needed
 from kizuna.store import StoredObject
 from kizuna.store.access import current, visible
 from kizuna.store.objects import COLUMNS, stored_from_row
@@ -131,7 +131,7 @@ def acknowledge(c: Coordination, principal: Principal, of: str, body_id: str) ->
             # A reader of the body reads what reached it; acknowledging signs for the body.
             raise Refused(
                 f"{principal.name} may not acknowledge for {body_id}: "
-                f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                f"it needs {roles_needed(Permission.OBJECT_ANSWER)}",
                 field="body",
                 action=str(Action.RECEIPT_WRITE),
                 target=of,

@@ -43,7 +43,7 @@ from kizuna.domains.incidents.rules import check_event, event_problems, refuse
 from kizuna.domains.incidents.schema import inc_deliveries, inc_events, inc_notices
 from kizuna.domains.incidents.withdrawal import UNSENT
 from kizuna.errors import Conflict, Invalid, NotFound, Refused
-from kizuna.identity.principal import Permission, Principal
+from kizuna.identity.principal import Permission, Principal, roles_needed
 from kizuna.labels import LabelError, parse
 from kizuna.runtime import Node
 from kizuna.store import Store, StoredObject, rules
@@ -346,7 +346,7 @@ class Incidents:
             if principal.kind != "system" and not principal.can(Permission.OBJECT_ANSWER):
                 raise Refused(
                     f"{principal.name} may not acknowledge for {addressee.id}: "
-                    f"the role that grants {Permission.OBJECT_ANSWER} is missing",
+                    f"it needs {roles_needed(Permission.OBJECT_ANSWER)}",
                     action=str(Action.ACK_WRITE),
                     target=stix_id,
                 )
