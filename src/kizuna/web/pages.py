@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +25,6 @@ from kizuna.errors import NotFound
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
-from kizuna.runtime import Node
 from kizuna.store.mentions import mentions
 from kizuna.web.audit_words import LABEL_KEYS, action_said, detail_lines, target_said
 from kizuna.web.cookies import cookies_of
@@ -139,19 +137,14 @@ def page(
     )
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf:
-        _set_csrf(request, response, new_csrf)
+        response.set_cookie(
+            cookies_of(request).csrf,
+            new_csrf,
+            httponly=True,
+            samesite="strict",
+            secure=node.settings.secure_cookies,
+        )
     return response
-
-
-def _set_csrf(request: Request, response: Response, token: str) -> None:
-    node: Node = request.app.state.node
-    response.set_cookie(
-        cookies_of(request).csrf,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=node.settings.secure_cookies,
-    )
 
 
 def render_error(
@@ -269,9 +262,6 @@ def login(
         secure=node.settings.secure_cookies,
         max_age=identity.SESSION_HOURS * 3600,
     )
-    # A new form token with the new session: one planted or read before the sign-in
-    # (by another site on the same host, say) forges no form of the signed-in user.
-    _set_csrf(request, response, secrets.token_urlsafe(32))
     return response
 
 
@@ -282,10 +272,7 @@ def logout(request: Request, principal: PagePrincipal, node: NodeDep) -> Redirec
             conn, request.cookies.get(cookies_of(request).session, ""), actor=principal.name
         )
     response = RedirectResponse("/login", status_code=303)
-    secure = node.settings.secure_cookies
-    response.delete_cookie(cookies_of(request).session, secure=secure, httponly=True)
-    # The next sign-in form gets a token of its own, not the signed-out session's.
-    response.delete_cookie(cookies_of(request).csrf, secure=secure, httponly=True)
+    response.delete_cookie(cookies_of(request).session)
     return response
 
 
