@@ -48,7 +48,7 @@ def test_a_cancel_without_its_japanese_or_english_reason_is_refused_everywhere(
                 english_only.text
             )
             assert 'value="Recorded twice"' in english_only.text
-            sign_in(web, "jauthor", lang="en")
+            csrf = sign_in(web, "jauthor", lang="en")
             japanese_only = web.post(path, data={"reason_ja": "二重登録", "csrf_token": csrf})
             assert japanese_only.status_code == 422
             assert _error(japanese_only.text).startswith("Reason (English):")
