@@ -137,8 +137,10 @@ def test_the_forms_give_the_reason_and_what_was_typed_back(usa: Node, web: TestC
     page = web.post("/incidents/new", data=form)
     assert page.status_code == 422
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
-    assert "被害：制御文字 U+0000 を削除してください。" in text
-    assert 'value="Panel fell"' in page.text
+    # U+0000 is refused for every page form before the route reads it (a 500 on
+    # PostgreSQL otherwise), naming the field; the form is not given back for it.
+    assert "damage：" in text
+    assert "U+0000" in text
     sign_in(web, "duty", lang="en")
     page = web.post(
         f"/incidents/events/{made.id}/update",
