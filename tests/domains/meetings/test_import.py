@@ -517,7 +517,7 @@ def test_only_those_who_may_write_here_are_offered_the_import_and_the_correction
             assert unchanged.status_code == 403, name
             # A partner's user is told the rule that refused them (walk 45).
             said = {
-                "kimura": "You may not do this",
+                "kimura": "roles do not allow this: it needs the",
                 "parker": "Users of a partner nation write on their own nation",
             }[name]
             assert " ".join(unchanged.text.split()).count(said) == 1, name
