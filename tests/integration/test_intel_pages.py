@@ -180,8 +180,8 @@ def test_a_reader_who_posts_the_form_by_hand_is_told_why_nothing_was_made(node: 
         said = re.search(r'<p class="error" role="alert" id="intel-error">([^<]+)</p>', answer.text)
         assert said, answer.text
         assert said.group(1) in (
-            "You may not do this: your role or clearance does not allow it.",
-            "この操作は許可されていません。あなたの役割または資格では行えません。",
+            "Your roles do not allow this: it needs the author or translator role.",
+            "あなたの役割ではこの操作はできません。作成者または翻訳者の役割が必要です。",
         )
         assert "Naha" not in client.get("/intel/observations").text
 
