@@ -868,3 +868,39 @@ def test_a_partners_item_naming_what_its_label_does_not_cover_is_quarantined(
     elsewhere = f"x-kizuna-decision--{uuid.uuid4()}"
     applied = apply_page(node, peer, [usa_item([elsewhere])], page_end=clock.now_ts())
     assert (applied.stored, applied.quarantined) == (1, 0)
+
+
+def test_a_nul_in_a_string_is_refused_on_every_path(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Walk 50: SQLite stored a U+0000 that PostgreSQL answers with a server error,
+    so one node kept what its partner could never take. Refused by name on every
+    path, the arrival from a peer quarantined; nothing stored."""
+    node = world.node
+    held = node.store.create(
+        world.principal, report("held"), parse(node.policy, "SECRET//REL TO JPN")
+    )
+    before = snapshot(node)
+    for path in ("rest-post", "taxii-post", "import"):
+        sent = {**report("a\u0000b"), "id": f"report--{uuid.uuid4()}"}
+        status, told = attempt(world, path, sent)
+        assert status == 422, (path, told)
+        assert "U+0000" in told, (path, told)
+    put = world.client.put(
+        f"/api/v1/objects/{held.id}",
+        json={"object": {**held.object, "description": "x\u0000"}},
+        headers=bearer(world.token),
+    )
+    assert put.status_code == 422, put.text
+    assert "U+0000" in put.text
+    assert snapshot(node) == before
+    peer = _usa_peer(world, tmp_path_factory)
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    body = {**report("from\u0000USA"), "id": f"report--{uuid.uuid4()}", "spec_version": "2.1",
+            "created": now, "modified": now,
+            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
+    sent = sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
+    applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (0, 1)
+    assert snapshot(node) == before
