@@ -210,6 +210,9 @@ def test_a_day_of_coordination_on_two_nodes(nodes: tuple[Proc, Proc], browser: B
         expect(jp.locator(f"#section-taskers tr[data-id='{tasker_id}']")).to_have_count(1)
         handover_url = jp.url
         jp.locator("form[action='/logout'] button").click()
+        # The sign-out hands the browser a new form token; a sign-in page asked for
+        # before its answer arrived would carry the old one.
+        expect(jp.locator("form[action='/login']")).to_be_visible()
         _sign_in(jp, jpn, "kimura")
         jp.goto(handover_url)
         jp.locator("#sign-handover").click()

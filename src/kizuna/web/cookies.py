@@ -27,15 +27,22 @@ class CookieNames:
 
 
 @cache
-def _names_for(tag: str) -> CookieNames:
+def _names_for(tag: str, secure: bool) -> CookieNames:
+    # `__Host-` makes a browser take the cookie only from this host over HTTPS, with
+    # no Domain and Path=/: no sibling subdomain or plain-HTTP answer can plant a
+    # session or a CSRF token. Browsers refuse such names without Secure, so only
+    # when cookies are Secure (KIZUNA_ENV=production).
+    host = "__Host-" if secure else ""
     return CookieNames(
-        session=f"kizuna_session_{tag}", csrf=f"kizuna_csrf_{tag}", lang=f"kizuna_lang_{tag}"
+        session=f"{host}kizuna_session_{tag}",
+        csrf=f"{host}kizuna_csrf_{tag}",
+        lang=f"kizuna_lang_{tag}",
     )
 
 
 def cookie_names(node: Node) -> CookieNames:
     """The cookie names of this node (eight hex digits of its key id)."""
-    return _names_for(key_id(node.key)[:8])
+    return _names_for(key_id(node.key)[:8], node.settings.secure_cookies)
 
 
 def cookies_of(request: Request) -> CookieNames:

@@ -22,6 +22,7 @@ __all__ = [
     "PagePrincipal",
     "PeerTokenPrincipal",
     "check_csrf",
+    "check_form_text",
     "csrf_token",
     "get_node",
 ]
@@ -111,6 +112,11 @@ async def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") 
     no field may hold U+0000, which PostgreSQL's text cannot store (a 500 there, kept on
     SQLite): every page form passes here, so each is refused alike, naming the field."""
     check_csrf_token(request, csrf_token)
+    await check_form_text(request)
+
+
+async def check_form_text(request: Request) -> None:
+    """No field of a page form may hold U+0000 (see `check_csrf`)."""
     # Parsed once: the route's own `request.form()` gets the same, cached.
     form = await request.form()
     for key, value in form.multi_items():

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
@@ -25,6 +26,7 @@ from kizuna.errors import NotFound
 from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
+from kizuna.runtime import Node
 from kizuna.store.mentions import mentions
 from kizuna.web.audit_words import LABEL_KEYS, action_said, detail_lines, target_said
 from kizuna.web.cookies import cookies_of
@@ -32,6 +34,8 @@ from kizuna.web.deps import (
     NodeDep,
     PagePrincipal,
     check_csrf,
+    check_csrf_token,
+    check_form_text,
     csrf_token,
     get_node,
 )
@@ -137,14 +141,19 @@ def page(
     )
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf:
-        response.set_cookie(
-            cookies_of(request).csrf,
-            new_csrf,
-            httponly=True,
-            samesite="strict",
-            secure=node.settings.secure_cookies,
-        )
+        _set_csrf(request, response, new_csrf)
     return response
+
+
+def _set_csrf(request: Request, response: Response, token: str) -> None:
+    node: Node = request.app.state.node
+    response.set_cookie(
+        cookies_of(request).csrf,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=node.settings.secure_cookies,
+    )
 
 
 def render_error(
@@ -200,14 +209,27 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
     return page(request, "login.html", principal=None, next=_safe_next(next), error=None)
 
 
-@router.post("/login", dependencies=[Depends(check_csrf)])
+@router.post("/login", dependencies=[Depends(check_form_text)])
 def login(
     request: Request,
     node: NodeDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form()] = "/",
+    form_token: Annotated[str, Form(alias="csrf_token")] = "",
 ) -> Response:
+    try:
+        check_csrf_token(request, form_token)
+    except HTTPException:
+        # Every sign-in and sign-out gives a new form token, so a sign-in form left
+        # open in another tab is out of date: offered again (with the browser's
+        # token), not an error page leading back to the same stale form.
+        return page(
+            request, "login.html", principal=None, next=_safe_next(next),
+            error=N_("This sign-in form was out of date (a sign-in or sign-out since "
+                     "changed it). Sign in again."),
+            username=username, status=403,
+        )  # fmt: skip
     if not username.strip() or not password:
         # Nothing to check against the store: say what is missing, keep the username.
         missing = N_("Enter your username.") if not username.strip() else N_("Enter your password.")
@@ -262,6 +284,9 @@ def login(
         secure=node.settings.secure_cookies,
         max_age=identity.SESSION_HOURS * 3600,
     )
+    # A new form token with the new session: one planted or read before the sign-in
+    # (by another site on the same host, say) forges no form of the signed-in user.
+    _set_csrf(request, response, secrets.token_urlsafe(32))
     return response
 
 
@@ -272,7 +297,13 @@ def logout(request: Request, principal: PagePrincipal, node: NodeDep) -> Redirec
             conn, request.cookies.get(cookies_of(request).session, ""), actor=principal.name
         )
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(cookies_of(request).session)
+    secure = node.settings.secure_cookies
+    response.delete_cookie(cookies_of(request).session, secure=secure, httponly=True)
+    # The next sign-in form gets a token of its own, not the signed-out session's. A
+    # new one rather than none: with none, the redirected sign-in page and any other
+    # request of the same moment would each make one, and the form shown could carry
+    # the token the browser has just overwritten (a sign-in after sign-out was a 403).
+    _set_csrf(request, response, secrets.token_urlsafe(32))
     return response
 
 
