@@ -8,6 +8,8 @@ own values; a node refuses to start on a file that fails any of them.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -32,12 +34,19 @@ _FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def compose(text: str, source: str, error: type[DataFileError]) -> Node:
     """The root node of a YAML text; `error` for text that is not YAML, or empty."""
     try:
-        root = yaml.compose(text, Loader=_FAST)
+        root = _composed(text)
     except yaml.YAMLError:
         root = _explained(text, source, error)
     if root is None:
         raise error(source, None, "the file is empty")
     return root
+
+
+@lru_cache(maxsize=16)
+def _composed(text: str) -> Node | None:
+    # Every node's start reads the same shipped files: composed once a process. The
+    # readers only walk the nodes, never change them.
+    return yaml.compose(text, Loader=_FAST)
 
 
 def _explained(text: str, source: str, error: type[DataFileError]) -> Node | None:

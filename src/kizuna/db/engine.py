@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -100,12 +103,23 @@ class Database:
         """Bring the schema to the newest revision: the floor's chain and the revisions of
         the domains' own tables (`folders`), which branch from it."""
         with self.write() as conn:
+            current = frozenset(MigrationContext.configure(conn).get_current_heads())
+            if current == _newest(tuple(folders)):
+                # Every start of a node (and every test's) would otherwise load each
+                # revision's script again only to find nothing to do.
+                return
             config = alembic_config(folders)
             config.attributes["connection"] = conn
             command.upgrade(config, "heads")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@cache
+def _newest(folders: tuple[Path, ...]) -> frozenset[str]:
+    """The head revisions of the floor's chain and the domains' branches."""
+    return frozenset(ScriptDirectory.from_config(alembic_config(folders)).get_heads())
 
 
 def alembic_config(folders: Sequence[Path] = ()) -> Config:
