@@ -309,6 +309,8 @@ def client(node: Node) -> Iterator[TestClient]:
         yield test_client
 
 
+# First: pytest-xdist reads the groups in a hook of its own, after this one.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test`), tests that start `kizuna serve` processes or a
     browser run one after another on one worker, so that two of them never share the
