@@ -106,3 +106,23 @@ def test_a_store_grown_by_many_writes_keeps_its_statistics(node: Node) -> None:
     live, changed, analysed = _counts(node, "access")
     assert analysed, (live, changed)
     assert changed <= 50 + live / 5
+
+
+def test_a_failed_look_at_the_statistics_is_not_the_writers_error(
+    node: Node, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The write is committed before the look: an ANALYZE refused (a lock, a restart)
+    is logged and tried again later, never answered to the writer as an error."""
+    from sqlalchemy.exc import DBAPIError
+
+    from kizuna.labels import parse
+    from tests.factories import report
+
+    def refused(_tables: object) -> list[str]:
+        raise DBAPIError("ANALYZE", None, Exception("lock timeout"))
+
+    monkeypatch.setattr(node.db, "keep_statistics", refused)
+    monkeypatch.setattr(node.db, "_changed", 10_000)
+    made = node.store.create(node.system, report("kept"), parse(node.policy, "SECRET//REL TO JPN"))
+    assert node.store.get(node.system, made.id).object["name"] == "kept"
+    assert "could not look at the tables' statistics" in caplog.text

@@ -7,6 +7,7 @@ serializes the few places that need it with row locks (see audit).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["Database", "alembic_config"]
 
@@ -52,6 +54,7 @@ def _sqlite_events(engine: Engine) -> None:
 # objects, where a few milliseconds do) until autovacuum came round, and never on a
 # server that runs without it.
 _LOOK_EVERY = 500
+_log = logging.getLogger("kizuna.db")
 _PLANNED = ("objects", "versions", "access")
 
 
@@ -90,9 +93,14 @@ class Database:
         if self._changed >= _LOOK_EVERY:
             # The server publishes a backend's counts up to a second after its commit:
             # where they showed nothing to analyse, they are looked at again sooner.
-            self._changed = 0
-            if not self.keep_statistics(_PLANNED):
-                self._changed = _LOOK_EVERY - 50
+            self._changed = _LOOK_EVERY - 50
+            try:
+                if self.keep_statistics(_PLANNED):
+                    self._changed = 0
+            except DBAPIError:
+                # The write is committed: a look that failed (a lock, a restart) is the
+                # planner's loss, tried again later, never the writer's error.
+                _log.warning("could not look at the tables' statistics", exc_info=True)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
