@@ -78,7 +78,7 @@ class Database:
             event.listen(self.engine, "after_cursor_execute", self._count_changes)
 
     def _count_changes(self, _conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if cursor.rowcount > 0 and not statement.lstrip().upper().startswith("SELECT"):
+        if cursor.rowcount > 0 and statement.lstrip()[:6].upper() != "SELECT":
             self._changed += cursor.rowcount
 
     @property
