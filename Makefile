@@ -57,6 +57,11 @@ $(AXE):
 # environment sets PYTHONDONTWRITEBYTECODE (about 0.15 s a start here).
 BYTECODE = $(BIN)/python -m compileall -q src >/dev/null
 
+# One worker more than the cores: the tests that start browsers and `kizuna serve`
+# processes run on one worker (tests/conftest.py) and spend most of their time waiting
+# for them; with a worker a core, everything else shared one core (33 min, not 14).
+WORKERS = $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+
 install: $(VENV)/.installed $(HTMX) ## Create the virtual environment and install Kizuna
 	@$(BYTECODE)
 
@@ -67,7 +72,7 @@ run: install ## Start the demo: JPN on :8000 and USA on :8001, peered, seeded (u
 	$(BIN)/kizuna demo $(DEMO_ARGS)
 
 test: dev ## Run the whole suite (PostgreSQL and Chromium tests skip if missing, unless KIZUNA_REQUIRE_ALL=1)
-	$(BIN)/pytest -n auto --dist loadgroup --durations=25
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --durations=25
 
 lint: dev ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff check src tests bench
