@@ -141,7 +141,7 @@ def test_the_forms_give_the_reason_and_what_was_typed_back(usa: Node, web: TestC
     # PostgreSQL otherwise), naming the field; the form is not given back for it.
     assert "damage：" in text
     assert "U+0000" in text
-    sign_in(web, "duty", lang="en")
+    csrf = sign_in(web, "duty", lang="en")  # a new session, a new form token
     page = web.post(
         f"/incidents/events/{made.id}/update",
         data={"damage": "a\x0bdoor", "people_hurt": "0", "csrf_token": csrf},
