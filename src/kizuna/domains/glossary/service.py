@@ -173,7 +173,7 @@ def edit_term(node: Node, principal: Principal, stix_id: str, data: TermFields) 
             raise TermInvalid(
                 "The edit changes nothing", "編集による変更がありません", field="object"
             )
-        check_term(body, principal)
+        check_term(body, principal, previous)
         made = node.store.revise_in(conn, principal, stix_id, body, owner=OWNER)
         mirror(conn, row.pk, made.object)
         audit.append(
