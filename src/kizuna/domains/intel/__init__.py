@@ -38,12 +38,18 @@ def _install(node: Node) -> None:
     owners = node.store.owners
     from kizuna.domains.intel.joint import arrived
     from kizuna.domains.intel.model import APPROVAL_TYPE
-    from kizuna.domains.intel.rules import approval_rules, joint_rules, observation_rules
+    from kizuna.domains.intel.rules import (
+        approval_rules,
+        assessment_rules,
+        joint_rules,
+        observation_rules,
+    )
 
     # Assessments and observations have no life cycle beyond their schema, which the
-    # store checks on every path, and (observations) their time: any path may write them.
+    # store checks on every path, their texts and (observations) their time: any path
+    # may write them.
     for stix_type, rules in (
-        ("x-kizuna-assessment", None),
+        ("x-kizuna-assessment", assessment_rules),
         ("x-kizuna-observation", observation_rules),
     ):
         owners.register(

@@ -18,9 +18,10 @@ from kizuna.domains.intel import model
 from kizuna.errors import Invalid
 from kizuna.labels import Label, LabelError, Policy, parse
 from kizuna.stix.types import JOINT_PRODUCT
+from kizuna.stix.validate import bidi_said
 from kizuna.store.owners import Write
 
-__all__ = ["approval_rules", "joint_rules", "observation_rules"]
+__all__ = ["approval_rules", "assessment_rules", "joint_rules", "observation_rules", "texts_rule"]
 
 Rules = Callable[[Connection, Write], None]
 
@@ -48,8 +49,33 @@ def _unchanged(body: dict[str, Any]) -> dict[str, Any]:
     return {**rest, "extensions": extensions}
 
 
+# The texts of the cell's objects that another analyst reads.
+_TEXTS = ("name", "name_ja", "judgement", "description", "description_ja", "place")
+
+
+def texts_rule(write: Write) -> None:
+    """No bidirectional control in a text another analyst reads: it would show them a
+    text other than the one written. A text carried unchanged from the version before
+    is not judged again, so one stored before this rule never stops a release."""
+    previous = write.previous or {}
+    for field in _TEXTS:
+        value = write.body.get(field)
+        if not isinstance(value, str) or value == previous.get(field):
+            continue
+        said = bidi_said(value)
+        if said is not None:
+            raise Invalid(f"{field}: {said}", field=field)
+
+
+def assessment_rules(_conn: Connection, write: Write) -> None:
+    """An assessment has no life cycle beyond its schema, which the store checks on
+    every path, and its texts."""
+    texts_rule(write)
+
+
 def joint_rules(policy: Policy) -> Rules:
     def check(conn: Connection, write: Write) -> None:
+        texts_rule(write)
         ext, before = _ext(write.body), _ext(write.previous)
         if ext is None:
             raise Invalid("a joint product stays a joint product", field="extensions")
@@ -126,6 +152,7 @@ def observation_rules(conn: Connection, write: Write) -> None:
     """An observation records what was seen: not after the version that records it
     was made. Judged against the version's own `created`, so a later revision, a
     release or a peer's copy is judged as its origin judged it."""
+    texts_rule(write)
     body = write.body
     try:
         observed = clock.parse_ts(str(body.get("observed_at")))
