@@ -904,3 +904,36 @@ def test_a_nul_in_a_string_is_refused_on_every_path(
     applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
     assert (applied.stored, applied.quarantined) == (0, 1)
     assert snapshot(node) == before
+
+
+def test_a_bidirectional_control_in_an_analysts_text_is_refused_on_every_path(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Stop 45: an assessment's judgement holding U+202E reads otherwise than it is
+    written for every other analyst. Assessments are open to every path, so each path
+    refuses it, the peer's arrival quarantined; nothing stored."""
+    from kizuna.domains.intel.model import assessment
+
+    def spoofed() -> dict[str, Any]:
+        body = assessment(name="Spoofed", name_ja=None, judgement="likely \u202eylekilnu",
+                          confidence=50, sources=[], region=None, domains=[])  # fmt: skip
+        return {**body, "id": f"x-kizuna-assessment--{uuid.uuid4()}"}
+
+    node = world.node
+    before = snapshot(node)
+    for path in ("rest-post", "taxii-post", "import"):
+        status, told = attempt(world, path, spoofed())
+        assert status == 422, (path, told)
+        assert "bidirectional control" in told, (path, told)
+    assert snapshot(node) == before
+    peer = _usa_peer(world, tmp_path_factory)
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    body = {**spoofed(), "spec_version": "2.1", "created": now, "modified": now,
+            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
+    sent = sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
+    applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (0, 1)
+    assert snapshot(node) == before
+    honest = {**spoofed(), "judgement": "likely"}
+    assert attempt(world, "rest-post", honest)[0] == 201
