@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -28,8 +29,10 @@ from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
 __all__ = [
     "MAX_DEPTH",
+    "bidi_changed",
     "bidi_control",
     "bidi_said",
+    "bidi_words",
     "by_library",
     "canonical_json",
     "is_versioned",
@@ -147,12 +150,35 @@ def bidi_said(text: str) -> str | None:
     """Why `text` is refused for a bidirectional control, or None: one wording for every
     domain whose short texts (titles) refuse them, which the pages recognise."""
     found = bidi_control(text)
-    if found is None:
-        return None
+    return None if found is None else bidi_words(found)
+
+
+def bidi_words(found: str) -> str:
+    """The refusal of `bidi_said` for the control `found` (`U+202E`)."""
     return (
         f"the text holds {found}, a bidirectional control that shows the text otherwise "
         "than it is written: remove it"
     )
+
+
+def bidi_changed(
+    body: dict[str, Any], fields: Sequence[str], previous: dict[str, Any] | None = None
+) -> tuple[str, str] | None:
+    """The first of `fields` whose text (or one of its list of texts) holds a
+    bidirectional control, with the control (`U+202E`); None if none. A text carried
+    unchanged from `previous`, the version before, is not judged again: one stored
+    before a domain refused them must not stop its next version, a narrowing least of
+    all."""
+    before = previous or {}
+    for field in fields:
+        value = body.get(field)
+        if value == before.get(field):
+            continue
+        for text in value if isinstance(value, list) else [value]:
+            found = bidi_control(text) if isinstance(text, str) else None
+            if found is not None:
+                return field, found
+    return None
 
 
 def is_versioned(stix_type: str) -> bool:

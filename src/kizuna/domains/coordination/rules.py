@@ -14,7 +14,7 @@ from kizuna.domains.coordination.structure import TIERS, Body, Structure
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, Policy, parse, render
-from kizuna.stix.validate import bidi_said
+from kizuna.stix.validate import bidi_changed, bidi_words
 from kizuna.store.rules import author_refusal, require
 
 __all__ = [
@@ -117,15 +117,12 @@ def short_text_refusal(
     text carried unchanged from `previous`, the version before, is not judged again:
     one stored before the rule must not stop the next version, a narrowing least of
     all."""
-    for field in fields:
-        value = body.get(field)
-        if previous is not None and previous.get(field) == value:
-            continue
-        said = bidi_said(value) if isinstance(value, str) else None
-        if said is not None:
-            named = (names or {}).get(field, field)
-            return Invalid(f"{named}: {said}", field=named)
-    return None
+    found = bidi_changed(body, fields, previous)
+    if found is None:
+        return None
+    field, control = found
+    named = (names or {}).get(field, field)
+    return Invalid(f"{named}: {bidi_words(control)}", field=named)
 
 
 def title_refusal(

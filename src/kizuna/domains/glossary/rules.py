@@ -37,7 +37,7 @@ from kizuna.domains.glossary.model import (
 from kizuna.domains.glossary.schema import glossary_terms
 from kizuna.errors import Invalid
 from kizuna.identity.principal import Permission, Principal
-from kizuna.stix.validate import bidi_control
+from kizuna.stix.validate import bidi_changed, bidi_words
 from kizuna.store.access import current
 from kizuna.store.owners import Write
 from kizuna.store.rows import label_of_row
@@ -125,26 +125,21 @@ def _texts(body: dict[str, Any], field: str, most_items: int, most_chars: int) -
 _TEXTS = ("name_ja", "name", "readings", "abbreviations", "definition", "definition_ja", "source")
 
 
-def _refuse_bidi(body: dict[str, Any], previous: dict[str, Any]) -> None:
+def _refuse_bidi(body: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """No bidirectional control in a text of the term: it would show every reader of the
     glossary a text other than the one written. A text carried unchanged from the
     version before is not judged again, so a term stored before this rule is still
     edited and released."""
-    for field in _TEXTS:
-        value = body.get(field)
-        if value == previous.get(field):
-            continue
-        texts = value if isinstance(value, list) else [value]
-        found = next((c for t in texts if isinstance(t, str) and (c := bidi_control(t))), None)
-        if found is not None:
-            en, ja = _named(field)
-            raise TermInvalid(
-                f"{en}: the text holds {found}, a bidirectional control that shows the text "
-                "otherwise than it is written: remove it",
-                f"{ja}：{found} は文字の並びを書かれたとおりでなく見せる双方向制御文字です。"
-                "削除してください",
-                field=field,
-            )
+    found = bidi_changed(body, _TEXTS, previous)
+    if found is not None:
+        field, control = found
+        en, ja = _named(field)
+        raise TermInvalid(
+            f"{en}: {bidi_words(control)}",
+            f"{ja}：{control} は文字の並びを書かれたとおりでなく見せる双方向制御文字です。"
+            "削除してください",
+            field=field,
+        )
 
 
 def check_term(
@@ -175,7 +170,7 @@ def check_term(
     definition = _text(body, "definition", MAX_DEFINITION)
     definition_ja = _text(body, "definition_ja", MAX_DEFINITION)
     source = _text(body, "source", MAX_SOURCE)
-    _refuse_bidi(body, previous or {})
+    _refuse_bidi(body, previous)
     if status == Status.VERIFIED:
         if not (definition and definition_ja and source):
             raise TermInvalid(

@@ -18,7 +18,7 @@ from kizuna.domains.intel import model
 from kizuna.errors import Invalid
 from kizuna.labels import Label, LabelError, Policy, parse
 from kizuna.stix.types import JOINT_PRODUCT
-from kizuna.stix.validate import bidi_said
+from kizuna.stix.validate import bidi_changed, bidi_words
 from kizuna.store.owners import Write
 
 __all__ = ["approval_rules", "assessment_rules", "joint_rules", "observation_rules", "texts_rule"]
@@ -57,14 +57,10 @@ def texts_rule(write: Write) -> None:
     """No bidirectional control in a text another analyst reads: it would show them a
     text other than the one written. A text carried unchanged from the version before
     is not judged again, so one stored before this rule never stops a release."""
-    previous = write.previous or {}
-    for field in _TEXTS:
-        value = write.body.get(field)
-        if not isinstance(value, str) or value == previous.get(field):
-            continue
-        said = bidi_said(value)
-        if said is not None:
-            raise Invalid(f"{field}: {said}", field=field)
+    found = bidi_changed(write.body, _TEXTS, write.previous)
+    if found is not None:
+        field, control = found
+        raise Invalid(f"{field}: {bidi_words(control)}", field=field)
 
 
 def assessment_rules(_conn: Connection, write: Write) -> None:
