@@ -311,11 +311,21 @@ def client(node: Node) -> Iterator[TestClient]:
 
 # First: pytest-xdist reads the groups in a hook of its own, after this one.
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test`), tests that start `kizuna serve` processes or a
     browser run one after another on one worker, so that two of them never share the
     machine's cores and wait past their start-up timeouts; the rest spread over the
-    other workers."""
+    other workers.
+
+    A test marked `sqlite_only` is about what a page or a form says, not about the
+    database: its PostgreSQL run is deselected (the oracles, the store's, TAXII's and
+    the federation's tests run on both; `tests/unit/test_suite_groups.py` keeps them
+    unmarked)."""
+    dropped = [item for item in items if _postgresql_run_of_sqlite_only(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(dropped)
+        items[:] = [item for item in items if item not in gone]
     for item in items:
         path = item.path.as_posix()
         if "/tests/e2e/" in path or "processes" in path or "browser" in path:
@@ -325,6 +335,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # on each database) runs on one worker: split over two, each built it again,
             # and again whenever other modules' tests came between its own.
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def _postgresql_run_of_sqlite_only(item: pytest.Item) -> bool:
+    if item.get_closest_marker("sqlite_only") is None:
+        return False
+    params = getattr(item, "callspec", None)
+    chosen = params.params if params is not None else {}
+    return "postgresql" in (chosen.get("db_url"), chosen.get("empty_db_url"))
 
 
 def _builds_a_module_world(item: pytest.Item) -> bool:

@@ -5,11 +5,14 @@ a stranger gets the node's default limit, and an unauthenticated API call is ans
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import PASSWORD, add_user, bearer, sign_in
+
+pytestmark = pytest.mark.sqlite_only
 
 API = "/api/v1/meetings/import"
 PAGE = "/meetings/import"

@@ -382,7 +382,7 @@ def test_a_determination_is_unilateral_and_moves_only_its_regions_deadlines(
 ) -> None:
     c = coordination(node)
     sato, davis = people["sato"][0], people["davis"][0]
-    per_region = 200
+    per_region = 25
     opened: dict[str, list[str]] = {"kyushu": [], "kanto": []}
     for region in opened:
         for n in range(per_region):

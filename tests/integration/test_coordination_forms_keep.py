@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kizuna.domains.coordination.inputs import RfiCreate, TaskerCreate
 from kizuna.domains.coordination.service import coordination
 from kizuna.runtime import Node
 from tests.factories.coordination import cast, item, sign_in_as
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _selected(html: str, name: str) -> str:

@@ -8,6 +8,7 @@ import html
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kizuna.domains.coordination.inputs import ResponseCreate, RfiCreate
@@ -15,6 +16,8 @@ from kizuna.domains.coordination.service import coordination
 from kizuna.runtime import Node
 from tests.factories import bearer
 from tests.factories.coordination import cast, item, member, sign_in_as
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _error(text: str) -> str:

@@ -20,6 +20,8 @@ from kizuna.runtime import Node
 from tests.factories import bearer
 from tests.factories.coordination import cast, item, member, sign_in_as
 
+pytestmark = pytest.mark.sqlite_only
+
 
 def _error(text: str) -> str:
     found = re.search(r'<p class="error" role="alert">(.*?)</p>', text, flags=re.DOTALL)

@@ -42,6 +42,8 @@ from kizuna.store.owners import Write
 from tests.factories import bearer
 from tests.factories.coordination import cast, item, sign_in_as
 
+pytestmark = pytest.mark.sqlite_only
+
 REVERSED = "\u202eテスト"
 LABEL = "SECRET//REL TO JPN, USA"
 

@@ -24,6 +24,8 @@ from kizuna.runtime import Node
 from tests.factories import bearer
 from tests.factories.coordination import cast, item, sign_in_as
 
+pytestmark = pytest.mark.sqlite_only
+
 REVERSED = "\u202eテスト"
 
 

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kizuna.domains.coordination.inputs import TaskerCreate, TaskStatusCreate
@@ -17,6 +18,8 @@ from kizuna.domains.coordination.model import OfficeStatus
 from kizuna.domains.coordination.service import coordination
 from kizuna.runtime import Node
 from tests.factories.coordination import cast, item, sign_in_as
+
+pytestmark = pytest.mark.sqlite_only
 
 CATALOG = Path("src/kizuna/web/locale/ja/LC_MESSAGES/messages.po")
 

@@ -1,4 +1,4 @@
-"""The coordination pages in the reader's words, on both databases: the open form offers
+"""The coordination pages in the reader's words: the open form offers
 only the counterparts the rule accepts and says what is wrong with a refused one;
 nations are named (日本 / United States), not coded; the node's own work and a
 partner's node are named as such, not by their handles; an empty choice of regions is
@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -21,6 +22,8 @@ from kizuna.labels import parse
 from kizuna.runtime import Node
 from tests.factories import sign_in
 from tests.factories.coordination import cast, item
+
+pytestmark = pytest.mark.sqlite_only
 
 FORM = {
     "title_ja": "九州の防空態勢",

@@ -5,11 +5,14 @@ prefix."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import PASSWORD, add_user, cookies
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _sign_in(client: TestClient, token: str) -> None:

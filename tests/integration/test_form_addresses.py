@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
@@ -15,6 +16,8 @@ from kizuna.domains.coordination.service import coordination
 from kizuna.runtime import Node
 from tests.factories import PASSWORD, add_user, sign_in
 from tests.factories.coordination import cast, item, sign_in_as
+
+pytestmark = pytest.mark.sqlite_only
 
 _PARAM = re.compile(r"\{[^}]+\}")
 

@@ -14,11 +14,14 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import uvicorn
 
 from kizuna import audit
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
+
+pytestmark = pytest.mark.sqlite_only
 
 FORGED = "203.0.113.77"
 

@@ -24,6 +24,8 @@ from tests.factories import bearer, sign_in
 from tests.integration import test_glossary
 from tests.integration.test_glossary import _USA_KEY, SHARED, SURVIVAL, Desk, _post, snapshot
 
+pytestmark = pytest.mark.sqlite_only
+
 # The glossary tests' own desk: two JPN writers, readers of both nations.
 desk = test_glossary.desk
 

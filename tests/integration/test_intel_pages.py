@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kizuna.domains.intel import joint, model, service
@@ -13,6 +14,8 @@ from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import PASSWORD, add_user, cookies, report
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _login(client: TestClient, name: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kizuna.domains.intel import model, service
@@ -16,6 +17,8 @@ from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import PASSWORD, add_user, report, sign_in
+
+pytestmark = pytest.mark.sqlite_only
 
 _SAID = re.compile(r'id="intel-error">([^<]*)')
 _DRAFT = "SECRET//REL TO JPN, USA"

@@ -25,6 +25,8 @@ from tests.integration.test_intel_input import (
 )
 from tests.integration.test_intel_input import cell as _cell
 
+pytestmark = pytest.mark.sqlite_only
+
 cell = _cell  # the fixture of the cell's input tests
 TAXII = "application/taxii+json;version=2.1"
 

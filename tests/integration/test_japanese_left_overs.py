@@ -25,6 +25,8 @@ from kizuna.web.i18n import translations
 from tests.domains.meetings.test_ingest import SEED
 from tests.factories import PASSWORD, add_user, sign_in
 
+pytestmark = pytest.mark.sqlite_only
+
 # Page text, not storage: one database is enough.
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

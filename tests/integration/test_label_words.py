@@ -15,6 +15,8 @@ from kizuna.identity import service as identity
 from kizuna.runtime import Node
 from tests.factories import add_user, cookies
 
+pytestmark = pytest.mark.sqlite_only
+
 SHARED = "CONFIDENTIAL//REL TO JPN, USA"
 
 

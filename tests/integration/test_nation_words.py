@@ -1,4 +1,4 @@
-"""The pages that showed codes, in the reader's words, on both databases: the header
+"""The pages that showed codes, in the reader's words: the header
 names the node and the user's nation (日本のノード, sato (日本)); meetings, the
 commitments register and a commitment's reviews, a glossary term, an attachment and
 the accounts pages name nations and the node's own work; the audit page says each
@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kizuna import audit
@@ -20,6 +21,8 @@ from kizuna.labels import parse
 from kizuna.runtime import Node
 from tests.domains.meetings.test_ingest import SEED
 from tests.factories import PASSWORD, add_user, report, sign_in
+
+pytestmark = pytest.mark.sqlite_only
 
 BOTH = "UNCLASSIFIED//REL TO JPN, USA"
 PNG = (

@@ -12,6 +12,8 @@ from kizuna.stix.types import NEW_SDO, schema
 from kizuna.web.fields import PROPERTY_NAMES
 from kizuna.web.i18n import translations
 
+pytestmark = pytest.mark.sqlite_only
+
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # The page shows these in its facts, or they carry no words of a type's own.
 _FACTS = {"type", "id", "spec_version", "granular_markings"}

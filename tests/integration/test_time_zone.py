@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -16,6 +17,8 @@ from kizuna.labels import parse
 from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import PASSWORD, add_user, report, sign_in
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _shown_zone(client: TestClient, stix_id: str) -> str:

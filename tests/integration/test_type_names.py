@@ -16,6 +16,8 @@ from kizuna.domains.intel.model import KINDS
 from kizuna.runtime import Node
 from tests.factories import PASSWORD, add_user, sign_in
 
+pytestmark = pytest.mark.sqlite_only
+
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 _OPTION = re.compile(r'<option value="([^"]+)"[^>]*>([^<]*)</option>')
 

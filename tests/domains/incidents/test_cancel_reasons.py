@@ -19,7 +19,7 @@ from tests.domains.incidents.test_events import counts
 from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+pytestmark = pytest.mark.sqlite_only
 
 
 def _error(html: str) -> str:

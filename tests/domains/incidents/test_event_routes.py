@@ -25,7 +25,7 @@ from tests.factories.coordination import member
 # prefer Japanese, and the tests that switch to English choose it.
 JAPANESE = {"accept-language": "ja"}
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.sqlite_only
 
 REST = {
     "": None,

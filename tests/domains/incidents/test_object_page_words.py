@@ -18,6 +18,8 @@ from tests.domains.incidents.conftest import event
 from tests.factories import sign_in
 from tests.factories.coordination import member
 
+pytestmark = pytest.mark.sqlite_only
+
 # USA's node opens in English when nobody chose (walk 50); these readers' browsers
 # prefer Japanese, and the tests that switch to English choose it.
 JAPANESE = {"accept-language": "ja"}

@@ -35,7 +35,7 @@ from tests.factories.coordination import member
 # prefer Japanese, and the tests that switch to English choose it.
 JAPANESE = {"accept-language": "ja"}
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.sqlite_only
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).parent / "CAP-v1.2-schema.xsd")
 NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}

@@ -19,7 +19,7 @@ from tests.factories import PASSWORD, add_user, sign_in
 
 CORPUS = Path(__file__).parent / "corpus"
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.sqlite_only
 
 
 def _attendee_terms(page: str) -> list[str]:
