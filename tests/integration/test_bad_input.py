@@ -16,8 +16,6 @@ from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import add_user, bearer, indicator, report
 
-pytestmark = pytest.mark.sqlite_only
-
 
 def _counts(node: Node) -> tuple[int, int, int]:
     with node.db.read() as conn:

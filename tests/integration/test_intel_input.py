@@ -20,8 +20,6 @@ from kizuna.runtime import Node
 from kizuna.web.app import create_app
 from tests.factories import PASSWORD, add_user, bearer, cookies
 
-pytestmark = pytest.mark.sqlite_only
-
 DRAFT = "SECRET//BIAC//REL TO JPN, USA"
 TARGET = "SECRET//REL TO JPN, USA"
 ASSESSMENT = {"name": "x", "judgement": "j", "confidence": 5}

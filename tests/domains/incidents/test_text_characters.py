@@ -30,8 +30,6 @@ from tests.domains.incidents.test_events import counts
 from tests.factories import bearer, sign_in
 from tests.factories.coordination import member
 
-pytestmark = pytest.mark.sqlite_only
-
 # USA's node opens in English when nobody chose (walk 50); these readers' browsers
 # prefer Japanese, and the tests that switch to English choose it.
 JAPANESE = {"accept-language": "ja"}
