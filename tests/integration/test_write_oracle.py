@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+import kizuna.store.owners as owners_module
 from kizuna import clock
 from kizuna.db.schema import audit_log, objects, versions
 from kizuna.domains.coordination.inputs import (
@@ -937,3 +938,49 @@ def test_a_bidirectional_control_in_an_analysts_text_is_refused_on_every_path(
     assert snapshot(node) == before
     honest = {**spoofed(), "judgement": "likely"}
     assert attempt(world, "rest-post", honest)[0] == 201
+
+
+def test_a_bidirectional_control_in_any_objects_name_or_description_is_refused_on_every_path(
+    world: World, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stop 46: a plain report's description holding U+202E read otherwise than it was
+    written for every reader; only the domains' own texts refused it. Every type's
+    name and description (and their Japanese twins) refuse it on every path, the peer's
+    arrival quarantined; a text stored before the rule is carried unchanged."""
+    node = world.node
+    held = node.store.create(
+        world.principal, report("held"), parse(node.policy, "SECRET//REL TO JPN, USA")
+    )
+    before = snapshot(node)
+    for path in ("rest-post", "taxii-post", "import"):
+        for field in ("name", "description"):
+            sent = {**report("ok"), field: "pay \u202etxt.exe", "id": f"report--{uuid.uuid4()}"}
+            status, told = attempt(world, path, sent)
+            assert status == 422, (path, field, told)
+            assert "U+202E" in told, (path, field, told)
+            assert field in told, (path, field, told)
+    status, told = attempt(world, "rest-put", {**held.object, "description": "\u2067x"})
+    assert status == 422, told
+    assert "U+2067" in told
+    assert snapshot(node) == before
+    peer = _usa_peer(world, tmp_path_factory)
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    body = {**report("from USA \u202e"), "id": f"report--{uuid.uuid4()}", "spec_version": "2.1",
+            "created": now, "modified": now,
+            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
+    sent = sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
+    applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
+    assert (applied.stored, applied.quarantined) == (0, 1)
+    assert snapshot(node) == before
+    # Stored before the rule: its next versions carry the text, a narrowing above all.
+    with monkeypatch.context() as m:
+        m.setattr(owners_module, "check_texts", lambda _write: None)
+        legacy = node.store.create(
+            world.principal, report("legacy \u202e"), parse(node.policy, "SECRET//REL TO JPN, USA")
+        )
+    status, told = attempt(world, "rest-release", legacy.object)
+    assert status == 200, told
+    now_held = node.store.get(world.principal, legacy.id).object
+    status, told = attempt(world, "rest-put", {**now_held, "description": "plain"})
+    assert status == 200, told

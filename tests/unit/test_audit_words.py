@@ -7,6 +7,7 @@ too (walk 47: 経路：page, objects：7, 理由：objects page, max_level: SECR
 from __future__ import annotations
 
 import ast
+import html
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -452,3 +453,31 @@ def test_every_detail_key_and_value_reads_in_japanese_and_english() -> None:
     ]  # fmt: skip
     # The stored value stays on hover.
     assert 'title="objects page"' in str(detail_lines(POLICY, detail, "ja", first="JPN")[2][1])
+
+
+def test_every_refused_action_reads_in_the_readers_words() -> None:
+    """A refusal records what was asked: a permission's code, or store:<domain>:<kind>
+    when a domain's rules or its ownership refused a write (store/owners.py). Walk: a
+    refused tasker read "coordination:tasker:write" on the audit page, a partner's
+    version a glossary's rules refused "store:glossary:accept"."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SRC.rglob("*.py")))
+    codes = set(re.findall(r'^\s*[A-Z_]+ = "([a-z]+:[a-z-]+:[a-z]+)"', source, re.M))
+    assert {"store:object:write", "coordination:tasker:write", "glossary:term:verify"} <= codes
+    keepers = set(re.findall(r'domain="([a-z]+)"', source))
+    assert {"coordination", "glossary", "incidents", "intel", "meetings"} <= keepers
+    literal = re.search(r"WriteKind = Literal\[([^\]]+)\]", source)
+    assert literal is not None
+    kinds = re.findall(r'"([a-z]+)"', literal.group(1))
+    codes |= {f"store:{d}:{k}" for d in keepers for k in kinds}
+    for code in sorted(codes):
+        said = {
+            lang: re.sub(r"<[^>]+>", "", str(detail_lines(POLICY, {"action": code}, lang,
+                                                          first="JPN")[0][1]))
+            for lang in ("ja", "en")
+        }  # fmt: skip
+        assert code not in said.values(), (code, said)
+        assert said["ja"] != said["en"], (code, said)
+    english = detail_lines(POLICY, {"action": "store:glossary:accept"}, "en", first="USA")
+    assert html.unescape(re.sub(r"<[^>]+>", "", str(english[0][1]))) == (
+        "a partner node's version, of an object the glossary keeps"
+    )

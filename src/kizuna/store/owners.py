@@ -39,9 +39,10 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
-from kizuna.errors import Disallowed, Refused, StoreError
+from kizuna.errors import Disallowed, Invalid, Refused, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
+from kizuna.stix.validate import bidi_changed, bidi_words
 
 __all__ = ["Followers", "Narrowed", "Owner", "OwnerKey", "Owners", "Write", "WriteKind"]
 
@@ -210,8 +211,12 @@ class Owners:
             )
 
     def check(self, conn: Connection, write: Write, key: OwnerKey | None) -> None:
-        """Admit the write (see `admit`), then run its owner's rules on the body it
-        would store."""
+        """Admit the write (see `admit`), run its owner's rules on the body it would
+        store, then the rule of every type's texts (`check_texts`)."""
+        self._owners_rules(conn, write, key)
+        check_texts(write)
+
+    def _owners_rules(self, conn: Connection, write: Write, key: OwnerKey | None) -> None:
         self.admit(write.kind, write.body, key, write.previous)
         owners = {self.owner_of(write.body)}
         if write.previous is not None:
@@ -236,3 +241,20 @@ class Owners:
                     target=str(target) if target else None,
                     status=exc.status,
                 ) from exc
+
+
+# The texts STIX and Kizuna's types give every reader of an object: its name and its
+# description, and their Japanese twins.
+SHOWN_TEXTS = ("name", "name_ja", "description", "description_ja")
+
+
+def check_texts(write: Write) -> None:
+    """No bidirectional control in a text every reader is shown, whatever the type and
+    whoever owns it: U+202E in a plain report's description shows its readers a text
+    other than the one written. After the owner's rules, which say it in their own
+    words for their own types. A text carried unchanged from the version before is
+    not judged again, so one stored before this rule never stops a narrowing."""
+    found = bidi_changed(write.body, SHOWN_TEXTS, write.previous)
+    if found is not None:
+        name, control = found
+        raise Invalid(f"{name}: {bidi_words(control)}", field=f"object.{name}")

@@ -12,6 +12,7 @@ the table does not name.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -295,8 +296,44 @@ DETAIL_VALUES: dict[str, dict[str, str]] = {
         "intel:joint:approve": N_("approving a joint product"),
         "intel:joint:revise": N_("revising a joint product"),
         "federation:peer:call": N_("a call only a partner node's account makes"),
+        "incidents:event:write": N_("recording and following up incidents"),
+        "incidents:public:release": N_("releasing an incident's public notice"),
+        "incidents:ack:write": N_("acknowledging incident notices"),
+        "glossary:term:write": N_("writing glossary terms"),
+        "glossary:term:verify": N_("verifying glossary terms"),
+        "coordination:item:write": N_("opening and editing coordination items"),
+        "coordination:response:write": N_("answering coordination items"),
+        "coordination:determination:write": N_("recording situation determinations"),
+        "coordination:rfi:write": N_("requests for information"),
+        "coordination:receipt:write": N_("acknowledging receipt of coordination items"),
+        "coordination:notice:acknowledge": N_("acknowledging coordination notifications"),
+        "coordination:tasker:write": N_("issuing and reporting on taskers"),
+        "coordination:watch-entry:write": N_("writing the watch log"),
+        "coordination:handover:write": N_("preparing shift handovers"),
+        "coordination:handover:sign": N_("signing shift handovers"),
     },
 }
+# A write a domain's rules or its ownership refused is recorded as
+# store:<domain>:<kind> (store/owners.py): said as the kind of write and whose
+# objects they are.
+_KIND_OF_WRITE = {
+    "create": N_("creating"),
+    "revise": N_("a new version"),
+    "release": N_("a release decision"),
+    "answer": N_("an answer"),
+    "accept": N_("a partner node's version"),
+}
+_KEEPERS = {
+    "coordination": N_("the coordination mechanism"),
+    "glossary": N_("the glossary"),
+    "incidents": N_("incident notification"),
+    "intel": N_("the analysis cell (BIAC)"),
+    "meetings": N_("the 2+2 record"),
+    "attachments": N_("attachments"),
+    "federation": N_("the federation"),
+}
+_KEPT = N_("{what}, of an object {keeper} keeps")
+_STORE_ACTION = re.compile(r"store:(?P<keeper>[a-z]+):(?P<kind>[a-z]+)")
 # Details that name a level of the policy by its name, a type by its code.
 _LEVEL_KEYS = frozenset({"clearance", "max_level"})
 _TYPE_KEYS = frozenset({"type", "types"})
@@ -419,6 +456,11 @@ def _worded(policy: Policy, key: str, value: str, lang: str) -> str | None:
     words = DETAIL_VALUES.get(key, {}).get(value)
     if words is not None:
         return gettext(words)
+    kept = _STORE_ACTION.fullmatch(value) if key == "action" else None
+    if kept and kept["keeper"] in _KEEPERS and kept["kind"] in _KIND_OF_WRITE:
+        return gettext(_KEPT).format(
+            what=gettext(_KIND_OF_WRITE[kept["kind"]]), keeper=gettext(_KEEPERS[kept["keeper"]])
+        )
     if key in _TYPE_KEYS and value in TYPE_NAMES:
         return gettext(TYPE_NAMES[value])
     if key in _LEVEL_KEYS:

@@ -95,6 +95,8 @@ def test_rest_refuses_what_a_notice_cannot_carry_naming_the_field(
         ("/updates", {"damage": "a car\x00window"}, "damage", "U+0000"),
         ("/updates", {"description_en": "x\ufffe"}, "description_en", "U+FFFE"),
         ("/updates", {"title_en": "Panel \u202efell"}, "title_en", "U+202E"),
+        ("/updates", {"description_en": "Panel \u202efell"}, "description_en", "U+202E"),
+        ("/public", {**PUBLIC, "description_ja": "けが人\u2067なし"}, "description_ja", "U+2067"),
         ("/cancel", {"reason_en": "dup\x1flicate", "reason_ja": "重複"}, "reason_en", "U+001F"),
         ("/acknowledgements", {"addressee": "usfj", "comment": "ok\x07"}, "comment", "U+0007"),
     ]  # fmt: skip

@@ -372,3 +372,24 @@ def test_a_joint_press_statement_its_place_and_whose_commitment_it_is() -> None:
         "japan",
     )
     assert (instruction["stance"], instruction["commitment"]) == ("instruct", True)
+
+
+def test_a_bidirectional_control_is_left_out_of_the_reading_and_reported() -> None:
+    """Stop 46: a U+202E in an item of an uploaded text reached the item's and the
+    decision's texts, which every reader of the meeting is shown reordered (and which
+    the store refuses in any object's description). The normalized text leaves it out,
+    the quality report names where it was, and the original keeps it."""
+    text = SEED.decode()
+    at = text.index("- (1)") + 8
+    spoofed = (text[:at] + "\u202e" + text[at:]).replace("日米", "日\u2067米", 1)
+    read = read_summary(spoofed.encode(), "ja")
+    record = read.as_json()
+    assert not any(c in read.normalized for c in "\u202e\u2067")
+    texts = [i["text"] for s in record["sections"] for i in s["items"]]
+    assert texts == [i["text"] for s in read_summary(SEED, "ja").as_json()["sections"]
+                     for i in s["items"]]  # fmt: skip
+    found = [(q["found"], q["position"]["offset"]) for q in record["quality"]
+             if q["kind"] == "bidi-control"]  # fmt: skip
+    assert sorted(found) == sorted(
+        [("U+202E", spoofed.index("\u202e")), ("U+2067", spoofed.index("\u2067"))]
+    )

@@ -11,6 +11,7 @@ with `stix2`, which the store uses to check every object it keeps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -270,23 +271,30 @@ def _carried(value: str) -> str:
     return value
 
 
-def _headline(value: str) -> str:
-    """A title, which is a CAP headline: also no bidirectional control, which would
-    show a public alert's readers a text other than the one written (U+202E)."""
-    _carried(value)
-    found = bidi_control(value)
-    if found is not None:
-        raise PydanticCustomError(
-            "bidi_character",
-            "the title holds {char}, a bidirectional control that shows the text "
-            "otherwise than it is written: remove it",
-            {"char": found},
-        )
-    return value
+def _shown(what: str) -> Callable[[str], str]:
+    """A text every reader is shown (a title, which is a CAP headline, or a
+    description): also no bidirectional control, which would show the readers of an
+    alert a text other than the one written (U+202E). The store refuses one in a
+    description on every other path too (`store.owners.check_texts`)."""
+
+    def check(value: str) -> str:
+        _carried(value)
+        found = bidi_control(value)
+        if found is not None:
+            raise PydanticCustomError(
+                "bidi_character",
+                f"the {what} holds {{char}}, a bidirectional control that shows the text "
+                "otherwise than it is written: remove it",
+                {"char": found},
+            )
+        return value
+
+    return check
 
 
 Text = Annotated[str, AfterValidator(_carried)]
-Headline = Annotated[str, AfterValidator(_headline)]
+Headline = Annotated[str, AfterValidator(_shown("title"))]
+Prose = Annotated[str, AfterValidator(_shown("text"))]
 
 
 class Place(BaseModel):
@@ -351,8 +359,8 @@ class EventCreate(BaseModel):
     damage: Text = Field(default="", max_length=5_000)
     release_substance: Text = Field(default="", max_length=200)
     release_amount: Text = Field(default="", max_length=200)
-    description_en: Text = Field(default="", max_length=20_000)
-    description_ja: Text = Field(default="", max_length=20_000)
+    description_en: Prose = Field(default="", max_length=20_000)
+    description_ja: Prose = Field(default="", max_length=20_000)
     label: Text = Field(max_length=300, description="e.g. 'CONFIDENTIAL//REL TO JPN, USA'")
     exercise: bool = Field(default=False, description="CAP status Exercise instead of Actual")
 
@@ -384,8 +392,8 @@ class EventUpdate(BaseModel):
     damage: Text | None = Field(default=None, max_length=5_000)
     release_substance: Text | None = Field(default=None, max_length=200)
     release_amount: Text | None = Field(default=None, max_length=200)
-    description_en: Text | None = Field(default=None, max_length=20_000)
-    description_ja: Text | None = Field(default=None, max_length=20_000)
+    description_en: Prose | None = Field(default=None, max_length=20_000)
+    description_ja: Prose | None = Field(default=None, max_length=20_000)
     closing: bool = Field(default=False, description="the closing report")
 
 
@@ -408,8 +416,8 @@ class PublicCreate(BaseModel):
 
     title_en: Headline = Field(min_length=1, max_length=300)
     title_ja: Headline = Field(min_length=1, max_length=300)
-    description_en: Text = Field(min_length=1, max_length=5_000)
-    description_ja: Text = Field(min_length=1, max_length=5_000)
+    description_en: Prose = Field(min_length=1, max_length=5_000)
+    description_ja: Prose = Field(min_length=1, max_length=5_000)
 
 
 class AckCreate(BaseModel):

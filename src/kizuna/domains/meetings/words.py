@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from kizuna.domains.meetings.ingest.given import DateDisagrees, NoSuchDay
 from kizuna.domains.meetings.ingest.heading import ANNOUNCED
+from kizuna.domains.meetings.ingest.normalize import LEFT_OUT_OF_READING
 from kizuna.domains.meetings.ingest.parse import DOUBTFUL
 from kizuna.web.i18n import N_
 
@@ -19,6 +20,7 @@ __all__ = ["KIND_NAMES", "ZONE_WORDS", "date_refused", "note", "section_said", "
 
 KIND_NAMES = {
     "traditional-form": N_("traditional character form"),
+    "bidi-control": N_("bidirectional control (it shows the words around it reordered)"),
     "chinese-usage": N_("Chinese usage"),
     "doubled-kana": N_("kana doubled by the extraction"),
     "voicing": N_("voicing mark lost"),
@@ -34,6 +36,7 @@ KIND_NAMES = {
 }
 
 _NOTES = {
+    LEFT_OUT_OF_READING: N_("left out of the text the importer reads"),
     "no zone in the text: Japan time assumed": N_("no zone in the text: Japan time assumed"),
     "no attendee could be read": N_("no attendee could be read"),
     "no start time in the opening": N_("no start time in the opening"),

@@ -5,7 +5,10 @@ folded by NFKC, lines broken across page breaks or inside a paragraph rejoined) 
 quality report of
 suspicious characters in the *original* text, each with its position and a
 suggested reading. Suggestions are never applied: the stored original and the
-normalized text both keep what the document says, and the analyst decides.
+normalized text both keep what the document says, and the analyst decides. The one
+exception is a bidirectional control (U+202E and its kin), which says nothing in a
+Japanese or English text and would show every reader of an item or a decision its
+words reordered: the normalized text leaves it out, and the report names it.
 """
 
 from __future__ import annotations
@@ -18,8 +21,20 @@ from dataclasses import asdict, dataclass
 from kizuna.domains.meetings.ingest.morph import Token, tokenize
 from kizuna.domains.meetings.ingest.vocab import TRADITIONAL_FORMS
 
-__all__ = ["Finding", "Normalized", "ends_open", "normalize", "position", "quality"]
+__all__ = [
+    "LEFT_OUT_OF_READING",
+    "Finding",
+    "Normalized",
+    "ends_open",
+    "normalize",
+    "position",
+    "quality",
+]
 
+# The note of a character the normalized text leaves out.
+LEFT_OUT_OF_READING = "left out of the text the importer reads"
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ASCII_COMMA = re.compile(r"(?<=[^\x00-\x7f]),(?=[^\s\d])")
 # Where the token checks below can fire: 是, a hiragana doubled, ず before a noun, て
 # after a kanji or ん (強じんて).
@@ -62,7 +77,8 @@ _AFTER_IRREALIS = {
 
 @dataclass(frozen=True)
 class Finding:
-    # traditional-form, chinese-usage, doubled-kana, voicing, page-break, line-joined
+    # traditional-form, chinese-usage, doubled-kana, voicing, page-break, line-joined,
+    # bidi-control
     kind: str
     position: dict[str, int]  # offset (0-based, original text), line and column (1-based)
     found: str
@@ -182,7 +198,7 @@ def normalize(original: str, lang: str) -> Normalized:
             j = k + 1
         out.append(current)
         i = j
-    folded = [unicodedata.normalize("NFKC", line) for line in out]
+    folded = [_BIDI.sub("", unicodedata.normalize("NFKC", line)) for line in out]
     if lang == "ja":
         # Older pages write the full-width comma (NFKC makes it ","): read it as 、,
         # but not in the English of a bracket (", Secretary of State") or a number.
@@ -228,6 +244,8 @@ def _line_findings(original: str, line: str, base: int, lang: str) -> list[Findi
     for at, ch in enumerate(line):
         if ch in TRADITIONAL_FORMS:
             add("traditional-form", at, ch, TRADITIONAL_FORMS[ch])
+    for hit in _BIDI.finditer(line):
+        add("bidi-control", hit.start(), f"U+{ord(hit.group()):04X}", LEFT_OUT_OF_READING)
     if lang != "ja":
         return found
     # Only the words around a place where an extraction error can be are tokenized
