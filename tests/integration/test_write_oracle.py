@@ -984,3 +984,12 @@ def test_a_bidirectional_control_in_any_objects_name_or_description_is_refused_o
     now_held = node.store.get(world.principal, legacy.id).object
     status, told = attempt(world, "rest-put", {**now_held, "description": "plain"})
     assert status == 200, told
+    # An observable records what was seen: a malware file's spoofed name is kept.
+    seen = world.client.post(
+        "/api/v1/objects",
+        json={"object": {"type": "file", "name": "photo\u202egnp.exe"},
+              "label": "SECRET//REL TO JPN, USA"},
+        headers=bearer(world.token),
+    )  # fmt: skip
+    assert seen.status_code == 201, seen.text
+    assert seen.json()["object"]["name"] == "photo\u202egnp.exe"

@@ -42,7 +42,7 @@ from sqlalchemy import Connection
 from kizuna.errors import Disallowed, Invalid, Refused, StoreError
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
-from kizuna.stix.validate import bidi_changed, bidi_words
+from kizuna.stix.validate import bidi_changed, bidi_words, is_versioned
 
 __all__ = ["Followers", "Narrowed", "Owner", "OwnerKey", "Owners", "Write", "WriteKind"]
 
@@ -253,7 +253,11 @@ def check_texts(write: Write) -> None:
     whoever owns it: U+202E in a plain report's description shows its readers a text
     other than the one written. After the owner's rules, which say it in their own
     words for their own types. A text carried unchanged from the version before is
-    not judged again, so one stored before this rule never stops a narrowing."""
+    not judged again, so one stored before this rule never stops a narrowing. An
+    observable (a `file`) is a record of what was seen: a malware file's name spoofed
+    with U+202E is the very thing its analysts share, so it is kept as it was named."""
+    if not is_versioned(str(write.body.get("type", ""))):
+        return
     found = bidi_changed(write.body, SHOWN_TEXTS, write.previous)
     if found is not None:
         name, control = found
