@@ -29,6 +29,9 @@ And a hook on a narrowing (`on_narrowed`): an owner whose objects name another i
 way a follower cannot keep up with (a decision's link to the one it restates, which
 may change, where a follower's label would have to) revises them itself, in the
 transaction of the narrowing.
+
+After the owner's rules, one rule holds for every type, owned or not: a name or a
+description shows its readers the text as written (`check_texts`).
 """
 
 from __future__ import annotations
@@ -44,7 +47,17 @@ from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.stix.validate import bidi_changed, bidi_words, is_versioned
 
-__all__ = ["Followers", "Narrowed", "Owner", "OwnerKey", "Owners", "Write", "WriteKind"]
+__all__ = [
+    "SHOWN_TEXTS",
+    "Followers",
+    "Narrowed",
+    "Owner",
+    "OwnerKey",
+    "Owners",
+    "Write",
+    "WriteKind",
+    "check_texts",
+]
 
 # The ids of an owner's objects that point at the object of this id (whoever may read them).
 Followers = Callable[[Connection, str], Iterable[str]]
