@@ -481,3 +481,27 @@ def test_every_refused_action_reads_in_the_readers_words() -> None:
     assert html.unescape(re.sub(r"<[^>]+>", "", str(english[0][1]))) == (
         "a partner node's version, of an object the glossary keeps"
     )
+
+
+def test_an_owners_refusal_and_an_accounts_roles_read_in_the_readers_words() -> None:
+    """Walk (stop 46): the audit page in Japanese said a refused generic write of a
+    glossary term in the store's English, and an account's roles by their codes."""
+    detail = {
+        "action": "store:glossary:create",
+        "reason": "x-kizuna-glossary-term objects belong to the glossary mechanism and keep "
+        "its rules: write them through POST /api/v1/glossary, not this path",
+        "roles": ["admin", "releasing_officer"],
+    }
+    said = {
+        lang: {_code(k): html.unescape(re.sub(r"<[^>]+>", "", str(v)))
+               for k, v in detail_lines(POLICY, detail, lang, first="JPN")}
+        for lang in ("ja", "en")
+    }  # fmt: skip
+    assert said["ja"] == {
+        "action": "作成（用語集が管理するオブジェクト）",
+        "reason": "用語は用語集が管理し、その規則に従います。書き込みはPOST /api/v1/glossary"
+        "から行い、ほかの経路からは行えません。",
+        "roles": "管理者, 提供責任者",
+    }
+    assert said["en"]["roles"] == "Administrator, Releasing officer"
+    assert said["en"]["action"] == "creating, of an object the glossary keeps"

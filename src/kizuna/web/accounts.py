@@ -23,6 +23,7 @@ from kizuna.labels import Label
 from kizuna.web.deps import NodeDep, PagePrincipal, check_csrf
 from kizuna.web.errors import explain
 from kizuna.web.i18n import N_, choose_lang, translations
+from kizuna.web.names import ROLE_NAMES
 from kizuna.web.pages import page
 
 __all__ = ["router"]
@@ -30,14 +31,6 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 _TOKEN_STATES = {"active": N_("Active"), "expired": N_("Expired"), "revoked": N_("Revoked")}
-ROLE_NAMES = {
-    "reader": N_("Reader"),
-    "author": N_("Author"),
-    "releasing_officer": N_("Releasing officer"),
-    "admin": N_("Administrator"),
-    "coordinator": N_("Coordinator"),
-    "translator": N_("Translator"),
-}
 # What the page says after each action: `?done=` names one of these, and nothing else
 # in the address is ever shown.
 _DONE = {

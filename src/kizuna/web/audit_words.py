@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from kizuna.labels import LabelError, Policy, parse, render
 from kizuna.runtime import NamedBody
 from kizuna.web.i18n import N_, translations
-from kizuna.web.names import body_marked, level_name, nation_marked
+from kizuna.web.names import MECHANISM_NAMES, ROLE_NAMES, body_marked, level_name, nation_marked
 from kizuna.web.refusal_words import refusal_said
 from kizuna.web.type_names import TYPE_NAMES
 
@@ -282,6 +282,7 @@ DETAIL_VALUES: dict[str, dict[str, str]] = {
     "translation": {"verified": N_("Verified")},
     "lang": {"ja": N_("Japanese"), "en": N_("English")},
     "dir": {"asc": N_("ascending"), "desc": N_("descending")},
+    "roles": ROLE_NAMES,
     # A refusal's action: what was asked, not the permission's code (walk 50: a refused
     # look at the federation page read "audit:log:read"). A domain's own codes show as
     # they are until they have words here.
@@ -315,22 +316,13 @@ DETAIL_VALUES: dict[str, dict[str, str]] = {
 }
 # A write a domain's rules or its ownership refused is recorded as
 # store:<domain>:<kind> (store/owners.py): said as the kind of write and whose
-# objects they are.
+# objects they are (`MECHANISM_NAMES`).
 _KIND_OF_WRITE = {
     "create": N_("creating"),
     "revise": N_("a new version"),
     "release": N_("a release decision"),
     "answer": N_("an answer"),
     "accept": N_("a partner node's version"),
-}
-_KEEPERS = {
-    "coordination": N_("the coordination mechanism"),
-    "glossary": N_("the glossary"),
-    "incidents": N_("incident notification"),
-    "intel": N_("the analysis cell (BIAC)"),
-    "meetings": N_("the 2+2 record"),
-    "attachments": N_("attachments"),
-    "federation": N_("the federation"),
 }
 _KEPT = N_("{what}, of an object {keeper} keeps")
 _STORE_ACTION = re.compile(r"store:(?P<keeper>[a-z]+):(?P<kind>[a-z]+)")
@@ -457,9 +449,10 @@ def _worded(policy: Policy, key: str, value: str, lang: str) -> str | None:
     if words is not None:
         return gettext(words)
     kept = _STORE_ACTION.fullmatch(value) if key == "action" else None
-    if kept and kept["keeper"] in _KEEPERS and kept["kind"] in _KIND_OF_WRITE:
+    if kept and kept["keeper"] in MECHANISM_NAMES and kept["kind"] in _KIND_OF_WRITE:
         return gettext(_KEPT).format(
-            what=gettext(_KIND_OF_WRITE[kept["kind"]]), keeper=gettext(_KEEPERS[kept["keeper"]])
+            what=gettext(_KIND_OF_WRITE[kept["kind"]]),
+            keeper=gettext(MECHANISM_NAMES[kept["keeper"]]),
         )
     if key in _TYPE_KEYS and value in TYPE_NAMES:
         return gettext(TYPE_NAMES[value])

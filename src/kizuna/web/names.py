@@ -21,6 +21,8 @@ from kizuna.runtime import NamedBody
 from kizuna.web.i18n import N_, translations
 
 __all__ = [
+    "MECHANISM_NAMES",
+    "ROLE_NAMES",
     "actor_name",
     "body_marked",
     "body_name",
@@ -30,6 +32,26 @@ __all__ = [
     "nation_names",
     "person_name",
 ]
+
+# A role by its code (accounts, the audit log's details).
+ROLE_NAMES = {
+    "reader": N_("Reader"),
+    "author": N_("Author"),
+    "releasing_officer": N_("Releasing officer"),
+    "admin": N_("Administrator"),
+    "coordinator": N_("Coordinator"),
+    "translator": N_("Translator"),
+}
+# A domain by the name it registers its types under (store/owners.py): what keeps them.
+MECHANISM_NAMES = {
+    "coordination": N_("the coordination mechanism"),
+    "glossary": N_("the glossary"),
+    "incidents": N_("incident notification"),
+    "intel": N_("the analysis cell (BIAC)"),
+    "meetings": N_("the 2+2 record"),
+    "attachments": N_("attachments"),
+    "federation": N_("the federation"),
+}
 
 _NODE = "node:"
 _SYSTEM = "system@"

@@ -15,13 +15,26 @@ import re
 
 from kizuna.labels import LabelError, Policy
 from kizuna.web.i18n import N_, translations
-from kizuna.web.names import nation_names
+from kizuna.web.names import MECHANISM_NAMES, nation_names
 from kizuna.web.refusal_patterns import LATER_PATTERNS
+from kizuna.web.type_names import TYPE_NAMES
 
 __all__ = ["STORE_PATTERNS", "recognised", "refusal_said"]
 
 # Store and service messages, recognised by their wording (first match wins).
 STORE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (
+        # A write of an owned type that did not come through its owner (Owners.admit):
+        # the pages say it their own way (errors.py); the audit log's reason, this way.
+        re.compile(
+            r"^(?P<type>\S+) objects belong to the (?P<mechanism>\S+) mechanism and keep its "
+            r"rules: write them through (?P<endpoint>.+), not this path$"
+        ),
+        N_(
+            "{type} objects are kept by {mechanism} and keep its rules: they are written "
+            "through {endpoint}, not another path."
+        ),
+    ),
     (
         re.compile(r"belongs to the node of \S+; only it makes new versions"),
         N_(
@@ -263,8 +276,12 @@ def refusal_said(text: str, lang: str, policy: Policy | None = None) -> str | No
 
 
 def _part(name: str, value: str, lang: str, policy: Policy | None) -> str:
+    gettext = translations(lang).gettext
+    if name == "type" and value in TYPE_NAMES:
+        return gettext(TYPE_NAMES[value])
+    if name == "mechanism" and value in MECHANISM_NAMES:
+        return gettext(MECHANISM_NAMES[value])
     if name == "roles" and lang == "ja":
-        gettext = translations(lang).gettext
         return "または".join(gettext(_ROLES.get(r, r)) for r in re.split(r", | or ", value))
     if policy is None:
         return value
