@@ -60,7 +60,7 @@ from kizuna.domains.meetings import model as meetings
 from kizuna.domains.meetings.service import add_link, add_review, import_seed
 from kizuna.errors import NotFound
 from kizuna.federation.peers import Peer, add_peer, find_peer
-from kizuna.federation.receive import apply_page
+from kizuna.federation.receive import Applied, apply_page
 from kizuna.federation.schema import quarantine
 from kizuna.federation.signing import sign
 from kizuna.identity.principal import Principal
@@ -557,6 +557,21 @@ def _usa_peer(world: World, tmp_path_factory: pytest.TempPathFactory) -> Peer:
     return found
 
 
+def _arrives(
+    world: World, tmp_path_factory: pytest.TempPathFactory, body: dict[str, Any]
+) -> Applied:
+    """`body` as a version from USA's node, signed and applied here: what was stored
+    and what quarantined."""
+    node = world.node
+    peer = _usa_peer(world, tmp_path_factory)
+    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
+    now = clock.format_ts(clock.now())[:23] + "Z"
+    sent = {**body, "spec_version": "2.1", "created": now, "modified": now,
+            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
+    signed = sign(_USA_KEY, sent, origin="USA", label=shared, added=clock.now_ts(), version=1)
+    return apply_page(node, peer, [signed], page_end=clock.now_ts())
+
+
 def _quarantined(node: Node) -> int:
     with node.db.read() as conn:
         return len(
@@ -895,14 +910,8 @@ def test_a_nul_in_a_string_is_refused_on_every_path(
     assert put.status_code == 422, put.text
     assert "U+0000" in put.text
     assert snapshot(node) == before
-    peer = _usa_peer(world, tmp_path_factory)
-    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
-    now = clock.format_ts(clock.now())[:23] + "Z"
-    body = {**report("from\u0000USA"), "id": f"report--{uuid.uuid4()}", "spec_version": "2.1",
-            "created": now, "modified": now,
-            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
-    sent = sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
-    applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
+    sent = {**report("from\u0000USA"), "id": f"report--{uuid.uuid4()}"}
+    applied = _arrives(world, tmp_path_factory, sent)
     assert (applied.stored, applied.quarantined) == (0, 1)
     assert snapshot(node) == before
 
@@ -927,13 +936,7 @@ def test_a_bidirectional_control_in_an_analysts_text_is_refused_on_every_path(
         assert status == 422, (path, told)
         assert "bidirectional control" in told, (path, told)
     assert snapshot(node) == before
-    peer = _usa_peer(world, tmp_path_factory)
-    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
-    now = clock.format_ts(clock.now())[:23] + "Z"
-    body = {**spoofed(), "spec_version": "2.1", "created": now, "modified": now,
-            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
-    sent = sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
-    applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
+    applied = _arrives(world, tmp_path_factory, spoofed())
     assert (applied.stored, applied.quarantined) == (0, 1)
     assert snapshot(node) == before
     honest = {**spoofed(), "judgement": "likely"}
@@ -963,14 +966,8 @@ def test_a_bidirectional_control_in_any_objects_name_or_description_is_refused_o
     assert status == 422, told
     assert "U+2067" in told
     assert snapshot(node) == before
-    peer = _usa_peer(world, tmp_path_factory)
-    shared = parse(node.policy, "SECRET//REL TO JPN, USA")
-    now = clock.format_ts(clock.now())[:23] + "Z"
-    body = {**report("from USA \u202e"), "id": f"report--{uuid.uuid4()}", "spec_version": "2.1",
-            "created": now, "modified": now,
-            "object_marking_refs": [marking_id(node.policy, shared)]}  # fmt: skip
-    sent = sign(_USA_KEY, body, origin="USA", label=shared, added=clock.now_ts(), version=1)
-    applied = apply_page(node, peer, [sent], page_end=clock.now_ts())
+    sent = {**report("from USA \u202e"), "id": f"report--{uuid.uuid4()}"}
+    applied = _arrives(world, tmp_path_factory, sent)
     assert (applied.stored, applied.quarantined) == (0, 1)
     assert snapshot(node) == before
     # Stored before the rule: its next versions carry the text, a narrowing above all.
