@@ -54,6 +54,23 @@ _TEMPLATE_DIRS = [
     *sorted((Path(__file__).parent.parent / "domains").glob("*/templates")),
 ]
 templates = Jinja2Templates(directory=[str(d) for d in _TEMPLATE_DIRS])
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown_as_written(value: Any) -> Any:
+    """Every value a page prints, with each bidirectional control shown as its code
+    point ([U+202E]) instead of obeyed. The store refuses them in the texts people
+    type, but an observable keeps the name it was seen under (a malware file named
+    "photo[U+202E]gnp.exe" would read "photoexe.png"), and an object stored before the
+    rule keeps its text: an analyst reads what is there."""
+    if isinstance(value, str):
+        # str.replace, which Markup keeps as Markup (escaping what it puts in).
+        for control in set(_BIDI.findall(value)):
+            value = value.replace(control, f"[U+{ord(control):04X}]")
+    return value
+
+
+templates.env.finalize = _shown_as_written
 
 
 def add_template_dir(directory: Path) -> None:
