@@ -28,6 +28,7 @@ from kizuna.stix.standard import OWN_PREFIX, STANDIN, mistyped, plain_body
 from kizuna.stix.types import NEW_SDO, check_new_sdo, check_property_extension
 
 __all__ = [
+    "BIDI_CONTROLS",
     "MAX_DEPTH",
     "bidi_changed",
     "bidi_control",
@@ -122,9 +123,9 @@ def _not_text(text: str) -> bool:
 # so the store keeps them (a PDF's form feed in a meeting summary); a field that goes
 # out as XML (CAP, Atom) refuses them on input, and its writer drops them on output.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-# Bidirectional embeddings, overrides and isolates: they reorder what a reader sees
-# (a headline that reads otherwise than it is written).
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+# they reorder what a reader sees (a headline that reads otherwise than it is written).
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _code_point(found: re.Match[str] | None) -> str | None:
@@ -143,7 +144,7 @@ def xml_safe(text: str) -> str:
 
 def bidi_control(text: str) -> str | None:
     """The first bidirectional embedding, override or isolate in `text`, as `U+202E`."""
-    return _code_point(_BIDI.search(text))
+    return _code_point(BIDI_CONTROLS.search(text))
 
 
 def bidi_said(text: str) -> str | None:

@@ -27,6 +27,7 @@ from kizuna.identity import service as identity
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, LabelError, can_read, lub, parse, render
 from kizuna.runtime import Node
+from kizuna.stix.validate import BIDI_CONTROLS
 from kizuna.store.mentions import mentions
 from kizuna.web.audit_words import LABEL_KEYS, action_said, detail_lines, target_said
 from kizuna.web.cookies import cookies_of
@@ -54,7 +55,6 @@ _TEMPLATE_DIRS = [
     *sorted((Path(__file__).parent.parent / "domains").glob("*/templates")),
 ]
 templates = Jinja2Templates(directory=[str(d) for d in _TEMPLATE_DIRS])
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _shown_as_written(value: Any) -> Any:
@@ -65,7 +65,7 @@ def _shown_as_written(value: Any) -> Any:
     rule keeps its text: an analyst reads what is there."""
     if isinstance(value, str):
         # str.replace, which Markup keeps as Markup (escaping what it puts in).
-        for control in set(_BIDI.findall(value)):
+        for control in set(BIDI_CONTROLS.findall(value)):
             value = value.replace(control, f"[U+{ord(control):04X}]")
     return value
 

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 from kizuna.domains.meetings.ingest.morph import Token, tokenize
 from kizuna.domains.meetings.ingest.vocab import TRADITIONAL_FORMS
+from kizuna.stix.validate import BIDI_CONTROLS
 
 __all__ = [
     "LEFT_OUT_OF_READING",
@@ -34,7 +35,6 @@ __all__ = [
 # The note of a character the normalized text leaves out.
 LEFT_OUT_OF_READING = "left out of the text the importer reads"
 
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ASCII_COMMA = re.compile(r"(?<=[^\x00-\x7f]),(?=[^\s\d])")
 # Where the token checks below can fire: 是, a hiragana doubled, ず before a noun, て
 # after a kanji or ん (強じんて).
@@ -198,7 +198,7 @@ def normalize(original: str, lang: str) -> Normalized:
             j = k + 1
         out.append(current)
         i = j
-    folded = [_BIDI.sub("", unicodedata.normalize("NFKC", line)) for line in out]
+    folded = [BIDI_CONTROLS.sub("", unicodedata.normalize("NFKC", line)) for line in out]
     if lang == "ja":
         # Older pages write the full-width comma (NFKC makes it ","): read it as 、,
         # but not in the English of a bracket (", Secretary of State") or a number.
@@ -244,7 +244,7 @@ def _line_findings(original: str, line: str, base: int, lang: str) -> list[Findi
     for at, ch in enumerate(line):
         if ch in TRADITIONAL_FORMS:
             add("traditional-form", at, ch, TRADITIONAL_FORMS[ch])
-    for hit in _BIDI.finditer(line):
+    for hit in BIDI_CONTROLS.finditer(line):
         add("bidi-control", hit.start(), f"U+{ord(hit.group()):04X}", LEFT_OUT_OF_READING)
     if lang != "ja":
         return found
