@@ -136,3 +136,21 @@ def test_a_time_in_another_form_and_a_code_far_from_the_place_are_named_together
         assert words in shown, shown
     assert 'value="2026/12/07 17:00"' in page.text
     assert 'value="131016"' in page.text
+
+
+def test_a_description_holding_a_bidirectional_control_is_named_in_the_readers_words(
+    usa: Node, web: TestClient
+) -> None:
+    """Stop 46: an event's description refuses U+202E (every reader of the notice would
+    read it reordered). The form says which field and why, in Japanese, and stores
+    nothing."""
+    csrf = sign_in(web, "duty", lang="ja")
+    before = {k: v for k, v in counts(usa).items() if k != "audit"}
+    change = {"description_ja": "パネル\u202e下落"}
+    page = web.post("/incidents/new", data={**FORM, "csrf_token": csrf, **change})
+    assert page.status_code == 422
+    shown = error_of(page.text)
+    assert "説明（日本語）" in shown, shown
+    assert "U+202E を削除してください" in shown, shown
+    assert "通報に含めることはできません" in shown, shown
+    assert {k: v for k, v in counts(usa).items() if k != "audit"} == before

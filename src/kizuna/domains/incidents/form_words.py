@@ -26,7 +26,7 @@ _CHARACTER = dict(
             N_("remove the control character {char}: a notice cannot carry it."),
             N_(
                 "remove {char}, a character that makes the text read otherwise than it is "
-                "written: a public alert cannot carry it."
+                "written: a notice cannot carry it."
             ),
         ),
         strict=True,
