@@ -63,7 +63,9 @@ def _shown_as_written(value: Any) -> Any:
     type, but an observable keeps the name it was seen under (a malware file named
     "photo[U+202E]gnp.exe" would read "photoexe.png"), and an object stored before the
     rule keeps its text: an analyst reads what is there."""
-    if isinstance(value, str):
+    # Every value a page prints passes here: the search costs one scan, and only a
+    # text holding a control is rebuilt.
+    if isinstance(value, str) and BIDI_CONTROLS.search(value):
         # str.replace, which Markup keeps as Markup (escaping what it puts in).
         for control in set(BIDI_CONTROLS.findall(value)):
             value = value.replace(control, f"[U+{ord(control):04X}]")
