@@ -14,7 +14,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kizuna import clock
 from kizuna.db.schema import audit_head, audit_log
@@ -54,11 +54,22 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# Built once: every write and every refused read appends an entry, and building these
+# three anew cost more than running them (issue 12).
+_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+_INSERT = insert(audit_log)
+_MOVE = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def lock(conn: Connection) -> None:
     """Take the head row's lock at the start of a write transaction, so that writers
     commit in the order their rows are numbered and a reader that pages by row number
     never sees a lower number appear behind it."""
-    conn.execute(select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update())
+    conn.execute(_HEAD)
 
 
 @dataclass(frozen=True)
@@ -92,9 +103,7 @@ def append_many(conn: Connection, items: list[Item]) -> list[Entry]:
     statement, and the head moved once (a batch of writes pays for its audit once)."""
     if not items:
         return []
-    head = conn.execute(
-        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-    ).first()
+    head = conn.execute(_HEAD).first()
     if head is None:
         conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
         seq, prev_hash = 0, GENESIS
@@ -133,8 +142,8 @@ def append_many(conn: Connection, items: list[Item]) -> list[Entry]:
             )
         )
         prev_hash = digest
-    conn.execute(insert(audit_log), rows)
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev_hash))
+    conn.execute(_INSERT, rows)
+    conn.execute(_MOVE, {"new_seq": seq, "new_hash": prev_hash})
     return made
 
 

@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
 from kizuna import audit, clock
-from kizuna.db.schema import access, objects, versions
+from kizuna.db.schema import objects, versions
 from kizuna.errors import Conflict, Invalid, Refused, StoreError
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label
 from kizuna.stix.validate import prepare
-from kizuna.store import rules
+from kizuna.store import rules, statements
 from kizuna.store.owners import OwnerKey, Write
 from kizuna.store.rows import LABEL_COLUMNS, Batch, StoredObject, label_of_row, stix_ts
 from kizuna.store.versions import VersionWriter
@@ -211,10 +211,9 @@ class BatchWriter(VersionWriter):
             raise Invalid(f"{stix_id} is a {row.type}, not a {body['type']}", field="type")
         if row is None:
             object_pk = conn.execute(
-                insert(objects)
-                .values(stix_id=stix_id, type=body["type"], origin=origin,
-                        created_at=clock.now_ts())
-                .returning(objects.c.pk)
+                statements.NEW_OBJECT,
+                {"stix_id": stix_id, "type": body["type"], "origin": origin,
+                 "created_at": clock.now_ts()},
             ).scalar_one()  # fmt: skip
             before = before_label = previous = None
             latest = True
@@ -249,7 +248,7 @@ class BatchWriter(VersionWriter):
             replaces=before_label,
         )
         if not latest:
-            conn.execute(update(access).where(access.c.version_pk == made.row_pk).values(current=0))
+            conn.execute(statements.NOT_CURRENT, {"previous": made.row_pk})
         return made
 
     def accept_many_in(

@@ -14,7 +14,7 @@ import builtins
 import json
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, select, update
+from sqlalchemy import Connection, case, delete, select, update
 
 from kizuna import audit, clock
 from kizuna.db import Database
@@ -23,7 +23,7 @@ from kizuna.errors import Invalid, NotFound, Refused, Unseen
 from kizuna.identity.principal import Permission, Principal, roles_needed
 from kizuna.labels import Label, Policy, lub
 from kizuna.stix.validate import is_versioned, prepare
-from kizuna.store import cursor, followers, parts, rules
+from kizuna.store import cursor, followers, parts, rules, statements
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.batch import Arrival, BatchWriter
 from kizuna.store.nodes import NodeRow, load_node
@@ -91,17 +91,11 @@ class Store(BatchWriter):
         """The current version, or NotFound when missing or not visible."""
         with self.db.read() as conn:
             row = conn.execute(
-                select(*COLUMNS)
-                .select_from(
-                    objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-                        versions, versions.c.pk == access.c.version_pk
-                    )
-                )
-                .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
+                statements.CURRENT, statements.params(principal, self.bits, stix_id)
             ).first()
             if row is not None:
                 return stored_from_row(row)
-            exists = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
+            exists = conn.execute(statements.HELD, {"stix_id": stix_id}).first()
         if exists is not None:
             # Someone asked for an object they may not see: worth a line in the log,
             # while they get the same answer as for an object that does not exist.
@@ -163,14 +157,7 @@ class Store(BatchWriter):
         after a release that narrowed the object, by the narrowed label too."""
         with self.db.read() as conn:
             rows = conn.execute(
-                select(*COLUMNS)
-                .select_from(
-                    objects.join(versions, versions.c.object_pk == objects.c.pk).join(
-                        access, access.c.version_pk == versions.c.pk
-                    )
-                )
-                .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
-                .order_by(versions.c.number)
+                statements.HISTORY, statements.params(principal, self.bits, stix_id)
             ).all()
         if not rows:
             raise NotFound(f"no object {stix_id}", field="id")

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from kizuna import audit, clock
 from kizuna.db import Database
@@ -22,11 +22,11 @@ from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, Policy, dominates, render
 from kizuna.stix.markings import TLP, marking_for, marking_id, tlp_label
 from kizuna.stix.validate import canonical_json, is_versioned, prepare
-from kizuna.store import observables, rules
+from kizuna.store import observables, rules, statements
 from kizuna.store.access import CompartmentBits, current, visible
 from kizuna.store.nodes import NodeRow
 from kizuna.store.owners import OwnerKey, Owners, Write
-from kizuna.store.rows import COLUMNS, StoredObject, label_of_row, stix_ts
+from kizuna.store.rows import StoredObject, label_of_row, stix_ts
 
 __all__ = ["VersionWriter"]
 
@@ -77,14 +77,7 @@ class VersionWriter:
 
     def _current_for_write(self, conn: Connection, principal: Principal, stix_id: str) -> Any:
         return conn.execute(
-            select(objects.c.pk, objects.c.origin, versions.c.pk.label("version_pk"), *COLUMNS)
-            .select_from(
-                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-                    versions, versions.c.pk == access.c.version_pk
-                )
-            )
-            .where(objects.c.stix_id == stix_id, visible(principal, self.bits))
-            .with_for_update(of=objects)
+            statements.CURRENT_FOR_WRITE, statements.params(principal, self.bits, stix_id)
         ).first()
 
     def _owned_current(
@@ -148,7 +141,7 @@ class VersionWriter:
             if dominates(allowed, label):
                 return
             reason = f"TLP:{TLP[ref].upper()} would let more readers share it than its label"
-        elif conn.execute(select(objects.c.pk).where(objects.c.stix_id == ref)).first():
+        elif conn.execute(statements.HELD, {"stix_id": ref}).first():
             reason = f"{ref} is the marking of another label; an object carries its own only"
         else:
             raise Invalid(f"unknown marking {ref}", field=field)
@@ -163,17 +156,16 @@ class VersionWriter:
         """Every label in use has its marking-definition object, readable by exactly
         those who may read the label."""
         mid = marking_id(self.policy, label)
-        if conn.execute(select(objects.c.pk).where(objects.c.stix_id == mid)).first():
+        if conn.execute(statements.HELD, {"stix_id": mid}).first():
             return
         object_pk = conn.execute(
-            insert(objects)
-            .values(
-                stix_id=mid,
-                type="marking-definition",
-                origin=self.node.nation,
-                created_at=clock.now_ts(),
-            )
-            .returning(objects.c.pk)
+            statements.NEW_OBJECT,
+            {
+                "stix_id": mid,
+                "type": "marking-definition",
+                "origin": self.node.nation,
+                "created_at": clock.now_ts(),
+            },
         ).scalar_one()
         # Not audited on its own: it follows from the audited write that uses the label.
         self._insert_version(
@@ -207,14 +199,12 @@ class VersionWriter:
         body = self._marked(conn, body, label, replaces)
         made = self._stored(stix_id, stix_type, origin, number, body, label, author)
         version_pk = conn.execute(
-            insert(versions).values(self._version_row(object_pk, made)).returning(versions.c.pk)
+            statements.NEW_VERSION, self._version_row(object_pk, made)
         ).scalar_one()
         if previous_version is not None:
             # By primary key: the previous version's rows are the object's current ones.
-            conn.execute(
-                update(access).where(access.c.version_pk == previous_version).values(current=0)
-            )
-        conn.execute(insert(access), self._access_rows(version_pk, object_pk, made))
+            conn.execute(statements.NOT_CURRENT, {"previous": previous_version})
+        conn.execute(statements.NEW_ACCESS, self._access_rows(version_pk, object_pk, made))
         return replace(made, row_pk=version_pk)
 
     def _insert_first_versions(
@@ -374,7 +364,7 @@ class VersionWriter:
         detail: dict[str, Any] | None = None,
     ) -> StoredObject:
         stix_id = str(body["id"])
-        held = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
+        held = conn.execute(statements.HELD, {"stix_id": stix_id}).first()
         if held is not None:
             if self._readable(conn, principal, held.pk):
                 raise Conflict(
@@ -384,14 +374,13 @@ class VersionWriter:
                 )
             return self._as_if_new(conn, principal, body, label, origin, action)
         object_pk = conn.execute(
-            insert(objects)
-            .values(
-                stix_id=stix_id,
-                type=body["type"],
-                origin=origin,
-                created_at=clock.now_ts(),
-            )
-            .returning(objects.c.pk)
+            statements.NEW_OBJECT,
+            {
+                "stix_id": stix_id,
+                "type": body["type"],
+                "origin": origin,
+                "created_at": clock.now_ts(),
+            },
         ).scalar_one()
         made = self._insert_version(
             conn,
