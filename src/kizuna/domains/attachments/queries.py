@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import Integer, Table, and_, bindparam, func, select
 
 from kizuna.db.schema import access, objects, versions
 from kizuna.domains.attachments.schema import att_files
@@ -26,7 +26,7 @@ from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.runtime import Node
-from kizuna.store.access import current, earliest_readable, visible
+from kizuna.store.access import current, earliest_readable, visibility_params, visible_bound
 from kizuna.store.rows import label_of_row
 
 __all__ = ["AttachmentRow", "Listing", "attachment", "content", "listing", "readable_label"]
@@ -73,46 +73,58 @@ _ROW = (
 )
 
 
-def _shown(node: Node, principal: Principal) -> tuple[Any, ...]:
-    """The columns of a row, with who attached the file: the author of its earliest
-    version the reader may read (a release that follows its object's narrowing is
-    written by the node, and is no new attachment; version 1 may be above the reader,
-    and its author is then not theirs to learn)."""
-    bits = node.store.bits
-    author = earliest_readable(
-        "author", att_files.c.object_pk, lambda table: visible(principal, bits, table)
-    )
-    return (*_ROW, author.label("author"))
-
-
 # Made once: a new alias builds its column collection again on first use, which cost
 # more than the rest of building the query.
 _MINE = cast(Table, access.alias("att_access"))
 _TARGET = cast(Table, objects.alias("att_target"))
 _REACH = cast(Table, access.alias("att_target_access"))
 
+# att_files joined to the current versions of the file and of its object that the
+# caller may read (the caller's figures are parameters: `visibility_params`).
+_READABLE = (
+    att_files.join(
+        _MINE,
+        and_(_MINE.c.object_pk == att_files.c.object_pk, current(_MINE), visible_bound(_MINE)),
+    )
+    .join(versions, versions.c.pk == _MINE.c.version_pk)
+    .join(objects, objects.c.pk == att_files.c.object_pk)
+    .join(_TARGET, _TARGET.c.stix_id == att_files.c.target)
+    .join(
+        _REACH,
+        and_(_REACH.c.object_pk == _TARGET.c.pk, current(_REACH), visible_bound(_REACH)),
+    )
+)
 
-def _readable(node: Node, principal: Principal) -> Any:
-    """att_files joined to the visible current versions of the file and of its object."""
-    bits = node.store.bits
-    mine, target, reach = _MINE, _TARGET, _REACH
-    return (
-        att_files.join(
-            mine,
-            and_(
-                mine.c.object_pk == att_files.c.object_pk,
-                current(mine),
-                visible(principal, bits, mine),
-            ),
-        )
-        .join(versions, versions.c.pk == mine.c.version_pk)
-        .join(objects, objects.c.pk == att_files.c.object_pk)
-        .join(target, target.c.stix_id == att_files.c.target)
-        .join(
-            reach,
-            and_(reach.c.object_pk == target.c.pk, current(reach), visible(principal, bits, reach)),
+# A row's columns, with who attached the file: the author of its earliest version the
+# reader may read (a release that follows its object's narrowing is written by the
+# node, and is no new attachment; version 1 may be above the reader, and its author is
+# then not theirs to learn).
+_SHOWN = (
+    *_ROW,
+    earliest_readable("author", att_files.c.object_pk, visible_bound).label("author"),
+)
+
+# Statements built once and run with parameters: building these joins anew for every
+# request cost more than running them.
+_LABEL = (
+    select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
+    .select_from(
+        objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
+            versions, versions.c.pk == access.c.version_pk
         )
     )
+    .where(objects.c.stix_id == bindparam("stix_id"), visible_bound())
+)
+_LISTED = (
+    select(*_SHOWN)
+    .select_from(_READABLE)
+    .where(att_files.c.target == bindparam("of"))
+    .order_by(att_files.c.object_pk.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_COUNTED = select(func.count()).select_from(_READABLE).where(att_files.c.target == bindparam("of"))
+_ONE = select(*_SHOWN).select_from(_READABLE).where(objects.c.stix_id == bindparam("stix_id"))
+_ONE_WITH_FILE = _ONE.add_columns(versions.c.body)
 
 
 def _row(r: Any) -> AttachmentRow:
@@ -133,16 +145,9 @@ def _row(r: Any) -> AttachmentRow:
 
 def readable_label(node: Node, principal: Principal, stix_id: str) -> Label:
     """The current label of an object the principal may read, else NotFound."""
+    seen = visibility_params(principal, node.store.bits)
     with node.db.read() as conn:
-        row = conn.execute(
-            select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
-            .select_from(
-                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-                    versions, versions.c.pk == access.c.version_pk
-                )
-            )
-            .where(objects.c.stix_id == stix_id, visible(principal, node.store.bits))
-        ).first()
+        row = conn.execute(_LABEL, {"stix_id": stix_id, **seen}).first()
     if row is None:
         audit_hidden_target(node, principal, stix_id)
         raise NotFound(f"no object {stix_id}", field="of")
@@ -152,29 +157,18 @@ def readable_label(node: Node, principal: Principal, stix_id: str) -> Label:
 def listing(node: Node, principal: Principal, of: str, *, limit: int = LIST_LIMIT) -> Listing:
     """The attachments of `of` the principal may read, newest first, and how many."""
     object_label = readable_label(node, principal, of)
-    joined = _readable(node, principal)
+    seen = visibility_params(principal, node.store.bits)
     with node.db.read() as conn:
-        rows = conn.execute(
-            select(*_shown(node, principal))
-            .select_from(joined)
-            .where(att_files.c.target == of)
-            .order_by(att_files.c.object_pk.desc())
-            .limit(limit)
-        ).all()
-        total = conn.execute(
-            select(func.count()).select_from(joined).where(att_files.c.target == of)
-        ).scalar_one()
+        rows = conn.execute(_LISTED, {"of": of, "limit": limit, **seen}).all()
+        total = conn.execute(_COUNTED, {"of": of, **seen}).scalar_one()
     return Listing(of, object_label, [_row(r) for r in rows], int(total))
 
 
 def attachment(node: Node, principal: Principal, stix_id: str) -> AttachmentRow:
     """One attachment's description (not its file)."""
+    seen = visibility_params(principal, node.store.bits)
     with node.db.read() as conn:
-        row = conn.execute(
-            select(*_shown(node, principal))
-            .select_from(_readable(node, principal))
-            .where(objects.c.stix_id == stix_id)
-        ).first()
+        row = conn.execute(_ONE, {"stix_id": stix_id, **seen}).first()
     if row is None:
         audit_hidden_target(node, principal, stix_id)
         raise NotFound(f"no attachment {stix_id}", field="id")
@@ -183,12 +177,9 @@ def attachment(node: Node, principal: Principal, stix_id: str) -> AttachmentRow:
 
 def content(node: Node, principal: Principal, stix_id: str) -> tuple[AttachmentRow, bytes]:
     """One attachment's description and its file."""
+    seen = visibility_params(principal, node.store.bits)
     with node.db.read() as conn:
-        row = conn.execute(
-            select(*_shown(node, principal), versions.c.body)
-            .select_from(_readable(node, principal))
-            .where(objects.c.stix_id == stix_id)
-        ).first()
+        row = conn.execute(_ONE_WITH_FILE, {"stix_id": stix_id, **seen}).first()
     if row is None:
         audit_hidden_target(node, principal, stix_id)
         raise NotFound(f"no attachment {stix_id}", field="id")

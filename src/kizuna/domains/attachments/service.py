@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, bindparam, insert, select
 
 from kizuna import audit, clock
 from kizuna.db.schema import access, objects, versions
@@ -35,8 +35,8 @@ from kizuna.errors import Invalid, NotFound, Refused
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label, LabelError, lub, parse
 from kizuna.runtime import Node
-from kizuna.store import StoredObject
-from kizuna.store.access import current, visible
+from kizuna.store import StoredObject, statements
+from kizuna.store.access import current, visibility_params, visible, visible_bound
 from kizuna.store.rows import label_of_row
 
 __all__ = ["AttachmentSettings", "Attachments", "Upload", "arrived", "attachments"]
@@ -190,17 +190,21 @@ def attachments(node: Node) -> Attachments:
     return made
 
 
+# Built once (see `store.statements`): asked on every refused read of a file.
+_SEEN = select(access.c.object_pk).where(
+    access.c.object_pk == bindparam("pk"), current(), visible_bound()
+)
+
+
 def audit_hidden_target(node: Node, principal: Principal, stix_id: str) -> None:
     """A request about an object that exists but is hidden from the caller: a line in
     the log, while the caller gets the answer a missing object gets."""
     with node.db.read() as conn:
-        held = conn.execute(select(objects.c.pk).where(objects.c.stix_id == stix_id)).first()
+        held = conn.execute(statements.HELD, {"stix_id": stix_id}).first()
         seen = (
             held is not None
             and conn.execute(
-                select(access.c.object_pk).where(
-                    access.c.object_pk == held.pk, current(), visible(principal, node.store.bits)
-                )
+                _SEEN, {"pk": held.pk, **visibility_params(principal, node.store.bits)}
             ).first()
         )
     if held is not None and not seen:

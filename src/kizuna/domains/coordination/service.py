@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from statemachine.exceptions import TransitionNotAllowed
 
 from kizuna import audit, clock
@@ -64,14 +64,27 @@ from kizuna.errors import Conflict, Invalid, NotFound, Refused
 from kizuna.identity.principal import Permission, Principal
 from kizuna.labels import Label, dominates
 from kizuna.runtime import Node
-from kizuna.store import Store, StoredObject
-from kizuna.store.access import current, visible
+from kizuna.store import Store, StoredObject, statements
+from kizuna.store.access import current, visibility_params, visible, visible_bound
 from kizuna.store.objects import COLUMNS, stored_from_row
 
 __all__ = ["Coordination", "Fired", "IllegalTransition", "coordination", "epoch", "iso_time"]
 
 # Transitions a user asks for; the others follow from answers and deadlines.
 USER_EVENTS = ("propose", "decide", "close", "withdraw")
+
+# An item's scheduling row when the caller may read its current version (built once,
+# run with `visibility_params`: see `store.statements`); locked for a writer.
+_ITEM = (
+    select(coord_items, objects.c.stix_id)
+    .select_from(
+        objects.join(coord_items, coord_items.c.object_pk == objects.c.pk).join(
+            access, and_(access.c.object_pk == objects.c.pk, current())
+        )
+    )
+    .where(objects.c.stix_id == bindparam("stix_id"), visible_bound())
+)
+_ITEM_LOCKED = _ITEM.with_for_update(of=coord_items)
 
 
 class IllegalTransition(Conflict):
@@ -170,18 +183,8 @@ class Coordination:
         transaction holds the whole database): every writer locks the item's row
         first, then its object and its steps, so two writers on one item queue in the
         same order and each sees the state the other left."""
-        query = (
-            select(coord_items, objects.c.stix_id)
-            .select_from(
-                objects.join(coord_items, coord_items.c.object_pk == objects.c.pk).join(
-                    access, and_(access.c.object_pk == objects.c.pk, current())
-                )
-            )
-            .where(objects.c.stix_id == stix_id, visible(principal, self.store.bits))
-        )
-        if lock:
-            query = query.with_for_update(of=coord_items)
-        row = conn.execute(query).first()
+        asked = {"stix_id": stix_id, **visibility_params(principal, self.store.bits)}
+        row = conn.execute(_ITEM_LOCKED if lock else _ITEM, asked).first()
         if row is None and named:
             who = principal.name
             raise Invalid(f"{stix_id} names no coordination item {who} may read", field=named)
@@ -191,15 +194,8 @@ class Coordination:
 
     def _current_body(self, conn: Connection, stix_id: str) -> dict[str, Any]:
         # Read as the node itself: it owns the item and is writing its next version.
-        row = conn.execute(
-            select(versions.c.body)
-            .select_from(
-                objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-                    versions, versions.c.pk == access.c.version_pk
-                )
-            )
-            .where(objects.c.stix_id == stix_id, visible(self.node.system, self.store.bits))
-        ).first()
+        asked = statements.params(self.node.system, self.store.bits, stix_id)
+        row = conn.execute(statements.CURRENT, asked).first()
         if row is None:
             raise NotFound(f"no coordination item {stix_id}", field="id")
         body: dict[str, Any] = json.loads(row.body)
