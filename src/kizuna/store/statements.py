@@ -59,8 +59,8 @@ HISTORY = (
     .order_by(versions.c.number)
 )
 
-# Whether the node holds the object at all, whoever may read it: for the audit of a
-# read that was refused, never for an answer.
+# Whether the node holds the object at all, whoever may read it: for the store's own
+# checks before a write and the audit of a refused read, never to answer a reader.
 HELD = select(objects.c.pk).where(_ASKED)
 
 # A new object's row and a version's, each returning its key; a version's access rows;

@@ -26,6 +26,7 @@ from kizuna.errors import NotFound
 from kizuna.identity.principal import Principal
 from kizuna.labels import Label
 from kizuna.runtime import Node
+from kizuna.store import statements
 from kizuna.store.access import current, earliest_readable, visibility_params, visible_bound
 from kizuna.store.rows import label_of_row
 
@@ -106,15 +107,6 @@ _SHOWN = (
 
 # Statements built once and run with parameters: building these joins anew for every
 # request cost more than running them.
-_LABEL = (
-    select(versions.c.rank, versions.c.rel_to, versions.c.compartments)
-    .select_from(
-        objects.join(access, and_(access.c.object_pk == objects.c.pk, current())).join(
-            versions, versions.c.pk == access.c.version_pk
-        )
-    )
-    .where(objects.c.stix_id == bindparam("stix_id"), visible_bound())
-)
 _LISTED = (
     select(*_SHOWN)
     .select_from(_READABLE)
@@ -145,9 +137,9 @@ def _row(r: Any) -> AttachmentRow:
 
 def readable_label(node: Node, principal: Principal, stix_id: str) -> Label:
     """The current label of an object the principal may read, else NotFound."""
-    seen = visibility_params(principal, node.store.bits)
     with node.db.read() as conn:
-        row = conn.execute(_LABEL, {"stix_id": stix_id, **seen}).first()
+        asked = statements.params(principal, node.store.bits, stix_id)
+        row = conn.execute(statements.CURRENT, asked).first()
     if row is None:
         audit_hidden_target(node, principal, stix_id)
         raise NotFound(f"no object {stix_id}", field="of")
