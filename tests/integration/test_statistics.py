@@ -37,16 +37,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         drop_pg_database(admin, name)
 
 
-def _counts(node: Node, table: str) -> tuple[int, int, bool]:
+def _counts(node: Node, table: str) -> tuple[int, int, int]:
+    """(live rows, rows changed since the last ANALYZE, how many times it was analysed)."""
     with node.db.read() as conn:
         row = conn.execute(
             text(
-                "SELECT n_live_tup, n_mod_since_analyze, last_analyze IS NOT NULL AS analysed"
+                "SELECT n_live_tup, n_mod_since_analyze, analyze_count"
                 " FROM pg_stat_user_tables WHERE relname = :t AND schemaname = current_schema()"
             ),
             {"t": table},
         ).one()
-    return int(row.n_live_tup), int(row.n_mod_since_analyze), bool(row.analysed)
+    return int(row.n_live_tup), int(row.n_mod_since_analyze), int(row.analyze_count)
 
 
 def _until_counted(node: Node, table: str) -> None:
@@ -68,10 +69,12 @@ def test_an_import_analyses_the_tables_its_lookups_plan_over(node: Node) -> None
     # As autovacuum's rule: more changes than 50 and a fifth of the rows.
     stale = {t for t, (live, changed, _) in before.items() if changed > 50 + live / 5}
     assert "meetings_terms" in stale
-    assert not any(analysed for _, _, analysed in before.values())
+    # Counted, not assumed none: the store's own look every so many writes may have
+    # analysed a table during the import, depending on when the server published the
+    # counts of the node's set-up (a failure seen under load).
     node.db.keep_statistics(restate.LOOKUP_TABLES)
-    for table, (live, changed, _) in before.items():
-        expected = (live, 0, True) if table in stale else (live, changed, False)
+    for table, (live, changed, analysed) in before.items():
+        expected = (live, 0, analysed + 1) if table in stale else (live, changed, analysed)
         assert _counts(node, table) == expected, table
     # Nothing new since: nothing analysed again.
     with node.db.read() as conn:
