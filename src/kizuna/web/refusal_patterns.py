@@ -106,7 +106,7 @@ LATER_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("this field is required, unless the other language is “Translation requested”."),
     ),
     (
-        # The service's own, and the schema's (jsonschema: "'name' is a required property").
+        # The service's own, and the schema's (jsonschema-rs: '"name" is a required property').
         re.compile(r"is required|is a required property|^give the translated (text|title)"),
         N_("this field is required."),
     ),
