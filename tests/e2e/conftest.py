@@ -338,58 +338,67 @@ def signed_in_states() -> dict[str, StorageState]:
     return {}
 
 
-@pytest.fixture
-def open_session(
-    live_node: LiveNode, browser: Browser, signed_in_states: dict[str, StorageState]
-) -> Iterator[OpenSession]:
-    """Open a fresh browser context with a locale (its Accept-Language) and a page;
-    with `signed_in_as`, the reader is signed in and the page is on /objects.
+def new_session(
+    browser: Browser,
+    live_node: LiveNode,
+    states: dict[str, StorageState],
+    contexts: list[BrowserContext],
+    locale: str,
+    signed_in_as: Reader | None = None,
+) -> Session:
+    """A fresh browser context with a locale (its Accept-Language) and a page, added
+    to `contexts` for the caller to close; with `signed_in_as`, the reader is signed
+    in and the page is on /objects.
 
     Every request of the context is recorded; any not for the test server is aborted,
     so a mistake in a page can show up as a failure but never as traffic leaving the
     machine.
     """
+    state = states.get(signed_in_as.username) if signed_in_as else None
+    context = browser.new_context(
+        locale=locale, viewport={"width": 1280, "height": 900}, storage_state=state
+    )
+    contexts.append(context)
+    context.set_default_timeout(10_000)
+    requests: list[str] = []
+    blocked: list[str] = []
+
+    def guard(route: Route) -> None:
+        if _same_origin(route.request.url, live_node.base_url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    # Both before the first page exists, so that nothing it asks for goes unseen.
+    context.route("**/*", guard)
+    context.on("request", lambda request: requests.append(request.url))
+    session = Session(
+        page=context.new_page(), node=live_node, states=states, requests=requests, blocked=blocked
+    )
+    session.page.on(
+        "console", lambda message: session.console.append(f"{message.type}: {message.text}")
+    )
+    if signed_in_as is not None:
+        lang = "en" if locale.lower().startswith("en") else "ja"
+        if state is None:
+            session.log_in(signed_in_as, lang)
+        else:
+            session.page.goto(f"{live_node.base_url}/objects")
+            expect(session.page.locator("h1")).to_have_text(HEADING[lang])
+    return session
+
+
+@pytest.fixture
+def open_session(
+    live_node: LiveNode, browser: Browser, signed_in_states: dict[str, StorageState]
+) -> Iterator[OpenSession]:
+    """Open sessions (`new_session`), each closed when the test ends."""
     live_node.wait_until_serving()
     contexts: list[BrowserContext] = []
 
     def opener(locale: str, *, signed_in_as: Reader | None = None) -> Session:
-        state = signed_in_states.get(signed_in_as.username) if signed_in_as else None
-        context = browser.new_context(
-            locale=locale, viewport={"width": 1280, "height": 900}, storage_state=state
-        )
-        contexts.append(context)
-        context.set_default_timeout(10_000)
-        requests: list[str] = []
-        blocked: list[str] = []
-
-        def guard(route: Route) -> None:
-            if _same_origin(route.request.url, live_node.base_url):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort("blockedbyclient")
-
-        # Both before the first page exists, so that nothing it asks for goes unseen.
-        context.route("**/*", guard)
-        context.on("request", lambda request: requests.append(request.url))
-        session = Session(
-            page=context.new_page(),
-            node=live_node,
-            states=signed_in_states,
-            requests=requests,
-            blocked=blocked,
-        )
-        session.page.on(
-            "console", lambda message: session.console.append(f"{message.type}: {message.text}")
-        )
-        if signed_in_as is not None:
-            lang = "en" if locale.lower().startswith("en") else "ja"
-            if state is None:
-                session.log_in(signed_in_as, lang)
-            else:
-                session.page.goto(f"{live_node.base_url}/objects")
-                expect(session.page.locator("h1")).to_have_text(HEADING[lang])
-        return session
+        return new_session(browser, live_node, signed_in_states, contexts, locale, signed_in_as)
 
     try:
         yield opener
