@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -22,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 __all__ = ["Database", "alembic_config"]
 
@@ -45,6 +46,33 @@ def _sqlite_events(engine: Engine) -> None:
     def _begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# A pooled connection idle longer than this is pinged before it is used again.
+IDLE_BEFORE_PING = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled PostgreSQL connection before use only when it has sat idle: one
+    used a moment ago is alive, and pinging every checkout (`pool_pre_ping`) was one
+    round trip in four of a read. One idle longer (the server restarted, a firewall
+    dropped it) is pinged and, when dead, replaced before anyone uses it, as
+    `pool_pre_ping` does."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool discards this connection and checks out another.
+            raise DisconnectionError(f"a pooled connection idle since then is gone: {exc}") from exc
 
 
 # Every so many rows written, the statistics of the tables every read plans over are looked
@@ -73,8 +101,8 @@ class Database:
         else:
             if self.url.drivername == "postgresql":
                 self.url = self.url.set(drivername="postgresql+psycopg")
-            engine_args.setdefault("pool_pre_ping", True)
             self.engine = create_engine(self.url, **engine_args)
+            _ping_when_idle(self.engine)
             event.listen(self.engine, "after_cursor_execute", self._count_changes)
 
     def _count_changes(self, _conn: Any, cursor: Any, statement: str, *_: Any) -> None:
