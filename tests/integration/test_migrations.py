@@ -257,3 +257,76 @@ def test_glossary_keys_held_before_0002_find_a_term_however_its_words_are_joined
         assert row.lookup == "\nぐれーぞーん事態\ngray zone situation\nぐれーぞーんじたい\nc2 isr\n"
     finally:
         db.dispose()
+
+
+def test_0021_indexes_the_same_text_as_before(empty_db_url: str) -> None:
+    """0021 (issue 12): PostgreSQL's trigger parses a version's JSON once instead of
+    once a field; what it indexes is the same, field for field and in order."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from kizuna.db.engine import alembic_config
+
+    attachment = "extension-definition--dd1ae6dd-7885-5ab7-ba6a-0897b83cffd8"
+    fields = (
+        "name", "name_ja", "description", "pattern", "content", "explanation",
+        "question_ja", "legal_basis_ja",
+    )  # fmt: skip
+    body = {f: f"{f} 値 {n}" for n, f in enumerate(fields)}
+    body |= {"type": "note", "id": "note--1", "labels": ["not indexed"], "confidence": 70}
+    body["extensions"] = {attachment: {"file_name": "報告.pdf"}}
+
+    db = Database(empty_db_url)
+    try:
+
+        def insert(pk: int) -> None:
+            with db.write() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES "
+                        "(:pk, :id, 'note', 'USA', '2026-03-01T00:00:00Z')"
+                    ),
+                    {"pk": pk, "id": f"note--{pk}"},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO versions (pk, object_pk, number, modified, label, rank,"
+                        " rel_to, compartments, body, author, recorded_at) VALUES (:pk, :pk, 1,"
+                        " '2026-03-01T00:00:00Z', 'UNCLASSIFIED', 0, 'USA', '', :body, 'test',"
+                        " '2026-03-01T00:00:00Z')"
+                    ),
+                    {"pk": pk, "body": json.dumps(body, ensure_ascii=False)},
+                )
+
+        def indexed(pk: int) -> str:
+            with db.read() as conn:
+                return str(
+                    conn.execute(
+                        text("SELECT text FROM search_text WHERE version_pk = :pk"), {"pk": pk}
+                    ).scalar_one()
+                )
+
+        with db.write() as conn:
+            config = alembic_config(migration_folders())
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0020_peer_error_kind")
+        insert(1)
+        db.migrate(migration_folders())
+        insert(2)
+        before = indexed(1)
+        assert indexed(2) == before
+        words = before.split()
+        assert words[:3] == ["name", "値", "0"]
+        assert words[-1] == "報告.pdf"
+        assert "not" not in words
+        assert "70" not in words
+        if not db.is_sqlite:
+            with db.read() as conn:
+                source = conn.execute(
+                    text("SELECT prosrc FROM pg_proc WHERE proname = 'search_text_index'")
+                ).scalar_one()
+            assert source.count("::jsonb") == 1, source
+    finally:
+        db.dispose()
