@@ -113,50 +113,19 @@ def test_a_database_with_items_and_phases_keeps_its_deadlines(empty_db_url: str)
 def test_attachments_held_before_0018_are_found_by_their_file_names(empty_db_url: str) -> None:
     """0018 (walk 35): the index holds an attachment's file name; the attachments
     already held are indexed again, and the report beside them is left as it was."""
-    import json
-
-    from alembic import command
-    from sqlalchemy import text
-
-    from kizuna.db.engine import alembic_config
     from kizuna.domains.attachments.model import artifact
 
     db = Database(empty_db_url)
     try:
-        with db.write() as conn:
-            config = alembic_config(migration_folders())
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0017_meetings_evidence")
+        _upgrade_to(db, "0017_meetings_evidence")
         file = artifact(data=b"a,b\n", mime_type="text/csv", sha256="0" * 64,
                         file_name="data.csv", object_ref="report--1")  # fmt: skip
         bodies = {1: file, 2: {"type": "report", "id": "report--1", "name": "Harbour"}}
-        with db.write() as conn:
-            for pk, body in bodies.items():
-                conn.execute(
-                    text(
-                        "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES "
-                        "(:pk, :id, :type, 'JPN', '2026-03-01T00:00:00Z')"
-                    ),
-                    {"pk": pk, "id": body["id"], "type": body["type"]},
-                )
-                conn.execute(
-                    text(
-                        "INSERT INTO versions (pk, object_pk, number, modified, label, rank,"
-                        " rel_to, compartments, body, author, recorded_at) VALUES (:pk, :pk, 1,"
-                        " '2026-03-01T00:00:00Z', 'UNCLASSIFIED', 0, 'JPN', '', :body, 'test',"
-                        " '2026-03-01T00:00:00Z')"
-                    ),
-                    {"pk": pk, "body": json.dumps(body)},
-                )
-
-        def indexed() -> dict[int, str]:
-            with db.read() as conn:
-                rows = conn.execute(text("SELECT version_pk, text FROM search_text")).all()
-            return {int(r.version_pk): " ".join(r.text.split()) for r in rows}
-
-        assert indexed() == {1: "", 2: "Harbour"}
+        for pk, body in bodies.items():
+            _hold(db, pk, body, "JPN")
+        assert _indexed(db) == {1: "", 2: "Harbour"}
         db.migrate(migration_folders())
-        assert indexed() == {1: "data.csv", 2: "Harbour"}
+        assert _indexed(db) == {1: "data.csv", 2: "Harbour"}
     finally:
         db.dispose()
 
@@ -165,53 +134,29 @@ def test_notes_held_before_0019_are_found_by_their_content(empty_db_url: str) ->
     """0019 (walk: a US note "about Delta zebrafish" was not found): the index holds a
     note's content and an opinion's explanation; the versions already held that carry
     them are indexed again, and a report beside them is left as it was."""
-    import json
-
-    from alembic import command
-    from sqlalchemy import text
-
-    from kizuna.db.engine import alembic_config
-
     db = Database(empty_db_url)
     try:
-        with db.write() as conn:
-            config = alembic_config(migration_folders())
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0018_search_file_names")
-        bodies = {
+        _upgrade_to(db, "0018_search_file_names")
+        bodies: dict[int, dict[str, object]] = {
             1: {"type": "note", "id": "note--1", "content": "Delta zebrafish", "abstract": "US"},
             2: {"type": "opinion", "id": "opinion--1", "explanation": "Seen twice"},
             3: {"type": "report", "id": "report--1", "name": "Harbour"},
         }
-        with db.write() as conn:
-            for pk, body in bodies.items():
-                conn.execute(
-                    text(
-                        "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES "
-                        "(:pk, :id, :type, 'USA', '2026-03-01T00:00:00Z')"
-                    ),
-                    {"pk": pk, "id": body["id"], "type": body["type"]},
-                )
-                conn.execute(
-                    text(
-                        "INSERT INTO versions (pk, object_pk, number, modified, label, rank,"
-                        " rel_to, compartments, body, author, recorded_at) VALUES (:pk, :pk, 1,"
-                        " '2026-03-01T00:00:00Z', 'UNCLASSIFIED', 0, 'USA', '', :body, 'test',"
-                        " '2026-03-01T00:00:00Z')"
-                    ),
-                    {"pk": pk, "body": json.dumps(body)},
-                )
-
-        def indexed() -> dict[int, str]:
-            with db.read() as conn:
-                rows = conn.execute(text("SELECT version_pk, text FROM search_text")).all()
-            return {int(r.version_pk): " ".join(r.text.split()) for r in rows}
-
-        assert indexed() == {1: "", 2: "", 3: "Harbour"}
+        for pk, body in bodies.items():
+            _hold(db, pk, body, "USA")
+        assert _indexed(db) == {1: "", 2: "", 3: "Harbour"}
         db.migrate(migration_folders())
-        assert indexed() == {1: "Delta zebrafish US", 2: "Seen twice", 3: "Harbour"}
+        assert _indexed(db) == {1: "Delta zebrafish US", 2: "Seen twice", 3: "Harbour"}
     finally:
         db.dispose()
+
+
+def _indexed(db: Database) -> dict[int, str]:
+    from sqlalchemy import text
+
+    with db.read() as conn:
+        rows = conn.execute(text("SELECT version_pk, text FROM search_text")).all()
+    return {int(r.version_pk): " ".join(r.text.split()) for r in rows}
 
 
 def test_glossary_keys_held_before_0002_find_a_term_however_its_words_are_joined(
@@ -262,62 +207,31 @@ def test_glossary_keys_held_before_0002_find_a_term_however_its_words_are_joined
 def test_0021_indexes_the_same_text_as_before(empty_db_url: str) -> None:
     """0021 (issue 12): PostgreSQL's trigger parses a version's JSON once instead of
     once a field; what it indexes is the same, field for field and in order."""
-    import json
-
-    from alembic import command
     from sqlalchemy import text
-
-    from kizuna.db.engine import alembic_config
 
     attachment = "extension-definition--dd1ae6dd-7885-5ab7-ba6a-0897b83cffd8"
     fields = (
         "name", "name_ja", "description", "pattern", "content", "explanation",
         "question_ja", "legal_basis_ja",
     )  # fmt: skip
-    body = {f: f"{f} 値 {n}" for n, f in enumerate(fields)}
-    body |= {"type": "note", "id": "note--1", "labels": ["not indexed"], "confidence": 70}
+    body: dict[str, object] = {f: f"{f} 値 {n}" for n, f in enumerate(fields)}
+    body |= {"type": "note", "labels": ["not indexed"], "confidence": 70}
     body["extensions"] = {attachment: {"file_name": "報告.pdf"}}
 
     db = Database(empty_db_url)
     try:
-
-        def insert(pk: int) -> None:
-            with db.write() as conn:
-                conn.execute(
-                    text(
-                        "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES "
-                        "(:pk, :id, 'note', 'USA', '2026-03-01T00:00:00Z')"
-                    ),
-                    {"pk": pk, "id": f"note--{pk}"},
-                )
-                conn.execute(
-                    text(
-                        "INSERT INTO versions (pk, object_pk, number, modified, label, rank,"
-                        " rel_to, compartments, body, author, recorded_at) VALUES (:pk, :pk, 1,"
-                        " '2026-03-01T00:00:00Z', 'UNCLASSIFIED', 0, 'USA', '', :body, 'test',"
-                        " '2026-03-01T00:00:00Z')"
-                    ),
-                    {"pk": pk, "body": json.dumps(body, ensure_ascii=False)},
-                )
-
-        def indexed(pk: int) -> str:
-            with db.read() as conn:
-                return str(
-                    conn.execute(
-                        text("SELECT text FROM search_text WHERE version_pk = :pk"), {"pk": pk}
-                    ).scalar_one()
-                )
-
-        with db.write() as conn:
-            config = alembic_config(migration_folders())
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0020_peer_error_kind")
-        insert(1)
+        _upgrade_to(db, "0020_peer_error_kind")
+        _hold(db, 1, {**body, "id": "note--1"}, "USA")
         db.migrate(migration_folders())
-        insert(2)
-        before = indexed(1)
-        assert indexed(2) == before
-        words = before.split()
+        _hold(db, 2, {**body, "id": "note--2"}, "USA")
+        with db.read() as conn:
+            texts = (
+                conn.execute(text("SELECT text FROM search_text ORDER BY version_pk"))
+                .scalars()
+                .all()
+            )
+        assert texts[0] == texts[1]
+        words = texts[0].split()
         assert words[:3] == ["name", "値", "0"]
         assert words[-1] == "報告.pdf"
         assert "not" not in words
@@ -330,3 +244,40 @@ def test_0021_indexes_the_same_text_as_before(empty_db_url: str) -> None:
             assert source.count("::jsonb") == 1, source
     finally:
         db.dispose()
+
+
+def _upgrade_to(db: Database, revision: str) -> None:
+    from alembic import command
+
+    from kizuna.db.engine import alembic_config
+
+    with db.write() as conn:
+        config = alembic_config(migration_folders())
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def _hold(db: Database, pk: int, body: dict[str, object], origin: str) -> None:
+    """An object with one version, written as rows (the store of a revision before
+    the newest cannot write them)."""
+    import json
+
+    from sqlalchemy import text
+
+    with db.write() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO objects (pk, stix_id, type, origin, created_at) VALUES "
+                "(:pk, :id, :type, :origin, '2026-03-01T00:00:00Z')"
+            ),
+            {"pk": pk, "id": body["id"], "type": body["type"], "origin": origin},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO versions (pk, object_pk, number, modified, label, rank,"
+                " rel_to, compartments, body, author, recorded_at) VALUES (:pk, :pk, 1,"
+                " '2026-03-01T00:00:00Z', 'UNCLASSIFIED', 0, :origin, '', :body, 'test',"
+                " '2026-03-01T00:00:00Z')"
+            ),
+            {"pk": pk, "body": json.dumps(body, ensure_ascii=False), "origin": origin},
+        )
