@@ -295,9 +295,10 @@ class Session:
     def origin(self) -> str:
         return self.node.base_url
 
-    def foreign_requests(self) -> list[str]:
-        """Every request that was not for the test server (blocked or not)."""
-        return [url for url in self.requests if not _same_origin(url, self.origin)]
+    def foreign_requests(self, since: int = 0) -> list[str]:
+        """Every request that was not for the test server (blocked or not), from the
+        `since`-th on (a session kept for several tests asks per test)."""
+        return [url for url in self.requests[since:] if not _same_origin(url, self.origin)]
 
     def log_in(self, reader: Reader, lang: str) -> None:
         """As a person would: open the site, get sent to the form, type, click.
